@@ -1,0 +1,26 @@
+import { Command } from 'commander';
+import { isRecError } from '../core/errors.ts';
+import { registerConfig } from './commands/config.ts';
+
+/** Each command lives in its own file under commands/ and only calls the library. */
+export function buildProgram(): Command {
+  const program = new Command('fusionrec')
+    .description('Multi-scenario recommendation engine with language-model fusion')
+    .option('-c, --config <file>', 'JSON configuration file (see docs/config.md)')
+    .showHelpAfterError();
+  registerConfig(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (e) {
+    if (isRecError(e)) {
+      console.error(`error [${e.code}]: ${e.message}`);
+      process.exitCode = e.status >= 500 ? 2 : 1;
+      return;
+    }
+    throw e;
+  }
+}

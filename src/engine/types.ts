@@ -1,0 +1,100 @@
+/**
+ * The engine's public contract: what the library, CLI and HTTP server call. The composition root
+ * (`createEngine`) is the only place that picks implementations.
+ */
+import type { Context, Event, Item, Scenario } from '../core/types.ts';
+
+export interface RecommendRequest {
+  user: string;
+  scenario: string;
+  n?: number;
+  context?: Context;
+  /** MMR lambda in [0, 1]: 0 = pure relevance, 1 = most diverse */
+  diversity?: number;
+  /** item ids never to return */
+  exclude?: readonly string[];
+}
+
+export interface InterestRef {
+  id: string;
+  label: string;
+  weight: number;
+  similarity: number;
+}
+
+export interface HistoryReason {
+  item: string;
+  title: string;
+  scenario: string;
+  /** share of the score this past item contributed */
+  contribution: number;
+}
+
+export interface ContextReason {
+  feature: string;
+  value: string | number | boolean;
+  /** change of the score this feature caused */
+  effect: number;
+}
+
+export interface Explanation {
+  retriever: string;
+  interest?: InterestRef;
+  history: HistoryReason[];
+  context: ContextReason[];
+  /** optional sentence from the generative model */
+  sentence?: string;
+}
+
+export interface Recommendation {
+  item: string;
+  title: string;
+  scenario: string;
+  score: number;
+  reasons: Explanation;
+}
+
+export interface RecommendResponse {
+  user: string;
+  scenario: string;
+  items: Recommendation[];
+  /** names of the retrievers in the fallback chain that contributed */
+  retrievers: string[];
+  modelVersion: string;
+}
+
+export interface Interest {
+  id: string;
+  label: string;
+  summary: string;
+  weight: number;
+  /** share of this interest's mass per scenario */
+  scenarioMix: Record<string, number>;
+  lastTs: number;
+  /** most representative items */
+  topItems: string[];
+  /** 2-D projection for maps */
+  xy?: [number, number];
+}
+
+export interface UserProfileView {
+  user: string;
+  events: number;
+  fused: Interest[];
+  perScenario: Record<string, Interest[]>;
+  updatedAt: number;
+}
+
+export interface Engine {
+  recommend(req: RecommendRequest): Promise<RecommendResponse>;
+  similarItems(item: string, n?: number, scenario?: string): Promise<Recommendation[]>;
+  profile(user: string): Promise<UserProfileView>;
+  explain(user: string, item: string, context?: Context): Promise<Explanation & { score: number }>;
+  /** durable, then the profile is updated so the next recommendation reflects it */
+  addEvents(events: readonly Event[]): Promise<{ inserted: number; duplicates: number }>;
+  upsertItems(items: readonly Item[]): Promise<void>;
+  deleteItem(id: string): Promise<boolean>;
+  deleteUser(user: string): Promise<number>;
+  scenarios(): Promise<Scenario[]>;
+  close(): Promise<void>;
+}
