@@ -1,0 +1,57 @@
+/**
+ * What the evaluation harness hands to a model and asks back. Items are addressed by a dense
+ * index 0..numItems-1 (`EvalData.itemIds[i]` is the store id) so full ranking stays fast.
+ */
+
+/** One interaction of a user's chronological sequence, as the harness sees it. */
+export interface EvalInteraction {
+  item: number;
+  scenario: string;
+  type: string;
+  value?: number;
+  ts: number;
+}
+
+export interface EvalUser {
+  user: string;
+  /** training interactions, oldest first (what a model may fit on) */
+  train: EvalInteraction[];
+}
+
+export interface EvalData {
+  dataset: string;
+  itemIds: string[];
+  /** scenario of each item, by dense index */
+  itemScenario: string[];
+  /** unified item text by dense index (empty string where a dataset has none) */
+  itemText: string[];
+  scenarios: string[];
+  users: EvalUser[];
+}
+
+export interface EvalQuery {
+  user: string;
+  /** the history the model may use at request time, oldest first (train + earlier held-out items) */
+  history: EvalInteraction[];
+  /** the scenario the target lives in; full ranking is restricted to its items */
+  scenario: string;
+}
+
+export interface FitOptions {
+  /** validation queries with their targets, for tuning only */
+  valid: { query: EvalQuery; target: number }[];
+  seed: number;
+  onProgress?: (done: number, total: number, label: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface EvalModel {
+  readonly name: string;
+  fit(data: EvalData, opts: FitOptions): Promise<void>;
+  /**
+   * A score for every item (length numItems); higher is better. The harness masks items outside the
+   * query's scenario and, where the protocol says so, items already in the history.
+   */
+  score(query: EvalQuery): Float32Array;
+  close?(): Promise<void>;
+}
