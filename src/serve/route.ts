@@ -1,0 +1,41 @@
+import type { z } from 'zod';
+import type { Access } from './auth.ts';
+import type { ServerContext } from './context.ts';
+
+export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+/**
+ * One route, described once: the same spec registers it, validates its input, checks its access
+ * and writes its part of the OpenAPI document.
+ */
+export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
+  method: Method;
+  /** fastify path syntax, e.g. `/v1/items/:id` */
+  url: string;
+  summary: string;
+  tag: string;
+  access: Access;
+  params?: z.ZodType<P>;
+  query?: z.ZodType<Q>;
+  body?: z.ZodType<B>;
+  /** HTTP status on success */
+  status?: number;
+  handler(input: { params: P; query: Q; body: B }, ctx: ServerContext): Promise<unknown>;
+}
+
+/** Identity helper that lets TypeScript infer a route's input types from its schemas. */
+export function route<P = undefined, Q = undefined, B = undefined>(spec: RouteSpec<P, Q, B>): RouteSpec {
+  return spec as unknown as RouteSpec;
+}
+
+/** A handler result with a status other than the route's default. */
+export class StatusReply {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {}
+}
+
+export function respond(status: number, body: unknown): StatusReply {
+  return new StatusReply(status, body);
+}

@@ -1,0 +1,115 @@
+import { z } from 'zod';
+import { RecError } from '../../core/errors.ts';
+import { idSchema, itemSchema } from '../../core/types.ts';
+import { route } from '../route.ts';
+import { countParam, idParams, MAX_BATCH, requireScenario } from './common.ts';
+
+const listQuery = z.strictObject({
+  scenario: idSchema.optional(),
+  after: idSchema.optional(),
+  limit: countParam(50, 1000),
+});
+
+const batchBody = z.strictObject({
+  items: z
+    .array(itemSchema)
+    .min(1)
+    .max(MAX_BATCH, { message: `at most ${MAX_BATCH} items per batch` }),
+});
+
+const similarQuery = z.strictObject({ n: countParam(10, 200), scenario: idSchema.optional() });
+
+export const itemRoutes = [
+  route({
+    method: 'GET',
+    url: '/v1/items',
+    summary: 'List items ordered by id, optionally of one scenario (page with `after`).',
+    tag: 'items',
+    access: 'read',
+    query: listQuery,
+    async handler({ query }, ctx) {
+      const items = await ctx.store.items.list({
+        ...(query.scenario ? { scenario: query.scenario } : {}),
+        ...(query.after ? { afterId: query.after } : {}),
+        limit: query.limit,
+      });
+      return { items, next: items.length === query.limit ? items[items.length - 1]?.id : undefined };
+    },
+  }),
+  route({
+    method: 'PUT',
+    url: '/v1/items/:id',
+    summary: 'Insert or replace one item; its vector is re-encoded when its text changed.',
+    tag: 'items',
+    access: 'admin',
+    params: idParams,
+    body: itemSchema,
+    async handler({ params, body }, ctx) {
+      if (body.id !== params.id) {
+        throw new RecError('INVALID_INPUT', `body id "${body.id}" differs from the path id`, { field: 'id' });
+      }
+      await requireScenario(ctx, body.scenario, 'scenario');
+      await ctx.engine.upsertItems([body]);
+      ctx.catalogChanged();
+      return { upserted: 1 };
+    },
+  }),
+  route({
+    method: 'POST',
+    url: '/v1/items/batch',
+    summary: `Insert or replace up to ${MAX_BATCH} items in one transaction.`,
+    tag: 'items',
+    access: 'admin',
+    body: batchBody,
+    async handler({ body }, ctx) {
+      for (const [i, item] of body.items.entries())
+        await requireScenario(ctx, item.scenario, `items[${i}].scenario`);
+      await ctx.engine.upsertItems(body.items);
+      ctx.catalogChanged();
+      return { upserted: body.items.length };
+    },
+  }),
+  route({
+    method: 'GET',
+    url: '/v1/items/:id',
+    summary: 'One item.',
+    tag: 'items',
+    access: 'read',
+    params: idParams,
+    async handler({ params }, ctx) {
+      const item = await ctx.store.items.get(params.id);
+      if (!item) throw new RecError('UNKNOWN_ITEM', `no item "${params.id}"`, { field: 'id' });
+      return item;
+    },
+  }),
+  route({
+    method: 'DELETE',
+    url: '/v1/items/:id',
+    summary: 'Delete an item; it is no longer recommended.',
+    tag: 'items',
+    access: 'admin',
+    params: idParams,
+    async handler({ params }, ctx) {
+      const deleted = await ctx.engine.deleteItem(params.id);
+      if (!deleted) throw new RecError('UNKNOWN_ITEM', `no item "${params.id}"`, { field: 'id' });
+      ctx.catalogChanged();
+      return { deleted: true };
+    },
+  }),
+  route({
+    method: 'GET',
+    url: '/v1/items/:id/similar',
+    summary: 'Items most similar to this one (content and co-consumption), optionally in one scenario.',
+    tag: 'items',
+    access: 'read',
+    params: idParams,
+    query: similarQuery,
+    async handler({ params, query }, ctx) {
+      if (!(await ctx.store.items.get(params.id))) {
+        throw new RecError('UNKNOWN_ITEM', `no item "${params.id}"`, { field: 'id' });
+      }
+      if (query.scenario) await requireScenario(ctx, query.scenario, 'scenario');
+      return { item: params.id, items: await ctx.engine.similarItems(params.id, query.n, query.scenario) };
+    },
+  }),
+];
