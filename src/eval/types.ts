@@ -27,6 +27,11 @@ export interface EvalData {
   itemText: string[];
   scenarios: string[];
   users: EvalUser[];
+  /**
+   * language-model vectors of the items, row i = item i (L2-normalised, `dim` wide), when the
+   * dataset has item text and an encoder ran; text-based models and the diversity metrics use them
+   */
+  itemVectors?: { dim: number; data: Float32Array; encoder: string };
 }
 
 export interface EvalQuery {
@@ -41,12 +46,19 @@ export interface FitOptions {
   /** validation queries with their targets, for tuning only */
   valid: { query: EvalQuery; target: number }[];
   seed: number;
+  /**
+   * The tuning objective: NDCG@10 of a scoring function on the valid queries, ranked exactly as the
+   * test protocol ranks (scenario restriction, masking, tie-breaking). Higher is better.
+   */
+  objective: (score: (query: EvalQuery) => Float32Array) => number;
   onProgress?: (done: number, total: number, label: string) => void;
   signal?: AbortSignal;
 }
 
 export interface EvalModel {
   readonly name: string;
+  /** the hyper-parameters in use after fit (the tuned ones), recorded in the results JSON */
+  params(): Record<string, number | string | boolean>;
   fit(data: EvalData, opts: FitOptions): Promise<void>;
   /**
    * A score for every item (length numItems); higher is better. The harness masks items outside the

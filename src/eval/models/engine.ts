@@ -1,0 +1,126 @@
+/**
+ * The engine as an EvalModel, and its ablations as switches. Scoring goes through the same
+ * profile building, `prepareQuery` and `scoreCandidates` as `engine.recommend`, on every item of
+ * the query's scenario instead of the retrieved candidates.
+ */
+import { buildProfile, DEFAULT_PROFILE_OPTIONS } from '../../profile/interests.ts';
+import type { HistoryEntry, UserProfile } from '../../profile/types.ts';
+import { eventWeight } from '../../profile/weights.ts';
+import { itemSpaceOf, type ScoringModel } from '../../rank/model.ts';
+import { prepareQuery, scoreCandidates } from '../../rank/query.ts';
+import { ALL_ON, buildScoringModel, type ModelSwitches } from '../../train/build-model.ts';
+import { DEFAULT_FIT_OPTIONS, fitRanker, type ValidCase } from '../../train/fit-ranker.ts';
+import { DEFAULT_GRAPH_OPTIONS } from '../../train/graph.ts';
+import type { EvalData, EvalInteraction, EvalModel, EvalQuery, FitOptions } from '../types.ts';
+
+export interface EngineAblation extends ModelSwitches {
+  /** fuse history and co-occurrence across scenarios (off = each scenario alone) */
+  fusion: boolean;
+}
+
+export const ENGINE_VARIANTS: Record<string, EngineAblation> = {
+  engine: { ...ALL_ON, fusion: true },
+  'engine-nofusion': { ...ALL_ON, fusion: false },
+  'engine-nocontext': { ...ALL_ON, useContext: false, fusion: true },
+  'engine-notext': { ...ALL_ON, useText: false, fusion: true },
+  'engine-noids': { ...ALL_ON, useIds: false, fusion: true },
+};
+
+/** most valid queries the ranker fit looks at (a seeded sample), to bound fit time */
+const MAX_FIT_CASES = 1500;
+
+export function historyOf(interactions: readonly EvalInteraction[]): HistoryEntry[] {
+  return interactions.map((e) => ({
+    item: e.item,
+    scenario: e.scenario,
+    weight: eventWeight({ type: e.type, value: e.value }),
+    ts: e.ts,
+  }));
+}
+
+function sample<T>(xs: readonly T[], k: number, seed: number): T[] {
+  if (xs.length <= k) return [...xs];
+  let s = seed >>> 0 || 1;
+  const idx = Array.from(xs.keys());
+  for (let i = idx.length - 1; i > 0; i--) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    const j = (s >>> 0) % (i + 1);
+    [idx[i], idx[j]] = [idx[j]!, idx[i]!];
+  }
+  return idx.slice(0, k).map((i) => xs[i]!);
+}
+
+export class EngineEvalModel implements EvalModel {
+  private model: ScoringModel | undefined;
+  private info: Record<string, number | string | boolean> = {};
+
+  constructor(
+    readonly name: string,
+    private readonly ablation: EngineAblation = ENGINE_VARIANTS.engine!,
+  ) {}
+
+  params(): Record<string, number | string | boolean> {
+    return { ...this.ablation, ...this.info };
+  }
+
+  async fit(data: EvalData, opts: FitOptions): Promise<void> {
+    const t0 = Date.now();
+    const sequences = data.users.map((u) => u.train.map((e) => e.item));
+    this.model = buildScoringModel(
+      {
+        itemIds: data.itemIds,
+        titles: data.itemText,
+        itemScenario: data.itemScenario,
+        vectors: data.itemVectors,
+      },
+      sequences,
+      {
+        graph: { ...DEFAULT_GRAPH_OPTIONS, crossScenario: this.ablation.fusion },
+        switches: this.ablation,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      },
+    );
+    const cases: ValidCase[] = sample(opts.valid, MAX_FIT_CASES, opts.seed).map(({ query, target }) => ({
+      profile: this.profileOf(query),
+      scenario: query.scenario,
+      target,
+      masked: new Set(query.history.map((h) => h.item)),
+    }));
+    const fit = fitRanker(this.model, cases, {
+      ...DEFAULT_FIT_OPTIONS,
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+    this.info = {
+      decay: fit.ranker.decay,
+      weights: fit.ranker.shared.map((w) => w.toFixed(2)).join(','),
+      scenarioWeights: Object.keys(fit.ranker.perScenario).join(',') || 'none',
+      poolNdcg10: Number(fit.validNdcg.toFixed(4)),
+      poolNdcg10Default: Number(fit.defaultNdcg.toFixed(4)),
+      fitCases: cases.length,
+      fitSeconds: Math.round((Date.now() - t0) / 1000),
+    };
+  }
+
+  profileOf(query: EvalQuery): UserProfile {
+    const m = this.model!;
+    const hist = this.ablation.fusion
+      ? query.history
+      : query.history.filter((h) => h.scenario === query.scenario);
+    return buildProfile(query.user, historyOf(hist), itemSpaceOf(m), DEFAULT_PROFILE_OPTIONS);
+  }
+
+  score(query: EvalQuery): Float32Array {
+    const m = this.model;
+    if (!m) throw new Error(`${this.name}: score() before fit()`);
+    const out = new Float32Array(m.numItems).fill(-1e9);
+    const q = prepareQuery(m, this.profileOf(query), { scenario: query.scenario });
+    if (q.scenarioCode < 0) return out;
+    const items = m.scenarioItems[q.scenarioCode]!;
+    const s = scoreCandidates(q, items);
+    for (let i = 0; i < items.length; i++) out[items[i]!] = s[i]!;
+    return out;
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * The models the harness can evaluate, by name: a plain data object, the one place that picks
+ * implementations. `needs` lists what a dataset must provide for the model to apply; the harness
+ * reports a model that does not apply as skipped, with the reason, instead of dropping it.
+ */
+
+import type { EvalModel } from '../types.ts';
+import { Bpr } from './bpr.ts';
+import { ItemKnn } from './itemknn.ts';
+import { Markov } from './markov.ts';
+import { Popularity } from './popularity.ts';
+import { TextOnly } from './text.ts';
+
+export interface ModelEntry {
+  description: string;
+  needs?: readonly 'itemVectors'[];
+  create: () => EvalModel;
+}
+
+export const MODELS: Record<string, ModelEntry> = {
+  popularity: { description: 'most training interactions first (PopRec)', create: () => new Popularity() },
+  itemknn: {
+    description: 'item-KNN, co-occurrence cosine with shrinkage, recency-weighted history',
+    create: () => new ItemKnn(),
+  },
+  markov: { description: 'first-order item transitions with popularity backoff', create: () => new Markov() },
+  bpr: {
+    description: 'BPR matrix factorisation, seeded SGD, fold-in for unseen users',
+    create: () => new Bpr(),
+  },
+  text: {
+    description: 'language-model similarity of items to the recency-weighted history',
+    needs: ['itemVectors'],
+    create: () => new TextOnly(),
+  },
+};
+
+export const BASELINES = ['popularity', 'itemknn', 'markov', 'bpr', 'text'] as const;

@@ -1,0 +1,103 @@
+/**
+ * The results file of `fusionrec eval --json`: this zod schema is the source of truth; the JSON
+ * Schema in docs/eval-schema.json is generated from it (`z.toJSONSchema`) and a test keeps the two
+ * equal. Bump `schemaVersion` on any change that breaks a reader.
+ */
+import { z } from 'zod';
+
+export const RESULT_SCHEMA_VERSION = 1;
+
+const metrics = z
+  .record(z.string(), z.number())
+  .describe(
+    'metric name -> mean over the group\'s cases, e.g. "ndcg@10", "hr@10", "recall@50", "mrr", "coverage@10", "ild@10", "novelty@10"',
+  );
+
+export const groupSchema = z.strictObject({
+  scenario: z.string().describe('"all" or one target scenario'),
+  slice: z.string().describe('"all" or a slice named in protocol.slices'),
+  ranking: z
+    .enum(['full', 'sampled'])
+    .describe('full ranking over the scenario, or target vs sampled negatives'),
+  cases: z.number().int().min(0),
+  metrics,
+});
+
+export const curvePointSchema = z.strictObject({
+  lambda: z.number().min(0).max(1),
+  'ndcg@10': z.number(),
+  'hr@10': z.number(),
+  'ild@10': z.number(),
+});
+
+export const modelResultSchema = z.strictObject({
+  name: z.string(),
+  description: z.string(),
+  status: z.enum(['ok', 'skipped']),
+  reason: z.string().optional().describe('why a model was skipped'),
+  params: z
+    .record(z.string(), z.union([z.number(), z.string(), z.boolean()]))
+    .describe('hyper-parameters in use after tuning on valid'),
+  timings: z.strictObject({
+    fitMs: z.number().min(0),
+    evalMs: z.number().min(0),
+    queriesPerSecond: z.number().min(0),
+  }),
+  groups: z.array(groupSchema),
+  diversityCurve: z
+    .array(curvePointSchema)
+    .describe(
+      "MMR re-rank of the model's top 100 by item-vector similarity, per lambda (empty without vectors)",
+    ),
+});
+
+export const evalResultSchema = z.strictObject({
+  schemaVersion: z.literal(RESULT_SCHEMA_VERSION),
+  dataset: z.string(),
+  createdAt: z.string().describe('ISO 8601 time the run finished'),
+  protocol: z.strictObject({
+    name: z.string(),
+    description: z.string(),
+    scenarios: z.array(z.string()),
+    interactionTypes: z.array(z.string()).optional(),
+    ks: z.array(z.number().int().min(1)),
+    maskHistory: z.boolean(),
+    sampledNegatives: z.number().int().min(0),
+    holdout: z.strictObject({ test: z.number(), valid: z.number() }).optional(),
+    slices: z.record(z.string(), z.string()).describe('slice name -> definition'),
+    tuning: z.string().describe('how models were tuned'),
+  }),
+  data: z.strictObject({
+    items: z.number().int(),
+    trainUsers: z.number().int(),
+    trainInteractions: z.number().int(),
+    validCases: z.number().int(),
+    testCases: z.number().int(),
+    tuneCases: z.number().int(),
+    itemVectors: z.string().nullable().describe('encoder id of the item vectors, or null'),
+    notes: z.array(z.string()),
+  }),
+  run: z.strictObject({
+    seed: z.number().int(),
+    maxUsers: z.number().int().nullable(),
+    configHash: z.string(),
+    command: z.string(),
+    versions: z.strictObject({ fusionrec: z.string(), node: z.string(), platform: z.string() }),
+    timings: z.strictObject({ loadMs: z.number().min(0), totalMs: z.number().min(0) }),
+    interrupted: z.boolean(),
+  }),
+  models: z.array(modelResultSchema),
+});
+
+export type EvalResult = z.infer<typeof evalResultSchema>;
+export type ModelResult = z.infer<typeof modelResultSchema>;
+export type GroupResult = z.infer<typeof groupSchema>;
+
+/** The JSON Schema published in docs/eval-schema.json. */
+export function resultJsonSchema(): unknown {
+  return {
+    ...(z.toJSONSchema(evalResultSchema) as Record<string, unknown>),
+    $id: 'https://fusionrec.dev/schemas/eval-result-v1.json',
+    title: 'fusionrec eval results',
+  };
+}
