@@ -1,0 +1,403 @@
+// fusionrec dashboard: plain ES module, no build step, no CDN. Talks only to this server's /v1 API.
+const COLOURS = { shop: '#e4572e', music: '#17a3a0', video: '#d9a400', news: '#5a9a2a' };
+const EXTRA = ['#7b4fd6', '#d6407b', '#3b7dd8', '#8a6d3b'];
+const ACTIONS = {
+  view: { shop: 'view', music: 'play', video: 'view', news: 'click' },
+  like: { shop: 'like', music: 'like', video: 'like', news: 'like' },
+  skip: { shop: 'dislike', music: 'skip', video: 'skip', news: 'dislike' },
+  buy: { shop: 'purchase', music: 'like', video: 'complete', news: 'share' },
+};
+
+const $ = (id) => document.getElementById(id);
+const state = { scenarios: [], user: '', previous: new Map(), loading: 0 };
+
+function colour(scenario) {
+  if (COLOURS[scenario]) return COLOURS[scenario];
+  const i = state.scenarios.findIndex((s) => s.id === scenario);
+  return EXTRA[Math.max(i, 0) % EXTRA.length];
+}
+
+function el(tag, attrs = {}, ...children) {
+  const ns = ['svg', 'circle', 'text', 'line', 'g', 'title'].includes(tag)
+    ? 'http://www.w3.org/2000/svg'
+    : null;
+  const node = ns ? document.createElementNS(ns, tag) : document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null) continue;
+    if (k === 'text') node.textContent = v;
+    else node.setAttribute(k, String(v));
+  }
+  for (const c of children) if (c !== null && c !== undefined) node.append(c);
+  return node;
+}
+
+function showError(message) {
+  const box = $('error');
+  box.textContent = message;
+  box.hidden = !message;
+}
+
+async function api(path, init = {}) {
+  const key = $('api-key').value || localStorage.getItem('fusionrec-key') || '';
+  const headers = {
+    ...(init.body ? { 'content-type': 'application/json' } : {}),
+    ...(key ? { authorization: `Bearer ${key}` } : {}),
+  };
+  const res = await fetch(path, { ...init, headers });
+  const body = await res.json().catch(() => ({}));
+  if (!res.ok) {
+    const e = body.error ?? { code: String(res.status), message: res.statusText };
+    throw new Error(`${e.code}${e.field ? ` (${e.field})` : ''}: ${e.message}`);
+  }
+  return body;
+}
+
+function context() {
+  const hour = Number($('hour').value);
+  // weekday of the next occurrence of this hour, so "time of day" is a full context
+  return { device: $('device').value, hour, weekday: new Date().getDay() };
+}
+
+async function loadUsers() {
+  const { users } = await api('/v1/users?limit=1000');
+  const select = $('user');
+  select.replaceChildren(
+    ...users.map((u) => {
+      const name = u.attributes?.name ? `${u.attributes.name} (${u.id})` : u.id;
+      const tastes = u.attributes?.tastes ? ` · ${u.attributes.tastes}` : '';
+      return el('option', { value: u.id, text: name + tastes });
+    }),
+  );
+  const fromHash = new URLSearchParams(location.hash.slice(1)).get('user');
+  if (fromHash && users.some((u) => u.id === fromHash)) select.value = fromHash;
+  state.user = select.value;
+}
+
+function drawMap(map) {
+  const svg = $('map');
+  svg.replaceChildren();
+  const points = [...map.items, ...map.interests];
+  if (points.length === 0) {
+    svg.append(el('text', { x: 300, y: 210, 'text-anchor': 'middle', text: 'no activity yet' }));
+    return;
+  }
+  const xs = points.map((p) => p.x);
+  const ys = points.map((p) => p.y);
+  const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
+  const [y0, y1] = [Math.min(...ys), Math.max(...ys)];
+  const sx = (x) => 40 + ((x - x0) / (x1 - x0 || 1)) * 520;
+  const sy = (y) => 380 - ((y - y0) / (y1 - y0 || 1)) * 340;
+  const g = el('g');
+  for (const it of map.items) {
+    const negative = it.types.skip || it.types.dislike;
+    g.append(
+      el(
+        'circle',
+        {
+          class: 'item',
+          cx: sx(it.x).toFixed(1),
+          cy: sy(it.y).toFixed(1),
+          r: negative
+            ? 3
+            : 4 +
+              Math.min(
+                4,
+                Object.values(it.types).reduce((a, b) => a + b, 0),
+              ),
+          fill: negative ? '#fff' : colour(it.scenario),
+          stroke: colour(it.scenario),
+          'data-scenario': it.scenario,
+        },
+        el('title', { text: `${it.title} (${it.scenario}: ${Object.keys(it.types).join(', ')})` }),
+      ),
+    );
+  }
+  const fused = map.interests.filter((i) => i.scope === 'fused');
+  for (const c of fused.length ? fused : map.interests) {
+    const x = sx(c.x);
+    const y = sy(c.y);
+    g.append(
+      el(
+        'circle',
+        {
+          class: 'interest',
+          cx: x.toFixed(1),
+          cy: y.toFixed(1),
+          r: (10 + 22 * Math.sqrt(Math.max(0, c.weight))).toFixed(1),
+          fill: colour(c.scenario),
+          stroke: colour(c.scenario),
+          'data-testid': 'interest-centre',
+        },
+        el('title', { text: `${c.label}: ${c.summary}` }),
+      ),
+      el('text', { x: x.toFixed(1), y: (y + 4).toFixed(1), 'text-anchor': 'middle', text: c.label }),
+    );
+  }
+  svg.append(g);
+  const used = [...new Set(points.map((p) => p.scenario))];
+  $('legend').replaceChildren(...used.map((s) => el('span', { style: `--c:${colour(s)}`, text: s })));
+}
+
+function mixBar(mix) {
+  const bar = el('span', {
+    class: 'mix',
+    title: Object.entries(mix)
+      .map(([s, v]) => `${s} ${(v * 100).toFixed(0)}%`)
+      .join(', '),
+  });
+  for (const [s, v] of Object.entries(mix))
+    bar.append(el('i', { style: `width:${(v * 100).toFixed(1)}%;background:${colour(s)}` }));
+  return bar;
+}
+
+function drawInterests(profile) {
+  $('interests').replaceChildren(
+    ...profile.fused.map((i) =>
+      el(
+        'li',
+        {},
+        el('strong', { text: i.label }),
+        mixBar(i.scenarioMix),
+        el('span', { class: 'why', text: i.summary }),
+      ),
+    ),
+  );
+}
+
+function reasonText(r) {
+  const parts = [];
+  if (r.interest) parts.push(`interest “${r.interest.label}”`);
+  if (r.history?.length)
+    parts.push(
+      `because of ${r.history
+        .slice(0, 2)
+        .map((h) => `“${h.title}” (${h.scenario})`)
+        .join(', ')}`,
+    );
+  const ctx = (r.context ?? []).filter((c) => Math.abs(c.effect) > 0.001);
+  if (ctx.length)
+    parts.push(
+      ctx.map((c) => `${c.feature}=${c.value} ${c.effect > 0 ? '+' : ''}${c.effect.toFixed(3)}`).join(', '),
+    );
+  parts.push(`via ${r.retriever}`);
+  if (r.sentence) parts.unshift(r.sentence);
+  return parts.join(' · ');
+}
+
+async function loadRecommendations() {
+  const ctx = context();
+  const diversity = Number($('diversity').value);
+  const results = await Promise.all(
+    state.scenarios.map((s) =>
+      api('/v1/recommend', {
+        method: 'POST',
+        body: JSON.stringify({ user: state.user, scenario: s.id, n: 6, context: ctx, diversity }),
+      }),
+    ),
+  );
+  const recs = $('recs');
+  recs.replaceChildren();
+  const itemOptions = [];
+  results.forEach((res, k) => {
+    const s = state.scenarios[k];
+    const before = state.previous.get(s.id);
+    const list = el('ol', {});
+    for (const r of res.items) {
+      const isNew = before && !before.has(r.item);
+      list.append(
+        el(
+          'li',
+          { class: isNew ? 'new' : '', 'data-item': r.item },
+          el('span', { text: r.title || r.item }),
+          ' ',
+          el('span', { class: 'score', text: r.score.toFixed(3) }),
+          el('span', { class: 'why', text: reasonText(r.reasons) }),
+        ),
+      );
+      itemOptions.push(el('option', { value: `${s.id}|${r.item}`, text: `[${s.id}] ${r.title || r.item}` }));
+    }
+    state.previous.set(s.id, new Set(res.items.map((r) => r.item)));
+    recs.append(
+      el(
+        'div',
+        { 'data-scenario': s.id, style: `--c:${colour(s.id)}` },
+        el('h3', { text: s.name || s.id }),
+        list,
+      ),
+    );
+  });
+  const select = $('act-item');
+  const kept = select.value;
+  select.replaceChildren(...itemOptions);
+  if ([...select.options].some((o) => o.value === kept)) select.value = kept;
+}
+
+async function loadProfileAndMap() {
+  const enc = encodeURIComponent(state.user);
+  const [profile, map, history] = await Promise.all([
+    api(`/v1/users/${enc}/profile`),
+    api(`/v1/users/${enc}/map`).catch((e) => ({ items: [], interests: [], error: e.message })),
+    api(`/v1/users/${enc}/history?limit=15`),
+  ]);
+  drawInterests(profile);
+  drawMap(map);
+  $('history').replaceChildren(
+    ...history.events.map((e) =>
+      el('li', {
+        text: `${new Date(e.ts).toLocaleString()} · ${e.type} · [${e.scenario}] ${e.title || e.item}`,
+      }),
+    ),
+  );
+}
+
+async function refresh({ resetDiff = false } = {}) {
+  if (!state.user) return;
+  if (resetDiff) state.previous.clear();
+  state.loading++;
+  document.body.dataset.loading = 'true';
+  try {
+    await Promise.all([loadRecommendations(), loadProfileAndMap()]);
+    showError('');
+  } catch (e) {
+    showError(e.message);
+  } finally {
+    if (--state.loading === 0) document.body.dataset.loading = 'false';
+  }
+}
+
+async function act(event) {
+  event.preventDefault();
+  const [scenario, item] = $('act-item').value.split('|');
+  if (!item) return;
+  const type = ACTIONS[$('act-type').value][scenario] ?? $('act-type').value;
+  const ev = {
+    id: `web-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`,
+    user: state.user,
+    item,
+    scenario,
+    type,
+    ts: Date.now(),
+    context: { device: $('device').value },
+  };
+  try {
+    const r = await api('/v1/events', { method: 'POST', body: JSON.stringify(ev) });
+    $('act-status').textContent =
+      `${type} on ${item}: recorded (${r.inserted} new). Highlighted items are new in the lists.`;
+    await refresh();
+  } catch (e) {
+    showError(e.message);
+  }
+}
+
+function fmt(n) {
+  return typeof n === 'number' ? n.toLocaleString() : String(n ?? '');
+}
+
+function table(head, rows) {
+  return el(
+    'table',
+    {},
+    el(
+      'thead',
+      {},
+      el('tr', {}, ...head.map((h) => el('th', { class: h.num ? 'num' : '', text: h.label ?? h }))),
+    ),
+    el(
+      'tbody',
+      {},
+      ...rows.map((r) =>
+        el('tr', {}, ...r.map((c) => el('td', { class: typeof c === 'number' ? 'num' : '', text: fmt(c) }))),
+      ),
+    ),
+  );
+}
+
+async function loadSystem() {
+  try {
+    const s = await api('/v1/system');
+    const c = s.counts;
+    const box = $('system');
+    box.replaceChildren(
+      el('h3', { text: 'Counts' }),
+      table(
+        ['items', 'users', 'events', 'users in 2+ scenarios'].map((label) => ({ label, num: true })),
+        [[c.items, c.users, c.events, c.multiScenarioUsers]],
+      ),
+      table(
+        [
+          'scenario',
+          { label: 'items', num: true },
+          { label: 'users', num: true },
+          { label: 'events', num: true },
+        ],
+        c.scenarios.map((x) => [x.scenario, x.items, x.users, x.events]),
+      ),
+      el('h3', { text: 'Model versions' }),
+      table(['component', 'version'], Object.entries(s.versions)),
+      el('h3', {
+        text: `Latency (ms, last requests per route; ${fmt(s.latency.requests)} requests in ${fmt(s.latency.uptimeS)} s)`,
+      }),
+      table(
+        [
+          'route',
+          { label: 'count', num: true },
+          { label: 'p50', num: true },
+          { label: 'p95', num: true },
+          { label: 'p99', num: true },
+          { label: 'max', num: true },
+        ],
+        s.latency.routes.map((r) => [r.route, r.count, r.p50, r.p95, r.p99, r.max]),
+      ),
+      el('p', { class: 'hint', text: `RSS ${s.memory.rssMb} MB · Node ${s.node}` }),
+    );
+    showError('');
+  } catch (e) {
+    showError(e.message);
+  }
+}
+
+function showPage(page) {
+  for (const b of document.querySelectorAll('.tab')) b.classList.toggle('active', b.dataset.page === page);
+  $('page-user').hidden = page !== 'user';
+  $('page-system').hidden = page !== 'system';
+  if (page === 'system') void loadSystem();
+}
+
+async function start() {
+  const saved = localStorage.getItem('fusionrec-key');
+  if (saved) $('api-key').value = saved;
+  $('api-key').addEventListener('change', () => {
+    localStorage.setItem('fusionrec-key', $('api-key').value);
+    void init();
+  });
+  $('hour').value = String(new Date().getHours());
+  const outputs = () => {
+    $('hour-out').textContent = `${$('hour').value}:00`;
+    $('diversity-out').textContent = Number($('diversity').value).toFixed(2);
+  };
+  outputs();
+  for (const id of ['hour', 'diversity']) $(id).addEventListener('input', outputs);
+  for (const id of ['hour', 'device', 'diversity'])
+    $(id).addEventListener('change', () => refresh({ resetDiff: true }));
+  $('user').addEventListener('change', () => {
+    state.user = $('user').value;
+    history.replaceState(null, '', `#user=${encodeURIComponent(state.user)}`);
+    void refresh({ resetDiff: true });
+  });
+  $('act').addEventListener('submit', act);
+  for (const b of document.querySelectorAll('.tab'))
+    b.addEventListener('click', () => showPage(b.dataset.page));
+  await init();
+}
+
+async function init() {
+  try {
+    state.scenarios = (await api('/v1/scenarios')).scenarios;
+    await loadUsers();
+    await refresh({ resetDiff: true });
+  } catch (e) {
+    showError(e.message);
+  }
+}
+
+void start();
