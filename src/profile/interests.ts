@@ -1,0 +1,245 @@
+/**
+ * Multi-interest profile: weighted spherical k-means over the vectors of the items a user
+ * engaged with. Weights combine the event weight and a recency decay by position, so a recent
+ * purchase counts more than an old view. Negative events pull their nearest centre away.
+ * Deterministic: seeding picks the heaviest item, then farthest-first.
+ */
+import type { HistoryEntry, InterestCentre, ItemSpace, UserProfile } from './types.ts';
+
+export interface ProfileOptions {
+  maxInterests: number;
+  /** multiplicative decay per step back in the history (1 = none) */
+  recencyDecay: number;
+  /** how strongly negatives push their nearest centre away */
+  negativePush: number;
+  /** most recent entries considered */
+  maxHistory: number;
+}
+
+export const DEFAULT_PROFILE_OPTIONS: ProfileOptions = {
+  maxInterests: 4,
+  recencyDecay: 0.9,
+  negativePush: 0.3,
+  maxHistory: 200,
+};
+
+const STOPWORDS = new Set(
+  'a an and the of for with in on to by from at or set pack inch oz ounce count pcs piece pieces x 1 2 3 4 5 6 8 10 12 new'.split(
+    ' ',
+  ),
+);
+
+function dot(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+}
+
+function normalise(v: Float32Array): Float32Array {
+  let n = 0;
+  for (let i = 0; i < v.length; i++) n += v[i]! * v[i]!;
+  n = Math.sqrt(n);
+  if (n > 0) for (let i = 0; i < v.length; i++) v[i]! /= n;
+  return v;
+}
+
+/** recency weight of each history entry: decay^(steps from the end) */
+export function recencyWeights(history: readonly HistoryEntry[], decay: number): Float64Array {
+  const out = new Float64Array(history.length);
+  let f = 1;
+  for (let i = history.length - 1; i >= 0; i--) {
+    out[i] = f;
+    f *= decay;
+  }
+  return out;
+}
+
+/** A short label from the words the member titles share most. */
+export function labelOf(members: readonly number[], space: ItemSpace): string {
+  const counts = new Map<string, number>();
+  for (const m of members.slice(0, 20)) {
+    const seen = new Set<string>();
+    for (const w of space
+      .title(m)
+      .toLowerCase()
+      .split(/[^a-z0-9]+/)) {
+      if (w.length < 3 || STOPWORDS.has(w) || seen.has(w)) continue;
+      seen.add(w);
+      counts.set(w, (counts.get(w) ?? 0) + 1);
+    }
+  }
+  const top = [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 3);
+  if (top.length > 0) return top.map(([w]) => w).join(' · ');
+  const first = members[0];
+  return first === undefined ? 'general' : space.title(first) || `item ${first}`;
+}
+
+interface Point {
+  entry: HistoryEntry;
+  v: Float32Array;
+  w: number;
+}
+
+/** Interest centres of a set of history entries. */
+export function clusterInterests(
+  history: readonly HistoryEntry[],
+  space: ItemSpace,
+  opts: ProfileOptions,
+  idPrefix = 'i',
+): InterestCentre[] {
+  const rec = recencyWeights(history, opts.recencyDecay);
+  const pos: Point[] = [];
+  const neg: Point[] = [];
+  history.forEach((entry, i) => {
+    const v = space.vector(entry.item);
+    if (!v) return;
+    const w = entry.weight * rec[i]!;
+    if (w > 0) pos.push({ entry, v, w });
+    else if (w < 0) neg.push({ entry, v, w: -w });
+  });
+  if (pos.length === 0) return fallbackInterests(history, space, rec, idPrefix);
+  const k = Math.min(opts.maxInterests, Math.max(1, Math.round(Math.sqrt(pos.length / 2))));
+  // farthest-first seeding from the heaviest point keeps runs deterministic
+  const heaviest = pos.reduce((b, p) => (p.w > b.w ? p : b), pos[0]!);
+  const centres: Float32Array[] = [Float32Array.from(heaviest.v)];
+  while (centres.length < k) {
+    let best = -1;
+    let bestD = -1;
+    pos.forEach((p, i) => {
+      const d = Math.min(...centres.map((c) => 1 - dot(c, p.v))) * p.w;
+      if (d > bestD) {
+        bestD = d;
+        best = i;
+      }
+    });
+    if (best < 0 || bestD <= 1e-6) break;
+    centres.push(Float32Array.from(pos[best]!.v));
+  }
+  let assign = new Int32Array(pos.length);
+  for (let iter = 0; iter < 8; iter++) {
+    assign = Int32Array.from(pos, (p) => argmax(centres, p.v));
+    const sums = centres.map(() => new Float32Array(space.dim));
+    pos.forEach((p, i) => {
+      const s = sums[assign[i]!]!;
+      for (let d = 0; d < s.length; d++) s[d]! += p.v[d]! * p.w;
+    });
+    sums.forEach((s, c) => {
+      if (s.some((x) => x !== 0)) centres[c] = normalise(s);
+    });
+  }
+  for (const n of neg) {
+    const c = centres[argmax(centres, n.v)]!;
+    for (let d = 0; d < c.length; d++) c[d]! -= opts.negativePush * n.w * n.v[d]!;
+    normalise(c);
+  }
+  const total = pos.reduce((s, p) => s + p.w, 0);
+  const out: InterestCentre[] = centres.map((vector, c) => {
+    const members = pos
+      .map((p, i) => ({ p, i }))
+      .filter(({ i }) => assign[i] === c)
+      .sort((a, b) => dot(vector, b.p.v) * b.p.w - dot(vector, a.p.v) * a.p.w);
+    const mass = members.reduce((s, m) => s + m.p.w, 0);
+    const mix: Record<string, number> = {};
+    for (const m of members) mix[m.p.entry.scenario] = (mix[m.p.entry.scenario] ?? 0) + m.p.w / (mass || 1);
+    const items = [...new Set(members.map((m) => m.p.entry.item))];
+    return {
+      id: `${idPrefix}${c}`,
+      vector,
+      weight: mass / total,
+      scenarioMix: mix,
+      lastTs: Math.max(...members.map((m) => m.p.entry.ts), 0),
+      members: items,
+      label: labelOf(items, space),
+    };
+  });
+  return out.filter((c) => c.members.length > 0).sort((a, b) => b.weight - a.weight);
+}
+
+function argmax(centres: readonly Float32Array[], v: Float32Array): number {
+  let best = 0;
+  let bestS = Number.NEGATIVE_INFINITY;
+  centres.forEach((c, i) => {
+    const s = dot(c, v);
+    if (s > bestS) {
+      bestS = s;
+      best = i;
+    }
+  });
+  return best;
+}
+
+/** Without item vectors (id-only datasets) one interest per scenario, by mass. */
+function fallbackInterests(
+  history: readonly HistoryEntry[],
+  space: ItemSpace,
+  rec: Float64Array,
+  idPrefix: string,
+): InterestCentre[] {
+  const by = new Map<string, { mass: number; items: Map<number, number>; lastTs: number }>();
+  history.forEach((e, i) => {
+    const w = e.weight * rec[i]!;
+    if (w <= 0) return;
+    const g = by.get(e.scenario) ?? { mass: 0, items: new Map(), lastTs: 0 };
+    g.mass += w;
+    g.items.set(e.item, (g.items.get(e.item) ?? 0) + w);
+    g.lastTs = Math.max(g.lastTs, e.ts);
+    by.set(e.scenario, g);
+  });
+  const total = [...by.values()].reduce((s, g) => s + g.mass, 0);
+  return [...by.entries()]
+    .sort((a, b) => b[1].mass - a[1].mass)
+    .map(([scenario, g], c) => {
+      const members = [...g.items.entries()].sort((a, b) => b[1] - a[1]).map(([it]) => it);
+      return {
+        id: `${idPrefix}${c}`,
+        vector: new Float32Array(0),
+        weight: g.mass / total,
+        scenarioMix: { [scenario]: 1 },
+        lastTs: g.lastTs,
+        members,
+        label: labelOf(members, space),
+      };
+    });
+}
+
+/** Fused and per-scenario interests of a history (pure; call again after each new event). */
+export function buildProfile(
+  user: string,
+  history: readonly HistoryEntry[],
+  space: ItemSpace,
+  opts: ProfileOptions = DEFAULT_PROFILE_OPTIONS,
+): UserProfile {
+  const recent = history.slice(-opts.maxHistory);
+  const perScenario: Record<string, InterestCentre[]> = {};
+  const scenarios = [...new Set(recent.map((h) => h.scenario))].sort();
+  if (scenarios.length > 1) {
+    for (const s of scenarios) {
+      perScenario[s] = clusterInterests(
+        recent.filter((h) => h.scenario === s),
+        space,
+        opts,
+        `${s}:`,
+      );
+    }
+  }
+  const interests = clusterInterests(recent, space, opts, 'f');
+  if (scenarios.length === 1) perScenario[scenarios[0]!] = interests;
+  return {
+    user,
+    history: [...history],
+    interests,
+    perScenario,
+    updatedAt: recent.reduce((m, h) => Math.max(m, h.ts), 0),
+  };
+}
+
+/** Appends events in order and rebuilds the interests; cheap enough per event (k-means on <= maxHistory points). */
+export function updateProfile(
+  profile: UserProfile,
+  entries: readonly HistoryEntry[],
+  space: ItemSpace,
+  opts: ProfileOptions = DEFAULT_PROFILE_OPTIONS,
+): UserProfile {
+  const history = [...profile.history, ...entries].sort((a, b) => a.ts - b.ts);
+  return buildProfile(profile.user, history, space, opts);
+}

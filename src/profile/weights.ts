@@ -1,0 +1,62 @@
+/**
+ * How much one event says about a user's interest: a signed weight from the event type (scenario
+ * `eventWeights` override the defaults), its value (rating, play count, dwell seconds) and the
+ * sentiment of its text. Negative weights push the profile away from the item.
+ */
+import Sentiment from 'sentiment';
+
+export const DEFAULT_EVENT_WEIGHTS: Readonly<Record<string, number>> = {
+  view: 1,
+  click: 1,
+  like: 2,
+  dislike: -2,
+  cart: 2,
+  purchase: 3,
+  rate: 2,
+  play: 1,
+  skip: -1,
+  complete: 2,
+  share: 2,
+  comment: 1,
+  tag: 1.5,
+};
+
+/** dwell below this many seconds on a view counts as a bounce, a mild negative signal */
+export const SHORT_DWELL_SECONDS = 3;
+
+export interface WeightInput {
+  type: string;
+  value?: number | undefined;
+  text?: string | undefined;
+}
+
+const analyser = new Sentiment();
+
+/** Sentiment of a comment or review in [-1, 1] (the `sentiment` package's comparative score, clipped). */
+export function textSentiment(text: string): number {
+  if (!text.trim()) return 0;
+  const c = analyser.analyze(text).comparative;
+  return Math.max(-1, Math.min(1, c));
+}
+
+export function eventWeight(e: WeightInput, overrides: Readonly<Record<string, number>> = {}): number {
+  let w = overrides[e.type] ?? DEFAULT_EVENT_WEIGHTS[e.type] ?? 1;
+  const v = e.value;
+  if (v !== undefined && Number.isFinite(v)) {
+    if (e.type === 'rate') {
+      // 5-point scale centred on 3: 1 star is as negative as 5 stars is positive
+      w = Math.abs(w) * ((v - 3) / 2);
+    } else if (e.type === 'play') {
+      w *= Math.log1p(Math.max(0, v)) / Math.log(2) || 0.5;
+    } else if (e.type === 'view' && v < SHORT_DWELL_SECONDS) {
+      w = -0.5 * Math.abs(w);
+    }
+  }
+  if (e.text) {
+    const s = textSentiment(e.text);
+    // clearly negative text turns the event negative; positive text strengthens it
+    if (s < -0.1) w = -Math.abs(w) * Math.min(1, -s * 2);
+    else if (s > 0.1) w *= 1 + s;
+  }
+  return w;
+}

@@ -1,0 +1,56 @@
+/**
+ * Context features: hour of day, weekday, device, location. An item's lift in a context is how
+ * much more often it was consumed there than overall, smoothed, in log space.
+ */
+import type { Context } from '../core/types.ts';
+import type { ContextStats } from './model.ts';
+
+/** hour buckets of four hours keep the statistics dense enough to mean something */
+export function contextKeys(ctx: Context | undefined, ts: number | undefined): string[] {
+  const keys: string[] = [];
+  if (ctx?.device) keys.push(`device=${ctx.device}`);
+  if (ctx?.location) keys.push(`location=${ctx.location}`);
+  const hour =
+    typeof ctx?.hour === 'number' ? ctx.hour : ts !== undefined ? new Date(ts).getUTCHours() : undefined;
+  if (hour !== undefined) keys.push(`hour=${Math.floor(hour / 4)}`);
+  const weekday =
+    typeof ctx?.weekday === 'number' ? ctx.weekday : ts !== undefined ? new Date(ts).getUTCDay() : undefined;
+  if (weekday !== undefined) keys.push(`weekday=${weekday}`);
+  return keys;
+}
+
+export function recordContext(stats: ContextStats, keys: readonly string[], item: number): void {
+  if (keys.length === 0) return;
+  stats.all += 1;
+  stats.items.set(item, (stats.items.get(item) ?? 0) + 1);
+  for (const k of keys) {
+    let m = stats.counts.get(k);
+    if (!m) {
+      m = new Map();
+      stats.counts.set(k, m);
+    }
+    m.set(item, (m.get(item) ?? 0) + 1);
+    stats.totals.set(k, (stats.totals.get(k) ?? 0) + 1);
+  }
+}
+
+/** log lift of the item in each context key, 0 where there is no evidence */
+export function contextLifts(
+  stats: ContextStats,
+  keys: readonly string[],
+  item: number,
+): { key: string; lift: number }[] {
+  const out: { key: string; lift: number }[] = [];
+  if (stats.all === 0) return out;
+  for (const k of keys) {
+    const total = stats.totals.get(k);
+    if (!total) continue;
+    const itemCount = stats.items.get(item) ?? 0;
+    const inCtx = stats.counts.get(k)?.get(item) ?? 0;
+    const share = total / stats.all;
+    // smoothing towards no lift: 5 pseudo-events at the base rate
+    const lift = (inCtx + 5 * share) / ((itemCount + 5) * share);
+    out.push({ key: k, lift: Math.max(-2, Math.min(2, Math.log(lift))) });
+  }
+  return out;
+}

@@ -1,0 +1,101 @@
+/**
+ * The in-memory scoring model shared by `engine.recommend` and the evaluation adapter: the item
+ * table (dense indices), item vectors, learned item graphs, popularity, context statistics and
+ * the ranker's weights. Everything a request needs, nothing it has to fetch.
+ */
+import type { ItemSpace } from '../profile/types.ts';
+import type { ItemGraphs } from '../train/graph.ts';
+
+export const FEATURES = [
+  'knnSame',
+  'knnCross',
+  'trans',
+  'textInterest',
+  'textRecent',
+  'popularity',
+  'context',
+  'negative',
+] as const;
+export type FeatureName = (typeof FEATURES)[number];
+export const NUM_FEATURES = FEATURES.length;
+
+export interface RankerWeights {
+  /** weights shared by all scenarios */
+  shared: number[];
+  /** per-scenario weights (fitted starting from the shared ones); absent = shared */
+  perScenario: Record<string, number[]>;
+  /** recency decay of the history used by the collaborative features */
+  decay: number;
+}
+
+export const DEFAULT_RANKER: RankerWeights = {
+  shared: [1, 0.5, 1, 0.3, 0.3, 0.1, 0.2, -0.3],
+  perScenario: {},
+  decay: 0.8,
+};
+
+/** Per context key (`device=mobile`, `hour=2`, ...) how often each item was consumed in it. */
+export interface ContextStats {
+  counts: Map<string, Map<number, number>>;
+  totals: Map<string, number>;
+  /** events per item among those that carried a context */
+  items: Map<number, number>;
+  all: number;
+}
+
+export interface ScoringModel {
+  numItems: number;
+  itemIds: string[];
+  titles: string[];
+  /** scenario code per item (index into `scenarios`) */
+  scenarioCode: Uint16Array;
+  scenarios: string[];
+  /** items of each scenario, by code */
+  scenarioItems: Int32Array[];
+  dim: number;
+  /** numItems x dim, row-major, rows L2-normalised; zero rows for items without a vector */
+  vectors: Float32Array;
+  hasVector: Uint8Array;
+  graphs: ItemGraphs;
+  /** log-popularity scaled to [0, 1] within the item's scenario */
+  popularity: Float32Array;
+  context: ContextStats;
+  ranker: RankerWeights;
+  /** switches for ablations */
+  useText: boolean;
+  useContext: boolean;
+}
+
+export function vectorOf(m: ScoringModel, item: number): Float32Array | undefined {
+  if (!m.hasVector[item]) return undefined;
+  return m.vectors.subarray(item * m.dim, (item + 1) * m.dim);
+}
+
+export function popularityFromCounts(
+  counts: Float32Array,
+  scenarioCode: Uint16Array,
+  nScenarios: number,
+): Float32Array {
+  const max = new Float64Array(nScenarios);
+  for (let i = 0; i < counts.length; i++) {
+    const c = scenarioCode[i]!;
+    max[c] = Math.max(max[c]!, Math.log1p(counts[i]!));
+  }
+  return Float32Array.from(counts, (v, i) => {
+    const m = max[scenarioCode[i]!]!;
+    return m > 0 ? Math.log1p(v) / m : 0;
+  });
+}
+
+export function emptyContextStats(): ContextStats {
+  return { counts: new Map(), totals: new Map(), items: new Map(), all: 0 };
+}
+
+/** the view of the model that profile building needs */
+export function itemSpaceOf(m: ScoringModel): ItemSpace {
+  return {
+    dim: m.dim,
+    vector: (i) => vectorOf(m, i),
+    title: (i) => m.titles[i] ?? '',
+  };
+}

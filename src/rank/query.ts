@@ -1,0 +1,170 @@
+/**
+ * Scoring one request: from a profile, the collaborative evidence over all items (sparse), the
+ * text evidence per candidate (dense dot products), context lifts, and the ranker's linear
+ * combination. `scoreCandidates` is the one code path used by `engine.recommend` (on retrieved
+ * candidates) and by the evaluation adapter (on every item of the target scenario).
+ */
+import type { Context } from '../core/types.ts';
+import { recencyWeights } from '../profile/interests.ts';
+import type { UserProfile } from '../profile/types.ts';
+import { spread } from '../train/graph.ts';
+import { contextKeys, contextLifts } from './context.ts';
+import { NUM_FEATURES, type ScoringModel, vectorOf } from './model.ts';
+
+export interface QueryOptions {
+  scenario: string;
+  context?: Context | undefined;
+  /** request time, for hour/weekday when the context does not carry them */
+  now?: number | undefined;
+}
+
+export interface Query {
+  model: ScoringModel;
+  profile: UserProfile;
+  scenario: string;
+  scenarioCode: number;
+  /** collaborative evidence over all items, each max-normalised within the scenario */
+  knnSame: Float32Array;
+  knnCross: Float32Array;
+  trans: Float32Array;
+  /** items with any collaborative evidence */
+  touched: number[];
+  interestVecs: Float32Array[];
+  recentVec: Float32Array | undefined;
+  negatives: Float32Array[];
+  ctxKeys: string[];
+  weights: number[];
+  /** recency weight per history position, for explanations */
+  recency: Float64Array;
+}
+
+function dot(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+}
+
+function normaliseInScenario(
+  a: Float32Array,
+  touched: readonly number[],
+  m: ScoringModel,
+  code: number,
+): void {
+  let max = 0;
+  for (const i of touched) if (m.scenarioCode[i] === code && a[i]! > max) max = a[i]!;
+  if (max > 0) for (const i of touched) a[i]! /= max;
+}
+
+export function prepareQuery(m: ScoringModel, profile: UserProfile, opts: QueryOptions): Query {
+  const code = m.scenarios.indexOf(opts.scenario);
+  const n = m.numItems;
+  const knnSame = new Float32Array(n);
+  const knnCross = new Float32Array(n);
+  const trans = new Float32Array(n);
+  const touchedSame: number[] = [];
+  const touchedCross: number[] = [];
+  const touchedTrans: number[] = [];
+  const hist = profile.history;
+  const recency = recencyWeights(hist, m.ranker.decay);
+  hist.forEach((h, i) => {
+    const w = h.weight * recency[i]!;
+    if (w === 0) return;
+    if (h.scenario === opts.scenario) spread(m.graphs.knn, h.item, w, knnSame, touchedSame);
+    else spread(m.graphs.knn, h.item, w, knnCross, touchedCross);
+  });
+  // transitions from the last few items, most recent strongest
+  const last = hist.slice(-3);
+  last.forEach((h, i) => {
+    if (h.weight <= 0) return;
+    spread(m.graphs.trans, h.item, 0.5 ** (last.length - 1 - i), trans, touchedTrans);
+  });
+  const touched = [...new Set([...touchedSame, ...touchedCross, ...touchedTrans])];
+  normaliseInScenario(knnSame, touched, m, code);
+  normaliseInScenario(knnCross, touched, m, code);
+  normaliseInScenario(trans, touched, m, code);
+
+  const interests = profile.interests.filter((c) => c.vector.length === m.dim).map((c) => c.vector);
+  let recentVec: Float32Array | undefined;
+  const negatives: Float32Array[] = [];
+  if (m.useText && m.dim > 0) {
+    const acc = new Float32Array(m.dim);
+    let any = false;
+    let f = 1;
+    for (let i = hist.length - 1, seen = 0; i >= 0 && seen < 5; i--) {
+      const h = hist[i]!;
+      const v = vectorOf(m, h.item);
+      if (!v) continue;
+      if (h.weight < 0) {
+        if (negatives.length < 20) negatives.push(v);
+        continue;
+      }
+      for (let d = 0; d < m.dim; d++) acc[d]! += f * v[d]!;
+      f *= 0.6;
+      seen++;
+      any = true;
+    }
+    if (any) {
+      const norm = Math.sqrt(dot(acc, acc));
+      if (norm > 0) for (let d = 0; d < m.dim; d++) acc[d]! /= norm;
+      recentVec = acc;
+    }
+  }
+  const weights = m.ranker.perScenario[opts.scenario] ?? m.ranker.shared;
+  return {
+    model: m,
+    profile,
+    scenario: opts.scenario,
+    scenarioCode: code,
+    knnSame,
+    knnCross,
+    trans,
+    touched,
+    interestVecs: m.useText ? interests : [],
+    recentVec,
+    negatives,
+    ctxKeys: m.useContext ? contextKeys(opts.context, opts.now) : [],
+    weights,
+    recency,
+  };
+}
+
+/** the feature vector of one candidate, in FEATURES order */
+export function featuresOf(q: Query, item: number, out = new Float32Array(NUM_FEATURES)): Float32Array {
+  const m = q.model;
+  out[0] = q.knnSame[item]!;
+  out[1] = q.knnCross[item]!;
+  out[2] = q.trans[item]!;
+  out[3] = 0;
+  out[4] = 0;
+  out[7] = 0;
+  const v = q.interestVecs.length > 0 || q.recentVec ? vectorOf(m, item) : undefined;
+  if (v) {
+    let best = -1;
+    for (const c of q.interestVecs) best = Math.max(best, dot(c, v));
+    out[3] = q.interestVecs.length > 0 ? best : 0;
+    out[4] = q.recentVec ? dot(q.recentVec, v) : 0;
+    let neg = 0;
+    for (const nv of q.negatives) neg = Math.max(neg, dot(nv, v));
+    out[7] = neg;
+  }
+  out[5] = m.popularity[item]!;
+  let ctx = 0;
+  if (q.ctxKeys.length > 0) for (const l of contextLifts(m.context, q.ctxKeys, item)) ctx += l.lift;
+  out[6] = ctx;
+  return out;
+}
+
+export function linearScore(weights: readonly number[], f: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < f.length; i++) s += (weights[i] ?? 0) * f[i]!;
+  return s;
+}
+
+/** ranker scores of the candidates, in order */
+export function scoreCandidates(q: Query, candidates: ArrayLike<number>): Float32Array {
+  const out = new Float32Array(candidates.length);
+  const f = new Float32Array(NUM_FEATURES);
+  for (let i = 0; i < candidates.length; i++)
+    out[i] = linearScore(q.weights, featuresOf(q, candidates[i]!, f));
+  return out;
+}

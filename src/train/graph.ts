@@ -1,0 +1,141 @@
+/**
+ * Item-item graphs learned from logged sequences: a recency-aware co-occurrence neighbourhood
+ * (item-KNN) and first-order-ish transitions (what comes next). On sparse Amazon data these
+ * neighbourhood signals are the strongest single evidence; the ranker combines them with text.
+ * Stored as CSR (offsets/items/weights) so a model file is three typed arrays per graph.
+ */
+
+export interface Csr {
+  offsets: Int32Array;
+  items: Int32Array;
+  weights: Float32Array;
+}
+
+export interface GraphOptions {
+  /** largest distance between two positions of a sequence that still co-occur */
+  window: number;
+  /** neighbours kept per item */
+  maxNeighbors: number;
+  /** transitions look this many steps ahead (weight 1/step) */
+  transitionSteps: number;
+  /** when false, pairs across scenarios are ignored (the no-fusion ablation) */
+  crossScenario: boolean;
+  /** added to the cosine denominator: damps similarities resting on few co-occurrences */
+  shrink: number;
+  /** co-occurrence weight 1/log2(1+distance) instead of 1 */
+  distanceWeighted: boolean;
+}
+
+export const DEFAULT_GRAPH_OPTIONS: GraphOptions = {
+  window: 20,
+  maxNeighbors: 200,
+  transitionSteps: 3,
+  crossScenario: true,
+  shrink: 20,
+  distanceWeighted: true,
+};
+
+export interface ItemGraphs {
+  knn: Csr;
+  trans: Csr;
+  /** interactions per item in the training data */
+  counts: Float32Array;
+}
+
+type Acc = Map<number, Map<number, number>>;
+
+function bump(acc: Acc, a: number, b: number, w: number): void {
+  let row = acc.get(a);
+  if (!row) {
+    row = new Map();
+    acc.set(a, row);
+  }
+  row.set(b, (row.get(b) ?? 0) + w);
+}
+
+function toCsr(acc: Acc, n: number, k: number, norm: (a: number, b: number, w: number) => number): Csr {
+  const offsets = new Int32Array(n + 1);
+  const rows: [number, Float32Array, Int32Array][] = [];
+  let total = 0;
+  for (let a = 0; a < n; a++) {
+    const row = acc.get(a);
+    offsets[a] = total;
+    if (!row) continue;
+    const entries = [...row.entries()].map(([b, w]) => [b, norm(a, b, w)] as const);
+    entries.sort((x, y) => y[1] - x[1] || x[0] - y[0]);
+    const top = entries.slice(0, k);
+    rows.push([a, Float32Array.from(top, (e) => e[1]), Int32Array.from(top, (e) => e[0])]);
+    total += top.length;
+  }
+  offsets[n] = total;
+  const items = new Int32Array(total);
+  const weights = new Float32Array(total);
+  for (const [a, w, it] of rows) {
+    items.set(it, offsets[a]!);
+    weights.set(w, offsets[a]!);
+  }
+  return { offsets, items, weights };
+}
+
+/**
+ * Builds both graphs from chronological item sequences (dense item indices).
+ * Co-occurrence weight decays with distance in the sequence; similarity is cosine-normalised
+ * by item frequency. Transitions are normalised by the source item's out-mass.
+ */
+export function buildItemGraphs(
+  sequences: Iterable<ArrayLike<number>>,
+  numItems: number,
+  scenarioOf: (item: number) => string,
+  opts: GraphOptions = DEFAULT_GRAPH_OPTIONS,
+  signal?: AbortSignal,
+): ItemGraphs {
+  const counts = new Float32Array(numItems);
+  const co: Acc = new Map();
+  const tr: Acc = new Map();
+  const out = new Float64Array(numItems);
+  let seen = 0;
+  for (const seq of sequences) {
+    if (++seen % 2000 === 0) signal?.throwIfAborted();
+    const n = seq.length;
+    for (let p = 0; p < n; p++) {
+      const a = seq[p]!;
+      counts[a]! += 1;
+      for (let q = p + 1; q < n && q - p <= opts.window; q++) {
+        const b = seq[q]!;
+        if (a === b) continue;
+        if (!opts.crossScenario && scenarioOf(a) !== scenarioOf(b)) continue;
+        const w = opts.distanceWeighted ? 1 / Math.log2(1 + (q - p)) : 1;
+        bump(co, a, b, w);
+        bump(co, b, a, w);
+        if (q - p <= opts.transitionSteps) {
+          bump(tr, a, b, 1 / (q - p));
+          out[a]! += 1 / (q - p);
+        }
+      }
+    }
+  }
+  const knn = toCsr(
+    co,
+    numItems,
+    opts.maxNeighbors,
+    (a, b, w) => w / (Math.sqrt(counts[a]! * counts[b]!) + opts.shrink),
+  );
+  const trans = toCsr(tr, numItems, opts.maxNeighbors, (a, _b, w) => w / (out[a]! + 1));
+  return { knn, trans, counts };
+}
+
+/** adds `scale * weight` of every neighbour of `item` into `into`, remembering touched items */
+export function spread(g: Csr, item: number, scale: number, into: Float32Array, touched: number[]): void {
+  const end = g.offsets[item + 1]!;
+  for (let o = g.offsets[item]!; o < end; o++) {
+    const b = g.items[o]!;
+    if (into[b] === 0) touched.push(b);
+    into[b]! += scale * g.weights[o]!;
+  }
+}
+
+export function edgeWeight(g: Csr, a: number, b: number): number {
+  const end = g.offsets[a + 1]!;
+  for (let o = g.offsets[a]!; o < end; o++) if (g.items[o] === b) return g.weights[o]!;
+  return 0;
+}
