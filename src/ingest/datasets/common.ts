@@ -1,0 +1,82 @@
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { RecError } from '../../core/errors.ts';
+import { type Event, eventSchema, type Item, itemSchema } from '../../core/types.ts';
+import { validate } from '../../core/validate.ts';
+import { type Line, type ReadLinesOptions, readLines } from '../lines.ts';
+import type { ImportRecord, ReaderContext } from '../types.ts';
+
+/** Order-only datasets: event n of a user happens at 2000-01-01T00:00Z + n minutes. */
+export const SYNTHETIC_EPOCH = Date.UTC(2000, 0, 1);
+export const SYNTHETIC_STEP_MS = 60_000;
+export const syntheticTs = (position: number): number => SYNTHETIC_EPOCH + position * SYNTHETIC_STEP_MS;
+
+/** Checks that every file of a dataset is there before anything is read. */
+export async function datasetFiles(dir: string, names: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const n of names) {
+    const p = join(dir, n);
+    try {
+      if (!(await stat(p)).isFile()) throw new Error('not a file');
+    } catch (cause) {
+      throw new RecError('NOT_FOUND', `dataset file ${p} is missing`, { field: 'path', cause });
+    }
+    out.push(p);
+  }
+  return out;
+}
+
+/** Reads several files in turn, reporting bytes cumulatively across them. */
+export function lineSource(ctx: ReaderContext) {
+  let done = 0;
+  return async function* lines(path: string, opts: ReadLinesOptions = {}): AsyncGenerator<Line> {
+    let last = 0;
+    for await (const line of readLines(path, {
+      ...opts,
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+      onBytes: (b) => {
+        last = b;
+        ctx.onBytes(done + b);
+      },
+    })) {
+      yield line;
+    }
+    done += last;
+  };
+}
+
+/** Splits a delimited line, requiring at least `min` fields. */
+export function fields(line: Line, sep: string, min: number): string[] {
+  const f = line.text.split(sep);
+  if (f.length < min)
+    throw new RecError(
+      'PARSE_ERROR',
+      `expected ${min} ${JSON.stringify(sep)}-separated fields, got ${f.length}`,
+      {
+        location: line.location,
+      },
+    );
+  return f;
+}
+
+/** Parses a non-negative integer id or count, naming the field when it is not one. */
+export function int(s: string | undefined, field: string, location: string): number {
+  if (s === undefined || !/^\d+$/.test(s))
+    throw new RecError('INVALID_INPUT', `expected a non-negative integer, got ${JSON.stringify(s)}`, {
+      field,
+      location,
+    });
+  return Number(s);
+}
+
+export const eventRecord = (e: Event, location: string): ImportRecord => ({
+  kind: 'event',
+  value: validate(eventSchema, e, { location }),
+  location,
+});
+
+export const itemRecord = (it: Item, location: string): ImportRecord => ({
+  kind: 'item',
+  value: validate(itemSchema, it, { location }),
+  location,
+});
