@@ -1,0 +1,8 @@
+import { ExactIndex } from './exact.ts';
+import { HnswIndex } from './hnsw.ts';
+import type { VectorIndex } from './types.ts';
+
+/** Exact search up to `threshold` vectors (it is both faster and correct there), HNSW above. */
+export function createVectorIndex(dim: number, expectedSize: number, threshold: number): VectorIndex {
+  return expectedSize > threshold ? new HnswIndex(dim) : new ExactIndex(dim);
+}

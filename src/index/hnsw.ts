@@ -1,0 +1,76 @@
+/** Approximate inner-product search with usearch's HNSW graph, for catalogs past the exact threshold. */
+import { Index, MetricKind, ScalarKind } from 'usearch';
+import { RecError } from '../core/errors.ts';
+import type { SearchHit, VectorIndex } from './types.ts';
+
+export class HnswIndex implements VectorIndex {
+  readonly kind = 'hnsw';
+  private index: Index;
+
+  constructor(
+    readonly dim: number,
+    private readonly opts: { connectivity?: number; expansionSearch?: number } = {},
+  ) {
+    this.index = this.fresh();
+  }
+
+  private fresh(): Index {
+    return new Index({
+      dimensions: this.dim,
+      metric: MetricKind.IP,
+      quantization: ScalarKind.F32,
+      connectivity: this.opts.connectivity ?? 16,
+      expansion_add: 128,
+      expansion_search: this.opts.expansionSearch ?? 128,
+      multi: false,
+    });
+  }
+
+  size(): number {
+    return this.index.size();
+  }
+
+  add(keys: readonly number[], vectors: Float32Array): void {
+    if (vectors.length !== keys.length * this.dim) {
+      throw new RecError(
+        'INVALID_INPUT',
+        `expected ${keys.length} x ${this.dim} values, got ${vectors.length}`,
+        {
+          field: 'vectors',
+        },
+      );
+    }
+    if (keys.length === 0) return;
+    // usearch refuses a key twice: replacing means remove, then add
+    const big = BigUint64Array.from(keys, (k) => BigInt(k));
+    const present = this.index.contains(big);
+    const existing = keys.filter((_, i) => (Array.isArray(present) ? present[i] : present));
+    if (existing.length > 0) this.remove(existing);
+    this.index.add(big, vectors.slice(), 1);
+  }
+
+  remove(keys: readonly number[]): void {
+    if (keys.length === 0) return;
+    this.index.remove(BigUint64Array.from(keys, (k) => BigInt(k)));
+  }
+
+  search(query: Float32Array, k: number): SearchHit[] {
+    if (this.index.size() === 0 || k <= 0) return [];
+    const m = this.index.search(query.slice(), Math.min(k, this.index.size()), 1);
+    const out: SearchHit[] = [];
+    for (let i = 0; i < m.keys.length; i++) {
+      // IP distance is 1 - dot
+      out.push({ key: Number(m.keys[i]!), score: 1 - m.distances[i]! });
+    }
+    return out.sort((a, b) => b.score - a.score || a.key - b.key);
+  }
+
+  save(path: string): void {
+    this.index.save(path);
+  }
+
+  load(path: string): void {
+    this.index = this.fresh();
+    this.index.load(path);
+  }
+}
