@@ -1,6 +1,9 @@
 import { Command } from 'commander';
 import { isRecError } from '../core/errors.ts';
 import { registerConfig } from './commands/config.ts';
+import { registerDeleteUser } from './commands/delete-user.ts';
+import { registerImport } from './commands/import.ts';
+import { registerStats } from './commands/stats.ts';
 
 /** Each command lives in its own file under commands/ and only calls the library. */
 export function buildProgram(): Command {
@@ -9,6 +12,9 @@ export function buildProgram(): Command {
     .option('-c, --config <file>', 'JSON configuration file (see docs/config.md)')
     .showHelpAfterError();
   registerConfig(program);
+  registerImport(program);
+  registerStats(program);
+  registerDeleteUser(program);
   return program;
 }
 

@@ -45,6 +45,8 @@ export interface ImportOptions {
   pseudonymise?: Pseudonymiser;
   /** scenarios from config, which events and items may reference without declaring them */
   scenarios?: readonly Scenario[];
+  /** return at once (report.skipped) when this exact input was already imported completely */
+  once?: boolean;
 }
 
 export function isImportFormat(f: string): f is ImportFormat {
@@ -110,6 +112,22 @@ export async function importDataset(
   const key = await checkpointKey(format, files);
   await refuseForeignDataset(store, reader);
 
+  const checkpoint = await store.getMeta(key);
+  if (opts.once && checkpoint === 'done') {
+    return {
+      format,
+      path,
+      records: 0,
+      scenarios: 0,
+      items: 0,
+      users: 0,
+      events: { read: 0, inserted: 0, duplicates: 0 },
+      resumedFrom: 0,
+      skipped: true,
+      notes: {},
+      ms: Date.now() - started,
+    };
+  }
   const notes: Record<string, number> = {};
   let bytes = 0;
   const ctx = (counting: boolean): ReaderContext => ({
@@ -148,7 +166,6 @@ export async function importDataset(
   }
 
   // Pass 2: write in batches, checkpointing after each.
-  const checkpoint = await store.getMeta(key);
   const resumedFrom = checkpoint && /^\d+$/.test(checkpoint) ? Number(checkpoint) : 0;
   const registry = new ScenarioRegistry(stored, opts.scenarios ?? []);
   const writer = new BatchWriter(store, batchSize, opts.pseudonymise);
@@ -182,6 +199,7 @@ export async function importDataset(
     users: c.users,
     events: { read: c.eventsRead, inserted: c.inserted, duplicates: c.duplicates },
     resumedFrom,
+    skipped: false,
     notes,
     ms: Date.now() - started,
   };

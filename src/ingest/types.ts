@@ -58,6 +58,8 @@ export interface ImportReport {
   events: { read: number; inserted: number; duplicates: number };
   /** records skipped because a checkpoint showed they were already written */
   resumedFrom: number;
+  /** true when `once` found this exact input already imported, and nothing was read */
+  skipped: boolean;
   /** dataset-specific counters, e.g. placeholder items created */
   notes: Record<string, number>;
   ms: number;

@@ -179,6 +179,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         assert.equal(st.users, 2);
         assert.equal(st.events, 3);
         assert.equal(st.multiScenarioUsers, 1);
+        assert.deepEqual(st.multiScenarioUsersBySplit, { none: 1 });
         assert.deepEqual(st.eventsByType, { play: 1, purchase: 1, view: 1 });
         assert.deepEqual(
           st.scenarios.map((x) => [x.scenario, x.items, x.users, x.events]),

@@ -177,6 +177,18 @@ export class SqliteStore implements Store {
       multiScenarioUsers: scalar(
         'SELECT COUNT(*) FROM (SELECT user FROM events GROUP BY user HAVING COUNT(DISTINCT scenario) > 1)',
       ),
+      multiScenarioUsersBySplit: Object.fromEntries(
+        (
+          db
+            .prepare(
+              `SELECT split, COUNT(*) AS n FROM (
+                 SELECT COALESCE(split, 'none') AS split FROM events
+                 GROUP BY user, split HAVING COUNT(DISTINCT scenario) > 1)
+               GROUP BY split ORDER BY split`,
+            )
+            .all() as { split: string; n: number }[]
+        ).map((r) => [r.split, r.n]),
+      ),
       eventsByType: Object.fromEntries(byType.map((r) => [r.type, r.n])),
       eventsBySplit: Object.fromEntries(bySplit.map((r) => [r.split, r.n])),
     };

@@ -106,6 +106,8 @@ export interface StoreStats {
   scenarios: ScenarioStats[];
   /** users with events in two or more scenarios */
   multiScenarioUsers: number;
+  /** per split ('none' for events without one): users with events in two or more scenarios within it */
+  multiScenarioUsersBySplit: Record<string, number>;
   eventsByType: Record<string, number>;
   eventsBySplit: Record<string, number>;
 }
