@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { isRecError } from '../core/errors.ts';
 import { registerConfig } from './commands/config.ts';
 import { registerDeleteUser } from './commands/delete-user.ts';
+import { registerEval } from './commands/eval.ts';
 import { registerImport } from './commands/import.ts';
 import { registerStats } from './commands/stats.ts';
 
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
   registerImport(program);
   registerStats(program);
   registerDeleteUser(program);
+  registerEval(program);
   return program;
 }
 

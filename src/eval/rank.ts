@@ -87,8 +87,11 @@ export function topK(
       i = m;
     }
   };
+  // the heap's worst score: most candidates fall below it and are rejected by one comparison
+  let floor = Number.NEGATIVE_INFINITY;
   for (let c = 0; c < candidates.length; c++) {
     const item = candidates[c]!;
+    if (heap.length >= k && !(scores[item]! >= floor)) continue;
     if (masked?.has(item)) continue;
     if (heap.length < k) {
       heap.push(item);
@@ -101,9 +104,11 @@ export function topK(
         heap[p] = t;
         i = p;
       }
+      if (heap.length === k) floor = val(heap[0]!);
     } else if (k > 0 && worse(heap[0]!, item)) {
       heap[0] = item;
       siftDown(0);
+      floor = val(heap[0]!);
     }
   }
   return heap.sort((a, b) => (worse(a, b) ? 1 : worse(b, a) ? -1 : 0));

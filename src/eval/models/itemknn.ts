@@ -1,5 +1,5 @@
 import type { EvalData, EvalModel, EvalQuery, FitOptions } from '../types.ts';
-import { gridOf, interactionCounts, recencyWeighted, trainSequences, tune } from './common.ts';
+import { interactionCounts, recencyWeighted, trainSequences, tune } from './common.ts';
 
 export interface ItemKnnParams {
   /** neighbours kept per item */
@@ -55,24 +55,29 @@ export class ItemKnn implements EvalModel {
       this.rows = [];
       return;
     }
-    // shrink and size change the neighbourhoods; decay only the scoring, so build each once
-    const grid = gridOf({ neighbours: [20, 50, 100, 200], shrink: [0, 10, 50] });
+    // shrink and size change the neighbourhoods, decay only the scoring: sort each item's
+    // neighbours once per shrink, then every size is a prefix of that order
+    const sizes = [20, 50, 100, 200];
+    const shrinks = [0, 10, 50];
     let best = { p: this.chosen, score: Number.NEGATIVE_INFINITY };
     let step = 0;
-    for (const g of grid) {
+    for (const shrink of shrinks) {
       opts.signal?.throwIfAborted();
-      this.hood = this.neighbourhoods(g.neighbours, g.shrink);
-      const r = tune(
-        'itemknn',
-        [1, 0.8, 0.5, 0.25].map((decay) => ({ ...g, decay })),
-        (p) => {
-          this.chosen = p;
-          return opts.objective((q) => this.score(q));
-        },
-        { ...opts, onProgress: undefined },
-      );
-      if (r.score > best.score) best = { p: r.best, score: r.score };
-      opts.onProgress?.(++step, grid.length, 'itemknn tuning');
+      const widest = this.neighbourhoods(Math.max(...sizes), shrink);
+      for (const neighbours of sizes) {
+        this.hood = truncate(widest, neighbours);
+        const r = tune(
+          'itemknn',
+          [1, 0.8, 0.5, 0.25].map((decay) => ({ neighbours, shrink, decay })),
+          (p) => {
+            this.chosen = p;
+            return opts.objective((q) => this.score(q));
+          },
+          { ...opts, onProgress: undefined },
+        );
+        if (r.score > best.score) best = { p: r.best, score: r.score };
+        opts.onProgress?.(++step, sizes.length * shrinks.length, 'itemknn tuning');
+      }
     }
     this.chosen = best.p;
     this.validNdcg = best.score;
@@ -134,6 +139,21 @@ export class ItemKnn implements EvalModel {
     }
     return { offsets, items: Int32Array.from(items), sims: Float32Array.from(sims) };
   }
+}
+
+/** the first `k` neighbours of every item of a wider neighbourhood */
+function truncate(h: Neighbourhoods, k: number): Neighbourhoods {
+  const n = h.offsets.length - 1;
+  const offsets = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) offsets[i + 1] = offsets[i]! + Math.min(k, h.offsets[i + 1]! - h.offsets[i]!);
+  const items = new Int32Array(offsets[n]!);
+  const sims = new Float32Array(offsets[n]!);
+  for (let i = 0; i < n; i++) {
+    const len = offsets[i + 1]! - offsets[i]!;
+    items.set(h.items.subarray(h.offsets[i]!, h.offsets[i]! + len), offsets[i]!);
+    sims.set(h.sims.subarray(h.offsets[i]!, h.offsets[i]! + len), offsets[i]!);
+  }
+  return { offsets, items, sims };
 }
 
 export function round(x: number, digits = 5): number {

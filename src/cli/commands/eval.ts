@@ -1,0 +1,174 @@
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { SingleBar } from 'cli-progress';
+import type { Command } from 'commander';
+import { configHash, loadConfig } from '../../config/load.ts';
+import { RecError } from '../../core/errors.ts';
+import { DATASET_NAMES, type DatasetName } from '../../eval/dataset.ts';
+import { MODELS } from '../../eval/models/index.ts';
+import { renderReport } from '../../eval/report.ts';
+import { runEvaluation } from '../../eval/run.ts';
+import { evalResultSchema } from '../../eval/schema.ts';
+import { importDataset } from '../../ingest/index.ts';
+import { openStore } from '../../store/open.ts';
+
+interface EvalOpts {
+  dataset: string;
+  data: string;
+  db?: string;
+  models?: string;
+  json?: string;
+  report?: string;
+  seed: string;
+  maxUsers?: string;
+  tuneUsers: string;
+}
+
+const int = (v: string, field: string, min = 0) => {
+  if (!/^\d+$/.test(v) || Number(v) < min)
+    throw new RecError('INVALID_INPUT', `expected an integer >= ${min}, got "${v}"`, { field });
+  return Number(v);
+};
+
+export function registerEval(program: Command): void {
+  program
+    .command('eval')
+    .description("offline evaluation of the baselines (and the engine) under a dataset's published protocol")
+    .requiredOption('--dataset <name>', `one of ${DATASET_NAMES.join(', ')}`)
+    .requiredOption('--data <path>', 'folder of the dataset, e.g. ../shared/data/beauty')
+    .option('--db <file>', 'store to import into and read from', undefined)
+    .option(
+      '--models <list>',
+      `comma-separated; default: every registered model (${Object.keys(MODELS).join(', ')})`,
+    )
+    .option('--json <file>', 'write the results (schema: docs/eval-schema.md)')
+    .option('--report <file>', 'write a self-contained HTML report')
+    .option('--seed <n>', 'seed of every random choice', '42')
+    .option('--max-users <n>', 'evaluate a seeded sample of at most n test (and valid) users')
+    .option('--tune-users <n>', 'valid cases the tuning objective uses', '2000')
+    .action(async (opts: EvalOpts, cmd: Command) => {
+      if (!(DATASET_NAMES as readonly string[]).includes(opts.dataset))
+        throw new RecError(
+          'INVALID_INPUT',
+          `unknown dataset "${opts.dataset}"; one of ${DATASET_NAMES.join(', ')}`,
+          {
+            field: 'dataset',
+          },
+        );
+      const dataset = opts.dataset as DatasetName;
+      const seed = int(opts.seed, 'seed');
+      const maxUsers = opts.maxUsers === undefined ? undefined : int(opts.maxUsers, 'max-users', 1);
+      const tuneCases = int(opts.tuneUsers, 'tune-users', 1);
+      const models = (opts.models ?? Object.keys(MODELS).join(','))
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      const cfg = loadConfig(cmd.optsWithGlobals().config);
+      const controller = new AbortController();
+      const onSigint = () => {
+        if (controller.signal.aborted) process.exit(130);
+        console.error('\ninterrupted: finishing the current step (Ctrl-C again to quit at once)');
+        controller.abort();
+      };
+      process.on('SIGINT', onSigint);
+      const progress = new Progress();
+      const dbFile = opts.db ?? join('.cache', `${dataset}.db`);
+      mkdirSync(dirname(dbFile), { recursive: true });
+      const store = await openStore(dbFile);
+      try {
+        const marker = `eval:imported:${dataset}`;
+        if ((await store.getMeta(marker)) !== 'done') {
+          await importDataset(store, dataset, opts.data, {
+            signal: controller.signal,
+            onProgress: (p) => progress.update(`import ${dataset}`, p.bytes, p.totalBytes),
+          });
+          await store.setMeta(marker, 'done');
+          await store.checkpoint();
+        }
+        const result = await runEvaluation(store, dataset, {
+          models,
+          seed,
+          ...(maxUsers !== undefined ? { maxUsers } : {}),
+          tuneCases,
+          configHash: configHash(cfg),
+          command: ['fusionrec', ...process.argv.slice(2)].join(' '),
+          signal: controller.signal,
+          onProgress: (label, done, total) => progress.update(label, done, total),
+        });
+        progress.stop();
+        const checked = evalResultSchema.parse(result);
+        if (opts.json) writeAtomically(opts.json, `${JSON.stringify(checked, null, 2)}\n`);
+        if (opts.report) writeAtomically(opts.report, renderReport(checked));
+        printSummary(checked);
+        if (checked.run.interrupted)
+          throw new RecError('INTERRUPTED', 'evaluation interrupted; partial results written');
+      } finally {
+        progress.stop();
+        process.off('SIGINT', onSigint);
+        await store.close();
+      }
+    });
+}
+
+function writeAtomically(file: string, text: string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, file);
+}
+
+function printSummary(r: ReturnType<typeof evalResultSchema.parse>): void {
+  const cols = ['hr@10', 'ndcg@10', 'hr@50', 'ndcg@50', 'mrr', 'coverage@10'];
+  console.log(`${r.dataset}: ${r.data.testCases} test cases, ${r.data.items} items`);
+  console.log(
+    ['model'.padEnd(12), 'scenario'.padEnd(10), 'slice'.padEnd(18), ...cols.map((c) => c.padStart(11))].join(
+      '',
+    ),
+  );
+  for (const m of r.models) {
+    if (m.status !== 'ok') {
+      console.log(`${m.name.padEnd(12)}skipped: ${m.reason}`);
+      continue;
+    }
+    for (const g of m.groups.filter((g) => g.ranking === 'full')) {
+      console.log(
+        [
+          m.name.padEnd(12),
+          g.scenario.padEnd(10),
+          g.slice.padEnd(18),
+          ...cols.map((c) => (g.metrics[c] === undefined ? '–' : g.metrics[c]!.toFixed(4)).padStart(11)),
+        ].join(''),
+      );
+    }
+  }
+}
+
+/** One progress bar on a terminal; a stderr line every few seconds otherwise (logs, CI). */
+class Progress {
+  private bar: SingleBar | undefined;
+  private label = '';
+  private lastLine = 0;
+
+  update(label: string, done: number, total: number): void {
+    if (process.stderr.isTTY) {
+      if (!this.bar || label !== this.label) {
+        this.bar?.stop();
+        this.bar = new SingleBar({
+          format: '{label} [{bar}] {percentage}% | {value}/{total} | {eta_formatted}',
+        });
+        this.bar.start(total, done, { label });
+      }
+      this.bar.setTotal(total);
+      this.bar.update(done, { label });
+    } else if (label !== this.label || Date.now() - this.lastLine > 5000 || done === total) {
+      console.error(`${label}: ${done}/${total}`);
+      this.lastLine = Date.now();
+    }
+    this.label = label;
+  }
+
+  stop(): void {
+    this.bar?.stop();
+    this.bar = undefined;
+  }
+}

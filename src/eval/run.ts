@@ -1,0 +1,113 @@
+/**
+ * One evaluation run from a store to a results object: load the protocol's data, evaluate the
+ * named models in turn, assemble the documented JSON. An abort (SIGINT) between or inside models
+ * keeps what finished and marks the run interrupted.
+ */
+import { readFileSync } from 'node:fs';
+import { RecError } from '../core/errors.ts';
+import type { Store } from '../store/types.ts';
+import { type DatasetName, type LoadOptions, loadEvalData } from './dataset.ts';
+import { Harness, SLICE_DEFINITIONS } from './harness.ts';
+import { MODELS, type ModelEntry } from './models/index.ts';
+import { type EvalResult, type ModelResult, RESULT_SCHEMA_VERSION } from './schema.ts';
+
+export interface RunOptions extends LoadOptions {
+  models: string[];
+  /** extra models (e.g. the engine and its ablations) beside the registry, by name */
+  extraModels?: Record<string, ModelEntry>;
+  configHash: string;
+  command: string;
+  tuneCases?: number;
+  onProgress?: (label: string, done: number, total: number) => void;
+}
+
+export async function runEvaluation(
+  store: Store,
+  dataset: DatasetName,
+  opts: RunOptions,
+): Promise<EvalResult> {
+  const registry = { ...MODELS, ...opts.extraModels };
+  for (const name of opts.models) {
+    if (!registry[name]) {
+      throw new RecError(
+        'INVALID_INPUT',
+        `unknown model "${name}"; known: ${Object.keys(registry).join(', ')}`,
+        {
+          field: 'models',
+        },
+      );
+    }
+  }
+  const t0 = performance.now();
+  const set = await loadEvalData(store, dataset, opts);
+  const loadMs = performance.now() - t0;
+  const harness = new Harness(set, {
+    seed: opts.seed,
+    ...(opts.tuneCases !== undefined ? { tuneCases: opts.tuneCases } : {}),
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
+  const models: ModelResult[] = [];
+  let interrupted = false;
+  for (const name of opts.models) {
+    try {
+      models.push(await harness.evaluate(name, registry[name]!));
+    } catch (e) {
+      if (opts.signal?.aborted) {
+        interrupted = true;
+        break;
+      }
+      throw e;
+    }
+  }
+  const slices = new Set(models.flatMap((m) => m.groups.map((g) => g.slice)));
+  const { data, protocol } = set;
+  return {
+    schemaVersion: RESULT_SCHEMA_VERSION,
+    dataset,
+    createdAt: new Date().toISOString(),
+    protocol: {
+      name: protocol.name,
+      description: protocol.description,
+      scenarios: protocol.scenarios,
+      ...(protocol.interactionTypes ? { interactionTypes: protocol.interactionTypes } : {}),
+      ks: protocol.ks,
+      maskHistory: protocol.maskHistory,
+      sampledNegatives: protocol.sampledNegatives,
+      ...(protocol.holdout ? { holdout: protocol.holdout } : {}),
+      slices: Object.fromEntries(Object.entries(SLICE_DEFINITIONS).filter(([k]) => slices.has(k))),
+      tuning: `each model runs its own grid (see params) maximising NDCG@10 on a seeded sample of ${harness.tuneCases.length} valid cases, ranked exactly like test`,
+    },
+    data: {
+      items: data.itemIds.length,
+      trainUsers: data.users.length,
+      trainInteractions: data.users.reduce((s, u) => s + u.train.length, 0),
+      validCases: set.valid.length,
+      testCases: set.test.length,
+      tuneCases: harness.tuneCases.length,
+      itemVectors: data.itemVectors?.encoder ?? null,
+      notes: set.notes,
+    },
+    run: {
+      seed: opts.seed,
+      maxUsers: opts.maxUsers ?? null,
+      configHash: opts.configHash,
+      command: opts.command,
+      versions: {
+        fusionrec: packageVersion(),
+        node: process.version,
+        platform: `${process.platform}-${process.arch}`,
+      },
+      timings: { loadMs: Math.round(loadMs), totalMs: Math.round(performance.now() - t0) },
+      interrupted,
+    },
+    models,
+  };
+}
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
