@@ -5,6 +5,9 @@
  */
 import { z } from 'zod';
 import { scenarioSchema } from '../core/types.ts';
+import { engineSection, trainSection } from '../engine/config.ts';
+import { DEFAULT_FUSION } from '../encode/fuse.ts';
+import { DEFAULT_TEMPLATE, TEMPLATE_FIELDS, unknownPlaceholders } from '../encode/template.ts';
 
 const d = <T extends z.ZodType>(schema: T, description: string) => schema.describe(description);
 
@@ -31,6 +34,46 @@ export const privacySection = z
   })
   .default({ pseudonymise: false, secret: '' });
 
+const fusionSection = z
+  .strictObject({
+    template: d(
+      z
+        .array(z.string())
+        .min(1)
+        .refine((t) => unknownPlaceholders(t).length === 0, {
+          message: `unknown placeholder; known: ${TEMPLATE_FIELDS.join(', ')}`,
+        })
+        .default([...DEFAULT_TEMPLATE]),
+      'Unified-text template: segments joined with ". "; `{title}` `{description}` `{generated}` `{category}` `{tags}` `{imageCaption}` `{visualTags}` `{audio}` `{attributes}` `{scenario}`; a segment whose placeholders are all empty is dropped (docs/encoding.md).',
+    ),
+    maxDescriptionChars: d(
+      z.number().int().min(0).default(600),
+      'Description cut, in characters, before encoding.',
+    ),
+    text: d(z.number().min(0).default(DEFAULT_FUSION.text), 'Weight of the text vector in the item vector.'),
+    image: d(
+      z.number().min(0).default(DEFAULT_FUSION.image),
+      'Weight of the (randomly projected) image vector, when an item has one.',
+    ),
+    audio: d(
+      z.number().min(0).default(DEFAULT_FUSION.audio),
+      'Weight of the (randomly projected) audio vector, when an item has one.',
+    ),
+    ngram: d(
+      z.number().min(0).default(DEFAULT_FUSION.ngram),
+      'Weight of the character n-gram channel for text the encoder cannot read.',
+    ),
+    minCoverage: d(
+      z.number().min(0).max(1).default(DEFAULT_FUSION.minCoverage),
+      'Below this share of readable characters an item gets the n-gram channel (and a warning).',
+    ),
+  })
+  .default({
+    template: [...DEFAULT_TEMPLATE],
+    maxDescriptionChars: 600,
+    ...DEFAULT_FUSION,
+  });
+
 export const encoderSection = z
   .strictObject({
     provider: d(
@@ -44,9 +87,22 @@ export const encoderSection = z
     ),
     model: d(z.string().default(''), 'Model name sent to the OpenAI-compatible endpoint.'),
     apiKey: d(z.string().default(''), 'Bearer token for the endpoint. Env: FUSIONREC_ENCODER__API_KEY.'),
-    batchSize: d(z.number().int().min(1).max(4096).default(64), 'Texts per model call.'),
+    batchSize: d(z.number().int().min(1).max(4096).default(32), 'Most texts per model call.'),
+    maxBatchTokens: d(
+      z.number().int().min(16).default(2048),
+      'Most padded tokens per model call (provider use): long texts travel in smaller batches.',
+    ),
     threads: d(z.number().int().min(0).max(64).default(0), 'Encoder worker threads; 0 = one per core.'),
     timeoutMs: d(z.number().int().min(100).default(30_000), 'Timeout of one remote encoder call.'),
+    retries: d(
+      z.number().int().min(0).max(10).default(3),
+      'Retries of a remote call on 429, 5xx or network errors.',
+    ),
+    cachePath: d(
+      z.string().default('.cache/embeddings.db'),
+      'SQLite file caching text vectors across databases (key: encoder id + sha256 of the text); empty = cache inside the data store.',
+    ),
+    fusion: fusionSection,
   })
   .default({
     provider: 'use',
@@ -54,9 +110,13 @@ export const encoderSection = z
     url: '',
     model: '',
     apiKey: '',
-    batchSize: 64,
+    batchSize: 32,
+    maxBatchTokens: 2048,
     threads: 0,
     timeoutMs: 30_000,
+    retries: 3,
+    cachePath: '.cache/embeddings.db',
+    fusion: { template: [...DEFAULT_TEMPLATE], maxDescriptionChars: 600, ...DEFAULT_FUSION },
   });
 
 export const generatorSection = z
@@ -69,8 +129,24 @@ export const generatorSection = z
     model: d(z.string().default(''), 'Chat model name, or the GGUF file path for provider llama.'),
     apiKey: d(z.string().default(''), 'Bearer token. Env: FUSIONREC_GENERATOR__API_KEY.'),
     timeoutMs: d(z.number().int().min(100).default(20_000), 'Timeout of one generation call.'),
+    retries: d(
+      z.number().int().min(0).max(10).default(2),
+      'Retries of a generation call on 429, 5xx or network errors.',
+    ),
+    enrich: d(
+      z.boolean().default(false),
+      'Before encoding, fill a missing description or keywords of items with generated text (cached, marked generated).',
+    ),
   })
-  .default({ provider: 'none', url: '', model: '', apiKey: '', timeoutMs: 20_000 });
+  .default({
+    provider: 'none',
+    url: '',
+    model: '',
+    apiKey: '',
+    timeoutMs: 20_000,
+    retries: 2,
+    enrich: false,
+  });
 
 export const serverSection = z
   .strictObject({
@@ -109,6 +185,8 @@ export const configSchema = z.strictObject({
   encoder: encoderSection,
   generator: generatorSection,
   server: serverSection,
+  engine: engineSection,
+  train: trainSection,
   scenarios: d(
     z.array(scenarioSchema).default([]),
     'Scenarios known up front (importers register their own); each: id, kind, eventWeights, allowRepeats.',
