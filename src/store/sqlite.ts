@@ -202,12 +202,33 @@ export class SqliteStore implements Store {
       n += db
         .prepare('DELETE FROM blobs WHERE key = ? OR (key >= ? AND key < ?)')
         .run(user, `${user}:`, `${user};`).changes;
+      // secure_delete zeroes freed cells, but b-tree rebalancing can leave stale copies of keys
+      // (user ids in index pages); the next checkpoint rewrites the file to remove them.
+      if (n > 0)
+        db.prepare(
+          "INSERT INTO meta (key, value) VALUES ('privacy:vacuum', '1') ON CONFLICT (key) DO UPDATE SET value = '1'",
+        ).run();
       return n;
     })();
   }
 
   async checkpoint(): Promise<void> {
-    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    const db = this.db;
+    const pending = db.prepare("SELECT 1 FROM meta WHERE key = 'privacy:vacuum'").pluck().get() !== undefined;
+    if (pending) {
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      db.exec('VACUUM');
+      db.prepare("DELETE FROM meta WHERE key = 'privacy:vacuum'").run();
+    }
+    const [r] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+    if (pending && r?.busy)
+      throw new RecError(
+        'STORE_ERROR',
+        'checkpoint blocked by another reader; erased data may remain in the WAL',
+        {
+          details: { busy: r.busy },
+        },
+      );
   }
 
   async close(): Promise<void> {

@@ -129,7 +129,10 @@ export interface Store {
    * starts with `${user}:` in any namespace. Returns the number of rows removed.
    */
   deleteUser(user: string): Promise<number>;
-  /** flushes the write-ahead log into the main file and truncates it */
+  /**
+   * flushes the write-ahead log into the main file and truncates it; after a deleteUser it first
+   * rewrites the file, so no freed copy of the user's data survives in the database or the WAL
+   */
   checkpoint(): Promise<void>;
   close(): Promise<void>;
 }

@@ -23,8 +23,24 @@ export function toRecord(obj: unknown, location: string): ImportRecord {
     throw new RecError('INVALID_INPUT', 'each line must be a JSON object', { field: '(root)', location });
   const { kind, ...rest } = obj as Record<string, unknown>;
   switch (kind) {
-    case 'scenario':
-      return { kind, value: validate(scenarioSchema, rest, { location }), location };
+    case 'scenario': {
+      // `kind` already names the record type, so a scenario's own kind travels as `scenarioKind`.
+      const { scenarioKind, ...fields } = rest;
+      try {
+        return {
+          kind,
+          value: validate(scenarioSchema, { ...fields, kind: scenarioKind }, { location }),
+          location,
+        };
+      } catch (e) {
+        if (e instanceof RecError && e.field === 'kind')
+          throw new RecError('INVALID_INPUT', e.message.slice(e.message.indexOf(': ') + 2), {
+            field: 'scenarioKind',
+            location,
+          });
+        throw e;
+      }
+    }
     case 'item':
       if ('createdAt' in rest) rest.createdAt = coerceTimestamp(rest.createdAt);
       return { kind, value: validate(itemSchema, rest, { location }), location };
