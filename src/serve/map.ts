@@ -3,8 +3,12 @@
  * principal components. Pure and deterministic (fixed start vectors, sign-normalised axes).
  */
 
-/** Top-k principal axes of the rows (each of length dim) by power iteration with deflation. */
-export function principalAxes(rows: readonly Float32Array[], k = 2, iterations = 60): Float64Array[] {
+/**
+ * Top-k principal axes of the rows (each of length dim). A user's map has far fewer points than
+ * dimensions (tens vs 512), so the eigenvectors come from the small n x n Gram matrix of the
+ * centred rows (power iteration with deflation), then map back to axes in the vector space.
+ */
+export function principalAxes(rows: readonly Float32Array[], k = 2, iterations = 100): Float64Array[] {
   const n = rows.length;
   const dim = rows[0]?.length ?? 0;
   const mean = new Float64Array(dim);
@@ -14,23 +18,45 @@ export function principalAxes(rows: readonly Float32Array[], k = 2, iterations =
     for (let j = 0; j < dim; j++) c[j] = r[j]! - mean[j]!;
     return c;
   });
+  const gram = new Float64Array(n * n);
+  for (let a = 0; a < n; a++) {
+    for (let b = a; b < n; b++) {
+      const g = dot(centred[a]!, centred[b]!);
+      gram[a * n + b] = g;
+      gram[b * n + a] = g;
+    }
+  }
+  const eigvecs: Float64Array[] = [];
   const axes: Float64Array[] = [];
   for (let a = 0; a < k; a++) {
-    let v = new Float64Array(dim);
-    for (let j = 0; j < dim; j++) v[j] = Math.sin(j * 12.9898 + a * 78.233 + 1); // fixed, non-degenerate start
+    let u = new Float64Array(n);
+    for (let i = 0; i < n; i++) u[i] = Math.sin(i * 12.9898 + a * 78.233 + 1); // fixed, non-degenerate start
+    orthogonalise(u, eigvecs);
+    normalise(u);
+    for (let it = 0; it < iterations; it++) {
+      const w = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        let s = 0;
+        for (let j = 0; j < n; j++) s += gram[i * n + j]! * u[j]!;
+        w[i] = s;
+      }
+      orthogonalise(w, eigvecs);
+      if (normalise(w) < 1e-12) break;
+      const delta = Math.abs(1 - Math.abs(dot(w, u)));
+      u = w;
+      if (delta < 1e-10) break;
+    }
+    eigvecs.push(u);
+    // axis = X^T u, normalised
+    const v = new Float64Array(dim);
+    for (let i = 0; i < n; i++) {
+      const ui = u[i]!;
+      if (ui === 0) continue;
+      const c = centred[i]!;
+      for (let j = 0; j < dim; j++) v[j]! += ui * c[j]!;
+    }
     orthogonalise(v, axes);
     normalise(v);
-    for (let it = 0; it < iterations; it++) {
-      // w = C v with C = X^T X, computed as X^T (X v) without forming the covariance matrix
-      const w = new Float64Array(dim);
-      for (const c of centred) {
-        const s = dot(c, v);
-        if (s !== 0) for (let j = 0; j < dim; j++) w[j]! += s * c[j]!;
-      }
-      orthogonalise(w, axes);
-      if (normalise(w) === 0) break;
-      v = w;
-    }
     // a stable sign: the largest component is positive
     let big = 0;
     for (let j = 1; j < dim; j++) if (Math.abs(v[j]!) > Math.abs(v[big]!)) big = j;
