@@ -26,6 +26,8 @@ export interface ProtocolSpec {
   maskHistory: boolean;
   /** > 0: also rank the target against this many random negatives of its scenario (upstream protocol) */
   sampledNegatives: number;
+  /** the items carry natural-language text worth encoding (beauty has attribute ids only) */
+  itemText: boolean;
   /** lastfm-2k: shares of each user's distinct items held out for test and (of the rest) for valid */
   holdout?: { test: number; valid: number };
 }
@@ -39,6 +41,7 @@ export const PROTOCOLS: Record<DatasetName, ProtocolSpec> = {
     ks: [10, 50],
     maskHistory: true,
     sampledNegatives: 0,
+    itemText: true,
   },
   beauty: {
     name: 'leave-one-out',
@@ -48,6 +51,7 @@ export const PROTOCOLS: Record<DatasetName, ProtocolSpec> = {
     ks: [10, 50],
     maskHistory: true,
     sampledNegatives: 0,
+    itemText: false,
   },
   'food-kitchen': {
     name: 'held-out-users',
@@ -57,6 +61,7 @@ export const PROTOCOLS: Record<DatasetName, ProtocolSpec> = {
     ks: [1, 5, 10, 50],
     maskHistory: true,
     sampledNegatives: 999,
+    itemText: true,
   },
   'lastfm-2k': {
     name: 'random-holdout',
@@ -68,6 +73,7 @@ export const PROTOCOLS: Record<DatasetName, ProtocolSpec> = {
     maskHistory: true,
     sampledNegatives: 0,
     holdout: { test: 0.2, valid: 0.1 },
+    itemText: true,
   },
 };
 

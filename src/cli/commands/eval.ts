@@ -4,7 +4,8 @@ import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { configHash, loadConfig } from '../../config/load.ts';
 import { RecError } from '../../core/errors.ts';
-import { DATASET_NAMES, type DatasetName } from '../../eval/dataset.ts';
+import { createEncoder, encodeCatalog, loadItemVectors } from '../../encode/index.ts';
+import { DATASET_NAMES, type DatasetName, PROTOCOLS } from '../../eval/dataset.ts';
 import { MODELS } from '../../eval/models/index.ts';
 import { renderReport } from '../../eval/report.ts';
 import { runEvaluation } from '../../eval/run.ts';
@@ -22,6 +23,7 @@ interface EvalOpts {
   seed: string;
   maxUsers?: string;
   tuneUsers: string;
+  vectors: string;
 }
 
 const int = (v: string, field: string, min = 0) => {
@@ -46,6 +48,11 @@ export function registerEval(program: Command): void {
     .option('--seed <n>', 'seed of every random choice', '42')
     .option('--max-users <n>', 'evaluate a seeded sample of at most n test (and valid) users')
     .option('--tune-users <n>', 'valid cases the tuning objective uses', '2000')
+    .option(
+      '--vectors <mode>',
+      'item vectors for text models and diversity: auto (encode items with the configured encoder when the dataset has item text), yes, no',
+      'auto',
+    )
     .action(async (opts: EvalOpts, cmd: Command) => {
       if (!(DATASET_NAMES as readonly string[]).includes(opts.dataset))
         throw new RecError(
@@ -85,7 +92,32 @@ export function registerEval(program: Command): void {
           await store.setMeta(marker, 'done');
           await store.checkpoint();
         }
+        const wantVectors = opts.vectors === 'auto' ? PROTOCOLS[dataset].itemText : opts.vectors === 'yes';
+        if (!['auto', 'yes', 'no'].includes(opts.vectors))
+          throw new RecError('INVALID_INPUT', `expected auto, yes or no, got "${opts.vectors}"`, {
+            field: 'vectors',
+          });
+        let itemVectors: { encoder: string; vectors: Map<string, Float32Array> } | undefined;
+        if (wantVectors) {
+          const encoder = await createEncoder(cfg.encoder);
+          try {
+            // cached per item in the store: only the first run of a dataset pays for encoding
+            await encodeCatalog(store, encoder, {
+              signal: controller.signal,
+              onProgress: (p) => progress.update(`encode items (${encoder.id})`, p.done, p.total),
+            });
+            controller.signal.throwIfAborted();
+            const v = await loadItemVectors(store, encoder.id);
+            itemVectors = {
+              encoder: encoder.id,
+              vectors: new Map(v.ids.map((id, r) => [id, v.vectors.subarray(r * v.dim, (r + 1) * v.dim)])),
+            };
+          } finally {
+            await encoder.close();
+          }
+        }
         const result = await runEvaluation(store, dataset, {
+          ...(itemVectors ? { itemVectors } : {}),
           models,
           seed,
           ...(maxUsers !== undefined ? { maxUsers } : {}),

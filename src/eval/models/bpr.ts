@@ -11,7 +11,7 @@ export interface BprParams {
   epochs: number;
 }
 
-const MAX_EPOCHS = 60;
+const MAX_EPOCHS = 100;
 const CHECK_EVERY = 5;
 const FOLD_IN_EPOCHS = 30;
 
@@ -28,13 +28,23 @@ export class Bpr implements EvalModel {
   private userIndex = new Map<string, number>();
   private seqs: number[][] = [];
   private sets: Set<number>[] = [];
+  /** every (user, item) training pair, sampled uniformly */
+  private pairUser = new Int32Array(0);
+  private pairItem = new Int32Array(0);
   private P: Float32Array = new Float32Array(0);
   private Q: Float32Array = new Float32Array(0);
   private bias: Float32Array = new Float32Array(0);
   private numItems = 0;
   private seed = 0;
 
-  constructor(private readonly grid = gridOf({ dim: [32, 64], reg: [0.001, 0.01] })) {}
+  constructor(
+    private readonly grid: { dim: number; reg: number; lr: number }[] = gridOf({
+      dim: [64],
+      reg: [0.003, 0.01],
+      lr: [0.1],
+    }),
+    private readonly trace?: (p: BprParams, valid: number) => void,
+  ) {}
 
   params(): Record<string, number | string | boolean> {
     return { ...this.chosen, validNdcg10: round(this.validNdcg) };
@@ -45,12 +55,15 @@ export class Bpr implements EvalModel {
     this.seed = opts.seed;
     this.seqs = trainSequences(data);
     this.sets = this.seqs.map((s) => new Set(s));
+    const pairs = this.seqs.flatMap((s, u) => s.map((i) => [u, i] as const));
+    this.pairUser = Int32Array.from(pairs, (p) => p[0]);
+    this.pairItem = Int32Array.from(pairs, (p) => p[1]);
     this.userIndex = new Map(data.users.map((u, i) => [u.user, i]));
     let best: { p: BprParams; score: number; P: Float32Array; Q: Float32Array; b: Float32Array } | undefined;
     const total = this.grid.length * MAX_EPOCHS;
     let done = 0;
     for (const g of this.grid) {
-      const lr = 0.05;
+      const lr = g.lr;
       this.init(g.dim, opts.seed);
       const random = rng(opts.seed + 17);
       let localBest = Number.NEGATIVE_INFINITY;
@@ -62,13 +75,14 @@ export class Bpr implements EvalModel {
         if (epoch % CHECK_EVERY !== 0) continue;
         this.chosen = { dim: g.dim, reg: g.reg, lr, epochs: epoch };
         const s = opts.objective((q) => this.score(q));
+        this.trace?.(this.chosen, s);
         if (s > localBest) {
           localBest = s;
           bad = 0;
           if (!best || s > best.score) {
             best = { p: this.chosen, score: s, P: this.P.slice(), Q: this.Q.slice(), b: this.bias.slice() };
           }
-        } else if (++bad >= 2) break;
+        } else if (++bad >= 3) break;
       }
       done = Math.ceil(done / MAX_EPOCHS) * MAX_EPOCHS;
     }
@@ -96,23 +110,20 @@ export class Bpr implements EvalModel {
 
   private init(dim: number, seed: number): void {
     const r = rng(seed);
-    const gauss = () => (r() + r() + r() - 1.5) * 0.1;
+    const gauss = () => (r() + r() + r() - 1.5) * 0.05;
     this.P = Float32Array.from({ length: this.seqs.length * dim }, gauss);
     this.Q = Float32Array.from({ length: this.numItems * dim }, gauss);
     this.bias = new Float32Array(this.numItems);
   }
 
-  /** one pass of as many sampled triples as there are training interactions */
+  /** one pass of as many sampled triples as there are distinct training pairs */
   private epoch(d: number, lr: number, reg: number, random: () => number): void {
-    const users = this.seqs.length;
-    let samples = 0;
-    for (const s of this.seqs) samples += s.length;
     const sets = this.sets;
-    for (let n = 0; n < samples; n++) {
-      const u = Math.floor(random() * users);
-      const seq = this.seqs[u]!;
-      if (seq.length === 0) continue;
-      const i = seq[Math.floor(random() * seq.length)]!;
+    const { pairUser, pairItem } = this;
+    for (let n = 0; n < pairUser.length; n++) {
+      const p = Math.floor(random() * pairUser.length);
+      const u = pairUser[p]!;
+      const i = pairItem[p]!;
       let j = Math.floor(random() * this.numItems);
       while (sets[u]!.has(j)) j = Math.floor(random() * this.numItems);
       this.step(this.P, u * d, i, j, d, lr, reg, true);
