@@ -54,8 +54,8 @@ async function api(path, init = {}) {
 
 function context() {
   const hour = Number($('hour').value);
-  // weekday of the next occurrence of this hour, so "time of day" is a full context
-  return { device: $('device').value, hour, weekday: new Date().getDay() };
+  // the engine reads hour and weekday in UTC, as it does for event timestamps
+  return { device: $('device').value, hour, weekday: new Date().getUTCDay() };
 }
 
 async function loadUsers() {
@@ -370,7 +370,7 @@ async function start() {
     localStorage.setItem('fusionrec-key', $('api-key').value);
     void init();
   });
-  $('hour').value = String(new Date().getHours());
+  $('hour').value = String(new Date().getUTCHours());
   const outputs = () => {
     $('hour-out').textContent = `${$('hour').value}:00`;
     $('diversity-out').textContent = Number($('diversity').value).toFixed(2);

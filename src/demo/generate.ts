@@ -226,7 +226,8 @@ export function generateDemo(opts: DemoOptions = {}): DemoData {
   const personas = Array.from({ length: opts.users ?? 60 }, (_, i) => persona(i, rng));
   const events: Event[] = [];
   let n = 0;
-  const start = now - days * DAY;
+  // days start at UTC midnight, so an event's hour of day is the hour the persona keeps
+  const start = Math.floor(now / DAY) * DAY - days * DAY;
   for (const p of personas) {
     const count = 25 + Math.floor(rng() * 35);
     const stamps = Array.from({ length: count }, () => {
