@@ -9,7 +9,7 @@ import { DATASET_NAMES, type DatasetName, PROTOCOLS } from '../../eval/dataset.t
 import { MODELS } from '../../eval/models/index.ts';
 import { renderReport } from '../../eval/report.ts';
 import { runEvaluation } from '../../eval/run.ts';
-import { evalResultSchema } from '../../eval/schema.ts';
+import { evalResultSchema, resultJsonSchema } from '../../eval/schema.ts';
 import { importDataset } from '../../ingest/index.ts';
 import { openStore } from '../../store/open.ts';
 
@@ -33,6 +33,12 @@ const int = (v: string, field: string, min = 0) => {
 };
 
 export function registerEval(program: Command): void {
+  program
+    .command('eval-schema')
+    .description('print the JSON Schema of `fusionrec eval --json` results (docs/eval-schema.json)')
+    .action(() => {
+      process.stdout.write(`${JSON.stringify(resultJsonSchema(), null, 2)}\n`);
+    });
   program
     .command('eval')
     .description("offline evaluation of the baselines (and the engine) under a dataset's published protocol")
