@@ -36,6 +36,8 @@ export interface Query {
   weights: number[];
   /** recency weight per history position, for explanations */
   recency: Float64Array;
+  /** the divisors of the collaborative features, for explanations */
+  norms: { knnSame: number; knnCross: number; trans: number };
 }
 
 function dot(a: Float32Array, b: Float32Array): number {
@@ -49,10 +51,11 @@ function normaliseInScenario(
   touched: readonly number[],
   m: ScoringModel,
   code: number,
-): void {
+): number {
   let max = 0;
   for (const i of touched) if (m.scenarioCode[i] === code && a[i]! > max) max = a[i]!;
   if (max > 0) for (const i of touched) a[i]! /= max;
+  return max > 0 ? max : 1;
 }
 
 export function prepareQuery(m: ScoringModel, profile: UserProfile, opts: QueryOptions): Query {
@@ -79,9 +82,11 @@ export function prepareQuery(m: ScoringModel, profile: UserProfile, opts: QueryO
     spread(m.graphs.trans, h.item, 0.5 ** (last.length - 1 - i), trans, touchedTrans);
   });
   const touched = [...new Set([...touchedSame, ...touchedCross, ...touchedTrans])];
-  normaliseInScenario(knnSame, touched, m, code);
-  normaliseInScenario(knnCross, touched, m, code);
-  normaliseInScenario(trans, touched, m, code);
+  const norms = {
+    knnSame: normaliseInScenario(knnSame, touched, m, code),
+    knnCross: normaliseInScenario(knnCross, touched, m, code),
+    trans: normaliseInScenario(trans, touched, m, code),
+  };
 
   const interests = profile.interests.filter((c) => c.vector.length === m.dim).map((c) => c.vector);
   let recentVec: Float32Array | undefined;
@@ -125,6 +130,7 @@ export function prepareQuery(m: ScoringModel, profile: UserProfile, opts: QueryO
     ctxKeys: m.useContext ? contextKeys(opts.context, opts.now) : [],
     weights,
     recency,
+    norms,
   };
 }
 

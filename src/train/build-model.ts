@@ -41,6 +41,8 @@ export function buildScoringModel(
     graph?: GraphOptions;
     switches?: ModelSwitches;
     context?: Iterable<ContextObservation>;
+    /** graphs of a trained model, instead of building them from the sequences */
+    graphs?: ItemGraphs;
     signal?: AbortSignal;
   } = {},
 ): ScoringModel {
@@ -63,15 +65,17 @@ export function buildScoringModel(
       hasVector[i] = s > 0.5 ? 1 : 0;
     }
   }
-  const graphs = switches.useIds
-    ? buildItemGraphs(
-        sequences,
-        n,
-        (i) => cat.itemScenario[i]!,
-        opts.graph ?? DEFAULT_GRAPH_OPTIONS,
-        opts.signal,
-      )
-    : emptyGraphs(n);
+  const graphs = opts.graphs
+    ? opts.graphs
+    : switches.useIds
+      ? buildItemGraphs(
+          sequences,
+          n,
+          (i) => cat.itemScenario[i]!,
+          opts.graph ?? DEFAULT_GRAPH_OPTIONS,
+          opts.signal,
+        )
+      : emptyGraphs(n);
   if (!switches.useIds) for (const s of sequences) for (const i of s) graphs.counts[i]! += 1;
   const context = emptyContextStats();
   if (switches.useContext && opts.context)

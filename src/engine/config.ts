@@ -1,0 +1,105 @@
+/**
+ * The `engine` and `train` configuration sections (owned by the recommender; schema.ts includes
+ * them). Every key has a default and a description, so docs/config.md is generated from here too.
+ */
+import { z } from 'zod';
+
+const d = <T extends z.ZodType>(schema: T, description: string) => schema.describe(description);
+
+export const RETRIEVER_NAMES = ['collaborative', 'semantic', 'trending', 'popular', 'catalog'] as const;
+
+const ruleSchema = z.strictObject({
+  exclude: d(z.array(z.string()).default([]), 'Item ids never recommended in this scenario.'),
+  diversity: d(z.number().min(0).max(1).optional(), 'Default MMR lambda for this scenario.'),
+  allowRepeats: d(z.boolean().optional(), "Overrides the scenario's allowRepeats for recommendations."),
+});
+
+export const engineSection = z
+  .strictObject({
+    maxInterests: d(z.number().int().min(1).max(16).default(4), 'Most interest centres per user profile.'),
+    profileDecay: d(
+      z.number().gt(0).max(1).default(0.9),
+      'Recency decay per step back in the history when clustering interests.',
+    ),
+    negativePush: d(
+      z.number().min(0).max(2).default(0.3),
+      'How strongly a negative event (dislike, skip, bad review) pushes its interest away.',
+    ),
+    maxHistory: d(
+      z.number().int().min(1).max(10_000).default(200),
+      'Most recent events of a user the profile is built from.',
+    ),
+    diversity: d(
+      z.number().min(0).max(1).default(0.1),
+      'Default MMR lambda (0 = pure relevance, 1 = most diverse) when a request gives none.',
+    ),
+    candidates: d(
+      z.number().int().min(10).max(100_000).default(300),
+      'Candidates retrieved before ranking (at least 4 x n).',
+    ),
+    retrievers: d(
+      z
+        .array(z.enum(RETRIEVER_NAMES))
+        .min(1)
+        .default([...RETRIEVER_NAMES]),
+      'The fallback chain, in order: each fills what the previous ones left; `catalog` guarantees n items.',
+    ),
+    exactSearchBelow: d(
+      z.number().int().min(0).default(20_000),
+      'Scenarios with fewer items use exact vector search; larger ones an HNSW index (usearch).',
+    ),
+    staleModel: d(
+      z.enum(['rebuild', 'error']).default('rebuild'),
+      'When the trained model does not match the data: `rebuild` signals from the store with default ranker weights (and warn), or `error` (MODEL_STALE).',
+    ),
+    trendingDays: d(z.number().min(0).default(7), 'Window of the trending retriever, in days.'),
+    rules: d(
+      z.record(z.string(), ruleSchema).default({}),
+      'Per-scenario rules: {"<scenario>": {exclude, diversity, allowRepeats}}.',
+    ),
+  })
+  .default({
+    maxInterests: 4,
+    profileDecay: 0.9,
+    negativePush: 0.3,
+    maxHistory: 200,
+    diversity: 0.1,
+    candidates: 300,
+    retrievers: [...RETRIEVER_NAMES],
+    exactSearchBelow: 20_000,
+    staleModel: 'rebuild',
+    trendingDays: 7,
+    rules: {},
+  });
+
+export const trainSection = z
+  .strictObject({
+    seed: d(z.number().int().default(1), 'Seed of every random choice in training.'),
+    window: d(
+      z.number().int().min(1).max(1000).default(20),
+      'Co-occurrence window (positions) in a sequence.',
+    ),
+    neighbours: d(z.number().int().min(1).max(5000).default(200), 'Neighbours kept per item.'),
+    shrink: d(z.number().min(0).default(20), 'Shrinkage of the co-occurrence cosine.'),
+    crossScenario: d(z.boolean().default(true), 'Learn co-occurrence across scenarios (fusion).'),
+    fitCases: d(
+      z.number().int().min(10).default(1500),
+      'Most validation cases the ranker is fitted on (a seeded sample).',
+    ),
+    decays: d(
+      z.array(z.number().gt(0).max(1)).min(1).default([0.5, 0.8, 0.95]),
+      'History recency decays tried for the collaborative features.',
+    ),
+  })
+  .default({
+    seed: 1,
+    window: 20,
+    neighbours: 200,
+    shrink: 20,
+    crossScenario: true,
+    fitCases: 1500,
+    decays: [0.5, 0.8, 0.95],
+  });
+
+export type EngineConfig = z.infer<typeof engineSection>;
+export type TrainConfig = z.infer<typeof trainSection>;

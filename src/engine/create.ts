@@ -1,0 +1,108 @@
+/**
+ * Composition root: the only place that picks implementations. Opens (or receives) the store,
+ * reads the catalog and item vectors, takes the trained model when its stamp matches the data
+ * and config (else rebuilds the signals from the store, or refuses with MODEL_STALE), and wires
+ * profiles, retrievers, ranker and re-ranker into an Engine.
+ */
+import type { Config } from '../config/schema.ts';
+import { RecError } from '../core/errors.ts';
+import type { Scenario } from '../core/types.ts';
+import type { Encoder } from '../encode/types.ts';
+import { openStore } from '../store/open.ts';
+import type { Store } from '../store/types.ts';
+import { buildScoringModel } from '../train/build-model.ts';
+import { DEFAULT_GRAPH_OPTIONS, type GraphOptions } from '../train/graph.ts';
+import { dataHash, loadModel, stampOf } from '../train/model-file.ts';
+import type { TrainConfig } from './config.ts';
+import { FusionEngine } from './engine.ts';
+import { RankedCounts } from './lists.ts';
+import { loadCatalog, loadInteractions, sequencesOf } from './snapshot.ts';
+import type { Engine } from './types.ts';
+
+export interface EngineDeps {
+  store?: Store;
+  /** the encoder whose item vectors to use, and to encode upserted items with */
+  encoder?: Encoder;
+  /** stale-model and similar notices (default: stderr) */
+  onWarning?: (message: string) => void;
+  signal?: AbortSignal;
+}
+
+export function graphOptionsOf(t: TrainConfig): GraphOptions {
+  return {
+    ...DEFAULT_GRAPH_OPTIONS,
+    window: t.window,
+    maxNeighbors: t.neighbours,
+    shrink: t.shrink,
+    crossScenario: t.crossScenario,
+  };
+}
+
+export async function scenarioMap(store: Store, config: Config): Promise<Map<string, Scenario>> {
+  const map = new Map<string, Scenario>(config.scenarios.map((s) => [s.id, s]));
+  for (const s of await store.scenarios.list()) map.set(s.id, s);
+  return map;
+}
+
+export async function createEngine(config: Config, deps: EngineDeps = {}): Promise<Engine> {
+  const store = deps.store ?? (await openStore(config.store.url));
+  const warn = deps.onWarning ?? ((m: string) => console.warn(`warning: ${m}`));
+  try {
+    return await assemble(config, store, deps, warn);
+  } catch (e) {
+    if (!deps.store) await store.close();
+    throw e;
+  }
+}
+
+async function assemble(config: Config, store: Store, deps: EngineDeps, warn: (m: string) => void) {
+  const catalog = await loadCatalog(store, deps.encoder?.id);
+  const scenarios = await scenarioMap(store, config);
+  const trained = await loadModel(store);
+  const { stamp } = stampOf(await dataHash(store, catalog.itemIds), config.train);
+  let fresh = trained !== undefined && trained.header.stamp === stamp;
+  if (fresh && trained!.header.itemIds.length !== catalog.itemIds.length) fresh = false;
+  if (trained && !fresh) {
+    if (config.engine.staleModel === 'error') {
+      throw new RecError(
+        'MODEL_STALE',
+        'the trained model was made from other data or settings: run `fusionrec train`',
+        {
+          details: { model: trained.header.stamp, data: stamp },
+        },
+      );
+    }
+    warn(
+      'the trained model is stale (data or train config changed): signals rebuilt from the store; run `fusionrec train` to refit the ranker',
+    );
+  }
+  const inter = await loadInteractions(store, catalog.index, deps.signal ? { signal: deps.signal } : {});
+  const weightsOf = (s: string) => scenarios.get(s)?.eventWeights ?? {};
+  const sequences = fresh ? [] : sequencesOf(inter, catalog.index, weightsOf);
+  const model = buildScoringModel(catalog, sequences, {
+    graph: graphOptionsOf(config.train),
+    context: inter.context,
+    ...(fresh ? { graphs: trained!.graphs } : {}),
+    ...(deps.signal ? { signal: deps.signal } : {}),
+  });
+  if (trained) model.ranker = trained.header.ranker;
+  const since = inter.maxTs - config.engine.trendingDays * 86_400_000;
+  const trendCounts = new Float32Array(model.numItems);
+  for (const list of inter.byUser.values()) {
+    for (const e of list) if (e.ts >= since) trendCounts[catalog.index.get(e.item)!]! += 1;
+  }
+  const lists = () => model.scenarioItems;
+  return new FusionEngine({
+    config,
+    store,
+    ownsStore: !deps.store,
+    encoder: deps.encoder,
+    model,
+    index: catalog.index,
+    available: catalog.available,
+    scenarios,
+    popular: new RankedCounts(Float32Array.from(model.graphs.counts), lists),
+    trending: new RankedCounts(trendCounts, lists),
+    modelVersion: fresh ? stamp : `untrained-${stamp}`,
+  });
+}

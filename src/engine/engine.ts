@@ -1,0 +1,446 @@
+/**
+ * The engine behind the library API: profile -> retrieve -> rank -> re-rank -> explain, on an
+ * in-memory scoring model built from the store, updated in place as events and items arrive.
+ */
+import type { Config } from '../config/schema.ts';
+import { RecError } from '../core/errors.ts';
+import {
+  type Context,
+  type Event,
+  eventSchema,
+  type Item,
+  itemSchema,
+  type Scenario,
+} from '../core/types.ts';
+import { validate } from '../core/validate.ts';
+import { encodeItems, loadItemVectors } from '../encode/catalog.ts';
+import type { Encoder } from '../encode/types.ts';
+import { createVectorIndex } from '../index/create.ts';
+import type { VectorIndex } from '../index/types.ts';
+import { buildProfile, type ProfileOptions, updateProfile } from '../profile/interests.ts';
+import type { HistoryEntry, UserProfile } from '../profile/types.ts';
+import { eventWeight } from '../profile/weights.ts';
+import { contextKeys, recordContext } from '../rank/context.ts';
+import { explainItem } from '../rank/explain.ts';
+import { mmr } from '../rank/mmr.ts';
+import { itemSpaceOf, type ScoringModel, vectorOf } from '../rank/model.ts';
+import { prepareQuery, type Query, scoreCandidates } from '../rank/query.ts';
+import { retrieveChain } from '../retrieve/chain.ts';
+import { collaborativeRetriever } from '../retrieve/collaborative.ts';
+import { listRetriever } from '../retrieve/popular.ts';
+import { semanticRetriever } from '../retrieve/semantic.ts';
+import type { Retriever } from '../retrieve/types.ts';
+import type { Store } from '../store/types.ts';
+import { edgeWeight } from '../train/graph.ts';
+import { appendItems } from './grow.ts';
+import type { RankedCounts } from './lists.ts';
+import { recommendRequestSchema } from './requests.ts';
+import { HELD_OUT } from './snapshot.ts';
+import type {
+  Engine,
+  Explanation,
+  Interest,
+  Recommendation,
+  RecommendRequest,
+  RecommendResponse,
+  UserProfileView,
+} from './types.ts';
+
+export interface EngineParts {
+  config: Config;
+  store: Store;
+  ownsStore: boolean;
+  encoder: Encoder | undefined;
+  model: ScoringModel;
+  index: Map<string, number>;
+  available: Uint8Array;
+  scenarios: Map<string, Scenario>;
+  popular: RankedCounts;
+  trending: RankedCounts;
+  modelVersion: string;
+}
+
+const PROFILE_CACHE = 50_000;
+
+function dot(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+}
+
+export class FusionEngine implements Engine {
+  private readonly m: ScoringModel;
+  private available: Uint8Array;
+  private readonly profiles = new Map<string, UserProfile>();
+  private readonly indices = new Map<number, VectorIndex>();
+  private readonly chain: Retriever[];
+  private readonly profileOpts: ProfileOptions;
+  private closed = false;
+
+  constructor(private readonly p: EngineParts) {
+    this.m = p.model;
+    this.available = p.available;
+    const e = p.config.engine;
+    this.profileOpts = {
+      maxInterests: e.maxInterests,
+      recencyDecay: e.profileDecay,
+      negativePush: e.negativePush,
+      maxHistory: e.maxHistory,
+    };
+    this.m.scenarios.forEach((_, code) => {
+      this.buildIndex(code);
+    });
+    const all: Record<string, Retriever> = {
+      collaborative: collaborativeRetriever,
+      semantic: semanticRetriever((code) => this.indices.get(code)),
+      trending: listRetriever('trending', (code) => p.trending.list(code)),
+      popular: listRetriever('popular', (code) => p.popular.list(code)),
+      catalog: listRetriever('catalog', (code) => this.m.scenarioItems[code] ?? []),
+    };
+    this.chain = e.retrievers.map((name) => all[name]!);
+  }
+
+  private buildIndex(code: number): void {
+    const m = this.m;
+    if (m.dim === 0) return;
+    const items = Array.from(m.scenarioItems[code] ?? []).filter((i) => m.hasVector[i] && this.available[i]);
+    const index = createVectorIndex(m.dim, items.length, this.p.config.engine.exactSearchBelow);
+    const data = new Float32Array(items.length * m.dim);
+    items.forEach((it, r) => {
+      data.set(vectorOf(m, it)!, r * m.dim);
+    });
+    index.add(items, data);
+    this.indices.set(code, index);
+  }
+
+  private check(): void {
+    if (this.closed) throw new RecError('INTERNAL', 'engine is closed');
+  }
+
+  private scenarioOf(id: string, field = 'scenario'): { scenario: Scenario | undefined; code: number } {
+    const code = this.m.scenarios.indexOf(id);
+    const scenario = this.p.scenarios.get(id);
+    if (code < 0 && !scenario) {
+      throw new RecError('UNKNOWN_SCENARIO', `unknown scenario "${id}"`, { field });
+    }
+    return { scenario, code };
+  }
+
+  private entryOf(
+    e: Pick<Event, 'item' | 'scenario' | 'type' | 'value' | 'text' | 'ts'>,
+  ): HistoryEntry | undefined {
+    const item = this.p.index.get(e.item);
+    if (item === undefined) return undefined;
+    const weights = this.p.scenarios.get(e.scenario)?.eventWeights ?? {};
+    return { item, scenario: e.scenario, weight: eventWeight(e, weights), ts: e.ts };
+  }
+
+  /** the user's profile, from the cache or built from the store's recent events */
+  async userProfile(user: string): Promise<UserProfile> {
+    const cached = this.profiles.get(user);
+    if (cached) return cached;
+    const events = await this.p.store.events.ofUser(user, { limit: this.profileOpts.maxHistory * 2 });
+    const history = events
+      .filter((e) => !(e.split && HELD_OUT.includes(e.split)))
+      .map((e) => this.entryOf(e))
+      .filter((h): h is HistoryEntry => h !== undefined);
+    const profile = buildProfile(user, history, itemSpaceOf(this.m), this.profileOpts);
+    if (this.profiles.size >= PROFILE_CACHE) this.profiles.delete(this.profiles.keys().next().value!);
+    this.profiles.set(user, profile);
+    return profile;
+  }
+
+  /** scores an arbitrary profile (used by the evaluation and the explanation measurements) */
+  query(profile: UserProfile, scenario: string, context?: Context): Query {
+    return prepareQuery(this.m, profile, { scenario, context, now: Date.now() });
+  }
+
+  async recommend(input: RecommendRequest): Promise<RecommendResponse> {
+    this.check();
+    const req = validate(recommendRequestSchema, input);
+    const { scenario, code } = this.scenarioOf(req.scenario);
+    const rule = this.p.config.engine.rules[req.scenario];
+    const profile = await this.userProfile(req.user);
+    const q = this.query(profile, req.scenario, req.context);
+    const allowRepeats = rule?.allowRepeats ?? scenario?.allowRepeats ?? false;
+    const consumed = new Set(allowRepeats ? [] : profile.history.map((h) => h.item));
+    const excluded = new Set<number>();
+    for (const id of [...(rule?.exclude ?? []), ...(req.exclude ?? [])]) {
+      const i = this.p.index.get(id);
+      if (i !== undefined) excluded.add(i);
+    }
+    const skip = (i: number) => consumed.has(i) || excluded.has(i) || !this.available[i];
+    const k = Math.max(this.p.config.engine.candidates, 4 * req.n);
+    const found =
+      code < 0
+        ? { items: [], source: new Map<number, string>(), used: [] }
+        : retrieveChain(this.chain, { query: q, k, skip }, new Set(['catalog']));
+    const scores = scoreCandidates(q, found.items);
+    const lambda = req.diversity ?? rule?.diversity ?? this.p.config.engine.diversity;
+    const picked = mmr(found.items, scores, req.n, lambda, (a, b) => this.similarity(a, b));
+    const scoreOf = new Map(found.items.map((it, i) => [it, scores[i]!]));
+    return {
+      user: req.user,
+      scenario: req.scenario,
+      items: picked.map((it) => this.recommendation(q, it, scoreOf.get(it)!, found.source.get(it)!)),
+      retrievers: found.used,
+      modelVersion: this.p.modelVersion,
+    };
+  }
+
+  private similarity(a: number, b: number): number {
+    const va = vectorOf(this.m, a);
+    const vb = vectorOf(this.m, b);
+    if (va && vb) return dot(va, vb);
+    return Math.min(1, edgeWeight(this.m.graphs.knn, a, b) * 5);
+  }
+
+  private recommendation(q: Query, item: number, score: number, retriever: string): Recommendation {
+    return {
+      item: this.m.itemIds[item]!,
+      title: this.m.titles[item] ?? '',
+      scenario: this.m.scenarios[this.m.scenarioCode[item]!]!,
+      score,
+      reasons: this.reasons(q, item, retriever),
+    };
+  }
+
+  private reasons(q: Query, item: number, retriever: string): Explanation {
+    const x = explainItem(q, item);
+    return {
+      retriever,
+      ...(x.interest ? { interest: x.interest } : {}),
+      history: x.history.map((h) => ({
+        item: this.m.itemIds[h.item]!,
+        title: this.m.titles[h.item] ?? '',
+        scenario: h.scenario,
+        contribution: h.share,
+      })),
+      context: x.context,
+    };
+  }
+
+  async similarItems(itemId: string, n = 10, scenarioId?: string): Promise<Recommendation[]> {
+    this.check();
+    const item = this.p.index.get(itemId);
+    if (item === undefined) throw new RecError('UNKNOWN_ITEM', `unknown item "${itemId}"`, { field: 'item' });
+    const m = this.m;
+    const code = scenarioId === undefined ? m.scenarioCode[item]! : this.scenarioOf(scenarioId).code;
+    const score = new Map<number, { s: number; by: string }>();
+    const { knn, trans } = m.graphs;
+    for (const g of [knn, trans]) {
+      let max = 0;
+      for (let o = g.offsets[item]!; o < g.offsets[item + 1]!; o++) max = Math.max(max, g.weights[o]!);
+      for (let o = g.offsets[item]!; o < g.offsets[item + 1]!; o++) {
+        const j = g.items[o]!;
+        const prev = score.get(j);
+        score.set(j, { s: (prev?.s ?? 0) + g.weights[o]! / (max || 1), by: 'collaborative' });
+      }
+    }
+    const v = vectorOf(m, item);
+    const index = this.indices.get(code);
+    if (v && index) {
+      for (const h of index.search(v, n * 4 + 1)) {
+        const prev = score.get(h.key);
+        score.set(h.key, { s: (prev?.s ?? 0) + 0.5 * h.score, by: prev?.by ?? 'semantic' });
+      }
+    }
+    const ranked = [...score.entries()]
+      .filter(([j]) => j !== item && m.scenarioCode[j] === code && this.available[j])
+      .sort((a, b) => b[1].s - a[1].s || a[0] - b[0]);
+    for (const j of this.p.popular.list(code)) {
+      if (ranked.length >= n) break;
+      if (j !== item && !score.has(j) && this.available[j]) ranked.push([j, { s: 0, by: 'popular' }]);
+    }
+    const source = m.titles[item] ?? '';
+    return ranked.slice(0, n).map(([j, x]) => ({
+      item: m.itemIds[j]!,
+      title: m.titles[j] ?? '',
+      scenario: m.scenarios[m.scenarioCode[j]!]!,
+      score: x.s,
+      reasons: {
+        retriever: x.by,
+        history: [
+          { item: itemId, title: source, scenario: m.scenarios[m.scenarioCode[item]!]!, contribution: 1 },
+        ],
+        context: [],
+      },
+    }));
+  }
+
+  async profile(user: string): Promise<UserProfileView> {
+    this.check();
+    const p = await this.userProfile(user);
+    const view = (list: UserProfile['interests']): Interest[] =>
+      list.map((c) => ({
+        id: c.id,
+        label: c.label,
+        summary: summaryOf(c, this.m),
+        weight: c.weight,
+        scenarioMix: c.scenarioMix,
+        lastTs: c.lastTs,
+        topItems: c.members.slice(0, 5).map((i) => this.m.itemIds[i]!),
+        ...(c.vector.length >= 2 ? { xy: projectXY(c.vector) } : {}),
+      }));
+    return {
+      user,
+      events: p.history.length,
+      fused: view(p.interests),
+      perScenario: Object.fromEntries(Object.entries(p.perScenario).map(([s, l]) => [s, view(l)])),
+      updatedAt: p.updatedAt,
+    };
+  }
+
+  async explain(user: string, itemId: string, context?: Context): Promise<Explanation & { score: number }> {
+    this.check();
+    const item = this.p.index.get(itemId);
+    if (item === undefined) throw new RecError('UNKNOWN_ITEM', `unknown item "${itemId}"`, { field: 'item' });
+    const profile = await this.userProfile(user);
+    const q = this.query(profile, this.m.scenarios[this.m.scenarioCode[item]!]!, context);
+    const score = scoreCandidates(q, [item])[0]!;
+    const source =
+      q.knnSame[item]! + q.knnCross[item]! + q.trans[item]! > 0
+        ? 'collaborative'
+        : vectorOf(this.m, item)
+          ? 'semantic'
+          : 'popular';
+    return { ...this.reasons(q, item, source), score };
+  }
+
+  async addEvents(events: readonly Event[]): Promise<{ inserted: number; duplicates: number }> {
+    this.check();
+    const valid = events.map((e, i) => validate(eventSchema, e, { prefix: `events[${i}]` }));
+    const fresh: Event[] = [];
+    for (const e of valid) if (!(await this.p.store.events.hasEvent(e.id))) fresh.push(e);
+    const result = await this.p.store.events.add(valid);
+    // durable first; then the in-memory state so the very next request reflects the events
+    const byUser = new Map<string, HistoryEntry[]>();
+    const seen = new Set<string>();
+    for (const e of fresh) {
+      if (seen.has(e.id)) continue;
+      seen.add(e.id);
+      const h = this.entryOf(e);
+      if (!h) continue;
+      if (h.weight > 0) {
+        this.m.graphs.counts[h.item]! += 1;
+        this.p.popular.bump(h.item);
+        this.p.trending.bump(h.item);
+        if (this.m.useContext && e.context && (e.context.device || e.context.location)) {
+          recordContext(this.m.context, contextKeys(e.context, e.ts), h.item);
+        }
+      }
+      if (e.split && HELD_OUT.includes(e.split)) continue;
+      const list = byUser.get(e.user) ?? [];
+      list.push(h);
+      byUser.set(e.user, list);
+    }
+    for (const [user, entries] of byUser) {
+      const cached = this.profiles.get(user);
+      if (cached)
+        this.profiles.set(user, updateProfile(cached, entries, itemSpaceOf(this.m), this.profileOpts));
+    }
+    return result;
+  }
+
+  async upsertItems(input: readonly Item[]): Promise<void> {
+    this.check();
+    const items = input.map((it, i) => validate(itemSchema, it, { prefix: `items[${i}]` }));
+    await this.p.store.items.upsert(items);
+    let vectors = new Map<string, Float32Array>();
+    if (this.p.encoder && this.m.dim > 0) {
+      await encodeItems(this.p.store, this.p.encoder, items);
+      const got = await loadItemVectors(this.p.store, this.p.encoder.id, { ids: items.map((i) => i.id) });
+      vectors = new Map(got.ids.map((id, r) => [id, got.vectors.slice(r * got.dim, (r + 1) * got.dim)]));
+    }
+    const added = items.filter((it) => !this.p.index.has(it.id));
+    const newIdx = appendItems(
+      this.m,
+      added.map((it) => ({ id: it.id, title: it.title, scenario: it.scenario, vector: vectors.get(it.id) })),
+    );
+    const avail = new Uint8Array(this.m.numItems);
+    avail.set(this.available);
+    this.available = avail;
+    added.forEach((it, k) => {
+      this.p.index.set(it.id, newIdx[k]!);
+    });
+    for (const it of items) {
+      const i = this.p.index.get(it.id)!;
+      this.m.titles[i] = it.title;
+      this.available[i] = it.available === false ? 0 : 1;
+      const v = vectors.get(it.id);
+      if (v && v.length === this.m.dim) {
+        this.m.vectors.set(v, i * this.m.dim);
+        this.m.hasVector[i] = 1;
+      }
+      const code = this.m.scenarioCode[i]!;
+      if (!this.indices.has(code)) this.buildIndex(code);
+      else if (this.m.hasVector[i]) {
+        const index = this.indices.get(code)!;
+        if (this.available[i]) index.add([i], vectorOf(this.m, i)!.slice());
+        else index.remove([i]);
+      }
+    }
+    this.p.popular.invalidate();
+    this.p.trending.invalidate();
+  }
+
+  async deleteItem(id: string): Promise<boolean> {
+    this.check();
+    const existed = await this.p.store.items.delete(id);
+    const i = this.p.index.get(id);
+    if (i !== undefined) {
+      this.available[i] = 0;
+      this.indices.get(this.m.scenarioCode[i]!)?.remove([i]);
+    }
+    return existed;
+  }
+
+  async deleteUser(user: string): Promise<number> {
+    this.check();
+    this.profiles.delete(user);
+    return this.p.store.deleteUser(user);
+  }
+
+  async scenarios(): Promise<Scenario[]> {
+    this.check();
+    const stored = await this.p.store.scenarios.list();
+    const byId = new Map(stored.map((s) => [s.id, s]));
+    for (const s of this.p.config.scenarios) if (!byId.has(s.id)) byId.set(s.id, s);
+    return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.profiles.clear();
+    this.indices.clear();
+    if (this.p.ownsStore) await this.p.store.close();
+  }
+}
+
+function summaryOf(c: UserProfile['interests'][number], m: ScoringModel): string {
+  const mix = Object.entries(c.scenarioMix)
+    .sort((a, b) => b[1] - a[1])
+    .map(([s, w]) => `${s} ${Math.round(w * 100)}%`)
+    .join(', ');
+  const examples = c.members
+    .slice(0, 2)
+    .map((i) => m.titles[i])
+    .filter(Boolean)
+    .join('; ');
+  return `${c.label} (${c.members.length} items; ${mix})${examples ? `, e.g. ${examples}` : ''}`;
+}
+
+/** a fixed 2-D projection of interest vectors, stable across users so maps are comparable */
+function projectXY(v: Float32Array): [number, number] {
+  let x = 0;
+  let y = 0;
+  for (let i = 0; i < v.length; i++) {
+    // deterministic pseudo-random +-1 directions
+    const h = Math.imul(i + 1, 2654435761) >>> 0;
+    x += (h & 1 ? 1 : -1) * v[i]!;
+    y += (h & 2 ? 1 : -1) * v[i]!;
+  }
+  const s = 1 / Math.sqrt(v.length);
+  return [x * s, y * s];
+}

@@ -1,0 +1,111 @@
+/**
+ * Reads what the scoring model is built from out of the store: the catalog (items by id order,
+ * their vectors under the encoder) and every user's chronological interactions. Held-out targets
+ * (`valid`, `test` splits) never feed the model; request-time histories (`*_input`) do.
+ */
+import type { Item, Split } from '../core/types.ts';
+import { loadItemVectors } from '../encode/catalog.ts';
+import { unifiedText } from '../encode/template.ts';
+import { eventWeight } from '../profile/weights.ts';
+import { contextKeys } from '../rank/context.ts';
+import type { Store, StoredEvent } from '../store/types.ts';
+import type { CatalogInput, ContextObservation } from '../train/build-model.ts';
+
+export interface Catalog extends CatalogInput {
+  index: Map<string, number>;
+  available: Uint8Array;
+}
+
+export async function loadCatalog(store: Store, encoderId: string | undefined): Promise<Catalog> {
+  const items: Item[] = [];
+  for (let after: string | undefined; ; ) {
+    const page = await store.items.list({ ...(after !== undefined ? { afterId: after } : {}), limit: 5000 });
+    items.push(...page);
+    if (page.length < 5000) break;
+    after = page[page.length - 1]!.id;
+  }
+  const itemIds = items.map((i) => i.id);
+  let vectors: CatalogInput['vectors'];
+  if (encoderId) {
+    const got = await loadItemVectors(store, encoderId, { ids: itemIds });
+    if (got.ids.length > 0 && got.dim > 0) {
+      const row = new Map(got.ids.map((id, r) => [id, r]));
+      const data = new Float32Array(itemIds.length * got.dim);
+      itemIds.forEach((id, i) => {
+        const r = row.get(id);
+        if (r !== undefined) data.set(got.vectors.subarray(r * got.dim, (r + 1) * got.dim), i * got.dim);
+      });
+      vectors = { dim: got.dim, data };
+    }
+  }
+  return {
+    itemIds,
+    titles: items.map((i) => i.title || unifiedText(i).slice(0, 200)),
+    itemScenario: items.map((i) => i.scenario),
+    vectors,
+    index: new Map(itemIds.map((id, i) => [id, i])),
+    available: Uint8Array.from(items, (i) => (i.available === false ? 0 : 1)),
+  };
+}
+
+/** splits that are targets of an evaluation, never training data */
+export const HELD_OUT: readonly Split[] = ['valid', 'test'];
+
+export interface Interactions {
+  /** per user, chronological by (ts, seq) */
+  byUser: Map<string, StoredEvent[]>;
+  context: ContextObservation[];
+  /** latest event time seen */
+  maxTs: number;
+}
+
+export async function loadInteractions(
+  store: Store,
+  index: ReadonlyMap<string, number>,
+  opts: { keepHeldOut?: boolean; signal?: AbortSignal; onProgress?: (done: number) => void } = {},
+): Promise<Interactions> {
+  const byUser = new Map<string, StoredEvent[]>();
+  const context: ContextObservation[] = [];
+  let maxTs = 0;
+  let done = 0;
+  for (let after: number | undefined = 0; after !== undefined; ) {
+    opts.signal?.throwIfAborted();
+    const page = await store.events.scan({ afterSeq: after, limit: 20_000 });
+    for (const e of page.events) {
+      if (!opts.keepHeldOut && e.split && HELD_OUT.includes(e.split)) continue;
+      const item = index.get(e.item);
+      if (item === undefined) continue;
+      let list = byUser.get(e.user);
+      if (!list) {
+        list = [];
+        byUser.set(e.user, list);
+      }
+      list.push(e);
+      maxTs = Math.max(maxTs, e.ts);
+      if (e.context && eventWeight(e) > 0) {
+        const keys = contextKeys(e.context, e.ts);
+        if (e.context.device || e.context.location) context.push({ item, keys });
+      }
+    }
+    done += page.events.length;
+    opts.onProgress?.(done);
+    after = page.next;
+  }
+  for (const list of byUser.values()) list.sort((a, b) => a.ts - b.ts || a.seq - b.seq);
+  return { byUser, context, maxTs };
+}
+
+/** positive-weight item sequences, the input of the item graphs */
+export function sequencesOf(
+  inter: Interactions,
+  index: ReadonlyMap<string, number>,
+  weights: (scenario: string) => Record<string, number>,
+): number[][] {
+  const out: number[][] = [];
+  for (const list of inter.byUser.values()) {
+    const seq: number[] = [];
+    for (const e of list) if (eventWeight(e, weights(e.scenario)) > 0) seq.push(index.get(e.item)!);
+    if (seq.length > 0) out.push(seq);
+  }
+  return out;
+}

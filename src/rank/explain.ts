@@ -1,0 +1,106 @@
+/**
+ * Structured reasons for one scored item, decomposed from the same features the ranker used: which
+ * past items carried the score (through co-occurrence, transitions or text similarity), which
+ * interest it matches, and which context features moved it.
+ */
+import { edgeWeight } from '../train/graph.ts';
+import { contextLifts } from './context.ts';
+import { FEATURES, type FeatureName, vectorOf } from './model.ts';
+import { featuresOf, linearScore, type Query } from './query.ts';
+
+export interface ItemExplanation {
+  score: number;
+  /** each feature's contribution (weight x value) */
+  contributions: Record<FeatureName, number>;
+  interest?: { id: string; label: string; weight: number; similarity: number };
+  /** past items by contribution, best first; `share` of the score each carried */
+  history: { item: number; scenario: string; share: number; contribution: number }[];
+  context: { feature: string; value: string; effect: number }[];
+}
+
+function dot(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+}
+
+export function explainItem(q: Query, item: number, maxHistory = 3): ItemExplanation {
+  const m = q.model;
+  const w = (f: FeatureName) => q.weights[FEATURES.indexOf(f)] ?? 0;
+  const f = featuresOf(q, item);
+  const score = linearScore(q.weights, f);
+  const contributions = Object.fromEntries(
+    FEATURES.map((name, i) => [name, (q.weights[i] ?? 0) * f[i]!]),
+  ) as Record<FeatureName, number>;
+  const v = vectorOf(m, item);
+  // the interest the item sits closest to
+  let interest: ItemExplanation['interest'];
+  const centres = q.profile.interests;
+  if (v && q.interestVecs.length > 0) {
+    let best = -1;
+    let bestS = Number.NEGATIVE_INFINITY;
+    centres.forEach((c, i) => {
+      if (c.vector.length !== m.dim) return;
+      const s = dot(c.vector, v);
+      if (s > bestS) {
+        bestS = s;
+        best = i;
+      }
+    });
+    const c = centres[best];
+    if (c) interest = { id: c.id, label: c.label, weight: c.weight, similarity: bestS };
+  } else {
+    const c = centres.find((x) => (x.scenarioMix[q.scenario] ?? 0) > 0) ?? centres[0];
+    if (c) interest = { id: c.id, label: c.label, weight: c.weight, similarity: 0 };
+  }
+  const byItem = new Map<number, { scenario: string; c: number }>();
+  const add = (it: number, scenario: string, c: number) => {
+    if (c === 0 || !Number.isFinite(c)) return;
+    const e = byItem.get(it) ?? { scenario, c: 0 };
+    e.c += c;
+    byItem.set(it, e);
+  };
+  const hist = q.profile.history;
+  const wSame = w('knnSame') / q.norms.knnSame;
+  const wCross = w('knnCross') / q.norms.knnCross;
+  hist.forEach((h, i) => {
+    const e = edgeWeight(m.graphs.knn, h.item, item);
+    if (e !== 0)
+      add(h.item, h.scenario, (h.scenario === q.scenario ? wSame : wCross) * h.weight * q.recency[i]! * e);
+  });
+  const last = hist.slice(-3);
+  last.forEach((h, i) => {
+    if (h.weight <= 0) return;
+    const e = edgeWeight(m.graphs.trans, h.item, item);
+    if (e !== 0) add(h.item, h.scenario, ((w('trans') * 0.5 ** (last.length - 1 - i)) / q.norms.trans) * e);
+  });
+  if (v) {
+    // text: the recent items and the matched interest's members, by their similarity to the item
+    const recent = hist.filter((h) => h.weight > 0 && m.hasVector[h.item]).slice(-5);
+    for (const h of recent)
+      add(h.item, h.scenario, (w('textRecent') * dot(vectorOf(m, h.item)!, v)) / recent.length);
+    const c = interest ? centres.find((x) => x.id === interest.id) : undefined;
+    const members = (c?.members ?? []).filter((it) => m.hasVector[it]).slice(0, 10);
+    for (const it of members) {
+      const h = hist.find((x) => x.item === it);
+      if (h) add(it, h.scenario, (w('textInterest') * dot(vectorOf(m, it)!, v)) / members.length);
+    }
+  }
+  const positive = [...byItem.entries()].filter(([, e]) => e.c > 0).sort((a, b) => b[1].c - a[1].c);
+  const denom = Math.max(
+    Math.abs(score),
+    positive.reduce((s, [, e]) => s + e.c, 0),
+    1e-9,
+  );
+  const history = positive.slice(0, maxHistory).map(([it, e]) => ({
+    item: it,
+    scenario: e.scenario,
+    share: e.c / denom,
+    contribution: e.c,
+  }));
+  const context = contextLifts(m.context, q.ctxKeys, item).map(({ key, lift }) => {
+    const [feature, value] = key.split('=') as [string, string];
+    return { feature, value, effect: w('context') * lift };
+  });
+  return { score, contributions, ...(interest ? { interest } : {}), history, context };
+}

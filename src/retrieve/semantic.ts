@@ -1,0 +1,31 @@
+/**
+ * Items whose text vectors are near the user's interests and recent items, searched in the target
+ * scenario's vector index: this is how a user new to a scenario is served from interests formed in
+ * other scenarios, and how an item with no events at all is reachable.
+ */
+import type { VectorIndex } from '../index/types.ts';
+import type { RetrieveRequest, Retriever } from './types.ts';
+
+export function semanticRetriever(indexOf: (scenarioCode: number) => VectorIndex | undefined): Retriever {
+  return {
+    name: 'semantic',
+    retrieve({ query: q, k, skip }: RetrieveRequest): number[] {
+      const index = indexOf(q.scenarioCode);
+      if (!index) return [];
+      const queries = [...(q.recentVec ? [q.recentVec] : []), ...q.interestVecs];
+      if (queries.length === 0) return [];
+      const best = new Map<number, number>();
+      const per = Math.ceil(k / queries.length) + 10;
+      for (const v of queries) {
+        for (const h of index.search(v, per * 2)) {
+          if (skip(h.key)) continue;
+          best.set(h.key, Math.max(best.get(h.key) ?? Number.NEGATIVE_INFINITY, h.score));
+        }
+      }
+      return [...best.entries()]
+        .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+        .slice(0, k)
+        .map(([i]) => i);
+    },
+  };
+}

@@ -1,0 +1,119 @@
+/**
+ * Trained model persistence in the store's blob area (namespace `model`): the item graphs as raw
+ * typed arrays and a JSON header with the ranker weights and a stamp. The stamp is a hash of the
+ * data (event and item counts per split, the catalog's ids) and of the train config, so a model
+ * trained on other data or settings is detected as stale.
+ */
+import { createHash } from 'node:crypto';
+import type { TrainConfig } from '../engine/config.ts';
+import type { RankerWeights } from '../rank/model.ts';
+import type { Store } from '../store/types.ts';
+import type { Csr, ItemGraphs } from './graph.ts';
+
+export const MODEL_NAMESPACE = 'model';
+export const MODEL_FORMAT = 1;
+
+export interface ModelHeader {
+  format: number;
+  stamp: string;
+  dataHash: string;
+  configHash: string;
+  /** item ids in the order the graphs index them */
+  itemIds: string[];
+  ranker: RankerWeights;
+  trainedAt: string;
+  validNdcg10: number;
+  seconds: number;
+}
+
+export interface TrainedModel {
+  header: ModelHeader;
+  graphs: ItemGraphs;
+}
+
+export function hashOf(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 16);
+}
+
+/** what the model depends on in the data: cheap to compute, changes when events or items do */
+export async function dataHash(store: Store, itemIds: readonly string[]): Promise<string> {
+  const stats = await store.stats();
+  return hashOf({ events: stats.events, bySplit: stats.eventsBySplit, items: hashOf(itemIds) });
+}
+
+export function stampOf(dataH: string, cfg: TrainConfig): { stamp: string; configHash: string } {
+  const configHash = hashOf(cfg);
+  return { stamp: `${MODEL_FORMAT}-${dataH}-${configHash}`, configHash };
+}
+
+const bytes = (a: Int32Array | Float32Array) =>
+  new Uint8Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength));
+const i32 = (b: Uint8Array) => new Int32Array(b.slice().buffer);
+const f32 = (b: Uint8Array) => new Float32Array(b.slice().buffer);
+
+function csrEntries(prefix: string, g: Csr) {
+  return [
+    { key: `${prefix}.offsets`, value: bytes(g.offsets) },
+    { key: `${prefix}.items`, value: bytes(g.items) },
+    { key: `${prefix}.weights`, value: bytes(g.weights) },
+  ];
+}
+
+export async function saveGraphs(
+  store: Store,
+  key: string,
+  stamp: string,
+  graphs: ItemGraphs,
+): Promise<void> {
+  await store.blobs.put(MODEL_NAMESPACE, [
+    ...csrEntries(`${key}.knn`, graphs.knn),
+    ...csrEntries(`${key}.trans`, graphs.trans),
+    { key: `${key}.counts`, value: bytes(graphs.counts) },
+    { key: `${key}.stamp`, value: new TextEncoder().encode(stamp) },
+  ]);
+}
+
+export async function loadGraphs(store: Store, key: string, stamp?: string): Promise<ItemGraphs | undefined> {
+  const names = [
+    'knn.offsets',
+    'knn.items',
+    'knn.weights',
+    'trans.offsets',
+    'trans.items',
+    'trans.weights',
+    'counts',
+    'stamp',
+  ];
+  const got = await store.blobs.getMany(
+    MODEL_NAMESPACE,
+    names.map((n) => `${key}.${n}`),
+  );
+  if (got.size !== names.length) return undefined;
+  const b = (n: string) => got.get(`${key}.${n}`)!;
+  if (stamp !== undefined && new TextDecoder().decode(b('stamp')) !== stamp) return undefined;
+  return {
+    knn: { offsets: i32(b('knn.offsets')), items: i32(b('knn.items')), weights: f32(b('knn.weights')) },
+    trans: {
+      offsets: i32(b('trans.offsets')),
+      items: i32(b('trans.items')),
+      weights: f32(b('trans.weights')),
+    },
+    counts: f32(b('counts')),
+  };
+}
+
+export async function saveModel(store: Store, model: TrainedModel): Promise<void> {
+  await saveGraphs(store, 'current', model.header.stamp, model.graphs);
+  await store.blobs.put(MODEL_NAMESPACE, [
+    { key: 'header', value: new TextEncoder().encode(JSON.stringify(model.header)) },
+  ]);
+}
+
+export async function loadModel(store: Store): Promise<TrainedModel | undefined> {
+  const raw = await store.blobs.get(MODEL_NAMESPACE, 'header');
+  if (!raw) return undefined;
+  const header = JSON.parse(new TextDecoder().decode(raw)) as ModelHeader;
+  if (header.format !== MODEL_FORMAT) return undefined;
+  const graphs = await loadGraphs(store, 'current', header.stamp);
+  return graphs ? { header, graphs } : undefined;
+}
