@@ -1,7 +1,14 @@
 import { Command } from 'commander';
 import { isRecError } from '../core/errors.ts';
 import { registerConfig } from './commands/config.ts';
+import { registerDemo } from './commands/demo.ts';
+import { registerExplain } from './commands/explain.ts';
+import { registerProfile } from './commands/profile.ts';
+import { registerRecommend } from './commands/recommend.ts';
+import { registerServe } from './commands/serve.ts';
+import { registerUp } from './commands/up.ts';
 import { registerDeleteUser } from './commands/delete-user.ts';
+import { registerEncode } from './commands/encode.ts';
 import { registerEval } from './commands/eval.ts';
 import { registerImport } from './commands/import.ts';
 import { registerStats } from './commands/stats.ts';
@@ -17,6 +24,13 @@ export function buildProgram(): Command {
   registerStats(program);
   registerDeleteUser(program);
   registerEval(program);
+  registerEncode(program);
+  registerServe(program);
+  registerUp(program);
+  registerDemo(program);
+  registerRecommend(program);
+  registerProfile(program);
+  registerExplain(program);
   return program;
 }
 

@@ -1,0 +1,160 @@
+import { SingleBar } from 'cli-progress';
+import type { Command } from 'commander';
+import { loadConfig } from '../../config/load.ts';
+import { RecError } from '../../core/errors.ts';
+import { openEmbeddingCache } from '../../encode/cache.ts';
+import { type EncodeProgress, encodeCatalog } from '../../encode/catalog.ts';
+import { createEncoder } from '../../encode/create.ts';
+import { createGenerator } from '../../generate/create.ts';
+import { enrichCatalog } from '../../generate/enrich.ts';
+import { openStore } from '../../store/open.ts';
+import { storeUrl } from './import.ts';
+
+interface EncodeOpts {
+  db?: string;
+  scenario?: string;
+  cache?: string;
+  enrich?: boolean;
+  json?: boolean;
+  pageSize?: string;
+}
+
+/** A bar on a terminal; elsewhere a plain line at most every two seconds. */
+function progressReporter(label: string): { update(p: EncodeProgress): void; stop(): void } {
+  const t0 = Date.now();
+  const rate = (done: number) => (done / Math.max(0.001, (Date.now() - t0) / 1000)).toFixed(1);
+  if (process.stderr.isTTY) {
+    const bar = new SingleBar({
+      stream: process.stderr,
+      format: `${label} [{bar}] {value}/{total} items | {rate} items/s | eta {eta}s`,
+      hideCursor: true,
+    });
+    let started = false;
+    return {
+      update(p) {
+        if (!started) {
+          bar.start(Math.max(1, p.total), 0, { rate: '0' });
+          started = true;
+        }
+        bar.update(p.done, { rate: rate(p.done) });
+      },
+      stop: () => (started ? bar.stop() : undefined),
+    };
+  }
+  let last = 0;
+  return {
+    update(p) {
+      if (Date.now() - last < 2000 && p.done < p.total) return;
+      last = Date.now();
+      process.stderr.write(`${label}: ${p.done}/${p.total} items (${rate(p.done)} items/s)\n`);
+    },
+    stop() {},
+  };
+}
+
+export function registerEncode(program: Command): void {
+  program
+    .command('encode')
+    .description('encode every item whose unified text changed into the shared semantic space (incremental)')
+    .option('--db <file>', 'SQLite file or store URL (default: config store.url)')
+    .option('--scenario <id>', 'only this scenario')
+    .option(
+      '--cache <file>',
+      'embedding cache file shared across databases; "" = inside the store (default: config encoder.cachePath)',
+    )
+    .option(
+      '--enrich',
+      'first let the generative model fill missing descriptions/keywords (default: config generator.enrich)',
+    )
+    .option('--page-size <n>', 'items per step; an interrupt stops after the current step', '512')
+    .option('--json', 'print the report as JSON')
+    .action(async (opts: EncodeOpts, cmd: Command) => {
+      const cfg = loadConfig(cmd.optsWithGlobals().config);
+      const pageSize = Number(opts.pageSize ?? 512);
+      if (!Number.isInteger(pageSize) || pageSize < 1)
+        throw new RecError('INVALID_INPUT', `expected a positive integer, got "${opts.pageSize}"`, {
+          field: 'page-size',
+        });
+      const store = await openStore(storeUrl(opts.db, cfg.store.url));
+      const controller = new AbortController();
+      const onSigint = () => {
+        process.stderr.write('\nencode: stopping after the current batch (Ctrl-C again to quit now)\n');
+        controller.abort();
+        process.once('SIGINT', () => process.exit(130));
+      };
+      process.once('SIGINT', onSigint);
+      const cache = openEmbeddingCache(store, opts.cache ?? cfg.encoder.cachePath);
+      const generator = createGenerator(cfg.generator);
+      let progress: ReturnType<typeof progressReporter> | undefined;
+      try {
+        let enrich: Awaited<ReturnType<typeof enrichCatalog>> | undefined;
+        if ((opts.enrich ?? cfg.generator.enrich) && generator) {
+          progress = progressReporter('enrich');
+          enrich = await enrichCatalog(store, generator, {
+            signal: controller.signal,
+            onProgress: (p) => progress?.update(p),
+            ...(opts.scenario ? { scenario: opts.scenario } : {}),
+            onFailure: (id, e) =>
+              process.stderr.write(`enrich: item ${id} skipped: ${(e as Error).message}\n`),
+          });
+          progress.stop();
+        }
+        const encoder = await createEncoder(cfg.encoder);
+        const t0 = Date.now();
+        try {
+          progress = progressReporter('encode');
+          const report = await encodeCatalog(store, encoder, {
+            cache,
+            fusion: cfg.encoder.fusion,
+            template: cfg.encoder.fusion.template,
+            maxDescriptionChars: cfg.encoder.fusion.maxDescriptionChars,
+            pageSize,
+            signal: controller.signal,
+            onProgress: (p) => progress?.update(p),
+            onWarning: (m) => process.stderr.write(`encode: warning: ${m}\n`),
+            ...(opts.scenario ? { scenario: opts.scenario } : {}),
+          });
+          progress.stop();
+          const seconds = (Date.now() - t0) / 1000;
+          if (opts.json) {
+            console.log(
+              JSON.stringify(
+                { encoder: encoder.id, seconds, ...report, ...(enrich ? { enrich } : {}) },
+                null,
+                2,
+              ),
+            );
+          } else {
+            console.log(
+              [
+                `encoded ${store.url} with ${encoder.id} (${encoder.dim}-d) in ${seconds.toFixed(1)}s`,
+                `  items ${report.items}: updated ${report.updated}, unchanged ${report.unchanged}, removed ${report.removed}`,
+                `  texts sent to the model ${report.modelTexts}, taken from the cache ${report.cacheHits}` +
+                  (report.modelTexts > 0 ? ` (${(report.modelTexts / seconds).toFixed(1)} texts/s)` : ''),
+                ...(report.unreadable
+                  ? [`  items read through the character n-gram channel ${report.unreadable}`]
+                  : []),
+                ...(enrich
+                  ? [
+                      `  enriched ${enrich.generated}, cached ${enrich.cached}, failed ${enrich.failed} (by ${generator?.id})`,
+                    ]
+                  : []),
+              ].join('\n'),
+            );
+          }
+          if (report.interrupted) {
+            console.error(`encode: interrupted; rerun to continue (finished items are kept)`);
+            process.exitCode = 130;
+          }
+        } finally {
+          await encoder.close();
+        }
+      } finally {
+        progress?.stop();
+        process.removeListener('SIGINT', onSigint);
+        await generator?.close();
+        await cache.close();
+        await store.close();
+      }
+    });
+}
