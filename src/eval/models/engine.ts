@@ -12,6 +12,7 @@ import { ALL_ON, buildScoringModel, type ModelSwitches } from '../../train/build
 import { DEFAULT_FIT_OPTIONS, fitRanker, type ValidCase } from '../../train/fit-ranker.ts';
 import { DEFAULT_GRAPH_OPTIONS } from '../../train/graph.ts';
 import type { EvalData, EvalInteraction, EvalModel, EvalQuery, FitOptions } from '../types.ts';
+import type { ModelEntry } from './index.ts';
 
 export interface EngineAblation extends ModelSwitches {
   /** fuse history and co-occurrence across scenarios (off = each scenario alone) */
@@ -124,3 +125,17 @@ export class EngineEvalModel implements EvalModel {
     return out;
   }
 }
+
+/** the engine and its ablations, as harness registry entries */
+export const ENGINE_MODELS: Record<string, ModelEntry> = Object.fromEntries(
+  Object.entries(ENGINE_VARIANTS).map(([name, ablation]) => [
+    name,
+    {
+      description:
+        name === 'engine'
+          ? 'the engine: profiles, collaborative + text + popularity signals, ranker fitted on valid'
+          : `engine ablation: ${name.replace('engine-no', 'without ')}`,
+      create: () => new EngineEvalModel(name, ablation),
+    },
+  ]),
+);

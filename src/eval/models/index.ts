@@ -6,6 +6,7 @@
 
 import type { EvalModel } from '../types.ts';
 import { Bpr } from './bpr.ts';
+import { ENGINE_MODELS } from './engine.ts';
 import { ItemKnn } from './itemknn.ts';
 import { Markov } from './markov.ts';
 import { Popularity } from './popularity.ts';
@@ -33,6 +34,7 @@ export const MODELS: Record<string, ModelEntry> = {
     needs: ['itemVectors'],
     create: () => new TextOnly(),
   },
+  ...ENGINE_MODELS,
 };
 
 export const BASELINES = ['popularity', 'itemknn', 'markov', 'bpr', 'text'] as const;
