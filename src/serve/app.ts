@@ -1,8 +1,9 @@
 import rateLimit from '@fastify/rate-limit';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import type { Config } from '../config/schema.ts';
 import { RecError } from '../core/errors.ts';
 import { createPseudonymiser } from '../core/privacy.ts';
+import { MAX_ID_LENGTH } from '../core/types.ts';
 import { validate } from '../core/validate.ts';
 import type { StoreStats } from '../store/types.ts';
 import { KeyChecker, presentedKey, sha256Hex } from './auth.ts';
@@ -57,6 +58,13 @@ export async function buildServer(
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: server.bodyLimitBytes,
+    // ids may be up to MAX_ID_LENGTH (256) characters, percent-encoded; the schema names the field
+    routerOptions: { maxParamLength: 4 * MAX_ID_LENGTH },
+    // router-level errors (bad URL encoding, oversized path parameters) get the same JSON shape
+    frameworkErrors: (err, _request, reply) => {
+      const { status, body } = toErrorResponse(err);
+      void (reply as FastifyReply).code(status).type('application/json').send(body);
+    },
   });
 
   let scenarioCache: Promise<Set<string>> | undefined;

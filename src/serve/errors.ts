@@ -12,6 +12,8 @@ const FASTIFY_CODES: Record<string, { code: ErrorCode; field: string }> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'INVALID_INPUT', field: 'content-type' },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'INVALID_INPUT', field: 'content-length' },
   FST_ERR_CTP_INVALID_TYPE: { code: 'INVALID_INPUT', field: 'content-type' },
+  FST_ERR_BAD_URL: { code: 'INVALID_INPUT', field: 'path' },
+  FST_ERR_MAX_PARAM_LENGTH: { code: 'INVALID_INPUT', field: 'path' },
 };
 
 /**
