@@ -4,7 +4,7 @@ import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { configHash, loadConfig } from '../../config/load.ts';
 import { RecError } from '../../core/errors.ts';
-import { createEncoder, encodeCatalog, loadItemVectors } from '../../encode/index.ts';
+import { createEncoder, encodeCatalog, loadItemVectors, openEmbeddingCache } from '../../encode/index.ts';
 import { DATASET_NAMES, type DatasetName, PROTOCOLS } from '../../eval/dataset.ts';
 import { MODELS } from '../../eval/models/index.ts';
 import { renderReport } from '../../eval/report.ts';
@@ -106,9 +106,15 @@ export function registerEval(program: Command): void {
         let itemVectors: { encoder: string; vectors: Map<string, Float32Array> } | undefined;
         if (wantVectors) {
           const encoder = await createEncoder(cfg.encoder);
+          // text vectors are cached across databases (config encoder.cachePath) and item vectors in
+          // the store: only the first run over a catalogue pays for the language model
+          const cache = openEmbeddingCache(store, cfg.encoder.cachePath);
           try {
-            // cached per item in the store: only the first run of a dataset pays for encoding
             await encodeCatalog(store, encoder, {
+              cache,
+              fusion: cfg.encoder.fusion,
+              template: cfg.encoder.fusion.template,
+              maxDescriptionChars: cfg.encoder.fusion.maxDescriptionChars,
               signal: controller.signal,
               onProgress: (p) => progress.update(`encode items (${encoder.id})`, p.done, p.total),
             });
@@ -120,6 +126,7 @@ export function registerEval(program: Command): void {
             };
           } finally {
             await encoder.close();
+            await cache.close();
           }
         }
         const result = await runEvaluation(store, dataset, {
