@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
@@ -6,6 +6,7 @@ import { configHash, loadConfig } from '../../config/load.ts';
 import { RecError } from '../../core/errors.ts';
 import { createEncoder, encodeCatalog, loadItemVectors, openEmbeddingCache } from '../../encode/index.ts';
 import { DATASET_NAMES, type DatasetName, PROTOCOLS } from '../../eval/dataset.ts';
+import { resultsMarkdown } from '../../eval/markdown.ts';
 import { MODELS } from '../../eval/models/index.ts';
 import { renderReport } from '../../eval/report.ts';
 import { runEvaluation } from '../../eval/run.ts';
@@ -38,6 +39,27 @@ export function registerEval(program: Command): void {
     .description('print the JSON Schema of `fusionrec eval --json` results (docs/eval-schema.json)')
     .action(() => {
       process.stdout.write(`${JSON.stringify(resultJsonSchema(), null, 2)}\n`);
+    });
+  program
+    .command('eval-table <json>')
+    .description('print the Markdown tables of a results file (as in docs/results.md)')
+    .action((file: string) => {
+      let raw: unknown;
+      try {
+        raw = JSON.parse(readFileSync(file, 'utf8'));
+      } catch (cause) {
+        throw new RecError('PARSE_ERROR', `cannot read results file ${file}`, { field: 'json', cause });
+      }
+      const r = evalResultSchema.safeParse(raw);
+      if (!r.success)
+        throw new RecError(
+          'INVALID_INPUT',
+          `${file} is not an eval results file: ${r.error.issues[0]?.message}`,
+          {
+            field: r.error.issues[0]?.path.join('.') ?? 'json',
+          },
+        );
+      process.stdout.write(resultsMarkdown(r.data));
     });
   program
     .command('eval')
