@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import type { EventInput } from '../core/types.ts';
+import { SqliteStore } from '../store/sqlite.ts';
+import { loadEvalData } from './dataset.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'fusionrec-eval-dataset-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+
+async function musicStore(): Promise<SqliteStore> {
+  const store = new SqliteStore(join(dir, `m${n++}.db`));
+  await store.scenarios.upsert([
+    { id: 'music', kind: 'music', eventWeights: {}, allowRepeats: true },
+    { id: 'social', kind: 'social', eventWeights: {}, allowRepeats: false },
+  ]);
+  await store.items.upsert([
+    ...Array.from({ length: 30 }, (_, i) => ({
+      id: `a${i}`,
+      scenario: 'music',
+      title: `artist ${i}`,
+      available: true,
+    })),
+    { id: 'user:u1', scenario: 'social', title: 'u1', available: true },
+  ]);
+  const events: EventInput[] = [];
+  for (let u = 0; u < 6; u++) {
+    for (let i = 0; i < 10 + u; i++) {
+      events.push({
+        id: `p${u}-${i}`,
+        user: `u${u}`,
+        item: `a${(u * 3 + i) % 30}`,
+        scenario: 'music',
+        type: 'play',
+        value: 5,
+        ts: 1000 + i,
+      });
+    }
+    events.push({ id: `t${u}`, user: `u${u}`, item: 'a0', scenario: 'music', type: 'tag', ts: 5000 });
+    events.push({
+      id: `f${u}`,
+      user: `u${u}`,
+      item: 'user:u1',
+      scenario: 'social',
+      type: 'follow',
+      ts: 5000,
+    });
+  }
+  await store.events.add(events as never);
+  return store;
+}
+
+test('lastfm-2k: a seeded per-user hold-out of listened artists; tags and follows are not interactions', async () => {
+  const store = await musicStore();
+  try {
+    const a = await loadEvalData(store, 'lastfm-2k', { seed: 7 });
+    const b = await loadEvalData(store, 'lastfm-2k', { seed: 7 });
+    const c = await loadEvalData(store, 'lastfm-2k', { seed: 8 });
+    assert.equal(a.data.itemIds.length, 30, 'the social scenario is not part of the catalogue');
+    assert.deepEqual(a.test, b.test, 'same seed, same split');
+    assert.notDeepEqual(
+      a.test.map((t) => t.targets),
+      c.test.map((t) => t.targets),
+      'another seed draws another split',
+    );
+    assert.equal(a.test.length, 6);
+    for (const t of a.test) {
+      const user = a.data.users.find((u) => u.user === t.query.user)!;
+      const train = new Set(user.train.map((e) => e.item));
+      const valid = a.valid.find((v) => v.query.user === t.query.user)!;
+      assert.ok(t.targets.length >= 2, 'about 20% of 10+ artists');
+      for (const x of t.targets)
+        assert.ok(!train.has(x) && !valid.targets.includes(x), 'test, valid and train are disjoint');
+      assert.ok(user.train.every((e) => e.type === 'play'));
+      // the test query sees train + valid, the valid query train only
+      assert.equal(t.query.history.length, user.train.length + valid.targets.length);
+      assert.equal(valid.query.history.length, user.train.length);
+    }
+  } finally {
+    await store.close();
+  }
+});
+
+test('an empty store or a store without test events is an error naming the field', async () => {
+  const store = new SqliteStore(join(dir, `e${n++}.db`));
+  try {
+    await assert.rejects(loadEvalData(store, 'scientific', { seed: 1 }), {
+      code: 'NOT_FOUND',
+      field: 'dataset',
+    });
+    await assert.rejects(loadEvalData(store, 'nope' as never, { seed: 1 }), {
+      code: 'INVALID_INPUT',
+      field: 'dataset',
+    });
+  } finally {
+    await store.close();
+  }
+});
