@@ -45,6 +45,8 @@ export interface ImportOptions {
   pseudonymise?: Pseudonymiser;
   /** scenarios from config, which events and items may reference without declaring them */
   scenarios?: readonly Scenario[];
+  /** longest accepted line in bytes (default 16 MiB); a longer one is a PAYLOAD_TOO_LARGE error */
+  maxLineBytes?: number;
   /** return at once (report.skipped) when this exact input was already imported completely */
   once?: boolean;
 }
@@ -132,6 +134,7 @@ export async function importDataset(
   let bytes = 0;
   const ctx = (counting: boolean): ReaderContext => ({
     ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.maxLineBytes ? { maxLineBytes: opts.maxLineBytes } : {}),
     pseudonymising: opts.pseudonymise !== undefined,
     pseudonymise: opts.pseudonymise ?? ((id) => id),
     onBytes: (b) => {

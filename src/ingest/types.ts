@@ -12,6 +12,8 @@ export type RecordKind = ImportRecord['kind'];
 /** What a reader gets besides its path. */
 export interface ReaderContext {
   signal?: AbortSignal;
+  /** longest accepted line in bytes */
+  maxLineBytes?: number;
   /** true when user ids will be pseudonymised: readers then leave out raw personal identifiers */
   pseudonymising: boolean;
   /**

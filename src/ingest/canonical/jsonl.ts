@@ -21,6 +21,7 @@ async function* read(path: string, ctx: ReaderContext): AsyncGenerator<ImportRec
   for await (const line of readLines(path, {
     onBytes: ctx.onBytes,
     ...(ctx.signal ? { signal: ctx.signal } : {}),
+    ...(ctx.maxLineBytes ? { maxLineBytes: ctx.maxLineBytes } : {}),
   })) {
     if (line.text.trim() === '') continue;
     let obj: unknown;

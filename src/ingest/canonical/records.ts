@@ -11,6 +11,10 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]
  */
 export function coerceTimestamp(v: unknown): unknown {
   if (typeof v !== 'string' || !ISO_DATE.test(v)) return v;
+  // Date.parse rolls impossible days over (Feb 30 -> Mar 1); such text stays text and is refused.
+  const [y, m, d] = v.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const day = new Date(Date.UTC(y, m - 1, d));
+  if (day.getUTCMonth() !== m - 1 || day.getUTCDate() !== d) return v;
   const t = Date.parse(v);
   return Number.isNaN(t) ? v : t;
 }

@@ -34,6 +34,7 @@ export function lineSource(ctx: ReaderContext) {
     for await (const line of readLines(path, {
       ...opts,
       ...(ctx.signal ? { signal: ctx.signal } : {}),
+      ...(ctx.maxLineBytes ? { maxLineBytes: ctx.maxLineBytes } : {}),
       onBytes: (b) => {
         last = b;
         ctx.onBytes(done + b);
