@@ -1,0 +1,80 @@
+import type { Command } from 'commander';
+import { RecError } from '../../core/errors.ts';
+import type { Explanation } from '../../engine/types.ts';
+import { openRuntime, type Runtime, runtimeConfig, startServer, untilSignal } from '../../serve/runtime.ts';
+
+/** Parses a numeric option, naming it in the error. */
+export function parseNumber(raw: string, field: string, min: number, max: number): number {
+  const v = Number(raw);
+  if (!Number.isFinite(v) || v < min || v > max) {
+    throw new RecError('INVALID_INPUT', `must be a number in [${min}, ${max}], got "${raw}"`, { field });
+  }
+  return v;
+}
+
+/** One line of reasons for terminal output. */
+export function describeReasons(r: Explanation): string {
+  const parts: string[] = [];
+  if (r.sentence) parts.push(r.sentence);
+  if (r.interest) parts.push(`interest "${r.interest.label}" (sim ${r.interest.similarity.toFixed(2)})`);
+  if (r.history.length) {
+    parts.push(
+      `because of ${r.history
+        .slice(0, 3)
+        .map((h) => `"${h.title || h.item}" (${h.scenario})`)
+        .join(', ')}`,
+    );
+  }
+  const ctx = r.context.filter((c) => Math.abs(c.effect) > 1e-4);
+  if (ctx.length) {
+    parts.push(
+      `context ${ctx.map((c) => `${c.feature}=${String(c.value)} ${c.effect >= 0 ? '+' : ''}${c.effect.toFixed(3)}`).join(', ')}`,
+    );
+  }
+  parts.push(`via ${r.retriever}`);
+  return parts.join('; ');
+}
+
+export interface ServeOptions {
+  db?: string;
+  host?: string;
+  port?: string;
+  logLevel: string;
+}
+
+/** Serves until SIGINT/SIGTERM, then closes the server, the engine and the store in order. */
+export async function serveRuntime(rt: Runtime, opts: ServeOptions): Promise<void> {
+  const server = await startServer(rt, { logLevel: opts.logLevel });
+  console.error(`fusionrec serving ${rt.config.store.url}`);
+  console.error(`  dashboard: ${server.url}/`);
+  console.error(`  API:       ${server.url}/v1  (OpenAPI: ${server.url}/openapi.json)`);
+  if (rt.config.server.adminKeyHashes.length === 0) {
+    console.error('  note: no admin keys configured, so writes need no key (fine on localhost only)');
+  }
+  const sig = await untilSignal();
+  console.error(`${sig}: shutting down`);
+  await server.close();
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('start the HTTP API and the dashboard')
+    .option('--db <file>', 'database (overrides store.url)')
+    .option('--host <host>', 'interface to bind (overrides server.host)')
+    .option('--port <port>', 'port (overrides server.port; 0 = any free port)')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug or silent', 'warn')
+    .action(async (opts: ServeOptions, cmd: Command) => {
+      const config = runtimeConfig(cmd.optsWithGlobals().config, {
+        db: opts.db,
+        host: opts.host,
+        port: opts.port === undefined ? undefined : parseNumber(opts.port, 'port', 0, 65535),
+      });
+      const rt = await openRuntime(config);
+      try {
+        await serveRuntime(rt, opts);
+      } finally {
+        await rt.close();
+      }
+    });
+}
