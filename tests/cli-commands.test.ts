@@ -1,0 +1,106 @@
+/**
+ * The service's CLI commands as a user runs them: child processes of bin/fusionrec.js on a copy
+ * of the demo database.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { demoDbCopy } from './server-fixture.ts';
+
+const BIN = new URL('../bin/fusionrec.js', import.meta.url).pathname;
+
+function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, FUSIONREC_ENCODER__THREADS: '1' },
+    });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    p.on('error', reject);
+    p.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('CLI: recommend, profile, explain, demo, up', () => {
+  let db: string;
+  before(async () => {
+    db = (await demoDbCopy()).db;
+  });
+  after(() => rmSync(dirname(db), { recursive: true, force: true }));
+
+  test('recommend prints readable lines, and JSON with --json', async () => {
+    const text = await run([
+      'recommend',
+      'u001',
+      '--scenario',
+      'music',
+      '-n',
+      '3',
+      '--db',
+      db,
+      '--device',
+      'mobile',
+    ]);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /3 items for u001 in music/);
+    assert.match(text.stdout, / 1\. .*score/);
+    assert.match(text.stdout, /via /);
+    const json = await run(['recommend', 'u001', '--scenario', 'music', '-n', '3', '--db', db, '--json']);
+    const body = JSON.parse(json.stdout);
+    assert.equal(body.items.length, 3);
+  });
+
+  test('profile and explain', async () => {
+    const p = await run(['profile', 'u001', '--db', db, '--json']);
+    assert.equal(p.code, 0, p.stderr);
+    const profile = JSON.parse(p.stdout);
+    assert.ok(profile.fused.length >= 1);
+    const text = await run(['profile', 'u001', '--db', db]);
+    assert.match(text.stdout, /Fused interests/);
+    const item = profile.fused[0].topItems[0];
+    const e = await run(['explain', 'u001', item, '--db', db]);
+    assert.equal(e.code, 0, e.stderr);
+    assert.match(e.stdout, new RegExp(`${item} for u001: score`));
+  });
+
+  test('bad options are errors that name the field', async () => {
+    const r = await run(['recommend', 'u001', '--scenario', 'music', '-n', 'lots', '--db', db]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /INVALID_INPUT.*"n"/);
+  });
+
+  test('demo on a finished demo database adds nothing and re-encodes nothing', async () => {
+    const r = await run(['demo', '--db', db, '--users', '40']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /\(0 new\); 0 vectors computed/);
+  });
+
+  test('up serves the existing database until SIGINT', async () => {
+    const p: ChildProcess = spawn(process.execPath, [BIN, 'up', '--db', db, '--port', '0'], {
+      env: { ...process.env, FUSIONREC_ENCODER__THREADS: '1' },
+    });
+    let stderr = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      p.stderr!.on('data', (d) => {
+        stderr += d;
+        const m = /dashboard: (http:\/\/\S+)\//.exec(stderr);
+        if (m) resolve(m[1]!);
+      });
+      p.on('close', () => reject(new Error(`up exited: ${stderr}`)));
+    });
+    assert.doesNotMatch(stderr, /building the demo/);
+    const health = await fetch(`${url}/health`);
+    assert.equal(health.status, 200);
+    const html = await (await fetch(`${url}/web/index.html`)).text();
+    assert.match(html, /fusionrec dashboard/);
+    const code = await new Promise<number | null>((resolve) => {
+      p.on('close', resolve);
+      p.kill('SIGINT');
+    });
+    assert.equal(code, 0, stderr);
+  });
+});
