@@ -9,7 +9,7 @@ const ACTIONS = {
 };
 
 const $ = (id) => document.getElementById(id);
-const state = { scenarios: [], user: '', previous: new Map(), loading: 0 };
+const state = { scenarios: [], user: '', previous: new Map(), loading: 0, refreshes: 0 };
 
 function colour(scenario) {
   if (COLOURS[scenario]) return COLOURS[scenario];
@@ -73,6 +73,11 @@ async function loadUsers() {
   state.user = select.value;
 }
 
+/** labels near the map's edges grow inwards so they stay readable */
+function anchor(x) {
+  return x > 470 ? 'end' : x < 130 ? 'start' : 'middle';
+}
+
 function drawMap(map) {
   const svg = $('map');
   svg.replaceChildren();
@@ -130,7 +135,7 @@ function drawMap(map) {
         },
         el('title', { text: `${c.label}: ${c.summary}` }),
       ),
-      el('text', { x: x.toFixed(1), y: (y + 4).toFixed(1), 'text-anchor': 'middle', text: c.label }),
+      el('text', { x: x.toFixed(1), y: (y + 4).toFixed(1), 'text-anchor': anchor(x), text: c.label }),
     );
   }
   svg.append(g);
@@ -244,6 +249,7 @@ async function loadProfileAndMap() {
   $('history').replaceChildren(
     ...history.events.map((e) =>
       el('li', {
+        'data-item': e.item,
         text: `${new Date(e.ts).toLocaleString()} · ${e.type} · [${e.scenario}] ${e.title || e.item}`,
       }),
     ),
@@ -261,6 +267,8 @@ async function refresh({ resetDiff = false } = {}) {
   } catch (e) {
     showError(e.message);
   } finally {
+    // tests and scripts wait on these: a refresh counter and an idle flag
+    document.body.dataset.refreshes = String(++state.refreshes);
     if (--state.loading === 0) document.body.dataset.loading = 'false';
   }
 }
