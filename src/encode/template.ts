@@ -92,6 +92,7 @@ function fieldValues(
     // generated text only fills what the item lacks
     generated: clean(
       [desc ? '' : (gen?.description ?? ''), (item.tags?.length ?? 0) > 0 ? '' : list(gen?.keywords)]
+        .map((s) => clean(s).replace(/[.\s]+$/, ''))
         .filter(Boolean)
         .join('. '),
     ),
