@@ -153,7 +153,12 @@ function metricsTable(
     .map((m) => ({ m, g: group(m, scenario, slice, ranking) }))
     .filter((r) => r.g !== undefined) as { m: ModelResult; g: GroupResult }[];
   if (rows.length === 0) return '<p>No cases.</p>';
-  const names = [...new Set(rows.flatMap((r) => Object.keys(r.g.metrics)))];
+  // with one target per case recall@K equals hr@K: show it only where it says something
+  const names = [...new Set(rows.flatMap((r) => Object.keys(r.g.metrics)))].filter(
+    (n) =>
+      !n.startsWith('recall@') ||
+      rows.some((r) => r.g.metrics[n] !== r.g.metrics[n.replace('recall@', 'hr@')]),
+  );
   const order = (n: string) => {
     const [m, k] = n.split('@');
     const rank = ['hr', 'recall', 'ndcg', 'mrr', 'coverage', 'ild', 'novelty'].indexOf(m!);
