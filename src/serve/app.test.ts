@@ -167,6 +167,24 @@ describe('HTTP routes', () => {
     assert.equal(huge.json().error.code, 'PAYLOAD_TOO_LARGE');
   });
 
+  test('an unexpected engine failure is a 500 INTERNAL with a generic message, never the stack', async () => {
+    const broken = fakeEngine(store);
+    broken.similarItems = async () => {
+      throw new TypeError('cannot read x of undefined at /srv/fusionrec/src/rank/secret.ts:12');
+    };
+    const app2 = await buildServer(
+      { engine: broken, store },
+      parseConfig({ server: { rateLimitPerMinute: 0 } }),
+    );
+    try {
+      const r = await app2.inject({ url: '/v1/items/a/similar' });
+      assert.equal(r.statusCode, 500);
+      assert.deepEqual(r.json(), { error: { code: 'INTERNAL', message: 'Internal error' } });
+    } finally {
+      await app2.close();
+    }
+  });
+
   test('an unknown route is a JSON 404', async () => {
     const r = await app.inject({ url: '/v1/nothing', headers: admin });
     assert.equal(r.statusCode, 404);
@@ -206,6 +224,47 @@ describe('rate limit', () => {
       for (let i = 0; i < 4; i++) codes.push((await app.inject({ url: '/v1/scenarios' })).statusCode);
       assert.deepEqual(codes, [200, 200, 200, 429]);
       assert.equal((await app.inject({ url: '/v1/scenarios' })).json().error.code, 'RATE_LIMITED');
+    } finally {
+      await app.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('pseudonymisation at the edge', () => {
+  test('user ids in bodies and paths are replaced by their HMAC before they reach the store', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fusionrec-serve-'));
+    const store = new SqliteStore(join(dir, 't.db'));
+    await store.scenarios.upsert([{ id: 'shop', kind: 'ecommerce', eventWeights: {}, allowRepeats: false }]);
+    await store.items.upsert([{ id: 'a', scenario: 'shop', title: 'Guitar strings', available: true }]);
+    const config = parseConfig({
+      privacy: { pseudonymise: true, secret: 'a-long-enough-test-secret' },
+      server: { rateLimitPerMinute: 0 },
+    });
+    const app = await buildServer({ engine: fakeEngine(store), store }, config);
+    try {
+      const ev = {
+        id: 'e1',
+        user: 'alice@example.com',
+        item: 'a',
+        scenario: 'shop',
+        type: 'view',
+        ts: Date.now(),
+      };
+      assert.equal((await app.inject({ method: 'POST', url: '/v1/events', payload: ev })).statusCode, 200);
+      const users = (await store.users.list()).map((u) => u.id);
+      assert.equal(users.length, 1);
+      assert.match(users[0]!, /^p_[0-9a-f]{32}$/);
+      assert.equal(JSON.stringify(await store.events.ofUser(users[0]!)).includes('alice'), false);
+      const byRawId = await app.inject({ url: '/v1/users/alice@example.com' });
+      assert.equal(byRawId.statusCode, 200);
+      assert.equal(byRawId.json().id, users[0]);
+      assert.equal(
+        (await app.inject({ method: 'DELETE', url: '/v1/users/alice@example.com' })).statusCode,
+        200,
+      );
+      assert.equal(await store.users.count(), 0);
     } finally {
       await app.close();
       await store.close();
