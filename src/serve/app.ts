@@ -75,6 +75,7 @@ export async function buildServer(
     config: server,
     pseudonym: createPseudonymiser(config.privacy),
     latency: new LatencyRecorder(),
+    served: {},
     scenarioIds() {
       scenarioCache ??= deps.engine.scenarios().then((list) => new Set(list.map((s) => s.id)));
       scenarioCache.catch(() => {

@@ -28,6 +28,8 @@ export interface ServerContext extends ServeDeps {
   catalogChanged(): void;
   /** store counts, recomputed at most every few seconds (a full count is a table scan) */
   cachedStats(): Promise<StoreStats>;
+  /** facts learned from responses, for the system page (the engine's model version) */
+  served: { modelVersion?: string };
   /** the OpenAPI document of every route */
   openapi(): Record<string, unknown>;
 }

@@ -37,7 +37,9 @@ export const recommendRoutes = [
       if (body.context) req.context = body.context;
       if (body.diversity !== undefined) req.diversity = body.diversity;
       if (body.exclude) req.exclude = body.exclude;
-      return ctx.engine.recommend(req);
+      const res = await ctx.engine.recommend(req);
+      ctx.served.modelVersion = res.modelVersion;
+      return res;
     },
   }),
   route({

@@ -43,7 +43,10 @@ export const systemRoutes = [
     async handler(_input, ctx) {
       return {
         counts: await ctx.cachedStats(),
-        versions: ctx.versions ? await ctx.versions() : {},
+        versions: {
+          ...(ctx.versions ? await ctx.versions() : {}),
+          model: ctx.served.modelVersion ?? '(no recommendation served yet)',
+        },
         latency: ctx.latency.snapshot(),
         memory: { rssMb: Math.round(process.memoryUsage().rss / 2 ** 20) },
         node: process.version,
