@@ -1,10 +1,11 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RecError } from '../../core/errors.ts';
-import { type Event, eventSchema, type Item, itemSchema } from '../../core/types.ts';
+import { type Event, type Item, itemSchema } from '../../core/types.ts';
 import { validate } from '../../core/validate.ts';
 import { type Line, type ReadLinesOptions, readLines } from '../lines.ts';
 import type { ImportRecord, ReaderContext } from '../types.ts';
+import { checkEvent } from './check.ts';
 
 /** Order-only datasets: event n of a user happens at 2000-01-01T00:00Z + n minutes. */
 export const SYNTHETIC_EPOCH = Date.UTC(2000, 0, 1);
@@ -72,7 +73,7 @@ export function int(s: string | undefined, field: string, location: string): num
 
 export const eventRecord = (e: Event, location: string): ImportRecord => ({
   kind: 'event',
-  value: validate(eventSchema, e, { location }),
+  value: checkEvent(e, location),
   location,
 });
 
