@@ -1,0 +1,222 @@
+/**
+ * Load benchmark on loopback: the server runs in its own process (`fusionrec serve`) over the
+ * food-kitchen catalog; autocannon drives it from this process.
+ *   npm run bench:load [-- --duration 15 --connections 10] [--db file --no-prepare]
+ * Prints /recommend req/s and latency percentiles, and batched POST /events/batch events/s.
+ * Prepares (once, cached in .cache/) the imported and encoded food-kitchen database.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { loadConfig } from '../src/config/load.ts';
+import { openEmbeddingCache } from '../src/encode/cache.ts';
+import { encodeCatalog } from '../src/encode/catalog.ts';
+import { importDataset } from '../src/ingest/index.ts';
+import { openEncoder } from '../src/serve/runtime.ts';
+import { SqliteStore } from '../src/store/sqlite.ts';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+const { values: args } = parseArgs({
+  options: {
+    data: { type: 'string', default: join(ROOT, '../shared/data/food-kitchen') },
+    db: { type: 'string', default: join(ROOT, '.cache/bench-load-food-kitchen.db') },
+    duration: { type: 'string', default: '15' },
+    connections: { type: 'string', default: '10' },
+    batch: { type: 'string', default: '1000' },
+    // skip the import/encode step and serve --db as it is (e.g. the demo database)
+    'no-prepare': { type: 'boolean', default: false },
+  },
+});
+const duration = Number(args.duration);
+const connections = Number(args.connections);
+const batchSize = Number(args.batch);
+
+async function requestMix(store: SqliteStore) {
+  const users = (await store.users.list({ limit: 5000 })).map((u) => u.id);
+  // users never asked for recommendations in this run: their profiles are not in the engine's cache
+  const coldUsers = (await store.users.list({ afterId: users[users.length - 1]!, limit: 5000 })).map(
+    (u) => u.id,
+  );
+  const items: { id: string; scenario: string }[] = [];
+  const scenarios = (await store.scenarios.list()).map((s) => s.id);
+  for (const scenario of scenarios) {
+    for (const it of await store.items.list({ scenario, limit: 2000 })) items.push({ id: it.id, scenario });
+  }
+  const stats = await store.stats();
+  console.error(`catalog: ${stats.items} items, ${stats.users} users, ${stats.events} events`);
+  return { users, coldUsers: coldUsers.length ? coldUsers : users, items, scenarios };
+}
+
+async function prepare(): Promise<{
+  users: string[];
+  items: { id: string; scenario: string }[];
+  scenarios: string[];
+}> {
+  mkdirSync(join(ROOT, '.cache'), { recursive: true });
+  const config = loadConfig();
+  const store = new SqliteStore(args.db!);
+  try {
+    if (args['no-prepare']) return await requestMix(store);
+    const t0 = Date.now();
+    const rep = await importDataset(store, 'food-kitchen', args.data!, {
+      once: true,
+      onProgress: (p) => process.stderr.write(`\rimport: ${JSON.stringify(p).slice(0, 100)}`),
+    });
+    if (!rep.skipped) console.error(`\nimported food-kitchen in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const encoder = await openEncoder(config);
+    const cache = openEmbeddingCache(store, config.encoder.cachePath);
+    try {
+      const t1 = Date.now();
+      const r = await encodeCatalog(store, encoder, {
+        cache,
+        onProgress: (p) => process.stderr.write(`\rencode: ${p.done}/${p.total} items`),
+      });
+      console.error(
+        `\nencoded: ${r.updated} computed (${r.modelTexts} by the model, ${r.cacheHits} cached), ${r.unchanged} unchanged, ${((Date.now() - t1) / 1000).toFixed(1)} s`,
+      );
+    } finally {
+      await cache.close();
+      await encoder.close();
+    }
+    const mix = await requestMix(store);
+    await store.checkpoint();
+    return mix;
+  } finally {
+    await store.close();
+  }
+}
+
+function startServer(): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, 'bin/fusionrec.js'), 'serve', '--db', args.db!, '--port', '0', '--log-level', 'error'],
+    {
+      env: { ...process.env, FUSIONREC_SERVER__RATE_LIMIT_PER_MINUTE: '0' },
+      stdio: ['ignore', 'inherit', 'pipe'],
+    },
+  );
+  return new Promise((resolve, reject) => {
+    let err = '';
+    child.stderr!.on('data', (d) => {
+      err += d;
+      const m = /API:\s+(http:\/\/\S+)\/v1/.exec(err);
+      if (m) resolve({ child, url: m[1]! });
+    });
+    child.on('close', (code) => reject(new Error(`server exited with ${code}: ${err}`)));
+  });
+}
+
+function run(opts: autocannon.Options): Promise<autocannon.Result> {
+  return new Promise((resolve, reject) => {
+    autocannon(opts, (err, result) => (err ? reject(err) : resolve(result)));
+  });
+}
+
+function report(name: string, r: autocannon.Result, unit = 1) {
+  const l = r.latency;
+  const errors = r.errors + r.timeouts + (r.non2xx ?? 0);
+  console.log(
+    `${name}: ${(r.requests.average * unit).toFixed(0)} ${unit === 1 ? 'req' : 'events'}/s ` +
+      `(${r.requests.total} requests in ${r.duration} s, ${errors} errors/non-2xx); ` +
+      `latency ms p50 ${l.p50} p90 ${l.p90} p99 ${l.p99} max ${l.max}`,
+  );
+}
+
+const { users, coldUsers, items, scenarios } = await prepare();
+if (!existsSync(args.db!)) throw new Error('no bench database');
+const { child, url } = await startServer();
+try {
+  let i = 0;
+  const contexts = [
+    { device: 'mobile', hour: 8 },
+    { device: 'desktop', hour: 14 },
+    { device: 'tv', hour: 21 },
+  ];
+  const recommend: autocannon.Options = {
+    url,
+    connections,
+    duration,
+    requests: [
+      {
+        method: 'POST',
+        path: '/v1/recommend',
+        headers: { 'content-type': 'application/json' },
+        setupRequest: (req) => {
+          const n = i++;
+          return {
+            ...req,
+            body: JSON.stringify({
+              user: users[n % users.length],
+              scenario: scenarios[n % scenarios.length],
+              n: 10,
+              context: contexts[n % contexts.length],
+            }),
+          };
+        },
+      },
+    ],
+  };
+  console.error(`warm-up 3 s against ${url} ...`);
+  await run({ ...recommend, duration: 3 });
+  const rec = await run(recommend);
+
+  let seq = 0;
+  const runId = Date.now().toString(36);
+  const eventLoad = (who: readonly string[]): autocannon.Options => ({
+    url,
+    connections: 4,
+    duration,
+    requests: [
+      {
+        method: 'POST',
+        path: '/v1/events/batch',
+        headers: { 'content-type': 'application/json' },
+        setupRequest: (req) => {
+          const now = Date.now();
+          const batch = Array.from({ length: batchSize }, () => {
+            const k = seq++;
+            const it = items[(k * 7919) % items.length]!;
+            return {
+              id: `load-${runId}-${k}`,
+              user: who[k % who.length],
+              item: it.id,
+              scenario: it.scenario,
+              type: 'view',
+              ts: now,
+            };
+          });
+          return { ...req, body: JSON.stringify({ events: batch }) };
+        },
+      },
+    ],
+  });
+  const evCold = await run(eventLoad(coldUsers));
+  const evWarm = await run(eventLoad(users));
+
+  console.log(`\nfusionrec load benchmark (loopback, autocannon; server in its own process)`);
+  console.log(
+    `machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), load average ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}; shared with other work while measuring`,
+  );
+  console.log(
+    `catalog: ${args.db}; ${users.length} distinct users and ${scenarios.length} scenarios in the request mix`,
+  );
+  report(`POST /v1/recommend (n=10, ${connections} connections)`, rec);
+  report(
+    `POST /v1/events/batch (${batchSize} events/request, 4 connections; users without a cached profile)`,
+    evCold,
+    batchSize,
+  );
+  report(
+    `POST /v1/events/batch (${batchSize} events/request, 4 connections; users of the recommend mix, profiles cached and updated)`,
+    evWarm,
+    batchSize,
+  );
+} finally {
+  child.kill('SIGINT');
+  await new Promise((r) => child.on('close', r));
+}
