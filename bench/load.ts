@@ -50,11 +50,7 @@ async function requestMix(store: SqliteStore) {
   return { users, coldUsers: coldUsers.length ? coldUsers : users, items, scenarios };
 }
 
-async function prepare(): Promise<{
-  users: string[];
-  items: { id: string; scenario: string }[];
-  scenarios: string[];
-}> {
+async function prepare(): Promise<Awaited<ReturnType<typeof requestMix>>> {
   mkdirSync(join(ROOT, '.cache'), { recursive: true });
   const config = loadConfig();
   const store = new SqliteStore(args.db!);
