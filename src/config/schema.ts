@@ -17,9 +17,12 @@ export const storeSection = z
       z.string().default('sqlite://fusionrec.db'),
       'Data store: `sqlite://<file>` (embedded default) or `postgres://user:pass@host/db`.',
     ),
-    batchSize: d(z.number().int().min(1).max(100_000).default(5000), 'Rows per write transaction on import.'),
+    batchSize: d(
+      z.number().int().min(1).max(100_000).default(20_000),
+      'Records per write transaction on import (20,000 imports ~1.5x faster per CPU second than 5,000).',
+    ),
   })
-  .default({ url: 'sqlite://fusionrec.db', batchSize: 5000 });
+  .default({ url: 'sqlite://fusionrec.db', batchSize: 20_000 });
 
 export const privacySection = z
   .strictObject({

@@ -36,7 +36,7 @@ export type ImportFormat = keyof typeof READERS;
 export const IMPORT_FORMATS = Object.keys(READERS) as ImportFormat[];
 
 export interface ImportOptions {
-  /** records per write transaction (default 5000, config `store.batchSize`) */
+  /** records per write transaction (default 20,000, config `store.batchSize`) */
   batchSize?: number;
   onProgress?: (p: ImportProgress) => void;
   /** aborting stops after the current batch with an INTERRUPTED error; rerun to resume */
@@ -106,7 +106,7 @@ export async function importDataset(
       field: 'format',
     });
   const reader: Reader = READERS[format];
-  const batchSize = opts.batchSize ?? 5000;
+  const batchSize = opts.batchSize ?? 20_000;
   if (!Number.isInteger(batchSize) || batchSize < 1)
     throw new RecError('INVALID_INPUT', 'batchSize must be a positive integer', { field: 'batchSize' });
   const files = await reader.files(path);
