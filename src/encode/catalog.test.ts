@@ -168,4 +168,25 @@ describe('encodeCatalog', () => {
     await assert.rejects(encodeItems(store, broken, items), { code: 'ENCODER_UNAVAILABLE' });
     await store.close();
   });
+
+  test('without a warning callback, unreadable text warns once per encoder on the process channel', async () => {
+    const store = await seeded();
+    const blind = { ...countingEncoder(), id: 'blind@1', coverage: () => 0 };
+    const seen: Error[] = [];
+    const listener = (w: Error) => {
+      if ((w as Error & { code?: string }).code === 'FUSIONREC_UNREADABLE_TEXT') seen.push(w);
+    };
+    process.on('warning', listener);
+    try {
+      const r = await encodeCatalog(store, blind);
+      await encodeItems(store, { ...blind, encode: blind.encode }, [{ ...items[0]!, title: 'changed' }]);
+      await new Promise((res) => setImmediate(res));
+      assert.equal(r.unreadable, 3);
+      assert.equal(seen.length, 1);
+      assert.match(seen[0]!.message, /multilingual model/);
+    } finally {
+      process.off('warning', listener);
+      await store.close();
+    }
+  });
 });

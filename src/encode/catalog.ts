@@ -35,7 +35,10 @@ export interface EncodeOptions {
   pageSize?: number;
   signal?: AbortSignal;
   onProgress?: (p: EncodeProgress) => void;
-  /** called once when items the encoder cannot read are met (the warning names the fix) */
+  /**
+   * called once when items the encoder cannot read are met (the warning names the fix); default:
+   * `process.emitWarning`, once per process and encoder
+   */
   onWarning?: (message: string) => void;
 }
 
@@ -85,6 +88,16 @@ function fingerprint(encoderId: string, text: string, item: Item, fusion: Fusion
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
+
+const warnedEncoders = new Set<string>();
+/** Without an `onWarning` callback the warning goes to Node's warning channel, once per encoder. */
+function processWarning(encoderId: string): (m: string) => void {
+  return (m) => {
+    if (warnedEncoders.has(encoderId)) return;
+    warnedEncoders.add(encoderId);
+    process.emitWarning(m, { code: 'FUSIONREC_UNREADABLE_TEXT' });
+  };
+}
 
 /**
  * Encodes the given items if anything they are made from changed: looks up text vectors in the
@@ -165,7 +178,7 @@ export async function encodeItems(
       report.unreadable++;
       if (!warned) {
         warned = true;
-        opts.onWarning?.(
+        (opts.onWarning ?? processWarning(encoder.id))(
           `encoder ${encoder.id} cannot read most characters of some items (e.g. "${p.item.title.slice(0, 40)}"); ` +
             'they get a character n-gram channel instead. Fix: configure a multilingual model ' +
             '(encoder.provider "onnx" with a multilingual sentence-transformer folder, or "openai").',
