@@ -88,6 +88,8 @@ class ModelPool {
         if (m.vectors) job.pending.resolve(m.vectors);
         else job.pending.reject(new RecError('ENCODER_UNAVAILABLE', `model call failed: ${m.error}`));
       }
+      // an idle worker does not keep the process alive: a caller that forgets close() never hangs
+      w.unref();
       this.idle.push(w);
       this.pump();
     });
@@ -102,6 +104,7 @@ class ModelPool {
     w.on('exit', (code) => {
       if (!this.closed) fail(new Error(`worker exited with code ${code}`));
     });
+    w.unref();
     this.idle.push(w);
   }
 
@@ -130,6 +133,7 @@ class ModelPool {
       const w = this.idle.pop()!;
       const job = this.queue.shift()!;
       this.inFlight.set(w, job);
+      w.ref();
       w.postMessage({ tokens: job.tokens, offsets: job.offsets }, [
         job.tokens.buffer as ArrayBuffer,
         job.offsets.buffer as ArrayBuffer,
