@@ -12,6 +12,7 @@ import { registerEncode } from './commands/encode.ts';
 import { registerEval } from './commands/eval.ts';
 import { registerImport } from './commands/import.ts';
 import { registerStats } from './commands/stats.ts';
+import { registerTrain } from './commands/train.ts';
 
 /** Each command lives in its own file under commands/ and only calls the library. */
 export function buildProgram(): Command {
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerDeleteUser(program);
   registerEval(program);
   registerEncode(program);
+  registerTrain(program);
   registerServe(program);
   registerUp(program);
   registerDemo(program);

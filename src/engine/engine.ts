@@ -234,7 +234,7 @@ export class FusionEngine implements Engine {
       for (let o = g.offsets[item]!; o < g.offsets[item + 1]!; o++) {
         const j = g.items[o]!;
         const prev = score.get(j);
-        score.set(j, { s: (prev?.s ?? 0) + g.weights[o]! / (max || 1), by: 'collaborative' });
+        score.set(j, { s: (prev?.s ?? 0) + (0.5 * g.weights[o]!) / (max || 1), by: 'collaborative' });
       }
     }
     const v = vectorOf(m, item);
@@ -242,7 +242,7 @@ export class FusionEngine implements Engine {
     if (v && index) {
       for (const h of index.search(v, n * 4 + 1)) {
         const prev = score.get(h.key);
-        score.set(h.key, { s: (prev?.s ?? 0) + 0.5 * h.score, by: prev?.by ?? 'semantic' });
+        score.set(h.key, { s: (prev?.s ?? 0) + h.score, by: prev?.by ?? 'semantic' });
       }
     }
     const ranked = [...score.entries()]

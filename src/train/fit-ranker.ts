@@ -7,7 +7,7 @@
 
 import type { UserProfile } from '../profile/types.ts';
 import { FEATURES, NUM_FEATURES, type RankerWeights, type ScoringModel } from '../rank/model.ts';
-import { featuresOf, linearScore, prepareQuery } from '../rank/query.ts';
+import { featuresOf, linearScore, prepareQuery, scoreCandidates } from '../rank/query.ts';
 
 export interface ValidCase {
   profile: UserProfile;
@@ -34,6 +34,7 @@ export const DEFAULT_FIT_OPTIONS: FitRankerOptions = {
 
 interface Pool {
   scenario: string;
+  items: number[];
   /** feature rows, NUM_FEATURES per candidate */
   feats: Float32Array;
   size: number;
@@ -47,34 +48,70 @@ function topK(values: Float32Array, k: number): number[] {
   return idx.slice(0, k);
 }
 
-function buildPools(m: ScoringModel, cases: readonly ValidCase[], per: number, signal?: AbortSignal): Pool[] {
-  return cases.map((c, ci) => {
-    if (ci % 100 === 0) signal?.throwIfAborted();
-    const q = prepareQuery(m, c.profile, { scenario: c.scenario });
-    const items = Array.from(m.scenarioItems[q.scenarioCode]!).filter((i) => !c.masked.has(i));
-    const all = new Float32Array(items.length * NUM_FEATURES);
-    const f = new Float32Array(NUM_FEATURES);
-    items.forEach((it, r) => {
-      all.set(featuresOf(q, it, f), r * NUM_FEATURES);
-    });
-    const chosen = new Set<number>();
-    const col = new Float32Array(items.length);
-    for (let k = 0; k < NUM_FEATURES; k++) {
-      for (let r = 0; r < items.length; r++) col[r] = all[r * NUM_FEATURES + k]!;
-      for (const r of topK(col, per)) chosen.add(r);
+/**
+ * Candidate pools of every case for every decay. The dense pass over the scenario (text,
+ * popularity, context) runs once per case; only the sparse collaborative features change with the
+ * decay, so each further decay costs a few hundred feature rows per case.
+ */
+function buildPools(
+  m: ScoringModel,
+  cases: readonly ValidCase[],
+  per: number,
+  decays: readonly number[],
+  signal?: AbortSignal,
+  onCase?: (done: number, total: number) => void,
+): Pool[][] {
+  const out: Pool[][] = decays.map(() => []);
+  const f = new Float32Array(NUM_FEATURES);
+  const DENSE = [3, 4, 5, 6, 7];
+  const SPARSE = [0, 1, 2];
+  cases.forEach((c, ci) => {
+    if (ci % 50 === 0) {
+      signal?.throwIfAborted();
+      onCase?.(ci, cases.length);
     }
-    const rows = [...chosen];
-    const feats = new Float32Array(rows.length * NUM_FEATURES);
-    rows.forEach((r, p) => {
-      feats.set(all.subarray(r * NUM_FEATURES, (r + 1) * NUM_FEATURES), p * NUM_FEATURES);
+    m.ranker = { ...m.ranker, decay: decays[0]! };
+    const q0 = prepareQuery(m, c.profile, { scenario: c.scenario });
+    const items = Array.from(m.scenarioItems[q0.scenarioCode] ?? []).filter((i) => !c.masked.has(i));
+    const cols = DENSE.map(() => new Float32Array(items.length));
+    items.forEach((it, r) => {
+      featuresOf(q0, it, f);
+      DENSE.forEach((k, j) => {
+        cols[j]![r] = f[k]!;
+      });
     });
-    return {
-      scenario: c.scenario,
-      feats,
-      size: rows.length,
-      target: rows.findIndex((r) => items[r] === c.target),
-    };
+    const base = new Set<number>();
+    for (const col of cols) for (const r of topK(col, per)) base.add(items[r]!);
+    decays.forEach((decay, di) => {
+      m.ranker = { ...m.ranker, decay };
+      const q = di === 0 ? q0 : prepareQuery(m, c.profile, { scenario: c.scenario });
+      const set = new Set(base);
+      const touched = q.touched.filter((i) => m.scenarioCode[i] === q.scenarioCode && !c.masked.has(i));
+      for (const k of SPARSE) {
+        const arr = [q.knnSame, q.knnCross, q.trans][k]!;
+        touched
+          .filter((i) => arr[i]! > 0)
+          .sort((a, b) => arr[b]! - arr[a]! || a - b)
+          .slice(0, per)
+          .forEach((i) => {
+            set.add(i);
+          });
+      }
+      const rows = [...set];
+      const feats = new Float32Array(rows.length * NUM_FEATURES);
+      rows.forEach((it, p) => {
+        feats.set(featuresOf(q, it, f), p * NUM_FEATURES);
+      });
+      out[di]!.push({
+        scenario: c.scenario,
+        items: rows,
+        feats,
+        size: rows.length,
+        target: rows.indexOf(c.target),
+      });
+    });
   });
+  return out;
 }
 
 /** mean NDCG@10 of the weights over the pools (ties count against the target) */
@@ -129,39 +166,97 @@ export interface FitResult {
   defaultNdcg: number;
 }
 
+function fitOnPools(
+  m: ScoringModel,
+  pools: readonly Pool[],
+  start: readonly number[],
+  rounds: number,
+  signal?: AbortSignal,
+) {
+  const shared = ascend(pools, start, rounds, signal);
+  const perScenario: Record<string, number[]> = {};
+  let total = 0;
+  for (const s of m.scenarios) {
+    const mine = pools.filter((p) => p.scenario === s);
+    if (mine.length === 0) continue;
+    const base = poolNdcg(mine, shared.weights);
+    const own = ascend(mine, shared.weights, 1, signal);
+    // a scenario keeps its own weights only when they help by a margin, not by noise
+    if (own.ndcg > base * 1.01 && mine.length >= 50) {
+      perScenario[s] = own.weights;
+      total += own.ndcg * mine.length;
+    } else total += base * mine.length;
+  }
+  return { shared: shared.weights, perScenario, ndcg: pools.length > 0 ? total / pools.length : 0 };
+}
+
+/**
+ * Pools rebuilt around the fitted ranker: its own top items over the whole scenario join each
+ * pool, so the items that would outrank the target under the fitted weights are in the pool and the
+ * second fit sees the real competition (the first pools only hold each single feature's top).
+ */
+function refinePools(
+  m: ScoringModel,
+  cases: readonly ValidCase[],
+  pools: readonly Pool[],
+  extra: number,
+  signal?: AbortSignal,
+): Pool[] {
+  const f = new Float32Array(NUM_FEATURES);
+  return cases.map((c, ci) => {
+    if (ci % 50 === 0) signal?.throwIfAborted();
+    const q = prepareQuery(m, c.profile, { scenario: c.scenario });
+    const items = Array.from(m.scenarioItems[q.scenarioCode] ?? []).filter((i) => !c.masked.has(i));
+    const scores = scoreCandidates(q, items);
+    const rows = new Set(topK(scores, extra).map((r) => items[r]!));
+    rows.add(c.target);
+    const old = pools[ci]!;
+    // the first pool's items stay: they are each single feature's strongest competitors
+    for (const it of old.items) rows.add(it);
+    const list = [...rows].filter((i) => !c.masked.has(i) && m.scenarioCode[i] === q.scenarioCode);
+    const feats = new Float32Array(list.length * NUM_FEATURES);
+    list.forEach((it, p) => {
+      feats.set(featuresOf(q, it, f), p * NUM_FEATURES);
+    });
+    return { scenario: c.scenario, items: list, feats, size: list.length, target: list.indexOf(c.target) };
+  });
+}
+
 export function fitRanker(
   m: ScoringModel,
   cases: readonly ValidCase[],
   opts: FitRankerOptions = DEFAULT_FIT_OPTIONS,
 ): FitResult {
   const start = [1, 0.5, 1, 0.3, 0.3, 0.1, 0, -0.3];
-  let best: FitResult | undefined;
-  let step = 0;
-  const total = opts.decays.length;
-  for (const decay of opts.decays) {
-    m.ranker = { shared: start, perScenario: {}, decay };
-    const pools = buildPools(m, cases, opts.poolPerFeature, opts.signal);
+  let best: (FitResult & { di: number }) | undefined;
+  m.ranker = { shared: start, perScenario: {}, decay: opts.decays[0]! };
+  const allPools = buildPools(m, cases, opts.poolPerFeature, opts.decays, opts.signal, (d, t) =>
+    opts.onProgress?.(d, t, 'candidate pools'),
+  );
+  for (const [di, decay] of opts.decays.entries()) {
+    const pools = allPools[di]!;
     const defaultNdcg = poolNdcg(pools, start);
-    const shared = ascend(pools, start, opts.rounds, opts.signal);
-    const perScenario: Record<string, number[]> = {};
-    let totalNdcg = 0;
-    for (const s of m.scenarios) {
-      const mine = pools.filter((p) => p.scenario === s);
-      if (mine.length === 0) continue;
-      const base = poolNdcg(mine, shared.weights);
-      const own = ascend(mine, shared.weights, 1, opts.signal);
-      // a scenario keeps its own weights only when they help by a margin, not by noise
-      if (own.ndcg > base * 1.01 && mine.length >= 50) {
-        perScenario[s] = own.weights;
-        totalNdcg += own.ndcg * mine.length;
-      } else totalNdcg += base * mine.length;
+    const fit = fitOnPools(m, pools, start, opts.rounds, opts.signal);
+    if (!best || fit.ndcg > best.validNdcg) {
+      best = {
+        ranker: { shared: fit.shared, perScenario: fit.perScenario, decay },
+        validNdcg: fit.ndcg,
+        defaultNdcg,
+        di,
+      };
     }
-    const validNdcg = totalNdcg / pools.length;
-    if (!best || validNdcg > best.validNdcg) {
-      best = { ranker: { shared: shared.weights, perScenario, decay }, validNdcg, defaultNdcg };
-    }
-    opts.onProgress?.(++step, total, 'ranker fit');
+    opts.onProgress?.(di + 1, opts.decays.length, 'ranker fit');
   }
   m.ranker = best!.ranker;
-  return best!;
+  const refined = refinePools(m, cases, allPools[best!.di]!, 4 * opts.poolPerFeature, opts.signal);
+  const before = poolNdcg(refined, best!.ranker.shared);
+  const fit = fitOnPools(m, refined, best!.ranker.shared, opts.rounds, opts.signal);
+  opts.onProgress?.(1, 1, 'ranker refit');
+  const result: FitResult = {
+    ranker: { shared: fit.shared, perScenario: fit.perScenario, decay: best!.ranker.decay },
+    validNdcg: fit.ndcg,
+    defaultNdcg: Math.min(before, best!.defaultNdcg),
+  };
+  m.ranker = result.ranker;
+  return result;
 }

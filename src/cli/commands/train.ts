@@ -1,0 +1,110 @@
+import { SingleBar } from 'cli-progress';
+import type { Command } from 'commander';
+import { loadConfig } from '../../config/load.ts';
+import { isRecError, RecError } from '../../core/errors.ts';
+import { createEncoder } from '../../encode/create.ts';
+import { openStore } from '../../store/open.ts';
+import { trainFromStore } from '../../train/train.ts';
+
+interface TrainOpts {
+  db?: string;
+  text?: boolean;
+  json?: boolean;
+}
+
+/** a bar per phase on a terminal; plain lines at most twice a second elsewhere */
+function reporter() {
+  let bar: SingleBar | undefined;
+  let phase = '';
+  let last = 0;
+  return {
+    update(p: string, done: number, total: number) {
+      if (process.stderr.isTTY && total > 0) {
+        if (p !== phase) {
+          bar?.stop();
+          bar = new SingleBar({
+            stream: process.stderr,
+            format: `${p} [{bar}] {value}/{total} | eta {eta}s`,
+          });
+          bar.start(total, done);
+          phase = p;
+        }
+        bar!.update(done);
+        return;
+      }
+      const now = Date.now();
+      if (p === phase && now - last < 500 && done !== total) return;
+      phase = p;
+      last = now;
+      process.stderr.write(`train: ${p} ${done}${total ? `/${total}` : ''}\n`);
+    },
+    stop: () => bar?.stop(),
+  };
+}
+
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description('learn the item graphs and fit the ranker on the validation split; saves a stamped model')
+    .option('--db <file>', 'SQLite file or store URL (default: config store.url)')
+    .option('--no-text', 'fit without the text features (no encoder is started)')
+    .option('--json', 'print the training report as JSON')
+    .action(async (opts: TrainOpts, cmd: Command) => {
+      const cfg = loadConfig(cmd.optsWithGlobals().config);
+      const store = await openStore(opts.db ?? cfg.store.url);
+      const controller = new AbortController();
+      const onSigint = () => {
+        process.stderr.write('\ntrain: stopping at the next safe point (Ctrl-C again to quit now)\n');
+        controller.abort();
+        process.once('SIGINT', () => process.exit(130));
+      };
+      process.once('SIGINT', onSigint);
+      const progress = reporter();
+      try {
+        let encoderId: string | undefined;
+        if (opts.text !== false) {
+          // only the encoder's id is needed: it names the item vectors written by `fusionrec encode`
+          const encoder = await createEncoder(cfg.encoder);
+          encoderId = encoder.id;
+          await encoder.close();
+        }
+        const report = await trainFromStore(store, cfg, {
+          encoderId,
+          signal: controller.signal,
+          onProgress: (p, d, t) => progress.update(p, d, t),
+        });
+        progress.stop();
+        if (opts.json) {
+          console.log(JSON.stringify(report, null, 2));
+          return;
+        }
+        console.log(
+          [
+            `trained on ${report.users} users, ${report.items} items in ${report.seconds.total.toFixed(1)}s (graphs ${report.seconds.graphs.toFixed(1)}s${report.resumed ? ', resumed' : ''}, ranker fit ${report.seconds.fit.toFixed(1)}s)`,
+            `  valid cases ${report.validCases}: pool NDCG@10 ${report.validNdcg10.toFixed(4)} (default weights ${report.defaultNdcg10.toFixed(4)})`,
+            `  weights ${report.ranker.shared.map((w) => w.toFixed(2)).join(', ')}; decay ${report.ranker.decay}; per-scenario: ${report.ranker.perScenario.join(', ') || 'none'}`,
+            `  model ${report.stamp}`,
+          ].join('\n'),
+        );
+      } catch (e) {
+        progress.stop();
+        if (controller.signal.aborted) {
+          const err = new RecError(
+            'INTERRUPTED',
+            'training interrupted; run the same command again to resume',
+            {
+              cause: e,
+            },
+          );
+          console.error(`train: ${err.message}`);
+          process.exitCode = 130;
+          return;
+        }
+        if (isRecError(e)) throw e;
+        throw e;
+      } finally {
+        process.removeListener('SIGINT', onSigint);
+        await store.close();
+      }
+    });
+}

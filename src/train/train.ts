@@ -1,0 +1,186 @@
+/**
+ * `fusionrec train`: learns the item graphs from the store's training events and fits the ranker
+ * on the validation split, then saves both stamped with a hash of data and config. Seeded and
+ * deterministic; resumable (the graphs are checkpointed, a rerun after an interrupt skips them).
+ */
+import type { Config } from '../config/schema.ts';
+import { RecError } from '../core/errors.ts';
+import { graphOptionsOf, scenarioMap } from '../engine/create.ts';
+import { loadCatalog, loadInteractions, sequencesOf } from '../engine/snapshot.ts';
+import { buildProfile } from '../profile/interests.ts';
+import type { HistoryEntry } from '../profile/types.ts';
+import { eventWeight } from '../profile/weights.ts';
+import { itemSpaceOf } from '../rank/model.ts';
+import type { Store, StoredEvent } from '../store/types.ts';
+import { buildScoringModel } from './build-model.ts';
+import { DEFAULT_FIT_OPTIONS, fitRanker, type ValidCase } from './fit-ranker.ts';
+import { buildItemGraphs } from './graph.ts';
+import {
+  dataHash,
+  loadGraphs,
+  MODEL_FORMAT,
+  MODEL_NAMESPACE,
+  saveGraphs,
+  saveModel,
+  stampOf,
+} from './model-file.ts';
+
+export interface TrainOptions {
+  /** id of the encoder whose item vectors the text features use (none: no text features) */
+  encoderId?: string | undefined;
+  onProgress?: (phase: string, done: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+export interface TrainReport {
+  stamp: string;
+  users: number;
+  items: number;
+  validCases: number;
+  validNdcg10: number;
+  defaultNdcg10: number;
+  resumed: boolean;
+  seconds: { graphs: number; fit: number; total: number };
+  ranker: { shared: number[]; perScenario: string[]; decay: number };
+}
+
+/** seeded Fisher-Yates sample, deterministic for a seed */
+function sample<T>(xs: readonly T[], k: number, seed: number): T[] {
+  if (xs.length <= k) return [...xs];
+  let s = seed >>> 0 || 1;
+  const idx = Array.from(xs.keys());
+  for (let i = idx.length - 1; i > 0; i--) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    const j = (s >>> 0) % (i + 1);
+    [idx[i], idx[j]] = [idx[j]!, idx[i]!];
+  }
+  return idx.slice(0, k).map((i) => xs[i]!);
+}
+
+async function validTargets(store: Store, signal?: AbortSignal): Promise<StoredEvent[]> {
+  const out: StoredEvent[] = [];
+  for (let after: number | undefined = 0; after !== undefined; ) {
+    signal?.throwIfAborted();
+    const page = await store.events.scan({ afterSeq: after, limit: 20_000, splits: ['valid'] });
+    out.push(...page.events);
+    after = page.next;
+  }
+  return out;
+}
+
+export async function trainFromStore(
+  store: Store,
+  config: Config,
+  opts: TrainOptions = {},
+): Promise<TrainReport> {
+  const t0 = Date.now();
+  const progress = opts.onProgress ?? (() => {});
+  const cfg = config.train;
+  const catalog = await loadCatalog(store, opts.encoderId);
+  if (catalog.itemIds.length === 0)
+    throw new RecError('NOT_FOUND', 'the store holds no items: import data first');
+  const scenarios = await scenarioMap(store, config);
+  const weightsOf = (s: string) => scenarios.get(s)?.eventWeights ?? {};
+  const { stamp, configHash } = stampOf(await dataHash(store, catalog.itemIds), cfg);
+  const stampWithText = `${stamp}-${opts.encoderId ?? 'notext'}`;
+  const inter = await loadInteractions(store, catalog.index, {
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    onProgress: (done) => progress('read events', done, 0),
+  });
+  let graphs = await loadGraphs(store, 'checkpoint', stampWithText);
+  const resumed = graphs !== undefined;
+  const tGraphs = Date.now();
+  if (!graphs) {
+    const seqs = sequencesOf(inter, catalog.index, weightsOf);
+    progress('item graphs', 0, 1);
+    graphs = buildItemGraphs(
+      seqs,
+      catalog.itemIds.length,
+      (i) => catalog.itemScenario[i]!,
+      graphOptionsOf(cfg),
+      opts.signal,
+    );
+    await saveGraphs(store, 'checkpoint', stampWithText, graphs);
+    progress('item graphs', 1, 1);
+  }
+  const graphSeconds = (Date.now() - tGraphs) / 1000;
+  const model = buildScoringModel(catalog, [], { graphs, context: inter.context });
+  const space = itemSpaceOf(model);
+  const targets = sample(await validTargets(store, opts.signal), cfg.fitCases, cfg.seed);
+  const cases: ValidCase[] = [];
+  for (const t of targets) {
+    const item = catalog.index.get(t.item);
+    if (item === undefined) continue;
+    const before = (inter.byUser.get(t.user) ?? []).filter(
+      (e) => e.ts < t.ts || (e.ts === t.ts && e.seq < t.seq),
+    );
+    const history: HistoryEntry[] = [];
+    for (const e of before) {
+      const i = catalog.index.get(e.item);
+      if (i !== undefined)
+        history.push({
+          item: i,
+          scenario: e.scenario,
+          weight: eventWeight(e, weightsOf(e.scenario)),
+          ts: e.ts,
+        });
+    }
+    const repeats = scenarios.get(t.scenario)?.allowRepeats ?? false;
+    cases.push({
+      profile: buildProfile(t.user, history, space, {
+        maxInterests: config.engine.maxInterests,
+        recencyDecay: config.engine.profileDecay,
+        negativePush: config.engine.negativePush,
+        maxHistory: config.engine.maxHistory,
+      }),
+      scenario: t.scenario,
+      target: item,
+      masked: new Set(repeats ? [] : history.map((h) => h.item)),
+    });
+  }
+  const tFit = Date.now();
+  const fit =
+    cases.length > 0
+      ? fitRanker(model, cases, {
+          ...DEFAULT_FIT_OPTIONS,
+          decays: cfg.decays,
+          onProgress: (d, n) => progress('ranker fit', d, n),
+          ...(opts.signal ? { signal: opts.signal } : {}),
+        })
+      : { ranker: model.ranker, validNdcg: 0, defaultNdcg: 0 };
+  const fitSeconds = (Date.now() - tFit) / 1000;
+  const seconds = (Date.now() - t0) / 1000;
+  await saveModel(store, {
+    header: {
+      format: MODEL_FORMAT,
+      stamp,
+      dataHash: stamp.split('-')[1]!,
+      configHash,
+      itemIds: catalog.itemIds,
+      ranker: fit.ranker,
+      trainedAt: new Date().toISOString(),
+      validNdcg10: fit.validNdcg,
+      seconds,
+    },
+    graphs,
+  });
+  const stale = (await store.blobs.keys(MODEL_NAMESPACE)).filter((k) => k.startsWith('checkpoint.'));
+  await store.blobs.delete(MODEL_NAMESPACE, stale);
+  return {
+    stamp,
+    users: inter.byUser.size,
+    items: catalog.itemIds.length,
+    validCases: cases.length,
+    validNdcg10: fit.validNdcg,
+    defaultNdcg10: fit.defaultNdcg,
+    resumed,
+    seconds: { graphs: graphSeconds, fit: fitSeconds, total: seconds },
+    ranker: {
+      shared: fit.ranker.shared,
+      perScenario: Object.keys(fit.ranker.perScenario),
+      decay: fit.ranker.decay,
+    },
+  };
+}

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { parseConfig } from '../src/config/load.ts';
+import { isRecError } from '../src/core/errors.ts';
+import { createEngine } from '../src/engine/create.ts';
+import { trainFromStore } from '../src/train/train.ts';
+import { foodKitchenSlice, type Slice } from './engine-fixture.ts';
+
+describe('training on a real food-kitchen slice', () => {
+  let slice: Slice;
+  const config = parseConfig({ train: { fitCases: 60, decays: [0.5, 0.9] } });
+
+  before(async () => {
+    slice = await foodKitchenSlice({ overlap: 300, single: 100, heldOut: 20, valid: 60 });
+  });
+  after(async () => {
+    await slice.close();
+  });
+
+  it('fits the ranker on the valid split, deterministically, no worse than the default weights', async () => {
+    const phases = new Set<string>();
+    const a = await trainFromStore(slice.store, config, {
+      encoderId: slice.encoder.id,
+      onProgress: (p) => phases.add(p),
+    });
+    assert.equal(a.validCases, 60);
+    assert.ok(a.validNdcg10 >= a.defaultNdcg10, `${a.validNdcg10} < ${a.defaultNdcg10}`);
+    assert.ok(phases.has('item graphs') && phases.has('ranker fit'));
+    const b = await trainFromStore(slice.store, config, { encoderId: slice.encoder.id });
+    assert.deepEqual(b.ranker, a.ranker);
+    assert.equal(b.stamp, a.stamp);
+  });
+
+  it('an engine uses a fresh model and detects a stale one', async () => {
+    const fresh = await createEngine(config, { store: slice.store, encoder: slice.encoder });
+    const version = (await fresh.recommend({ user: 'v1', scenario: 'food', n: 3 })).modelVersion;
+    assert.ok(!version.startsWith('untrained'), version);
+    await fresh.addEvents([
+      { id: 'late-1', user: 'v1', item: '0', scenario: 'food', type: 'purchase', ts: 1_700_000_000_000 },
+    ]);
+    await fresh.close();
+    const strict = parseConfig({ ...config, engine: { staleModel: 'error' } });
+    await assert.rejects(
+      createEngine(strict, { store: slice.store, encoder: slice.encoder }),
+      (e) => isRecError(e) && e.code === 'MODEL_STALE',
+    );
+    const warnings: string[] = [];
+    const lenient = await createEngine(config, {
+      store: slice.store,
+      encoder: slice.encoder,
+      onWarning: (m) => warnings.push(m),
+    });
+    assert.equal(warnings.length, 1);
+    const r = await lenient.recommend({ user: 'v1', scenario: 'kitchen', n: 4 });
+    assert.ok(r.modelVersion.startsWith('untrained'));
+    assert.equal(r.items.length, 4);
+    await lenient.close();
+  });
+
+  it('stops on an abort signal and resumes from the saved item graphs', async () => {
+    await slice.store.events.add([
+      { id: 'late-2', user: 'v2', item: '1', scenario: 'food', type: 'purchase', ts: 1_700_000_000_001 },
+    ]);
+    const ac = new AbortController();
+    await assert.rejects(
+      trainFromStore(slice.store, config, {
+        encoderId: slice.encoder.id,
+        signal: ac.signal,
+        onProgress: (p) => {
+          if (p === 'ranker fit' || p === 'candidate pools') ac.abort();
+        },
+      }),
+    );
+    const resumed = await trainFromStore(slice.store, config, { encoderId: slice.encoder.id });
+    assert.ok(resumed.resumed);
+  });
+});
