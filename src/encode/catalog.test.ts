@@ -138,7 +138,7 @@ describe('encodeCatalog', () => {
     await s2.close();
   });
 
-  test('an interrupted run stops after the current page and a rerun finishes the rest', async () => {
+  test('an interrupted run stops after the pages in flight and a rerun finishes the rest', async () => {
     const store = await seeded();
     const enc = countingEncoder();
     const ctl = new AbortController();
@@ -150,12 +150,12 @@ describe('encodeCatalog', () => {
       },
     });
     assert.equal(r1.interrupted, true);
-    assert.equal(r1.items, 1);
-    assert.equal(await store.blobs.count(itemVectorNamespace(enc.id)), 1);
+    assert.equal(r1.items, 2, 'the page in flight when the signal came is finished, no more');
+    assert.equal(await store.blobs.count(itemVectorNamespace(enc.id)), 2);
     const r2 = await encodeCatalog(store, enc, { pageSize: 1 });
     assert.equal(r2.interrupted, false);
-    assert.equal(r2.unchanged, 1);
-    assert.equal(r2.updated, 2);
+    assert.equal(r2.unchanged, 2);
+    assert.equal(r2.updated, 1);
     await store.close();
   });
 
@@ -188,5 +188,24 @@ describe('encodeCatalog', () => {
       process.off('warning', listener);
       await store.close();
     }
+  });
+
+  test('a failing model call fails the run without leaving the other page unobserved', async () => {
+    const store = await seeded();
+    let n = 0;
+    const flaky: Encoder = {
+      ...countingEncoder(),
+      id: 'flaky@1',
+      encode: async (texts) => {
+        n++;
+        if (n === 2) throw new Error('model crashed');
+        return countingEncoder().encode(texts);
+      },
+    };
+    await assert.rejects(encodeCatalog(store, flaky, { pageSize: 1 }), /model crashed/);
+    const r = await encodeCatalog(store, { ...flaky, encode: countingEncoder().encode }, { pageSize: 1 });
+    assert.equal(r.updated + r.unchanged, 3);
+    assert.equal((await loadItemVectors(store, 'flaky@1')).ids.length, 3);
+    await store.close();
   });
 });

@@ -31,7 +31,7 @@ export interface EncodeOptions {
   maxDescriptionChars?: number;
   /** only this scenario's items (no pruning of other vectors then) */
   scenario?: string;
-  /** items per step; an interrupt stops after the current step */
+  /** items per step; an interrupt stops after the steps in flight (at most two) */
   pageSize?: number;
   signal?: AbortSignal;
   onProgress?: (p: EncodeProgress) => void;
@@ -227,20 +227,11 @@ export async function encodeCatalog(
     opts.onWarning?.(m);
   };
   let afterId: string | undefined;
+  let exhausted = false;
   opts.onProgress?.({ done: 0, total });
-  for (;;) {
-    if (opts.signal?.aborted) {
-      report.interrupted = true;
-      break;
-    }
-    const page = await store.items.list({
-      limit: pageSize,
-      ...(opts.scenario !== undefined ? { scenario: opts.scenario } : {}),
-      ...(afterId !== undefined ? { afterId } : {}),
-    });
-    if (page.length === 0) break;
-    afterId = page[page.length - 1]!.id;
-    const r = await encodeItems(store, encoder, page, { ...opts, scenarios, onWarning });
+  type Step = { page: Item[]; result: Promise<Awaited<ReturnType<typeof encodeItems>>> };
+  const settle = async ({ page, result }: Step) => {
+    const r = await result;
     for (const it of page) seen.add(it.id);
     report.items += page.length;
     report.updated += r.updated;
@@ -249,7 +240,37 @@ export async function encodeCatalog(
     report.cacheHits += r.cacheHits;
     report.unreadable += r.unreadable;
     opts.onProgress?.({ done: report.items, total });
-    if (page.length < pageSize) break;
+  };
+  // Two pages in flight: the next page's batches queue up behind the current one's, so the worker
+  // threads never idle at a page boundary while the main thread fuses and writes.
+  let inFlight: Step | undefined;
+  for (;;) {
+    let next: Step | undefined;
+    if (opts.signal?.aborted) report.interrupted = true;
+    else if (!exhausted) {
+      const page = await store.items.list({
+        limit: pageSize,
+        ...(opts.scenario !== undefined ? { scenario: opts.scenario } : {}),
+        ...(afterId !== undefined ? { afterId } : {}),
+      });
+      if (page.length < pageSize) exhausted = true;
+      if (page.length > 0) {
+        afterId = page[page.length - 1]!.id;
+        next = { page, result: encodeItems(store, encoder, page, { ...opts, scenarios, onWarning }) };
+        // observed below; this only keeps a failure while the other page settles from going unhandled
+        next.result.catch(() => {});
+      }
+    }
+    if (inFlight) {
+      try {
+        await settle(inFlight);
+      } catch (e) {
+        await next?.result.catch(() => {});
+        throw e;
+      }
+    }
+    inFlight = next;
+    if (!inFlight) break;
   }
   if (!report.interrupted && opts.scenario === undefined) {
     const stale = (await store.blobs.keys(itemVectorNamespace(encoder.id))).filter((k) => !seen.has(k));
