@@ -14,7 +14,8 @@ import { DATA, noData, ROOT, tempDir } from './import-helpers.ts';
 const tmp = tempDir('crash');
 after(tmp.cleanup);
 const db = join(tmp.dir, 'crash.db');
-const DATASET = join(DATA, 'food-kitchen');
+// beauty: 198,502 events, 66 batches of 3,000 records, and events from the first batch on
+const DATASET = join(DATA, 'beauty');
 
 function startImport(): { child: ChildProcess; stderr: () => string; progressed: Promise<void> } {
   const child = spawn(
@@ -23,7 +24,7 @@ function startImport(): { child: ChildProcess; stderr: () => string; progressed:
       join(ROOT, 'bin', 'fusionrec.js'),
       'import',
       '--format',
-      'food-kitchen',
+      'beauty',
       '--db',
       db,
       '--batch-size',
@@ -36,7 +37,6 @@ function startImport(): { child: ChildProcess; stderr: () => string; progressed:
   const progressed = new Promise<void>((resolve, reject) => {
     child.stderr!.on('data', (d: Buffer) => {
       err += d.toString();
-      // a batch after the first 36,298 item records holds events
       const m = [...err.matchAll(/import: write (\d+) records, (\d+) events/g)].at(-1);
       if (m && Number(m[2]) > 0) resolve();
     });
@@ -72,10 +72,10 @@ describe('interrupted and crashed imports', { skip: noData }, () => {
     run.child.kill('SIGINT');
     const { code } = await exited(run.child);
     assert.equal(code, 130, run.stderr());
-    assert.match(run.stderr(), /resume with: fusionrec import --format food-kitchen/);
+    assert.match(run.stderr(), /resume with: fusionrec import --format beauty/);
     const state = inspect();
     assert.equal(state.integrity, 'ok');
-    assert.ok(state.events > 0 && state.events < 436_127, `${state.events} events after Ctrl-C`);
+    assert.ok(state.events > 0 && state.events < 198_502, `${state.events} events after Ctrl-C`);
   });
 
   it('kill -9 mid-import leaves an intact database; the rerun completes without duplicates', async () => {
@@ -87,17 +87,17 @@ describe('interrupted and crashed imports', { skip: noData }, () => {
     assert.equal(signal, 'SIGKILL');
     const state = inspect();
     assert.equal(state.integrity, 'ok');
-    assert.ok(state.events >= eventsBefore && state.events < 436_127, `${state.events} events after kill`);
+    assert.ok(state.events >= eventsBefore && state.events < 198_502, `${state.events} events after kill`);
 
     const store = new SqliteStore(db);
     try {
-      const report = await importDataset(store, 'food-kitchen', DATASET);
+      const report = await importDataset(store, 'beauty', DATASET);
       assert.ok(report.resumedFrom > 0, 'the rerun starts from the checkpoint');
       const st = await store.stats();
-      assert.equal(st.items, 36_298);
-      assert.equal(st.events, 436_127);
-      assert.equal(st.users, 53_061);
-      assert.equal(st.multiScenarioUsersBySplit.train, 7_501);
+      assert.equal(st.items, 12_101);
+      assert.equal(st.events, 198_502);
+      assert.equal(st.users, 22_363);
+      assert.deepEqual(st.eventsBySplit, { test: 22_363, train: 198_502 - 2 * 22_363, valid: 22_363 });
       // synthetic times grow with the position in each user's file sequence: in insertion order
       // they must strictly increase per user, so nothing is duplicated, lost or reordered
       const outOfOrder = store.db

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { RecError } from '../core/errors.ts';
 import type { Pseudonymiser } from '../core/privacy.ts';
 import type { Scenario } from '../core/types.ts';
@@ -159,8 +160,9 @@ export async function importDataset(
       records++;
       if (rec.kind === 'event') events++;
       if (records % 50_000 === 0) {
-        if (opts.signal?.aborted) throw interrupted(records, false);
         progress('validate', records, events);
+        await yieldToEventLoop();
+        if (opts.signal?.aborted) throw interrupted(records, false);
       }
     }
     if (opts.signal?.aborted) throw interrupted(records, false);
@@ -173,10 +175,14 @@ export async function importDataset(
   const registry = new ScenarioRegistry(stored, opts.scenarios ?? []);
   const writer = new BatchWriter(store, batchSize, opts.pseudonymise);
   let ordinal = 0;
+  let skippedEvents = 0;
   const flush = async () => {
     await writer.flush();
     await store.setMeta(key, String(ordinal));
-    progress('write', ordinal, writer.counts.eventsRead);
+    progress('write', ordinal, skippedEvents + writer.counts.eventsRead);
+    // A file of a few MiB is parsed without ever waiting on I/O: give signal handlers (Ctrl-C)
+    // their turn once per batch.
+    await yieldToEventLoop();
     if (opts.signal?.aborted) throw interrupted(ordinal, true);
   };
   for await (const rec of reader.read(path, ctx(true))) {
@@ -185,7 +191,10 @@ export async function importDataset(
     registry.check(rec);
     const fromConfig = registry.takePending(rec);
     ordinal++;
-    if (ordinal <= resumedFrom) continue;
+    if (ordinal <= resumedFrom) {
+      if (rec.kind === 'event') skippedEvents++;
+      continue;
+    }
     if (fromConfig) writer.addScenario(fromConfig);
     if (writer.add(rec)) await flush();
   }

@@ -29,22 +29,21 @@ export async function datasetFiles(dir: string, names: readonly string[]): Promi
 
 /** Reads several files in turn, reporting bytes cumulatively across them. */
 export function lineSource(ctx: ReaderContext) {
-  let done = 0;
-  return async function* lines(path: string, opts: ReadLinesOptions = {}): AsyncGenerator<Line> {
-    let last = 0;
-    for await (const line of readLines(path, {
+  const seen = new Map<string, number>();
+  // returns readLines itself rather than wrapping it: another async generator layer would cost
+  // an extra promise per line
+  return (path: string, opts: ReadLinesOptions = {}): AsyncGenerator<Line> =>
+    readLines(path, {
       ...opts,
       ...(ctx.signal ? { signal: ctx.signal } : {}),
       ...(ctx.maxLineBytes ? { maxLineBytes: ctx.maxLineBytes } : {}),
       onBytes: (b) => {
-        last = b;
-        ctx.onBytes(done + b);
+        seen.set(path, b);
+        let total = 0;
+        for (const n of seen.values()) total += n;
+        ctx.onBytes(total);
       },
-    })) {
-      yield line;
-    }
-    done += last;
-  };
+    });
 }
 
 /** Splits a delimited line, requiring at least `min` fields. */

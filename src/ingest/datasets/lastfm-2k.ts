@@ -117,12 +117,12 @@ async function* read(dir: string, ctx: ReaderContext): AsyncGenerator<ImportReco
   }
   // Tag assignments and listens may name artists missing from artists.dat: they get a
   // placeholder item rather than losing the interaction.
-  function* ensureArtist(id: string, location: string): Generator<ImportRecord> {
-    if (artists.has(id)) return;
+  // (called only for unseen ids: delegating to a generator for every event costs a lot)
+  function placeholder(id: string, location: string): ImportRecord {
     artists.add(id);
     ctx.note('placeholderArtists');
     const tags = topTags(id);
-    yield itemRecord(
+    return itemRecord(
       {
         id,
         scenario: MUSIC.id,
@@ -140,7 +140,7 @@ async function* read(dir: string, ctx: ReaderContext): AsyncGenerator<ImportReco
     const [user, artist, weight] = fields(line, '\t', 3);
     int(user, 'userID', line.location);
     int(artist, 'artistID', line.location);
-    yield* ensureArtist(artist!, line.location);
+    if (!artists.has(artist!)) yield placeholder(artist!, line.location);
     yield eventRecord(
       {
         id: `fm:ua:${line.lineNo}`,
@@ -159,7 +159,7 @@ async function* read(dir: string, ctx: ReaderContext): AsyncGenerator<ImportReco
     if (line.lineNo === 1 || line.text === '') continue;
     const r = tagRow(line);
     if (r.rawDate) ctx.note('tagDatesBeforeEpoch');
-    yield* ensureArtist(r.artist, line.location);
+    if (!artists.has(r.artist)) yield placeholder(r.artist, line.location);
     yield eventRecord(
       {
         id: `fm:ut:${line.lineNo}`,
@@ -177,11 +177,10 @@ async function* read(dir: string, ctx: ReaderContext): AsyncGenerator<ImportReco
   tagCounts.clear();
 
   const followable = new Set<string>();
-  function* ensureUserItem(id: string, location: string): Generator<ImportRecord> {
-    if (followable.has(id)) return;
+  function userItem(id: string, location: string): ImportRecord {
     followable.add(id);
     const shown = ctx.pseudonymise(id);
-    yield itemRecord(
+    return itemRecord(
       { id: `user:${shown}`, scenario: SOCIAL.id, title: `Last.fm user ${shown}`, available: true },
       location,
     );
@@ -191,8 +190,8 @@ async function* read(dir: string, ctx: ReaderContext): AsyncGenerator<ImportReco
     const [user, friend] = fields(line, '\t', 2);
     int(user, 'userID', line.location);
     int(friend, 'friendID', line.location);
-    yield* ensureUserItem(user!, line.location);
-    yield* ensureUserItem(friend!, line.location);
+    if (!followable.has(user!)) yield userItem(user!, line.location);
+    if (!followable.has(friend!)) yield userItem(friend!, line.location);
     yield eventRecord(
       {
         id: `fm:uf:${line.lineNo}`,
