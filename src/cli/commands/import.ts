@@ -118,7 +118,7 @@ export function registerImport(program: Command): void {
         console.log(
           [
             `imported ${path} (${opts.format}) into ${store.url} in ${(report.ms / 1000).toFixed(1)}s`,
-            `  records ${report.records}: scenarios ${report.scenarios}, items ${report.items}, users ${report.users}, events ${report.events.read}`,
+            `  records ${report.records}: scenarios ${report.scenarios}, items ${report.items}, user profiles ${report.users}, events ${report.events.read}`,
             `  events inserted ${report.events.inserted}, already present ${report.events.duplicates}`,
             ...(report.resumedFrom ? [`  resumed after record ${report.resumedFrom}`] : []),
             ...(notes.length ? [`  notes: ${notes.join(', ')}`] : []),
