@@ -17,9 +17,28 @@ after(tmp.cleanup);
 const T = Date.UTC(2024, 0, 1);
 const SECRET = 'a-test-secret-of-enough-length';
 
-/** 300 users x 20 events; `target` is user 150 and also owns the ids of its events. */
-function writeJsonl(file: string, target: string, eventIdsNameUser: boolean): void {
+/**
+ * 300 users x 20 events; `target` is user 150 and also owns the ids of its events (when asked),
+ * and is a followable item `user:<target>` in a social scenario.
+ */
+function writeJsonl(file: string, target: string, eventIdsNameUser: boolean, social: boolean): void {
   const recs: unknown[] = [{ kind: 'scenario', id: 'shop', scenarioKind: 'ecommerce' }];
+  // the target as a followable user, followed by ten others
+  if (social)
+    recs.push(
+      { kind: 'scenario', id: 'social', scenarioKind: 'social' },
+      { kind: 'item', id: `user:${target}`, scenario: 'social', title: `user ${target}` },
+    );
+  for (let u = 0; u < (social ? 10 : 0); u++)
+    recs.push({
+      kind: 'event',
+      id: `f${u}`,
+      user: `user-${u}`,
+      item: `user:${target}`,
+      scenario: 'social',
+      type: 'follow',
+      ts: T,
+    });
   for (let i = 0; i < 400; i++)
     recs.push({ kind: 'item', id: `i${i}`, scenario: 'shop', title: `Item ${i}` });
   recs.push({ kind: 'user', id: target, attributes: { segment: 'test' } });
@@ -64,7 +83,7 @@ describe('delete-user erases every byte of the user', () => {
     const U = 'erase-me-7f3c9a1d';
     const db = join(tmp.dir, 'plain.db');
     const file = join(tmp.dir, 'plain.jsonl');
-    writeJsonl(file, U, true);
+    writeJsonl(file, U, true, true);
     const store = new SqliteStore(db);
     await importDataset(store, 'jsonl', file, { batchSize: 500 });
     // derived data keyed by the user (profile, per-scenario profile)
@@ -77,7 +96,8 @@ describe('delete-user erases every byte of the user', () => {
     assert.notDeepEqual(occurrences(db, U), [], 'the id is there before');
 
     const out = cli(['delete-user', '--db', db, U]);
-    assert.match(out, /deleted user "erase-me-7f3c9a1d": 23 rows erased/);
+    // 20 events, the user row, 2 blobs, 10 follows of the user and the user as an item
+    assert.match(out, /deleted user "erase-me-7f3c9a1d": 34 rows erased/);
     assert.deepEqual(occurrences(db, U), []);
 
     const after = new SqliteStore(db);
@@ -96,7 +116,8 @@ describe('delete-user erases every byte of the user', () => {
     const U = 'alice.example-4b9e2c';
     const db = join(tmp.dir, 'pseudo.db');
     const file = join(tmp.dir, 'pseudo.jsonl');
-    writeJsonl(file, U, false);
+    // canonical item ids are not user ids, so no `user:<id>` item here
+    writeJsonl(file, U, false, false);
     const env = { FUSIONREC_PRIVACY__PSEUDONYMISE: 'true', FUSIONREC_SECRET: SECRET };
     cli(['import', '--format', 'jsonl', '--db', db, file], env);
     const pseudonym = createPseudonymiser({ pseudonymise: true, secret: SECRET })(U);

@@ -202,6 +202,12 @@ export class SqliteStore implements Store {
       n += db
         .prepare('DELETE FROM blobs WHERE key = ? OR (key >= ? AND key < ?)')
         .run(user, `${user}:`, `${user};`).changes;
+      // In social scenarios a user others can follow is also the item `user:<id>`: erase it, the
+      // events pointing at it (who followed them) and blobs keyed by it (its vector).
+      const asItem = `user:${user}`;
+      n += db.prepare('DELETE FROM events WHERE item = ?').run(asItem).changes;
+      n += db.prepare('DELETE FROM items WHERE id = ?').run(asItem).changes;
+      n += db.prepare('DELETE FROM blobs WHERE key = ?').run(asItem).changes;
       // secure_delete zeroes freed cells, but b-tree rebalancing can leave stale copies of keys
       // (user ids in index pages); the next checkpoint rewrites the file to remove them.
       if (n > 0)

@@ -126,7 +126,9 @@ export interface Store {
   stats(): Promise<StoreStats>;
   /**
    * Erases every trace of a user: events, user row, and every blob whose key is the user id or
-   * starts with `${user}:` in any namespace. Returns the number of rows removed.
+   * starts with `${user}:` in any namespace; and the user as a followable item `user:<id>`
+   * (social scenarios) with the events that point at it and blobs keyed by it. Returns the
+   * number of rows removed.
    */
   deleteUser(user: string): Promise<number>;
   /**
