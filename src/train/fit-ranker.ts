@@ -53,7 +53,7 @@ function topK(values: Float32Array, k: number): number[] {
  * popularity, context) runs once per case; only the sparse collaborative features change with the
  * decay, so each further decay costs a few hundred feature rows per case.
  */
-function buildPools(
+export function buildPools(
   m: ScoringModel,
   cases: readonly ValidCase[],
   per: number,
@@ -195,7 +195,7 @@ function fitOnPools(
  * pool, so the items that would outrank the target under the fitted weights are in the pool and the
  * second fit sees the real competition (the first pools only hold each single feature's top).
  */
-function refinePools(
+export function refinePools(
   m: ScoringModel,
   cases: readonly ValidCase[],
   pools: readonly Pool[],
