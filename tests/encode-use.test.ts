@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { type Item, type ItemInput, itemSchema, type Scenario, scenarioSchema } from '../src/core/types.ts';
 import { dot } from '../src/encode/batch.ts';
 import { encodeCatalog, loadItemVectors } from '../src/encode/catalog.ts';
+import { encoderContract } from '../src/encode/contract.ts';
 import type { Encoder } from '../src/encode/types.ts';
 import { createUseEncoder } from '../src/encode/use.ts';
 import { SqliteStore } from '../src/store/sqlite.ts';
@@ -38,6 +39,8 @@ after(async () => {
   await encoder.close();
   rmSync(dir, { recursive: true, force: true });
 });
+
+encoderContract('use (USE Lite, real weights)', () => encoder, { tolerance: 1e-3 });
 
 const scenarios: Scenario[] = [
   scenarioSchema.parse({ id: 'music', kind: 'music' }),

@@ -9,7 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { dot } from './batch.ts';
+import { encoderContract } from './contract.ts';
 import { createOnnxEncoder } from './onnx.ts';
+import type { Encoder } from './types.ts';
 
 // --- a minimal protobuf writer, enough for ONNX's ModelProto -------------------------------------
 type Bytes = number[];
@@ -143,6 +145,15 @@ function writeModelFolder(): string {
   );
   return dir;
 }
+
+let shared: Promise<Encoder> | undefined;
+after(async () => {
+  await (await shared)?.close();
+});
+encoderContract('onnx (tiny model folder)', () => {
+  shared ??= createOnnxEncoder({ modelPath: writeModelFolder(), batchSize: 4 });
+  return shared;
+});
 
 describe('ONNX sentence-transformer provider', () => {
   test('encodes through transformers.js with mean pooling, offline', async () => {

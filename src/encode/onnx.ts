@@ -69,6 +69,8 @@ export async function createOnnxEncoder(opts: OnnxEncoderOptions): Promise<Encod
     const data = out.data as Float32Array;
     const rows = Array.from({ length: n }, (_, r) => l2normalise(data.slice(r * dim, (r + 1) * dim)));
     out.dispose();
+    if (rows.some((v) => !v.every(Number.isFinite)))
+      throw new RecError('ENCODER_UNAVAILABLE', `the ONNX model in ${dir} produced non-finite values`);
     return rows;
   };
   const dim = (await run(['dimension probe']))[0]!.length;
@@ -82,7 +84,9 @@ export async function createOnnxEncoder(opts: OnnxEncoderOptions): Promise<Encod
         texts.map((t) => t.length),
         { maxBatch: batchSize, maxTokens: batchSize * 512 },
       )) {
-        const rows = await run(batch.map((i) => texts[i]! || ' '));
+        // a blank text has no tokens at all in tokenizers without [CLS]/[SEP]: mean pooling over
+        // nothing is NaN; encode it like the default encoder does, as "."
+        const rows = await run(batch.map((i) => (texts[i]!.trim() ? texts[i]! : '.')));
         batch.forEach((i, r) => {
           vectors[i] = rows[r]!;
         });

@@ -3,15 +3,16 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { dot } from './batch.ts';
+import { encoderContract } from './contract.ts';
 import { fnv1a } from './fuse.ts';
 import { createOpenAIEncoder } from './openai.ts';
+import type { Encoder } from './types.ts';
 
 type Handler = (body: { model: string; input: string[] }, req: IncomingMessage, res: ServerResponse) => void;
 
 /** A local server speaking the OpenAI embeddings API over real HTTP; the handler is swapped per test. */
 let server: Server;
 let base = '';
-let handler: Handler;
 const requests: { auth: string | undefined; input: string[] }[] = [];
 
 function embed(text: string, dim = 8): number[] {
@@ -25,6 +26,8 @@ const ok: Handler = (body, _req, res) => {
   const data = body.input.map((t, index) => ({ object: 'embedding', index, embedding: embed(t) })).reverse();
   res.end(JSON.stringify({ object: 'list', data, model: body.model }));
 };
+
+let handler: Handler = ok;
 
 before(async () => {
   server = createServer((req, res) => {
@@ -49,6 +52,12 @@ before(async () => {
 after(() => {
   server.closeAllConnections();
   server.close();
+});
+
+let shared: Promise<Encoder> | undefined;
+encoderContract('openai (local fake server)', () => {
+  shared ??= createOpenAIEncoder({ url: base, model: 'contract', batchSize: 8 });
+  return shared;
 });
 
 describe('OpenAI-compatible embeddings provider', () => {
