@@ -34,6 +34,16 @@ const duration = Number(args.duration);
 const connections = Number(args.connections);
 const batchSize = Number(args.batch);
 
+/** one updating line on a terminal; only the last line in a log */
+let pending = '';
+function progress(line: string): void {
+  if (process.stderr.isTTY) process.stderr.write(`\r${line}`);
+  else pending = line;
+}
+process.on('exit', () => {
+  if (pending) console.error(pending);
+});
+
 async function requestMix(store: SqliteStore) {
   const users = (await store.users.list({ limit: 5000 })).map((u) => u.id);
   // users never asked for recommendations in this run: their profiles are not in the engine's cache
@@ -59,7 +69,7 @@ async function prepare(): Promise<Awaited<ReturnType<typeof requestMix>>> {
     const t0 = Date.now();
     const rep = await importDataset(store, 'food-kitchen', args.data!, {
       once: true,
-      onProgress: (p) => process.stderr.write(`\rimport: ${JSON.stringify(p).slice(0, 100)}`),
+      onProgress: (p) => progress(`import: ${JSON.stringify(p).slice(0, 100)}`),
     });
     if (!rep.skipped) console.error(`\nimported food-kitchen in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     const encoder = await openEncoder(config);
@@ -68,7 +78,7 @@ async function prepare(): Promise<Awaited<ReturnType<typeof requestMix>>> {
       const t1 = Date.now();
       const r = await encodeCatalog(store, encoder, {
         cache,
-        onProgress: (p) => process.stderr.write(`\rencode: ${p.done}/${p.total} items`),
+        onProgress: (p) => progress(`encode: ${p.done}/${p.total} items`),
       });
       console.error(
         `\nencoded: ${r.updated} computed (${r.modelTexts} by the model, ${r.cacheHits} cached), ${r.unchanged} unchanged, ${((Date.now() - t1) / 1000).toFixed(1)} s`,
@@ -158,6 +168,19 @@ try {
   console.error(`warm-up 3 s against ${url} ...`);
   await run({ ...recommend, duration: 3 });
   const rec = await run(recommend);
+  // the service layer alone (HTTP, keys, validation, one store read; no engine): its ceiling here
+  let j = 0;
+  const baseline = await run({
+    url,
+    connections,
+    duration: Math.min(duration, 10),
+    requests: [
+      {
+        method: 'GET',
+        setupRequest: (req) => ({ ...req, path: `/v1/items/${items[j++ % items.length]!.id}` }),
+      },
+    ],
+  });
 
   let seq = 0;
   const runId = Date.now().toString(36);
@@ -202,6 +225,10 @@ try {
     `catalog: ${args.db}; ${users.length} distinct users and ${scenarios.length} scenarios in the request mix`,
   );
   report(`POST /v1/recommend (n=10, ${connections} connections)`, rec);
+  report(
+    `GET /v1/items/:id (service layer + one store read, no engine; ${connections} connections)`,
+    baseline,
+  );
   report(
     `POST /v1/events/batch (${batchSize} events/request, 4 connections; users without a cached profile)`,
     evCold,
