@@ -2,11 +2,13 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { itemSchema, scenarioSchema } from '../src/core/types.ts';
-import { loadItemVectors } from '../src/encode/catalog.ts';
+import { ENRICH_NAMESPACE, loadItemVectors } from '../src/encode/catalog.ts';
 import { SqliteStore } from '../src/store/sqlite.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -39,11 +41,11 @@ interface Run {
 }
 
 /** Runs the CLI; `interruptOn` sends SIGINT when stderr first matches it. */
-function cli(args: string[], interruptOn?: RegExp): Promise<Run> {
+function cli(args: string[], interruptOn?: RegExp, env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [join(ROOT, 'bin', 'fusionrec.js'), ...args], {
       cwd: dir,
-      env: { ...process.env, FUSIONREC_ENCODER__THREADS: '1' },
+      env: { ...process.env, FUSIONREC_ENCODER__THREADS: '1', ...env },
     });
     let stdout = '';
     let stderr = '';
@@ -105,5 +107,73 @@ describe('fusionrec encode', () => {
     const r = await cli(['encode', '--db', join(dir, 'c.db'), '--page-size', 'zero']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /INVALID_INPUT.*page-size/);
+  });
+
+  test('--enrich with a configured chat model: generated keywords are stored apart and encoded', async () => {
+    // a local OpenAI-compatible chat server; it fails the first item's request for good
+    const server = createServer((req, res) => {
+      let raw = '';
+      req.on('data', (c) => {
+        raw += c;
+      });
+      req.on('end', () => {
+        const prompt = (JSON.parse(raw) as { messages: { content: string }[] }).messages[1]!.content;
+        if (prompt.includes('title: Enfamil Prosobee')) {
+          res.statusCode = 400;
+          res.end('{"error":"refused"}');
+          return;
+        }
+        res.setHeader('content-type', 'application/json');
+        res.end(
+          JSON.stringify({
+            choices: [
+              {
+                message: {
+                  role: 'assistant',
+                  content: '{"description": "Generated.", "keywords": ["pantry"]}',
+                },
+              },
+            ],
+          }),
+        );
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+    try {
+      const db = join(dir, 'e.db');
+      const store = new SqliteStore(db);
+      await store.scenarios.upsert([scenarioSchema.parse({ id: 'food', kind: 'ecommerce' })]);
+      const rows = readFileSync(join(DATA, 'food-kitchen', 'items.tsv'), 'utf8')
+        .split('\n')
+        .slice(1, 6);
+      await store.items.upsert(
+        rows
+          .map((r) => r.split('\t'))
+          .map(([id, , , title]) => itemSchema.parse({ id, scenario: 'food', title })),
+      );
+      await store.close();
+      const r = await cli(['encode', '--db', db, '--cache', '', '--enrich', '--json'], undefined, {
+        FUSIONREC_GENERATOR__PROVIDER: 'openai',
+        FUSIONREC_GENERATOR__URL: url,
+        FUSIONREC_GENERATOR__MODEL: 'fake-chat',
+      });
+      assert.equal(r.code, 0, r.stderr);
+      const report = JSON.parse(r.stdout) as { items: number; enrich: { generated: number; failed: number } };
+      assert.equal(report.items, 5);
+      assert.equal(report.enrich.generated, 4);
+      assert.equal(report.enrich.failed, 1);
+      assert.match(r.stderr, /enrich: item 0 skipped/);
+      const s2 = new SqliteStore(db);
+      assert.equal(await s2.blobs.count(ENRICH_NAMESPACE), 4);
+      assert.equal(
+        (await loadItemVectors(s2, 'use-lite@0.2.0')).ids.length,
+        5,
+        'the failed item is encoded all the same',
+      );
+      await s2.close();
+    } finally {
+      server.close();
+    }
   });
 });
