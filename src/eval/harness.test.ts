@@ -97,13 +97,14 @@ test('MMR with lambda 0 keeps the relevance order; with lambda near 1 it avoids 
 
 test('a result built from harness output validates against the results schema', async () => {
   const set = checkerboard(20);
+  const { itemText: _text, ...protocol } = set.protocol;
   const h = new Harness(set, { seed: 1 });
   const model = await h.evaluate('popularity', MODELS.popularity!);
   const result = {
     schemaVersion: 1,
     dataset: 'checkerboard',
     createdAt: new Date(0).toISOString(),
-    protocol: { ...set.protocol, slices: { all: 'all' }, tuning: 'none' },
+    protocol: { ...protocol, slices: { all: 'all' }, tuning: 'none' },
     data: {
       items: 20,
       trainUsers: 20,

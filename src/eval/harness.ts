@@ -8,6 +8,7 @@ import type { EvalCase, EvalSet } from './dataset.ts';
 import { COLD_USER_MAX_HISTORY, seededSample } from './dataset.ts';
 import { coverage, hitRate, intraListDiversity, mrr, ndcg, novelty, recall, rowCosine } from './metrics.ts';
 import { mmr } from './mmr.ts';
+import { yieldToEventLoop } from './models/common.ts';
 import type { ModelEntry } from './models/index.ts';
 import { rng, sampleDistinct, tieBreaker, topK } from './rank.ts';
 import type { GroupResult, ModelResult } from './schema.ts';
@@ -137,7 +138,7 @@ export class Harness {
         onProgress: (done, total, label) => this.opts.onProgress?.(`${name}: ${label}`, done, total),
       });
       const t1 = performance.now();
-      const { groups, curve } = this.score(name, model);
+      const { groups, curve } = await this.score(name, model);
       const t2 = performance.now();
       return {
         ...base,
@@ -156,18 +157,19 @@ export class Harness {
     }
   }
 
-  private score(
+  private async score(
     name: string,
     model: EvalModel,
-  ): { groups: GroupResult[]; curve: ModelResult['diversityCurve'] } {
+  ): Promise<{ groups: GroupResult[]; curve: ModelResult['diversityCurve'] }> {
     const { data, protocol } = this.set;
     const ks = protocol.ks;
     const vectors = data.itemVectors;
     const acc = new Map<string, Acc>();
     const curveSums = MMR_LAMBDAS.map(() => ({ ndcg: 0, hr: 0, ild: 0 }));
     let curveN = 0;
-    this.cases.forEach((c, n) => {
+    for (const [n, c] of this.cases.entries()) {
       if (n % 256 === 0) {
+        await yieldToEventLoop();
         this.opts.signal?.throwIfAborted();
         this.opts.onProgress?.(`${name}: ranking`, n, this.cases.length);
       }
@@ -211,7 +213,7 @@ export class Harness {
           curveSums[li]!.ild += intraListDiversity(list, 10, vectors.data, vectors.dim);
         });
       }
-    });
+    }
     this.opts.onProgress?.(`${name}: ranking`, this.cases.length, this.cases.length);
     const groups = [...acc.values()].map((a) => {
       const metrics: Record<string, number> = {};

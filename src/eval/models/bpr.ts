@@ -1,6 +1,6 @@
 import { rng } from '../rank.ts';
 import type { EvalData, EvalModel, EvalQuery, FitOptions } from '../types.ts';
-import { dedupeKeepLast, gridOf, trainSequences } from './common.ts';
+import { dedupeKeepLast, gridOf, trainSequences, yieldToEventLoop } from './common.ts';
 import { round } from './itemknn.ts';
 
 export interface BprParams {
@@ -69,6 +69,7 @@ export class Bpr implements EvalModel {
       let localBest = Number.NEGATIVE_INFINITY;
       let bad = 0;
       for (let epoch = 1; epoch <= MAX_EPOCHS; epoch++) {
+        await yieldToEventLoop();
         opts.signal?.throwIfAborted();
         this.epoch(g.dim, lr, g.reg, random);
         opts.onProgress?.(++done, total, 'bpr training');

@@ -56,18 +56,25 @@ export function gridOf<T extends Record<string, readonly unknown[]>>(
 }
 
 /**
+ * Lets pending events (SIGINT, progress output) run: model code is synchronous number crunching,
+ * and an abort signal is only seen once the event loop gets a turn.
+ */
+export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
  * Tries every setting on the valid objective and keeps the best (first one wins ties, so list the
  * simplest setting first). Reports progress and honours the abort signal between settings.
  */
-export function tune<P>(
+export async function tune<P>(
   name: string,
   settings: readonly P[],
   evaluate: (p: P) => number,
   opts: FitOptions,
-): { best: P; score: number; tried: number } {
+): Promise<{ best: P; score: number; tried: number }> {
   let best: P = settings[0]!;
   let bestScore = Number.NEGATIVE_INFINITY;
-  settings.forEach((p, i) => {
+  for (const [i, p] of settings.entries()) {
+    await yieldToEventLoop();
     opts.signal?.throwIfAborted();
     const s = evaluate(p);
     if (s > bestScore) {
@@ -75,6 +82,6 @@ export function tune<P>(
       best = p;
     }
     opts.onProgress?.(i + 1, settings.length, `${name} tuning`);
-  });
+  }
   return { best, score: bestScore, tried: settings.length };
 }

@@ -1,5 +1,5 @@
 import type { EvalData, EvalModel, EvalQuery, FitOptions } from '../types.ts';
-import { interactionCounts, recencyWeighted, trainSequences, tune } from './common.ts';
+import { interactionCounts, recencyWeighted, trainSequences, tune, yieldToEventLoop } from './common.ts';
 
 export interface ItemKnnParams {
   /** neighbours kept per item */
@@ -62,11 +62,12 @@ export class ItemKnn implements EvalModel {
     let best = { p: this.chosen, score: Number.NEGATIVE_INFINITY };
     let step = 0;
     for (const shrink of shrinks) {
+      await yieldToEventLoop();
       opts.signal?.throwIfAborted();
       const widest = this.neighbourhoods(Math.max(...sizes), shrink);
       for (const neighbours of sizes) {
         this.hood = truncate(widest, neighbours);
-        const r = tune(
+        const r = await tune(
           'itemknn',
           [1, 0.8, 0.5, 0.25].map((decay) => ({ neighbours, shrink, decay })),
           (p) => {

@@ -35,7 +35,7 @@ export class Markov implements EvalModel {
     for (const c of counts) total += c;
     this.pop = counts.map((c) => c / Math.max(1, total));
     for (const symmetric of [false, true]) this.tables.set(symmetric, build(data, symmetric));
-    const r = tune(
+    const r = await tune(
       'markov',
       gridOf({ backoff: [0.001, 0.01, 0.1, 1], symmetric: [false, true] }),
       (p) => {

@@ -31,7 +31,7 @@ export class TextOnly implements EvalModel {
     this.vectors = data.itemVectors.data;
     this.encoder = data.itemVectors.encoder;
     this.numItems = data.itemIds.length;
-    const r = tune(
+    const r = await tune(
       'text',
       [1, 0.9, 0.7, 0.5, 0.3, 0.1],
       (decay) => {
