@@ -4,9 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { isDemoBuilt } from '../src/demo/build.ts';
+import { SqliteStore } from '../src/store/sqlite.ts';
 import { demoDbCopy } from './server-fixture.ts';
 
 const BIN = new URL('../bin/fusionrec.js', import.meta.url).pathname;
@@ -77,6 +80,47 @@ describe('CLI: recommend, profile, explain, demo, up', () => {
     const r = await run(['demo', '--db', db, '--users', '40']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /\(0 new\); 0 vectors computed/);
+  });
+
+  test('demo can be interrupted with SIGINT and completes when run again', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fusionrec-demo-'));
+    // a private, empty embedding cache, so the first run is still encoding when interrupted
+    const env = {
+      ...process.env,
+      FUSIONREC_ENCODER__THREADS: '1',
+      FUSIONREC_ENCODER__CACHE_PATH: join(dir, 'emb.db'),
+    };
+    const db = join(dir, 'demo.db');
+    try {
+      const p = spawn(process.execPath, [BIN, 'demo', '--db', db, '--users', '10'], { env });
+      let stderr = '';
+      const code = await new Promise<number | null>((resolve) => {
+        p.stderr.on('data', (d) => {
+          stderr += d;
+          if (/demo: encoding/.test(stderr) && !p.killed) p.kill('SIGINT');
+        });
+        p.on('close', resolve);
+      });
+      assert.equal(code, 130, stderr);
+      assert.match(stderr, /interrupt/);
+      const again = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const q = spawn(process.execPath, [BIN, 'demo', '--db', db, '--users', '10'], { env });
+        let err = '';
+        q.stderr.on('data', (d) => (err += d));
+        q.on('close', (c) => resolve({ code: c, stderr: err }));
+      });
+      assert.equal(again.code, 0, again.stderr);
+      assert.match(again.stderr, /\(0 new\)/, 'the events of the first run were kept, none twice');
+      const store = new SqliteStore(db);
+      try {
+        assert.equal(await isDemoBuilt(store), true);
+        assert.equal(await store.items.count(), 240);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('up serves the existing database until SIGINT', async () => {
