@@ -185,6 +185,15 @@ describe('HTTP routes', () => {
     }
   });
 
+  test('the dashboard is served with a strict content security policy', async () => {
+    const r = await app.inject({ url: '/web/index.html' });
+    assert.equal(r.statusCode, 200);
+    assert.match(String(r.headers['content-security-policy']), /script-src 'self'/);
+    assert.equal(r.headers['x-content-type-options'], 'nosniff');
+    assert.equal((await app.inject({ url: '/web/../package.json' })).statusCode, 404);
+    assert.equal((await app.inject({ url: '/' })).headers.location, '/web/index.html');
+  });
+
   test('an unknown route is a JSON 404', async () => {
     const r = await app.inject({ url: '/v1/nothing', headers: admin });
     assert.equal(r.statusCode, 404);
