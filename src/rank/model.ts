@@ -15,6 +15,8 @@ export const FEATURES = [
   'popularity',
   'context',
   'negative',
+  'textLast',
+  'knnStrength',
 ] as const;
 export type FeatureName = (typeof FEATURES)[number];
 export const NUM_FEATURES = FEATURES.length;
@@ -29,7 +31,7 @@ export interface RankerWeights {
 }
 
 export const DEFAULT_RANKER: RankerWeights = {
-  shared: [1, 0.5, 1, 0.3, 0.3, 0.1, 0.2, -0.3],
+  shared: [1, 0.5, 1, 0.3, 0.3, 0.1, 0.2, -0.3, 0.2, 0],
   perScenario: {},
   decay: 0.8,
 };

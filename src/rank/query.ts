@@ -31,6 +31,8 @@ export interface Query {
   touched: number[];
   interestVecs: Float32Array[];
   recentVec: Float32Array | undefined;
+  /** vector of the most recent positively engaged item */
+  lastVec: Float32Array | undefined;
   negatives: Float32Array[];
   ctxKeys: string[];
   weights: number[];
@@ -90,6 +92,7 @@ export function prepareQuery(m: ScoringModel, profile: UserProfile, opts: QueryO
 
   const interests = profile.interests.filter((c) => c.vector.length === m.dim).map((c) => c.vector);
   let recentVec: Float32Array | undefined;
+  let lastVec: Float32Array | undefined;
   const negatives: Float32Array[] = [];
   if (m.useText && m.dim > 0) {
     const acc = new Float32Array(m.dim);
@@ -103,6 +106,7 @@ export function prepareQuery(m: ScoringModel, profile: UserProfile, opts: QueryO
         if (negatives.length < 20) negatives.push(v);
         continue;
       }
+      lastVec ??= v;
       for (let d = 0; d < m.dim; d++) acc[d]! += f * v[d]!;
       f *= 0.6;
       seen++;
@@ -126,6 +130,7 @@ export function prepareQuery(m: ScoringModel, profile: UserProfile, opts: QueryO
     touched,
     interestVecs: m.useText ? interests : [],
     recentVec,
+    lastVec,
     negatives,
     ctxKeys: m.useContext ? contextKeys(opts.context, opts.now) : [],
     weights,
@@ -143,6 +148,9 @@ export function featuresOf(q: Query, item: number, out = new Float32Array(NUM_FE
   out[3] = 0;
   out[4] = 0;
   out[7] = 0;
+  out[8] = 0;
+  // absolute collaborative evidence: lets the ranker trust text and popularity when it is thin
+  out[9] = Math.log1p(q.knnSame[item]! * q.norms.knnSame + q.knnCross[item]! * q.norms.knnCross);
   const v = q.interestVecs.length > 0 || q.recentVec ? vectorOf(m, item) : undefined;
   if (v) {
     let best = -1;
@@ -152,6 +160,7 @@ export function featuresOf(q: Query, item: number, out = new Float32Array(NUM_FE
     let neg = 0;
     for (const nv of q.negatives) neg = Math.max(neg, dot(nv, v));
     out[7] = neg;
+    out[8] = q.lastVec ? dot(q.lastVec, v) : 0;
   }
   out[5] = m.popularity[item]!;
   let ctx = 0;
