@@ -45,8 +45,8 @@ export const engineSection = z
       'The fallback chain, in order: each fills what the previous ones left; `catalog` guarantees n items.',
     ),
     exactSearchBelow: d(
-      z.number().int().min(0).default(20_000),
-      'Scenarios with fewer items use exact vector search; larger ones an HNSW index (usearch).',
+      z.number().int().min(0).default(2000),
+      'Scenarios with fewer items use exact vector search; larger ones an HNSW index (usearch). Exact search costs about n x 512 multiply-adds per interest, so keep this small for latency.',
     ),
     staleModel: d(
       z.enum(['rebuild', 'error']).default('rebuild'),
@@ -66,7 +66,7 @@ export const engineSection = z
     diversity: 0.1,
     candidates: 300,
     retrievers: [...RETRIEVER_NAMES],
-    exactSearchBelow: 20_000,
+    exactSearchBelow: 2000,
     staleModel: 'rebuild',
     trendingDays: 7,
     rules: {},
