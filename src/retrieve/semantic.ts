@@ -15,9 +15,10 @@ export function semanticRetriever(indexOf: (scenarioCode: number) => VectorIndex
       const queries = [...(q.recentVec ? [q.recentVec] : []), ...q.interestVecs];
       if (queries.length === 0) return [];
       const best = new Map<number, number>();
-      const per = Math.ceil(k / queries.length) + 10;
+      // the chain merges retrievers round-robin, so this one rarely places more than half of k
+      const per = Math.ceil(k / (2 * queries.length)) + 10;
       for (const v of queries) {
-        for (const h of index.search(v, per * 2)) {
+        for (const h of index.search(v, per)) {
           if (skip(h.key)) continue;
           best.set(h.key, Math.max(best.get(h.key) ?? Number.NEGATIVE_INFINITY, h.score));
         }
