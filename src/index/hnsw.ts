@@ -21,7 +21,7 @@ export class HnswIndex implements VectorIndex {
       quantization: ScalarKind.F32,
       connectivity: this.opts.connectivity ?? 16,
       expansion_add: 128,
-      expansion_search: this.opts.expansionSearch ?? 128,
+      expansion_search: this.opts.expansionSearch ?? 64,
       multi: false,
     });
   }
@@ -46,7 +46,8 @@ export class HnswIndex implements VectorIndex {
     const present = this.index.contains(big);
     const existing = keys.filter((_, i) => (Array.isArray(present) ? present[i] : present));
     if (existing.length > 0) this.remove(existing);
-    this.index.add(big, vectors.slice(), 1);
+    // bulk loads (engine start) use every core; single upserts stay on the caller's thread
+    this.index.add(big, vectors.slice(), keys.length > 1000 ? 0 : 1);
   }
 
   remove(keys: readonly number[]): void {

@@ -12,7 +12,8 @@ export function semanticRetriever(indexOf: (scenarioCode: number) => VectorIndex
     retrieve({ query: q, k, skip }: RetrieveRequest): number[] {
       const index = indexOf(q.scenarioCode);
       if (!index) return [];
-      const queries = [...(q.recentVec ? [q.recentVec] : []), ...q.interestVecs];
+      // the recent items and the two strongest interests: each extra query is another graph walk
+      const queries = [...(q.recentVec ? [q.recentVec] : []), ...q.interestVecs.slice(0, 2)];
       if (queries.length === 0) return [];
       const best = new Map<number, number>();
       // the chain merges retrievers round-robin, so this one rarely places more than half of k
