@@ -87,7 +87,7 @@ export const trainSection = z
       'Most validation cases the ranker is fitted on (a seeded sample).',
     ),
     decays: d(
-      z.array(z.number().gt(0).max(1)).min(1).default([0.5, 0.8, 0.95]),
+      z.array(z.number().gt(0).max(1)).min(1).default([0.5, 0.8, 0.95, 1]),
       'History recency decays tried for the collaborative features.',
     ),
   })
@@ -98,7 +98,7 @@ export const trainSection = z
     shrink: 20,
     crossScenario: true,
     fitCases: 1500,
-    decays: [0.5, 0.8, 0.95],
+    decays: [0.5, 0.8, 0.95, 1],
   });
 
 export type EngineConfig = z.infer<typeof engineSection>;

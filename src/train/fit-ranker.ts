@@ -27,7 +27,8 @@ export interface FitRankerOptions {
 }
 
 export const DEFAULT_FIT_OPTIONS: FitRankerOptions = {
-  decays: [0.5, 0.8, 0.95],
+  // decay 1 (no recency) matters where the order carries no time, e.g. lastfm listening counts
+  decays: [0.5, 0.8, 0.95, 1],
   poolPerFeature: 60,
   rounds: 3,
 };
