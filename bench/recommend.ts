@@ -6,7 +6,7 @@
  * text vectors come from the shared embedding cache (encoder.cachePath) when present.
  * Prints numbers; asserts nothing.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';

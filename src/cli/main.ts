@@ -1,18 +1,18 @@
 import { Command } from 'commander';
 import { isRecError } from '../core/errors.ts';
 import { registerConfig } from './commands/config.ts';
+import { registerDeleteUser } from './commands/delete-user.ts';
 import { registerDemo } from './commands/demo.ts';
+import { registerEncode } from './commands/encode.ts';
+import { registerEval } from './commands/eval.ts';
 import { registerExplain } from './commands/explain.ts';
+import { registerImport } from './commands/import.ts';
 import { registerProfile } from './commands/profile.ts';
 import { registerRecommend } from './commands/recommend.ts';
 import { registerServe } from './commands/serve.ts';
-import { registerUp } from './commands/up.ts';
-import { registerDeleteUser } from './commands/delete-user.ts';
-import { registerEncode } from './commands/encode.ts';
-import { registerEval } from './commands/eval.ts';
-import { registerImport } from './commands/import.ts';
 import { registerStats } from './commands/stats.ts';
 import { registerTrain } from './commands/train.ts';
+import { registerUp } from './commands/up.ts';
 
 /** Each command lives in its own file under commands/ and only calls the library. */
 export function buildProgram(): Command {
