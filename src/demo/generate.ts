@@ -3,6 +3,7 @@
  * ten tastes (src/demo/catalog.ts), and simulated users whose tastes span scenarios. The same seed
  * and `now` always give the same data.
  */
+import { seededRandom } from '../core/rng.ts';
 import type { Event, Item, Scenario, User } from '../core/types.ts';
 import { THEMES, type Theme } from './catalog.ts';
 
@@ -53,17 +54,6 @@ export interface DemoData {
   events: Event[];
 }
 
-/** mulberry32: small, fast, good enough for simulation, and the same on every platform. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const NAMES = [
   'Ava',

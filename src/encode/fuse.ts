@@ -13,6 +13,8 @@
  *   text dimension (Johnson–Lindenstrauss: angles between image vectors survive), then normalised.
  *   They do not align modalities semantically; they let items with alike images or sounds end nearer.
  */
+
+import { seededRandom as rng } from '../core/rng.ts';
 import type { Item } from '../core/types.ts';
 import { l2normalise } from './batch.ts';
 
@@ -26,18 +28,6 @@ export interface FusionWeights {
 }
 
 export const DEFAULT_FUSION: FusionWeights = { text: 1, image: 0.5, audio: 0.5, ngram: 1, minCoverage: 0.8 };
-
-/** mulberry32: small, fast, seeded; the same seed gives the same projection on every machine */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** FNV-1a, 32 bit */
 export function fnv1a(s: string): number {

@@ -3,18 +3,10 @@
  * items never appear, and ties are broken by a fixed seeded permutation (not by item index, which
  * would favour low ids, and not by chance per call, which would break determinism).
  */
+import { seededRandom } from '../core/rng.ts';
 
-/** Deterministic 32-bit generator (mulberry32); every random choice of the harness goes through it. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Every random choice of the harness goes through the one seeded generator. */
+export const rng = seededRandom;
 
 /** A random permutation rank per item: the tie-breaker of every ranking in one run. */
 export function tieBreaker(numItems: number, seed: number): Uint32Array {
