@@ -12,3 +12,21 @@ export function seededRandom(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/**
+ * A seeded Fisher-Yates sample of k elements (all of them, in order, when k >= length). Uses its
+ * own xorshift32 stream so trained models stay reproducible across versions.
+ */
+export function seededSample<T>(xs: readonly T[], k: number, seed: number): T[] {
+  if (xs.length <= k) return [...xs];
+  let s = seed >>> 0 || 1;
+  const idx = Array.from(xs.keys());
+  for (let i = idx.length - 1; i > 0; i--) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    const j = (s >>> 0) % (i + 1);
+    [idx[i], idx[j]] = [idx[j]!, idx[i]!];
+  }
+  return idx.slice(0, k).map((i) => xs[i]!);
+}

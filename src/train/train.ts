@@ -5,6 +5,7 @@
  */
 import type { Config } from '../config/schema.ts';
 import { RecError } from '../core/errors.ts';
+import { seededSample as sample } from '../core/rng.ts';
 import { graphOptionsOf, scenarioMap } from '../engine/create.ts';
 import { loadCatalog, loadInteractions, sequencesOf } from '../engine/snapshot.ts';
 import { buildProfile } from '../profile/interests.ts';
@@ -42,21 +43,6 @@ export interface TrainReport {
   resumed: boolean;
   seconds: { graphs: number; fit: number; total: number };
   ranker: { shared: number[]; perScenario: string[]; decay: number };
-}
-
-/** seeded Fisher-Yates sample, deterministic for a seed */
-function sample<T>(xs: readonly T[], k: number, seed: number): T[] {
-  if (xs.length <= k) return [...xs];
-  let s = seed >>> 0 || 1;
-  const idx = Array.from(xs.keys());
-  for (let i = idx.length - 1; i > 0; i--) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    const j = (s >>> 0) % (i + 1);
-    [idx[i], idx[j]] = [idx[j]!, idx[i]!];
-  }
-  return idx.slice(0, k).map((i) => xs[i]!);
 }
 
 async function validTargets(store: Store, signal?: AbortSignal): Promise<StoredEvent[]> {

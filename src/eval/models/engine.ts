@@ -3,6 +3,8 @@
  * profile building, `prepareQuery` and `scoreCandidates` as `engine.recommend`, on every item of
  * the query's scenario instead of the retrieved candidates.
  */
+
+import { seededSample as sample } from '../../core/rng.ts';
 import { buildProfile, DEFAULT_PROFILE_OPTIONS } from '../../profile/interests.ts';
 import type { HistoryEntry, UserProfile } from '../../profile/types.ts';
 import { eventWeight } from '../../profile/weights.ts';
@@ -37,20 +39,6 @@ export function historyOf(interactions: readonly EvalInteraction[]): HistoryEntr
     weight: eventWeight({ type: e.type, value: e.value }),
     ts: e.ts,
   }));
-}
-
-function sample<T>(xs: readonly T[], k: number, seed: number): T[] {
-  if (xs.length <= k) return [...xs];
-  let s = seed >>> 0 || 1;
-  const idx = Array.from(xs.keys());
-  for (let i = idx.length - 1; i > 0; i--) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    const j = (s >>> 0) % (i + 1);
-    [idx[i], idx[j]] = [idx[j]!, idx[i]!];
-  }
-  return idx.slice(0, k).map((i) => xs[i]!);
 }
 
 export class EngineEvalModel implements EvalModel {
