@@ -1,7 +1,7 @@
 import { eventSchema, itemSchema, scenarioSchema, userSchema } from '../core/types.ts';
 import { validate } from '../core/validate.ts';
 import type { EmbeddingCache } from '../encode/cache.ts';
-import { type EncodeReport, encodeCatalog } from '../encode/catalog.ts';
+import { type EncodeOptions, type EncodeReport, encodeCatalog } from '../encode/catalog.ts';
 import type { Encoder } from '../encode/types.ts';
 import type { Store } from '../store/types.ts';
 import { type DemoOptions, generateDemo } from './generate.ts';
@@ -66,6 +66,8 @@ export async function hasServableData(store: Store): Promise<boolean> {
 export interface BuildDemoOptions extends DemoOptions {
   /** where text vectors are cached (default: the demo store itself) */
   cache?: EmbeddingCache;
+  /** fusion settings (`fusionOptionsOf(config.encoder)`); default: the built-in ones */
+  fusion?: Pick<EncodeOptions, 'fusion' | 'template' | 'maxDescriptionChars'>;
   signal?: AbortSignal;
   onStep?: (step: string) => void;
   onEncodeProgress?: (done: number, total: number) => void;
@@ -86,6 +88,7 @@ export async function buildDemo(
   const encoded = await encodeCatalog(store, encoder, {
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.cache ? { cache: opts.cache } : {}),
+    ...opts.fusion,
     pageSize: 64,
     onProgress: (p) => opts.onEncodeProgress?.(p.done, p.total),
   });

@@ -9,6 +9,7 @@
  * - `enrich` item id -> JSON Enrichment written by the generative model (src/generate)
  */
 import { createHash } from 'node:crypto';
+import type { Config } from '../config/schema.ts';
 import { RecError } from '../core/errors.ts';
 import type { Item, Scenario } from '../core/types.ts';
 import type { Store } from '../store/types.ts';
@@ -77,7 +78,8 @@ function fingerprint(encoderId: string, text: string, item: Item, fusion: Fusion
         FORMAT,
         encoderId,
         text,
-        fusion,
+        // only the weights: a config's fusion section also carries the template, already in `text`
+        [fusion.text, fusion.image, fusion.audio, fusion.ngram, fusion.minCoverage],
         ngramSource(item),
         item.image?.vector ?? null,
         item.audio?.vector ?? null,
@@ -96,6 +98,17 @@ function processWarning(encoderId: string): (m: string) => void {
     if (warnedEncoders.has(encoderId)) return;
     warnedEncoders.add(encoderId);
     process.emitWarning(m, { code: 'FUSIONREC_UNREADABLE_TEXT' });
+  };
+}
+
+/** The fusion settings a configuration implies, so every caller (CLI, eval, engine, demo) fuses items alike. */
+export function fusionOptionsOf(
+  cfg: Config['encoder'],
+): Pick<EncodeOptions, 'fusion' | 'template' | 'maxDescriptionChars'> {
+  return {
+    fusion: cfg.fusion,
+    template: cfg.fusion.template,
+    maxDescriptionChars: cfg.fusion.maxDescriptionChars,
   };
 }
 

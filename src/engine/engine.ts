@@ -13,7 +13,7 @@ import {
   type Scenario,
 } from '../core/types.ts';
 import { validate } from '../core/validate.ts';
-import { encodeItems, loadItemVectors } from '../encode/catalog.ts';
+import { encodeItems, fusionOptionsOf, loadItemVectors } from '../encode/catalog.ts';
 import type { Encoder } from '../encode/types.ts';
 import { createVectorIndex } from '../index/create.ts';
 import type { VectorIndex } from '../index/types.ts';
@@ -348,7 +348,7 @@ export class FusionEngine implements Engine {
     await this.p.store.items.upsert(items);
     let vectors = new Map<string, Float32Array>();
     if (this.p.encoder && this.m.dim > 0) {
-      await encodeItems(this.p.store, this.p.encoder, items);
+      await encodeItems(this.p.store, this.p.encoder, items, fusionOptionsOf(this.p.config.encoder));
       const got = await loadItemVectors(this.p.store, this.p.encoder.id, { ids: items.map((i) => i.id) });
       vectors = new Map(got.ids.map((id, r) => [id, got.vectors.slice(r * got.dim, (r + 1) * got.dim)]));
     }

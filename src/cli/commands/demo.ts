@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { Config } from '../../config/schema.ts';
 import { buildDemo, hasServableData } from '../../demo/build.ts';
 import { openEmbeddingCache } from '../../encode/cache.ts';
+import { fusionOptionsOf } from '../../encode/catalog.ts';
 import { openEncoder, runtimeConfig } from '../../serve/runtime.ts';
 import { openStore } from '../../store/open.ts';
 import { parseNumber } from './serve.ts';
@@ -33,6 +34,7 @@ export async function runDemoBuild(
     const { report, encoded, complete } = await buildDemo(store, encoder, {
       ...opts,
       cache,
+      fusion: fusionOptionsOf(config.encoder),
       signal: controller.signal,
       onStep: (s) => console.error(`demo: ${s}`),
       onEncodeProgress: (done, total) => {

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.ts';
 import { RecError } from '../../core/errors.ts';
 import { openEmbeddingCache } from '../../encode/cache.ts';
-import { type EncodeProgress, encodeCatalog } from '../../encode/catalog.ts';
+import { type EncodeProgress, encodeCatalog, fusionOptionsOf } from '../../encode/catalog.ts';
 import { createEncoder } from '../../encode/create.ts';
 import { createGenerator } from '../../generate/create.ts';
 import { enrichCatalog } from '../../generate/enrich.ts';
@@ -105,9 +105,7 @@ export function registerEncode(program: Command): void {
           progress = progressReporter('encode');
           const report = await encodeCatalog(store, encoder, {
             cache,
-            fusion: cfg.encoder.fusion,
-            template: cfg.encoder.fusion.template,
-            maxDescriptionChars: cfg.encoder.fusion.maxDescriptionChars,
+            ...fusionOptionsOf(cfg.encoder),
             pageSize,
             signal: controller.signal,
             onProgress: (p) => progress?.update(p),

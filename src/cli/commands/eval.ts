@@ -4,6 +4,7 @@ import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { configHash, loadConfig } from '../../config/load.ts';
 import { RecError } from '../../core/errors.ts';
+import { fusionOptionsOf } from '../../encode/catalog.ts';
 import { createEncoder, encodeCatalog, loadItemVectors, openEmbeddingCache } from '../../encode/index.ts';
 import { DATASET_NAMES, type DatasetName, PROTOCOLS } from '../../eval/dataset.ts';
 import { resultsMarkdown } from '../../eval/markdown.ts';
@@ -134,9 +135,7 @@ export function registerEval(program: Command): void {
           try {
             await encodeCatalog(store, encoder, {
               cache,
-              fusion: cfg.encoder.fusion,
-              template: cfg.encoder.fusion.template,
-              maxDescriptionChars: cfg.encoder.fusion.maxDescriptionChars,
+              ...fusionOptionsOf(cfg.encoder),
               signal: controller.signal,
               onProgress: (p) => progress.update(`encode items (${encoder.id})`, p.done, p.total),
             });
