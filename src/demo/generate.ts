@@ -54,7 +54,6 @@ export interface DemoData {
   events: Event[];
 }
 
-
 const NAMES = [
   'Ava',
   'Ben',
