@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { Config } from '../../config/schema.ts';
 import { RecError } from '../../core/errors.ts';
 import type { Explanation } from '../../engine/types.ts';
 import { openRuntime, type Runtime, runtimeConfig, startServer, untilSignal } from '../../serve/runtime.ts';
@@ -42,6 +43,24 @@ export interface ServeOptions {
   logLevel: string;
 }
 
+/** The options `serve` and `up` share. */
+export function withServeOptions(command: Command): Command {
+  return command
+    .option('--db <file>', 'database (overrides store.url)')
+    .option('--host <host>', 'interface to bind (overrides server.host)')
+    .option('--port <port>', 'port (overrides server.port; 0 = any free port)')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug or silent', 'warn');
+}
+
+/** The configuration with the command line's overrides applied. */
+export function serveConfig(opts: ServeOptions, cmd: Command): Config {
+  return runtimeConfig(cmd.optsWithGlobals().config, {
+    db: opts.db,
+    host: opts.host,
+    port: opts.port === undefined ? undefined : parseNumber(opts.port, 'port', 0, 65535),
+  });
+}
+
 /** Serves until SIGINT/SIGTERM, then closes the server, the engine and the store in order. */
 export async function serveRuntime(rt: Runtime, opts: ServeOptions): Promise<void> {
   const server = await startServer(rt, { logLevel: opts.logLevel });
@@ -57,24 +76,13 @@ export async function serveRuntime(rt: Runtime, opts: ServeOptions): Promise<voi
 }
 
 export function registerServe(program: Command): void {
-  program
-    .command('serve')
-    .description('start the HTTP API and the dashboard')
-    .option('--db <file>', 'database (overrides store.url)')
-    .option('--host <host>', 'interface to bind (overrides server.host)')
-    .option('--port <port>', 'port (overrides server.port; 0 = any free port)')
-    .option('--log-level <level>', 'fatal, error, warn, info, debug or silent', 'warn')
-    .action(async (opts: ServeOptions, cmd: Command) => {
-      const config = runtimeConfig(cmd.optsWithGlobals().config, {
-        db: opts.db,
-        host: opts.host,
-        port: opts.port === undefined ? undefined : parseNumber(opts.port, 'port', 0, 65535),
-      });
-      const rt = await openRuntime(config);
-      try {
-        await serveRuntime(rt, opts);
-      } finally {
-        await rt.close();
-      }
-    });
+  const command = program.command('serve').description('start the HTTP API and the dashboard');
+  withServeOptions(command).action(async (opts: ServeOptions, cmd: Command) => {
+    const rt = await openRuntime(serveConfig(opts, cmd));
+    try {
+      await serveRuntime(rt, opts);
+    } finally {
+      await rt.close();
+    }
+  });
 }
