@@ -90,6 +90,15 @@ export const trainSection = z
       z.array(z.number().gt(0).max(1)).min(1).default([0.5, 0.8, 0.95, 1]),
       'History recency decays tried for the collaborative features.',
     ),
+    order: d(
+      z.enum(['auto', 'sequence', 'set']).default('auto'),
+      'Whether histories are ordered in time: `sequence` = co-occurrence within `window` positions, weighted by distance; `set` = over the whole history, unweighted (listening profiles, likes); `auto` = `set` when 90% of the histories carry one timestamp for all their events.',
+    ),
+    easeItems: d(
+      z.number().int().min(0).max(10_000).default(2000),
+      'Items the EASE item model covers (the most frequent, with at least 2 users); 0 = no EASE. Training time grows with the cube (2,000: about 25 s).',
+    ),
+    easeLambda: d(z.number().gt(0).default(100), 'L2 regularisation of the EASE item model.'),
   })
   .default({
     seed: 1,
@@ -99,6 +108,9 @@ export const trainSection = z
     crossScenario: true,
     fitCases: 1500,
     decays: [0.5, 0.8, 0.95, 1],
+    order: 'auto',
+    easeItems: 2000,
+    easeLambda: 100,
   });
 
 export type EngineConfig = z.infer<typeof engineSection>;

@@ -11,12 +11,12 @@ import type { Encoder } from '../encode/types.ts';
 import { openStore } from '../store/open.ts';
 import type { Store } from '../store/types.ts';
 import { buildScoringModel } from '../train/build-model.ts';
-import { DEFAULT_GRAPH_OPTIONS, type GraphOptions } from '../train/graph.ts';
+import { carriesNoOrder, DEFAULT_GRAPH_OPTIONS, type GraphOptions } from '../train/graph.ts';
 import { dataHash, loadModel, stampOf } from '../train/model-file.ts';
 import type { TrainConfig } from './config.ts';
 import { FusionEngine } from './engine.ts';
 import { RankedCounts } from './lists.ts';
-import { loadCatalog, loadInteractions, sequencesOf } from './snapshot.ts';
+import { type Interactions, loadCatalog, loadInteractions, sequencesOf } from './snapshot.ts';
 import type { Engine } from './types.ts';
 
 export interface EngineDeps {
@@ -28,14 +28,23 @@ export interface EngineDeps {
   signal?: AbortSignal;
 }
 
-export function graphOptionsOf(t: TrainConfig): GraphOptions {
+/** `orderFree`: what `carriesNoOrder` says of the data, used when `train.order` is `auto` */
+export function graphOptionsOf(t: TrainConfig, orderFree = false): GraphOptions {
   return {
     ...DEFAULT_GRAPH_OPTIONS,
     window: t.window,
     maxNeighbors: t.neighbours,
     shrink: t.shrink,
     crossScenario: t.crossScenario,
+    wholeHistory: t.order === 'set' || (t.order === 'auto' && orderFree),
+    easeItems: t.easeItems,
+    easeLambda: t.easeLambda,
   };
+}
+
+/** whether the users' histories carry no time order (see `carriesNoOrder`) */
+export function historiesCarryNoOrder(inter: Interactions): boolean {
+  return carriesNoOrder([...inter.byUser.values()].map((list) => list.map((e) => e.ts)));
 }
 
 export async function scenarioMap(store: Store, config: Config): Promise<Map<string, Scenario>> {
@@ -80,7 +89,7 @@ async function assemble(config: Config, store: Store, deps: EngineDeps, warn: (m
   const weightsOf = (s: string) => scenarios.get(s)?.eventWeights ?? {};
   const sequences = fresh ? [] : sequencesOf(inter, catalog.index, weightsOf);
   const model = buildScoringModel(catalog, sequences, {
-    graph: graphOptionsOf(config.train),
+    graph: graphOptionsOf(config.train, historiesCarryNoOrder(inter)),
     context: inter.context,
     ...(fresh ? { graphs: trained!.graphs } : {}),
     ...(deps.signal ? { signal: deps.signal } : {}),

@@ -33,6 +33,7 @@ export function appendItems(m: ScoringModel, items: readonly NewItem[]): number[
   m.graphs = {
     knn: growCsr(m.graphs.knn, items.length),
     trans: growCsr(m.graphs.trans, items.length),
+    ease: growCsr(m.graphs.ease, items.length),
     counts: grow(m.graphs.counts, n),
   };
   m.popularity = grow(m.popularity, n);

@@ -68,6 +68,12 @@ export function explainItem(q: Query, item: number, maxHistory = 3): ItemExplana
     if (e !== 0)
       add(h.item, h.scenario, (h.scenario === q.scenario ? wSame : wCross) * h.weight * q.recency[i]! * e);
   });
+  const wEase = w('ease') / q.norms.ease;
+  hist.forEach((h, i) => {
+    if (h.weight * q.recency[i]! <= 0) return;
+    const e = edgeWeight(m.graphs.ease, h.item, item);
+    if (e !== 0) add(h.item, h.scenario, wEase * q.recency[i]! * e);
+  });
   const last = hist.slice(-3);
   last.forEach((h, i) => {
     if (h.weight <= 0) return;

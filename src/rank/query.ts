@@ -27,6 +27,8 @@ export interface Query {
   knnSame: Float32Array;
   knnCross: Float32Array;
   trans: Float32Array;
+  /** EASE evidence from the whole history (all scenarios when the model was trained fused) */
+  ease: Float32Array;
   /** items with any collaborative evidence */
   touched: number[];
   interestVecs: Float32Array[];
@@ -39,7 +41,7 @@ export interface Query {
   /** recency weight per history position, for explanations */
   recency: Float64Array;
   /** the divisors of the collaborative features, for explanations */
-  norms: { knnSame: number; knnCross: number; trans: number };
+  norms: { knnSame: number; knnCross: number; trans: number; ease: number };
 }
 
 function dot(a: Float32Array, b: Float32Array): number {
@@ -69,6 +71,8 @@ export function prepareQuery(m: ScoringModel, profile: UserProfile, opts: QueryO
   const touchedSame: number[] = [];
   const touchedCross: number[] = [];
   const touchedTrans: number[] = [];
+  const ease = new Float32Array(n);
+  const touchedEase: number[] = [];
   const hist = profile.history;
   const recency = recencyWeights(hist, m.ranker.decay);
   hist.forEach((h, i) => {
@@ -76,6 +80,8 @@ export function prepareQuery(m: ScoringModel, profile: UserProfile, opts: QueryO
     if (w === 0) return;
     if (h.scenario === opts.scenario) spread(m.graphs.knn, h.item, w, knnSame, touchedSame);
     else spread(m.graphs.knn, h.item, w, knnCross, touchedCross);
+    // EASE is a model of which items explain which: it wants the history as a set, not its strength
+    if (w > 0) spread(m.graphs.ease, h.item, recency[i]!, ease, touchedEase);
   });
   // transitions from the last few items, most recent strongest
   const last = hist.slice(-3);
@@ -83,11 +89,12 @@ export function prepareQuery(m: ScoringModel, profile: UserProfile, opts: QueryO
     if (h.weight <= 0) return;
     spread(m.graphs.trans, h.item, 0.5 ** (last.length - 1 - i), trans, touchedTrans);
   });
-  const touched = [...new Set([...touchedSame, ...touchedCross, ...touchedTrans])];
+  const touched = [...new Set([...touchedSame, ...touchedCross, ...touchedTrans, ...touchedEase])];
   const norms = {
     knnSame: normaliseInScenario(knnSame, touched, m, code),
     knnCross: normaliseInScenario(knnCross, touched, m, code),
     trans: normaliseInScenario(trans, touched, m, code),
+    ease: normaliseInScenario(ease, touched, m, code),
   };
 
   const interests = profile.interests.filter((c) => c.vector.length === m.dim).map((c) => c.vector);
@@ -127,6 +134,7 @@ export function prepareQuery(m: ScoringModel, profile: UserProfile, opts: QueryO
     knnSame,
     knnCross,
     trans,
+    ease,
     touched,
     interestVecs: m.useText ? interests : [],
     recentVec,
@@ -149,6 +157,8 @@ export function featuresOf(q: Query, item: number, out = new Float32Array(NUM_FE
   out[4] = 0;
   out[7] = 0;
   out[8] = 0;
+  out[10] = q.ease[item]!;
+  out[11] = 0;
   // absolute collaborative evidence: lets the ranker trust text and popularity when it is thin
   out[9] = Math.log1p(q.knnSame[item]! * q.norms.knnSame + q.knnCross[item]! * q.norms.knnCross);
   const v = q.interestVecs.length > 0 || q.recentVec ? vectorOf(m, item) : undefined;
@@ -161,6 +171,9 @@ export function featuresOf(q: Query, item: number, out = new Float32Array(NUM_FE
     for (const nv of q.negatives) neg = Math.max(neg, dot(nv, v));
     out[7] = neg;
     out[8] = q.lastVec ? dot(q.lastVec, v) : 0;
+    // an item no one has engaged with has only its text: a feature of its own lets the ranker
+    // trust text there without trusting it everywhere
+    if (m.graphs.counts[item] === 0) out[11] = Math.max(out[3], out[4]);
   }
   out[5] = m.popularity[item]!;
   let ctx = 0;

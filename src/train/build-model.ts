@@ -31,7 +31,7 @@ export interface ContextObservation {
 
 export function emptyGraphs(n: number): ItemGraphs {
   const empty = { offsets: new Int32Array(n + 1), items: new Int32Array(0), weights: new Float32Array(0) };
-  return { knn: empty, trans: { ...empty }, counts: new Float32Array(n) };
+  return { knn: empty, trans: { ...empty }, ease: { ...empty }, counts: new Float32Array(n) };
 }
 
 export function buildScoringModel(

@@ -64,8 +64,9 @@ export function buildPools(
 ): Pool[][] {
   const out: Pool[][] = decays.map(() => []);
   const f = new Float32Array(NUM_FEATURES);
-  const DENSE = [3, 4, 5, 6, 7, 8];
-  const SPARSE = [0, 1, 2];
+  // features from the sparse collaborative arrays change with the decay; the rest do not
+  const SPARSE = [0, 1, 2, FEATURES.indexOf('ease')];
+  const DENSE = FEATURES.map((_, k) => k).filter((k) => !SPARSE.includes(k) && FEATURES[k] !== 'knnStrength');
   cases.forEach((c, ci) => {
     if (ci % 50 === 0) {
       signal?.throwIfAborted();
@@ -88,8 +89,7 @@ export function buildPools(
       const q = di === 0 ? q0 : prepareQuery(m, c.profile, { scenario: c.scenario });
       const set = new Set(base);
       const touched = q.touched.filter((i) => m.scenarioCode[i] === q.scenarioCode && !c.masked.has(i));
-      for (const k of SPARSE) {
-        const arr = [q.knnSame, q.knnCross, q.trans][k]!;
+      for (const arr of [q.knnSame, q.knnCross, q.trans, q.ease]) {
         touched
           .filter((i) => arr[i]! > 0)
           .sort((a, b) => arr[b]! - arr[a]! || a - b)
@@ -228,7 +228,7 @@ export function fitRanker(
   cases: readonly ValidCase[],
   opts: FitRankerOptions = DEFAULT_FIT_OPTIONS,
 ): FitResult {
-  const start = [1, 0.5, 1, 0.3, 0.3, 0.1, 0, -0.3, 0.2, 0];
+  const start = [1, 0.5, 1, 0.3, 0.3, 0.1, 0, -0.3, 0.2, 0, 0.5, 0];
   let best: (FitResult & { di: number }) | undefined;
   m.ranker = { shared: start, perScenario: {}, decay: opts.decays[0]! };
   const allPools = buildPools(m, cases, opts.poolPerFeature, opts.decays, opts.signal, (d, t) =>

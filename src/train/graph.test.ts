@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildItemGraphs, DEFAULT_GRAPH_OPTIONS, edgeWeight } from './graph.ts';
+import { buildItemGraphs, carriesNoOrder, DEFAULT_GRAPH_OPTIONS, edgeWeight } from './graph.ts';
 
 describe('item graphs', () => {
   // a known answer: 0 is always followed by 1; 2 and 3 always co-occur; 4 is everywhere (popular)
@@ -32,5 +32,31 @@ describe('item graphs', () => {
     const g = buildItemGraphs(seqs, 5, scen, { ...DEFAULT_GRAPH_OPTIONS, crossScenario: false });
     assert.equal(edgeWeight(g.knn, 2, 3), 0);
     assert.ok(edgeWeight(g.knn, 0, 1) > 0);
+  });
+
+  it('order-free data co-occurs over the whole history, unweighted by distance', () => {
+    const long = [[0, 5, 6, 7, 1]];
+    const windowed = buildItemGraphs(long, 8, () => 'a', { ...DEFAULT_GRAPH_OPTIONS, window: 2 });
+    assert.equal(edgeWeight(windowed.knn, 0, 1), 0);
+    const whole = buildItemGraphs(long, 8, () => 'a', {
+      ...DEFAULT_GRAPH_OPTIONS,
+      window: 2,
+      wholeHistory: true,
+    });
+    assert.ok(edgeWeight(whole.knn, 0, 1) > 0);
+    assert.equal(edgeWeight(whole.knn, 0, 1), edgeWeight(whole.knn, 0, 5));
+  });
+
+  it('detects histories whose timestamps carry no order', () => {
+    assert.equal(carriesNoOrder([[5, 5, 5], [7, 7], [1]]), true);
+    assert.equal(
+      carriesNoOrder([
+        [1, 2, 3],
+        [7, 7],
+        [4, 9],
+      ]),
+      false,
+    );
+    assert.equal(carriesNoOrder([[1], []]), false);
   });
 });

@@ -4,6 +4,7 @@
  * neighbourhood signals are the strongest single evidence; the ranker combines them with text.
  * Stored as CSR (offsets/items/weights) so a model file is three typed arrays per graph.
  */
+import { buildEase } from './ease.ts';
 
 export interface Csr {
   offsets: Int32Array;
@@ -24,6 +25,15 @@ export interface GraphOptions {
   shrink: number;
   /** co-occurrence weight 1/log2(1+distance) instead of 1 */
   distanceWeighted: boolean;
+  /**
+   * Co-occurrence over each whole sequence, every pair weighted 1 (window and distance weighting
+   * ignored): for data whose order carries no time (a listening profile, a set of likes), where a
+   * window would cut a user's history at the arbitrary positions of a file.
+   */
+  wholeHistory: boolean;
+  /** the EASE item model (see ease.ts); easeItems 0 switches it off */
+  easeItems: number;
+  easeLambda: number;
 }
 
 export const DEFAULT_GRAPH_OPTIONS: GraphOptions = {
@@ -33,11 +43,33 @@ export const DEFAULT_GRAPH_OPTIONS: GraphOptions = {
   crossScenario: true,
   shrink: 20,
   distanceWeighted: true,
+  wholeHistory: false,
+  easeItems: 2000,
+  easeLambda: 100,
 };
+
+/**
+ * True when the sequences carry no order: most sequences of two or more events have a single
+ * timestamp for all of them (lastfm's listening counts are undated, so their order is file order).
+ */
+export function carriesNoOrder(timestamps: Iterable<ArrayLike<number>>): boolean {
+  let multi = 0;
+  let flat = 0;
+  for (const ts of timestamps) {
+    if (ts.length < 2) continue;
+    multi++;
+    let same = true;
+    for (let i = 1; i < ts.length && same; i++) same = ts[i] === ts[0];
+    if (same) flat++;
+  }
+  return multi > 0 && flat >= 0.9 * multi;
+}
 
 export interface ItemGraphs {
   knn: Csr;
   trans: Csr;
+  /** EASE item-item weights among the most frequent items (empty rows elsewhere) */
+  ease: Csr;
   /** interactions per item in the training data */
   counts: Float32Array;
 }
@@ -83,7 +115,7 @@ function toCsr(acc: Acc, n: number, k: number, norm: (a: number, b: number, w: n
  * by item frequency. Transitions are normalised by the source item's out-mass.
  */
 export function buildItemGraphs(
-  sequences: Iterable<ArrayLike<number>>,
+  sequences: readonly ArrayLike<number>[],
   numItems: number,
   scenarioOf: (item: number) => string,
   opts: GraphOptions = DEFAULT_GRAPH_OPTIONS,
@@ -100,11 +132,12 @@ export function buildItemGraphs(
     for (let p = 0; p < n; p++) {
       const a = seq[p]!;
       counts[a]! += 1;
-      for (let q = p + 1; q < n && q - p <= opts.window; q++) {
+      const window = opts.wholeHistory ? n : opts.window;
+      for (let q = p + 1; q < n && q - p <= window; q++) {
         const b = seq[q]!;
         if (a === b) continue;
         if (!opts.crossScenario && scenarioOf(a) !== scenarioOf(b)) continue;
-        const w = opts.distanceWeighted ? 1 / Math.log2(1 + (q - p)) : 1;
+        const w = opts.distanceWeighted && !opts.wholeHistory ? 1 / Math.log2(1 + (q - p)) : 1;
         bump(co, a, b, w);
         bump(co, b, a, w);
         if (q - p <= opts.transitionSteps) {
@@ -121,7 +154,14 @@ export function buildItemGraphs(
     (a, b, w) => w / (Math.sqrt(counts[a]! * counts[b]!) + opts.shrink),
   );
   const trans = toCsr(tr, numItems, opts.maxNeighbors, (a, _b, w) => w / (out[a]! + 1));
-  return { knn, trans, counts };
+  const ease = buildEase(sequences, numItems, {
+    items: opts.easeItems,
+    lambda: opts.easeLambda,
+    neighbours: opts.maxNeighbors,
+    ...(opts.crossScenario ? {} : { scenarioOf }),
+    ...(signal ? { signal } : {}),
+  });
+  return { knn, trans, ease, counts };
 }
 
 /** adds `scale * weight` of every neighbour of `item` into `into`, remembering touched items */

@@ -11,7 +11,7 @@ import type { Store } from '../store/types.ts';
 import type { Csr, ItemGraphs } from './graph.ts';
 
 export const MODEL_NAMESPACE = 'model';
-export const MODEL_FORMAT = 1;
+export const MODEL_FORMAT = 2;
 
 export interface ModelHeader {
   format: number;
@@ -68,6 +68,7 @@ export async function saveGraphs(
   await store.blobs.put(MODEL_NAMESPACE, [
     ...csrEntries(`${key}.knn`, graphs.knn),
     ...csrEntries(`${key}.trans`, graphs.trans),
+    ...csrEntries(`${key}.ease`, graphs.ease),
     { key: `${key}.counts`, value: bytes(graphs.counts) },
     { key: `${key}.stamp`, value: new TextEncoder().encode(stamp) },
   ]);
@@ -81,6 +82,9 @@ export async function loadGraphs(store: Store, key: string, stamp?: string): Pro
     'trans.offsets',
     'trans.items',
     'trans.weights',
+    'ease.offsets',
+    'ease.items',
+    'ease.weights',
     'counts',
     'stamp',
   ];
@@ -98,6 +102,7 @@ export async function loadGraphs(store: Store, key: string, stamp?: string): Pro
       items: i32(b('trans.items')),
       weights: f32(b('trans.weights')),
     },
+    ease: { offsets: i32(b('ease.offsets')), items: i32(b('ease.items')), weights: f32(b('ease.weights')) },
     counts: f32(b('counts')),
   };
 }

@@ -6,7 +6,7 @@
 import type { Config } from '../config/schema.ts';
 import { RecError } from '../core/errors.ts';
 import { seededSample as sample } from '../core/rng.ts';
-import { graphOptionsOf, scenarioMap } from '../engine/create.ts';
+import { graphOptionsOf, historiesCarryNoOrder, scenarioMap } from '../engine/create.ts';
 import { loadCatalog, loadInteractions, sequencesOf } from '../engine/snapshot.ts';
 import { buildProfile } from '../profile/interests.ts';
 import type { HistoryEntry } from '../profile/types.ts';
@@ -85,7 +85,7 @@ export async function trainFromStore(
       seqs,
       catalog.itemIds.length,
       (i) => catalog.itemScenario[i]!,
-      graphOptionsOf(cfg),
+      graphOptionsOf(cfg, historiesCarryNoOrder(inter)),
       opts.signal,
     );
     await saveGraphs(store, 'checkpoint', stampWithText, graphs);

@@ -12,7 +12,7 @@ import { itemSpaceOf, type ScoringModel } from '../../rank/model.ts';
 import { prepareQuery, scoreCandidates } from '../../rank/query.ts';
 import { ALL_ON, buildScoringModel, type ModelSwitches } from '../../train/build-model.ts';
 import { DEFAULT_FIT_OPTIONS, fitRanker, type ValidCase } from '../../train/fit-ranker.ts';
-import { DEFAULT_GRAPH_OPTIONS } from '../../train/graph.ts';
+import { carriesNoOrder, DEFAULT_GRAPH_OPTIONS } from '../../train/graph.ts';
 import type { EvalData, EvalInteraction, EvalModel, EvalQuery, FitOptions } from '../types.ts';
 import type { ModelEntry } from './index.ts';
 
@@ -57,6 +57,7 @@ export class EngineEvalModel implements EvalModel {
   async fit(data: EvalData, opts: FitOptions): Promise<void> {
     const t0 = Date.now();
     const sequences = data.users.map((u) => u.train.map((e) => e.item));
+    const wholeHistory = carriesNoOrder(data.users.map((u) => u.train.map((e) => e.ts)));
     this.model = buildScoringModel(
       {
         itemIds: data.itemIds,
@@ -66,7 +67,7 @@ export class EngineEvalModel implements EvalModel {
       },
       sequences,
       {
-        graph: { ...DEFAULT_GRAPH_OPTIONS, crossScenario: this.ablation.fusion },
+        graph: { ...DEFAULT_GRAPH_OPTIONS, crossScenario: this.ablation.fusion, wholeHistory },
         switches: this.ablation,
         ...(opts.signal ? { signal: opts.signal } : {}),
       },
@@ -83,6 +84,7 @@ export class EngineEvalModel implements EvalModel {
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
     this.info = {
+      wholeHistory,
       decay: fit.ranker.decay,
       weights: fit.ranker.shared.map((w) => w.toFixed(2)).join(','),
       scenarioWeights: Object.keys(fit.ranker.perScenario).join(',') || 'none',
