@@ -4,8 +4,8 @@
  * rather than which co-occur with it, so it discounts popular items co-occurring with everything;
  * on dense listening data it is the strongest collaborative signal we measured. The inversion is
  * cubic, so the model covers only the `items` most frequent items (with at least 2 users); the
- * ranker's other features cover the long tail. Returned as a CSR graph of each row's strongest
- * positive weights, like the co-occurrence graph, so scoring is the same sparse spread.
+ * ranker's other features cover the long tail. Returned as a CSR graph of each row's largest
+ * weights (positive and negative), like the co-occurrence graph, so scoring is the same sparse spread.
  */
 import type { Csr } from './graph.ts';
 
@@ -20,7 +20,7 @@ export interface EaseOptions {
   items: number;
   /** L2 regularisation added to the Gram matrix's diagonal */
   lambda: number;
-  /** positive weights kept per row */
+  /** weights kept per row, the largest in magnitude */
   neighbours: number;
   /** when given, pairs across scenarios are ignored (each scenario alone) */
   scenarioOf?: (item: number) => string;
@@ -81,9 +81,10 @@ export function buildEase(sequences: readonly ArrayLike<number>[], numItems: num
     for (let b = 0; b < m; b++) {
       if (a === b) continue;
       const w = -g[a * m + b]! / g[b * m + b]!;
-      if (w > 0) row.push([order[b]!, w]);
+      if (w !== 0) row.push([order[b]!, w]);
     }
-    row.sort((x, y) => y[1] - x[1] || x[0] - y[0]);
+    // the negative weights matter: they are how EASE says "this item does not follow from that one"
+    row.sort((x, y) => Math.abs(y[1]) - Math.abs(x[1]) || x[0] - y[0]);
     rows.set(order[a]!, row.slice(0, opts.neighbours));
   }
   let total = 0;

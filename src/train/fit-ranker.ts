@@ -182,8 +182,10 @@ function fitOnPools(
     if (mine.length === 0) continue;
     const base = poolNdcg(mine, shared.weights);
     const own = ascend(mine, shared.weights, 1, signal);
-    // a scenario keeps its own weights only when they help by a margin, not by noise
-    if (own.ndcg > base * 1.01 && mine.length >= 50) {
+    // each target scenario keeps its own weights when they help it at all on 50+ cases: one
+    // scenario's own history can be the better evidence where the other's helps elsewhere (kitchen
+    // vs food); the ascent starts from the shared weights, so they are never worse on valid
+    if (own.ndcg > base && mine.length >= 50) {
       perScenario[s] = own.weights;
       total += own.ndcg * mine.length;
     } else total += base * mine.length;

@@ -157,7 +157,9 @@ export function buildItemGraphs(
   const ease = buildEase(sequences, numItems, {
     items: opts.easeItems,
     lambda: opts.easeLambda,
-    neighbours: opts.maxNeighbors,
+    // EASE spreads its evidence thinner than co-occurrence (and keeps negative weights): on lastfm
+    // 400 weights per row lose nothing against all 2,000, 200 lose 2 % NDCG@10
+    neighbours: 2 * opts.maxNeighbors,
     ...(opts.crossScenario ? {} : { scenarioOf }),
     ...(signal ? { signal } : {}),
   });

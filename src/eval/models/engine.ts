@@ -13,6 +13,7 @@ import { prepareQuery, scoreCandidates } from '../../rank/query.ts';
 import { ALL_ON, buildScoringModel, type ModelSwitches } from '../../train/build-model.ts';
 import { DEFAULT_FIT_OPTIONS, fitRanker, type ValidCase } from '../../train/fit-ranker.ts';
 import { carriesNoOrder, DEFAULT_GRAPH_OPTIONS } from '../../train/graph.ts';
+import { chooseShrink } from '../../train/tune-graph.ts';
 import type { EvalData, EvalInteraction, EvalModel, EvalQuery, FitOptions } from '../types.ts';
 import type { ModelEntry } from './index.ts';
 
@@ -31,6 +32,8 @@ export const ENGINE_VARIANTS: Record<string, EngineAblation> = {
 
 /** most valid queries the ranker fit looks at (a seeded sample), to bound fit time */
 const MAX_FIT_CASES = 1500;
+/** co-occurrence shrinkages tried on valid (the item-KNN baseline's grid) */
+const SHRINKS = [10, 20, 50];
 
 export function historyOf(interactions: readonly EvalInteraction[]): HistoryEntry[] {
   return interactions.map((e) => ({
@@ -58,6 +61,25 @@ export class EngineEvalModel implements EvalModel {
     const t0 = Date.now();
     const sequences = data.users.map((u) => u.train.map((e) => e.item));
     const wholeHistory = carriesNoOrder(data.users.map((u) => u.train.map((e) => e.ts)));
+    const validSample = sample(opts.valid, MAX_FIT_CASES, opts.seed);
+    const graph = { ...DEFAULT_GRAPH_OPTIONS, crossScenario: this.ablation.fusion, wholeHistory };
+    const shrink = this.ablation.useIds
+      ? chooseShrink(
+          sequences,
+          data.itemIds.length,
+          (i) => data.itemScenario[i]!,
+          graph,
+          validSample.map(({ query, target }) => ({
+            history: historyOf(this.visibleHistory(query)),
+            scenario: query.scenario,
+            target,
+            masked: new Set(query.history.map((h) => h.item)),
+          })),
+          SHRINKS,
+          opts.signal,
+        )
+      : { shrink: graph.shrink, ndcg: {} };
+    opts.onProgress?.(1, 1, `co-occurrence shrink ${shrink.shrink}`);
     this.model = buildScoringModel(
       {
         itemIds: data.itemIds,
@@ -67,12 +89,12 @@ export class EngineEvalModel implements EvalModel {
       },
       sequences,
       {
-        graph: { ...DEFAULT_GRAPH_OPTIONS, crossScenario: this.ablation.fusion, wholeHistory },
+        graph: { ...graph, shrink: shrink.shrink },
         switches: this.ablation,
         ...(opts.signal ? { signal: opts.signal } : {}),
       },
     );
-    const cases: ValidCase[] = sample(opts.valid, MAX_FIT_CASES, opts.seed).map(({ query, target }) => ({
+    const cases: ValidCase[] = validSample.map(({ query, target }) => ({
       profile: this.profileOf(query),
       scenario: query.scenario,
       target,
@@ -85,6 +107,8 @@ export class EngineEvalModel implements EvalModel {
     });
     this.info = {
       wholeHistory,
+      shrink: shrink.shrink,
+      shrinkNdcg10: JSON.stringify(shrink.ndcg),
       decay: fit.ranker.decay,
       weights: fit.ranker.shared.map((w) => w.toFixed(2)).join(','),
       scenarioWeights: Object.keys(fit.ranker.perScenario).join(',') || 'none',
@@ -95,12 +119,19 @@ export class EngineEvalModel implements EvalModel {
     };
   }
 
+  /** the history the model may see: all of it, or the target scenario's alone without fusion */
+  private visibleHistory(query: EvalQuery): EvalInteraction[] {
+    return this.ablation.fusion ? query.history : query.history.filter((h) => h.scenario === query.scenario);
+  }
+
   profileOf(query: EvalQuery): UserProfile {
     const m = this.model!;
-    const hist = this.ablation.fusion
-      ? query.history
-      : query.history.filter((h) => h.scenario === query.scenario);
-    return buildProfile(query.user, historyOf(hist), itemSpaceOf(m), DEFAULT_PROFILE_OPTIONS);
+    return buildProfile(
+      query.user,
+      historyOf(this.visibleHistory(query)),
+      itemSpaceOf(m),
+      DEFAULT_PROFILE_OPTIONS,
+    );
   }
 
   score(query: EvalQuery): Float32Array {
