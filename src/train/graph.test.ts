@@ -59,4 +59,22 @@ describe('item graphs', () => {
     );
     assert.equal(carriesNoOrder([[1], []]), false);
   });
+
+  it('a fused graph keeps every within-scenario edge of the per-scenario graph (top k per scenario)', () => {
+    // 0's strongest partner (5) lives in scenario b; its best partner in its own scenario is 1
+    const seqs2 = [
+      [0, 5],
+      [0, 5],
+      [0, 5],
+      [0, 1],
+      [0, 1],
+    ];
+    const sc = (i: number) => (i === 5 ? 'b' : 'a');
+    const opts = { ...DEFAULT_GRAPH_OPTIONS, maxNeighbors: 1, shrink: 0 };
+    const fused = buildItemGraphs(seqs2, 6, sc, opts);
+    const alone = buildItemGraphs(seqs2, 6, sc, { ...opts, crossScenario: false });
+    assert.ok(edgeWeight(alone.knn, 0, 1) > 0);
+    assert.equal(edgeWeight(fused.knn, 0, 1), edgeWeight(alone.knn, 0, 1));
+    assert.ok(edgeWeight(fused.knn, 0, 5) > 0);
+  });
 });

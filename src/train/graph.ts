@@ -85,7 +85,18 @@ function bump(acc: Acc, a: number, b: number, w: number): void {
   row.set(b, (row.get(b) ?? 0) + w);
 }
 
-function toCsr(acc: Acc, n: number, k: number, norm: (a: number, b: number, w: number) => number): Csr {
+/**
+ * Each row's top `k` neighbours *per scenario of the neighbour*: a fused graph then holds every
+ * within-scenario edge a per-scenario graph would, and cross-scenario edges on top, instead of
+ * letting one scenario's neighbours crowd the other's out of a shared top k.
+ */
+function toCsr(
+  acc: Acc,
+  n: number,
+  k: number,
+  norm: (a: number, b: number, w: number) => number,
+  scenarioOf: (item: number) => string,
+): Csr {
   const offsets = new Int32Array(n + 1);
   const rows: [number, Float32Array, Int32Array][] = [];
   let total = 0;
@@ -95,7 +106,13 @@ function toCsr(acc: Acc, n: number, k: number, norm: (a: number, b: number, w: n
     if (!row) continue;
     const entries = [...row.entries()].map(([b, w]) => [b, norm(a, b, w)] as const);
     entries.sort((x, y) => y[1] - x[1] || x[0] - y[0]);
-    const top = entries.slice(0, k);
+    const kept = new Map<string, number>();
+    const top = entries.filter(([b]) => {
+      const s = scenarioOf(b);
+      const c = kept.get(s) ?? 0;
+      kept.set(s, c + 1);
+      return c < k;
+    });
     rows.push([a, Float32Array.from(top, (e) => e[1]), Int32Array.from(top, (e) => e[0])]);
     total += top.length;
   }
@@ -152,8 +169,9 @@ export function buildItemGraphs(
     numItems,
     opts.maxNeighbors,
     (a, b, w) => w / (Math.sqrt(counts[a]! * counts[b]!) + opts.shrink),
+    scenarioOf,
   );
-  const trans = toCsr(tr, numItems, opts.maxNeighbors, (a, _b, w) => w / (out[a]! + 1));
+  const trans = toCsr(tr, numItems, opts.maxNeighbors, (a, _b, w) => w / (out[a]! + 1), scenarioOf);
   const ease = buildEase(sequences, numItems, {
     items: opts.easeItems,
     lambda: opts.easeLambda,
