@@ -13,7 +13,7 @@ import { prepareQuery, scoreCandidates } from '../../rank/query.ts';
 import { ALL_ON, buildScoringModel, type ModelSwitches } from '../../train/build-model.ts';
 import { DEFAULT_FIT_OPTIONS, fitRanker, type ValidCase } from '../../train/fit-ranker.ts';
 import { carriesNoOrder, DEFAULT_GRAPH_OPTIONS } from '../../train/graph.ts';
-import { chooseShrink } from '../../train/tune-graph.ts';
+import { chooseGraphSettings } from '../../train/tune-graph.ts';
 import type { EvalData, EvalInteraction, EvalModel, EvalQuery, FitOptions } from '../types.ts';
 import type { ModelEntry } from './index.ts';
 
@@ -32,8 +32,8 @@ export const ENGINE_VARIANTS: Record<string, EngineAblation> = {
 
 /** most valid queries the ranker fit looks at (a seeded sample), to bound fit time */
 const MAX_FIT_CASES = 1500;
-/** co-occurrence shrinkages tried on valid (the item-KNN baseline's grid) */
-const SHRINKS = [10, 20, 50];
+/** graph settings tried on valid: co-occurrence shrinkage (item-KNN's grid) and EASE's lambda */
+const GRAPH_GRID = { shrinks: [10, 20, 50], easeLambdas: [40, 100, 250] };
 
 export function historyOf(interactions: readonly EvalInteraction[]): HistoryEntry[] {
   return interactions.map((e) => ({
@@ -63,8 +63,8 @@ export class EngineEvalModel implements EvalModel {
     const wholeHistory = carriesNoOrder(data.users.map((u) => u.train.map((e) => e.ts)));
     const validSample = sample(opts.valid, MAX_FIT_CASES, opts.seed);
     const graph = { ...DEFAULT_GRAPH_OPTIONS, crossScenario: this.ablation.fusion, wholeHistory };
-    const shrink = this.ablation.useIds
-      ? chooseShrink(
+    const chosen = this.ablation.useIds
+      ? chooseGraphSettings(
           sequences,
           data.itemIds.length,
           (i) => data.itemScenario[i]!,
@@ -75,11 +75,11 @@ export class EngineEvalModel implements EvalModel {
             target,
             masked: new Set(query.history.map((h) => h.item)),
           })),
-          SHRINKS,
+          GRAPH_GRID,
           opts.signal,
         )
-      : { shrink: graph.shrink, ndcg: {} };
-    opts.onProgress?.(1, 1, `co-occurrence shrink ${shrink.shrink}`);
+      : undefined;
+    opts.onProgress?.(1, 1, `graph settings ${JSON.stringify(chosen?.ndcg ?? {})}`);
     this.model = buildScoringModel(
       {
         itemIds: data.itemIds,
@@ -89,7 +89,8 @@ export class EngineEvalModel implements EvalModel {
       },
       sequences,
       {
-        graph: { ...graph, shrink: shrink.shrink },
+        graph,
+        ...(chosen ? { graphs: chosen.graphs } : {}),
         switches: this.ablation,
         ...(opts.signal ? { signal: opts.signal } : {}),
       },
@@ -107,8 +108,9 @@ export class EngineEvalModel implements EvalModel {
     });
     this.info = {
       wholeHistory,
-      shrink: shrink.shrink,
-      shrinkNdcg10: JSON.stringify(shrink.ndcg),
+      ...(chosen
+        ? { shrink: chosen.shrink, easeLambda: chosen.easeLambda, graphNdcg10: JSON.stringify(chosen.ndcg) }
+        : {}),
       decay: fit.ranker.decay,
       weights: fit.ranker.shared.map((w) => w.toFixed(2)).join(','),
       scenarioWeights: Object.keys(fit.ranker.perScenario).join(',') || 'none',
