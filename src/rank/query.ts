@@ -38,6 +38,8 @@ export interface Query {
   weights: number[];
   /** recency weight per history position, for explanations */
   recency: Float64Array;
+  /** the sequential model's user state for the target scenario (absent: no model or history) */
+  seqState: Float32Array | undefined;
   /** the divisors of the collaborative features, for explanations */
   norms: { knnSame: number; knnCross: number; trans: number };
 }
@@ -119,6 +121,14 @@ export function prepareQuery(m: ScoringModel, profile: UserProfile, opts: QueryO
     }
   }
   const weights = m.ranker.perScenario[opts.scenario] ?? m.ranker.shared;
+  const seqHistory = m.seq ? hist.filter((h) => h.weight > 0 && h.item < m.seq!.scorer.numItems) : [];
+  const seqState =
+    m.seq && code >= 0 && seqHistory.length > 0
+      ? m.seq.scorer.userState(
+          seqHistory.map((h) => h.item),
+          code,
+        )
+      : undefined;
   return {
     model: m,
     profile,
@@ -135,6 +145,7 @@ export function prepareQuery(m: ScoringModel, profile: UserProfile, opts: QueryO
     ctxKeys: m.useContext ? contextKeys(opts.context, opts.now) : [],
     weights,
     recency,
+    seqState,
     norms,
   };
 }
@@ -166,6 +177,9 @@ export function featuresOf(q: Query, item: number, out = new Float32Array(NUM_FE
   let ctx = 0;
   if (q.ctxKeys.length > 0) for (const l of contextLifts(m.context, q.ctxKeys, item)) ctx += l.lift;
   out[6] = ctx;
+  const seq = m.seq;
+  out[10] =
+    q.seqState && seq && item < seq.scorer.numItems ? seq.scale * seq.scorer.score(q.seqState, item) : 0;
   return out;
 }
 

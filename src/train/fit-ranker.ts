@@ -64,7 +64,7 @@ export function buildPools(
 ): Pool[][] {
   const out: Pool[][] = decays.map(() => []);
   const f = new Float32Array(NUM_FEATURES);
-  const DENSE = [3, 4, 5, 6, 7, 8];
+  const DENSE = [3, 4, 5, 6, 7, 8, 10];
   const SPARSE = [0, 1, 2];
   cases.forEach((c, ci) => {
     if (ci % 50 === 0) {
@@ -228,7 +228,7 @@ export function fitRanker(
   cases: readonly ValidCase[],
   opts: FitRankerOptions = DEFAULT_FIT_OPTIONS,
 ): FitResult {
-  const start = [1, 0.5, 1, 0.3, 0.3, 0.1, 0, -0.3, 0.2, 0];
+  const start = [1, 0.5, 1, 0.3, 0.3, 0.1, 0, -0.3, 0.2, 0, 0];
   let best: (FitResult & { di: number }) | undefined;
   m.ranker = { shared: start, perScenario: {}, decay: opts.decays[0]! };
   const allPools = buildPools(m, cases, opts.poolPerFeature, opts.decays, opts.signal, (d, t) =>
