@@ -22,6 +22,7 @@ const { values: a } = parseArgs({
     'max-users': { type: 'string' },
     encoder: { type: 'string', default: 'use-lite@0.2.0' },
     'no-text': { type: 'boolean', default: false },
+    'no-scenario-adapt': { type: 'boolean', default: false },
     dim: { type: 'string' },
     'max-len': { type: 'string' },
     'text-dim': { type: 'string' },
@@ -67,6 +68,7 @@ const opts = {
   epochs: num(a.epochs, DEFAULT_SEQ_OPTIONS.epochs),
   patience: num(a.patience, DEFAULT_SEQ_OPTIONS.patience),
   seed,
+  scenarioAdapt: !a['no-scenario-adapt'],
 };
 console.log(
   `${dataset}: ${data.numItems} items, ${data.sequences.length} sequences, text ${data.text ? data.text.dim : 'none'}, load ${((Date.now() - t0) / 1000).toFixed(1)} s; ${JSON.stringify(opts)}`,
@@ -87,4 +89,13 @@ const r = model.report;
 console.log(
   `${dataset}: ${r.examples} examples, ${r.epochs} epochs (best ${r.bestEpoch}), train ${r.seconds.toFixed(1)} s, valid NDCG@10 ${r.validNdcg10.toFixed(4)}, test NDCG@10 ${validNdcg(scorerOf(model), test, model.scenario).toFixed(4)} (${test.length} cases); load average ${loadavg()[0]!.toFixed(1)}`,
 );
+if (data.numScenarios > 1) {
+  const scenarios = [...new Set(set.data.itemScenario)].sort();
+  for (const [code, name] of scenarios.entries()) {
+    const mine = test.filter((c) => model.scenario[c.target] === code);
+    console.log(
+      `  test NDCG@10 in ${name}: ${validNdcg(scorerOf(model), mine, model.scenario).toFixed(4)} (${mine.length} cases)`,
+    );
+  }
+}
 await store.close();

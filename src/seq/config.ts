@@ -38,6 +38,10 @@ export const seqSection = z
       z.number().int().min(1).default(D.validCases),
       'Valid cases (a seeded sample) scored after each epoch for early stopping.',
     ),
+    scenarioAdapt: d(
+      z.boolean().default(true),
+      'Learn per-scenario item and user factors (STAR-style); false shares one model across scenarios.',
+    ),
   })
   .default({
     enabled: true,
@@ -51,6 +55,7 @@ export const seqSection = z
     epochs: D.epochs,
     patience: D.patience,
     validCases: D.validCases,
+    scenarioAdapt: true,
   });
 
 export type SeqConfig = z.infer<typeof seqSection>;

@@ -36,6 +36,11 @@ export interface SeqOptions {
   /** most valid cases scored after each epoch (a seeded sample) */
   validCases: number;
   seed: number;
+  /**
+   * learn the per-scenario parameters (item scale/shift, user query factor); off = they stay at
+   * the identity and every scenario shares one model (the ablation of the STAR part)
+   */
+  scenarioAdapt: boolean;
 }
 
 export const DEFAULT_SEQ_OPTIONS: SeqOptions = {
@@ -50,6 +55,7 @@ export const DEFAULT_SEQ_OPTIONS: SeqOptions = {
   patience: 3,
   validCases: 1000,
   seed: 1,
+  scenarioAdapt: true,
 };
 
 export interface SeqTrainData {
@@ -227,6 +233,7 @@ export async function trainSeq(
   const B1 = 0.9;
   const B2 = 0.999;
   const sparse = new Set(['emb', 'bias']);
+  const frozen = new Set(opts.scenarioAdapt ? [] : ['scale', 'shift', 'query']);
   const batchesPerEpoch = Math.ceil(exIdx.length / opts.batchSize);
   const label = (epoch: number) =>
     `seq epoch ${epoch + 1}/${opts.epochs}${history.length > 0 ? ` (valid ndcg@10 ${history.map((h) => h.toFixed(4)).join(' ')})` : ''}`;
@@ -274,7 +281,8 @@ export async function trainSeq(
           p[k]! -= (opts.lr * (mm[k]! / c1)) / (Math.sqrt(vv[k]! / c2) + 1e-8);
           g[k] = 0;
         };
-        if (sparse.has(name)) {
+        if (frozen.has(name)) g.fill(0);
+        else if (sparse.has(name)) {
           const w = name === 'emb' ? shape.dim : 1;
           for (const r of rows) {
             if (warm[r] !== 1) continue;
