@@ -67,6 +67,19 @@ describe('sequential model', () => {
     });
   }
 
+  it('attribution splits a score exactly over the history positions', () => {
+    const { net } = tiny(5);
+    const scorer = new SeqScorer(net);
+    const hist = [1, 2, 3, 4, 5, 6];
+    const z = scorer.userState(hist, 1)!;
+    for (const item of [0, 7, 11]) {
+      const parts = scorer.attribution(hist, 1, item);
+      assert.equal(parts.length, 4, 'the last maxLen positions');
+      const sum = parts.reduce((a, b) => a + b, 0);
+      assert.ok(Math.abs(sum + scorer.bias[item]! - scorer.score(z, item)) < 1e-4);
+    }
+  });
+
   it('a cold item is scored from its text alone, and ids-only models give it no id signal', () => {
     const { net } = tiny(5);
     const scorer = new SeqScorer(net);

@@ -364,12 +364,11 @@ export class SeqScorer {
     }
   }
 
-  /** the user state z for a history (item indices, oldest first) and a target scenario code */
-  userState(hist: readonly number[], scenario: number): Float32Array | undefined {
+  /** the pooled history: position inputs x (oldest first) and their attention weights */
+  private pool(hist: readonly number[]): { x: Float64Array; alpha: Float64Array; n: number } | undefined {
     const d = this.dim;
     const P = this.net.params;
-    const L = this.net.shape.maxLen;
-    const n = Math.min(hist.length, L);
+    const n = Math.min(hist.length, this.net.shape.maxLen);
     if (n === 0) return undefined;
     const start = hist.length - n;
     const x = new Float64Array(n * d);
@@ -379,21 +378,32 @@ export class SeqScorer {
       for (let k = 0; k < d; k++) x[t * d + k] = this.table[ho + k]! + P.pos[p + k]!;
     }
     const lo = (n - 1) * d;
-    const a = new Float64Array(n);
+    const alpha = new Float64Array(n);
     let amax = -Infinity;
     for (let t = 0; t < n; t++) {
       let s = 0;
       for (let k = 0; k < d; k++) s += P.attn[k]! * x[lo + k]! * x[t * d + k]!;
-      a[t] = s / Math.sqrt(d) + P.posBias[n - 1 - t]!;
-      amax = Math.max(amax, a[t]!);
+      alpha[t] = s / Math.sqrt(d) + P.posBias[n - 1 - t]!;
+      amax = Math.max(amax, alpha[t]!);
     }
     let sum = 0;
     for (let t = 0; t < n; t++) {
-      a[t] = Math.exp(a[t]! - amax);
-      sum += a[t]!;
+      alpha[t] = Math.exp(alpha[t]! - amax);
+      sum += alpha[t]!;
     }
+    for (let t = 0; t < n; t++) alpha[t]! /= sum;
+    return { x, alpha, n };
+  }
+
+  /** the user state z for a history (item indices, oldest first) and a target scenario code */
+  userState(hist: readonly number[], scenario: number): Float32Array | undefined {
+    const d = this.dim;
+    const P = this.net.params;
+    const pooled = this.pool(hist);
+    if (!pooled) return undefined;
+    const { x, alpha, n } = pooled;
     const u = new Float64Array(d);
-    for (let t = 0; t < n; t++) for (let k = 0; k < d; k++) u[k]! += (a[t]! / sum) * x[t * d + k]!;
+    for (let t = 0; t < n; t++) for (let k = 0; k < d; k++) u[k]! += alpha[t]! * x[t * d + k]!;
     const z = new Float32Array(d);
     for (let r = 0; r < d; r++) {
       let s = 0;
@@ -401,6 +411,31 @@ export class SeqScorer {
       z[r] = s * P.query[scenario * d + r]!;
     }
     return z;
+  }
+
+  /**
+   * How much each of the last maxLen history positions carries of the item's score (without the
+   * item bias): the score is linear in the pooled history, so alpha_t ((Wo x_t) * query_s) . h_item
+   * sums exactly to score - bias. For explanations.
+   */
+  attribution(hist: readonly number[], scenario: number, item: number): Float64Array {
+    const d = this.dim;
+    const P = this.net.params;
+    const pooled = this.pool(hist);
+    if (!pooled) return new Float64Array(0);
+    const { x, alpha, n } = pooled;
+    const out = new Float64Array(n);
+    const ho = item * d;
+    for (let t = 0; t < n; t++) {
+      let s = 0;
+      for (let r = 0; r < d; r++) {
+        let y = 0;
+        for (let k = 0; k < d; k++) y += P.wo[r * d + k]! * x[t * d + k]!;
+        s += y * P.query[scenario * d + r]! * this.table[ho + r]!;
+      }
+      out[t] = alpha[t]! * s;
+    }
+    return out;
   }
 
   score(z: Float32Array, item: number): number {
