@@ -236,7 +236,7 @@ export async function trainSeq(
   const frozen = new Set(opts.scenarioAdapt ? [] : ['scale', 'shift', 'query']);
   const batchesPerEpoch = Math.ceil(exIdx.length / opts.batchSize);
   const label = (epoch: number) =>
-    `seq epoch ${epoch + 1}/${opts.epochs}${history.length > 0 ? ` (valid ndcg@10 ${history.map((h) => h.toFixed(4)).join(' ')})` : ''}`;
+    `seq epoch ${Math.min(epoch + 1, opts.epochs)}/${opts.epochs}${history.length > 0 ? ` (valid ndcg@10 ${history.map((h) => h.toFixed(4)).join(' ')})` : ''}`;
   for (let epoch = startEpoch; epoch < opts.epochs && bad < opts.patience; epoch++) {
     const rnd = seededRandom(opts.seed * 1_000_003 + epoch + 1);
     const order = Int32Array.from(exIdx);
