@@ -9,7 +9,10 @@ import { recencyWeights } from '../profile/interests.ts';
 import type { UserProfile } from '../profile/types.ts';
 import { spread } from '../train/graph.ts';
 import { contextKeys, contextLifts } from './context.ts';
-import { NUM_FEATURES, type ScoringModel, vectorOf } from './model.ts';
+import { FEATURES, NUM_FEATURES, type ScoringModel, vectorOf } from './model.ts';
+
+/** by name, so features appended after it by others do not move it */
+const SEQ = FEATURES.indexOf('seq');
 
 export interface QueryOptions {
   scenario: string;
@@ -178,7 +181,7 @@ export function featuresOf(q: Query, item: number, out = new Float32Array(NUM_FE
   if (q.ctxKeys.length > 0) for (const l of contextLifts(m.context, q.ctxKeys, item)) ctx += l.lift;
   out[6] = ctx;
   const seq = m.seq;
-  out[10] =
+  out[SEQ] =
     q.seqState && seq && item < seq.scorer.numItems ? seq.scale * seq.scorer.score(q.seqState, item) : 0;
   return out;
 }

@@ -64,7 +64,7 @@ export function buildPools(
 ): Pool[][] {
   const out: Pool[][] = decays.map(() => []);
   const f = new Float32Array(NUM_FEATURES);
-  const DENSE = [3, 4, 5, 6, 7, 8, 10];
+  const DENSE = [3, 4, 5, 6, 7, 8, FEATURES.indexOf('seq')];
   const SPARSE = [0, 1, 2];
   cases.forEach((c, ci) => {
     if (ci % 50 === 0) {
