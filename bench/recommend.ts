@@ -77,7 +77,7 @@ async function main() {
         : await prepare(ds, join(ROOT, `.cache/bench-recommend-${ds}.db`), config, encoder);
     const r = await trainFromStore(s, config, { encoderId: encoder?.id });
     console.log(
-      `train ${ds}: ${r.seconds.total.toFixed(1)} s (graphs ${r.seconds.graphs.toFixed(1)} s${r.resumed ? ' resumed' : ''}, ranker fit ${r.seconds.fit.toFixed(1)} s on ${r.validCases} valid cases; pool NDCG@10 ${r.validNdcg10.toFixed(4)} vs default weights ${r.defaultNdcg10.toFixed(4)})`,
+      `train ${ds}: ${r.seconds.total.toFixed(1)} s (graphs ${r.seconds.graphs.toFixed(1)} s${r.resumed ? ' resumed' : ''}, sequential model ${r.seconds.seq.toFixed(1)} s${r.seq ? ` (${r.seq.reused ? 'reused' : `${r.seq.epochs} epochs`}, valid NDCG@10 ${r.seq.validNdcg10.toFixed(4)})` : ' (off)'}, ranker fit ${r.seconds.fit.toFixed(1)} s on ${r.validCases} valid cases; pool NDCG@10 ${r.validNdcg10.toFixed(4)} vs default weights ${r.defaultNdcg10.toFixed(4)})`,
     );
     if (s !== store) await s.close();
   }

@@ -3,12 +3,17 @@ import { after, before, describe, it } from 'node:test';
 import { parseConfig } from '../src/config/load.ts';
 import { isRecError } from '../src/core/errors.ts';
 import { createEngine } from '../src/engine/create.ts';
+import { FEATURES, NUM_FEATURES } from '../src/rank/model.ts';
 import { trainFromStore } from '../src/train/train.ts';
 import { foodKitchenSlice, type Slice } from './engine-fixture.ts';
 
 describe('training on a real food-kitchen slice', () => {
   let slice: Slice;
-  const config = parseConfig({ train: { fitCases: 60, decays: [0.5, 0.9] } });
+  // a small sequential model keeps the test quick; src/seq tests cover its quality
+  const config = parseConfig({
+    train: { fitCases: 60, decays: [0.5, 0.9] },
+    seq: { dim: 16, textDim: 16, epochs: 3, negatives: 64 },
+  });
 
   before(async () => {
     slice = await foodKitchenSlice({ overlap: 300, single: 100, heldOut: 20, valid: 60 });
@@ -26,7 +31,14 @@ describe('training on a real food-kitchen slice', () => {
     assert.equal(a.validCases, 60);
     assert.ok(a.validNdcg10 >= a.defaultNdcg10, `${a.validNdcg10} < ${a.defaultNdcg10}`);
     assert.ok(phases.has('item graphs') && phases.has('ranker fit'));
+    // the sequential model trained, was saved, and its score is one of the ranker's features
+    assert.equal(a.seq?.reused, false);
+    assert.ok((a.seq?.epochs ?? 0) >= 1);
+    assert.equal(a.ranker.shared.length, NUM_FEATURES);
+    assert.ok(FEATURES.includes('seq'));
+    assert.ok((await slice.store.blobs.keys('model')).includes('seq.header'));
     const b = await trainFromStore(slice.store, config, { encoderId: slice.encoder.id });
+    assert.equal(b.seq?.reused, true);
     assert.deepEqual(b.ranker, a.ranker);
     assert.equal(b.stamp, a.stamp);
   });

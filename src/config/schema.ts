@@ -8,6 +8,7 @@ import { scenarioSchema } from '../core/types.ts';
 import { DEFAULT_FUSION } from '../encode/fuse.ts';
 import { DEFAULT_TEMPLATE, TEMPLATE_FIELDS, unknownPlaceholders } from '../encode/template.ts';
 import { engineSection, trainSection } from '../engine/config.ts';
+import { seqSection } from '../seq/config.ts';
 
 const d = <T extends z.ZodType>(schema: T, description: string) => schema.describe(description);
 
@@ -190,6 +191,7 @@ export const configSchema = z.strictObject({
   server: serverSection,
   engine: engineSection,
   train: trainSection,
+  seq: seqSection,
   scenarios: d(
     z.array(scenarioSchema).default([]),
     'Scenarios known up front (importers register their own); each: id, kind, eventWeights, allowRepeats.',

@@ -8,6 +8,8 @@ import type { Config } from '../config/schema.ts';
 import { RecError } from '../core/errors.ts';
 import type { Scenario } from '../core/types.ts';
 import type { Encoder } from '../encode/types.ts';
+import { seqFeatureOf } from '../seq/feature.ts';
+import { loadSeqModel, seqStampOf } from '../seq/persist.ts';
 import { openStore } from '../store/open.ts';
 import type { Store } from '../store/types.ts';
 import { buildScoringModel } from '../train/build-model.ts';
@@ -95,6 +97,12 @@ async function assemble(config: Config, store: Store, deps: EngineDeps, warn: (m
     ...(deps.signal ? { signal: deps.signal } : {}),
   });
   if (trained) model.ranker = trained.header.ranker;
+  if (config.seq.enabled) {
+    // the sequential model is stamped with the engine model's stamp: a stale one is not used
+    const seq = await loadSeqModel(store, seqStampOf(stamp, config.seq, config.train.seed, deps.encoder?.id));
+    if (seq && seq.model.shape.numItems === model.numItems)
+      model.seq = seqFeatureOf(seq.model, [], seq.featureScale);
+  }
   const since = inter.maxTs - config.engine.trendingDays * 86_400_000;
   const trendCounts = new Float32Array(model.numItems);
   for (const list of inter.byUser.values()) {

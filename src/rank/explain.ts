@@ -92,6 +92,21 @@ export function explainItem(q: Query, item: number, maxHistory = 3): ItemExplana
       if (h) add(it, h.scenario, (w('textInterest') * dot(vectorOf(m, it)!, v)) / members.length);
     }
   }
+  const seq = m.seq;
+  if (seq && q.seqState && item < seq.scorer.numItems && w('seq') !== 0) {
+    // the sequential model's share, split exactly over the history items it attended to
+    const seqHist = hist.filter((h) => h.weight > 0 && h.item < seq.scorer.numItems);
+    const parts = seq.scorer.attribution(
+      seqHist.map((h) => h.item),
+      q.scenarioCode,
+      item,
+    );
+    const off = seqHist.length - parts.length;
+    parts.forEach((c, t) => {
+      const h = seqHist[off + t]!;
+      add(h.item, h.scenario, w('seq') * seq.scale * c);
+    });
+  }
   const positive = [...byItem.entries()].filter(([, e]) => e.c > 0).sort((a, b) => b[1].c - a[1].c);
   const denom = Math.max(
     Math.abs(score),

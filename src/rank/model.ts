@@ -4,6 +4,7 @@
  * the ranker's weights. Everything a request needs, nothing it has to fetch.
  */
 import type { ItemSpace } from '../profile/types.ts';
+import type { SeqFeature } from '../seq/feature.ts';
 import type { ItemGraphs } from '../train/graph.ts';
 
 export const FEATURES = [
@@ -19,6 +20,7 @@ export const FEATURES = [
   'knnStrength',
   'ease',
   'coldText',
+  'seq',
 ] as const;
 export type FeatureName = (typeof FEATURES)[number];
 export const NUM_FEATURES = FEATURES.length;
@@ -33,7 +35,7 @@ export interface RankerWeights {
 }
 
 export const DEFAULT_RANKER: RankerWeights = {
-  shared: [1, 0.5, 1, 0.3, 0.3, 0.1, 0.2, -0.3, 0.2, 0, 0.5, 0],
+  shared: [1, 0.5, 1, 0.3, 0.3, 0.1, 0.2, -0.3, 0.2, 0, 0.5, 0, 0],
   perScenario: {},
   decay: 0.8,
 };
@@ -68,6 +70,8 @@ export interface ScoringModel {
   /** switches for ablations */
   useText: boolean;
   useContext: boolean;
+  /** the trained sequential model behind the `seq` feature; absent = the feature is 0 */
+  seq?: SeqFeature | undefined;
 }
 
 export function vectorOf(m: ScoringModel, item: number): Float32Array | undefined {

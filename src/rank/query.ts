@@ -9,7 +9,10 @@ import { recencyWeights } from '../profile/interests.ts';
 import type { UserProfile } from '../profile/types.ts';
 import { spread } from '../train/graph.ts';
 import { contextKeys, contextLifts } from './context.ts';
-import { NUM_FEATURES, type ScoringModel, vectorOf } from './model.ts';
+import { FEATURES, NUM_FEATURES, type ScoringModel, vectorOf } from './model.ts';
+
+/** by name, so features appended after it by others do not move it */
+const SEQ = FEATURES.indexOf('seq');
 
 export interface QueryOptions {
   scenario: string;
@@ -40,6 +43,8 @@ export interface Query {
   weights: number[];
   /** recency weight per history position, for explanations */
   recency: Float64Array;
+  /** the sequential model's user state for the target scenario (absent: no model or history) */
+  seqState: Float32Array | undefined;
   /** the divisors of the collaborative features, for explanations */
   norms: { knnSame: number; knnCross: number; trans: number; ease: number };
 }
@@ -126,6 +131,14 @@ export function prepareQuery(m: ScoringModel, profile: UserProfile, opts: QueryO
     }
   }
   const weights = m.ranker.perScenario[opts.scenario] ?? m.ranker.shared;
+  const seqHistory = m.seq ? hist.filter((h) => h.weight > 0 && h.item < m.seq!.scorer.numItems) : [];
+  const seqState =
+    m.seq && code >= 0 && seqHistory.length > 0
+      ? m.seq.scorer.userState(
+          seqHistory.map((h) => h.item),
+          code,
+        )
+      : undefined;
   return {
     model: m,
     profile,
@@ -143,6 +156,7 @@ export function prepareQuery(m: ScoringModel, profile: UserProfile, opts: QueryO
     ctxKeys: m.useContext ? contextKeys(opts.context, opts.now) : [],
     weights,
     recency,
+    seqState,
     norms,
   };
 }
@@ -179,6 +193,9 @@ export function featuresOf(q: Query, item: number, out = new Float32Array(NUM_FE
   let ctx = 0;
   if (q.ctxKeys.length > 0) for (const l of contextLifts(m.context, q.ctxKeys, item)) ctx += l.lift;
   out[6] = ctx;
+  const seq = m.seq;
+  out[SEQ] =
+    q.seqState && seq && item < seq.scorer.numItems ? seq.scale * seq.scorer.score(q.seqState, item) : 0;
   return out;
 }
 

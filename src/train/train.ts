@@ -12,6 +12,17 @@ import { buildProfile } from '../profile/interests.ts';
 import type { HistoryEntry } from '../profile/types.ts';
 import { eventWeight } from '../profile/weights.ts';
 import { itemSpaceOf } from '../rank/model.ts';
+import { seqOptionsOf } from '../seq/config.ts';
+import { seqFeatureOf } from '../seq/feature.ts';
+import {
+  deleteSeqCheckpoint,
+  loadSeqCheckpoint,
+  loadSeqModel,
+  saveSeqCheckpoint,
+  saveSeqModel,
+  seqStampOf,
+} from '../seq/persist.ts';
+import { type SeqReport, trainSeq } from '../seq/train.ts';
 import type { Store, StoredEvent } from '../store/types.ts';
 import { buildScoringModel } from './build-model.ts';
 import { DEFAULT_FIT_OPTIONS, fitRanker, type ValidCase } from './fit-ranker.ts';
@@ -41,9 +52,20 @@ export interface TrainReport {
   validNdcg10: number;
   defaultNdcg10: number;
   resumed: boolean;
-  seconds: { graphs: number; fit: number; total: number };
+  seconds: { graphs: number; seq: number; fit: number; total: number };
+  /** the sequential model (absent when `seq.enabled` is false); `reused` = already trained for this stamp */
+  seq?:
+    | (Pick<SeqReport, 'epochs' | 'bestEpoch' | 'validNdcg10' | 'resumedFrom'> & { reused: boolean })
+    | undefined;
   ranker: { shared: number[]; perScenario: string[]; decay: number };
 }
+
+const pickSeq = (r: SeqReport) => ({
+  epochs: r.epochs,
+  bestEpoch: r.bestEpoch,
+  validNdcg10: r.validNdcg10,
+  resumedFrom: r.resumedFrom,
+});
 
 async function validTargets(store: Store, signal?: AbortSignal): Promise<StoredEvent[]> {
   const out: StoredEvent[] = [];
@@ -126,6 +148,44 @@ export async function trainFromStore(
       masked: new Set(repeats ? [] : history.map((h) => h.item)),
     });
   }
+  const tSeq = Date.now();
+  let seqInfo: TrainReport['seq'];
+  if (config.seq.enabled) {
+    const seqStamp = seqStampOf(stamp, config.seq, cfg.seed, opts.encoderId);
+    const valid = cases.map((c) => ({
+      hist: c.profile.history.filter((h) => h.weight > 0).map((h) => h.item),
+      target: c.target,
+    }));
+    const stored = await loadSeqModel(store, seqStamp);
+    if (stored) {
+      model.seq = seqFeatureOf(stored.model, valid, stored.featureScale);
+      seqInfo = { ...pickSeq(stored.model.report), reused: true };
+    } else {
+      const resume = await loadSeqCheckpoint(store, seqStamp);
+      const trained = await trainSeq(
+        {
+          numItems: model.numItems,
+          itemScenario: model.scenarioCode,
+          numScenarios: model.scenarios.length,
+          text: model.dim > 0 ? { dim: model.dim, data: model.vectors } : undefined,
+          sequences: sequencesOf(inter, catalog.index, weightsOf).filter((q) => q.length > 1),
+          valid,
+        },
+        seqOptionsOf(config.seq, cfg.seed),
+        {
+          onProgress: (d, n, label) => progress(label, d, n),
+          ...(opts.signal ? { signal: opts.signal } : {}),
+          resume,
+          onEpoch: (c) => saveSeqCheckpoint(store, seqStamp, c),
+        },
+      );
+      model.seq = seqFeatureOf(trained, valid);
+      await saveSeqModel(store, seqStamp, trained, model.seq.scale);
+      await deleteSeqCheckpoint(store);
+      seqInfo = { ...pickSeq(trained.report), reused: false };
+    }
+  }
+  const seqSeconds = (Date.now() - tSeq) / 1000;
   const tFit = Date.now();
   const fit =
     cases.length > 0
@@ -162,7 +222,8 @@ export async function trainFromStore(
     validNdcg10: fit.validNdcg,
     defaultNdcg10: fit.defaultNdcg,
     resumed,
-    seconds: { graphs: graphSeconds, fit: fitSeconds, total: seconds },
+    seconds: { graphs: graphSeconds, seq: seqSeconds, fit: fitSeconds, total: seconds },
+    seq: seqInfo,
     ranker: {
       shared: fit.ranker.shared,
       perScenario: Object.keys(fit.ranker.perScenario),

@@ -10,24 +10,29 @@ import type { HistoryEntry, UserProfile } from '../../profile/types.ts';
 import { eventWeight } from '../../profile/weights.ts';
 import { itemSpaceOf, type ScoringModel } from '../../rank/model.ts';
 import { prepareQuery, scoreCandidates } from '../../rank/query.ts';
+import { seqFeatureOf } from '../../seq/feature.ts';
 import { ALL_ON, buildScoringModel, type ModelSwitches } from '../../train/build-model.ts';
 import { DEFAULT_FIT_OPTIONS, fitRanker, type ValidCase } from '../../train/fit-ranker.ts';
 import { carriesNoOrder, DEFAULT_GRAPH_OPTIONS } from '../../train/graph.ts';
 import { chooseGraphSettings } from '../../train/tune-graph.ts';
 import type { EvalData, EvalInteraction, EvalModel, EvalQuery, FitOptions } from '../types.ts';
 import type { ModelEntry } from './index.ts';
+import { seqDataOf, trainedSeqModel } from './seqrec.ts';
 
 export interface EngineAblation extends ModelSwitches {
   /** fuse history and co-occurrence across scenarios (off = each scenario alone) */
   fusion: boolean;
+  /** the sequential model (src/seq) as the ranker's `seq` feature */
+  useSeq: boolean;
 }
 
 export const ENGINE_VARIANTS: Record<string, EngineAblation> = {
-  engine: { ...ALL_ON, fusion: true },
-  'engine-nofusion': { ...ALL_ON, fusion: false },
-  'engine-nocontext': { ...ALL_ON, useContext: false, fusion: true },
-  'engine-notext': { ...ALL_ON, useText: false, fusion: true },
-  'engine-noids': { ...ALL_ON, useIds: false, fusion: true },
+  engine: { ...ALL_ON, fusion: true, useSeq: true },
+  'engine-nofusion': { ...ALL_ON, fusion: false, useSeq: true },
+  'engine-nocontext': { ...ALL_ON, useContext: false, fusion: true, useSeq: true },
+  'engine-notext': { ...ALL_ON, useText: false, fusion: true, useSeq: true },
+  'engine-noids': { ...ALL_ON, useIds: false, fusion: true, useSeq: true },
+  'engine-noseq': { ...ALL_ON, fusion: true, useSeq: false },
 };
 
 /** most valid queries the ranker fit looks at (a seeded sample), to bound fit time */
@@ -95,6 +100,14 @@ export class EngineEvalModel implements EvalModel {
         ...(opts.signal ? { signal: opts.signal } : {}),
       },
     );
+    if (this.ablation.useSeq) {
+      // trained once per run and shared with `seqrec` (memoised on the data)
+      // the no-fusion ablation trains it on each scenario's own sequences
+      const alone = !this.ablation.fusion;
+      const seq = await trainedSeqModel(data, opts, undefined, alone);
+      this.model.seq = seqFeatureOf(seq, seqDataOf(data, opts, alone).valid);
+      this.info = { seqValidNdcg10: Number(seq.report.validNdcg10.toFixed(4)), seqEpochs: seq.report.epochs };
+    }
     const cases: ValidCase[] = validSample.map(({ query, target }) => ({
       profile: this.profileOf(query),
       scenario: query.scenario,
@@ -107,6 +120,7 @@ export class EngineEvalModel implements EvalModel {
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
     this.info = {
+      ...this.info,
       wholeHistory,
       ...(chosen
         ? { shrink: chosen.shrink, easeLambda: chosen.easeLambda, graphNdcg10: JSON.stringify(chosen.ndcg) }

@@ -10,6 +10,7 @@ import { ENGINE_MODELS } from './engine.ts';
 import { ItemKnn } from './itemknn.ts';
 import { Markov } from './markov.ts';
 import { Popularity } from './popularity.ts';
+import { SeqRec } from './seqrec.ts';
 import { TextOnly } from './text.ts';
 
 export interface ModelEntry {
@@ -33,6 +34,10 @@ export const MODELS: Record<string, ModelEntry> = {
     description: 'language-model similarity of items to the recency-weighted history',
     needs: ['itemVectors'],
     create: () => new TextOnly(),
+  },
+  seqrec: {
+    description: 'sequential model: attention over whitened text + id embeddings, per-scenario adaptors',
+    create: () => new SeqRec(),
   },
   ...ENGINE_MODELS,
 };

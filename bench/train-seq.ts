@@ -1,0 +1,101 @@
+/**
+ * Trains the sequential model (src/seq) on a dataset already imported (and encoded) by
+ * `fusionrec eval`, printing valid NDCG@10 per epoch, training time, and the test NDCG@10 of the
+ * model alone (full ranking in the target scenario, history masked; a quick check, not the harness).
+ *   node --import tsx bench/train-seq.ts --dataset scientific [--db .cache/scientific.db]
+ *     [--max-users n] [--dim 64 --epochs 30 --lr 0.002 --text-dim 128 --negatives 256 ...]
+ * Prints numbers; asserts nothing.
+ */
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadItemVectors } from '../src/encode/catalog.ts';
+import { type DatasetName, loadEvalData } from '../src/eval/dataset.ts';
+import { seqDataOf } from '../src/eval/models/seqrec.ts';
+import { DEFAULT_SEQ_OPTIONS, scorerOf, trainSeq, validNdcg } from '../src/seq/train.ts';
+import { SqliteStore } from '../src/store/sqlite.ts';
+
+const { values: a } = parseArgs({
+  options: {
+    dataset: { type: 'string', default: 'scientific' },
+    db: { type: 'string' },
+    'max-users': { type: 'string' },
+    encoder: { type: 'string', default: 'use-lite@0.2.0' },
+    'no-text': { type: 'boolean', default: false },
+    'no-scenario-adapt': { type: 'boolean', default: false },
+    dim: { type: 'string' },
+    'max-len': { type: 'string' },
+    'text-dim': { type: 'string' },
+    negatives: { type: 'string' },
+    'batch-size': { type: 'string' },
+    lr: { type: 'string' },
+    l2: { type: 'string' },
+    epochs: { type: 'string' },
+    patience: { type: 'string' },
+    seed: { type: 'string', default: '42' },
+  },
+});
+const num = (v: string | undefined, d: number) => (v === undefined ? d : Number(v));
+const dataset = a.dataset as DatasetName;
+const store = new SqliteStore(a.db ?? join('.cache', `${dataset}.db`));
+const t0 = Date.now();
+let itemVectors: Parameters<typeof loadEvalData>[2]['itemVectors'];
+if (!a['no-text']) {
+  const v = await loadItemVectors(store, a.encoder!);
+  if (v.ids.length > 0)
+    itemVectors = {
+      encoder: a.encoder!,
+      vectors: new Map(v.ids.map((id, r) => [id, v.vectors.subarray(r * v.dim, (r + 1) * v.dim)])),
+    };
+}
+const seed = Number(a.seed);
+const set = await loadEvalData(store, dataset, {
+  seed,
+  ...(a['max-users'] ? { maxUsers: Number(a['max-users']) } : {}),
+  ...(itemVectors ? { itemVectors } : {}),
+});
+const valid = set.valid.map((c) => ({ query: c.query, target: c.targets[0]! }));
+const data = seqDataOf(set.data, { valid, seed, objective: () => 0 });
+const opts = {
+  ...DEFAULT_SEQ_OPTIONS,
+  dim: num(a.dim, DEFAULT_SEQ_OPTIONS.dim),
+  maxLen: num(a['max-len'], DEFAULT_SEQ_OPTIONS.maxLen),
+  textDim: num(a['text-dim'], DEFAULT_SEQ_OPTIONS.textDim),
+  negatives: num(a.negatives, DEFAULT_SEQ_OPTIONS.negatives),
+  batchSize: num(a['batch-size'], DEFAULT_SEQ_OPTIONS.batchSize),
+  lr: num(a.lr, DEFAULT_SEQ_OPTIONS.lr),
+  l2: num(a.l2, DEFAULT_SEQ_OPTIONS.l2),
+  epochs: num(a.epochs, DEFAULT_SEQ_OPTIONS.epochs),
+  patience: num(a.patience, DEFAULT_SEQ_OPTIONS.patience),
+  seed,
+  scenarioAdapt: !a['no-scenario-adapt'],
+};
+console.log(
+  `${dataset}: ${data.numItems} items, ${data.sequences.length} sequences, text ${data.text ? data.text.dim : 'none'}, load ${((Date.now() - t0) / 1000).toFixed(1)} s; ${JSON.stringify(opts)}`,
+);
+let last = '';
+const model = await trainSeq(data, opts, {
+  onProgress: (_d, _t, label) => {
+    if (label !== last) console.log(`  ${label} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+    last = label;
+  },
+});
+const test = set.test.map((c) => ({
+  hist: seqDataOf(set.data, { valid: [{ query: c.query, target: c.targets[0]! }], seed, objective: () => 0 })
+    .valid[0]!.hist,
+  target: c.targets[0]!,
+}));
+const r = model.report;
+console.log(
+  `${dataset}: ${r.examples} examples, ${r.epochs} epochs (best ${r.bestEpoch}), train ${r.seconds.toFixed(1)} s, valid NDCG@10 ${r.validNdcg10.toFixed(4)}, test NDCG@10 ${validNdcg(scorerOf(model), test, model.scenario).toFixed(4)} (${test.length} cases); load average ${loadavg()[0]!.toFixed(1)}`,
+);
+if (data.numScenarios > 1) {
+  const scenarios = [...new Set(set.data.itemScenario)].sort();
+  for (const [code, name] of scenarios.entries()) {
+    const mine = test.filter((c) => model.scenario[c.target] === code);
+    console.log(
+      `  test NDCG@10 in ${name}: ${validNdcg(scorerOf(model), mine, model.scenario).toFixed(4)} (${mine.length} cases)`,
+    );
+  }
+}
+await store.close();

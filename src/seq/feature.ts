@@ -1,0 +1,49 @@
+/**
+ * The sequential model as one ranker feature: the model's score of a candidate for the request's
+ * history, times a fixed scale (1 / the spread of its scores within a query on valid histories),
+ * so the ranker's coordinate ascent sees it on the same footing as the [0, 1] features.
+ */
+import type { SeqScorer } from './model.ts';
+import { type SeqCase, type SeqModel, scorerOf } from './train.ts';
+
+export interface SeqFeature {
+  scorer: SeqScorer;
+  /** multiplies the raw score */
+  scale: number;
+}
+
+/** 1 / the root mean within-query variance of the scores (at most 200 cases, 1000 items each) */
+export function featureScaleOf(
+  scorer: SeqScorer,
+  cases: readonly SeqCase[],
+  itemScenario: Uint16Array,
+): number {
+  let sum = 0;
+  let n = 0;
+  for (const c of cases.slice(0, 200)) {
+    const s = itemScenario[c.target]!;
+    const z = scorer.userState(c.hist, s);
+    if (!z) continue;
+    let m1 = 0;
+    let m2 = 0;
+    let k = 0;
+    const step = Math.max(1, Math.floor(itemScenario.length / 1000));
+    for (let i = 0; i < itemScenario.length; i += step) {
+      if (itemScenario[i] !== s) continue;
+      const v = scorer.score(z, i);
+      m1 += v;
+      m2 += v * v;
+      k++;
+    }
+    if (k < 2) continue;
+    sum += m2 / k - (m1 / k) ** 2;
+    n++;
+  }
+  const sd = n > 0 ? Math.sqrt(sum / n) : 1;
+  return sd > 1e-9 ? 1 / sd : 1;
+}
+
+export function seqFeatureOf(model: SeqModel, cases: readonly SeqCase[], scale?: number): SeqFeature {
+  const scorer = scorerOf(model);
+  return { scorer, scale: scale ?? featureScaleOf(scorer, cases, model.scenario) };
+}

@@ -1,0 +1,136 @@
+/**
+ * The sequential model in the store's `model` blob namespace, beside the item graphs: the trained
+ * parameters and fixed inputs under `seq.*`, and an epoch-boundary checkpoint under
+ * `seq-checkpoint.*` while `fusionrec train` runs (deleted when training completes). Both carry a
+ * stamp (data hash + seq config + encoder) so a model or checkpoint from other data is ignored.
+ */
+import { createHash } from 'node:crypto';
+import type { Store } from '../store/types.ts';
+import type { SeqConfig } from './config.ts';
+import { PARAM_NAMES, type SeqParams, type SeqShape } from './model.ts';
+import type { SeqCheckpoint, SeqModel, SeqReport } from './train.ts';
+
+const NS = 'model';
+const MODEL = 'seq';
+const CKPT = 'seq-checkpoint';
+
+/** the stamp of a sequential model: the engine model's stamp (data + train config), seq config, encoder */
+export function seqStampOf(
+  modelStamp: string,
+  cfg: SeqConfig,
+  seed: number,
+  encoderId: string | undefined,
+): string {
+  const h = createHash('sha256')
+    .update(JSON.stringify({ modelStamp, cfg, seed, encoder: encoderId ?? 'notext' }))
+    .digest('hex')
+    .slice(0, 16);
+  return `seq-${h}`;
+}
+
+const bytes = (a: Float32Array | Uint8Array | Uint16Array) =>
+  new Uint8Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength));
+const f32 = (b: Uint8Array) => new Float32Array(b.slice().buffer);
+const json = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
+const unjson = <T>(b: Uint8Array) => JSON.parse(new TextDecoder().decode(b)) as T;
+
+function paramEntries(prefix: string, p: SeqParams) {
+  return PARAM_NAMES.map((n) => ({ key: `${prefix}.${n}`, value: bytes(p[n]) }));
+}
+
+function paramsFrom(got: Map<string, Uint8Array>, prefix: string): SeqParams | undefined {
+  const out: Partial<SeqParams> = {};
+  for (const n of PARAM_NAMES) {
+    const b = got.get(`${prefix}.${n}`);
+    if (!b) return undefined;
+    out[n] = f32(b);
+  }
+  return out as SeqParams;
+}
+
+interface ModelHeader {
+  stamp: string;
+  shape: SeqShape;
+  report: SeqReport;
+  /** 1 / spread of the model's scores: the ranker feature's scale */
+  featureScale: number;
+}
+
+export interface StoredSeq {
+  model: SeqModel;
+  featureScale: number;
+}
+
+export async function saveSeqModel(store: Store, stamp: string, model: SeqModel, featureScale: number) {
+  const header: ModelHeader = { stamp, shape: model.shape, report: model.report, featureScale };
+  await store.blobs.put(NS, [
+    ...paramEntries(`${MODEL}.param`, model.params),
+    { key: `${MODEL}.text`, value: bytes(model.text) },
+    { key: `${MODEL}.warm`, value: bytes(model.warm) },
+    { key: `${MODEL}.scenario`, value: bytes(model.scenario) },
+    { key: `${MODEL}.header`, value: json(header) },
+  ]);
+}
+
+export async function loadSeqModel(store: Store, stamp: string): Promise<StoredSeq | undefined> {
+  const raw = await store.blobs.get(NS, `${MODEL}.header`);
+  if (!raw) return undefined;
+  const header = unjson<ModelHeader>(raw);
+  if (header.stamp !== stamp) return undefined;
+  const keys = [
+    ...PARAM_NAMES.map((n) => `${MODEL}.param.${n}`),
+    `${MODEL}.text`,
+    `${MODEL}.warm`,
+    `${MODEL}.scenario`,
+  ];
+  const got = await store.blobs.getMany(NS, keys);
+  const params = paramsFrom(got, `${MODEL}.param`);
+  if (!params || got.size !== keys.length) return undefined;
+  const scen = got.get(`${MODEL}.scenario`)!;
+  return {
+    model: {
+      shape: header.shape,
+      params,
+      whitening: undefined,
+      text: f32(got.get(`${MODEL}.text`)!),
+      warm: got.get(`${MODEL}.warm`)!.slice(),
+      scenario: new Uint16Array(scen.slice().buffer),
+      report: header.report,
+    },
+    featureScale: header.featureScale,
+  };
+}
+
+type CheckpointState = Omit<SeqCheckpoint, 'params' | 'm' | 'v' | 'best'> & { stamp: string };
+
+export async function saveSeqCheckpoint(store: Store, stamp: string, c: SeqCheckpoint): Promise<void> {
+  const { params, m, v, best, ...rest } = c;
+  const state: CheckpointState = { ...rest, stamp };
+  await store.blobs.put(NS, [
+    ...paramEntries(`${CKPT}.params`, params),
+    ...paramEntries(`${CKPT}.m`, m),
+    ...paramEntries(`${CKPT}.v`, v),
+    ...paramEntries(`${CKPT}.best`, best),
+    { key: `${CKPT}.state`, value: json(state) },
+  ]);
+}
+
+export async function loadSeqCheckpoint(store: Store, stamp: string): Promise<SeqCheckpoint | undefined> {
+  const raw = await store.blobs.get(NS, `${CKPT}.state`);
+  if (!raw) return undefined;
+  const { stamp: s, ...state } = unjson<CheckpointState>(raw);
+  if (s !== stamp) return undefined;
+  const keys = ['params', 'm', 'v', 'best'].flatMap((p) => PARAM_NAMES.map((n) => `${CKPT}.${p}.${n}`));
+  const got = await store.blobs.getMany(NS, keys);
+  const params = paramsFrom(got, `${CKPT}.params`);
+  const m = paramsFrom(got, `${CKPT}.m`);
+  const v = paramsFrom(got, `${CKPT}.v`);
+  const best = paramsFrom(got, `${CKPT}.best`);
+  if (!params || !m || !v || !best) return undefined;
+  return { ...state, params, m, v, best };
+}
+
+export async function deleteSeqCheckpoint(store: Store): Promise<void> {
+  const keys = (await store.blobs.keys(NS)).filter((k) => k.startsWith(`${CKPT}.`));
+  await store.blobs.delete(NS, keys);
+}

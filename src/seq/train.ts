@@ -1,0 +1,343 @@
+/**
+ * Next-item training of the sequential model: every position of every training sequence predicts
+ * its item from the (at most maxLen) items before it; sampled softmax against negatives drawn
+ * uniformly from the target's scenario (shared by the batch); Adam (lazy on the id rows a batch
+ * touches); early stopping on NDCG@10 of valid cases (full ranking in the target scenario, history
+ * masked). Seeded and deterministic; single-threaded (see docs/recommender.md for why).
+ * Interruptible: the abort signal is checked between batches; an interrupted epoch is discarded
+ * and `onEpoch` checkpoints (taken at each epoch boundary) resume the run.
+ */
+import { RecError } from '../core/errors.ts';
+import { seededRandom, seededSample } from '../core/rng.ts';
+import {
+  type Example,
+  initParams,
+  PARAM_NAMES,
+  SeqNet,
+  type SeqParams,
+  SeqScorer,
+  type SeqShape,
+} from './model.ts';
+import { applyWhitening, fitWhitening, type Whitening } from './whiten.ts';
+
+export interface SeqOptions {
+  dim: number;
+  maxLen: number;
+  /** width of the whitened text features (0 = ignore text even when there is some) */
+  textDim: number;
+  negatives: number;
+  batchSize: number;
+  lr: number;
+  /** L2 penalty on the id embeddings and biases of the rows a batch touches */
+  l2: number;
+  epochs: number;
+  /** epochs without a better valid NDCG@10 before stopping */
+  patience: number;
+  /** most valid cases scored after each epoch (a seeded sample) */
+  validCases: number;
+  seed: number;
+  /**
+   * learn the per-scenario parameters (item scale/shift, user query factor); off = they stay at
+   * the identity and every scenario shares one model (the ablation of the STAR part)
+   */
+  scenarioAdapt: boolean;
+}
+
+export const DEFAULT_SEQ_OPTIONS: SeqOptions = {
+  dim: 64,
+  maxLen: 20,
+  textDim: 128,
+  negatives: 256,
+  batchSize: 256,
+  lr: 0.002,
+  l2: 1e-5,
+  epochs: 30,
+  patience: 3,
+  validCases: 1000,
+  seed: 1,
+  scenarioAdapt: true,
+};
+
+export interface SeqTrainData {
+  numItems: number;
+  /** scenario code per item */
+  itemScenario: Uint16Array;
+  numScenarios: number;
+  /** language-model vectors, row i = item i, zero rows for items without text */
+  text?: { dim: number; data: Float32Array } | undefined;
+  /** training sequences of item indices, oldest first */
+  sequences: readonly (readonly number[])[];
+  /** held-out next items for early stopping */
+  valid: readonly SeqCase[];
+}
+
+export interface SeqCase {
+  /** history, oldest first */
+  hist: readonly number[];
+  target: number;
+}
+
+/** what a trained model needs besides its parameters, and what it is scored with */
+export interface SeqModel {
+  shape: SeqShape;
+  params: SeqParams;
+  whitening: Whitening | undefined;
+  /** whitened text features (numItems x textDim), or empty */
+  text: Float32Array;
+  warm: Uint8Array;
+  scenario: Uint16Array;
+  report: SeqReport;
+}
+
+export interface SeqReport {
+  epochs: number;
+  bestEpoch: number;
+  validNdcg10: number;
+  /** valid NDCG@10 after each epoch */
+  history: number[];
+  losses: number[];
+  examples: number;
+  seconds: number;
+  resumedFrom: number;
+}
+
+/** training state at an epoch boundary: enough to resume exactly */
+export interface SeqCheckpoint {
+  epoch: number;
+  step: number;
+  params: SeqParams;
+  m: SeqParams;
+  v: SeqParams;
+  best: SeqParams;
+  bestNdcg: number;
+  bestEpoch: number;
+  bad: number;
+  history: number[];
+  losses: number[];
+}
+
+export interface SeqHooks {
+  onProgress?: (done: number, total: number, label: string) => void;
+  signal?: AbortSignal;
+  resume?: SeqCheckpoint | undefined;
+  /** called at every epoch boundary with the state to save for a resume */
+  onEpoch?: (c: SeqCheckpoint) => void | Promise<void>;
+}
+
+const clone = (p: SeqParams): SeqParams =>
+  Object.fromEntries(PARAM_NAMES.map((n) => [n, Float32Array.from(p[n])])) as SeqParams;
+const zerosLike = (p: SeqParams): SeqParams =>
+  Object.fromEntries(PARAM_NAMES.map((n) => [n, new Float32Array(p[n].length)])) as SeqParams;
+const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+export function validateSeqData(data: SeqTrainData, opts: SeqOptions): void {
+  if (data.itemScenario.length !== data.numItems)
+    throw new RecError('INVALID_INPUT', 'one scenario per item', { field: 'itemScenario' });
+  if (data.text && data.text.data.length !== data.numItems * data.text.dim)
+    throw new RecError('INVALID_INPUT', 'text must hold numItems x dim values', { field: 'text' });
+  for (const k of ['dim', 'maxLen', 'negatives', 'batchSize', 'epochs'] as const)
+    if (!Number.isInteger(opts[k]) || opts[k] < 1)
+      throw new RecError('INVALID_INPUT', `${k} must be a positive integer`, { field: `seq.${k}` });
+}
+
+/** the fixed inputs of a model for some data: whitening, warm items */
+export function prepareInputs(data: SeqTrainData, opts: SeqOptions) {
+  const useText = data.text !== undefined && opts.textDim > 0;
+  const whitening = useText
+    ? fitWhitening(data.text!.data, data.text!.dim, opts.textDim, opts.seed)
+    : undefined;
+  const text = whitening ? applyWhitening(whitening, data.text!.data) : new Float32Array(0);
+  const warm = new Uint8Array(data.numItems);
+  for (const s of data.sequences) for (const i of s) warm[i] = 1;
+  const shape: SeqShape = {
+    numItems: data.numItems,
+    numScenarios: data.numScenarios,
+    textDim: whitening?.outDim ?? 0,
+    dim: opts.dim,
+    maxLen: opts.maxLen,
+  };
+  return { shape, whitening, text, warm };
+}
+
+/** NDCG@10 of full ranking in the target's scenario, history masked, ties against the target */
+export function validNdcg(scorer: SeqScorer, cases: readonly SeqCase[], itemScenario: Uint16Array): number {
+  if (cases.length === 0) return 0;
+  const byScenario = new Map<number, number[]>();
+  itemScenario.forEach((s, i) => {
+    const l = byScenario.get(s) ?? [];
+    if (l.length === 0) byScenario.set(s, l);
+    l.push(i);
+  });
+  let sum = 0;
+  for (const c of cases) {
+    const s = itemScenario[c.target]!;
+    const z = scorer.userState(c.hist, s);
+    if (!z) continue;
+    const masked = new Set(c.hist);
+    const t = scorer.score(z, c.target);
+    let rank = 0;
+    for (const i of byScenario.get(s)!) {
+      if (i === c.target || masked.has(i)) continue;
+      if (scorer.score(z, i) >= t && ++rank >= 10) break;
+    }
+    if (rank < 10) sum += 1 / Math.log2(rank + 2);
+  }
+  return sum / cases.length;
+}
+
+export async function trainSeq(
+  data: SeqTrainData,
+  opts: SeqOptions = DEFAULT_SEQ_OPTIONS,
+  hooks: SeqHooks = {},
+): Promise<SeqModel> {
+  validateSeqData(data, opts);
+  const t0 = Date.now();
+  const { shape, whitening, text, warm } = prepareInputs(data, opts);
+  const resume = hooks.resume;
+  const params = resume ? clone(resume.params) : initParams(shape, opts.seed);
+  const net = new SeqNet(shape, params, { text, warm, scenario: data.itemScenario });
+  // examples: (sequence offset, position) pairs over one flat array
+  const lens = data.sequences.map((s) => s.length);
+  const flat = new Int32Array(lens.reduce((a, b) => a + b, 0));
+  const offs: number[] = [];
+  let o = 0;
+  for (const s of data.sequences) {
+    offs.push(o);
+    flat.set(s, o);
+    o += s.length;
+  }
+  const exIdx: number[] = [];
+  data.sequences.forEach((s, si) => {
+    for (let t = 1; t < s.length; t++) exIdx.push(offs[si]! + t);
+  });
+  const seqStart = new Int32Array(flat.length);
+  data.sequences.forEach((s, si) => {
+    seqStart.fill(offs[si]!, offs[si]!, offs[si]! + s.length);
+  });
+  const scenarioItems: number[][] = Array.from({ length: data.numScenarios }, () => []);
+  data.itemScenario.forEach((s, i) => {
+    scenarioItems[s]!.push(i);
+  });
+  const valid = seededSample(data.valid, opts.validCases, opts.seed);
+  const m = resume ? clone(resume.m) : zerosLike(params);
+  const v = resume ? clone(resume.v) : zerosLike(params);
+  const grads = zerosLike(params);
+  let best = resume ? clone(resume.best) : clone(params);
+  let bestNdcg = resume?.bestNdcg ?? -1;
+  let bestEpoch = resume?.bestEpoch ?? 0;
+  let bad = resume?.bad ?? 0;
+  let step = resume?.step ?? 0;
+  const history = [...(resume?.history ?? [])];
+  const losses = [...(resume?.losses ?? [])];
+  const startEpoch = resume?.epoch ?? 0;
+  const B1 = 0.9;
+  const B2 = 0.999;
+  const sparse = new Set(['emb', 'bias']);
+  const frozen = new Set(opts.scenarioAdapt ? [] : ['scale', 'shift', 'query']);
+  const batchesPerEpoch = Math.ceil(exIdx.length / opts.batchSize);
+  const label = (epoch: number) =>
+    `seq epoch ${Math.min(epoch + 1, opts.epochs)}/${opts.epochs}${history.length > 0 ? ` (valid ndcg@10 ${history.map((h) => h.toFixed(4)).join(' ')})` : ''}`;
+  for (let epoch = startEpoch; epoch < opts.epochs && bad < opts.patience; epoch++) {
+    const rnd = seededRandom(opts.seed * 1_000_003 + epoch + 1);
+    const order = Int32Array.from(exIdx);
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(rnd() * (i + 1));
+      const t = order[i]!;
+      order[i] = order[j]!;
+      order[j] = t;
+    }
+    let lossSum = 0;
+    for (let b = 0; b < batchesPerEpoch; b++) {
+      if (b % 8 === 0) {
+        await tick();
+        hooks.signal?.throwIfAborted();
+        hooks.onProgress?.(epoch * batchesPerEpoch + b, opts.epochs * batchesPerEpoch, label(epoch));
+      }
+      const batch: Example[] = [];
+      for (let q = b * opts.batchSize; q < Math.min(order.length, (b + 1) * opts.batchSize); q++) {
+        const pos = order[q]!;
+        const from = Math.max(seqStart[pos]!, pos - opts.maxLen);
+        batch.push({ hist: flat.subarray(from, pos), target: flat[pos]! });
+      }
+      const negatives = scenarioItems.map((items) =>
+        items.length === 0
+          ? []
+          : Array.from({ length: opts.negatives }, () => items[Math.floor(rnd() * items.length)]!),
+      );
+      lossSum += net.lossAndGrad(batch, negatives, grads) * batch.length;
+      step++;
+      const c1 = 1 - B1 ** step;
+      const c2 = 1 - B2 ** step;
+      const rows = net.lastTouched();
+      for (const name of PARAM_NAMES) {
+        const p = params[name];
+        const g = grads[name];
+        const mm = m[name];
+        const vv = v[name];
+        const update = (k: number, l2: number) => {
+          const gk = g[k]! + l2 * p[k]!;
+          mm[k] = B1 * mm[k]! + (1 - B1) * gk;
+          vv[k] = B2 * vv[k]! + (1 - B2) * gk * gk;
+          p[k]! -= (opts.lr * (mm[k]! / c1)) / (Math.sqrt(vv[k]! / c2) + 1e-8);
+          g[k] = 0;
+        };
+        if (frozen.has(name)) g.fill(0);
+        else if (sparse.has(name)) {
+          const w = name === 'emb' ? shape.dim : 1;
+          for (const r of rows) {
+            if (warm[r] !== 1) continue;
+            for (let k = r * w; k < (r + 1) * w; k++) update(k, opts.l2);
+          }
+        } else for (let k = 0; k < p.length; k++) update(k, 0);
+      }
+    }
+    losses.push(lossSum / Math.max(1, order.length));
+    const ndcg = validNdcg(new SeqScorer(net), valid, data.itemScenario);
+    history.push(ndcg);
+    if (ndcg > bestNdcg) {
+      bestNdcg = ndcg;
+      bestEpoch = epoch + 1;
+      best = clone(params);
+      bad = 0;
+    } else bad++;
+    hooks.onProgress?.((epoch + 1) * batchesPerEpoch, opts.epochs * batchesPerEpoch, label(epoch + 1));
+    await hooks.onEpoch?.({
+      epoch: epoch + 1,
+      step,
+      params,
+      m,
+      v,
+      best,
+      bestNdcg,
+      bestEpoch,
+      bad,
+      history,
+      losses,
+    });
+  }
+  return {
+    shape,
+    params: best,
+    whitening,
+    text,
+    warm,
+    scenario: data.itemScenario,
+    report: {
+      epochs: history.length,
+      bestEpoch,
+      validNdcg10: Math.max(0, bestNdcg),
+      history,
+      losses,
+      examples: exIdx.length,
+      seconds: (Date.now() - t0) / 1000,
+      resumedFrom: startEpoch,
+    },
+  };
+}
+
+/** the scorer of a trained model */
+export function scorerOf(model: SeqModel): SeqScorer {
+  return new SeqScorer(
+    new SeqNet(model.shape, model.params, { text: model.text, warm: model.warm, scenario: model.scenario }),
+  );
+}
