@@ -62,12 +62,6 @@ export interface EngineParts {
 
 const PROFILE_CACHE = 50_000;
 
-function dot(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
-}
-
 export class FusionEngine implements Engine {
   private readonly m: ScoringModel;
   private available: Uint8Array;
@@ -189,10 +183,17 @@ export class FusionEngine implements Engine {
   }
 
   private similarity(a: number, b: number): number {
-    const va = vectorOf(this.m, a);
-    const vb = vectorOf(this.m, b);
-    if (va && vb) return dot(va, vb);
-    return Math.min(1, edgeWeight(this.m.graphs.knn, a, b) * 5);
+    const m = this.m;
+    if (m.hasVector[a] && m.hasVector[b]) {
+      // the two rows read in place: MMR asks for hundreds of pairs per request
+      const rows = m.vectors;
+      const oa = a * m.dim;
+      const ob = b * m.dim;
+      let s = 0;
+      for (let d = 0; d < m.dim; d++) s += rows[oa + d]! * rows[ob + d]!;
+      return s;
+    }
+    return Math.min(1, edgeWeight(m.graphs.knn, a, b) * 5);
   }
 
   private recommendation(q: Query, item: number, score: number, retriever: string): Recommendation {

@@ -8,7 +8,7 @@ import type { Context } from '../core/types.ts';
 import { recencyWeights } from '../profile/interests.ts';
 import type { UserProfile } from '../profile/types.ts';
 import { spread } from '../train/graph.ts';
-import { contextKeys, contextLifts } from './context.ts';
+import { contextKeys } from './context.ts';
 import { NUM_FEATURES, type ScoringModel, vectorOf } from './model.ts';
 
 export interface QueryOptions {
@@ -139,8 +139,57 @@ export function prepareQuery(m: ScoringModel, profile: UserProfile, opts: QueryO
   };
 }
 
-/** the feature vector of one candidate, in FEATURES order */
-export function featuresOf(q: Query, item: number, out = new Float32Array(NUM_FEATURES)): Float32Array {
+/**
+ * The request's context keys resolved against the context statistics once per scoring pass: the
+ * per-key maps and shares `contextLifts` would look up again for every candidate.
+ */
+export interface ResolvedContext {
+  keys: { counts: Map<number, number> | undefined; share: number }[];
+  items: Map<number, number>;
+}
+
+export function resolveContext(q: Query): ResolvedContext | undefined {
+  const stats = q.model.context;
+  if (q.ctxKeys.length === 0 || stats.all === 0) return undefined;
+  const keys: ResolvedContext['keys'] = [];
+  for (const k of q.ctxKeys) {
+    const total = stats.totals.get(k);
+    if (!total) continue;
+    keys.push({ counts: stats.counts.get(k), share: total / stats.all });
+  }
+  return { keys, items: stats.items };
+}
+
+/** summed log-lift of the item over the context keys: the same sum as `contextLifts`, without its allocations */
+function contextScore(c: ResolvedContext, item: number): number {
+  let ctx = 0;
+  const itemCount = c.items.get(item) ?? 0;
+  for (const k of c.keys) {
+    const inCtx = k.counts?.get(item) ?? 0;
+    // smoothing towards no lift: 5 pseudo-events at the base rate (as in contextLifts)
+    const lift = (inCtx + 5 * k.share) / ((itemCount + 5) * k.share);
+    ctx += Math.max(-2, Math.min(2, Math.log(lift)));
+  }
+  return ctx;
+}
+
+/** dot product of a query vector with the item row starting at `off` (same summation order as `dot`) */
+function dotRow(a: Float32Array, rows: Float32Array, off: number): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * rows[off + i]!;
+  return s;
+}
+
+/**
+ * The feature vector of one candidate, in FEATURES order. `ctx` is the request's resolved context
+ * (`scoreCandidates` resolves it once per pass; a single call resolves it here).
+ */
+export function featuresOf(
+  q: Query,
+  item: number,
+  out = new Float32Array(NUM_FEATURES),
+  ctx: ResolvedContext | undefined = resolveContext(q),
+): Float32Array {
   const m = q.model;
   out[0] = q.knnSame[item]!;
   out[1] = q.knnCross[item]!;
@@ -151,21 +200,21 @@ export function featuresOf(q: Query, item: number, out = new Float32Array(NUM_FE
   out[8] = 0;
   // absolute collaborative evidence: lets the ranker trust text and popularity when it is thin
   out[9] = Math.log1p(q.knnSame[item]! * q.norms.knnSame + q.knnCross[item]! * q.norms.knnCross);
-  const v = q.interestVecs.length > 0 || q.recentVec ? vectorOf(m, item) : undefined;
-  if (v) {
+  if ((q.interestVecs.length > 0 || q.recentVec) && m.hasVector[item]) {
+    // the item's row read in place (no subarray per candidate)
+    const rows = m.vectors;
+    const off = item * m.dim;
     let best = -1;
-    for (const c of q.interestVecs) best = Math.max(best, dot(c, v));
+    for (const c of q.interestVecs) best = Math.max(best, dotRow(c, rows, off));
     out[3] = q.interestVecs.length > 0 ? best : 0;
-    out[4] = q.recentVec ? dot(q.recentVec, v) : 0;
+    out[4] = q.recentVec ? dotRow(q.recentVec, rows, off) : 0;
     let neg = 0;
-    for (const nv of q.negatives) neg = Math.max(neg, dot(nv, v));
+    for (const nv of q.negatives) neg = Math.max(neg, dotRow(nv, rows, off));
     out[7] = neg;
-    out[8] = q.lastVec ? dot(q.lastVec, v) : 0;
+    out[8] = q.lastVec ? dotRow(q.lastVec, rows, off) : 0;
   }
   out[5] = m.popularity[item]!;
-  let ctx = 0;
-  if (q.ctxKeys.length > 0) for (const l of contextLifts(m.context, q.ctxKeys, item)) ctx += l.lift;
-  out[6] = ctx;
+  out[6] = ctx ? contextScore(ctx, item) : 0;
   return out;
 }
 
@@ -179,7 +228,8 @@ export function linearScore(weights: readonly number[], f: Float32Array): number
 export function scoreCandidates(q: Query, candidates: ArrayLike<number>): Float32Array {
   const out = new Float32Array(candidates.length);
   const f = new Float32Array(NUM_FEATURES);
+  const ctx = resolveContext(q);
   for (let i = 0; i < candidates.length; i++)
-    out[i] = linearScore(q.weights, featuresOf(q, candidates[i]!, f));
+    out[i] = linearScore(q.weights, featuresOf(q, candidates[i]!, f, ctx));
   return out;
 }

@@ -18,8 +18,8 @@ export function semanticRetriever(indexOf: (scenarioCode: number) => VectorIndex
       const best = new Map<number, number>();
       // the chain merges retrievers round-robin, so this one rarely places more than half of k
       const per = Math.ceil(k / (2 * queries.length)) + 10;
-      for (const v of queries) {
-        for (const h of index.search(v, per)) {
+      for (const hits of index.searchMany(queries, per)) {
+        for (const h of hits) {
           if (skip(h.key)) continue;
           best.set(h.key, Math.max(best.get(h.key) ?? Number.NEGATIVE_INFINITY, h.score));
         }
