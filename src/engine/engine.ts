@@ -34,6 +34,7 @@ import type { Store } from '../store/types.ts';
 import { edgeWeight } from '../train/graph.ts';
 import { appendItems } from './grow.ts';
 import type { RankedCounts } from './lists.ts';
+import { ProfileMemo } from './memo.ts';
 import { recommendRequestSchema } from './requests.ts';
 import { HELD_OUT } from './snapshot.ts';
 import type {
@@ -61,11 +62,17 @@ export interface EngineParts {
 }
 
 const PROFILE_CACHE = 50_000;
+/** profiles whose request-time work is memoised (each holds up to a few hundred items' features) */
+const PROFILE_MEMO = 4096;
 
 export class FusionEngine implements Engine {
   private readonly m: ScoringModel;
   private available: Uint8Array;
   private readonly profiles = new Map<string, UserProfile>();
+  /** entries added to a cached profile since it was clustered; applied on its next read */
+  private readonly pending = new Map<string, HistoryEntry[]>();
+  /** per-profile text features and semantic search answers (see memo.ts) */
+  private readonly memo = new ProfileMemo(PROFILE_MEMO);
   private readonly indices = new Map<number, VectorIndex>();
   private readonly chain: Retriever[];
   private readonly profileOpts: ProfileOptions;
@@ -86,7 +93,7 @@ export class FusionEngine implements Engine {
     });
     const all: Record<string, Retriever> = {
       collaborative: collaborativeRetriever,
-      semantic: semanticRetriever((code) => this.indices.get(code)),
+      semantic: semanticRetriever((code) => this.indices.get(code), this.memo),
       trending: listRetriever('trending', (code) => p.trending.list(code)),
       popular: listRetriever('popular', (code) => p.popular.list(code)),
       catalog: listRetriever('catalog', (code) => this.m.scenarioItems[code] ?? []),
@@ -132,21 +139,38 @@ export class FusionEngine implements Engine {
   /** the user's profile, from the cache or built from the store's recent events */
   async userProfile(user: string): Promise<UserProfile> {
     const cached = this.profiles.get(user);
-    if (cached) return cached;
+    if (cached) {
+      const waiting = this.pending.get(user);
+      if (!waiting) return cached;
+      // the same profile the eager update gave: history + new entries, sorted (stably) by time
+      const updated = updateProfile(cached, waiting, itemSpaceOf(this.m), this.profileOpts);
+      this.pending.delete(user);
+      this.memo.forget(cached);
+      this.profiles.set(user, updated);
+      return updated;
+    }
     const events = await this.p.store.events.ofUser(user, { limit: this.profileOpts.maxHistory * 2 });
     const history = events
       .filter((e) => !(e.split && HELD_OUT.includes(e.split)))
       .map((e) => this.entryOf(e))
       .filter((h): h is HistoryEntry => h !== undefined);
     const profile = buildProfile(user, history, itemSpaceOf(this.m), this.profileOpts);
-    if (this.profiles.size >= PROFILE_CACHE) this.profiles.delete(this.profiles.keys().next().value!);
+    if (this.profiles.size >= PROFILE_CACHE) {
+      const oldest = this.profiles.keys().next().value!;
+      const evicted = this.profiles.get(oldest);
+      if (evicted) this.memo.forget(evicted);
+      this.profiles.delete(oldest);
+      this.pending.delete(oldest);
+    }
     this.profiles.set(user, profile);
     return profile;
   }
 
   /** scores an arbitrary profile (used by the evaluation and the explanation measurements) */
   query(profile: UserProfile, scenario: string, context?: Context): Query {
-    return prepareQuery(this.m, profile, { scenario, context, now: Date.now() });
+    const q = prepareQuery(this.m, profile, { scenario, context, now: Date.now() });
+    q.textMemo = this.memo.text(profile);
+    return q;
   }
 
   async recommend(input: RecommendRequest): Promise<RecommendResponse> {
@@ -311,15 +335,14 @@ export class FusionEngine implements Engine {
   async addEvents(events: readonly Event[]): Promise<{ inserted: number; duplicates: number }> {
     this.check();
     const valid = events.map((e, i) => validate(eventSchema, e, { prefix: `events[${i}]` }));
+    // the insert itself says which events are new (one transaction, no query per event)
     const fresh: Event[] = [];
-    for (const e of valid) if (!(await this.p.store.events.hasEvent(e.id))) fresh.push(e);
-    const result = await this.p.store.events.add(valid);
+    const { inserted, duplicates } = await this.p.store.events.add(valid, {
+      onInserted: (i) => fresh.push(valid[i]!),
+    });
     // durable first; then the in-memory state so the very next request reflects the events
     const byUser = new Map<string, HistoryEntry[]>();
-    const seen = new Set<string>();
     for (const e of fresh) {
-      if (seen.has(e.id)) continue;
-      seen.add(e.id);
       const h = this.entryOf(e);
       if (!h) continue;
       if (h.weight > 0) {
@@ -335,12 +358,15 @@ export class FusionEngine implements Engine {
       list.push(h);
       byUser.set(e.user, list);
     }
+    // cached profiles take the entries now and re-cluster on their next read: a batch touching a
+    // thousand users costs no clustering, and several batches before a read cost one
     for (const [user, entries] of byUser) {
-      const cached = this.profiles.get(user);
-      if (cached)
-        this.profiles.set(user, updateProfile(cached, entries, itemSpaceOf(this.m), this.profileOpts));
+      if (!this.profiles.has(user)) continue;
+      const waiting = this.pending.get(user);
+      if (waiting) waiting.push(...entries);
+      else this.pending.set(user, entries);
     }
-    return result;
+    return { inserted, duplicates };
   }
 
   async upsertItems(input: readonly Item[]): Promise<void> {
@@ -383,6 +409,8 @@ export class FusionEngine implements Engine {
     }
     this.p.popular.invalidate();
     this.p.trending.invalidate();
+    // vectors, availability or the indices changed: memoised text features and searches are stale
+    this.memo.clear();
   }
 
   async deleteItem(id: string): Promise<boolean> {
@@ -392,13 +420,18 @@ export class FusionEngine implements Engine {
     if (i !== undefined) {
       this.available[i] = 0;
       this.indices.get(this.m.scenarioCode[i]!)?.remove([i]);
+      // a fresh search now returns another item in its place
+      this.memo.clear();
     }
     return existed;
   }
 
   async deleteUser(user: string): Promise<number> {
     this.check();
+    const cached = this.profiles.get(user);
+    if (cached) this.memo.forget(cached);
     this.profiles.delete(user);
+    this.pending.delete(user);
     return this.p.store.deleteUser(user);
   }
 
@@ -414,6 +447,8 @@ export class FusionEngine implements Engine {
     if (this.closed) return;
     this.closed = true;
     this.profiles.clear();
+    this.pending.clear();
+    this.memo.clear();
     this.indices.clear();
     if (this.p.ownsStore) await this.p.store.close();
   }

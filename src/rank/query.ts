@@ -40,6 +40,44 @@ export interface Query {
   recency: Float64Array;
   /** the divisors of the collaborative features, for explanations */
   norms: { knnSame: number; knnCross: number; trans: number };
+  /** text features already computed for this profile (the engine attaches one per cached profile) */
+  textMemo?: TextMemo | undefined;
+}
+
+/** text features (textInterest, textRecent, negative, textLast) per item, for one profile */
+export class TextMemo {
+  private readonly slots = new Map<number, number>();
+  private values = new Float32Array(4 * 512);
+
+  constructor(private readonly maxItems = 8192) {}
+
+  /** copies the item's memoised text features into `out`; false when there are none */
+  read(item: number, out: Float32Array): boolean {
+    const slot = this.slots.get(item);
+    if (slot === undefined) return false;
+    const o = slot * 4;
+    out[3] = this.values[o]!;
+    out[4] = this.values[o + 1]!;
+    out[7] = this.values[o + 2]!;
+    out[8] = this.values[o + 3]!;
+    return true;
+  }
+
+  write(item: number, f: Float32Array): void {
+    const slot = this.slots.size;
+    if (slot >= this.maxItems || this.slots.has(item)) return;
+    if ((slot + 1) * 4 > this.values.length) {
+      const grown = new Float32Array(this.values.length * 2);
+      grown.set(this.values);
+      this.values = grown;
+    }
+    this.slots.set(item, slot);
+    const o = slot * 4;
+    this.values[o] = f[3]!;
+    this.values[o + 1] = f[4]!;
+    this.values[o + 2] = f[7]!;
+    this.values[o + 3] = f[8]!;
+  }
 }
 
 function dot(a: Float32Array, b: Float32Array): number {
@@ -200,7 +238,7 @@ export function featuresOf(
   out[8] = 0;
   // absolute collaborative evidence: lets the ranker trust text and popularity when it is thin
   out[9] = Math.log1p(q.knnSame[item]! * q.norms.knnSame + q.knnCross[item]! * q.norms.knnCross);
-  if ((q.interestVecs.length > 0 || q.recentVec) && m.hasVector[item]) {
+  if ((q.interestVecs.length > 0 || q.recentVec) && m.hasVector[item] && !q.textMemo?.read(item, out)) {
     // the item's row read in place (no subarray per candidate)
     const rows = m.vectors;
     const off = item * m.dim;
@@ -212,6 +250,7 @@ export function featuresOf(
     for (const nv of q.negatives) neg = Math.max(neg, dotRow(nv, rows, off));
     out[7] = neg;
     out[8] = q.lastVec ? dotRow(q.lastVec, rows, off) : 0;
+    q.textMemo?.write(item, out);
   }
   out[5] = m.popularity[item]!;
   out[6] = ctx ? contextScore(ctx, item) : 0;

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { RecError } from '../core/errors.ts';
 import type { Event, Item, Scenario, Split, User } from '../core/types.ts';
 import type {
+  AddOptions,
   AddResult,
   BlobStore,
   EventQuery,
@@ -377,16 +378,17 @@ class SqliteEvents implements EventStore {
     this.userStmt = db.prepare('INSERT OR IGNORE INTO users (id, json) VALUES (?, NULL)');
   }
 
-  async add(events: readonly Event[]): Promise<AddResult> {
-    return this.addSync(events);
+  async add(events: readonly Event[], opts: AddOptions = {}): Promise<AddResult> {
+    return this.addSync(events, opts);
   }
 
   /** Synchronous insert for callers that batch inside their own transaction (importers). */
-  addSync(events: readonly Event[]): AddResult {
+  addSync(events: readonly Event[], opts: AddOptions = {}): AddResult {
     let inserted = 0;
     this.db.transaction(() => {
       let lastUser = '';
-      for (const e of events) {
+      for (let i = 0; i < events.length; i++) {
+        const e = events[i]!;
         const r = this.insertStmt.run(
           e.id,
           e.user,
@@ -400,6 +402,7 @@ class SqliteEvents implements EventStore {
           e.split ?? null,
         );
         inserted += r.changes;
+        if (r.changes > 0) opts.onInserted?.(i);
         if (r.changes > 0 && e.user !== lastUser) {
           this.userStmt.run(e.user);
           lastUser = e.user;
