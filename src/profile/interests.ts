@@ -141,9 +141,7 @@ export function clusterInterests(
   }
   const total = pos.reduce((s, p) => s + p.w, 0);
   const out: InterestCentre[] = centres.map((vector, c) => {
-    const members = pos
-      .map((p, i) => ({ p, i, s: 0 }))
-      .filter(({ i }) => assign[i] === c);
+    const members = pos.map((p, i) => ({ p, i, s: 0 })).filter(({ i }) => assign[i] === c);
     // each member's weighted similarity once, not once per comparison
     for (const m of members) m.s = dot(vector, m.p.v) * m.p.w;
     members.sort((a, b) => b.s - a.s);
