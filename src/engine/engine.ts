@@ -24,7 +24,7 @@ import { contextKeys, recordContext } from '../rank/context.ts';
 import { explainItem } from '../rank/explain.ts';
 import { mmr } from '../rank/mmr.ts';
 import { itemSpaceOf, type ScoringModel, vectorOf } from '../rank/model.ts';
-import { prepareQuery, type Query, scoreCandidates } from '../rank/query.ts';
+import { prepareQuery, type Query, QueryScratch, scoreCandidates } from '../rank/query.ts';
 import { retrieveChain } from '../retrieve/chain.ts';
 import { collaborativeRetriever } from '../retrieve/collaborative.ts';
 import { listRetriever } from '../retrieve/popular.ts';
@@ -73,10 +73,12 @@ export class FusionEngine implements Engine {
   private readonly pending = new Map<string, HistoryEntry[]>();
   /** per-profile text features and semantic search answers (see memo.ts) */
   private readonly memo = new ProfileMemo(PROFILE_MEMO);
+  private readonly scratch = new QueryScratch();
   private readonly indices = new Map<number, VectorIndex>();
   private readonly chain: Retriever[];
   private readonly profileOpts: ProfileOptions;
   private closed = false;
+  private simFloor: number;
 
   constructor(private readonly p: EngineParts) {
     this.m = p.model;
@@ -91,6 +93,7 @@ export class FusionEngine implements Engine {
     this.m.scenarios.forEach((_, code) => {
       this.buildIndex(code);
     });
+    this.simFloor = this.similarityFloor();
     const all: Record<string, Retriever> = {
       collaborative: collaborativeRetriever,
       semantic: semanticRetriever((code) => this.indices.get(code), this.memo),
@@ -167,8 +170,8 @@ export class FusionEngine implements Engine {
   }
 
   /** scores an arbitrary profile (used by the evaluation and the explanation measurements) */
-  query(profile: UserProfile, scenario: string, context?: Context): Query {
-    const q = prepareQuery(this.m, profile, { scenario, context, now: Date.now() });
+  query(profile: UserProfile, scenario: string, context?: Context, scratch?: QueryScratch): Query {
+    const q = prepareQuery(this.m, profile, { scenario, context, now: Date.now() }, scratch);
     q.textMemo = this.memo.text(profile);
     return q;
   }
@@ -177,9 +180,24 @@ export class FusionEngine implements Engine {
     this.check();
     const req = validate(recommendRequestSchema, input);
     const { scenario, code } = this.scenarioOf(req.scenario);
-    const rule = this.p.config.engine.rules[req.scenario];
     const profile = await this.userProfile(req.user);
-    const q = this.query(profile, req.scenario, req.context);
+    // from here on synchronous: the query may use the engine's scratch arrays, released below
+    const q = this.query(profile, req.scenario, req.context, this.scratch);
+    try {
+      return this.rankFor(req, q, profile, scenario, code);
+    } finally {
+      this.scratch.release(q);
+    }
+  }
+
+  private rankFor(
+    req: RecommendRequest & { n: number },
+    q: Query,
+    profile: UserProfile,
+    scenario: Scenario | undefined,
+    code: number,
+  ): RecommendResponse {
+    const rule = this.p.config.engine.rules[req.scenario];
     const allowRepeats = rule?.allowRepeats ?? scenario?.allowRepeats ?? false;
     const consumed = new Set(allowRepeats ? [] : profile.history.map((h) => h.item));
     const excluded = new Set<number>();
@@ -195,7 +213,7 @@ export class FusionEngine implements Engine {
         : retrieveChain(this.chain, { query: q, k, skip }, new Set(['catalog']));
     const scores = scoreCandidates(q, found.items);
     const lambda = req.diversity ?? rule?.diversity ?? this.p.config.engine.diversity;
-    const picked = mmr(found.items, scores, req.n, lambda, (a, b) => this.similarity(a, b));
+    const picked = mmr(found.items, scores, req.n, lambda, (a, b) => this.similarity(a, b), this.simFloor);
     const scoreOf = new Map(found.items.map((it, i) => [it, scores[i]!]));
     return {
       user: req.user,
@@ -204,6 +222,22 @@ export class FusionEngine implements Engine {
       retrievers: found.used,
       modelVersion: this.p.modelVersion,
     };
+  }
+
+  /**
+   * A lower bound of `similarity` for MMR: -(largest squared row norm), since |a.b| <= |a||b|
+   * (rows are unit vectors, so about -1), with room for rounding; co-occurrence similarity is >= 0.
+   */
+  private similarityFloor(): number {
+    const m = this.m;
+    let max = 1;
+    for (let i = 0; i < m.numItems; i++) {
+      if (!m.hasVector[i]) continue;
+      let s = 0;
+      for (let d = i * m.dim; d < (i + 1) * m.dim; d++) s += m.vectors[d]! * m.vectors[d]!;
+      if (s > max) max = s;
+    }
+    return -max * (1 + 1e-6);
   }
 
   private similarity(a: number, b: number): number {
@@ -411,6 +445,7 @@ export class FusionEngine implements Engine {
     this.p.trending.invalidate();
     // vectors, availability or the indices changed: memoised text features and searches are stale
     this.memo.clear();
+    this.simFloor = this.similarityFloor();
   }
 
   async deleteItem(id: string): Promise<boolean> {

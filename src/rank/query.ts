@@ -98,12 +98,48 @@ function normaliseInScenario(
   return max > 0 ? max : 1;
 }
 
-export function prepareQuery(m: ScoringModel, profile: UserProfile, opts: QueryOptions): Query {
+/**
+ * The three dense accumulators of a query, lent to one query at a time and cleared afterwards
+ * through its `touched` list: a request then allocates (and the collector frees) three
+ * numItems-long arrays less. Whoever borrows must `release` when done with the query.
+ */
+export class QueryScratch {
+  private arrays: [Float32Array, Float32Array, Float32Array] | undefined;
+  /** the query holding the arrays; 'pending' between borrow and lend (a query that failed half-way
+   * keeps them: later queries then allocate their own rather than read half-written arrays) */
+  private lentTo: Query | 'pending' | undefined;
+
+  /** the arrays when free and of the right size, else undefined (the caller allocates its own) */
+  borrow(n: number): [Float32Array, Float32Array, Float32Array] | undefined {
+    if (this.lentTo) return undefined;
+    if (!this.arrays || this.arrays[0].length !== n)
+      this.arrays = [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
+    this.lentTo = 'pending';
+    return this.arrays;
+  }
+
+  lend(q: Query): void {
+    this.lentTo = q;
+  }
+
+  /** zeroes what the query wrote; its arrays must not be read afterwards */
+  release(q: Query): void {
+    if (this.lentTo !== q || !this.arrays) return;
+    for (const a of this.arrays) for (const i of q.touched) a[i] = 0;
+    this.lentTo = undefined;
+  }
+}
+
+export function prepareQuery(
+  m: ScoringModel,
+  profile: UserProfile,
+  opts: QueryOptions,
+  scratch?: QueryScratch,
+): Query {
   const code = m.scenarios.indexOf(opts.scenario);
   const n = m.numItems;
-  const knnSame = new Float32Array(n);
-  const knnCross = new Float32Array(n);
-  const trans = new Float32Array(n);
+  const lent = scratch?.borrow(n);
+  const [knnSame, knnCross, trans] = lent ?? [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
   const touchedSame: number[] = [];
   const touchedCross: number[] = [];
   const touchedTrans: number[] = [];
@@ -157,7 +193,7 @@ export function prepareQuery(m: ScoringModel, profile: UserProfile, opts: QueryO
     }
   }
   const weights = m.ranker.perScenario[opts.scenario] ?? m.ranker.shared;
-  return {
+  const q: Query = {
     model: m,
     profile,
     scenario: opts.scenario,
@@ -175,6 +211,8 @@ export function prepareQuery(m: ScoringModel, profile: UserProfile, opts: QueryO
     recency,
     norms,
   };
+  if (lent) scratch!.lend(q);
+  return q;
 }
 
 /**
