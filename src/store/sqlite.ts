@@ -370,6 +370,7 @@ class SqliteUsers implements UserStore {
 class SqliteEvents implements EventStore {
   private readonly insertStmt;
   private readonly userStmt;
+  private readonly statements = new Map<string, Database.Statement>();
   constructor(private readonly db: DB) {
     this.insertStmt = db.prepare(
       `INSERT OR IGNORE INTO events (id, user, item, scenario, type, value, text, ts, context, split)
@@ -432,7 +433,17 @@ class SqliteEvents implements EventStore {
       sql = `SELECT * FROM (${sql} ORDER BY ts DESC, seq DESC LIMIT ?) ORDER BY ts, seq`;
       params.push(q.limit);
     } else sql += ' ORDER BY ts, seq';
-    return (this.db.prepare(sql).all(...params) as EventRow[]).map(rowToEvent);
+    return (this.statement(sql).all(...params) as EventRow[]).map(rowToEvent);
+  }
+
+  /** prepared once per distinct SQL text: profile reads run on every request for a new user */
+  private statement(sql: string): Database.Statement {
+    let st = this.statements.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      if (this.statements.size < 64) this.statements.set(sql, st);
+    }
+    return st;
   }
 
   async scan(opts: {
@@ -510,7 +521,7 @@ class SqliteEvents implements EventStore {
   }
 
   async hasEvent(id: string): Promise<boolean> {
-    return this.db.prepare('SELECT 1 FROM events WHERE id = ?').pluck().get(id) !== undefined;
+    return this.statement('SELECT 1 FROM events WHERE id = ?').pluck().get(id) !== undefined;
   }
 }
 
