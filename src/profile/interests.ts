@@ -217,25 +217,32 @@ export function buildProfile(
   opts: ProfileOptions = DEFAULT_PROFILE_OPTIONS,
 ): UserProfile {
   const recent = history.slice(-opts.maxHistory);
-  const perScenario: Record<string, InterestCentre[]> = {};
   const scenarios = [...new Set(recent.map((h) => h.scenario))].sort();
-  if (scenarios.length > 1) {
-    for (const s of scenarios) {
-      perScenario[s] = clusterInterests(
-        recent.filter((h) => h.scenario === s),
-        space,
-        opts,
-        `${s}:`,
-      );
-    }
-  }
   const interests = clusterInterests(recent, space, opts, 'f');
-  if (scenarios.length === 1) perScenario[scenarios[0]!] = interests;
+  // Per-scenario interests only feed the profile view, never a recommendation: clustered on first
+  // read (then kept), so a request for a user seen the first time clusters once, not once per scenario.
+  let perScenario: Record<string, InterestCentre[]> | undefined;
+  const perScenarioOf = (): Record<string, InterestCentre[]> => {
+    const out: Record<string, InterestCentre[]> = {};
+    if (scenarios.length === 1) out[scenarios[0]!] = interests;
+    else
+      for (const s of scenarios)
+        out[s] = clusterInterests(
+          recent.filter((h) => h.scenario === s),
+          space,
+          opts,
+          `${s}:`,
+        );
+    return out;
+  };
   return {
     user,
     history: [...history],
     interests,
-    perScenario,
+    get perScenario() {
+      perScenario ??= perScenarioOf();
+      return perScenario;
+    },
     updatedAt: recent.reduce((m, h) => Math.max(m, h.ts), 0),
   };
 }
