@@ -46,10 +46,13 @@ process.on('exit', () => {
 
 async function requestMix(store: SqliteStore) {
   const users = (await store.users.list({ limit: 5000 })).map((u) => u.id);
-  // users never asked for recommendations in this run: their profiles are not in the engine's cache
-  const coldUsers = (await store.users.list({ afterId: users[users.length - 1]!, limit: 5000 })).map(
+  // users never asked for recommendations in this run: their profiles are not in the engine's cache;
+  // the first 20,000 serve the cache-miss recommend phase, the rest the cold events phase
+  const others = (await store.users.list({ afterId: users[users.length - 1]!, limit: 25_000 })).map(
     (u) => u.id,
   );
+  const missUsers = others.slice(0, 20_000);
+  const coldUsers = others.slice(20_000);
   const items: { id: string; scenario: string }[] = [];
   const scenarios = (await store.scenarios.list()).map((s) => s.id);
   for (const scenario of scenarios) {
@@ -57,7 +60,13 @@ async function requestMix(store: SqliteStore) {
   }
   const stats = await store.stats();
   console.error(`catalog: ${stats.items} items, ${stats.users} users, ${stats.events} events`);
-  return { users, coldUsers: coldUsers.length ? coldUsers : users, items, scenarios };
+  return {
+    users,
+    missUsers: missUsers.length ? missUsers : users,
+    coldUsers: coldUsers.length ? coldUsers : users,
+    items,
+    scenarios,
+  };
 }
 
 async function prepare(): Promise<Awaited<ReturnType<typeof requestMix>>> {
@@ -131,7 +140,7 @@ function report(name: string, r: autocannon.Result, unit = 1) {
   );
 }
 
-const { users, coldUsers, items, scenarios } = await prepare();
+const { users, missUsers, coldUsers, items, scenarios } = await prepare();
 if (!existsSync(args.db!)) throw new Error('no bench database');
 const { child, url } = await startServer();
 try {
@@ -141,7 +150,7 @@ try {
     { device: 'desktop', hour: 14 },
     { device: 'tv', hour: 21 },
   ];
-  const recommend: autocannon.Options = {
+  const recommendFor = (who: readonly string[]): autocannon.Options => ({
     url,
     connections,
     duration,
@@ -155,7 +164,7 @@ try {
           return {
             ...req,
             body: JSON.stringify({
-              user: users[n % users.length],
+              user: who[n % who.length],
               scenario: scenarios[n % scenarios.length],
               n: 10,
               context: contexts[n % contexts.length],
@@ -164,10 +173,14 @@ try {
         },
       },
     ],
-  };
+  });
+  const recommend = recommendFor(users);
   console.error(`warm-up 3 s against ${url} ...`);
   await run({ ...recommend, duration: 3 });
   const rec = await run(recommend);
+  // the cache-miss case: every request a user not asked for before (profile built from the store)
+  i = 0;
+  const miss = await run(recommendFor(missUsers));
   // the service layer alone (HTTP, keys, validation, one store read; no engine): its ceiling here
   let j = 0;
   const baseline = await run({
@@ -224,7 +237,14 @@ try {
   console.log(
     `catalog: ${args.db}; ${users.length} distinct users and ${scenarios.length} scenarios in the request mix`,
   );
-  report(`POST /v1/recommend (n=10, ${connections} connections)`, rec);
+  report(
+    `POST /v1/recommend (n=10, ${connections} connections; ${users.length} users cycling, so most profiles are cached)`,
+    rec,
+  );
+  report(
+    `POST /v1/recommend (n=10, ${connections} connections; every request a user not asked before, ${missUsers.length} available${miss.requests.total > missUsers.length ? ', WRAPPED: some repeat' : ''})`,
+    miss,
+  );
   report(
     `GET /v1/items/:id (service layer + one store read, no engine; ${connections} connections)`,
     baseline,

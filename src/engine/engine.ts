@@ -24,7 +24,7 @@ import { contextKeys, recordContext } from '../rank/context.ts';
 import { explainItem } from '../rank/explain.ts';
 import { mmr } from '../rank/mmr.ts';
 import { itemSpaceOf, type ScoringModel, vectorOf } from '../rank/model.ts';
-import { prepareQuery, type Query, scoreCandidates } from '../rank/query.ts';
+import { prepareQuery, type Query, QueryScratch, scoreCandidates } from '../rank/query.ts';
 import { retrieveChain } from '../retrieve/chain.ts';
 import { collaborativeRetriever } from '../retrieve/collaborative.ts';
 import { listRetriever } from '../retrieve/popular.ts';
@@ -34,6 +34,7 @@ import type { Store } from '../store/types.ts';
 import { edgeWeight } from '../train/graph.ts';
 import { appendItems } from './grow.ts';
 import type { RankedCounts } from './lists.ts';
+import { ProfileMemo } from './memo.ts';
 import { recommendRequestSchema } from './requests.ts';
 import { HELD_OUT } from './snapshot.ts';
 import type {
@@ -61,21 +62,23 @@ export interface EngineParts {
 }
 
 const PROFILE_CACHE = 50_000;
-
-function dot(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
-}
+/** profiles whose request-time work is memoised (each holds up to a few hundred items' features) */
+const PROFILE_MEMO = 4096;
 
 export class FusionEngine implements Engine {
   private readonly m: ScoringModel;
   private available: Uint8Array;
   private readonly profiles = new Map<string, UserProfile>();
+  /** entries added to a cached profile since it was clustered; applied on its next read */
+  private readonly pending = new Map<string, HistoryEntry[]>();
+  /** per-profile text features and semantic search answers (see memo.ts) */
+  private readonly memo = new ProfileMemo(PROFILE_MEMO);
+  private readonly scratch = new QueryScratch();
   private readonly indices = new Map<number, VectorIndex>();
   private readonly chain: Retriever[];
   private readonly profileOpts: ProfileOptions;
   private closed = false;
+  private simFloor: number;
 
   constructor(private readonly p: EngineParts) {
     this.m = p.model;
@@ -90,9 +93,10 @@ export class FusionEngine implements Engine {
     this.m.scenarios.forEach((_, code) => {
       this.buildIndex(code);
     });
+    this.simFloor = this.similarityFloor();
     const all: Record<string, Retriever> = {
       collaborative: collaborativeRetriever,
-      semantic: semanticRetriever((code) => this.indices.get(code)),
+      semantic: semanticRetriever((code) => this.indices.get(code), this.memo),
       trending: listRetriever('trending', (code) => p.trending.list(code)),
       popular: listRetriever('popular', (code) => p.popular.list(code)),
       catalog: listRetriever('catalog', (code) => this.m.scenarioItems[code] ?? []),
@@ -138,30 +142,62 @@ export class FusionEngine implements Engine {
   /** the user's profile, from the cache or built from the store's recent events */
   async userProfile(user: string): Promise<UserProfile> {
     const cached = this.profiles.get(user);
-    if (cached) return cached;
+    if (cached) {
+      const waiting = this.pending.get(user);
+      if (!waiting) return cached;
+      // the same profile the eager update gave: history + new entries, sorted (stably) by time
+      const updated = updateProfile(cached, waiting, itemSpaceOf(this.m), this.profileOpts);
+      this.pending.delete(user);
+      this.memo.forget(cached);
+      this.profiles.set(user, updated);
+      return updated;
+    }
     const events = await this.p.store.events.ofUser(user, { limit: this.profileOpts.maxHistory * 2 });
     const history = events
       .filter((e) => !(e.split && HELD_OUT.includes(e.split)))
       .map((e) => this.entryOf(e))
       .filter((h): h is HistoryEntry => h !== undefined);
     const profile = buildProfile(user, history, itemSpaceOf(this.m), this.profileOpts);
-    if (this.profiles.size >= PROFILE_CACHE) this.profiles.delete(this.profiles.keys().next().value!);
+    if (this.profiles.size >= PROFILE_CACHE) {
+      const oldest = this.profiles.keys().next().value!;
+      const evicted = this.profiles.get(oldest);
+      if (evicted) this.memo.forget(evicted);
+      this.profiles.delete(oldest);
+      this.pending.delete(oldest);
+    }
     this.profiles.set(user, profile);
     return profile;
   }
 
   /** scores an arbitrary profile (used by the evaluation and the explanation measurements) */
-  query(profile: UserProfile, scenario: string, context?: Context): Query {
-    return prepareQuery(this.m, profile, { scenario, context, now: Date.now() });
+  query(profile: UserProfile, scenario: string, context?: Context, scratch?: QueryScratch): Query {
+    const q = prepareQuery(this.m, profile, { scenario, context, now: Date.now() }, scratch);
+    q.textMemo = this.memo.text(profile);
+    return q;
   }
 
   async recommend(input: RecommendRequest): Promise<RecommendResponse> {
     this.check();
     const req = validate(recommendRequestSchema, input);
     const { scenario, code } = this.scenarioOf(req.scenario);
-    const rule = this.p.config.engine.rules[req.scenario];
     const profile = await this.userProfile(req.user);
-    const q = this.query(profile, req.scenario, req.context);
+    // from here on synchronous: the query may use the engine's scratch arrays, released below
+    const q = this.query(profile, req.scenario, req.context, this.scratch);
+    try {
+      return this.rankFor(req, q, profile, scenario, code);
+    } finally {
+      this.scratch.release(q);
+    }
+  }
+
+  private rankFor(
+    req: RecommendRequest & { n: number },
+    q: Query,
+    profile: UserProfile,
+    scenario: Scenario | undefined,
+    code: number,
+  ): RecommendResponse {
+    const rule = this.p.config.engine.rules[req.scenario];
     const allowRepeats = rule?.allowRepeats ?? scenario?.allowRepeats ?? false;
     const consumed = new Set(allowRepeats ? [] : profile.history.map((h) => h.item));
     const excluded = new Set<number>();
@@ -177,7 +213,7 @@ export class FusionEngine implements Engine {
         : retrieveChain(this.chain, { query: q, k, skip }, new Set(['catalog']));
     const scores = scoreCandidates(q, found.items);
     const lambda = req.diversity ?? rule?.diversity ?? this.p.config.engine.diversity;
-    const picked = mmr(found.items, scores, req.n, lambda, (a, b) => this.similarity(a, b));
+    const picked = mmr(found.items, scores, req.n, lambda, (a, b) => this.similarity(a, b), this.simFloor);
     const scoreOf = new Map(found.items.map((it, i) => [it, scores[i]!]));
     return {
       user: req.user,
@@ -188,11 +224,34 @@ export class FusionEngine implements Engine {
     };
   }
 
+  /**
+   * A lower bound of `similarity` for MMR: -(largest squared row norm), since |a.b| <= |a||b|
+   * (rows are unit vectors, so about -1), with room for rounding; co-occurrence similarity is >= 0.
+   */
+  private similarityFloor(): number {
+    const m = this.m;
+    let max = 1;
+    for (let i = 0; i < m.numItems; i++) {
+      if (!m.hasVector[i]) continue;
+      let s = 0;
+      for (let d = i * m.dim; d < (i + 1) * m.dim; d++) s += m.vectors[d]! * m.vectors[d]!;
+      if (s > max) max = s;
+    }
+    return -max * (1 + 1e-6);
+  }
+
   private similarity(a: number, b: number): number {
-    const va = vectorOf(this.m, a);
-    const vb = vectorOf(this.m, b);
-    if (va && vb) return dot(va, vb);
-    return Math.min(1, edgeWeight(this.m.graphs.knn, a, b) * 5);
+    const m = this.m;
+    if (m.hasVector[a] && m.hasVector[b]) {
+      // the two rows read in place: MMR asks for hundreds of pairs per request
+      const rows = m.vectors;
+      const oa = a * m.dim;
+      const ob = b * m.dim;
+      let s = 0;
+      for (let d = 0; d < m.dim; d++) s += rows[oa + d]! * rows[ob + d]!;
+      return s;
+    }
+    return Math.min(1, edgeWeight(m.graphs.knn, a, b) * 5);
   }
 
   private recommendation(q: Query, item: number, score: number, retriever: string): Recommendation {
@@ -310,15 +369,14 @@ export class FusionEngine implements Engine {
   async addEvents(events: readonly Event[]): Promise<{ inserted: number; duplicates: number }> {
     this.check();
     const valid = events.map((e, i) => validate(eventSchema, e, { prefix: `events[${i}]` }));
+    // the insert itself says which events are new (one transaction, no query per event)
     const fresh: Event[] = [];
-    for (const e of valid) if (!(await this.p.store.events.hasEvent(e.id))) fresh.push(e);
-    const result = await this.p.store.events.add(valid);
+    const { inserted, duplicates } = await this.p.store.events.add(valid, {
+      onInserted: (i) => fresh.push(valid[i]!),
+    });
     // durable first; then the in-memory state so the very next request reflects the events
     const byUser = new Map<string, HistoryEntry[]>();
-    const seen = new Set<string>();
     for (const e of fresh) {
-      if (seen.has(e.id)) continue;
-      seen.add(e.id);
       const h = this.entryOf(e);
       if (!h) continue;
       if (h.weight > 0) {
@@ -334,12 +392,15 @@ export class FusionEngine implements Engine {
       list.push(h);
       byUser.set(e.user, list);
     }
+    // cached profiles take the entries now and re-cluster on their next read: a batch touching a
+    // thousand users costs no clustering, and several batches before a read cost one
     for (const [user, entries] of byUser) {
-      const cached = this.profiles.get(user);
-      if (cached)
-        this.profiles.set(user, updateProfile(cached, entries, itemSpaceOf(this.m), this.profileOpts));
+      if (!this.profiles.has(user)) continue;
+      const waiting = this.pending.get(user);
+      if (waiting) waiting.push(...entries);
+      else this.pending.set(user, entries);
     }
-    return result;
+    return { inserted, duplicates };
   }
 
   async upsertItems(input: readonly Item[]): Promise<void> {
@@ -382,6 +443,9 @@ export class FusionEngine implements Engine {
     }
     this.p.popular.invalidate();
     this.p.trending.invalidate();
+    // vectors, availability or the indices changed: memoised text features and searches are stale
+    this.memo.clear();
+    this.simFloor = this.similarityFloor();
   }
 
   async deleteItem(id: string): Promise<boolean> {
@@ -391,13 +455,18 @@ export class FusionEngine implements Engine {
     if (i !== undefined) {
       this.available[i] = 0;
       this.indices.get(this.m.scenarioCode[i]!)?.remove([i]);
+      // a fresh search now returns another item in its place
+      this.memo.clear();
     }
     return existed;
   }
 
   async deleteUser(user: string): Promise<number> {
     this.check();
+    const cached = this.profiles.get(user);
+    if (cached) this.memo.forget(cached);
     this.profiles.delete(user);
+    this.pending.delete(user);
     return this.p.store.deleteUser(user);
   }
 
@@ -413,6 +482,8 @@ export class FusionEngine implements Engine {
     if (this.closed) return;
     this.closed = true;
     this.profiles.clear();
+    this.pending.clear();
+    this.memo.clear();
     this.indices.clear();
     if (this.p.ownsStore) await this.p.store.close();
   }

@@ -78,6 +78,20 @@ export function vectorIndexContract(name: string, make: (dim: number) => VectorI
       }
     });
 
+    it('answers a batch of queries exactly as one search per query', () => {
+      const idx = make(dim);
+      idx.add(keys, data);
+      const queries = [row(2), row(40), row(499)];
+      const batch = idx.searchMany(queries, 7);
+      assert.equal(batch.length, 3);
+      queries.forEach((q, i) => {
+        assert.deepEqual(batch[i], idx.search(q, 7));
+      });
+      assert.equal(batch[1]![0]!.key, keys[40]);
+      assert.deepEqual(idx.searchMany([], 7), []);
+      assert.deepEqual(make(dim).searchMany([row(0), row(1)], 3), [[], []]);
+    });
+
     it('returns nothing from an empty index and caps k at its size', () => {
       const idx = make(dim);
       assert.deepEqual(idx.search(row(0), 5), []);

@@ -84,6 +84,10 @@ export class ExactIndex implements VectorIndex {
     return hits.slice(0, k);
   }
 
+  searchMany(queries: readonly Float32Array[], k: number): SearchHit[][] {
+    return queries.map((q) => this.search(q, k));
+  }
+
   save(path: string): void {
     const n = this.keys.length;
     const buf = new ArrayBuffer(12 + n * 4 + n * this.dim * 4);

@@ -1,5 +1,5 @@
 /** Approximate inner-product search with usearch's HNSW graph, for catalogs past the exact threshold. */
-import { Index, MetricKind, ScalarKind } from 'usearch';
+import { BatchMatches, Index, type Matches, MetricKind, ScalarKind } from 'usearch';
 import { RecError } from '../core/errors.ts';
 import type { SearchHit, VectorIndex } from './types.ts';
 
@@ -56,14 +56,29 @@ export class HnswIndex implements VectorIndex {
   }
 
   search(query: Float32Array, k: number): SearchHit[] {
-    if (this.index.size() === 0 || k <= 0) return [];
-    const m = this.index.search(query.slice(), Math.min(k, this.index.size()), 1);
-    const out: SearchHit[] = [];
-    for (let i = 0; i < m.keys.length; i++) {
-      // IP distance is 1 - dot
-      out.push({ key: Number(m.keys[i]!), score: 1 - m.distances[i]! });
-    }
-    return out.sort((a, b) => b.score - a.score || a.key - b.key);
+    return this.searchMany([query], k)[0]!;
+  }
+
+  searchMany(queries: readonly Float32Array[], k: number): SearchHit[][] {
+    const size = this.index.size();
+    if (size === 0 || k <= 0 || queries.length === 0) return queries.map(() => []);
+    const count = Math.min(k, size);
+    const batch = new Float32Array(queries.length * this.dim);
+    queries.forEach((q, i) => {
+      batch.set(q, i * this.dim);
+    });
+    // one native call; with several queries the library spreads them over the cores
+    // a batch of one comes back as plain Matches
+    const found: Matches | BatchMatches = this.index.search(batch, count, queries.length > 1 ? 0 : 1);
+    return queries.map((_, qi) => {
+      const m = found instanceof BatchMatches ? found.get(qi) : found;
+      const out: SearchHit[] = [];
+      for (let i = 0; i < m.keys.length; i++) {
+        // IP distance is 1 - dot
+        out.push({ key: Number(m.keys[i]!), score: 1 - m.distances[i]! });
+      }
+      return out.sort((a, b) => b.score - a.score || a.key - b.key);
+    });
   }
 
   save(path: string): void {

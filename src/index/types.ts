@@ -17,6 +17,8 @@ export interface VectorIndex {
   remove(keys: readonly number[]): void;
   /** best first, at most k */
   search(query: Float32Array, k: number): SearchHit[];
+  /** `search` for several queries at once (one native call, spread over the cores where it pays) */
+  searchMany(queries: readonly Float32Array[], k: number): SearchHit[][];
   save(path: string): void;
   load(path: string): void;
 }

@@ -102,22 +102,29 @@ export function clusterInterests(
   // farthest-first seeding from the heaviest point keeps runs deterministic
   const heaviest = pos.reduce((b, p) => (p.w > b.w ? p : b), pos[0]!);
   const centres: Float32Array[] = [Float32Array.from(heaviest.v)];
+  // each point's distance to its nearest centre so far, updated with each new centre only
+  const nearest = Float64Array.from(pos, (p) => 1 - dot(centres[0]!, p.v));
   while (centres.length < k) {
     let best = -1;
     let bestD = -1;
-    pos.forEach((p, i) => {
-      const d = Math.min(...centres.map((c) => 1 - dot(c, p.v))) * p.w;
+    for (let i = 0; i < pos.length; i++) {
+      const d = nearest[i]! * pos[i]!.w;
       if (d > bestD) {
         bestD = d;
         best = i;
       }
-    });
+    }
     if (best < 0 || bestD <= 1e-6) break;
-    centres.push(Float32Array.from(pos[best]!.v));
+    const c = Float32Array.from(pos[best]!.v);
+    centres.push(c);
+    for (let i = 0; i < pos.length; i++) nearest[i] = Math.min(nearest[i]!, 1 - dot(c, pos[i]!.v));
   }
   let assign = new Int32Array(pos.length);
   for (let iter = 0; iter < 8; iter++) {
-    assign = Int32Array.from(pos, (p) => argmax(centres, p.v));
+    const next = Int32Array.from(pos, (p) => argmax(centres, p.v));
+    // the same assignment again gives the same centres again: converged
+    if (iter > 0 && next.every((c, i) => c === assign[i])) break;
+    assign = next;
     const sums = centres.map(() => new Float32Array(space.dim));
     pos.forEach((p, i) => {
       const s = sums[assign[i]!]!;
@@ -134,10 +141,10 @@ export function clusterInterests(
   }
   const total = pos.reduce((s, p) => s + p.w, 0);
   const out: InterestCentre[] = centres.map((vector, c) => {
-    const members = pos
-      .map((p, i) => ({ p, i }))
-      .filter(({ i }) => assign[i] === c)
-      .sort((a, b) => dot(vector, b.p.v) * b.p.w - dot(vector, a.p.v) * a.p.w);
+    const members = pos.map((p, i) => ({ p, i, s: 0 })).filter(({ i }) => assign[i] === c);
+    // each member's weighted similarity once, not once per comparison
+    for (const m of members) m.s = dot(vector, m.p.v) * m.p.w;
+    members.sort((a, b) => b.s - a.s);
     const mass = members.reduce((s, m) => s + m.p.w, 0);
     const mix: Record<string, number> = {};
     for (const m of members) mix[m.p.entry.scenario] = (mix[m.p.entry.scenario] ?? 0) + m.p.w / (mass || 1);
@@ -210,25 +217,32 @@ export function buildProfile(
   opts: ProfileOptions = DEFAULT_PROFILE_OPTIONS,
 ): UserProfile {
   const recent = history.slice(-opts.maxHistory);
-  const perScenario: Record<string, InterestCentre[]> = {};
   const scenarios = [...new Set(recent.map((h) => h.scenario))].sort();
-  if (scenarios.length > 1) {
-    for (const s of scenarios) {
-      perScenario[s] = clusterInterests(
-        recent.filter((h) => h.scenario === s),
-        space,
-        opts,
-        `${s}:`,
-      );
-    }
-  }
   const interests = clusterInterests(recent, space, opts, 'f');
-  if (scenarios.length === 1) perScenario[scenarios[0]!] = interests;
+  // Per-scenario interests only feed the profile view, never a recommendation: clustered on first
+  // read (then kept), so a request for a user seen the first time clusters once, not once per scenario.
+  let perScenario: Record<string, InterestCentre[]> | undefined;
+  const perScenarioOf = (): Record<string, InterestCentre[]> => {
+    const out: Record<string, InterestCentre[]> = {};
+    if (scenarios.length === 1) out[scenarios[0]!] = interests;
+    else
+      for (const s of scenarios)
+        out[s] = clusterInterests(
+          recent.filter((h) => h.scenario === s),
+          space,
+          opts,
+          `${s}:`,
+        );
+    return out;
+  };
   return {
     user,
     history: [...history],
     interests,
-    perScenario,
+    get perScenario() {
+      perScenario ??= perScenarioOf();
+      return perScenario;
+    },
     updatedAt: recent.reduce((m, h) => Math.max(m, h.ts), 0),
   };
 }

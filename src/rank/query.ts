@@ -8,7 +8,7 @@ import type { Context } from '../core/types.ts';
 import { recencyWeights } from '../profile/interests.ts';
 import type { UserProfile } from '../profile/types.ts';
 import { spread } from '../train/graph.ts';
-import { contextKeys, contextLifts } from './context.ts';
+import { contextKeys } from './context.ts';
 import { FEATURES, NUM_FEATURES, type ScoringModel, vectorOf } from './model.ts';
 
 /** by name, so features appended after it by others do not move it */
@@ -47,6 +47,44 @@ export interface Query {
   seqState: Float32Array | undefined;
   /** the divisors of the collaborative features, for explanations */
   norms: { knnSame: number; knnCross: number; trans: number; ease: number };
+  /** text features already computed for this profile (the engine attaches one per cached profile) */
+  textMemo?: TextMemo | undefined;
+}
+
+/** text features (textInterest, textRecent, negative, textLast) per item, for one profile */
+export class TextMemo {
+  private readonly slots = new Map<number, number>();
+  private values = new Float32Array(4 * 512);
+
+  constructor(private readonly maxItems = 8192) {}
+
+  /** copies the item's memoised text features into `out`; false when there are none */
+  read(item: number, out: Float32Array): boolean {
+    const slot = this.slots.get(item);
+    if (slot === undefined) return false;
+    const o = slot * 4;
+    out[3] = this.values[o]!;
+    out[4] = this.values[o + 1]!;
+    out[7] = this.values[o + 2]!;
+    out[8] = this.values[o + 3]!;
+    return true;
+  }
+
+  write(item: number, f: Float32Array): void {
+    const slot = this.slots.size;
+    if (slot >= this.maxItems || this.slots.has(item)) return;
+    if ((slot + 1) * 4 > this.values.length) {
+      const grown = new Float32Array(this.values.length * 2);
+      grown.set(this.values);
+      this.values = grown;
+    }
+    this.slots.set(item, slot);
+    const o = slot * 4;
+    this.values[o] = f[3]!;
+    this.values[o + 1] = f[4]!;
+    this.values[o + 2] = f[7]!;
+    this.values[o + 3] = f[8]!;
+  }
 }
 
 function dot(a: Float32Array, b: Float32Array): number {
@@ -67,12 +105,48 @@ function normaliseInScenario(
   return max > 0 ? max : 1;
 }
 
-export function prepareQuery(m: ScoringModel, profile: UserProfile, opts: QueryOptions): Query {
+/**
+ * The three dense accumulators of a query, lent to one query at a time and cleared afterwards
+ * through its `touched` list: a request then allocates (and the collector frees) three
+ * numItems-long arrays less. Whoever borrows must `release` when done with the query.
+ */
+export class QueryScratch {
+  private arrays: [Float32Array, Float32Array, Float32Array] | undefined;
+  /** the query holding the arrays; 'pending' between borrow and lend (a query that failed half-way
+   * keeps them: later queries then allocate their own rather than read half-written arrays) */
+  private lentTo: Query | 'pending' | undefined;
+
+  /** the arrays when free and of the right size, else undefined (the caller allocates its own) */
+  borrow(n: number): [Float32Array, Float32Array, Float32Array] | undefined {
+    if (this.lentTo) return undefined;
+    if (!this.arrays || this.arrays[0].length !== n)
+      this.arrays = [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
+    this.lentTo = 'pending';
+    return this.arrays;
+  }
+
+  lend(q: Query): void {
+    this.lentTo = q;
+  }
+
+  /** zeroes what the query wrote; its arrays must not be read afterwards */
+  release(q: Query): void {
+    if (this.lentTo !== q || !this.arrays) return;
+    for (const a of this.arrays) for (const i of q.touched) a[i] = 0;
+    this.lentTo = undefined;
+  }
+}
+
+export function prepareQuery(
+  m: ScoringModel,
+  profile: UserProfile,
+  opts: QueryOptions,
+  scratch?: QueryScratch,
+): Query {
   const code = m.scenarios.indexOf(opts.scenario);
   const n = m.numItems;
-  const knnSame = new Float32Array(n);
-  const knnCross = new Float32Array(n);
-  const trans = new Float32Array(n);
+  const lent = scratch?.borrow(n);
+  const [knnSame, knnCross, trans] = lent ?? [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
   const touchedSame: number[] = [];
   const touchedCross: number[] = [];
   const touchedTrans: number[] = [];
@@ -139,7 +213,7 @@ export function prepareQuery(m: ScoringModel, profile: UserProfile, opts: QueryO
           code,
         )
       : undefined;
-  return {
+  const q: Query = {
     model: m,
     profile,
     scenario: opts.scenario,
@@ -159,10 +233,61 @@ export function prepareQuery(m: ScoringModel, profile: UserProfile, opts: QueryO
     seqState,
     norms,
   };
+  if (lent) scratch!.lend(q);
+  return q;
 }
 
-/** the feature vector of one candidate, in FEATURES order */
-export function featuresOf(q: Query, item: number, out = new Float32Array(NUM_FEATURES)): Float32Array {
+/**
+ * The request's context keys resolved against the context statistics once per scoring pass: the
+ * per-key maps and shares `contextLifts` would look up again for every candidate.
+ */
+export interface ResolvedContext {
+  keys: { counts: Map<number, number> | undefined; share: number }[];
+  items: Map<number, number>;
+}
+
+export function resolveContext(q: Query): ResolvedContext | undefined {
+  const stats = q.model.context;
+  if (q.ctxKeys.length === 0 || stats.all === 0) return undefined;
+  const keys: ResolvedContext['keys'] = [];
+  for (const k of q.ctxKeys) {
+    const total = stats.totals.get(k);
+    if (!total) continue;
+    keys.push({ counts: stats.counts.get(k), share: total / stats.all });
+  }
+  return { keys, items: stats.items };
+}
+
+/** summed log-lift of the item over the context keys: the same sum as `contextLifts`, without its allocations */
+function contextScore(c: ResolvedContext, item: number): number {
+  let ctx = 0;
+  const itemCount = c.items.get(item) ?? 0;
+  for (const k of c.keys) {
+    const inCtx = k.counts?.get(item) ?? 0;
+    // smoothing towards no lift: 5 pseudo-events at the base rate (as in contextLifts)
+    const lift = (inCtx + 5 * k.share) / ((itemCount + 5) * k.share);
+    ctx += Math.max(-2, Math.min(2, Math.log(lift)));
+  }
+  return ctx;
+}
+
+/** dot product of a query vector with the item row starting at `off` (same summation order as `dot`) */
+function dotRow(a: Float32Array, rows: Float32Array, off: number): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * rows[off + i]!;
+  return s;
+}
+
+/**
+ * The feature vector of one candidate, in FEATURES order. `ctx` is the request's resolved context
+ * (`scoreCandidates` resolves it once per pass; a single call resolves it here).
+ */
+export function featuresOf(
+  q: Query,
+  item: number,
+  out = new Float32Array(NUM_FEATURES),
+  ctx: ResolvedContext | undefined = resolveContext(q),
+): Float32Array {
   const m = q.model;
   out[0] = q.knnSame[item]!;
   out[1] = q.knnCross[item]!;
@@ -175,24 +300,26 @@ export function featuresOf(q: Query, item: number, out = new Float32Array(NUM_FE
   out[11] = 0;
   // absolute collaborative evidence: lets the ranker trust text and popularity when it is thin
   out[9] = Math.log1p(q.knnSame[item]! * q.norms.knnSame + q.knnCross[item]! * q.norms.knnCross);
-  const v = q.interestVecs.length > 0 || q.recentVec ? vectorOf(m, item) : undefined;
-  if (v) {
+  if ((q.interestVecs.length > 0 || q.recentVec) && m.hasVector[item] && !q.textMemo?.read(item, out)) {
+    // the item's row read in place (no subarray per candidate)
+    const rows = m.vectors;
+    const off = item * m.dim;
     let best = -1;
-    for (const c of q.interestVecs) best = Math.max(best, dot(c, v));
+    for (const c of q.interestVecs) best = Math.max(best, dotRow(c, rows, off));
     out[3] = q.interestVecs.length > 0 ? best : 0;
-    out[4] = q.recentVec ? dot(q.recentVec, v) : 0;
+    out[4] = q.recentVec ? dotRow(q.recentVec, rows, off) : 0;
     let neg = 0;
-    for (const nv of q.negatives) neg = Math.max(neg, dot(nv, v));
+    for (const nv of q.negatives) neg = Math.max(neg, dotRow(nv, rows, off));
     out[7] = neg;
-    out[8] = q.lastVec ? dot(q.lastVec, v) : 0;
-    // an item no one has engaged with has only its text: a feature of its own lets the ranker
-    // trust text there without trusting it everywhere
-    if (m.graphs.counts[item] === 0) out[11] = Math.max(out[3], out[4]);
+    out[8] = q.lastVec ? dotRow(q.lastVec, rows, off) : 0;
+    q.textMemo?.write(item, out);
   }
+  // an item no one has engaged with has only its text: a feature of its own lets the ranker
+  // trust text there without trusting it everywhere (after the memo: counts change, the memo does not)
+  if (m.hasVector[item] && m.graphs.counts[item] === 0 && (q.interestVecs.length > 0 || q.recentVec))
+    out[11] = Math.max(out[3], out[4]);
   out[5] = m.popularity[item]!;
-  let ctx = 0;
-  if (q.ctxKeys.length > 0) for (const l of contextLifts(m.context, q.ctxKeys, item)) ctx += l.lift;
-  out[6] = ctx;
+  out[6] = ctx ? contextScore(ctx, item) : 0;
   const seq = m.seq;
   out[SEQ] =
     q.seqState && seq && item < seq.scorer.numItems ? seq.scale * seq.scorer.score(q.seqState, item) : 0;
@@ -209,7 +336,8 @@ export function linearScore(weights: readonly number[], f: Float32Array): number
 export function scoreCandidates(q: Query, candidates: ArrayLike<number>): Float32Array {
   const out = new Float32Array(candidates.length);
   const f = new Float32Array(NUM_FEATURES);
+  const ctx = resolveContext(q);
   for (let i = 0; i < candidates.length; i++)
-    out[i] = linearScore(q.weights, featuresOf(q, candidates[i]!, f));
+    out[i] = linearScore(q.weights, featuresOf(q, candidates[i]!, f, ctx));
   return out;
 }

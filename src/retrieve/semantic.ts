@@ -3,10 +3,23 @@
  * scenario's vector index: this is how a user new to a scenario is served from interests formed in
  * other scenarios, and how an item with no events at all is reachable.
  */
-import type { VectorIndex } from '../index/types.ts';
+import type { SearchHit, VectorIndex } from '../index/types.ts';
+import type { UserProfile } from '../profile/types.ts';
 import type { RetrieveRequest, Retriever } from './types.ts';
 
-export function semanticRetriever(indexOf: (scenarioCode: number) => VectorIndex | undefined): Retriever {
+/**
+ * The index's raw answers for a profile (before the request's skip list), kept by whoever can
+ * tell when they go stale: they depend on the profile's vectors and the index contents only.
+ */
+export interface SearchCache {
+  getSearch(profile: UserProfile, key: string): SearchHit[][] | undefined;
+  setSearch(profile: UserProfile, key: string, hits: SearchHit[][]): void;
+}
+
+export function semanticRetriever(
+  indexOf: (scenarioCode: number) => VectorIndex | undefined,
+  cache?: SearchCache,
+): Retriever {
   return {
     name: 'semantic',
     retrieve({ query: q, k, skip }: RetrieveRequest): number[] {
@@ -18,8 +31,14 @@ export function semanticRetriever(indexOf: (scenarioCode: number) => VectorIndex
       const best = new Map<number, number>();
       // the chain merges retrievers round-robin, so this one rarely places more than half of k
       const per = Math.ceil(k / (2 * queries.length)) + 10;
-      for (const v of queries) {
-        for (const h of index.search(v, per)) {
+      const key = `${q.scenarioCode}:${per}`;
+      let found = cache?.getSearch(q.profile, key);
+      if (!found) {
+        found = index.searchMany(queries, per);
+        cache?.setSearch(q.profile, key, found);
+      }
+      for (const hits of found) {
+        for (const h of hits) {
           if (skip(h.key)) continue;
           best.set(h.key, Math.max(best.get(h.key) ?? Number.NEGATIVE_INFINITY, h.score));
         }

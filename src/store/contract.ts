@@ -59,8 +59,20 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         ];
         assert.deepEqual(await s.events.add(batch), { inserted: 3, duplicates: 0 });
         assert.deepEqual(await s.events.add(batch), { inserted: 0, duplicates: 3 });
-        assert.equal(await s.events.count(), 3);
-        assert.equal(await s.users.count(), 2);
+        // the insert reports which events were new: a repeat within the batch and stored ids are not
+        const fresh: number[] = [];
+        const again = [
+          ev('e4', 'u3', 'a', 'shop', T0),
+          ev('e2', 'u1', 'b', 'shop', T0),
+          ev('e4', 'u3', 'a', 'shop', T0),
+        ];
+        assert.deepEqual(await s.events.add(again, { onInserted: (i) => fresh.push(i) }), {
+          inserted: 1,
+          duplicates: 2,
+        });
+        assert.deepEqual(fresh, [0]);
+        assert.equal(await s.events.count(), 4);
+        assert.equal(await s.users.count(), 3);
         assert.equal(await s.events.hasEvent('e2'), true);
       } finally {
         await s.close();

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { RecError } from '../core/errors.ts';
 import type { Event, Item, Scenario, Split, User } from '../core/types.ts';
 import type {
+  AddOptions,
   AddResult,
   BlobStore,
   EventQuery,
@@ -369,6 +370,7 @@ class SqliteUsers implements UserStore {
 class SqliteEvents implements EventStore {
   private readonly insertStmt;
   private readonly userStmt;
+  private readonly statements = new Map<string, Database.Statement>();
   constructor(private readonly db: DB) {
     this.insertStmt = db.prepare(
       `INSERT OR IGNORE INTO events (id, user, item, scenario, type, value, text, ts, context, split)
@@ -377,16 +379,17 @@ class SqliteEvents implements EventStore {
     this.userStmt = db.prepare('INSERT OR IGNORE INTO users (id, json) VALUES (?, NULL)');
   }
 
-  async add(events: readonly Event[]): Promise<AddResult> {
-    return this.addSync(events);
+  async add(events: readonly Event[], opts: AddOptions = {}): Promise<AddResult> {
+    return this.addSync(events, opts);
   }
 
   /** Synchronous insert for callers that batch inside their own transaction (importers). */
-  addSync(events: readonly Event[]): AddResult {
+  addSync(events: readonly Event[], opts: AddOptions = {}): AddResult {
     let inserted = 0;
     this.db.transaction(() => {
       let lastUser = '';
-      for (const e of events) {
+      for (let i = 0; i < events.length; i++) {
+        const e = events[i]!;
         const r = this.insertStmt.run(
           e.id,
           e.user,
@@ -400,6 +403,7 @@ class SqliteEvents implements EventStore {
           e.split ?? null,
         );
         inserted += r.changes;
+        if (r.changes > 0) opts.onInserted?.(i);
         if (r.changes > 0 && e.user !== lastUser) {
           this.userStmt.run(e.user);
           lastUser = e.user;
@@ -429,7 +433,17 @@ class SqliteEvents implements EventStore {
       sql = `SELECT * FROM (${sql} ORDER BY ts DESC, seq DESC LIMIT ?) ORDER BY ts, seq`;
       params.push(q.limit);
     } else sql += ' ORDER BY ts, seq';
-    return (this.db.prepare(sql).all(...params) as EventRow[]).map(rowToEvent);
+    return (this.statement(sql).all(...params) as EventRow[]).map(rowToEvent);
+  }
+
+  /** prepared once per distinct SQL text: profile reads run on every request for a new user */
+  private statement(sql: string): Database.Statement {
+    let st = this.statements.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      if (this.statements.size < 64) this.statements.set(sql, st);
+    }
+    return st;
   }
 
   async scan(opts: {
@@ -507,7 +521,7 @@ class SqliteEvents implements EventStore {
   }
 
   async hasEvent(id: string): Promise<boolean> {
-    return this.db.prepare('SELECT 1 FROM events WHERE id = ?').pluck().get(id) !== undefined;
+    return this.statement('SELECT 1 FROM events WHERE id = ?').pluck().get(id) !== undefined;
   }
 }
 

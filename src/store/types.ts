@@ -57,9 +57,18 @@ export interface UserStore {
   list(opts?: { afterId?: string; limit?: number }): Promise<User[]>;
 }
 
+export interface AddOptions {
+  /**
+   * Called inside the transaction for each event that was new (not a duplicate of a stored or an
+   * earlier event of the batch), with its index in the batch: the duplicate check of the insert
+   * itself, so callers need no query per event.
+   */
+  onInserted?: (index: number) => void;
+}
+
 export interface EventStore {
   /** one transaction; idempotent on event id; registers unseen users */
-  add(events: readonly Event[]): Promise<AddResult>;
+  add(events: readonly Event[], opts?: AddOptions): Promise<AddResult>;
   ofUser(user: string, q?: EventQuery): Promise<StoredEvent[]>;
   /** all events in insertion order, paged, optionally filtered */
   scan(opts: {
