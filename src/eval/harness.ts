@@ -131,7 +131,7 @@ export class Harness {
     try {
       const t0 = performance.now();
       await model.fit(data, {
-        valid: this.tuneCases.map((c) => ({ query: c.query, target: c.targets[0]! })),
+        valid: this.tuneCases.map((c) => ({ query: c.query, target: c.targets[0]!, targets: c.targets })),
         seed: this.opts.seed,
         objective: this.objective,
         signal: this.opts.signal,

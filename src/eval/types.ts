@@ -44,7 +44,7 @@ export interface EvalQuery {
 
 export interface FitOptions {
   /** validation queries with their targets, for tuning only */
-  valid: { query: EvalQuery; target: number }[];
+  valid: { query: EvalQuery; target: number; targets?: number[] }[];
   seed: number;
   /**
    * The tuning objective: NDCG@10 of a scoring function on the valid queries, ranked exactly as the

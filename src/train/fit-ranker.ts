@@ -13,8 +13,29 @@ export interface ValidCase {
   profile: UserProfile;
   scenario: string;
   target: number;
+  /**
+   * Every held-out item of a multi-target case (lastfm holds out several artists per user),
+   * `target` included; absent = `[target]`. The fit then maximises the multi-target NDCG@10 the
+   * harness reports instead of the first target's rank alone.
+   */
+  targets?: readonly number[];
   /** items that may not be recommended (already consumed) */
   masked: ReadonlySet<number>;
+}
+
+function targetsOf(c: ValidCase): readonly number[] {
+  return c.targets && c.targets.length > 0 ? c.targets : [c.target];
+}
+
+/** pool positions of the case's targets other than `target` */
+function otherPositions(rows: readonly number[], c: ValidCase): number[] {
+  const out: number[] = [];
+  for (const t of targetsOf(c)) {
+    if (t === c.target) continue;
+    const p = rows.indexOf(t);
+    if (p >= 0) out.push(p);
+  }
+  return out;
 }
 
 export interface FitRankerOptions {
@@ -33,7 +54,7 @@ export const DEFAULT_FIT_OPTIONS: FitRankerOptions = {
   rounds: 3,
 };
 
-interface Pool {
+export interface Pool {
   scenario: string;
   items: number[];
   /** feature rows, NUM_FEATURES per candidate */
@@ -41,6 +62,10 @@ interface Pool {
   size: number;
   /** position of the target in the pool, -1 when absent */
   target: number;
+  /** positions of the case's other targets present in the pool (multi-target cases) */
+  others: number[];
+  /** how many targets the case has in all (present in the pool or not) */
+  relevant: number;
 }
 
 function topK(values: Float32Array, k: number): number[] {
@@ -109,6 +134,8 @@ export function buildPools(
         feats,
         size: rows.length,
         target: rows.indexOf(c.target),
+        others: otherPositions(rows, c),
+        relevant: targetsOf(c).length,
       });
     });
   });
@@ -120,6 +147,10 @@ export function poolNdcg(pools: readonly Pool[], weights: readonly number[]): nu
   if (pools.length === 0) return 0;
   let sum = 0;
   for (const p of pools) {
+    if (p.relevant > 1) {
+      sum += multiTargetNdcg(p, weights);
+      continue;
+    }
     if (p.target < 0) continue;
     const t = linearScore(weights, p.feats.subarray(p.target * NUM_FEATURES, (p.target + 1) * NUM_FEATURES));
     let rank = 0;
@@ -130,6 +161,32 @@ export function poolNdcg(pools: readonly Pool[], weights: readonly number[]): nu
     if (rank < 10) sum += 1 / Math.log2(rank + 2);
   }
   return sum / pools.length;
+}
+
+/** NDCG@10 of a pool with several targets (ties count against each target) */
+function multiTargetNdcg(p: Pool, weights: readonly number[]): number {
+  const pos = p.target >= 0 ? [p.target, ...p.others] : p.others;
+  if (pos.length === 0) return 0;
+  const isTarget = new Uint8Array(p.size);
+  for (const r of pos) isTarget[r] = 1;
+  const s = new Float32Array(p.size);
+  for (let r = 0; r < p.size; r++)
+    s[r] = linearScore(weights, p.feats.subarray(r * NUM_FEATURES, (r + 1) * NUM_FEATURES));
+  let dcg = 0;
+  for (const j of pos) {
+    const t = s[j]!;
+    let rank = 0;
+    for (let r = 0; r < p.size && rank < 10; r++) {
+      if (r === j) continue;
+      // another target ranks above only when strictly higher (or tied and earlier): the targets'
+      // own order among themselves does not change the sum
+      if (isTarget[r] ? s[r]! > t || (s[r] === t && r < j) : s[r]! >= t) rank++;
+    }
+    if (rank < 10) dcg += 1 / Math.log2(rank + 2);
+  }
+  let idcg = 0;
+  for (let i = 0; i < Math.min(p.relevant, 10); i++) idcg += 1 / Math.log2(i + 2);
+  return dcg / idcg;
 }
 
 const STEPS = [0, 0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1, 1.5, 2, 3, 5];
@@ -212,7 +269,7 @@ export function refinePools(
     const items = Array.from(m.scenarioItems[q.scenarioCode] ?? []).filter((i) => !c.masked.has(i));
     const scores = scoreCandidates(q, items);
     const rows = new Set(topK(scores, extra).map((r) => items[r]!));
-    rows.add(c.target);
+    for (const t of targetsOf(c)) rows.add(t);
     const old = pools[ci]!;
     // the first pool's items stay: they are each single feature's strongest competitors
     for (const it of old.items) rows.add(it);
@@ -221,7 +278,15 @@ export function refinePools(
     list.forEach((it, p) => {
       feats.set(featuresOf(q, it, f), p * NUM_FEATURES);
     });
-    return { scenario: c.scenario, items: list, feats, size: list.length, target: list.indexOf(c.target) };
+    return {
+      scenario: c.scenario,
+      items: list,
+      feats,
+      size: list.length,
+      target: list.indexOf(c.target),
+      others: otherPositions(list, c),
+      relevant: targetsOf(c).length,
+    };
   });
 }
 

@@ -100,7 +100,8 @@ export class EngineEvalModel implements EvalModel {
         ...(opts.signal ? { signal: opts.signal } : {}),
       },
     );
-    if (this.ablation.useSeq) {
+    // a sequential model learns what follows what: histories without a time order have nothing for it
+    if (this.ablation.useSeq && !wholeHistory) {
       // trained once per run and shared with `seqrec` (memoised on the data)
       // the no-fusion ablation trains it on each scenario's own sequences
       const alone = !this.ablation.fusion;
@@ -108,7 +109,8 @@ export class EngineEvalModel implements EvalModel {
       this.model.seq = seqFeatureOf(seq, seqDataOf(data, opts, alone).valid);
       this.info = { seqValidNdcg10: Number(seq.report.validNdcg10.toFixed(4)), seqEpochs: seq.report.epochs };
     }
-    const cases: ValidCase[] = validSample.map(({ query, target }) => ({
+    const cases: ValidCase[] = validSample.map(({ query, target, targets }) => ({
+      ...(targets ? { targets } : {}),
       profile: this.profileOf(query),
       scenario: query.scenario,
       target,
