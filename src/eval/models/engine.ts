@@ -33,6 +33,8 @@ export const ENGINE_VARIANTS: Record<string, EngineAblation> = {
   'engine-notext': { ...ALL_ON, useText: false, fusion: true, useSeq: true },
   'engine-noids': { ...ALL_ON, useIds: false, fusion: true, useSeq: true },
   'engine-noseq': { ...ALL_ON, fusion: true, useSeq: false },
+  // the fusion comparison without the sequential model (its training is the slow part on food-kitchen)
+  'engine-nofusion-noseq': { ...ALL_ON, fusion: false, useSeq: false },
 };
 
 /** most valid queries the ranker fit looks at (a seeded sample), to bound fit time */
@@ -173,7 +175,7 @@ export const ENGINE_MODELS: Record<string, ModelEntry> = Object.fromEntries(
       description:
         name === 'engine'
           ? 'the engine: profiles, collaborative + text + popularity signals, ranker fitted on valid'
-          : `engine ablation: ${name.replace('engine-no', 'without ')}`,
+          : `engine ablation: ${name.replace('engine-no', 'without ').replace('-noseq', ', without seq')}`,
       create: () => new EngineEvalModel(name, ablation),
     },
   ]),
