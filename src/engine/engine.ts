@@ -231,13 +231,8 @@ export class FusionEngine implements Engine {
   private similarityFloor(): number {
     const m = this.m;
     let max = 1;
-    for (let i = 0; i < m.numItems; i++) {
-      if (!m.hasVector[i]) continue;
-      let s = 0;
-      for (let d = i * m.dim; d < (i + 1) * m.dim; d++) s += m.vectors[d]! * m.vectors[d]!;
-      if (s > max) max = s;
-    }
-    return -max * (1 + 1e-6);
+    for (let i = 0; i < m.numItems; i++) if (m.hasVector[i]) max = Math.max(max, rowNormSq(vectorOf(m, i)!));
+    return floorOf(max);
   }
 
   private similarity(a: number, b: number): number {
@@ -432,6 +427,8 @@ export class FusionEngine implements Engine {
       if (v && v.length === this.m.dim) {
         this.m.vectors.set(v, i * this.m.dim);
         this.m.hasVector[i] = 1;
+        // the MMR floor follows the new row (a lower floor stays a valid bound): no catalog pass
+        this.simFloor = Math.min(this.simFloor, floorOf(rowNormSq(v)));
       }
       const code = this.m.scenarioCode[i]!;
       if (!this.indices.has(code)) this.buildIndex(code);
@@ -445,7 +442,6 @@ export class FusionEngine implements Engine {
     this.p.trending.invalidate();
     // vectors, availability or the indices changed: memoised text features and searches are stale
     this.memo.clear();
-    this.simFloor = this.similarityFloor();
   }
 
   async deleteItem(id: string): Promise<boolean> {
@@ -487,6 +483,17 @@ export class FusionEngine implements Engine {
     this.indices.clear();
     if (this.p.ownsStore) await this.p.store.close();
   }
+}
+
+function rowNormSq(v: Float32Array): number {
+  let s = 0;
+  for (let d = 0; d < v.length; d++) s += v[d]! * v[d]!;
+  return s;
+}
+
+/** the MMR similarity floor for rows of squared norm up to `maxNormSq`, with room for rounding */
+function floorOf(maxNormSq: number): number {
+  return -Math.max(1, maxNormSq) * (1 + 1e-6);
 }
 
 function summaryOf(c: UserProfile['interests'][number], m: ScoringModel): string {

@@ -35,6 +35,15 @@ export function recordContext(stats: ContextStats, keys: readonly string[], item
 }
 
 /** log lift of the item in each context key, 0 where there is no evidence */
+/**
+ * Log-lift of an item in one context key, clamped to [-2, 2]: its events in the key against its
+ * events overall, smoothed towards no lift by 5 pseudo-events at the key's base rate `share`.
+ */
+export function logLift(inCtx: number, itemCount: number, share: number): number {
+  const lift = (inCtx + 5 * share) / ((itemCount + 5) * share);
+  return Math.max(-2, Math.min(2, Math.log(lift)));
+}
+
 export function contextLifts(
   stats: ContextStats,
   keys: readonly string[],
@@ -47,10 +56,7 @@ export function contextLifts(
     if (!total) continue;
     const itemCount = stats.items.get(item) ?? 0;
     const inCtx = stats.counts.get(k)?.get(item) ?? 0;
-    const share = total / stats.all;
-    // smoothing towards no lift: 5 pseudo-events at the base rate
-    const lift = (inCtx + 5 * share) / ((itemCount + 5) * share);
-    out.push({ key: k, lift: Math.max(-2, Math.min(2, Math.log(lift))) });
+    out.push({ key: k, lift: logLift(inCtx, itemCount, total / stats.all) });
   }
   return out;
 }

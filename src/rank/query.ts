@@ -8,7 +8,7 @@ import type { Context } from '../core/types.ts';
 import { recencyWeights } from '../profile/interests.ts';
 import type { UserProfile } from '../profile/types.ts';
 import { spread } from '../train/graph.ts';
-import { contextKeys } from './context.ts';
+import { contextKeys, logLift } from './context.ts';
 import { FEATURES, NUM_FEATURES, type ScoringModel, vectorOf } from './model.ts';
 
 /** by name, so features appended after it by others do not move it */
@@ -105,22 +105,27 @@ function normaliseInScenario(
   return max > 0 ? max : 1;
 }
 
+type Accumulators = [knnSame: Float32Array, knnCross: Float32Array, trans: Float32Array, ease: Float32Array];
+
+function accumulators(n: number): Accumulators {
+  return [new Float32Array(n), new Float32Array(n), new Float32Array(n), new Float32Array(n)];
+}
+
 /**
- * The three dense accumulators of a query, lent to one query at a time and cleared afterwards
- * through its `touched` list: a request then allocates (and the collector frees) three
- * numItems-long arrays less. Whoever borrows must `release` when done with the query.
+ * The dense accumulators of a query, lent to one query at a time and cleared afterwards through
+ * its `touched` list: a request then allocates (and the collector frees) four numItems-long
+ * arrays less. Whoever borrows must `release` when done with the query.
  */
 export class QueryScratch {
-  private arrays: [Float32Array, Float32Array, Float32Array] | undefined;
+  private arrays: Accumulators | undefined;
   /** the query holding the arrays; 'pending' between borrow and lend (a query that failed half-way
    * keeps them: later queries then allocate their own rather than read half-written arrays) */
   private lentTo: Query | 'pending' | undefined;
 
   /** the arrays when free and of the right size, else undefined (the caller allocates its own) */
-  borrow(n: number): [Float32Array, Float32Array, Float32Array] | undefined {
+  borrow(n: number): Accumulators | undefined {
     if (this.lentTo) return undefined;
-    if (!this.arrays || this.arrays[0].length !== n)
-      this.arrays = [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
+    if (!this.arrays || this.arrays[0].length !== n) this.arrays = accumulators(n);
     this.lentTo = 'pending';
     return this.arrays;
   }
@@ -146,11 +151,10 @@ export function prepareQuery(
   const code = m.scenarios.indexOf(opts.scenario);
   const n = m.numItems;
   const lent = scratch?.borrow(n);
-  const [knnSame, knnCross, trans] = lent ?? [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
+  const [knnSame, knnCross, trans, ease] = lent ?? accumulators(n);
   const touchedSame: number[] = [];
   const touchedCross: number[] = [];
   const touchedTrans: number[] = [];
-  const ease = new Float32Array(n);
   const touchedEase: number[] = [];
   const hist = profile.history;
   const recency = recencyWeights(hist, m.ranker.decay);
@@ -262,12 +266,7 @@ export function resolveContext(q: Query): ResolvedContext | undefined {
 function contextScore(c: ResolvedContext, item: number): number {
   let ctx = 0;
   const itemCount = c.items.get(item) ?? 0;
-  for (const k of c.keys) {
-    const inCtx = k.counts?.get(item) ?? 0;
-    // smoothing towards no lift: 5 pseudo-events at the base rate (as in contextLifts)
-    const lift = (inCtx + 5 * k.share) / ((itemCount + 5) * k.share);
-    ctx += Math.max(-2, Math.min(2, Math.log(lift)));
-  }
+  for (const k of c.keys) ctx += logLift(k.counts?.get(item) ?? 0, itemCount, k.share);
   return ctx;
 }
 
