@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadItemVectors } from '../src/encode/catalog.ts';
 import { type DatasetName, loadEvalData } from '../src/eval/dataset.ts';
-import { seqDataOf } from '../src/eval/models/seqrec.ts';
+import { seqDataOf, seqValidOf } from '../src/eval/models/seqrec.ts';
 import { DEFAULT_SEQ_OPTIONS, scorerOf, trainSeq, validNdcg } from '../src/seq/train.ts';
 import { SqliteStore } from '../src/store/sqlite.ts';
 
@@ -80,11 +80,11 @@ const model = await trainSeq(data, opts, {
     last = label;
   },
 });
-const test = set.test.map((c) => ({
-  hist: seqDataOf(set.data, { valid: [{ query: c.query, target: c.targets[0]! }], seed, objective: () => 0 })
-    .valid[0]!.hist,
-  target: c.targets[0]!,
-}));
+const test = seqValidOf({
+  valid: set.test.map((c) => ({ query: c.query, target: c.targets[0]! })),
+  seed,
+  objective: () => 0,
+});
 const r = model.report;
 console.log(
   `${dataset}: ${r.examples} examples, ${r.epochs} epochs (best ${r.bestEpoch}), train ${r.seconds.toFixed(1)} s, valid NDCG@10 ${r.validNdcg10.toFixed(4)}, test NDCG@10 ${validNdcg(scorerOf(model), test, model.scenario).toFixed(4)} (${test.length} cases); load average ${loadavg()[0]!.toFixed(1)}`,

@@ -17,7 +17,7 @@ import { carriesNoOrder, DEFAULT_GRAPH_OPTIONS } from '../../train/graph.ts';
 import { chooseGraphSettings } from '../../train/tune-graph.ts';
 import type { EvalData, EvalInteraction, EvalModel, EvalQuery, FitOptions } from '../types.ts';
 import type { ModelEntry } from './index.ts';
-import { seqDataOf, trainedSeqModel } from './seqrec.ts';
+import { seqValidOf, trainedSeqModel } from './seqrec.ts';
 
 export interface EngineAblation extends ModelSwitches {
   /** fuse history and co-occurrence across scenarios (off = each scenario alone) */
@@ -108,7 +108,7 @@ export class EngineEvalModel implements EvalModel {
       // the no-fusion ablation trains it on each scenario's own sequences
       const alone = !this.ablation.fusion;
       const seq = await trainedSeqModel(data, opts, undefined, alone);
-      this.model.seq = seqFeatureOf(seq, seqDataOf(data, opts, alone).valid);
+      this.model.seq = seqFeatureOf(seq, seqValidOf(opts, alone));
       this.info = { seqValidNdcg10: Number(seq.report.validNdcg10.toFixed(4)), seqEpochs: seq.report.epochs };
     }
     const cases: ValidCase[] = validSample.map(({ query, target, targets }) => ({

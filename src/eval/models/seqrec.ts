@@ -31,10 +31,14 @@ export function scenarioCodes(data: EvalData): { codes: Uint16Array; scenarios: 
  */
 export function seqDataOf(data: EvalData, opts: FitOptions, alone = false): SeqTrainData {
   const { codes, scenarios } = scenarioCodes(data);
-  const split = (list: readonly EvalInteraction[]): EvalInteraction[][] => {
-    if (!alone) return [list as EvalInteraction[]];
+  const split = (list: readonly EvalInteraction[]): (readonly EvalInteraction[])[] => {
+    if (!alone) return [list];
     const by = new Map<string, EvalInteraction[]>();
-    for (const e of list) by.set(e.scenario, [...(by.get(e.scenario) ?? []), e]);
+    for (const e of list) {
+      const seq = by.get(e.scenario);
+      if (seq) seq.push(e);
+      else by.set(e.scenario, [e]);
+    }
     return [...by.values()];
   };
   return {
@@ -43,11 +47,16 @@ export function seqDataOf(data: EvalData, opts: FitOptions, alone = false): SeqT
     numScenarios: scenarios.length,
     text: data.itemVectors,
     sequences: data.users.flatMap((u) => split(u.train).map(positives)).filter((s) => s.length > 1),
-    valid: opts.valid.map(({ query, target }) => ({
-      hist: positives(alone ? query.history.filter((h) => h.scenario === query.scenario) : query.history),
-      target,
-    })),
+    valid: seqValidOf(opts, alone),
   };
+}
+
+/** the valid cases as the sequential model sees them (`alone`: the target scenario's items only) */
+export function seqValidOf(opts: FitOptions, alone = false): SeqTrainData['valid'] {
+  return opts.valid.map(({ query, target }) => ({
+    hist: positives(alone ? query.history.filter((h) => h.scenario === query.scenario) : query.history),
+    target,
+  }));
 }
 
 const trained = new WeakMap<EvalData, Map<string, Promise<SeqModel>>>();
