@@ -53,7 +53,7 @@ export interface TrainReport {
   defaultNdcg10: number;
   resumed: boolean;
   seconds: { graphs: number; seq: number; fit: number; total: number };
-  /** the sequential model (absent when `seq.enabled` is false); `reused` = already trained for this stamp */
+  /** the sequential model (absent when `seq.enabled` is false or the histories carry no time order); `reused` = already trained for this stamp */
   seq?:
     | (Pick<SeqReport, 'epochs' | 'bestEpoch' | 'validNdcg10' | 'resumedFrom'> & { reused: boolean })
     | undefined;
@@ -97,17 +97,22 @@ export async function trainFromStore(
     ...(opts.signal ? { signal: opts.signal } : {}),
     onProgress: (done) => progress('read events', done, 0),
   });
+  const orderFree = historiesCarryNoOrder(inter);
+  let sequences: number[][] | undefined;
+  const sequencesOnce = () => {
+    sequences ??= sequencesOf(inter, catalog.index, weightsOf);
+    return sequences;
+  };
   let graphs = await loadGraphs(store, 'checkpoint', stampWithText);
   const resumed = graphs !== undefined;
   const tGraphs = Date.now();
   if (!graphs) {
-    const seqs = sequencesOf(inter, catalog.index, weightsOf);
     progress('item graphs', 0, 1);
     graphs = buildItemGraphs(
-      seqs,
+      sequencesOnce(),
       catalog.itemIds.length,
       (i) => catalog.itemScenario[i]!,
-      graphOptionsOf(cfg, historiesCarryNoOrder(inter)),
+      graphOptionsOf(cfg, orderFree),
       opts.signal,
     );
     await saveGraphs(store, 'checkpoint', stampWithText, graphs);
@@ -150,7 +155,8 @@ export async function trainFromStore(
   }
   const tSeq = Date.now();
   let seqInfo: TrainReport['seq'];
-  if (config.seq.enabled) {
+  // a sequential model learns what follows what: histories without a time order have nothing for it
+  if (config.seq.enabled && !orderFree) {
     const seqStamp = seqStampOf(stamp, config.seq, cfg.seed, opts.encoderId);
     const valid = cases.map((c) => ({
       hist: c.profile.history.filter((h) => h.weight > 0).map((h) => h.item),
@@ -168,7 +174,7 @@ export async function trainFromStore(
           itemScenario: model.scenarioCode,
           numScenarios: model.scenarios.length,
           text: model.dim > 0 ? { dim: model.dim, data: model.vectors } : undefined,
-          sequences: sequencesOf(inter, catalog.index, weightsOf).filter((q) => q.length > 1),
+          sequences: sequencesOnce().filter((q) => q.length > 1),
           valid,
         },
         seqOptionsOf(config.seq, cfg.seed),
