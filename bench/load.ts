@@ -28,6 +28,10 @@ const { values: args } = parseArgs({
     batch: { type: 'string', default: '1000' },
     // skip the import/encode step and serve --db as it is (e.g. the demo database)
     'no-prepare': { type: 'boolean', default: false },
+    // extra node flags for the server process, e.g. --server-node-args=--cpu-prof
+    'server-node-args': { type: 'string', default: '' },
+    // run only these phases (comma list of recommend,miss,items,events); all by default
+    only: { type: 'string', default: '' },
   },
 });
 const duration = Number(args.duration);
@@ -107,7 +111,10 @@ async function prepare(): Promise<Awaited<ReturnType<typeof requestMix>>> {
 function startServer(): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(
     process.execPath,
-    [join(ROOT, 'bin/fusionrec.js'), 'serve', '--db', args.db!, '--port', '0', '--log-level', 'error'],
+    [
+      ...(args['server-node-args'] ? args['server-node-args'].split(' ') : []),
+      join(ROOT, 'bin/fusionrec.js'),
+      'serve', '--db', args.db!, '--port', '0', '--log-level', 'error'],
     {
       env: { ...process.env, FUSIONREC_SERVER__RATE_LIMIT_PER_MINUTE: '0' },
       stdio: ['ignore', 'inherit', 'pipe'],
@@ -130,7 +137,8 @@ function run(opts: autocannon.Options): Promise<autocannon.Result> {
   });
 }
 
-function report(name: string, r: autocannon.Result, unit = 1) {
+function report(name: string, r: autocannon.Result | undefined, unit = 1) {
+  if (!r) return;
   const l = r.latency;
   const errors = r.errors + r.timeouts + (r.non2xx ?? 0);
   console.log(
@@ -140,6 +148,7 @@ function report(name: string, r: autocannon.Result, unit = 1) {
   );
 }
 
+const phases = new Set((args.only || 'recommend,miss,items,events').split(','));
 const { users, missUsers, coldUsers, items, scenarios } = await prepare();
 if (!existsSync(args.db!)) throw new Error('no bench database');
 const { child, url } = await startServer();
@@ -177,13 +186,13 @@ try {
   const recommend = recommendFor(users);
   console.error(`warm-up 3 s against ${url} ...`);
   await run({ ...recommend, duration: 3 });
-  const rec = await run(recommend);
+  const rec = phases.has('recommend') ? await run(recommend) : undefined;
   // the cache-miss case: every request a user not asked for before (profile built from the store)
   i = 0;
-  const miss = await run(recommendFor(missUsers));
+  const miss = phases.has('miss') ? await run(recommendFor(missUsers)) : undefined;
   // the service layer alone (HTTP, keys, validation, one store read; no engine): its ceiling here
   let j = 0;
-  const baseline = await run({
+  const baseline = !phases.has('items') ? undefined : await run({
     url,
     connections,
     duration: Math.min(duration, 10),
@@ -225,8 +234,8 @@ try {
       },
     ],
   });
-  const evCold = await run(eventLoad(coldUsers));
-  const evWarm = await run(eventLoad(users));
+  const evCold = phases.has('events') ? await run(eventLoad(coldUsers)) : undefined;
+  const evWarm = phases.has('events') ? await run(eventLoad(users)) : undefined;
 
   console.log(`\nfusionrec load benchmark (loopback, autocannon; server in its own process)`);
   console.log(
@@ -242,7 +251,7 @@ try {
     rec,
   );
   report(
-    `POST /v1/recommend (n=10, ${connections} connections; every request a user not asked before, ${missUsers.length} available${miss.requests.total > missUsers.length ? ', WRAPPED: some repeat' : ''})`,
+    `POST /v1/recommend (n=10, ${connections} connections; every request a user not asked before, ${missUsers.length} available${(miss?.requests.total ?? 0) > missUsers.length ? ', WRAPPED: some repeat' : ''})`,
     miss,
   );
   report(
