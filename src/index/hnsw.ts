@@ -9,7 +9,12 @@ export class HnswIndex implements VectorIndex {
 
   constructor(
     readonly dim: number,
-    private readonly opts: { connectivity?: number; expansionSearch?: number } = {},
+    private readonly opts: {
+      connectivity?: number;
+      expansionSearch?: number;
+      /** how the graph stores vectors: f16 (default) halves memory and distance cost against f32 */
+      quantization?: 'f32' | 'f16';
+    } = {},
   ) {
     this.index = this.fresh();
   }
@@ -18,7 +23,7 @@ export class HnswIndex implements VectorIndex {
     return new Index({
       dimensions: this.dim,
       metric: MetricKind.IP,
-      quantization: ScalarKind.F32,
+      quantization: this.opts.quantization === 'f32' ? ScalarKind.F32 : ScalarKind.F16,
       connectivity: this.opts.connectivity ?? 16,
       expansion_add: 128,
       expansion_search: this.opts.expansionSearch ?? 64,
@@ -67,9 +72,10 @@ export class HnswIndex implements VectorIndex {
     queries.forEach((q, i) => {
       batch.set(q, i * this.dim);
     });
-    // one native call; with several queries the library spreads them over the cores
-    // a batch of one comes back as plain Matches
-    const found: Matches | BatchMatches = this.index.search(batch, count, queries.length > 1 ? 0 : 1);
+    // one native call on the caller's thread: a request's 3 queries spread over the cores cost more
+    // CPU and more wall time than one thread does them (bench/index.ts), and a server has other
+    // requests for the other cores. A batch of one comes back as plain Matches.
+    const found: Matches | BatchMatches = this.index.search(batch, count, 1);
     return queries.map((_, qi) => {
       const m = found instanceof BatchMatches ? found.get(qi) : found;
       const out: SearchHit[] = [];

@@ -5,7 +5,9 @@ import { ExactIndex } from './exact.ts';
 import { HnswIndex } from './hnsw.ts';
 
 vectorIndexContract('exact', (dim) => new ExactIndex(dim));
-vectorIndexContract('hnsw (usearch)', (dim) => new HnswIndex(dim));
+// f16 storage: scores to about 3 decimals
+vectorIndexContract('hnsw (usearch, f16)', (dim) => new HnswIndex(dim), 2e-3);
+vectorIndexContract('hnsw (usearch, f32)', (dim) => new HnswIndex(dim, { quantization: 'f32' }));
 
 it('HNSW recall@10 against exact search is at least 0.9', () => {
   const dim = 64;
