@@ -33,6 +33,8 @@ const { values: args } = parseArgs({
     'server-node-args': { type: 'string', default: '' },
     // run only these phases (comma list of recommend,miss,items,events); all by default
     only: { type: 'string', default: '' },
+    // Zipf exponent of the users' request rates in the zipf phase
+    'zipf-s': { type: 'string', default: '1' },
   },
 });
 const duration = Number(args.duration);
@@ -115,7 +117,14 @@ function startServer(): Promise<{ child: ChildProcess; url: string }> {
     [
       ...(args['server-node-args'] ? args['server-node-args'].split(' ') : []),
       join(ROOT, 'bin/fusionrec.js'),
-      'serve', '--db', args.db!, '--port', '0', '--log-level', 'error'],
+      'serve',
+      '--db',
+      args.db!,
+      '--port',
+      '0',
+      '--log-level',
+      'error',
+    ],
     {
       env: { ...process.env, FUSIONREC_SERVER__RATE_LIMIT_PER_MINUTE: '0' },
       stdio: ['ignore', 'inherit', 'pipe'],
@@ -154,6 +163,31 @@ function report(name: string, r: autocannon.Result | undefined, unit = 1) {
  * (80 extra events per user of the recommend mix after a dozen runs) and make every later
  * recommend phase slower and its profiles noise. Removed before and after each run.
  */
+/** `count` draws from `pool` with P(rank r) proportional to 1 / r^s (seeded) */
+function zipfSample<T>(pool: readonly T[], count: number, s: number, seed: number): T[] {
+  const cdf = new Float64Array(pool.length);
+  let total = 0;
+  for (let r = 0; r < pool.length; r++) {
+    total += 1 / (r + 1) ** s;
+    cdf[r] = total;
+  }
+  let x = seed >>> 0;
+  const out: T[] = [];
+  for (let k = 0; k < count; k++) {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    const u = (x / 2 ** 32) * total;
+    let lo = 0;
+    let hi = pool.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cdf[mid]! < u) lo = mid + 1;
+      else hi = mid;
+    }
+    out.push(pool[lo]!);
+  }
+  return out;
+}
+
 function removeLoadEvents(): void {
   const db = new Database(args.db!);
   try {
@@ -164,7 +198,7 @@ function removeLoadEvents(): void {
   }
 }
 
-const phases = new Set((args.only || 'recommend,miss,items,events').split(','));
+const phases = new Set((args.only || 'recommend,zipf,miss,items,events').split(','));
 const { users, missUsers, coldUsers, items, scenarios } = await prepare();
 if (!existsSync(args.db!)) throw new Error('no bench database');
 removeLoadEvents();
@@ -204,22 +238,53 @@ try {
   console.error(`warm-up 3 s against ${url} ...`);
   await run({ ...recommend, duration: 3 });
   const rec = phases.has('recommend') ? await run(recommend) : undefined;
+  // traffic as sites see it: a few users ask often, most rarely (Zipf, s = 1, over the same users)
+  const zipfUsers = zipfSample(users, 200_000, Number(args['zipf-s']), 42);
+  const lastAsked = new Map<string, number>();
+  let repeats = 0;
+  let zi = 0;
+  const zipfRun: autocannon.Options = {
+    ...recommend,
+    requests: [
+      {
+        method: 'POST',
+        path: '/v1/recommend',
+        headers: { 'content-type': 'application/json' },
+        setupRequest: (req) => {
+          const n = zi++;
+          const user = zipfUsers[n % zipfUsers.length]!;
+          const scenario = scenarios[(n * 7 + user.length) % scenarios.length]!;
+          const key = `${user}\t${scenario}`;
+          const now = Date.now();
+          if (now - (lastAsked.get(key) ?? Number.NEGATIVE_INFINITY) < 30_000) repeats++;
+          lastAsked.set(key, now);
+          return {
+            ...req,
+            body: JSON.stringify({ user, scenario, n: 10, context: contexts[n % contexts.length] }),
+          };
+        },
+      },
+    ],
+  };
+  const zipf = phases.has('zipf') ? await run(zipfRun) : undefined;
   // the cache-miss case: every request a user not asked for before (profile built from the store)
   i = 0;
   const miss = phases.has('miss') ? await run(recommendFor(missUsers)) : undefined;
   // the service layer alone (HTTP, keys, validation, one store read; no engine): its ceiling here
   let j = 0;
-  const baseline = !phases.has('items') ? undefined : await run({
-    url,
-    connections,
-    duration: Math.min(duration, 10),
-    requests: [
-      {
-        method: 'GET',
-        setupRequest: (req) => ({ ...req, path: `/v1/items/${items[j++ % items.length]!.id}` }),
-      },
-    ],
-  });
+  const baseline = !phases.has('items')
+    ? undefined
+    : await run({
+        url,
+        connections,
+        duration: Math.min(duration, 10),
+        requests: [
+          {
+            method: 'GET',
+            setupRequest: (req) => ({ ...req, path: `/v1/items/${items[j++ % items.length]!.id}` }),
+          },
+        ],
+      });
 
   let seq = 0;
   const runId = Date.now().toString(36);
@@ -264,8 +329,12 @@ try {
     `catalog: ${args.db}; ${users.length} distinct users and ${scenarios.length} scenarios in the request mix`,
   );
   report(
-    `POST /v1/recommend (n=10, ${connections} connections; ${users.length} users cycling, so most profiles are cached)`,
+    `POST /v1/recommend (n=10, ${connections} connections; ${users.length} users in turn, each asked every ${users.length} requests)`,
     rec,
+  );
+  report(
+    `POST /v1/recommend (n=10, ${connections} connections; Zipf s=${args['zipf-s']} over ${users.length} users, 2 scenarios, 3 contexts; ${zi > 0 ? ((100 * repeats) / zi).toFixed(0) : 0}% of requests repeat a (user, scenario) asked in the previous 30 s, in another context a third of the time or more)`,
+    zipf,
   );
   report(
     `POST /v1/recommend (n=10, ${connections} connections; every request a user not asked before, ${missUsers.length} available${(miss?.requests.total ?? 0) > missUsers.length ? ', WRAPPED: some repeat' : ''})`,

@@ -19,8 +19,10 @@ describe('cached work gives the answers of a fresh engine', () => {
   let gone = '';
   // exact search below 50 items: the slice's scenarios use the HNSW index, as the full catalog does
   const config = parseConfig({ engine: { exactSearchBelow: 50 } });
-  const open = () =>
-    createEngine(config, { store: slice.store, encoder: slice.encoder, onWarning: () => {} });
+  const open = (c = config) =>
+    createEngine(c, { store: slice.store, encoder: slice.encoder, onWarning: () => {} });
+  // keeps no ranked candidates between requests
+  const uncached = parseConfig({ engine: { exactSearchBelow: 50, rankCacheSeconds: 0 } });
   const ask = async (e: Engine, r: RecommendRequest) => {
     const res = await e.recommend(r);
     return res.items.map((i) => ({ item: i.item, score: i.score, reasons: i.reasons }));
@@ -38,7 +40,7 @@ describe('cached work gives the answers of a fresh engine', () => {
   });
 
   it('a repeat request in another context equals a first request', async () => {
-    const fresh = await open();
+    const fresh = await open(uncached);
     try {
       for (const h of slice.heldOut.slice(0, 12)) {
         await engine.recommend({
@@ -54,8 +56,15 @@ describe('cached work gives the answers of a fresh engine', () => {
           context: { device: 'mobile', hour: 8 },
         };
         assert.deepEqual(await ask(engine, r), await ask(fresh, r));
-        // the same request twice in a row (memoised features and searches) is still the same
+        // the same request twice in a row (memoised features, searches and ranked candidates) is still the same
         assert.deepEqual(await ask(engine, r), await ask(fresh, r));
+        // the kept candidates serve other diversity and n: MMR and explanations run per request
+        for (const other of [
+          { ...r, diversity: 0.6 },
+          { ...r, diversity: 0, n: 25 },
+        ]) {
+          assert.deepEqual(await ask(engine, other), await ask(fresh, other));
+        }
       }
     } finally {
       await fresh.close();

@@ -52,6 +52,10 @@ export const engineSection = z
       z.enum(['rebuild', 'error']).default('rebuild'),
       'When the trained model does not match the data: `rebuild` signals from the store with default ranker weights (and warn), or `error` (MODEL_STALE).',
     ),
+    rankCacheSeconds: d(
+      z.number().min(0).default(30),
+      "How long a user's retrieved candidates and their context-free scores are reused per scenario (the request's context, diversity and explanations are applied each time). The user's own events, item changes and a new model take effect at once; other users' events (popular and trending lists, an item's first event) within this time. 0 turns it off.",
+    ),
     trendingDays: d(z.number().min(0).default(7), 'Window of the trending retriever, in days.'),
     rules: d(
       z.record(z.string(), ruleSchema).default({}),
@@ -68,6 +72,7 @@ export const engineSection = z
     retrievers: [...RETRIEVER_NAMES],
     exactSearchBelow: 2000,
     staleModel: 'rebuild',
+    rankCacheSeconds: 30,
     trendingDays: 7,
     rules: {},
   });

@@ -21,10 +21,17 @@ import { buildProfile, type ProfileOptions, updateProfile } from '../profile/int
 import type { HistoryEntry, UserProfile } from '../profile/types.ts';
 import { eventWeight } from '../profile/weights.ts';
 import { contextKeys, recordContext } from '../rank/context.ts';
-import { explainItem } from '../rank/explain.ts';
+import { explainBase, explainItem, finishExplanation, type ItemExplanation } from '../rank/explain.ts';
 import { mmr } from '../rank/mmr.ts';
 import { itemSpaceOf, type ScoringModel, vectorOf } from '../rank/model.ts';
-import { prepareQuery, type Query, QueryScratch, scoreCandidates } from '../rank/query.ts';
+import {
+  baseScores,
+  prepareQuery,
+  type Query,
+  QueryScratch,
+  scoreCandidates,
+  withContext,
+} from '../rank/query.ts';
 import { retrieveChain } from '../retrieve/chain.ts';
 import { collaborativeRetriever } from '../retrieve/collaborative.ts';
 import { listRetriever } from '../retrieve/popular.ts';
@@ -34,7 +41,7 @@ import type { Store } from '../store/types.ts';
 import { edgeWeight } from '../train/graph.ts';
 import { appendItems } from './grow.ts';
 import type { RankedCounts } from './lists.ts';
-import { ProfileMemo } from './memo.ts';
+import { ProfileMemo, type RankedEntry } from './memo.ts';
 import { recommendRequestSchema } from './requests.ts';
 import { HELD_OUT } from './snapshot.ts';
 import type {
@@ -182,17 +189,56 @@ export class FusionEngine implements Engine {
     const { scenario, code } = this.scenarioOf(req.scenario);
     const profile = await this.userProfile(req.user);
     // from here on synchronous: the query may use the engine's scratch arrays, released below
-    const q = this.query(profile, req.scenario, req.context, this.scratch);
+    let q: Query | undefined;
+    const query = () => {
+      q ??= this.query(profile, req.scenario, req.context, this.scratch);
+      return q;
+    };
     try {
-      return this.rankFor(req, q, profile, scenario, code);
+      return this.rankFor(req, query, profile, scenario, code);
     } finally {
-      this.scratch.release(q);
+      if (q) this.scratch.release(q);
     }
+  }
+
+  /**
+   * Retrieval and context-free scores of the scenario's candidates for this profile: kept in the
+   * memo (see memo.ts) unless the request brings its own exclusions.
+   */
+  private ranked(
+    req: RecommendRequest & { n: number },
+    query: () => Query,
+    profile: UserProfile,
+    code: number,
+    skip: (i: number) => boolean,
+  ): RankedEntry {
+    const k = Math.max(this.p.config.engine.candidates, 4 * req.n);
+    const ttl = this.p.config.engine.rankCacheSeconds * 1000;
+    const cacheable = ttl > 0 && code >= 0 && (req.exclude?.length ?? 0) === 0;
+    const key = `${req.scenario}:${k}`;
+    const now = Date.now();
+    const hit = cacheable ? this.memo.getRanked(profile, key, now, ttl) : undefined;
+    if (hit) return hit;
+    const q = query();
+    const found =
+      code < 0
+        ? { items: [], source: new Map<number, string>(), used: [] }
+        : retrieveChain(this.chain, { query: q, k, skip }, new Set(['catalog']));
+    const entry: RankedEntry = {
+      at: now,
+      items: found.items,
+      source: found.source,
+      used: found.used,
+      base: baseScores(q, found.items),
+      explained: new Map(),
+    };
+    if (cacheable) this.memo.setRanked(profile, key, entry);
+    return entry;
   }
 
   private rankFor(
     req: RecommendRequest & { n: number },
-    q: Query,
+    query: () => Query,
     profile: UserProfile,
     scenario: Scenario | undefined,
     code: number,
@@ -206,20 +252,27 @@ export class FusionEngine implements Engine {
       if (i !== undefined) excluded.add(i);
     }
     const skip = (i: number) => consumed.has(i) || excluded.has(i) || !this.available[i];
-    const k = Math.max(this.p.config.engine.candidates, 4 * req.n);
-    const found =
-      code < 0
-        ? { items: [], source: new Map<number, string>(), used: [] }
-        : retrieveChain(this.chain, { query: q, k, skip }, new Set(['catalog']));
-    const scores = scoreCandidates(q, found.items);
+    const r = this.ranked(req, query, profile, code, skip);
+    // the request's own part: context, diversity, explanations
+    const weights = this.m.ranker.perScenario[req.scenario] ?? this.m.ranker.shared;
+    const ctxKeys = this.m.useContext ? contextKeys(req.context, Date.now()) : [];
+    const scores = withContext(this.m, weights, ctxKeys, r.items, r.base);
     const lambda = req.diversity ?? rule?.diversity ?? this.p.config.engine.diversity;
-    const picked = mmr(found.items, scores, req.n, lambda, (a, b) => this.similarity(a, b), this.simFloor);
-    const scoreOf = new Map(found.items.map((it, i) => [it, scores[i]!]));
+    const picked = mmr(r.items, scores, req.n, lambda, (a, b) => this.similarity(a, b), this.simFloor);
+    const at = new Map(r.items.map((it, i) => [it, i]));
     return {
       user: req.user,
       scenario: req.scenario,
-      items: picked.map((it) => this.recommendation(q, it, scoreOf.get(it)!, found.source.get(it)!)),
-      retrievers: found.used,
+      items: picked.map((it) => {
+        let base = r.explained.get(it);
+        if (!base) {
+          base = explainBase(query(), it);
+          r.explained.set(it, base);
+        }
+        const x = finishExplanation(this.m, weights, ctxKeys, base);
+        return this.recommendation(it, scores[at.get(it)!]!, r.source.get(it)!, x);
+      }),
+      retrievers: r.used,
       modelVersion: this.p.modelVersion,
     };
   }
@@ -249,18 +302,17 @@ export class FusionEngine implements Engine {
     return Math.min(1, edgeWeight(m.graphs.knn, a, b) * 5);
   }
 
-  private recommendation(q: Query, item: number, score: number, retriever: string): Recommendation {
+  private recommendation(item: number, score: number, retriever: string, x: ItemExplanation): Recommendation {
     return {
       item: this.m.itemIds[item]!,
       title: this.m.titles[item] ?? '',
       scenario: this.m.scenarios[this.m.scenarioCode[item]!]!,
       score,
-      reasons: this.reasons(q, item, retriever),
+      reasons: this.reasons(x, retriever),
     };
   }
 
-  private reasons(q: Query, item: number, retriever: string): Explanation {
-    const x = explainItem(q, item);
+  private reasons(x: ItemExplanation, retriever: string): Explanation {
     return {
       retriever,
       ...(x.interest ? { interest: x.interest } : {}),
@@ -358,7 +410,7 @@ export class FusionEngine implements Engine {
         : vectorOf(this.m, item)
           ? 'semantic'
           : 'popular';
-    return { ...this.reasons(q, item, source), score };
+    return { ...this.reasons(explainItem(q, item), source), score };
   }
 
   async addEvents(events: readonly Event[]): Promise<{ inserted: number; duplicates: number }> {

@@ -1,18 +1,39 @@
 /**
  * What a request computes from a user's profile alone, kept for that profile's next requests:
- * the text features of items already scored for it and the semantic index's answers. Keyed by
- * the profile object, so a profile rebuilt by new events starts afresh; the engine clears the
- * whole memo when items (vectors, availability, the indices) change. Bounded, least recently
- * used first out.
+ * the text features of items already scored for it, the semantic index's answers, and per
+ * scenario the retrieved candidates with their context-free scores and explanations. Keyed by the
+ * profile object, so a profile rebuilt by new events starts afresh; the engine clears the whole
+ * memo when items (vectors, availability, the indices) change. Bounded, least recently used first
+ * out.
+ *
+ * The ranked entries also depend on other users' events (the popular and trending retrievers,
+ * whether an item has had any event yet): those are not tracked exactly, so a ranked entry lives
+ * `rankedTtlMs` at most.
  */
 import type { SearchHit } from '../index/types.ts';
 import type { UserProfile } from '../profile/types.ts';
+import type { ExplanationBase } from '../rank/explain.ts';
 import { TextMemo } from '../rank/query.ts';
 import type { SearchCache } from '../retrieve/semantic.ts';
+
+/** one scenario's ranking work for a profile, before the request's context, MMR and filters */
+export interface RankedEntry {
+  /** when it was computed (ms) */
+  at: number;
+  items: number[];
+  /** the retriever that found each item */
+  source: Map<number, string>;
+  used: string[];
+  /** the ranker's scores without the context feature, aligned with `items` */
+  base: Float32Array;
+  /** context-free explanations of the items recommended so far */
+  explained: Map<number, ExplanationBase>;
+}
 
 interface Entry {
   text: TextMemo;
   search: Map<string, SearchHit[][]>;
+  ranked: Map<string, RankedEntry>;
 }
 
 export class ProfileMemo implements SearchCache {
@@ -26,7 +47,7 @@ export class ProfileMemo implements SearchCache {
       // most recently used last
       this.entries.delete(profile);
     } else {
-      e = { text: new TextMemo(), search: new Map() };
+      e = { text: new TextMemo(), search: new Map(), ranked: new Map() };
       if (this.entries.size >= this.capacity) this.entries.delete(this.entries.keys().next().value!);
     }
     this.entries.set(profile, e);
@@ -43,6 +64,16 @@ export class ProfileMemo implements SearchCache {
 
   setSearch(profile: UserProfile, key: string, hits: SearchHit[][]): void {
     this.entry(profile).search.set(key, hits);
+  }
+
+  /** the ranked entry under `key` if it is younger than `maxAgeMs` at `now` */
+  getRanked(profile: UserProfile, key: string, now: number, maxAgeMs: number): RankedEntry | undefined {
+    const r = this.entries.get(profile)?.ranked.get(key);
+    return r && now - r.at < maxAgeMs ? r : undefined;
+  }
+
+  setRanked(profile: UserProfile, key: string, entry: RankedEntry): void {
+    this.entry(profile).ranked.set(key, entry);
   }
 
   forget(profile: UserProfile): void {

@@ -5,6 +5,7 @@
  */
 import { edgeWeight } from '../train/graph.ts';
 import { contextLifts } from './context.ts';
+import type { ScoringModel } from './model.ts';
 import { FEATURES, type FeatureName, vectorOf } from './model.ts';
 import { featuresOf, linearScore, type Query } from './query.ts';
 
@@ -24,11 +25,64 @@ function dot(a: Float32Array, b: Float32Array): number {
   return s;
 }
 
+/**
+ * The context-free part of an explanation: what depends on the profile, the scenario and the model
+ * only (the engine keeps it across a profile's requests); `finishExplanation` adds the request's
+ * context and the shares, which depend on the final score.
+ */
+export interface ExplanationBase {
+  item: number;
+  /** the ranker's score without the context feature */
+  baseScore: number;
+  contributions: Record<FeatureName, number>;
+  interest?: ItemExplanation['interest'];
+  /** the strongest positive history contributions, best first */
+  positive: { item: number; scenario: string; contribution: number }[];
+  /** the sum of all positive history contributions */
+  positiveSum: number;
+}
+
 export function explainItem(q: Query, item: number, maxHistory = 3): ItemExplanation {
+  return finishExplanation(q.model, q.weights, q.ctxKeys, explainBase(q, item, maxHistory));
+}
+
+export function finishExplanation(
+  m: ScoringModel,
+  weights: readonly number[],
+  ctxKeys: readonly string[],
+  base: ExplanationBase,
+): ItemExplanation {
+  const wCtx = weights[FEATURES.indexOf('context')] ?? 0;
+  const lifts = contextLifts(m.context, ctxKeys, base.item);
+  let ctx = 0;
+  for (const l of lifts) ctx += l.lift;
+  // the same sum as the scoring path: base first, then the context's share
+  const score = base.baseScore + wCtx * ctx;
+  const denom = Math.max(Math.abs(score), base.positiveSum, 1e-9);
+  const history = base.positive.map((e) => ({
+    item: e.item,
+    scenario: e.scenario,
+    share: e.contribution / denom,
+    contribution: e.contribution,
+  }));
+  const context = lifts.map(({ key, lift }) => {
+    const [feature, value] = key.split('=') as [string, string];
+    return { feature, value, effect: wCtx * lift };
+  });
+  return {
+    score,
+    contributions: { ...base.contributions, context: wCtx * ctx },
+    ...(base.interest ? { interest: base.interest } : {}),
+    history,
+    context,
+  };
+}
+
+export function explainBase(q: Query, item: number, maxHistory = 3): ExplanationBase {
   const m = q.model;
   const w = (f: FeatureName) => q.weights[FEATURES.indexOf(f)] ?? 0;
-  const f = featuresOf(q, item);
-  const score = linearScore(q.weights, f);
+  const f = featuresOf(q, item, undefined, null);
+  const baseScore = linearScore(q.weights, f);
   const contributions = Object.fromEntries(
     FEATURES.map((name, i) => [name, (q.weights[i] ?? 0) * f[i]!]),
   ) as Record<FeatureName, number>;
@@ -108,20 +162,14 @@ export function explainItem(q: Query, item: number, maxHistory = 3): ItemExplana
     });
   }
   const positive = [...byItem.entries()].filter(([, e]) => e.c > 0).sort((a, b) => b[1].c - a[1].c);
-  const denom = Math.max(
-    Math.abs(score),
-    positive.reduce((s, [, e]) => s + e.c, 0),
-    1e-9,
-  );
-  const history = positive.slice(0, maxHistory).map(([it, e]) => ({
-    item: it,
-    scenario: e.scenario,
-    share: e.c / denom,
-    contribution: e.c,
-  }));
-  const context = contextLifts(m.context, q.ctxKeys, item).map(({ key, lift }) => {
-    const [feature, value] = key.split('=') as [string, string];
-    return { feature, value, effect: w('context') * lift };
-  });
-  return { score, contributions, ...(interest ? { interest } : {}), history, context };
+  return {
+    item,
+    baseScore,
+    contributions,
+    ...(interest ? { interest } : {}),
+    positive: positive
+      .slice(0, maxHistory)
+      .map(([it, e]) => ({ item: it, scenario: e.scenario, contribution: e.c })),
+    positiveSum: positive.reduce((s, [, e]) => s + e.c, 0),
+  };
 }

@@ -251,10 +251,15 @@ export interface ResolvedContext {
 }
 
 export function resolveContext(q: Query): ResolvedContext | undefined {
-  const stats = q.model.context;
-  if (q.ctxKeys.length === 0 || stats.all === 0) return undefined;
+  return resolveContextKeys(q.model, q.ctxKeys);
+}
+
+/** the same, from the model and the request's context keys alone (no query needed) */
+export function resolveContextKeys(m: ScoringModel, ctxKeys: readonly string[]): ResolvedContext | undefined {
+  const stats = m.context;
+  if (ctxKeys.length === 0 || stats.all === 0) return undefined;
   const keys: ResolvedContext['keys'] = [];
-  for (const k of q.ctxKeys) {
+  for (const k of ctxKeys) {
     const total = stats.totals.get(k);
     if (!total) continue;
     keys.push({ counts: stats.counts.get(k), share: total / stats.all });
@@ -263,7 +268,7 @@ export function resolveContext(q: Query): ResolvedContext | undefined {
 }
 
 /** summed log-lift of the item over the context keys: the same sum as `contextLifts`, without its allocations */
-function contextScore(c: ResolvedContext, item: number): number {
+export function contextScore(c: ResolvedContext, item: number): number {
   let ctx = 0;
   const itemCount = c.items.get(item) ?? 0;
   for (const k of c.keys) ctx += logLift(k.counts?.get(item) ?? 0, itemCount, k.share);
@@ -279,13 +284,14 @@ function dotRow(a: Float32Array, rows: Float32Array, off: number): number {
 
 /**
  * The feature vector of one candidate, in FEATURES order. `ctx` is the request's resolved context
- * (`scoreCandidates` resolves it once per pass; a single call resolves it here).
+ * (`scoreCandidates` resolves it once per pass; a single call resolves it here; null leaves the
+ * context feature at 0).
  */
 export function featuresOf(
   q: Query,
   item: number,
   out = new Float32Array(NUM_FEATURES),
-  ctx: ResolvedContext | undefined = resolveContext(q),
+  ctx: ResolvedContext | null | undefined = resolveContext(q),
 ): Float32Array {
   const m = q.model;
   out[0] = q.knnSame[item]!;
@@ -331,12 +337,42 @@ export function linearScore(weights: readonly number[], f: Float32Array): number
   return s;
 }
 
-/** ranker scores of the candidates, in order */
-export function scoreCandidates(q: Query, candidates: ArrayLike<number>): Float32Array {
+/** by name, like SEQ */
+const CONTEXT = FEATURES.indexOf('context');
+
+/**
+ * The context-free part of the candidates' ranker scores: every feature but `context`. It depends
+ * on the profile, the scenario and the model only, so the engine keeps it across a profile's
+ * requests; `withContext` adds the request's context.
+ */
+export function baseScores(q: Query, candidates: ArrayLike<number>): Float32Array {
   const out = new Float32Array(candidates.length);
   const f = new Float32Array(NUM_FEATURES);
-  const ctx = resolveContext(q);
-  for (let i = 0; i < candidates.length; i++)
-    out[i] = linearScore(q.weights, featuresOf(q, candidates[i]!, f, ctx));
+  for (let i = 0; i < candidates.length; i++) {
+    // null: no context (undefined would resolve the query's own)
+    featuresOf(q, candidates[i]!, f, null);
+    out[i] = linearScore(q.weights, f);
+  }
   return out;
+}
+
+/** base scores plus the context feature's share: the ranker's linear score of each candidate */
+export function withContext(
+  m: ScoringModel,
+  weights: readonly number[],
+  ctxKeys: readonly string[],
+  candidates: ArrayLike<number>,
+  base: Float32Array,
+): Float32Array {
+  const ctx = resolveContextKeys(m, ctxKeys);
+  const w = weights[CONTEXT] ?? 0;
+  if (!ctx || w === 0) return base.slice();
+  const out = new Float32Array(candidates.length);
+  for (let i = 0; i < candidates.length; i++) out[i] = base[i]! + w * contextScore(ctx, candidates[i]!);
+  return out;
+}
+
+/** ranker scores of the candidates, in order (context-free part, then the context's share) */
+export function scoreCandidates(q: Query, candidates: ArrayLike<number>): Float32Array {
+  return withContext(q.model, q.weights, q.ctxKeys, candidates, baseScores(q, candidates));
 }
