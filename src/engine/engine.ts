@@ -231,6 +231,7 @@ export class FusionEngine implements Engine {
       used: found.used,
       base: baseScores(q, found.items),
       explained: new Map(),
+      similar: new Map(),
     };
     if (cacheable) this.memo.setRanked(profile, key, entry);
     return entry;
@@ -258,7 +259,19 @@ export class FusionEngine implements Engine {
     const ctxKeys = this.m.useContext ? contextKeys(req.context, Date.now()) : [];
     const scores = withContext(this.m, weights, ctxKeys, r.items, r.base);
     const lambda = req.diversity ?? rule?.diversity ?? this.p.config.engine.diversity;
-    const picked = mmr(r.items, scores, req.n, lambda, (a, b) => this.similarity(a, b), this.simFloor);
+    // the similarities depend on the two items only: kept with the candidates for the next request
+    const n = this.m.numItems;
+    const similar = (a: number, b: number) => {
+      // ordered: the co-occurrence fallback need not be symmetric
+      const key = a * n + b;
+      let s = r.similar.get(key);
+      if (s === undefined) {
+        s = this.similarity(a, b);
+        r.similar.set(key, s);
+      }
+      return s;
+    };
+    const picked = mmr(r.items, scores, req.n, lambda, similar, this.simFloor);
     const at = new Map(r.items.map((it, i) => [it, i]));
     return {
       user: req.user,

@@ -28,6 +28,8 @@ export interface RankedEntry {
   base: Float32Array;
   /** context-free explanations of the items recommended so far */
   explained: Map<number, ExplanationBase>;
+  /** MMR's item-item similarities computed so far (key: first item x catalog size + second) */
+  similar: Map<number, number>;
 }
 
 interface Entry {
