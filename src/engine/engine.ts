@@ -426,9 +426,14 @@ export class FusionEngine implements Engine {
     return { ...this.reasons(explainItem(q, item), source), score };
   }
 
-  async addEvents(events: readonly Event[]): Promise<{ inserted: number; duplicates: number }> {
+  async addEvents(
+    events: readonly Event[],
+    opts: { validated?: boolean } = {},
+  ): Promise<{ inserted: number; duplicates: number }> {
     this.check();
-    const valid = events.map((e, i) => validate(eventSchema, e, { prefix: `events[${i}]` }));
+    const valid = opts.validated
+      ? events
+      : events.map((e, i) => validate(eventSchema, e, { prefix: `events[${i}]` }));
     // the insert itself says which events are new (one transaction, no query per event)
     const fresh: Event[] = [];
     const { inserted, duplicates } = await this.p.store.events.add(valid, {

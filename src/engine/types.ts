@@ -91,7 +91,14 @@ export interface Engine {
   profile(user: string): Promise<UserProfileView>;
   explain(user: string, item: string, context?: Context): Promise<Explanation & { score: number }>;
   /** durable, then the profile is updated so the next recommendation reflects it */
-  addEvents(events: readonly Event[]): Promise<{ inserted: number; duplicates: number }>;
+  /**
+   * `validated`: the caller has already parsed every event with `eventSchema` (the HTTP routes
+   * do), so they are not parsed again.
+   */
+  addEvents(
+    events: readonly Event[],
+    opts?: { validated?: boolean },
+  ): Promise<{ inserted: number; duplicates: number }>;
   upsertItems(items: readonly Item[]): Promise<void>;
   deleteItem(id: string): Promise<boolean>;
   deleteUser(user: string): Promise<number>;

@@ -35,6 +35,9 @@ export const MIGRATIONS: readonly string[] = [
    CREATE INDEX events_by_item ON events (item, user);
    CREATE INDEX events_by_scenario_time ON events (scenario, ts);
    CREATE TABLE blobs (ns TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY (ns, key)) WITHOUT ROWID;`,
+  // every event insert paid for this index; only the analytics query events.popularity used it
+  // (it now scans), not the engine
+  `DROP INDEX IF EXISTS events_by_scenario_time;`,
 ];
 
 interface EventRow {
@@ -294,6 +297,19 @@ class SqliteItems implements ItemStore {
     const j = this.getStmt.get(id) as string | undefined;
     return j === undefined ? undefined : JSON.parse(j);
   }
+  async scenariosOf(ids: readonly string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      const rows = this.db
+        .prepare(`SELECT id, scenario FROM items WHERE id IN (${placeholders(chunk.length)})`)
+        .raw()
+        .all(...chunk) as [string, string][];
+      for (const [id, scenario] of rows) out.set(id, scenario);
+    }
+    return out;
+  }
+
   async getMany(ids: readonly string[]): Promise<Item[]> {
     const found = new Map<string, Item>();
     for (let i = 0; i < ids.length; i += 500) {

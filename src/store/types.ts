@@ -44,6 +44,8 @@ export interface ItemStore {
   get(id: string): Promise<Item | undefined>;
   /** in the order of `ids`; unknown ids are skipped */
   getMany(ids: readonly string[]): Promise<Item[]>;
+  /** the scenario of each id that exists (no item bodies read: event checks ask for a thousand at a time) */
+  scenariosOf(ids: readonly string[]): Promise<Map<string, string>>;
   delete(id: string): Promise<boolean>;
   /** pages through items ordered by id */
   list(opts?: { scenario?: string; afterId?: string; limit?: number }): Promise<Item[]>;
