@@ -163,6 +163,13 @@ function report(name: string, r: autocannon.Result | undefined, unit = 1) {
  * (80 extra events per user of the recommend mix after a dozen runs) and make every later
  * recommend phase slower and its profiles noise. Removed before and after each run.
  */
+/** a seeded scramble of k (murmur3's finaliser) */
+function mix(k: number, salt: number): number {
+  let h = Math.imul(k ^ Math.imul(salt, 0x9e3779b9), 0x85ebca6b) >>> 0;
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
 /** `count` draws from `pool` with P(rank r) proportional to 1 / r^s (seeded) */
 function zipfSample<T>(pool: readonly T[], count: number, s: number, seed: number): T[] {
   const cdf = new Float64Array(pool.length);
@@ -301,10 +308,12 @@ try {
           const now = Date.now();
           const batch = Array.from({ length: batchSize }, () => {
             const k = seq++;
-            const it = items[(k * 7919) % items.length]!;
+            // users, items and ids in no order, as a live stream brings them: every insert then
+            // lands on another page of each index
+            const it = items[mix(k, 1) % items.length]!;
             return {
-              id: `load-${runId}-${k}`,
-              user: who[k % who.length],
+              id: `load-${runId}-${mix(k, 2).toString(16)}${k.toString(16)}`,
+              user: who[mix(k, 3) % who.length],
               item: it.id,
               scenario: it.scenario,
               type: 'view',

@@ -38,6 +38,10 @@ export const MIGRATIONS: readonly string[] = [
   // every event insert paid for this index; only the analytics query events.popularity used it
   // (it now scans), not the engine
   `DROP INDEX IF EXISTS events_by_scenario_time;`,
+  // each event insert dirtied a leaf of this index at a random place (items arrive in no order),
+  // which cost as much as the rest of the insert; it served only erasing a social user's follow
+  // events and events.coOccurrence, which now scan the table
+  `DROP INDEX IF EXISTS events_by_item;`,
 ];
 
 interface EventRow {
