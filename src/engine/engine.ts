@@ -48,6 +48,7 @@ import type {
   Engine,
   Explanation,
   Interest,
+  PeerChange,
   Recommendation,
   RecommendRequest,
   RecommendResponse,
@@ -86,6 +87,11 @@ export class FusionEngine implements Engine {
   private readonly profileOpts: ProfileOptions;
   private closed = false;
   private simFloor: number;
+  /**
+   * Set by a multi-process server (src/serve/cluster.ts): told of every write after it is stored
+   * and applied here, and awaited, so the other processes have it before the write is answered.
+   */
+  peers: ((change: PeerChange) => Promise<void>) | undefined;
 
   constructor(private readonly p: EngineParts) {
     this.m = p.model;
@@ -440,6 +446,13 @@ export class FusionEngine implements Engine {
       onInserted: (i) => fresh.push(valid[i]!),
     });
     // durable first; then the in-memory state so the very next request reflects the events
+    this.applyEvents(fresh);
+    if (this.peers && fresh.length > 0) await this.peers({ kind: 'events', events: fresh });
+    return { inserted, duplicates };
+  }
+
+  /** the in-memory part of taking new (already stored) events */
+  private applyEvents(fresh: readonly Event[]): void {
     const byUser = new Map<string, HistoryEntry[]>();
     for (const e of fresh) {
       const h = this.entryOf(e);
@@ -465,19 +478,42 @@ export class FusionEngine implements Engine {
       if (waiting) waiting.push(...entries);
       else this.pending.set(user, entries);
     }
-    return { inserted, duplicates };
+  }
+
+  /**
+   * A change another process made to the shared store (several server processes over one
+   * database): applied to this engine's memory without writing again.
+   */
+  async applyPeerChange(c: PeerChange): Promise<void> {
+    this.check();
+    if (c.kind === 'events') this.applyEvents(c.events);
+    else if (c.kind === 'deleteItem') this.dropItem(c.id);
+    else if (c.kind === 'deleteUser') this.forgetUser(c.user);
+    else {
+      const items = await this.p.store.items.getMany(c.ids);
+      this.applyItems(items, await this.storedVectors(items));
+    }
   }
 
   async upsertItems(input: readonly Item[]): Promise<void> {
     this.check();
     const items = input.map((it, i) => validate(itemSchema, it, { prefix: `items[${i}]` }));
     await this.p.store.items.upsert(items);
-    let vectors = new Map<string, Float32Array>();
     if (this.p.encoder && this.m.dim > 0) {
       await encodeItems(this.p.store, this.p.encoder, items, fusionOptionsOf(this.p.config.encoder));
-      const got = await loadItemVectors(this.p.store, this.p.encoder.id, { ids: items.map((i) => i.id) });
-      vectors = new Map(got.ids.map((id, r) => [id, got.vectors.slice(r * got.dim, (r + 1) * got.dim)]));
     }
+    this.applyItems(items, await this.storedVectors(items));
+    await this.peers?.({ kind: 'items', ids: items.map((it) => it.id) });
+  }
+
+  private async storedVectors(items: readonly Item[]): Promise<Map<string, Float32Array>> {
+    if (!this.p.encoder || this.m.dim === 0) return new Map();
+    const got = await loadItemVectors(this.p.store, this.p.encoder.id, { ids: items.map((i) => i.id) });
+    return new Map(got.ids.map((id, r) => [id, got.vectors.slice(r * got.dim, (r + 1) * got.dim)]));
+  }
+
+  /** the in-memory part of an item upsert (items and vectors already stored) */
+  private applyItems(items: readonly Item[], vectors: Map<string, Float32Array>): void {
     const added = items.filter((it) => !this.p.index.has(it.id));
     const newIdx = appendItems(
       this.m,
@@ -517,23 +553,33 @@ export class FusionEngine implements Engine {
   async deleteItem(id: string): Promise<boolean> {
     this.check();
     const existed = await this.p.store.items.delete(id);
-    const i = this.p.index.get(id);
-    if (i !== undefined) {
-      this.available[i] = 0;
-      this.indices.get(this.m.scenarioCode[i]!)?.remove([i]);
-      // a fresh search now returns another item in its place
-      this.memo.clear();
-    }
+    this.dropItem(id);
+    await this.peers?.({ kind: 'deleteItem', id });
     return existed;
+  }
+
+  private dropItem(id: string): void {
+    const i = this.p.index.get(id);
+    if (i === undefined) return;
+    this.available[i] = 0;
+    this.indices.get(this.m.scenarioCode[i]!)?.remove([i]);
+    // a fresh search now returns another item in its place
+    this.memo.clear();
   }
 
   async deleteUser(user: string): Promise<number> {
     this.check();
+    this.forgetUser(user);
+    const n = await this.p.store.deleteUser(user);
+    await this.peers?.({ kind: 'deleteUser', user });
+    return n;
+  }
+
+  private forgetUser(user: string): void {
     const cached = this.profiles.get(user);
     if (cached) this.memo.forget(cached);
     this.profiles.delete(user);
     this.pending.delete(user);
-    return this.p.store.deleteUser(user);
   }
 
   async scenarios(): Promise<Scenario[]> {

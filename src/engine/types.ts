@@ -100,8 +100,18 @@ export interface Engine {
     opts?: { validated?: boolean },
   ): Promise<{ inserted: number; duplicates: number }>;
   upsertItems(items: readonly Item[]): Promise<void>;
+  /** see FusionEngine.peers: several server processes over one database */
+  peers?: ((change: PeerChange) => Promise<void>) | undefined;
+  applyPeerChange?(change: PeerChange): Promise<void>;
   deleteItem(id: string): Promise<boolean>;
   deleteUser(user: string): Promise<number>;
   scenarios(): Promise<Scenario[]>;
   close(): Promise<void>;
 }
+
+/** a write one server process made to the shared store, for the others to apply in memory */
+export type PeerChange =
+  | { kind: 'events'; events: Event[] }
+  | { kind: 'items'; ids: string[] }
+  | { kind: 'deleteItem'; id: string }
+  | { kind: 'deleteUser'; user: string };

@@ -59,6 +59,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * Builds (but does not start) the HTTP server: routes, validation, keys, limits, dashboard.
  * The caller owns the engine and store and closes them after `app.close()`.
  */
+/** each server's catalog-cache reset, for writes made by another process (src/serve/cluster.ts) */
+export const catalogChangedOf = new WeakMap<FastifyInstance, () => void>();
+
 export async function buildServer(
   deps: ServeDeps,
   config: Config,
@@ -198,5 +201,6 @@ export async function buildServer(
     return reply.type(file.type).header('cache-control', 'no-cache').send(file.body);
   });
 
+  catalogChangedOf.set(app, () => ctx.catalogChanged());
   return app;
 }

@@ -14,7 +14,7 @@ import { createEngine } from '../engine/create.ts';
 import type { Engine } from '../engine/types.ts';
 import { openStore } from '../store/open.ts';
 import type { Store } from '../store/types.ts';
-import { buildServer } from './app.ts';
+import { buildServer, catalogChangedOf } from './app.ts';
 import type { ServeDeps } from './context.ts';
 
 export interface Overrides {
@@ -93,6 +93,8 @@ export async function openRuntime(config: Config): Promise<Runtime> {
 export interface RunningServer {
   app: FastifyInstance;
   url: string;
+  /** drops the server's catalog caches (scenario ids, counts): after another process's item write */
+  catalogChanged(): void;
   close(): Promise<void>;
 }
 
@@ -108,6 +110,7 @@ export async function startServer(rt: Runtime, opts: { logLevel?: string } = {})
   return {
     app,
     url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
+    catalogChanged: () => catalogChangedOf.get(app)?.(),
     close: () => app.close(),
   };
 }

@@ -36,13 +36,10 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
           (await s.items.getMany(['c', 'zz', 'a'])).map((i) => i.id),
           ['c', 'a'],
         );
-        assert.deepEqual(
-          [...(await s.items.scenariosOf(['c', 'zz', 'a'])).entries()].sort(),
-          [
-            ['a', 'shop'],
-            ['c', 'music'],
-          ],
-        );
+        assert.deepEqual([...(await s.items.scenariosOf(['c', 'zz', 'a'])).entries()].sort(), [
+          ['a', 'shop'],
+          ['c', 'music'],
+        ]);
         assert.equal(await s.items.count(), 3);
         assert.equal(await s.items.count('shop'), 2);
         assert.deepEqual(

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { Config } from '../../config/schema.ts';
 import { RecError } from '../../core/errors.ts';
 import type { Explanation } from '../../engine/types.ts';
+import { isClusterWorker, joinPeers, runPrimary } from '../../serve/cluster.ts';
 import { openRuntime, type Runtime, runtimeConfig, startServer, untilSignal } from '../../serve/runtime.ts';
 
 /** Parses a numeric option, naming it in the error. */
@@ -41,6 +42,7 @@ export interface ServeOptions {
   host?: string;
   port?: string;
   logLevel: string;
+  workers?: string;
 }
 
 /** The options `serve` and `up` share. */
@@ -61,28 +63,90 @@ export function serveConfig(opts: ServeOptions, cmd: Command): Config {
   });
 }
 
-/** Serves until SIGINT/SIGTERM, then closes the server, the engine and the store in order. */
-export async function serveRuntime(rt: Runtime, opts: ServeOptions): Promise<void> {
-  const server = await startServer(rt, { logLevel: opts.logLevel });
-  console.error(`fusionrec serving ${rt.config.store.url}`);
-  console.error(`  dashboard: ${server.url}/`);
-  console.error(`  API:       ${server.url}/v1  (OpenAPI: ${server.url}/openapi.json)`);
+function banner(rt: Runtime | { config: Config }, url: string, workers = 1): void {
+  console.error(
+    `fusionrec serving ${rt.config.store.url}${workers > 1 ? ` with ${workers} worker processes` : ''}`,
+  );
+  console.error(`  dashboard: ${url}/`);
+  console.error(`  API:       ${url}/v1  (OpenAPI: ${url}/openapi.json)`);
   if (rt.config.server.adminKeyHashes.length === 0) {
     console.error('  note: no admin keys configured, so writes need no key (fine on localhost only)');
   }
+}
+
+/** Serves until SIGINT/SIGTERM, then closes the server, the engine and the store in order. */
+export async function serveRuntime(rt: Runtime, opts: ServeOptions): Promise<void> {
+  const server = await startServer(rt, { logLevel: opts.logLevel });
+  banner(rt, server.url);
   const sig = await untilSignal();
   console.error(`${sig}: shutting down`);
   await server.close();
 }
 
+/** `serve --workers N`, in the primary: forks the workers, relays their writes, stops them on a signal */
+async function servePrimary(config: Config, workers: number): Promise<void> {
+  let failed: ((e: Error) => void) | undefined;
+  const failure = new Promise<never>((_, reject) => {
+    failed = reject;
+  });
+  const primary = runPrimary({
+    workers,
+    onListening: (url) => banner({ config }, url, workers),
+    onWorkerExit: (code, signal) =>
+      failed!(new RecError('INTERNAL', `a worker process exited (${signal ?? `code ${code}`})`)),
+  });
+  try {
+    const sig = await Promise.race([untilSignal(), failure]);
+    console.error(`${sig}: shutting down`);
+  } finally {
+    await primary.stop();
+  }
+}
+
+/** `serve --workers N`, in a worker: one engine and server, its writes relayed to the others */
+async function serveWorker(config: Config, opts: ServeOptions): Promise<void> {
+  const peers = joinPeers((e) => console.error(`applying another worker's write failed: ${String(e)}`));
+  const rt = await openRuntime(config);
+  try {
+    peers.attach(rt.engine);
+    const server = await startServer(rt, { logLevel: opts.logLevel });
+    const apply = rt.engine.applyPeerChange!.bind(rt.engine);
+    rt.engine.applyPeerChange = async (change) => {
+      await apply(change);
+      if (change.kind === 'items' || change.kind === 'deleteItem') server.catalogChanged();
+    };
+    peers.listening(server.url);
+    await untilSignal();
+    // the terminal's Ctrl-C reaches the primary too, which then sends SIGTERM: already closing
+    const ignore = () => {};
+    process.on('SIGINT', ignore);
+    process.on('SIGTERM', ignore);
+    await server.close();
+  } finally {
+    await rt.close();
+    // the channel to the primary would keep this process alive
+    process.disconnect?.();
+  }
+}
+
 export function registerServe(program: Command): void {
   const command = program.command('serve').description('start the HTTP API and the dashboard');
-  withServeOptions(command).action(async (opts: ServeOptions, cmd: Command) => {
-    const rt = await openRuntime(serveConfig(opts, cmd));
-    try {
-      await serveRuntime(rt, opts);
-    } finally {
-      await rt.close();
-    }
-  });
+  withServeOptions(command)
+    .option(
+      '--workers <n>',
+      'server processes sharing the port (each holds its own engine; writes reach all before they are answered)',
+      '1',
+    )
+    .action(async (opts: ServeOptions, cmd: Command) => {
+      const config = serveConfig(opts, cmd);
+      const workers = parseNumber(opts.workers ?? '1', 'workers', 1, 64);
+      if (isClusterWorker()) return serveWorker(config, opts);
+      if (workers > 1) return servePrimary(config, workers);
+      const rt = await openRuntime(config);
+      try {
+        await serveRuntime(rt, opts);
+      } finally {
+        await rt.close();
+      }
+    });
 }

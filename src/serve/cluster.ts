@@ -1,0 +1,146 @@
+/**
+ * Several server processes over one database (`fusionrec serve --workers N`): node's cluster
+ * module shares the port, each worker holds its own engine, and every write a worker makes is
+ * relayed through the primary to the others, which apply it in memory (engine.applyPeerChange).
+ * A write is answered only after every serving worker has applied it, so the next request sees it
+ * whichever worker takes it.
+ */
+import cluster, { type Worker } from 'node:cluster';
+import type { Engine, PeerChange } from '../engine/types.ts';
+
+type ToPrimary =
+  | { t: 'change'; id: number; change: PeerChange }
+  | { t: 'applied'; id: number; from: number }
+  | { t: 'listening'; url: string };
+type ToWorker = { t: 'apply'; id: number; from: number; change: PeerChange } | { t: 'done'; id: number };
+
+export interface PrimaryOptions {
+  workers: number;
+  /** told once, when the first worker listens */
+  onListening(url: string): void;
+  /** a worker died: the primary stops the others and exits with an error */
+  onWorkerExit(code: number | null, signal: string | null): void;
+}
+
+/**
+ * Runs in the primary: forks the workers (each runs the same command line) and relays their
+ * changes. Resolves with a stop function that ends the workers.
+ */
+export function runPrimary(opts: PrimaryOptions): { stop(): Promise<void> } {
+  const ready = new Set<number>();
+  /** per relayed change: the workers still to apply it, and who sent it */
+  const waiting = new Map<string, { origin: Worker; left: Set<number> }>();
+  let stopping = false;
+  let told = false;
+  const finish = (key: string) => {
+    const w = waiting.get(key);
+    if (!w || w.left.size > 0) return;
+    waiting.delete(key);
+    const id = Number(key.split(':')[1]);
+    if (w.origin.isConnected()) w.origin.send({ t: 'done', id } satisfies ToWorker);
+  };
+  const onMessage = (worker: Worker, msg: ToPrimary) => {
+    if (msg.t === 'listening') {
+      ready.add(worker.id);
+      if (!told) {
+        told = true;
+        opts.onListening(msg.url);
+      }
+    } else if (msg.t === 'change') {
+      const key = `${worker.id}:${msg.id}`;
+      const left = new Set<number>();
+      for (const other of Object.values(cluster.workers ?? {})) {
+        if (!other || other.id === worker.id || !other.isConnected()) continue;
+        other.send({ t: 'apply', id: msg.id, from: worker.id, change: msg.change } satisfies ToWorker);
+        // a worker still starting applies it when ready, but nobody waits for it: it serves nothing yet
+        if (ready.has(other.id)) left.add(other.id);
+      }
+      waiting.set(key, { origin: worker, left });
+      finish(key);
+    } else if (msg.t === 'applied') {
+      const key = `${msg.from}:${msg.id}`;
+      waiting.get(key)?.left.delete(worker.id);
+      finish(key);
+    }
+  };
+  cluster.on('message', onMessage);
+  cluster.on('exit', (worker, code, signal) => {
+    ready.delete(worker.id);
+    // nobody waits for a dead worker
+    for (const key of waiting.keys()) {
+      waiting.get(key)!.left.delete(worker.id);
+      finish(key);
+    }
+    if (!stopping) opts.onWorkerExit(code, signal);
+  });
+  for (let i = 0; i < opts.workers; i++) cluster.fork();
+  return {
+    async stop() {
+      stopping = true;
+      const all = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
+      await Promise.all(
+        all.map(
+          (w) =>
+            new Promise<void>((resolve) => {
+              if (w.isDead()) return resolve();
+              w.once('exit', () => resolve());
+              w.process.kill('SIGTERM');
+            }),
+        ),
+      );
+    },
+  };
+}
+
+/**
+ * Runs in a worker, before its engine is open (messages that arrive earlier are kept): wires the
+ * engine's writes to the primary and applies the other workers' writes. Returns `attach`, to call
+ * with the open engine, and `listening`, to call with the server's URL once it serves.
+ */
+export function joinPeers(onError: (e: unknown) => void): {
+  attach(engine: Engine): void;
+  listening(url: string): void;
+} {
+  const send = (m: ToPrimary) => process.send!(m);
+  let engine: Engine | undefined;
+  const early: Extract<ToWorker, { t: 'apply' }>[] = [];
+  let next = 1;
+  const done = new Map<number, () => void>();
+  const apply = async (m: Extract<ToWorker, { t: 'apply' }>) => {
+    try {
+      await engine!.applyPeerChange!(m.change);
+    } catch (e) {
+      onError(e);
+    } finally {
+      send({ t: 'applied', id: m.id, from: m.from });
+    }
+  };
+  // applied in arrival order: a later change may depend on an earlier one (an item, then its events)
+  let chain: Promise<void> = Promise.resolve();
+  process.on('message', (m: ToWorker) => {
+    if (m.t === 'done') {
+      done.get(m.id)?.();
+      done.delete(m.id);
+    } else if (m.t === 'apply') {
+      if (!engine) early.push(m);
+      else chain = chain.then(() => apply(m));
+    }
+  });
+  return {
+    attach(e) {
+      engine = e;
+      e.peers = (change) =>
+        new Promise<void>((resolve) => {
+          const id = next++;
+          done.set(id, resolve);
+          send({ t: 'change', id, change });
+        });
+      for (const m of early.splice(0)) chain = chain.then(() => apply(m));
+    },
+    listening(url) {
+      send({ t: 'listening', url });
+    },
+  };
+}
+
+export const isClusterWorker = (): boolean => cluster.isWorker;
