@@ -29,6 +29,8 @@ const { values: args } = parseArgs({
     batch: { type: 'string', default: '1000' },
     // skip the import/encode step and serve --db as it is (e.g. the demo database)
     'no-prepare': { type: 'boolean', default: false },
+    // server processes (fusionrec serve --workers)
+    workers: { type: 'string', default: '1' },
     // extra node flags for the server process, e.g. --server-node-args=--cpu-prof
     'server-node-args': { type: 'string', default: '' },
     // run only these phases (comma list of recommend,miss,items,events); all by default
@@ -124,6 +126,8 @@ function startServer(): Promise<{ child: ChildProcess; url: string }> {
       '0',
       '--log-level',
       'error',
+      '--workers',
+      args.workers!,
     ],
     {
       env: { ...process.env, FUSIONREC_SERVER__RATE_LIMIT_PER_MINUTE: '0' },
@@ -334,6 +338,7 @@ try {
       .map((x) => x.toFixed(2))
       .join(' ')}; shared with other work while measuring`,
   );
+  console.log(`server: fusionrec serve --workers ${args.workers}`);
   console.log(
     `catalog: ${args.db}; ${users.length} distinct users and ${scenarios.length} scenarios in the request mix`,
   );
