@@ -74,7 +74,8 @@ export function explainItem(q: Query, item: number, maxHistory = 3): ItemExplana
     const e = edgeWeight(m.graphs.ease, h.item, item);
     if (e !== 0) add(h.item, h.scenario, wEase * q.recency[i]! * e);
   });
-  const last = hist.slice(-3);
+  // transitions and recent text read the target scenario's own history, as the features do
+  const last = q.own.slice(-3);
   last.forEach((h, i) => {
     if (h.weight <= 0) return;
     const e = edgeWeight(m.graphs.trans, h.item, item);
@@ -82,7 +83,7 @@ export function explainItem(q: Query, item: number, maxHistory = 3): ItemExplana
   });
   if (v) {
     // text: the recent items and the matched interest's members, by their similarity to the item
-    const recent = hist.filter((h) => h.weight > 0 && m.hasVector[h.item]).slice(-5);
+    const recent = q.own.filter((h) => h.weight > 0 && m.hasVector[h.item]).slice(-5);
     for (const h of recent)
       add(h.item, h.scenario, (w('textRecent') * dot(vectorOf(m, h.item)!, v)) / recent.length);
     const c = interest ? centres.find((x) => x.id === interest.id) : undefined;

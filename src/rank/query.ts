@@ -5,14 +5,14 @@
  * candidates) and by the evaluation adapter (on every item of the target scenario).
  */
 import type { Context } from '../core/types.ts';
-import { recencyWeights } from '../profile/interests.ts';
-import type { UserProfile } from '../profile/types.ts';
+import type { HistoryEntry, UserProfile } from '../profile/types.ts';
 import { spread } from '../train/graph.ts';
 import { contextKeys, logLift } from './context.ts';
 import { FEATURES, NUM_FEATURES, type ScoringModel, vectorOf } from './model.ts';
 
-/** by name, so features appended after it by others do not move it */
+/** by name, so features appended after them by others do not move them */
 const SEQ = FEATURES.indexOf('seq');
+const TEXT_FUSED = FEATURES.indexOf('textFused');
 
 export interface QueryOptions {
   scenario: string;
@@ -35,13 +35,20 @@ export interface Query {
   /** items with any collaborative evidence */
   touched: number[];
   interestVecs: Float32Array[];
+  /** interests over the whole history when it spans the target and other scenarios, else empty */
+  fusedVecs: Float32Array[];
+  /**
+   * The history the same-scenario features read (transitions, recent and last item, negatives):
+   * the target scenario's entries, or the whole history when it has none there (cold start).
+   */
+  own: readonly HistoryEntry[];
   recentVec: Float32Array | undefined;
   /** vector of the most recent positively engaged item */
   lastVec: Float32Array | undefined;
   negatives: Float32Array[];
   ctxKeys: string[];
   weights: number[];
-  /** recency weight per history position, for explanations */
+  /** recency weight per history position, counted within the entry's own scenario */
   recency: Float64Array;
   /** the sequential model's user state for the target scenario (absent: no model or history) */
   seqState: Float32Array | undefined;
@@ -51,10 +58,20 @@ export interface Query {
   textMemo?: TextMemo | undefined;
 }
 
-/** text features (textInterest, textRecent, negative, textLast) per item, for one profile */
+/** positions of the text features a TextMemo keeps (textInterest, textRecent, negative, textLast, textFused) */
+const TEXT = (['textInterest', 'textRecent', 'negative', 'textLast', 'textFused'] as const).map((f) =>
+  FEATURES.indexOf(f),
+);
+const NT = TEXT.length;
+
+/**
+ * Text features per item, for one profile. Each item's values are those of a request in the item's
+ * own scenario (`featuresOf` bypasses the memo otherwise): the same-scenario text features read
+ * the target scenario's history, so they depend on the scenario asked for.
+ */
 export class TextMemo {
   private readonly slots = new Map<number, number>();
-  private values = new Float32Array(4 * 512);
+  private values = new Float32Array(NT * 512);
 
   constructor(private readonly maxItems = 8192) {}
 
@@ -62,28 +79,22 @@ export class TextMemo {
   read(item: number, out: Float32Array): boolean {
     const slot = this.slots.get(item);
     if (slot === undefined) return false;
-    const o = slot * 4;
-    out[3] = this.values[o]!;
-    out[4] = this.values[o + 1]!;
-    out[7] = this.values[o + 2]!;
-    out[8] = this.values[o + 3]!;
+    const o = slot * NT;
+    for (let k = 0; k < NT; k++) out[TEXT[k]!] = this.values[o + k]!;
     return true;
   }
 
   write(item: number, f: Float32Array): void {
     const slot = this.slots.size;
     if (slot >= this.maxItems || this.slots.has(item)) return;
-    if ((slot + 1) * 4 > this.values.length) {
+    if ((slot + 1) * NT > this.values.length) {
       const grown = new Float32Array(this.values.length * 2);
       grown.set(this.values);
       this.values = grown;
     }
     this.slots.set(item, slot);
-    const o = slot * 4;
-    this.values[o] = f[3]!;
-    this.values[o + 1] = f[4]!;
-    this.values[o + 2] = f[7]!;
-    this.values[o + 3] = f[8]!;
+    const o = slot * NT;
+    for (let k = 0; k < NT; k++) this.values[o + k] = f[TEXT[k]!]!;
   }
 }
 
@@ -142,6 +153,31 @@ export class QueryScratch {
   }
 }
 
+/**
+ * Recency weight per history position, `decay` per later entry of the same scenario: an item's
+ * weight does not fade because the user was busy in another scenario since (a kitchen purchase
+ * says nothing about how stale a food purchase is). One scenario: plain recency.
+ */
+export function scenarioRecency(history: readonly HistoryEntry[], decay: number): Float64Array {
+  const out = new Float64Array(history.length);
+  const f = new Map<string, number>();
+  for (let i = history.length - 1; i >= 0; i--) {
+    const s = history[i]!.scenario;
+    const v = f.get(s) ?? 1;
+    out[i] = v;
+    f.set(s, v * decay);
+  }
+  return out;
+}
+
+/** the target scenario's entries of a history, or the whole history when it has none there */
+export function ownHistory(history: readonly HistoryEntry[], scenario: string): readonly HistoryEntry[] {
+  let n = 0;
+  for (const h of history) if (h.scenario === scenario) n++;
+  if (n === 0 || n === history.length) return history;
+  return history.filter((h) => h.scenario === scenario);
+}
+
 export function prepareQuery(
   m: ScoringModel,
   profile: UserProfile,
@@ -157,7 +193,8 @@ export function prepareQuery(
   const touchedTrans: number[] = [];
   const touchedEase: number[] = [];
   const hist = profile.history;
-  const recency = recencyWeights(hist, m.ranker.decay);
+  const recency = scenarioRecency(hist, m.ranker.decay);
+  const own = ownHistory(hist, opts.scenario);
   hist.forEach((h, i) => {
     const w = h.weight * recency[i]!;
     if (w === 0) return;
@@ -166,8 +203,8 @@ export function prepareQuery(
     // EASE is a model of which items explain which: it wants the history as a set, not its strength
     if (w > 0) spread(m.graphs.ease, h.item, recency[i]!, ease, touchedEase);
   });
-  // transitions from the last few items, most recent strongest
-  const last = hist.slice(-3);
+  // transitions from the last few items of the target scenario, most recent strongest
+  const last = own.slice(-3);
   last.forEach((h, i) => {
     if (h.weight <= 0) return;
     spread(m.graphs.trans, h.item, 0.5 ** (last.length - 1 - i), trans, touchedTrans);
@@ -180,7 +217,12 @@ export function prepareQuery(
     ease: normaliseInScenario(ease, touched, m, code),
   };
 
-  const interests = profile.interests.filter((c) => c.vector.length === m.dim).map((c) => c.vector);
+  const vecs = (cs: UserProfile['interests']) => cs.filter((c) => c.vector.length === m.dim).map((c) => c.vector);
+  const fusedInterests = vecs(profile.interests);
+  const mixed = own !== hist;
+  // the target scenario's own interests when it has history (what the model alone would see);
+  // the fused ones then become the separate `textFused` feature
+  const interests = mixed ? vecs(profile.perScenario[opts.scenario] ?? profile.interests) : fusedInterests;
   let recentVec: Float32Array | undefined;
   let lastVec: Float32Array | undefined;
   const negatives: Float32Array[] = [];
@@ -188,8 +230,8 @@ export function prepareQuery(
     const acc = new Float32Array(m.dim);
     let any = false;
     let f = 1;
-    for (let i = hist.length - 1, seen = 0; i >= 0 && seen < 5; i--) {
-      const h = hist[i]!;
+    for (let i = own.length - 1, seen = 0; i >= 0 && seen < 5; i--) {
+      const h = own[i]!;
       const v = vectorOf(m, h.item);
       if (!v) continue;
       if (h.weight < 0) {
@@ -228,6 +270,8 @@ export function prepareQuery(
     ease,
     touched,
     interestVecs: m.useText ? interests : [],
+    fusedVecs: m.useText && mixed ? fusedInterests : [],
+    own,
     recentVec,
     lastVec,
     negatives,
@@ -299,7 +343,10 @@ export function featuresOf(
   out[11] = 0;
   // absolute collaborative evidence: lets the ranker trust text and popularity when it is thin
   out[9] = Math.log1p(q.knnSame[item]! * q.norms.knnSame + q.knnCross[item]! * q.norms.knnCross);
-  if ((q.interestVecs.length > 0 || q.recentVec) && m.hasVector[item] && !q.textMemo?.read(item, out)) {
+  out[TEXT_FUSED] = 0;
+  // the memo holds values computed in the item's own scenario (the text features depend on it)
+  const memo = m.scenarioCode[item] === q.scenarioCode ? q.textMemo : undefined;
+  if ((q.interestVecs.length > 0 || q.recentVec) && m.hasVector[item] && !memo?.read(item, out)) {
     // the item's row read in place (no subarray per candidate)
     const rows = m.vectors;
     const off = item * m.dim;
@@ -311,7 +358,11 @@ export function featuresOf(
     for (const nv of q.negatives) neg = Math.max(neg, dotRow(nv, rows, off));
     out[7] = neg;
     out[8] = q.lastVec ? dotRow(q.lastVec, rows, off) : 0;
-    q.textMemo?.write(item, out);
+    // interests over every scenario: what the other scenario adds to the target's own (0 without one)
+    let fused = q.fusedVecs.length > 0 ? -1 : 0;
+    for (const c of q.fusedVecs) fused = Math.max(fused, dotRow(c, rows, off));
+    out[TEXT_FUSED] = fused;
+    memo?.write(item, out);
   }
   // an item no one has engaged with has only its text: a feature of its own lets the ranker
   // trust text there without trusting it everywhere (after the memo: counts change, the memo does not)

@@ -295,7 +295,7 @@ export function fitRanker(
   cases: readonly ValidCase[],
   opts: FitRankerOptions = DEFAULT_FIT_OPTIONS,
 ): FitResult {
-  const start = [1, 0.5, 1, 0.3, 0.3, 0.1, 0, -0.3, 0.2, 0, 0.5, 0, 0];
+  const start = [1, 0.5, 1, 0.3, 0.3, 0.1, 0, -0.3, 0.2, 0, 0.5, 0, 0, 0];
   let best: (FitResult & { di: number }) | undefined;
   m.ranker = { shared: start, perScenario: {}, decay: opts.decays[0]! };
   const allPools = buildPools(m, cases, opts.poolPerFeature, opts.decays, opts.signal, (d, t) =>
