@@ -217,7 +217,8 @@ export function prepareQuery(
     ease: normaliseInScenario(ease, touched, m, code),
   };
 
-  const vecs = (cs: UserProfile['interests']) => cs.filter((c) => c.vector.length === m.dim).map((c) => c.vector);
+  const vecs = (cs: UserProfile['interests']) =>
+    cs.filter((c) => c.vector.length === m.dim).map((c) => c.vector);
   const fusedInterests = vecs(profile.interests);
   const mixed = own !== hist;
   // the target scenario's own interests when it has history (what the model alone would see);
