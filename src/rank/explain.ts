@@ -81,6 +81,15 @@ export function explainItem(q: Query, item: number, maxHistory = 3): ItemExplana
     const e = edgeWeight(m.graphs.trans, h.item, item);
     if (e !== 0) add(h.item, h.scenario, ((w('trans') * 0.5 ** (last.length - 1 - i)) / q.norms.trans) * e);
   });
+  if (q.own !== hist) {
+    const lastAll = hist.slice(-3);
+    lastAll.forEach((h, i) => {
+      if (h.weight <= 0) return;
+      const e = edgeWeight(m.graphs.trans, h.item, item);
+      const c = (w('transCross') * 0.5 ** (lastAll.length - 1 - i)) / q.norms.transCross;
+      if (e !== 0) add(h.item, h.scenario, c * e);
+    });
+  }
   if (v) {
     // text: the recent items and the matched interest's members, by their similarity to the item
     const recent = q.own.filter((h) => h.weight > 0 && m.hasVector[h.item]).slice(-5);

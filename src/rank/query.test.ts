@@ -10,6 +10,7 @@ import { seededRandom } from '../core/rng.ts';
 import { buildProfile, DEFAULT_PROFILE_OPTIONS } from '../profile/interests.ts';
 import type { HistoryEntry } from '../profile/types.ts';
 import { buildScoringModel } from '../train/build-model.ts';
+import { CROSS_FEATURES } from '../train/fit-ranker.ts';
 import { buildItemGraphs, DEFAULT_GRAPH_OPTIONS } from '../train/graph.ts';
 import { FEATURES, itemSpaceOf, NUM_FEATURES, type ScoringModel } from './model.ts';
 import { featuresOf, ownHistory, prepareQuery, scenarioRecency } from './query.ts';
@@ -94,6 +95,7 @@ describe('fused query on a food-kitchen slice', () => {
   it('same-scenario features equal those of the target scenario alone; fusion only adds', () => {
     const same = ['knnSame', 'trans', 'ease', 'textInterest', 'textRecent', 'textLast', 'negative'] as const;
     let crossSeen = 0;
+    let transSeen = 0;
     for (const seq of mixed) {
       const target = seq.at(-1)!;
       const scenario = itemScenario[target]!;
@@ -108,8 +110,8 @@ describe('fused query on a food-kitchen slice', () => {
         featuresOf(qa, item, fa);
         for (const name of same)
           assert.ok(Math.abs(ff[F(name)]! - fa[F(name)]!) < 1e-5, `${name} of item ${item}`);
-        assert.equal(fa[F('knnCross')], 0);
-        assert.equal(fa[F('textFused')], 0);
+        // the model alone has no cross-scenario evidence at all
+        for (const k of CROSS_FEATURES) assert.equal(fa[k], 0, FEATURES[k]);
       }
       assert.ok(
         model.scenarioItems[qf.scenarioCode]!.some((i) => featuresOf(qf, i, ff)[F('textFused')] !== 0),
@@ -117,8 +119,15 @@ describe('fused query on a food-kitchen slice', () => {
       // with graphs trained across scenarios, the other scenario's history adds co-occurrence evidence
       const qx = prepareQuery(fusedModel, qf.profile, { scenario });
       crossSeen += qx.touched.filter((i) => qx.knnCross[i]! > 0 && itemScenario[i] === scenario).length;
+      // cross evidence counts more for a user with a thin history in the target scenario
+      for (const i of qx.touched.slice(0, 50)) {
+        const x = featuresOf(qx, i, ff);
+        assert.ok(Math.abs(x[F('knnCrossThin')]! - (x[F('knnCross')]! * 3) / (3 + alone.length)) < 1e-6);
+      }
+      if (qx.touched.some((i) => qx.transCross[i]! > 0 && itemScenario[i] === scenario)) transSeen++;
     }
     assert.ok(crossSeen > 0, 'the fused query adds cross-scenario evidence');
+    assert.ok(transSeen > 0, 'and transitions from the last items of the whole history');
   });
 
   it('a user with no history in the target scenario is served from the other one', () => {

@@ -13,6 +13,11 @@ import { FEATURES, NUM_FEATURES, type ScoringModel, vectorOf } from './model.ts'
 /** by name, so features appended after them by others do not move them */
 const SEQ = FEATURES.indexOf('seq');
 const TEXT_FUSED = FEATURES.indexOf('textFused');
+const TRANS_CROSS = FEATURES.indexOf('transCross');
+const TEXT_RECENT_FUSED = FEATURES.indexOf('textRecentFused');
+const KNN_CROSS_THIN = FEATURES.indexOf('knnCrossThin');
+/** history length in the target scenario at which `knnCrossThin` keeps half of `knnCross` */
+const THIN_HISTORY = 3;
 
 export interface QueryOptions {
   scenario: string;
@@ -30,6 +35,10 @@ export interface Query {
   knnSame: Float32Array;
   knnCross: Float32Array;
   trans: Float32Array;
+  /** transitions from the last items of the whole history (0 unless it spans several scenarios) */
+  transCross: Float32Array;
+  /** entries of the target scenario in the history (0: served from the other scenarios) */
+  ownCount: number;
   /** EASE evidence from the whole history (all scenarios when the model was trained fused) */
   ease: Float32Array;
   /** items with any collaborative evidence */
@@ -43,6 +52,8 @@ export interface Query {
    */
   own: readonly HistoryEntry[];
   recentVec: Float32Array | undefined;
+  /** the same over the whole history when it spans several scenarios, else undefined */
+  fusedRecentVec: Float32Array | undefined;
   /** vector of the most recent positively engaged item */
   lastVec: Float32Array | undefined;
   negatives: Float32Array[];
@@ -53,15 +64,15 @@ export interface Query {
   /** the sequential model's user state for the target scenario (absent: no model or history) */
   seqState: Float32Array | undefined;
   /** the divisors of the collaborative features, for explanations */
-  norms: { knnSame: number; knnCross: number; trans: number; ease: number };
+  norms: { knnSame: number; knnCross: number; trans: number; ease: number; transCross: number };
   /** text features already computed for this profile (the engine attaches one per cached profile) */
   textMemo?: TextMemo | undefined;
 }
 
 /** positions of the text features a TextMemo keeps (textInterest, textRecent, negative, textLast, textFused) */
-const TEXT = (['textInterest', 'textRecent', 'negative', 'textLast', 'textFused'] as const).map((f) =>
-  FEATURES.indexOf(f),
-);
+const TEXT = (
+  ['textInterest', 'textRecent', 'negative', 'textLast', 'textFused', 'textRecentFused'] as const
+).map((f) => FEATURES.indexOf(f));
 const NT = TEXT.length;
 
 /**
@@ -116,10 +127,22 @@ function normaliseInScenario(
   return max > 0 ? max : 1;
 }
 
-type Accumulators = [knnSame: Float32Array, knnCross: Float32Array, trans: Float32Array, ease: Float32Array];
+type Accumulators = [
+  knnSame: Float32Array,
+  knnCross: Float32Array,
+  trans: Float32Array,
+  ease: Float32Array,
+  transCross: Float32Array,
+];
 
 function accumulators(n: number): Accumulators {
-  return [new Float32Array(n), new Float32Array(n), new Float32Array(n), new Float32Array(n)];
+  return [
+    new Float32Array(n),
+    new Float32Array(n),
+    new Float32Array(n),
+    new Float32Array(n),
+    new Float32Array(n),
+  ];
 }
 
 /**
@@ -178,6 +201,40 @@ export function ownHistory(history: readonly HistoryEntry[], scenario: string): 
   return history.filter((h) => h.scenario === scenario);
 }
 
+/**
+ * The recency-weighted mean vector of the last five positively engaged items of `history` (and the
+ * last one's own vector); the vectors of negative entries among them go to `negatives`.
+ */
+function recentText(
+  m: ScoringModel,
+  history: readonly HistoryEntry[],
+  negatives: Float32Array[],
+): { recentVec: Float32Array | undefined; lastVec: Float32Array | undefined } {
+  if (!m.useText || m.dim === 0) return { recentVec: undefined, lastVec: undefined };
+  const acc = new Float32Array(m.dim);
+  let lastVec: Float32Array | undefined;
+  let any = false;
+  let f = 1;
+  for (let i = history.length - 1, seen = 0; i >= 0 && seen < 5; i--) {
+    const h = history[i]!;
+    const v = vectorOf(m, h.item);
+    if (!v) continue;
+    if (h.weight < 0) {
+      if (negatives.length < 20) negatives.push(v);
+      continue;
+    }
+    lastVec ??= v;
+    for (let d = 0; d < m.dim; d++) acc[d]! += f * v[d]!;
+    f *= 0.6;
+    seen++;
+    any = true;
+  }
+  if (!any) return { recentVec: undefined, lastVec };
+  const norm = Math.sqrt(dot(acc, acc));
+  if (norm > 0) for (let d = 0; d < m.dim; d++) acc[d]! /= norm;
+  return { recentVec: acc, lastVec };
+}
+
 export function prepareQuery(
   m: ScoringModel,
   profile: UserProfile,
@@ -187,10 +244,11 @@ export function prepareQuery(
   const code = m.scenarios.indexOf(opts.scenario);
   const n = m.numItems;
   const lent = scratch?.borrow(n);
-  const [knnSame, knnCross, trans, ease] = lent ?? accumulators(n);
+  const [knnSame, knnCross, trans, ease, transCross] = lent ?? accumulators(n);
   const touchedSame: number[] = [];
   const touchedCross: number[] = [];
   const touchedTrans: number[] = [];
+  const touchedTransCross: number[] = [];
   const touchedEase: number[] = [];
   const hist = profile.history;
   const recency = scenarioRecency(hist, m.ranker.decay);
@@ -209,12 +267,24 @@ export function prepareQuery(
     if (h.weight <= 0) return;
     spread(m.graphs.trans, h.item, 0.5 ** (last.length - 1 - i), trans, touchedTrans);
   });
-  const touched = [...new Set([...touchedSame, ...touchedCross, ...touchedTrans, ...touchedEase])];
+  // what follows the last few items of the whole history, whichever scenario they are in (a
+  // cross-scenario feature: only when the history spans the target and another scenario)
+  if (own !== hist) {
+    const lastAll = hist.slice(-3);
+    lastAll.forEach((h, i) => {
+      if (h.weight <= 0) return;
+      spread(m.graphs.trans, h.item, 0.5 ** (lastAll.length - 1 - i), transCross, touchedTransCross);
+    });
+  }
+  const touched = [
+    ...new Set([...touchedSame, ...touchedCross, ...touchedTrans, ...touchedEase, ...touchedTransCross]),
+  ];
   const norms = {
     knnSame: normaliseInScenario(knnSame, touched, m, code),
     knnCross: normaliseInScenario(knnCross, touched, m, code),
     trans: normaliseInScenario(trans, touched, m, code),
     ease: normaliseInScenario(ease, touched, m, code),
+    transCross: normaliseInScenario(transCross, touched, m, code),
   };
 
   const vecs = (cs: UserProfile['interests']) =>
@@ -224,33 +294,10 @@ export function prepareQuery(
   // the target scenario's own interests when it has history (what the model alone would see);
   // the fused ones then become the separate `textFused` feature
   const interests = mixed ? vecs(profile.perScenario[opts.scenario] ?? profile.interests) : fusedInterests;
-  let recentVec: Float32Array | undefined;
-  let lastVec: Float32Array | undefined;
   const negatives: Float32Array[] = [];
-  if (m.useText && m.dim > 0) {
-    const acc = new Float32Array(m.dim);
-    let any = false;
-    let f = 1;
-    for (let i = own.length - 1, seen = 0; i >= 0 && seen < 5; i--) {
-      const h = own[i]!;
-      const v = vectorOf(m, h.item);
-      if (!v) continue;
-      if (h.weight < 0) {
-        if (negatives.length < 20) negatives.push(v);
-        continue;
-      }
-      lastVec ??= v;
-      for (let d = 0; d < m.dim; d++) acc[d]! += f * v[d]!;
-      f *= 0.6;
-      seen++;
-      any = true;
-    }
-    if (any) {
-      const norm = Math.sqrt(dot(acc, acc));
-      if (norm > 0) for (let d = 0; d < m.dim; d++) acc[d]! /= norm;
-      recentVec = acc;
-    }
-  }
+  const { recentVec, lastVec } = recentText(m, own, negatives);
+  // the recent items of the whole history, when it spans the target and other scenarios
+  const fusedRecentVec = m.useText && own !== hist ? recentText(m, hist, []).recentVec : undefined;
   const weights = m.ranker.perScenario[opts.scenario] ?? m.ranker.shared;
   const seqHistory = m.seq ? hist.filter((h) => h.weight > 0 && h.item < m.seq!.scorer.numItems) : [];
   const seqState =
@@ -268,12 +315,15 @@ export function prepareQuery(
     knnSame,
     knnCross,
     trans,
+    transCross,
+    ownCount: hist.filter((h) => h.scenario === opts.scenario).length,
     ease,
     touched,
     interestVecs: m.useText ? interests : [],
     fusedVecs: m.useText && mixed ? fusedInterests : [],
     own,
     recentVec,
+    fusedRecentVec,
     lastVec,
     negatives,
     ctxKeys: m.useContext ? contextKeys(opts.context, opts.now) : [],
@@ -345,9 +395,17 @@ export function featuresOf(
   // absolute collaborative evidence: lets the ranker trust text and popularity when it is thin
   out[9] = Math.log1p(q.knnSame[item]! * q.norms.knnSame + q.knnCross[item]! * q.norms.knnCross);
   out[TEXT_FUSED] = 0;
+  out[TEXT_RECENT_FUSED] = 0;
+  out[TRANS_CROSS] = q.transCross[item]!;
+  // the other scenarios' co-occurrence evidence, the more the thinner the target's own history
+  out[KNN_CROSS_THIN] = (q.knnCross[item]! * THIN_HISTORY) / (THIN_HISTORY + q.ownCount);
   // the memo holds values computed in the item's own scenario (the text features depend on it)
   const memo = m.scenarioCode[item] === q.scenarioCode ? q.textMemo : undefined;
-  if ((q.interestVecs.length > 0 || q.recentVec) && m.hasVector[item] && !memo?.read(item, out)) {
+  if (
+    (q.interestVecs.length > 0 || q.recentVec || q.fusedRecentVec) &&
+    m.hasVector[item] &&
+    !memo?.read(item, out)
+  ) {
     // the item's row read in place (no subarray per candidate)
     const rows = m.vectors;
     const off = item * m.dim;
@@ -363,6 +421,7 @@ export function featuresOf(
     let fused = q.fusedVecs.length > 0 ? -1 : 0;
     for (const c of q.fusedVecs) fused = Math.max(fused, dotRow(c, rows, off));
     out[TEXT_FUSED] = fused;
+    out[TEXT_RECENT_FUSED] = q.fusedRecentVec ? dotRow(q.fusedRecentVec, rows, off) : 0;
     memo?.write(item, out);
   }
   // an item no one has engaged with has only its text: a feature of its own lets the ranker

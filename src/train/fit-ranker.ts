@@ -114,7 +114,7 @@ export function buildPools(
       const q = di === 0 ? q0 : prepareQuery(m, c.profile, { scenario: c.scenario });
       const set = new Set(base);
       const touched = q.touched.filter((i) => m.scenarioCode[i] === q.scenarioCode && !c.masked.has(i));
-      for (const arr of [q.knnSame, q.knnCross, q.trans, q.ease]) {
+      for (const arr of [q.knnSame, q.knnCross, q.trans, q.ease, q.transCross]) {
         touched
           .filter((i) => arr[i]! > 0)
           .sort((a, b) => arr[b]! - arr[a]! || a - b)
@@ -195,9 +195,9 @@ const STEPS = [0, 0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1, 1.5, 2, 3, 5];
  * Features that carry evidence from scenarios other than the target's: 0 for a single-scenario
  * history, so on single-scenario data and in the no-fusion ablation they never change a score.
  */
-export const CROSS_FEATURES: readonly number[] = (['knnCross', 'textFused'] as const).map((f) =>
-  FEATURES.indexOf(f),
-);
+export const CROSS_FEATURES: readonly number[] = (
+  ['knnCross', 'textFused', 'transCross', 'textRecentFused', 'knnCrossThin'] as const
+).map((f) => FEATURES.indexOf(f));
 
 /**
  * Coordinate ascent of `features` (knnSame stays fixed at 1 as the scale anchor). With `halves`, a
@@ -338,7 +338,7 @@ export function fitRanker(
   opts: FitRankerOptions = DEFAULT_FIT_OPTIONS,
 ): FitResult {
   // the cross-scenario features start at 0: the second stage adds them (see stagedAscend)
-  const start = [1, 0, 1, 0.3, 0.3, 0.1, 0, -0.3, 0.2, 0, 0.5, 0, 0, 0];
+  const start = [1, 0, 1, 0.3, 0.3, 0.1, 0, -0.3, 0.2, 0, 0.5, 0, 0, 0, 0, 0, 0];
   let best: (FitResult & { di: number }) | undefined;
   m.ranker = { shared: start, perScenario: {}, decay: opts.decays[0]! };
   const allPools = buildPools(m, cases, opts.poolPerFeature, opts.decays, opts.signal, (d, t) =>
