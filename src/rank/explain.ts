@@ -128,15 +128,25 @@ export function explainBase(q: Query, item: number, maxHistory = 3): Explanation
     const e = edgeWeight(m.graphs.ease, h.item, item);
     if (e !== 0) add(h.item, h.scenario, wEase * q.recency[i]! * e);
   });
-  const last = hist.slice(-3);
+  // transitions and recent text read the target scenario's own history, as the features do
+  const last = q.own.slice(-3);
   last.forEach((h, i) => {
     if (h.weight <= 0) return;
     const e = edgeWeight(m.graphs.trans, h.item, item);
     if (e !== 0) add(h.item, h.scenario, ((w('trans') * 0.5 ** (last.length - 1 - i)) / q.norms.trans) * e);
   });
+  if (q.own !== hist) {
+    const lastAll = hist.slice(-3);
+    lastAll.forEach((h, i) => {
+      if (h.weight <= 0) return;
+      const e = edgeWeight(m.graphs.trans, h.item, item);
+      const c = (w('transCross') * 0.5 ** (lastAll.length - 1 - i)) / q.norms.transCross;
+      if (e !== 0) add(h.item, h.scenario, c * e);
+    });
+  }
   if (v) {
     // text: the recent items and the matched interest's members, by their similarity to the item
-    const recent = hist.filter((h) => h.weight > 0 && m.hasVector[h.item]).slice(-5);
+    const recent = q.own.filter((h) => h.weight > 0 && m.hasVector[h.item]).slice(-5);
     for (const h of recent)
       add(h.item, h.scenario, (w('textRecent') * dot(vectorOf(m, h.item)!, v)) / recent.length);
     const c = interest ? centres.find((x) => x.id === interest.id) : undefined;

@@ -5,14 +5,19 @@
  * candidates) and by the evaluation adapter (on every item of the target scenario).
  */
 import type { Context } from '../core/types.ts';
-import { recencyWeights } from '../profile/interests.ts';
-import type { UserProfile } from '../profile/types.ts';
+import type { HistoryEntry, UserProfile } from '../profile/types.ts';
 import { spread } from '../train/graph.ts';
 import { contextKeys, logLift } from './context.ts';
 import { FEATURES, NUM_FEATURES, type ScoringModel, vectorOf } from './model.ts';
 
-/** by name, so features appended after it by others do not move it */
+/** by name, so features appended after them by others do not move them */
 const SEQ = FEATURES.indexOf('seq');
+const TEXT_FUSED = FEATURES.indexOf('textFused');
+const TRANS_CROSS = FEATURES.indexOf('transCross');
+const TEXT_RECENT_FUSED = FEATURES.indexOf('textRecentFused');
+const KNN_CROSS_THIN = FEATURES.indexOf('knnCrossThin');
+/** history length in the target scenario at which `knnCrossThin` keeps half of `knnCross` */
+const THIN_HISTORY = 3;
 
 export interface QueryOptions {
   scenario: string;
@@ -30,31 +35,54 @@ export interface Query {
   knnSame: Float32Array;
   knnCross: Float32Array;
   trans: Float32Array;
+  /** transitions from the last items of the whole history (0 unless it spans several scenarios) */
+  transCross: Float32Array;
+  /** entries of the target scenario in the history (0: served from the other scenarios) */
+  ownCount: number;
   /** EASE evidence from the whole history (all scenarios when the model was trained fused) */
   ease: Float32Array;
   /** items with any collaborative evidence */
   touched: number[];
   interestVecs: Float32Array[];
+  /** interests over the whole history when it spans the target and other scenarios, else empty */
+  fusedVecs: Float32Array[];
+  /**
+   * The history the same-scenario features read (transitions, recent and last item, negatives):
+   * the target scenario's entries, or the whole history when it has none there (cold start).
+   */
+  own: readonly HistoryEntry[];
   recentVec: Float32Array | undefined;
+  /** the same over the whole history when it spans several scenarios, else undefined */
+  fusedRecentVec: Float32Array | undefined;
   /** vector of the most recent positively engaged item */
   lastVec: Float32Array | undefined;
   negatives: Float32Array[];
   ctxKeys: string[];
   weights: number[];
-  /** recency weight per history position, for explanations */
+  /** recency weight per history position, counted within the entry's own scenario */
   recency: Float64Array;
   /** the sequential model's user state for the target scenario (absent: no model or history) */
   seqState: Float32Array | undefined;
   /** the divisors of the collaborative features, for explanations */
-  norms: { knnSame: number; knnCross: number; trans: number; ease: number };
+  norms: { knnSame: number; knnCross: number; trans: number; ease: number; transCross: number };
   /** text features already computed for this profile (the engine attaches one per cached profile) */
   textMemo?: TextMemo | undefined;
 }
 
-/** text features (textInterest, textRecent, negative, textLast) per item, for one profile */
+/** positions of the text features a TextMemo keeps (textInterest, textRecent, negative, textLast, textFused) */
+const TEXT = (
+  ['textInterest', 'textRecent', 'negative', 'textLast', 'textFused', 'textRecentFused'] as const
+).map((f) => FEATURES.indexOf(f));
+const NT = TEXT.length;
+
+/**
+ * Text features per item, for one profile. Each item's values are those of a request in the item's
+ * own scenario (`featuresOf` bypasses the memo otherwise): the same-scenario text features read
+ * the target scenario's history, so they depend on the scenario asked for.
+ */
 export class TextMemo {
   private readonly slots = new Map<number, number>();
-  private values = new Float32Array(4 * 512);
+  private values = new Float32Array(NT * 512);
 
   constructor(private readonly maxItems = 8192) {}
 
@@ -62,28 +90,22 @@ export class TextMemo {
   read(item: number, out: Float32Array): boolean {
     const slot = this.slots.get(item);
     if (slot === undefined) return false;
-    const o = slot * 4;
-    out[3] = this.values[o]!;
-    out[4] = this.values[o + 1]!;
-    out[7] = this.values[o + 2]!;
-    out[8] = this.values[o + 3]!;
+    const o = slot * NT;
+    for (let k = 0; k < NT; k++) out[TEXT[k]!] = this.values[o + k]!;
     return true;
   }
 
   write(item: number, f: Float32Array): void {
     const slot = this.slots.size;
     if (slot >= this.maxItems || this.slots.has(item)) return;
-    if ((slot + 1) * 4 > this.values.length) {
+    if ((slot + 1) * NT > this.values.length) {
       const grown = new Float32Array(this.values.length * 2);
       grown.set(this.values);
       this.values = grown;
     }
     this.slots.set(item, slot);
-    const o = slot * 4;
-    this.values[o] = f[3]!;
-    this.values[o + 1] = f[4]!;
-    this.values[o + 2] = f[7]!;
-    this.values[o + 3] = f[8]!;
+    const o = slot * NT;
+    for (let k = 0; k < NT; k++) this.values[o + k] = f[TEXT[k]!]!;
   }
 }
 
@@ -105,10 +127,22 @@ function normaliseInScenario(
   return max > 0 ? max : 1;
 }
 
-type Accumulators = [knnSame: Float32Array, knnCross: Float32Array, trans: Float32Array, ease: Float32Array];
+type Accumulators = [
+  knnSame: Float32Array,
+  knnCross: Float32Array,
+  trans: Float32Array,
+  ease: Float32Array,
+  transCross: Float32Array,
+];
 
 function accumulators(n: number): Accumulators {
-  return [new Float32Array(n), new Float32Array(n), new Float32Array(n), new Float32Array(n)];
+  return [
+    new Float32Array(n),
+    new Float32Array(n),
+    new Float32Array(n),
+    new Float32Array(n),
+    new Float32Array(n),
+  ];
 }
 
 /**
@@ -142,6 +176,65 @@ export class QueryScratch {
   }
 }
 
+/**
+ * Recency weight per history position, `decay` per later entry of the same scenario: an item's
+ * weight does not fade because the user was busy in another scenario since (a kitchen purchase
+ * says nothing about how stale a food purchase is). One scenario: plain recency.
+ */
+export function scenarioRecency(history: readonly HistoryEntry[], decay: number): Float64Array {
+  const out = new Float64Array(history.length);
+  const f = new Map<string, number>();
+  for (let i = history.length - 1; i >= 0; i--) {
+    const s = history[i]!.scenario;
+    const v = f.get(s) ?? 1;
+    out[i] = v;
+    f.set(s, v * decay);
+  }
+  return out;
+}
+
+/** the target scenario's entries of a history, or the whole history when it has none there */
+export function ownHistory(history: readonly HistoryEntry[], scenario: string): readonly HistoryEntry[] {
+  let n = 0;
+  for (const h of history) if (h.scenario === scenario) n++;
+  if (n === 0 || n === history.length) return history;
+  return history.filter((h) => h.scenario === scenario);
+}
+
+/**
+ * The recency-weighted mean vector of the last five positively engaged items of `history` (and the
+ * last one's own vector); the vectors of negative entries among them go to `negatives`.
+ */
+function recentText(
+  m: ScoringModel,
+  history: readonly HistoryEntry[],
+  negatives: Float32Array[],
+): { recentVec: Float32Array | undefined; lastVec: Float32Array | undefined } {
+  if (!m.useText || m.dim === 0) return { recentVec: undefined, lastVec: undefined };
+  const acc = new Float32Array(m.dim);
+  let lastVec: Float32Array | undefined;
+  let any = false;
+  let f = 1;
+  for (let i = history.length - 1, seen = 0; i >= 0 && seen < 5; i--) {
+    const h = history[i]!;
+    const v = vectorOf(m, h.item);
+    if (!v) continue;
+    if (h.weight < 0) {
+      if (negatives.length < 20) negatives.push(v);
+      continue;
+    }
+    lastVec ??= v;
+    for (let d = 0; d < m.dim; d++) acc[d]! += f * v[d]!;
+    f *= 0.6;
+    seen++;
+    any = true;
+  }
+  if (!any) return { recentVec: undefined, lastVec };
+  const norm = Math.sqrt(dot(acc, acc));
+  if (norm > 0) for (let d = 0; d < m.dim; d++) acc[d]! /= norm;
+  return { recentVec: acc, lastVec };
+}
+
 export function prepareQuery(
   m: ScoringModel,
   profile: UserProfile,
@@ -151,13 +244,15 @@ export function prepareQuery(
   const code = m.scenarios.indexOf(opts.scenario);
   const n = m.numItems;
   const lent = scratch?.borrow(n);
-  const [knnSame, knnCross, trans, ease] = lent ?? accumulators(n);
+  const [knnSame, knnCross, trans, ease, transCross] = lent ?? accumulators(n);
   const touchedSame: number[] = [];
   const touchedCross: number[] = [];
   const touchedTrans: number[] = [];
+  const touchedTransCross: number[] = [];
   const touchedEase: number[] = [];
   const hist = profile.history;
-  const recency = recencyWeights(hist, m.ranker.decay);
+  const recency = scenarioRecency(hist, m.ranker.decay);
+  const own = ownHistory(hist, opts.scenario);
   hist.forEach((h, i) => {
     const w = h.weight * recency[i]!;
     if (w === 0) return;
@@ -166,48 +261,43 @@ export function prepareQuery(
     // EASE is a model of which items explain which: it wants the history as a set, not its strength
     if (w > 0) spread(m.graphs.ease, h.item, recency[i]!, ease, touchedEase);
   });
-  // transitions from the last few items, most recent strongest
-  const last = hist.slice(-3);
+  // transitions from the last few items of the target scenario, most recent strongest
+  const last = own.slice(-3);
   last.forEach((h, i) => {
     if (h.weight <= 0) return;
     spread(m.graphs.trans, h.item, 0.5 ** (last.length - 1 - i), trans, touchedTrans);
   });
-  const touched = [...new Set([...touchedSame, ...touchedCross, ...touchedTrans, ...touchedEase])];
+  // what follows the last few items of the whole history, whichever scenario they are in (a
+  // cross-scenario feature: only when the history spans the target and another scenario)
+  if (own !== hist) {
+    const lastAll = hist.slice(-3);
+    lastAll.forEach((h, i) => {
+      if (h.weight <= 0) return;
+      spread(m.graphs.trans, h.item, 0.5 ** (lastAll.length - 1 - i), transCross, touchedTransCross);
+    });
+  }
+  const touched = [
+    ...new Set([...touchedSame, ...touchedCross, ...touchedTrans, ...touchedEase, ...touchedTransCross]),
+  ];
   const norms = {
     knnSame: normaliseInScenario(knnSame, touched, m, code),
     knnCross: normaliseInScenario(knnCross, touched, m, code),
     trans: normaliseInScenario(trans, touched, m, code),
     ease: normaliseInScenario(ease, touched, m, code),
+    transCross: normaliseInScenario(transCross, touched, m, code),
   };
 
-  const interests = profile.interests.filter((c) => c.vector.length === m.dim).map((c) => c.vector);
-  let recentVec: Float32Array | undefined;
-  let lastVec: Float32Array | undefined;
+  const vecs = (cs: UserProfile['interests']) =>
+    cs.filter((c) => c.vector.length === m.dim).map((c) => c.vector);
+  const fusedInterests = vecs(profile.interests);
+  const mixed = own !== hist;
+  // the target scenario's own interests when it has history (what the model alone would see);
+  // the fused ones then become the separate `textFused` feature
+  const interests = mixed ? vecs(profile.perScenario[opts.scenario] ?? profile.interests) : fusedInterests;
   const negatives: Float32Array[] = [];
-  if (m.useText && m.dim > 0) {
-    const acc = new Float32Array(m.dim);
-    let any = false;
-    let f = 1;
-    for (let i = hist.length - 1, seen = 0; i >= 0 && seen < 5; i--) {
-      const h = hist[i]!;
-      const v = vectorOf(m, h.item);
-      if (!v) continue;
-      if (h.weight < 0) {
-        if (negatives.length < 20) negatives.push(v);
-        continue;
-      }
-      lastVec ??= v;
-      for (let d = 0; d < m.dim; d++) acc[d]! += f * v[d]!;
-      f *= 0.6;
-      seen++;
-      any = true;
-    }
-    if (any) {
-      const norm = Math.sqrt(dot(acc, acc));
-      if (norm > 0) for (let d = 0; d < m.dim; d++) acc[d]! /= norm;
-      recentVec = acc;
-    }
-  }
+  const { recentVec, lastVec } = recentText(m, own, negatives);
+  // the recent items of the whole history, when it spans the target and other scenarios
+  const fusedRecentVec = m.useText && own !== hist ? recentText(m, hist, []).recentVec : undefined;
   const weights = m.ranker.perScenario[opts.scenario] ?? m.ranker.shared;
   const seqHistory = m.seq ? hist.filter((h) => h.weight > 0 && h.item < m.seq!.scorer.numItems) : [];
   const seqState =
@@ -225,10 +315,15 @@ export function prepareQuery(
     knnSame,
     knnCross,
     trans,
+    transCross,
+    ownCount: hist.filter((h) => h.scenario === opts.scenario).length,
     ease,
     touched,
     interestVecs: m.useText ? interests : [],
+    fusedVecs: m.useText && mixed ? fusedInterests : [],
+    own,
     recentVec,
+    fusedRecentVec,
     lastVec,
     negatives,
     ctxKeys: m.useContext ? contextKeys(opts.context, opts.now) : [],
@@ -305,7 +400,18 @@ export function featuresOf(
   out[11] = 0;
   // absolute collaborative evidence: lets the ranker trust text and popularity when it is thin
   out[9] = Math.log1p(q.knnSame[item]! * q.norms.knnSame + q.knnCross[item]! * q.norms.knnCross);
-  if ((q.interestVecs.length > 0 || q.recentVec) && m.hasVector[item] && !q.textMemo?.read(item, out)) {
+  out[TEXT_FUSED] = 0;
+  out[TEXT_RECENT_FUSED] = 0;
+  out[TRANS_CROSS] = q.transCross[item]!;
+  // the other scenarios' co-occurrence evidence, the more the thinner the target's own history
+  out[KNN_CROSS_THIN] = (q.knnCross[item]! * THIN_HISTORY) / (THIN_HISTORY + q.ownCount);
+  // the memo holds values computed in the item's own scenario (the text features depend on it)
+  const memo = m.scenarioCode[item] === q.scenarioCode ? q.textMemo : undefined;
+  if (
+    (q.interestVecs.length > 0 || q.recentVec || q.fusedRecentVec) &&
+    m.hasVector[item] &&
+    !memo?.read(item, out)
+  ) {
     // the item's row read in place (no subarray per candidate)
     const rows = m.vectors;
     const off = item * m.dim;
@@ -317,7 +423,12 @@ export function featuresOf(
     for (const nv of q.negatives) neg = Math.max(neg, dotRow(nv, rows, off));
     out[7] = neg;
     out[8] = q.lastVec ? dotRow(q.lastVec, rows, off) : 0;
-    q.textMemo?.write(item, out);
+    // interests over every scenario: what the other scenario adds to the target's own (0 without one)
+    let fused = q.fusedVecs.length > 0 ? -1 : 0;
+    for (const c of q.fusedVecs) fused = Math.max(fused, dotRow(c, rows, off));
+    out[TEXT_FUSED] = fused;
+    out[TEXT_RECENT_FUSED] = q.fusedRecentVec ? dotRow(q.fusedRecentVec, rows, off) : 0;
+    memo?.write(item, out);
   }
   // an item no one has engaged with has only its text: a feature of its own lets the ranker
   // trust text there without trusting it everywhere (after the memo: counts change, the memo does not)

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { NUM_FEATURES } from '../rank/model.ts';
-import { type Pool, poolNdcg } from './fit-ranker.ts';
+import { ascend, CROSS_FEATURES, type Pool, poolNdcg } from './fit-ranker.ts';
 
 /** a pool whose rows score by their first feature alone */
 function pool(scores: number[], target: number, others: number[], relevant: number): Pool {
@@ -39,5 +39,44 @@ describe('pool NDCG@10 of the ranker fit', () => {
     // a competitor tied with a target counts against it
     const tied = poolNdcg([pool([0.5, 0.5, 0.9], 0, [2], 2)], W);
     assert.ok(Math.abs(tied - (g(0) + g(2)) / (g(0) + g(1))) < 1e-12);
+  });
+});
+
+describe('cross-scenario features in the ranker fit', () => {
+  const K = CROSS_FEATURES[0]!;
+  /** two rows, the target row 1; `own` and `cross` are each row's own and cross-scenario features */
+  function crossPool(own: [number, number], cross: [number, number]): Pool {
+    const p = pool(own, 1, [], 1);
+    p.feats[K] = cross[0];
+    p.feats[NUM_FEATURES + K] = cross[1];
+    return p;
+  }
+  // the cross feature lifts the target above its competitor, or a competitor above the target
+  const helps = () => crossPool([0.6, 0.5], [0, 1]);
+  const hurts = () => crossPool([0.5, 0.6], [1, 0]);
+
+  it('adds a cross feature that helps both halves of the cases', () => {
+    const pools = [helps(), helps(), helps(), helps()];
+    const fit = ascend(pools, W, 1, CROSS_FEATURES, [
+      pools.filter((_, i) => i % 2 === 0),
+      pools.filter((_, i) => i % 2 === 1),
+    ]);
+    assert.ok(fit.weights[K]! > 0.1);
+  });
+
+  it('does not add one that helps one half and hurts the other, even when the total gains', () => {
+    // half A: four cases it helps; half B: one it helps, two it hurts
+    const a = [helps(), helps(), helps(), helps()];
+    const b = [helps(), hurts(), hurts()];
+    const all = [...a, ...b];
+    assert.ok(
+      poolNdcg(
+        all,
+        W.map((w, i) => (i === K ? 1 : w)),
+      ) > poolNdcg(all, W),
+    );
+    assert.equal(ascend(all, W, 1, CROSS_FEATURES, [a, b]).weights[K], 0);
+    // unguarded, the ascent takes it
+    assert.ok(ascend(all, W, 1, CROSS_FEATURES).weights[K]! > 0);
   });
 });

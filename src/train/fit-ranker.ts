@@ -114,7 +114,7 @@ export function buildPools(
       const q = di === 0 ? q0 : prepareQuery(m, c.profile, { scenario: c.scenario });
       const set = new Set(base);
       const touched = q.touched.filter((i) => m.scenarioCode[i] === q.scenarioCode && !c.masked.has(i));
-      for (const arr of [q.knnSame, q.knnCross, q.trans, q.ease]) {
+      for (const arr of [q.knnSame, q.knnCross, q.trans, q.ease, q.transCross]) {
         touched
           .filter((i) => arr[i]! > 0)
           .sort((a, b) => arr[b]! - arr[a]! || a - b)
@@ -191,29 +191,71 @@ function multiTargetNdcg(p: Pool, weights: readonly number[]): number {
 
 const STEPS = [0, 0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1, 1.5, 2, 3, 5];
 
-function ascend(pools: readonly Pool[], start: readonly number[], rounds: number, signal?: AbortSignal) {
+/**
+ * Features that carry evidence from scenarios other than the target's: 0 for a single-scenario
+ * history, so on single-scenario data and in the no-fusion ablation they never change a score.
+ */
+export const CROSS_FEATURES: readonly number[] = (
+  ['knnCross', 'textFused', 'transCross', 'textRecentFused', 'knnCrossThin'] as const
+).map((f) => FEATURES.indexOf(f));
+
+/**
+ * Coordinate ascent of `features` (knnSame stays fixed at 1 as the scale anchor). With `halves`, a
+ * step is taken only when it raises the NDCG of the whole and lowers neither half: evidence that
+ * helps a few cases of one half by chance is not enough to add a feature.
+ */
+export function ascend(
+  pools: readonly Pool[],
+  start: readonly number[],
+  rounds: number,
+  features: readonly number[],
+  halves?: readonly [readonly Pool[], readonly Pool[]],
+  signal?: AbortSignal,
+) {
   const w = [...start];
   let best = poolNdcg(pools, w);
+  let halfBest = halves?.map((h) => poolNdcg(h, w));
   for (let round = 0; round < rounds; round++) {
     let improved = false;
-    // knnSame stays fixed at 1 as the scale anchor, except when it carries no signal at all
-    for (let f = 1; f < NUM_FEATURES; f++) {
+    for (const f of features) {
+      if (f === 0) continue;
       signal?.throwIfAborted();
       const sign = FEATURES[f] === 'negative' ? -1 : 1;
       for (const v of STEPS) {
         const trial = [...w];
         trial[f] = sign * v;
         const s = poolNdcg(pools, trial);
-        if (s > best + 1e-9) {
-          best = s;
-          w[f] = sign * v;
-          improved = true;
-        }
+        if (s <= best + 1e-9) continue;
+        const hs = halves?.map((h) => poolNdcg(h, trial));
+        const kept = halfBest;
+        if (hs && kept && hs.some((x, i) => x < kept[i]! - 1e-12)) continue;
+        best = s;
+        halfBest = hs;
+        w[f] = sign * v;
+        improved = true;
       }
     }
     if (!improved) break;
   }
   return { weights: w, ndcg: best };
+}
+
+/**
+ * The ranker's weights in two stages: first every feature of the target scenario's own evidence
+ * with the cross-scenario features at 0 (the model the target scenario alone would fit), then the
+ * cross-scenario features on top, each step checked on both halves of the cases. A fused model so
+ * starts from what it would be alone and adds the other scenario only where that holds up.
+ */
+function stagedAscend(
+  pools: readonly Pool[],
+  start: readonly number[],
+  rounds: number,
+  signal?: AbortSignal,
+) {
+  const own = FEATURES.map((_, k) => k).filter((k) => !CROSS_FEATURES.includes(k));
+  const first = ascend(pools, start, rounds, own, undefined, signal);
+  const halves: [Pool[], Pool[]] = [pools.filter((_, i) => i % 2 === 0), pools.filter((_, i) => i % 2 === 1)];
+  return ascend(pools, first.weights, rounds, CROSS_FEATURES, halves, signal);
 }
 
 export interface FitResult {
@@ -231,14 +273,14 @@ function fitOnPools(
   rounds: number,
   signal?: AbortSignal,
 ) {
-  const shared = ascend(pools, start, rounds, signal);
+  const shared = stagedAscend(pools, start, rounds, signal);
   const perScenario: Record<string, number[]> = {};
   let total = 0;
   for (const s of m.scenarios) {
     const mine = pools.filter((p) => p.scenario === s);
     if (mine.length === 0) continue;
     const base = poolNdcg(mine, shared.weights);
-    const own = ascend(mine, shared.weights, 1, signal);
+    const own = stagedAscend(mine, shared.weights, 1, signal);
     // each target scenario keeps its own weights when they help it at all on 50+ cases: one
     // scenario's own history can be the better evidence where the other's helps elsewhere (kitchen
     // vs food); the ascent starts from the shared weights, so they are never worse on valid
@@ -295,7 +337,8 @@ export function fitRanker(
   cases: readonly ValidCase[],
   opts: FitRankerOptions = DEFAULT_FIT_OPTIONS,
 ): FitResult {
-  const start = [1, 0.5, 1, 0.3, 0.3, 0.1, 0, -0.3, 0.2, 0, 0.5, 0, 0];
+  // the cross-scenario features start at 0: the second stage adds them (see stagedAscend)
+  const start = [1, 0, 1, 0.3, 0.3, 0.1, 0, -0.3, 0.2, 0, 0.5, 0, 0, 0, 0, 0, 0];
   let best: (FitResult & { di: number }) | undefined;
   m.ranker = { shared: start, perScenario: {}, decay: opts.decays[0]! };
   const allPools = buildPools(m, cases, opts.poolPerFeature, opts.decays, opts.signal, (d, t) =>

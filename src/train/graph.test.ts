@@ -77,4 +77,21 @@ describe('item graphs', () => {
     assert.equal(edgeWeight(fused.knn, 0, 1), edgeWeight(alone.knn, 0, 1));
     assert.ok(edgeWeight(fused.knn, 0, 5) > 0);
   });
+
+  it('a fused graph keeps the per-scenario transition weights; cross transitions do not dilute them', () => {
+    // 0 is followed by 1 (same scenario) twice and by 5 (other scenario) three times
+    const seqs2 = [
+      [0, 1],
+      [0, 1],
+      [0, 5],
+      [0, 5],
+      [0, 5],
+    ];
+    const sc = (i: number) => (i === 5 ? 'b' : 'a');
+    const fused = buildItemGraphs(seqs2, 6, sc);
+    const alone = buildItemGraphs(seqs2, 6, sc, { ...DEFAULT_GRAPH_OPTIONS, crossScenario: false });
+    assert.ok(edgeWeight(alone.trans, 0, 1) > 0);
+    assert.equal(edgeWeight(fused.trans, 0, 1), edgeWeight(alone.trans, 0, 1));
+    assert.ok(edgeWeight(fused.trans, 0, 5) > edgeWeight(fused.trans, 0, 1));
+  });
 });

@@ -141,7 +141,17 @@ export function buildItemGraphs(
   const counts = new Float32Array(numItems);
   const co: Acc = new Map();
   const tr: Acc = new Map();
-  const out = new Float64Array(numItems);
+  // out-mass of transitions per source item and scenario of the next item: a source's transitions
+  // into its own scenario are normalised as they would be in that scenario alone, and those into
+  // another scenario among themselves (no cross transition dilutes a within-scenario one)
+  const code = new Map<string, number>();
+  const scenarioCode = Int32Array.from({ length: numItems }, (_, i) => {
+    const s = scenarioOf(i);
+    if (!code.has(s)) code.set(s, code.size);
+    return code.get(s)!;
+  });
+  const ns = code.size;
+  const out = new Float64Array(numItems * ns);
   let seen = 0;
   for (const seq of sequences) {
     if (++seen % 2000 === 0) signal?.throwIfAborted();
@@ -159,7 +169,7 @@ export function buildItemGraphs(
         bump(co, b, a, w);
         if (q - p <= opts.transitionSteps) {
           bump(tr, a, b, 1 / (q - p));
-          out[a]! += 1 / (q - p);
+          out[a * ns + scenarioCode[b]!]! += 1 / (q - p);
         }
       }
     }
@@ -171,7 +181,13 @@ export function buildItemGraphs(
     (a, b, w) => w / (Math.sqrt(counts[a]! * counts[b]!) + opts.shrink),
     scenarioOf,
   );
-  const trans = toCsr(tr, numItems, opts.maxNeighbors, (a, _b, w) => w / (out[a]! + 1), scenarioOf);
+  const trans = toCsr(
+    tr,
+    numItems,
+    opts.maxNeighbors,
+    (a, b, w) => w / (out[a * ns + scenarioCode[b]!]! + 1),
+    scenarioOf,
+  );
   const ease = buildEase(sequences, numItems, {
     items: opts.easeItems,
     lambda: opts.easeLambda,

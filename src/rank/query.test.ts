@@ -1,0 +1,165 @@
+/**
+ * The fused query on a real food-kitchen slice: its same-scenario features read the target
+ * scenario's own history exactly as the model alone would, so fusion only adds evidence
+ * (knnCross, textFused) instead of diluting the target scenario's.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { seededRandom } from '../core/rng.ts';
+import { buildProfile, DEFAULT_PROFILE_OPTIONS } from '../profile/interests.ts';
+import type { HistoryEntry } from '../profile/types.ts';
+import { buildScoringModel } from '../train/build-model.ts';
+import { CROSS_FEATURES } from '../train/fit-ranker.ts';
+import { buildItemGraphs, DEFAULT_GRAPH_OPTIONS } from '../train/graph.ts';
+import { FEATURES, itemSpaceOf, NUM_FEATURES, type ScoringModel } from './model.ts';
+import { featuresOf, ownHistory, prepareQuery, scenarioRecency } from './query.ts';
+
+const DATA = new URL('../../../shared/data/food-kitchen/', import.meta.url);
+const F = (name: (typeof FEATURES)[number]) => FEATURES.indexOf(name);
+
+/** the first 1,500 users active in both scenarios, items renumbered densely */
+function slice() {
+  const scenarioOf = new Map<string, string>();
+  for (const line of readFileSync(new URL('items.tsv', DATA), 'utf8').split('\n').slice(1)) {
+    const [id, domain] = line.split('\t');
+    if (id && domain) scenarioOf.set(id, domain);
+  }
+  const dense = new Map<string, number>();
+  const itemScenario: string[] = [];
+  const sequences = readFileSync(new URL('train_overlap.txt', DATA), 'utf8')
+    .split('\n')
+    .filter((l) => l.includes('\t'))
+    .slice(0, 1500)
+    .map((l) =>
+      l
+        .split('\t')[1]!
+        .split(',')
+        .map((raw) => {
+          let i = dense.get(raw);
+          if (i === undefined) {
+            i = dense.size;
+            dense.set(raw, i);
+            itemScenario.push(scenarioOf.get(raw)!);
+          }
+          return i;
+        }),
+    );
+  return { sequences, itemScenario };
+}
+
+/** seeded unit vectors: the test needs text features that differ per item, not meaningful ones */
+function vectors(n: number, dim: number) {
+  const rnd = seededRandom(7);
+  const data = new Float32Array(n * dim);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let d = 0; d < dim; d++) {
+      const v = rnd() - 0.5;
+      data[i * dim + d] = v;
+      s += v * v;
+    }
+    for (let d = 0; d < dim; d++) data[i * dim + d]! /= Math.sqrt(s);
+  }
+  return { dim, data };
+}
+
+describe('fused query on a food-kitchen slice', () => {
+  const { sequences, itemScenario } = slice();
+  const n = itemScenario.length;
+  const model: ScoringModel = buildScoringModel(
+    { itemIds: itemScenario.map((_, i) => String(i)), titles: [], itemScenario, vectors: vectors(n, 16) },
+    sequences,
+    // each scenario alone (block-diagonal EASE too), so every same-scenario feature must match exactly
+    { graph: { ...DEFAULT_GRAPH_OPTIONS, crossScenario: false, easeItems: 300 } },
+  );
+  const fusedModel: ScoringModel = {
+    ...model,
+    graphs: buildItemGraphs(sequences, n, (i) => itemScenario[i]!, {
+      ...DEFAULT_GRAPH_OPTIONS,
+      easeItems: 300,
+    }),
+  };
+  const space = itemSpaceOf(model);
+  const entries = (seq: number[]): HistoryEntry[] =>
+    seq.map((item, ts) => ({ item, scenario: itemScenario[item]!, weight: 1, ts }));
+  // users whose history interleaves both scenarios, the last item held out as the target
+  const mixed = sequences
+    .filter((s) => new Set(s.slice(0, -1).map((i) => itemScenario[i])).size === 2 && s.length >= 6)
+    .slice(0, 40);
+
+  it('has users with interleaved histories to test on', () => {
+    assert.ok(mixed.length >= 20);
+  });
+
+  it('same-scenario features equal those of the target scenario alone; fusion only adds', () => {
+    const same = ['knnSame', 'trans', 'ease', 'textInterest', 'textRecent', 'textLast', 'negative'] as const;
+    let crossSeen = 0;
+    let transSeen = 0;
+    for (const seq of mixed) {
+      const target = seq.at(-1)!;
+      const scenario = itemScenario[target]!;
+      const hist = entries(seq.slice(0, -1));
+      const alone = hist.filter((h) => h.scenario === scenario);
+      const qf = prepareQuery(model, buildProfile('u', hist, space, DEFAULT_PROFILE_OPTIONS), { scenario });
+      const qa = prepareQuery(model, buildProfile('u', alone, space, DEFAULT_PROFILE_OPTIONS), { scenario });
+      const ff = new Float32Array(NUM_FEATURES);
+      const fa = new Float32Array(NUM_FEATURES);
+      for (const item of model.scenarioItems[qf.scenarioCode]!) {
+        featuresOf(qf, item, ff);
+        featuresOf(qa, item, fa);
+        for (const name of same)
+          assert.ok(Math.abs(ff[F(name)]! - fa[F(name)]!) < 1e-5, `${name} of item ${item}`);
+        // the model alone has no cross-scenario evidence at all
+        for (const k of CROSS_FEATURES) assert.equal(fa[k], 0, FEATURES[k]);
+      }
+      assert.ok(
+        model.scenarioItems[qf.scenarioCode]!.some((i) => featuresOf(qf, i, ff)[F('textFused')] !== 0),
+      );
+      // with graphs trained across scenarios, the other scenario's history adds co-occurrence evidence
+      const qx = prepareQuery(fusedModel, qf.profile, { scenario });
+      crossSeen += qx.touched.filter((i) => qx.knnCross[i]! > 0 && itemScenario[i] === scenario).length;
+      // cross evidence counts more for a user with a thin history in the target scenario
+      for (const i of qx.touched.slice(0, 50)) {
+        const x = featuresOf(qx, i, ff);
+        assert.ok(Math.abs(x[F('knnCrossThin')]! - (x[F('knnCross')]! * 3) / (3 + alone.length)) < 1e-6);
+      }
+      if (qx.touched.some((i) => qx.transCross[i]! > 0 && itemScenario[i] === scenario)) transSeen++;
+    }
+    assert.ok(crossSeen > 0, 'the fused query adds cross-scenario evidence');
+    assert.ok(transSeen > 0, 'and transitions from the last items of the whole history');
+  });
+
+  it('a user with no history in the target scenario is served from the other one', () => {
+    const seq = mixed[0]!;
+    const other = entries(seq).filter((h) => h.scenario === 'kitchen');
+    const q = prepareQuery(model, buildProfile('u', other, space, DEFAULT_PROFILE_OPTIONS), {
+      scenario: 'food',
+    });
+    assert.equal(q.own, q.profile.history);
+    assert.ok(q.recentVec, 'recent text falls back to the whole history');
+    assert.ok(q.interestVecs.length > 0);
+    assert.equal(q.fusedVecs.length, 0, 'no separate fused interests when there is no own history');
+  });
+});
+
+describe('per-scenario recency and own history', () => {
+  const h = (scenario: string): HistoryEntry => ({ item: 0, scenario, weight: 1, ts: 0 });
+  const hist = [h('a'), h('b'), h('b'), h('a'), h('b')];
+
+  it('an entry decays only with later entries of its own scenario', () => {
+    assert.deepEqual(Array.from(scenarioRecency(hist, 0.5)), [0.5, 0.25, 0.5, 1, 1]);
+    // one scenario: plain recency
+    assert.deepEqual(Array.from(scenarioRecency([h('a'), h('a'), h('a')], 0.5)), [0.25, 0.5, 1]);
+  });
+
+  it('own history is the target scenario, or everything when the target has none', () => {
+    assert.deepEqual(
+      ownHistory(hist, 'a').map((x) => x.scenario),
+      ['a', 'a'],
+    );
+    assert.equal(ownHistory(hist, 'c'), hist);
+    const onlyA = [h('a'), h('a')];
+    assert.equal(ownHistory(onlyA, 'a'), onlyA);
+  });
+});
