@@ -11,10 +11,11 @@
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { resolveThreads } from '../src/core/ts-worker.ts';
 import { loadItemVectors } from '../src/encode/catalog.ts';
 import { type DatasetName, loadEvalData } from '../src/eval/dataset.ts';
 import { seqDataOf, seqValidOf } from '../src/eval/models/seqrec.ts';
-import { DEFAULT_SEQ_OPTIONS, resolveThreads, scorerOf, trainSeq, validNdcg } from '../src/seq/train.ts';
+import { DEFAULT_SEQ_OPTIONS, scorerOf, trainSeq, validNdcg } from '../src/seq/train.ts';
 import { SqliteStore } from '../src/store/sqlite.ts';
 
 const { values: a } = parseArgs({

@@ -42,10 +42,6 @@ export const seqSection = z
       z.boolean().default(true),
       'Learn per-scenario item and user factors (STAR-style); false shares one model across scenarios.',
     ),
-    threads: d(
-      z.number().int().min(0).max(64).default(D.threads),
-      "Threads computing each training batch's gradient (data-parallel, worker threads); 0 = one per core, 1 = single-threaded. Deterministic for a given count (1 and 2 threads differ in the last bits); not part of the model stamp.",
-    ),
   })
   .default({
     enabled: true,
@@ -60,12 +56,12 @@ export const seqSection = z
     patience: D.patience,
     validCases: D.validCases,
     scenarioAdapt: true,
-    threads: D.threads,
   });
 
 export type SeqConfig = z.infer<typeof seqSection>;
 
-export function seqOptionsOf(c: SeqConfig, seed: number): SeqOptions {
+/** `threads` comes from `train.threads`: one knob for every stage of `fusionrec train` */
+export function seqOptionsOf(c: SeqConfig, seed: number, threads: number): SeqOptions {
   const { enabled: _enabled, ...rest } = c;
-  return { ...rest, seed };
+  return { ...rest, seed, threads };
 }

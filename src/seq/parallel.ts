@@ -6,8 +6,9 @@
  * on the batch and the thread count, so a run is deterministic for a given thread count (float
  * sums in another grouping make 1 and 2 threads differ in the last bits).
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { RecError } from '../core/errors.ts';
+import { readyOf, startTsWorker } from '../core/ts-worker.ts';
 import { PARAM_NAMES, type ParamName, type SeqParams, type SeqShape } from './model.ts';
 
 /** what a worker is started with (structured-cloned; the Float32Arrays over SharedArrayBuffers are shared) */
@@ -84,33 +85,15 @@ export class GradPool {
 
   /** starts `count` workers over the shared parameters (see sharedParams) */
   static async start(count: number, init: Omit<GradWorkerInit, 'grads'>): Promise<GradPool> {
-    const url = new URL('./grad-worker.mjs', import.meta.url);
+    const module = new URL('./grad-worker.ts', import.meta.url);
     const grads = Array.from({ length: count }, () =>
       sharedParams(
         Object.fromEntries(PARAM_NAMES.map((n) => [n, new Float32Array(init.params[n].length)])) as SeqParams,
       ),
     );
-    const workers = grads.map(
-      (g) => new Worker(url, { workerData: { ...init, grads: g } satisfies GradWorkerInit, execArgv: [] }),
-    );
+    const workers = grads.map((g) => startTsWorker(module, { ...init, grads: g } satisfies GradWorkerInit));
     try {
-      await Promise.all(
-        workers.map(
-          (w) =>
-            new Promise<void>((resolve, reject) => {
-              const onMessage = (m: StepReply) => {
-                if (m.type !== 'ready') return;
-                w.off('message', onMessage);
-                resolve();
-              };
-              w.on('message', onMessage);
-              w.once('error', reject);
-              w.once('exit', (code) =>
-                reject(new RecError('INTERNAL', `gradient worker exited with code ${code}`)),
-              );
-            }),
-        ),
-      );
+      await Promise.all(workers.map(readyOf));
     } catch (e) {
       await Promise.all(workers.map((w) => w.terminate()));
       throw e;

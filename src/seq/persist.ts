@@ -21,11 +21,8 @@ export function seqStampOf(
   seed: number,
   encoderId: string | undefined,
 ): string {
-  // the thread count changes how float sums are grouped, not what the model is: a model trained
-  // with another count is not stale
-  const { threads: _threads, ...shaping } = cfg;
   const h = createHash('sha256')
-    .update(JSON.stringify({ modelStamp, cfg: shaping, seed, encoder: encoderId ?? 'notext' }))
+    .update(JSON.stringify({ modelStamp, cfg, seed, encoder: encoderId ?? 'notext' }))
     .digest('hex')
     .slice(0, 16);
   return `seq-${h}`;

@@ -9,9 +9,9 @@
  * Interruptible: the abort signal is checked between batches; an interrupted epoch is discarded
  * and `onEpoch` checkpoints (taken at each epoch boundary) resume the run.
  */
-import { availableParallelism } from 'node:os';
 import { RecError } from '../core/errors.ts';
 import { seededRandom, seededSample } from '../core/rng.ts';
+import { resolveThreads } from '../core/ts-worker.ts';
 import {
   type Example,
   initParams,
@@ -68,11 +68,6 @@ export const DEFAULT_SEQ_OPTIONS: SeqOptions = {
   scenarioAdapt: true,
   threads: 0,
 };
-
-/** the number of gradient threads an option asks for (0 = one per core) */
-export function resolveThreads(threads: number): number {
-  return threads > 0 ? threads : availableParallelism();
-}
 
 export interface SeqTrainData {
   numItems: number;

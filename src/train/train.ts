@@ -177,7 +177,7 @@ export async function trainFromStore(
           sequences: sequencesOnce().filter((q) => q.length > 1),
           valid,
         },
-        seqOptionsOf(config.seq, cfg.seed),
+        seqOptionsOf(config.seq, cfg.seed, cfg.threads),
         {
           onProgress: (d, n, label) => progress(label, d, n),
           ...(opts.signal ? { signal: opts.signal } : {}),
@@ -195,8 +195,9 @@ export async function trainFromStore(
   const tFit = Date.now();
   const fit =
     cases.length > 0
-      ? fitRanker(model, cases, {
+      ? await fitRanker(model, cases, {
           ...DEFAULT_FIT_OPTIONS,
+          threads: cfg.threads,
           decays: cfg.decays,
           onProgress: (d, n) => progress('ranker fit', d, n),
           ...(opts.signal ? { signal: opts.signal } : {}),
