@@ -3,7 +3,7 @@
  * `fusionrec eval`, printing valid NDCG@10 per epoch, training time, and the test NDCG@10 of the
  * model alone (full ranking in the target scenario, history masked; a quick check, not the harness).
  *   node --import tsx bench/train-seq.ts --dataset scientific [--db .cache/scientific.db]
- *     [--max-users n] [--threads 0] [--dim 64 --epochs 30 --lr 0.002 --text-dim 128 --negatives 256 ...]
+ *     [--max-users n] [--threads 1] [--dim 64 --epochs 30 --lr 0.002 --text-dim 128 --negatives 256 ...]
  * --threads: gradient threads (0 = one per core, 1 = single-threaded); compare 1 and 2 on one run
  * pair for the speed-up (the machine is shared, so absolute times move with the load).
  * Prints numbers; asserts nothing.

@@ -172,7 +172,7 @@ describe('sequential model on a real Scientific slice', () => {
     );
     await assert.rejects(
       trainSeq(slice.data, { ...OPTS, threads: -1 }),
-      (e) => isRecError(e) && e.code === 'INVALID_INPUT' && e.field === 'seq.threads',
+      (e) => isRecError(e) && e.code === 'INVALID_INPUT' && e.field === 'train.threads',
     );
   });
 });

@@ -120,7 +120,6 @@ export class EngineEvalModel implements EvalModel {
     }));
     const fit = await fitRanker(this.model, cases, {
       ...DEFAULT_FIT_OPTIONS,
-      threads: 0,
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
