@@ -17,6 +17,7 @@ import { encodeCatalog } from '../src/encode/catalog.ts';
 import { createEncoder } from '../src/encode/create.ts';
 import type { Encoder } from '../src/encode/types.ts';
 import { createEngine } from '../src/engine/create.ts';
+import { explanationRemoval } from '../src/eval/explain-removal.ts';
 import { importDataset } from '../src/ingest/index.ts';
 import { SqliteStore } from '../src/store/sqlite.ts';
 import type { StoredEvent } from '../src/store/types.ts';
@@ -122,39 +123,10 @@ async function main() {
   }
 
   // does removing the cited past item lower the item's score? (public API: a copy of the user without it)
-  let checked = 0;
-  let lowered = 0;
   const users = [...new Map(sample.map((e) => [e.user, e])).values()].slice(0, Number(args['explain-users']));
-  for (const t of users) {
-    const rec = await engine.recommend({ user: t.user, scenario: t.scenario, n: 3 });
-    const history = (await store.events.ofUser(t.user)).filter(
-      (e) => e.split !== 'test' && e.split !== 'valid',
-    );
-    for (const item of rec.items) {
-      const cited = item.reasons.history[0];
-      if (!cited) continue;
-      const copy = `bench-ablate:${t.user}:${item.item}`;
-      await engine.addEvents(
-        history
-          .filter((e) => e.item !== cited.item)
-          .map((e, i) => ({
-            id: `${copy}:${i}`,
-            user: copy,
-            item: e.item,
-            scenario: e.scenario,
-            type: e.type,
-            ts: e.ts,
-          })),
-      );
-      const without = await engine.explain(copy, item.item);
-      const withIt = await engine.explain(t.user, item.item);
-      checked++;
-      if (without.score < withIt.score - 1e-9) lowered++;
-      await engine.deleteUser(copy);
-    }
-  }
+  const removal = await explanationRemoval(engine, store, users, { prefix: 'bench-ablate' });
   console.log(
-    `explanations: removing the top cited history item lowered the item's score in ${lowered}/${checked} cases (${((100 * lowered) / Math.max(1, checked)).toFixed(1)}%)`,
+    `explanations: removing the top cited history item lowered the item's score in ${removal.lowered}/${removal.checked} cases (${((100 * removal.lowered) / Math.max(1, removal.checked)).toFixed(1)}%; ${removal.uncited} items cited no history item)`,
   );
   await engine.close();
   await store.close();

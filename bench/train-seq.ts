@@ -3,12 +3,15 @@
  * `fusionrec eval`, printing valid NDCG@10 per epoch, training time, and the test NDCG@10 of the
  * model alone (full ranking in the target scenario, history masked; a quick check, not the harness).
  *   node --import tsx bench/train-seq.ts --dataset scientific [--db .cache/scientific.db]
- *     [--max-users n] [--dim 64 --epochs 30 --lr 0.002 --text-dim 128 --negatives 256 ...]
+ *     [--max-users n] [--threads 1] [--dim 64 --epochs 30 --lr 0.002 --text-dim 128 --negatives 256 ...]
+ * --threads: gradient threads (0 = one per core, 1 = single-threaded); compare 1 and 2 on one run
+ * pair for the speed-up (the machine is shared, so absolute times move with the load).
  * Prints numbers; asserts nothing.
  */
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { resolveThreads } from '../src/core/ts-worker.ts';
 import { loadItemVectors } from '../src/encode/catalog.ts';
 import { type DatasetName, loadEvalData } from '../src/eval/dataset.ts';
 import { seqDataOf, seqValidOf } from '../src/eval/models/seqrec.ts';
@@ -33,6 +36,7 @@ const { values: a } = parseArgs({
     epochs: { type: 'string' },
     patience: { type: 'string' },
     seed: { type: 'string', default: '42' },
+    threads: { type: 'string' },
   },
 });
 const num = (v: string | undefined, d: number) => (v === undefined ? d : Number(v));
@@ -69,11 +73,17 @@ const opts = {
   patience: num(a.patience, DEFAULT_SEQ_OPTIONS.patience),
   seed,
   scenarioAdapt: !a['no-scenario-adapt'],
+  threads: num(a.threads, DEFAULT_SEQ_OPTIONS.threads),
 };
 console.log(
   `${dataset}: ${data.numItems} items, ${data.sequences.length} sequences, text ${data.text ? data.text.dim : 'none'}, load ${((Date.now() - t0) / 1000).toFixed(1)} s; ${JSON.stringify(opts)}`,
 );
 let last = '';
+const cpu0 = process.cpuUsage();
+const cpuSeconds = () => {
+  const c = process.cpuUsage(cpu0);
+  return ((c.user + c.system) / 1e6).toFixed(1);
+};
 const model = await trainSeq(data, opts, {
   onProgress: (_d, _t, label) => {
     if (label !== last) console.log(`  ${label} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
@@ -87,7 +97,7 @@ const test = seqValidOf({
 });
 const r = model.report;
 console.log(
-  `${dataset}: ${r.examples} examples, ${r.epochs} epochs (best ${r.bestEpoch}), train ${r.seconds.toFixed(1)} s, valid NDCG@10 ${r.validNdcg10.toFixed(4)}, test NDCG@10 ${validNdcg(scorerOf(model), test, model.scenario).toFixed(4)} (${test.length} cases); load average ${loadavg()[0]!.toFixed(1)}`,
+  `${dataset}: ${r.examples} examples, ${r.epochs} epochs (best ${r.bestEpoch}), train ${r.seconds.toFixed(1)} s (${resolveThreads(opts.threads)} threads, CPU ${cpuSeconds()} s in this process), valid NDCG@10 ${r.validNdcg10.toFixed(4)}, test NDCG@10 ${validNdcg(scorerOf(model), test, model.scenario).toFixed(4)} (${test.length} cases); load average ${loadavg()[0]!.toFixed(1)}`,
 );
 if (data.numScenarios > 1) {
   const scenarios = [...new Set(set.data.itemScenario)].sort();

@@ -86,4 +86,16 @@ describe('training on a real food-kitchen slice', () => {
     const resumed = await trainFromStore(slice.store, config, { encoderId: slice.encoder.id });
     assert.ok(resumed.resumed);
   });
+
+  it('builds the ranker fit on 2 threads to the same weights as on 1, under the same stamp', async () => {
+    const on = (threads: number) =>
+      parseConfig({ train: { fitCases: 60, decays: [0.5, 0.9], threads }, seq: { enabled: false } });
+    const one = await trainFromStore(slice.store, on(1), { encoderId: slice.encoder.id });
+    const two = await trainFromStore(slice.store, on(2), { encoderId: slice.encoder.id });
+    assert.equal(two.validCases, 60);
+    assert.deepEqual(two.ranker, one.ranker);
+    assert.equal(two.validNdcg10, one.validNdcg10);
+    assert.equal(two.defaultNdcg10, one.defaultNdcg10);
+    assert.equal(two.stamp, one.stamp);
+  });
 });

@@ -104,6 +104,10 @@ export const trainSection = z
       'Items the EASE item model covers (the most frequent, with at least 2 users); 0 = no EASE. Training time grows with the cube (2,000: about 25 s).',
     ),
     easeLambda: d(z.number().gt(0).default(100), 'L2 regularisation of the EASE item model.'),
+    threads: d(
+      z.number().int().min(0).max(64).default(1),
+      "Threads `fusionrec train` computes on (worker threads): the sequential model's batch gradients and the ranker fit's candidate pools; 0 = one per core, 1 = single-threaded (the default: 2 threads measured slower on the 2-core development machine, see docs/results.md). The pools are the same for any count; the sequential model is deterministic for a given count (1 and 2 threads differ in the last bits). Not part of the model stamp.",
+    ),
   })
   .default({
     seed: 1,
@@ -116,6 +120,7 @@ export const trainSection = z
     order: 'auto',
     easeItems: 2000,
     easeLambda: 100,
+    threads: 1,
   });
 
 export type EngineConfig = z.infer<typeof engineSection>;

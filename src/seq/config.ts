@@ -60,7 +60,8 @@ export const seqSection = z
 
 export type SeqConfig = z.infer<typeof seqSection>;
 
-export function seqOptionsOf(c: SeqConfig, seed: number): SeqOptions {
+/** `threads` comes from `train.threads`: one knob for every stage of `fusionrec train` */
+export function seqOptionsOf(c: SeqConfig, seed: number, threads: number): SeqOptions {
   const { enabled: _enabled, ...rest } = c;
-  return { ...rest, seed };
+  return { ...rest, seed, threads };
 }

@@ -164,12 +164,15 @@ export class SeqNet {
   /**
    * Mean sampled-softmax loss of a batch and its gradient (added into `grads`). Each example's
    * logits are the target and the negatives of the target's scenario (a negative equal to the
-   * target is skipped).
+   * target is skipped). `norm` = the number of examples the mean is over (default: this batch);
+   * a worker computing one slice of a larger batch passes the whole batch's size, so the slices'
+   * losses and gradients sum to the batch's.
    */
   lossAndGrad(
     batch: readonly Example[],
     negatives: readonly (readonly number[])[],
     grads: SeqParams,
+    norm: number = batch.length,
   ): number {
     const { d } = this;
     const P = this.params;
@@ -189,7 +192,7 @@ export class SeqNet {
     const du = new Float64Array(d);
     const dlast = new Float64Array(d);
     const rs = 1 / Math.sqrt(d);
-    const inv = 1 / batch.length;
+    const inv = 1 / norm;
     let loss = 0;
     for (const ex of batch) {
       const n = Math.min(ex.hist.length, L);

@@ -3,12 +3,15 @@
  * its item from the (at most maxLen) items before it; sampled softmax against negatives drawn
  * uniformly from the target's scenario (shared by the batch); Adam (lazy on the id rows a batch
  * touches); early stopping on NDCG@10 of valid cases (full ranking in the target scenario, history
- * masked). Seeded and deterministic; single-threaded (see docs/recommender.md for why).
+ * masked). Seeded and deterministic for a given thread count: with `threads` > 1 every batch's
+ * gradient is computed in fixed slices by the calling thread and worker threads over shared
+ * parameters, summed in a fixed order, and Adam runs in the calling thread (./parallel.ts).
  * Interruptible: the abort signal is checked between batches; an interrupted epoch is discarded
  * and `onEpoch` checkpoints (taken at each epoch boundary) resume the run.
  */
 import { RecError } from '../core/errors.ts';
 import { seededRandom, seededSample } from '../core/rng.ts';
+import { resolveThreads } from '../core/ts-worker.ts';
 import {
   type Example,
   initParams,
@@ -18,6 +21,7 @@ import {
   SeqScorer,
   type SeqShape,
 } from './model.ts';
+import { GradPool, sharedParams, sliceBounds } from './parallel.ts';
 import { applyWhitening, fitWhitening, type Whitening } from './whiten.ts';
 
 export interface SeqOptions {
@@ -41,6 +45,12 @@ export interface SeqOptions {
    * the identity and every scenario shares one model (the ablation of the STAR part)
    */
   scenarioAdapt: boolean;
+  /**
+   * threads computing each batch's gradient (the caller + threads - 1 workers); 0 = one per core,
+   * 1 = all in the calling thread. Results are deterministic for a given count; 1 and 2 threads
+   * differ in the last bits (float sums grouped differently).
+   */
+  threads: number;
 }
 
 export const DEFAULT_SEQ_OPTIONS: SeqOptions = {
@@ -56,6 +66,9 @@ export const DEFAULT_SEQ_OPTIONS: SeqOptions = {
   validCases: 1000,
   seed: 1,
   scenarioAdapt: true,
+  // single-threaded by default: bit-identical to the results measured before the threaded path,
+  // and 2 threads measured slower on the development machine (docs/results.md)
+  threads: 1,
 };
 
 export interface SeqTrainData {
@@ -138,6 +151,10 @@ export function validateSeqData(data: SeqTrainData, opts: SeqOptions): void {
   for (const k of ['dim', 'maxLen', 'negatives', 'batchSize', 'epochs'] as const)
     if (!Number.isInteger(opts[k]) || opts[k] < 1)
       throw new RecError('INVALID_INPUT', `${k} must be a positive integer`, { field: `seq.${k}` });
+  if (!Number.isInteger(opts.threads) || opts.threads < 0)
+    throw new RecError('INVALID_INPUT', 'threads must be 0 (one per core) or a positive integer', {
+      field: 'train.threads',
+    });
 }
 
 /** the fixed inputs of a model for some data: whitening, warm items */
@@ -194,7 +211,10 @@ export async function trainSeq(
   const t0 = Date.now();
   const { shape, whitening, text, warm } = prepareInputs(data, opts);
   const resume = hooks.resume;
-  const params = resume ? clone(resume.params) : initParams(shape, opts.seed);
+  const threads = resolveThreads(opts.threads);
+  const initial = resume ? clone(resume.params) : initParams(shape, opts.seed);
+  // worker threads read the parameters while this thread computes its slice: they must be shared
+  const params = threads > 1 ? sharedParams(initial) : initial;
   const net = new SeqNet(shape, params, { text, warm, scenario: data.itemScenario });
   // examples: (sequence offset, position) pairs over one flat array
   const lens = data.sequences.map((s) => s.length);
@@ -237,83 +257,143 @@ export async function trainSeq(
   const batchesPerEpoch = Math.ceil(exIdx.length / opts.batchSize);
   const label = (epoch: number) =>
     `seq epoch ${Math.min(epoch + 1, opts.epochs)}/${opts.epochs}${history.length > 0 ? ` (valid ndcg@10 ${history.map((h) => h.toFixed(4)).join(' ')})` : ''}`;
-  for (let epoch = startEpoch; epoch < opts.epochs && bad < opts.patience; epoch++) {
-    const rnd = seededRandom(opts.seed * 1_000_003 + epoch + 1);
-    const order = Int32Array.from(exIdx);
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = Math.floor(rnd() * (i + 1));
-      const t = order[i]!;
-      order[i] = order[j]!;
-      order[j] = t;
+  const pool =
+    threads > 1
+      ? await GradPool.start(threads - 1, { shape, params, text, warm, scenario: data.itemScenario, flat })
+      : undefined;
+  const examplesOf = (pairs: Int32Array, from: number, to: number): Example[] => {
+    const out: Example[] = [];
+    for (let q = from; q < to; q++) {
+      const pos = pairs[2 * q + 1]!;
+      out.push({ hist: flat.subarray(pairs[2 * q]!, pos), target: flat[pos]! });
     }
-    let lossSum = 0;
-    for (let b = 0; b < batchesPerEpoch; b++) {
-      if (b % 8 === 0) {
-        await tick();
-        hooks.signal?.throwIfAborted();
-        hooks.onProgress?.(epoch * batchesPerEpoch + b, opts.epochs * batchesPerEpoch, label(epoch));
-      }
-      const batch: Example[] = [];
-      for (let q = b * opts.batchSize; q < Math.min(order.length, (b + 1) * opts.batchSize); q++) {
-        const pos = order[q]!;
-        const from = Math.max(seqStart[pos]!, pos - opts.maxLen);
-        batch.push({ hist: flat.subarray(from, pos), target: flat[pos]! });
-      }
-      const negatives = scenarioItems.map((items) =>
-        items.length === 0
-          ? []
-          : Array.from({ length: opts.negatives }, () => items[Math.floor(rnd() * items.length)]!),
-      );
-      lossSum += net.lossAndGrad(batch, negatives, grads) * batch.length;
-      step++;
-      const c1 = 1 - B1 ** step;
-      const c2 = 1 - B2 ** step;
-      const rows = net.lastTouched();
-      for (const name of PARAM_NAMES) {
-        const p = params[name];
-        const g = grads[name];
-        const mm = m[name];
-        const vv = v[name];
-        const update = (k: number, l2: number) => {
-          const gk = g[k]! + l2 * p[k]!;
-          mm[k] = B1 * mm[k]! + (1 - B1) * gk;
-          vv[k] = B2 * vv[k]! + (1 - B2) * gk * gk;
-          p[k]! -= (opts.lr * (mm[k]! / c1)) / (Math.sqrt(vv[k]! / c2) + 1e-8);
-          g[k] = 0;
-        };
-        if (frozen.has(name)) g.fill(0);
-        else if (sparse.has(name)) {
-          const w = name === 'emb' ? shape.dim : 1;
-          for (const r of rows) {
-            if (warm[r] !== 1) continue;
-            for (let k = r * w; k < (r + 1) * w; k++) update(k, opts.l2);
-          }
-        } else for (let k = 0; k < p.length; k++) update(k, 0);
-      }
+    return out;
+  };
+  // the id rows a step touched, each once (a row two slices touch gets one Adam update)
+  const rowMark = new Int32Array(shape.numItems);
+  let rowStamp = 0;
+  /** loss (mean over the batch) and the touched rows; the gradient is left in `grads` */
+  const gradStep = async (
+    pairs: Int32Array,
+    negatives: readonly (readonly number[])[],
+  ): Promise<{ loss: number; rows: readonly number[] }> => {
+    const n = pairs.length / 2;
+    if (!pool) {
+      const loss = net.lossAndGrad(examplesOf(pairs, 0, n), negatives, grads);
+      return { loss, rows: net.lastTouched() };
     }
-    losses.push(lossSum / Math.max(1, order.length));
-    const ndcg = validNdcg(new SeqScorer(net), valid, data.itemScenario);
-    history.push(ndcg);
-    if (ndcg > bestNdcg) {
-      bestNdcg = ndcg;
-      bestEpoch = epoch + 1;
-      best = clone(params);
-      bad = 0;
-    } else bad++;
-    hooks.onProgress?.((epoch + 1) * batchesPerEpoch, opts.epochs * batchesPerEpoch, label(epoch + 1));
-    await hooks.onEpoch?.({
-      epoch: epoch + 1,
-      step,
-      params,
-      m,
-      v,
-      best,
-      bestNdcg,
-      bestEpoch,
-      bad,
-      history,
-      losses,
-    });
+    const jobs = [];
+    for (let w = 1; w < threads; w++) {
+      const [from, to] = sliceBounds(n, threads, w);
+      jobs.push(pool.step(w - 1, { examples: pairs.slice(2 * from, 2 * to), negatives, norm: n }));
+    }
+    const [from, to] = sliceBounds(n, threads, 0);
+    let loss = net.lossAndGrad(examplesOf(pairs, from, to), negatives, grads, n);
+    const replies = await Promise.all(jobs);
+    rowStamp++;
+    const rows: number[] = [];
+    const addRows = (touched: ArrayLike<number>) => {
+      for (let k = 0; k < touched.length; k++) {
+        const r = touched[k]!;
+        if (rowMark[r] !== rowStamp) {
+          rowMark[r] = rowStamp;
+          rows.push(r);
+        }
+      }
+    };
+    addRows(net.lastTouched());
+    for (const [w, r] of replies.entries()) {
+      pool.gather(w, r.touched, grads, { emb: shape.dim, bias: 1 });
+      loss += r.loss;
+      addRows(r.touched);
+    }
+    return { loss, rows };
+  };
+  try {
+    for (let epoch = startEpoch; epoch < opts.epochs && bad < opts.patience; epoch++) {
+      const rnd = seededRandom(opts.seed * 1_000_003 + epoch + 1);
+      const order = Int32Array.from(exIdx);
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = Math.floor(rnd() * (i + 1));
+        const t = order[i]!;
+        order[i] = order[j]!;
+        order[j] = t;
+      }
+      let lossSum = 0;
+      for (let b = 0; b < batchesPerEpoch; b++) {
+        if (b % 8 === 0) {
+          await tick();
+          hooks.signal?.throwIfAborted();
+          hooks.onProgress?.(epoch * batchesPerEpoch + b, opts.epochs * batchesPerEpoch, label(epoch));
+        }
+        const first = b * opts.batchSize;
+        const size = Math.min(order.length, first + opts.batchSize) - first;
+        // (history start, target position) per example
+        const pairs = new Int32Array(2 * size);
+        for (let q = 0; q < size; q++) {
+          const pos = order[first + q]!;
+          pairs[2 * q] = Math.max(seqStart[pos]!, pos - opts.maxLen);
+          pairs[2 * q + 1] = pos;
+        }
+        const negatives = scenarioItems.map((items) =>
+          items.length === 0
+            ? []
+            : Array.from({ length: opts.negatives }, () => items[Math.floor(rnd() * items.length)]!),
+        );
+        const { loss, rows } = await gradStep(pairs, negatives);
+        lossSum += loss * size;
+        step++;
+        const c1 = 1 - B1 ** step;
+        const c2 = 1 - B2 ** step;
+        for (const name of PARAM_NAMES) {
+          const p = params[name];
+          const g = grads[name];
+          const mm = m[name];
+          const vv = v[name];
+          const update = (k: number, l2: number) => {
+            const gk = g[k]! + l2 * p[k]!;
+            mm[k] = B1 * mm[k]! + (1 - B1) * gk;
+            vv[k] = B2 * vv[k]! + (1 - B2) * gk * gk;
+            p[k]! -= (opts.lr * (mm[k]! / c1)) / (Math.sqrt(vv[k]! / c2) + 1e-8);
+            g[k] = 0;
+          };
+          if (frozen.has(name)) g.fill(0);
+          else if (sparse.has(name)) {
+            const w = name === 'emb' ? shape.dim : 1;
+            for (const r of rows) {
+              if (warm[r] !== 1) continue;
+              for (let k = r * w; k < (r + 1) * w; k++) update(k, opts.l2);
+            }
+          } else for (let k = 0; k < p.length; k++) update(k, 0);
+        }
+      }
+      losses.push(lossSum / Math.max(1, order.length));
+      const ndcg = validNdcg(new SeqScorer(net), valid, data.itemScenario);
+      history.push(ndcg);
+      if (ndcg > bestNdcg) {
+        bestNdcg = ndcg;
+        bestEpoch = epoch + 1;
+        best = clone(params);
+        bad = 0;
+      } else bad++;
+      hooks.onProgress?.((epoch + 1) * batchesPerEpoch, opts.epochs * batchesPerEpoch, label(epoch + 1));
+      await hooks.onEpoch?.({
+        epoch: epoch + 1,
+        step,
+        // shared buffers stay with this run; the hook gets (and may keep) plain arrays
+        params: pool ? clone(params) : params,
+        m,
+        v,
+        best,
+        bestNdcg,
+        bestEpoch,
+        bad,
+        history,
+        losses,
+      });
+    }
+  } finally {
+    await pool?.close();
   }
   return {
     shape,

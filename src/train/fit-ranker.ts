@@ -5,9 +5,11 @@
  * where they help that scenario (STAR-style: shared knowledge plus a scenario's own adjustment).
  */
 
+import { resolveThreads } from '../core/ts-worker.ts';
 import type { UserProfile } from '../profile/types.ts';
 import { FEATURES, NUM_FEATURES, type RankerWeights, type ScoringModel } from '../rank/model.ts';
 import { featuresOf, linearScore, prepareQuery, scoreCandidates } from '../rank/query.ts';
+import { PoolWorkers } from './pool-workers.ts';
 
 export interface ValidCase {
   profile: UserProfile;
@@ -45,6 +47,11 @@ export interface FitRankerOptions {
   rounds: number;
   onProgress?: (done: number, total: number, label: string) => void;
   signal?: AbortSignal;
+  /**
+   * threads building the candidate pools (this one + threads - 1 workers, each with a copy of the
+   * model); 0 = one per core. The pools, and so the fit, are the same for any count.
+   */
+  threads?: number;
 }
 
 export const DEFAULT_FIT_OPTIONS: FitRankerOptions = {
@@ -300,7 +307,7 @@ function fitOnPools(
 export function refinePools(
   m: ScoringModel,
   cases: readonly ValidCase[],
-  pools: readonly Pool[],
+  pools: readonly Pick<Pool, 'items'>[],
   extra: number,
   signal?: AbortSignal,
 ): Pool[] {
@@ -332,18 +339,35 @@ export function refinePools(
   });
 }
 
-export function fitRanker(
+export async function fitRanker(
   m: ScoringModel,
   cases: readonly ValidCase[],
   opts: FitRankerOptions = DEFAULT_FIT_OPTIONS,
-): FitResult {
+): Promise<FitResult> {
+  // a worker costs a copy of the model and a second or so to start: not worth it for a few cases
+  const threads = Math.min(resolveThreads(opts.threads ?? 1), Math.max(1, Math.floor(cases.length / 20)));
+  const workers = threads > 1 ? await PoolWorkers.start(m, threads - 1) : undefined;
+  try {
+    return await fitWith(m, cases, opts, workers);
+  } finally {
+    await workers?.close();
+  }
+}
+
+async function fitWith(
+  m: ScoringModel,
+  cases: readonly ValidCase[],
+  opts: FitRankerOptions,
+  workers: PoolWorkers | undefined,
+): Promise<FitResult> {
   // the cross-scenario features start at 0: the second stage adds them (see stagedAscend)
   const start = [1, 0, 1, 0.3, 0.3, 0.1, 0, -0.3, 0.2, 0, 0.5, 0, 0, 0, 0, 0, 0];
   let best: (FitResult & { di: number }) | undefined;
   m.ranker = { shared: start, perScenario: {}, decay: opts.decays[0]! };
-  const allPools = buildPools(m, cases, opts.poolPerFeature, opts.decays, opts.signal, (d, t) =>
-    opts.onProgress?.(d, t, 'candidate pools'),
-  );
+  const progress = (d: number, t: number) => opts.onProgress?.(d, t, 'candidate pools');
+  const allPools = workers
+    ? await workers.build(m, cases, opts.poolPerFeature, opts.decays, opts.signal, progress)
+    : buildPools(m, cases, opts.poolPerFeature, opts.decays, opts.signal, progress);
   for (const [di, decay] of opts.decays.entries()) {
     const pools = allPools[di]!;
     const defaultNdcg = poolNdcg(pools, start);
@@ -359,7 +383,10 @@ export function fitRanker(
     opts.onProgress?.(di + 1, opts.decays.length, 'ranker fit');
   }
   m.ranker = best!.ranker;
-  const refined = refinePools(m, cases, allPools[best!.di]!, 4 * opts.poolPerFeature, opts.signal);
+  const extra = 4 * opts.poolPerFeature;
+  const refined = workers
+    ? await workers.refine(m, cases, allPools[best!.di]!, extra, opts.signal)
+    : refinePools(m, cases, allPools[best!.di]!, extra, opts.signal);
   const before = poolNdcg(refined, best!.ranker.shared);
   const fit = fitOnPools(m, refined, best!.ranker.shared, opts.rounds, opts.signal);
   opts.onProgress?.(1, 1, 'ranker refit');

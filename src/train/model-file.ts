@@ -42,7 +42,9 @@ export async function dataHash(store: Store, itemIds: readonly string[]): Promis
 }
 
 export function stampOf(dataH: string, cfg: TrainConfig): { stamp: string; configHash: string } {
-  const configHash = hashOf(cfg);
+  // the thread count changes how the work is split, not what the model is: not part of the stamp
+  const { threads: _threads, ...shaping } = cfg;
+  const configHash = hashOf(shaping);
   return { stamp: `${MODEL_FORMAT}-${dataH}-${configHash}`, configHash };
 }
 

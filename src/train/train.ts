@@ -2,10 +2,12 @@
  * `fusionrec train`: learns the item graphs from the store's training events and fits the ranker
  * on the validation split, then saves both stamped with a hash of data and config. Seeded and
  * deterministic; resumable (the graphs are checkpointed, a rerun after an interrupt skips them).
+ * On `train.threads` threads: the sequential model's gradients and the ranker fit's pools.
  */
 import type { Config } from '../config/schema.ts';
 import { RecError } from '../core/errors.ts';
 import { seededSample as sample } from '../core/rng.ts';
+import { resolveThreads } from '../core/ts-worker.ts';
 import { graphOptionsOf, historiesCarryNoOrder, scenarioMap } from '../engine/create.ts';
 import { loadCatalog, loadInteractions, sequencesOf } from '../engine/snapshot.ts';
 import { buildProfile } from '../profile/interests.ts';
@@ -53,6 +55,8 @@ export interface TrainReport {
   defaultNdcg10: number;
   resumed: boolean;
   seconds: { graphs: number; seq: number; fit: number; total: number };
+  /** threads the sequential model and the ranker fit computed on (`train.threads` resolved) */
+  threads: number;
   /** the sequential model (absent when `seq.enabled` is false or the histories carry no time order); `reused` = already trained for this stamp */
   seq?:
     | (Pick<SeqReport, 'epochs' | 'bestEpoch' | 'validNdcg10' | 'resumedFrom'> & { reused: boolean })
@@ -177,7 +181,7 @@ export async function trainFromStore(
           sequences: sequencesOnce().filter((q) => q.length > 1),
           valid,
         },
-        seqOptionsOf(config.seq, cfg.seed),
+        seqOptionsOf(config.seq, cfg.seed, cfg.threads),
         {
           onProgress: (d, n, label) => progress(label, d, n),
           ...(opts.signal ? { signal: opts.signal } : {}),
@@ -195,8 +199,9 @@ export async function trainFromStore(
   const tFit = Date.now();
   const fit =
     cases.length > 0
-      ? fitRanker(model, cases, {
+      ? await fitRanker(model, cases, {
           ...DEFAULT_FIT_OPTIONS,
+          threads: cfg.threads,
           decays: cfg.decays,
           onProgress: (d, n) => progress('ranker fit', d, n),
           ...(opts.signal ? { signal: opts.signal } : {}),
@@ -229,6 +234,7 @@ export async function trainFromStore(
     defaultNdcg10: fit.defaultNdcg,
     resumed,
     seconds: { graphs: graphSeconds, seq: seqSeconds, fit: fitSeconds, total: seconds },
+    threads: resolveThreads(cfg.threads),
     seq: seqInfo,
     ranker: {
       shared: fit.ranker.shared,

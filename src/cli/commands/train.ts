@@ -80,7 +80,7 @@ export function registerTrain(program: Command): void {
         }
         console.log(
           [
-            `trained on ${report.users} users, ${report.items} items in ${report.seconds.total.toFixed(1)}s (graphs ${report.seconds.graphs.toFixed(1)}s${report.resumed ? ', resumed' : ''}, ranker fit ${report.seconds.fit.toFixed(1)}s)`,
+            `trained on ${report.users} users, ${report.items} items in ${report.seconds.total.toFixed(1)}s (graphs ${report.seconds.graphs.toFixed(1)}s${report.resumed ? ', resumed' : ''}, ranker fit ${report.seconds.fit.toFixed(1)}s; ${report.threads} threads)`,
             report.seq
               ? `  sequential model: ${report.seq.reused ? 'already trained for this data and config' : `${report.seq.epochs} epochs (best ${report.seq.bestEpoch}${report.seq.resumedFrom > 0 ? `, resumed after epoch ${report.seq.resumedFrom}` : ''})`}, valid NDCG@10 ${report.seq.validNdcg10.toFixed(4)}, ${report.seconds.seq.toFixed(1)}s`
               : '  sequential model: off (seq.enabled false)',

@@ -118,7 +118,7 @@ export class EngineEvalModel implements EvalModel {
       target,
       masked: new Set(query.history.map((h) => h.item)),
     }));
-    const fit = fitRanker(this.model, cases, {
+    const fit = await fitRanker(this.model, cases, {
       ...DEFAULT_FIT_OPTIONS,
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),

@@ -1,0 +1,49 @@
+/**
+ * One worker of the ranker fit's candidate pools (./pool-workers.ts): a copy of the scoring model,
+ * rebuilt from plain data, and buildPools / refinePools over the chunk of cases it is sent.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { ScoringModel } from '../rank/model.ts';
+import { SeqNet, type SeqParams, SeqScorer } from '../seq/model.ts';
+import { buildPools, refinePools } from './fit-ranker.ts';
+import type { PoolReply, PoolRequest, PoolWorkerInit } from './pool-workers.ts';
+
+const init = workerData as PoolWorkerInit;
+const port = parentPort!;
+const s = init.seq;
+const m: ScoringModel = {
+  ...init.model,
+  seq: s
+    ? {
+        scorer: new SeqScorer(
+          new SeqNet(s.shape, s.params as SeqParams, { text: s.text, warm: s.warm, scenario: s.scenario }),
+        ),
+        scale: s.scale,
+      }
+    : undefined,
+};
+
+port.on('message', (req: PoolRequest) => {
+  try {
+    m.ranker = req.ranker;
+    const pools =
+      req.type === 'build'
+        ? buildPools(m, req.cases, req.per, req.decays)
+        : [
+            refinePools(
+              m,
+              req.cases,
+              req.items.map((items) => ({ items })),
+              req.extra,
+            ),
+          ];
+    const reply: PoolReply = { type: 'pools', pools };
+    port.postMessage(
+      reply,
+      pools.flatMap((list) => list.map((p) => p.feats.buffer as ArrayBuffer)),
+    );
+  } catch (e) {
+    port.postMessage({ type: 'error', message: String((e as Error)?.stack ?? e) } satisfies PoolReply);
+  }
+});
+port.postMessage({ type: 'ready' });

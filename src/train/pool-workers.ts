@@ -1,0 +1,158 @@
+/**
+ * The ranker fit's candidate pools on several threads. Pools are independent per valid case, so the
+ * cases are cut into fixed contiguous chunks: chunk 0 is built by the calling thread, chunk w by
+ * worker w over its own copy of the scoring model, and the chunks are joined in order: the result
+ * is the same, bit for bit, as building every pool in one thread.
+ */
+import type { Worker } from 'node:worker_threads';
+import { RecError } from '../core/errors.ts';
+import { readyOf, startTsWorker } from '../core/ts-worker.ts';
+import type { RankerWeights, ScoringModel } from '../rank/model.ts';
+import type { SeqShape } from '../seq/model.ts';
+import { buildPools, type Pool, refinePools, type ValidCase } from './fit-ranker.ts';
+
+/** the scoring model as a worker receives it: plain data, the sequential model as its parameters */
+export interface PoolWorkerInit {
+  model: Omit<ScoringModel, 'seq'>;
+  seq?: {
+    shape: SeqShape;
+    params: Record<string, Float32Array>;
+    text: Float32Array;
+    warm: Uint8Array;
+    scenario: Uint16Array;
+    scale: number;
+  };
+}
+
+export type PoolRequest =
+  | { type: 'build'; ranker: RankerWeights; cases: ValidCase[]; per: number; decays: number[] }
+  | { type: 'refine'; ranker: RankerWeights; cases: ValidCase[]; items: number[][]; extra: number };
+
+export type PoolReply = { type: 'pools'; pools: Pool[][] } | { type: 'error'; message: string };
+
+/** [from, to) of chunk w of n cases cut into `parts` */
+const chunk = (n: number, parts: number, w: number): [number, number] => [
+  Math.floor((w * n) / parts),
+  Math.floor(((w + 1) * n) / parts),
+];
+
+export class PoolWorkers {
+  private constructor(private readonly workers: Worker[]) {}
+
+  /** `count` workers, each with a copy of the model (its ranker weights are sent with each request) */
+  static async start(m: ScoringModel, count: number): Promise<PoolWorkers> {
+    const { seq, ...model } = m;
+    const net = seq?.scorer.net;
+    const init: PoolWorkerInit = {
+      model,
+      ...(seq && net
+        ? {
+            seq: {
+              shape: net.shape,
+              params: net.params,
+              text: net.inputs.text,
+              warm: net.inputs.warm,
+              scenario: net.inputs.scenario,
+              scale: seq.scale,
+            },
+          }
+        : {}),
+    };
+    const module = new URL('./pool-worker.ts', import.meta.url);
+    const workers = Array.from({ length: count }, () => startTsWorker(module, init));
+    try {
+      await Promise.all(workers.map(readyOf));
+    } catch (e) {
+      await Promise.all(workers.map((w) => w.terminate()));
+      throw e;
+    }
+    return new PoolWorkers(workers);
+  }
+
+  private ask(w: Worker, req: PoolRequest): Promise<Pool[][]> {
+    return new Promise((resolve, reject) => {
+      const onMessage = (r: PoolReply) => {
+        done();
+        if (r.type === 'pools') resolve(r.pools);
+        else reject(new RecError('INTERNAL', `pool worker: ${r.message}`));
+      };
+      const onError = (e: Error) => {
+        done();
+        reject(e);
+      };
+      const onExit = (code: number) => {
+        done();
+        reject(new RecError('INTERNAL', `pool worker exited with code ${code}`));
+      };
+      const done = () => {
+        w.off('message', onMessage);
+        w.off('error', onError);
+        w.off('exit', onExit);
+      };
+      w.on('message', onMessage);
+      w.on('error', onError);
+      w.on('exit', onExit);
+      w.postMessage(req);
+    });
+  }
+
+  /** as buildPools, with the cases shared between this thread and the workers */
+  async build(
+    m: ScoringModel,
+    cases: readonly ValidCase[],
+    per: number,
+    decays: readonly number[],
+    signal?: AbortSignal,
+    onCase?: (done: number, total: number) => void,
+  ): Promise<Pool[][]> {
+    const parts = this.workers.length + 1;
+    const jobs = this.workers.map((w, i) => {
+      const [from, to] = chunk(cases.length, parts, i + 1);
+      return this.ask(w, {
+        type: 'build',
+        ranker: m.ranker,
+        cases: cases.slice(from, to),
+        per,
+        decays: [...decays],
+      });
+    });
+    const [from, to] = chunk(cases.length, parts, 0);
+    // this thread's chunk stands for the whole in the progress report
+    const mine = buildPools(m, cases.slice(from, to), per, decays, signal, (d, t) =>
+      onCase?.(d * parts, t * parts),
+    );
+    const theirs = await Promise.all(jobs);
+    signal?.throwIfAborted();
+    return decays.map((_, di) => [...mine[di]!, ...theirs.flatMap((p) => p[di]!)]);
+  }
+
+  /** as refinePools (around `m.ranker`), with the cases shared between this thread and the workers */
+  async refine(
+    m: ScoringModel,
+    cases: readonly ValidCase[],
+    pools: readonly Pick<Pool, 'items'>[],
+    extra: number,
+    signal?: AbortSignal,
+  ): Promise<Pool[]> {
+    const parts = this.workers.length + 1;
+    const jobs = this.workers.map((w, i) => {
+      const [from, to] = chunk(cases.length, parts, i + 1);
+      return this.ask(w, {
+        type: 'refine',
+        ranker: m.ranker,
+        cases: cases.slice(from, to),
+        items: pools.slice(from, to).map((p) => p.items),
+        extra,
+      });
+    });
+    const [from, to] = chunk(cases.length, parts, 0);
+    const mine = refinePools(m, cases.slice(from, to), pools.slice(from, to), extra, signal);
+    const theirs = await Promise.all(jobs);
+    signal?.throwIfAborted();
+    return [...mine, ...theirs.flatMap((p) => p[0]!)];
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
