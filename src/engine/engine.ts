@@ -186,6 +186,8 @@ export class FusionEngine implements Engine {
   query(profile: UserProfile, scenario: string, context?: Context, scratch?: QueryScratch): Query {
     const q = prepareQuery(this.m, profile, { scenario, context, now: Date.now() }, scratch);
     q.textMemo = this.memo.text(profile);
+    // a feature weighted 0 moves no score and no explanation: not computed when serving
+    q.weightedOnly = true;
     return q;
   }
 

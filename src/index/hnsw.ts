@@ -51,8 +51,10 @@ export class HnswIndex implements VectorIndex {
     const present = this.index.contains(big);
     const existing = keys.filter((_, i) => (Array.isArray(present) ? present[i] : present));
     if (existing.length > 0) this.remove(existing);
-    // bulk loads (engine start) use every core; single upserts stay on the caller's thread
-    this.index.add(big, vectors.slice(), keys.length > 1000 ? 0 : 1);
+    // One thread builds the same graph every time (the same answers after a restart, and two
+    // engines over one store agree); past 10,000 vectors at once (a large catalog at engine start)
+    // every core builds it, faster but not bit-reproducible.
+    this.index.add(big, vectors.slice(), keys.length > 10_000 ? 0 : 1);
   }
 
   remove(keys: readonly number[]): void {

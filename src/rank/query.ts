@@ -16,6 +16,7 @@ const TEXT_FUSED = FEATURES.indexOf('textFused');
 const TRANS_CROSS = FEATURES.indexOf('transCross');
 const TEXT_RECENT_FUSED = FEATURES.indexOf('textRecentFused');
 const KNN_CROSS_THIN = FEATURES.indexOf('knnCrossThin');
+const COLD_TEXT = FEATURES.indexOf('coldText');
 /** history length in the target scenario at which `knnCrossThin` keeps half of `knnCross` */
 const THIN_HISTORY = 3;
 
@@ -67,6 +68,12 @@ export interface Query {
   norms: { knnSame: number; knnCross: number; trans: number; ease: number; transCross: number };
   /** text features already computed for this profile (the engine attaches one per cached profile) */
   textMemo?: TextMemo | undefined;
+  /**
+   * Serving only: text features whose weight is 0 are left at 0 instead of computed (each is a
+   * 512-d dot product per candidate). The evaluation and the ranker fit need every feature, so the
+   * default is to compute all.
+   */
+  weightedOnly?: boolean | undefined;
 }
 
 /** positions of the text features a TextMemo keeps (textInterest, textRecent, negative, textLast, textFused) */
@@ -415,19 +422,24 @@ export function featuresOf(
     // the item's row read in place (no subarray per candidate)
     const rows = m.vectors;
     const off = item * m.dim;
+    const w = q.weights;
+    const need = (f: number) => !q.weightedOnly || (w[f] ?? 0) !== 0;
+    // coldText is the better of textInterest and textRecent
+    const cold = need(COLD_TEXT);
     let best = -1;
-    for (const c of q.interestVecs) best = Math.max(best, dotRow(c, rows, off));
-    out[3] = q.interestVecs.length > 0 ? best : 0;
-    out[4] = q.recentVec ? dotRow(q.recentVec, rows, off) : 0;
+    if (cold || need(3)) for (const c of q.interestVecs) best = Math.max(best, dotRow(c, rows, off));
+    out[3] = q.interestVecs.length > 0 && (cold || need(3)) ? best : 0;
+    out[4] = q.recentVec && (cold || need(4)) ? dotRow(q.recentVec, rows, off) : 0;
     let neg = 0;
-    for (const nv of q.negatives) neg = Math.max(neg, dotRow(nv, rows, off));
+    if (need(7)) for (const nv of q.negatives) neg = Math.max(neg, dotRow(nv, rows, off));
     out[7] = neg;
-    out[8] = q.lastVec ? dotRow(q.lastVec, rows, off) : 0;
+    out[8] = q.lastVec && need(8) ? dotRow(q.lastVec, rows, off) : 0;
     // interests over every scenario: what the other scenario adds to the target's own (0 without one)
-    let fused = q.fusedVecs.length > 0 ? -1 : 0;
-    for (const c of q.fusedVecs) fused = Math.max(fused, dotRow(c, rows, off));
+    let fused = q.fusedVecs.length > 0 && need(TEXT_FUSED) ? -1 : 0;
+    if (need(TEXT_FUSED)) for (const c of q.fusedVecs) fused = Math.max(fused, dotRow(c, rows, off));
     out[TEXT_FUSED] = fused;
-    out[TEXT_RECENT_FUSED] = q.fusedRecentVec ? dotRow(q.fusedRecentVec, rows, off) : 0;
+    out[TEXT_RECENT_FUSED] =
+      q.fusedRecentVec && need(TEXT_RECENT_FUSED) ? dotRow(q.fusedRecentVec, rows, off) : 0;
     memo?.write(item, out);
   }
   // an item no one has engaged with has only its text: a feature of its own lets the ranker
