@@ -14,13 +14,16 @@ export function startTsWorker(module: URL, data: object): Worker {
   });
 }
 
-/** resolves on the worker's first `{ type: 'ready' }` message; rejects if it fails or exits first */
-export function readyOf(w: Worker): Promise<void> {
+/**
+ * The worker's next message that `accept` takes; rejects if the worker fails or exits first
+ * (`what` names it in that error).
+ */
+export function nextMessage<T>(w: Worker, what: string, accept: (m: T) => boolean = () => true): Promise<T> {
   return new Promise((resolve, reject) => {
-    const onMessage = (m: { type?: string }) => {
-      if (m?.type !== 'ready') return;
+    const onMessage = (m: T) => {
+      if (!accept(m)) return;
       done();
-      resolve();
+      resolve(m);
     };
     const onError = (e: Error) => {
       done();
@@ -28,7 +31,7 @@ export function readyOf(w: Worker): Promise<void> {
     };
     const onExit = (code: number) => {
       done();
-      reject(new RecError('INTERNAL', `worker exited with code ${code} before it was ready`));
+      reject(new RecError('INTERNAL', `${what} exited with code ${code}`));
     };
     const done = () => {
       w.off('message', onMessage);
@@ -39,6 +42,11 @@ export function readyOf(w: Worker): Promise<void> {
     w.on('error', onError);
     w.on('exit', onExit);
   });
+}
+
+/** resolves on the worker's first `{ type: 'ready' }` message; rejects if it fails or exits first */
+export async function readyOf(w: Worker): Promise<void> {
+  await nextMessage<{ type?: string }>(w, 'worker (before it was ready)', (m) => m?.type === 'ready');
 }
 
 /** the threads a `threads` option asks for: 0 = one per core */

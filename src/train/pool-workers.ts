@@ -6,7 +6,7 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { RecError } from '../core/errors.ts';
-import { readyOf, startTsWorker } from '../core/ts-worker.ts';
+import { nextMessage, readyOf, startTsWorker } from '../core/ts-worker.ts';
 import type { RankerWeights, ScoringModel } from '../rank/model.ts';
 import type { SeqShape } from '../seq/model.ts';
 import { buildPools, type Pool, refinePools, type ValidCase } from './fit-ranker.ts';
@@ -69,31 +69,12 @@ export class PoolWorkers {
     return new PoolWorkers(workers);
   }
 
-  private ask(w: Worker, req: PoolRequest): Promise<Pool[][]> {
-    return new Promise((resolve, reject) => {
-      const onMessage = (r: PoolReply) => {
-        done();
-        if (r.type === 'pools') resolve(r.pools);
-        else reject(new RecError('INTERNAL', `pool worker: ${r.message}`));
-      };
-      const onError = (e: Error) => {
-        done();
-        reject(e);
-      };
-      const onExit = (code: number) => {
-        done();
-        reject(new RecError('INTERNAL', `pool worker exited with code ${code}`));
-      };
-      const done = () => {
-        w.off('message', onMessage);
-        w.off('error', onError);
-        w.off('exit', onExit);
-      };
-      w.on('message', onMessage);
-      w.on('error', onError);
-      w.on('exit', onExit);
-      w.postMessage(req);
-    });
+  private async ask(w: Worker, req: PoolRequest): Promise<Pool[][]> {
+    const reply = nextMessage<PoolReply>(w, 'pool worker');
+    w.postMessage(req);
+    const r = await reply;
+    if (r.type === 'pools') return r.pools;
+    throw new RecError('INTERNAL', `pool worker: ${r.message}`);
   }
 
   /** as buildPools, with the cases shared between this thread and the workers */
