@@ -6,13 +6,31 @@
  * whichever worker takes it.
  */
 import cluster, { type Worker } from 'node:cluster';
-import type { Engine, PeerChange } from '../engine/types.ts';
+import { RecError } from '../core/errors.ts';
+import type { Engine, PeerChange, RecommendRequest, RecommendResponse } from '../engine/types.ts';
 
+/** a recommendation answer, or the error to raise in its place */
+type Served =
+  | { res: RecommendResponse }
+  | { err: { code: string; message: string; field?: string; location?: string; details?: unknown } };
 type ToPrimary =
   | { t: 'change'; id: number; change: PeerChange }
   | { t: 'applied'; id: number; from: number }
-  | { t: 'listening'; url: string };
-type ToWorker = { t: 'apply'; id: number; from: number; change: PeerChange } | { t: 'done'; id: number };
+  | { t: 'listening'; url: string }
+  | { t: 'forward'; id: number; slot: number; req: RecommendRequest }
+  | ({ t: 'served'; id: number; from: number } & Served);
+type ToWorker =
+  | { t: 'apply'; id: number; from: number; change: PeerChange }
+  | { t: 'done'; id: number }
+  | { t: 'serve'; id: number; from: number; req: RecommendRequest }
+  | ({ t: 'result'; id: number } & (Served | { local: true }));
+
+/** which worker keeps a user's profile and ranked candidates (FNV-1a of the id) */
+export function slotOf(user: string, workers: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < user.length; i++) h = Math.imul(h ^ user.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % workers;
+}
 
 export interface PrimaryOptions {
   workers: number;
@@ -39,8 +57,20 @@ export function runPrimary(opts: PrimaryOptions): { stop(): Promise<void> } {
     const id = Number(key.split(':')[1]);
     if (w.origin.isConnected()) w.origin.send({ t: 'done', id } satisfies ToWorker);
   };
+  /** slot -> worker, and the reverse */
+  const bySlot = new Map<number, Worker>();
+  const slotOfWorker = new Map<number, number>();
   const onMessage = (worker: Worker, msg: ToPrimary) => {
-    if (msg.t === 'listening') {
+    if (msg.t === 'forward') {
+      const owner = bySlot.get(msg.slot);
+      if (owner && ready.has(owner.id) && owner.isConnected() && owner.id !== worker.id) {
+        owner.send({ t: 'serve', id: msg.id, from: worker.id, req: msg.req } satisfies ToWorker);
+      } else worker.send({ t: 'result', id: msg.id, local: true } satisfies ToWorker);
+    } else if (msg.t === 'served') {
+      const origin = cluster.workers?.[msg.from];
+      const { t: _t, from: _f, ...rest } = msg;
+      if (origin?.isConnected()) origin.send({ ...rest, t: 'result' } as ToWorker);
+    } else if (msg.t === 'listening') {
       ready.add(worker.id);
       if (!told) {
         told = true;
@@ -73,7 +103,12 @@ export function runPrimary(opts: PrimaryOptions): { stop(): Promise<void> } {
     }
     if (!stopping) opts.onWorkerExit(code, signal);
   });
-  for (let i = 0; i < opts.workers; i++) cluster.fork();
+  const fork = (slot: number) => {
+    const w = cluster.fork({ FUSIONREC_WORKER_SLOT: String(slot), FUSIONREC_WORKERS: String(opts.workers) });
+    bySlot.set(slot, w);
+    slotOfWorker.set(w.id, slot);
+  };
+  for (let i = 0; i < opts.workers; i++) fork(i);
   return {
     async stop() {
       stopping = true;
@@ -103,6 +138,10 @@ export function joinPeers(onError: (e: unknown) => void): {
 } {
   const send = (m: ToPrimary) => process.send!(m);
   let engine: Engine | undefined;
+  let ownRecommend: Engine['recommend'] | undefined;
+  const slot = Number(process.env.FUSIONREC_WORKER_SLOT ?? 0);
+  const workers = Number(process.env.FUSIONREC_WORKERS ?? 1);
+  const results = new Map<number, (r: Extract<ToWorker, { t: 'result' }>) => void>();
   const early: Extract<ToWorker, { t: 'apply' }>[] = [];
   let next = 1;
   const done = new Map<number, () => void>();
@@ -121,6 +160,30 @@ export function joinPeers(onError: (e: unknown) => void): {
     if (m.t === 'done') {
       done.get(m.id)?.();
       done.delete(m.id);
+    } else if (m.t === 'result') {
+      results.get(m.id)?.(m);
+      results.delete(m.id);
+    } else if (m.t === 'serve') {
+      const run = ownRecommend ?? engine?.recommend.bind(engine);
+      if (!run) {
+        send({
+          t: 'served',
+          id: m.id,
+          from: m.from,
+          err: { code: 'NOT_READY', message: 'worker is starting' },
+        });
+        return;
+      }
+      run(m.req).then(
+        (res) => send({ t: 'served', id: m.id, from: m.from, res }),
+        (e: unknown) => {
+          const err =
+            e instanceof RecError
+              ? { code: e.code, message: e.message, field: e.field, location: e.location, details: e.details }
+              : { code: 'INTERNAL', message: String(e) };
+          send({ t: 'served', id: m.id, from: m.from, err });
+        },
+      );
     } else if (m.t === 'apply') {
       if (!engine) early.push(m);
       else chain = chain.then(() => apply(m));
@@ -136,6 +199,28 @@ export function joinPeers(onError: (e: unknown) => void): {
           send({ t: 'change', id, change });
         });
       for (const m of early.splice(0)) chain = chain.then(() => apply(m));
+      // each user is served by one worker, so their profile and ranked candidates stay warm in one
+      // place: a request that lands elsewhere is passed to that worker (or served here if it is gone)
+      if (workers > 1) {
+        const local = e.recommend.bind(e);
+        ownRecommend = local;
+        e.recommend = async (req) => {
+          const owner = slotOf(req.user, workers);
+          if (owner === slot) return local(req);
+          const r = await new Promise<Extract<ToWorker, { t: 'result' }>>((resolve) => {
+            const id = next++;
+            results.set(id, resolve);
+            send({ t: 'forward', id, slot: owner, req });
+          });
+          if ('res' in r) return r.res;
+          if ('err' in r && r.err.code !== 'NOT_READY') {
+            // the same error as if it had been raised here (its message already names the field)
+            const { code, message, ...where } = r.err;
+            throw Object.assign(new RecError(code as RecError['code'], message), where);
+          }
+          return local(req);
+        };
+      }
     },
     listening(url) {
       send({ t: 'listening', url });
