@@ -74,6 +74,8 @@ export interface Query {
    * default is to compute all.
    */
   weightedOnly?: boolean | undefined;
+  /** `weightedOnly` resolved against the weights, on first use */
+  textNeed?: ((feature: number) => boolean) | undefined;
 }
 
 /** positions of the text features a TextMemo keeps (textInterest, textRecent, negative, textLast, textFused) */
@@ -377,6 +379,13 @@ export function contextScore(c: ResolvedContext, item: number): number {
   return ctx;
 }
 
+/** which text features a query computes (all, unless `weightedOnly`): decided once per query */
+function textNeedOf(q: Query): (f: number) => boolean {
+  if (!q.weightedOnly) return () => true;
+  const nonzero = q.weights.map((x) => (x ?? 0) !== 0);
+  return (f) => nonzero[f] ?? false;
+}
+
 /** dot product of a query vector with the item row starting at `off` (same summation order as `dot`) */
 function dotRow(a: Float32Array, rows: Float32Array, off: number): number {
   let s = 0;
@@ -422,8 +431,8 @@ export function featuresOf(
     // the item's row read in place (no subarray per candidate)
     const rows = m.vectors;
     const off = item * m.dim;
-    const w = q.weights;
-    const need = (f: number) => !q.weightedOnly || (w[f] ?? 0) !== 0;
+    q.textNeed ??= textNeedOf(q);
+    const need = q.textNeed;
     // coldText is the better of textInterest and textRecent
     const cold = need(COLD_TEXT);
     let best = -1;
