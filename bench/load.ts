@@ -215,37 +215,39 @@ if (!existsSync(args.db!)) throw new Error('no bench database');
 removeLoadEvents();
 const { child, url } = await startServer();
 try {
-  let i = 0;
   const contexts = [
     { device: 'mobile', hour: 8 },
     { device: 'desktop', hour: 14 },
     { device: 'tv', hour: 21 },
   ];
-  const recommendFor = (who: readonly string[]): autocannon.Options => ({
-    url,
-    connections,
-    duration,
-    requests: [
-      {
-        method: 'POST',
-        path: '/v1/recommend',
-        headers: { 'content-type': 'application/json' },
-        setupRequest: (req) => {
-          const n = i++;
-          return {
-            ...req,
-            body: JSON.stringify({
-              user: who[n % who.length],
-              scenario: scenarios[n % scenarios.length],
-              n: 10,
-              context: contexts[n % contexts.length],
-            }),
-          };
+  /** POST /v1/recommend, the n-th request of the phase for `pick(n)`, contexts in turn */
+  const recommendPhase = (pick: (n: number) => { user: string; scenario: string }): autocannon.Options => {
+    let n = 0;
+    return {
+      url,
+      connections,
+      duration,
+      requests: [
+        {
+          method: 'POST',
+          path: '/v1/recommend',
+          headers: { 'content-type': 'application/json' },
+          setupRequest: (req) => {
+            const k = n++;
+            return {
+              ...req,
+              body: JSON.stringify({ ...pick(k), n: 10, context: contexts[k % contexts.length] }),
+            };
+          },
         },
-      },
-    ],
+      ],
+    };
+  };
+  const inTurn = (who: readonly string[]) => (n: number) => ({
+    user: who[n % who.length]!,
+    scenario: scenarios[n % scenarios.length]!,
   });
-  const recommend = recommendFor(users);
+  const recommend = recommendPhase(inTurn(users));
   console.error(`warm-up 3 s against ${url} ...`);
   await run({ ...recommend, duration: 3 });
   const rec = phases.has('recommend') ? await run(recommend) : undefined;
@@ -254,33 +256,19 @@ try {
   const lastAsked = new Map<string, number>();
   let repeats = 0;
   let zi = 0;
-  const zipfRun: autocannon.Options = {
-    ...recommend,
-    requests: [
-      {
-        method: 'POST',
-        path: '/v1/recommend',
-        headers: { 'content-type': 'application/json' },
-        setupRequest: (req) => {
-          const n = zi++;
-          const user = zipfUsers[n % zipfUsers.length]!;
-          const scenario = scenarios[(n * 7 + user.length) % scenarios.length]!;
-          const key = `${user}\t${scenario}`;
-          const now = Date.now();
-          if (now - (lastAsked.get(key) ?? Number.NEGATIVE_INFINITY) < 30_000) repeats++;
-          lastAsked.set(key, now);
-          return {
-            ...req,
-            body: JSON.stringify({ user, scenario, n: 10, context: contexts[n % contexts.length] }),
-          };
-        },
-      },
-    ],
-  };
+  const zipfRun = recommendPhase((n) => {
+    zi = n + 1;
+    const user = zipfUsers[n % zipfUsers.length]!;
+    const scenario = scenarios[(n * 7 + user.length) % scenarios.length]!;
+    const key = `${user}\t${scenario}`;
+    const now = Date.now();
+    if (now - (lastAsked.get(key) ?? Number.NEGATIVE_INFINITY) < 30_000) repeats++;
+    lastAsked.set(key, now);
+    return { user, scenario };
+  });
   const zipf = phases.has('zipf') ? await run(zipfRun) : undefined;
   // the cache-miss case: every request a user not asked for before (profile built from the store)
-  i = 0;
-  const miss = phases.has('miss') ? await run(recommendFor(missUsers)) : undefined;
+  const miss = phases.has('miss') ? await run(recommendPhase(inTurn(missUsers))) : undefined;
   // the service layer alone (HTTP, keys, validation, one store read; no engine): its ceiling here
   let j = 0;
   const baseline = !phases.has('items')
@@ -347,7 +335,7 @@ try {
     rec,
   );
   report(
-    `POST /v1/recommend (n=10, ${connections} connections; Zipf s=${args['zipf-s']} over ${users.length} users, 2 scenarios, 3 contexts; ${zi > 0 ? ((100 * repeats) / zi).toFixed(0) : 0}% of requests repeat a (user, scenario) asked in the previous 30 s, in another context a third of the time or more)`,
+    `POST /v1/recommend (n=10, ${connections} connections; Zipf s=${args['zipf-s']} over ${users.length} users, ${scenarios.length} scenarios, ${contexts.length} contexts; ${zi > 0 ? ((100 * repeats) / zi).toFixed(0) : 0}% of requests repeat a (user, scenario) asked in the previous 30 s, in another context a third of the time or more)`,
     zipf,
   );
   report(

@@ -29,7 +29,9 @@ import {
   prepareQuery,
   type Query,
   QueryScratch,
+  requestContextKeys,
   scoreCandidates,
+  weightsFor,
   withContext,
 } from '../rank/query.ts';
 import { retrieveChain } from '../retrieve/chain.ts';
@@ -263,8 +265,8 @@ export class FusionEngine implements Engine {
     const skip = (i: number) => consumed.has(i) || excluded.has(i) || !this.available[i];
     const r = this.ranked(req, query, profile, code, skip);
     // the request's own part: context, diversity, explanations
-    const weights = this.m.ranker.perScenario[req.scenario] ?? this.m.ranker.shared;
-    const ctxKeys = this.m.useContext ? contextKeys(req.context, Date.now()) : [];
+    const weights = weightsFor(this.m, req.scenario);
+    const ctxKeys = requestContextKeys(this.m, req.context, Date.now());
     const scores = withContext(this.m, weights, ctxKeys, r.items, r.base);
     const lambda = req.diversity ?? rule?.diversity ?? this.p.config.engine.diversity;
     // the similarities depend on the two items only: kept with the candidates for the next request

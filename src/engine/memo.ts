@@ -8,7 +8,7 @@
  *
  * The ranked entries also depend on other users' events (the popular and trending retrievers,
  * whether an item has had any event yet): those are not tracked exactly, so a ranked entry lives
- * `rankedTtlMs` at most.
+ * `engine.rankCacheSeconds` at most.
  */
 import type { SearchHit } from '../index/types.ts';
 import type { UserProfile } from '../profile/types.ts';

@@ -5,8 +5,7 @@
  */
 import { edgeWeight } from '../train/graph.ts';
 import { contextLifts } from './context.ts';
-import type { ScoringModel } from './model.ts';
-import { FEATURES, type FeatureName, vectorOf } from './model.ts';
+import { FEATURES, type FeatureName, type ScoringModel, vectorOf } from './model.ts';
 import { featuresOf, linearScore, type Query } from './query.ts';
 
 export interface ItemExplanation {

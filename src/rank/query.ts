@@ -78,7 +78,7 @@ export interface Query {
   textNeed?: ((feature: number) => boolean) | undefined;
 }
 
-/** positions of the text features a TextMemo keeps (textInterest, textRecent, negative, textLast, textFused) */
+/** positions of the text features a TextMemo keeps */
 const TEXT = (
   ['textInterest', 'textRecent', 'negative', 'textLast', 'textFused', 'textRecentFused'] as const
 ).map((f) => FEATURES.indexOf(f));
@@ -156,7 +156,7 @@ function accumulators(n: number): Accumulators {
 
 /**
  * The dense accumulators of a query, lent to one query at a time and cleared afterwards through
- * its `touched` list: a request then allocates (and the collector frees) four numItems-long
+ * its `touched` list: a request then allocates (and the collector frees) five numItems-long
  * arrays less. Whoever borrows must `release` when done with the query.
  */
 export class QueryScratch {
@@ -244,6 +244,20 @@ function recentText(
   return { recentVec: acc, lastVec };
 }
 
+/** the ranker weights a scenario is scored with: its own where they were fitted, else the shared ones */
+export function weightsFor(m: ScoringModel, scenario: string): number[] {
+  return m.ranker.perScenario[scenario] ?? m.ranker.shared;
+}
+
+/** a request's context keys, or none when the model does not use context */
+export function requestContextKeys(
+  m: ScoringModel,
+  context: Context | undefined,
+  now: number | undefined,
+): string[] {
+  return m.useContext ? contextKeys(context, now) : [];
+}
+
 export function prepareQuery(
   m: ScoringModel,
   profile: UserProfile,
@@ -262,6 +276,8 @@ export function prepareQuery(
   const hist = profile.history;
   const recency = scenarioRecency(hist, m.ranker.decay);
   const own = ownHistory(hist, opts.scenario);
+  // the history spans the target and other scenarios
+  const mixed = own !== hist;
   hist.forEach((h, i) => {
     const w = h.weight * recency[i]!;
     if (w === 0) return;
@@ -278,7 +294,7 @@ export function prepareQuery(
   });
   // what follows the last few items of the whole history, whichever scenario they are in (a
   // cross-scenario feature: only when the history spans the target and another scenario)
-  if (own !== hist) {
+  if (mixed) {
     const lastAll = hist.slice(-3);
     lastAll.forEach((h, i) => {
       if (h.weight <= 0) return;
@@ -299,15 +315,14 @@ export function prepareQuery(
   const vecs = (cs: UserProfile['interests']) =>
     cs.filter((c) => c.vector.length === m.dim).map((c) => c.vector);
   const fusedInterests = vecs(profile.interests);
-  const mixed = own !== hist;
   // the target scenario's own interests when it has history (what the model alone would see);
   // the fused ones then become the separate `textFused` feature
   const interests = mixed ? vecs(profile.perScenario[opts.scenario] ?? profile.interests) : fusedInterests;
   const negatives: Float32Array[] = [];
   const { recentVec, lastVec } = recentText(m, own, negatives);
   // the recent items of the whole history, when it spans the target and other scenarios
-  const fusedRecentVec = m.useText && own !== hist ? recentText(m, hist, []).recentVec : undefined;
-  const weights = m.ranker.perScenario[opts.scenario] ?? m.ranker.shared;
+  const fusedRecentVec = m.useText && mixed ? recentText(m, hist, []).recentVec : undefined;
+  const weights = weightsFor(m, opts.scenario);
   const seqHistory = m.seq ? hist.filter((h) => h.weight > 0 && h.item < m.seq!.scorer.numItems) : [];
   const seqState =
     m.seq && code >= 0 && seqHistory.length > 0
@@ -335,7 +350,7 @@ export function prepareQuery(
     fusedRecentVec,
     lastVec,
     negatives,
-    ctxKeys: m.useContext ? contextKeys(opts.context, opts.now) : [],
+    ctxKeys: requestContextKeys(m, opts.context, opts.now),
     weights,
     recency,
     seqState,

@@ -55,13 +55,13 @@ declare module 'fastify' {
 /** JSON bodies must be valid UTF-8: a malformed byte is an error, not a silent U+FFFD. */
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** each server's catalog-cache reset, for writes made by another process (src/serve/cluster.ts) */
+export const catalogChangedOf = new WeakMap<FastifyInstance, () => void>();
+
 /**
  * Builds (but does not start) the HTTP server: routes, validation, keys, limits, dashboard.
  * The caller owns the engine and store and closes them after `app.close()`.
  */
-/** each server's catalog-cache reset, for writes made by another process (src/serve/cluster.ts) */
-export const catalogChangedOf = new WeakMap<FastifyInstance, () => void>();
-
 export async function buildServer(
   deps: ServeDeps,
   config: Config,

@@ -3,7 +3,9 @@
  * module shares the port, each worker holds its own engine, and every write a worker makes is
  * relayed through the primary to the others, which apply it in memory (engine.applyPeerChange).
  * A write is answered only after every serving worker has applied it, so the next request sees it
- * whichever worker takes it.
+ * whichever worker takes it. Each user's recommendations are computed by one worker (`slotOf`), so
+ * the profile and ranked candidates it keeps stay warm in one place: a request that lands on
+ * another worker is passed to that one through the primary.
  */
 import cluster, { type Worker } from 'node:cluster';
 import { RecError } from '../core/errors.ts';
@@ -41,8 +43,8 @@ export interface PrimaryOptions {
 }
 
 /**
- * Runs in the primary: forks the workers (each runs the same command line) and relays their
- * changes. Resolves with a stop function that ends the workers.
+ * Runs in the primary: forks the workers (each runs the same command line), relays their changes
+ * and their passed-on requests. Returns a stop function that ends the workers.
  */
 export function runPrimary(opts: PrimaryOptions): { stop(): Promise<void> } {
   const ready = new Set<number>();
@@ -57,16 +59,19 @@ export function runPrimary(opts: PrimaryOptions): { stop(): Promise<void> } {
     const id = Number(key.split(':')[1]);
     if (w.origin.isConnected()) w.origin.send({ t: 'done', id } satisfies ToWorker);
   };
-  /** slot -> worker, and the reverse */
   const bySlot = new Map<number, Worker>();
-  const slotOfWorker = new Map<number, number>();
+  /** passed-on requests not yet answered: `${origin}:${id}` -> the worker computing it */
+  const passed = new Map<string, number>();
   const onMessage = (worker: Worker, msg: ToPrimary) => {
     if (msg.t === 'forward') {
+      // only to a worker that listens: it attached its engine before it said so
       const owner = bySlot.get(msg.slot);
       if (owner && ready.has(owner.id) && owner.isConnected() && owner.id !== worker.id) {
+        passed.set(`${worker.id}:${msg.id}`, owner.id);
         owner.send({ t: 'serve', id: msg.id, from: worker.id, req: msg.req } satisfies ToWorker);
       } else worker.send({ t: 'result', id: msg.id, local: true } satisfies ToWorker);
     } else if (msg.t === 'served') {
+      passed.delete(`${msg.from}:${msg.id}`);
       const origin = cluster.workers?.[msg.from];
       const { t: _t, from: _f, ...rest } = msg;
       if (origin?.isConnected()) origin.send({ ...rest, t: 'result' } as ToWorker);
@@ -96,19 +101,27 @@ export function runPrimary(opts: PrimaryOptions): { stop(): Promise<void> } {
   cluster.on('message', onMessage);
   cluster.on('exit', (worker, code, signal) => {
     ready.delete(worker.id);
-    // nobody waits for a dead worker
+    // nobody waits for a dead worker: its writes' acknowledgements, and the requests passed to it
+    // (their workers serve them themselves)
     for (const key of waiting.keys()) {
       waiting.get(key)!.left.delete(worker.id);
       finish(key);
     }
+    for (const [key, owner] of passed) {
+      if (owner !== worker.id) continue;
+      passed.delete(key);
+      const [from, id] = key.split(':').map(Number) as [number, number];
+      const origin = cluster.workers?.[from];
+      if (origin?.isConnected()) origin.send({ t: 'result', id, local: true } satisfies ToWorker);
+    }
     if (!stopping) opts.onWorkerExit(code, signal);
   });
-  const fork = (slot: number) => {
-    const w = cluster.fork({ FUSIONREC_WORKER_SLOT: String(slot), FUSIONREC_WORKERS: String(opts.workers) });
-    bySlot.set(slot, w);
-    slotOfWorker.set(w.id, slot);
-  };
-  for (let i = 0; i < opts.workers; i++) fork(i);
+  for (let slot = 0; slot < opts.workers; slot++) {
+    bySlot.set(
+      slot,
+      cluster.fork({ FUSIONREC_WORKER_SLOT: String(slot), FUSIONREC_WORKERS: String(opts.workers) }),
+    );
+  }
   return {
     async stop() {
       stopping = true;
@@ -132,7 +145,12 @@ export function runPrimary(opts: PrimaryOptions): { stop(): Promise<void> } {
  * engine's writes to the primary and applies the other workers' writes. Returns `attach`, to call
  * with the open engine, and `listening`, to call with the server's URL once it serves.
  */
-export function joinPeers(onError: (e: unknown) => void): {
+export function joinPeers(hooks: {
+  /** applying another worker's change failed (it is still acknowledged) */
+  onError(e: unknown): void;
+  /** another worker's change was applied to this engine */
+  onApplied?(change: PeerChange): void;
+}): {
   attach(engine: Engine): void;
   listening(url: string): void;
 } {
@@ -148,8 +166,9 @@ export function joinPeers(onError: (e: unknown) => void): {
   const apply = async (m: Extract<ToWorker, { t: 'apply' }>) => {
     try {
       await engine!.applyPeerChange!(m.change);
+      hooks.onApplied?.(m.change);
     } catch (e) {
-      onError(e);
+      hooks.onError(e);
     } finally {
       send({ t: 'applied', id: m.id, from: m.from });
     }
@@ -164,17 +183,8 @@ export function joinPeers(onError: (e: unknown) => void): {
       results.get(m.id)?.(m);
       results.delete(m.id);
     } else if (m.t === 'serve') {
-      const run = ownRecommend ?? engine?.recommend.bind(engine);
-      if (!run) {
-        send({
-          t: 'served',
-          id: m.id,
-          from: m.from,
-          err: { code: 'NOT_READY', message: 'worker is starting' },
-        });
-        return;
-      }
-      run(m.req).then(
+      // the primary passes requests on only once this worker listens, so after `attach`
+      ownRecommend!(m.req).then(
         (res) => send({ t: 'served', id: m.id, from: m.from, res }),
         (e: unknown) => {
           const err =
@@ -213,11 +223,12 @@ export function joinPeers(onError: (e: unknown) => void): {
             send({ t: 'forward', id, slot: owner, req });
           });
           if ('res' in r) return r.res;
-          if ('err' in r && r.err.code !== 'NOT_READY') {
+          if ('err' in r) {
             // the same error as if it had been raised here (its message already names the field)
             const { code, message, ...where } = r.err;
             throw Object.assign(new RecError(code as RecError['code'], message), where);
           }
+          // that worker is gone or not serving yet
           return local(req);
         };
       }

@@ -96,8 +96,8 @@ export function openSqlite(file: string): DB {
   db.pragma('cache_size = -65536');
   // Checkpoint every 20,000 WAL pages (80 MB) instead of 1,000: event inserts dirty index pages at
   // random places, and a page rewritten by several commits before a checkpoint is copied back once.
-  // About 1.8x the events/s with random users and ids (still synchronous=FULL); reads consult a
-  // larger WAL index, and close() truncates the WAL.
+  // With random users and ids: 10,900 events/s against 6,100 in one in-process measurement under
+  // load (still synchronous=FULL); reads consult a larger WAL index, and close() truncates the WAL.
   db.pragma('wal_autocheckpoint = 20000');
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version > MIGRATIONS.length) {

@@ -3,7 +3,14 @@ import type { Config } from '../../config/schema.ts';
 import { RecError } from '../../core/errors.ts';
 import type { Explanation } from '../../engine/types.ts';
 import { isClusterWorker, joinPeers, runPrimary } from '../../serve/cluster.ts';
-import { openRuntime, type Runtime, runtimeConfig, startServer, untilSignal } from '../../serve/runtime.ts';
+import {
+  openRuntime,
+  type RunningServer,
+  type Runtime,
+  runtimeConfig,
+  startServer,
+  untilSignal,
+} from '../../serve/runtime.ts';
 
 /** Parses a numeric option, naming it in the error. */
 export function parseNumber(raw: string, field: string, min: number, max: number): number {
@@ -63,13 +70,13 @@ export function serveConfig(opts: ServeOptions, cmd: Command): Config {
   });
 }
 
-function banner(rt: Runtime | { config: Config }, url: string, workers = 1): void {
+function banner(config: Config, url: string, workers = 1): void {
   console.error(
-    `fusionrec serving ${rt.config.store.url}${workers > 1 ? ` with ${workers} worker processes` : ''}`,
+    `fusionrec serving ${config.store.url}${workers > 1 ? ` with ${workers} worker processes` : ''}`,
   );
   console.error(`  dashboard: ${url}/`);
   console.error(`  API:       ${url}/v1  (OpenAPI: ${url}/openapi.json)`);
-  if (rt.config.server.adminKeyHashes.length === 0) {
+  if (config.server.adminKeyHashes.length === 0) {
     console.error('  note: no admin keys configured, so writes need no key (fine on localhost only)');
   }
 }
@@ -77,7 +84,7 @@ function banner(rt: Runtime | { config: Config }, url: string, workers = 1): voi
 /** Serves until SIGINT/SIGTERM, then closes the server, the engine and the store in order. */
 export async function serveRuntime(rt: Runtime, opts: ServeOptions): Promise<void> {
   const server = await startServer(rt, { logLevel: opts.logLevel });
-  banner(rt, server.url);
+  banner(rt.config, server.url);
   const sig = await untilSignal();
   console.error(`${sig}: shutting down`);
   await server.close();
@@ -91,7 +98,7 @@ async function servePrimary(config: Config, workers: number): Promise<void> {
   });
   const primary = runPrimary({
     workers,
-    onListening: (url) => banner({ config }, url, workers),
+    onListening: (url) => banner(config, url, workers),
     onWorkerExit: (code, signal) =>
       failed!(new RecError('INTERNAL', `a worker process exited (${signal ?? `code ${code}`})`)),
   });
@@ -105,16 +112,19 @@ async function servePrimary(config: Config, workers: number): Promise<void> {
 
 /** `serve --workers N`, in a worker: one engine and server, its writes relayed to the others */
 async function serveWorker(config: Config, opts: ServeOptions): Promise<void> {
-  const peers = joinPeers((e) => console.error(`applying another worker's write failed: ${String(e)}`));
+  let server: RunningServer | undefined;
+  const peers = joinPeers({
+    onError: (e) => console.error(`applying another worker's write failed: ${String(e)}`),
+    // another worker's item write: this server's scenario ids and counts are stale too
+    onApplied: (change) => {
+      if (change.kind === 'items' || change.kind === 'deleteItem') server?.catalogChanged();
+    },
+  });
   const rt = await openRuntime(config);
   try {
+    // before the server starts, so every write it takes is relayed
     peers.attach(rt.engine);
-    const server = await startServer(rt, { logLevel: opts.logLevel });
-    const apply = rt.engine.applyPeerChange!.bind(rt.engine);
-    rt.engine.applyPeerChange = async (change) => {
-      await apply(change);
-      if (change.kind === 'items' || change.kind === 'deleteItem') server.catalogChanged();
-    };
+    server = await startServer(rt, { logLevel: opts.logLevel });
     peers.listening(server.url);
     await untilSignal();
     // the terminal's Ctrl-C reaches the primary too, which then sends SIGTERM: already closing
