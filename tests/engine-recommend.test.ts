@@ -107,6 +107,53 @@ describe('engine on a real food-kitchen slice', () => {
     assert.equal(profile.events, h.history.length + 1);
   });
 
+  it('commits concurrent event batches in one transaction and answers each with its own counts', async () => {
+    const h = slice.heldOut[3]!;
+    const item = h.history[0]!;
+    const scenario = slice.items.get(item)!.scenario;
+    const ev = (id: string) => ({
+      id: `${h.user}:group-${id}`,
+      user: h.user,
+      item,
+      scenario,
+      type: 'view',
+      ts: 1,
+    });
+    const events = slice.store.events;
+    const add = events.add.bind(events);
+    let transactions = 0;
+    events.add = (...a) => {
+      transactions++;
+      return add(...a);
+    };
+    try {
+      const before = await events.count();
+      const [a, b, c] = await Promise.all([
+        engine.addEvents([ev('1'), ev('2')]),
+        // one id again from the batch before it, one new
+        engine.addEvents([ev('2'), ev('3')]),
+        engine.addEvents([ev('1')]),
+      ]);
+      assert.deepEqual(
+        [a, b, c],
+        [
+          { inserted: 2, duplicates: 0 },
+          { inserted: 1, duplicates: 1 },
+          { inserted: 0, duplicates: 1 },
+        ],
+      );
+      assert.equal(transactions, 1, 'three concurrent batches, one transaction');
+      assert.equal(await events.count(), before + 3);
+      // a batch awaited before the next is sent is its own transaction
+      await engine.addEvents([ev('4')]);
+      await engine.addEvents([ev('4'), ev('5')]);
+      assert.equal(transactions, 3);
+      assert.equal(await events.count(), before + 5);
+    } finally {
+      events.add = add;
+    }
+  });
+
   it('serves a user with no history in the target scenario from their other-scenario interests', async () => {
     // a held-out user who arrives in kitchen knowing only their food history
     const h = slice.heldOut.find((x) => x.history.some((i) => slice.items.get(i)!.scenario === 'food'))!;

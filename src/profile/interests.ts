@@ -4,6 +4,7 @@
  * purchase counts more than an old view. Negative events pull their nearest centre away.
  * Deterministic: seeding picks the heaviest item, then farthest-first.
  */
+import { dot } from '../core/vec.ts';
 import type { HistoryEntry, InterestCentre, ItemSpace, UserProfile } from './types.ts';
 
 export interface ProfileOptions {
@@ -28,12 +29,6 @@ const STOPWORDS = new Set(
     ' ',
   ),
 );
-
-function dot(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
-}
 
 function normalise(v: Float32Array): Float32Array {
   let n = 0;

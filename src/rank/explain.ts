@@ -3,6 +3,7 @@
  * past items carried the score (through co-occurrence, transitions or text similarity), which
  * interest it matches, and which context features moved it.
  */
+import { dot } from '../core/vec.ts';
 import { edgeWeight } from '../train/graph.ts';
 import { contextLifts } from './context.ts';
 import { FEATURES, type FeatureName, type ScoringModel, vectorOf } from './model.ts';
@@ -16,12 +17,6 @@ export interface ItemExplanation {
   /** past items by contribution, best first; `share` of the score each carried */
   history: { item: number; scenario: string; share: number; contribution: number }[];
   context: { feature: string; value: string; effect: number }[];
-}
-
-function dot(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
 }
 
 /**

@@ -5,6 +5,7 @@
  * candidates) and by the evaluation adapter (on every item of the target scenario).
  */
 import type { Context } from '../core/types.ts';
+import { dot, dotAt } from '../core/vec.ts';
 import type { HistoryEntry, UserProfile } from '../profile/types.ts';
 import { spread } from '../train/graph.ts';
 import { contextKeys, logLift } from './context.ts';
@@ -116,12 +117,6 @@ export class TextMemo {
     const o = slot * NT;
     for (let k = 0; k < NT; k++) this.values[o + k] = f[TEXT[k]!]!;
   }
-}
-
-function dot(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
 }
 
 function normaliseInScenario(
@@ -402,12 +397,6 @@ function textNeedOf(q: Query): (f: number) => boolean {
 }
 
 /** dot product of a query vector with the item row starting at `off` (same summation order as `dot`) */
-function dotRow(a: Float32Array, rows: Float32Array, off: number): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * rows[off + i]!;
-  return s;
-}
-
 /**
  * The feature vector of one candidate, in FEATURES order. `ctx` is the request's resolved context
  * (`scoreCandidates` resolves it once per pass; a single call resolves it here; null leaves the
@@ -451,19 +440,19 @@ export function featuresOf(
     // coldText is the better of textInterest and textRecent
     const cold = need(COLD_TEXT);
     let best = -1;
-    if (cold || need(3)) for (const c of q.interestVecs) best = Math.max(best, dotRow(c, rows, off));
+    if (cold || need(3)) for (const c of q.interestVecs) best = Math.max(best, dotAt(c, rows, off));
     out[3] = q.interestVecs.length > 0 && (cold || need(3)) ? best : 0;
-    out[4] = q.recentVec && (cold || need(4)) ? dotRow(q.recentVec, rows, off) : 0;
+    out[4] = q.recentVec && (cold || need(4)) ? dotAt(q.recentVec, rows, off) : 0;
     let neg = 0;
-    if (need(7)) for (const nv of q.negatives) neg = Math.max(neg, dotRow(nv, rows, off));
+    if (need(7)) for (const nv of q.negatives) neg = Math.max(neg, dotAt(nv, rows, off));
     out[7] = neg;
-    out[8] = q.lastVec && need(8) ? dotRow(q.lastVec, rows, off) : 0;
+    out[8] = q.lastVec && need(8) ? dotAt(q.lastVec, rows, off) : 0;
     // interests over every scenario: what the other scenario adds to the target's own (0 without one)
     let fused = q.fusedVecs.length > 0 && need(TEXT_FUSED) ? -1 : 0;
-    if (need(TEXT_FUSED)) for (const c of q.fusedVecs) fused = Math.max(fused, dotRow(c, rows, off));
+    if (need(TEXT_FUSED)) for (const c of q.fusedVecs) fused = Math.max(fused, dotAt(c, rows, off));
     out[TEXT_FUSED] = fused;
     out[TEXT_RECENT_FUSED] =
-      q.fusedRecentVec && need(TEXT_RECENT_FUSED) ? dotRow(q.fusedRecentVec, rows, off) : 0;
+      q.fusedRecentVec && need(TEXT_RECENT_FUSED) ? dotAt(q.fusedRecentVec, rows, off) : 0;
     memo?.write(item, out);
   }
   // an item no one has engaged with has only its text: a feature of its own lets the ranker
