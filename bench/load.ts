@@ -1,7 +1,7 @@
 /**
  * Load benchmark on loopback: the server runs in its own process (`fusionrec serve`) over the
  * food-kitchen catalog; autocannon drives it from this process.
- *   npm run bench:load [-- --duration 15 --connections 10] [--db file --no-prepare]
+ *   npm run bench:load [-- --duration 15 --connections 10] [--db file --no-prepare] [--rate 1000]
  * Prints /recommend req/s and latency percentiles, and batched POST /events/batch events/s.
  * Prepares (once, cached in .cache/) the imported and encoded food-kitchen database.
  */
@@ -37,6 +37,9 @@ const { values: args } = parseArgs({
     only: { type: 'string', default: '' },
     // Zipf exponent of the users' request rates in the zipf phase
     'zipf-s': { type: 'string', default: '1' },
+    // offered load of the zipf phase in req/s (0 = as fast as the connections go): latency at a
+    // fixed rate, corrected for coordinated omission by autocannon
+    rate: { type: 'string', default: '0' },
   },
 });
 const duration = Number(args.duration);
@@ -266,7 +269,10 @@ try {
     lastAsked.set(key, now);
     return { user, scenario };
   });
-  const zipf = phases.has('zipf') ? await run(zipfRun) : undefined;
+  const rate = Number(args.rate);
+  const zipf = phases.has('zipf')
+    ? await run(rate > 0 ? { ...zipfRun, overallRate: rate } : zipfRun)
+    : undefined;
   // the cache-miss case: every request a user not asked for before (profile built from the store)
   const miss = phases.has('miss') ? await run(recommendPhase(inTurn(missUsers))) : undefined;
   // the service layer alone (HTTP, keys, validation, one store read; no engine): its ceiling here
@@ -335,7 +341,7 @@ try {
     rec,
   );
   report(
-    `POST /v1/recommend (n=10, ${connections} connections; Zipf s=${args['zipf-s']} over ${users.length} users, ${scenarios.length} scenarios, ${contexts.length} contexts; ${zi > 0 ? ((100 * repeats) / zi).toFixed(0) : 0}% of requests repeat a (user, scenario) asked in the previous 30 s, in another context a third of the time or more)`,
+    `POST /v1/recommend (n=10, ${connections} connections${rate > 0 ? `, offered ${rate} req/s` : ''}; Zipf s=${args['zipf-s']} over ${users.length} users, ${scenarios.length} scenarios, ${contexts.length} contexts; ${zi > 0 ? ((100 * repeats) / zi).toFixed(0) : 0}% of requests repeat a (user, scenario) asked in the previous 30 s, in another context a third of the time or more)`,
     zipf,
   );
   report(
