@@ -34,8 +34,8 @@ export const engineSection = z
       'Default MMR lambda (0 = pure relevance, 1 = most diverse) when a request gives none.',
     ),
     candidates: d(
-      z.number().int().min(10).max(100_000).default(300),
-      'Candidates retrieved before ranking (at least 4 x n).',
+      z.number().int().min(10).max(100_000).default(100),
+      'Candidates retrieved before ranking (at least 4 x n). Served NDCG@10 was the same with 100, 150 and 300 on food-kitchen (trained ranker) and scientific, and a first request costs about a third less CPU at 100 than at 300 (bench/served.ts, docs/api.md).',
     ),
     retrievers: d(
       z
@@ -68,7 +68,7 @@ export const engineSection = z
     negativePush: 0.3,
     maxHistory: 200,
     diversity: 0.1,
-    candidates: 300,
+    candidates: 100,
     retrievers: [...RETRIEVER_NAMES],
     exactSearchBelow: 2000,
     staleModel: 'rebuild',
