@@ -4,8 +4,9 @@
  * uniformly from the target's scenario (shared by the batch); Adam (lazy on the id rows a batch
  * touches); early stopping on NDCG@10 of valid cases (full ranking in the target scenario, history
  * masked). Seeded and deterministic for a given thread count: with `threads` > 1 every batch's
- * gradient is computed in fixed slices by the calling thread and worker threads over shared
- * parameters, summed in a fixed order, and Adam runs in the calling thread (./parallel.ts).
+ * gradient is computed in fixed shares by the calling thread and worker threads over shared
+ * parameters and item caches (items forward, examples, items backward: each item once per batch),
+ * summed in a fixed order, and Adam runs in the calling thread (./parallel.ts).
  * Interruptible: the abort signal is checked between batches; an interrupted epoch is discarded
  * and `onEpoch` checkpoints (taken at each epoch boundary) resume the run.
  */
@@ -67,7 +68,8 @@ export const DEFAULT_SEQ_OPTIONS: SeqOptions = {
   seed: 1,
   scenarioAdapt: true,
   // single-threaded by default: bit-identical to the results measured before the threaded path,
-  // and 2 threads measured slower on the development machine (docs/results.md)
+  // and 2 threads (same CPU seconds) were not faster in wall time on the shared development
+  // machine (docs/results.md)
   threads: 1,
 };
 
