@@ -2,8 +2,16 @@
  * CPU seconds of the sequential model's batch gradient (SeqNet.lossAndGrad) on fixed batches of a
  * real dataset, in the main thread and in a worker thread, alone or at the same time: isolates
  * what makes the same work cost more in one thread than in another.
- *   node --import tsx bench/seq-thread-cost.ts --dataset scientific [--batches 60] [--runs main,worker,both]
- * Each thread reports its own CPU seconds (/proc/thread-self/stat). Prints numbers; asserts nothing.
+ *   node --import tsx bench/seq-thread-cost.ts --dataset scientific [--batches 40] [--parts 2]
+ *     [--shared] [--sab-grads] [--runs whole,main,worker,both,pingpong,pingpong-serial]
+ * --parts 2: each call computes half of every batch's examples (main: the first half, worker: the
+ * second), as the first 2-thread training did; `whole` = whole batches in the main thread;
+ * `pingpong` = one message per batch with the main thread's half meanwhile (the training loop's
+ * pattern), `-serial` after it. --shared / --sab-grads: parameters / gradients in
+ * SharedArrayBuffers. Each thread reports its own CPU seconds (/proc/thread-self/schedstat) and
+ * the items its calls touched (each call forwards and backpropagates every item it touches, so
+ * halves touch more in total than wholes: the cause of the 2-thread slowdown, see
+ * docs/results.md). Prints numbers; asserts nothing.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
