@@ -106,7 +106,7 @@ export const trainSection = z
     easeLambda: d(z.number().gt(0).default(100), 'L2 regularisation of the EASE item model.'),
     threads: d(
       z.number().int().min(0).max(64).default(1),
-      "Threads `fusionrec train` computes on (worker threads): the sequential model's batch gradients and the ranker fit's candidate pools; 0 = one per core, 1 = single-threaded (the default: 2 threads measured slower on the 2-core development machine, see docs/results.md). The pools are the same for any count; the sequential model is deterministic for a given count (1 and 2 threads differ in the last bits). Not part of the model stamp.",
+      "Threads `fusionrec train` computes on (worker threads): the sequential model's batch gradients and the ranker fit's candidate pools; 0 = one per core, 1 = single-threaded (the default: 2 threads cost the same CPU seconds as 1 but were not faster in wall time on the shared 2-core development machine, where each session gets a fair share of the CPUs; see docs/results.md). The pools are the same for any count; the sequential model is deterministic for a given count (1 and 2 threads differ in the last bits). Not part of the model stamp.",
     ),
   })
   .default({

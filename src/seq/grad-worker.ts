@@ -1,12 +1,13 @@
 /**
  * One gradient worker of the sequential model's data-parallel training: holds a SeqNet over the
- * shared parameters and computes the loss and gradient of the slice of each batch it is sent into
- * its own shared gradient buffers. It never writes the parameters; the main thread sums the slices
- * in a fixed order and applies Adam between steps (protocol in ./parallel.ts).
+ * shared parameters and item caches and runs its share of each phase of a batch (forward its
+ * items, its examples, backward its items) into its own gradient buffers and dh. It never writes
+ * the parameters; the main thread sums the shares in a fixed order and applies Adam between steps
+ * (protocol in ./parallel.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { type Example, SeqNet } from './model.ts';
-import type { GradWorkerInit, StepReply, StepRequest } from './parallel.ts';
+import type { ForwardRequest, GradWorkerInit, StepReply, StepRequest } from './parallel.ts';
 
 const init = workerData as GradWorkerInit;
 const port = parentPort!;
@@ -15,6 +16,29 @@ const net = new SeqNet(init.shape, init.params, {
   warm: init.warm,
   scenario: init.scenario,
 });
+net.useCaches(init.caches.e, init.caches.h, init.caches.dhs[init.index]!);
+/** the batch being computed (set by its forward phase) */
+let step: ForwardRequest | undefined;
+
+function run(msg: StepRequest): StepReply {
+  if (msg.type === 'forward') {
+    step = msg;
+    net.forwardItems(msg.items, msg.itemFrom, msg.itemTo);
+    return { type: 'forward' };
+  }
+  if (!step) throw new Error(`${msg.type} before forward`);
+  if (msg.type === 'examples') {
+    const batch: Example[] = [];
+    for (let q = 0; q < step.examples.length; q += 2) {
+      const pos = step.examples[q + 1]!;
+      batch.push({ hist: init.flat.subarray(step.examples[q]!, pos), target: init.flat[pos]! });
+    }
+    return { type: 'examples', loss: net.examplesGrad(batch, step.negatives, init.grads, step.norm) };
+  }
+  net.backwardItems(step.items, step.itemFrom, step.itemTo, init.caches.dhs, init.grads);
+  step = undefined;
+  return { type: 'backward' };
+}
 
 port.on('message', (msg: StepRequest | { type: 'close' }) => {
   if (msg.type === 'close') {
@@ -22,14 +46,7 @@ port.on('message', (msg: StepRequest | { type: 'close' }) => {
     return;
   }
   try {
-    const batch: Example[] = [];
-    for (let q = 0; q < msg.examples.length; q += 2) {
-      const pos = msg.examples[q + 1]!;
-      batch.push({ hist: init.flat.subarray(msg.examples[q]!, pos), target: init.flat[pos]! });
-    }
-    const loss = net.lossAndGrad(batch, msg.negatives, init.grads, msg.norm);
-    const reply: StepReply = { type: 'step', loss, touched: Int32Array.from(net.lastTouched()) };
-    port.postMessage(reply, [reply.touched.buffer as ArrayBuffer]);
+    port.postMessage(run(msg));
   } catch (e) {
     port.postMessage({ type: 'error', message: String((e as Error)?.stack ?? e) });
   }

@@ -67,6 +67,50 @@ describe('sequential model', () => {
     });
   }
 
+  it('a batch split over threads in phases (items forward, examples, items backward) gives the whole batch gradient', () => {
+    const { net, shape } = tiny(5);
+    const batch: Example[] = [
+      { hist: [1, 2, 3, 4, 5], target: 7 },
+      { hist: [0, 11], target: 3 },
+      { hist: [10], target: 8 },
+      { hist: [6, 9], target: 2 },
+    ];
+    const negatives = [
+      [1, 2, 4, 5, 7, 11],
+      [0, 3, 6, 9],
+    ];
+    const whole = zeros(net.params);
+    const wholeLoss = net.lossAndGrad(batch, negatives, whole);
+    // two "threads": SeqNets over the same parameters and shared e/h caches, one dh each
+    const size = shape.numItems * shape.dim;
+    const e = new Float64Array(size);
+    const h = new Float64Array(size);
+    const dhs = [new Float64Array(size).fill(9), new Float64Array(size).fill(9)];
+    const nets = dhs.map((dh) => {
+      const n = new SeqNet(shape, net.params, net.inputs);
+      n.useCaches(e, h, dh);
+      return n;
+    });
+    const grads = nets.map(() => zeros(net.params));
+    // every item of the batch once: histories, targets and the negatives
+    const items = [
+      ...new Set([...batch.flatMap((x) => [...Array.from(x.hist), x.target]), ...negatives.flat()]),
+    ];
+    const cut = (n: number, w: number) => [Math.floor((w * n) / 2), Math.floor(((w + 1) * n) / 2)] as const;
+    for (const [w, n] of nets.entries()) n.forwardItems(items, ...cut(items.length, w));
+    const loss = nets
+      .map((n, w) => n.examplesGrad(batch.slice(...cut(batch.length, w)), negatives, grads[w]!, batch.length))
+      .reduce((a, b) => a + b);
+    for (const [w, n] of nets.entries()) n.backwardItems(items, ...cut(items.length, w), dhs, grads[w]!);
+    assert.ok(Math.abs(loss - wholeLoss) < 1e-9, `loss ${loss} vs ${wholeLoss}`);
+    for (const name of PARAM_NAMES)
+      for (let k = 0; k < whole[name].length; k++) {
+        const sum = grads[0]![name][k]! + grads[1]![name][k]!;
+        assert.ok(Math.abs(sum - whole[name][k]!) < 1e-5, `${name}[${k}]: ${sum} vs ${whole[name][k]}`);
+      }
+    assert.throws(() => nets[0]!.useCaches(e, h, new Float64Array(3)), RangeError);
+  });
+
   it('attribution splits a score exactly over the history positions', () => {
     const { net } = tiny(5);
     const scorer = new SeqScorer(net);

@@ -97,9 +97,9 @@ export interface Example {
 export class SeqNet {
   readonly d: number;
   /** per-batch caches: e and h of the items touched in the batch (allocated on first training use) */
-  private e = new Float64Array(0);
-  private h = new Float64Array(0);
-  private dh = new Float64Array(0);
+  private e: Float64Array = new Float64Array(0);
+  private h: Float64Array = new Float64Array(0);
+  private dh: Float64Array = new Float64Array(0);
   private mark = new Int32Array(0);
   private touched: number[] = [];
   private batchId = 0;
@@ -164,9 +164,7 @@ export class SeqNet {
   /**
    * Mean sampled-softmax loss of a batch and its gradient (added into `grads`). Each example's
    * logits are the target and the negatives of the target's scenario (a negative equal to the
-   * target is skipped). `norm` = the number of examples the mean is over (default: this batch);
-   * a worker computing one slice of a larger batch passes the whole batch's size, so the slices'
-   * losses and gradients sum to the batch's.
+   * target is skipped). `norm` = the number of examples the mean is over (default: this batch).
    */
   lossAndGrad(
     batch: readonly Example[],
@@ -174,11 +172,65 @@ export class SeqNet {
     grads: SeqParams,
     norm: number = batch.length,
   ): number {
-    const { d } = this;
-    const P = this.params;
     this.allocate();
     this.batchId++;
     this.touched = [];
+    const loss = this.examples(batch, negatives, grads, norm, true);
+    this.backwardItems(this.touched, 0, this.touched.length, [this.dh], grads);
+    return loss;
+  }
+
+  /**
+   * Uses the given item caches (e and h shared by every thread of a split batch, dh this thread's)
+   * instead of its own, for the phases of a batch split over threads: forwardItems, examplesGrad,
+   * backwardItems. Each holds numItems x dim values.
+   */
+  useCaches(e: Float64Array, h: Float64Array, dh: Float64Array): void {
+    const size = this.shape.numItems * this.d;
+    if (e.length !== size || h.length !== size || dh.length !== size)
+      throw new RangeError(`item caches must hold ${size} values`);
+    this.e = e;
+    this.h = h;
+    this.dh = dh;
+  }
+
+  /**
+   * Phase 1 of a split batch: e and h of items[from, to) into the caches (this thread's share of
+   * the batch's items), and this thread's dh zeroed for every item of the batch.
+   */
+  forwardItems(items: ArrayLike<number>, from: number, to: number): void {
+    const { d } = this;
+    for (let q = from; q < to; q++) {
+      const i = items[q]!;
+      this.itemForward(i, this.e, i * d, this.h, i * d);
+    }
+    for (let q = 0; q < items.length; q++) this.dh.fill(0, items[q]! * d, (items[q]! + 1) * d);
+  }
+
+  /**
+   * Phase 2 of a split batch: loss and gradient of some examples, every item of which (history,
+   * target, negatives) phase 1 has forwarded; the item rows' gradient goes to this thread's dh,
+   * the rest into `grads`. `norm` = the size of the whole batch.
+   */
+  examplesGrad(
+    batch: readonly Example[],
+    negatives: readonly (readonly number[])[],
+    grads: SeqParams,
+    norm: number,
+  ): number {
+    return this.examples(batch, negatives, grads, norm, false);
+  }
+
+  /** `lazy`: forward each item on its first use in the batch (else the caches already hold it) */
+  private examples(
+    batch: readonly Example[],
+    negatives: readonly (readonly number[])[],
+    grads: SeqParams,
+    norm: number,
+    lazy: boolean,
+  ): number {
+    const { d } = this;
+    const P = this.params;
     const L = this.shape.maxLen;
     const x = new Float64Array(L * d);
     const dx = new Float64Array(L * d);
@@ -202,7 +254,8 @@ export class SeqNet {
       const s = this.inputs.scenario[tgt]!;
       // history forward
       for (let t = 0; t < n; t++) {
-        const ho = this.ensure(ex.hist[start + t]!);
+        const hi = ex.hist[start + t]!;
+        const ho = lazy ? this.ensure(hi) : hi * d;
         const p = (n - 1 - t) * d;
         for (let k = 0; k < d; k++) x[t * d + k] = this.h[ho + k]! + P.pos[p + k]!;
       }
@@ -238,7 +291,7 @@ export class SeqNet {
       let lmax = -Infinity;
       for (let c = 0; c < cands.length; c++) {
         const j = cands[c]!;
-        const ho = this.ensure(j);
+        const ho = lazy ? this.ensure(j) : j * d;
         let s2 = this.itemBias(j);
         for (let k = 0; k < d; k++) s2 += z[k]! * this.h[ho + k]!;
         logits[c] = s2;
@@ -304,22 +357,38 @@ export class SeqNet {
         }
       }
     }
-    this.itemBackward(grads);
     return loss;
   }
 
-  /** dh of every touched item into scale, shift, the id embeddings and the text projection */
-  private itemBackward(grads: SeqParams): void {
+  /**
+   * Phase 3 (and the end of lossAndGrad): the item backward of items[from, to), their dh the sum
+   * of `dhs` in order, into scale, shift, the id embeddings and the text projection.
+   */
+  backwardItems(
+    items: ArrayLike<number>,
+    from: number,
+    to: number,
+    dhs: readonly Float64Array[],
+    grads: SeqParams,
+  ): void {
     const { d } = this;
     const T = this.shape.textDim;
     const P = this.params;
     const x = this.inputs.text;
+    const first = dhs[0]!;
     const de = new Float64Array(d);
-    for (const i of this.touched) {
+    const dh = new Float64Array(d);
+    for (let q = from; q < to; q++) {
+      const i = items[q]!;
       const o = i * d;
       const s = this.inputs.scenario[i]! * d;
+      for (let k = 0; k < d; k++) dh[k] = first[o + k]!;
+      for (let w = 1; w < dhs.length; w++) {
+        const more = dhs[w]!;
+        for (let k = 0; k < d; k++) dh[k]! += more[o + k]!;
+      }
       for (let k = 0; k < d; k++) {
-        const g = this.dh[o + k]!;
+        const g = dh[k]!;
         grads.scale[s + k]! += g * this.e[o + k]!;
         grads.shift[s + k]! += g;
         de[k] = g * P.scale[s + k]!;

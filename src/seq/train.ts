@@ -4,8 +4,9 @@
  * uniformly from the target's scenario (shared by the batch); Adam (lazy on the id rows a batch
  * touches); early stopping on NDCG@10 of valid cases (full ranking in the target scenario, history
  * masked). Seeded and deterministic for a given thread count: with `threads` > 1 every batch's
- * gradient is computed in fixed slices by the calling thread and worker threads over shared
- * parameters, summed in a fixed order, and Adam runs in the calling thread (./parallel.ts).
+ * gradient is computed in fixed shares by the calling thread and worker threads over shared
+ * parameters and item caches (items forward, examples, items backward: each item once per batch),
+ * summed in a fixed order, and Adam runs in the calling thread (./parallel.ts).
  * Interruptible: the abort signal is checked between batches; an interrupted epoch is discarded
  * and `onEpoch` checkpoints (taken at each epoch boundary) resume the run.
  */
@@ -67,7 +68,8 @@ export const DEFAULT_SEQ_OPTIONS: SeqOptions = {
   seed: 1,
   scenarioAdapt: true,
   // single-threaded by default: bit-identical to the results measured before the threaded path,
-  // and 2 threads measured slower on the development machine (docs/results.md)
+  // and 2 threads (same CPU seconds) were not faster in wall time on the shared development
+  // machine (docs/results.md)
   threads: 1,
 };
 
@@ -261,6 +263,7 @@ export async function trainSeq(
     threads > 1
       ? await GradPool.start(threads - 1, { shape, params, text, warm, scenario: data.itemScenario, flat })
       : undefined;
+  if (pool) net.useCaches(pool.caches.e, pool.caches.h, pool.caches.dhs[0]!);
   const examplesOf = (pairs: Int32Array, from: number, to: number): Example[] => {
     const out: Example[] = [];
     for (let q = from; q < to; q++) {
@@ -269,7 +272,7 @@ export async function trainSeq(
     }
     return out;
   };
-  // the id rows a step touched, each once (a row two slices touch gets one Adam update)
+  // the id rows a step touched, each once (each gets one Adam update)
   const rowMark = new Int32Array(shape.numItems);
   let rowStamp = 0;
   /** loss (mean over the batch) and the touched rows; the gradient is left in `grads` */
@@ -282,31 +285,54 @@ export async function trainSeq(
       const loss = net.lossAndGrad(examplesOf(pairs, 0, n), negatives, grads);
       return { loss, rows: net.lastTouched() };
     }
-    const jobs = [];
-    for (let w = 1; w < threads; w++) {
-      const [from, to] = sliceBounds(n, threads, w);
-      jobs.push(pool.step(w - 1, { examples: pairs.slice(2 * from, 2 * to), negatives, norm: n }));
-    }
-    const [from, to] = sliceBounds(n, threads, 0);
-    let loss = net.lossAndGrad(examplesOf(pairs, from, to), negatives, grads, n);
-    const replies = await Promise.all(jobs);
+    // the batch's items, each once, in first-use order: histories, targets, the targets' scenarios' negatives
     rowStamp++;
     const rows: number[] = [];
-    const addRows = (touched: ArrayLike<number>) => {
-      for (let k = 0; k < touched.length; k++) {
-        const r = touched[k]!;
-        if (rowMark[r] !== rowStamp) {
-          rowMark[r] = rowStamp;
-          rows.push(r);
-        }
+    const addRow = (r: number) => {
+      if (rowMark[r] !== rowStamp) {
+        rowMark[r] = rowStamp;
+        rows.push(r);
       }
     };
-    addRows(net.lastTouched());
-    for (const [w, r] of replies.entries()) {
-      pool.gather(w, r.touched, grads, { emb: shape.dim, bias: 1 });
-      loss += r.loss;
-      addRows(r.touched);
+    const scenarioUsed = new Uint8Array(negatives.length);
+    for (let q = 0; q < n; q++) {
+      const pos = pairs[2 * q + 1]!;
+      for (let k = pairs[2 * q]!; k <= pos; k++) addRow(flat[k]!);
+      scenarioUsed[data.itemScenario[flat[pos]!]!] = 1;
     }
+    negatives.forEach((negs, s) => {
+      if (scenarioUsed[s] === 1) for (const j of negs) addRow(j);
+    });
+    const items = Int32Array.from(rows);
+    const share = (w: number) => sliceBounds(items.length, threads, w);
+    await pool.all(
+      (w) => {
+        const [itemFrom, itemTo] = share(w + 1);
+        const [from, to] = sliceBounds(n, threads, w + 1);
+        return {
+          type: 'forward',
+          items,
+          itemFrom,
+          itemTo,
+          examples: pairs.slice(2 * from, 2 * to),
+          negatives,
+          norm: n,
+        };
+      },
+      () => net.forwardItems(items, ...share(0)),
+    );
+    const [from, to] = sliceBounds(n, threads, 0);
+    const ex = await pool.all(
+      () => ({ type: 'examples' }),
+      () => net.examplesGrad(examplesOf(pairs, from, to), negatives, grads, n),
+    );
+    let loss = ex.mine;
+    for (const r of ex.replies) if (r.type === 'examples') loss += r.loss;
+    await pool.all(
+      () => ({ type: 'backward' }),
+      () => net.backwardItems(items, ...share(0), pool.caches.dhs, grads),
+    );
+    for (let w = 0; w < threads - 1; w++) pool.gather(w, items, grads, { emb: shape.dim, bias: 1 });
     return { loss, rows };
   };
   try {
