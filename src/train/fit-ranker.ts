@@ -97,7 +97,7 @@ export function buildPools(
   const out: Pool[][] = decays.map(() => []);
   const f = new Float32Array(NUM_FEATURES);
   // features from the sparse collaborative arrays change with the decay; the rest do not
-  const SPARSE = [0, 1, 2, FEATURES.indexOf('ease')];
+  const SPARSE = [0, 1, 2, FEATURES.indexOf('ease'), FEATURES.indexOf('easeFused')];
   const DENSE = FEATURES.map((_, k) => k).filter((k) => !SPARSE.includes(k) && FEATURES[k] !== 'knnStrength');
   cases.forEach((c, ci) => {
     if (ci % 50 === 0) {
@@ -121,7 +121,7 @@ export function buildPools(
       const q = di === 0 ? q0 : prepareQuery(m, c.profile, { scenario: c.scenario });
       const set = new Set(base);
       const touched = q.touched.filter((i) => m.scenarioCode[i] === q.scenarioCode && !c.masked.has(i));
-      for (const arr of [q.knnSame, q.knnCross, q.trans, q.ease, q.transCross]) {
+      for (const arr of [q.knnSame, q.knnCross, q.trans, q.ease, q.transCross, q.easeFused]) {
         touched
           .filter((i) => arr[i]! > 0)
           .sort((a, b) => arr[b]! - arr[a]! || a - b)
@@ -203,7 +203,7 @@ const STEPS = [0, 0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1, 1.5, 2, 3, 5];
  * history, so on single-scenario data and in the no-fusion ablation they never change a score.
  */
 export const CROSS_FEATURES: readonly number[] = (
-  ['knnCross', 'textFused', 'transCross', 'textRecentFused', 'knnCrossThin'] as const
+  ['knnCross', 'textFused', 'transCross', 'textRecentFused', 'knnCrossThin', 'easeFused'] as const
 ).map((f) => FEATURES.indexOf(f));
 
 /**
@@ -361,7 +361,7 @@ async function fitWith(
   workers: PoolWorkers | undefined,
 ): Promise<FitResult> {
   // the cross-scenario features start at 0: the second stage adds them (see stagedAscend)
-  const start = [1, 0, 1, 0.3, 0.3, 0.1, 0, -0.3, 0.2, 0, 0.5, 0, 0, 0, 0, 0, 0];
+  const start = [1, 0, 1, 0.3, 0.3, 0.1, 0, -0.3, 0.2, 0, 0.5, 0, 0, 0, 0, 0, 0, 0];
   let best: (FitResult & { di: number }) | undefined;
   m.ranker = { shared: start, perScenario: {}, decay: opts.decays[0]! };
   const progress = (d: number, t: number) => opts.onProgress?.(d, t, 'candidate pools');

@@ -127,7 +127,12 @@ export class EngineEvalModel implements EvalModel {
       ...this.info,
       wholeHistory,
       ...(chosen
-        ? { shrink: chosen.shrink, easeLambda: chosen.easeLambda, graphNdcg10: JSON.stringify(chosen.ndcg) }
+        ? {
+            shrink: chosen.shrink,
+            easeLambda: chosen.easeLambda,
+            ...(chosen.easeFusedLambda !== undefined ? { easeFusedLambda: chosen.easeFusedLambda } : {}),
+            graphNdcg10: JSON.stringify(chosen.ndcg),
+          }
         : {}),
       decay: fit.ranker.decay,
       weights: fit.ranker.shared.map((w) => w.toFixed(2)).join(','),
