@@ -130,6 +130,47 @@ describe('fused query on a food-kitchen slice', () => {
     assert.ok(transSeen > 0, 'and transitions from the last items of the whole history');
   });
 
+  it('with graphs fused across scenarios the collaborative same-scenario features still equal alone', () => {
+    // EASE is each scenario's block alone in both models; the EASE over both scenarios is easeFused
+    const same = ['knnSame', 'trans', 'ease', 'knnStrength', 'textInterest', 'textRecent'] as const;
+    let easeFusedSeen = 0;
+    for (const seq of mixed) {
+      const target = seq.at(-1)!;
+      const scenario = itemScenario[target]!;
+      const hist = entries(seq.slice(0, -1));
+      const alone = hist.filter((h) => h.scenario === scenario);
+      const qx = prepareQuery(fusedModel, buildProfile('u', hist, space, DEFAULT_PROFILE_OPTIONS), {
+        scenario,
+      });
+      const qa = prepareQuery(model, buildProfile('u', alone, space, DEFAULT_PROFILE_OPTIONS), { scenario });
+      const fx = new Float32Array(NUM_FEATURES);
+      const fa = new Float32Array(NUM_FEATURES);
+      for (const item of model.scenarioItems[qx.scenarioCode]!) {
+        featuresOf(qx, item, fx);
+        featuresOf(qa, item, fa);
+        for (const name of same)
+          assert.ok(Math.abs(fx[F(name)]! - fa[F(name)]!) < 1e-5, `${name} of item ${item}`);
+        if (fx[F('easeFused')] !== 0) easeFusedSeen++;
+      }
+    }
+    assert.ok(easeFusedSeen > 0, 'the EASE over both scenarios adds its evidence as easeFused');
+  });
+
+  it('the fused EASE differs from the per-scenario one only through cross-scenario pairs', () => {
+    const g = fusedModel.graphs;
+    assert.ok(g.easeFused, 'graphs fused over two scenarios carry the cross-scenario EASE');
+    // every weight of the per-scenario EASE joins two items of one scenario
+    for (let a = 0; a < n; a++)
+      for (let o = g.ease.offsets[a]!; o < g.ease.offsets[a + 1]!; o++)
+        assert.equal(itemScenario[g.ease.items[o]!], itemScenario[a]);
+    let cross = 0;
+    for (let a = 0; a < n; a++)
+      for (let o = g.easeFused!.offsets[a]!; o < g.easeFused!.offsets[a + 1]!; o++)
+        if (itemScenario[g.easeFused!.items[o]!] !== itemScenario[a]) cross++;
+    assert.ok(cross > 0);
+    assert.equal(model.graphs.easeFused, undefined, 'no fused EASE without cross-scenario pairs');
+  });
+
   it('a user with no history in the target scenario is served from the other one', () => {
     const seq = mixed[0]!;
     const other = entries(seq).filter((h) => h.scenario === 'kitchen');
