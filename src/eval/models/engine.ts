@@ -138,6 +138,7 @@ export class EngineEvalModel implements EvalModel {
       weights: fit.ranker.shared.map((w) => w.toFixed(2)).join(','),
       scenarioWeights: Object.keys(fit.ranker.perScenario).join(',') || 'none',
       poolNdcg10: Number(fit.validNdcg.toFixed(4)),
+      ...(Object.keys(fit.crossCheck).length > 0 ? { crossCheck: JSON.stringify(fit.crossCheck) } : {}),
       poolNdcg10Default: Number(fit.defaultNdcg.toFixed(4)),
       fitCases: cases.length,
       fitSeconds: Math.round((Date.now() - t0) / 1000),
