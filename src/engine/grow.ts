@@ -34,6 +34,7 @@ export function appendItems(m: ScoringModel, items: readonly NewItem[]): number[
     knn: growCsr(m.graphs.knn, items.length),
     trans: growCsr(m.graphs.trans, items.length),
     ease: growCsr(m.graphs.ease, items.length),
+    ...(m.graphs.easeFused ? { easeFused: growCsr(m.graphs.easeFused, items.length) } : {}),
     counts: grow(m.graphs.counts, n),
   };
   m.popularity = grow(m.popularity, n);

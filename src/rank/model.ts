@@ -25,6 +25,7 @@ export const FEATURES = [
   'transCross',
   'textRecentFused',
   'knnCrossThin',
+  'easeFused',
 ] as const;
 export type FeatureName = (typeof FEATURES)[number];
 export const NUM_FEATURES = FEATURES.length;
@@ -39,7 +40,7 @@ export interface RankerWeights {
 }
 
 export const DEFAULT_RANKER: RankerWeights = {
-  shared: [1, 0.5, 1, 0.3, 0.3, 0.1, 0.2, -0.3, 0.2, 0, 0.5, 0, 0, 0, 0, 0, 0],
+  shared: [1, 0.5, 1, 0.3, 0.3, 0.1, 0.2, -0.3, 0.2, 0, 0.5, 0, 0, 0, 0, 0, 0, 0],
   perScenario: {},
   decay: 0.8,
 };

@@ -10,7 +10,7 @@ import { seededRandom } from '../core/rng.ts';
 import { buildProfile, DEFAULT_PROFILE_OPTIONS } from '../profile/interests.ts';
 import type { HistoryEntry } from '../profile/types.ts';
 import { buildScoringModel } from '../train/build-model.ts';
-import { CROSS_FEATURES } from '../train/fit-ranker.ts';
+import { buildPools, CROSS_FEATURES, fitRanker, ownView, type ValidCase } from '../train/fit-ranker.ts';
 import { buildItemGraphs, DEFAULT_GRAPH_OPTIONS } from '../train/graph.ts';
 import { FEATURES, itemSpaceOf, NUM_FEATURES, type ScoringModel } from './model.ts';
 import { featuresOf, ownHistory, prepareQuery, scenarioRecency } from './query.ts';
@@ -128,6 +128,106 @@ describe('fused query on a food-kitchen slice', () => {
     }
     assert.ok(crossSeen > 0, 'the fused query adds cross-scenario evidence');
     assert.ok(transSeen > 0, 'and transitions from the last items of the whole history');
+  });
+
+  it('with graphs fused across scenarios the collaborative same-scenario features still equal alone', () => {
+    // EASE is each scenario's block alone in both models; the EASE over both scenarios is easeFused
+    const same = ['knnSame', 'trans', 'ease', 'knnStrength', 'textInterest', 'textRecent'] as const;
+    let easeFusedSeen = 0;
+    for (const seq of mixed) {
+      const target = seq.at(-1)!;
+      const scenario = itemScenario[target]!;
+      const hist = entries(seq.slice(0, -1));
+      const alone = hist.filter((h) => h.scenario === scenario);
+      const qx = prepareQuery(fusedModel, buildProfile('u', hist, space, DEFAULT_PROFILE_OPTIONS), {
+        scenario,
+      });
+      const qa = prepareQuery(model, buildProfile('u', alone, space, DEFAULT_PROFILE_OPTIONS), { scenario });
+      const fx = new Float32Array(NUM_FEATURES);
+      const fa = new Float32Array(NUM_FEATURES);
+      for (const item of model.scenarioItems[qx.scenarioCode]!) {
+        featuresOf(qx, item, fx);
+        featuresOf(qa, item, fa);
+        for (const name of same)
+          assert.ok(Math.abs(fx[F(name)]! - fa[F(name)]!) < 1e-5, `${name} of item ${item}`);
+        if (fx[F('easeFused')] !== 0) easeFusedSeen++;
+      }
+    }
+    assert.ok(easeFusedSeen > 0, 'the EASE over both scenarios adds its evidence as easeFused');
+  });
+
+  it('the fused EASE differs from the per-scenario one only through cross-scenario pairs', () => {
+    const g = fusedModel.graphs;
+    assert.ok(g.easeFused, 'graphs fused over two scenarios carry the cross-scenario EASE');
+    // every weight of the per-scenario EASE joins two items of one scenario
+    for (let a = 0; a < n; a++)
+      for (let o = g.ease.offsets[a]!; o < g.ease.offsets[a + 1]!; o++)
+        assert.equal(itemScenario[g.ease.items[o]!], itemScenario[a]);
+    let cross = 0;
+    for (let a = 0; a < n; a++)
+      for (let o = g.easeFused!.offsets[a]!; o < g.easeFused!.offsets[a + 1]!; o++)
+        if (itemScenario[g.easeFused!.items[o]!] !== itemScenario[a]) cross++;
+    assert.ok(cross > 0);
+    assert.equal(model.graphs.easeFused, undefined, 'no fused EASE without cross-scenario pairs');
+  });
+
+  it('the fused ranker fit starts from the fit alone: own pools, decay and own weights equal', async () => {
+    const fusedCases: ValidCase[] = [];
+    const aloneCases: ValidCase[] = [];
+    for (const seq of mixed) {
+      const target = seq.at(-1)!;
+      const scenario = itemScenario[target]!;
+      const hist = entries(seq.slice(0, -1));
+      const masked = new Set(seq.slice(0, -1));
+      const alone = hist.filter((h) => h.scenario === scenario);
+      fusedCases.push({
+        profile: buildProfile('u', hist, space, DEFAULT_PROFILE_OPTIONS),
+        scenario,
+        target,
+        masked,
+      });
+      aloneCases.push({
+        profile: buildProfile('u', alone, space, DEFAULT_PROFILE_OPTIONS),
+        scenario,
+        target,
+        masked,
+      });
+    }
+    const fm: ScoringModel = { ...fusedModel };
+    const am: ScoringModel = {
+      ...model,
+      graphs: buildItemGraphs(sequences, n, (i) => itemScenario[i]!, {
+        ...DEFAULT_GRAPH_OPTIONS,
+        crossScenario: false,
+        easeItems: 300,
+      }),
+    };
+    // the own rows of each fused pool are the pool alone; the cross-scenario features add rows after them
+    const pf = buildPools(fm, fusedCases.slice(0, 8), 20, [0.8]);
+    const pa = buildPools(am, aloneCases.slice(0, 8), 20, [0.8]);
+    let added = 0;
+    pf[0]!.forEach((p, i) => {
+      assert.deepEqual(ownView(p).items, pa[0]![i]!.items);
+      added += p.size - p.own;
+    });
+    assert.ok(added > 0, 'cross-scenario features bring candidates of their own');
+    const opts = { decays: [0.5, 1], poolPerFeature: 20, rounds: 2 };
+    const fused = await fitRanker(fm, fusedCases, opts);
+    const alone = await fitRanker(am, aloneCases, opts);
+    assert.equal(fused.ranker.decay, alone.ranker.decay);
+    assert.deepEqual(alone.crossCheck, {}, 'alone has no cross-scenario stage');
+    const own = FEATURES.map((_, k) => k).filter((k) => !CROSS_FEATURES.includes(k));
+    for (const s of ['food', 'kitchen']) {
+      const wf = fused.ranker.perScenario[s] ?? fused.ranker.shared;
+      const wa = alone.ranker.perScenario[s] ?? alone.ranker.shared;
+      assert.deepEqual(
+        own.map((k) => wf[k]),
+        own.map((k) => wa[k]),
+        s,
+      );
+      // cross weights only where the full ranking of the valid cases kept them
+      if (CROSS_FEATURES.some((k) => wf[k] !== 0)) assert.equal(fused.crossCheck[s]?.kept, true, s);
+    }
   });
 
   it('a user with no history in the target scenario is served from the other one', () => {

@@ -17,6 +17,7 @@ const TEXT_FUSED = FEATURES.indexOf('textFused');
 const TRANS_CROSS = FEATURES.indexOf('transCross');
 const TEXT_RECENT_FUSED = FEATURES.indexOf('textRecentFused');
 const KNN_CROSS_THIN = FEATURES.indexOf('knnCrossThin');
+const EASE_FUSED = FEATURES.indexOf('easeFused');
 const COLD_TEXT = FEATURES.indexOf('coldText');
 /** history length in the target scenario at which `knnCrossThin` keeps half of `knnCross` */
 const THIN_HISTORY = 3;
@@ -41,8 +42,10 @@ export interface Query {
   transCross: Float32Array;
   /** entries of the target scenario in the history (0: served from the other scenarios) */
   ownCount: number;
-  /** EASE evidence from the whole history (all scenarios when the model was trained fused) */
+  /** EASE evidence: each scenario's own model, so from the target scenario's entries */
   ease: Float32Array;
+  /** the cross-scenario EASE model's evidence from the whole history (0 without another scenario in it) */
+  easeFused: Float32Array;
   /** items with any collaborative evidence */
   touched: number[];
   interestVecs: Float32Array[];
@@ -66,7 +69,14 @@ export interface Query {
   /** the sequential model's user state for the target scenario (absent: no model or history) */
   seqState: Float32Array | undefined;
   /** the divisors of the collaborative features, for explanations */
-  norms: { knnSame: number; knnCross: number; trans: number; ease: number; transCross: number };
+  norms: {
+    knnSame: number;
+    knnCross: number;
+    trans: number;
+    ease: number;
+    transCross: number;
+    easeFused: number;
+  };
   /** text features already computed for this profile (the engine attaches one per cached profile) */
   textMemo?: TextMemo | undefined;
   /**
@@ -137,10 +147,12 @@ type Accumulators = [
   trans: Float32Array,
   ease: Float32Array,
   transCross: Float32Array,
+  easeFused: Float32Array,
 ];
 
 function accumulators(n: number): Accumulators {
   return [
+    new Float32Array(n),
     new Float32Array(n),
     new Float32Array(n),
     new Float32Array(n),
@@ -152,7 +164,7 @@ function accumulators(n: number): Accumulators {
 /**
  * The dense accumulators of a query, lent to one query at a time and cleared afterwards through
  * its `touched` list: a request then allocates (and the collector frees) five numItems-long
- * arrays less. Whoever borrows must `release` when done with the query.
+ * arrays less (six). Whoever borrows must `release` when done with the query.
  */
 export class QueryScratch {
   private arrays: Accumulators | undefined;
@@ -262,17 +274,20 @@ export function prepareQuery(
   const code = m.scenarios.indexOf(opts.scenario);
   const n = m.numItems;
   const lent = scratch?.borrow(n);
-  const [knnSame, knnCross, trans, ease, transCross] = lent ?? accumulators(n);
+  const [knnSame, knnCross, trans, ease, transCross, easeFused] = lent ?? accumulators(n);
   const touchedSame: number[] = [];
   const touchedCross: number[] = [];
   const touchedTrans: number[] = [];
   const touchedTransCross: number[] = [];
   const touchedEase: number[] = [];
+  const touchedEaseFused: number[] = [];
   const hist = profile.history;
   const recency = scenarioRecency(hist, m.ranker.decay);
   const own = ownHistory(hist, opts.scenario);
   // the history spans the target and other scenarios
   const mixed = own !== hist;
+  // any entry outside the target scenario (a mixed history, or a cold start served from the others)
+  const other = mixed || (hist.length > 0 && hist[0]!.scenario !== opts.scenario);
   hist.forEach((h, i) => {
     const w = h.weight * recency[i]!;
     if (w === 0) return;
@@ -280,6 +295,9 @@ export function prepareQuery(
     else spread(m.graphs.knn, h.item, w, knnCross, touchedCross);
     // EASE is a model of which items explain which: it wants the history as a set, not its strength
     if (w > 0) spread(m.graphs.ease, h.item, recency[i]!, ease, touchedEase);
+    // the model fitted over all scenarios together: a cross-scenario feature (0 without another scenario)
+    if (w > 0 && other && m.graphs.easeFused)
+      spread(m.graphs.easeFused, h.item, recency[i]!, easeFused, touchedEaseFused);
   });
   // transitions from the last few items of the target scenario, most recent strongest
   const last = own.slice(-3);
@@ -297,7 +315,14 @@ export function prepareQuery(
     });
   }
   const touched = [
-    ...new Set([...touchedSame, ...touchedCross, ...touchedTrans, ...touchedEase, ...touchedTransCross]),
+    ...new Set([
+      ...touchedSame,
+      ...touchedCross,
+      ...touchedTrans,
+      ...touchedEase,
+      ...touchedTransCross,
+      ...touchedEaseFused,
+    ]),
   ];
   const norms = {
     knnSame: normaliseInScenario(knnSame, touched, m, code),
@@ -305,6 +330,7 @@ export function prepareQuery(
     trans: normaliseInScenario(trans, touched, m, code),
     ease: normaliseInScenario(ease, touched, m, code),
     transCross: normaliseInScenario(transCross, touched, m, code),
+    easeFused: normaliseInScenario(easeFused, touched, m, code),
   };
 
   const vecs = (cs: UserProfile['interests']) =>
@@ -337,6 +363,7 @@ export function prepareQuery(
     transCross,
     ownCount: hist.filter((h) => h.scenario === opts.scenario).length,
     ease,
+    easeFused,
     touched,
     interestVecs: m.useText ? interests : [],
     fusedVecs: m.useText && mixed ? fusedInterests : [],
@@ -418,8 +445,12 @@ export function featuresOf(
   out[8] = 0;
   out[10] = q.ease[item]!;
   out[11] = 0;
-  // absolute collaborative evidence: lets the ranker trust text and popularity when it is thin
-  out[9] = Math.log1p(q.knnSame[item]! * q.norms.knnSame + q.knnCross[item]! * q.norms.knnCross);
+  // absolute collaborative evidence: lets the ranker trust text and popularity when it is thin; the
+  // target scenario's own where it has history (as alone), the other scenarios' in a cold start
+  out[9] = Math.log1p(
+    q.ownCount > 0 ? q.knnSame[item]! * q.norms.knnSame : q.knnCross[item]! * q.norms.knnCross,
+  );
+  out[EASE_FUSED] = q.easeFused[item]!;
   out[TEXT_FUSED] = 0;
   out[TEXT_RECENT_FUSED] = 0;
   out[TRANS_CROSS] = q.transCross[item]!;

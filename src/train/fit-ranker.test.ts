@@ -17,6 +17,7 @@ function pool(scores: number[], target: number, others: number[], relevant: numb
     target,
     others,
     relevant,
+    own: scores.length,
   };
 }
 

@@ -34,6 +34,8 @@ export interface GraphOptions {
   /** the EASE item model (see ease.ts); easeItems 0 switches it off */
   easeItems: number;
   easeLambda: number;
+  /** lambda of the cross-scenario EASE (`easeFused`); absent = `easeLambda` */
+  easeFusedLambda?: number | undefined;
 }
 
 export const DEFAULT_GRAPH_OPTIONS: GraphOptions = {
@@ -68,8 +70,17 @@ export function carriesNoOrder(timestamps: Iterable<ArrayLike<number>>): boolean
 export interface ItemGraphs {
   knn: Csr;
   trans: Csr;
-  /** EASE item-item weights among the most frequent items (empty rows elsewhere) */
+  /**
+   * EASE item-item weights among the most frequent items (empty rows elsewhere), each scenario's
+   * block alone: an item is explained by items of its own scenario only, as in the model of that
+   * scenario alone (one inversion of the block-diagonal Gram matrix solves every scenario's model)
+   */
   ease: Csr;
+  /**
+   * EASE over all scenarios together (cross-scenario pairs kept): the fused model's extra evidence,
+   * the `easeFused` feature. Absent when the graphs were built without cross-scenario pairs.
+   */
+  easeFused?: Csr | undefined;
   /** interactions per item in the training data */
   counts: Float32Array;
 }
@@ -188,16 +199,26 @@ export function buildItemGraphs(
     (a, b, w) => w / (out[a * ns + scenarioCode[b]!]! + 1),
     scenarioOf,
   );
-  const ease = buildEase(sequences, numItems, {
-    items: opts.easeItems,
-    lambda: opts.easeLambda,
-    // EASE spreads its evidence thinner than co-occurrence (and keeps negative weights): on lastfm
-    // 400 weights per row lose nothing against all 2,000, 200 lose 2 % NDCG@10
-    neighbours: 2 * opts.maxNeighbors,
-    ...(opts.crossScenario ? {} : { scenarioOf }),
-    ...(signal ? { signal } : {}),
-  });
-  return { knn, trans, ease, counts };
+  const easeOf = (lambda: number, perScenario: boolean) =>
+    buildEase(sequences, numItems, {
+      items: opts.easeItems,
+      lambda,
+      // EASE spreads its evidence thinner than co-occurrence (and keeps negative weights): on lastfm
+      // 400 weights per row lose nothing against all 2,000, 200 lose 2 % NDCG@10
+      neighbours: 2 * opts.maxNeighbors,
+      ...(perScenario ? { scenarioOf } : {}),
+      ...(signal ? { signal } : {}),
+    });
+  const ease = easeOf(opts.easeLambda, true);
+  // one scenario: the fused model would be the same one
+  const fused = opts.crossScenario && opts.easeItems > 0 && code.size > 1;
+  return {
+    knn,
+    trans,
+    ease,
+    counts,
+    ...(fused ? { easeFused: easeOf(opts.easeFusedLambda ?? opts.easeLambda, false) } : {}),
+  };
 }
 
 /** adds `scale * weight` of every neighbour of `item` into `into`, remembering touched items */

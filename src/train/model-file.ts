@@ -11,7 +11,8 @@ import type { Store } from '../store/types.ts';
 import type { Csr, ItemGraphs } from './graph.ts';
 
 export const MODEL_NAMESPACE = 'model';
-export const MODEL_FORMAT = 2;
+/** 3: EASE per scenario plus the cross-scenario `easeFused` graph, 18 ranker features */
+export const MODEL_FORMAT = 3;
 
 export interface ModelHeader {
   format: number;
@@ -71,6 +72,7 @@ export async function saveGraphs(
     ...csrEntries(`${key}.knn`, graphs.knn),
     ...csrEntries(`${key}.trans`, graphs.trans),
     ...csrEntries(`${key}.ease`, graphs.ease),
+    ...(graphs.easeFused ? csrEntries(`${key}.easeFused`, graphs.easeFused) : []),
     { key: `${key}.counts`, value: bytes(graphs.counts) },
     { key: `${key}.stamp`, value: new TextEncoder().encode(stamp) },
   ]);
@@ -97,7 +99,17 @@ export async function loadGraphs(store: Store, key: string, stamp?: string): Pro
   if (got.size !== names.length) return undefined;
   const b = (n: string) => got.get(`${key}.${n}`)!;
   if (stamp !== undefined && new TextDecoder().decode(b('stamp')) !== stamp) return undefined;
+  // the cross-scenario EASE exists only for graphs fused over several scenarios
+  const fusedNames = ['easeFused.offsets', 'easeFused.items', 'easeFused.weights'];
+  const fused = await store.blobs.getMany(
+    MODEL_NAMESPACE,
+    fusedNames.map((n) => `${key}.${n}`),
+  );
+  const f = (n: string) => fused.get(`${key}.easeFused.${n}`)!;
   return {
+    ...(fused.size === fusedNames.length
+      ? { easeFused: { offsets: i32(f('offsets')), items: i32(f('items')), weights: f32(f('weights')) } }
+      : {}),
     knn: { offsets: i32(b('knn.offsets')), items: i32(b('knn.items')), weights: f32(b('knn.weights')) },
     trans: {
       offsets: i32(b('trans.offsets')),

@@ -33,7 +33,7 @@ port.on('message', (req: PoolRequest) => {
             refinePools(
               m,
               req.cases,
-              req.items.map((items) => ({ items })),
+              req.items.map((items, i) => ({ items, own: req.own[i]! })),
               req.extra,
             ),
           ];

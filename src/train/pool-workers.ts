@@ -26,7 +26,15 @@ export interface PoolWorkerInit {
 
 export type PoolRequest =
   | { type: 'build'; ranker: RankerWeights; cases: ValidCase[]; per: number; decays: number[] }
-  | { type: 'refine'; ranker: RankerWeights; cases: ValidCase[]; items: number[][]; extra: number };
+  | {
+      type: 'refine';
+      ranker: RankerWeights;
+      cases: ValidCase[];
+      items: number[][];
+      /** each pool's own rows (see Pool.own) */
+      own: number[];
+      extra: number;
+    };
 
 export type PoolReply = { type: 'pools'; pools: Pool[][] } | { type: 'error'; message: string };
 
@@ -111,7 +119,7 @@ export class PoolWorkers {
   async refine(
     m: ScoringModel,
     cases: readonly ValidCase[],
-    pools: readonly Pick<Pool, 'items'>[],
+    pools: readonly Pick<Pool, 'items' | 'own'>[],
     extra: number,
     signal?: AbortSignal,
   ): Promise<Pool[]> {
@@ -123,6 +131,7 @@ export class PoolWorkers {
         ranker: m.ranker,
         cases: cases.slice(from, to),
         items: pools.slice(from, to).map((p) => p.items),
+        own: pools.slice(from, to).map((p) => p.own),
         extra,
       });
     });

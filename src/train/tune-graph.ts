@@ -19,8 +19,14 @@ export interface GraphCase {
 export interface GraphChoice {
   shrink: number;
   easeLambda: number;
+  /** lambda of the cross-scenario EASE (`easeFused`), when the graphs are fused over several scenarios */
+  easeFusedLambda?: number;
   /** NDCG@10 of the evidence per candidate value, for the record */
-  ndcg: { shrink: Record<string, number>; easeLambda: Record<string, number> };
+  ndcg: {
+    shrink: Record<string, number>;
+    easeLambda: Record<string, number>;
+    easeFusedLambda?: Record<string, number>;
+  };
   /** the graphs built with the chosen values */
   graphs: ItemGraphs;
 }
@@ -74,7 +80,55 @@ function maxIn(a: Float32Array, touched: readonly number[], ok: (i: number) => b
   return m > 0 ? m : 1;
 }
 
-export function chooseGraphSettings(
+/**
+ * The EASE lambda whose model adds most to the co-occurrence evidence `knn` on `cases` (each
+ * max-normalised within the target's scenario); `perScenario` builds each scenario's block alone.
+ */
+function chooseEase(
+  sequences: readonly ArrayLike<number>[],
+  numItems: number,
+  scenarioOf: (item: number) => string,
+  base: GraphOptions,
+  knn: Csr,
+  cases: readonly GraphCase[],
+  lambdas: readonly number[],
+  perScenario: boolean,
+  signal?: AbortSignal,
+): { lambda: number; ease: Csr; ndcg: Record<string, number> } | undefined {
+  const decay = decayOf(base);
+  const ndcg: Record<string, number> = {};
+  let best: { lambda: number; score: number; ease: Csr } | undefined;
+  const easeAcc = new Float32Array(numItems);
+  for (const lambda of base.easeItems > 0 ? lambdas : []) {
+    const ease = buildEase(sequences, numItems, {
+      items: base.easeItems,
+      lambda,
+      neighbours: 2 * base.maxNeighbors,
+      ...(perScenario ? { scenarioOf } : {}),
+      ...(signal ? { signal } : {}),
+    });
+    const score = evidenceNdcg(cases, numItems, scenarioOf, (c, acc, touched) => {
+      spreadHistory(knn, c, decay, true, acc, touched);
+      const te: number[] = [];
+      spreadHistory(ease, c, decay, false, easeAcc, te);
+      const inScenario = (i: number) => scenarioOf(i) === c.scenario;
+      const mk = maxIn(acc, touched, inScenario);
+      const me = maxIn(easeAcc, te, inScenario);
+      for (const i of new Set(touched)) acc[i]! /= mk;
+      for (const i of te) {
+        if (acc[i] === 0) touched.push(i);
+        acc[i]! += easeAcc[i]! / me;
+        easeAcc[i] = 0;
+      }
+    });
+    ndcg[String(lambda)] = Number(score.toFixed(4));
+    if (!best || score > best.score) best = { lambda, score, ease };
+  }
+  return best ? { lambda: best.lambda, ease: best.ease, ndcg } : undefined;
+}
+
+/** the settings of graphs without cross-scenario pairs, or of one scenario's data */
+function chooseSingle(
   sequences: readonly ArrayLike<number>[],
   numItems: number,
   scenarioOf: (item: number) => string,
@@ -96,38 +150,83 @@ export function chooseGraphSettings(
     if (!best || score > best.score) best = { shrink, score, graphs: g };
   }
   const graphs = best!.graphs;
-  // EASE is judged beside the co-occurrence evidence it is meant to complement, each max-normalised
-  let bestEase: { lambda: number; score: number; ease: Csr } | undefined;
-  const easeAcc = new Float32Array(numItems);
-  for (const lambda of base.easeItems > 0 ? grid.easeLambdas : []) {
-    const ease = buildEase(sequences, numItems, {
-      items: base.easeItems,
-      lambda,
-      neighbours: 2 * base.maxNeighbors,
-      ...(base.crossScenario ? {} : { scenarioOf }),
-      ...(signal ? { signal } : {}),
-    });
-    const score = evidenceNdcg(cases, numItems, scenarioOf, (c, acc, touched) => {
-      spreadHistory(graphs.knn, c, decay, true, acc, touched);
-      const te: number[] = [];
-      spreadHistory(ease, c, decay, false, easeAcc, te);
-      const inScenario = (i: number) => scenarioOf(i) === c.scenario;
-      const mk = maxIn(acc, touched, inScenario);
-      const me = maxIn(easeAcc, te, inScenario);
-      for (const i of new Set(touched)) acc[i]! /= mk;
-      for (const i of te) {
-        if (acc[i] === 0) touched.push(i);
-        acc[i]! += easeAcc[i]! / me;
-        easeAcc[i] = 0;
-      }
-    });
-    ndcg.easeLambda[String(lambda)] = Number(score.toFixed(4));
-    if (!bestEase || score > bestEase.score) bestEase = { lambda, score, ease };
-  }
+  // EASE is judged beside the co-occurrence evidence it is meant to complement
+  const ease = chooseEase(
+    sequences,
+    numItems,
+    scenarioOf,
+    base,
+    graphs.knn,
+    cases,
+    grid.easeLambdas,
+    true,
+    signal,
+  );
   return {
     shrink: best!.shrink,
-    easeLambda: bestEase?.lambda ?? base.easeLambda,
-    ndcg,
-    graphs: bestEase ? { ...graphs, ease: bestEase.ease } : graphs,
+    easeLambda: ease?.lambda ?? base.easeLambda,
+    ndcg: { ...ndcg, easeLambda: ease?.ndcg ?? {} },
+    graphs: ease ? { ...graphs, ease: ease.ease } : graphs,
+  };
+}
+
+/**
+ * Graph settings chosen on validation cases. Graphs fused over several scenarios keep each
+ * scenario's own evidence as that scenario alone would have it: the co-occurrence shrinkage and the
+ * per-scenario EASE lambda are chosen on the cases' own-scenario histories over graphs without
+ * cross-scenario pairs (what the model of each scenario alone chooses), and only the lambda of the
+ * cross-scenario EASE (`easeFused`) is chosen on the whole histories.
+ */
+export function chooseGraphSettings(
+  sequences: readonly ArrayLike<number>[],
+  numItems: number,
+  scenarioOf: (item: number) => string,
+  base: GraphOptions,
+  cases: readonly GraphCase[],
+  grid: { shrinks: readonly number[]; easeLambdas: readonly number[] },
+  signal?: AbortSignal,
+): GraphChoice {
+  const scenarios = new Set<string>();
+  for (let i = 0; i < numItems && scenarios.size < 2; i++) scenarios.add(scenarioOf(i));
+  if (!base.crossScenario || scenarios.size < 2)
+    return chooseSingle(sequences, numItems, scenarioOf, base, cases, grid, signal);
+  const ownCases = cases.map((c) => ({ ...c, history: c.history.filter((h) => h.scenario === c.scenario) }));
+  const alone = chooseSingle(
+    sequences,
+    numItems,
+    scenarioOf,
+    { ...base, crossScenario: false },
+    ownCases,
+    grid,
+    signal,
+  );
+  const fused = buildItemGraphs(
+    sequences,
+    numItems,
+    scenarioOf,
+    { ...base, shrink: alone.shrink, easeItems: 0 },
+    signal,
+  );
+  const easeFused = chooseEase(
+    sequences,
+    numItems,
+    scenarioOf,
+    base,
+    fused.knn,
+    cases,
+    grid.easeLambdas,
+    false,
+    signal,
+  );
+  return {
+    shrink: alone.shrink,
+    easeLambda: alone.easeLambda,
+    ...(easeFused ? { easeFusedLambda: easeFused.lambda } : {}),
+    ndcg: { ...alone.ndcg, ...(easeFused ? { easeFusedLambda: easeFused.ndcg } : {}) },
+    graphs: {
+      ...fused,
+      ease: alone.graphs.ease,
+      ...(easeFused ? { easeFused: easeFused.ease } : {}),
+    },
   };
 }

@@ -127,12 +127,18 @@ export class EngineEvalModel implements EvalModel {
       ...this.info,
       wholeHistory,
       ...(chosen
-        ? { shrink: chosen.shrink, easeLambda: chosen.easeLambda, graphNdcg10: JSON.stringify(chosen.ndcg) }
+        ? {
+            shrink: chosen.shrink,
+            easeLambda: chosen.easeLambda,
+            ...(chosen.easeFusedLambda !== undefined ? { easeFusedLambda: chosen.easeFusedLambda } : {}),
+            graphNdcg10: JSON.stringify(chosen.ndcg),
+          }
         : {}),
       decay: fit.ranker.decay,
       weights: fit.ranker.shared.map((w) => w.toFixed(2)).join(','),
       scenarioWeights: Object.keys(fit.ranker.perScenario).join(',') || 'none',
       poolNdcg10: Number(fit.validNdcg.toFixed(4)),
+      ...(Object.keys(fit.crossCheck).length > 0 ? { crossCheck: JSON.stringify(fit.crossCheck) } : {}),
       poolNdcg10Default: Number(fit.defaultNdcg.toFixed(4)),
       fitCases: cases.length,
       fitSeconds: Math.round((Date.now() - t0) / 1000),
