@@ -129,16 +129,30 @@ export class TextMemo {
   }
 }
 
+/**
+ * Divides each accumulator by its largest value over the target scenario's touched items (the
+ * other scenarios' items are divided too, so they compare on the same scale) and returns the
+ * divisors (1 where nothing was positive). One pass for the maxima and one for the division,
+ * whatever the number of accumulators.
+ */
 function normaliseInScenario(
-  a: Float32Array,
+  arrays: readonly Float32Array[],
   touched: readonly number[],
   m: ScoringModel,
   code: number,
-): number {
-  let max = 0;
-  for (const i of touched) if (m.scenarioCode[i] === code && a[i]! > max) max = a[i]!;
-  if (max > 0) for (const i of touched) a[i]! /= max;
-  return max > 0 ? max : 1;
+): number[] {
+  const max = arrays.map(() => 0);
+  for (const i of touched) {
+    if (m.scenarioCode[i] !== code) continue;
+    for (let k = 0; k < arrays.length; k++) if (arrays[k]![i]! > max[k]!) max[k] = arrays[k]![i]!;
+  }
+  for (let k = 0; k < arrays.length; k++) {
+    const a = arrays[k]!;
+    const d = max[k]!;
+    if (d > 0) for (const i of touched) a[i]! /= d;
+    else max[k] = 1;
+  }
+  return max;
 }
 
 type Accumulators = [
@@ -324,13 +338,19 @@ export function prepareQuery(
       ...touchedEaseFused,
     ]),
   ];
+  const [nSame, nCross, nTrans, nEase, nTransCross, nEaseFused] = normaliseInScenario(
+    [knnSame, knnCross, trans, ease, transCross, easeFused],
+    touched,
+    m,
+    code,
+  );
   const norms = {
-    knnSame: normaliseInScenario(knnSame, touched, m, code),
-    knnCross: normaliseInScenario(knnCross, touched, m, code),
-    trans: normaliseInScenario(trans, touched, m, code),
-    ease: normaliseInScenario(ease, touched, m, code),
-    transCross: normaliseInScenario(transCross, touched, m, code),
-    easeFused: normaliseInScenario(easeFused, touched, m, code),
+    knnSame: nSame!,
+    knnCross: nCross!,
+    trans: nTrans!,
+    ease: nEase!,
+    transCross: nTransCross!,
+    easeFused: nEaseFused!,
   };
 
   const vecs = (cs: UserProfile['interests']) =>
