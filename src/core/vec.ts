@@ -5,9 +5,8 @@
  * src/core/vec.test.ts for the equality to a plain loop within rounding).
  */
 
-/** a · rows[off, off + a.length): a row of a flat row-major matrix, read in place */
-export function dotAt(a: Float32Array, rows: Float32Array, off: number): number {
-  const n = a.length;
+/** a[oa, oa + n) · b[ob, ob + n) */
+export function dotSpan(a: Float32Array, oa: number, b: Float32Array, ob: number, n: number): number {
   const m = n & ~3;
   let s0 = 0;
   let s1 = 0;
@@ -15,34 +14,26 @@ export function dotAt(a: Float32Array, rows: Float32Array, off: number): number 
   let s3 = 0;
   let i = 0;
   for (; i < m; i += 4) {
-    s0 += a[i]! * rows[off + i]!;
-    s1 += a[i + 1]! * rows[off + i + 1]!;
-    s2 += a[i + 2]! * rows[off + i + 2]!;
-    s3 += a[i + 3]! * rows[off + i + 3]!;
+    s0 += a[oa + i]! * b[ob + i]!;
+    s1 += a[oa + i + 1]! * b[ob + i + 1]!;
+    s2 += a[oa + i + 2]! * b[ob + i + 2]!;
+    s3 += a[oa + i + 3]! * b[ob + i + 3]!;
   }
-  for (; i < n; i++) s0 += a[i]! * rows[off + i]!;
+  for (; i < n; i++) s0 += a[oa + i]! * b[ob + i]!;
   return s0 + s1 + (s2 + s3);
+}
+
+/** a · rows[off, off + a.length): a row of a flat row-major matrix, read in place */
+export function dotAt(a: Float32Array, rows: Float32Array, off: number): number {
+  return dotSpan(a, 0, rows, off, a.length);
 }
 
 /** a · b over a's length (b at least as long) */
 export function dot(a: Float32Array, b: Float32Array): number {
-  return dotAt(a, b, 0);
+  return dotSpan(a, 0, b, 0, a.length);
 }
 
 /** rows[oa, oa + dim) · rows[ob, ob + dim): two rows of one matrix */
 export function dotRows(rows: Float32Array, oa: number, ob: number, dim: number): number {
-  const m = dim & ~3;
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  let i = 0;
-  for (; i < m; i += 4) {
-    s0 += rows[oa + i]! * rows[ob + i]!;
-    s1 += rows[oa + i + 1]! * rows[ob + i + 1]!;
-    s2 += rows[oa + i + 2]! * rows[ob + i + 2]!;
-    s3 += rows[oa + i + 3]! * rows[ob + i + 3]!;
-  }
-  for (; i < dim; i++) s0 += rows[oa + i]! * rows[ob + i]!;
-  return s0 + s1 + (s2 + s3);
+  return dotSpan(rows, oa, rows, ob, dim);
 }
