@@ -76,3 +76,6 @@ console.log(`${n} items x ${dim} (${args.encoder}), ${queries.length} queries, k
 const truth = measure('exact', new ExactIndex(dim));
 measure('hnsw f32 (M 16, ef 64)', new HnswIndex(dim, { quantization: 'f32' }), truth);
 measure('hnsw f16 (M 16, ef 64)', new HnswIndex(dim, { quantization: 'f16' }), truth);
+measure('hnsw bf16 (M 16, ef 64)', new HnswIndex(dim, { quantization: 'bf16' }), truth);
+measure('hnsw f16 (M 16, ef 64), again', new HnswIndex(dim, { quantization: 'f16' }), truth);
+measure('hnsw bf16 (M 16, ef 64), again', new HnswIndex(dim, { quantization: 'bf16' }), truth);

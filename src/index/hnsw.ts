@@ -12,8 +12,11 @@ export class HnswIndex implements VectorIndex {
     private readonly opts: {
       connectivity?: number;
       expansionSearch?: number;
-      /** how the graph stores vectors: f16 (default) halves memory and distance cost against f32 */
-      quantization?: 'f32' | 'f16';
+      /**
+       * how the graph stores vectors: bf16 (default) and f16 halve memory and distance cost
+       * against f32; bf16 measured cheaper than f16 per query at the same recall (bench:index)
+       */
+      quantization?: 'f32' | 'f16' | 'bf16';
     } = {},
   ) {
     this.index = this.fresh();
@@ -23,7 +26,9 @@ export class HnswIndex implements VectorIndex {
     return new Index({
       dimensions: this.dim,
       metric: MetricKind.IP,
-      quantization: this.opts.quantization === 'f32' ? ScalarKind.F32 : ScalarKind.F16,
+      quantization: { f32: ScalarKind.F32, f16: ScalarKind.F16, bf16: ScalarKind.BF16 }[
+        this.opts.quantization ?? 'bf16'
+      ],
       connectivity: this.opts.connectivity ?? 16,
       expansion_add: 128,
       expansion_search: this.opts.expansionSearch ?? 64,
