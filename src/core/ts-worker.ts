@@ -53,3 +53,8 @@ export async function readyOf(w: Worker): Promise<void> {
 export function resolveThreads(threads: number): number {
   return threads > 0 ? threads : availableParallelism();
 }
+
+/** [from, to) of part w of `size` things cut into `parts` contiguous parts (thread w's share) */
+export function sliceBounds(size: number, parts: number, w: number): [number, number] {
+  return [Math.floor((w * size) / parts), Math.floor(((w + 1) * size) / parts)];
+}

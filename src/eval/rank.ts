@@ -3,7 +3,9 @@
  * items never appear, and ties are broken by a fixed seeded permutation (not by item index, which
  * would favour low ids, and not by chance per call, which would break determinism).
  */
+
 import { seededRandom } from '../core/rng.ts';
+import { topK as coreTopK } from '../core/topk.ts';
 
 /** Every random choice of the harness goes through the one seeded generator. */
 export const rng = seededRandom;
@@ -43,8 +45,8 @@ export function sampleDistinct(
 }
 
 /**
- * The top `k` of `candidates` by score (higher first, NaN last), skipping `masked`. A min-heap of
- * size k keeps this O(n log k) over catalogues of tens of thousands of items.
+ * The top `k` of `candidates` by score (higher first, NaN last), skipping `masked`, equal scores
+ * in the seeded tie-breaker's order (the shared heap: src/core/topk.ts).
  */
 export function topK(
   scores: Float32Array,
@@ -53,55 +55,8 @@ export function topK(
   tie: Uint32Array,
   masked?: ReadonlySet<number>,
 ): number[] {
-  const heap: number[] = [];
-  const val = (i: number) => {
-    const s = scores[i]!;
-    return Number.isNaN(s) ? Number.NEGATIVE_INFINITY : s;
-  };
-  // a is worse than b
-  const worse = (a: number, b: number) => {
-    const sa = val(a);
-    const sb = val(b);
-    return sa < sb || (sa === sb && tie[a]! > tie[b]!);
-  };
-  const siftDown = (i: number) => {
-    const n = heap.length;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < n && worse(heap[l]!, heap[m]!)) m = l;
-      if (r < n && worse(heap[r]!, heap[m]!)) m = r;
-      if (m === i) return;
-      const t = heap[i]!;
-      heap[i] = heap[m]!;
-      heap[m] = t;
-      i = m;
-    }
-  };
-  // the heap's worst score: most candidates fall below it and are rejected by one comparison
-  let floor = Number.NEGATIVE_INFINITY;
-  for (let c = 0; c < candidates.length; c++) {
-    const item = candidates[c]!;
-    if (heap.length >= k && !(scores[item]! >= floor)) continue;
-    if (masked?.has(item)) continue;
-    if (heap.length < k) {
-      heap.push(item);
-      let i = heap.length - 1;
-      while (i > 0) {
-        const p = (i - 1) >> 1;
-        if (!worse(heap[i]!, heap[p]!)) break;
-        const t = heap[i]!;
-        heap[i] = heap[p]!;
-        heap[p] = t;
-        i = p;
-      }
-      if (heap.length === k) floor = val(heap[0]!);
-    } else if (k > 0 && worse(heap[0]!, item)) {
-      heap[0] = item;
-      siftDown(0);
-      floor = val(heap[0]!);
-    }
-  }
-  return heap.sort((a, b) => (worse(a, b) ? 1 : worse(b, a) ? -1 : 0));
+  return coreTopK(candidates, k, (i) => scores[i]!, {
+    tie: (i) => tie[i]!,
+    ...(masked ? { skip: (i: number) => masked.has(i) } : {}),
+  });
 }

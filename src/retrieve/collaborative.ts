@@ -6,11 +6,10 @@ export const collaborativeRetriever: Retriever = {
   name: 'collaborative',
   retrieve({ query: q, k, skip }: RetrieveRequest): number[] {
     const code = q.scenarioCode;
-    // the best k of every touched item of the scenario with some evidence (NaN leaves one out)
-    return topK(q.touched, k, (i) => {
-      if (q.model.scenarioCode[i] !== code || skip(i)) return Number.NaN;
-      const s = q.knnSame[i]! + q.knnCross[i]! + q.trans[i]!;
-      return s > 0 ? s : Number.NaN;
+    const evidence = (i: number) => q.knnSame[i]! + q.knnCross[i]! + q.trans[i]!;
+    // the best k of the touched items of the scenario with some evidence
+    return topK(q.touched, k, evidence, {
+      skip: (i) => q.model.scenarioCode[i] !== code || skip(i) || !(evidence(i) > 0),
     });
   },
 };

@@ -82,11 +82,6 @@ export function sharedParams(p: SeqParams): SeqParams {
 
 const sharedF64 = (n: number): Float64Array => new Float64Array(new SharedArrayBuffer(n * 8));
 
-/** the bounds of slice w of a batch of `size` examples cut into `parts` */
-export function sliceBounds(size: number, parts: number, w: number): [number, number] {
-  return [Math.floor((w * size) / parts), Math.floor(((w + 1) * size) / parts)];
-}
-
 interface Pending {
   resolve: (r: StepReply) => void;
   reject: (e: Error) => void;

@@ -12,7 +12,7 @@
  */
 import { RecError } from '../core/errors.ts';
 import { seededRandom, seededSample } from '../core/rng.ts';
-import { resolveThreads } from '../core/ts-worker.ts';
+import { resolveThreads, sliceBounds } from '../core/ts-worker.ts';
 import {
   type Example,
   initParams,
@@ -22,7 +22,7 @@ import {
   SeqScorer,
   type SeqShape,
 } from './model.ts';
-import { GradPool, sharedParams, sliceBounds } from './parallel.ts';
+import { GradPool, sharedParams } from './parallel.ts';
 import { applyWhitening, fitWhitening, type Whitening } from './whiten.ts';
 
 export interface SeqOptions {

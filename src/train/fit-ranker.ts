@@ -5,6 +5,7 @@
  * where they help that scenario (STAR-style: shared knowledge plus a scenario's own adjustment).
  */
 
+import { topK } from '../core/topk.ts';
 import { resolveThreads } from '../core/ts-worker.ts';
 import type { UserProfile } from '../profile/types.ts';
 import { FEATURES, NUM_FEATURES, type RankerWeights, type ScoringModel } from '../rank/model.ts';
@@ -93,10 +94,9 @@ export function ownView(p: Pool): Pool {
   };
 }
 
-function topK(values: Float32Array, k: number): number[] {
-  const idx = Array.from(values.keys());
-  idx.sort((a, b) => values[b]! - values[a]!);
-  return idx.slice(0, k);
+/** the rows of the k largest values, largest first (equal values: the earlier row first) */
+function topRows(values: Float32Array, k: number): number[] {
+  return topK(values.length, k, (r) => values[r]!);
 }
 
 /**
@@ -138,8 +138,8 @@ export function buildPools(
     const crossBase = new Set<number>();
     DENSE.forEach((k, j) => {
       const cross = CROSS_FEATURES.includes(k);
-      for (const r of topK(cross ? zero : cols[j]!, per)) base.add(items[r]!);
-      if (cross) for (const r of topK(cols[j]!, per)) crossBase.add(items[r]!);
+      for (const r of topRows(cross ? zero : cols[j]!, per)) base.add(items[r]!);
+      if (cross) for (const r of topRows(cols[j]!, per)) crossBase.add(items[r]!);
     });
     decays.forEach((decay, di) => {
       m.ranker = { ...m.ranker, decay };
@@ -474,7 +474,7 @@ export function refinePools(
     const q = prepareQuery(m, c.profile, { scenario: c.scenario });
     const items = Array.from(m.scenarioItems[q.scenarioCode] ?? []).filter((i) => !c.masked.has(i));
     const scores = scoreCandidates(q, items);
-    const rows = new Set(topK(scores, extra).map((r) => items[r]!));
+    const rows = new Set(topRows(scores, extra).map((r) => items[r]!));
     for (const t of targetsOf(c)) rows.add(t);
     const old = pools[ci]!;
     // the first pool's items stay: they are each single feature's strongest competitors

@@ -6,7 +6,7 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { RecError } from '../core/errors.ts';
-import { nextMessage, readyOf, startTsWorker } from '../core/ts-worker.ts';
+import { nextMessage, readyOf, sliceBounds, startTsWorker } from '../core/ts-worker.ts';
 import type { RankerWeights, ScoringModel } from '../rank/model.ts';
 import type { SeqShape } from '../seq/model.ts';
 import { buildPools, type Pool, refinePools, type ValidCase } from './fit-ranker.ts';
@@ -37,12 +37,6 @@ export type PoolRequest =
     };
 
 export type PoolReply = { type: 'pools'; pools: Pool[][] } | { type: 'error'; message: string };
-
-/** [from, to) of chunk w of n cases cut into `parts` */
-const chunk = (n: number, parts: number, w: number): [number, number] => [
-  Math.floor((w * n) / parts),
-  Math.floor(((w + 1) * n) / parts),
-];
 
 export class PoolWorkers {
   private constructor(private readonly workers: Worker[]) {}
@@ -85,6 +79,24 @@ export class PoolWorkers {
     throw new RecError('INTERNAL', `pool worker: ${r.message}`);
   }
 
+  /**
+   * `n` cases cut into a chunk per thread: chunk 0 computed on this thread by `local` (told the
+   * number of parts), chunk w + 1 sent to worker w as `remote` builds its request.
+   */
+  private async split<T>(
+    n: number,
+    remote: (from: number, to: number) => PoolRequest,
+    local: (from: number, to: number, parts: number) => T,
+    signal?: AbortSignal,
+  ): Promise<{ mine: T; theirs: Pool[][][] }> {
+    const parts = this.workers.length + 1;
+    const jobs = this.workers.map((w, i) => this.ask(w, remote(...sliceBounds(n, parts, i + 1))));
+    const mine = local(...sliceBounds(n, parts, 0), parts);
+    const theirs = await Promise.all(jobs);
+    signal?.throwIfAborted();
+    return { mine, theirs };
+  }
+
   /** as buildPools, with the cases shared between this thread and the workers */
   async build(
     m: ScoringModel,
@@ -94,24 +106,20 @@ export class PoolWorkers {
     signal?: AbortSignal,
     onCase?: (done: number, total: number) => void,
   ): Promise<Pool[][]> {
-    const parts = this.workers.length + 1;
-    const jobs = this.workers.map((w, i) => {
-      const [from, to] = chunk(cases.length, parts, i + 1);
-      return this.ask(w, {
+    const { mine, theirs } = await this.split(
+      cases.length,
+      (from, to) => ({
         type: 'build',
         ranker: m.ranker,
         cases: cases.slice(from, to),
         per,
         decays: [...decays],
-      });
-    });
-    const [from, to] = chunk(cases.length, parts, 0);
-    // this thread's chunk stands for the whole in the progress report
-    const mine = buildPools(m, cases.slice(from, to), per, decays, signal, (d, t) =>
-      onCase?.(d * parts, t * parts),
+      }),
+      // this thread's chunk stands for the whole in the progress report
+      (from, to, parts) =>
+        buildPools(m, cases.slice(from, to), per, decays, signal, (d, t) => onCase?.(d * parts, t * parts)),
+      signal,
     );
-    const theirs = await Promise.all(jobs);
-    signal?.throwIfAborted();
     return decays.map((_, di) => [...mine[di]!, ...theirs.flatMap((p) => p[di]!)]);
   }
 
@@ -123,22 +131,19 @@ export class PoolWorkers {
     extra: number,
     signal?: AbortSignal,
   ): Promise<Pool[]> {
-    const parts = this.workers.length + 1;
-    const jobs = this.workers.map((w, i) => {
-      const [from, to] = chunk(cases.length, parts, i + 1);
-      return this.ask(w, {
+    const { mine, theirs } = await this.split(
+      cases.length,
+      (from, to) => ({
         type: 'refine',
         ranker: m.ranker,
         cases: cases.slice(from, to),
         items: pools.slice(from, to).map((p) => p.items),
         own: pools.slice(from, to).map((p) => p.own),
         extra,
-      });
-    });
-    const [from, to] = chunk(cases.length, parts, 0);
-    const mine = refinePools(m, cases.slice(from, to), pools.slice(from, to), extra, signal);
-    const theirs = await Promise.all(jobs);
-    signal?.throwIfAborted();
+      }),
+      (from, to) => refinePools(m, cases.slice(from, to), pools.slice(from, to), extra, signal),
+      signal,
+    );
     return [...mine, ...theirs.flatMap((p) => p[0]!)];
   }
 
