@@ -7,7 +7,7 @@
 import type { Context } from '../core/types.ts';
 import { dot, dotAt } from '../core/vec.ts';
 import type { HistoryEntry, UserProfile } from '../profile/types.ts';
-import { spread } from '../train/graph.ts';
+import { spreadMarked } from '../train/graph.ts';
 import { contextKeys, logLift } from './context.ts';
 import { FEATURES, NUM_FEATURES, type ScoringModel, vectorOf } from './model.ts';
 
@@ -136,20 +136,35 @@ export class TextMemo {
  * whatever the number of accumulators.
  */
 function normaliseInScenario(
-  arrays: readonly Float32Array[],
+  arrays: Accumulators,
   touched: readonly number[],
   m: ScoringModel,
   code: number,
 ): number[] {
-  const max = arrays.map(() => 0);
-  for (const i of touched) {
-    if (m.scenarioCode[i] !== code) continue;
-    for (let k = 0; k < arrays.length; k++) if (arrays[k]![i]! > max[k]!) max[k] = arrays[k]![i]!;
+  // six named arrays rather than a loop over them: this runs on every first request of a profile
+  const [a0, a1, a2, a3, a4, a5] = arrays;
+  const sc = m.scenarioCode;
+  let m0 = 0;
+  let m1 = 0;
+  let m2 = 0;
+  let m3 = 0;
+  let m4 = 0;
+  let m5 = 0;
+  for (let t = 0; t < touched.length; t++) {
+    const i = touched[t]!;
+    if (sc[i] !== code) continue;
+    if (a0[i]! > m0) m0 = a0[i]!;
+    if (a1[i]! > m1) m1 = a1[i]!;
+    if (a2[i]! > m2) m2 = a2[i]!;
+    if (a3[i]! > m3) m3 = a3[i]!;
+    if (a4[i]! > m4) m4 = a4[i]!;
+    if (a5[i]! > m5) m5 = a5[i]!;
   }
-  for (let k = 0; k < arrays.length; k++) {
+  const max = [m0, m1, m2, m3, m4, m5];
+  for (let k = 0; k < 6; k++) {
     const a = arrays[k]!;
     const d = max[k]!;
-    if (d > 0) for (const i of touched) a[i]! /= d;
+    if (d > 0) for (let t = 0; t < touched.length; t++) a[touched[t]!]! /= d;
     else max[k] = 1;
   }
   return max;
@@ -164,34 +179,43 @@ type Accumulators = [
   easeFused: Float32Array,
 ];
 
-function accumulators(n: number): Accumulators {
-  return [
-    new Float32Array(n),
-    new Float32Array(n),
-    new Float32Array(n),
-    new Float32Array(n),
-    new Float32Array(n),
-    new Float32Array(n),
-  ];
+/** a query's dense arrays: the six accumulators and the marks of the items in `touched` */
+interface Dense {
+  arrays: Accumulators;
+  mark: Uint8Array;
+}
+
+function dense(n: number): Dense {
+  return {
+    arrays: [
+      new Float32Array(n),
+      new Float32Array(n),
+      new Float32Array(n),
+      new Float32Array(n),
+      new Float32Array(n),
+      new Float32Array(n),
+    ],
+    mark: new Uint8Array(n),
+  };
 }
 
 /**
- * The dense accumulators of a query, lent to one query at a time and cleared afterwards through
- * its `touched` list: a request then allocates (and the collector frees) five numItems-long
- * arrays less (six). Whoever borrows must `release` when done with the query.
+ * The dense arrays of a query, lent to one query at a time and cleared afterwards through its
+ * `touched` list: a request then allocates (and the collector frees) no numItems-long arrays.
+ * Whoever borrows must `release` when done with the query.
  */
 export class QueryScratch {
-  private arrays: Accumulators | undefined;
+  private dense: Dense | undefined;
   /** the query holding the arrays; 'pending' between borrow and lend (a query that failed half-way
    * keeps them: later queries then allocate their own rather than read half-written arrays) */
   private lentTo: Query | 'pending' | undefined;
 
   /** the arrays when free and of the right size, else undefined (the caller allocates its own) */
-  borrow(n: number): Accumulators | undefined {
+  borrow(n: number): Dense | undefined {
     if (this.lentTo) return undefined;
-    if (!this.arrays || this.arrays[0].length !== n) this.arrays = accumulators(n);
+    if (!this.dense || this.dense.mark.length !== n) this.dense = dense(n);
     this.lentTo = 'pending';
-    return this.arrays;
+    return this.dense;
   }
 
   lend(q: Query): void {
@@ -200,8 +224,10 @@ export class QueryScratch {
 
   /** zeroes what the query wrote; its arrays must not be read afterwards */
   release(q: Query): void {
-    if (this.lentTo !== q || !this.arrays) return;
-    for (const a of this.arrays) for (const i of q.touched) a[i] = 0;
+    if (this.lentTo !== q || !this.dense) return;
+    const { arrays, mark } = this.dense;
+    for (const a of arrays) for (const i of q.touched) a[i] = 0;
+    for (const i of q.touched) mark[i] = 0;
     this.lentTo = undefined;
   }
 }
@@ -288,13 +314,10 @@ export function prepareQuery(
   const code = m.scenarios.indexOf(opts.scenario);
   const n = m.numItems;
   const lent = scratch?.borrow(n);
-  const [knnSame, knnCross, trans, ease, transCross, easeFused] = lent ?? accumulators(n);
-  const touchedSame: number[] = [];
-  const touchedCross: number[] = [];
-  const touchedTrans: number[] = [];
-  const touchedTransCross: number[] = [];
-  const touchedEase: number[] = [];
-  const touchedEaseFused: number[] = [];
+  const { arrays, mark } = lent ?? dense(n);
+  const [knnSame, knnCross, trans, ease, transCross, easeFused] = arrays;
+  // every item any accumulator touched, once each (in the order first touched)
+  const touched: number[] = [];
   const hist = profile.history;
   const recency = scenarioRecency(hist, m.ranker.decay);
   const own = ownHistory(hist, opts.scenario);
@@ -302,22 +325,23 @@ export function prepareQuery(
   const mixed = own !== hist;
   // any entry outside the target scenario (a mixed history, or a cold start served from the others)
   const other = mixed || (hist.length > 0 && hist[0]!.scenario !== opts.scenario);
-  hist.forEach((h, i) => {
+  const { knn, ease: easeGraph, easeFused: easeFusedGraph, trans: transGraph } = m.graphs;
+  for (let i = 0; i < hist.length; i++) {
+    const h = hist[i]!;
     const w = h.weight * recency[i]!;
-    if (w === 0) return;
-    if (h.scenario === opts.scenario) spread(m.graphs.knn, h.item, w, knnSame, touchedSame);
-    else spread(m.graphs.knn, h.item, w, knnCross, touchedCross);
+    if (w === 0) continue;
+    spreadMarked(knn, h.item, w, h.scenario === opts.scenario ? knnSame : knnCross, mark, touched);
     // EASE is a model of which items explain which: it wants the history as a set, not its strength
-    if (w > 0) spread(m.graphs.ease, h.item, recency[i]!, ease, touchedEase);
+    if (w > 0) spreadMarked(easeGraph, h.item, recency[i]!, ease, mark, touched);
     // the model fitted over all scenarios together: a cross-scenario feature (0 without another scenario)
-    if (w > 0 && other && m.graphs.easeFused)
-      spread(m.graphs.easeFused, h.item, recency[i]!, easeFused, touchedEaseFused);
-  });
+    if (w > 0 && other && easeFusedGraph)
+      spreadMarked(easeFusedGraph, h.item, recency[i]!, easeFused, mark, touched);
+  }
   // transitions from the last few items of the target scenario, most recent strongest
   const last = own.slice(-3);
   last.forEach((h, i) => {
     if (h.weight <= 0) return;
-    spread(m.graphs.trans, h.item, 0.5 ** (last.length - 1 - i), trans, touchedTrans);
+    spreadMarked(transGraph, h.item, 0.5 ** (last.length - 1 - i), trans, mark, touched);
   });
   // what follows the last few items of the whole history, whichever scenario they are in (a
   // cross-scenario feature: only when the history spans the target and another scenario)
@@ -325,19 +349,9 @@ export function prepareQuery(
     const lastAll = hist.slice(-3);
     lastAll.forEach((h, i) => {
       if (h.weight <= 0) return;
-      spread(m.graphs.trans, h.item, 0.5 ** (lastAll.length - 1 - i), transCross, touchedTransCross);
+      spreadMarked(transGraph, h.item, 0.5 ** (lastAll.length - 1 - i), transCross, mark, touched);
     });
   }
-  const touched = [
-    ...new Set([
-      ...touchedSame,
-      ...touchedCross,
-      ...touchedTrans,
-      ...touchedEase,
-      ...touchedTransCross,
-      ...touchedEaseFused,
-    ]),
-  ];
   const [nSame, nCross, nTrans, nEase, nTransCross, nEaseFused] = normaliseInScenario(
     [knnSame, knnCross, trans, ease, transCross, easeFused],
     touched,

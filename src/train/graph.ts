@@ -231,6 +231,30 @@ export function spread(g: Csr, item: number, scale: number, into: Float32Array, 
   }
 }
 
+/**
+ * `spread` for several accumulators sharing one touched list: `mark[b]` says b is already in
+ * `touched` (whichever accumulator touched it first), so the list holds each item once without a
+ * Set over the accumulators' lists afterwards.
+ */
+export function spreadMarked(
+  g: Csr,
+  item: number,
+  scale: number,
+  into: Float32Array,
+  mark: Uint8Array,
+  touched: number[],
+): void {
+  const end = g.offsets[item + 1]!;
+  for (let o = g.offsets[item]!; o < end; o++) {
+    const b = g.items[o]!;
+    if (mark[b] === 0) {
+      mark[b] = 1;
+      touched.push(b);
+    }
+    into[b]! += scale * g.weights[o]!;
+  }
+}
+
 export function edgeWeight(g: Csr, a: number, b: number): number {
   const end = g.offsets[a + 1]!;
   for (let o = g.offsets[a]!; o < end; o++) if (g.items[o] === b) return g.weights[o]!;
