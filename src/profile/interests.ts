@@ -49,19 +49,31 @@ export function recencyWeights(history: readonly HistoryEntry[], decay: number):
   return out;
 }
 
+/** each title's distinct label words, in order (titles repeat across profiles: split once) */
+const titleWords = new Map<string, string[]>();
+const TITLE_WORDS_MAX = 100_000;
+
+function wordsOf(title: string): string[] {
+  let words = titleWords.get(title);
+  if (!words) {
+    const seen = new Set<string>();
+    words = [];
+    for (const w of title.toLowerCase().split(/[^a-z0-9]+/)) {
+      if (w.length < 3 || STOPWORDS.has(w) || seen.has(w)) continue;
+      seen.add(w);
+      words.push(w);
+    }
+    if (titleWords.size >= TITLE_WORDS_MAX) titleWords.clear();
+    titleWords.set(title, words);
+  }
+  return words;
+}
+
 /** A short label from the words the member titles share most. */
 export function labelOf(members: readonly number[], space: ItemSpace): string {
   const counts = new Map<string, number>();
   for (const m of members.slice(0, 20)) {
-    const seen = new Set<string>();
-    for (const w of space
-      .title(m)
-      .toLowerCase()
-      .split(/[^a-z0-9]+/)) {
-      if (w.length < 3 || STOPWORDS.has(w) || seen.has(w)) continue;
-      seen.add(w);
-      counts.set(w, (counts.get(w) ?? 0) + 1);
-    }
+    for (const w of wordsOf(space.title(m))) counts.set(w, (counts.get(w) ?? 0) + 1);
   }
   const top = [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 3);
   if (top.length > 0) return top.map(([w]) => w).join(' · ');

@@ -3,10 +3,10 @@
  * past items carried the score (through co-occurrence, transitions or text similarity), which
  * interest it matches, and which context features moved it.
  */
-import { dot } from '../core/vec.ts';
+import { dotAt, dotRows } from '../core/vec.ts';
 import { edgeWeight } from '../train/graph.ts';
 import { contextLifts } from './context.ts';
-import { FEATURES, type FeatureName, type ScoringModel, vectorOf } from './model.ts';
+import { FEATURES, type FeatureName, type ScoringModel } from './model.ts';
 import { featuresOf, linearScore, type Query } from './query.ts';
 
 export interface ItemExplanation {
@@ -77,10 +77,11 @@ export function explainBase(q: Query, item: number, maxHistory = 3): Explanation
   const w = (f: FeatureName) => q.weights[FEATURES.indexOf(f)] ?? 0;
   const f = featuresOf(q, item, undefined, null);
   const baseScore = linearScore(q.weights, f);
-  const contributions = Object.fromEntries(
-    FEATURES.map((name, i) => [name, (q.weights[i] ?? 0) * f[i]!]),
-  ) as Record<FeatureName, number>;
-  const v = vectorOf(m, item);
+  const contributions = {} as Record<FeatureName, number>;
+  for (let i = 0; i < FEATURES.length; i++) contributions[FEATURES[i]!] = (q.weights[i] ?? 0) * f[i]!;
+  // the item's row is read in place (explanations run for every recommended item)
+  const v = m.hasVector[item]! !== 0;
+  const off = item * m.dim;
   // the interest the item sits closest to
   let interest: ItemExplanation['interest'];
   const centres = q.profile.interests;
@@ -89,7 +90,7 @@ export function explainBase(q: Query, item: number, maxHistory = 3): Explanation
     let bestS = Number.NEGATIVE_INFINITY;
     centres.forEach((c, i) => {
       if (c.vector.length !== m.dim) return;
-      const s = dot(c.vector, v);
+      const s = dotAt(c.vector, m.vectors, off);
       if (s > bestS) {
         bestS = s;
         best = i;
@@ -142,12 +143,21 @@ export function explainBase(q: Query, item: number, maxHistory = 3): Explanation
     // text: the recent items and the matched interest's members, by their similarity to the item
     const recent = q.own.filter((h) => h.weight > 0 && m.hasVector[h.item]).slice(-5);
     for (const h of recent)
-      add(h.item, h.scenario, (w('textRecent') * dot(vectorOf(m, h.item)!, v)) / recent.length);
+      add(
+        h.item,
+        h.scenario,
+        (w('textRecent') * dotRows(m.vectors, h.item * m.dim, off, m.dim)) / recent.length,
+      );
     const c = interest ? centres.find((x) => x.id === interest.id) : undefined;
     const members = (c?.members ?? []).filter((it) => m.hasVector[it]).slice(0, 10);
     for (const it of members) {
       const h = hist.find((x) => x.item === it);
-      if (h) add(it, h.scenario, (w('textInterest') * dot(vectorOf(m, it)!, v)) / members.length);
+      if (h)
+        add(
+          it,
+          h.scenario,
+          (w('textInterest') * dotRows(m.vectors, it * m.dim, off, m.dim)) / members.length,
+        );
     }
   }
   const seq = m.seq;

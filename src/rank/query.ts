@@ -102,7 +102,8 @@ const NT = TEXT.length;
  */
 export class TextMemo {
   private readonly slots = new Map<number, number>();
-  private values = new Float32Array(NT * 512);
+  // grown by doubling: a served profile scores about a hundred items per scenario
+  private values = new Float32Array(NT * 128);
 
   constructor(private readonly maxItems = 8192) {}
 
