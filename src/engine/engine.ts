@@ -197,9 +197,9 @@ export class FusionEngine implements Engine {
     return q;
   }
 
-  async recommend(input: RecommendRequest): Promise<RecommendResponse> {
+  async recommend(input: RecommendRequest, opts: { validated?: boolean } = {}): Promise<RecommendResponse> {
     this.check();
-    const req = validate(recommendRequestSchema, input);
+    const req = opts.validated ? { ...input, n: input.n ?? 10 } : validate(recommendRequestSchema, input);
     const { scenario, code } = this.scenarioOf(req.scenario);
     const profile = await this.userProfile(req.user);
     // from here on synchronous: the query may use the engine's scratch arrays, released below

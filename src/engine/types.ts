@@ -86,7 +86,9 @@ export interface UserProfileView {
 }
 
 export interface Engine {
-  recommend(req: RecommendRequest): Promise<RecommendResponse>;
+  /** `validated`: the caller already checked the request against a schema at least as strict
+   * (the HTTP route), so it is not parsed twice */
+  recommend(req: RecommendRequest, opts?: { validated?: boolean }): Promise<RecommendResponse>;
   similarItems(item: string, n?: number, scenario?: string): Promise<Recommendation[]>;
   profile(user: string): Promise<UserProfileView>;
   explain(user: string, item: string, context?: Context): Promise<Explanation & { score: number }>;

@@ -214,9 +214,9 @@ export function joinPeers(hooks: {
       if (workers > 1) {
         const local = e.recommend.bind(e);
         ownRecommend = local;
-        e.recommend = async (req) => {
+        e.recommend = async (req, opts) => {
           const owner = slotOf(req.user, workers);
-          if (owner === slot) return local(req);
+          if (owner === slot) return local(req, opts);
           const r = await new Promise<Extract<ToWorker, { t: 'result' }>>((resolve) => {
             const id = next++;
             results.set(id, resolve);
@@ -229,7 +229,7 @@ export function joinPeers(hooks: {
             throw Object.assign(new RecError(code as RecError['code'], message), where);
           }
           // that worker is gone or not serving yet
-          return local(req);
+          return local(req, opts);
         };
       }
     },

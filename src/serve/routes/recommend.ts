@@ -37,7 +37,8 @@ export const recommendRoutes = [
       if (body.context) req.context = body.context;
       if (body.diversity !== undefined) req.diversity = body.diversity;
       if (body.exclude) req.exclude = body.exclude;
-      const res = await ctx.engine.recommend(req);
+      // the body schema above is stricter than the engine's (n <= 200, exclude <= 1000): not parsed again
+      const res = await ctx.engine.recommend(req, { validated: true });
       ctx.served.modelVersion = res.modelVersion;
       return res;
     },
