@@ -1,7 +1,7 @@
 /**
  * Vector index on the real food-kitchen item vectors: recall against exact search and cost per
  * query, for the index variants the engine can use.
- *   npm run bench:index [-- --db .cache/bench-load-food-kitchen.db --queries 300 --k 60]
+ *   npm run bench:index [-- --db .cache/bench-load-food-kitchen.db --queries 300 --k 60] [--ef 64,40,32]
  * Needs a database with encoded items (`npm run bench:load` prepares one).
  */
 import { join } from 'node:path';
@@ -19,6 +19,8 @@ const { values: args } = parseArgs({
     encoder: { type: 'string', default: 'use-lite@0.2.0' },
     queries: { type: 'string', default: '300' },
     k: { type: 'string', default: '60' },
+    // HNSW search breadths to compare (bf16 only), e.g. --ef 64,40,32; default: the storage variants
+    ef: { type: 'string', default: '' },
   },
 });
 const k = Number(args.k);
@@ -74,6 +76,11 @@ function measure(name: string, index: VectorIndex, truth?: Set<number>[]) {
 
 console.log(`${n} items x ${dim} (${args.encoder}), ${queries.length} queries, k ${k}`);
 const truth = measure('exact', new ExactIndex(dim));
+if (args.ef) {
+  for (const ef of args.ef.split(',').map(Number))
+    measure(`hnsw bf16 (M 16, ef ${ef})`, new HnswIndex(dim, { expansionSearch: ef }), truth);
+  process.exit(0);
+}
 measure('hnsw f32 (M 16, ef 64)', new HnswIndex(dim, { quantization: 'f32' }), truth);
 measure('hnsw f16 (M 16, ef 64)', new HnswIndex(dim, { quantization: 'f16' }), truth);
 measure('hnsw bf16 (M 16, ef 64)', new HnswIndex(dim, { quantization: 'bf16' }), truth);

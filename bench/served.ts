@@ -4,7 +4,7 @@
  * for several candidate-pool sizes. Prints served NDCG@10 / HR@10 (the test item among the n = 10
  * served, diversity 0, consumed items skipped) and the CPU of a user's first request (profile built
  * from the store, candidates retrieved and scored), per pool size.
- *   node --import tsx bench/served.ts [--db .cache/bench-recommend-food-kitchen.db] [--candidates 300,150,100] [--users 937]
+ *   node --import tsx bench/served.ts [--db .cache/bench-recommend-food-kitchen.db] [--candidates 300,150,100] [--users 937] [--search-expansion 64,40]
  * The evaluation harness ranks the whole scenario instead (`fusionrec eval`); this measures what
  * retrieval loses on the way. Prints numbers; asserts nothing.
  */
@@ -21,6 +21,8 @@ const { values: args } = parseArgs({
   options: {
     db: { type: 'string', default: join(ROOT, '.cache/bench-recommend-food-kitchen.db') },
     candidates: { type: 'string', default: '300,150,100' },
+    // HNSW search breadths to serve with (engine.searchExpansion), e.g. 64,40; default: the config's
+    'search-expansion': { type: 'string', default: '' },
     users: { type: 'string', default: '1000' },
     // requests per CPU pass (users of the store, each a candidate miss with a cached profile)
     requests: { type: 'string', default: '800' },
@@ -49,8 +51,13 @@ try {
   console.log(
     `machine: ${cpus().length} cores, load ${loadavg()[0]!.toFixed(1)}; ${args.db}; ${sample.length} test events, ${others.length} requests per CPU pass`,
   );
-  for (const k of args.candidates!.split(',').map(Number)) {
-    const config = { ...base, engine: { ...base.engine, candidates: k } };
+  const expansions = args['search-expansion']
+    ? args['search-expansion'].split(',').map(Number)
+    : [base.engine.searchExpansion];
+  for (const [k, ef] of args
+    .candidates!.split(',')
+    .flatMap((k) => expansions.map((ef) => [Number(k), ef] as const))) {
+    const config = { ...base, engine: { ...base.engine, candidates: k, searchExpansion: ef } };
     const engine = await createEngine(config, { store, ...(encoder ? { encoder } : {}) });
     try {
       let ndcg = 0;
@@ -68,7 +75,7 @@ try {
       for (const r of others) await engine.recommend({ ...r, n: 10 });
       const cpu = process.cpuUsage(c0);
       console.log(
-        `candidates ${k}: served NDCG@10 ${(ndcg / sample.length).toFixed(4)}, HR@10 ${(hr / sample.length).toFixed(4)}; CPU ${((cpu.user + cpu.system) / 1000 / others.length).toFixed(2)} ms per first request of a user (load ${loadavg()[0]!.toFixed(1)})`,
+        `candidates ${k}, search expansion ${ef}: served NDCG@10 ${(ndcg / sample.length).toFixed(4)}, HR@10 ${(hr / sample.length).toFixed(4)}; CPU ${((cpu.user + cpu.system) / 1000 / others.length).toFixed(2)} ms per first request of a user (load ${loadavg()[0]!.toFixed(1)})`,
       );
     } finally {
       await engine.close();

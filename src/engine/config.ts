@@ -48,6 +48,10 @@ export const engineSection = z
       z.number().int().min(0).default(2000),
       'Scenarios with fewer items use exact vector search; larger ones an HNSW index (usearch). Exact search costs about n x 512 multiply-adds per interest, so keep this small for latency.',
     ),
+    searchExpansion: d(
+      z.number().int().min(8).max(1000).default(40),
+      'HNSW search breadth (usearch expansion_search): the candidates a query keeps while it walks the graph. On the food-kitchen vectors (npm run bench:index -- --k 27 --ef 64,40,32, loaded machine) 40 finds 90 % of the exact top 27 at 0.30 ms of CPU per query, 64 finds 94.5 % at 0.38-0.55 ms; served NDCG@10 on the 937 food-kitchen test events was the same (0.0758) from 24 to 64 (docs/api.md).',
+    ),
     staleModel: d(
       z.enum(['rebuild', 'error']).default('rebuild'),
       'When the trained model does not match the data: `rebuild` signals from the store with default ranker weights (and warn), or `error` (MODEL_STALE).',
@@ -71,6 +75,7 @@ export const engineSection = z
     candidates: 100,
     retrievers: [...RETRIEVER_NAMES],
     exactSearchBelow: 2000,
+    searchExpansion: 40,
     staleModel: 'rebuild',
     rankCacheSeconds: 30,
     trendingDays: 7,

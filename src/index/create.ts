@@ -3,6 +3,14 @@ import { HnswIndex } from './hnsw.ts';
 import type { VectorIndex } from './types.ts';
 
 /** Exact search up to `threshold` vectors (it is both faster and correct there), HNSW above. */
-export function createVectorIndex(dim: number, expectedSize: number, threshold: number): VectorIndex {
-  return expectedSize > threshold ? new HnswIndex(dim) : new ExactIndex(dim);
+export function createVectorIndex(
+  dim: number,
+  expectedSize: number,
+  threshold: number,
+  /** HNSW's search breadth (engine.searchExpansion); the index's own default when absent */
+  expansionSearch?: number,
+): VectorIndex {
+  return expectedSize > threshold
+    ? new HnswIndex(dim, expansionSearch === undefined ? {} : { expansionSearch })
+    : new ExactIndex(dim);
 }
