@@ -127,7 +127,8 @@ export class FusionEngine implements Engine {
     const m = this.m;
     if (m.dim === 0) return;
     const items = Array.from(m.scenarioItems[code] ?? []).filter((i) => m.hasVector[i] && this.available[i]);
-    const index = createVectorIndex(m.dim, items.length, this.p.config.engine.exactSearchBelow);
+    const e = this.p.config.engine;
+    const index = createVectorIndex(m.dim, items.length, e.exactSearchBelow, e.searchExpansion);
     const data = new Float32Array(items.length * m.dim);
     items.forEach((it, r) => {
       data.set(vectorOf(m, it)!, r * m.dim);
@@ -260,13 +261,17 @@ export class FusionEngine implements Engine {
   ): RecommendResponse {
     const rule = this.p.config.engine.rules[req.scenario];
     const allowRepeats = rule?.allowRepeats ?? scenario?.allowRepeats ?? false;
-    const consumed = new Set(allowRepeats ? [] : profile.history.map((h) => h.item));
+    // built on first use: a request answered from the ranked memo never asks
+    let consumed: Set<number> | undefined;
     const excluded = new Set<number>();
     for (const id of [...(rule?.exclude ?? []), ...(req.exclude ?? [])]) {
       const i = this.p.index.get(id);
       if (i !== undefined) excluded.add(i);
     }
-    const skip = (i: number) => consumed.has(i) || excluded.has(i) || !this.available[i];
+    const skip = (i: number) => {
+      consumed ??= new Set(allowRepeats ? [] : profile.history.map((h) => h.item));
+      return consumed.has(i) || excluded.has(i) || !this.available[i];
+    };
     const r = this.ranked(req, query, profile, code, skip);
     // the request's own part: context, diversity, explanations
     const weights = weightsFor(this.m, req.scenario);
@@ -286,7 +291,6 @@ export class FusionEngine implements Engine {
       return s;
     };
     const picked = mmr(r.items, scores, req.n, lambda, similar, this.simFloor);
-    const at = new Map(r.items.map((it, i) => [it, i]));
     return {
       user: req.user,
       scenario: req.scenario,
@@ -297,7 +301,8 @@ export class FusionEngine implements Engine {
           r.explained.set(it, base);
         }
         const x = finishExplanation(this.m, weights, ctxKeys, base);
-        return this.recommendation(it, scores[at.get(it)!]!, r.source.get(it)!, x);
+        // ten lookups in a hundred candidates: cheaper than a map built per request
+        return this.recommendation(it, scores[r.items.indexOf(it)]!, r.source.get(it)!, x);
       }),
       retrievers: r.used,
       modelVersion: this.p.modelVersion,

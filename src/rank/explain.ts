@@ -11,8 +11,6 @@ import { featuresOf, linearScore, type Query } from './query.ts';
 
 export interface ItemExplanation {
   score: number;
-  /** each feature's contribution (weight x value) */
-  contributions: Record<FeatureName, number>;
   interest?: { id: string; label: string; weight: number; similarity: number };
   /** past items by contribution, best first; `share` of the score each carried */
   history: { item: number; scenario: string; share: number; contribution: number }[];
@@ -28,7 +26,6 @@ export interface ExplanationBase {
   item: number;
   /** the ranker's score without the context feature */
   baseScore: number;
-  contributions: Record<FeatureName, number>;
   interest?: ItemExplanation['interest'];
   /** the strongest positive history contributions, best first */
   positive: { item: number; scenario: string; contribution: number }[];
@@ -65,7 +62,6 @@ export function finishExplanation(
   });
   return {
     score,
-    contributions: { ...base.contributions, context: wCtx * ctx },
     ...(base.interest ? { interest: base.interest } : {}),
     history,
     context,
@@ -77,8 +73,6 @@ export function explainBase(q: Query, item: number, maxHistory = 3): Explanation
   const w = (f: FeatureName) => q.weights[FEATURES.indexOf(f)] ?? 0;
   const f = featuresOf(q, item, undefined, null);
   const baseScore = linearScore(q.weights, f);
-  const contributions = {} as Record<FeatureName, number>;
-  for (let i = 0; i < FEATURES.length; i++) contributions[FEATURES[i]!] = (q.weights[i] ?? 0) * f[i]!;
   // the item's row is read in place (explanations run for every recommended item)
   const v = m.hasVector[item]! !== 0;
   const off = item * m.dim;
@@ -179,7 +173,6 @@ export function explainBase(q: Query, item: number, maxHistory = 3): Explanation
   return {
     item,
     baseScore,
-    contributions,
     ...(interest ? { interest } : {}),
     positive: positive
       .slice(0, maxHistory)
