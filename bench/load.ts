@@ -6,7 +6,7 @@
  * Prepares (once, cached in .cache/) the imported and encoded food-kitchen database.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -148,20 +148,64 @@ function startServer(): Promise<{ child: ChildProcess; url: string }> {
   });
 }
 
-function run(opts: autocannon.Options): Promise<autocannon.Result> {
-  return new Promise((resolve, reject) => {
-    autocannon(opts, (err, result) => (err ? reject(err) : resolve(result)));
-  });
+/** the server's process ids (the process, and its workers under --workers N) */
+let serverPids: () => number[] = () => [];
+
+/** CPU milliseconds so far of a process (all its threads: JS, GC helpers, libuv), from /proc */
+function cpuMsOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // fields after the command's closing parenthesis: state is field 3, utime 14, stime 15
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+  } catch {
+    return 0;
+  }
 }
 
-function report(name: string, r: autocannon.Result | undefined, unit = 1) {
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(Number(d));
+    } catch {}
+  }
+  return out;
+}
+
+type Measured = autocannon.Result & { cpu?: { server: number; generator: number } };
+
+/** one autocannon run, with the CPU the server and this process (the load generator) spent on it */
+async function run(opts: autocannon.Options): Promise<Measured> {
+  const pids = serverPids();
+  const s0 = pids.reduce((t, p) => t + cpuMsOf(p), 0);
+  const g0 = process.cpuUsage();
+  const result: Measured = await new Promise((resolve, reject) => {
+    autocannon(opts, (err, r) => (err ? reject(err) : resolve(r)));
+  });
+  const g = process.cpuUsage(g0);
+  if (pids.length > 0)
+    result.cpu = {
+      server: pids.reduce((t, p) => t + cpuMsOf(p), 0) - s0,
+      generator: (g.user + g.system) / 1000,
+    };
+  return result;
+}
+
+function report(name: string, r: Measured | undefined, unit = 1) {
   if (!r) return;
   const l = r.latency;
   const errors = r.errors + r.timeouts + (r.non2xx ?? 0);
+  // CPU per request does not depend on how busy the machine is the way req/s and latency do
+  const cpu = r.cpu
+    ? `; CPU ms per request: server ${(r.cpu.server / r.requests.total).toFixed(3)}, load generator ${(r.cpu.generator / r.requests.total).toFixed(3)}`
+    : '';
   console.log(
     `${name}: ${(r.requests.average * unit).toFixed(0)} ${unit === 1 ? 'req' : 'events'}/s ` +
       `(${r.requests.total} requests in ${r.duration} s, ${errors} errors/non-2xx); ` +
-      `latency ms p50 ${l.p50} p90 ${l.p90} p99 ${l.p99} max ${l.max}`,
+      `latency ms p50 ${l.p50} p90 ${l.p90} p99 ${l.p99} max ${l.max}${cpu}`,
   );
 }
 
@@ -217,6 +261,7 @@ const { users, missUsers, coldUsers, items, scenarios } = await prepare();
 if (!existsSync(args.db!)) throw new Error('no bench database');
 removeLoadEvents();
 const { child, url } = await startServer();
+serverPids = () => (child.pid ? [child.pid, ...childrenOf(child.pid)] : []);
 try {
   const contexts = [
     { device: 'mobile', hour: 8 },
