@@ -33,6 +33,8 @@ export interface HarnessOptions {
   tuneCases?: number;
   /** test cases the accuracy-diversity curve is drawn on */
   curveCases?: number;
+  /** most epochs of the sequential model (FitOptions.seqEpochs) */
+  seqEpochs?: number;
   onProgress?: (label: string, done: number, total: number) => void;
   signal?: AbortSignal;
 }
@@ -141,6 +143,7 @@ export class Harness {
       await model.fit(data, {
         valid: this.tuneCases.map((c) => ({ query: c.query, target: c.targets[0]!, targets: c.targets })),
         seed: this.opts.seed,
+        ...(this.opts.seqEpochs !== undefined ? { seqEpochs: this.opts.seqEpochs } : {}),
         objective: this.objective,
         signal: this.opts.signal,
         onProgress: (done, total, label) => this.opts.onProgress?.(`${name}: ${label}`, done, total),

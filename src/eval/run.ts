@@ -19,6 +19,8 @@ export interface RunOptions extends LoadOptions {
   configHash: string;
   command: string;
   tuneCases?: number;
+  /** most epochs of the sequential model */
+  seqEpochs?: number;
   /** [model, baseline] pairs to compare on the same cases; default: every model against the first */
   compare?: [string, string][];
   onProgress?: (label: string, done: number, total: number) => void;
@@ -49,6 +51,7 @@ export async function runEvaluation(
   const harness = new Harness(set, {
     seed: opts.seed,
     ...(opts.tuneCases !== undefined ? { tuneCases: opts.tuneCases } : {}),
+    ...(opts.seqEpochs !== undefined ? { seqEpochs: opts.seqEpochs } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
   });

@@ -28,6 +28,7 @@ interface EvalOpts {
   tuneUsers: string;
   vectors: string;
   compare?: string;
+  seqEpochs?: string;
 }
 
 /** "a,b" or "a,b;c,d": model,baseline pairs */
@@ -65,6 +66,10 @@ export function registerEval(program: Command): void {
     .command('eval-compare <json...>')
     .description(
       'paired comparison (bootstrap interval) of models from results files of the same dataset, seed and test cases, e.g. two models run side by side',
+    )
+    .option(
+      '--seq-epochs <n>',
+      'most training epochs of the sequential model (seqrec, engine); default: its own',
     )
     .option(
       '--compare <pairs>',
@@ -180,6 +185,7 @@ export function registerEval(program: Command): void {
           ...(maxUsers !== undefined ? { maxUsers } : {}),
           tuneCases,
           ...(opts.compare ? { compare: parsePairs(opts.compare) } : {}),
+          ...(opts.seqEpochs !== undefined ? { seqEpochs: int(opts.seqEpochs, 'seq-epochs', 1) } : {}),
           configHash: configHash(cfg),
           command: ['fusionrec', ...process.argv.slice(2)].join(' '),
           signal: controller.signal,
