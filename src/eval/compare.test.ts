@@ -125,6 +125,16 @@ test('results of separate runs merge only when their cases are the same', () => 
     ['alone', 'fused'],
   );
   assert.equal(compareModels(merged).length, 5);
+  // the same model from another run (another commit) is kept apart under the file's number
+  const again = mergeResults([a, b, result([model('fused', [0, 0.2, 0, 0.3])])]);
+  assert.deepEqual(
+    again.models.map((m) => m.name),
+    ['alone', 'fused', 'fused#3'],
+  );
+  const vs = compareModels(again, [['fused#3', 'fused']]).find(
+    (c) => c.scenario === 'all' && c.slice === 'all',
+  )!;
+  assert.ok(Math.abs(vs.gain! - (0.2 / 1.2 - 1)) < 1e-9);
   assert.throws(
     () => mergeResults([a, result([model('fused', [1, 0.2, 0, 0.3])], 7)]),
     (e: unknown) => (e as { code?: string }).code === 'INVALID_INPUT',

@@ -144,8 +144,9 @@ export function compareModels(
 }
 
 /**
- * Two results files of the same protocol, seed and test cases (e.g. two models run side by side in
- * separate processes) as one, so their cases can be paired. Refuses files whose cases differ.
+ * Results files of the same protocol, seed and test cases (e.g. two models run side by side in
+ * separate processes) as one, so their cases can be paired. Refuses files whose cases differ; a
+ * model name already taken by an earlier file becomes `name#<file number>`.
  */
 export function mergeResults(results: readonly EvalResult[]): EvalResult {
   const [first, ...rest] = results;
@@ -160,7 +161,16 @@ export function mergeResults(results: readonly EvalResult[]): EvalResult {
       );
   }
   const { comparisons: _drop, ...base } = first;
-  return { ...base, models: results.flatMap((r) => r.models) };
+  // the same model from two runs (e.g. two commits): the later file's copy is named `name#<file>`
+  const seen = new Set<string>();
+  const models = results.flatMap((r, fi) =>
+    r.models.map((m) => {
+      const name = seen.has(m.name) ? `${m.name}#${fi + 1}` : m.name;
+      seen.add(name);
+      return name === m.name ? m : { ...m, name };
+    }),
+  );
+  return { ...base, models };
 }
 
 const pct = (x: number | null) => (x === null ? '–' : `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)} %`);
