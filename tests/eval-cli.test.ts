@@ -64,7 +64,20 @@ test('eval on scientific writes schema-valid JSON and an offline HTML report', (
   assert.ok(ndcg(byName.markov) > ndcg(byName.popularity));
   // a broken result is rejected by the same schema
   assert.equal(validate({ ...result, schemaVersion: 2 }), false);
+  // two models evaluated: the second is compared with the first on the same cases
+  const paired = result.comparisons.find(
+    (c: { scenario: string; slice: string }) => c.scenario === 'all' && c.slice === 'all',
+  );
+  assert.equal(paired.model, 'markov');
+  assert.equal(paired.baseline, 'popularity');
+  assert.equal(paired.cases, 300);
+  assert.ok(paired.ci95[0] > 0 && paired.ci95[0] <= paired.gain && paired.gain <= paired.ci95[1]);
+  assert.equal(result.models[0].perCase['ndcg@10'].length, result.cases.length);
+  const compared = run(['eval-compare', json, '--compare', 'popularity,markov']);
+  assert.equal(compared.status, 0, compared.stderr);
+  assert.match(compared.stdout, /\| popularity \| markov \| all \| all \| 300 \|/);
   const page = readFileSync(html, 'utf8');
+  assert.match(page, /Paired comparisons/);
   assert.match(page, /<svg /);
   assert.doesNotMatch(page, /<script|<link|src="http|href="http/);
 });

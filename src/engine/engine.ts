@@ -27,6 +27,7 @@ import { mmr } from '../rank/mmr.ts';
 import { itemSpaceOf, type ScoringModel, vectorOf } from '../rank/model.ts';
 import {
   baseScores,
+  ownCountOf,
   prepareQuery,
   type Query,
   QueryScratch,
@@ -274,7 +275,7 @@ export class FusionEngine implements Engine {
     };
     const r = this.ranked(req, query, profile, code, skip);
     // the request's own part: context, diversity, explanations
-    const weights = weightsFor(this.m, req.scenario);
+    const weights = weightsFor(this.m, req.scenario, ownCountOf(profile.history, req.scenario));
     const ctxKeys = requestContextKeys(this.m, req.context, Date.now());
     const scores = withContext(this.m, weights, ctxKeys, r.items, r.base);
     const lambda = req.diversity ?? rule?.diversity ?? this.p.config.engine.diversity;

@@ -11,7 +11,7 @@ import { mmr } from './mmr.ts';
 import { yieldToEventLoop } from './models/common.ts';
 import type { ModelEntry } from './models/index.ts';
 import { rng, sampleDistinct, tieBreaker, topK } from './rank.ts';
-import type { GroupResult, ModelResult } from './schema.ts';
+import type { CaseInfo, GroupResult, ModelResult } from './schema.ts';
 import type { EvalData, EvalModel, EvalQuery } from './types.ts';
 
 export const LIST_LENGTH = 100;
@@ -33,6 +33,8 @@ export interface HarnessOptions {
   tuneCases?: number;
   /** test cases the accuracy-diversity curve is drawn on */
   curveCases?: number;
+  /** most epochs of the sequential model (FitOptions.seqEpochs) */
+  seqEpochs?: number;
   onProgress?: (label: string, done: number, total: number) => void;
   signal?: AbortSignal;
 }
@@ -115,6 +117,14 @@ export class Harness {
     return topK(scores, candidates, k, this.tie, mask);
   }
 
+  /** every ranked case in order, as the results file lists them (what `perCase` values refer to) */
+  caseInfo(): CaseInfo[] {
+    return this.cases.map((c) => ({
+      scenario: c.query.scenario,
+      slices: c.slices.includes(NO_TARGET_HISTORY) ? c.slices : ['all', ...c.slices],
+    }));
+  }
+
   async evaluate(name: string, entry: ModelEntry): Promise<ModelResult> {
     const { data } = this.set;
     const base = { name, description: entry.description, params: {}, diversityCurve: [], groups: [] };
@@ -133,12 +143,13 @@ export class Harness {
       await model.fit(data, {
         valid: this.tuneCases.map((c) => ({ query: c.query, target: c.targets[0]!, targets: c.targets })),
         seed: this.opts.seed,
+        ...(this.opts.seqEpochs !== undefined ? { seqEpochs: this.opts.seqEpochs } : {}),
         objective: this.objective,
         signal: this.opts.signal,
         onProgress: (done, total, label) => this.opts.onProgress?.(`${name}: ${label}`, done, total),
       });
       const t1 = performance.now();
-      const { groups, curve } = await this.score(name, model);
+      const { groups, curve, perCase } = await this.score(name, model);
       const t2 = performance.now();
       return {
         ...base,
@@ -151,6 +162,7 @@ export class Harness {
         },
         groups,
         diversityCurve: curve,
+        perCase,
       };
     } finally {
       await model.close?.();
@@ -160,13 +172,19 @@ export class Harness {
   private async score(
     name: string,
     model: EvalModel,
-  ): Promise<{ groups: GroupResult[]; curve: ModelResult['diversityCurve'] }> {
+  ): Promise<{
+    groups: GroupResult[];
+    curve: ModelResult['diversityCurve'];
+    perCase: Record<string, number[]>;
+  }> {
     const { data, protocol } = this.set;
     const ks = protocol.ks;
     const vectors = data.itemVectors;
     const acc = new Map<string, Acc>();
     const curveSums = MMR_LAMBDAS.map(() => ({ ndcg: 0, hr: 0, ild: 0 }));
     let curveN = 0;
+    // per-case NDCG@10 (full ranking), for paired comparisons between models (src/eval/compare.ts)
+    const caseNdcg10: number[] = [];
     for (const [n, c] of this.cases.entries()) {
       if (n % 256 === 0) {
         await yieldToEventLoop();
@@ -183,6 +201,7 @@ export class Harness {
         full[`ndcg@${k}`] = ndcg(relevant, ranked, k);
       }
       full.mrr = mrr(relevant, ranked);
+      caseNdcg10.push(Number(ndcg(relevant, ranked, 10).toFixed(6)));
       full['novelty@10'] = novelty(ranked, 10, this.userCounts, data.users.length);
       if (vectors) full['ild@10'] = intraListDiversity(ranked, 10, vectors.data, vectors.dim);
       const scenarios = data.scenarios.length > 1 ? ['all', c.query.scenario] : ['all'];
@@ -232,7 +251,7 @@ export class Harness {
           'ild@10': curveSums[li]!.ild / curveN,
         }))
       : [];
-    return { groups, curve };
+    return { groups, curve, perCase: { 'ndcg@10': caseNdcg10 } };
   }
 }
 

@@ -1,4 +1,5 @@
 /** Markdown tables of a results file, as pasted into docs/results.md. */
+import { comparisonsMarkdown } from './compare.ts';
 import type { EvalResult, GroupResult } from './schema.ts';
 
 const f = (x: number | undefined) => (x === undefined ? '–' : x.toFixed(4));
@@ -41,6 +42,7 @@ export function resultsMarkdown(r: EvalResult): string {
       }
     }
   }
+  if (r.comparisons) out.push(comparisonsMarkdown(r.comparisons));
   out.push(
     '\n**tuned parameters and timings**\n',
     '| model | params | fit s | eval s |',

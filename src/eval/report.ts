@@ -2,6 +2,7 @@
  * A self-contained HTML report of one results file: tables plus inline SVG charts (no script, no
  * CDN, no fonts to fetch), so it opens offline and can be attached to an issue as one file.
  */
+import { formatGain } from './compare.ts';
 import type { EvalResult, GroupResult, ModelResult } from './schema.ts';
 
 const PALETTE = [
@@ -238,6 +239,19 @@ export function renderReport(r: EvalResult): string {
     );
     for (const sc of scenarios.slice(1))
       sections.push(`<h4>${esc(s)} / ${esc(sc)}</h4>`, metricsTable(ok, sc, s, 'full'));
+  }
+  if (r.comparisons && r.comparisons.length > 0) {
+    const rows = r.comparisons
+      .map(
+        (c) =>
+          `<tr><td>${esc(c.model)}</td><td>${esc(c.baseline)}</td><td>${esc(c.scenario)}</td><td>${esc(c.slice)}</td><td>${c.cases}</td><td>${fmt(c.modelValue)}</td><td>${fmt(c.baselineValue)}</td><td>${esc(formatGain(c))}</td></tr>`,
+      )
+      .join('');
+    sections.push(
+      '<h2>Paired comparisons</h2>',
+      `<p>Relative ${esc(r.comparisons[0]!.metric)} gain of a model over a baseline on the same test cases (full ranking), with the 95 % interval of a seeded paired bootstrap over the cases (${r.comparisons[0]!.resamples} resamples). An interval that contains 0 % is no evidence of a difference.</p>`,
+      `<table><tr><th>model</th><th>baseline</th><th>scenario</th><th>slice</th><th>cases</th><th>model</th><th>baseline</th><th>gain [95 % interval]</th></tr>${rows}</table>`,
+    );
   }
   const curves = ok.filter((m) => m.diversityCurve.length > 0);
   sections.push('<h2>Accuracy and diversity</h2>');

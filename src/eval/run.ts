@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { RecError } from '../core/errors.ts';
 import type { Store } from '../store/types.ts';
+import { compareModels } from './compare.ts';
 import { type DatasetName, type LoadOptions, loadEvalData } from './dataset.ts';
 import { Harness, SLICE_DEFINITIONS } from './harness.ts';
 import { MODELS, type ModelEntry } from './models/index.ts';
@@ -18,6 +19,10 @@ export interface RunOptions extends LoadOptions {
   configHash: string;
   command: string;
   tuneCases?: number;
+  /** most epochs of the sequential model */
+  seqEpochs?: number;
+  /** [model, baseline] pairs to compare on the same cases; default: every model against the first */
+  compare?: [string, string][];
   onProgress?: (label: string, done: number, total: number) => void;
 }
 
@@ -27,13 +32,15 @@ export async function runEvaluation(
   opts: RunOptions,
 ): Promise<EvalResult> {
   const registry = { ...MODELS, ...opts.extraModels };
-  for (const name of opts.models) {
-    if (!registry[name]) {
+  for (const name of [...opts.models, ...(opts.compare ?? []).flat()]) {
+    if (!registry[name] || !opts.models.includes(name)) {
       throw new RecError(
         'INVALID_INPUT',
-        `unknown model "${name}"; known: ${Object.keys(registry).join(', ')}`,
+        registry[name]
+          ? `model "${name}" is compared but not evaluated: add it to models`
+          : `unknown model "${name}"; known: ${Object.keys(registry).join(', ')}`,
         {
-          field: 'models',
+          field: opts.models.includes(name) ? 'models' : 'compare',
         },
       );
     }
@@ -44,6 +51,7 @@ export async function runEvaluation(
   const harness = new Harness(set, {
     seed: opts.seed,
     ...(opts.tuneCases !== undefined ? { tuneCases: opts.tuneCases } : {}),
+    ...(opts.seqEpochs !== undefined ? { seqEpochs: opts.seqEpochs } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
@@ -62,7 +70,7 @@ export async function runEvaluation(
   }
   const slices = new Set(models.flatMap((m) => m.groups.map((g) => g.slice)));
   const { data, protocol } = set;
-  return {
+  const result: EvalResult = {
     schemaVersion: RESULT_SCHEMA_VERSION,
     dataset,
     createdAt: new Date().toISOString(),
@@ -102,7 +110,13 @@ export async function runEvaluation(
       interrupted,
     },
     models,
+    cases: harness.caseInfo(),
   };
+  const evaluated = models.filter((m) => m.status === 'ok').map((m) => m.name);
+  const pairs = (opts.compare ?? []).filter(([a, b]) => evaluated.includes(a) && evaluated.includes(b));
+  if (opts.compare ? pairs.length > 0 : evaluated.length > 1)
+    result.comparisons = compareModels(result, opts.compare ? pairs : undefined);
+  return result;
 }
 
 function packageVersion(): string {

@@ -49,6 +49,34 @@ export const modelResultSchema = z.strictObject({
     .describe(
       "MMR re-rank of the model's top 100 by item-vector similarity, per lambda (empty without vectors)",
     ),
+  perCase: z
+    .record(z.string(), z.array(z.number()))
+    .optional()
+    .describe(
+      'metric name -> its value on every case of the top-level `cases`, in that order (full ranking)',
+    ),
+});
+
+export const caseSchema = z.strictObject({
+  scenario: z.string().describe("the case's target scenario"),
+  slices: z.array(z.string()).describe('the slices the case counts in ("all" unless it is a slice variant)'),
+});
+
+export const comparisonSchema = z.strictObject({
+  model: z.string(),
+  baseline: z.string(),
+  metric: z.string().describe('the per-case metric compared, e.g. "ndcg@10"'),
+  scenario: z.string(),
+  slice: z.string(),
+  cases: z.number().int().min(0),
+  modelValue: z.number(),
+  baselineValue: z.number(),
+  gain: z.number().nullable().describe('modelValue / baselineValue - 1 (null when the baseline is 0)'),
+  ci95: z
+    .tuple([z.number(), z.number()])
+    .nullable()
+    .describe('2.5 % and 97.5 % percentiles of the gain over seeded paired-bootstrap resamples of the cases'),
+  resamples: z.number().int().min(1),
 });
 
 export const evalResultSchema = z.strictObject({
@@ -87,11 +115,23 @@ export const evalResultSchema = z.strictObject({
     interrupted: z.boolean(),
   }),
   models: z.array(modelResultSchema),
+  cases: z
+    .array(caseSchema)
+    .optional()
+    .describe(
+      "every ranked case in the harness's order (test cases, then slice variants): what `perCase` values refer to",
+    ),
+  comparisons: z
+    .array(comparisonSchema)
+    .optional()
+    .describe('paired comparisons of two models on the same cases, per scenario and slice'),
 });
 
 export type EvalResult = z.infer<typeof evalResultSchema>;
 export type ModelResult = z.infer<typeof modelResultSchema>;
 export type GroupResult = z.infer<typeof groupSchema>;
+export type Comparison = z.infer<typeof comparisonSchema>;
+export type CaseInfo = z.infer<typeof caseSchema>;
 
 /** The JSON Schema published in docs/eval-schema.json. */
 export function resultJsonSchema(): unknown {

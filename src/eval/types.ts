@@ -51,6 +51,8 @@ export interface FitOptions {
    * test protocol ranks (scenario restriction, masking, tie-breaking). Higher is better.
    */
   objective: (score: (query: EvalQuery) => Float32Array) => number;
+  /** most epochs of the sequential model (seqrec and the engine's `seq` feature); absent = its default */
+  seqEpochs?: number;
   onProgress?: (done: number, total: number, label: string) => void;
   signal?: AbortSignal;
 }

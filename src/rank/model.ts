@@ -33,7 +33,11 @@ export const NUM_FEATURES = FEATURES.length;
 export interface RankerWeights {
   /** weights shared by all scenarios */
   shared: number[];
-  /** per-scenario weights (fitted starting from the shared ones); absent = shared */
+  /**
+   * per-scenario weights (fitted starting from the shared ones); absent = shared. A key
+   * `scenario|bucket` (see historyBucketKey) holds the weights of the queries with that many entries
+   * of the target scenario in their history, where they were fitted; absent = the scenario's.
+   */
   perScenario: Record<string, number[]>;
   /** recency decay of the history used by the collaborative features */
   decay: number;
@@ -44,6 +48,22 @@ export const DEFAULT_RANKER: RankerWeights = {
   perScenario: {},
   decay: 0.8,
 };
+
+/**
+ * Target-scenario history lengths that get their own cross-scenario weights: a user with two food
+ * entries needs the kitchen evidence more than one with thirty (test users have shorter food
+ * histories than valid users: median 5 vs 7 entries).
+ */
+export const HISTORY_BUCKETS: readonly { name: string; max: number }[] = [
+  { name: '0-2', max: 2 },
+  { name: '3-9', max: 9 },
+  { name: '10+', max: Number.POSITIVE_INFINITY },
+];
+
+/** `scenario|bucket`: the perScenario key of the weights for that many target-scenario entries */
+export function historyBucketKey(scenario: string, ownCount: number): string {
+  return `${scenario}|${HISTORY_BUCKETS.find((b) => ownCount <= b.max)!.name}`;
+}
 
 /** Per context key (`device=mobile`, `hour=2`, ...) how often each item was consumed in it. */
 export interface ContextStats {

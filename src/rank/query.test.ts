@@ -12,8 +12,8 @@ import type { HistoryEntry } from '../profile/types.ts';
 import { buildScoringModel } from '../train/build-model.ts';
 import { buildPools, CROSS_FEATURES, fitRanker, ownView, type ValidCase } from '../train/fit-ranker.ts';
 import { buildItemGraphs, DEFAULT_GRAPH_OPTIONS } from '../train/graph.ts';
-import { FEATURES, itemSpaceOf, NUM_FEATURES, type ScoringModel } from './model.ts';
-import { featuresOf, ownHistory, prepareQuery, scenarioRecency } from './query.ts';
+import { FEATURES, historyBucketKey, itemSpaceOf, NUM_FEATURES, type ScoringModel } from './model.ts';
+import { featuresOf, ownHistory, prepareQuery, scenarioRecency, weightsFor } from './query.ts';
 
 const DATA = new URL('../../../shared/data/food-kitchen/', import.meta.url);
 const F = (name: (typeof FEATURES)[number]) => FEATURES.indexOf(name);
@@ -228,6 +228,72 @@ describe('fused query on a food-kitchen slice', () => {
       // cross weights only where the full ranking of the valid cases kept them
       if (CROSS_FEATURES.some((k) => wf[k] !== 0)) assert.equal(fused.crossCheck[s]?.kept, true, s);
     }
+  });
+
+  it('per target-history bucket cross weights: fitted on the fused model only, kept only where checked', async () => {
+    // 300 users' last items held out of the graphs (as the pseudo-valid cases are), so the fit has
+    // something to learn and every bucket of both scenarios has cases
+    const heldOut = sequences
+      .filter((s) => new Set(s.slice(0, -1).map((i) => itemScenario[i])).size === 2 && s.length >= 4)
+      .slice(0, 300);
+    const held = new Set(heldOut);
+    const trainSeqs = sequences.map((s) => (held.has(s) ? s.slice(0, -1) : s));
+    const graphsOf = (crossScenario: boolean) =>
+      buildItemGraphs(trainSeqs, n, (i) => itemScenario[i]!, {
+        ...DEFAULT_GRAPH_OPTIONS,
+        crossScenario,
+        easeItems: 300,
+      });
+    const cases = (alone: boolean): ValidCase[] =>
+      heldOut.map((seq) => {
+        const target = seq.at(-1)!;
+        const scenario = itemScenario[target]!;
+        const hist = entries(seq.slice(0, -1)).filter((h) => !alone || h.scenario === scenario);
+        return {
+          profile: buildProfile('u', hist, space, DEFAULT_PROFILE_OPTIONS),
+          scenario,
+          target,
+          masked: new Set(seq.slice(0, -1)),
+        };
+      });
+    const opts = { decays: [0.8], poolPerFeature: 20, rounds: 2, minBucketCases: 10 };
+    const alone = await fitRanker({ ...model, graphs: graphsOf(false) }, cases(true), opts);
+    assert.ok(
+      Object.keys(alone.ranker.perScenario).every((k) => !k.includes('|')),
+      'no bucket weights without cross-scenario evidence',
+    );
+    const fused = await fitRanker({ ...model, graphs: graphsOf(true) }, cases(false), opts);
+    const own = FEATURES.map((_, k) => k).filter((k) => !CROSS_FEATURES.includes(k));
+    const bucketKeys = Object.keys(fused.crossCheck).filter((k) => k.includes('|'));
+    assert.ok(bucketKeys.length > 0, 'some bucket had enough cases and weights of its own to check');
+    for (const key of bucketKeys) {
+      const w = fused.ranker.perScenario[key];
+      assert.equal(w !== undefined, fused.crossCheck[key]!.kept, key);
+      if (!w) continue;
+      // a bucket moves the cross-scenario weights only: its own evidence is weighted as alone
+      const s = key.split('|')[0]!;
+      const ws = fused.ranker.perScenario[s] ?? fused.ranker.shared;
+      assert.deepEqual(
+        own.map((k) => w[k]),
+        own.map((k) => ws[k]),
+      );
+    }
+  });
+
+  it('weights are picked per scenario and target-history bucket, falling back to the scenario, then shared', () => {
+    const w = (x: number) => FEATURES.map(() => x);
+    const m: ScoringModel = {
+      ...model,
+      ranker: { shared: w(1), perScenario: { food: w(2), 'food|0-2': w(3) }, decay: 0.8 },
+    };
+    assert.equal(weightsFor(m, 'food', 0)[0], 3);
+    assert.equal(weightsFor(m, 'food', 2)[0], 3);
+    assert.equal(weightsFor(m, 'food', 3)[0], 2);
+    assert.equal(weightsFor(m, 'kitchen', 1)[0], 1);
+    assert.equal(historyBucketKey('kitchen', 10), 'kitchen|10+');
+    const hist = entries(mixed[0]!);
+    const q = prepareQuery(m, buildProfile('u', hist, space, DEFAULT_PROFILE_OPTIONS), { scenario: 'food' });
+    assert.equal(q.weights, weightsFor(m, 'food', hist.filter((h) => h.scenario === 'food').length));
   });
 
   it('a user with no history in the target scenario is served from the other one', () => {

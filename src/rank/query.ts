@@ -9,7 +9,7 @@ import { dot, dotAt } from '../core/vec.ts';
 import type { HistoryEntry, UserProfile } from '../profile/types.ts';
 import { spreadMarked } from '../train/graph.ts';
 import { contextKeys, logLift } from './context.ts';
-import { FEATURES, NUM_FEATURES, type ScoringModel, vectorOf } from './model.ts';
+import { FEATURES, historyBucketKey, NUM_FEATURES, type ScoringModel, vectorOf } from './model.ts';
 
 /** by name, so features appended after them by others do not move them */
 const SEQ = FEATURES.indexOf('seq');
@@ -292,9 +292,21 @@ function recentText(
   return { recentVec: acc, lastVec };
 }
 
-/** the ranker weights a scenario is scored with: its own where they were fitted, else the shared ones */
-export function weightsFor(m: ScoringModel, scenario: string): number[] {
-  return m.ranker.perScenario[scenario] ?? m.ranker.shared;
+/**
+ * The ranker weights a query is scored with: those of its scenario and target-history bucket, else
+ * its scenario's, else the shared ones (each where it was fitted). `ownCount` = entries of the
+ * target scenario in the history.
+ */
+export function weightsFor(m: ScoringModel, scenario: string, ownCount: number): number[] {
+  const p = m.ranker.perScenario;
+  return p[historyBucketKey(scenario, ownCount)] ?? p[scenario] ?? m.ranker.shared;
+}
+
+/** entries of `scenario` in a history (what picks the weights' bucket) */
+export function ownCountOf(history: readonly { scenario: string }[], scenario: string): number {
+  let n = 0;
+  for (const h of history) if (h.scenario === scenario) n++;
+  return n;
 }
 
 /** a request's context keys, or none when the model does not use context */
@@ -378,7 +390,8 @@ export function prepareQuery(
   const { recentVec, lastVec } = recentText(m, own, negatives);
   // the recent items of the whole history, when it spans the target and other scenarios
   const fusedRecentVec = m.useText && mixed ? recentText(m, hist, []).recentVec : undefined;
-  const weights = weightsFor(m, opts.scenario);
+  const ownCount = ownCountOf(hist, opts.scenario);
+  const weights = weightsFor(m, opts.scenario, ownCount);
   const seqHistory = m.seq ? hist.filter((h) => h.weight > 0 && h.item < m.seq!.scorer.numItems) : [];
   const seqState =
     m.seq && code >= 0 && seqHistory.length > 0
@@ -396,7 +409,7 @@ export function prepareQuery(
     knnCross,
     trans,
     transCross,
-    ownCount: hist.filter((h) => h.scenario === opts.scenario).length,
+    ownCount,
     ease,
     easeFused,
     touched,

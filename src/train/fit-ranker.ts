@@ -8,8 +8,14 @@
 import { topK } from '../core/topk.ts';
 import { resolveThreads } from '../core/ts-worker.ts';
 import type { UserProfile } from '../profile/types.ts';
-import { FEATURES, NUM_FEATURES, type RankerWeights, type ScoringModel } from '../rank/model.ts';
-import { featuresOf, linearScore, prepareQuery, scoreCandidates } from '../rank/query.ts';
+import {
+  FEATURES,
+  historyBucketKey,
+  NUM_FEATURES,
+  type RankerWeights,
+  type ScoringModel,
+} from '../rank/model.ts';
+import { featuresOf, linearScore, ownCountOf, prepareQuery, scoreCandidates } from '../rank/query.ts';
 import { PoolWorkers } from './pool-workers.ts';
 
 export interface ValidCase {
@@ -48,6 +54,8 @@ export interface FitRankerOptions {
   rounds: number;
   onProgress?: (done: number, total: number, label: string) => void;
   signal?: AbortSignal;
+  /** fewest fitting cases of a (scenario, history bucket) for it to get cross weights of its own */
+  minBucketCases?: number;
   /**
    * threads building the candidate pools (this one + threads - 1 workers, each with a copy of the
    * model); 0 = one per core. The pools, and so the fit, are the same for any count.
@@ -338,15 +346,22 @@ function fitOwn(
   return { shared: shared.weights, perScenario, ndcg: views.length > 0 ? total / views.length : 0 };
 }
 
+/** default of FitRankerOptions.minBucketCases (fitting cases are split in halves: ~50 per half) */
+export const MIN_BUCKET_CASES = 100;
+
 /**
  * Stage 2, the cross-scenario features on top of stage 1's weights (shared and per scenario), on
- * the whole pools, each step kept only when it lowers neither half of the cases.
+ * the whole pools, each step kept only when it lowers neither half of the cases. Then, per
+ * (scenario, target-history bucket) with enough cases (`buckets[i]` = historyBucketKey of pool i),
+ * the cross features again from the scenario's stage-2 weights on that bucket's pools alone.
  */
 function fitCross(
   m: ScoringModel,
   pools: readonly Pool[],
+  buckets: readonly string[],
   own: Pick<RankerWeights, 'shared' | 'perScenario'>,
   rounds: number,
+  minBucketCases: number,
   signal?: AbortSignal,
 ) {
   const shared = ascend(pools, own.shared, rounds, CROSS_FEATURES, halvesOf(pools), signal).weights;
@@ -357,7 +372,17 @@ function fitCross(
     const start = own.perScenario[s] ?? own.shared;
     perScenario[s] = ascend(mine, start, rounds, CROSS_FEATURES, halvesOf(mine), signal).weights;
   }
-  return { shared, perScenario };
+  const perBucket: Record<string, number[]> = {};
+  if (m.scenarios.length > 1) {
+    for (const key of new Set(buckets)) {
+      const mine = pools.filter((_, i) => buckets[i] === key);
+      if (mine.length < minBucketCases) continue;
+      const s = mine[0]!.scenario;
+      const start = perScenario[s] ?? shared;
+      perBucket[key] = ascend(mine, start, rounds, CROSS_FEATURES, halvesOf(mine), signal).weights;
+    }
+  }
+  return { shared, perScenario, perBucket };
 }
 
 const same = (a: readonly number[], b: readonly number[]) => a.every((x, i) => x === b[i]);
@@ -405,28 +430,41 @@ export function fullRankNdcg(
  * full ranking of held-out valid cases, on the whole and on neither half less: the pools hold each
  * feature's top items, so a model with more features meets relatively fewer of its real
  * competitors there and the pool score flatters it. Scenarios whose stage 2 changed nothing keep
- * stage 1 without a check (one scenario, or the model alone: the cross features are all 0).
+ * stage 1 without a check (one scenario, or the model alone: the cross features are all 0). A
+ * history bucket's weights are kept under the same rule against what its scenario kept, on the
+ * held-out cases of that bucket.
  */
 function acceptCross(
   m: ScoringModel,
   cases: readonly ValidCase[],
   own: Pick<RankerWeights, 'shared' | 'perScenario'>,
-  cross: Pick<RankerWeights, 'shared' | 'perScenario'>,
+  cross: Pick<RankerWeights, 'shared' | 'perScenario'> & { perBucket: Record<string, number[]> },
   opts: FitRankerOptions,
 ) {
   const ownOf = (s: string) => own.perScenario[s] ?? own.shared;
+  const crossOf = (s: string) => cross.perScenario[s] ?? cross.shared;
   const changed = new Set(
     m.scenarios.filter((s) => cross.perScenario[s] && !same(cross.perScenario[s]!, ownOf(s))),
   );
+  const bucketOf = (c: ValidCase) => historyBucketKey(c.scenario, ownCountOf(c.profile.history, c.scenario));
+  const bucketsChanged = Object.entries(cross.perBucket).some(
+    ([k, w]) => !same(w, crossOf(k.split('|')[0]!)),
+  );
   const sharedChanged = !same(cross.shared, own.shared);
   const check: FitResult['crossCheck'] = {};
-  if (changed.size === 0 && !sharedChanged)
+  if (changed.size === 0 && !sharedChanged && !bucketsChanged)
     return { ranker: { shared: own.shared, perScenario: own.perScenario }, check, unchanged: true };
-  // [stage 1 of the case's scenario, stage 2 of it, stage 1 shared, stage 2 shared]
+  // [stage 1 of the case's scenario, stage 2 of it, stage 1 shared, stage 2 shared, its bucket's]
   const scores = fullRankNdcg(
     m,
     cases,
-    (c) => [ownOf(c.scenario), cross.perScenario[c.scenario] ?? cross.shared, own.shared, cross.shared],
+    (c) => [
+      ownOf(c.scenario),
+      crossOf(c.scenario),
+      own.shared,
+      cross.shared,
+      cross.perBucket[bucketOf(c)] ?? crossOf(c.scenario),
+    ],
     opts.signal,
     (d, t) => opts.onProgress?.(d, t, 'full-ranking check of the cross-scenario weights'),
   );
@@ -441,6 +479,7 @@ function acceptCross(
   const perScenario: Record<string, number[]> = {};
   for (const s of m.scenarios) {
     let w = ownOf(s);
+    let column = 0;
     if (changed.has(s)) {
       const v = verdict(
         scores.filter((_, i) => cases[i]!.scenario === s),
@@ -448,9 +487,20 @@ function acceptCross(
         1,
       );
       check[s] = v;
-      if (v.kept) w = cross.perScenario[s]!;
+      if (v.kept) {
+        w = cross.perScenario[s]!;
+        column = 1;
+      }
     }
     if (own.perScenario[s] || !same(w, finalShared)) perScenario[s] = w;
+    for (const [key, bw] of Object.entries(cross.perBucket)) {
+      if (!key.startsWith(`${s}|`) || same(bw, w)) continue;
+      const rows = scores.filter((_, i) => bucketOf(cases[i]!) === key);
+      // the bucket's cases were scored with the scenario's stage 2 where its weights did not change
+      const v = verdict(rows, column, 4);
+      check[key] = v;
+      if (v.kept) perScenario[key] = bw;
+    }
   }
   return { ranker: { shared: finalShared, perScenario }, check, unchanged: false };
 }
@@ -561,11 +611,14 @@ async function fitWith(
   m.ranker = { shared: own.shared, perScenario: own.perScenario, decay };
   // stage 2 is fitted on the even cases and judged on the odd ones, which it has not seen: judged
   // on the cases it was fitted on, it won 13-14 % on valid and lost 1 % on test (session 4)
+  const buckets = cases.map((c) => historyBucketKey(c.scenario, ownCountOf(c.profile.history, c.scenario)));
   const cross = fitCross(
     m,
     refined.filter((_, i) => i % 2 === 0),
+    buckets.filter((_, i) => i % 2 === 0),
     own,
     opts.rounds,
+    opts.minBucketCases ?? MIN_BUCKET_CASES,
     opts.signal,
   );
   const accepted = acceptCross(
@@ -579,8 +632,12 @@ async function fitWith(
   m.ranker = ranker;
   const validNdcg =
     refined.length > 0
-      ? refined.reduce((s, p) => s + poolNdcg([p], ranker.perScenario[p.scenario] ?? ranker.shared), 0) /
-        refined.length
+      ? refined.reduce(
+          (s, p, i) =>
+            s +
+            poolNdcg([p], ranker.perScenario[buckets[i]!] ?? ranker.perScenario[p.scenario] ?? ranker.shared),
+          0,
+        ) / refined.length
       : 0;
   return {
     ranker,

@@ -6,6 +6,7 @@ import { configHash, loadConfig } from '../../config/load.ts';
 import { RecError } from '../../core/errors.ts';
 import { fusionOptionsOf } from '../../encode/catalog.ts';
 import { createEncoder, encodeCatalog, loadItemVectors, openEmbeddingCache } from '../../encode/index.ts';
+import { compareModels, comparisonsMarkdown, mergeResults } from '../../eval/compare.ts';
 import { DATASET_NAMES, type DatasetName, PROTOCOLS } from '../../eval/dataset.ts';
 import { resultsMarkdown } from '../../eval/markdown.ts';
 import { MODELS } from '../../eval/models/index.ts';
@@ -26,6 +27,20 @@ interface EvalOpts {
   maxUsers?: string;
   tuneUsers: string;
   vectors: string;
+  compare?: string;
+  seqEpochs?: string;
+}
+
+/** "a,b" or "a,b;c,d": model,baseline pairs */
+export function parsePairs(v: string): [string, string][] {
+  return v.split(';').map((p) => {
+    const names = p.split(',').map((s) => s.trim());
+    if (names.length !== 2 || !names[0] || !names[1])
+      throw new RecError('INVALID_INPUT', `expected model,baseline pairs separated by ";", got "${p}"`, {
+        field: 'compare',
+      });
+    return [names[0], names[1]];
+  });
 }
 
 const int = (v: string, field: string, min = 0) => {
@@ -45,22 +60,31 @@ export function registerEval(program: Command): void {
     .command('eval-table <json>')
     .description('print the Markdown tables of a results file (as in docs/results.md)')
     .action((file: string) => {
-      let raw: unknown;
-      try {
-        raw = JSON.parse(readFileSync(file, 'utf8'));
-      } catch (cause) {
-        throw new RecError('PARSE_ERROR', `cannot read results file ${file}`, { field: 'json', cause });
-      }
-      const r = evalResultSchema.safeParse(raw);
-      if (!r.success)
-        throw new RecError(
-          'INVALID_INPUT',
-          `${file} is not an eval results file: ${r.error.issues[0]?.message}`,
-          {
-            field: r.error.issues[0]?.path.join('.') ?? 'json',
-          },
-        );
-      process.stdout.write(resultsMarkdown(r.data));
+      process.stdout.write(resultsMarkdown(readResults(file)));
+    });
+  program
+    .command('eval-compare <json...>')
+    .description(
+      'paired comparison (bootstrap interval) of models from results files of the same dataset, seed and test cases, e.g. two models run side by side',
+    )
+    .option(
+      '--seq-epochs <n>',
+      'most training epochs of the sequential model (seqrec, engine); default: its own',
+    )
+    .option(
+      '--compare <pairs>',
+      'model,baseline (several separated by ";"); default: every model against the first',
+    )
+    .option('--json <file>', 'write the merged results with their comparisons')
+    .action((files: string[], opts: { compare?: string; json?: string }) => {
+      const merged = mergeResults(files.map(readResults));
+      const withComparisons = {
+        ...merged,
+        comparisons: compareModels(merged, opts.compare ? parsePairs(opts.compare) : undefined),
+      };
+      if (opts.json)
+        writeAtomically(opts.json, `${JSON.stringify(evalResultSchema.parse(withComparisons), null, 2)}\n`);
+      process.stdout.write(comparisonsMarkdown(withComparisons.comparisons));
     });
   program
     .command('eval')
@@ -77,6 +101,10 @@ export function registerEval(program: Command): void {
     .option('--seed <n>', 'seed of every random choice', '42')
     .option('--max-users <n>', 'evaluate a seeded sample of at most n test (and valid) users')
     .option('--tune-users <n>', 'valid cases the tuning objective uses', '2000')
+    .option(
+      '--compare <pairs>',
+      'model,baseline pairs (separated by ";") whose per-case NDCG@10 gain gets a paired-bootstrap 95 % interval; default: every model against the first',
+    )
     .option(
       '--vectors <mode>',
       'item vectors for text models and diversity: auto (encode items with the configured encoder when the dataset has item text), yes, no',
@@ -156,6 +184,8 @@ export function registerEval(program: Command): void {
           seed,
           ...(maxUsers !== undefined ? { maxUsers } : {}),
           tuneCases,
+          ...(opts.compare ? { compare: parsePairs(opts.compare) } : {}),
+          ...(opts.seqEpochs !== undefined ? { seqEpochs: int(opts.seqEpochs, 'seq-epochs', 1) } : {}),
           configHash: configHash(cfg),
           command: ['fusionrec', ...process.argv.slice(2)].join(' '),
           signal: controller.signal,
@@ -166,6 +196,7 @@ export function registerEval(program: Command): void {
         if (opts.json) writeAtomically(opts.json, `${JSON.stringify(checked, null, 2)}\n`);
         if (opts.report) writeAtomically(opts.report, renderReport(checked));
         printSummary(checked);
+        if (checked.comparisons) console.log(comparisonsMarkdown(checked.comparisons));
         if (checked.run.interrupted)
           throw new RecError('INTERRUPTED', 'evaluation interrupted; partial results written');
       } finally {
@@ -174,6 +205,25 @@ export function registerEval(program: Command): void {
         await store.close();
       }
     });
+}
+
+function readResults(file: string) {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (cause) {
+    throw new RecError('PARSE_ERROR', `cannot read results file ${file}`, { field: 'json', cause });
+  }
+  const r = evalResultSchema.safeParse(raw);
+  if (!r.success)
+    throw new RecError(
+      'INVALID_INPUT',
+      `${file} is not an eval results file: ${r.error.issues[0]?.message}`,
+      {
+        field: r.error.issues[0]?.path.join('.') ?? 'json',
+      },
+    );
+  return r.data;
 }
 
 function writeAtomically(file: string, text: string): void {

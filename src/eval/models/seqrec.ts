@@ -61,11 +61,16 @@ export function seqValidOf(opts: FitOptions, alone = false): SeqTrainData['valid
 
 const trained = new WeakMap<EvalData, Map<string, Promise<SeqModel>>>();
 
+/** the sequential model's options in an evaluation: the defaults, the run's seed and epoch cap */
+export function seqOptionsFor(opts: FitOptions): SeqOptions {
+  return { ...DEFAULT_SEQ_OPTIONS, seed: opts.seed, ...(opts.seqEpochs ? { epochs: opts.seqEpochs } : {}) };
+}
+
 /** trains (or returns the model already trained in this process for the same data and options) */
 export function trainedSeqModel(
   data: EvalData,
   opts: FitOptions,
-  seqOpts: SeqOptions = { ...DEFAULT_SEQ_OPTIONS, seed: opts.seed },
+  seqOpts: SeqOptions = seqOptionsFor(opts),
   alone = false,
 ): Promise<SeqModel> {
   const byOpts = trained.get(data) ?? new Map<string, Promise<SeqModel>>();
@@ -96,7 +101,7 @@ export class SeqRec implements EvalModel {
   }
 
   async fit(data: EvalData, opts: FitOptions): Promise<void> {
-    const seqOpts = { ...DEFAULT_SEQ_OPTIONS, seed: opts.seed };
+    const seqOpts = seqOptionsFor(opts);
     const model = await trainedSeqModel(data, opts, seqOpts);
     this.scorer = scorerOf(model);
     ({ codes: this.codes, scenarios: this.scenarios } = scenarioCodes(data));
