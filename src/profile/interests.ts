@@ -156,6 +156,7 @@ export function clusterInterests(
     const mix: Record<string, number> = {};
     for (const m of members) mix[m.p.entry.scenario] = (mix[m.p.entry.scenario] ?? 0) + m.p.w / (mass || 1);
     const items = [...new Set(members.map((m) => m.p.entry.item))];
+    let label: string | undefined;
     return {
       id: `${idPrefix}${c}`,
       vector,
@@ -163,7 +164,11 @@ export function clusterInterests(
       scenarioMix: mix,
       lastTs: Math.max(...members.map((m) => m.p.entry.ts), 0),
       members: items,
-      label: labelOf(items, space),
+      // worded on first read: a request reads the labels of the interests its explanations cite only
+      get label() {
+        label ??= labelOf(items, space);
+        return label;
+      },
     };
   });
   return out.filter((c) => c.members.length > 0).sort((a, b) => b.weight - a.weight);
@@ -226,30 +231,31 @@ export function buildProfile(
   const recent = history.slice(-opts.maxHistory);
   const scenarios = [...new Set(recent.map((h) => h.scenario))].sort();
   const interests = clusterInterests(recent, space, opts, 'f');
-  // Per-scenario interests only feed the profile view, never a recommendation: clustered on first
-  // read (then kept), so a request for a user seen the first time clusters once, not once per scenario.
-  let perScenario: Record<string, InterestCentre[]> | undefined;
-  const perScenarioOf = (): Record<string, InterestCentre[]> => {
-    const out: Record<string, InterestCentre[]> = {};
-    if (scenarios.length === 1) out[scenarios[0]!] = interests;
-    else
-      for (const s of scenarios)
-        out[s] = clusterInterests(
-          recent.filter((h) => h.scenario === s),
-          space,
-          opts,
-          `${s}:`,
-        );
-    return out;
-  };
+  // Each scenario's own interests are clustered on first read (then kept): a request in one
+  // scenario clusters that scenario alone, the profile view all of them.
+  const perScenario: Record<string, InterestCentre[]> = {};
+  if (scenarios.length === 1) perScenario[scenarios[0]!] = interests;
+  else
+    for (const s of scenarios) {
+      let own: InterestCentre[] | undefined;
+      Object.defineProperty(perScenario, s, {
+        enumerable: true,
+        get: () => {
+          own ??= clusterInterests(
+            recent.filter((h) => h.scenario === s),
+            space,
+            opts,
+            `${s}:`,
+          );
+          return own;
+        },
+      });
+    }
   return {
     user,
     history: [...history],
     interests,
-    get perScenario() {
-      perScenario ??= perScenarioOf();
-      return perScenario;
-    },
+    perScenario,
     updatedAt: recent.reduce((m, h) => Math.max(m, h.ts), 0),
   };
 }
