@@ -160,6 +160,7 @@ function cpuMsOf(pid: number): number {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // fields after the command's closing parenthesis: state is field 3, utime 14, stime 15
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // in clock ticks of 1/100 s (CLK_TCK on Linux)
     return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
   } catch {
     return 0;

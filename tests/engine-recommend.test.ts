@@ -56,6 +56,16 @@ describe('engine on a real food-kitchen slice', () => {
     assert.ok(fresh.retrievers.some((n) => n === 'trending' || n === 'popular'));
   });
 
+  it('answers a request the caller already validated as it answers the same request checked here', async () => {
+    const h = slice.heldOut[2]!;
+    const req = { user: h.user, scenario: h.scenario, context: { device: 'mobile' } };
+    const checked = await engine.recommend({ ...req, n: 10 });
+    // the HTTP route's path: no second parse, n left to the default
+    const trusted = await engine.recommend(req, { validated: true });
+    assert.equal(trusted.items.length, 10);
+    assert.deepEqual(trusted, checked);
+  });
+
   it('honours exclusion lists', async () => {
     const h = slice.heldOut[1]!;
     const first = await engine.recommend({ user: h.user, scenario: h.scenario, n: 5 });

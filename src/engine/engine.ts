@@ -27,13 +27,11 @@ import { mmr } from '../rank/mmr.ts';
 import { itemSpaceOf, type ScoringModel, vectorOf } from '../rank/model.ts';
 import {
   baseScores,
-  ownCountOf,
   prepareQuery,
   type Query,
   QueryScratch,
   requestContextKeys,
   scoreCandidates,
-  weightsFor,
   withContext,
 } from '../rank/query.ts';
 import { retrieveChain } from '../retrieve/chain.ts';
@@ -46,7 +44,7 @@ import { edgeWeight } from '../train/graph.ts';
 import { appendItems } from './grow.ts';
 import type { RankedCounts } from './lists.ts';
 import { ProfileMemo, type RankedEntry } from './memo.ts';
-import { recommendRequestSchema } from './requests.ts';
+import { DEFAULT_N, recommendRequestSchema } from './requests.ts';
 import { HELD_OUT } from './snapshot.ts';
 import type {
   Engine,
@@ -201,7 +199,9 @@ export class FusionEngine implements Engine {
 
   async recommend(input: RecommendRequest, opts: { validated?: boolean } = {}): Promise<RecommendResponse> {
     this.check();
-    const req = opts.validated ? { ...input, n: input.n ?? 10 } : validate(recommendRequestSchema, input);
+    const req = opts.validated
+      ? { ...input, n: input.n ?? DEFAULT_N }
+      : validate(recommendRequestSchema, input);
     const { scenario, code } = this.scenarioOf(req.scenario);
     const profile = await this.userProfile(req.user);
     // from here on synchronous: the query may use the engine's scratch arrays, released below
@@ -246,6 +246,7 @@ export class FusionEngine implements Engine {
       source: found.source,
       used: found.used,
       base: baseScores(q, found.items),
+      weights: q.weights,
       explained: new Map(),
       similar: new Map(),
     };
@@ -275,7 +276,8 @@ export class FusionEngine implements Engine {
     };
     const r = this.ranked(req, query, profile, code, skip);
     // the request's own part: context, diversity, explanations
-    const weights = weightsFor(this.m, req.scenario, ownCountOf(profile.history, req.scenario));
+    // the weights the candidates were scored with, kept with them (no bucket lookup per request)
+    const weights = r.weights;
     const ctxKeys = requestContextKeys(this.m, req.context, Date.now());
     const scores = withContext(this.m, weights, ctxKeys, r.items, r.base);
     const lambda = req.diversity ?? rule?.diversity ?? this.p.config.engine.diversity;

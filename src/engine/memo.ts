@@ -26,6 +26,8 @@ export interface RankedEntry {
   used: string[];
   /** the ranker's scores without the context feature, aligned with `items` */
   base: Float32Array;
+  /** the ranker weights they were scored with (the profile's scenario and history bucket) */
+  weights: readonly number[];
   /** context-free explanations of the items recommended so far */
   explained: Map<number, ExplanationBase>;
   /** MMR's item-item similarities computed so far (key: first item x catalog size + second) */

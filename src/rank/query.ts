@@ -252,8 +252,7 @@ export function scenarioRecency(history: readonly HistoryEntry[], decay: number)
 
 /** the target scenario's entries of a history, or the whole history when it has none there */
 export function ownHistory(history: readonly HistoryEntry[], scenario: string): readonly HistoryEntry[] {
-  let n = 0;
-  for (const h of history) if (h.scenario === scenario) n++;
+  const n = ownCountOf(history, scenario);
   if (n === 0 || n === history.length) return history;
   return history.filter((h) => h.scenario === scenario);
 }

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildItemGraphs, carriesNoOrder, DEFAULT_GRAPH_OPTIONS, edgeWeight } from './graph.ts';
+import {
+  buildItemGraphs,
+  carriesNoOrder,
+  DEFAULT_GRAPH_OPTIONS,
+  edgeWeight,
+  spread,
+  spreadMarked,
+} from './graph.ts';
 
 describe('item graphs', () => {
   // a known answer: 0 is always followed by 1; 2 and 3 always co-occur; 4 is everywhere (popular)
@@ -20,6 +27,32 @@ describe('item graphs', () => {
     assert.ok(edgeWeight(g.knn, 0, 1) > edgeWeight(g.knn, 0, 4));
     assert.equal(g.knn.items[g.knn.offsets[0]!], 1);
     assert.deepEqual(Array.from(g.counts), [3, 3, 3, 3, 4]);
+  });
+
+  it("spreadMarked gives spread's sums and lists each touched item once across accumulators", () => {
+    const g = buildItemGraphs(seqs, 5, scen);
+    const a1 = new Float32Array(5);
+    const b1 = new Float32Array(5);
+    const t1: number[] = [];
+    const u1: number[] = [];
+    spread(g.knn, 0, 0.5, a1, t1);
+    spread(g.knn, 2, 1, a1, t1);
+    spread(g.trans, 0, 1, b1, u1);
+    const a2 = new Float32Array(5);
+    const b2 = new Float32Array(5);
+    const mark = new Uint8Array(5);
+    const touched: number[] = [];
+    spreadMarked(g.knn, 0, 0.5, a2, mark, touched);
+    spreadMarked(g.knn, 2, 1, a2, mark, touched);
+    spreadMarked(g.trans, 0, 1, b2, mark, touched);
+    assert.deepEqual(a2, a1);
+    assert.deepEqual(b2, b1);
+    assert.equal(new Set(touched).size, touched.length);
+    assert.deepEqual([...touched].sort(), [...new Set([...t1, ...u1])].sort());
+    assert.deepEqual(
+      [...mark],
+      [0, 1, 2, 3, 4].map((i) => (touched.includes(i) ? 1 : 0)),
+    );
   });
 
   it('transitions are directional', () => {
