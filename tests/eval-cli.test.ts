@@ -82,10 +82,14 @@ test('eval on scientific writes schema-valid JSON and an offline HTML report', (
   assert.doesNotMatch(page, /<script|<link|src="http|href="http/);
 });
 
-test('eval names the bad field: unknown dataset, unknown model', () => {
+test('eval names the bad field: unknown dataset, bad epoch cap, unknown model', () => {
   const a = run(['eval', '--dataset', 'movies', '--data', dir]);
   assert.equal(a.status, 1);
   assert.match(a.stderr, /INVALID_INPUT.*dataset/);
+  // --seq-epochs belongs to eval (it was once registered on eval-compare by mistake)
+  const e = run(['eval', '--dataset', 'scientific', '--data', dir, '--seq-epochs', '0']);
+  assert.equal(e.status, 1);
+  assert.match(e.stderr, /INVALID_INPUT.*seq-epochs/);
   const b = run([
     'eval',
     '--dataset',

@@ -68,10 +68,6 @@ export function registerEval(program: Command): void {
       'paired comparison (bootstrap interval) of models from results files of the same dataset, seed and test cases, e.g. two models run side by side',
     )
     .option(
-      '--seq-epochs <n>',
-      'most training epochs of the sequential model (seqrec, engine); default: its own',
-    )
-    .option(
       '--compare <pairs>',
       'model,baseline (several separated by ";"); default: every model against the first',
     )
@@ -106,6 +102,10 @@ export function registerEval(program: Command): void {
       'model,baseline pairs (separated by ";") whose per-case NDCG@10 gain gets a paired-bootstrap 95 % interval; default: every model against the first',
     )
     .option(
+      '--seq-epochs <n>',
+      'most training epochs of the sequential model (seqrec, engine); default: its own',
+    )
+    .option(
       '--vectors <mode>',
       'item vectors for text models and diversity: auto (encode items with the configured encoder when the dataset has item text), yes, no',
       'auto',
@@ -123,6 +123,7 @@ export function registerEval(program: Command): void {
       const seed = int(opts.seed, 'seed');
       const maxUsers = opts.maxUsers === undefined ? undefined : int(opts.maxUsers, 'max-users', 1);
       const tuneCases = int(opts.tuneUsers, 'tune-users', 1);
+      const seqEpochs = opts.seqEpochs === undefined ? undefined : int(opts.seqEpochs, 'seq-epochs', 1);
       const models = (opts.models ?? Object.keys(MODELS).join(','))
         .split(',')
         .map((s) => s.trim())
@@ -185,7 +186,7 @@ export function registerEval(program: Command): void {
           ...(maxUsers !== undefined ? { maxUsers } : {}),
           tuneCases,
           ...(opts.compare ? { compare: parsePairs(opts.compare) } : {}),
-          ...(opts.seqEpochs !== undefined ? { seqEpochs: int(opts.seqEpochs, 'seq-epochs', 1) } : {}),
+          ...(seqEpochs !== undefined ? { seqEpochs } : {}),
           configHash: configHash(cfg),
           command: ['fusionrec', ...process.argv.slice(2)].join(' '),
           signal: controller.signal,
