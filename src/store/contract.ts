@@ -53,6 +53,30 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       }
     });
 
+    it('looks up more ids than one query takes (chunks of 500, the last one partly filled)', async () => {
+      const s = await open();
+      try {
+        const all = Array.from({ length: 1203 }, (_, i) => item(`i${i}`, i % 3 === 0 ? 'music' : 'shop'));
+        await s.items.upsert(all);
+        // every stored id once, unknown ids between them, in an order unlike the table's
+        const ask = all.map((it) => it.id).reverse();
+        ask.splice(700, 0, 'nope-1', 'nope-2');
+        const got = await s.items.getMany(ask);
+        assert.deepEqual(
+          got.map((i) => i.id),
+          ask.filter((id) => !id.startsWith('nope')),
+        );
+        const sc = await s.items.scenariosOf(ask);
+        assert.equal(sc.size, 1203);
+        assert.equal(sc.get('i999'), 'music');
+        assert.equal(sc.get('i1000'), 'shop');
+        assert.equal(sc.has('nope-1'), false);
+        assert.equal((await s.items.scenariosOf([])).size, 0);
+      } finally {
+        await s.close();
+      }
+    });
+
     it('adds events idempotently on id and registers users', async () => {
       const s = await open();
       try {

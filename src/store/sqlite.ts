@@ -278,9 +278,14 @@ class SqliteScenarios implements ScenarioStore {
   }
 }
 
+/** ids per `IN (...)` lookup (SQLite allows 32,766 parameters) */
+const IN_CHUNK = 500;
+
 class SqliteItems implements ItemStore {
   private readonly upsertStmt;
   private readonly getStmt;
+  private scenariosStmt: Database.Statement | undefined;
+  private jsonStmt: Database.Statement | undefined;
   constructor(private readonly db: DB) {
     this.upsertStmt = db.prepare(
       `INSERT INTO items (id, scenario, json, created_at, available) VALUES (?, ?, ?, ?, ?)
@@ -306,31 +311,34 @@ class SqliteItems implements ItemStore {
     const j = this.getStmt.get(id) as string | undefined;
     return j === undefined ? undefined : JSON.parse(j);
   }
-  async scenariosOf(ids: readonly string[]): Promise<Map<string, string>> {
-    const out = new Map<string, string>();
-    for (let i = 0; i < ids.length; i += 500) {
-      const chunk = ids.slice(i, i + 500);
-      const rows = this.db
-        .prepare(`SELECT id, scenario FROM items WHERE id IN (${placeholders(chunk.length)})`)
-        .raw()
-        .all(...chunk) as [string, string][];
-      for (const [id, scenario] of rows) out.set(id, scenario);
+  /**
+   * Rows of `ids` in chunks of one fixed size, the last padded with NULL (which matches no id):
+   * one statement prepared once, where a statement per batch length cost more than the lookup
+   * (an events batch of 1,000 asks for ~1,000 distinct items)
+   */
+  private inChunks<T>(stmt: Database.Statement, ids: readonly string[]): T[] {
+    const out: T[] = [];
+    for (let i = 0; i < ids.length; i += IN_CHUNK) {
+      const chunk: (string | null)[] = ids.slice(i, i + IN_CHUNK);
+      while (chunk.length < IN_CHUNK) chunk.push(null);
+      for (const r of stmt.all(...chunk) as T[]) out.push(r);
     }
     return out;
   }
 
+  async scenariosOf(ids: readonly string[]): Promise<Map<string, string>> {
+    this.scenariosStmt ??= this.db
+      .prepare(`SELECT id, scenario FROM items WHERE id IN (${placeholders(IN_CHUNK)})`)
+      .raw();
+    return new Map(this.inChunks<[string, string]>(this.scenariosStmt, ids));
+  }
+
   async getMany(ids: readonly string[]): Promise<Item[]> {
     const found = new Map<string, Item>();
-    for (let i = 0; i < ids.length; i += 500) {
-      const chunk = ids.slice(i, i + 500);
-      const rows = this.db
-        .prepare(`SELECT json FROM items WHERE id IN (${placeholders(chunk.length)})`)
-        .pluck()
-        .all(...chunk) as string[];
-      for (const j of rows) {
-        const it = JSON.parse(j) as Item;
-        found.set(it.id, it);
-      }
+    this.jsonStmt ??= this.db.prepare(`SELECT json FROM items WHERE id IN (${placeholders(IN_CHUNK)})`).pluck();
+    for (const j of this.inChunks<string>(this.jsonStmt, ids)) {
+      const it = JSON.parse(j) as Item;
+      found.set(it.id, it);
     }
     return ids.map((id) => found.get(id)).filter((x): x is Item => x !== undefined);
   }
