@@ -335,7 +335,9 @@ class SqliteItems implements ItemStore {
 
   async getMany(ids: readonly string[]): Promise<Item[]> {
     const found = new Map<string, Item>();
-    this.jsonStmt ??= this.db.prepare(`SELECT json FROM items WHERE id IN (${placeholders(IN_CHUNK)})`).pluck();
+    this.jsonStmt ??= this.db
+      .prepare(`SELECT json FROM items WHERE id IN (${placeholders(IN_CHUNK)})`)
+      .pluck();
     for (const j of this.inChunks<string>(this.jsonStmt, ids)) {
       const it = JSON.parse(j) as Item;
       found.set(it.id, it);
