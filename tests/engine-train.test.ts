@@ -4,6 +4,7 @@ import { parseConfig } from '../src/config/load.ts';
 import { isRecError } from '../src/core/errors.ts';
 import { createEngine } from '../src/engine/create.ts';
 import { FEATURES, NUM_FEATURES } from '../src/rank/model.ts';
+import { loadModel } from '../src/train/model-file.ts';
 import { trainFromStore } from '../src/train/train.ts';
 import { foodKitchenSlice, type Slice } from './engine-fixture.ts';
 
@@ -11,7 +12,7 @@ describe('training on a real food-kitchen slice', () => {
   let slice: Slice;
   // a small sequential model keeps the test quick; src/seq tests cover its quality
   const config = parseConfig({
-    train: { fitCases: 60, decays: [0.5, 0.9] },
+    train: { fitCases: 60, heldOutCases: 40, decays: [0.5, 0.9] },
     seq: { dim: 16, textDim: 16, epochs: 3, negatives: 64 },
   });
 
@@ -29,6 +30,7 @@ describe('training on a real food-kitchen slice', () => {
       onProgress: (p) => phases.add(p),
     });
     assert.equal(a.validCases, 60);
+    assert.equal(a.heldOutCases, 40);
     assert.ok(a.validNdcg10 >= a.defaultNdcg10, `${a.validNdcg10} < ${a.defaultNdcg10}`);
     assert.ok(phases.has('item graphs') && phases.has('ranker fit'));
     // the sequential model trained, was saved, and its score is one of the ranker's features
@@ -89,7 +91,10 @@ describe('training on a real food-kitchen slice', () => {
 
   it('builds the ranker fit on 2 threads to the same weights as on 1, under the same stamp', async () => {
     const on = (threads: number) =>
-      parseConfig({ train: { fitCases: 60, decays: [0.5, 0.9], threads }, seq: { enabled: false } });
+      parseConfig({
+        train: { fitCases: 60, heldOutCases: 40, decays: [0.5, 0.9], threads },
+        seq: { enabled: false },
+      });
     const one = await trainFromStore(slice.store, on(1), { encoderId: slice.encoder.id });
     const two = await trainFromStore(slice.store, on(2), { encoderId: slice.encoder.id });
     assert.equal(two.validCases, 60);
@@ -97,5 +102,40 @@ describe('training on a real food-kitchen slice', () => {
     assert.equal(two.validNdcg10, one.validNdcg10);
     assert.equal(two.defaultNdcg10, one.defaultNdcg10);
     assert.equal(two.stamp, one.stamp);
+  });
+});
+
+describe('training on events with no validation split (a live store)', () => {
+  let slice: Slice;
+  before(async () => {
+    slice = await foodKitchenSlice({ overlap: 200, single: 60, heldOut: 40, valid: 0 });
+  });
+  after(async () => {
+    await slice.close();
+  });
+
+  it('fits the ranker on cases held out from the training events; the saved graphs keep every event', async () => {
+    const config = parseConfig({ train: { heldOutCases: 80, decays: [0.5, 0.9] }, seq: { enabled: false } });
+    const r = await trainFromStore(slice.store, config, { encoderId: slice.encoder.id });
+    assert.equal(r.validCases, 0);
+    assert.equal(r.heldOutCases, 80);
+    assert.ok(r.validNdcg10 > 0 && r.validNdcg10 >= r.defaultNdcg10, `${r.validNdcg10} < ${r.defaultNdcg10}`);
+    // the served graphs count every training event, the held-out targets included
+    const model = await loadModel(slice.store);
+    let counted = 0;
+    for (const c of model!.graphs.counts) counted += c;
+    const trainEvents = (await slice.store.events.scan({ limit: 1_000_000, splits: ['train', 'test_input'] }))
+      .events.length;
+    assert.equal(counted, trainEvents);
+    // and no checkpoint is left behind
+    assert.deepEqual(
+      (await slice.store.blobs.keys('model')).filter((k) => k.startsWith('checkpoint.')),
+      [],
+    );
+    // without held-out cases there is nothing to fit on: the default weights stay
+    const none = await trainFromStore(slice.store, parseConfig({ ...config, train: { heldOutCases: 0 } }), {
+      encoderId: slice.encoder.id,
+    });
+    assert.equal(none.validCases + none.heldOutCases, 0);
   });
 });

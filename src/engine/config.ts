@@ -96,6 +96,10 @@ export const trainSection = z
       z.number().int().min(10).default(1500),
       'Most validation cases the ranker is fitted on (a seeded sample).',
     ),
+    heldOutCases: d(
+      z.number().int().min(0).default(1500),
+      'Fitting cases held out from the training events besides the validation split: the last positive event of a seeded sample of users (never one with a validation target). Their items leave the item graphs and the sequential model while the ranker is fitted on them; the saved graphs then learn from every event. A store of live events has no validation split, so without these its ranker keeps the default weights. 0 = the validation split only.',
+    ),
     decays: d(
       z.array(z.number().gt(0).max(1)).min(1).default([0.5, 0.8, 0.95, 1]),
       'History recency decays tried for the collaborative features.',
@@ -121,6 +125,7 @@ export const trainSection = z
     shrink: 20,
     crossScenario: true,
     fitCases: 1500,
+    heldOutCases: 1500,
     decays: [0.5, 0.8, 0.95, 1],
     order: 'auto',
     easeItems: 2000,

@@ -1,6 +1,7 @@
 /**
  * `fusionrec train`: learns the item graphs from the store's training events and fits the ranker
- * on the validation split, then saves both stamped with a hash of data and config. Seeded and
+ * on the validation split and on cases held out from the training events themselves (held-out.ts;
+ * a store of live events has no split), then saves both stamped with a hash of data and config. Seeded and
  * deterministic; resumable (the graphs are checkpointed, a rerun after an interrupt skips them).
  * On `train.threads` threads: the sequential model's gradients and the ranker fit's pools.
  */
@@ -9,7 +10,7 @@ import { RecError } from '../core/errors.ts';
 import { seededSample as sample } from '../core/rng.ts';
 import { resolveThreads } from '../core/ts-worker.ts';
 import { graphOptionsOf, historiesCarryNoOrder, scenarioMap } from '../engine/create.ts';
-import { loadCatalog, loadInteractions, sequencesOf } from '../engine/snapshot.ts';
+import { type Interactions, loadCatalog, loadInteractions, sequencesOf } from '../engine/snapshot.ts';
 import { buildProfile } from '../profile/interests.ts';
 import type { HistoryEntry } from '../profile/types.ts';
 import { eventWeight } from '../profile/weights.ts';
@@ -29,6 +30,7 @@ import type { Store, StoredEvent } from '../store/types.ts';
 import { buildScoringModel } from './build-model.ts';
 import { DEFAULT_FIT_OPTIONS, fitRanker, type ValidCase } from './fit-ranker.ts';
 import { buildItemGraphs } from './graph.ts';
+import { heldOutCases } from './held-out.ts';
 import {
   dataHash,
   loadGraphs,
@@ -50,7 +52,10 @@ export interface TrainReport {
   stamp: string;
   users: number;
   items: number;
+  /** fitting cases from the validation split */
   validCases: number;
+  /** fitting cases held out from the training events (`train.heldOutCases`) */
+  heldOutCases: number;
   validNdcg10: number;
   defaultNdcg10: number;
   resumed: boolean;
@@ -102,37 +107,48 @@ export async function trainFromStore(
     onProgress: (done) => progress('read events', done, 0),
   });
   const orderFree = historiesCarryNoOrder(inter);
-  let sequences: number[][] | undefined;
-  const sequencesOnce = () => {
-    sequences ??= sequencesOf(inter, catalog.index, weightsOf);
-    return sequences;
-  };
-  let graphs = await loadGraphs(store, 'checkpoint', stampWithText);
-  const resumed = graphs !== undefined;
+  const validEvents = sample(await validTargets(store, opts.signal), cfg.fitCases, cfg.seed);
+  // more fitting cases from the training events: each sampled user's last positive event, which
+  // leaves the graphs and the sequential model the ranker is fitted with (src/train/held-out.ts)
+  const held = heldOutCases(
+    inter.byUser,
+    (e) => eventWeight(e, weightsOf(e.scenario)) > 0,
+    cfg.heldOutCases,
+    cfg.seed,
+    new Set(validEvents.map((e) => e.user)),
+  );
+  const fitInter: Interactions = held.targets.size > 0 ? { ...inter, byUser: held.byUser } : inter;
   const tGraphs = Date.now();
-  if (!graphs) {
-    progress('item graphs', 0, 1);
-    graphs = buildItemGraphs(
-      sequencesOnce(),
+  const graphsOf = async (key: string, from: Interactions, label: string) => {
+    const stored = await loadGraphs(store, key, stampWithText);
+    if (stored) return { graphs: stored, loaded: true };
+    progress(label, 0, 1);
+    const graphs = buildItemGraphs(
+      sequencesOf(from, catalog.index, weightsOf),
       catalog.itemIds.length,
       (i) => catalog.itemScenario[i]!,
       graphOptionsOf(cfg, orderFree),
       opts.signal,
     );
-    await saveGraphs(store, 'checkpoint', stampWithText, graphs);
-    progress('item graphs', 1, 1);
-  }
+    await saveGraphs(store, key, stampWithText, graphs);
+    progress(label, 1, 1);
+    return { graphs, loaded: false };
+  };
+  // the graphs the saved model serves with learn from every training event
+  const final = await graphsOf('checkpoint', inter, 'item graphs');
+  const fitGraphs =
+    held.targets.size > 0
+      ? await graphsOf('checkpoint.fit', fitInter, 'item graphs without held-out targets')
+      : final;
+  const resumed = final.loaded && fitGraphs.loaded;
   const graphSeconds = (Date.now() - tGraphs) / 1000;
-  const model = buildScoringModel(catalog, [], { graphs, context: inter.context });
+  const model = buildScoringModel(catalog, [], { graphs: fitGraphs.graphs, context: inter.context });
   const space = itemSpaceOf(model);
-  const targets = sample(await validTargets(store, opts.signal), cfg.fitCases, cfg.seed);
   const cases: ValidCase[] = [];
-  for (const t of targets) {
+  const addCase = (t: StoredEvent, events: readonly StoredEvent[]) => {
     const item = catalog.index.get(t.item);
-    if (item === undefined) continue;
-    const before = (inter.byUser.get(t.user) ?? []).filter(
-      (e) => e.ts < t.ts || (e.ts === t.ts && e.seq < t.seq),
-    );
+    if (item === undefined) return;
+    const before = events.filter((e) => e.ts < t.ts || (e.ts === t.ts && e.seq < t.seq));
     const history: HistoryEntry[] = [];
     for (const e of before) {
       const i = catalog.index.get(e.item);
@@ -156,7 +172,10 @@ export async function trainFromStore(
       target: item,
       masked: new Set(repeats ? [] : history.map((h) => h.item)),
     });
-  }
+  };
+  for (const t of validEvents) addCase(t, inter.byUser.get(t.user) ?? []);
+  const validCount = cases.length;
+  for (const [user, t] of held.targets) addCase(t, held.byUser.get(user) ?? []);
   const tSeq = Date.now();
   let seqInfo: TrainReport['seq'];
   // a sequential model learns what follows what: histories without a time order have nothing for it
@@ -178,7 +197,8 @@ export async function trainFromStore(
           itemScenario: model.scenarioCode,
           numScenarios: model.scenarios.length,
           text: model.dim > 0 ? { dim: model.dim, data: model.vectors } : undefined,
-          sequences: sequencesOnce().filter((q) => q.length > 1),
+          // without the held-out targets: the ranker weighs this model's score on them
+          sequences: sequencesOf(fitInter, catalog.index, weightsOf).filter((q) => q.length > 1),
           valid,
         },
         seqOptionsOf(config.seq, cfg.seed, cfg.threads),
@@ -221,7 +241,7 @@ export async function trainFromStore(
       validNdcg10: fit.validNdcg,
       seconds,
     },
-    graphs,
+    graphs: final.graphs,
   });
   const stale = (await store.blobs.keys(MODEL_NAMESPACE)).filter((k) => k.startsWith('checkpoint.'));
   await store.blobs.delete(MODEL_NAMESPACE, stale);
@@ -229,7 +249,8 @@ export async function trainFromStore(
     stamp,
     users: inter.byUser.size,
     items: catalog.itemIds.length,
-    validCases: cases.length,
+    validCases: validCount,
+    heldOutCases: cases.length - validCount,
     validNdcg10: fit.validNdcg,
     defaultNdcg10: fit.defaultNdcg,
     resumed,

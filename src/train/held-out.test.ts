@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { StoredEvent } from '../store/types.ts';
+import { heldOutCases } from './held-out.ts';
+
+let seq = 0;
+const ev = (user: string, item: string, type = 'purchase'): StoredEvent => ({
+  seq: ++seq,
+  id: `e${seq}`,
+  user,
+  item,
+  scenario: item.startsWith('k') ? 'kitchen' : 'food',
+  type,
+  ts: seq,
+});
+const positive = (e: StoredEvent) => e.type !== 'skip';
+
+describe('heldOutCases', () => {
+  const byUser = new Map<string, StoredEvent[]>([
+    // last positive event is f3 (the skip after it is not a target)
+    ['a', [ev('a', 'f1'), ev('a', 'k1'), ev('a', 'f3'), ev('a', 'k9', 'skip')]],
+    // only one positive event: nothing to learn the target from
+    ['b', [ev('b', 'f1')]],
+    // the last item repeats an earlier one
+    ['c', [ev('c', 'f1'), ev('c', 'k2'), ev('c', 'f1')]],
+    // has a validation target: excluded
+    ['d', [ev('d', 'f1'), ev('d', 'k2')]],
+    ['e', [ev('e', 'k1'), ev('e', 'k2')]],
+  ]);
+
+  it('holds out the last positive event of eligible users and removes it from their list only', () => {
+    const h = heldOutCases(byUser, positive, 10, 1, new Set(['d']));
+    assert.deepEqual([...h.targets.keys()].sort(), ['a', 'e']);
+    assert.equal(h.targets.get('a')!.item, 'f3');
+    assert.deepEqual(
+      h.byUser.get('a')!.map((e) => e.item),
+      ['f1', 'k1', 'k9'],
+    );
+    assert.deepEqual(
+      h.byUser.get('e')!.map((e) => e.item),
+      ['k1'],
+    );
+    // everyone else untouched, and the input not mutated
+    assert.equal(h.byUser.get('c'), byUser.get('c'));
+    assert.equal(h.byUser.get('d'), byUser.get('d'));
+    assert.equal(byUser.get('a')!.length, 4);
+  });
+
+  it('samples by seed, whatever order the users come in; 0 holds nothing out', () => {
+    const many = new Map<string, StoredEvent[]>();
+    for (let u = 0; u < 50; u++) many.set(`u${u}`, [ev(`u${u}`, `f${u}`), ev(`u${u}`, `k${u}`)]);
+    const reversed = new Map([...many.entries()].reverse());
+    const a = [...heldOutCases(many, positive, 7, 3).targets.keys()].sort();
+    const b = [...heldOutCases(reversed, positive, 7, 3).targets.keys()].sort();
+    assert.equal(a.length, 7);
+    assert.deepEqual(a, b);
+    assert.notDeepEqual(a, [...heldOutCases(many, positive, 7, 4).targets.keys()].sort());
+    assert.equal(heldOutCases(many, positive, 0, 3).targets.size, 0);
+  });
+});
