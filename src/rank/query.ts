@@ -47,7 +47,7 @@ export interface Query {
   /** the cross-scenario EASE model's evidence from the whole history (0 without another scenario in it) */
   easeFused: Float32Array;
   /** items with any collaborative evidence */
-  touched: number[];
+  touched: Int32Array;
   interestVecs: Float32Array[];
   /** interests over the whole history when it spans the target and other scenarios, else empty */
   fusedVecs: Float32Array[];
@@ -138,7 +138,7 @@ export class TextMemo {
  */
 function normaliseInScenario(
   arrays: Accumulators,
-  touched: readonly number[],
+  touched: ArrayLike<number>,
   m: ScoringModel,
   code: number,
 ): number[] {
@@ -180,10 +180,11 @@ type Accumulators = [
   easeFused: Float32Array,
 ];
 
-/** a query's dense arrays: the six accumulators and the marks of the items in `touched` */
+/** a query's dense arrays: the six accumulators, the marks of the items in `touched` and its buffer */
 interface Dense {
   arrays: Accumulators;
   mark: Uint8Array;
+  touched: Int32Array;
 }
 
 function dense(n: number): Dense {
@@ -197,6 +198,7 @@ function dense(n: number): Dense {
       new Float32Array(n),
     ],
     mark: new Uint8Array(n),
+    touched: new Int32Array(n),
   };
 }
 
@@ -227,8 +229,9 @@ export class QueryScratch {
   release(q: Query): void {
     if (this.lentTo !== q || !this.dense) return;
     const { arrays, mark } = this.dense;
-    for (const a of arrays) for (const i of q.touched) a[i] = 0;
-    for (const i of q.touched) mark[i] = 0;
+    const t = q.touched;
+    for (const a of arrays) for (let k = 0; k < t.length; k++) a[t[k]!] = 0;
+    for (let k = 0; k < t.length; k++) mark[t[k]!] = 0;
     this.lentTo = undefined;
   }
 }
@@ -326,10 +329,10 @@ export function prepareQuery(
   const code = m.scenarios.indexOf(opts.scenario);
   const n = m.numItems;
   const lent = scratch?.borrow(n);
-  const { arrays, mark } = lent ?? dense(n);
+  const { arrays, mark, touched: buffer } = lent ?? dense(n);
   const [knnSame, knnCross, trans, ease, transCross, easeFused] = arrays;
-  // every item any accumulator touched, once each (in the order first touched)
-  const touched: number[] = [];
+  // every item any accumulator touched, once each (in the order first touched): buffer[0..count)
+  let count = 0;
   const hist = profile.history;
   const recency = scenarioRecency(hist, m.ranker.decay);
   const own = ownHistory(hist, opts.scenario);
@@ -342,18 +345,26 @@ export function prepareQuery(
     const h = hist[i]!;
     const w = h.weight * recency[i]!;
     if (w === 0) continue;
-    spreadMarked(knn, h.item, w, h.scenario === opts.scenario ? knnSame : knnCross, mark, touched);
+    count = spreadMarked(
+      knn,
+      h.item,
+      w,
+      h.scenario === opts.scenario ? knnSame : knnCross,
+      mark,
+      buffer,
+      count,
+    );
     // EASE is a model of which items explain which: it wants the history as a set, not its strength
-    if (w > 0) spreadMarked(easeGraph, h.item, recency[i]!, ease, mark, touched);
+    if (w > 0) count = spreadMarked(easeGraph, h.item, recency[i]!, ease, mark, buffer, count);
     // the model fitted over all scenarios together: a cross-scenario feature (0 without another scenario)
     if (w > 0 && other && easeFusedGraph)
-      spreadMarked(easeFusedGraph, h.item, recency[i]!, easeFused, mark, touched);
+      count = spreadMarked(easeFusedGraph, h.item, recency[i]!, easeFused, mark, buffer, count);
   }
   // transitions from the last few items of the target scenario, most recent strongest
   const last = own.slice(-3);
   last.forEach((h, i) => {
     if (h.weight <= 0) return;
-    spreadMarked(transGraph, h.item, 0.5 ** (last.length - 1 - i), trans, mark, touched);
+    count = spreadMarked(transGraph, h.item, 0.5 ** (last.length - 1 - i), trans, mark, buffer, count);
   });
   // what follows the last few items of the whole history, whichever scenario they are in (a
   // cross-scenario feature: only when the history spans the target and another scenario)
@@ -361,9 +372,19 @@ export function prepareQuery(
     const lastAll = hist.slice(-3);
     lastAll.forEach((h, i) => {
       if (h.weight <= 0) return;
-      spreadMarked(transGraph, h.item, 0.5 ** (lastAll.length - 1 - i), transCross, mark, touched);
+      count = spreadMarked(
+        transGraph,
+        h.item,
+        0.5 ** (lastAll.length - 1 - i),
+        transCross,
+        mark,
+        buffer,
+        count,
+      );
     });
   }
+  // a view, not a copy: the buffer is the scratch's and is reused once the query is released
+  const touched = buffer.subarray(0, count);
   const [nSame, nCross, nTrans, nEase, nTransCross, nEaseFused] = normaliseInScenario(
     [knnSame, knnCross, trans, ease, transCross, easeFused],
     touched,

@@ -41,10 +41,11 @@ describe('item graphs', () => {
     const a2 = new Float32Array(5);
     const b2 = new Float32Array(5);
     const mark = new Uint8Array(5);
-    const touched: number[] = [];
-    spreadMarked(g.knn, 0, 0.5, a2, mark, touched);
-    spreadMarked(g.knn, 2, 1, a2, mark, touched);
-    spreadMarked(g.trans, 0, 1, b2, mark, touched);
+    const buffer = new Int32Array(5);
+    let count = spreadMarked(g.knn, 0, 0.5, a2, mark, buffer, 0);
+    count = spreadMarked(g.knn, 2, 1, a2, mark, buffer, count);
+    count = spreadMarked(g.trans, 0, 1, b2, mark, buffer, count);
+    const touched = [...buffer.subarray(0, count)];
     assert.deepEqual(a2, a1);
     assert.deepEqual(b2, b1);
     assert.equal(new Set(touched).size, touched.length);
