@@ -82,10 +82,8 @@ export async function loadInteractions(
       }
       list.push(e);
       maxTs = Math.max(maxTs, e.ts);
-      if (e.context && eventWeight(e) > 0) {
-        const keys = contextKeys(e.context, e.ts);
-        if (e.context.device || e.context.location) context.push({ item, keys });
-      }
+      const obs = contextObservationOf(e, item);
+      if (obs) context.push(obs);
     }
     done += page.events.length;
     opts.onProgress?.(done);
@@ -93,6 +91,35 @@ export async function loadInteractions(
   }
   for (const list of byUser.values()) list.sort((a, b) => a.ts - b.ts || a.seq - b.seq);
   return { byUser, context, maxTs };
+}
+
+/** what a positive event with a device or location tells the context statistics, if anything */
+export function contextObservationOf(e: StoredEvent, item: number): ContextObservation | undefined {
+  if (!e.context || eventWeight(e) <= 0 || !(e.context.device || e.context.location)) return undefined;
+  return { item, keys: contextKeys(e.context, e.ts) };
+}
+
+/** the observations without one per given event (held-out targets must not inform the fit) */
+export function contextWithout(
+  context: readonly ContextObservation[],
+  events: Iterable<StoredEvent>,
+  index: ReadonlyMap<string, number>,
+): ContextObservation[] {
+  const key = (o: ContextObservation) => `${o.item}|${o.keys.join('\u0001')}`;
+  const drop = new Map<string, number>();
+  for (const e of events) {
+    const item = index.get(e.item);
+    const o = item === undefined ? undefined : contextObservationOf(e, item);
+    if (o) drop.set(key(o), (drop.get(key(o)) ?? 0) + 1);
+  }
+  if (drop.size === 0) return [...context];
+  return context.filter((o) => {
+    const k = key(o);
+    const left = drop.get(k) ?? 0;
+    if (left === 0) return true;
+    drop.set(k, left - 1);
+    return false;
+  });
 }
 
 /** positive-weight item sequences, the input of the item graphs */

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { contextObservationOf, contextWithout } from '../engine/snapshot.ts';
 import type { StoredEvent } from '../store/types.ts';
 import { heldOutCases } from './held-out.ts';
 
@@ -56,5 +57,34 @@ describe('heldOutCases', () => {
     assert.deepEqual(a, b);
     assert.notDeepEqual(a, [...heldOutCases(many, positive, 7, 4).targets.keys()].sort());
     assert.equal(heldOutCases(many, positive, 0, 3).targets.size, 0);
+  });
+});
+
+describe('contextWithout', () => {
+  it('drops one observation per held-out event (same item and keys), and nothing else', () => {
+    const index = new Map([
+      ['f1', 0],
+      ['k1', 1],
+    ]);
+    const withCtx = (item: string, device: string, type = 'purchase') => ({
+      ...ev('u', item, type),
+      ts: Date.UTC(2026, 0, 5, 9),
+      context: { device },
+    });
+    const a = withCtx('f1', 'mobile');
+    const b = withCtx('f1', 'mobile');
+    const c = withCtx('k1', 'tv');
+    const all = [a, b, c].map((e) => contextObservationOf(e, index.get(e.item)!)!);
+    // a skip or an event without device and location observes nothing
+    assert.equal(contextObservationOf(withCtx('f1', 'mobile', 'skip'), 0), undefined);
+    assert.equal(contextObservationOf(ev('u', 'f1'), 0), undefined);
+    const left = contextWithout(all, [a], index);
+    assert.equal(left.length, 2);
+    assert.deepEqual(
+      left.map((o) => o.item),
+      [0, 1],
+    );
+    assert.equal(contextWithout(all, [a, b, c], index).length, 0);
+    assert.equal(contextWithout(all, [], index).length, 3);
   });
 });

@@ -10,7 +10,13 @@ import { RecError } from '../core/errors.ts';
 import { seededSample as sample } from '../core/rng.ts';
 import { resolveThreads } from '../core/ts-worker.ts';
 import { graphOptionsOf, historiesCarryNoOrder, scenarioMap } from '../engine/create.ts';
-import { type Interactions, loadCatalog, loadInteractions, sequencesOf } from '../engine/snapshot.ts';
+import {
+  contextWithout,
+  type Interactions,
+  loadCatalog,
+  loadInteractions,
+  sequencesOf,
+} from '../engine/snapshot.ts';
 import { buildProfile } from '../profile/interests.ts';
 import type { HistoryEntry } from '../profile/types.ts';
 import { eventWeight } from '../profile/weights.ts';
@@ -117,7 +123,14 @@ export async function trainFromStore(
     cfg.seed,
     new Set(validEvents.map((e) => e.user)),
   );
-  const fitInter: Interactions = held.targets.size > 0 ? { ...inter, byUser: held.byUser } : inter;
+  const fitInter: Interactions =
+    held.targets.size > 0
+      ? {
+          ...inter,
+          byUser: held.byUser,
+          context: contextWithout(inter.context, held.targets.values(), catalog.index),
+        }
+      : inter;
   const tGraphs = Date.now();
   const graphsOf = async (key: string, from: Interactions, label: string) => {
     const stored = await loadGraphs(store, key, stampWithText);
@@ -142,7 +155,7 @@ export async function trainFromStore(
       : final;
   const resumed = final.loaded && fitGraphs.loaded;
   const graphSeconds = (Date.now() - tGraphs) / 1000;
-  const model = buildScoringModel(catalog, [], { graphs: fitGraphs.graphs, context: inter.context });
+  const model = buildScoringModel(catalog, [], { graphs: fitGraphs.graphs, context: fitInter.context });
   const space = itemSpaceOf(model);
   const cases: ValidCase[] = [];
   const addCase = (t: StoredEvent, events: readonly StoredEvent[]) => {
