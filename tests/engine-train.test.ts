@@ -12,7 +12,7 @@ describe('training on a real food-kitchen slice', () => {
   let slice: Slice;
   // a small sequential model keeps the test quick; src/seq tests cover its quality
   const config = parseConfig({
-    train: { fitCases: 60, heldOutCases: 40, decays: [0.5, 0.9] },
+    train: { fitCases: 100, heldOutCases: 40, decays: [0.5, 0.9] },
     seq: { dim: 16, textDim: 16, epochs: 3, negatives: 64 },
   });
 
@@ -23,7 +23,7 @@ describe('training on a real food-kitchen slice', () => {
     await slice.close();
   });
 
-  it('fits the ranker on the valid split, deterministically, no worse than the default weights', async () => {
+  it('fits the ranker on the valid split topped up with held-out cases, deterministically, no worse than the default weights', async () => {
     const phases = new Set<string>();
     const a = await trainFromStore(slice.store, config, {
       encoderId: slice.encoder.id,
@@ -92,7 +92,7 @@ describe('training on a real food-kitchen slice', () => {
   it('builds the ranker fit on 2 threads to the same weights as on 1, under the same stamp', async () => {
     const on = (threads: number) =>
       parseConfig({
-        train: { fitCases: 60, heldOutCases: 40, decays: [0.5, 0.9], threads },
+        train: { fitCases: 100, heldOutCases: 40, decays: [0.5, 0.9], threads },
         seq: { enabled: false },
       });
     const one = await trainFromStore(slice.store, on(1), { encoderId: slice.encoder.id });
@@ -137,5 +137,12 @@ describe('training on events with no validation split (a live store)', () => {
       encoderId: slice.encoder.id,
     });
     assert.equal(none.validCases + none.heldOutCases, 0);
+    // they top the validation split up to train.fitCases, no further
+    const capped = await trainFromStore(
+      slice.store,
+      parseConfig({ ...config, train: { heldOutCases: 80, fitCases: 50 } }),
+      { encoderId: slice.encoder.id },
+    );
+    assert.equal(capped.heldOutCases, 50);
   });
 });

@@ -94,11 +94,11 @@ export const trainSection = z
     crossScenario: d(z.boolean().default(true), 'Learn co-occurrence across scenarios (fusion).'),
     fitCases: d(
       z.number().int().min(10).default(1500),
-      'Most validation cases the ranker is fitted on (a seeded sample).',
+      'Most cases the ranker is fitted on: a seeded sample of the validation split, topped up with held-out cases (`heldOutCases`).',
     ),
     heldOutCases: d(
       z.number().int().min(0).default(1500),
-      'Fitting cases held out from the training events besides the validation split: the last positive event of a seeded sample of users (never one with a validation target). Their items leave the item graphs and the sequential model while the ranker is fitted on them; the saved graphs then learn from every event. A store of live events has no validation split, so without these its ranker keeps the default weights. 0 = the validation split only.',
+      'Most fitting cases held out from the training events, topping the validation split up to `fitCases`: the last positive event of a seeded sample of users (never one with a validation target). Their items leave the item graphs, the context statistics and the sequential model while the ranker is fitted on them; the saved graphs then learn from every event. A store of live events has no validation split, so without these its ranker keeps the default weights. 0 = the validation split only.',
     ),
     decays: d(
       z.array(z.number().gt(0).max(1)).min(1).default([0.5, 0.8, 0.95, 1]),

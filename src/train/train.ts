@@ -116,10 +116,11 @@ export async function trainFromStore(
   const validEvents = sample(await validTargets(store, opts.signal), cfg.fitCases, cfg.seed);
   // more fitting cases from the training events: each sampled user's last positive event, which
   // leaves the graphs and the sequential model the ranker is fitted with (src/train/held-out.ts)
+  // they top the split up to `train.fitCases`: a store with a large split fits as before
   const held = heldOutCases(
     inter.byUser,
     (e) => eventWeight(e, weightsOf(e.scenario)) > 0,
-    cfg.heldOutCases,
+    Math.min(cfg.heldOutCases, Math.max(0, cfg.fitCases - validEvents.length)),
     cfg.seed,
     new Set(validEvents.map((e) => e.user)),
   );
