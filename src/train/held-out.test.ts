@@ -47,6 +47,18 @@ describe('heldOutCases', () => {
     assert.equal(byUser.get('a')!.length, 4);
   });
 
+  it('takes a repeated item as the target where its scenario allows repeats', () => {
+    const repeats = (scenario: string) => scenario === 'food';
+    const h = heldOutCases(byUser, positive, 10, 1, new Set(['d']), repeats);
+    // c's last item f1 repeats an earlier one: a target now, since food allows repeats
+    assert.deepEqual([...h.targets.keys()].sort(), ['a', 'c', 'e']);
+    assert.equal(h.targets.get('c')!.item, 'f1');
+    assert.deepEqual(
+      h.byUser.get('c')!.map((e) => e.item),
+      ['f1', 'k2'],
+    );
+  });
+
   it('samples by seed, whatever order the users come in; 0 holds nothing out', () => {
     const many = new Map<string, StoredEvent[]>();
     for (let u = 0; u < 50; u++) many.set(`u${u}`, [ev(`u${u}`, `f${u}`), ev(`u${u}`, `k${u}`)]);

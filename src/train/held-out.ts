@@ -20,8 +20,9 @@ export interface HeldOut {
 
 /**
  * Up to `max` users (seeded sample) whose last positive event names an item not in their earlier
- * events and who have at least one earlier positive event in some scenario; users in `exclude`
- * (those with a validation target, whose history must stay as it is) are never chosen.
+ * events (unless its scenario allows repeats: a listen or a view again is what such a scenario
+ * recommends) and who have at least one earlier positive event in some scenario; users in
+ * `exclude` (those with a validation target, whose history must stay as it is) are never chosen.
  */
 export function heldOutCases(
   byUser: ReadonlyMap<string, readonly StoredEvent[]>,
@@ -29,6 +30,7 @@ export function heldOutCases(
   max: number,
   seed: number,
   exclude: ReadonlySet<string> = new Set(),
+  allowsRepeats: (scenario: string) => boolean = () => false,
 ): HeldOut {
   const copy = new Map<string, StoredEvent[]>(byUser as Map<string, StoredEvent[]>);
   if (max <= 0) return { targets: new Map(), byUser: copy };
@@ -50,7 +52,7 @@ export function heldOutCases(
       if (list[i]!.item === item) repeat = true;
       if (positive(list[i]!)) earlierPositive = true;
     }
-    if (repeat || !earlierPositive) continue;
+    if ((repeat && !allowsRepeats(list[last]!.scenario)) || !earlierPositive) continue;
     eligible.push(user);
     lastOf.set(user, last);
   }

@@ -39,6 +39,7 @@ import { buildItemGraphs } from './graph.ts';
 import { heldOutCases } from './held-out.ts';
 import {
   dataHash,
+  hashOf,
   loadGraphs,
   MODEL_FORMAT,
   MODEL_NAMESPACE,
@@ -123,6 +124,7 @@ export async function trainFromStore(
     Math.min(cfg.heldOutCases, Math.max(0, cfg.fitCases - validEvents.length)),
     cfg.seed,
     new Set(validEvents.map((e) => e.user)),
+    (scenario) => scenarios.get(scenario)?.allowRepeats ?? false,
   );
   const fitInter: Interactions =
     held.targets.size > 0
@@ -194,7 +196,10 @@ export async function trainFromStore(
   let seqInfo: TrainReport['seq'];
   // a sequential model learns what follows what: histories without a time order have nothing for it
   if (config.seq.enabled && !orderFree) {
-    const seqStamp = seqStampOf(stamp, config.seq, cfg.seed, opts.encoderId);
+    // the held-out targets left its training data: a saved model trained without another set of
+    // them (other code, same data and config) would have seen some of these cases' targets
+    const heldKey = hashOf([...held.targets.values()].map((e) => e.id).sort());
+    const seqStamp = seqStampOf(`${stamp}-${heldKey}`, config.seq, cfg.seed, opts.encoderId);
     const valid = cases.map((c) => ({
       hist: c.profile.history.filter((h) => h.weight > 0).map((h) => h.item),
       target: c.target,
