@@ -110,7 +110,9 @@ export function contextWithout(
   for (const e of events) {
     const item = index.get(e.item);
     const o = item === undefined ? undefined : contextObservationOf(e, item);
-    if (o) drop.set(key(o), (drop.get(key(o)) ?? 0) + 1);
+    if (!o) continue;
+    const k = key(o);
+    drop.set(k, (drop.get(k) ?? 0) + 1);
   }
   if (drop.size === 0) return [...context];
   return context.filter((o) => {

@@ -134,27 +134,42 @@ export async function trainFromStore(
           context: contextWithout(inter.context, held.targets.values(), catalog.index),
         }
       : inter;
+  // which targets were held out: part of the stamp of everything trained without them (the fit's
+  // graphs, the sequential model), so a checkpoint or model made for another set is not reused
+  const heldKey = hashOf([...held.targets.values()].map((e) => e.id).sort());
+  // the fit's sequences feed its graphs and the sequential model: built once, when first needed
+  let fitSequences: number[][] | undefined;
+  const sequencesFor = (from: Interactions) => {
+    if (from !== fitInter) return sequencesOf(from, catalog.index, weightsOf);
+    fitSequences ??= sequencesOf(fitInter, catalog.index, weightsOf);
+    return fitSequences;
+  };
   const tGraphs = Date.now();
-  const graphsOf = async (key: string, from: Interactions, label: string) => {
-    const stored = await loadGraphs(store, key, stampWithText);
+  const graphsOf = async (key: string, from: Interactions, label: string, graphStamp: string) => {
+    const stored = await loadGraphs(store, key, graphStamp);
     if (stored) return { graphs: stored, loaded: true };
     progress(label, 0, 1);
     const graphs = buildItemGraphs(
-      sequencesOf(from, catalog.index, weightsOf),
+      sequencesFor(from),
       catalog.itemIds.length,
       (i) => catalog.itemScenario[i]!,
       graphOptionsOf(cfg, orderFree),
       opts.signal,
     );
-    await saveGraphs(store, key, stampWithText, graphs);
+    await saveGraphs(store, key, graphStamp, graphs);
     progress(label, 1, 1);
     return { graphs, loaded: false };
   };
   // the graphs the saved model serves with learn from every training event
-  const final = await graphsOf('checkpoint', inter, 'item graphs');
+  const final = await graphsOf('checkpoint', inter, 'item graphs', stampWithText);
   const fitGraphs =
     held.targets.size > 0
-      ? await graphsOf('checkpoint.fit', fitInter, 'item graphs without held-out targets')
+      ? await graphsOf(
+          'checkpoint.fit',
+          fitInter,
+          'item graphs without held-out targets',
+          `${stampWithText}-${heldKey}`,
+        )
       : final;
   const resumed = final.loaded && fitGraphs.loaded;
   const graphSeconds = (Date.now() - tGraphs) / 1000;
@@ -196,9 +211,6 @@ export async function trainFromStore(
   let seqInfo: TrainReport['seq'];
   // a sequential model learns what follows what: histories without a time order have nothing for it
   if (config.seq.enabled && !orderFree) {
-    // the held-out targets left its training data: a saved model trained without another set of
-    // them (other code, same data and config) would have seen some of these cases' targets
-    const heldKey = hashOf([...held.targets.values()].map((e) => e.id).sort());
     const seqStamp = seqStampOf(`${stamp}-${heldKey}`, config.seq, cfg.seed, opts.encoderId);
     const valid = cases.map((c) => ({
       hist: c.profile.history.filter((h) => h.weight > 0).map((h) => h.item),
@@ -217,7 +229,7 @@ export async function trainFromStore(
           numScenarios: model.scenarios.length,
           text: model.dim > 0 ? { dim: model.dim, data: model.vectors } : undefined,
           // without the held-out targets: the ranker weighs this model's score on them
-          sequences: sequencesOf(fitInter, catalog.index, weightsOf).filter((q) => q.length > 1),
+          sequences: sequencesFor(fitInter).filter((q) => q.length > 1),
           valid,
         },
         seqOptionsOf(config.seq, cfg.seed, cfg.threads),
