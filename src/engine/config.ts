@@ -34,8 +34,13 @@ export const engineSection = z
       'Default MMR lambda (0 = pure relevance, 1 = most diverse) when a request gives none.',
     ),
     candidates: d(
-      z.number().int().min(10).max(100_000).default(100),
-      'Candidates retrieved before ranking (at least 4 x n). Served NDCG@10 was the same with 100, 150 and 300 on food-kitchen (trained ranker) and scientific, and a first request costs about a third less CPU at 100 than at 300 (bench/served.ts, docs/api.md).',
+      z
+        .number()
+        .int()
+        .max(100_000)
+        .refine((v) => v === 0 || v >= 10, 'expected 0 (every item) or at least 10')
+        .default(100),
+      'Candidates retrieved before ranking (at least 4 x n); 0 = every item of the scenario is a candidate (full ranking, as `fusionrec eval` ranks: slow on large scenarios). Served NDCG@10 was the same with 100, 150 and 300 on food-kitchen (trained ranker) and scientific, and a first request costs about a third less CPU at 100 than at 300 (bench/served.ts, docs/api.md).',
     ),
     retrievers: d(
       z
@@ -92,6 +97,30 @@ export const trainSection = z
     neighbours: d(z.number().int().min(1).max(5000).default(200), 'Neighbours kept per item.'),
     shrink: d(z.number().min(0).default(20), 'Shrinkage of the co-occurrence cosine.'),
     crossScenario: d(z.boolean().default(true), 'Learn co-occurrence across scenarios (fusion).'),
+    fusion: d(
+      z.boolean().default(true),
+      "Fuse the scenarios: off = each scenario alone (item graphs without cross-scenario pairs, profiles that see only the requested scenario's history, the sequential model trained on each scenario's own sequences). The no-fusion ablation of `fusionrec eval`.",
+    ),
+    context: d(
+      z.boolean().default(true),
+      'Learn and use the context statistics (device, location, hour, weekday). Off = the no-context ablation.',
+    ),
+    ids: d(
+      z.boolean().default(true),
+      'Learn the collaborative item graphs (co-occurrence, transitions, EASE) from item ids. Off = the no-ids ablation: text, popularity and context only.',
+    ),
+    tuneGraph: d(
+      z.boolean().default(true),
+      "Choose the co-occurrence shrinkage and EASE's lambda on the fitting cases (`tuneShrinks` x `tuneEaseLambdas`, each judged by the NDCG@10 of the collaborative evidence alone) instead of `shrink` and `easeLambda`.",
+    ),
+    tuneShrinks: d(
+      z.array(z.number().min(0)).min(1).default([10, 20, 50]),
+      'Co-occurrence shrinkages tried when `tuneGraph` is on.',
+    ),
+    tuneEaseLambdas: d(
+      z.array(z.number().gt(0)).min(1).default([40, 100, 250]),
+      'EASE lambdas tried when `tuneGraph` is on (for each scenario, and for the cross-scenario EASE).',
+    ),
     fitCases: d(
       z.number().int().min(10).default(1500),
       'Most cases the ranker is fitted on: a seeded sample of the validation split, topped up with held-out cases (`heldOutCases`).',
@@ -124,6 +153,12 @@ export const trainSection = z
     neighbours: 200,
     shrink: 20,
     crossScenario: true,
+    fusion: true,
+    context: true,
+    ids: true,
+    tuneGraph: true,
+    tuneShrinks: [10, 20, 50],
+    tuneEaseLambdas: [40, 100, 250],
     fitCases: 1500,
     heldOutCases: 1500,
     decays: [0.5, 0.8, 0.95, 1],

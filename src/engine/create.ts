@@ -93,6 +93,7 @@ async function assemble(config: Config, store: Store, deps: EngineDeps, warn: (m
   const model = buildScoringModel(catalog, sequences, {
     graph: graphOptionsOf(config.train, historiesCarryNoOrder(inter)),
     context: inter.context,
+    switches: { useText: true, useContext: config.train.context, useIds: config.train.ids },
     ...(fresh ? { graphs: trained!.graphs } : {}),
     ...(deps.signal ? { signal: deps.signal } : {}),
   });

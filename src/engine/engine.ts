@@ -45,7 +45,14 @@ import { appendItems } from './grow.ts';
 import type { RankedCounts } from './lists.ts';
 import { ProfileMemo, type RankedEntry } from './memo.ts';
 import { DEFAULT_N, recommendRequestSchema } from './requests.ts';
-import { HELD_OUT } from './snapshot.ts';
+import {
+  everyCandidate,
+  inProfile,
+  type ScoreAllRequest,
+  type ScoredItems,
+  scenarioAlone,
+  scoreAll,
+} from './score-all.ts';
 import type {
   Engine,
   Explanation,
@@ -173,7 +180,7 @@ export class FusionEngine implements Engine {
     }
     const events = await this.p.store.events.ofUser(user, { limit: this.profileOpts.maxHistory * 2 });
     const history = events
-      .filter((e) => !(e.split && HELD_OUT.includes(e.split)))
+      .filter(inProfile)
       .map((e) => this.entryOf(e))
       .filter((h): h is HistoryEntry => h !== undefined);
     const profile = buildProfile(user, history, itemSpaceOf(this.m), this.profileOpts);
@@ -197,13 +204,32 @@ export class FusionEngine implements Engine {
     return q;
   }
 
+  /** scores of a scenario's items for an explicit history (the evaluation): see score-all.ts */
+  scoreAll(req: ScoreAllRequest): ScoredItems {
+    this.check();
+    return scoreAll(
+      {
+        model: this.m,
+        index: this.p.index,
+        entryOf: (e) => this.entryOf(e),
+        profileOptions: this.profileOpts,
+        fusion: this.p.config.train.fusion,
+        query: (profile, scenario, context) => this.query(profile, scenario, context),
+      },
+      req,
+    );
+  }
+
   async recommend(input: RecommendRequest, opts: { validated?: boolean } = {}): Promise<RecommendResponse> {
     this.check();
     const req = opts.validated
       ? { ...input, n: input.n ?? DEFAULT_N }
       : validate(recommendRequestSchema, input);
     const { scenario, code } = this.scenarioOf(req.scenario);
-    const profile = await this.userProfile(req.user);
+    const stored = await this.userProfile(req.user);
+    const profile = this.p.config.train.fusion
+      ? stored
+      : scenarioAlone(stored, req.scenario, itemSpaceOf(this.m), this.profileOpts);
     // from here on synchronous: the query may use the engine's scratch arrays, released below
     let q: Query | undefined;
     const query = () => {
@@ -239,7 +265,9 @@ export class FusionEngine implements Engine {
     const found =
       code < 0
         ? { items: [], source: new Map<number, string>(), used: [] }
-        : retrieveChain(this.chain, { query: q, k, skip }, new Set(['catalog']));
+        : this.p.config.engine.candidates === 0
+          ? everyCandidate(this.m, code, skip)
+          : retrieveChain(this.chain, { query: q, k, skip }, new Set(['catalog']));
     const entry: RankedEntry = {
       at: now,
       items: found.items,
@@ -513,7 +541,7 @@ export class FusionEngine implements Engine {
           recordContext(this.m.context, contextKeys(e.context, e.ts), h.item);
         }
       }
-      if (e.split && HELD_OUT.includes(e.split)) continue;
+      if (!inProfile(e)) continue;
       const list = byUser.get(e.user) ?? [];
       list.push(h);
       byUser.set(e.user, list);

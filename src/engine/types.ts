@@ -2,6 +2,7 @@
  * The engine's public contract: what the library, CLI and HTTP server call. The composition root
  * (`createEngine`) is the only place that picks implementations.
  */
+import type { ScoreAllRequest, ScoredItems } from './score-all.ts';
 import type { Context, Event, Item, Scenario } from '../core/types.ts';
 
 export interface RecommendRequest {
@@ -90,6 +91,8 @@ export interface Engine {
    * (the HTTP route), so it is not parsed twice */
   recommend(req: RecommendRequest, opts?: { validated?: boolean }): Promise<RecommendResponse>;
   similarItems(item: string, n?: number, scenario?: string): Promise<Recommendation[]>;
+  /** scores of a scenario's items for an explicit history, as recommend ranks them (src/engine/score-all.ts; the FusionEngine has it) */
+  scoreAll?(req: ScoreAllRequest): ScoredItems;
   profile(user: string): Promise<UserProfileView>;
   explain(user: string, item: string, context?: Context): Promise<Explanation & { score: number }>;
   /** durable, then the profile is updated so the next recommendation reflects it */

@@ -1,15 +1,51 @@
 /**
- * Fitting cases from the training events themselves, for `fusionrec train`: a seeded sample of
- * users each gives up their LAST positive event as a held-out target (the events before it are the
+ * The one choice of the cases the ranker is fitted on, for `fusionrec train` and so for the
+ * evaluation's engine (which runs the same pipeline): a seeded sample of the validation split, at
+ * most `train.fitCases`, topped up with cases held out from the training events themselves. A
+ * held-out case is a seeded sample user's LAST positive event (the events before it are the
  * history). A store of live events has no validation split at all, and a dataset's split is often
  * small (food-kitchen: ~160 food cases, where an NDCG@10 has a standard error of 10-20 % of its
  * value), so without these the ranker would keep its default weights or fit noise. The targets
  * leave the data the item graphs and the sequential model learn from while the ranker is fitted
- * (co-occurrence with the target itself would leak); src/eval/pseudo-valid.ts does the same in the
- * evaluation harness.
+ * (co-occurrence with the target itself would leak).
  */
 import { seededSample } from '../core/rng.ts';
 import type { StoredEvent } from '../store/types.ts';
+
+export interface FitTargets {
+  /** the validation targets the ranker is fitted on (a seeded sample of the split) */
+  valid: StoredEvent[];
+  /** the held-out targets topping them up, and the training lists without them */
+  held: HeldOut;
+}
+
+/**
+ * The validation split sampled to `fitCases`, topped up to `fitCases` with at most `heldOutCases`
+ * held-out cases (never from a user with a validation target, whose history must stay as it is):
+ * a store with a large split fits on the split alone.
+ */
+export function fitTargets(
+  validEvents: readonly StoredEvent[],
+  byUser: ReadonlyMap<string, readonly StoredEvent[]>,
+  opts: {
+    fitCases: number;
+    heldOutCases: number;
+    seed: number;
+    positive: (e: StoredEvent) => boolean;
+    allowsRepeats: (scenario: string) => boolean;
+  },
+): FitTargets {
+  const valid = seededSample(validEvents, opts.fitCases, opts.seed);
+  const held = heldOutCases(
+    byUser,
+    opts.positive,
+    Math.min(opts.heldOutCases, Math.max(0, opts.fitCases - valid.length)),
+    opts.seed,
+    new Set(valid.map((e) => e.user)),
+    opts.allowsRepeats,
+  );
+  return { valid, held };
+}
 
 export interface HeldOut {
   /** user -> the held-out event (their last positive one) */
