@@ -2,8 +2,9 @@
  * The engine's public contract: what the library, CLI and HTTP server call. The composition root
  * (`createEngine`) is the only place that picks implementations.
  */
-import type { ScoreAllRequest, ScoredItems } from './score-all.ts';
+
 import type { Context, Event, Item, Scenario } from '../core/types.ts';
+import type { ScoreAllRequest, ScoredItems } from './score-all.ts';
 
 export interface RecommendRequest {
   user: string;

@@ -4,6 +4,7 @@
  * keeps what finished and marks the run interrupted.
  */
 import { readFileSync } from 'node:fs';
+import type { Config } from '../config/schema.ts';
 import { RecError } from '../core/errors.ts';
 import type { Store } from '../store/types.ts';
 import { compareModels } from './compare.ts';
@@ -21,6 +22,10 @@ export interface RunOptions extends LoadOptions {
   tuneCases?: number;
   /** most epochs of the sequential model */
   seqEpochs?: number;
+  /** the run's configuration: the engine trains and serves with it (its seed: `seed`) */
+  config?: Config;
+  /** record the top this-many item ids of every case (ModelResult.ranked); 0 = none */
+  rankedIds?: number;
   /** [model, baseline] pairs to compare on the same cases; default: every model against the first */
   compare?: [string, string][];
   onProgress?: (label: string, done: number, total: number) => void;
@@ -48,8 +53,14 @@ export async function runEvaluation(
   const t0 = performance.now();
   const set = await loadEvalData(store, dataset, opts);
   const loadMs = performance.now() - t0;
+  // a split drawn in memory (lastfm-2k) or a filtered event type is not the store's: the engine
+  // then trains on a store written from the data (src/eval/models/engine-store.ts)
+  const storeIsSplit = !set.protocol.holdout && !set.protocol.interactionTypes;
   const harness = new Harness(set, {
     seed: opts.seed,
+    ...(storeIsSplit ? { store } : {}),
+    ...(opts.config ? { config: opts.config } : {}),
+    ...(opts.rankedIds ? { rankedIds: opts.rankedIds } : {}),
     ...(opts.tuneCases !== undefined ? { tuneCases: opts.tuneCases } : {}),
     ...(opts.seqEpochs !== undefined ? { seqEpochs: opts.seqEpochs } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
@@ -84,7 +95,7 @@ export async function runEvaluation(
       sampledNegatives: protocol.sampledNegatives,
       ...(protocol.holdout ? { holdout: protocol.holdout } : {}),
       slices: Object.fromEntries(Object.entries(SLICE_DEFINITIONS).filter(([k]) => slices.has(k))),
-      tuning: `each model runs its own grid (see params) maximising NDCG@10 on a seeded sample of ${harness.tuneCases.length} valid cases, ranked exactly like test`,
+      tuning: `each baseline runs its own grid (see params) maximising NDCG@10 on a seeded sample of ${harness.tuneCases.length} valid cases, ranked exactly like test; the engine runs the training pipeline of \`fusionrec train\` (its graph tuning and fitting cases: train.fitCases of the validation split, topped up with held-out cases)`,
     },
     data: {
       items: data.itemIds.length,

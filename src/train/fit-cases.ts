@@ -5,9 +5,8 @@
  */
 import type { Config } from '../config/schema.ts';
 import { buildProfile } from '../profile/interests.ts';
-import type { HistoryEntry } from '../profile/types.ts';
+import type { HistoryEntry, ItemSpace } from '../profile/types.ts';
 import { eventWeight } from '../profile/weights.ts';
-import type { ItemSpace } from '../profile/types.ts';
 import type { StoredEvent } from '../store/types.ts';
 import type { ValidCase } from './fit-ranker.ts';
 import type { GraphCase } from './tune-graph.ts';
@@ -39,7 +38,12 @@ export function fitCaseOf(
     if (o.alone && e.scenario !== t.scenario) continue;
     const i = o.index.get(e.item);
     if (i !== undefined)
-      history.push({ item: i, scenario: e.scenario, weight: eventWeight(e, o.weightsOf(e.scenario)), ts: e.ts });
+      history.push({
+        item: i,
+        scenario: e.scenario,
+        weight: eventWeight(e, o.weightsOf(e.scenario)),
+        ts: e.ts,
+      });
   }
   return {
     user: t.user,

@@ -9,9 +9,9 @@
  * gradients and the ranker fit's pools.
  */
 import type { Config } from '../config/schema.ts';
-import type { TrainConfig } from '../engine/config.ts';
 import { RecError } from '../core/errors.ts';
 import { resolveThreads } from '../core/ts-worker.ts';
+import type { TrainConfig } from '../engine/config.ts';
 import { graphOptionsOf, historiesCarryNoOrder, scenarioMap } from '../engine/create.ts';
 import {
   contextWithout,
@@ -59,6 +59,8 @@ export interface TrainReport {
   validNdcg10: number;
   defaultNdcg10: number;
   resumed: boolean;
+  /** the histories carry no time order: co-occurrence over whole histories, no sequential model */
+  wholeHistory: boolean;
   seconds: { graphs: number; seq: number; fit: number; total: number };
   /** threads the sequential model and the ranker fit computed on (`train.threads` resolved) */
   threads: number;
@@ -253,6 +255,7 @@ export async function trainFromStore(
     validNdcg10: fit.validNdcg,
     defaultNdcg10: fit.defaultNdcg,
     resumed: graphs.resumed,
+    wholeHistory: graphOptionsOf(cfg, orderFree).wholeHistory,
     seconds: { graphs: graphSeconds, seq: seqSeconds, fit: fitSeconds, total: seconds },
     threads: resolveThreads(cfg.threads),
     seq: seqInfo,
