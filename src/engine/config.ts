@@ -95,7 +95,10 @@ export const trainSection = z
       'Co-occurrence window (positions) in a sequence.',
     ),
     neighbours: d(z.number().int().min(1).max(5000).default(200), 'Neighbours kept per item.'),
-    shrink: d(z.number().min(0).default(20), 'Shrinkage of the co-occurrence cosine.'),
+    shrink: d(
+      z.number().min(0).default(20),
+      'Shrinkage of the co-occurrence cosine, when `tuneGraph` is off (and for signals rebuilt without a trained model).',
+    ),
     crossScenario: d(z.boolean().default(true), 'Learn co-occurrence across scenarios (fusion).'),
     fusion: d(
       z.boolean().default(true),
@@ -141,7 +144,10 @@ export const trainSection = z
       z.number().int().min(0).max(10_000).default(2000),
       'Items the EASE item model covers (the most frequent, with at least 2 users); 0 = no EASE. Training time grows with the cube (2,000: about 25 s).',
     ),
-    easeLambda: d(z.number().gt(0).default(100), 'L2 regularisation of the EASE item model.'),
+    easeLambda: d(
+      z.number().gt(0).default(100),
+      'L2 regularisation of the EASE item model, when `tuneGraph` is off (and for signals rebuilt without a trained model).',
+    ),
     threads: d(
       z.number().int().min(0).max(64).default(2),
       "Threads `fusionrec train` computes on (worker threads): the sequential model's batch gradients and the ranker fit's candidate pools; 0 = one per core, 1 = single-threaded. The default 2 uses both cores of the development machine (3 scientific epochs of the sequential model on a quiet machine: 25.9 s and 18.1 s with 2 threads against 37.7 s and 35.8 s with 1, same valid and test NDCG@10; docs/results.md) and gives the same model on any machine, where 0 would depend on its core count. The pools are the same for any count; the sequential model is deterministic for a given count (1 and 2 threads differ in the last bits). Not part of the model stamp.",
