@@ -17,6 +17,8 @@ export interface FitCaseOptions {
   allowsRepeats: (scenario: string) => boolean;
   /** `train.fusion` off: the history is the target scenario's alone, as the engine then serves */
   alone: boolean;
+  /** the histories carry no time order: every other event of the user is history, not only earlier ones */
+  orderFree: boolean;
 }
 
 export interface FitCase extends GraphCase {
@@ -24,7 +26,7 @@ export interface FitCase extends GraphCase {
   history: HistoryEntry[];
 }
 
-/** the case of target `t` with the user's `events` before it; none when the item is unknown */
+/** the case of target `t` with the user's `events` before it (all of them when order-free); none when the item is unknown */
 export function fitCaseOf(
   t: StoredEvent,
   events: readonly StoredEvent[],
@@ -34,7 +36,7 @@ export function fitCaseOf(
   if (item === undefined) return undefined;
   const history: HistoryEntry[] = [];
   for (const e of events) {
-    if (!(e.ts < t.ts || (e.ts === t.ts && e.seq < t.seq))) continue;
+    if (e === t || (!o.orderFree && !(e.ts < t.ts || (e.ts === t.ts && e.seq < t.seq)))) continue;
     if (o.alone && e.scenario !== t.scenario) continue;
     const i = o.index.get(e.item);
     if (i !== undefined)

@@ -124,6 +124,7 @@ export async function trainFromStore(
     seed: cfg.seed,
     positive: (e) => eventWeight(e, weightsOf(e.scenario)) > 0,
     allowsRepeats,
+    orderFree,
   });
   const fitInter: Interactions =
     held.targets.size > 0
@@ -136,7 +137,7 @@ export async function trainFromStore(
   // which targets were held out: part of the stamp of the fit's graphs, so a checkpoint made for
   // another set is not reused
   const heldKey = hashOf([...held.targets.values()].map((e) => e.id).sort());
-  const caseOpts = { index: catalog.index, weightsOf, allowsRepeats, alone: !cfg.fusion };
+  const caseOpts = { index: catalog.index, weightsOf, allowsRepeats, alone: !cfg.fusion, orderFree };
   const fitCases: FitCase[] = [];
   for (const t of validEvents) {
     const c = fitCaseOf(t, inter.byUser.get(t.user) ?? [], caseOpts);
