@@ -100,6 +100,10 @@ export const trainSection = z
       'Shrinkage of the co-occurrence cosine, when `tuneGraph` is off (and for signals rebuilt without a trained model).',
     ),
     crossScenario: d(z.boolean().default(true), 'Learn co-occurrence across scenarios (fusion).'),
+    inputHistories: d(
+      z.boolean().default(true),
+      'Learn the item graphs, the context statistics and the sequential model from the request-time histories of held-out users too (`valid_input`, `test_input` events). Off = from the training users alone, as a protocol of held-out users requires (`fusionrec eval` on food-kitchen turns it off); the fitting cases keep their histories either way.',
+    ),
     fusion: d(
       z.boolean().default(true),
       "Fuse the scenarios: off = each scenario alone (item graphs without cross-scenario pairs, profiles that see only the requested scenario's history, the sequential model trained on each scenario's own sequences). The no-fusion ablation of `fusionrec eval`.",
@@ -159,6 +163,7 @@ export const trainSection = z
     neighbours: 200,
     shrink: 20,
     crossScenario: true,
+    inputHistories: true,
     fusion: true,
     context: true,
     ids: true,

@@ -8,7 +8,7 @@ import type { Config } from '../config/schema.ts';
 import { RecError } from '../core/errors.ts';
 import type { Store } from '../store/types.ts';
 import { compareModels } from './compare.ts';
-import { type DatasetName, type LoadOptions, loadEvalData } from './dataset.ts';
+import { type DatasetName, type LoadOptions, loadEvalData, type ProtocolSpec } from './dataset.ts';
 import { Harness, SLICE_DEFINITIONS } from './harness.ts';
 import { MODELS, type ModelEntry } from './models/index.ts';
 import { type EvalResult, type ModelResult, RESULT_SCHEMA_VERSION } from './schema.ts';
@@ -59,7 +59,7 @@ export async function runEvaluation(
   const harness = new Harness(set, {
     seed: opts.seed,
     ...(storeIsSplit ? { store } : {}),
-    ...(opts.config ? { config: opts.config } : {}),
+    ...(opts.config ? { config: protocolConfig(opts.config, set.protocol) } : {}),
     ...(opts.rankedIds ? { rankedIds: opts.rankedIds } : {}),
     ...(opts.tuneCases !== undefined ? { tuneCases: opts.tuneCases } : {}),
     ...(opts.seqEpochs !== undefined ? { seqEpochs: opts.seqEpochs } : {}),
@@ -128,6 +128,15 @@ export async function runEvaluation(
   if (opts.compare ? pairs.length > 0 : evaluated.length > 1)
     result.comparisons = compareModels(result, opts.compare ? pairs : undefined);
   return result;
+}
+
+/**
+ * The run's config as the protocol requires it: held-out users bring their history at request
+ * time only, so the engine does not learn from it (`train.inputHistories` off), as no baseline does.
+ */
+function protocolConfig(config: Config, protocol: ProtocolSpec): Config {
+  if (protocol.name !== 'held-out-users') return config;
+  return { ...config, train: { ...config.train, inputHistories: false } };
 }
 
 function packageVersion(): string {

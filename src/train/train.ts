@@ -96,6 +96,21 @@ async function validTargets(store: Store, signal?: AbortSignal): Promise<StoredE
   return out;
 }
 
+const INPUT_SPLITS: readonly (string | undefined)[] = ['valid_input', 'test_input'];
+
+/** the interactions without the held-out users' request-time histories (`train.inputHistories` off) */
+function withoutInputHistories(inter: Interactions, index: ReadonlyMap<string, number>): Interactions {
+  const byUser = new Map<string, StoredEvent[]>();
+  const dropped: StoredEvent[] = [];
+  for (const [user, list] of inter.byUser) {
+    const kept = list.filter((e) => !INPUT_SPLITS.includes(e.split));
+    if (kept.length < list.length) dropped.push(...list.filter((e) => INPUT_SPLITS.includes(e.split)));
+    if (kept.length > 0) byUser.set(user, kept);
+  }
+  if (dropped.length === 0) return inter;
+  return { ...inter, byUser, context: contextWithout(inter.context, dropped, index) };
+}
+
 export async function trainFromStore(
   store: Store,
   config: Config,
@@ -112,10 +127,12 @@ export async function trainFromStore(
   const allowsRepeats = (s: string) => scenarios.get(s)?.allowRepeats ?? false;
   const { stamp, configHash } = stampOf(await dataHash(store, catalog.itemIds), cfg);
   const stampWithText = `${stamp}-${opts.encoderId ?? 'notext'}`;
-  const inter = await loadInteractions(store, catalog.index, {
+  const read = await loadInteractions(store, catalog.index, {
     ...(opts.signal ? { signal: opts.signal } : {}),
     onProgress: (done) => progress('read events', done, 0),
   });
+  // what the model learns from; the fitting cases' histories are read from everything
+  const inter = cfg.inputHistories ? read : withoutInputHistories(read, catalog.index);
   const orderFree = historiesCarryNoOrder(inter);
   // the held-out targets leave the graphs and the sequential model the ranker is fitted with
   const { valid: validEvents, held } = fitTargets(await validTargets(store, opts.signal), inter.byUser, {
@@ -140,7 +157,7 @@ export async function trainFromStore(
   const caseOpts = { index: catalog.index, weightsOf, allowsRepeats, alone: !cfg.fusion, orderFree };
   const fitCases: FitCase[] = [];
   for (const t of validEvents) {
-    const c = fitCaseOf(t, inter.byUser.get(t.user) ?? [], caseOpts);
+    const c = fitCaseOf(t, read.byUser.get(t.user) ?? [], caseOpts);
     if (c) fitCases.push(c);
   }
   const validCount = fitCases.length;

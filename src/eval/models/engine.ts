@@ -163,6 +163,7 @@ function vectorsOnly(id: string, dim: number) {
 
 function infoOf(r: TrainReport, config: Config): Record<string, number | string | boolean> {
   return {
+    inputHistories: config.train.inputHistories,
     fusion: config.train.fusion,
     context: config.train.context,
     ids: config.train.ids,
