@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { parseConfig } from '../src/config/load.ts';
 import { createEngine } from '../src/engine/create.ts';
+import { loadSeqModel, seqStampOf } from '../src/seq/persist.ts';
 import { openStore } from '../src/store/open.ts';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -88,7 +89,10 @@ test('fusionrec train + engine.recommend give every test case the top 10 that fu
   assert.equal(report.stamp, model.params.modelStamp);
   assert.ok(report.seq, 'the sequential model is part of the pipeline');
   const store = await openStore(db);
-  const engine = await createEngine(parseConfig(settings), { store });
+  const config = parseConfig(settings);
+  // the sequential model is saved under the stamp createEngine looks it up by, so it is served
+  assert.ok(await loadSeqModel(store, seqStampOf(report.stamp, config.seq, 42, undefined)));
+  const engine = await createEngine(config, { store });
   try {
     let compared = 0;
     const tops = new Set<string>();
