@@ -34,10 +34,9 @@ const base = loadConfig(undefined);
 const encoder = await openEncoder(base);
 try {
   const tests: { user: string; item: string; scenario: string }[] = [];
-  for (let after: number | undefined = 0; after !== undefined && tests.length < Number(args.users); ) {
-    const page = await store.events.scan({ afterSeq: after, limit: 50_000, splits: ['test'] });
-    for (const e of page.events) tests.push({ user: e.user, item: e.item, scenario: e.scenario });
-    after = page.next;
+  for await (const page of store.events.pages({ limit: 50_000, splits: ['test'] })) {
+    for (const e of page) tests.push({ user: e.user, item: e.item, scenario: e.scenario });
+    if (tests.length >= Number(args.users)) break;
   }
   const sample = tests.slice(0, Number(args.users));
   if (sample.length === 0)

@@ -142,14 +142,7 @@ export class SqliteEvents implements EventStore {
     return keysetPages(
       opts,
       async (afterSeq: number | undefined, limit) =>
-        (
-          await this.scan({
-            ...(afterSeq !== undefined ? { afterSeq } : {}),
-            limit,
-            ...(scenario !== undefined ? { scenario } : {}),
-            ...(splits !== undefined ? { splits } : {}),
-          })
-        ).events,
+        (await this.scan({ afterSeq, limit, scenario, splits })).events,
       (e) => e.seq,
     );
   }

@@ -95,15 +95,9 @@ export class SqliteItems implements ItemStore {
     ).map((j) => JSON.parse(j));
   }
   pages(opts: PageOptions & { scenario?: string }): AsyncIterable<Item[]> {
-    const { scenario } = opts;
     return keysetPages(
       opts,
-      (afterId: string | undefined, limit) =>
-        this.list({
-          ...(scenario !== undefined ? { scenario } : {}),
-          ...(afterId !== undefined ? { afterId } : {}),
-          limit,
-        }),
+      (afterId: string | undefined, limit) => this.list({ scenario: opts.scenario, afterId, limit }),
       (it) => it.id,
     );
   }

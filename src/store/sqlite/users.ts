@@ -32,8 +32,7 @@ export class SqliteUsers implements UserStore {
   pages(opts: PageOptions): AsyncIterable<User[]> {
     return keysetPages(
       opts,
-      (afterId: string | undefined, limit) =>
-        this.list({ ...(afterId !== undefined ? { afterId } : {}), limit }),
+      (afterId: string | undefined, limit) => this.list({ afterId, limit }),
       (u) => u.id,
     );
   }
