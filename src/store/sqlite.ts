@@ -2,6 +2,7 @@
  * The embedded backend: one SQLite file holds both the data store and the derived store, so
  * erasing a user from both is one transaction. Each concern lives in `sqlite/`.
  */
+import type { EventStore, ItemStore, ScenarioStore, StoreStats, UserStore } from './data/types.ts';
 import type { BlobStore } from './derived/types.ts';
 import { SqliteBlobs } from './sqlite/blobs.ts';
 import { SqliteEvents } from './sqlite/events.ts';
@@ -11,7 +12,7 @@ import { checkpoint, eraseUserBlobs, eraseUserRows, markVacuum } from './sqlite/
 import { SqliteScenarios } from './sqlite/scenarios.ts';
 import { storeStats } from './sqlite/stats.ts';
 import { SqliteUsers } from './sqlite/users.ts';
-import type { EventStore, ItemStore, ScenarioStore, Store, StoreStats, UserStore } from './types.ts';
+import type { Store } from './types.ts';
 
 export class SqliteStore implements Store {
   readonly url: string;

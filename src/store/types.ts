@@ -7,22 +7,9 @@
 import type { DataStore } from './data/types.ts';
 import type { DerivedStore } from './derived/types.ts';
 
-export type {
-  AddOptions,
-  AddResult,
-  DataStore,
-  EventQuery,
-  EventStore,
-  ItemStore,
-  PageOptions,
-  ScanPage,
-  ScenarioStats,
-  ScenarioStore,
-  StoredEvent,
-  StoreStats,
-  UserStore,
-} from './data/types.ts';
-export type { BlobStore, DerivedStore } from './derived/types.ts';
+// what callers outside the store import; backends import the rest from data/ and derived/
+export type { StoredEvent, StoreStats } from './data/types.ts';
+export type { BlobStore } from './derived/types.ts';
 
 export interface Store extends DataStore, DerivedStore {
   readonly url: string;

@@ -100,7 +100,7 @@ export interface EventStore {
   hasEvent(id: string): Promise<boolean>;
 }
 
-export interface ScenarioStats {
+interface ScenarioStats {
   scenario: string;
   items: number;
   users: number;
