@@ -2,12 +2,15 @@
  * What the commands share at the edge: the config with the command line's overrides, numeric
  * options checked and named, and the engine opened for one command and closed after it.
  */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { loadConfig, parseConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { RecError } from '../core/errors.ts';
 import { createPseudonymiser, type Pseudonymiser } from '../core/privacy.ts';
-import { createEngine } from '../engine/create.ts';
+import { createComponents, createEngine } from '../engine/create.ts';
 import type { Engine } from '../engine/types.ts';
+import type { Store } from '../store/types.ts';
 
 export interface Overrides {
   db?: string | undefined;
@@ -30,6 +33,19 @@ export function commandConfig(file: string | undefined, o: Overrides = {}): Conf
   });
 }
 
+/** `commandConfig` for a command that may create the store: a file store's folder is made if missing. */
+export function storeConfig(file: string | undefined, db: string | undefined): Config {
+  const config = commandConfig(file, { db });
+  const url = config.store.url;
+  const path = url.startsWith('sqlite://')
+    ? url.slice('sqlite://'.length)
+    : /^[a-z]+:\/\//.test(url)
+      ? ''
+      : url;
+  if (path && path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  return config;
+}
+
 /** Parses a numeric option, naming it in the error. */
 export function parseNumber(raw: string, field: string, min: number, max: number): number {
   const v = Number(raw);
@@ -49,5 +65,15 @@ export async function withEngine<T>(
     return await fn(engine, createPseudonymiser(config.privacy));
   } finally {
     await engine.close();
+  }
+}
+
+/** Runs `fn` on the config's store alone (no encoder: nothing to encode), then closes it. */
+export async function withStore<T>(config: Config, fn: (store: Store) => Promise<T>): Promise<T> {
+  const parts = await createComponents(config, { encoder: null });
+  try {
+    return await fn(parts.store);
+  } finally {
+    await parts.close();
   }
 }
