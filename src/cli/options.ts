@@ -12,7 +12,7 @@ import { createComponents, createEngine } from '../engine/create.ts';
 import type { Engine } from '../engine/types.ts';
 import type { Store } from '../store/types.ts';
 
-export interface Overrides {
+interface Overrides {
   db?: string | undefined;
   host?: string | undefined;
   port?: number | undefined;
