@@ -44,7 +44,7 @@ try {
   );
   const engine = await createEngine(config, {
     store,
-    ...(encoder ? { encoder } : {}),
+    encoder: encoder ?? null,
     onWarning: (m) => console.log(`warning: ${m}`),
   });
   const wanted = Number(args.users);

@@ -15,8 +15,8 @@ import Database from 'better-sqlite3';
 import { loadConfig } from '../src/config/load.ts';
 import { openEmbeddingCache } from '../src/encode/cache.ts';
 import { encodeCatalog } from '../src/encode/catalog.ts';
+import { createEncoder } from '../src/encode/create.ts';
 import { importDataset } from '../src/ingest/index.ts';
-import { openEncoder } from '../src/serve/runtime.ts';
 import { SqliteStore } from '../src/store/sqlite.ts';
 import { childrenOf, mix, report, run, zipfSample } from './load-lib.ts';
 
@@ -97,7 +97,7 @@ async function prepare(): Promise<Awaited<ReturnType<typeof requestMix>>> {
       onProgress: (p) => progress(`import: ${JSON.stringify(p).slice(0, 100)}`),
     });
     if (!rep.skipped) console.error(`\nimported food-kitchen in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    const encoder = await openEncoder(config);
+    const encoder = await createEncoder(config.encoder);
     const cache = openEmbeddingCache(store, config.encoder.cachePath);
     try {
       const t1 = Date.now();

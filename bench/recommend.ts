@@ -84,7 +84,7 @@ async function main() {
   }
 
   const t0 = performance.now();
-  const engine = await createEngine(config, { store, ...(encoder ? { encoder } : {}) });
+  const engine = await createEngine(config, { store, encoder: encoder ?? null });
   console.log(`engine load: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
   // request mix: held-out users (history given at request time) and training users, both scenarios

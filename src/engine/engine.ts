@@ -16,7 +16,7 @@ import { validate } from '../core/validate.ts';
 import { dotRows } from '../core/vec.ts';
 import { encodeItems, fusionOptionsOf, loadItemVectors } from '../encode/catalog.ts';
 import type { Encoder } from '../encode/types.ts';
-import { createVectorIndex } from '../index/create.ts';
+import type { VectorIndexFactory } from '../index/create.ts';
 import type { VectorIndex } from '../index/types.ts';
 import { buildProfile, type ProfileOptions, updateProfile } from '../profile/interests.ts';
 import type { HistoryEntry, UserProfile } from '../profile/types.ts';
@@ -35,9 +35,7 @@ import {
   withContext,
 } from '../rank/query.ts';
 import { retrieveChain } from '../retrieve/chain.ts';
-import { collaborativeRetriever } from '../retrieve/collaborative.ts';
-import { listRetriever } from '../retrieve/popular.ts';
-import { semanticRetriever } from '../retrieve/semantic.ts';
+import type { RetrieverFactory } from '../retrieve/registry.ts';
 import type { Retriever } from '../retrieve/types.ts';
 import type { Store } from '../store/types.ts';
 import { edgeWeight } from '../train/graph.ts';
@@ -62,6 +60,10 @@ export interface EngineParts {
   store: Store;
   ownsStore: boolean;
   encoder: Encoder | undefined;
+  ownsEncoder: boolean;
+  /** picked by the composition root (engine/create.ts), like every implementation */
+  vectorIndex: VectorIndexFactory;
+  retrievers: RetrieverFactory;
   model: ScoringModel;
   index: Map<string, number>;
   available: Uint8Array;
@@ -112,13 +114,13 @@ export class FusionEngine implements Engine {
       this.buildIndex(code);
     });
     this.simFloor = this.similarityFloor();
-    const all: Record<string, Retriever> = {
-      collaborative: collaborativeRetriever,
-      semantic: semanticRetriever((code) => this.indices.get(code), this.memo),
-      trending: listRetriever('trending', (code) => p.trending.list(code)),
-      popular: listRetriever('popular', (code) => p.popular.list(code)),
-      catalog: listRetriever('catalog', (code) => this.m.scenarioItems[code] ?? []),
-    };
+    const all = p.retrievers({
+      index: (code) => this.indices.get(code),
+      searchCache: this.memo,
+      trending: (code) => p.trending.list(code),
+      popular: (code) => p.popular.list(code),
+      catalog: (code) => this.m.scenarioItems[code] ?? [],
+    });
     this.chain = e.retrievers.map((name) => all[name]!);
   }
 
@@ -126,8 +128,7 @@ export class FusionEngine implements Engine {
     const m = this.m;
     if (m.dim === 0) return;
     const items = Array.from(m.scenarioItems[code] ?? []).filter((i) => m.hasVector[i] && this.available[i]);
-    const e = this.p.config.engine;
-    const index = createVectorIndex(m.dim, items.length, e.exactSearchBelow, e.searchExpansion);
+    const index = this.p.vectorIndex(m.dim, items.length);
     const data = new Float32Array(items.length * m.dim);
     items.forEach((it, r) => {
       data.set(vectorOf(m, it)!, r * m.dim);
@@ -648,6 +649,7 @@ export class FusionEngine implements Engine {
     this.memo.clear();
     this.indices.clear();
     if (this.p.ownsStore) await this.p.store.close();
+    if (this.p.ownsEncoder) await this.p.encoder?.close();
   }
 }
 
