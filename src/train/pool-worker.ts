@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ScoringModel } from '../rank/model.ts';
 import { SeqNet, type SeqParams, SeqScorer } from '../seq/model.ts';
-import { buildPools, refinePools } from './fit-ranker.ts';
+import { buildPools, refinePools, withRanker } from './fit/pools.ts';
 import type { PoolReply, PoolRequest, PoolWorkerInit } from './pool-workers.ts';
 
 const init = workerData as PoolWorkerInit;
@@ -25,13 +25,14 @@ const m: ScoringModel = {
 
 port.on('message', (req: PoolRequest) => {
   try {
-    m.ranker = req.ranker;
+    // this copy of the model keeps its own ranker; the request's weights apply to this request only
+    const at = withRanker(m, req.ranker);
     const pools =
       req.type === 'build'
-        ? buildPools(m, req.cases, req.per, req.decays)
+        ? buildPools(at, req.cases, req.per, req.decays)
         : [
             refinePools(
-              m,
+              at,
               req.cases,
               req.items.map((items, i) => ({ items, own: req.own[i]! })),
               req.extra,
