@@ -4,7 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ScoringModel } from '../rank/model.ts';
-import { SeqNet, type SeqParams, SeqScorer } from '../seq/model.ts';
+import { type SeqParams, SeqScorer } from '../seq/model.ts';
 import { buildPools, refinePools, withRanker } from './fit/pools.ts';
 import type { PoolReply, PoolRequest, PoolWorkerInit } from './pool-workers.ts';
 
@@ -15,9 +15,11 @@ const m: ScoringModel = {
   ...init.model,
   seq: s
     ? {
-        scorer: new SeqScorer(
-          new SeqNet(s.shape, s.params as SeqParams, { text: s.text, warm: s.warm, scenario: s.scenario }),
-        ),
+        scorer: new SeqScorer({
+          shape: s.shape,
+          params: s.params as SeqParams,
+          inputs: { text: s.text, warm: s.warm, scenario: s.scenario },
+        }),
         scale: s.scale,
       }
     : undefined,

@@ -44,7 +44,7 @@ export class PoolWorkers {
   /** `count` workers, each with a copy of the model (the ranker of each request is sent with it) */
   static async start(m: ScoringModel, count: number): Promise<PoolWorkers> {
     const { seq, ...model } = m;
-    const net = seq?.scorer.net;
+    const net = seq?.scorer.weights;
     const init: PoolWorkerInit = {
       model,
       ...(seq && net
