@@ -11,7 +11,13 @@
  */
 
 import { resolveThreads } from '../core/ts-worker.ts';
-import { historyBucketKey, type RankerWeights, type ScoringModel } from '../rank/model.ts';
+import {
+  FEATURES,
+  type FeatureName,
+  historyBucketKey,
+  type RankerWeights,
+  type ScoringModel,
+} from '../rank/model.ts';
 import { ownCountOf } from '../rank/query.ts';
 import { acceptCross, type CrossCheck } from './fit/accept.ts';
 import { fitCross, fitOwn, MIN_BUCKET_CASES } from './fit/ascent.ts';
@@ -69,8 +75,18 @@ export interface FitResult {
   crossCheck: CrossCheck;
 }
 
-/** where the ascent starts, and the "default weights" FitResult.defaultNdcg reports */
-const START = [1, 0, 1, 0.3, 0.3, 0.1, 0, -0.3, 0.2, 0, 0.5, 0, 0, 0, 0, 0, 0, 0];
+/** where the ascent starts, and the "default weights" FitResult.defaultNdcg reports; unnamed = 0 */
+const START_WEIGHTS: Partial<Record<FeatureName, number>> = {
+  knnSame: 1,
+  trans: 1,
+  textInterest: 0.3,
+  textRecent: 0.3,
+  popularity: 0.1,
+  negative: -0.3,
+  textLast: 0.2,
+  ease: 0.5,
+};
+const START: readonly number[] = FEATURES.map((f) => START_WEIGHTS[f] ?? 0);
 
 /**
  * The fitted ranker for `m` on `cases`. `m` is not modified (its own ranker is not used); assign
@@ -105,7 +121,7 @@ async function fitWith(
   opts: FitRankerOptions,
   workers: PoolWorkers | undefined,
 ): Promise<FitResult> {
-  const start = START;
+  const start = [...START];
   let best: { ranker: RankerWeights; validNdcg: number; defaultNdcg: number; di: number } | undefined;
   const atStart = withRanker(m, { shared: start, perScenario: {}, decay: opts.decays[0]! });
   const progress = (d: number, t: number) => opts.onProgress?.(d, t, 'candidate pools');

@@ -30,7 +30,7 @@ export function ascend(
   for (let round = 0; round < rounds; round++) {
     let improved = false;
     for (const f of features) {
-      if (f === 0) continue;
+      if (FEATURES[f] === 'knnSame') continue;
       signal?.throwIfAborted();
       const sign = FEATURES[f] === 'negative' ? -1 : 1;
       for (const v of STEPS) {

@@ -133,7 +133,9 @@ export function buildPools(
   const f = new Float32Array(NUM_FEATURES);
   const atDecay = decays.map((decay) => withRanker(m, { ...m.ranker, decay }));
   // features from the sparse collaborative arrays change with the decay; the rest do not
-  const SPARSE = [0, 1, 2, FEATURES.indexOf('ease'), FEATURES.indexOf('easeFused')];
+  const SPARSE = (['knnSame', 'knnCross', 'trans', 'ease', 'easeFused'] as const).map((n) =>
+    FEATURES.indexOf(n),
+  );
   const DENSE = FEATURES.map((_, k) => k).filter((k) => !SPARSE.includes(k) && FEATURES[k] !== 'knnStrength');
   cases.forEach((c, ci) => {
     if (ci % 50 === 0) {
