@@ -44,17 +44,17 @@ export class PoolWorkers {
   /** `count` workers, each with a copy of the model (the ranker of each request is sent with it) */
   static async start(m: ScoringModel, count: number): Promise<PoolWorkers> {
     const { seq, ...model } = m;
-    const net = seq?.scorer.weights;
+    const weights = seq?.scorer.weights;
     const init: PoolWorkerInit = {
       model,
-      ...(seq && net
+      ...(seq && weights
         ? {
             seq: {
-              shape: net.shape,
-              params: net.params,
-              text: net.inputs.text,
-              warm: net.inputs.warm,
-              scenario: net.inputs.scenario,
+              shape: weights.shape,
+              params: weights.params,
+              text: weights.inputs.text,
+              warm: weights.inputs.warm,
+              scenario: weights.inputs.scenario,
               scale: seq.scale,
             },
           }
