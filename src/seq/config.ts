@@ -3,7 +3,7 @@
  * `seq` ranker feature uses. Every key has a default and a description (docs/config.md).
  */
 import { z } from 'zod';
-import { DEFAULT_SEQ_OPTIONS as D, type SeqOptions } from './train.ts';
+import { DEFAULT_SEQ_OPTIONS as D, type SeqOptions } from './types.ts';
 
 const d = <T extends z.ZodType>(schema: T, description: string) => schema.describe(description);
 

@@ -5,7 +5,7 @@
  * projection has to read, which is what makes per-batch text gradients affordable on a CPU.
  */
 import { seededRandom } from '../core/rng.ts';
-import { gaussian } from './model.ts';
+import { gaussian } from './params.ts';
 
 export interface Whitening {
   inDim: number;
