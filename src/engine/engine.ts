@@ -10,15 +10,12 @@ import { itemSchema } from '../core/types.ts';
 import { validate } from '../core/validate.ts';
 import { encodeItems, fusionOptionsOf } from '../encode/catalog.ts';
 import type { Encoder } from '../encode/types.ts';
-import { createVectorIndex } from '../index/create.ts';
+import type { VectorIndexFactory } from '../index/create.ts';
 import type { UserProfile } from '../profile/types.ts';
 import { explainItem } from '../rank/explain.ts';
 import type { ScoringModel } from '../rank/model.ts';
 import { prepareQuery, type Query, QueryScratch, scoreCandidates } from '../rank/query.ts';
-import { collaborativeRetriever } from '../retrieve/collaborative.ts';
-import { listRetriever } from '../retrieve/popular.ts';
-import { semanticRetriever } from '../retrieve/semantic.ts';
-import type { Retriever } from '../retrieve/types.ts';
+import type { RetrieverFactory } from '../retrieve/registry.ts';
 import type { Store } from '../store/types.ts';
 import { EventChecks } from './check-events.ts';
 import type { RankedCounts } from './lists.ts';
@@ -46,6 +43,10 @@ export interface EngineParts {
   store: Store;
   ownsStore: boolean;
   encoder: Encoder | undefined;
+  ownsEncoder: boolean;
+  /** picked by the composition root (engine/create.ts), like every implementation */
+  vectorIndex: VectorIndexFactory;
+  retrievers: RetrieverFactory;
   model: ScoringModel;
   index: Map<string, number>;
   available: Uint8Array;
@@ -79,9 +80,7 @@ export class FusionEngine implements Engine {
     const m = p.model;
     this.m = m;
     const e = p.config.engine;
-    this.live = new LiveItems(m, p.available, (dim, size) =>
-      createVectorIndex(dim, size, e.exactSearchBelow, e.searchExpansion),
-    );
+    this.live = new LiveItems(m, p.available, p.vectorIndex);
     this.profiles = new Profiles({
       store: p.store,
       model: m,
@@ -95,13 +94,13 @@ export class FusionEngine implements Engine {
       },
       memo: this.memo,
     });
-    const all: Record<string, Retriever> = {
-      collaborative: collaborativeRetriever,
-      semantic: semanticRetriever((code) => this.live.index(code), this.memo),
-      trending: listRetriever('trending', (code) => p.trending.list(code)),
-      popular: listRetriever('popular', (code) => p.popular.list(code)),
-      catalog: listRetriever('catalog', (code) => m.scenarioItems[code] ?? []),
-    };
+    const all = p.retrievers({
+      index: (code) => this.live.index(code),
+      searchCache: this.memo,
+      trending: (code) => p.trending.list(code),
+      popular: (code) => p.popular.list(code),
+      catalog: (code) => m.scenarioItems[code] ?? [],
+    });
     this.ranking = new Ranking({
       model: m,
       config: e,
@@ -289,5 +288,6 @@ export class FusionEngine implements Engine {
     this.memo.clear();
     this.live.clear();
     if (this.p.ownsStore) await this.p.store.close();
+    if (this.p.ownsEncoder) await this.p.encoder?.close();
   }
 }

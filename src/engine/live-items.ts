@@ -3,12 +3,10 @@
  * vector index per scenario, and the item-item similarity MMR diversifies with.
  */
 import { dotRows } from '../core/vec.ts';
+import type { VectorIndexFactory } from '../index/create.ts';
 import type { VectorIndex } from '../index/types.ts';
 import { type ScoringModel, vectorOf } from '../rank/model.ts';
 import { edgeWeight } from '../train/graph.ts';
-
-/** a new vector index for `size` rows of `dim` */
-export type NewIndex = (dim: number, size: number) => VectorIndex;
 
 export class LiveItems {
   private readonly indices = new Map<number, VectorIndex>();
@@ -18,7 +16,7 @@ export class LiveItems {
     private readonly m: ScoringModel,
     /** 1 where the item may be served, by dense index (replaced when the catalog grows) */
     public available: Uint8Array,
-    private readonly newIndex: NewIndex,
+    private readonly newIndex: VectorIndexFactory,
   ) {
     m.scenarios.forEach((_, code) => {
       this.buildIndex(code);

@@ -43,20 +43,7 @@ export const seqSection = z
       'Learn per-scenario item and user factors (STAR-style); false shares one model across scenarios.',
     ),
   })
-  .default({
-    enabled: true,
-    dim: D.dim,
-    maxLen: D.maxLen,
-    textDim: D.textDim,
-    negatives: D.negatives,
-    batchSize: D.batchSize,
-    lr: D.lr,
-    l2: D.l2,
-    epochs: D.epochs,
-    patience: D.patience,
-    validCases: D.validCases,
-    scenarioAdapt: true,
-  });
+  .prefault({});
 
 export type SeqConfig = z.infer<typeof seqSection>;
 
