@@ -3,7 +3,7 @@
  * that lends them to one query at a time.
  */
 import type { ScoringModel } from './model.ts';
-import type { Query } from './query.ts';
+import type { Query } from './query-types.ts';
 
 /**
  * Divides each accumulator by its largest value over the target scenario's touched items (the

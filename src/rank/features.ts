@@ -7,7 +7,7 @@
 import { dotAt } from '../core/vec.ts';
 import { contextScore, type ResolvedContext, resolveContextKeys } from './context.ts';
 import { FEATURE, type FeatureName, NUM_FEATURES } from './model.ts';
-import type { Query } from './query.ts';
+import type { Query, TextFeatureMemo } from './query-types.ts';
 
 /** history length in the target scenario at which `knnCrossThin` keeps half of `knnCross` */
 const THIN_HISTORY = 3;
@@ -23,7 +23,7 @@ const NT = TEXT.length;
  * own scenario (`featuresOf` bypasses the memo otherwise): the same-scenario text features read
  * the target scenario's history, so they depend on the scenario asked for.
  */
-export class TextMemo {
+export class TextMemo implements TextFeatureMemo {
   private readonly slots = new Map<number, number>();
   // grown by doubling: a served profile scores about a hundred items per scenario
   private values = new Float32Array(NT * 128);

@@ -8,7 +8,7 @@
 import { contextScore, resolveContextKeys } from './context.ts';
 import { featuresOf, linearScore } from './features.ts';
 import { FEATURE, NUM_FEATURES, type ScoringModel } from './model.ts';
-import type { Query } from './query.ts';
+import type { Query } from './query-types.ts';
 
 /** the context-free part of the candidates' ranker scores: every feature but `context` */
 export function baseScores(q: Query, candidates: ArrayLike<number>): Float32Array {
