@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { parseConfig } from '../src/config/load.ts';
 import { isRecError } from '../src/core/errors.ts';
 import { createEngine } from '../src/engine/create.ts';
+import { NOT_RETRIEVED } from '../src/engine/recommend.ts';
 import type { Engine } from '../src/engine/types.ts';
 import { foodKitchenSlice, type Slice } from './engine-fixture.ts';
 
@@ -49,7 +50,7 @@ describe('engine requests on a real food-kitchen slice', () => {
     const h = slice.heldOut[1]!;
     const consumed = h.history.at(-1)!;
     const x = await engine.explain(h.user, consumed);
-    assert.equal(x.retriever, 'none');
+    assert.equal(x.retriever, NOT_RETRIEVED);
     assert.ok(Number.isFinite(x.score));
   });
 

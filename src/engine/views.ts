@@ -38,7 +38,7 @@ function summaryOf(c: UserProfile['interests'][number], m: ScoringModel): string
 }
 
 /** a fixed 2-D projection of interest vectors, stable across users so maps are comparable */
-export function projectXY(v: Float32Array): [number, number] {
+function projectXY(v: Float32Array): [number, number] {
   let x = 0;
   let y = 0;
   for (let i = 0; i < v.length; i++) {

@@ -38,7 +38,7 @@ export function recordContext(stats: ContextStats, keys: readonly string[], item
  * Log-lift of an item in one context key, clamped to [-2, 2]: its events in the key against its
  * events overall, smoothed towards no lift by 5 pseudo-events at the key's base rate `share`.
  */
-export function logLift(inCtx: number, itemCount: number, share: number): number {
+function logLift(inCtx: number, itemCount: number, share: number): number {
   const lift = (inCtx + 5 * share) / ((itemCount + 5) * share);
   return Math.max(-2, Math.min(2, Math.log(lift)));
 }

@@ -54,7 +54,7 @@ export class TextMemo implements TextFeatureMemo {
 }
 
 /** the query's context keys resolved against the model's context statistics */
-export function resolveContext(q: Query): ResolvedContext | undefined {
+function resolveContext(q: Query): ResolvedContext | undefined {
   return resolveContextKeys(q.model.context, q.ctxKeys);
 }
 
