@@ -14,7 +14,7 @@ import { LRUCache } from 'lru-cache';
 import type { SearchHit } from '../index/types.ts';
 import type { UserProfile } from '../profile/types.ts';
 import type { ExplanationBase } from '../rank/explain.ts';
-import { TextMemo } from '../rank/query.ts';
+import { TextMemo } from '../rank/features.ts';
 import type { SearchCache } from '../retrieve/semantic.ts';
 
 /** one scenario's ranking work for a profile, before the request's context, MMR and filters */
