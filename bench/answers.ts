@@ -10,8 +10,8 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/load.ts';
+import { createEncoder } from '../src/encode/create.ts';
 import { createEngine } from '../src/engine/create.ts';
-import { openEncoder } from '../src/serve/runtime.ts';
 import { SqliteStore } from '../src/store/sqlite.ts';
 
 const { values: args } = parseArgs({
@@ -27,11 +27,11 @@ if (!args.db) throw new Error('--db <file> is required');
 const store = new SqliteStore(args.db);
 const base = loadConfig(undefined);
 const config = { ...base, store: { ...base.store, url: `sqlite://${args.db}` } };
-const encoder = args['no-text'] ? undefined : await openEncoder(config);
+const encoder = args['no-text'] ? undefined : await createEncoder(config.encoder);
 try {
   const users = (await store.users.list({ limit: Number(args.users) })).map((u) => u.id);
   const scenarios = (await store.scenarios.list()).map((s) => s.id).sort();
-  const engine = await createEngine(config, { store, ...(encoder ? { encoder } : {}), onWarning: () => {} });
+  const engine = await createEngine(config, { store, encoder: encoder ?? null, onWarning: () => {} });
   const ids = createHash('sha256');
   const scored = createHash('sha256');
   const lines: string[] = [];

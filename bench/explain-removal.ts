@@ -44,17 +44,16 @@ try {
   );
   const engine = await createEngine(config, {
     store,
-    ...(encoder ? { encoder } : {}),
+    encoder: encoder ?? null,
     onWarning: (m) => console.log(`warning: ${m}`),
   });
   const wanted = Number(args.users);
   const targets = new Map<string, RemovalTarget>();
-  for (let after: number | undefined = 0; after !== undefined && targets.size < wanted; ) {
-    const page = await store.events.scan({ afterSeq: after, limit: 20_000, splits: ['test'] });
-    for (const e of page.events)
+  for await (const page of store.events.pages({ limit: 20_000, splits: ['test'] })) {
+    for (const e of page)
       if (targets.size < wanted && !targets.has(e.user))
         targets.set(e.user, { user: e.user, scenario: e.scenario });
-    after = page.next;
+    if (targets.size >= wanted) break;
   }
   const t0 = Date.now();
   const r = await explanationRemoval(engine, store, [...targets.values()], { n: Number(args.n) });

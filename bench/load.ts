@@ -6,18 +6,19 @@
  * Prepares (once, cached in .cache/) the imported and encoded food-kitchen database.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
+import type autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import { loadConfig } from '../src/config/load.ts';
 import { openEmbeddingCache } from '../src/encode/cache.ts';
 import { encodeCatalog } from '../src/encode/catalog.ts';
+import { createEncoder } from '../src/encode/create.ts';
 import { importDataset } from '../src/ingest/index.ts';
-import { openEncoder } from '../src/serve/runtime.ts';
 import { SqliteStore } from '../src/store/sqlite.ts';
+import { childrenOf, mix, report, run, zipfSample } from './load-lib.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const { values: args } = parseArgs({
@@ -96,7 +97,7 @@ async function prepare(): Promise<Awaited<ReturnType<typeof requestMix>>> {
       onProgress: (p) => progress(`import: ${JSON.stringify(p).slice(0, 100)}`),
     });
     if (!rep.skipped) console.error(`\nimported food-kitchen in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    const encoder = await openEncoder(config);
+    const encoder = await createEncoder(config.encoder);
     const cache = openEmbeddingCache(store, config.encoder.cachePath);
     try {
       const t1 = Date.now();
@@ -154,102 +155,11 @@ function startServer(): Promise<{ child: ChildProcess; url: string }> {
 /** the server's process ids (the process, and its workers under --workers N) */
 let serverPids: () => number[] = () => [];
 
-/** CPU milliseconds so far of a process (all its threads: JS, GC helpers, libuv), from /proc */
-function cpuMsOf(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // fields after the command's closing parenthesis: state is field 3, utime 14, stime 15
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // in clock ticks of 1/100 s (CLK_TCK on Linux)
-    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
-  } catch {
-    return 0;
-  }
-}
-
-function childrenOf(pid: number): number[] {
-  const out: number[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(Number(d));
-    } catch {}
-  }
-  return out;
-}
-
-type Measured = autocannon.Result & { cpu?: { server: number; generator: number } };
-
-/** one autocannon run, with the CPU the server and this process (the load generator) spent on it */
-async function run(opts: autocannon.Options): Promise<Measured> {
-  const pids = serverPids();
-  const s0 = pids.reduce((t, p) => t + cpuMsOf(p), 0);
-  const g0 = process.cpuUsage();
-  const result: Measured = await new Promise((resolve, reject) => {
-    autocannon(opts, (err, r) => (err ? reject(err) : resolve(r)));
-  });
-  const g = process.cpuUsage(g0);
-  if (pids.length > 0)
-    result.cpu = {
-      server: pids.reduce((t, p) => t + cpuMsOf(p), 0) - s0,
-      generator: (g.user + g.system) / 1000,
-    };
-  return result;
-}
-
-function report(name: string, r: Measured | undefined, unit = 1) {
-  if (!r) return;
-  const l = r.latency;
-  const errors = r.errors + r.timeouts + (r.non2xx ?? 0);
-  // CPU per request does not depend on how busy the machine is the way req/s and latency do
-  const cpu = r.cpu
-    ? `; CPU ms per request: server ${(r.cpu.server / r.requests.total).toFixed(3)}, load generator ${(r.cpu.generator / r.requests.total).toFixed(3)}`
-    : '';
-  console.log(
-    `${name}: ${(r.requests.average * unit).toFixed(0)} ${unit === 1 ? 'req' : 'events'}/s ` +
-      `(${r.requests.total} requests in ${r.duration} s, ${errors} errors/non-2xx); ` +
-      `latency ms p50 ${l.p50} p90 ${l.p90} p99 ${l.p99} max ${l.max}${cpu}`,
-  );
-}
-
 /**
  * The events phases post synthetic views; left in the database they would pile up run after run
  * (80 extra events per user of the recommend mix after a dozen runs) and make every later
  * recommend phase slower and its profiles noise. Removed before and after each run.
  */
-/** a seeded scramble of k (murmur3's finaliser) */
-function mix(k: number, salt: number): number {
-  let h = Math.imul(k ^ Math.imul(salt, 0x9e3779b9), 0x85ebca6b) >>> 0;
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
-  return (h ^ (h >>> 16)) >>> 0;
-}
-
-/** `count` draws from `pool` with P(rank r) proportional to 1 / r^s (seeded) */
-function zipfSample<T>(pool: readonly T[], count: number, s: number, seed: number): T[] {
-  const cdf = new Float64Array(pool.length);
-  let total = 0;
-  for (let r = 0; r < pool.length; r++) {
-    total += 1 / (r + 1) ** s;
-    cdf[r] = total;
-  }
-  let x = seed >>> 0;
-  const out: T[] = [];
-  for (let k = 0; k < count; k++) {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    const u = (x / 2 ** 32) * total;
-    let lo = 0;
-    let hi = pool.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (cdf[mid]! < u) lo = mid + 1;
-      else hi = mid;
-    }
-    out.push(pool[lo]!);
-  }
-  return out;
-}
-
 function removeLoadEvents(): void {
   const db = new Database(args.db!);
   try {
@@ -266,6 +176,7 @@ if (!existsSync(args.db!)) throw new Error('no bench database');
 removeLoadEvents();
 const { child, url } = await startServer();
 serverPids = () => (child.pid ? [child.pid, ...childrenOf(child.pid)] : []);
+const measure = (opts: autocannon.Options) => run(opts, serverPids());
 try {
   const contexts = [
     { device: 'mobile', hour: 8 },
@@ -301,8 +212,8 @@ try {
   });
   const recommend = recommendPhase(inTurn(users));
   console.error(`warm-up 3 s against ${url} ...`);
-  await run({ ...recommend, duration: 3 });
-  const rec = phases.has('recommend') ? await run(recommend) : undefined;
+  await measure({ ...recommend, duration: 3 });
+  const rec = phases.has('recommend') ? await measure(recommend) : undefined;
   // traffic as sites see it: a few users ask often, most rarely (Zipf, s = 1, over the same users)
   const zipfUsers = zipfSample(users, 200_000, Number(args['zipf-s']), 42);
   const lastAsked = new Map<string, number>();
@@ -323,19 +234,19 @@ try {
   const zipfWarmup = Number(args['zipf-warmup']);
   let zipfFrom = 0;
   if (phases.has('zipf') && zipfWarmup > 0) {
-    await run({ ...zipfOpts, duration: zipfWarmup });
+    await measure({ ...zipfOpts, duration: zipfWarmup });
     // the repeat share printed is the measured phase's
     repeats = 0;
     zipfFrom = zi;
   }
-  const zipf = phases.has('zipf') ? await run(zipfOpts) : undefined;
+  const zipf = phases.has('zipf') ? await measure(zipfOpts) : undefined;
   // the cache-miss case: every request a user not asked for before (profile built from the store)
-  const miss = phases.has('miss') ? await run(recommendPhase(inTurn(missUsers))) : undefined;
+  const miss = phases.has('miss') ? await measure(recommendPhase(inTurn(missUsers))) : undefined;
   // the service layer alone (HTTP, keys, validation, one store read; no engine): its ceiling here
   let j = 0;
   const baseline = !phases.has('items')
     ? undefined
-    : await run({
+    : await measure({
         url,
         connections,
         duration: Math.min(duration, 10),
@@ -379,8 +290,8 @@ try {
       },
     ],
   });
-  const evCold = phases.has('events') ? await run(eventLoad(coldUsers)) : undefined;
-  const evWarm = phases.has('events') ? await run(eventLoad(users)) : undefined;
+  const evCold = phases.has('events') ? await measure(eventLoad(coldUsers)) : undefined;
+  const evWarm = phases.has('events') ? await measure(eventLoad(users)) : undefined;
 
   console.log(`\nfusionrec load benchmark (loopback, autocannon; server in its own process)`);
   console.log(

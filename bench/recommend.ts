@@ -84,15 +84,14 @@ async function main() {
   }
 
   const t0 = performance.now();
-  const engine = await createEngine(config, { store, ...(encoder ? { encoder } : {}) });
+  const engine = await createEngine(config, { store, encoder: encoder ?? null });
   console.log(`engine load: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
   // request mix: held-out users (history given at request time) and training users, both scenarios
   const sample: StoredEvent[] = [];
-  for (let after: number | undefined = 0; after !== undefined && sample.length < 400_000; ) {
-    const page = await store.events.scan({ afterSeq: after, limit: 50_000, splits: ['test'] });
-    sample.push(...page.events);
-    after = page.next;
+  for await (const page of store.events.pages({ limit: 50_000, splits: ['test'] })) {
+    sample.push(...page);
+    if (sample.length >= 400_000) break;
   }
   const trainUsers = (await store.users.list({ limit: 3000 })).map((u) => u.id);
   const requests = Number(args.requests);

@@ -12,8 +12,8 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/load.ts';
+import { createEncoder } from '../src/encode/create.ts';
 import { createEngine } from '../src/engine/create.ts';
-import { openEncoder } from '../src/serve/runtime.ts';
 import { SqliteStore } from '../src/store/sqlite.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -31,13 +31,12 @@ const { values: args } = parseArgs({
 
 const store = new SqliteStore(args.db!);
 const base = loadConfig(undefined);
-const encoder = await openEncoder(base);
+const encoder = await createEncoder(base.encoder);
 try {
   const tests: { user: string; item: string; scenario: string }[] = [];
-  for (let after: number | undefined = 0; after !== undefined && tests.length < Number(args.users); ) {
-    const page = await store.events.scan({ afterSeq: after, limit: 50_000, splits: ['test'] });
-    for (const e of page.events) tests.push({ user: e.user, item: e.item, scenario: e.scenario });
-    after = page.next;
+  for await (const page of store.events.pages({ limit: 50_000, splits: ['test'] })) {
+    for (const e of page) tests.push({ user: e.user, item: e.item, scenario: e.scenario });
+    if (tests.length >= Number(args.users)) break;
   }
   const sample = tests.slice(0, Number(args.users));
   if (sample.length === 0)
@@ -58,7 +57,7 @@ try {
     .candidates!.split(',')
     .flatMap((k) => expansions.map((ef) => [Number(k), ef] as const))) {
     const config = { ...base, engine: { ...base.engine, candidates: k, searchExpansion: ef } };
-    const engine = await createEngine(config, { store, ...(encoder ? { encoder } : {}) });
+    const engine = await createEngine(config, { store, encoder: encoder ?? null });
     try {
       let ndcg = 0;
       let hr = 0;

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { parseConfig } from '../src/config/load.ts';
 import { isRecError } from '../src/core/errors.ts';
 import { createEngine } from '../src/engine/create.ts';
+import { DEFAULT_N } from '../src/engine/requests.ts';
 import type { Engine } from '../src/engine/types.ts';
 import { foodKitchenSlice, ndcgAt10, type Slice } from './engine-fixture.ts';
 
@@ -56,14 +57,13 @@ describe('engine on a real food-kitchen slice', () => {
     assert.ok(fresh.retrievers.some((n) => n === 'trending' || n === 'popular'));
   });
 
-  it('answers a request the caller already validated as it answers the same request checked here', async () => {
+  it('answers a request without n with the default number of items', async () => {
     const h = slice.heldOut[2]!;
     const req = { user: h.user, scenario: h.scenario, context: { device: 'mobile' } };
-    const checked = await engine.recommend({ ...req, n: 10 });
-    // the HTTP route's path: no second parse, n left to the default
-    const trusted = await engine.recommend(req, { validated: true });
-    assert.equal(trusted.items.length, 10);
-    assert.deepEqual(trusted, checked);
+    const asked = await engine.recommend({ ...req, n: DEFAULT_N });
+    const defaulted = await engine.recommend(req);
+    assert.equal(defaulted.items.length, DEFAULT_N);
+    assert.deepEqual(defaulted, asked);
   });
 
   it('honours exclusion lists', async () => {

@@ -92,7 +92,7 @@ test('fusionrec train + engine.recommend give every test case the top 10 that fu
   const config = parseConfig(settings);
   // the sequential model is saved under the stamp createEngine looks it up by, so it is served
   assert.ok(await loadSeqModel(store, seqStampOf(report.stamp, config.seq, 42, undefined)));
-  const engine = await createEngine(config, { store });
+  const engine = await createEngine(config, { store, encoder: null });
   try {
     let compared = 0;
     const tops = new Set<string>();

@@ -36,6 +36,7 @@ function templatePath(): string {
   const h = createHash('sha256');
   for (const f of [
     'src/demo/catalog.ts',
+    'src/demo/catalog.json',
     'src/demo/generate.ts',
     'src/demo/build.ts',
     'src/encode/catalog.ts',

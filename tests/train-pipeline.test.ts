@@ -89,7 +89,7 @@ describe('trainFromStore', () => {
         engine: { candidates: 0, diversity: 0, staleModel: 'error' },
       });
       await trainFromStore(store, config);
-      const engine = await createEngine(config, { store });
+      const engine = await createEngine(config, { store, encoder: null });
       try {
         const r = await engine.recommend({ user: 'u1', scenario: 's', n: 10 });
         // u1 has a, b and c: every other item comes back, all from the whole catalog

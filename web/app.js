@@ -1,56 +1,13 @@
-// fusionrec dashboard: plain ES module, no build step, no CDN. Talks only to this server's /v1 API.
-const COLOURS = { shop: '#e4572e', music: '#17a3a0', video: '#d9a400', news: '#5a9a2a' };
-const EXTRA = ['#7b4fd6', '#d6407b', '#3b7dd8', '#8a6d3b'];
+// fusionrec dashboard: plain ES modules, no build step, no CDN. Talks only to this server's /v1 API.
+import { $, api, colour, el, showError, state } from './dom.js';
+import { drawInterests, drawMap } from './map.js';
+
 const ACTIONS = {
   view: { shop: 'view', music: 'play', video: 'view', news: 'click' },
   like: { shop: 'like', music: 'like', video: 'like', news: 'like' },
   skip: { shop: 'dislike', music: 'skip', video: 'skip', news: 'dislike' },
   buy: { shop: 'purchase', music: 'like', video: 'complete', news: 'share' },
 };
-
-const $ = (id) => document.getElementById(id);
-const state = { scenarios: [], user: '', previous: new Map(), loading: 0, refreshes: 0 };
-
-function colour(scenario) {
-  if (COLOURS[scenario]) return COLOURS[scenario];
-  const i = state.scenarios.findIndex((s) => s.id === scenario);
-  return EXTRA[Math.max(i, 0) % EXTRA.length];
-}
-
-function el(tag, attrs = {}, ...children) {
-  const ns = ['svg', 'circle', 'text', 'line', 'g', 'title'].includes(tag)
-    ? 'http://www.w3.org/2000/svg'
-    : null;
-  const node = ns ? document.createElementNS(ns, tag) : document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null) continue;
-    if (k === 'text') node.textContent = v;
-    else node.setAttribute(k, String(v));
-  }
-  for (const c of children) if (c !== null && c !== undefined) node.append(c);
-  return node;
-}
-
-function showError(message) {
-  const box = $('error');
-  box.textContent = message;
-  box.hidden = !message;
-}
-
-async function api(path, init = {}) {
-  const key = $('api-key').value || localStorage.getItem('fusionrec-key') || '';
-  const headers = {
-    ...(init.body ? { 'content-type': 'application/json' } : {}),
-    ...(key ? { authorization: `Bearer ${key}` } : {}),
-  };
-  const res = await fetch(path, { ...init, headers });
-  const body = await res.json().catch(() => ({}));
-  if (!res.ok) {
-    const e = body.error ?? { code: String(res.status), message: res.statusText };
-    throw new Error(`${e.code}${e.field ? ` (${e.field})` : ''}: ${e.message}`);
-  }
-  return body;
-}
 
 function context() {
   const hour = Number($('hour').value);
@@ -74,101 +31,6 @@ async function loadUsers() {
 }
 
 /** labels near the map's edges grow inwards so they stay readable */
-function anchor(x) {
-  return x > 470 ? 'end' : x < 130 ? 'start' : 'middle';
-}
-
-function drawMap(map) {
-  const svg = $('map');
-  svg.replaceChildren();
-  const points = [...map.items, ...map.interests];
-  if (points.length === 0) {
-    svg.append(el('text', { x: 300, y: 210, 'text-anchor': 'middle', text: 'no activity yet' }));
-    return;
-  }
-  const xs = points.map((p) => p.x);
-  const ys = points.map((p) => p.y);
-  const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
-  const [y0, y1] = [Math.min(...ys), Math.max(...ys)];
-  const sx = (x) => 40 + ((x - x0) / (x1 - x0 || 1)) * 520;
-  const sy = (y) => 380 - ((y - y0) / (y1 - y0 || 1)) * 340;
-  const g = el('g');
-  for (const it of map.items) {
-    const negative = it.types.skip || it.types.dislike;
-    g.append(
-      el(
-        'circle',
-        {
-          class: 'item',
-          cx: sx(it.x).toFixed(1),
-          cy: sy(it.y).toFixed(1),
-          r: negative
-            ? 3
-            : 4 +
-              Math.min(
-                4,
-                Object.values(it.types).reduce((a, b) => a + b, 0),
-              ),
-          fill: negative ? '#fff' : colour(it.scenario),
-          stroke: colour(it.scenario),
-          'data-scenario': it.scenario,
-        },
-        el('title', { text: `${it.title} (${it.scenario}: ${Object.keys(it.types).join(', ')})` }),
-      ),
-    );
-  }
-  const fused = map.interests.filter((i) => i.scope === 'fused');
-  for (const c of fused.length ? fused : map.interests) {
-    const x = sx(c.x);
-    const y = sy(c.y);
-    g.append(
-      el(
-        'circle',
-        {
-          class: 'interest',
-          cx: x.toFixed(1),
-          cy: y.toFixed(1),
-          r: (10 + 22 * Math.sqrt(Math.max(0, c.weight))).toFixed(1),
-          fill: colour(c.scenario),
-          stroke: colour(c.scenario),
-          'data-testid': 'interest-centre',
-        },
-        el('title', { text: `${c.label}: ${c.summary}` }),
-      ),
-      el('text', { x: x.toFixed(1), y: (y + 4).toFixed(1), 'text-anchor': anchor(x), text: c.label }),
-    );
-  }
-  svg.append(g);
-  const used = [...new Set(points.map((p) => p.scenario))];
-  $('legend').replaceChildren(...used.map((s) => el('span', { style: `--c:${colour(s)}`, text: s })));
-}
-
-function mixBar(mix) {
-  const bar = el('span', {
-    class: 'mix',
-    title: Object.entries(mix)
-      .map(([s, v]) => `${s} ${(v * 100).toFixed(0)}%`)
-      .join(', '),
-  });
-  for (const [s, v] of Object.entries(mix))
-    bar.append(el('i', { style: `width:${(v * 100).toFixed(1)}%;background:${colour(s)}` }));
-  return bar;
-}
-
-function drawInterests(profile) {
-  $('interests').replaceChildren(
-    ...profile.fused.map((i) =>
-      el(
-        'li',
-        {},
-        el('strong', { text: i.label }),
-        mixBar(i.scenarioMix),
-        el('span', { class: 'why', text: i.summary }),
-      ),
-    ),
-  );
-}
-
 function reasonText(r) {
   const parts = [];
   if (r.interest) parts.push(`interest “${r.interest.label}”`);

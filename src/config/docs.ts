@@ -8,11 +8,12 @@ interface Row {
   description: string;
 }
 
-// Walks the zod v4 schema tree; reads its public `def` to find defaults and inner types.
+// Walks the zod v4 schema tree; reads its public `def` to find defaults and inner types. A section
+// is `.prefault({})`: its keys' own defaults make its default, so only leaves' defaults are read.
 function unwrap(s: z.ZodType): { inner: z.ZodType; def?: unknown } {
   let cur = s as unknown as { def: { type: string; innerType?: z.ZodType; defaultValue?: unknown } };
   let dflt: unknown;
-  while (cur.def.type === 'default' || cur.def.type === 'optional') {
+  while (cur.def.type === 'default' || cur.def.type === 'prefault' || cur.def.type === 'optional') {
     if (cur.def.type === 'default') dflt = cur.def.defaultValue;
     cur = cur.def.innerType as unknown as typeof cur;
   }

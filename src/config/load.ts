@@ -89,7 +89,7 @@ export function parseConfig(input: ConfigInput | Record<string, unknown>, source
   if (cfg.encoder.provider === 'openai' && !cfg.encoder.url) {
     throw new RecError('INVALID_CONFIG', 'provider openai needs encoder.url', { field: 'encoder.url' });
   }
-  if (cfg.generator.provider !== 'none' && !cfg.generator.url && cfg.generator.provider === 'openai') {
+  if (cfg.generator.provider === 'openai' && !cfg.generator.url) {
     throw new RecError('INVALID_CONFIG', 'generator openai needs generator.url', { field: 'generator.url' });
   }
   const ids = new Set<string>();

@@ -16,14 +16,14 @@ export const storeSection = z
   .strictObject({
     url: d(
       z.string().default('sqlite://fusionrec.db'),
-      'Data store: `sqlite://<file>` (embedded default) or `postgres://user:pass@host/db`.',
+      'Data store: `sqlite://<file>` or a bare file path (SQLite, embedded).',
     ),
     batchSize: d(
       z.number().int().min(1).max(100_000).default(20_000),
-      'Records per write transaction on import (20,000 imports ~1.5x faster per CPU second than 5,000).',
+      'Records per write transaction on import: larger batches mean fewer commits, and more records to redo when a batch fails.',
     ),
   })
-  .default({ url: 'sqlite://fusionrec.db', batchSize: 20_000 });
+  .prefault({});
 
 export const privacySection = z
   .strictObject({
@@ -36,7 +36,7 @@ export const privacySection = z
       'Secret key for pseudonymisation; required when pseudonymise is true. Env: FUSIONREC_SECRET.',
     ),
   })
-  .default({ pseudonymise: false, secret: '' });
+  .prefault({});
 
 const fusionSection = z
   .strictObject({
@@ -72,11 +72,7 @@ const fusionSection = z
       'Below this share of readable characters an item gets the n-gram channel (and a warning).',
     ),
   })
-  .default({
-    template: [...DEFAULT_TEMPLATE],
-    maxDescriptionChars: 600,
-    ...DEFAULT_FUSION,
-  });
+  .prefault({});
 
 export const encoderSection = z
   .strictObject({
@@ -108,29 +104,25 @@ export const encoderSection = z
     ),
     fusion: fusionSection,
   })
-  .default({
-    provider: 'use',
-    modelPath: '',
-    url: '',
-    model: '',
-    apiKey: '',
-    batchSize: 32,
-    maxBatchTokens: 2048,
-    threads: 0,
-    timeoutMs: 30_000,
-    retries: 3,
-    cachePath: '.cache/embeddings.db',
-    fusion: { template: [...DEFAULT_TEMPLATE], maxDescriptionChars: 600, ...DEFAULT_FUSION },
-  });
+  .prefault({});
 
 export const generatorSection = z
   .strictObject({
     provider: d(
-      z.enum(['none', 'openai', 'llama']).default('none'),
-      'Optional generative model: `none` (deterministic fallbacks), `openai` (chat endpoint), `llama` (node-llama-cpp with a GGUF file).',
+      z
+        .enum(['none', 'openai'], {
+          // A local GGUF model is served by llama.cpp's server (or Ollama, vLLM), which speaks the
+          // OpenAI API; an in-process llama binding would need native builds at install time.
+          error: (issue) =>
+            issue.input === 'llama'
+              ? 'provider "llama" was removed: serve the model with an OpenAI-compatible server (llama.cpp `llama-server -m <file.gguf>`, Ollama, vLLM) and set generator.provider "openai" with generator.url, e.g. "http://127.0.0.1:8080/v1"'
+              : undefined,
+        })
+        .default('none'),
+      'Optional generative model: `none` (deterministic fallbacks) or `openai` (any OpenAI-compatible chat endpoint: OpenAI, llama.cpp server, Ollama, vLLM).',
     ),
     url: d(z.string().default(''), 'Base URL of an OpenAI-compatible chat API.'),
-    model: d(z.string().default(''), 'Chat model name, or the GGUF file path for provider llama.'),
+    model: d(z.string().default(''), 'Chat model name sent to the endpoint.'),
     apiKey: d(z.string().default(''), 'Bearer token. Env: FUSIONREC_GENERATOR__API_KEY.'),
     timeoutMs: d(z.number().int().min(100).default(20_000), 'Timeout of one generation call.'),
     retries: d(
@@ -142,15 +134,7 @@ export const generatorSection = z
       'Before encoding, fill a missing description or keywords of items with generated text (cached, marked generated).',
     ),
   })
-  .default({
-    provider: 'none',
-    url: '',
-    model: '',
-    apiKey: '',
-    timeoutMs: 20_000,
-    retries: 2,
-    enrich: false,
-  });
+  .prefault({});
 
 export const serverSection = z
   .strictObject({
@@ -174,14 +158,7 @@ export const serverSection = z
       'Requests per minute per key or IP; 0 = off.',
     ),
   })
-  .default({
-    host: '127.0.0.1',
-    port: 8080,
-    adminKeyHashes: [],
-    readKeyHashes: [],
-    bodyLimitBytes: 4 * 1024 * 1024,
-    rateLimitPerMinute: 600_000,
-  });
+  .prefault({});
 
 export const configSchema = z.strictObject({
   store: storeSection,

@@ -1,8 +1,8 @@
 /**
  * Dot products on the serving path. Four independent accumulators: a single running sum makes
  * every multiply-add wait for the previous one, so a 512-d dot product is bound by the add's
- * latency; four chains let the CPU overlap them (1.4-1.8x faster on USE-Lite rows in a
- * micro-benchmark; src/core/vec.test.ts checks the equality to a plain loop within rounding).
+ * latency; four chains let the CPU overlap them (measured in docs/serving-results.md;
+ * src/core/vec.test.ts checks the equality to a plain loop within rounding).
  */
 
 /** a[oa, oa + n) · b[ob, ob + n) */

@@ -1,8 +1,12 @@
+import { existsSync } from 'node:fs';
+import type { Config } from '../config/schema.ts';
+import { RecError } from '../core/errors.ts';
 import { eventSchema, itemSchema, scenarioSchema, userSchema } from '../core/types.ts';
 import { validate } from '../core/validate.ts';
-import type { EmbeddingCache } from '../encode/cache.ts';
-import { type EncodeOptions, type EncodeReport, encodeCatalog } from '../encode/catalog.ts';
+import { type EmbeddingCache, openEmbeddingCache } from '../encode/cache.ts';
+import { type EncodeOptions, type EncodeReport, encodeCatalog, fusionOptionsOf } from '../encode/catalog.ts';
 import type { Encoder } from '../encode/types.ts';
+import { createComponents } from '../engine/create.ts';
 import type { Store } from '../store/types.ts';
 import { type DemoOptions, generateDemo } from './generate.ts';
 
@@ -95,4 +99,41 @@ export async function buildDemo(
   if (encoded.interrupted) return { report, encoded, complete: false };
   await markDemoBuilt(store, { seed: opts.seed ?? 42, encoder: encoder.id, ...report });
   return { report, encoded, complete: true };
+}
+
+/**
+ * The demo build `fusionrec demo` and `up` run: into the config's store, with the config's encoder
+ * (so the vectors are the ones the engine will serve) and embedding cache. Returns false if
+ * interrupted; a rerun continues (records are idempotent, vectors cached).
+ */
+export async function buildDemoStore(
+  config: Config,
+  opts: Omit<BuildDemoOptions, 'cache' | 'fusion'> = {},
+): Promise<{ report: DemoReport; encoded: EncodeReport; complete: boolean }> {
+  const parts = await createComponents(config);
+  const cache = openEmbeddingCache(parts.store, config.encoder.cachePath);
+  try {
+    if (!parts.encoder) throw new RecError('INTERNAL', 'no encoder to encode the demo catalog with');
+    return await buildDemo(parts.store, parts.encoder, {
+      ...opts,
+      cache,
+      fusion: fusionOptionsOf(config.encoder),
+    });
+  } finally {
+    await cache.close();
+    await parts.close();
+  }
+}
+
+/** True when the config's store holds data to serve (not a half-built demo); creates no file. */
+export async function hasDataToServe(config: Config): Promise<boolean> {
+  const url = config.store.url;
+  const isFile = url.startsWith('sqlite://') || !/^[a-z]+:\/\//.test(url);
+  if (isFile && !existsSync(url.replace(/^sqlite:\/\//, ''))) return false;
+  const parts = await createComponents(config, { encoder: null });
+  try {
+    return await hasServableData(parts.store);
+  } finally {
+    await parts.close();
+  }
 }

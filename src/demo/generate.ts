@@ -1,6 +1,6 @@
 /**
  * A seeded generator of demo data: a catalog across shop, music, video and news built from
- * ten tastes (src/demo/catalog.ts), and simulated users whose tastes span scenarios. The same seed
+ * ten tastes (src/demo/catalog.json), and simulated users whose tastes span scenarios. The same seed
  * and `now` always give the same data.
  */
 import { seededRandom } from '../core/rng.ts';
@@ -108,7 +108,7 @@ function weightedPick<T>(rng: () => number, entries: readonly (readonly [T, numb
 function themeItems(theme: Theme, rng: () => number, now: number): Item[] {
   const created = () => now - Math.floor(rng() * 60) * DAY - Math.floor(rng() * DAY);
   const items: Item[] = [];
-  theme.shop.forEach(([name, leaf, tags, caption, visualTags], k) => {
+  theme.shop.forEach(({ name, leaf, tags, caption, visualTags }, k) => {
     items.push({
       id: `shop-${theme.id}-${k + 1}`,
       scenario: 'shop',
@@ -122,7 +122,7 @@ function themeItems(theme: Theme, rng: () => number, now: number): Item[] {
       available: true,
     });
   });
-  theme.music.forEach(([title, artist, genre, mood, tempo, instruments], k) => {
+  theme.music.forEach(({ title, artist, genre, mood, tempo, instruments }, k) => {
     items.push({
       id: `music-${theme.id}-${k + 1}`,
       scenario: 'music',
@@ -136,7 +136,7 @@ function themeItems(theme: Theme, rng: () => number, now: number): Item[] {
       available: true,
     });
   });
-  theme.video.forEach(([title, caption, visualTags, minutes], k) => {
+  theme.video.forEach(({ title, caption, visualTags, minutes }, k) => {
     items.push({
       id: `video-${theme.id}-${k + 1}`,
       scenario: 'video',
@@ -150,7 +150,7 @@ function themeItems(theme: Theme, rng: () => number, now: number): Item[] {
       available: true,
     });
   });
-  theme.news.forEach(([headline, lede], k) => {
+  theme.news.forEach(({ headline, lede }, k) => {
     items.push({
       id: `news-${theme.id}-${k + 1}`,
       scenario: 'news',

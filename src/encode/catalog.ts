@@ -239,8 +239,7 @@ export async function encodeCatalog(
     warned = true;
     opts.onWarning?.(m);
   };
-  let afterId: string | undefined;
-  let exhausted = false;
+  const pages = store.items.pages({ limit: pageSize, scenario: opts.scenario })[Symbol.asyncIterator]();
   opts.onProgress?.({ done: 0, total });
   type Step = { page: Item[]; result: Promise<Awaited<ReturnType<typeof encodeItems>>> };
   const settle = async ({ page, result }: Step) => {
@@ -260,15 +259,11 @@ export async function encodeCatalog(
   for (;;) {
     let next: Step | undefined;
     if (opts.signal?.aborted) report.interrupted = true;
-    else if (!exhausted) {
-      const page = await store.items.list({
-        limit: pageSize,
-        ...(opts.scenario !== undefined ? { scenario: opts.scenario } : {}),
-        ...(afterId !== undefined ? { afterId } : {}),
-      });
-      if (page.length < pageSize) exhausted = true;
-      if (page.length > 0) {
-        afterId = page[page.length - 1]!.id;
+    else {
+      // a finished iterator answers without reading again
+      const read = await pages.next();
+      if (!read.done) {
+        const page = read.value;
         next = { page, result: encodeItems(store, encoder, page, { ...opts, scenarios, onWarning }) };
         // observed below; this only keeps a failure while the other page settles from going unhandled
         next.result.catch(() => {});

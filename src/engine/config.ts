@@ -40,7 +40,7 @@ export const engineSection = z
         .max(100_000)
         .refine((v) => v === 0 || v >= 10, 'expected 0 (every item) or at least 10')
         .default(100),
-      'Candidates retrieved before ranking (at least 4 x n); 0 = every item of the scenario is a candidate (full ranking, as `fusionrec eval` ranks: slow on large scenarios). Served NDCG@10 was the same with 100, 150 and 300 on food-kitchen (trained ranker) and scientific, and a first request costs about a third less CPU at 100 than at 300 (bench/served.ts, docs/api.md).',
+      'Candidates retrieved before ranking (at least 4 x n); 0 = every item of the scenario is a candidate (full ranking, as `fusionrec eval` ranks: slow on large scenarios). More can only add items the ranker might lift, and every one costs its features on a first request (measurements: docs/serving-results.md).',
     ),
     retrievers: d(
       z
@@ -51,11 +51,11 @@ export const engineSection = z
     ),
     exactSearchBelow: d(
       z.number().int().min(0).default(2000),
-      'Scenarios with fewer items use exact vector search; larger ones an HNSW index (usearch). Exact search costs about n x 512 multiply-adds per interest, so keep this small for latency.',
+      'Scenarios with fewer items use exact vector search; larger ones an HNSW index (usearch). Exact search costs n x dim multiply-adds per interest, so keep this small for latency.',
     ),
     searchExpansion: d(
       z.number().int().min(8).max(1000).default(40),
-      'HNSW search breadth (usearch expansion_search): the candidates a query keeps while it walks the graph. On the food-kitchen vectors (npm run bench:index -- --k 27 --ef 64,40,32, loaded machine) 40 finds 90 % of the exact top 27 at 0.30 ms of CPU per query, 64 finds 94.5 % at 0.38-0.55 ms; served NDCG@10 on the 937 food-kitchen test events was the same (0.0758) from 24 to 64 (docs/api.md).',
+      'HNSW search breadth (usearch expansion_search): the candidates a query keeps while it walks the graph. Larger finds more of the exact nearest neighbours and costs more CPU per query (measurements: docs/serving-results.md).',
     ),
     staleModel: d(
       z.enum(['rebuild', 'error']).default('rebuild'),
@@ -71,21 +71,7 @@ export const engineSection = z
       'Per-scenario rules: {"<scenario>": {exclude, diversity, allowRepeats}}.',
     ),
   })
-  .default({
-    maxInterests: 4,
-    profileDecay: 0.9,
-    negativePush: 0.3,
-    maxHistory: 200,
-    diversity: 0.1,
-    candidates: 100,
-    retrievers: [...RETRIEVER_NAMES],
-    exactSearchBelow: 2000,
-    searchExpansion: 40,
-    staleModel: 'rebuild',
-    rankCacheSeconds: 30,
-    trendingDays: 7,
-    rules: {},
-  });
+  .prefault({});
 
 export const trainSection = z
   .strictObject({
@@ -146,7 +132,7 @@ export const trainSection = z
     ),
     easeItems: d(
       z.number().int().min(0).max(10_000).default(2000),
-      'Items the EASE item model covers (the most frequent, with at least 2 users); 0 = no EASE. Training time grows with the cube (2,000: about 25 s).',
+      'Items the EASE item model covers (the most frequent, with at least 2 users); 0 = no EASE. Training time grows with the cube of this number (docs/recommender.md).',
     ),
     easeLambda: d(
       z.number().gt(0).default(100),
@@ -154,30 +140,10 @@ export const trainSection = z
     ),
     threads: d(
       z.number().int().min(0).max(64).default(2),
-      "Threads `fusionrec train` computes on (worker threads): the sequential model's batch gradients and the ranker fit's candidate pools; 0 = one per core, 1 = single-threaded. The default 2 uses both cores of the development machine (3 scientific epochs of the sequential model on a quiet machine: 25.9 s and 18.1 s with 2 threads against 37.7 s and 35.8 s with 1, same valid and test NDCG@10; docs/results.md) and gives the same model on any machine, where 0 would depend on its core count. The pools are the same for any count; the sequential model is deterministic for a given count (1 and 2 threads differ in the last bits). Not part of the model stamp.",
+      "Threads `fusionrec train` computes on (worker threads): the sequential model's batch gradients and the ranker fit's candidate pools; 0 = one per core, 1 = single-threaded. A fixed count gives the same model on any machine, where 0 would depend on its core count. The pools are the same for any count; the sequential model is deterministic for a given count (different counts differ in the last bits). Not part of the model stamp (timings: docs/results.md).",
     ),
   })
-  .default({
-    seed: 1,
-    window: 20,
-    neighbours: 200,
-    shrink: 20,
-    crossScenario: true,
-    inputHistories: true,
-    fusion: true,
-    context: true,
-    ids: true,
-    tuneGraph: true,
-    tuneShrinks: [10, 20, 50],
-    tuneEaseLambdas: [40, 100, 250],
-    fitCases: 1500,
-    heldOutCases: 1500,
-    decays: [0.5, 0.8, 0.95, 1],
-    order: 'auto',
-    easeItems: 2000,
-    easeLambda: 100,
-    threads: 2,
-  });
+  .prefault({});
 
 export type EngineConfig = z.infer<typeof engineSection>;
 export type TrainConfig = z.infer<typeof trainSection>;

@@ -1,5 +1,7 @@
 /**
- * Composition root: the only place that picks implementations. Opens (or receives) the store,
+ * Composition root: the only place that picks implementations. `createComponents` gives every
+ * component its default from the config (store by URL, encoder by provider, vector index, the
+ * retrievers, the generative model), each replaceable by an explicit override; `createEngine`
  * reads the catalog and item vectors, takes the trained model when its stamp matches the data
  * and config (else rebuilds the signals from the store, or refuses with MODEL_STALE), and wires
  * profiles, retrievers, ranker and re-ranker into an Engine.
@@ -7,7 +9,12 @@
 import type { Config } from '../config/schema.ts';
 import { RecError } from '../core/errors.ts';
 import type { Scenario } from '../core/types.ts';
+import { createEncoder } from '../encode/create.ts';
 import type { Encoder } from '../encode/types.ts';
+import { createGenerator } from '../generate/create.ts';
+import type { Generator } from '../generate/types.ts';
+import { createVectorIndex, type VectorIndexFactory } from '../index/create.ts';
+import { defaultRetrievers, type RetrieverFactory } from '../retrieve/registry.ts';
 import { seqFeatureOf } from '../seq/feature.ts';
 import { loadSeqModel, seqStampOf } from '../seq/persist.ts';
 import { openStore } from '../store/open.ts';
@@ -21,13 +28,77 @@ import { RankedCounts } from './lists.ts';
 import { type Interactions, loadCatalog, loadInteractions, sequencesOf } from './snapshot.ts';
 import type { Engine } from './types.ts';
 
-export interface EngineDeps {
+/**
+ * Explicit implementations, for tests and for callers that share one (a server and its engine).
+ * Absent: the config's choice, made here and closed by whoever asked for it. `null`: none.
+ */
+export interface ComponentOverrides {
   store?: Store;
-  /** the encoder whose item vectors to use, and to encode upserted items with */
-  encoder?: Encoder;
+  /** the encoder whose item vectors to use, and to encode upserted items with; `null`: no text */
+  encoder?: Encoder | null;
+  /** the generative model that enriches items; `null`: none */
+  generator?: Generator | null;
+  vectorIndex?: VectorIndexFactory;
+  retrievers?: RetrieverFactory;
+}
+
+export interface EngineDeps extends ComponentOverrides {
   /** stale-model and similar notices (default: stderr) */
   onWarning?: (message: string) => void;
   signal?: AbortSignal;
+}
+
+/** Every implementation the engine and the pipelines run on. */
+export interface Components {
+  store: Store;
+  encoder: Encoder | null;
+  /** made on first call (only enrichment needs it): `generator.provider` `none` gives null */
+  generator(): Generator | null;
+  vectorIndex: VectorIndexFactory;
+  retrievers: RetrieverFactory;
+  /** closes what was made here, not what was passed in */
+  close(): Promise<void>;
+}
+
+/** The exact index below `engine.exactSearchBelow` vectors, HNSW above. */
+export function vectorIndexOf(engine: Config['engine']): VectorIndexFactory {
+  return (dim, expectedSize) =>
+    createVectorIndex(dim, expectedSize, engine.exactSearchBelow, engine.searchExpansion);
+}
+
+/**
+ * Each component as the config names it unless overridden (Orama's `createComponents`): the store
+ * by `store.url`, the encoder by `encoder.provider`, the vector index by the engine's thresholds.
+ */
+export async function createComponents(config: Config, o: ComponentOverrides = {}): Promise<Components> {
+  const store = o.store ?? (await openStore(config.store.url));
+  let encoder: Encoder | null;
+  try {
+    encoder = o.encoder === undefined ? await createEncoder(config.encoder) : o.encoder;
+  } catch (e) {
+    if (!o.store) await store.close();
+    throw e;
+  }
+  let generator: Generator | null | undefined = o.generator;
+  let madeGenerator = false;
+  return {
+    store,
+    encoder,
+    generator() {
+      if (generator === undefined) {
+        generator = createGenerator(config.generator) ?? null;
+        madeGenerator = true;
+      }
+      return generator;
+    },
+    vectorIndex: o.vectorIndex ?? vectorIndexOf(config.engine),
+    retrievers: o.retrievers ?? defaultRetrievers,
+    async close() {
+      if (madeGenerator) await generator?.close();
+      if (o.encoder === undefined) await encoder?.close();
+      if (!o.store) await store.close();
+    },
+  };
 }
 
 /** `orderFree`: what `carriesNoOrder` says of the data, used when `train.order` is `auto` */
@@ -55,19 +126,30 @@ export async function scenarioMap(store: Store, config: Config): Promise<Map<str
   return map;
 }
 
+/**
+ * The engine over the config's components, or the ones given in `deps`; it closes (with itself)
+ * only those it made.
+ */
 export async function createEngine(config: Config, deps: EngineDeps = {}): Promise<Engine> {
-  const store = deps.store ?? (await openStore(config.store.url));
+  const parts = await createComponents(config, { ...deps, generator: null });
   const warn = deps.onWarning ?? ((m: string) => console.warn(`warning: ${m}`));
   try {
-    return await assemble(config, store, deps, warn);
+    return await assemble(config, parts, deps, warn);
   } catch (e) {
-    if (!deps.store) await store.close();
+    await parts.close();
     throw e;
   }
 }
 
-async function assemble(config: Config, store: Store, deps: EngineDeps, warn: (m: string) => void) {
-  const catalog = await loadCatalog(store, deps.encoder?.id);
+async function assemble(
+  config: Config,
+  parts: Components,
+  deps: EngineDeps,
+  warn: (m: string) => void,
+): Promise<Engine> {
+  const { store } = parts;
+  const encoder = parts.encoder ?? undefined;
+  const catalog = await loadCatalog(store, encoder?.id);
   const scenarios = await scenarioMap(store, config);
   const trained = await loadModel(store);
   const { stamp } = stampOf(await dataHash(store, catalog.itemIds), config.train);
@@ -100,7 +182,7 @@ async function assemble(config: Config, store: Store, deps: EngineDeps, warn: (m
   if (trained) model.ranker = trained.header.ranker;
   if (config.seq.enabled) {
     // the sequential model is stamped with the engine model's stamp: a stale one is not used
-    const seq = await loadSeqModel(store, seqStampOf(stamp, config.seq, config.train.seed, deps.encoder?.id));
+    const seq = await loadSeqModel(store, seqStampOf(stamp, config.seq, config.train.seed, encoder?.id));
     if (seq && seq.model.shape.numItems === model.numItems)
       model.seq = seqFeatureOf(seq.model, [], seq.featureScale);
   }
@@ -114,7 +196,10 @@ async function assemble(config: Config, store: Store, deps: EngineDeps, warn: (m
     config,
     store,
     ownsStore: !deps.store,
-    encoder: deps.encoder,
+    encoder,
+    ownsEncoder: deps.encoder === undefined,
+    vectorIndex: parts.vectorIndex,
+    retrievers: parts.retrievers,
     model,
     index: catalog.index,
     available: catalog.available,

@@ -10,10 +10,11 @@
  * whether an item has had any event yet): those are not tracked exactly, so a ranked entry lives
  * `engine.rankCacheSeconds` at most.
  */
+import { LRUCache } from 'lru-cache';
 import type { SearchHit } from '../index/types.ts';
 import type { UserProfile } from '../profile/types.ts';
 import type { ExplanationBase } from '../rank/explain.ts';
-import { TextMemo } from '../rank/query.ts';
+import { TextMemo } from '../rank/features.ts';
 import type { SearchCache } from '../retrieve/semantic.ts';
 
 /** one scenario's ranking work for a profile, before the request's context, MMR and filters */
@@ -41,20 +42,19 @@ interface Entry {
 }
 
 export class ProfileMemo implements SearchCache {
-  private entries = new Map<UserProfile, Entry>();
+  // reads that only look (getSearch, getRanked) peek; writes and text() count as a use
+  private readonly entries: LRUCache<UserProfile, Entry>;
 
-  constructor(private readonly capacity: number) {}
+  constructor(capacity: number) {
+    this.entries = new LRUCache({ max: capacity });
+  }
 
   private entry(profile: UserProfile): Entry {
     let e = this.entries.get(profile);
-    if (e) {
-      // most recently used last
-      this.entries.delete(profile);
-    } else {
+    if (!e) {
       e = { text: new TextMemo(), search: new Map(), ranked: new Map() };
-      if (this.entries.size >= this.capacity) this.entries.delete(this.entries.keys().next().value!);
+      this.entries.set(profile, e);
     }
-    this.entries.set(profile, e);
     return e;
   }
 
@@ -63,7 +63,7 @@ export class ProfileMemo implements SearchCache {
   }
 
   getSearch(profile: UserProfile, key: string): SearchHit[][] | undefined {
-    return this.entries.get(profile)?.search.get(key);
+    return this.entries.peek(profile)?.search.get(key);
   }
 
   setSearch(profile: UserProfile, key: string, hits: SearchHit[][]): void {
@@ -72,7 +72,7 @@ export class ProfileMemo implements SearchCache {
 
   /** the ranked entry under `key` if it is younger than `maxAgeMs` at `now` */
   getRanked(profile: UserProfile, key: string, now: number, maxAgeMs: number): RankedEntry | undefined {
-    const r = this.entries.get(profile)?.ranked.get(key);
+    const r = this.entries.peek(profile)?.ranked.get(key);
     return r && now - r.at < maxAgeMs ? r : undefined;
   }
 
@@ -85,7 +85,7 @@ export class ProfileMemo implements SearchCache {
   }
 
   clear(): void {
-    this.entries = new Map();
+    this.entries.clear();
   }
 
   get size(): number {

@@ -1,6 +1,12 @@
-/** Request schemas of the library API, validated at the edge (the HTTP layer reuses them). */
+/**
+ * The requests the engine takes, one schema each: the engine validates every request with them,
+ * whoever calls it (library, CLI, HTTP routes, which pass their input on as it came and document
+ * these same schemas). A bad request is a RecError naming its field.
+ */
 import { z } from 'zod';
-import { contextSchema, idSchema } from '../core/types.ts';
+import { contextSchema, type Event, type EventInput, eventSchema, idSchema } from '../core/types.ts';
+import { validate } from '../core/validate.ts';
+import type { RecommendRequest } from './types.ts';
 
 export const MAX_N = 1000;
 /** items per answer when the request does not say */
@@ -10,7 +16,36 @@ export const recommendRequestSchema = z.strictObject({
   user: idSchema,
   scenario: idSchema,
   n: z.number().int().min(1).max(MAX_N).default(DEFAULT_N),
+  /** device, location, session, hour (0-23), weekday (0-6) and free keys */
   context: contextSchema.optional(),
   diversity: z.number().min(0).max(1).optional(),
   exclude: z.array(idSchema).max(10_000).optional(),
 });
+
+/** a recommend request after validation: `n` filled in */
+export type ValidRecommendRequest = z.output<typeof recommendRequestSchema>;
+
+export function parseRecommendRequest(input: RecommendRequest): ValidRecommendRequest {
+  return validate(recommendRequestSchema, input);
+}
+
+/**
+ * Validates events; a bad one's error names `<field>[i].<its field>` (`events[3].ts`), or its own
+ * field alone when `field` is '' and there is one event.
+ */
+export function parseEvents(input: readonly EventInput[], field = 'events'): Event[] {
+  return input.map((e, i) => validate(eventSchema, e, field ? { prefix: `${field}[${i}]` } : {}));
+}
+
+/**
+ * The request with its `user` replaced by `map(user)` (a pseudonym), when it is a valid id: an
+ * invalid one is left for the schema to reject by its field, which its pseudonym would hide.
+ */
+export function withUser<T>(input: T, map: (id: string) => string): T {
+  if (typeof input !== 'object' || input === null || !('user' in input)) return input;
+  const user = input.user;
+  if (typeof user !== 'string') return input;
+  const mapped = map(user);
+  if (mapped === user || !idSchema.safeParse(user).success) return input;
+  return { ...input, user: mapped };
+}

@@ -18,12 +18,7 @@ export interface Catalog extends CatalogInput {
 
 export async function loadCatalog(store: Store, encoderId: string | undefined): Promise<Catalog> {
   const items: Item[] = [];
-  for (let after: string | undefined; ; ) {
-    const page = await store.items.list({ ...(after !== undefined ? { afterId: after } : {}), limit: 5000 });
-    items.push(...page);
-    if (page.length < 5000) break;
-    after = page[page.length - 1]!.id;
-  }
+  for await (const page of store.items.pages({ limit: 5000 })) items.push(...page);
   const itemIds = items.map((i) => i.id);
   let vectors: CatalogInput['vectors'];
   if (encoderId) {
@@ -68,10 +63,8 @@ export async function loadInteractions(
   const context: ContextObservation[] = [];
   let maxTs = 0;
   let done = 0;
-  for (let after: number | undefined = 0; after !== undefined; ) {
-    opts.signal?.throwIfAborted();
-    const page = await store.events.scan({ afterSeq: after, limit: 20_000 });
-    for (const e of page.events) {
+  for await (const page of store.events.pages({ limit: 20_000, signal: opts.signal })) {
+    for (const e of page) {
       if (!opts.keepHeldOut && e.split && HELD_OUT.includes(e.split)) continue;
       const item = index.get(e.item);
       if (item === undefined) continue;
@@ -85,9 +78,8 @@ export async function loadInteractions(
       const obs = contextObservationOf(e, item);
       if (obs) context.push(obs);
     }
-    done += page.events.length;
+    done += page.length;
     opts.onProgress?.(done);
-    after = page.next;
   }
   for (const list of byUser.values()) list.sort((a, b) => a.ts - b.ts || a.seq - b.seq);
   return { byUser, context, maxTs };

@@ -2,8 +2,7 @@
  * The engine's public contract: what the library, CLI and HTTP server call. The composition root
  * (`createEngine`) is the only place that picks implementations.
  */
-
-import type { Context, Event, Item, Scenario } from '../core/types.ts';
+import type { Context, Event, EventInput, Item, Scenario } from '../core/types.ts';
 import type { ScoreAllRequest, ScoredItems } from './score-all.ts';
 
 export interface RecommendRequest {
@@ -40,6 +39,11 @@ export interface ContextReason {
 }
 
 export interface Explanation {
+  /**
+   * The retriever of the fallback chain that proposed the item for this user, scenario and
+   * context; `none` (explain only) where the chain would not propose it (consumed, unavailable,
+   * excluded by a rule, or outside the candidates).
+   */
   retriever: string;
   interest?: InterestRef;
   history: HistoryReason[];
@@ -88,23 +92,21 @@ export interface UserProfileView {
 }
 
 export interface Engine {
-  /** `validated`: the caller already checked the request against a schema at least as strict
-   * (the HTTP route), so it is not parsed twice */
-  recommend(req: RecommendRequest, opts?: { validated?: boolean }): Promise<RecommendResponse>;
+  /** validated here (src/engine/requests.ts): a bad request is a RecError naming its field */
+  recommend(req: RecommendRequest): Promise<RecommendResponse>;
   similarItems(item: string, n?: number, scenario?: string): Promise<Recommendation[]>;
   /** scores of a scenario's items for an explicit history, as recommend ranks them (src/engine/score-all.ts; the FusionEngine has it) */
   scoreAll?(req: ScoreAllRequest): ScoredItems;
   profile(user: string): Promise<UserProfileView>;
   explain(user: string, item: string, context?: Context): Promise<Explanation & { score: number }>;
-  /** durable, then the profile is updated so the next recommendation reflects it */
   /**
-   * `validated`: the caller has already parsed every event with `eventSchema` (the HTTP routes
-   * do), so they are not parsed again.
+   * Durable, then the profiles are updated so the next recommendation reflects them. Validated
+   * here, schema and catalog (scenario known, item of that scenario), all before anything is
+   * written: a bad event's error names `events[i].<field>`.
    */
-  addEvents(
-    events: readonly Event[],
-    opts?: { validated?: boolean },
-  ): Promise<{ inserted: number; duplicates: number }>;
+  addEvents(events: readonly EventInput[]): Promise<{ inserted: number; duplicates: number }>;
+  /** one event, as `addEvents`; a bad one's error names its own field */
+  addEvent(event: EventInput): Promise<{ inserted: number; duplicates: number }>;
   upsertItems(items: readonly Item[]): Promise<void>;
   /** see FusionEngine.peers: several server processes over one database */
   peers?: ((change: PeerChange) => Promise<void>) | undefined;

@@ -122,16 +122,12 @@ export async function loadEvalData(store: Store, dataset: DatasetName, opts: Loa
   const itemScenario: string[] = [];
   const itemText: string[] = [];
   for (const scenario of protocol.scenarios) {
-    let afterId: string | undefined;
-    for (;;) {
-      const page = await store.items.list({ scenario, afterId, limit: 5000 });
+    for await (const page of store.items.pages({ scenario, limit: 5000 })) {
       for (const it of page) {
         itemIds.push(it.id);
         itemScenario.push(it.scenario);
         itemText.push([it.title, ...(it.category ?? []), it.description ?? ''].filter(Boolean).join('. '));
       }
-      if (page.length < 5000) break;
-      afterId = page.at(-1)!.id;
     }
   }
   if (itemIds.length === 0) {
@@ -142,13 +138,8 @@ export async function loadEvalData(store: Store, dataset: DatasetName, opts: Loa
   const index = new Map(itemIds.map((id, i) => [id, i]));
   const types = protocol.interactionTypes ? new Set(protocol.interactionTypes) : undefined;
   const byUser = new Map<string, Row[]>();
-  let afterSeq: number | undefined;
-  do {
-    opts.signal?.throwIfAborted();
-    const page = await store.events.scan({ afterSeq, limit: 20_000 });
-    for (const ev of page.events) addRow(byUser, ev, index, types);
-    afterSeq = page.next;
-  } while (afterSeq !== undefined);
+  for await (const page of store.events.pages({ limit: 20_000, signal: opts.signal }))
+    for (const ev of page) addRow(byUser, ev, index, types);
   for (const rows of byUser.values()) rows.sort((a, b) => a.e.ts - b.e.ts || a.seq - b.seq);
 
   const notes: string[] = [];

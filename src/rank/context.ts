@@ -34,16 +34,16 @@ export function recordContext(stats: ContextStats, keys: readonly string[], item
   }
 }
 
-/** log lift of the item in each context key, 0 where there is no evidence */
 /**
  * Log-lift of an item in one context key, clamped to [-2, 2]: its events in the key against its
  * events overall, smoothed towards no lift by 5 pseudo-events at the key's base rate `share`.
  */
-export function logLift(inCtx: number, itemCount: number, share: number): number {
+function logLift(inCtx: number, itemCount: number, share: number): number {
   const lift = (inCtx + 5 * share) / ((itemCount + 5) * share);
   return Math.max(-2, Math.min(2, Math.log(lift)));
 }
 
+/** log lift of the item in each context key, 0 where there is no evidence */
 export function contextLifts(
   stats: ContextStats,
   keys: readonly string[],
@@ -59,4 +59,36 @@ export function contextLifts(
     out.push({ key: k, lift: logLift(inCtx, itemCount, total / stats.all) });
   }
   return out;
+}
+
+/**
+ * A request's context keys resolved against the context statistics once per scoring pass: the
+ * per-key maps and shares `contextLifts` would look up again for every candidate.
+ */
+export interface ResolvedContext {
+  keys: { counts: Map<number, number> | undefined; share: number }[];
+  items: Map<number, number>;
+}
+
+/** undefined when there is nothing to resolve (no keys, or no event carried a context) */
+export function resolveContextKeys(
+  stats: ContextStats,
+  ctxKeys: readonly string[],
+): ResolvedContext | undefined {
+  if (ctxKeys.length === 0 || stats.all === 0) return undefined;
+  const keys: ResolvedContext['keys'] = [];
+  for (const k of ctxKeys) {
+    const total = stats.totals.get(k);
+    if (!total) continue;
+    keys.push({ counts: stats.counts.get(k), share: total / stats.all });
+  }
+  return { keys, items: stats.items };
+}
+
+/** summed log-lift of the item over the context keys: the same sum as `contextLifts`, without its allocations */
+export function contextScore(c: ResolvedContext, item: number): number {
+  let ctx = 0;
+  const itemCount = c.items.get(item) ?? 0;
+  for (const k of c.keys) ctx += logLift(k.counts?.get(item) ?? 0, itemCount, k.share);
+  return ctx;
 }

@@ -6,8 +6,9 @@
 import { dotAt, dotRows } from '../core/vec.ts';
 import { edgeWeight } from '../train/graph.ts';
 import { contextLifts } from './context.ts';
-import { FEATURES, type FeatureName, type ScoringModel } from './model.ts';
-import { featuresOf, linearScore, type Query } from './query.ts';
+import { featuresOf, linearScore } from './features.ts';
+import { type FeatureName, type ScoringModel, weightOf } from './model.ts';
+import type { Query } from './query.ts';
 
 export interface ItemExplanation {
   score: number;
@@ -43,7 +44,7 @@ export function finishExplanation(
   ctxKeys: readonly string[],
   base: ExplanationBase,
 ): ItemExplanation {
-  const wCtx = weights[FEATURES.indexOf('context')] ?? 0;
+  const wCtx = weightOf(weights, 'context');
   const lifts = contextLifts(m.context, ctxKeys, base.item);
   let ctx = 0;
   for (const l of lifts) ctx += l.lift;
@@ -70,7 +71,7 @@ export function finishExplanation(
 
 export function explainBase(q: Query, item: number, maxHistory = 3): ExplanationBase {
   const m = q.model;
-  const w = (f: FeatureName) => q.weights[FEATURES.indexOf(f)] ?? 0;
+  const w = (f: FeatureName) => weightOf(q.weights, f);
   const f = featuresOf(q, item, undefined, null);
   const baseScore = linearScore(q.weights, f);
   // the item's row is read in place (explanations run for every recommended item)

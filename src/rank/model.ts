@@ -30,6 +30,24 @@ export const FEATURES = [
 export type FeatureName = (typeof FEATURES)[number];
 export const NUM_FEATURES = FEATURES.length;
 
+/**
+ * Each feature's position in a feature row and in the ranker's weight arrays, by name: code reads
+ * `f[FEATURE.knnSame]`, never `f[0]`. Derived from FEATURES, whose order trained models store.
+ */
+export const FEATURE: Readonly<Record<FeatureName, number>> = Object.freeze(
+  Object.fromEntries(FEATURES.map((name, k) => [name, k])) as Record<FeatureName, number>,
+);
+
+/** ranker weights by feature name -> the array in FEATURES order (absent names weigh 0) */
+export function weightsByName(named: Partial<Record<FeatureName, number>>): number[] {
+  return FEATURES.map((name) => named[name] ?? 0);
+}
+
+/** the weight of one feature in a weight array (0 where the array is shorter) */
+export function weightOf(weights: readonly number[], name: FeatureName): number {
+  return weights[FEATURE[name]] ?? 0;
+}
+
 export interface RankerWeights {
   /** weights shared by all scenarios */
   shared: number[];
@@ -44,7 +62,18 @@ export interface RankerWeights {
 }
 
 export const DEFAULT_RANKER: RankerWeights = {
-  shared: [1, 0.5, 1, 0.3, 0.3, 0.1, 0.2, -0.3, 0.2, 0, 0.5, 0, 0, 0, 0, 0, 0, 0],
+  shared: weightsByName({
+    knnSame: 1,
+    knnCross: 0.5,
+    trans: 1,
+    textInterest: 0.3,
+    textRecent: 0.3,
+    popularity: 0.1,
+    context: 0.2,
+    negative: -0.3,
+    textLast: 0.2,
+    ease: 0.5,
+  }),
   perScenario: {},
   decay: 0.8,
 };

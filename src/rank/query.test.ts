@@ -12,11 +12,17 @@ import type { HistoryEntry } from '../profile/types.ts';
 import { buildScoringModel } from '../train/build-model.ts';
 import { buildPools, CROSS_FEATURES, fitRanker, ownView, type ValidCase } from '../train/fit-ranker.ts';
 import { buildItemGraphs, DEFAULT_GRAPH_OPTIONS } from '../train/graph.ts';
-import { FEATURES, historyBucketKey, itemSpaceOf, NUM_FEATURES, type ScoringModel } from './model.ts';
+import {
+  FEATURE,
+  FEATURES,
+  historyBucketKey,
+  itemSpaceOf,
+  NUM_FEATURES,
+  type ScoringModel,
+} from './model.ts';
 import { featuresOf, ownHistory, prepareQuery, scenarioRecency, weightsFor } from './query.ts';
 
 const DATA = new URL('../../../shared/data/food-kitchen/', import.meta.url);
-const F = (name: (typeof FEATURES)[number]) => FEATURES.indexOf(name);
 
 /** the first 1,500 users active in both scenarios, items renumbered densely */
 function slice() {
@@ -109,12 +115,12 @@ describe('fused query on a food-kitchen slice', () => {
         featuresOf(qf, item, ff);
         featuresOf(qa, item, fa);
         for (const name of same)
-          assert.ok(Math.abs(ff[F(name)]! - fa[F(name)]!) < 1e-5, `${name} of item ${item}`);
+          assert.ok(Math.abs(ff[FEATURE[name]]! - fa[FEATURE[name]]!) < 1e-5, `${name} of item ${item}`);
         // the model alone has no cross-scenario evidence at all
         for (const k of CROSS_FEATURES) assert.equal(fa[k], 0, FEATURES[k]);
       }
       assert.ok(
-        model.scenarioItems[qf.scenarioCode]!.some((i) => featuresOf(qf, i, ff)[F('textFused')] !== 0),
+        model.scenarioItems[qf.scenarioCode]!.some((i) => featuresOf(qf, i, ff)[FEATURE.textFused] !== 0),
       );
       // with graphs trained across scenarios, the other scenario's history adds co-occurrence evidence
       const qx = prepareQuery(fusedModel, qf.profile, { scenario });
@@ -122,7 +128,9 @@ describe('fused query on a food-kitchen slice', () => {
       // cross evidence counts more for a user with a thin history in the target scenario
       for (const i of qx.touched.slice(0, 50)) {
         const x = featuresOf(qx, i, ff);
-        assert.ok(Math.abs(x[F('knnCrossThin')]! - (x[F('knnCross')]! * 3) / (3 + alone.length)) < 1e-6);
+        assert.ok(
+          Math.abs(x[FEATURE.knnCrossThin]! - (x[FEATURE.knnCross]! * 3) / (3 + alone.length)) < 1e-6,
+        );
       }
       if (qx.touched.some((i) => qx.transCross[i]! > 0 && itemScenario[i] === scenario)) transSeen++;
     }
@@ -149,8 +157,8 @@ describe('fused query on a food-kitchen slice', () => {
         featuresOf(qx, item, fx);
         featuresOf(qa, item, fa);
         for (const name of same)
-          assert.ok(Math.abs(fx[F(name)]! - fa[F(name)]!) < 1e-5, `${name} of item ${item}`);
-        if (fx[F('easeFused')] !== 0) easeFusedSeen++;
+          assert.ok(Math.abs(fx[FEATURE[name]]! - fa[FEATURE[name]]!) < 1e-5, `${name} of item ${item}`);
+        if (fx[FEATURE.easeFused] !== 0) easeFusedSeen++;
       }
     }
     assert.ok(easeFusedSeen > 0, 'the EASE over both scenarios adds its evidence as easeFused');

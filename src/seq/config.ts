@@ -3,7 +3,7 @@
  * `seq` ranker feature uses. Every key has a default and a description (docs/config.md).
  */
 import { z } from 'zod';
-import { DEFAULT_SEQ_OPTIONS as D, type SeqOptions } from './train.ts';
+import { DEFAULT_SEQ_OPTIONS as D, type SeqOptions } from './types.ts';
 
 const d = <T extends z.ZodType>(schema: T, description: string) => schema.describe(description);
 
@@ -43,20 +43,7 @@ export const seqSection = z
       'Learn per-scenario item and user factors (STAR-style); false shares one model across scenarios.',
     ),
   })
-  .default({
-    enabled: true,
-    dim: D.dim,
-    maxLen: D.maxLen,
-    textDim: D.textDim,
-    negatives: D.negatives,
-    batchSize: D.batchSize,
-    lr: D.lr,
-    l2: D.l2,
-    epochs: D.epochs,
-    patience: D.patience,
-    validCases: D.validCases,
-    scenarioAdapt: true,
-  });
+  .prefault({});
 
 export type SeqConfig = z.infer<typeof seqSection>;
 

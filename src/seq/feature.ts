@@ -3,8 +3,8 @@
  * history, times a fixed scale (1 / the spread of its scores within a query on valid histories),
  * so the ranker's coordinate ascent sees it on the same footing as the [0, 1] features.
  */
-import type { SeqScorer } from './model.ts';
-import { type SeqCase, type SeqModel, scorerOf } from './train.ts';
+import { type SeqScorer, scorerOf } from './scorer.ts';
+import type { SeqCase, SeqModel } from './types.ts';
 
 export interface SeqFeature {
   scorer: SeqScorer;

@@ -6,7 +6,7 @@
  * (protocol in ./parallel.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { type Example, SeqNet } from './model.ts';
+import { type Example, SeqNet } from './net.ts';
 import type { ForwardRequest, GradWorkerInit, StepReply, StepRequest } from './parallel.ts';
 
 const init = workerData as GradWorkerInit;

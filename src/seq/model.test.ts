@@ -139,3 +139,33 @@ describe('sequential model', () => {
     assert.deepEqual(Array.from(row), Array.from(shift));
   });
 });
+
+describe('one forward pass for training and scoring', () => {
+  it("the training loss of an example is the softmax of the scorer's scores over the same candidates", () => {
+    for (const textDim of [5, 0]) {
+      const { net } = tiny(textDim);
+      const scorer = new SeqScorer(net);
+      for (const ex of [
+        { hist: [1, 2, 3, 4, 5], target: 7 },
+        { hist: [0, 11], target: 3 },
+        { hist: [10], target: 8 },
+      ]) {
+        const s = net.inputs.scenario[ex.target]!;
+        // every other item of the target's scenario as a negative: the loss is the full softmax
+        const negatives = [0, 1].map((c) =>
+          Array.from({ length: 12 }, (_, i) => i).filter((i) => net.inputs.scenario[i] === c),
+        );
+        const loss = net.lossAndGrad([ex], negatives, zeros(net.params));
+        const z = scorer.userState(ex.hist, s)!;
+        const scores = negatives[s]!.map((i) => scorer.score(z, i));
+        const max = Math.max(...scores);
+        const want =
+          Math.log(scores.reduce((a, x) => a + Math.exp(x - max), 0)) + max - scorer.score(z, ex.target);
+        assert.ok(
+          Math.abs(loss - want) < 1e-4,
+          `textDim ${textDim}, target ${ex.target}: ${loss} vs ${want}`,
+        );
+      }
+    }
+  });
+});

@@ -19,7 +19,7 @@
 import type { Worker } from 'node:worker_threads';
 import { RecError } from '../core/errors.ts';
 import { readyOf, startTsWorker } from '../core/ts-worker.ts';
-import { PARAM_NAMES, type ParamName, type SeqParams, type SeqShape } from './model.ts';
+import { PARAM_NAMES, type ParamName, type SeqParams, type SeqShape } from './params.ts';
 
 /** what a worker is started with (structured-cloned; the Float32Arrays over SharedArrayBuffers are shared) */
 export interface GradWorkerInit {

@@ -7,8 +7,8 @@
 import { createHash } from 'node:crypto';
 import type { Store } from '../store/types.ts';
 import type { SeqConfig } from './config.ts';
-import { PARAM_NAMES, type SeqParams, type SeqShape } from './model.ts';
-import type { SeqCheckpoint, SeqModel, SeqReport } from './train.ts';
+import { PARAM_NAMES, type SeqParams, type SeqShape } from './params.ts';
+import type { SeqCheckpoint, SeqModel, SeqReport } from './types.ts';
 
 const NS = 'model';
 const MODEL = 'seq';

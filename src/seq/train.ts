@@ -13,131 +13,30 @@
 import { RecError } from '../core/errors.ts';
 import { seededRandom, seededSample } from '../core/rng.ts';
 import { resolveThreads, sliceBounds } from '../core/ts-worker.ts';
-import {
-  type Example,
-  initParams,
-  PARAM_NAMES,
-  SeqNet,
-  type SeqParams,
-  SeqScorer,
-  type SeqShape,
-} from './model.ts';
+import { type Example, SeqNet } from './net.ts';
 import { GradPool, sharedParams } from './parallel.ts';
-import { applyWhitening, fitWhitening, type Whitening } from './whiten.ts';
+import { initParams, PARAM_NAMES, type SeqParams, type SeqShape } from './params.ts';
+import { SeqScorer, validNdcg } from './scorer.ts';
+import {
+  DEFAULT_SEQ_OPTIONS,
+  type SeqHooks,
+  type SeqModel,
+  type SeqOptions,
+  type SeqTrainData,
+} from './types.ts';
+import { applyWhitening, fitWhitening } from './whiten.ts';
 
-export interface SeqOptions {
-  dim: number;
-  maxLen: number;
-  /** width of the whitened text features (0 = ignore text even when there is some) */
-  textDim: number;
-  negatives: number;
-  batchSize: number;
-  lr: number;
-  /** L2 penalty on the id embeddings and biases of the rows a batch touches */
-  l2: number;
-  epochs: number;
-  /** epochs without a better valid NDCG@10 before stopping */
-  patience: number;
-  /** most valid cases scored after each epoch (a seeded sample) */
-  validCases: number;
-  seed: number;
-  /**
-   * learn the per-scenario parameters (item scale/shift, user query factor); off = they stay at
-   * the identity and every scenario shares one model (the ablation of the STAR part)
-   */
-  scenarioAdapt: boolean;
-  /**
-   * threads computing each batch's gradient (the caller + threads - 1 workers); 0 = one per core,
-   * 1 = all in the calling thread. Results are deterministic for a given count; 1 and 2 threads
-   * differ in the last bits (float sums grouped differently).
-   */
-  threads: number;
-}
-
-export const DEFAULT_SEQ_OPTIONS: SeqOptions = {
-  dim: 64,
-  maxLen: 20,
-  textDim: 128,
-  negatives: 256,
-  batchSize: 256,
-  lr: 0.002,
-  l2: 1e-5,
-  epochs: 30,
-  patience: 3,
-  validCases: 1000,
-  seed: 1,
-  scenarioAdapt: true,
-  // single-threaded by default: bit-identical to the results measured before the threaded path,
-  // and 2 threads (same CPU seconds) were not faster in wall time on the shared development
-  // machine (docs/results.md)
-  threads: 1,
-};
-
-export interface SeqTrainData {
-  numItems: number;
-  /** scenario code per item */
-  itemScenario: Uint16Array;
-  numScenarios: number;
-  /** language-model vectors, row i = item i, zero rows for items without text */
-  text?: { dim: number; data: Float32Array } | undefined;
-  /** training sequences of item indices, oldest first */
-  sequences: readonly (readonly number[])[];
-  /** held-out next items for early stopping */
-  valid: readonly SeqCase[];
-}
-
-export interface SeqCase {
-  /** history, oldest first */
-  hist: readonly number[];
-  target: number;
-}
-
-/** what a trained model needs besides its parameters, and what it is scored with */
-export interface SeqModel {
-  shape: SeqShape;
-  params: SeqParams;
-  whitening: Whitening | undefined;
-  /** whitened text features (numItems x textDim), or empty */
-  text: Float32Array;
-  warm: Uint8Array;
-  scenario: Uint16Array;
-  report: SeqReport;
-}
-
-export interface SeqReport {
-  epochs: number;
-  bestEpoch: number;
-  validNdcg10: number;
-  /** valid NDCG@10 after each epoch */
-  history: number[];
-  losses: number[];
-  examples: number;
-  seconds: number;
-  resumedFrom: number;
-}
-
-/** training state at an epoch boundary: enough to resume exactly */
-export interface SeqCheckpoint {
-  epoch: number;
-  step: number;
-  params: SeqParams;
-  m: SeqParams;
-  v: SeqParams;
-  best: SeqParams;
-  bestNdcg: number;
-  bestEpoch: number;
-  bad: number;
-  history: number[];
-  losses: number[];
-}
-
-export interface SeqHooks {
-  onProgress?: (done: number, total: number, label: string) => void;
-  signal?: AbortSignal;
-  resume?: SeqCheckpoint | undefined;
-  /** called at every epoch boundary with the state to save for a resume */
-  onEpoch?: (c: SeqCheckpoint) => void | Promise<void>;
-}
+export { scorerOf, validNdcg } from './scorer.ts';
+export {
+  DEFAULT_SEQ_OPTIONS,
+  type SeqCase,
+  type SeqCheckpoint,
+  type SeqHooks,
+  type SeqModel,
+  type SeqOptions,
+  type SeqReport,
+  type SeqTrainData,
+} from './types.ts';
 
 const clone = (p: SeqParams): SeqParams =>
   Object.fromEntries(PARAM_NAMES.map((n) => [n, Float32Array.from(p[n])])) as SeqParams;
@@ -176,32 +75,6 @@ export function prepareInputs(data: SeqTrainData, opts: SeqOptions) {
     maxLen: opts.maxLen,
   };
   return { shape, whitening, text, warm };
-}
-
-/** NDCG@10 of full ranking in the target's scenario, history masked, ties against the target */
-export function validNdcg(scorer: SeqScorer, cases: readonly SeqCase[], itemScenario: Uint16Array): number {
-  if (cases.length === 0) return 0;
-  const byScenario = new Map<number, number[]>();
-  itemScenario.forEach((s, i) => {
-    const l = byScenario.get(s) ?? [];
-    if (l.length === 0) byScenario.set(s, l);
-    l.push(i);
-  });
-  let sum = 0;
-  for (const c of cases) {
-    const s = itemScenario[c.target]!;
-    const z = scorer.userState(c.hist, s);
-    if (!z) continue;
-    const masked = new Set(c.hist);
-    const t = scorer.score(z, c.target);
-    let rank = 0;
-    for (const i of byScenario.get(s)!) {
-      if (i === c.target || masked.has(i)) continue;
-      if (scorer.score(z, i) >= t && ++rank >= 10) break;
-    }
-    if (rank < 10) sum += 1 / Math.log2(rank + 2);
-  }
-  return sum / cases.length;
 }
 
 export async function trainSeq(
@@ -439,11 +312,4 @@ export async function trainSeq(
       resumedFrom: startEpoch,
     },
   };
-}
-
-/** the scorer of a trained model */
-export function scorerOf(model: SeqModel): SeqScorer {
-  return new SeqScorer(
-    new SeqNet(model.shape, model.params, { text: model.text, warm: model.warm, scenario: model.scenario }),
-  );
 }

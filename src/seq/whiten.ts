@@ -4,8 +4,9 @@
  * 512-d USE space isotropic (raw USE cosines sit in a narrow cone) and cuts the width the learned
  * projection has to read, which is what makes per-batch text gradients affordable on a CPU.
  */
+import { topEigenvectors } from '../core/pca.ts';
 import { seededRandom } from '../core/rng.ts';
-import { gaussian } from './model.ts';
+import { gaussian } from './params.ts';
 
 export interface Whitening {
   inDim: number;
@@ -60,51 +61,12 @@ export function fitWhitening(
       cov[a * dim + b] = v;
       cov[b * dim + a] = v;
     }
-  // subspace iteration for the top r eigenvectors
   const g = gaussian(rnd);
-  let q = Float64Array.from({ length: r * dim }, () => g());
-  orthonormalise(q, r, dim);
-  const y = new Float64Array(r * dim);
-  for (let iter = 0; iter < 30; iter++) {
-    for (let j = 0; j < r; j++) {
-      const qo = j * dim;
-      for (let a = 0; a < dim; a++) {
-        let s = 0;
-        const o = a * dim;
-        for (let b = 0; b < dim; b++) s += cov[o + b]! * q[qo + b]!;
-        y[qo + a] = s;
-      }
-    }
-    q = Float64Array.from(y);
-    orthonormalise(q, r, dim);
-  }
+  const start = Float64Array.from({ length: r * dim }, () => g());
+  const { vectors: q, values } = topEigenvectors(cov, dim, r, { start, iterations: 30 });
   const inv = new Float32Array(r);
-  for (let j = 0; j < r; j++) {
-    let lam = 0;
-    for (let a = 0; a < dim; a++) {
-      let s = 0;
-      for (let b = 0; b < dim; b++) s += cov[a * dim + b]! * q[j * dim + b]!;
-      lam += q[j * dim + a]! * s;
-    }
-    inv[j] = 1 / Math.sqrt(Math.max(lam, 0) + 1e-6);
-  }
+  for (let j = 0; j < r; j++) inv[j] = 1 / Math.sqrt(Math.max(values[j]!, 0) + 1e-6);
   return { inDim: dim, outDim: r, mean: Float32Array.from(mean), basis: Float32Array.from(q), inv };
-}
-
-function orthonormalise(q: Float64Array, r: number, dim: number): void {
-  for (let j = 0; j < r; j++) {
-    const o = j * dim;
-    for (let p = 0; p < j; p++) {
-      const po = p * dim;
-      let s = 0;
-      for (let k = 0; k < dim; k++) s += q[o + k]! * q[po + k]!;
-      for (let k = 0; k < dim; k++) q[o + k]! -= s * q[po + k]!;
-    }
-    let norm = 0;
-    for (let k = 0; k < dim; k++) norm += q[o + k]! * q[o + k]!;
-    norm = Math.sqrt(norm) || 1;
-    for (let k = 0; k < dim; k++) q[o + k]! /= norm;
-  }
 }
 
 /** whitened features of every row (zero rows, i.e. items without text, stay zero) */

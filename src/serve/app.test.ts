@@ -9,15 +9,22 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { parseConfig } from '../config/load.ts';
-import type { Event, Item } from '../core/types.ts';
+import { RecError } from '../core/errors.ts';
+import type { EventInput, Item } from '../core/types.ts';
+import { parseEvents, parseRecommendRequest } from '../engine/requests.ts';
 import type { Engine } from '../engine/types.ts';
 import { SqliteStore } from '../store/sqlite.ts';
 import { buildServer } from './app.ts';
 import { sha256Hex } from './auth.ts';
 
+/** an engine of one rule, over the store; it validates requests with the engine's schemas, as every Engine does */
 function fakeEngine(store: SqliteStore): Engine {
   return {
-    async recommend(req) {
+    async recommend(input) {
+      const req = parseRecommendRequest(input);
+      if (!(await store.scenarios.list()).some((s) => s.id === req.scenario)) {
+        throw new RecError('UNKNOWN_SCENARIO', `unknown scenario "${req.scenario}"`, { field: 'scenario' });
+      }
       const items = await store.items.list({ scenario: req.scenario, limit: req.n ?? 10 });
       return {
         user: req.user,
@@ -42,7 +49,8 @@ function fakeEngine(store: SqliteStore): Engine {
     async explain() {
       return { retriever: 'fake', history: [], context: [], score: 0 };
     },
-    addEvents: (events: readonly Event[]) => store.events.add(events),
+    addEvents: (events: readonly EventInput[]) => store.events.add(parseEvents(events)),
+    addEvent: (event: EventInput) => store.events.add(parseEvents([event], '')),
     upsertItems: (items: readonly Item[]) => store.items.upsert(items),
     deleteItem: (id) => store.items.delete(id),
     deleteUser: (user) => store.deleteUser(user),

@@ -214,9 +214,10 @@ export function joinPeers(hooks: {
       if (workers > 1) {
         const local = e.recommend.bind(e);
         ownRecommend = local;
-        e.recommend = async (req, opts) => {
-          const owner = slotOf(req.user, workers);
-          if (owner === slot) return local(req, opts);
+        e.recommend = async (req) => {
+          // the request is validated by the engine that serves it: one without a user id is served here
+          const owner = typeof req.user === 'string' ? slotOf(req.user, workers) : slot;
+          if (owner === slot) return local(req);
           const r = await new Promise<Extract<ToWorker, { t: 'result' }>>((resolve) => {
             const id = next++;
             results.set(id, resolve);
@@ -229,7 +230,7 @@ export function joinPeers(hooks: {
             throw Object.assign(new RecError(code as RecError['code'], message), where);
           }
           // that worker is gone or not serving yet
-          return local(req, opts);
+          return local(req);
         };
       }
     },

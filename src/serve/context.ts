@@ -1,11 +1,9 @@
 import type { Config } from '../config/schema.ts';
 import type { Pseudonymiser } from '../core/privacy.ts';
+import type { VectorSource } from '../engine/taste-map.ts';
 import type { Engine } from '../engine/types.ts';
 import type { Store, StoreStats } from '../store/types.ts';
 import type { LatencyRecorder } from './metrics.ts';
-
-/** Item vectors by id (from the encoder's store), for the 2-D taste map. */
-export type VectorSource = (ids: readonly string[]) => Promise<Map<string, Float32Array>>;
 
 /** What the server is given: the engine it serves and the store the engine was built on. */
 export interface ServeDeps {

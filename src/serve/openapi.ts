@@ -48,8 +48,9 @@ export function buildOpenApi(routes: readonly RouteSpec[], version: string): Rec
         ? { security: [] }
         : { security: r.access === 'admin' ? [{ adminKey: [] }] : [{ readKey: [] }, { adminKey: [] }] }),
     };
-    if (r.body) {
-      op.requestBody = { required: true, content: { 'application/json': { schema: jsonSchema(r.body) } } };
+    const body = r.engineBody ?? r.body;
+    if (body) {
+      op.requestBody = { required: true, content: { 'application/json': { schema: jsonSchema(body) } } };
     }
     paths[path] = { ...paths[path], [r.method.toLowerCase()]: op };
   }

@@ -18,6 +18,11 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
+  /**
+   * The body's schema when the engine validates the body (the handler passes it on as it came, so
+   * it is parsed once): shown in the OpenAPI document instead of `body`, not applied here.
+   */
+  engineBody?: z.ZodType;
   /** HTTP status on success */
   status?: number;
   handler(input: { params: P; query: Q; body: B }, ctx: ServerContext): Promise<unknown>;

@@ -1,91 +1,66 @@
 /**
- * What `serve`, `up` and the CLI read commands share: a config with command-line overrides, the
- * store, the encoder and the engine opened together and closed together, and a server started
- * until a signal. No logic of its own beyond wiring.
+ * What `serve` and `up` run: the config's components and the engine over them, opened together
+ * and closed together, and a server started until a signal. No logic of its own beyond wiring;
+ * every implementation comes from the composition root (engine/create.ts).
  */
 import type { FastifyInstance } from 'fastify';
-import { loadConfig, parseConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { createPseudonymiser, type Pseudonymiser } from '../core/privacy.ts';
-import { loadItemVectors } from '../encode/catalog.ts';
 import type { Encoder } from '../encode/types.ts';
-import { createUseEncoder } from '../encode/use.ts';
-import { createEngine } from '../engine/create.ts';
+import { type ComponentOverrides, createComponents, createEngine } from '../engine/create.ts';
+import { storedVectors } from '../engine/taste-map.ts';
 import type { Engine } from '../engine/types.ts';
-import { openStore } from '../store/open.ts';
 import type { Store } from '../store/types.ts';
 import { buildServer, catalogChangedOf } from './app.ts';
 import type { ServeDeps } from './context.ts';
 
-export interface Overrides {
-  db?: string | undefined;
-  host?: string | undefined;
-  port?: number | undefined;
-}
-
-/** Loads the config (file + env) and applies command-line overrides, validated once more. */
-export function runtimeConfig(file: string | undefined, o: Overrides = {}): Config {
-  const base = loadConfig(file);
-  if (o.db === undefined && o.host === undefined && o.port === undefined) return base;
-  return parseConfig({
-    ...base,
-    store: { ...base.store, ...(o.db !== undefined ? { url: o.db } : {}) },
-    server: {
-      ...base.server,
-      ...(o.host !== undefined ? { host: o.host } : {}),
-      ...(o.port !== undefined ? { port: o.port } : {}),
-    },
-  });
-}
-
 export interface Runtime {
   config: Config;
   store: Store;
-  encoder: Encoder;
+  /** null when the runtime was opened without one (no text vectors) */
+  encoder: Encoder | null;
   engine: Engine;
   pseudonym: Pseudonymiser;
   deps: ServeDeps;
   close(): Promise<void>;
 }
 
-export async function openEncoder(config: Config): Promise<Encoder> {
-  return createUseEncoder({ threads: config.encoder.threads });
-}
-
-export async function openRuntime(config: Config): Promise<Runtime> {
-  const store = await openStore(config.store.url);
-  let encoder: Encoder | undefined;
+/** The config's store and encoder (or the given ones) and the engine over them. */
+export async function openRuntime(config: Config, overrides: ComponentOverrides = {}): Promise<Runtime> {
+  const parts = await createComponents(config, overrides);
   try {
-    encoder = await openEncoder(config);
-    const engine = await createEngine(config, { store, encoder });
-    const enc = encoder;
+    const { store, encoder } = parts;
+    const engine = await createEngine(config, {
+      store,
+      encoder,
+      vectorIndex: parts.vectorIndex,
+      retrievers: parts.retrievers,
+    });
     const deps: ServeDeps = {
       engine,
       store,
-      async itemVectors(ids) {
-        const { ids: found, dim, vectors } = await loadItemVectors(store, enc.id, { ids });
-        return new Map(found.map((id, r) => [id, vectors.slice(r * dim, (r + 1) * dim)]));
-      },
+      ...(encoder ? { itemVectors: storedVectors(store, encoder) } : {}),
       async versions() {
-        return { encoder: enc.id, store: store.url.replace(/^sqlite:\/\/.*[/\\]/, 'sqlite://…/') };
+        return {
+          encoder: encoder?.id ?? 'none',
+          store: store.url.replace(/^sqlite:\/\/.*[/\\]/, 'sqlite://…/'),
+        };
       },
     };
     return {
       config,
       store,
-      encoder: enc,
+      encoder,
       engine,
       pseudonym: createPseudonymiser(config.privacy),
       deps,
       async close() {
         await engine.close();
-        await enc.close();
-        await store.close();
+        await parts.close();
       },
     };
   } catch (e) {
-    await encoder?.close();
-    await store.close();
+    await parts.close();
     throw e;
   }
 }

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { NUM_FEATURES } from '../rank/model.ts';
-import { ascend, CROSS_FEATURES, type Pool, poolNdcg } from './fit-ranker.ts';
+import { seededRandom } from '../core/rng.ts';
+import { buildProfile, DEFAULT_PROFILE_OPTIONS } from '../profile/interests.ts';
+import { itemSpaceOf, NUM_FEATURES, type RankerWeights } from '../rank/model.ts';
+import { buildScoringModel } from './build-model.ts';
+import { ascend, CROSS_FEATURES, fitRanker, type Pool, poolNdcg, type ValidCase } from './fit-ranker.ts';
 
 /** a pool whose rows score by their first feature alone */
 function pool(scores: number[], target: number, others: number[], relevant: number): Pool {
@@ -79,5 +82,63 @@ describe('cross-scenario features in the ranker fit', () => {
     assert.equal(ascend(all, W, 1, CROSS_FEATURES, [a, b]).weights[K], 0);
     // unguarded, the ascent takes it
     assert.ok(ascend(all, W, 1, CROSS_FEATURES).weights[K]! > 0);
+  });
+});
+
+describe('fitRanker and the model it is given', () => {
+  // 80 items in two scenarios; users walk through neighbouring items, now and then across
+  const rnd = seededRandom(3);
+  const n = 80;
+  const itemScenario = Array.from({ length: n }, (_, i) => (i < 50 ? 'a' : 'b'));
+  const sequences = Array.from({ length: 120 }, () => {
+    let cur = Math.floor(rnd() * n);
+    return Array.from({ length: 4 + Math.floor(rnd() * 5) }, () => {
+      const at = cur;
+      cur = rnd() < 0.15 ? Math.floor(rnd() * n) : (cur + 1 + Math.floor(rnd() * 3)) % n;
+      return at;
+    });
+  });
+  const vectors = Float32Array.from({ length: n * 8 }, () => rnd() - 0.5);
+  const model = buildScoringModel(
+    {
+      itemIds: itemScenario.map((_, i) => `i${i}`),
+      titles: [],
+      itemScenario,
+      vectors: { dim: 8, data: vectors },
+    },
+    sequences.map((s) => s.slice(0, -1)),
+  );
+  const space = itemSpaceOf(model);
+  const cases: ValidCase[] = sequences.slice(0, 60).map((s) => {
+    const target = s.at(-1)!;
+    const hist = s.slice(0, -1).map((item, ts) => ({ item, scenario: itemScenario[item]!, weight: 1, ts }));
+    return {
+      profile: buildProfile('u', hist, space, DEFAULT_PROFILE_OPTIONS),
+      scenario: itemScenario[target]!,
+      target,
+      masked: new Set(s.slice(0, -1)),
+    };
+  });
+  const opts = { decays: [0.5, 1], poolPerFeature: 8, rounds: 1 };
+
+  it('leaves the model as it was and returns the ranker, the same whatever ranker the model had', async () => {
+    const own = model.ranker;
+    const before = structuredClone(own);
+    const fit = await fitRanker(model, cases, opts);
+    assert.equal(model.ranker, own, 'the model keeps its own ranker object');
+    assert.deepEqual(model.ranker, before, 'and its weights');
+    assert.notDeepEqual(fit.ranker, before, 'the fit found weights of its own');
+    const odd: RankerWeights = {
+      shared: before.shared.map(() => 0.5),
+      perScenario: { a: before.shared },
+      decay: 0.3,
+    };
+    assert.deepEqual(await fitRanker({ ...model, ranker: odd }, cases, opts), fit);
+  });
+
+  it('gives the same fit with the pools built on two threads', async () => {
+    const one = await fitRanker(model, cases, { ...opts, threads: 1 });
+    const two = await fitRanker(model, cases, { ...opts, threads: 2 });
+    assert.deepEqual(two, one);
   });
 });

@@ -4,8 +4,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ScoringModel } from '../rank/model.ts';
-import { SeqNet, type SeqParams, SeqScorer } from '../seq/model.ts';
-import { buildPools, refinePools } from './fit-ranker.ts';
+import { type SeqParams, SeqScorer } from '../seq/model.ts';
+import { buildPools, refinePools, withRanker } from './fit/pools.ts';
 import type { PoolReply, PoolRequest, PoolWorkerInit } from './pool-workers.ts';
 
 const init = workerData as PoolWorkerInit;
@@ -15,9 +15,11 @@ const m: ScoringModel = {
   ...init.model,
   seq: s
     ? {
-        scorer: new SeqScorer(
-          new SeqNet(s.shape, s.params as SeqParams, { text: s.text, warm: s.warm, scenario: s.scenario }),
-        ),
+        scorer: new SeqScorer({
+          shape: s.shape,
+          params: s.params as SeqParams,
+          inputs: { text: s.text, warm: s.warm, scenario: s.scenario },
+        }),
         scale: s.scale,
       }
     : undefined,
@@ -25,13 +27,14 @@ const m: ScoringModel = {
 
 port.on('message', (req: PoolRequest) => {
   try {
-    m.ranker = req.ranker;
+    // this copy of the model keeps its own ranker; the request's weights apply to this request only
+    const at = withRanker(m, req.ranker);
     const pools =
       req.type === 'build'
-        ? buildPools(m, req.cases, req.per, req.decays)
+        ? buildPools(at, req.cases, req.per, req.decays)
         : [
             refinePools(
-              m,
+              at,
               req.cases,
               req.items.map((items, i) => ({ items, own: req.own[i]! })),
               req.extra,

@@ -9,7 +9,7 @@ import { RecError } from '../core/errors.ts';
 import { nextMessage, readyOf, sliceBounds, startTsWorker } from '../core/ts-worker.ts';
 import type { RankerWeights, ScoringModel } from '../rank/model.ts';
 import type { SeqShape } from '../seq/model.ts';
-import { buildPools, type Pool, refinePools, type ValidCase } from './fit-ranker.ts';
+import { buildPools, type Pool, refinePools, type ValidCase } from './fit/pools.ts';
 
 /** the scoring model as a worker receives it: plain data, the sequential model as its parameters */
 export interface PoolWorkerInit {
@@ -41,20 +41,20 @@ export type PoolReply = { type: 'pools'; pools: Pool[][] } | { type: 'error'; me
 export class PoolWorkers {
   private constructor(private readonly workers: Worker[]) {}
 
-  /** `count` workers, each with a copy of the model (its ranker weights are sent with each request) */
+  /** `count` workers, each with a copy of the model (the ranker of each request is sent with it) */
   static async start(m: ScoringModel, count: number): Promise<PoolWorkers> {
     const { seq, ...model } = m;
-    const net = seq?.scorer.net;
+    const weights = seq?.scorer.weights;
     const init: PoolWorkerInit = {
       model,
-      ...(seq && net
+      ...(seq && weights
         ? {
             seq: {
-              shape: net.shape,
-              params: net.params,
-              text: net.inputs.text,
-              warm: net.inputs.warm,
-              scenario: net.inputs.scenario,
+              shape: weights.shape,
+              params: weights.params,
+              text: weights.inputs.text,
+              warm: weights.inputs.warm,
+              scenario: weights.inputs.scenario,
               scale: seq.scale,
             },
           }
@@ -97,7 +97,7 @@ export class PoolWorkers {
     return { mine, theirs };
   }
 
-  /** as buildPools, with the cases shared between this thread and the workers */
+  /** as buildPools (at `m.ranker`), with the cases shared between this thread and the workers */
   async build(
     m: ScoringModel,
     cases: readonly ValidCase[],

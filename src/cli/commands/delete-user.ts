@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/load.ts';
 import { RecError } from '../../core/errors.ts';
 import { createPseudonymiser } from '../../core/privacy.ts';
-import { openStore } from '../../store/open.ts';
-import { storeUrl } from './import.ts';
+import { storeConfig, withStore } from '../options.ts';
 
 export function registerDeleteUser(program: Command): void {
   program
@@ -14,17 +12,14 @@ export function registerDeleteUser(program: Command): void {
     .argument('<user>', 'user id as imported (pseudonymised first when privacy.pseudonymise is on)')
     .option('--db <file>', 'SQLite file or store URL (default: config store.url)')
     .action(async (user: string, opts: { db?: string }, cmd: Command) => {
-      const cfg = loadConfig(cmd.optsWithGlobals().config);
-      const id = createPseudonymiser(cfg.privacy)(user);
-      const store = await openStore(storeUrl(opts.db, cfg.store.url));
-      try {
+      const config = storeConfig(cmd.optsWithGlobals().config, opts.db);
+      const id = createPseudonymiser(config.privacy)(user);
+      await withStore(config, async (store) => {
         const rows = await store.deleteUser(id);
         await store.checkpoint();
         if (rows === 0)
           throw new RecError('UNKNOWN_USER', `no user "${user}" in ${store.url}`, { field: 'user' });
         console.log(`deleted user "${user}": ${rows} rows erased, store checkpointed`);
-      } finally {
-        await store.close();
-      }
+      });
     });
 }

@@ -1,40 +1,26 @@
-import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Config } from '../../config/schema.ts';
-import { buildDemo, hasServableData } from '../../demo/build.ts';
-import { openEmbeddingCache } from '../../encode/cache.ts';
-import { fusionOptionsOf } from '../../encode/catalog.ts';
-import { openEncoder, runtimeConfig } from '../../serve/runtime.ts';
-import { openStore } from '../../store/open.ts';
-import { parseNumber } from './serve.ts';
-
-export function dbPath(config: Config): string {
-  return config.store.url.replace(/^sqlite:\/\//, '');
-}
+import { buildDemoStore } from '../../demo/build.ts';
+import { commandConfig, parseNumber } from '../options.ts';
 
 /**
  * Builds the demo database with progress on stderr; Ctrl-C stops after the current step and a
- * rerun continues (records are idempotent, vectors cached). Returns false when interrupted.
+ * rerun continues. Returns false when interrupted.
  */
 export async function runDemoBuild(
   config: Config,
   opts: { seed?: number; users?: number } = {},
 ): Promise<boolean> {
-  const store = await openStore(config.store.url);
   const controller = new AbortController();
   const onSigint = () => {
     console.error('\ninterrupt: stopping after the current step (run again to continue)');
     controller.abort();
   };
   process.on('SIGINT', onSigint);
-  const encoder = await openEncoder(config);
-  const cache = openEmbeddingCache(store, config.encoder.cachePath);
   try {
     const started = Date.now();
-    const { report, encoded, complete } = await buildDemo(store, encoder, {
+    const { report, encoded, complete } = await buildDemoStore(config, {
       ...opts,
-      cache,
-      fusion: fusionOptionsOf(config.encoder),
       signal: controller.signal,
       onStep: (s) => console.error(`demo: ${s}`),
       onEncodeProgress: (done, total) => {
@@ -52,22 +38,6 @@ export async function runDemoBuild(
     return true;
   } finally {
     process.off('SIGINT', onSigint);
-    await cache.close();
-    await encoder.close();
-    await store.close();
-  }
-}
-
-/** True when the database at the config's store URL holds data to serve (not a half-built demo). */
-export async function hasData(config: Config): Promise<boolean> {
-  const url = config.store.url;
-  const isFile = url.startsWith('sqlite://') || !/^[a-z]+:\/\//.test(url);
-  if (isFile && !existsSync(dbPath(config))) return false;
-  const store = await openStore(url);
-  try {
-    return await hasServableData(store);
-  } finally {
-    await store.close();
   }
 }
 
@@ -81,7 +51,7 @@ export function registerDemo(program: Command): void {
     .option('--seed <n>', 'random seed', '42')
     .option('--users <n>', 'simulated users', '60')
     .action(async (opts: { db: string; seed: string; users: string }, cmd: Command) => {
-      const config = runtimeConfig(cmd.optsWithGlobals().config, { db: opts.db });
+      const config = commandConfig(cmd.optsWithGlobals().config, { db: opts.db });
       const ok = await runDemoBuild(config, {
         seed: parseNumber(opts.seed, 'seed', 0, 2 ** 31),
         users: parseNumber(opts.users, 'users', 1, 10_000),

@@ -1,14 +1,11 @@
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/load.ts';
 import { RecError } from '../../core/errors.ts';
 import { openEmbeddingCache } from '../../encode/cache.ts';
 import { type EncodeProgress, encodeCatalog, fusionOptionsOf } from '../../encode/catalog.ts';
-import { createEncoder } from '../../encode/create.ts';
-import { createGenerator } from '../../generate/create.ts';
+import { createComponents } from '../../engine/create.ts';
 import { enrichCatalog } from '../../generate/enrich.ts';
-import { openStore } from '../../store/open.ts';
-import { storeUrl } from './import.ts';
+import { storeConfig } from '../options.ts';
 
 interface EncodeOpts {
   db?: string;
@@ -69,13 +66,16 @@ export function registerEncode(program: Command): void {
     .option('--page-size <n>', 'items per step; an interrupt stops after the current step', '512')
     .option('--json', 'print the report as JSON')
     .action(async (opts: EncodeOpts, cmd: Command) => {
-      const cfg = loadConfig(cmd.optsWithGlobals().config);
+      const cfg = storeConfig(cmd.optsWithGlobals().config, opts.db);
       const pageSize = Number(opts.pageSize ?? 512);
       if (!Number.isInteger(pageSize) || pageSize < 1)
         throw new RecError('INVALID_INPUT', `expected a positive integer, got "${opts.pageSize}"`, {
           field: 'page-size',
         });
-      const store = await openStore(storeUrl(opts.db, cfg.store.url));
+      // the configured encoder (encoder.provider) and generative model, from the composition root
+      const parts = await createComponents(cfg);
+      const { store } = parts;
+      const encoder = parts.encoder!;
       const controller = new AbortController();
       const onSigint = () => {
         process.stderr.write('\nencode: stopping after the current batch (Ctrl-C again to quit now)\n');
@@ -84,11 +84,11 @@ export function registerEncode(program: Command): void {
       };
       process.once('SIGINT', onSigint);
       const cache = openEmbeddingCache(store, opts.cache ?? cfg.encoder.cachePath);
-      const generator = createGenerator(cfg.generator);
       let progress: ReturnType<typeof progressReporter> | undefined;
       try {
         let enrich: Awaited<ReturnType<typeof enrichCatalog>> | undefined;
-        if ((opts.enrich ?? cfg.generator.enrich) && generator) {
+        const generator = (opts.enrich ?? cfg.generator.enrich) ? parts.generator() : null;
+        if (generator) {
           progress = progressReporter('enrich');
           enrich = await enrichCatalog(store, generator, {
             signal: controller.signal,
@@ -99,60 +99,54 @@ export function registerEncode(program: Command): void {
           });
           progress.stop();
         }
-        const encoder = await createEncoder(cfg.encoder);
         const t0 = Date.now();
-        try {
-          progress = progressReporter('encode');
-          const report = await encodeCatalog(store, encoder, {
-            cache,
-            ...fusionOptionsOf(cfg.encoder),
-            pageSize,
-            signal: controller.signal,
-            onProgress: (p) => progress?.update(p),
-            onWarning: (m) => process.stderr.write(`encode: warning: ${m}\n`),
-            ...(opts.scenario ? { scenario: opts.scenario } : {}),
-          });
-          progress.stop();
-          const seconds = (Date.now() - t0) / 1000;
-          if (opts.json) {
-            console.log(
-              JSON.stringify(
-                { encoder: encoder.id, seconds, ...report, ...(enrich ? { enrich } : {}) },
-                null,
-                2,
-              ),
-            );
-          } else {
-            console.log(
-              [
-                `encoded ${store.url} with ${encoder.id} (${encoder.dim}-d) in ${seconds.toFixed(1)}s`,
-                `  items ${report.items}: updated ${report.updated}, unchanged ${report.unchanged}, removed ${report.removed}`,
-                `  texts sent to the model ${report.modelTexts}, taken from the cache ${report.cacheHits}` +
-                  (report.modelTexts > 0 ? ` (${(report.modelTexts / seconds).toFixed(1)} texts/s)` : ''),
-                ...(report.unreadable
-                  ? [`  items read through the character n-gram channel ${report.unreadable}`]
-                  : []),
-                ...(enrich
-                  ? [
-                      `  enriched ${enrich.generated}, cached ${enrich.cached}, failed ${enrich.failed} (by ${generator?.id})`,
-                    ]
-                  : []),
-              ].join('\n'),
-            );
-          }
-          if (report.interrupted) {
-            console.error(`encode: interrupted; rerun to continue (finished items are kept)`);
-            process.exitCode = 130;
-          }
-        } finally {
-          await encoder.close();
+        progress = progressReporter('encode');
+        const report = await encodeCatalog(store, encoder, {
+          cache,
+          ...fusionOptionsOf(cfg.encoder),
+          pageSize,
+          signal: controller.signal,
+          onProgress: (p) => progress?.update(p),
+          onWarning: (m) => process.stderr.write(`encode: warning: ${m}\n`),
+          ...(opts.scenario ? { scenario: opts.scenario } : {}),
+        });
+        progress.stop();
+        const seconds = (Date.now() - t0) / 1000;
+        if (opts.json) {
+          console.log(
+            JSON.stringify(
+              { encoder: encoder.id, seconds, ...report, ...(enrich ? { enrich } : {}) },
+              null,
+              2,
+            ),
+          );
+        } else {
+          console.log(
+            [
+              `encoded ${store.url} with ${encoder.id} (${encoder.dim}-d) in ${seconds.toFixed(1)}s`,
+              `  items ${report.items}: updated ${report.updated}, unchanged ${report.unchanged}, removed ${report.removed}`,
+              `  texts sent to the model ${report.modelTexts}, taken from the cache ${report.cacheHits}` +
+                (report.modelTexts > 0 ? ` (${(report.modelTexts / seconds).toFixed(1)} texts/s)` : ''),
+              ...(report.unreadable
+                ? [`  items read through the character n-gram channel ${report.unreadable}`]
+                : []),
+              ...(enrich
+                ? [
+                    `  enriched ${enrich.generated}, cached ${enrich.cached}, failed ${enrich.failed} (by ${generator?.id})`,
+                  ]
+                : []),
+            ].join('\n'),
+          );
+        }
+        if (report.interrupted) {
+          console.error(`encode: interrupted; rerun to continue (finished items are kept)`);
+          process.exitCode = 130;
         }
       } finally {
         progress?.stop();
         process.removeListener('SIGINT', onSigint);
-        await generator?.close();
         await cache.close();
-        await store.close();
+        await parts.close();
       }
     });
 }

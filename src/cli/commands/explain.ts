@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Context } from '../../core/types.ts';
-import { openRuntime, runtimeConfig } from '../../serve/runtime.ts';
-import { describeReasons, parseNumber } from './serve.ts';
+import { describeReasons } from '../format.ts';
+import { commandConfig, parseNumber, withEngine } from '../options.ts';
 
 export function registerExplain(program: Command): void {
   program
@@ -21,27 +21,25 @@ export function registerExplain(program: Command): void {
         const context: Context = {};
         if (opts.device) context.device = opts.device;
         if (opts.hour !== undefined) context.hour = parseNumber(opts.hour, 'hour', 0, 23);
-        const rt = await openRuntime(runtimeConfig(cmd.optsWithGlobals().config, { db: opts.db }));
-        try {
-          const e = await rt.engine.explain(rt.pseudonym(user), item, context);
-          if (opts.json) {
-            console.log(JSON.stringify({ user, item, ...e }, null, 2));
-            return;
-          }
-          console.log(`${item} for ${user}: score ${e.score.toFixed(4)}`);
-          console.log(`  ${describeReasons(e)}`);
-          for (const h of e.history) {
-            console.log(
-              `  - ${h.title || h.item} (${h.scenario}): ${(h.contribution * 100).toFixed(1)}% of the score`,
-            );
-          }
-          for (const c of e.context) {
-            console.log(
-              `  - context ${c.feature}=${String(c.value)}: ${c.effect >= 0 ? '+' : ''}${c.effect.toFixed(4)}`,
-            );
-          }
-        } finally {
-          await rt.close();
+        const config = commandConfig(cmd.optsWithGlobals().config, { db: opts.db });
+        const e = await withEngine(config, (engine, pseudonym) =>
+          engine.explain(pseudonym(user), item, context),
+        );
+        if (opts.json) {
+          console.log(JSON.stringify({ user, item, ...e }, null, 2));
+          return;
+        }
+        console.log(`${item} for ${user}: score ${e.score.toFixed(4)}`);
+        console.log(`  ${describeReasons(e)}`);
+        for (const h of e.history) {
+          console.log(
+            `  - ${h.title || h.item} (${h.scenario}): ${(h.contribution * 100).toFixed(1)}% of the score`,
+          );
+        }
+        for (const c of e.context) {
+          console.log(
+            `  - context ${c.feature}=${String(c.value)}: ${c.effect >= 0 ? '+' : ''}${c.effect.toFixed(4)}`,
+          );
         }
       },
     );

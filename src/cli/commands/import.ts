@@ -1,12 +1,11 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/load.ts';
+import type { Config } from '../../config/schema.ts';
 import { isRecError, RecError } from '../../core/errors.ts';
 import { createPseudonymiser } from '../../core/privacy.ts';
 import { IMPORT_FORMATS, type ImportProgress, importDataset } from '../../ingest/index.ts';
-import { openStore } from '../../store/open.ts';
+import type { Store } from '../../store/types.ts';
+import { storeConfig, withStore } from '../options.ts';
 
 interface ImportOpts {
   format: string;
@@ -14,18 +13,6 @@ interface ImportOpts {
   batchSize?: string;
   json?: boolean;
   once?: boolean;
-}
-
-/** `--db <file>` wins over config `store.url`; a bare file's folder is created if missing. */
-export function storeUrl(db: string | undefined, configured: string): string {
-  const url = db ?? configured;
-  const file = url.startsWith('sqlite://')
-    ? url.slice('sqlite://'.length)
-    : /^[a-z]+:\/\//.test(url)
-      ? ''
-      : url;
-  if (file && file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-  return url;
 }
 
 /** A bar on a terminal; elsewhere (CI, pipes, tests) a plain line at most every half second. */
@@ -78,7 +65,7 @@ export function registerImport(program: Command): void {
     .option('--once', 'do nothing when this exact input was already imported completely')
     .option('--json', 'print the import report as JSON')
     .action(async (path: string, opts: ImportOpts, cmd: Command) => {
-      const cfg = loadConfig(cmd.optsWithGlobals().config);
+      const cfg = storeConfig(cmd.optsWithGlobals().config, opts.db);
       let batchSize = cfg.store.batchSize;
       if (opts.batchSize !== undefined) {
         if (!/^[1-9]\d*$/.test(opts.batchSize))
@@ -87,57 +74,65 @@ export function registerImport(program: Command): void {
           });
         batchSize = Number(opts.batchSize);
       }
-      const store = await openStore(storeUrl(opts.db, cfg.store.url));
-      const controller = new AbortController();
-      const onSigint = () => {
-        process.stderr.write('\nimport: stopping after the current batch (Ctrl-C again to quit now)\n');
-        controller.abort();
-        process.once('SIGINT', () => process.exit(130));
-      };
-      process.once('SIGINT', onSigint);
-      const progress = progressReporter();
-      try {
-        const report = await importDataset(store, opts.format, path, {
-          batchSize,
-          signal: controller.signal,
-          onProgress: (p) => progress.update(p),
-          scenarios: cfg.scenarios,
-          once: opts.once === true,
-          ...(cfg.privacy.pseudonymise ? { pseudonymise: createPseudonymiser(cfg.privacy) } : {}),
-        });
-        progress.stop();
-        if (opts.json) {
-          console.log(JSON.stringify(report, null, 2));
-          return;
-        }
-        if (report.skipped) {
-          console.log(`${path} (${opts.format}) was already imported into ${store.url}; nothing to do`);
-          return;
-        }
-        const notes = Object.entries(report.notes).map(([k, v]) => `${k} ${v}`);
-        console.log(
-          [
-            `imported ${path} (${opts.format}) into ${store.url} in ${(report.ms / 1000).toFixed(1)}s`,
-            `  records ${report.records}: scenarios ${report.scenarios}, items ${report.items}, user profiles ${report.users}, events ${report.events.read}`,
-            `  events inserted ${report.events.inserted}, already present ${report.events.duplicates}`,
-            ...(report.resumedFrom ? [`  resumed after record ${report.resumedFrom}`] : []),
-            ...(notes.length ? [`  notes: ${notes.join(', ')}`] : []),
-          ].join('\n'),
-        );
-      } catch (e) {
-        progress.stop();
-        if (isRecError(e) && e.code === 'INTERRUPTED') {
-          console.error(`import: ${e.message}`);
-          console.error(
-            `resume with: fusionrec import --format ${opts.format} --db ${opts.db ?? cfg.store.url} ${path}`,
-          );
-          process.exitCode = 130;
-          return;
-        }
-        throw e;
-      } finally {
-        process.removeListener('SIGINT', onSigint);
-        await store.close();
-      }
+      await withStore(cfg, (store) => importInto(store, path, opts, cfg, batchSize));
     });
+}
+
+async function importInto(
+  store: Store,
+  path: string,
+  opts: ImportOpts,
+  cfg: Config,
+  batchSize: number,
+): Promise<void> {
+  const controller = new AbortController();
+  const onSigint = () => {
+    process.stderr.write('\nimport: stopping after the current batch (Ctrl-C again to quit now)\n');
+    controller.abort();
+    process.once('SIGINT', () => process.exit(130));
+  };
+  process.once('SIGINT', onSigint);
+  const progress = progressReporter();
+  try {
+    const report = await importDataset(store, opts.format, path, {
+      batchSize,
+      signal: controller.signal,
+      onProgress: (p) => progress.update(p),
+      scenarios: cfg.scenarios,
+      once: opts.once === true,
+      ...(cfg.privacy.pseudonymise ? { pseudonymise: createPseudonymiser(cfg.privacy) } : {}),
+    });
+    progress.stop();
+    if (opts.json) {
+      console.log(JSON.stringify(report, null, 2));
+      return;
+    }
+    if (report.skipped) {
+      console.log(`${path} (${opts.format}) was already imported into ${store.url}; nothing to do`);
+      return;
+    }
+    const notes = Object.entries(report.notes).map(([k, v]) => `${k} ${v}`);
+    console.log(
+      [
+        `imported ${path} (${opts.format}) into ${store.url} in ${(report.ms / 1000).toFixed(1)}s`,
+        `  records ${report.records}: scenarios ${report.scenarios}, items ${report.items}, user profiles ${report.users}, events ${report.events.read}`,
+        `  events inserted ${report.events.inserted}, already present ${report.events.duplicates}`,
+        ...(report.resumedFrom ? [`  resumed after record ${report.resumedFrom}`] : []),
+        ...(notes.length ? [`  notes: ${notes.join(', ')}`] : []),
+      ].join('\n'),
+    );
+  } catch (e) {
+    progress.stop();
+    if (isRecError(e) && e.code === 'INTERRUPTED') {
+      console.error(`import: ${e.message}`);
+      console.error(
+        `resume with: fusionrec import --format ${opts.format} --db ${opts.db ?? cfg.store.url} ${path}`,
+      );
+      process.exitCode = 130;
+      return;
+    }
+    throw e;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
 }

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import type { Context } from '../../core/types.ts';
-import type { Recommendation } from '../../engine/types.ts';
-import { openRuntime, runtimeConfig } from '../../serve/runtime.ts';
-import { describeReasons, parseNumber } from './serve.ts';
+import { formatRecommendations } from '../format.ts';
+import { commandConfig, parseNumber, withEngine } from '../options.ts';
 
 interface Opts {
   db?: string;
@@ -13,15 +12,6 @@ interface Opts {
   diversity?: string;
   exclude?: string;
   json?: boolean;
-}
-
-export function formatRecommendations(items: readonly Recommendation[]): string {
-  return items
-    .map((r, i) => {
-      const head = `${String(i + 1).padStart(2)}. ${r.title || r.item}  [${r.item}]  score ${r.score.toFixed(4)}`;
-      return `${head}\n    ${describeReasons(r.reasons)}`;
-    })
-    .join('\n');
 }
 
 export function registerRecommend(program: Command): void {
@@ -44,26 +34,24 @@ export function registerRecommend(program: Command): void {
       const n = parseNumber(opts.n, 'n', 1, 1000);
       const diversity =
         opts.diversity === undefined ? undefined : parseNumber(opts.diversity, 'diversity', 0, 1);
-      const rt = await openRuntime(runtimeConfig(cmd.optsWithGlobals().config, { db: opts.db }));
-      try {
-        const res = await rt.engine.recommend({
-          user: rt.pseudonym(user),
+      const config = commandConfig(cmd.optsWithGlobals().config, { db: opts.db });
+      const res = await withEngine(config, (engine, pseudonym) =>
+        engine.recommend({
+          user: pseudonym(user),
           scenario: opts.scenario,
           n,
           ...(Object.keys(context).length ? { context } : {}),
           ...(diversity !== undefined ? { diversity } : {}),
           ...(opts.exclude ? { exclude: opts.exclude.split(',').map((s) => s.trim()) } : {}),
-        });
-        if (opts.json) {
-          console.log(JSON.stringify(res, null, 2));
-          return;
-        }
-        console.log(
-          `${res.items.length} items for ${user} in ${res.scenario} (model ${res.modelVersion}; retrievers: ${res.retrievers.join(', ')})`,
-        );
-        console.log(formatRecommendations(res.items));
-      } finally {
-        await rt.close();
+        }),
+      );
+      if (opts.json) {
+        console.log(JSON.stringify(res, null, 2));
+        return;
       }
+      console.log(
+        `${res.items.length} items for ${user} in ${res.scenario} (model ${res.modelVersion}; retrievers: ${res.retrievers.join(', ')})`,
+      );
+      console.log(formatRecommendations(res.items));
     });
 }

@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/load.ts';
-import { openStore } from '../../store/open.ts';
 import type { StoreStats } from '../../store/types.ts';
-import { storeUrl } from './import.ts';
+import { storeConfig, withStore } from '../options.ts';
 
 const n = (x: number) => x.toLocaleString('en-US');
 
@@ -33,13 +31,10 @@ export function registerStats(program: Command): void {
     .option('--db <file>', 'SQLite file or store URL (default: config store.url)')
     .option('--json', 'print as JSON')
     .action(async (opts: { db?: string; json?: boolean }, cmd: Command) => {
-      const cfg = loadConfig(cmd.optsWithGlobals().config);
-      const store = await openStore(storeUrl(opts.db, cfg.store.url));
-      try {
+      const config = storeConfig(cmd.optsWithGlobals().config, opts.db);
+      await withStore(config, async (store) => {
         const st = await store.stats();
         console.log(opts.json ? JSON.stringify(st, null, 2) : formatStats(store.url, st));
-      } finally {
-        await store.close();
-      }
+      });
     });
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { openRuntime } from '../../serve/runtime.ts';
-import { hasData, runDemoBuild } from './demo.ts';
-import { type ServeOptions, serveConfig, serveRuntime, withServeOptions } from './serve.ts';
+import { hasDataToServe } from '../../demo/build.ts';
+import { runDemoBuild } from './demo.ts';
+import { type ServeOptions, serve, serveConfig, withServeOptions } from './serve.ts';
 
 export function registerUp(program: Command): void {
   const command = program
@@ -11,18 +11,13 @@ export function registerUp(program: Command): void {
     );
   withServeOptions(command).action(async (opts: ServeOptions, cmd: Command) => {
     const config = serveConfig(opts, cmd);
-    if (!(await hasData(config))) {
+    if (!(await hasDataToServe(config))) {
       console.error(`no data in ${config.store.url}: building the demo database first`);
       if (!(await runDemoBuild(config))) {
         process.exitCode = 130;
         return;
       }
     }
-    const rt = await openRuntime(config);
-    try {
-      await serveRuntime(rt, opts);
-    } finally {
-      await rt.close();
-    }
+    await serve(config, opts);
   });
 }

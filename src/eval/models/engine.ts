@@ -88,8 +88,8 @@ export class EngineEvalModel implements EvalModel {
     });
     this.engine = await createEngine(config, {
       store,
-      // only the id is read: it names the item vectors the pipeline trained with
-      ...(encoderId ? { encoder: vectorsOnly(encoderId, data.itemVectors!.dim) } : {}),
+      // only the id is read: it names the item vectors the pipeline trained with; null = no text
+      encoder: encoderId ? vectorsOnly(encoderId, data.itemVectors!.dim) : null,
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
     this.itemIds = data.itemIds;

@@ -1,10 +1,14 @@
 /**
- * Canonical CSV: a header row, then one record per row (RFC 4180 quoting; a quoted field may not
- * span lines). A header with a `user` column makes an events file, otherwise an items file.
+ * Canonical CSV: a header row, then one record per row (RFC 4180 quoting, parsed by csv-parse; a
+ * quoted field may span lines). A header with a `user` column makes an events file, otherwise an items file.
  * Columns are documented in docs/formats.md. Empty cells are absent values.
  */
+import { basename } from 'node:path';
+import { pipeline, Readable } from 'node:stream';
+import { CsvError, type CsvErrorCode, type InfoRecord, type Options, parse } from 'csv-parse';
+import { parse as parseSync } from 'csv-parse/sync';
 import { RecError } from '../../core/errors.ts';
-import { type Line, readLines } from '../lines.ts';
+import { DEFAULT_MAX_LINE_BYTES, type Line, readLines } from '../lines.ts';
 import type { ImportRecord, Reader, ReaderContext } from '../types.ts';
 import { inputFile } from './jsonl.ts';
 import { toRecord } from './records.ts';
@@ -34,46 +38,98 @@ const REQUIRED = { event: ['id', 'user', 'item', 'scenario', 'type', 'ts'], item
 /** free-form columns: `context.<key>` on events, `attr.<key>` on items */
 const PREFIX = { event: 'context.', item: 'attr.' } as const;
 
+const CSV_OPTIONS = {
+  // only `\n` ends a record (readLines removed each line's `\r`); a lone `\r` stays text
+  record_delimiter: '\n',
+  // a row with too few or too many cells gets this reader's own error, naming its line
+  relax_column_count: true,
+  skip_empty_lines: true,
+} as const satisfies Options;
+
+const CSV_MESSAGES: Partial<Record<CsvErrorCode, string>> = {
+  CSV_QUOTE_NOT_CLOSED: 'unterminated quoted field',
+  CSV_INVALID_CLOSING_QUOTE: 'unexpected character after a quoted field',
+  INVALID_OPENING_QUOTE: 'a quote inside an unquoted field (quote the field and double the quote: "a ""b""")',
+};
+
+/** csv-parse's error as the importers' RecError, at the line where the record starts. */
+function csvError(e: CsvError, location: string): RecError {
+  if (e.code === 'CSV_MAX_RECORD_SIZE')
+    return new RecError('PAYLOAD_TOO_LARGE', 'record longer than the line limit', { location, cause: e });
+  return new RecError('PARSE_ERROR', CSV_MESSAGES[e.code] ?? e.message, { location, cause: e });
+}
+
 /** Splits one CSV line into cells. */
 export function parseCsvLine(line: Line): string[] {
-  const s = line.text;
-  const cells: string[] = [];
-  let i = 0;
-  for (;;) {
-    if (s[i] === '"') {
-      let cell = '';
-      i++;
-      for (;;) {
-        const q = s.indexOf('"', i);
-        if (q < 0)
-          throw new RecError('PARSE_ERROR', 'unterminated quoted field (quoted fields may not span lines)', {
-            location: line.location,
-          });
-        cell += s.slice(i, q);
-        if (s[q + 1] === '"') {
-          cell += '"';
-          i = q + 2;
-        } else {
-          i = q + 1;
-          break;
-        }
+  try {
+    return (parseSync(line.text, CSV_OPTIONS) as string[][])[0] ?? [''];
+  } catch (e) {
+    throw e instanceof CsvError ? csvError(e, line.location) : e;
+  }
+}
+
+const leadingNewlines = (raw: string | undefined) => /^\n*/.exec(raw ?? '')![0].length;
+
+interface CsvRow {
+  cells: string[];
+  /** `file:line` of the line the record starts on */
+  location: string;
+}
+
+/** Lines of text handed to the parser in chunks of about this many characters. */
+const CHUNK_CHARS = 1 << 16;
+
+/**
+ * The file's records (quoted fields may span lines), each with the `file:line` it starts at. The
+ * bytes go through readLines first, so invalid UTF-8, a too long line, the byte order mark and
+ * CRLF are handled as for every other format; csv-parse then splits records and cells.
+ */
+async function* csvRecords(path: string, ctx: ReaderContext): AsyncGenerator<CsvRow> {
+  const name = basename(path);
+  const maxBytes = ctx.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  const lines = readLines(path, {
+    onBytes: ctx.onBytes,
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+    maxLineBytes: maxBytes,
+  });
+  async function* text(): AsyncGenerator<string> {
+    let chunk = '';
+    for await (const line of lines) {
+      chunk += `${line.text}\n`;
+      if (chunk.length >= CHUNK_CHARS) {
+        yield chunk;
+        chunk = '';
       }
-      if (i < s.length && s[i] !== ',')
-        throw new RecError('PARSE_ERROR', `unexpected character after a quoted field at column ${i + 1}`, {
-          location: line.location,
-        });
-      cells.push(cell);
-    } else {
-      const c = s.indexOf(',', i);
-      cells.push(c < 0 ? s.slice(i) : s.slice(i, c));
-      i = c < 0 ? s.length : c;
     }
-    if (i >= s.length) return cells;
-    i++; // the comma
-    if (i === s.length) {
-      cells.push('');
-      return cells;
-    }
+    if (chunk) yield chunk;
+  }
+  // csv-parse counts the line a record ends on; it starts after the previous record and the empty
+  // lines the parser skipped in between (they lead the record's raw text). Counted as the parser
+  // emits records, so an error further on in the same chunk still knows where its record began.
+  let lastEnd = 0;
+  // with `raw`, csv-parse hands on_record the record with its raw text; it returns the row
+  const onRecord = ({ record }: { record: string[] }, info: InfoRecord): CsvRow | null => {
+    const start = lastEnd + 1 + leadingNewlines(info.raw);
+    lastEnd = info.lines;
+    // a line of blanks is an empty line too
+    if (record.length === 1 && record[0]!.trim() === '') return null;
+    return { cells: record, location: `${name}:${start}` };
+  };
+  const parser = parse({
+    ...CSV_OPTIONS,
+    raw: true,
+    // a record may span lines, so its length is bounded like a line's
+    max_record_size: maxBytes,
+    on_record: onRecord as unknown as Options['on_record'],
+  });
+  const records = pipeline(Readable.from(text()), parser, () => {});
+  try {
+    yield* records as AsyncIterable<CsvRow>;
+  } catch (e) {
+    if (ctx.signal?.aborted) return;
+    throw e instanceof CsvError
+      ? csvError(e, `${name}:${lastEnd + 1 + leadingNewlines(e.raw as string)}`)
+      : e;
   }
 }
 
@@ -96,8 +152,8 @@ function bool(cell: string, column: string, location: string): boolean {
 
 type Kind = 'event' | 'item';
 
-function header(line: Line): { kind: Kind; columns: string[] } {
-  const columns = parseCsvLine(line).map((c) => c.trim());
+function header(cells: readonly string[], location: string): { kind: Kind; columns: string[] } {
+  const columns = cells.map((c) => c.trim());
   const kind: Kind = columns.includes('user') ? 'event' : 'item';
   const known: readonly string[] = kind === 'event' ? EVENT_COLUMNS : ITEM_COLUMNS;
   const seen = new Set<string>();
@@ -106,12 +162,12 @@ function header(line: Line): { kind: Kind; columns: string[] } {
       throw new RecError(
         'INVALID_INPUT',
         `unknown ${kind}s CSV column ${JSON.stringify(c)}; known: ${known.join(', ')}, ${PREFIX[kind]}<key>`,
-        { field: c || '(empty column name)', location: line.location },
+        { field: c || '(empty column name)', location },
       );
     if (seen.has(c))
       throw new RecError('INVALID_INPUT', `column ${JSON.stringify(c)} appears twice`, {
         field: c,
-        location: line.location,
+        location,
       });
     seen.add(c);
   }
@@ -119,7 +175,7 @@ function header(line: Line): { kind: Kind; columns: string[] } {
     if (!seen.has(r))
       throw new RecError('INVALID_INPUT', `the ${kind}s CSV header lacks the required column "${r}"`, {
         field: r,
-        location: line.location,
+        location,
       });
   return { kind, columns };
 }
@@ -161,22 +217,16 @@ function rowObject(kind: Kind, columns: readonly string[], cells: readonly strin
 
 async function* read(path: string, ctx: ReaderContext): AsyncGenerator<ImportRecord> {
   let head: { kind: Kind; columns: string[] } | undefined;
-  for await (const line of readLines(path, {
-    onBytes: ctx.onBytes,
-    ...(ctx.signal ? { signal: ctx.signal } : {}),
-    ...(ctx.maxLineBytes ? { maxLineBytes: ctx.maxLineBytes } : {}),
-  })) {
-    if (line.text.trim() === '') continue;
+  for await (const { cells, location } of csvRecords(path, ctx)) {
     if (!head) {
-      head = header(line);
+      head = header(cells, location);
       continue;
     }
-    const cells = parseCsvLine(line);
     if (cells.length !== head.columns.length)
       throw new RecError('PARSE_ERROR', `expected ${head.columns.length} cells, got ${cells.length}`, {
-        location: line.location,
+        location,
       });
-    yield toRecord(rowObject(head.kind, head.columns, cells, line.location), line.location);
+    yield toRecord(rowObject(head.kind, head.columns, cells, location), location);
   }
 }
 

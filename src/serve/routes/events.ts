@@ -1,61 +1,27 @@
 import { z } from 'zod';
-import { RecError } from '../../core/errors.ts';
-import { type Event, eventSchema } from '../../core/types.ts';
-import type { ServerContext } from '../context.ts';
+import { type EventInput, eventSchema } from '../../core/types.ts';
+import { withUser } from '../../engine/requests.ts';
 import { route } from '../route.ts';
 import { MAX_BATCH } from './common.ts';
 
-const batchBody = z.strictObject({
-  events: z
-    .array(eventSchema)
-    .min(1)
-    .max(MAX_BATCH, { message: `at most ${MAX_BATCH} events per batch` }),
-});
+const batchSize = { message: `at most ${MAX_BATCH} events per batch` };
 
-/**
- * Checks what the schema cannot: the scenario exists and the item exists in that scenario.
- * Nothing is written unless every event passes, so a bad batch changes nothing.
- */
-async function checkAndPseudonymise(
-  events: readonly Event[],
-  ctx: ServerContext,
-  prefix: (i: number) => string,
-) {
-  const scenarios = await ctx.scenarioIds();
-  const ids = [...new Set(events.map((e) => e.item))];
-  const items = await ctx.store.items.scenariosOf(ids);
-  return events.map((e, i) => {
-    if (!scenarios.has(e.scenario)) {
-      throw new RecError('UNKNOWN_SCENARIO', `unknown scenario "${e.scenario}"`, {
-        field: `${prefix(i)}scenario`,
-      });
-    }
-    const itemScenario = items.get(e.item);
-    if (itemScenario === undefined) {
-      throw new RecError('UNKNOWN_ITEM', `no item "${e.item}"`, { field: `${prefix(i)}item` });
-    }
-    if (itemScenario !== e.scenario) {
-      throw new RecError('INVALID_INPUT', `item "${e.item}" belongs to scenario "${itemScenario}"`, {
-        field: `${prefix(i)}scenario`,
-      });
-    }
-    return { ...e, user: ctx.pseudonym(e.user) };
-  });
-}
+/** the batch's envelope, checked here; each event is validated by the engine */
+const batchEnvelope = z.strictObject({ events: z.array(z.unknown()).min(1).max(MAX_BATCH, batchSize) });
 
 export const eventRoutes = [
-  route({
+  // the body as it came (unknown): the engine validates it
+  route<undefined, undefined, unknown>({
     method: 'POST',
     url: '/v1/events',
     summary:
       'Record one event. Answered only after the durable commit; idempotent on the event id. The next recommendation for this user reflects it.',
     tag: 'events',
     access: 'admin',
-    body: eventSchema,
+    // the engine validates the event, schema and catalog (its error names the field)
+    engineBody: eventSchema,
     async handler({ body }, ctx) {
-      const events = await checkAndPseudonymise([body], ctx, () => '');
-      // the route's schema already parsed them: no second validation
-      return ctx.engine.addEvents(events, { validated: true });
+      return ctx.engine.addEvent(withUser(body as EventInput, ctx.pseudonym));
     },
   }),
   route({
@@ -64,11 +30,11 @@ export const eventRoutes = [
     summary: `Record up to ${MAX_BATCH} events in one transaction (all or nothing); idempotent on event ids.`,
     tag: 'events',
     access: 'admin',
-    body: batchBody,
+    body: batchEnvelope,
+    engineBody: z.strictObject({ events: z.array(eventSchema).min(1).max(MAX_BATCH, batchSize) }),
     async handler({ body }, ctx) {
-      const events = await checkAndPseudonymise(body.events, ctx, (i) => `events[${i}].`);
-      // the route's schema already parsed them: no second validation
-      return ctx.engine.addEvents(events, { validated: true });
+      const events = body.events.map((e) => withUser(e as EventInput, ctx.pseudonym));
+      return ctx.engine.addEvents(events);
     },
   }),
 ];

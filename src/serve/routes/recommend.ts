@@ -1,19 +1,9 @@
 import { z } from 'zod';
 import { RecError } from '../../core/errors.ts';
-import { contextSchema, idSchema } from '../../core/types.ts';
+import { idSchema } from '../../core/types.ts';
+import { recommendRequestSchema, withUser } from '../../engine/requests.ts';
 import type { RecommendRequest } from '../../engine/types.ts';
 import { route } from '../route.ts';
-import { MAX_BATCH, requireScenario } from './common.ts';
-
-const recommendBody = z.strictObject({
-  user: idSchema,
-  scenario: idSchema,
-  n: z.number().int().min(1).max(200).default(10),
-  /** device, location, session, hour (0-23), weekday (0-6) and free keys */
-  context: contextSchema.optional(),
-  diversity: z.number().min(0).max(1).optional(),
-  exclude: z.array(idSchema).max(MAX_BATCH).optional(),
-});
 
 const explainQuery = z.strictObject({
   user: idSchema,
@@ -23,22 +13,18 @@ const explainQuery = z.strictObject({
 });
 
 export const recommendRoutes = [
-  route({
+  // the body as it came (unknown): the engine validates it
+  route<undefined, undefined, unknown>({
     method: 'POST',
     url: '/v1/recommend',
     summary:
       'Top-n items for a user in a scenario, for a context, with a diversity knob (MMR lambda); each with score and reasons.',
     tag: 'recommend',
     access: 'read',
-    body: recommendBody,
+    // the engine validates the request (its error names the field): the body goes on as it came
+    engineBody: recommendRequestSchema,
     async handler({ body }, ctx) {
-      await requireScenario(ctx, body.scenario, 'scenario');
-      const req: RecommendRequest = { user: ctx.pseudonym(body.user), scenario: body.scenario, n: body.n };
-      if (body.context) req.context = body.context;
-      if (body.diversity !== undefined) req.diversity = body.diversity;
-      if (body.exclude) req.exclude = body.exclude;
-      // the body schema above is stricter than the engine's (n <= 200, exclude <= 1000): not parsed again
-      const res = await ctx.engine.recommend(req, { validated: true });
+      const res = await ctx.engine.recommend(withUser(body as RecommendRequest, ctx.pseudonym));
       ctx.served.modelVersion = res.modelVersion;
       return res;
     },

@@ -1,0 +1,104 @@
+/**
+ * Users' profiles as the engine serves them: built from the store's recent events on first use,
+ * cached, and given new events lazily (entries wait beside the cached profile and are clustered
+ * in on its next read).
+ */
+import type { Event, Scenario } from '../core/types.ts';
+import { buildProfile, type ProfileOptions, updateProfile } from '../profile/interests.ts';
+import type { HistoryEntry, UserProfile } from '../profile/types.ts';
+import { eventWeight } from '../profile/weights.ts';
+import { itemSpaceOf, type ScoringModel } from '../rank/model.ts';
+import type { Store } from '../store/types.ts';
+import type { ProfileMemo } from './memo.ts';
+import { inProfile } from './score-all.ts';
+
+/** profiles kept in memory; the oldest is dropped past this */
+const PROFILE_CACHE = 50_000;
+
+export interface ProfileDeps {
+  store: Store;
+  model: ScoringModel;
+  /** item id -> dense index */
+  index: ReadonlyMap<string, number>;
+  /** for each scenario's event weights */
+  scenarios: ReadonlyMap<string, Scenario>;
+  options: ProfileOptions;
+  /** what requests memoised per profile: forgotten with the profile */
+  memo: ProfileMemo;
+}
+
+export class Profiles {
+  private readonly cache = new Map<string, UserProfile>();
+  /** entries added to a cached profile since it was clustered; applied on its next read */
+  private readonly pending = new Map<string, HistoryEntry[]>();
+
+  constructor(private readonly d: ProfileDeps) {}
+
+  get options(): ProfileOptions {
+    return this.d.options;
+  }
+
+  /** an event as a history entry; undefined for an item the model does not know */
+  entryOf(e: Pick<Event, 'item' | 'scenario' | 'type' | 'value' | 'text' | 'ts'>): HistoryEntry | undefined {
+    const item = this.d.index.get(e.item);
+    if (item === undefined) return undefined;
+    const weights = this.d.scenarios.get(e.scenario)?.eventWeights ?? {};
+    return { item, scenario: e.scenario, weight: eventWeight(e, weights), ts: e.ts };
+  }
+
+  /** the user's profile, from the cache or built from the store's recent events */
+  async get(user: string): Promise<UserProfile> {
+    const { model: m, memo, options } = this.d;
+    const cached = this.cache.get(user);
+    if (cached) {
+      const waiting = this.pending.get(user);
+      if (!waiting) return cached;
+      // the same profile the eager update gave: history + new entries, sorted (stably) by time
+      const updated = updateProfile(cached, waiting, itemSpaceOf(m), options);
+      this.pending.delete(user);
+      memo.forget(cached);
+      this.cache.set(user, updated);
+      return updated;
+    }
+    const events = await this.d.store.events.ofUser(user, { limit: options.maxHistory * 2 });
+    const history = events
+      .filter(inProfile)
+      .map((e) => this.entryOf(e))
+      .filter((h): h is HistoryEntry => h !== undefined);
+    const profile = buildProfile(user, history, itemSpaceOf(m), options);
+    if (this.cache.size >= PROFILE_CACHE) {
+      const oldest = this.cache.keys().next().value!;
+      const evicted = this.cache.get(oldest);
+      if (evicted) memo.forget(evicted);
+      this.cache.delete(oldest);
+      this.pending.delete(oldest);
+    }
+    this.cache.set(user, profile);
+    return profile;
+  }
+
+  /**
+   * New entries per user: cached profiles take them now and re-cluster on their next read, so a
+   * batch touching a thousand users costs no clustering, and several batches before a read cost one.
+   */
+  add(byUser: ReadonlyMap<string, HistoryEntry[]>): void {
+    for (const [user, entries] of byUser) {
+      if (!this.cache.has(user)) continue;
+      const waiting = this.pending.get(user);
+      if (waiting) waiting.push(...entries);
+      else this.pending.set(user, entries);
+    }
+  }
+
+  forget(user: string): void {
+    const cached = this.cache.get(user);
+    if (cached) this.d.memo.forget(cached);
+    this.cache.delete(user);
+    this.pending.delete(user);
+  }
+
+  clear(): void {
+    this.cache.clear();
+    this.pending.clear();
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * The query one request is scored with (built by `prepareQuery` in query.ts): the profile's
+ * evidence over all items and its vectors, read by the feature writers and the retrievers.
+ */
+import type { Context } from '../core/types.ts';
+import type { HistoryEntry, UserProfile } from '../profile/types.ts';
+import type { FeatureName, ScoringModel } from './model.ts';
+
+/** text features already computed for one profile, per item (TextMemo in features.ts) */
+export interface TextFeatureMemo {
+  /** copies the item's memoised text features into `out`; false when there are none */
+  read(item: number, out: Float32Array): boolean;
+  write(item: number, f: Float32Array): void;
+}
+
+export interface QueryOptions {
+  scenario: string;
+  context?: Context | undefined;
+  /** request time, for hour/weekday when the context does not carry them */
+  now?: number | undefined;
+}
+
+export interface Query {
+  model: ScoringModel;
+  profile: UserProfile;
+  scenario: string;
+  scenarioCode: number;
+  /** collaborative evidence over all items, each max-normalised within the scenario */
+  knnSame: Float32Array;
+  knnCross: Float32Array;
+  trans: Float32Array;
+  /** transitions from the last items of the whole history (0 unless it spans several scenarios) */
+  transCross: Float32Array;
+  /** entries of the target scenario in the history (0: served from the other scenarios) */
+  ownCount: number;
+  /** EASE evidence: each scenario's own model, so from the target scenario's entries */
+  ease: Float32Array;
+  /** the cross-scenario EASE model's evidence from the whole history (0 without another scenario in it) */
+  easeFused: Float32Array;
+  /** items with any collaborative evidence */
+  touched: Int32Array;
+  interestVecs: Float32Array[];
+  /** interests over the whole history when it spans the target and other scenarios, else empty */
+  fusedVecs: Float32Array[];
+  /**
+   * The history the same-scenario features read (transitions, recent and last item, negatives):
+   * the target scenario's entries, or the whole history when it has none there (cold start).
+   */
+  own: readonly HistoryEntry[];
+  recentVec: Float32Array | undefined;
+  /** the same over the whole history when it spans several scenarios, else undefined */
+  fusedRecentVec: Float32Array | undefined;
+  /** vector of the most recent positively engaged item */
+  lastVec: Float32Array | undefined;
+  negatives: Float32Array[];
+  ctxKeys: string[];
+  weights: number[];
+  /** recency weight per history position, counted within the entry's own scenario */
+  recency: Float64Array;
+  /** the sequential model's user state for the target scenario (absent: no model or history) */
+  seqState: Float32Array | undefined;
+  /** the divisors of the collaborative features, for explanations */
+  norms: {
+    knnSame: number;
+    knnCross: number;
+    trans: number;
+    ease: number;
+    transCross: number;
+    easeFused: number;
+  };
+  /** text features already computed for this profile (the engine attaches one per cached profile) */
+  textMemo?: TextFeatureMemo | undefined;
+  /**
+   * Serving only: text features whose weight is 0 are left at 0 instead of computed (each is a
+   * 512-d dot product per candidate). The evaluation and the ranker fit need every feature, so the
+   * default is to compute all.
+   */
+  weightedOnly?: boolean | undefined;
+  /** `weightedOnly` resolved against the weights, on first use */
+  textNeed?: ((feature: FeatureName) => boolean) | undefined;
+}

@@ -1,0 +1,272 @@
+/**
+ * The sequential model in training: the loss of a batch and its gradient, by hand, around the
+ * forward pass of ./forward.ts (the maths: ./model.ts). A batch may run whole (lossAndGrad) or split
+ * over threads in phases (forwardItems, examplesGrad, backwardItems; ./parallel.ts).
+ */
+import { itemBias, itemForward, userForward, userPass } from './forward.ts';
+import type { SeqInputs, SeqParams, SeqShape, SeqWeights } from './params.ts';
+
+export interface Example {
+  /** history items, oldest first, at most maxLen */
+  hist: ArrayLike<number>;
+  target: number;
+}
+
+/** the network: parameters, fixed inputs, and forward/backward over a batch */
+export class SeqNet implements SeqWeights {
+  readonly d: number;
+  /** per-batch caches: e and h of the items touched in the batch (allocated on first training use) */
+  private e: Float64Array = new Float64Array(0);
+  private h: Float64Array = new Float64Array(0);
+  private dh: Float64Array = new Float64Array(0);
+  private mark = new Int32Array(0);
+  private touched: number[] = [];
+  private batchId = 0;
+
+  constructor(
+    readonly shape: SeqShape,
+    readonly params: SeqParams,
+    readonly inputs: SeqInputs,
+  ) {
+    this.d = shape.dim;
+  }
+
+  private allocate(): void {
+    if (this.mark.length === this.shape.numItems) return;
+    const size = this.shape.numItems * this.shape.dim;
+    this.e = new Float64Array(size);
+    this.h = new Float64Array(size);
+    this.dh = new Float64Array(size);
+    this.mark = new Int32Array(this.shape.numItems).fill(-1);
+  }
+
+  private ensure(i: number): number {
+    if (this.mark[i] !== this.batchId) {
+      this.mark[i] = this.batchId;
+      itemForward(this, i, this.e, i * this.d, this.h, i * this.d);
+      this.dh.fill(0, i * this.d, (i + 1) * this.d);
+      this.touched.push(i);
+    }
+    return i * this.d;
+  }
+
+  /**
+   * Mean sampled-softmax loss of a batch and its gradient (added into `grads`). Each example's
+   * logits are the target and the negatives of the target's scenario (a negative equal to the
+   * target is skipped). `norm` = the number of examples the mean is over (default: this batch).
+   */
+  lossAndGrad(
+    batch: readonly Example[],
+    negatives: readonly (readonly number[])[],
+    grads: SeqParams,
+    norm: number = batch.length,
+  ): number {
+    this.allocate();
+    this.batchId++;
+    this.touched = [];
+    const loss = this.examples(batch, negatives, grads, norm, true);
+    this.backwardItems(this.touched, 0, this.touched.length, [this.dh], grads);
+    return loss;
+  }
+
+  /**
+   * Uses the given item caches (e and h shared by every thread of a split batch, dh this thread's)
+   * instead of its own, for the phases of a batch split over threads: forwardItems, examplesGrad,
+   * backwardItems. Each holds numItems x dim values.
+   */
+  useCaches(e: Float64Array, h: Float64Array, dh: Float64Array): void {
+    const size = this.shape.numItems * this.d;
+    if (e.length !== size || h.length !== size || dh.length !== size)
+      throw new RangeError(`item caches must hold ${size} values`);
+    this.e = e;
+    this.h = h;
+    this.dh = dh;
+  }
+
+  /**
+   * Phase 1 of a split batch: e and h of items[from, to) into the caches (this thread's share of
+   * the batch's items), and this thread's dh zeroed for every item of the batch.
+   */
+  forwardItems(items: ArrayLike<number>, from: number, to: number): void {
+    const { d } = this;
+    for (let q = from; q < to; q++) {
+      const i = items[q]!;
+      itemForward(this, i, this.e, i * d, this.h, i * d);
+    }
+    for (let q = 0; q < items.length; q++) this.dh.fill(0, items[q]! * d, (items[q]! + 1) * d);
+  }
+
+  /**
+   * Phase 2 of a split batch: loss and gradient of some examples, every item of which (history,
+   * target, negatives) phase 1 has forwarded; the item rows' gradient goes to this thread's dh,
+   * the rest into `grads`. `norm` = the size of the whole batch.
+   */
+  examplesGrad(
+    batch: readonly Example[],
+    negatives: readonly (readonly number[])[],
+    grads: SeqParams,
+    norm: number,
+  ): number {
+    return this.examples(batch, negatives, grads, norm, false);
+  }
+
+  /** `lazy`: forward each item on its first use in the batch (else the caches already hold it) */
+  private examples(
+    batch: readonly Example[],
+    negatives: readonly (readonly number[])[],
+    grads: SeqParams,
+    norm: number,
+    lazy: boolean,
+  ): number {
+    const { d } = this;
+    const P = this.params;
+    const L = this.shape.maxLen;
+    const pass = userPass(this);
+    const { x, alpha, u, v } = pass;
+    const dx = new Float64Array(L * d);
+    const z = new Float64Array(d);
+    const dz = new Float64Array(d);
+    const dv = new Float64Array(d);
+    const du = new Float64Array(d);
+    const dlast = new Float64Array(d);
+    const rs = 1 / Math.sqrt(d);
+    const inv = 1 / norm;
+    let loss = 0;
+    for (const ex of batch) {
+      const n = Math.min(ex.hist.length, L);
+      if (n === 0) continue;
+      const start = ex.hist.length - n;
+      const tgt = ex.target;
+      const s = this.inputs.scenario[tgt]!;
+      // the history's items first (in order), then the candidates': the order the backward sums in
+      if (lazy) for (let t = 0; t < n; t++) this.ensure(ex.hist[start + t]!);
+      userForward(this, this.h, ex.hist, s, pass, z);
+      const lo = (n - 1) * d;
+      // logits: target first, then the scenario's negatives
+      const negs = negatives[s] ?? [];
+      const cands = [tgt];
+      for (const j of negs) if (j !== tgt) cands.push(j);
+      const logits = new Float64Array(cands.length);
+      let lmax = -Infinity;
+      for (let c = 0; c < cands.length; c++) {
+        const j = cands[c]!;
+        const ho = lazy ? this.ensure(j) : j * d;
+        let s2 = itemBias(this, j);
+        for (let k = 0; k < d; k++) s2 += z[k]! * this.h[ho + k]!;
+        logits[c] = s2;
+        if (s2 > lmax) lmax = s2;
+      }
+      let lsum = 0;
+      for (let c = 0; c < cands.length; c++) lsum += Math.exp(logits[c]! - lmax);
+      loss += (Math.log(lsum) + lmax - logits[0]!) * inv;
+      // backward
+      dz.fill(0);
+      for (let c = 0; c < cands.length; c++) {
+        const j = cands[c]!;
+        const g = ((Math.exp(logits[c]! - lmax) / lsum - (c === 0 ? 1 : 0)) * inv) as number;
+        if (g === 0) continue;
+        const ho = j * d;
+        for (let k = 0; k < d; k++) {
+          dz[k]! += g * this.h[ho + k]!;
+          this.dh[ho + k]! += g * z[k]!;
+        }
+        if (this.inputs.warm[j] === 1) grads.bias[j]! += g;
+      }
+      for (let r = 0; r < d; r++) {
+        grads.query[s * d + r]! += dz[r]! * v[r]!;
+        dv[r] = dz[r]! * P.query[s * d + r]!;
+      }
+      du.fill(0);
+      for (let r = 0; r < d; r++) {
+        const g = dv[r]!;
+        for (let k = 0; k < d; k++) {
+          grads.wo[r * d + k]! += g * u[k]!;
+          du[k]! += P.wo[r * d + k]! * g;
+        }
+      }
+      // through the attention pooling
+      let dot = 0;
+      const dAlpha = new Float64Array(n);
+      for (let t = 0; t < n; t++) {
+        let s2 = 0;
+        for (let k = 0; k < d; k++) s2 += du[k]! * x[t * d + k]!;
+        dAlpha[t] = s2;
+        dot += alpha[t]! * s2;
+      }
+      dlast.fill(0);
+      for (let t = 0; t < n; t++) {
+        const da = alpha[t]! * (dAlpha[t]! - dot);
+        grads.posBias[n - 1 - t]! += da;
+        const c = da * rs;
+        for (let k = 0; k < d; k++) {
+          const xl = x[lo + k]!;
+          const xt = x[t * d + k]!;
+          grads.attn[k]! += c * xl * xt;
+          dx[t * d + k] = alpha[t]! * du[k]! + c * P.attn[k]! * xl;
+          dlast[k]! += c * P.attn[k]! * xt;
+        }
+      }
+      for (let k = 0; k < d; k++) dx[lo + k]! += dlast[k]!;
+      for (let t = 0; t < n; t++) {
+        const ho = ex.hist[start + t]! * d;
+        const p = (n - 1 - t) * d;
+        for (let k = 0; k < d; k++) {
+          this.dh[ho + k]! += dx[t * d + k]!;
+          grads.pos[p + k]! += dx[t * d + k]!;
+        }
+      }
+    }
+    return loss;
+  }
+
+  /**
+   * Phase 3 (and the end of lossAndGrad): the item backward of items[from, to), their dh the sum
+   * of `dhs` in order, into scale, shift, the id embeddings and the text projection.
+   */
+  backwardItems(
+    items: ArrayLike<number>,
+    from: number,
+    to: number,
+    dhs: readonly Float64Array[],
+    grads: SeqParams,
+  ): void {
+    const { d } = this;
+    const T = this.shape.textDim;
+    const P = this.params;
+    const x = this.inputs.text;
+    const first = dhs[0]!;
+    const de = new Float64Array(d);
+    const dh = new Float64Array(d);
+    for (let q = from; q < to; q++) {
+      const i = items[q]!;
+      const o = i * d;
+      const s = this.inputs.scenario[i]! * d;
+      for (let k = 0; k < d; k++) dh[k] = first[o + k]!;
+      for (let w = 1; w < dhs.length; w++) {
+        const more = dhs[w]!;
+        for (let k = 0; k < d; k++) dh[k]! += more[o + k]!;
+      }
+      for (let k = 0; k < d; k++) {
+        const g = dh[k]!;
+        grads.scale[s + k]! += g * this.e[o + k]!;
+        grads.shift[s + k]! += g;
+        de[k] = g * P.scale[s + k]!;
+      }
+      if (this.inputs.warm[i] === 1) for (let k = 0; k < d; k++) grads.emb[o + k]! += de[k]!;
+      if (T > 0) {
+        const xo = i * T;
+        for (let k = 0; k < d; k++) {
+          const g = de[k]!;
+          if (g === 0) continue;
+          const w = k * T;
+          for (let j = 0; j < T; j++) grads.wt[w + j]! += g * x[xo + j]!;
+        }
+      }
+    }
+  }
+
+  /** items touched by the last batch (rows of emb and bias that may have a gradient) */
+  lastTouched(): readonly number[] {
+    return this.touched;
+  }
+}

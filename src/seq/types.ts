@@ -1,0 +1,120 @@
+/**
+ * What training the sequential model takes (options, data, hooks) and gives (the trained model, its
+ * report, epoch checkpoints).
+ */
+import type { SeqParams, SeqShape } from './params.ts';
+import type { Whitening } from './whiten.ts';
+
+export interface SeqOptions {
+  dim: number;
+  maxLen: number;
+  /** width of the whitened text features (0 = ignore text even when there is some) */
+  textDim: number;
+  negatives: number;
+  batchSize: number;
+  lr: number;
+  /** L2 penalty on the id embeddings and biases of the rows a batch touches */
+  l2: number;
+  epochs: number;
+  /** epochs without a better valid NDCG@10 before stopping */
+  patience: number;
+  /** most valid cases scored after each epoch (a seeded sample) */
+  validCases: number;
+  seed: number;
+  /**
+   * learn the per-scenario parameters (item scale/shift, user query factor); off = they stay at
+   * the identity and every scenario shares one model (the ablation of the STAR part)
+   */
+  scenarioAdapt: boolean;
+  /**
+   * threads computing each batch's gradient (the caller + threads - 1 workers); 0 = one per core,
+   * 1 = all in the calling thread. Results are deterministic for a given count; 1 and 2 threads
+   * differ in the last bits (float sums grouped differently).
+   */
+  threads: number;
+}
+
+export const DEFAULT_SEQ_OPTIONS: SeqOptions = {
+  dim: 64,
+  maxLen: 20,
+  textDim: 128,
+  negatives: 256,
+  batchSize: 256,
+  lr: 0.002,
+  l2: 1e-5,
+  epochs: 30,
+  patience: 3,
+  validCases: 1000,
+  seed: 1,
+  scenarioAdapt: true,
+  // single-threaded by default: bit-identical to the results measured before the threaded path,
+  // and 2 threads (same CPU seconds) were not faster in wall time on the shared development
+  // machine (docs/results.md)
+  threads: 1,
+};
+
+export interface SeqTrainData {
+  numItems: number;
+  /** scenario code per item */
+  itemScenario: Uint16Array;
+  numScenarios: number;
+  /** language-model vectors, row i = item i, zero rows for items without text */
+  text?: { dim: number; data: Float32Array } | undefined;
+  /** training sequences of item indices, oldest first */
+  sequences: readonly (readonly number[])[];
+  /** held-out next items for early stopping */
+  valid: readonly SeqCase[];
+}
+
+export interface SeqCase {
+  /** history, oldest first */
+  hist: readonly number[];
+  target: number;
+}
+
+/** what a trained model needs besides its parameters, and what it is scored with */
+export interface SeqModel {
+  shape: SeqShape;
+  params: SeqParams;
+  whitening: Whitening | undefined;
+  /** whitened text features (numItems x textDim), or empty */
+  text: Float32Array;
+  warm: Uint8Array;
+  scenario: Uint16Array;
+  report: SeqReport;
+}
+
+export interface SeqReport {
+  epochs: number;
+  bestEpoch: number;
+  validNdcg10: number;
+  /** valid NDCG@10 after each epoch */
+  history: number[];
+  losses: number[];
+  examples: number;
+  seconds: number;
+  resumedFrom: number;
+}
+
+/** training state at an epoch boundary: enough to resume exactly */
+export interface SeqCheckpoint {
+  epoch: number;
+  step: number;
+  params: SeqParams;
+  m: SeqParams;
+  v: SeqParams;
+  best: SeqParams;
+  bestNdcg: number;
+  bestEpoch: number;
+  bad: number;
+  history: number[];
+  losses: number[];
+}
+
+export interface SeqHooks {
+  onProgress?: (done: number, total: number, label: string) => void;
+  signal?: AbortSignal;
+  resume?: SeqCheckpoint | undefined;
+  /** called at every epoch boundary with the state to save for a resume */
+  onEpoch?: (c: SeqCheckpoint) => void | Promise<void>;
+}

@@ -1,0 +1,69 @@
+/**
+ * The contract every derived store passes: `derivedStoreContract(name, open)` from the backend's
+ * own test file, where `open` returns a fresh, empty store.
+ */
+import assert from 'node:assert/strict';
+import { describe } from 'node:test';
+import { type ContractOptions, defineCases } from '../suite.ts';
+import type { DerivedStore } from './types.ts';
+
+const bytes = (...b: number[]) => new Uint8Array(b);
+
+export function derivedStoreContract(
+  name: string,
+  open: () => Promise<DerivedStore>,
+  opts: ContractOptions = {},
+): void {
+  describe(`DerivedStore contract: ${name}`, () => {
+    defineCases(open, opts, (test) => {
+      test('stores blobs by namespace and key, byte for byte', async (s) => {
+        await s.blobs.put('vec', [{ key: 'k', value: new Uint8Array(new Float32Array([1.5, -2]).buffer) }]);
+        const got = await s.blobs.get('vec', 'k');
+        assert.deepEqual([...new Float32Array(got!.slice().buffer)], [1.5, -2]);
+        // a view into a larger buffer stores only its own bytes
+        const big = bytes(9, 1, 2, 3, 9);
+        await s.blobs.put('vec', [{ key: 'view', value: big.subarray(1, 4) }]);
+        assert.deepEqual([...(await s.blobs.get('vec', 'view'))!], [1, 2, 3]);
+        assert.equal(await s.blobs.get('vec', 'none'), undefined);
+        assert.equal(await s.blobs.get('other', 'k'), undefined);
+      });
+
+      test('reads many keys at once, replaces on put, deletes, lists keys in order', async (s) => {
+        const keys = Array.from({ length: 1203 }, (_, i) => `k${i}`);
+        await s.blobs.put(
+          'ns',
+          keys.map((key, i) => ({ key, value: bytes(i % 256) })),
+        );
+        await s.blobs.put('other', [{ key: 'k1', value: bytes(7) }]);
+        const many = await s.blobs.getMany('ns', [...keys, 'none']);
+        assert.equal(many.size, 1203);
+        assert.deepEqual([...many.get('k1000')!], [1000 % 256]);
+        await s.blobs.put('ns', [{ key: 'k1', value: bytes(42, 43) }]);
+        assert.deepEqual([...(await s.blobs.get('ns', 'k1'))!], [42, 43]);
+        assert.equal(await s.blobs.count('ns'), 1203);
+        await s.blobs.delete('ns', ['k0', 'k1', 'none']);
+        assert.equal(await s.blobs.count('ns'), 1201);
+        const listed = await s.blobs.keys('ns');
+        assert.deepEqual(listed, [...keys.slice(2)].sort());
+        assert.deepEqual(await s.blobs.keys('other'), ['k1']);
+      });
+
+      test("erases a deleted user's blobs in every namespace, and nobody else's", async (s) => {
+        await s.blobs.put('profile', [
+          { key: 'u1', value: bytes(1) },
+          { key: 'u1:shop', value: bytes(2) },
+          { key: 'u10', value: bytes(3) },
+          { key: 'u1x', value: bytes(4) },
+        ]);
+        await s.blobs.put('vec', [
+          { key: 'user:u1', value: bytes(5) },
+          { key: 'user:u10', value: bytes(6) },
+        ]);
+        assert.equal(await s.deleteUser('u1'), 3);
+        assert.deepEqual(await s.blobs.keys('profile'), ['u10', 'u1x']);
+        assert.deepEqual(await s.blobs.keys('vec'), ['user:u10']);
+        assert.equal(await s.deleteUser('u1'), 0);
+      });
+    });
+  });
+}

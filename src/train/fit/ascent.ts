@@ -1,0 +1,133 @@
+/**
+ * Coordinate ascent of the ranker's weights on pool NDCG@10, and its two stages: the target
+ * scenario's own evidence (shared weights, then per scenario), and the cross-scenario features on
+ * top of them (shared, per scenario, per target-history bucket), each step guarded by both halves
+ * of the cases.
+ */
+
+import { FEATURES, type RankerWeights } from '../../rank/model.ts';
+import { poolNdcg } from './objective.ts';
+import { CROSS_FEATURES, ownView, type Pool } from './pools.ts';
+
+const STEPS = [0, 0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1, 1.5, 2, 3, 5];
+
+/**
+ * Coordinate ascent of `features` (knnSame stays fixed at 1 as the scale anchor). With `halves`, a
+ * step is taken only when it raises the NDCG of the whole and lowers neither half: evidence that
+ * helps a few cases of one half by chance is not enough to add a feature.
+ */
+export function ascend(
+  pools: readonly Pool[],
+  start: readonly number[],
+  rounds: number,
+  features: readonly number[],
+  halves?: readonly [readonly Pool[], readonly Pool[]],
+  signal?: AbortSignal,
+) {
+  const w = [...start];
+  let best = poolNdcg(pools, w);
+  let halfBest = halves?.map((h) => poolNdcg(h, w));
+  for (let round = 0; round < rounds; round++) {
+    let improved = false;
+    for (const f of features) {
+      if (FEATURES[f] === 'knnSame') continue;
+      signal?.throwIfAborted();
+      const sign = FEATURES[f] === 'negative' ? -1 : 1;
+      for (const v of STEPS) {
+        const trial = [...w];
+        trial[f] = sign * v;
+        const s = poolNdcg(pools, trial);
+        if (s <= best + 1e-9) continue;
+        const hs = halves?.map((h) => poolNdcg(h, trial));
+        const kept = halfBest;
+        if (hs && kept && hs.some((x, i) => x < kept[i]! - 1e-12)) continue;
+        best = s;
+        halfBest = hs;
+        w[f] = sign * v;
+        improved = true;
+      }
+    }
+    if (!improved) break;
+  }
+  return { weights: w, ndcg: best };
+}
+
+/** own features first, every feature the model alone has (see CROSS_FEATURES) */
+const OWN_FEATURES: readonly number[] = FEATURES.map((_, k) => k).filter((k) => !CROSS_FEATURES.includes(k));
+
+/** the even and the odd cases: a cross-scenario step must not lower either */
+export const halvesOf = <T>(xs: readonly T[]): [T[], T[]] => [
+  xs.filter((_, i) => i % 2 === 0),
+  xs.filter((_, i) => i % 2 === 1),
+];
+
+/**
+ * Stage 1, the target scenario's own evidence: the shared weights and per-scenario weights that
+ * start from them, kept only where they help that scenario on 50+ cases (STAR-style: shared
+ * knowledge plus a scenario's own adjustment). On the pools' own rows with the cross-scenario
+ * features at 0, this is exactly the fit of the model of each scenario alone.
+ */
+export function fitOwn(
+  scenarios: readonly string[],
+  pools: readonly Pool[],
+  start: readonly number[],
+  rounds: number,
+  signal?: AbortSignal,
+) {
+  const views = pools.map(ownView);
+  const shared = ascend(views, start, rounds, OWN_FEATURES, undefined, signal);
+  const perScenario: Record<string, number[]> = {};
+  let total = 0;
+  for (const s of scenarios) {
+    const mine = views.filter((p) => p.scenario === s);
+    if (mine.length === 0) continue;
+    const base = poolNdcg(mine, shared.weights);
+    const own = ascend(mine, shared.weights, 1, OWN_FEATURES, undefined, signal);
+    // one scenario's own history can be the better evidence where the other's helps elsewhere
+    // (kitchen vs food); the ascent starts from the shared weights, so they are never worse on valid
+    if (own.ndcg > base && mine.length >= 50) {
+      perScenario[s] = own.weights;
+      total += own.ndcg * mine.length;
+    } else total += base * mine.length;
+  }
+  return { shared: shared.weights, perScenario, ndcg: views.length > 0 ? total / views.length : 0 };
+}
+
+/** default of FitRankerOptions.minBucketCases (fitting cases are split in halves: ~50 per half) */
+export const MIN_BUCKET_CASES = 100;
+
+/**
+ * Stage 2, the cross-scenario features on top of stage 1's weights (shared and per scenario), on
+ * the whole pools, each step kept only when it lowers neither half of the cases. Then, per
+ * (scenario, target-history bucket) with enough cases (`buckets[i]` = historyBucketKey of pool i),
+ * the cross features again from the scenario's stage-2 weights on that bucket's pools alone.
+ */
+export function fitCross(
+  scenarios: readonly string[],
+  pools: readonly Pool[],
+  buckets: readonly string[],
+  own: Pick<RankerWeights, 'shared' | 'perScenario'>,
+  rounds: number,
+  minBucketCases: number,
+  signal?: AbortSignal,
+) {
+  const shared = ascend(pools, own.shared, rounds, CROSS_FEATURES, halvesOf(pools), signal).weights;
+  const perScenario: Record<string, number[]> = {};
+  for (const s of scenarios) {
+    const mine = pools.filter((p) => p.scenario === s);
+    if (mine.length === 0) continue;
+    const start = own.perScenario[s] ?? own.shared;
+    perScenario[s] = ascend(mine, start, rounds, CROSS_FEATURES, halvesOf(mine), signal).weights;
+  }
+  const perBucket: Record<string, number[]> = {};
+  if (scenarios.length > 1) {
+    for (const key of new Set(buckets)) {
+      const mine = pools.filter((_, i) => buckets[i] === key);
+      if (mine.length < minBucketCases) continue;
+      const s = mine[0]!.scenario;
+      const start = perScenario[s] ?? shared;
+      perBucket[key] = ascend(mine, start, rounds, CROSS_FEATURES, halvesOf(mine), signal).weights;
+    }
+  }
+  return { shared, perScenario, perBucket };
+}
