@@ -12,10 +12,9 @@ import type { EvalCase, EvalSet } from './dataset.ts';
 import { COLD_USER_MAX_HISTORY, seededSample } from './dataset.ts';
 import { coverage, hitRate, intraListDiversity, mrr, ndcg, novelty, recall, rowCosine } from './metrics.ts';
 import { yieldToEventLoop } from './models/common.ts';
-import type { ModelEntry } from './models/index.ts';
 import { rng, sampleDistinct, tieBreaker, topK } from './rank.ts';
 import type { CaseInfo, GroupResult, ModelResult } from './schema.ts';
-import type { EvalData, EvalModel, EvalQuery } from './types.ts';
+import type { EvalData, EvalModel, EvalQuery, ModelEntry } from './types.ts';
 
 export const LIST_LENGTH = 100;
 export const MMR_LAMBDAS = [0, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9];

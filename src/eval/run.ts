@@ -10,8 +10,9 @@ import type { Store } from '../store/types.ts';
 import { compareModels } from './compare.ts';
 import { type DatasetName, type LoadOptions, loadEvalData, type ProtocolSpec } from './dataset.ts';
 import { Harness, SLICE_DEFINITIONS } from './harness.ts';
-import { MODELS, type ModelEntry } from './models/index.ts';
+import { MODELS } from './models/index.ts';
 import { type EvalResult, type ModelResult, RESULT_SCHEMA_VERSION } from './schema.ts';
+import type { ModelEntry } from './types.ts';
 
 export interface RunOptions extends LoadOptions {
   models: string[];

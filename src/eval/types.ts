@@ -67,6 +67,13 @@ export interface FitOptions {
   signal?: AbortSignal;
 }
 
+/** a registered model: `needs` lists what a dataset must provide for it to apply */
+export interface ModelEntry {
+  description: string;
+  needs?: readonly 'itemVectors'[];
+  create: () => EvalModel;
+}
+
 export interface EvalModel {
   readonly name: string;
   /** the hyper-parameters in use after fit (the tuned ones), recorded in the results JSON */

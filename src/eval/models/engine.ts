@@ -11,9 +11,8 @@ import { createEngine } from '../../engine/create.ts';
 import type { Engine } from '../../engine/types.ts';
 import type { Store } from '../../store/types.ts';
 import { type TrainReport, trainFromStore } from '../../train/train.ts';
-import type { EvalData, EvalModel, EvalQuery, FitOptions } from '../types.ts';
+import type { EvalData, EvalModel, EvalQuery, FitOptions, ModelEntry } from '../types.ts';
 import { storeOfData } from './engine-store.ts';
-import type { ModelEntry } from './index.ts';
 
 /** an ablation: config overrides, and whether the text features stay (no encoder = no text) */
 export interface EngineVariant {
