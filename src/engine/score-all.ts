@@ -18,12 +18,12 @@ import { baseScores, type Query, requestContextKeys, withContext } from '../rank
  * event is past at test time (the protocols' test histories hold it), so profiles read it; the
  * training pipeline, which fits on the valid targets, builds its own histories without them.
  */
-export const NOT_IN_PROFILE: readonly Split[] = ['test'];
+const NOT_IN_PROFILE: readonly Split[] = ['test'];
 
 export const inProfile = (e: { split?: Split | undefined }): boolean =>
   !(e.split && NOT_IN_PROFILE.includes(e.split));
 
-export type HistoryEvent = Pick<Event, 'item' | 'scenario' | 'type' | 'value' | 'ts'>;
+type HistoryEvent = Pick<Event, 'item' | 'scenario' | 'type' | 'value' | 'ts'>;
 
 export interface ScoreAllRequest {
   /** the profile's user id (profiles are per user; any id will do for a what-if history) */

@@ -46,7 +46,7 @@ export interface GraphStageInput {
 const CHOICE_KEY = 'checkpoint.choice';
 
 /** the graphs' options with the tuned settings in place */
-export function withSettings(base: GraphOptions, s: GraphSettings | undefined): GraphOptions {
+function withSettings(base: GraphOptions, s: GraphSettings | undefined): GraphOptions {
   if (!s) return base;
   return {
     ...base,

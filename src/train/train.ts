@@ -74,7 +74,7 @@ export interface TrainReport {
 }
 
 /** which signals the model learns and uses (`train.context`, `train.ids`; text = an encoder) */
-export function switchesOf(cfg: TrainConfig): ModelSwitches {
+function switchesOf(cfg: TrainConfig): ModelSwitches {
   return { useText: true, useContext: cfg.context, useIds: cfg.ids };
 }
 

@@ -22,7 +22,7 @@ export interface EngineVariant {
   text?: boolean;
 }
 
-export const ENGINE_VARIANTS: Record<string, EngineVariant> = {
+const ENGINE_VARIANTS: Record<string, EngineVariant> = {
   engine: {
     description: 'the engine: profiles, collaborative + text + popularity signals, ranker fitted on valid',
   },
@@ -40,7 +40,7 @@ export const ENGINE_VARIANTS: Record<string, EngineVariant> = {
 };
 
 /** the run's config with the variant's overrides, the run's seed and epoch cap */
-export function variantConfig(
+function variantConfig(
   base: Config,
   v: EngineVariant,
   opts: Pick<FitOptions, 'seed' | 'seqEpochs'>,
