@@ -40,11 +40,7 @@ const ENGINE_VARIANTS: Record<string, EngineVariant> = {
 };
 
 /** the run's config with the variant's overrides, the run's seed and epoch cap */
-function variantConfig(
-  base: Config,
-  v: EngineVariant,
-  opts: Pick<FitOptions, 'seed' | 'seqEpochs'>,
-): Config {
+function variantConfig(base: Config, v: EngineVariant, opts: Pick<FitOptions, 'seed' | 'seqEpochs'>): Config {
   return {
     ...base,
     train: { ...base.train, ...v.train, seed: opts.seed },
