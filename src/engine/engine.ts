@@ -176,6 +176,7 @@ export class FusionEngine implements Engine {
         profileOptions: this.profiles.options,
         fusion: this.p.config.train.fusion,
         query: (profile, scenario, context) => this.query(profile, scenario, context),
+        release: (profile) => this.memo.forget(profile),
       },
       req,
     );

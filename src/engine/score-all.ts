@@ -53,6 +53,8 @@ export interface ScoringParts {
   /** `train.fusion`: off = the profile sees the requested scenario's history alone */
   fusion: boolean;
   query: (profile: UserProfile, scenario: string, context?: Context) => Query;
+  /** the profile is used once: what the engine memoised for it (text features of every item) goes */
+  release: (profile: UserProfile) => void;
 }
 
 /** the profile of `profile`'s history in `scenario` alone (the model of each scenario alone) */
@@ -108,6 +110,7 @@ export function scoreAll(p: ScoringParts, req: ScoreAllRequest): ScoredItems {
   const q = p.query(profile, req.scenario, req.context);
   const keys = requestContextKeys(m, req.context, req.now);
   const s = withContext(m, q.weights, keys, known, baseScores(q, known));
+  p.release(profile);
   if (known.length === candidates.length) return { items: ids, scores: s };
   const scores = new Float32Array(candidates.length).fill(Number.NaN);
   for (let c = 0, k = 0; c < candidates.length; c++) if (candidates[c]! >= 0) scores[c] = s[k++]!;
