@@ -34,8 +34,13 @@ export const engineSection = z
       'Default MMR lambda (0 = pure relevance, 1 = most diverse) when a request gives none.',
     ),
     candidates: d(
-      z.number().int().min(10).max(100_000).default(100),
-      'Candidates retrieved before ranking (at least 4 x n): more can only add items the ranker might lift, and every one costs its features on a first request (measurements: docs/serving-results.md).',
+      z
+        .number()
+        .int()
+        .max(100_000)
+        .refine((v) => v === 0 || v >= 10, 'expected 0 (every item) or at least 10')
+        .default(100),
+      'Candidates retrieved before ranking (at least 4 x n); 0 = every item of the scenario is a candidate (full ranking, as `fusionrec eval` ranks: slow on large scenarios). More can only add items the ranker might lift, and every one costs its features on a first request (measurements: docs/serving-results.md).',
     ),
     retrievers: d(
       z
@@ -76,8 +81,39 @@ export const trainSection = z
       'Co-occurrence window (positions) in a sequence.',
     ),
     neighbours: d(z.number().int().min(1).max(5000).default(200), 'Neighbours kept per item.'),
-    shrink: d(z.number().min(0).default(20), 'Shrinkage of the co-occurrence cosine.'),
+    shrink: d(
+      z.number().min(0).default(20),
+      'Shrinkage of the co-occurrence cosine, when `tuneGraph` is off (and for signals rebuilt without a trained model).',
+    ),
     crossScenario: d(z.boolean().default(true), 'Learn co-occurrence across scenarios (fusion).'),
+    inputHistories: d(
+      z.boolean().default(true),
+      'Learn the item graphs, the context statistics and the sequential model from the request-time histories of held-out users too (`valid_input`, `test_input` events). Off = from the training users alone, as a protocol of held-out users requires (`fusionrec eval` on food-kitchen turns it off); the fitting cases keep their histories either way.',
+    ),
+    fusion: d(
+      z.boolean().default(true),
+      "Fuse the scenarios: off = each scenario alone (item graphs without cross-scenario pairs, profiles that see only the requested scenario's history, the sequential model trained on each scenario's own sequences). The no-fusion ablation of `fusionrec eval`.",
+    ),
+    context: d(
+      z.boolean().default(true),
+      'Learn and use the context statistics (device, location, hour, weekday). Off = the no-context ablation.',
+    ),
+    ids: d(
+      z.boolean().default(true),
+      'Learn the collaborative item graphs (co-occurrence, transitions, EASE) from item ids. Off = the no-ids ablation: text, popularity and context only.',
+    ),
+    tuneGraph: d(
+      z.boolean().default(true),
+      "Choose the co-occurrence shrinkage and EASE's lambda on the fitting cases (`tuneShrinks` x `tuneEaseLambdas`, each judged by the NDCG@10 of the collaborative evidence alone) instead of `shrink` and `easeLambda`.",
+    ),
+    tuneShrinks: d(
+      z.array(z.number().min(0)).min(1).default([10, 20, 50]),
+      'Co-occurrence shrinkages tried when `tuneGraph` is on.',
+    ),
+    tuneEaseLambdas: d(
+      z.array(z.number().gt(0)).min(1).default([40, 100, 250]),
+      'EASE lambdas tried when `tuneGraph` is on (for each scenario, and for the cross-scenario EASE).',
+    ),
     fitCases: d(
       z.number().int().min(10).default(1500),
       'Most cases the ranker is fitted on: a seeded sample of the validation split, topped up with held-out cases (`heldOutCases`).',
@@ -98,7 +134,10 @@ export const trainSection = z
       z.number().int().min(0).max(10_000).default(2000),
       'Items the EASE item model covers (the most frequent, with at least 2 users); 0 = no EASE. Training time grows with the cube of this number (docs/recommender.md).',
     ),
-    easeLambda: d(z.number().gt(0).default(100), 'L2 regularisation of the EASE item model.'),
+    easeLambda: d(
+      z.number().gt(0).default(100),
+      'L2 regularisation of the EASE item model, when `tuneGraph` is off (and for signals rebuilt without a trained model).',
+    ),
     threads: d(
       z.number().int().min(0).max(64).default(2),
       "Threads `fusionrec train` computes on (worker threads): the sequential model's batch gradients and the ranker fit's candidate pools; 0 = one per core, 1 = single-threaded. A fixed count gives the same model on any machine, where 0 would depend on its core count. The pools are the same for any count; the sequential model is deterministic for a given count (different counts differ in the last bits). Not part of the model stamp (timings: docs/results.md).",

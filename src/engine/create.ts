@@ -175,6 +175,7 @@ async function assemble(
   const model = buildScoringModel(catalog, sequences, {
     graph: graphOptionsOf(config.train, historiesCarryNoOrder(inter)),
     context: inter.context,
+    switches: { useText: true, useContext: config.train.context, useIds: config.train.ids },
     ...(fresh ? { graphs: trained!.graphs } : {}),
     ...(deps.signal ? { signal: deps.signal } : {}),
   });

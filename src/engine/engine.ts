@@ -13,7 +13,7 @@ import type { Encoder } from '../encode/types.ts';
 import type { VectorIndexFactory } from '../index/create.ts';
 import type { UserProfile } from '../profile/types.ts';
 import { explainItem } from '../rank/explain.ts';
-import type { ScoringModel } from '../rank/model.ts';
+import { itemSpaceOf, type ScoringModel } from '../rank/model.ts';
 import { prepareQuery, type Query, QueryScratch, scoreCandidates } from '../rank/query.ts';
 import type { RetrieverFactory } from '../retrieve/registry.ts';
 import type { Store } from '../store/types.ts';
@@ -24,6 +24,7 @@ import { ProfileMemo } from './memo.ts';
 import { Profiles } from './profiles.ts';
 import { Ranking, reasonsOf, retrieverOf } from './recommend.ts';
 import { DEFAULT_N, parseEvents, parseRecommendRequest, type ValidRecommendRequest } from './requests.ts';
+import { type ScoreAllRequest, type ScoredItems, scenarioAlone, scoreAll } from './score-all.ts';
 import { similarItems } from './similar.ts';
 import type {
   Engine,
@@ -164,11 +165,31 @@ export class FusionEngine implements Engine {
     return q;
   }
 
+  /** scores of a scenario's items for an explicit history (the evaluation): see score-all.ts */
+  scoreAll(req: ScoreAllRequest): ScoredItems {
+    this.check();
+    return scoreAll(
+      {
+        model: this.m,
+        index: this.p.index,
+        entryOf: (e) => this.profiles.entryOf(e),
+        profileOptions: this.profiles.options,
+        fusion: this.p.config.train.fusion,
+        query: (profile, scenario, context) => this.query(profile, scenario, context),
+        release: (profile) => this.memo.forget(profile),
+      },
+      req,
+    );
+  }
+
   async recommend(input: RecommendRequest): Promise<RecommendResponse> {
     this.check();
     const req = parseRecommendRequest(input);
     const { scenario, code } = this.scenarioOf(req.scenario);
-    const profile = await this.profiles.get(req.user);
+    const stored = await this.profiles.get(req.user);
+    const profile = this.p.config.train.fusion
+      ? stored
+      : scenarioAlone(stored, req.scenario, itemSpaceOf(this.m), this.profiles.options);
     // from here on synchronous: the query may use the engine's scratch arrays, released below
     let q: Query | undefined;
     const query = () => {

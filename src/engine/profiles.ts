@@ -10,7 +10,7 @@ import { eventWeight } from '../profile/weights.ts';
 import { itemSpaceOf, type ScoringModel } from '../rank/model.ts';
 import type { Store } from '../store/types.ts';
 import type { ProfileMemo } from './memo.ts';
-import { HELD_OUT } from './snapshot.ts';
+import { inProfile } from './score-all.ts';
 
 /** profiles kept in memory; the oldest is dropped past this */
 const PROFILE_CACHE = 50_000;
@@ -33,6 +33,10 @@ export class Profiles {
   private readonly pending = new Map<string, HistoryEntry[]>();
 
   constructor(private readonly d: ProfileDeps) {}
+
+  get options(): ProfileOptions {
+    return this.d.options;
+  }
 
   /** an event as a history entry; undefined for an item the model does not know */
   entryOf(e: Pick<Event, 'item' | 'scenario' | 'type' | 'value' | 'text' | 'ts'>): HistoryEntry | undefined {
@@ -58,7 +62,7 @@ export class Profiles {
     }
     const events = await this.d.store.events.ofUser(user, { limit: options.maxHistory * 2 });
     const history = events
-      .filter((e) => !(e.split && HELD_OUT.includes(e.split)))
+      .filter(inProfile)
       .map((e) => this.entryOf(e))
       .filter((h): h is HistoryEntry => h !== undefined);
     const profile = buildProfile(user, history, itemSpaceOf(m), options);

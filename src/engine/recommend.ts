@@ -15,6 +15,7 @@ import type { EngineConfig } from './config.ts';
 import type { LiveItems } from './live-items.ts';
 import type { ProfileMemo, RankedEntry } from './memo.ts';
 import type { ValidRecommendRequest } from './requests.ts';
+import { everyCandidate } from './score-all.ts';
 import type { Explanation, Recommendation, RecommendResponse } from './types.ts';
 
 /** what `Explanation.retriever` says of an item the chain would not propose for this request */
@@ -67,7 +68,9 @@ export class Ranking {
     const found =
       code < 0
         ? { items: [], source: new Map<number, string>(), used: [] }
-        : retrieveChain(this.d.chain, { query: q, k, skip: this.skipFor(req, profile, scenario) }, FILLERS);
+        : e.candidates === 0
+          ? everyCandidate(this.d.model, code, this.skipFor(req, profile, scenario))
+          : retrieveChain(this.d.chain, { query: q, k, skip: this.skipFor(req, profile, scenario) }, FILLERS);
     const entry: RankedEntry = {
       at: now,
       items: found.items,

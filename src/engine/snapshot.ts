@@ -44,7 +44,7 @@ export async function loadCatalog(store: Store, encoderId: string | undefined): 
 }
 
 /** splits that are targets of an evaluation, never training data */
-export const HELD_OUT: readonly Split[] = ['valid', 'test'];
+const HELD_OUT: readonly Split[] = ['valid', 'test'];
 
 export interface Interactions {
   /** per user, chronological by (ts, seq) */

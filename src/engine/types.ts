@@ -3,6 +3,7 @@
  * (`createEngine`) is the only place that picks implementations.
  */
 import type { Context, Event, EventInput, Item, Scenario } from '../core/types.ts';
+import type { ScoreAllRequest, ScoredItems } from './score-all.ts';
 
 export interface RecommendRequest {
   user: string;
@@ -94,6 +95,8 @@ export interface Engine {
   /** validated here (src/engine/requests.ts): a bad request is a RecError naming its field */
   recommend(req: RecommendRequest): Promise<RecommendResponse>;
   similarItems(item: string, n?: number, scenario?: string): Promise<Recommendation[]>;
+  /** scores of a scenario's items for an explicit history, as recommend ranks them (src/engine/score-all.ts; the FusionEngine has it) */
+  scoreAll?(req: ScoreAllRequest): ScoredItems;
   profile(user: string): Promise<UserProfileView>;
   explain(user: string, item: string, context?: Context): Promise<Explanation & { score: number }>;
   /**

@@ -11,7 +11,7 @@ import type { ScoringModel } from '../rank/model.ts';
 import type { Store } from '../store/types.ts';
 import type { RankedCounts } from './lists.ts';
 import type { Profiles } from './profiles.ts';
-import { HELD_OUT } from './snapshot.ts';
+import { inProfile } from './score-all.ts';
 
 export interface EventCounts {
   inserted: number;
@@ -121,7 +121,7 @@ export function applyEvents(t: EventTargets, fresh: readonly Event[]): void {
         recordContext(m.context, contextKeys(e.context, e.ts), h.item);
       }
     }
-    if (e.split && HELD_OUT.includes(e.split)) continue;
+    if (!inProfile(e)) continue;
     const list = byUser.get(e.user) ?? [];
     list.push(h);
     byUser.set(e.user, list);

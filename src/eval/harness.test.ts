@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { mmr } from '../rank/mmr.ts';
 import type { EvalCase, EvalSet } from './dataset.ts';
 import { PROTOCOLS } from './dataset.ts';
 import { Harness } from './harness.ts';
-import { mmr } from './mmr.ts';
 import { MODELS } from './models/index.ts';
 import { tieBreaker, topK } from './rank.ts';
 import { evalResultSchema } from './schema.ts';
@@ -87,12 +87,12 @@ test('topK respects the mask and candidates, orders by score then the seeded tie
   assert.equal(top[0], tie[0]! < tie[2]! ? 0 : 2);
 });
 
-test('MMR with lambda 0 keeps the relevance order; with lambda near 1 it avoids near-duplicates', () => {
+test("the diversity curve's MMR (serving's): lambda 0 keeps the relevance order; near 1 it avoids near-duplicates", () => {
   const sim = (a: number, b: number) => (Math.floor(a / 10) === Math.floor(b / 10) ? 1 : 0);
   const cands = [0, 1, 2, 10, 11, 20];
-  const rel = [6, 5, 4, 3, 2, 1];
-  assert.deepEqual(mmr(cands, rel, 0, 3, sim), [0, 1, 2]);
-  assert.deepEqual(mmr(cands, rel, 0.9, 3, sim), [0, 10, 20]);
+  const rel = Float32Array.from([6, 5, 4, 3, 2, 1]);
+  assert.deepEqual(mmr(cands, rel, 3, 0, sim), [0, 1, 2]);
+  assert.deepEqual(mmr(cands, rel, 3, 0.9, sim, -1), [0, 10, 20]);
 });
 
 test('a result built from harness output validates against the results schema', async () => {

@@ -4,15 +4,17 @@
  * mode. Models only produce scores; masking, candidate sets and tie-breaking happen here, the same
  * for every model.
  */
+
+import type { Config } from '../config/schema.ts';
+import { mmr } from '../rank/mmr.ts';
+import type { Store } from '../store/types.ts';
 import type { EvalCase, EvalSet } from './dataset.ts';
 import { COLD_USER_MAX_HISTORY, seededSample } from './dataset.ts';
 import { coverage, hitRate, intraListDiversity, mrr, ndcg, novelty, recall, rowCosine } from './metrics.ts';
-import { mmr } from './mmr.ts';
 import { yieldToEventLoop } from './models/common.ts';
-import type { ModelEntry } from './models/index.ts';
 import { rng, sampleDistinct, tieBreaker, topK } from './rank.ts';
 import type { CaseInfo, GroupResult, ModelResult } from './schema.ts';
-import type { EvalData, EvalModel, EvalQuery } from './types.ts';
+import type { EvalData, EvalModel, EvalQuery, ModelEntry } from './types.ts';
 
 export const LIST_LENGTH = 100;
 export const MMR_LAMBDAS = [0, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9];
@@ -35,6 +37,12 @@ export interface HarnessOptions {
   curveCases?: number;
   /** most epochs of the sequential model (FitOptions.seqEpochs) */
   seqEpochs?: number;
+  /** the store the data came from, when its split is the evaluation's (FitOptions.store) */
+  store?: Store;
+  /** the run's configuration (FitOptions.config) */
+  config?: Config;
+  /** record the top this-many item ids of every case's full ranking (ModelResult.ranked); 0 = none */
+  rankedIds?: number;
   onProgress?: (label: string, done: number, total: number) => void;
   signal?: AbortSignal;
 }
@@ -110,16 +118,18 @@ export class Harness {
     return sum / this.tuneCases.length;
   };
 
-  rankFull(scores: Float32Array, query: EvalQuery, k = LIST_LENGTH): number[] {
+  /** `tie`: how equal scores rank (a model's own rule, `EvalModel.tieOrder`); default the seeded one */
+  rankFull(scores: Float32Array, query: EvalQuery, k = LIST_LENGTH, tie = this.tie): number[] {
     const candidates = this.scenarioItems.get(query.scenario);
     if (!candidates) throw new Error(`query scenario ${query.scenario} is not one of the dataset's`);
     const mask = this.set.protocol.maskHistory ? new Set(query.history.map((e) => e.item)) : undefined;
-    return topK(scores, candidates, k, this.tie, mask);
+    return topK(scores, candidates, k, tie, mask);
   }
 
   /** every ranked case in order, as the results file lists them (what `perCase` values refer to) */
   caseInfo(): CaseInfo[] {
     return this.cases.map((c) => ({
+      user: c.query.user,
       scenario: c.query.scenario,
       slices: c.slices.includes(NO_TARGET_HISTORY) ? c.slices : ['all', ...c.slices],
     }));
@@ -144,12 +154,14 @@ export class Harness {
         valid: this.tuneCases.map((c) => ({ query: c.query, target: c.targets[0]!, targets: c.targets })),
         seed: this.opts.seed,
         ...(this.opts.seqEpochs !== undefined ? { seqEpochs: this.opts.seqEpochs } : {}),
+        ...(this.opts.store ? { store: this.opts.store } : {}),
+        ...(this.opts.config ? { config: this.opts.config } : {}),
         objective: this.objective,
         signal: this.opts.signal,
         onProgress: (done, total, label) => this.opts.onProgress?.(`${name}: ${label}`, done, total),
       });
       const t1 = performance.now();
-      const { groups, curve, perCase } = await this.score(name, model);
+      const { groups, curve, perCase, ranked } = await this.score(name, model);
       const t2 = performance.now();
       return {
         ...base,
@@ -163,6 +175,7 @@ export class Harness {
         groups,
         diversityCurve: curve,
         perCase,
+        ...(ranked ? { ranked } : {}),
       };
     } finally {
       await model.close?.();
@@ -176,8 +189,12 @@ export class Harness {
     groups: GroupResult[];
     curve: ModelResult['diversityCurve'];
     perCase: Record<string, number[]>;
+    ranked?: string[][];
   }> {
     const { data, protocol } = this.set;
+    const tie = model.tieOrder?.() ?? this.tie;
+    const keep = this.opts.rankedIds ?? 0;
+    const rankedIds: string[][] = [];
     const ks = protocol.ks;
     const vectors = data.itemVectors;
     const acc = new Map<string, Acc>();
@@ -193,7 +210,8 @@ export class Harness {
       }
       const relevant = new Set(c.targets);
       const scores = model.score(c.query);
-      const ranked = this.rankFull(scores, c.query);
+      const ranked = this.rankFull(scores, c.query, LIST_LENGTH, tie);
+      if (keep > 0) rankedIds.push(ranked.slice(0, keep).map((i) => data.itemIds[i]!));
       const full: Record<string, number> = {};
       for (const k of ks) {
         full[`hr@${k}`] = hitRate(relevant, ranked, k);
@@ -212,7 +230,7 @@ export class Harness {
       if (protocol.sampledNegatives && ti !== undefined) {
         // the target among the same negatives for every model; the no-target-history variant shares them
         const cand = [...c.targets, ...this.negatives[ti]!];
-        const list = topK(scores, cand, 10, this.tie);
+        const list = topK(scores, cand, 10, tie);
         const sampled: Record<string, number> = {};
         for (const k of ks.filter((k) => k <= 10)) {
           sampled[`hr@${k}`] = hitRate(relevant, list, k);
@@ -224,9 +242,10 @@ export class Harness {
       if (vectors && !variant && ti !== undefined && this.curveIdx.has(ti)) {
         curveN++;
         const sim = (a: number, b: number) => rowCosine(vectors.data, vectors.dim, a, b);
-        const rel = ranked.map((i) => scores[i]!);
+        const rel = Float32Array.from(ranked, (i) => scores[i]!);
         MMR_LAMBDAS.forEach((lambda, li) => {
-          const list = lambda === 0 ? ranked : mmr(ranked, rel, lambda, 10, sim);
+          // serving's MMR (src/rank/mmr.ts); at lambda 0 the ranking itself, ties as ranked
+          const list = lambda === 0 ? ranked.slice(0, 10) : mmr(ranked, rel, 10, lambda, sim, -1);
           curveSums[li]!.ndcg += ndcg(relevant, list, 10);
           curveSums[li]!.hr += hitRate(relevant, list, 10);
           curveSums[li]!.ild += intraListDiversity(list, 10, vectors.data, vectors.dim);
@@ -251,7 +270,12 @@ export class Harness {
           'ild@10': curveSums[li]!.ild / curveN,
         }))
       : [];
-    return { groups, curve, perCase: { 'ndcg@10': caseNdcg10 } };
+    return {
+      groups,
+      curve,
+      perCase: { 'ndcg@10': caseNdcg10 },
+      ...(keep > 0 ? { ranked: rankedIds } : {}),
+    };
   }
 }
 

@@ -258,7 +258,7 @@ export function renderReport(r: EvalResult): string {
   if (curves.length > 0) {
     sections.push(
       lineChart(
-        "MMR over each model's top 100: NDCG@10 against intra-list diversity, one point per λ",
+        "serving's MMR (src/rank/mmr.ts) over each model's top 100: NDCG@10 against intra-list diversity, one point per λ",
         curves.map((m) => ({
           name: m.name,
           points: m.diversityCurve.map((p) => ({ x: p['ild@10'], y: p['ndcg@10'], label: `λ=${p.lambda}` })),

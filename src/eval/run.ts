@@ -4,13 +4,15 @@
  * keeps what finished and marks the run interrupted.
  */
 import { readFileSync } from 'node:fs';
+import type { Config } from '../config/schema.ts';
 import { RecError } from '../core/errors.ts';
 import type { Store } from '../store/types.ts';
 import { compareModels } from './compare.ts';
-import { type DatasetName, type LoadOptions, loadEvalData } from './dataset.ts';
+import { type DatasetName, type LoadOptions, loadEvalData, type ProtocolSpec } from './dataset.ts';
 import { Harness, SLICE_DEFINITIONS } from './harness.ts';
-import { MODELS, type ModelEntry } from './models/index.ts';
+import { MODELS } from './models/index.ts';
 import { type EvalResult, type ModelResult, RESULT_SCHEMA_VERSION } from './schema.ts';
+import type { ModelEntry } from './types.ts';
 
 export interface RunOptions extends LoadOptions {
   models: string[];
@@ -21,6 +23,10 @@ export interface RunOptions extends LoadOptions {
   tuneCases?: number;
   /** most epochs of the sequential model */
   seqEpochs?: number;
+  /** the run's configuration: the engine trains and serves with it (its seed: `seed`) */
+  config?: Config;
+  /** record the top this-many item ids of every case (ModelResult.ranked); 0 = none */
+  rankedIds?: number;
   /** [model, baseline] pairs to compare on the same cases; default: every model against the first */
   compare?: [string, string][];
   onProgress?: (label: string, done: number, total: number) => void;
@@ -48,8 +54,14 @@ export async function runEvaluation(
   const t0 = performance.now();
   const set = await loadEvalData(store, dataset, opts);
   const loadMs = performance.now() - t0;
+  // a split drawn in memory (lastfm-2k) or a filtered event type is not the store's: the engine
+  // then trains on a store written from the data (src/eval/models/engine-store.ts)
+  const storeIsSplit = !set.protocol.holdout && !set.protocol.interactionTypes;
   const harness = new Harness(set, {
     seed: opts.seed,
+    ...(storeIsSplit ? { store } : {}),
+    ...(opts.config ? { config: protocolConfig(opts.config, set.protocol) } : {}),
+    ...(opts.rankedIds ? { rankedIds: opts.rankedIds } : {}),
     ...(opts.tuneCases !== undefined ? { tuneCases: opts.tuneCases } : {}),
     ...(opts.seqEpochs !== undefined ? { seqEpochs: opts.seqEpochs } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
@@ -84,7 +96,7 @@ export async function runEvaluation(
       sampledNegatives: protocol.sampledNegatives,
       ...(protocol.holdout ? { holdout: protocol.holdout } : {}),
       slices: Object.fromEntries(Object.entries(SLICE_DEFINITIONS).filter(([k]) => slices.has(k))),
-      tuning: `each model runs its own grid (see params) maximising NDCG@10 on a seeded sample of ${harness.tuneCases.length} valid cases, ranked exactly like test`,
+      tuning: `each baseline runs its own grid (see params) maximising NDCG@10 on a seeded sample of ${harness.tuneCases.length} valid cases, ranked exactly like test; the engine runs the training pipeline of \`fusionrec train\` (its graph tuning and fitting cases: train.fitCases of the validation split, topped up with held-out cases)`,
     },
     data: {
       items: data.itemIds.length,
@@ -117,6 +129,15 @@ export async function runEvaluation(
   if (opts.compare ? pairs.length > 0 : evaluated.length > 1)
     result.comparisons = compareModels(result, opts.compare ? pairs : undefined);
   return result;
+}
+
+/**
+ * The run's config as the protocol requires it: held-out users bring their history at request
+ * time only, so the engine does not learn from it (`train.inputHistories` off), as no baseline does.
+ */
+function protocolConfig(config: Config, protocol: ProtocolSpec): Config {
+  if (protocol.name !== 'held-out-users') return config;
+  return { ...config, train: { ...config.train, inputHistories: false } };
 }
 
 function packageVersion(): string {

@@ -47,7 +47,7 @@ export const modelResultSchema = z.strictObject({
   diversityCurve: z
     .array(curvePointSchema)
     .describe(
-      "MMR re-rank of the model's top 100 by item-vector similarity, per lambda (empty without vectors)",
+      "serving's MMR (src/rank/mmr.ts) over the model's top 100 by item-vector similarity, per lambda (empty without vectors)",
     ),
   perCase: z
     .record(z.string(), z.array(z.number()))
@@ -55,9 +55,16 @@ export const modelResultSchema = z.strictObject({
     .describe(
       'metric name -> its value on every case of the top-level `cases`, in that order (full ranking)',
     ),
+  ranked: z
+    .array(z.array(z.string()))
+    .optional()
+    .describe(
+      'opt-in (`fusionrec eval --ranked <k>`): the top k item ids of the full ranking of every case of the top-level `cases`, in that order',
+    ),
 });
 
 export const caseSchema = z.strictObject({
+  user: z.string().optional().describe("the case's user"),
   scenario: z.string().describe("the case's target scenario"),
   slices: z.array(z.string()).describe('the slices the case counts in ("all" unless it is a slice variant)'),
 });

@@ -1,3 +1,6 @@
+import type { Config } from '../config/schema.ts';
+import type { Store } from '../store/types.ts';
+
 /**
  * What the evaluation harness hands to a model and asks back. Items are addressed by a dense
  * index 0..numItems-1 (`EvalData.itemIds[i]` is the store id) so full ranking stays fast.
@@ -53,8 +56,22 @@ export interface FitOptions {
   objective: (score: (query: EvalQuery) => Float32Array) => number;
   /** most epochs of the sequential model (seqrec and the engine's `seq` feature); absent = its default */
   seqEpochs?: number;
+  /**
+   * The store the data were loaded from, when its split is the evaluation's (absent for a split
+   * drawn in memory): the engine trains on it with the shipped pipeline.
+   */
+  store?: Store;
+  /** the run's configuration (the engine's, before a variant's overrides) */
+  config?: Config;
   onProgress?: (done: number, total: number, label: string) => void;
   signal?: AbortSignal;
+}
+
+/** a registered model: `needs` lists what a dataset must provide for it to apply */
+export interface ModelEntry {
+  description: string;
+  needs?: readonly 'itemVectors'[];
+  create: () => EvalModel;
 }
 
 export interface EvalModel {
@@ -67,5 +84,10 @@ export interface EvalModel {
    * query's scenario and, where the protocol says so, items already in the history.
    */
   score(query: EvalQuery): Float32Array;
+  /**
+   * How equal scores rank, when the model has its own rule (lower first, per item); absent = the
+   * harness's seeded tie-breaker. The engine ranks ties by catalog index, as it serves them.
+   */
+  tieOrder?(): Uint32Array | undefined;
   close?(): Promise<void>;
 }

@@ -21,7 +21,7 @@ export interface ModelSwitches {
   useIds: boolean;
 }
 
-export const ALL_ON: ModelSwitches = { useText: true, useContext: true, useIds: true };
+const ALL_ON: ModelSwitches = { useText: true, useContext: true, useIds: true };
 
 /** a training interaction with its context keys, for the context statistics */
 export interface ContextObservation {

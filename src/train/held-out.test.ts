@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { contextObservationOf, contextWithout } from '../engine/snapshot.ts';
 import type { StoredEvent } from '../store/types.ts';
-import { heldOutCases } from './held-out.ts';
+import { fitTargets, heldOutCases } from './held-out.ts';
 
 let seq = 0;
 const ev = (user: string, item: string, type = 'purchase'): StoredEvent => ({
@@ -30,7 +30,7 @@ describe('heldOutCases', () => {
   ]);
 
   it('holds out the last positive event of eligible users and removes it from their list only', () => {
-    const h = heldOutCases(byUser, positive, 10, 1, new Set(['d']));
+    const h = heldOutCases(byUser, positive, 10, 1, { exclude: new Set(['d']) });
     assert.deepEqual([...h.targets.keys()].sort(), ['a', 'e']);
     assert.equal(h.targets.get('a')!.item, 'f3');
     assert.deepEqual(
@@ -49,7 +49,7 @@ describe('heldOutCases', () => {
 
   it('takes a repeated item as the target where its scenario allows repeats', () => {
     const repeats = (scenario: string) => scenario === 'food';
-    const h = heldOutCases(byUser, positive, 10, 1, new Set(['d']), repeats);
+    const h = heldOutCases(byUser, positive, 10, 1, { exclude: new Set(['d']), allowsRepeats: repeats });
     // c's last item f1 repeats an earlier one: a target now, since food allows repeats
     assert.deepEqual([...h.targets.keys()].sort(), ['a', 'c', 'e']);
     assert.equal(h.targets.get('c')!.item, 'f1');
@@ -69,6 +69,55 @@ describe('heldOutCases', () => {
     assert.deepEqual(a, b);
     assert.notDeepEqual(a, [...heldOutCases(many, positive, 7, 4).targets.keys()].sort());
     assert.equal(heldOutCases(many, positive, 0, 3).targets.size, 0);
+  });
+});
+
+describe('heldOutCases on histories without a time order', () => {
+  it('holds out a seeded random positive event, never a repeated item, not always the last', () => {
+    const many = new Map<string, StoredEvent[]>();
+    for (let u = 0; u < 40; u++)
+      many.set(`u${u}`, [ev(`u${u}`, 'f1'), ev(`u${u}`, 'f2'), ev(`u${u}`, 'f3'), ev(`u${u}`, 'f1')]);
+    const h = heldOutCases(many, positive, 40, 5, { orderFree: true });
+    assert.equal(h.targets.size, 40);
+    const items = [...h.targets.values()].map((e) => e.item);
+    // f1 occurs twice in every list: never a target; f2 and f3 both are
+    assert.ok(!items.includes('f1'));
+    assert.ok(items.includes('f2') && items.includes('f3'));
+    for (const [user, t] of h.targets) {
+      assert.equal(h.byUser.get(user)!.length, 3);
+      assert.ok(!h.byUser.get(user)!.includes(t));
+    }
+    const again = heldOutCases(many, positive, 40, 5, { orderFree: true });
+    assert.deepEqual(
+      [...again.targets.values()].map((e) => e.id),
+      [...h.targets.values()].map((e) => e.id),
+    );
+    // with an order, the last positive event (f1, a repeat) makes no case
+    assert.equal(heldOutCases(many, positive, 40, 5).targets.size, 0);
+  });
+});
+
+describe('fitTargets: the validation split sampled to fitCases, topped up with held-out cases', () => {
+  const users = new Map<string, StoredEvent[]>();
+  for (let u = 0; u < 30; u++) users.set(`u${u}`, [ev(`u${u}`, `f${u}`), ev(`u${u}`, `k${u}`)]);
+  const validOf = (n: number) => Array.from({ length: n }, (_, u) => ev(`u${u}`, `f${100 + u}`));
+  const opts = { heldOutCases: 100, seed: 2, positive, allowsRepeats: () => false, orderFree: false };
+
+  it('tops a small split up to fitCases, never from a user with a validation target', () => {
+    const t = fitTargets(validOf(5), users, { ...opts, fitCases: 12 });
+    assert.equal(t.valid.length, 5);
+    assert.equal(t.held.targets.size, 7);
+    for (const e of t.valid) assert.ok(!t.held.targets.has(e.user));
+  });
+
+  it('a split as large as fitCases is sampled and fits alone; heldOutCases caps the top-up', () => {
+    const t = fitTargets(validOf(20), users, { ...opts, fitCases: 8 });
+    assert.equal(t.valid.length, 8);
+    assert.equal(t.held.targets.size, 0);
+    assert.equal(
+      fitTargets(validOf(2), users, { ...opts, fitCases: 20, heldOutCases: 3 }).held.targets.size,
+      3,
+    );
   });
 });
 

@@ -1,14 +1,17 @@
 /**
- * `fusionrec train`: learns the item graphs from the store's training events and fits the ranker
- * on the validation split and on cases held out from the training events themselves (held-out.ts;
- * a store of live events has no split), then saves both stamped with a hash of data and config. Seeded and
- * deterministic; resumable (the graphs are checkpointed, a rerun after an interrupt skips them).
- * On `train.threads` threads: the sequential model's gradients and the ranker fit's pools.
+ * The training pipeline, `fusionrec train` and the evaluation's engine alike: learns the item
+ * graphs from the store's training events (their settings chosen on the fitting cases when
+ * `train.tuneGraph` is on, train-graphs.ts), the sequential model, and fits the ranker on the
+ * validation split and on cases held out from the training events themselves (held-out.ts; a
+ * store of live events has no split), then saves the model stamped with a hash of data and config,
+ * where `createEngine` finds it. Seeded and deterministic; resumable (the graphs are checkpointed,
+ * a rerun after an interrupt skips them). On `train.threads` threads: the sequential model's
+ * gradients and the ranker fit's pools.
  */
 import type { Config } from '../config/schema.ts';
 import { RecError } from '../core/errors.ts';
-import { seededSample as sample } from '../core/rng.ts';
 import { resolveThreads } from '../core/ts-worker.ts';
+import type { TrainConfig } from '../engine/config.ts';
 import { graphOptionsOf, historiesCarryNoOrder, scenarioMap } from '../engine/create.ts';
 import {
   contextWithout,
@@ -17,8 +20,6 @@ import {
   loadInteractions,
   sequencesOf,
 } from '../engine/snapshot.ts';
-import { buildProfile } from '../profile/interests.ts';
-import type { HistoryEntry } from '../profile/types.ts';
 import { eventWeight } from '../profile/weights.ts';
 import { itemSpaceOf } from '../rank/model.ts';
 import { seqOptionsOf } from '../seq/config.ts';
@@ -33,20 +34,12 @@ import {
 } from '../seq/persist.ts';
 import { type SeqReport, trainSeq } from '../seq/train.ts';
 import type { Store, StoredEvent } from '../store/types.ts';
-import { buildScoringModel } from './build-model.ts';
-import { DEFAULT_FIT_OPTIONS, fitRanker, type ValidCase } from './fit-ranker.ts';
-import { buildItemGraphs } from './graph.ts';
-import { heldOutCases } from './held-out.ts';
-import {
-  dataHash,
-  hashOf,
-  loadGraphs,
-  MODEL_FORMAT,
-  MODEL_NAMESPACE,
-  saveGraphs,
-  saveModel,
-  stampOf,
-} from './model-file.ts';
+import { buildScoringModel, type ModelSwitches } from './build-model.ts';
+import { type FitCase, fitCaseOf, perScenario, profileCases } from './fit-cases.ts';
+import { DEFAULT_FIT_OPTIONS, fitRanker } from './fit-ranker.ts';
+import { fitTargets } from './held-out.ts';
+import { dataHash, hashOf, MODEL_FORMAT, MODEL_NAMESPACE, saveModel, stampOf } from './model-file.ts';
+import { type GraphSettings, itemGraphs } from './train-graphs.ts';
 
 export interface TrainOptions {
   /** id of the encoder whose item vectors the text features use (none: no text features) */
@@ -66,6 +59,8 @@ export interface TrainReport {
   validNdcg10: number;
   defaultNdcg10: number;
   resumed: boolean;
+  /** the histories carry no time order: co-occurrence over whole histories, no sequential model */
+  wholeHistory: boolean;
   seconds: { graphs: number; seq: number; fit: number; total: number };
   /** threads the sequential model and the ranker fit computed on (`train.threads` resolved) */
   threads: number;
@@ -74,6 +69,13 @@ export interface TrainReport {
     | (Pick<SeqReport, 'epochs' | 'bestEpoch' | 'validNdcg10' | 'resumedFrom'> & { reused: boolean })
     | undefined;
   ranker: { shared: number[]; perScenario: string[]; decay: number };
+  /** the item graphs' settings chosen on the fitting cases (`train.tuneGraph`; absent when resumed) */
+  graph?: GraphSettings | undefined;
+}
+
+/** which signals the model learns and uses (`train.context`, `train.ids`; text = an encoder) */
+function switchesOf(cfg: TrainConfig): ModelSwitches {
+  return { useText: true, useContext: cfg.context, useIds: cfg.ids };
 }
 
 const pickSeq = (r: SeqReport) => ({
@@ -94,6 +96,21 @@ async function validTargets(store: Store, signal?: AbortSignal): Promise<StoredE
   return out;
 }
 
+const INPUT_SPLITS: readonly (string | undefined)[] = ['valid_input', 'test_input'];
+
+/** the interactions without the held-out users' request-time histories (`train.inputHistories` off) */
+function withoutInputHistories(inter: Interactions, index: ReadonlyMap<string, number>): Interactions {
+  const byUser = new Map<string, StoredEvent[]>();
+  const dropped: StoredEvent[] = [];
+  for (const [user, list] of inter.byUser) {
+    const kept = list.filter((e) => !INPUT_SPLITS.includes(e.split));
+    if (kept.length < list.length) dropped.push(...list.filter((e) => INPUT_SPLITS.includes(e.split)));
+    if (kept.length > 0) byUser.set(user, kept);
+  }
+  if (dropped.length === 0) return inter;
+  return { ...inter, byUser, context: contextWithout(inter.context, dropped, index) };
+}
+
 export async function trainFromStore(
   store: Store,
   config: Config,
@@ -107,25 +124,25 @@ export async function trainFromStore(
     throw new RecError('NOT_FOUND', 'the store holds no items: import data first');
   const scenarios = await scenarioMap(store, config);
   const weightsOf = (s: string) => scenarios.get(s)?.eventWeights ?? {};
+  const allowsRepeats = (s: string) => scenarios.get(s)?.allowRepeats ?? false;
   const { stamp, configHash } = stampOf(await dataHash(store, catalog.itemIds), cfg);
   const stampWithText = `${stamp}-${opts.encoderId ?? 'notext'}`;
-  const inter = await loadInteractions(store, catalog.index, {
+  const read = await loadInteractions(store, catalog.index, {
     ...(opts.signal ? { signal: opts.signal } : {}),
     onProgress: (done) => progress('read events', done, 0),
   });
+  // what the model learns from; the fitting cases' histories are read from everything
+  const inter = cfg.inputHistories ? read : withoutInputHistories(read, catalog.index);
   const orderFree = historiesCarryNoOrder(inter);
-  const validEvents = sample(await validTargets(store, opts.signal), cfg.fitCases, cfg.seed);
-  // more fitting cases from the training events: each sampled user's last positive event, which
-  // leaves the graphs and the sequential model the ranker is fitted with (src/train/held-out.ts)
-  // they top the split up to `train.fitCases`: a store with a large split fits as before
-  const held = heldOutCases(
-    inter.byUser,
-    (e) => eventWeight(e, weightsOf(e.scenario)) > 0,
-    Math.min(cfg.heldOutCases, Math.max(0, cfg.fitCases - validEvents.length)),
-    cfg.seed,
-    new Set(validEvents.map((e) => e.user)),
-    (scenario) => scenarios.get(scenario)?.allowRepeats ?? false,
-  );
+  // the held-out targets leave the graphs and the sequential model the ranker is fitted with
+  const { valid: validEvents, held } = fitTargets(await validTargets(store, opts.signal), inter.byUser, {
+    fitCases: cfg.fitCases,
+    heldOutCases: cfg.heldOutCases,
+    seed: cfg.seed,
+    positive: (e) => eventWeight(e, weightsOf(e.scenario)) > 0,
+    allowsRepeats,
+    orderFree,
+  });
   const fitInter: Interactions =
     held.targets.size > 0
       ? {
@@ -134,84 +151,54 @@ export async function trainFromStore(
           context: contextWithout(inter.context, held.targets.values(), catalog.index),
         }
       : inter;
-  // which targets were held out: part of the stamp of everything trained without them (the fit's
-  // graphs, the sequential model), so a checkpoint or model made for another set is not reused
+  // which targets were held out: part of the stamp of the fit's graphs, so a checkpoint made for
+  // another set is not reused
   const heldKey = hashOf([...held.targets.values()].map((e) => e.id).sort());
+  const caseOpts = { index: catalog.index, weightsOf, allowsRepeats, alone: !cfg.fusion, orderFree };
+  const fitCases: FitCase[] = [];
+  for (const t of validEvents) {
+    const c = fitCaseOf(t, read.byUser.get(t.user) ?? [], caseOpts);
+    if (c) fitCases.push(c);
+  }
+  const validCount = fitCases.length;
+  for (const [user, t] of held.targets) {
+    const c = fitCaseOf(t, held.byUser.get(user) ?? [], caseOpts);
+    if (c) fitCases.push(c);
+  }
   // the fit's sequences feed its graphs and the sequential model: built once, when first needed
   let fitSequences: number[][] | undefined;
-  const sequencesFor = (from: Interactions) => {
-    if (from !== fitInter) return sequencesOf(from, catalog.index, weightsOf);
+  const fitSeqs = () => {
     fitSequences ??= sequencesOf(fitInter, catalog.index, weightsOf);
     return fitSequences;
   };
   const tGraphs = Date.now();
-  const graphsOf = async (key: string, from: Interactions, label: string, graphStamp: string) => {
-    const stored = await loadGraphs(store, key, graphStamp);
-    if (stored) return { graphs: stored, loaded: true };
-    progress(label, 0, 1);
-    const graphs = buildItemGraphs(
-      sequencesFor(from),
-      catalog.itemIds.length,
-      (i) => catalog.itemScenario[i]!,
-      graphOptionsOf(cfg, orderFree),
-      opts.signal,
-    );
-    await saveGraphs(store, key, graphStamp, graphs);
-    progress(label, 1, 1);
-    return { graphs, loaded: false };
-  };
-  // the graphs the saved model serves with learn from every training event
-  const final = await graphsOf('checkpoint', inter, 'item graphs', stampWithText);
-  const fitGraphs =
-    held.targets.size > 0
-      ? await graphsOf(
-          'checkpoint.fit',
-          fitInter,
-          'item graphs without held-out targets',
-          `${stampWithText}-${heldKey}`,
-        )
-      : final;
-  const resumed = final.loaded && fitGraphs.loaded;
+  const graphs = await itemGraphs({
+    store,
+    cfg,
+    numItems: catalog.itemIds.length,
+    scenarioOf: (i) => catalog.itemScenario[i]!,
+    base: { ...graphOptionsOf(cfg, orderFree), crossScenario: cfg.crossScenario && cfg.fusion },
+    fitSequences: fitSeqs,
+    allSequences: held.targets.size > 0 ? () => sequencesOf(inter, catalog.index, weightsOf) : undefined,
+    cases: fitCases,
+    fitStamp: `${stampWithText}-${heldKey}`,
+    finalStamp: stampWithText,
+    progress,
+    signal: opts.signal,
+  });
   const graphSeconds = (Date.now() - tGraphs) / 1000;
-  const model = buildScoringModel(catalog, [], { graphs: fitGraphs.graphs, context: fitInter.context });
-  const space = itemSpaceOf(model);
-  const cases: ValidCase[] = [];
-  const addCase = (t: StoredEvent, events: readonly StoredEvent[]) => {
-    const item = catalog.index.get(t.item);
-    if (item === undefined) return;
-    const before = events.filter((e) => e.ts < t.ts || (e.ts === t.ts && e.seq < t.seq));
-    const history: HistoryEntry[] = [];
-    for (const e of before) {
-      const i = catalog.index.get(e.item);
-      if (i !== undefined)
-        history.push({
-          item: i,
-          scenario: e.scenario,
-          weight: eventWeight(e, weightsOf(e.scenario)),
-          ts: e.ts,
-        });
-    }
-    const repeats = scenarios.get(t.scenario)?.allowRepeats ?? false;
-    cases.push({
-      profile: buildProfile(t.user, history, space, {
-        maxInterests: config.engine.maxInterests,
-        recencyDecay: config.engine.profileDecay,
-        negativePush: config.engine.negativePush,
-        maxHistory: config.engine.maxHistory,
-      }),
-      scenario: t.scenario,
-      target: item,
-      masked: new Set(repeats ? [] : history.map((h) => h.item)),
-    });
-  };
-  for (const t of validEvents) addCase(t, inter.byUser.get(t.user) ?? []);
-  const validCount = cases.length;
-  for (const [user, t] of held.targets) addCase(t, held.byUser.get(user) ?? []);
+  const model = buildScoringModel(catalog, [], {
+    graphs: graphs.fit,
+    context: fitInter.context,
+    switches: switchesOf(cfg),
+  });
+  const cases = profileCases(fitCases, itemSpaceOf(model), config);
   const tSeq = Date.now();
   let seqInfo: TrainReport['seq'];
   // a sequential model learns what follows what: histories without a time order have nothing for it
   if (config.seq.enabled && !orderFree) {
-    const seqStamp = seqStampOf(`${stamp}-${heldKey}`, config.seq, cfg.seed, opts.encoderId);
+    // the stamp `createEngine` looks the model up by; the held-out set follows from data and config
+    const seqStamp = seqStampOf(stamp, config.seq, cfg.seed, opts.encoderId);
     const valid = cases.map((c) => ({
       hist: c.profile.history.filter((h) => h.weight > 0).map((h) => h.item),
       target: c.target,
@@ -222,14 +209,15 @@ export async function trainFromStore(
       seqInfo = { ...pickSeq(stored.model.report), reused: true };
     } else {
       const resume = await loadSeqCheckpoint(store, seqStamp);
+      // without the held-out targets: the ranker weighs this model's score on them
+      const sequences = cfg.fusion ? fitSeqs() : perScenario(fitSeqs(), catalog.itemScenario);
       const trained = await trainSeq(
         {
           numItems: model.numItems,
           itemScenario: model.scenarioCode,
           numScenarios: model.scenarios.length,
           text: model.dim > 0 ? { dim: model.dim, data: model.vectors } : undefined,
-          // without the held-out targets: the ranker weighs this model's score on them
-          sequences: sequencesFor(fitInter).filter((q) => q.length > 1),
+          sequences: sequences.filter((q) => q.length > 1),
           valid,
         },
         seqOptionsOf(config.seq, cfg.seed, cfg.threads),
@@ -272,7 +260,7 @@ export async function trainFromStore(
       validNdcg10: fit.validNdcg,
       seconds,
     },
-    graphs: final.graphs,
+    graphs: graphs.final,
   });
   const stale = (await store.blobs.keys(MODEL_NAMESPACE)).filter((k) => k.startsWith('checkpoint.'));
   await store.blobs.delete(MODEL_NAMESPACE, stale);
@@ -284,7 +272,8 @@ export async function trainFromStore(
     heldOutCases: cases.length - validCount,
     validNdcg10: fit.validNdcg,
     defaultNdcg10: fit.defaultNdcg,
-    resumed,
+    resumed: graphs.resumed,
+    wholeHistory: graphOptionsOf(cfg, orderFree).wholeHistory,
     seconds: { graphs: graphSeconds, seq: seqSeconds, fit: fitSeconds, total: seconds },
     threads: resolveThreads(cfg.threads),
     seq: seqInfo,
@@ -293,5 +282,6 @@ export async function trainFromStore(
       perScenario: Object.keys(fit.ranker.perScenario),
       decay: fit.ranker.decay,
     },
+    graph: graphs.settings,
   };
 }

@@ -29,6 +29,7 @@ interface EvalOpts {
   vectors: string;
   compare?: string;
   seqEpochs?: string;
+  ranked?: string;
 }
 
 /** "a,b" or "a,b;c,d": model,baseline pairs */
@@ -106,6 +107,10 @@ export function registerEval(program: Command): void {
       'most training epochs of the sequential model (seqrec, engine); default: its own',
     )
     .option(
+      '--ranked <k>',
+      "write every case's top k item ids per model into the results JSON (`ranked`), e.g. to replay them through `fusionrec recommend`",
+    )
+    .option(
       '--vectors <mode>',
       'item vectors for text models and diversity: auto (encode items with the configured encoder when the dataset has item text), yes, no',
       'auto',
@@ -124,6 +129,7 @@ export function registerEval(program: Command): void {
       const maxUsers = opts.maxUsers === undefined ? undefined : int(opts.maxUsers, 'max-users', 1);
       const tuneCases = int(opts.tuneUsers, 'tune-users', 1);
       const seqEpochs = opts.seqEpochs === undefined ? undefined : int(opts.seqEpochs, 'seq-epochs', 1);
+      const rankedIds = opts.ranked === undefined ? 0 : int(opts.ranked, 'ranked', 1);
       const models = (opts.models ?? Object.keys(MODELS).join(','))
         .split(',')
         .map((s) => s.trim())
@@ -187,6 +193,8 @@ export function registerEval(program: Command): void {
           tuneCases,
           ...(opts.compare ? { compare: parsePairs(opts.compare) } : {}),
           ...(seqEpochs !== undefined ? { seqEpochs } : {}),
+          ...(rankedIds > 0 ? { rankedIds } : {}),
+          config: cfg,
           configHash: configHash(cfg),
           command: ['fusionrec', ...process.argv.slice(2)].join(' '),
           signal: controller.signal,

@@ -84,6 +84,9 @@ export function registerTrain(program: Command): void {
             report.seq
               ? `  sequential model: ${report.seq.reused ? 'already trained for this data and config' : `${report.seq.epochs} epochs (best ${report.seq.bestEpoch}${report.seq.resumedFrom > 0 ? `, resumed after epoch ${report.seq.resumedFrom}` : ''})`}, valid NDCG@10 ${report.seq.validNdcg10.toFixed(4)}, ${report.seconds.seq.toFixed(1)}s`
               : '  sequential model: off (seq.enabled false)',
+            report.graph
+              ? `  item graphs tuned on the fitting cases: shrink ${report.graph.shrink}, EASE lambda ${report.graph.easeLambda}${report.graph.easeFusedLambda !== undefined ? `, cross-scenario EASE lambda ${report.graph.easeFusedLambda}` : ''}`
+              : '  item graphs: settings from the config (train.tuneGraph off, or resumed)',
             `  fitting cases ${report.validCases + report.heldOutCases} (${report.validCases} from the validation split, ${report.heldOutCases} held out from training events): pool NDCG@10 ${report.validNdcg10.toFixed(4)} (default weights ${report.defaultNdcg10.toFixed(4)})`,
             `  weights ${report.ranker.shared.map((w) => w.toFixed(2)).join(', ')}; decay ${report.ranker.decay}; per-scenario: ${report.ranker.perScenario.join(', ') || 'none'}`,
             `  model ${report.stamp}`,

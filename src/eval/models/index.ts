@@ -4,7 +4,7 @@
  * reports a model that does not apply as skipped, with the reason, instead of dropping it.
  */
 
-import type { EvalModel } from '../types.ts';
+import type { ModelEntry } from '../types.ts';
 import { Bpr } from './bpr.ts';
 import { ENGINE_MODELS } from './engine.ts';
 import { ItemKnn } from './itemknn.ts';
@@ -12,12 +12,6 @@ import { Markov } from './markov.ts';
 import { Popularity } from './popularity.ts';
 import { SeqRec } from './seqrec.ts';
 import { TextOnly } from './text.ts';
-
-export interface ModelEntry {
-  description: string;
-  needs?: readonly 'itemVectors'[];
-  create: () => EvalModel;
-}
 
 export const MODELS: Record<string, ModelEntry> = {
   popularity: { description: 'most training interactions first (PopRec)', create: () => new Popularity() },

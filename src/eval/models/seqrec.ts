@@ -1,7 +1,7 @@
 /**
- * The sequential model (src/seq) as a standalone evaluation model, and the one place that turns
- * EvalData into its training data. The trained model is memoised per EvalData and options, so
- * `seqrec` and the engine's `seq` feature in one run train it once.
+ * The sequential model (src/seq) as a standalone evaluation baseline, and the one place that turns
+ * EvalData into its training data. The trained model is memoised per EvalData and options. The
+ * engine's `seq` feature is not this one: it comes from the training pipeline (src/train/train.ts).
  */
 import { eventWeight } from '../../profile/weights.ts';
 import type { SeqScorer } from '../../seq/model.ts';

@@ -1,0 +1,90 @@
+/**
+ * A fitting case as the pipeline sees it before any model exists: the target, the history before
+ * it as profile entries, and what the ranking masks. The graph tuning judges its settings on these
+ * histories; the ranker fit then turns each into a profile (`profileCases`).
+ */
+import type { Config } from '../config/schema.ts';
+import { buildProfile } from '../profile/interests.ts';
+import type { HistoryEntry, ItemSpace } from '../profile/types.ts';
+import { eventWeight } from '../profile/weights.ts';
+import type { StoredEvent } from '../store/types.ts';
+import type { ValidCase } from './fit-ranker.ts';
+import type { GraphCase } from './tune-graph.ts';
+
+export interface FitCaseOptions {
+  index: ReadonlyMap<string, number>;
+  weightsOf: (scenario: string) => Record<string, number>;
+  allowsRepeats: (scenario: string) => boolean;
+  /** `train.fusion` off: the history is the target scenario's alone, as the engine then serves */
+  alone: boolean;
+  /** the histories carry no time order: every other event of the user is history, not only earlier ones */
+  orderFree: boolean;
+}
+
+export interface FitCase extends GraphCase {
+  user: string;
+  history: HistoryEntry[];
+}
+
+/** the case of target `t` with the user's `events` before it (all of them when order-free); none when the item is unknown */
+export function fitCaseOf(
+  t: StoredEvent,
+  events: readonly StoredEvent[],
+  o: FitCaseOptions,
+): FitCase | undefined {
+  const item = o.index.get(t.item);
+  if (item === undefined) return undefined;
+  const history: HistoryEntry[] = [];
+  for (const e of events) {
+    if (e === t || (!o.orderFree && !(e.ts < t.ts || (e.ts === t.ts && e.seq < t.seq)))) continue;
+    if (o.alone && e.scenario !== t.scenario) continue;
+    const i = o.index.get(e.item);
+    if (i !== undefined)
+      history.push({
+        item: i,
+        scenario: e.scenario,
+        weight: eventWeight(e, o.weightsOf(e.scenario)),
+        ts: e.ts,
+      });
+  }
+  return {
+    user: t.user,
+    history,
+    scenario: t.scenario,
+    target: item,
+    masked: new Set(o.allowsRepeats(t.scenario) ? [] : history.map((h) => h.item)),
+  };
+}
+
+/** the cases with the profiles the engine builds for their histories (config `engine` section) */
+export function profileCases(cases: readonly FitCase[], space: ItemSpace, config: Config): ValidCase[] {
+  const e = config.engine;
+  const opts = {
+    maxInterests: e.maxInterests,
+    recencyDecay: e.profileDecay,
+    negativePush: e.negativePush,
+    maxHistory: e.maxHistory,
+  };
+  return cases.map((c) => ({
+    profile: buildProfile(c.user, c.history, space, opts),
+    scenario: c.scenario,
+    target: c.target,
+    masked: c.masked,
+  }));
+}
+
+/** each sequence cut into one per scenario (the sequential model of each scenario alone) */
+export function perScenario(sequences: readonly number[][], itemScenario: readonly string[]): number[][] {
+  const out: number[][] = [];
+  for (const s of sequences) {
+    const by = new Map<string, number[]>();
+    for (const i of s) {
+      const sc = itemScenario[i]!;
+      const list = by.get(sc);
+      if (list) list.push(i);
+      else by.set(sc, [i]);
+    }
+    out.push(...by.values());
+  }
+  return out;
+}

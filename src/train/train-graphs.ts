@@ -1,0 +1,117 @@
+/**
+ * The item graphs of `fusionrec train`: the fit's graphs (without the held-out targets) with their
+ * settings chosen on the fitting cases when `train.tuneGraph` is on, then the graphs the saved
+ * model serves with, built from every training event with the same settings. Each is checkpointed
+ * in the store, so a rerun after an interrupt skips what is done.
+ */
+import type { TrainConfig } from '../engine/config.ts';
+import type { Store } from '../store/types.ts';
+import { emptyGraphs } from './build-model.ts';
+import { buildItemGraphs, type GraphOptions, type ItemGraphs } from './graph.ts';
+import { hashOf, loadGraphs, MODEL_NAMESPACE, saveGraphs } from './model-file.ts';
+import { chooseGraphSettings, type GraphCase, type GraphChoice } from './tune-graph.ts';
+
+/** the chosen settings, as the training report records them */
+export type GraphSettings = Omit<GraphChoice, 'graphs'>;
+
+export interface GraphStage {
+  /** graphs without the held-out targets: what the ranker and the sequential model are fitted with */
+  fit: ItemGraphs;
+  /** graphs from every training event: what the saved model serves with */
+  final: ItemGraphs;
+  /** the tuned settings (absent when not tuned, or when resumed from a checkpoint made before) */
+  settings?: GraphSettings | undefined;
+  resumed: boolean;
+}
+
+export interface GraphStageInput {
+  store: Store;
+  cfg: TrainConfig;
+  numItems: number;
+  scenarioOf: (item: number) => string;
+  base: GraphOptions;
+  /** sequences without the held-out targets (built on first use) */
+  fitSequences: () => number[][];
+  /** sequences of every training event; absent = no target was held out (the same graphs) */
+  allSequences: (() => number[][]) | undefined;
+  cases: readonly GraphCase[];
+  /** the stamp of what the fit graphs depend on (data, config, text, held-out set) */
+  fitStamp: string;
+  /** the same for the served graphs, without the held-out set */
+  finalStamp: string;
+  progress: (phase: string, done: number, total: number) => void;
+  signal?: AbortSignal | undefined;
+}
+
+const CHOICE_KEY = 'checkpoint.choice';
+
+/** the graphs' options with the tuned settings in place */
+function withSettings(base: GraphOptions, s: GraphSettings | undefined): GraphOptions {
+  if (!s) return base;
+  return {
+    ...base,
+    shrink: s.shrink,
+    easeLambda: s.easeLambda,
+    ...(s.easeFusedLambda !== undefined ? { easeFusedLambda: s.easeFusedLambda } : {}),
+  };
+}
+
+/** popularity counts only (`train.ids` off): no collaborative evidence is learned */
+function countsOnly(sequences: readonly number[][], numItems: number): ItemGraphs {
+  const g = emptyGraphs(numItems);
+  for (const s of sequences) for (const i of s) g.counts[i]! += 1;
+  return g;
+}
+
+export async function itemGraphs(x: GraphStageInput): Promise<GraphStage> {
+  if (!x.cfg.ids) {
+    const fit = countsOnly(x.fitSequences(), x.numItems);
+    return { fit, final: x.allSequences ? countsOnly(x.allSequences(), x.numItems) : fit, resumed: false };
+  }
+  const tuning = x.cfg.tuneGraph && x.cases.length > 0;
+  let settings = tuning ? await loadChoice(x.store, x.fitStamp) : undefined;
+  let fit = !tuning || settings ? await loadGraphs(x.store, 'checkpoint.fit', x.fitStamp) : undefined;
+  const fitLoaded = fit !== undefined;
+  if (!fit) {
+    if (tuning) {
+      x.progress('item graphs: choosing settings', 0, 1);
+      const chosen = chooseGraphSettings(
+        x.fitSequences(),
+        x.numItems,
+        x.scenarioOf,
+        x.base,
+        x.cases,
+        { shrinks: x.cfg.tuneShrinks, easeLambdas: x.cfg.tuneEaseLambdas },
+        x.signal,
+      );
+      const { graphs, ...chosenSettings } = chosen;
+      settings = chosenSettings;
+      fit = graphs;
+      await x.store.blobs.put(MODEL_NAMESPACE, [
+        { key: CHOICE_KEY, value: new TextEncoder().encode(JSON.stringify({ stamp: x.fitStamp, settings })) },
+      ]);
+    } else {
+      x.progress('item graphs', 0, 1);
+      fit = buildItemGraphs(x.fitSequences(), x.numItems, x.scenarioOf, x.base, x.signal);
+    }
+    await saveGraphs(x.store, 'checkpoint.fit', x.fitStamp, fit);
+    x.progress('item graphs', 1, 1);
+  }
+  if (!x.allSequences) return { fit, final: fit, settings, resumed: fitLoaded };
+  const opts = withSettings(x.base, settings);
+  const finalStamp = `${x.finalStamp}-${hashOf(settings ?? null)}`;
+  const stored = await loadGraphs(x.store, 'checkpoint', finalStamp);
+  if (stored) return { fit, final: stored, settings, resumed: fitLoaded };
+  x.progress('item graphs from every event', 0, 1);
+  const final = buildItemGraphs(x.allSequences(), x.numItems, x.scenarioOf, opts, x.signal);
+  await saveGraphs(x.store, 'checkpoint', finalStamp, final);
+  x.progress('item graphs from every event', 1, 1);
+  return { fit, final, settings, resumed: false };
+}
+
+async function loadChoice(store: Store, stamp: string): Promise<GraphSettings | undefined> {
+  const raw = await store.blobs.get(MODEL_NAMESPACE, CHOICE_KEY);
+  if (!raw) return undefined;
+  const saved = JSON.parse(new TextDecoder().decode(raw)) as { stamp: string; settings: GraphSettings };
+  return saved.stamp === stamp ? saved.settings : undefined;
+}

@@ -1,0 +1,107 @@
+/**
+ * The training pipeline's switches on a small hand-made store whose answer is known: a pair of
+ * items that co-occur only in a held-out user's request-time history, and the ablation keys.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseConfig } from '../src/config/load.ts';
+import type { Event, Split } from '../src/core/types.ts';
+import { createEngine } from '../src/engine/create.ts';
+import { openStore } from '../src/store/open.ts';
+import type { Store } from '../src/store/types.ts';
+import { edgeWeight } from '../src/train/graph.ts';
+import { loadModel } from '../src/train/model-file.ts';
+import { trainFromStore } from '../src/train/train.ts';
+
+const ITEMS = ['a', 'b', 'c', 'd', 'x', 'y'];
+
+async function storeWith(): Promise<Store> {
+  const store = await openStore(':memory:');
+  await store.items.upsert(ITEMS.map((id) => ({ id, scenario: 's', title: id, available: true })));
+  const events: Event[] = [];
+  const add = (user: string, items: string[], split: Split) =>
+    items.forEach((item, ts) => {
+      events.push({ id: `${user}-${ts}`, user, item, scenario: 's', type: 'purchase', ts: 1000 + ts, split });
+    });
+  // training users: a-b and c-d co-occur
+  for (let u = 0; u < 20; u++) add(`u${u}`, u % 2 ? ['a', 'b', 'c'] : ['c', 'd', 'a'], 'train');
+  // a held-out user: x-y co-occur in the history they bring at request time, and nowhere else
+  add('t0', ['x', 'y'], 'test_input');
+  events.push({
+    id: 't0-target',
+    user: 't0',
+    item: 'b',
+    scenario: 's',
+    type: 'purchase',
+    ts: 2000,
+    split: 'test',
+  });
+  await store.events.add(events);
+  return store;
+}
+
+const settings = (train: Record<string, unknown>) =>
+  parseConfig({ train: { seed: 3, ...train }, seq: { enabled: false } });
+
+describe('trainFromStore', () => {
+  it('learns from request-time histories unless train.inputHistories is off', async () => {
+    const store = await storeWith();
+    try {
+      const x = ITEMS.indexOf('x');
+      const y = ITEMS.indexOf('y');
+      await trainFromStore(store, settings({}));
+      const on = (await loadModel(store))!;
+      assert.ok(edgeWeight(on.graphs.knn, x, y) > 0, 'x-y learned from the test_input history');
+      const report = await trainFromStore(store, settings({ inputHistories: false }));
+      const off = (await loadModel(store))!;
+      assert.equal(edgeWeight(off.graphs.knn, x, y), 0);
+      assert.ok(edgeWeight(off.graphs.knn, ITEMS.indexOf('a'), ITEMS.indexOf('b')) > 0);
+      assert.equal(report.users, 20);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('tunes the graph settings by default, over the configured grid; train.ids off learns no graph', async () => {
+    const store = await storeWith();
+    try {
+      const tuned = await trainFromStore(store, settings({ tuneShrinks: [5, 15], tuneEaseLambdas: [30] }));
+      assert.ok(tuned.graph, 'the chosen settings are reported');
+      assert.ok([5, 15].includes(tuned.graph.shrink));
+      assert.deepEqual(Object.keys(tuned.graph.ndcg.shrink), ['5', '15']);
+      const fixed = await trainFromStore(store, settings({ tuneGraph: false }));
+      assert.equal(fixed.graph, undefined);
+      await trainFromStore(store, settings({ ids: false }));
+      const noIds = (await loadModel(store))!;
+      assert.equal(noIds.graphs.knn.items.length, 0);
+      assert.ok(noIds.graphs.counts[ITEMS.indexOf('a')]! > 0, 'popularity still counted');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('full-ranking mode (engine.candidates 0) ranks every unseen item of the scenario', async () => {
+    const store = await storeWith();
+    try {
+      const config = parseConfig({
+        train: { seed: 3 },
+        seq: { enabled: false },
+        engine: { candidates: 0, diversity: 0, staleModel: 'error' },
+      });
+      await trainFromStore(store, config);
+      const engine = await createEngine(config, { store, encoder: null });
+      try {
+        const r = await engine.recommend({ user: 'u1', scenario: 's', n: 10 });
+        // u1 has a, b and c: every other item comes back, all from the whole catalog
+        assert.deepEqual(r.items.map((i) => i.item).sort(), ['d', 'x', 'y']);
+        assert.deepEqual(r.retrievers, ['catalog']);
+        const scored = engine.scoreAll!({ user: 'u1', scenario: 's', history: [] });
+        assert.equal(scored.items.length, ITEMS.length);
+      } finally {
+        await engine.close();
+      }
+    } finally {
+      await store.close();
+    }
+  });
+});
