@@ -5,10 +5,9 @@
  */
 import { z } from 'zod';
 import { scenarioSchema } from '../core/types.ts';
-import { DEFAULT_FUSION } from '../encode/fuse.ts';
-import { DEFAULT_TEMPLATE, TEMPLATE_FIELDS, unknownPlaceholders } from '../encode/template.ts';
-import { engineSection, trainSection } from '../engine/config.ts';
-import { seqSection } from '../seq/config.ts';
+import { engineSection, trainSection } from './engine.ts';
+import { DEFAULT_FUSION, DEFAULT_TEMPLATE, TEMPLATE_FIELDS, unknownPlaceholders } from './fusion.ts';
+import { seqSection } from './seq.ts';
 
 const d = <T extends z.ZodType>(schema: T, description: string) => schema.describe(description);
 

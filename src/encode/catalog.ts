@@ -9,12 +9,13 @@
  * - `enrich` item id -> JSON Enrichment written by the generative model (src/generate)
  */
 import { createHash } from 'node:crypto';
+import { DEFAULT_FUSION, type FusionWeights } from '../config/fusion.ts';
 import type { Config } from '../config/schema.ts';
 import { RecError } from '../core/errors.ts';
 import type { Item, Scenario } from '../core/types.ts';
 import type { Store } from '../store/types.ts';
 import { bytesVector, type EmbeddingCache, storeEmbeddingCache, textHash, vectorBytes } from './cache.ts';
-import { DEFAULT_FUSION, type FusionWeights, fuseItemVector, ngramSource } from './fuse.ts';
+import { fuseItemVector, ngramSource } from './fuse.ts';
 import { type Enrichment, unifiedText } from './template.ts';
 import type { Encoder } from './types.ts';
 

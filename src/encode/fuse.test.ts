@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
+import { DEFAULT_FUSION } from '../config/fusion.ts';
 import { itemSchema } from '../core/types.ts';
 import { dot, l2normalise, planBatches } from './batch.ts';
-import { charNgramVector, DEFAULT_FUSION, fuseItemVector, project } from './fuse.ts';
+import { charNgramVector, fuseItemVector, project } from './fuse.ts';
 
 const unit = (dim: number, seed: number) =>
   l2normalise(Float32Array.from({ length: dim }, (_, i) => Math.sin(seed * 7.31 + i * 1.7)));

@@ -14,20 +14,10 @@
  *   They do not align modalities semantically; they let items with alike images or sounds end nearer.
  */
 
+import { DEFAULT_FUSION, type FusionWeights } from '../config/fusion.ts';
 import { seededRandom as rng } from '../core/rng.ts';
 import type { Item } from '../core/types.ts';
 import { l2normalise } from './batch.ts';
-
-export interface FusionWeights {
-  text: number;
-  image: number;
-  audio: number;
-  ngram: number;
-  /** below this readable share the n-gram channel is added */
-  minCoverage: number;
-}
-
-export const DEFAULT_FUSION: FusionWeights = { text: 1, image: 0.5, audio: 0.5, ngram: 1, minCoverage: 0.8 };
 
 /** FNV-1a, 32 bit */
 export function fnv1a(s: string): number {

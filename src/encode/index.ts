@@ -1,4 +1,6 @@
 /** Public API of the encoding step (see docs/encoding.md). */
+
+export { DEFAULT_FUSION, DEFAULT_TEMPLATE, type FusionWeights } from '../config/fusion.ts';
 export { type EmbeddingCache, openEmbeddingCache, storeEmbeddingCache, textHash } from './cache.ts';
 export {
   type EncodeOptions,
@@ -10,6 +12,6 @@ export {
   loadItemVectors,
 } from './catalog.ts';
 export { createEncoder } from './create.ts';
-export { DEFAULT_FUSION, type FusionWeights, fuseItemVector } from './fuse.ts';
-export { DEFAULT_TEMPLATE, type Enrichment, unifiedText } from './template.ts';
+export { fuseItemVector } from './fuse.ts';
+export { type Enrichment, unifiedText } from './template.ts';
 export type { Encoder } from './types.ts';

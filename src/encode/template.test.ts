@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { unknownPlaceholders } from '../config/fusion.ts';
 import { itemSchema, scenarioSchema } from '../core/types.ts';
-import { unifiedText, unknownPlaceholders } from './template.ts';
+import { unifiedText } from './template.ts';
 
 const music = scenarioSchema.parse({ id: 'm', kind: 'music' });
 const shop = scenarioSchema.parse({ id: 's', kind: 'ecommerce' });

@@ -3,37 +3,8 @@
  * into one unified text, so that items from all scenarios land in one semantic space. See
  * docs/encoding.md for the fields and the rules.
  */
+import { DEFAULT_TEMPLATE, TEMPLATE_FIELDS, type TemplateField } from '../config/fusion.ts';
 import type { Item, Scenario, ScenarioKind } from '../core/types.ts';
-
-/**
- * Default template: one segment per line; `{field}` placeholders are filled from the item, and a
- * segment whose placeholders are all empty is dropped. Segments are joined with ". ".
- */
-export const DEFAULT_TEMPLATE: readonly string[] = [
-  '{title}',
-  '{description}',
-  '{generated}',
-  'category: {category}',
-  'tags: {tags}',
-  'image: {imageCaption}',
-  'visual: {visualTags}',
-  'sound: {audio}',
-  '{scenario}',
-];
-
-export const TEMPLATE_FIELDS = [
-  'title',
-  'description',
-  'generated',
-  'category',
-  'tags',
-  'imageCaption',
-  'visualTags',
-  'audio',
-  'attributes',
-  'scenario',
-] as const;
-export type TemplateField = (typeof TEMPLATE_FIELDS)[number];
 
 /** Words the scenario kind contributes, so a model reads "music" or "shop" not an enum value. */
 const KIND_WORDS: Record<ScenarioKind, string> = {
@@ -126,12 +97,4 @@ export function unifiedText(item: Item, scenario?: Scenario, opts: TemplateOptio
     if (any) out.push(clean(filled).replace(/[.\s]+$/, ''));
   }
   return out.join('. ');
-}
-
-/** Placeholders a template uses that the template does not know (config validation). */
-export function unknownPlaceholders(template: readonly string[]): string[] {
-  const known = new Set<string>(TEMPLATE_FIELDS);
-  return [...new Set(template.flatMap((s) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!)))].filter(
-    (n) => !known.has(n),
-  );
 }

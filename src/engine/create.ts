@@ -6,6 +6,8 @@
  * and config (else rebuilds the signals from the store, or refuses with MODEL_STALE), and wires
  * profiles, retrievers, ranker and re-ranker into an Engine.
  */
+
+import type { TrainConfig } from '../config/engine.ts';
 import type { Config } from '../config/schema.ts';
 import { RecError } from '../core/errors.ts';
 import type { Scenario } from '../core/types.ts';
@@ -14,15 +16,14 @@ import type { Encoder } from '../encode/types.ts';
 import { createGenerator } from '../generate/create.ts';
 import type { Generator } from '../generate/types.ts';
 import { createVectorIndex, type VectorIndexFactory } from '../index/create.ts';
+import { buildScoringModel } from '../model/build.ts';
+import { dataHash, loadModel, stampOf } from '../model/file.ts';
+import { carriesNoOrder, DEFAULT_GRAPH_OPTIONS, type GraphOptions } from '../model/graph.ts';
 import { defaultRetrievers, type RetrieverFactory } from '../retrieve/registry.ts';
 import { seqFeatureOf } from '../seq/feature.ts';
 import { loadSeqModel, seqStampOf } from '../seq/persist.ts';
 import { openStore } from '../store/open.ts';
 import type { Store } from '../store/types.ts';
-import { buildScoringModel } from '../train/build-model.ts';
-import { carriesNoOrder, DEFAULT_GRAPH_OPTIONS, type GraphOptions } from '../train/graph.ts';
-import { dataHash, loadModel, stampOf } from '../train/model-file.ts';
-import type { TrainConfig } from './config.ts';
 import { FusionEngine } from './engine.ts';
 import { RankedCounts } from './lists.ts';
 import { type Interactions, loadCatalog, loadInteractions, sequencesOf } from './snapshot.ts';

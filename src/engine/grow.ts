@@ -3,8 +3,9 @@
  * are reallocated, the new items have no graph edges yet and are reachable through their vector
  * and the popularity / catalog retrievers.
  */
-import type { ScoringModel } from '../rank/model.ts';
-import type { Csr } from '../train/graph.ts';
+
+import type { Csr } from '../model/csr.ts';
+import type { ScoringModel } from '../model/scoring.ts';
 
 function growCsr(g: Csr, by: number): Csr {
   const offsets = new Int32Array(g.offsets.length + by);

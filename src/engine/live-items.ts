@@ -5,8 +5,8 @@
 import { dotRows } from '../core/vec.ts';
 import type { VectorIndexFactory } from '../index/create.ts';
 import type { VectorIndex } from '../index/types.ts';
-import { type ScoringModel, vectorOf } from '../rank/model.ts';
-import { edgeWeight } from '../train/graph.ts';
+import { edgeWeight } from '../model/graph.ts';
+import { type ScoringModel, vectorOf } from '../model/scoring.ts';
 
 export class LiveItems {
   private readonly indices = new Map<number, VectorIndex>();

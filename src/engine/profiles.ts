@@ -4,10 +4,10 @@
  * in on its next read).
  */
 import type { Event, Scenario } from '../core/types.ts';
+import { itemSpaceOf, type ScoringModel } from '../model/scoring.ts';
 import { buildProfile, type ProfileOptions, updateProfile } from '../profile/interests.ts';
 import type { HistoryEntry, UserProfile } from '../profile/types.ts';
 import { eventWeight } from '../profile/weights.ts';
-import { itemSpaceOf, type ScoringModel } from '../rank/model.ts';
 import type { Store } from '../store/types.ts';
 import type { ProfileMemo } from './memo.ts';
 import { inProfile } from './score-all.ts';

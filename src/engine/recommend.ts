@@ -3,15 +3,16 @@
  * (context-free part memoised per profile), add the request's context, diversify with MMR, explain.
  * Synchronous from end to end, so the query may borrow the engine's scratch arrays.
  */
+
+import type { EngineConfig } from '../config/engine.ts';
 import type { Scenario } from '../core/types.ts';
+import type { ScoringModel } from '../model/scoring.ts';
 import type { UserProfile } from '../profile/types.ts';
 import { explainBase, finishExplanation, type ItemExplanation } from '../rank/explain.ts';
 import { mmr } from '../rank/mmr.ts';
-import type { ScoringModel } from '../rank/model.ts';
 import { baseScores, type Query, requestContextKeys, withContext } from '../rank/query.ts';
 import { retrieveChain } from '../retrieve/chain.ts';
 import type { Retriever } from '../retrieve/types.ts';
-import type { EngineConfig } from './config.ts';
 import type { LiveItems } from './live-items.ts';
 import type { ProfileMemo, RankedEntry } from './memo.ts';
 import type { ValidRecommendRequest } from './requests.ts';
@@ -70,7 +71,11 @@ export class Ranking {
         ? { items: [], source: new Map<number, string>(), used: [] }
         : e.candidates === 0
           ? everyCandidate(this.d.model, code, this.skipFor(req, profile, scenario))
-          : retrieveChain(this.d.chain, { query: q, k, skip: this.skipFor(req, profile, scenario) }, FILLERS);
+          : retrieveChain(
+              this.d.chain,
+              { signals: q, k, skip: this.skipFor(req, profile, scenario) },
+              FILLERS,
+            );
     const entry: RankedEntry = {
       at: now,
       items: found.items,

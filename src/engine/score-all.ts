@@ -7,10 +7,10 @@
  * recommend's ranking at diversity 0.
  */
 import type { Context, Event, Split } from '../core/types.ts';
+import type { ScoringModel } from '../model/scoring.ts';
+import { itemSpaceOf } from '../model/scoring.ts';
 import { buildProfile, type ProfileOptions } from '../profile/interests.ts';
 import type { HistoryEntry, ItemSpace, UserProfile } from '../profile/types.ts';
-import type { ScoringModel } from '../rank/model.ts';
-import { itemSpaceOf } from '../rank/model.ts';
 import { baseScores, type Query, requestContextKeys, withContext } from '../rank/query.ts';
 
 /**

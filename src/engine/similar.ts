@@ -2,7 +2,7 @@
  * Items like one item: its co-occurrence and transition neighbours, its nearest vectors in the
  * scenario's index, then the scenario's popular items to fill up.
  */
-import { type ScoringModel, vectorOf } from '../rank/model.ts';
+import { type ScoringModel, vectorOf } from '../model/scoring.ts';
 import type { LiveItems } from './live-items.ts';
 import type { Recommendation } from './types.ts';
 

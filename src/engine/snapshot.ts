@@ -6,10 +6,10 @@
 import type { Item, Split } from '../core/types.ts';
 import { loadItemVectors } from '../encode/catalog.ts';
 import { unifiedText } from '../encode/template.ts';
+import type { CatalogInput, ContextObservation } from '../model/build.ts';
+import { contextKeys } from '../model/context.ts';
 import { eventWeight } from '../profile/weights.ts';
-import { contextKeys } from '../rank/context.ts';
 import type { Store, StoredEvent } from '../store/types.ts';
-import type { CatalogInput, ContextObservation } from '../train/build-model.ts';
 
 export interface Catalog extends CatalogInput {
   index: Map<string, number>;

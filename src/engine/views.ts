@@ -1,6 +1,7 @@
 /** A profile as the API shows it: interests fused and per scenario, with summaries and map points. */
+
+import type { ScoringModel } from '../model/scoring.ts';
 import type { UserProfile } from '../profile/types.ts';
-import type { ScoringModel } from '../rank/model.ts';
 import type { Interest, UserProfileView } from './types.ts';
 
 export function profileView(m: ScoringModel, user: string, p: UserProfile): UserProfileView {

@@ -5,9 +5,9 @@
  */
 import { RecError } from '../core/errors.ts';
 import type { Event } from '../core/types.ts';
+import { contextKeys, recordContext } from '../model/context.ts';
+import type { ScoringModel } from '../model/scoring.ts';
 import type { HistoryEntry } from '../profile/types.ts';
-import { contextKeys, recordContext } from '../rank/context.ts';
-import type { ScoringModel } from '../rank/model.ts';
 import type { Store } from '../store/types.ts';
 import type { RankedCounts } from './lists.ts';
 import type { Profiles } from './profiles.ts';

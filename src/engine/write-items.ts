@@ -6,7 +6,7 @@
 import type { Item } from '../core/types.ts';
 import { loadItemVectors } from '../encode/catalog.ts';
 import type { Encoder } from '../encode/types.ts';
-import type { ScoringModel } from '../rank/model.ts';
+import type { ScoringModel } from '../model/scoring.ts';
 import type { Store } from '../store/types.ts';
 import { appendItems } from './grow.ts';
 import type { RankedCounts } from './lists.ts';

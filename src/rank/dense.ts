@@ -2,7 +2,7 @@
  * The dense per-item arrays a query accumulates its collaborative evidence in, and the scratch
  * that lends them to one query at a time.
  */
-import type { ScoringModel } from './model.ts';
+import type { ScoringModel } from '../model/scoring.ts';
 import type { Query } from './query-types.ts';
 
 /**

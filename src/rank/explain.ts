@@ -4,10 +4,10 @@
  * interest it matches, and which context features moved it.
  */
 import { dotAt, dotRows } from '../core/vec.ts';
-import { edgeWeight } from '../train/graph.ts';
-import { contextLifts } from './context.ts';
+import { contextLifts } from '../model/context.ts';
+import { edgeWeight } from '../model/graph.ts';
+import { type FeatureName, type ScoringModel, weightOf } from '../model/scoring.ts';
 import { featuresOf, linearScore } from './features.ts';
-import { type FeatureName, type ScoringModel, weightOf } from './model.ts';
 import type { Query } from './query.ts';
 
 export interface ItemExplanation {

@@ -5,8 +5,8 @@
  * `FEATURE.<name>`, so a feature appended to FEATURES moves nothing.
  */
 import { dotAt } from '../core/vec.ts';
-import { contextScore, type ResolvedContext, resolveContextKeys } from './context.ts';
-import { FEATURE, type FeatureName, NUM_FEATURES } from './model.ts';
+import { contextScore, type ResolvedContext, resolveContextKeys } from '../model/context.ts';
+import { FEATURE, type FeatureName, NUM_FEATURES } from '../model/scoring.ts';
 import type { Query, TextFeatureMemo } from './query-types.ts';
 
 /** history length in the target scenario at which `knnCrossThin` keeps half of `knnCross` */

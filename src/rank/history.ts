@@ -3,8 +3,8 @@
  * entries, and the recent items' mean vector.
  */
 import { dot } from '../core/vec.ts';
+import { type ScoringModel, vectorOf } from '../model/scoring.ts';
 import type { HistoryEntry } from '../profile/types.ts';
-import { type ScoringModel, vectorOf } from './model.ts';
 
 /**
  * Recency weight per history position, `decay` per later entry of the same scenario: an item's

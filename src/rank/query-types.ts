@@ -3,8 +3,8 @@
  * evidence over all items and its vectors, read by the feature writers and the retrievers.
  */
 import type { Context } from '../core/types.ts';
+import type { FeatureName, ScoringModel } from '../model/scoring.ts';
 import type { HistoryEntry, UserProfile } from '../profile/types.ts';
-import type { FeatureName, ScoringModel } from './model.ts';
 
 /** text features already computed for one profile, per item (TextMemo in features.ts) */
 export interface TextFeatureMemo {

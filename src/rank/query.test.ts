@@ -7,11 +7,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { seededRandom } from '../core/rng.ts';
-import { buildProfile, DEFAULT_PROFILE_OPTIONS } from '../profile/interests.ts';
-import type { HistoryEntry } from '../profile/types.ts';
-import { buildScoringModel } from '../train/build-model.ts';
-import { buildPools, CROSS_FEATURES, fitRanker, ownView, type ValidCase } from '../train/fit-ranker.ts';
-import { buildItemGraphs, DEFAULT_GRAPH_OPTIONS } from '../train/graph.ts';
+import { buildScoringModel } from '../model/build.ts';
+import { buildItemGraphs, DEFAULT_GRAPH_OPTIONS } from '../model/graph.ts';
 import {
   FEATURE,
   FEATURES,
@@ -19,7 +16,10 @@ import {
   itemSpaceOf,
   NUM_FEATURES,
   type ScoringModel,
-} from './model.ts';
+} from '../model/scoring.ts';
+import { buildProfile, DEFAULT_PROFILE_OPTIONS } from '../profile/interests.ts';
+import type { HistoryEntry } from '../profile/types.ts';
+import { buildPools, CROSS_FEATURES, fitRanker, ownView, type ValidCase } from '../train/fit-ranker.ts';
 import { featuresOf, ownHistory, prepareQuery, scenarioRecency, weightsFor } from './query.ts';
 
 const DATA = new URL('../../../shared/data/food-kitchen/', import.meta.url);

@@ -5,12 +5,12 @@
  * (`features.ts`) and scores (`score.ts`) are read from the query this builds.
  */
 import type { Context } from '../core/types.ts';
+import { contextKeys } from '../model/context.ts';
+import { spreadMarked } from '../model/graph.ts';
+import { historyBucketKey, type ScoringModel } from '../model/scoring.ts';
 import type { UserProfile } from '../profile/types.ts';
-import { spreadMarked } from '../train/graph.ts';
-import { contextKeys } from './context.ts';
 import { dense, normaliseInScenario, type QueryScratch } from './dense.ts';
 import { ownCountOf, ownHistory, recentText, scenarioRecency } from './history.ts';
-import { historyBucketKey, type ScoringModel } from './model.ts';
 import type { Query, QueryOptions } from './query-types.ts';
 
 // the scoring verbs, where callers have always found them

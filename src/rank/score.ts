@@ -5,9 +5,9 @@
  * `engine.recommend` (on retrieved candidates) and by the evaluation (on every item of the target
  * scenario).
  */
-import { contextScore, resolveContextKeys } from './context.ts';
+import { contextScore, resolveContextKeys } from '../model/context.ts';
+import { FEATURE, NUM_FEATURES, type ScoringModel } from '../model/scoring.ts';
 import { featuresOf, linearScore } from './features.ts';
-import { FEATURE, NUM_FEATURES, type ScoringModel } from './model.ts';
 import type { Query } from './query-types.ts';
 
 /** the context-free part of the candidates' ranker scores: every feature but `context` */

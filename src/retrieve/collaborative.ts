@@ -4,7 +4,7 @@ import type { RetrieveRequest, Retriever } from './types.ts';
 
 export const collaborativeRetriever: Retriever = {
   name: 'collaborative',
-  retrieve({ query: q, k, skip }: RetrieveRequest): number[] {
+  retrieve({ signals: q, k, skip }: RetrieveRequest): number[] {
     const code = q.scenarioCode;
     const evidence = (i: number) => q.knnSame[i]! + q.knnCross[i]! + q.trans[i]!;
     // the best k of the touched items of the scenario with some evidence

@@ -16,6 +16,6 @@ function firstK(list: Iterable<number>, k: number, skip: (i: number) => boolean)
 export function listRetriever(name: string, lists: RankedLists): Retriever {
   return {
     name,
-    retrieve: ({ query, k, skip }: RetrieveRequest) => firstK(lists(query.scenarioCode), k, skip),
+    retrieve: ({ signals, k, skip }: RetrieveRequest) => firstK(lists(signals.scenarioCode), k, skip),
   };
 }

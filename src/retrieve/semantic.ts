@@ -22,7 +22,7 @@ export function semanticRetriever(
 ): Retriever {
   return {
     name: 'semantic',
-    retrieve({ query: q, k, skip }: RetrieveRequest): number[] {
+    retrieve({ signals: q, k, skip }: RetrieveRequest): number[] {
       const index = indexOf(q.scenarioCode);
       if (!index) return [];
       // the recent items and the two strongest interests: each extra query is another graph walk

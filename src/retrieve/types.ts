@@ -1,8 +1,28 @@
 /** Candidate generation: each retriever proposes items of the request's scenario, best first. */
-import type { Query } from '../rank/query.ts';
+import type { UserProfile } from '../profile/types.ts';
+
+/**
+ * What a retriever reads of a request: its scenario, the user's profile and the signals spread
+ * from the user's history over the items (the ranker's query object carries these among others).
+ */
+export interface RetrievalSignals {
+  readonly scenarioCode: number;
+  readonly profile: UserProfile;
+  /** the catalog's scenario code of every item */
+  readonly model: { readonly scenarioCode: Uint16Array };
+  /** collaborative evidence per item: co-consumed in the same scenario, in others, consumed next */
+  readonly knnSame: Float32Array;
+  readonly knnCross: Float32Array;
+  readonly trans: Float32Array;
+  /** items with any collaborative evidence */
+  readonly touched: Int32Array;
+  /** the profile's interest centres and its recent-items vector, as language-model vectors */
+  readonly interestVecs: readonly Float32Array[];
+  readonly recentVec: Float32Array | undefined;
+}
 
 export interface RetrieveRequest {
-  query: Query;
+  signals: RetrievalSignals;
   k: number;
   /** items that may not be proposed (consumed, excluded, unavailable) */
   skip: (item: number) => boolean;

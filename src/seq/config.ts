@@ -1,51 +1,6 @@
-/**
- * The `seq` configuration section: the sequential model `fusionrec train` fits and the engine's
- * `seq` ranker feature uses. Every key has a default and a description (docs/config.md).
- */
-import { z } from 'zod';
-import { DEFAULT_SEQ_OPTIONS as D, type SeqOptions } from './types.ts';
-
-const d = <T extends z.ZodType>(schema: T, description: string) => schema.describe(description);
-
-export const seqSection = z
-  .strictObject({
-    enabled: d(
-      z.boolean().default(true),
-      'Train the sequential model in `fusionrec train` and use it as the ranker feature `seq`.',
-    ),
-    dim: d(z.number().int().min(4).max(512).default(D.dim), 'Width of item and user representations.'),
-    maxLen: d(
-      z.number().int().min(1).max(200).default(D.maxLen),
-      'Most recent history items the model reads.',
-    ),
-    textDim: d(
-      z.number().int().min(0).max(1024).default(D.textDim),
-      'Principal components of the whitened language-model vectors fed to the item adaptor (0 = ids only).',
-    ),
-    negatives: d(
-      z.number().int().min(1).max(10_000).default(D.negatives),
-      'Negatives per batch for the sampled softmax, drawn from the target scenario.',
-    ),
-    batchSize: d(z.number().int().min(1).max(100_000).default(D.batchSize), 'Training examples per step.'),
-    lr: d(z.number().gt(0).max(1).default(D.lr), 'Adam learning rate.'),
-    l2: d(z.number().min(0).default(D.l2), 'L2 penalty on id embeddings and item biases.'),
-    epochs: d(z.number().int().min(1).max(1000).default(D.epochs), 'Most training epochs.'),
-    patience: d(
-      z.number().int().min(1).default(D.patience),
-      'Epochs without a better valid NDCG@10 before early stopping.',
-    ),
-    validCases: d(
-      z.number().int().min(1).default(D.validCases),
-      'Valid cases (a seeded sample) scored after each epoch for early stopping.',
-    ),
-    scenarioAdapt: d(
-      z.boolean().default(true),
-      'Learn per-scenario item and user factors (STAR-style); false shares one model across scenarios.',
-    ),
-  })
-  .prefault({});
-
-export type SeqConfig = z.infer<typeof seqSection>;
+/** The sequential model's options from the `seq` config section. */
+import type { SeqConfig } from '../config/seq.ts';
+import type { SeqOptions } from './types.ts';
 
 /** `threads` comes from `train.threads`: one knob for every stage of `fusionrec train` */
 export function seqOptionsOf(c: SeqConfig, seed: number, threads: number): SeqOptions {

@@ -5,8 +5,8 @@
  * stamp (data hash + seq config + encoder) so a model or checkpoint from other data is ignored.
  */
 import { createHash } from 'node:crypto';
+import type { SeqConfig } from '../config/seq.ts';
 import type { Store } from '../store/types.ts';
-import type { SeqConfig } from './config.ts';
 import { PARAM_NAMES, type SeqParams, type SeqShape } from './params.ts';
 import type { SeqCheckpoint, SeqModel, SeqReport } from './types.ts';
 

@@ -2,6 +2,7 @@
  * What training the sequential model takes (options, data, hooks) and gives (the trained model, its
  * report, epoch checkpoints).
  */
+import { SEQ_DEFAULTS } from '../config/seq.ts';
 import type { SeqParams, SeqShape } from './params.ts';
 import type { Whitening } from './whiten.ts';
 
@@ -35,21 +36,10 @@ export interface SeqOptions {
 }
 
 export const DEFAULT_SEQ_OPTIONS: SeqOptions = {
-  dim: 64,
-  maxLen: 20,
-  textDim: 128,
-  negatives: 256,
-  batchSize: 256,
-  lr: 0.002,
-  l2: 1e-5,
-  epochs: 30,
-  patience: 3,
-  validCases: 1000,
+  ...SEQ_DEFAULTS,
   seed: 1,
-  scenarioAdapt: true,
-  // single-threaded by default: bit-identical to the results measured before the threaded path,
-  // and 2 threads (same CPU seconds) were not faster in wall time on the shared development
-  // machine (docs/results.md)
+  // single-threaded by default: the same model as on any machine, where 2 threads differ in the
+  // last bits (docs/results.md)
   threads: 1,
 };
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { seededRandom } from '../core/rng.ts';
+import { buildScoringModel } from '../model/build.ts';
+import { itemSpaceOf, NUM_FEATURES, type RankerWeights } from '../model/scoring.ts';
 import { buildProfile, DEFAULT_PROFILE_OPTIONS } from '../profile/interests.ts';
-import { itemSpaceOf, NUM_FEATURES, type RankerWeights } from '../rank/model.ts';
-import { buildScoringModel } from './build-model.ts';
 import { ascend, CROSS_FEATURES, fitRanker, type Pool, poolNdcg, type ValidCase } from './fit-ranker.ts';
 
 /** a pool whose rows score by their first feature alone */

@@ -17,7 +17,7 @@ import {
   historyBucketKey,
   type RankerWeights,
   type ScoringModel,
-} from '../rank/model.ts';
+} from '../model/scoring.ts';
 import { ownCountOf } from '../rank/query.ts';
 import { acceptCross, type CrossCheck } from './fit/accept.ts';
 import { fitCross, fitOwn, MIN_BUCKET_CASES } from './fit/ascent.ts';

@@ -3,7 +3,7 @@
  * rebuilt from plain data, and buildPools / refinePools over the chunk of cases it is sent.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { ScoringModel } from '../rank/model.ts';
+import type { ScoringModel } from '../model/scoring.ts';
 import { type SeqParams, SeqScorer } from '../seq/model.ts';
 import { buildPools, refinePools, withRanker } from './fit/pools.ts';
 import type { PoolReply, PoolRequest, PoolWorkerInit } from './pool-workers.ts';

@@ -7,7 +7,7 @@
 import type { Worker } from 'node:worker_threads';
 import { RecError } from '../core/errors.ts';
 import { nextMessage, readyOf, sliceBounds, startTsWorker } from '../core/ts-worker.ts';
-import type { RankerWeights, ScoringModel } from '../rank/model.ts';
+import type { RankerWeights, ScoringModel } from '../model/scoring.ts';
 import type { SeqShape } from '../seq/model.ts';
 import { buildPools, type Pool, refinePools, type ValidCase } from './fit/pools.ts';
 

@@ -4,11 +4,11 @@
  * model serves with, built from every training event with the same settings. Each is checkpointed
  * in the store, so a rerun after an interrupt skips what is done.
  */
-import type { TrainConfig } from '../engine/config.ts';
+import type { TrainConfig } from '../config/engine.ts';
+import { emptyGraphs } from '../model/build.ts';
+import { hashOf, loadGraphs, MODEL_NAMESPACE, saveGraphs } from '../model/file.ts';
+import { buildItemGraphs, type GraphOptions, type ItemGraphs } from '../model/graph.ts';
 import type { Store } from '../store/types.ts';
-import { emptyGraphs } from './build-model.ts';
-import { buildItemGraphs, type GraphOptions, type ItemGraphs } from './graph.ts';
-import { hashOf, loadGraphs, MODEL_NAMESPACE, saveGraphs } from './model-file.ts';
 import { chooseGraphSettings, type GraphCase, type GraphChoice } from './tune-graph.ts';
 
 /** the chosen settings, as the training report records them */

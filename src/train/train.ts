@@ -8,10 +8,11 @@
  * a rerun after an interrupt skips them). On `train.threads` threads: the sequential model's
  * gradients and the ranker fit's pools.
  */
+
+import type { TrainConfig } from '../config/engine.ts';
 import type { Config } from '../config/schema.ts';
 import { RecError } from '../core/errors.ts';
 import { resolveThreads } from '../core/ts-worker.ts';
-import type { TrainConfig } from '../engine/config.ts';
 import { graphOptionsOf, historiesCarryNoOrder, scenarioMap } from '../engine/create.ts';
 import {
   contextWithout,
@@ -20,8 +21,10 @@ import {
   loadInteractions,
   sequencesOf,
 } from '../engine/snapshot.ts';
+import { buildScoringModel, type ModelSwitches } from '../model/build.ts';
+import { dataHash, hashOf, MODEL_FORMAT, MODEL_NAMESPACE, saveModel, stampOf } from '../model/file.ts';
+import { itemSpaceOf } from '../model/scoring.ts';
 import { eventWeight } from '../profile/weights.ts';
-import { itemSpaceOf } from '../rank/model.ts';
 import { seqOptionsOf } from '../seq/config.ts';
 import { seqFeatureOf } from '../seq/feature.ts';
 import {
@@ -34,11 +37,9 @@ import {
 } from '../seq/persist.ts';
 import { type SeqReport, trainSeq } from '../seq/train.ts';
 import type { Store, StoredEvent } from '../store/types.ts';
-import { buildScoringModel, type ModelSwitches } from './build-model.ts';
 import { type FitCase, fitCaseOf, perScenario, profileCases } from './fit-cases.ts';
 import { DEFAULT_FIT_OPTIONS, fitRanker } from './fit-ranker.ts';
 import { fitTargets } from './held-out.ts';
-import { dataHash, hashOf, MODEL_FORMAT, MODEL_NAMESPACE, saveModel, stampOf } from './model-file.ts';
 import { type GraphSettings, itemGraphs } from './train-graphs.ts';
 
 export interface TrainOptions {

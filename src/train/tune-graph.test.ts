@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFAULT_GRAPH_OPTIONS, edgeWeight } from './graph.ts';
+import { DEFAULT_GRAPH_OPTIONS, edgeWeight } from '../model/graph.ts';
 import { chooseGraphSettings, type GraphCase } from './tune-graph.ts';
 
 describe('graph settings chosen on validation cases', () => {

@@ -5,9 +5,11 @@
  * regularisation. Each is measured, not fixed: NDCG@10 of the collaborative evidence alone, full
  * ranking within the target's scenario, history masked, for each candidate value.
  */
+
+import type { Csr } from '../model/csr.ts';
+import { buildEase } from '../model/ease.ts';
+import { buildItemGraphs, type GraphOptions, type ItemGraphs, spread } from '../model/graph.ts';
 import type { HistoryEntry } from '../profile/types.ts';
-import { buildEase } from './ease.ts';
-import { buildItemGraphs, type Csr, type GraphOptions, type ItemGraphs, spread } from './graph.ts';
 
 export interface GraphCase {
   history: readonly HistoryEntry[];

@@ -3,7 +3,7 @@
  * weights on the full ranking of held-out valid cases.
  */
 
-import { historyBucketKey, type RankerWeights, type ScoringModel } from '../../rank/model.ts';
+import { historyBucketKey, type RankerWeights, type ScoringModel } from '../../model/scoring.ts';
 import { ownCountOf } from '../../rank/query.ts';
 import { halvesOf } from './ascent.ts';
 import { fullRankNdcg } from './objective.ts';

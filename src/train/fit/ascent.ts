@@ -5,7 +5,7 @@
  * of the cases.
  */
 
-import { FEATURES, type RankerWeights } from '../../rank/model.ts';
+import { FEATURES, type RankerWeights } from '../../model/scoring.ts';
 import { poolNdcg } from './objective.ts';
 import { CROSS_FEATURES, ownView, type Pool } from './pools.ts';
 

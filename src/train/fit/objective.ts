@@ -3,7 +3,7 @@
  * count against the target), and the same over each case's whole scenario for the final check.
  */
 
-import { NUM_FEATURES, type ScoringModel } from '../../rank/model.ts';
+import { NUM_FEATURES, type ScoringModel } from '../../model/scoring.ts';
 import { linearScore } from '../../rank/query.ts';
 import { fullPool, type Pool, type ValidCase } from './pools.ts';
 

@@ -5,8 +5,8 @@
  */
 
 import { topK } from '../../core/topk.ts';
+import { FEATURES, NUM_FEATURES, type RankerWeights, type ScoringModel } from '../../model/scoring.ts';
 import type { UserProfile } from '../../profile/types.ts';
-import { FEATURES, NUM_FEATURES, type RankerWeights, type ScoringModel } from '../../rank/model.ts';
 import { featuresOf, prepareQuery, scoreCandidates } from '../../rank/query.ts';
 
 export interface ValidCase {

@@ -5,7 +5,7 @@
  */
 import type { ItemSpace } from '../profile/types.ts';
 import type { SeqFeature } from '../seq/feature.ts';
-import type { ItemGraphs } from '../train/graph.ts';
+import type { ItemGraphs } from './graph.ts';
 
 export const FEATURES = [
   'knnSame',

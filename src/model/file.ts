@@ -5,10 +5,11 @@
  * trained on other data or settings is detected as stale.
  */
 import { createHash } from 'node:crypto';
-import type { TrainConfig } from '../engine/config.ts';
-import type { RankerWeights } from '../rank/model.ts';
+import type { TrainConfig } from '../config/engine.ts';
 import type { Store } from '../store/types.ts';
-import type { Csr, ItemGraphs } from './graph.ts';
+import type { Csr } from './csr.ts';
+import type { ItemGraphs } from './graph.ts';
+import type { RankerWeights } from './scoring.ts';
 
 export const MODEL_NAMESPACE = 'model';
 /** 3: EASE per scenario plus the cross-scenario `easeFused` graph, 18 ranker features */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFAULT_RANKER, FEATURE, FEATURES, weightOf, weightsByName } from './model.ts';
+import { DEFAULT_RANKER, FEATURE, FEATURES, weightOf, weightsByName } from './scoring.ts';
 
 describe('features by name', () => {
   it('FEATURE gives each name its position in FEATURES (the order trained models store)', () => {

@@ -7,7 +7,7 @@
  * ranker's other features cover the long tail. Returned as a CSR graph of each row's largest
  * weights (positive and negative), like the co-occurrence graph, so scoring is the same sparse spread.
  */
-import type { Csr } from './graph.ts';
+import type { Csr } from './csr.ts';
 
 const emptyCsr = (n: number): Csr => ({
   offsets: new Int32Array(n + 1),

@@ -2,9 +2,9 @@
  * Assembles a ScoringModel from a catalog, item vectors and training sequences. Used by the
  * engine (catalog from the store), by `fusionrec train` and by the evaluation adapter.
  */
-import { recordContext } from '../rank/context.ts';
-import { DEFAULT_RANKER, emptyContextStats, popularityFromCounts, type ScoringModel } from '../rank/model.ts';
+import { recordContext } from './context.ts';
 import { buildItemGraphs, DEFAULT_GRAPH_OPTIONS, type GraphOptions, type ItemGraphs } from './graph.ts';
+import { DEFAULT_RANKER, emptyContextStats, popularityFromCounts, type ScoringModel } from './scoring.ts';
 
 export interface CatalogInput {
   itemIds: string[];

@@ -3,7 +3,7 @@
  * much more often it was consumed there than overall, smoothed, in log space.
  */
 import type { Context } from '../core/types.ts';
-import type { ContextStats } from './model.ts';
+import type { ContextStats } from './scoring.ts';
 
 /** hour buckets of four hours keep the statistics dense enough to mean something */
 export function contextKeys(ctx: Context | undefined, ts: number | undefined): string[] {

@@ -4,13 +4,8 @@
  * neighbourhood signals are the strongest single evidence; the ranker combines them with text.
  * Stored as CSR (offsets/items/weights) so a model file is three typed arrays per graph.
  */
+import type { Csr } from './csr.ts';
 import { buildEase } from './ease.ts';
-
-export interface Csr {
-  offsets: Int32Array;
-  items: Int32Array;
-  weights: Float32Array;
-}
 
 export interface GraphOptions {
   /** largest distance between two positions of a sequence that still co-occur */
