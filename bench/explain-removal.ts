@@ -15,10 +15,10 @@ import { createEncoder } from '../src/encode/create.ts';
 import { createEngine } from '../src/engine/create.ts';
 import { loadCatalog } from '../src/engine/snapshot.ts';
 import { explanationRemoval, type RemovalTarget } from '../src/eval/explain-removal.ts';
+import { dataHash, loadModel, stampOf } from '../src/model/file.ts';
 import { FEATURES } from '../src/model/scoring.ts';
 import { loadSeqModel, seqStampOf } from '../src/seq/persist.ts';
 import { SqliteStore } from '../src/store/sqlite.ts';
-import { dataHash, loadModel, stampOf } from '../src/model/file.ts';
 
 const { values: args } = parseArgs({
   options: {

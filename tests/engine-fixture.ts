@@ -13,7 +13,7 @@ import { encodeItems } from '../src/encode/catalog.ts';
 import type { Encoder } from '../src/encode/types.ts';
 import { SqliteStore } from '../src/store/sqlite.ts';
 
-export const DATA = join(import.meta.dirname, '..', '..', 'shared', 'data', 'food-kitchen');
+const DATA = join(import.meta.dirname, '..', '..', 'shared', 'data', 'food-kitchen');
 
 /** bag of hashed words, L2-normalised: similar titles get similar vectors */
 export function wordHashEncoder(dim = 256): Encoder {

@@ -3,8 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import { parseConfig } from '../src/config/load.ts';
 import { isRecError } from '../src/core/errors.ts';
 import { createEngine } from '../src/engine/create.ts';
-import { FEATURES, NUM_FEATURES } from '../src/model/scoring.ts';
 import { loadModel } from '../src/model/file.ts';
+import { FEATURES, NUM_FEATURES } from '../src/model/scoring.ts';
 import { trainFromStore } from '../src/train/train.ts';
 import { foodKitchenSlice, type Slice } from './engine-fixture.ts';
 

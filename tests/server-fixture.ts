@@ -30,7 +30,7 @@ const ROOT = new URL('..', import.meta.url).pathname;
 const CACHE = join(ROOT, '.cache');
 
 /** Fixed so the template's content does not depend on the day it was built. */
-export const DEMO_USERS = 40;
+const DEMO_USERS = 40;
 
 function templatePath(): string {
   const h = createHash('sha256');

@@ -7,10 +7,10 @@ import { describe, it } from 'node:test';
 import { parseConfig } from '../src/config/load.ts';
 import type { Event, Split } from '../src/core/types.ts';
 import { createEngine } from '../src/engine/create.ts';
+import { loadModel } from '../src/model/file.ts';
+import { edgeWeight } from '../src/model/graph.ts';
 import { openStore } from '../src/store/open.ts';
 import type { Store } from '../src/store/types.ts';
-import { edgeWeight } from '../src/model/graph.ts';
-import { loadModel } from '../src/model/file.ts';
 import { trainFromStore } from '../src/train/train.ts';
 
 const ITEMS = ['a', 'b', 'c', 'd', 'x', 'y'];

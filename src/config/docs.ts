@@ -38,7 +38,7 @@ function rows(schema: z.ZodType, prefix: string, out: Row[]): Row[] {
   return out;
 }
 
-export function configRows(): Row[] {
+function configRows(): Row[] {
   return rows(configSchema, '', []);
 }
 

@@ -16,7 +16,7 @@ const ENV_ALIASES: Record<string, string> = {
  * UPPER_SNAKE), e.g. `FUSIONREC_SERVER__PORT=9000`, `FUSIONREC_ENCODER__PROVIDER=openai`.
  * Values are parsed as JSON when they parse (numbers, booleans, arrays), else taken as strings.
  */
-export function envOverrides(env: NodeJS.ProcessEnv): Record<string, unknown> {
+function envOverrides(env: NodeJS.ProcessEnv): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [name, raw] of Object.entries(env)) {
     if (raw === undefined || !name.startsWith('FUSIONREC_')) continue;

@@ -11,7 +11,7 @@ import { seqSection } from './seq.ts';
 
 const d = <T extends z.ZodType>(schema: T, description: string) => schema.describe(description);
 
-export const storeSection = z
+const storeSection = z
   .strictObject({
     url: d(
       z.string().default('sqlite://fusionrec.db'),
@@ -24,7 +24,7 @@ export const storeSection = z
   })
   .prefault({});
 
-export const privacySection = z
+const privacySection = z
   .strictObject({
     pseudonymise: d(
       z.boolean().default(false),
@@ -73,7 +73,7 @@ const fusionSection = z
   })
   .prefault({});
 
-export const encoderSection = z
+const encoderSection = z
   .strictObject({
     provider: d(
       z.enum(['use', 'onnx', 'openai']).default('use'),
@@ -105,7 +105,7 @@ export const encoderSection = z
   })
   .prefault({});
 
-export const generatorSection = z
+const generatorSection = z
   .strictObject({
     provider: d(
       z
@@ -135,7 +135,7 @@ export const generatorSection = z
   })
   .prefault({});
 
-export const serverSection = z
+const serverSection = z
   .strictObject({
     host: d(z.string().default('127.0.0.1'), 'Interface the HTTP server binds.'),
     port: d(z.number().int().min(0).max(65535).default(8080), 'HTTP port. Env: FUSIONREC_SERVER__PORT.'),

@@ -4,24 +4,8 @@
  */
 import { z } from 'zod';
 
-export const SCENARIO_KINDS = ['ecommerce', 'music', 'video', 'news', 'social', 'custom'] as const;
+const SCENARIO_KINDS = ['ecommerce', 'music', 'video', 'news', 'social', 'custom'] as const;
 export type ScenarioKind = (typeof SCENARIO_KINDS)[number];
-
-export const BUILTIN_EVENT_TYPES = [
-  'view',
-  'click',
-  'like',
-  'dislike',
-  'cart',
-  'purchase',
-  'rate',
-  'play',
-  'skip',
-  'complete',
-  'share',
-  'comment',
-] as const;
-export type BuiltinEventType = (typeof BUILTIN_EVENT_TYPES)[number];
 
 /** Dataset split an event belongs to; `*_input` are the request-time histories of held-out users. */
 export const SPLITS = ['train', 'valid', 'test', 'valid_input', 'test_input'] as const;
@@ -31,13 +15,13 @@ export type Split = (typeof SPLITS)[number];
 export const MAX_FUTURE_MS = 24 * 3600 * 1000;
 export const MAX_ID_LENGTH = 256;
 export const MAX_TEXT_LENGTH = 20_000;
-export const MAX_TAGS = 256;
-export const MAX_VECTOR_DIM = 4096;
+const MAX_TAGS = 256;
+const MAX_VECTOR_DIM = 4096;
 
 const wellFormed = (s: string) => s.isWellFormed();
 
 /** A string free of lone surrogates and NUL bytes, within a size limit. */
-export const safeText = (max: number) =>
+const safeText = (max: number) =>
   z
     .string()
     .max(max, { message: `longer than ${max} characters` })
@@ -49,13 +33,13 @@ export const idSchema = safeText(MAX_ID_LENGTH)
   .refine((s) => s.trim() === s, { message: 'must not start or end with whitespace' });
 
 /** Event types: the built-in ones or a custom lower-case name such as `tag` or `follow`. */
-export const eventTypeSchema = z
+const eventTypeSchema = z
   .string()
   .regex(/^[a-z][a-z0-9_]{0,31}$/, { message: 'must be a lower-case name like "view" or "add_to_list"' });
 
 const finite = z.number().refine(Number.isFinite, { message: 'must be a finite number' });
 
-export const timestampSchema = z
+const timestampSchema = z
   .number()
   .int({ message: 'must be an integer number of epoch milliseconds' })
   .min(0, { message: 'must not be negative' })

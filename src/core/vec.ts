@@ -6,7 +6,7 @@
  */
 
 /** a[oa, oa + n) · b[ob, ob + n) */
-export function dotSpan(a: Float32Array, oa: number, b: Float32Array, ob: number, n: number): number {
+function dotSpan(a: Float32Array, oa: number, b: Float32Array, ob: number, n: number): number {
   const m = n & ~3;
   let s0 = 0;
   let s1 = 0;

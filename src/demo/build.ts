@@ -10,8 +10,8 @@ import { createComponents } from '../engine/create.ts';
 import type { Store } from '../store/types.ts';
 import { type DemoOptions, generateDemo } from './generate.ts';
 
-export const DEMO_META_KEY = 'demo:built';
-export const DEMO_STARTED_KEY = 'demo:started';
+const DEMO_META_KEY = 'demo:built';
+const DEMO_STARTED_KEY = 'demo:started';
 
 export interface DemoReport {
   scenarios: number;
@@ -52,7 +52,7 @@ export async function writeDemo(
   };
 }
 
-export async function markDemoBuilt(store: Store, info: Record<string, unknown>): Promise<void> {
+async function markDemoBuilt(store: Store, info: Record<string, unknown>): Promise<void> {
   await store.setMeta(DEMO_META_KEY, JSON.stringify({ ...info, at: new Date().toISOString() }));
 }
 
@@ -61,7 +61,7 @@ export async function isDemoBuilt(store: Store): Promise<boolean> {
 }
 
 /** Data to serve: a finished demo, or any catalog that is not a half-built demo. */
-export async function hasServableData(store: Store): Promise<boolean> {
+async function hasServableData(store: Store): Promise<boolean> {
   if (await isDemoBuilt(store)) return true;
   if ((await store.getMeta(DEMO_STARTED_KEY)) !== undefined) return false;
   return (await store.items.count()) > 0;

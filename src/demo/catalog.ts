@@ -52,10 +52,6 @@ const themeSchema = z.strictObject({
 
 const catalogSchema = z.strictObject({ themes: z.array(themeSchema).min(2) });
 
-export type ShopSeed = z.infer<typeof shopSeed>;
-export type MusicSeed = z.infer<typeof musicSeed>;
-export type VideoSeed = z.infer<typeof videoSeed>;
-export type NewsSeed = z.infer<typeof newsSeed>;
 export type Theme = z.infer<typeof themeSchema>;
 
 /** Parses the catalog file's contents; `source` names it in errors. */

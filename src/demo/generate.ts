@@ -7,7 +7,7 @@ import { seededRandom } from '../core/rng.ts';
 import type { Event, Item, Scenario, User } from '../core/types.ts';
 import { THEMES, type Theme } from './catalog.ts';
 
-export const DEMO_SCENARIOS: Scenario[] = [
+const DEMO_SCENARIOS: Scenario[] = [
   {
     id: 'shop',
     kind: 'ecommerce',

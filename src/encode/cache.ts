@@ -33,7 +33,7 @@ export function bytesVector(b: Uint8Array): Float32Array {
   return new Float32Array(b.slice().buffer);
 }
 
-export const embeddingNamespace = (encoderId: string) => `emb:${encoderId}`;
+const embeddingNamespace = (encoderId: string) => `emb:${encoderId}`;
 
 class BlobEmbeddingCache implements EmbeddingCache {
   constructor(

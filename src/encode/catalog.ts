@@ -23,7 +23,7 @@ import type { Encoder } from './types.ts';
 const FORMAT = 1;
 export const ENRICH_NAMESPACE = 'enrich';
 export const itemVectorNamespace = (encoderId: string) => `itemvec:${encoderId}`;
-export const itemTextNamespace = (encoderId: string) => `itemtext:${encoderId}`;
+const itemTextNamespace = (encoderId: string) => `itemtext:${encoderId}`;
 
 export interface EncodeOptions {
   /** where text vectors are cached; default: the store itself */

@@ -32,7 +32,7 @@ export function fnv1a(s: string): number {
 const projections = new Map<string, Float32Array>();
 
 /** The fixed projection matrix (rows = `to`, cols = `from`) of one modality, built once per process. */
-export function projection(modality: string, from: number, to: number): Float32Array {
+function projection(modality: string, from: number, to: number): Float32Array {
   const key = `${modality}:${from}:${to}`;
   let m = projections.get(key);
   if (!m) {

@@ -3,7 +3,7 @@
  * into one unified text, so that items from all scenarios land in one semantic space. See
  * docs/encoding.md for the fields and the rules.
  */
-import { DEFAULT_TEMPLATE, TEMPLATE_FIELDS, type TemplateField } from '../config/fusion.ts';
+import { DEFAULT_TEMPLATE, type TemplateField } from '../config/fusion.ts';
 import type { Item, Scenario, ScenarioKind } from '../core/types.ts';
 
 /** Words the scenario kind contributes, so a model reads "music" or "shop" not an enum value. */

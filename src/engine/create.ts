@@ -62,7 +62,7 @@ export interface Components {
 }
 
 /** The exact index below `engine.exactSearchBelow` vectors, HNSW above. */
-export function vectorIndexOf(engine: Config['engine']): VectorIndexFactory {
+function vectorIndexOf(engine: Config['engine']): VectorIndexFactory {
   return (dim, expectedSize) =>
     createVectorIndex(dim, expectedSize, engine.exactSearchBelow, engine.searchExpansion);
 }

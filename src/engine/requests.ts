@@ -8,7 +8,7 @@ import { contextSchema, type Event, type EventInput, eventSchema, idSchema } fro
 import { validate } from '../core/validate.ts';
 import type { RecommendRequest } from './types.ts';
 
-export const MAX_N = 1000;
+const MAX_N = 1000;
 /** items per answer when the request does not say */
 export const DEFAULT_N = 10;
 

@@ -9,8 +9,8 @@ import { RecError } from '../core/errors.ts';
 import { seededRandom } from '../core/rng.ts';
 import type { Comparison, EvalResult, ModelResult } from './schema.ts';
 
-export const COMPARE_METRIC = 'ndcg@10';
-export const BOOTSTRAP_RESAMPLES = 2000;
+const COMPARE_METRIC = 'ndcg@10';
+const BOOTSTRAP_RESAMPLES = 2000;
 
 export interface PairedGain {
   cases: number;

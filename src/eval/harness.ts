@@ -16,9 +16,9 @@ import { rng, sampleDistinct, tieBreaker, topK } from './rank.ts';
 import type { CaseInfo, GroupResult, ModelResult } from './schema.ts';
 import type { EvalData, EvalModel, EvalQuery, ModelEntry } from './types.ts';
 
-export const LIST_LENGTH = 100;
-export const MMR_LAMBDAS = [0, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9];
-export const NO_TARGET_HISTORY = 'no-target-history';
+const LIST_LENGTH = 100;
+const MMR_LAMBDAS = [0, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9];
+const NO_TARGET_HISTORY = 'no-target-history';
 
 export const SLICE_DEFINITIONS: Record<string, string> = {
   all: 'every test case',

@@ -18,7 +18,7 @@ const PALETTE = [
   '#17becf',
 ];
 
-export function esc(s: string): string {
+function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
@@ -39,7 +39,7 @@ interface Series {
 }
 
 /** Grouped vertical bars: one group per category, one bar per series. */
-export function barChart(title: string, categories: string[], series: Series[], yLabel: string): string {
+function barChart(title: string, categories: string[], series: Series[], yLabel: string): string {
   const W = 720;
   const H = 300;
   const left = 60;
@@ -84,7 +84,7 @@ export function barChart(title: string, categories: string[], series: Series[], 
 }
 
 /** Lines through (x, y) points per series, labelled at each point. */
-export function lineChart(
+function lineChart(
   title: string,
   series: { name: string; points: { x: number; y: number; label: string }[] }[],
   xLabel: string,

@@ -13,7 +13,7 @@ const metrics = z
     'metric name -> mean over the group\'s cases, e.g. "ndcg@10", "hr@10", "recall@50", "mrr", "coverage@10", "ild@10", "novelty@10"',
   );
 
-export const groupSchema = z.strictObject({
+const groupSchema = z.strictObject({
   scenario: z.string().describe('"all" or one target scenario'),
   slice: z.string().describe('"all" or a slice named in protocol.slices'),
   ranking: z
@@ -23,14 +23,14 @@ export const groupSchema = z.strictObject({
   metrics,
 });
 
-export const curvePointSchema = z.strictObject({
+const curvePointSchema = z.strictObject({
   lambda: z.number().min(0).max(1),
   'ndcg@10': z.number(),
   'hr@10': z.number(),
   'ild@10': z.number(),
 });
 
-export const modelResultSchema = z.strictObject({
+const modelResultSchema = z.strictObject({
   name: z.string(),
   description: z.string(),
   status: z.enum(['ok', 'skipped']),
@@ -63,13 +63,13 @@ export const modelResultSchema = z.strictObject({
     ),
 });
 
-export const caseSchema = z.strictObject({
+const caseSchema = z.strictObject({
   user: z.string().optional().describe("the case's user"),
   scenario: z.string().describe("the case's target scenario"),
   slices: z.array(z.string()).describe('the slices the case counts in ("all" unless it is a slice variant)'),
 });
 
-export const comparisonSchema = z.strictObject({
+const comparisonSchema = z.strictObject({
   model: z.string(),
   baseline: z.string(),
   metric: z.string().describe('the per-case metric compared, e.g. "ndcg@10"'),

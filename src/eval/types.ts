@@ -15,7 +15,7 @@ export interface EvalInteraction {
   ts: number;
 }
 
-export interface EvalUser {
+interface EvalUser {
   user: string;
   /** training interactions, oldest first (what a model may fit on) */
   train: EvalInteraction[];

@@ -42,7 +42,7 @@ export interface EnrichOptions {
 }
 
 /** What the item lacks that a model may fill. */
-export function missingFields(item: Item): ('description' | 'keywords')[] {
+function missingFields(item: Item): ('description' | 'keywords')[] {
   const out: ('description' | 'keywords')[] = [];
   if (!item.description?.trim()) out.push('description');
   if (!item.tags || item.tags.length === 0) out.push('keywords');

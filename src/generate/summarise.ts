@@ -38,7 +38,7 @@ const STOP = new Set(
 );
 
 /** The terms an item offers: its tags and category leaf whole, and its title words. */
-export function itemTerms(item: Item): { term: string; weight: number }[] {
+function itemTerms(item: Item): { term: string; weight: number }[] {
   const out: { term: string; weight: number }[] = [];
   const seen = new Set<string>();
   const add = (t: string, w: number) => {
@@ -67,7 +67,7 @@ export function termStats(items: Iterable<Item>): TermStats {
 }
 
 /** Terms ranked by weighted frequency in the interest times inverse frequency in the background. */
-export function characteristicTerms(input: InterestInput, n = 5): string[] {
+function characteristicTerms(input: InterestInput, n = 5): string[] {
   const score = new Map<string, number>();
   input.items.forEach((it, i) => {
     const w = input.weights?.[i] ?? 1;

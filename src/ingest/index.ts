@@ -21,10 +21,10 @@ import { scientific } from './datasets/scientific.ts';
 import type { ImportProgress, ImportReport, Reader, ReaderContext } from './types.ts';
 import { BatchWriter, ScenarioRegistry } from './writer.ts';
 
-export type { ImportProgress, ImportRecord, ImportReport, Reader } from './types.ts';
+export type { ImportProgress, ImportReport, Reader } from './types.ts';
 
 /** The format registry: a plain object, the one place formats are named. */
-export const READERS = {
+const READERS = {
   'food-kitchen': foodKitchen,
   scientific,
   'lastfm-2k': lastfm2k,
@@ -52,7 +52,7 @@ export interface ImportOptions {
   once?: boolean;
 }
 
-export function isImportFormat(f: string): f is ImportFormat {
+function isImportFormat(f: string): f is ImportFormat {
   return Object.hasOwn(READERS, f);
 }
 

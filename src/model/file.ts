@@ -15,7 +15,7 @@ export const MODEL_NAMESPACE = 'model';
 /** 3: EASE per scenario plus the cross-scenario `easeFused` graph, 18 ranker features */
 export const MODEL_FORMAT = 3;
 
-export interface ModelHeader {
+interface ModelHeader {
   format: number;
   stamp: string;
   dataHash: string;

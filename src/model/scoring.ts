@@ -83,7 +83,7 @@ export const DEFAULT_RANKER: RankerWeights = {
  * entries needs the kitchen evidence more than one with thirty (test users have shorter food
  * histories than valid users: median 5 vs 7 entries).
  */
-export const HISTORY_BUCKETS: readonly { name: string; max: number }[] = [
+const HISTORY_BUCKETS: readonly { name: string; max: number }[] = [
   { name: '0-2', max: 2 },
   { name: '3-9', max: 9 },
   { name: '10+', max: Number.POSITIVE_INFINITY },

@@ -39,7 +39,7 @@ function normalise(v: Float32Array): Float32Array {
 }
 
 /** recency weight of each history entry: decay^(steps from the end) */
-export function recencyWeights(history: readonly HistoryEntry[], decay: number): Float64Array {
+function recencyWeights(history: readonly HistoryEntry[], decay: number): Float64Array {
   const out = new Float64Array(history.length);
   let f = 1;
   for (let i = history.length - 1; i >= 0; i--) {
@@ -70,7 +70,7 @@ function wordsOf(title: string): string[] {
 }
 
 /** A short label from the words the member titles share most. */
-export function labelOf(members: readonly number[], space: ItemSpace): string {
+function labelOf(members: readonly number[], space: ItemSpace): string {
   const counts = new Map<string, number>();
   for (const m of members.slice(0, 20)) {
     for (const w of wordsOf(space.title(m))) counts.set(w, (counts.get(w) ?? 0) + 1);
@@ -88,7 +88,7 @@ interface Point {
 }
 
 /** Interest centres of a set of history entries. */
-export function clusterInterests(
+function clusterInterests(
   history: readonly HistoryEntry[],
   space: ItemSpace,
   opts: ProfileOptions,

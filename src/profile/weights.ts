@@ -5,7 +5,7 @@
  */
 import Sentiment from 'sentiment';
 
-export const DEFAULT_EVENT_WEIGHTS: Readonly<Record<string, number>> = {
+const DEFAULT_EVENT_WEIGHTS: Readonly<Record<string, number>> = {
   view: 1,
   click: 1,
   like: 2,
@@ -22,7 +22,7 @@ export const DEFAULT_EVENT_WEIGHTS: Readonly<Record<string, number>> = {
 };
 
 /** dwell below this many seconds on a view counts as a bounce, a mild negative signal */
-export const SHORT_DWELL_SECONDS = 3;
+const SHORT_DWELL_SECONDS = 3;
 
 export interface WeightInput {
   type: string;

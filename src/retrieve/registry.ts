@@ -9,7 +9,7 @@ import { type SearchCache, semanticRetriever } from './semantic.ts';
 import type { Retriever } from './types.ts';
 
 /** what the engine owns and keeps current, for the retrievers to read */
-export interface RetrieverSources {
+interface RetrieverSources {
   /** the scenario's vector index (undefined when it has no item vectors) */
   index: (scenarioCode: number) => VectorIndex | undefined;
   searchCache?: SearchCache;

@@ -13,11 +13,7 @@ export interface SeqFeature {
 }
 
 /** 1 / the root mean within-query variance of the scores (at most 200 cases, 1000 items each) */
-export function featureScaleOf(
-  scorer: SeqScorer,
-  cases: readonly SeqCase[],
-  itemScenario: Uint16Array,
-): number {
+function featureScaleOf(scorer: SeqScorer, cases: readonly SeqCase[], itemScenario: Uint16Array): number {
   let sum = 0;
   let n = 0;
   for (const c of cases.slice(0, 200)) {

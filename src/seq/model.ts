@@ -17,17 +17,13 @@
  * forward pass above, the one training and scoring both run), ./net.ts (training: a batch's loss
  * and its hand-written gradient), ./scorer.ts (a trained model's scores).
  */
-export { itemBias, itemForward, type UserPass, userForward, userPass } from './forward.ts';
+
 export { type Example, SeqNet } from './net.ts';
 export {
   gaussian,
   initParams,
   PARAM_NAMES,
-  type ParamName,
-  paramSizes,
-  type SeqInputs,
   type SeqParams,
   type SeqShape,
-  type SeqWeights,
 } from './params.ts';
 export { SeqScorer } from './scorer.ts';

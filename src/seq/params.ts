@@ -45,7 +45,7 @@ export interface SeqWeights {
   readonly inputs: SeqInputs;
 }
 
-export function paramSizes(s: SeqShape): Record<ParamName, number> {
+function paramSizes(s: SeqShape): Record<ParamName, number> {
   const d = s.dim;
   return {
     wt: d * s.textDim,

@@ -30,7 +30,6 @@ export { scorerOf, validNdcg } from './scorer.ts';
 export {
   DEFAULT_SEQ_OPTIONS,
   type SeqCase,
-  type SeqCheckpoint,
   type SeqHooks,
   type SeqModel,
   type SeqOptions,
@@ -44,7 +43,7 @@ const zerosLike = (p: SeqParams): SeqParams =>
   Object.fromEntries(PARAM_NAMES.map((n) => [n, new Float32Array(p[n].length)])) as SeqParams;
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-export function validateSeqData(data: SeqTrainData, opts: SeqOptions): void {
+function validateSeqData(data: SeqTrainData, opts: SeqOptions): void {
   if (data.itemScenario.length !== data.numItems)
     throw new RecError('INVALID_INPUT', 'one scenario per item', { field: 'itemScenario' });
   if (data.text && data.text.data.length !== data.numItems * data.text.dim)

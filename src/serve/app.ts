@@ -19,7 +19,7 @@ import { systemRoutes } from './routes/system.ts';
 import { userRoutes } from './routes/users.ts';
 import { loadStaticFiles } from './static.ts';
 
-export const ROUTES: readonly RouteSpec[] = [
+const ROUTES: readonly RouteSpec[] = [
   ...systemRoutes,
   ...itemRoutes,
   ...userRoutes,

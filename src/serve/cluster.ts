@@ -28,7 +28,7 @@ type ToWorker =
   | ({ t: 'result'; id: number } & (Served | { local: true }));
 
 /** which worker keeps a user's profile and ranked candidates (FNV-1a of the id) */
-export function slotOf(user: string, workers: number): number {
+function slotOf(user: string, workers: number): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < user.length; i++) h = Math.imul(h ^ user.charCodeAt(i), 0x01000193);
   return (h >>> 0) % workers;

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { Access } from './auth.ts';
 import type { ServerContext } from './context.ts';
 
-export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 /**
  * One route, described once: the same spec registers it, validates its input, checks its access

@@ -13,7 +13,7 @@ const TYPES: Record<string, string> = {
   '.json': 'application/json',
 };
 
-export const WEB_ROOT = fileURLToPath(new URL('../../web/', import.meta.url));
+const WEB_ROOT = fileURLToPath(new URL('../../web/', import.meta.url));
 
 export interface StaticFile {
   type: string;

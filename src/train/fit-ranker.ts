@@ -25,17 +25,14 @@ import { poolNdcg } from './fit/objective.ts';
 import { buildPools, ownView, type Pool, refinePools, type ValidCase, withRanker } from './fit/pools.ts';
 import { PoolWorkers } from './pool-workers.ts';
 
-export { acceptCross, type CrossCheck } from './fit/accept.ts';
-export { ascend, MIN_BUCKET_CASES } from './fit/ascent.ts';
-export { fullRankNdcg, poolNdcg } from './fit/objective.ts';
+export { ascend } from './fit/ascent.ts';
+export { poolNdcg } from './fit/objective.ts';
 export {
   buildPools,
   CROSS_FEATURES,
   ownView,
   type Pool,
-  refinePools,
   type ValidCase,
-  withRanker,
 } from './fit/pools.ts';
 
 export interface FitRankerOptions {

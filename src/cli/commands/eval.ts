@@ -4,8 +4,9 @@ import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { configHash, loadConfig } from '../../config/load.ts';
 import { RecError } from '../../core/errors.ts';
-import { fusionOptionsOf } from '../../encode/catalog.ts';
-import { createEncoder, encodeCatalog, loadItemVectors, openEmbeddingCache } from '../../encode/index.ts';
+import { openEmbeddingCache } from '../../encode/cache.ts';
+import { encodeCatalog, fusionOptionsOf, loadItemVectors } from '../../encode/catalog.ts';
+import { createEncoder } from '../../encode/create.ts';
 import { compareModels, comparisonsMarkdown, mergeResults } from '../../eval/compare.ts';
 import { DATASET_NAMES, type DatasetName, PROTOCOLS } from '../../eval/dataset.ts';
 import { resultsMarkdown } from '../../eval/markdown.ts';
@@ -33,7 +34,7 @@ interface EvalOpts {
 }
 
 /** "a,b" or "a,b;c,d": model,baseline pairs */
-export function parsePairs(v: string): [string, string][] {
+function parsePairs(v: string): [string, string][] {
   return v.split(';').map((p) => {
     const names = p.split(',').map((s) => s.trim());
     if (names.length !== 2 || !names[0] || !names[1])

@@ -4,7 +4,7 @@ import { storeConfig, withStore } from '../options.ts';
 
 const n = (x: number) => x.toLocaleString('en-US');
 
-export function formatStats(url: string, st: StoreStats): string {
+function formatStats(url: string, st: StoreStats): string {
   const width = Math.max(8, ...st.scenarios.map((s) => s.scenario.length));
   const row = (a: string, b: string, c: string, d: string) =>
     `  ${a.padEnd(width)}  ${b.padStart(10)}  ${c.padStart(10)}  ${d.padStart(12)}`;

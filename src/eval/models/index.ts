@@ -35,5 +35,3 @@ export const MODELS: Record<string, ModelEntry> = {
   },
   ...ENGINE_MODELS,
 };
-
-export const BASELINES = ['popularity', 'itemknn', 'markov', 'bpr', 'text'] as const;

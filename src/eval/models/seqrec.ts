@@ -18,7 +18,7 @@ import type { EvalData, EvalInteraction, EvalModel, FitOptions } from '../types.
 const positives = (h: readonly EvalInteraction[]): number[] =>
   h.filter((e) => eventWeight({ type: e.type, value: e.value }) > 0).map((e) => e.item);
 
-export function scenarioCodes(data: EvalData): { codes: Uint16Array; scenarios: string[] } {
+function scenarioCodes(data: EvalData): { codes: Uint16Array; scenarios: string[] } {
   const scenarios = [...new Set(data.itemScenario)].sort();
   const code = new Map(scenarios.map((s, i) => [s, i]));
   return { codes: Uint16Array.from(data.itemScenario, (s) => code.get(s)!), scenarios };

@@ -13,18 +13,8 @@ import type { ImportRecord, Reader, ReaderContext } from '../types.ts';
 import { inputFile } from './jsonl.ts';
 import { toRecord } from './records.ts';
 
-export const EVENT_COLUMNS = [
-  'id',
-  'user',
-  'item',
-  'scenario',
-  'type',
-  'value',
-  'text',
-  'ts',
-  'split',
-] as const;
-export const ITEM_COLUMNS = [
+const EVENT_COLUMNS = ['id', 'user', 'item', 'scenario', 'type', 'value', 'text', 'ts', 'split'] as const;
+const ITEM_COLUMNS = [
   'id',
   'scenario',
   'title',

@@ -9,7 +9,7 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]
  * Timestamps are epoch milliseconds; ISO 8601 text (`2024-05-01T12:00:00Z`) is accepted too.
  * Anything else is left as is for the schema to reject with its field name.
  */
-export function coerceTimestamp(v: unknown): unknown {
+function coerceTimestamp(v: unknown): unknown {
   if (typeof v !== 'string' || !ISO_DATE.test(v)) return v;
   // Date.parse rolls impossible days over (Feb 30 -> Mar 1); such text stays text and is refused.
   const [y, m, d] = v.slice(0, 10).split('-').map(Number) as [number, number, number];

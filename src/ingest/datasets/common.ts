@@ -8,8 +8,8 @@ import type { ImportRecord, ReaderContext } from '../types.ts';
 import { checkEvent } from './check.ts';
 
 /** Order-only datasets: event n of a user happens at 2000-01-01T00:00Z + n minutes. */
-export const SYNTHETIC_EPOCH = Date.UTC(2000, 0, 1);
-export const SYNTHETIC_STEP_MS = 60_000;
+const SYNTHETIC_EPOCH = Date.UTC(2000, 0, 1);
+const SYNTHETIC_STEP_MS = 60_000;
 export const syntheticTs = (position: number): number => SYNTHETIC_EPOCH + position * SYNTHETIC_STEP_MS;
 
 /** Checks that every file of a dataset is there before anything is read. */

@@ -12,8 +12,8 @@ import { MUSIC_WEIGHTS, SOCIAL_WEIGHTS } from './scenarios.ts';
 const FILES = ['artists.dat', 'tags.dat', 'user_taggedartists.dat', 'user_artists.dat', 'user_friends.dat'];
 
 /** Listens and friendships carry no time; they are dated to the dataset's release (May 2011). */
-export const LASTFM_UNDATED_TS = Date.UTC(2011, 4, 1);
-export const TOP_TAGS = 10;
+const LASTFM_UNDATED_TS = Date.UTC(2011, 4, 1);
+const TOP_TAGS = 10;
 
 const MUSIC: Scenario = {
   id: 'music',

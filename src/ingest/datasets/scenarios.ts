@@ -4,7 +4,7 @@ import type { Scenario } from '../../core/types.ts';
  * Event weights of the shared datasets' scenarios. Amazon reviews stand in for purchases, so
  * `purchase` is the unit; lighter signals are there for events added later through the API.
  */
-export const ECOMMERCE_WEIGHTS: Record<string, number> = {
+const ECOMMERCE_WEIGHTS: Record<string, number> = {
   view: 0.1,
   click: 0.2,
   cart: 0.5,

@@ -53,7 +53,7 @@ export const CROSS_FEATURES: readonly number[] = (
 /** the model as the fit's queries see it: the given weights in place of its own, the model untouched */
 export const withRanker = (m: ScoringModel, ranker: RankerWeights): ScoringModel => ({ ...m, ranker });
 
-export function targetsOf(c: ValidCase): readonly number[] {
+function targetsOf(c: ValidCase): readonly number[] {
   return c.targets && c.targets.length > 0 ? c.targets : [c.target];
 }
 
