@@ -3,7 +3,7 @@
  * scenario (default request: no context, default diversity), hashed twice: the item ids in order,
  * and the ids with their scores rounded to 6 digits. Two builds that serve the same answers print
  * the same hashes; used to show that a refactoring changed nothing.
- *   node --import tsx bench/answers.ts --db fk.db [--users 400] [--no-text] [--dump answers.jsonl]
+ *   node --import tsx bench/answers.ts --db fk.db [--config train.json] [--users 400] [--no-text] [--dump answers.jsonl]
  * Prints numbers; asserts nothing.
  */
 import { createHash } from 'node:crypto';
@@ -18,6 +18,8 @@ const { values: args } = parseArgs({
   options: {
     db: { type: 'string' },
     users: { type: 'string', default: '400' },
+    // the config the store was trained with (its train section is part of the model's stamp)
+    config: { type: 'string' },
     'no-text': { type: 'boolean', default: false },
     dump: { type: 'string' },
   },
@@ -25,7 +27,7 @@ const { values: args } = parseArgs({
 if (!args.db) throw new Error('--db <file> is required');
 
 const store = new SqliteStore(args.db);
-const base = loadConfig(undefined);
+const base = loadConfig(args.config);
 const config = { ...base, store: { ...base.store, url: `sqlite://${args.db}` } };
 const encoder = args['no-text'] ? undefined : await createEncoder(config.encoder);
 try {
