@@ -2,7 +2,7 @@
  * EASE (Steck, WWW'19): a linear item-item model with a closed form, B = I - P / diag(P) with
  * P = (XᵀX + λI)⁻¹ over the binary user x item matrix X. It learns which items *explain* an item
  * rather than which co-occur with it, so it discounts popular items co-occurring with everything;
- * on dense listening data it is the strongest collaborative signal we measured. The inversion is
+ * on dense listening data it is the strongest collaborative signal (docs/results.md). The inversion is
  * cubic, so the model covers only the `items` most frequent items (with at least 2 users); the
  * ranker's other features cover the long tail. Returned as a CSR graph of each row's largest
  * weights (positive and negative), like the co-occurrence graph, so scoring is the same sparse spread.

@@ -198,8 +198,8 @@ export function buildItemGraphs(
     buildEase(sequences, numItems, {
       items: opts.easeItems,
       lambda,
-      // EASE spreads its evidence thinner than co-occurrence (and keeps negative weights): on lastfm
-      // 400 weights per row lose nothing against all 2,000, 200 lose 2 % NDCG@10
+      // EASE spreads its evidence thinner than co-occurrence (and keeps negative weights), so it
+      // keeps twice the neighbours (the measurement is in docs/recommender.md)
       neighbours: 2 * opts.maxNeighbors,
       ...(perScenario ? { scenarioOf } : {}),
       ...(signal ? { signal } : {}),

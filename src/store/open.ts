@@ -2,7 +2,7 @@ import { RecError } from '../core/errors.ts';
 import { SqliteStore } from './sqlite.ts';
 import type { Store } from './types.ts';
 
-/** Picks the backend by URL prefix, as Gorse does: `sqlite://file.db` (or a bare path), `postgres://...`. */
+/** Picks the backend by URL prefix, as Gorse does: `sqlite://file.db` or a bare path; other prefixes are refused by name. */
 export async function openStore(url: string): Promise<Store> {
   if (url.startsWith('sqlite://')) return new SqliteStore(url.slice('sqlite://'.length));
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {

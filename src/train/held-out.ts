@@ -4,10 +4,9 @@
  * most `train.fitCases`, topped up with cases held out from the training events themselves. A
  * held-out case is a seeded sample user's LAST positive event (the events before it are the
  * history). A store of live events has no validation split at all, and a dataset's split is often
- * small (food-kitchen: ~160 food cases, where an NDCG@10 has a standard error of 10-20 % of its
- * value), so without these the ranker would keep its default weights or fit noise. The targets
- * leave the data the item graphs and the sequential model learn from while the ranker is fitted
- * (co-occurrence with the target itself would leak).
+ * small, so without these the ranker would keep its default weights or fit noise
+ * (docs/recommender.md). The targets leave the data the item graphs and the sequential model learn
+ * from while the ranker is fitted (co-occurrence with the target itself would leak).
  */
 import { seededRandom, seededSample } from '../core/rng.ts';
 import type { StoredEvent } from '../store/types.ts';
