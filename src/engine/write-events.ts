@@ -35,7 +35,7 @@ const GROUP_COMMIT_MAX = 10_000;
 /**
  * Group commit: batches that arrive in the same turn of the event loop (concurrent requests whose
  * bodies were read while the previous commit held the thread) are written in one transaction, one
- * commit being much cheaper per event than several (docs/api.md). Each caller is answered with its
+ * commit being much cheaper per event than several (docs/serving-results.md). Each caller is answered with its
  * own counts once the whole group is durable and applied.
  */
 export class GroupCommit {
