@@ -276,6 +276,19 @@ class Progress {
   private lastLine = 0;
 
   update(label: string, done: number, total: number): void {
+    // a phase that cannot know its total (events read from the store) counts without a bar
+    if (total <= 0) {
+      if (process.stderr.isTTY) {
+        this.bar?.stop();
+        this.bar = undefined;
+        process.stderr.write(`\r${label}: ${done}`);
+      } else if (label !== this.label || Date.now() - this.lastLine > 5000) {
+        console.error(`${label}: ${done}`);
+        this.lastLine = Date.now();
+      }
+      this.label = label;
+      return;
+    }
     if (process.stderr.isTTY) {
       if (!this.bar || label !== this.label) {
         this.bar?.stop();
