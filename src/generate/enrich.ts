@@ -107,20 +107,16 @@ export async function enrichCatalog(
   const scenarios = new Map((await store.scenarios.list()).map((s) => [s.id, s]));
   const report: EnrichReport = { considered: 0, generated: 0, cached: 0, failed: 0, interrupted: false };
   const total = await store.items.count(opts.scenario);
-  let afterId: string | undefined;
   let done = 0;
-  for (;;) {
+  const pages = store.items.pages({
+    limit: 64,
+    ...(opts.scenario !== undefined ? { scenario: opts.scenario } : {}),
+  });
+  for await (const page of pages) {
     if (opts.signal?.aborted) {
       report.interrupted = true;
       break;
     }
-    const page = await store.items.list({
-      limit: 64,
-      ...(opts.scenario !== undefined ? { scenario: opts.scenario } : {}),
-      ...(afterId !== undefined ? { afterId } : {}),
-    });
-    if (page.length === 0) break;
-    afterId = page[page.length - 1]!.id;
     const existing = await store.blobs.getMany(
       ENRICH_NAMESPACE,
       page.map((i) => i.id),

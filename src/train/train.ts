@@ -88,12 +88,12 @@ const pickSeq = (r: SeqReport) => ({
 
 async function validTargets(store: Store, signal?: AbortSignal): Promise<StoredEvent[]> {
   const out: StoredEvent[] = [];
-  for (let after: number | undefined = 0; after !== undefined; ) {
-    signal?.throwIfAborted();
-    const page = await store.events.scan({ afterSeq: after, limit: 20_000, splits: ['valid'] });
-    out.push(...page.events);
-    after = page.next;
-  }
+  for await (const page of store.events.pages({
+    limit: 20_000,
+    splits: ['valid'],
+    ...(signal ? { signal } : {}),
+  }))
+    out.push(...page);
   return out;
 }
 
