@@ -145,16 +145,16 @@ export async function trainFromStore(
     orderFree,
   });
   const fitInter: Interactions =
-    held.targets.size > 0
+    held.targets.length > 0
       ? {
           ...inter,
           byUser: held.byUser,
-          context: contextWithout(inter.context, held.targets.values(), catalog.index),
+          context: contextWithout(inter.context, held.targets, catalog.index),
         }
       : inter;
   // which targets were held out: part of the stamp of the fit's graphs, so a checkpoint made for
   // another set is not reused
-  const heldKey = hashOf([...held.targets.values()].map((e) => e.id).sort());
+  const heldKey = hashOf(held.targets.map((e) => e.id).sort());
   const caseOpts = { index: catalog.index, weightsOf, allowsRepeats, alone: !cfg.fusion, orderFree };
   const fitCases: FitCase[] = [];
   for (const t of validEvents) {
@@ -162,8 +162,10 @@ export async function trainFromStore(
     if (c) fitCases.push(c);
   }
   const validCount = fitCases.length;
-  for (const [user, t] of held.targets) {
-    const c = fitCaseOf(t, held.byUser.get(user) ?? [], caseOpts);
+  // a user's other held-out targets stay in their case's history: the user has them, only the
+  // graphs and the sequential model must not learn from them
+  for (const t of held.targets) {
+    const c = fitCaseOf(t, inter.byUser.get(t.user) ?? [], caseOpts);
     if (c) fitCases.push(c);
   }
   // the fit's sequences feed its graphs and the sequential model: built once, when first needed
@@ -180,7 +182,7 @@ export async function trainFromStore(
     scenarioOf: (i) => catalog.itemScenario[i]!,
     base: { ...graphOptionsOf(cfg, orderFree), crossScenario: cfg.crossScenario && cfg.fusion },
     fitSequences: fitSeqs,
-    allSequences: held.targets.size > 0 ? () => sequencesOf(inter, catalog.index, weightsOf) : undefined,
+    allSequences: held.targets.length > 0 ? () => sequencesOf(inter, catalog.index, weightsOf) : undefined,
     cases: fitCases,
     fitStamp: `${stampWithText}-${heldKey}`,
     finalStamp: stampWithText,

@@ -66,7 +66,9 @@ export function acceptCross(
   const changed = new Set(
     m.scenarios.filter((s) => cross.perScenario[s] && !same(cross.perScenario[s]!, ownOf(s))),
   );
-  const bucketsChanged = Object.entries(cross.perBucket).some(([k, w]) => !same(w, crossOf(scenarioOfKey(k))));
+  const bucketsChanged = Object.entries(cross.perBucket).some(
+    ([k, w]) => !same(w, crossOf(scenarioOfKey(k))),
+  );
   const sharedChanged = !same(cross.shared, own.shared);
   const check: CrossCheck = {};
   if (changed.size === 0 && !sharedChanged && !bucketsChanged)
@@ -100,8 +102,7 @@ export function acceptCross(
     );
     const mean = (xs: number[][], k: number) => xs.reduce((s, x) => s + x[k]!, 0) / Math.max(1, xs.length);
     const undecided = rows.length < minCheckCases || halves.some((h) => h.length === 0);
-    const kept =
-      !undecided && mean(rows, b) > mean(rows, a) && halves.every((h) => mean(h, b) >= mean(h, a));
+    const kept = !undecided && mean(rows, b) > mean(rows, a) && halves.every((h) => mean(h, b) >= mean(h, a));
     check[key] = {
       fitCases: key === 'shared' ? split.fit.length : (split.counts[key]?.fit ?? 0),
       checkCases: rows.length,
