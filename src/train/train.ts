@@ -37,8 +37,9 @@ import {
 } from '../seq/persist.ts';
 import { type SeqReport, trainSeq } from '../seq/train.ts';
 import type { Store, StoredEvent } from '../store/types.ts';
+import type { CrossCheck } from './fit/accept.ts';
 import { type FitCase, fitCaseOf, perScenario, profileCases } from './fit-cases.ts';
-import { DEFAULT_FIT_OPTIONS, fitRanker } from './fit-ranker.ts';
+import { DEFAULT_FIT_OPTIONS, type FitResult, fitRanker } from './fit-ranker.ts';
 import { fitTargets } from './held-out.ts';
 import { type GraphSettings, itemGraphs } from './train-graphs.ts';
 
@@ -70,6 +71,13 @@ export interface TrainReport {
     | (Pick<SeqReport, 'epochs' | 'bestEpoch' | 'validNdcg10' | 'resumedFrom'> & { reused: boolean })
     | undefined;
   ranker: { shared: number[]; perScenario: string[]; decay: number };
+  /**
+   * The full-ranking check of the cross-scenario weights per scenario, `shared` and history bucket
+   * (fitting and check cases, NDCG@10 without and with them, kept or `undecided`; see FitResult)
+   */
+  crossCheck: CrossCheck;
+  /** per scenario and `scenario|bucket`: the cases the cross-scenario weights were fitted and checked on */
+  fitSplit: FitResult['split'];
   /** the item graphs' settings chosen on the fitting cases (`train.tuneGraph`; absent when resumed) */
   graph?: GraphSettings | undefined;
 }
@@ -245,10 +253,11 @@ export async function trainFromStore(
           ...DEFAULT_FIT_OPTIONS,
           threads: cfg.threads,
           decays: cfg.decays,
+          seed: cfg.seed,
           onProgress: (d, n) => progress('ranker fit', d, n),
           ...(opts.signal ? { signal: opts.signal } : {}),
         })
-      : { ranker: model.ranker, validNdcg: 0, defaultNdcg: 0 };
+      : { ranker: model.ranker, validNdcg: 0, defaultNdcg: 0, crossCheck: {}, split: {} };
   const fitSeconds = (Date.now() - tFit) / 1000;
   const seconds = (Date.now() - t0) / 1000;
   await saveModel(store, {
@@ -286,5 +295,7 @@ export async function trainFromStore(
       decay: fit.ranker.decay,
     },
     graph: graphs.settings,
+    crossCheck: fit.crossCheck,
+    fitSplit: fit.split,
   };
 }
