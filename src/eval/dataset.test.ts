@@ -99,3 +99,50 @@ test('an empty store or a store without test events is an error naming the field
     await store.close();
   }
 });
+
+test('a held-out user with targets in two scenarios gets a case in each, not only in that of the last line', async () => {
+  const store = new SqliteStore(join(dir, `fk${n++}.db`));
+  try {
+    await store.scenarios.upsert([
+      { id: 'food', kind: 'ecommerce', eventWeights: {}, allowRepeats: false },
+      { id: 'kitchen', kind: 'ecommerce', eventWeights: {}, allowRepeats: false },
+    ]);
+    await store.items.upsert(
+      ['f1', 'f2', 'f3', 'k1', 'k2', 'k3'].map((id) => ({
+        id,
+        scenario: id.startsWith('f') ? 'food' : 'kitchen',
+        title: id,
+        available: true,
+      })),
+    );
+    const e = (id: string, user: string, item: string, split: string, ts: number) => ({
+      id,
+      user,
+      item,
+      scenario: item.startsWith('f') ? 'food' : 'kitchen',
+      type: 'purchase',
+      ts,
+      split,
+    });
+    // each held-out user's lines: the kitchen target, then the food one, at one time
+    await store.events.add([
+      e('a', 'u0', 'f1', 'train', 1),
+      e('b', 'u0', 'k1', 'train', 2),
+      e('c', 'u1', 'f1', 'valid_input', 1),
+      e('d', 'u1', 'k2', 'valid', 9),
+      e('g', 'u1', 'f2', 'valid', 9),
+      e('h', 'u2', 'k1', 'test_input', 1),
+      e('i', 'u2', 'k3', 'test', 9),
+      e('j', 'u2', 'f3', 'test', 9),
+    ] as never);
+    const set = await loadEvalData(store, 'food-kitchen', { seed: 1 });
+    const of = (cases: typeof set.valid) =>
+      cases.map(
+        (c) => `${c.query.user} ${c.query.scenario} ${c.targets.map((t) => set.data.itemIds[t]).join()}`,
+      );
+    assert.deepEqual(of(set.valid).sort(), ['u1 food f2', 'u1 kitchen k2']);
+    assert.deepEqual(of(set.test).sort(), ['u2 food f3', 'u2 kitchen k3']);
+  } finally {
+    await store.close();
+  }
+});

@@ -95,7 +95,7 @@ export interface EvalSet {
 
 export interface LoadOptions {
   seed: number;
-  /** evaluate on a seeded sample of at most this many test (and valid) users */
+  /** evaluate on a seeded sample of at most this many test (and valid) cases (one per user and target scenario) */
   maxUsers?: number;
   /** store item id -> L2-normalised vector, when an encoder ran over the items' text */
   itemVectors?: { encoder: string; vectors: ReadonlyMap<string, Float32Array> };
@@ -159,12 +159,12 @@ export async function loadEvalData(store: Store, dataset: DatasetName, opts: Loa
   for (const [user, rows] of byUser) {
     const validTargets = pick(['valid'], rows);
     if (validTargets.length > 0) {
-      valid.push(makeCase(user, pick([undefined, 'train', 'valid_input'], rows), validTargets));
+      valid.push(...casesOf(user, pick([undefined, 'train', 'valid_input'], rows), validTargets));
     }
     const testTargets = pick(['test'], rows);
     if (testTargets.length > 0) {
       test.push(
-        makeCase(user, pick([undefined, 'train', 'valid_input', 'valid', 'test_input'], rows), testTargets),
+        ...casesOf(user, pick([undefined, 'train', 'valid_input', 'valid', 'test_input'], rows), testTargets),
       );
     }
   }
@@ -210,14 +210,18 @@ function addRow(
   rows.push({ e, seq: ev.seq, split: ev.split });
 }
 
-function makeCase(user: string, history: EvalInteraction[], targets: EvalInteraction[]): EvalCase {
-  // one target scenario per case: the scenario of the (last) target, as the protocols define it
-  const scenario = targets.at(-1)!.scenario;
-  return {
+/**
+ * One case per scenario of the user's targets, each evaluated in its own scenario, as the protocols
+ * define it. Taking only the last target's scenario would drop every other scenario of a user with
+ * targets in several: where each user's lines come in a fixed scenario order, a whole scenario.
+ */
+function casesOf(user: string, history: EvalInteraction[], targets: EvalInteraction[]): EvalCase[] {
+  const scenarios = [...new Set(targets.map((t) => t.scenario))];
+  return scenarios.map((scenario) => ({
     query: { user, history, scenario },
     targets: [...new Set(targets.filter((t) => t.scenario === scenario).map((t) => t.item))],
     slices: [],
-  };
+  }));
 }
 
 function slicesOf(c: EvalCase, trainCount: Uint32Array): string[] {

@@ -3,6 +3,7 @@
  * history, times a fixed scale (1 / the spread of its scores within a query on valid histories),
  * so the ranker's coordinate ascent sees it on the same footing as the [0, 1] features.
  */
+import { seededSample } from '../core/rng.ts';
 import { type SeqScorer, scorerOf } from './scorer.ts';
 import type { SeqCase, SeqModel } from './types.ts';
 
@@ -12,11 +13,15 @@ export interface SeqFeature {
   scale: number;
 }
 
-/** 1 / the root mean within-query variance of the scores (at most 200 cases, 1000 items each) */
+/**
+ * 1 / the root mean within-query variance of the scores (a seeded sample of at most 200 cases, not
+ * the first 200: the fitting cases come grouped, validation split first, and a split's lines can
+ * run by scenario; 1000 items each)
+ */
 function featureScaleOf(scorer: SeqScorer, cases: readonly SeqCase[], itemScenario: Uint16Array): number {
   let sum = 0;
   let n = 0;
-  for (const c of cases.slice(0, 200)) {
+  for (const c of seededSample(cases, 200, 0x5ca1e)) {
     const s = itemScenario[c.target]!;
     const z = scorer.userState(c.hist, s);
     if (!z) continue;

@@ -4,6 +4,7 @@ import { seededRandom } from '../core/rng.ts';
 import { buildScoringModel } from '../model/build.ts';
 import { itemSpaceOf, NUM_FEATURES, type RankerWeights } from '../model/scoring.ts';
 import { buildProfile, DEFAULT_PROFILE_OPTIONS } from '../profile/interests.ts';
+import { bucketOf, canonicalOrder, splitCases } from './fit/split.ts';
 import { ascend, CROSS_FEATURES, fitRanker, type Pool, poolNdcg, type ValidCase } from './fit-ranker.ts';
 
 /** a pool whose rows score by their first feature alone */
@@ -140,5 +141,121 @@ describe('fitRanker and the model it is given', () => {
     const one = await fitRanker(model, cases, { ...opts, threads: 1 });
     const two = await fitRanker(model, cases, { ...opts, threads: 2 });
     assert.deepEqual(two, one);
+  });
+});
+
+describe('fitting and check cases: drawn within each scenario, not by position', () => {
+  const rnd = seededRandom(11);
+  const n = 80;
+  const itemScenario = Array.from({ length: n }, (_, i) => (i < 50 ? 'a' : 'b'));
+  // users wander within a scenario and often cross to an item's partner in the other one: the
+  // other scenario's history tells where they go
+  const partner = (i: number) => (i < 50 ? 50 + (i % 30) : i - 50 + 20 * Math.floor(rnd() * 2));
+  const sequences = Array.from({ length: 200 }, () => {
+    let cur = Math.floor(rnd() * n);
+    return Array.from({ length: 4 + Math.floor(rnd() * 6) }, () => {
+      const at = cur;
+      const home = itemScenario[cur] === 'a' ? [0, 50] : [50, 80];
+      cur =
+        rnd() < 0.4
+          ? partner(cur)
+          : home[0]! + ((cur - home[0]! + 1 + Math.floor(rnd() * 4)) % (home[1]! - home[0]!));
+      return at;
+    });
+  });
+  const model = buildScoringModel(
+    {
+      itemIds: itemScenario.map((_, i) => `i${i}`),
+      titles: [],
+      itemScenario,
+      vectors: { dim: 8, data: Float32Array.from({ length: n * 8 }, () => rnd() - 0.5) },
+    },
+    sequences.map((s) => s.slice(0, -1)),
+  );
+  const space = itemSpaceOf(model);
+  const caseOf = (s: number[], u: number): ValidCase => {
+    const target = s.at(-1)!;
+    const hist = s.slice(0, -1).map((item, ts) => ({ item, scenario: itemScenario[item]!, weight: 1, ts }));
+    return {
+      profile: buildProfile(`u${u}`, hist, space, DEFAULT_PROFILE_OPTIONS),
+      scenario: itemScenario[target]!,
+      target,
+      masked: new Set(s.slice(0, -1)),
+    };
+  };
+  const all = sequences.slice(0, 120).map(caseOf);
+  const ofScenario = (s: string) => all.filter((c) => c.scenario === s);
+  // the orders that broke the parity split: one scenario after the other, and alternating in pairs
+  const byScenario = [...ofScenario('a'), ...ofScenario('b')];
+  const pairs: ValidCase[] = [];
+  for (let i = 0; i < Math.max(ofScenario('a').length, ofScenario('b').length); i += 2)
+    pairs.push(...ofScenario('b').slice(i, i + 2), ...ofScenario('a').slice(i, i + 2));
+  const shuffled = (xs: readonly ValidCase[], seed: number) => {
+    const r = seededRandom(seed);
+    return xs
+      .map((c) => ({ c, k: r() }))
+      .sort((x, y) => x.k - y.k)
+      .map((x) => x.c);
+  };
+  const opts = {
+    decays: [0.8],
+    poolPerFeature: 10,
+    rounds: 1,
+    minBucketCases: 10,
+    minCheckCases: 10,
+    seed: 5,
+  };
+
+  it('every scenario and bucket gets check cases, about half of its cases, whatever the order', () => {
+    for (const order of [byScenario, pairs, [...byScenario].reverse()]) {
+      const split = splitCases(canonicalOrder(order), 5);
+      const strata = new Map<string, number>();
+      for (const c of order) {
+        strata.set(c.scenario, (strata.get(c.scenario) ?? 0) + 1);
+        strata.set(bucketOf(c), (strata.get(bucketOf(c)) ?? 0) + 1);
+      }
+      for (const [key, count] of strata) {
+        const got = split.counts[key]!;
+        assert.equal(got.fit + got.check, count, key);
+        if (count >= 2) assert.ok(got.check > 0 && got.fit > 0, `${key}: ${JSON.stringify(got)}`);
+        assert.ok(Math.abs(got.fit - got.check) <= (key.includes('|') ? 1 : 3), key);
+      }
+      assert.deepEqual(split, splitCases(canonicalOrder(byScenario), 5), 'the same split for any order');
+    }
+    assert.notDeepEqual(splitCases(canonicalOrder(all), 5).check, splitCases(canonicalOrder(all), 6).check);
+  });
+
+  it('fits the same weights, check and split after the input cases are shuffled', async () => {
+    const fit = await fitRanker(model, byScenario, opts);
+    assert.ok(Object.keys(fit.crossCheck).length > 0, 'the cross-scenario stage moved some weights');
+    for (const s of ['a', 'b']) assert.ok(fit.split[s]!.check > 0, s);
+    for (const [key, c] of Object.entries(fit.crossCheck))
+      assert.ok(c.checkCases > 0 && c.fitCases > 0, `${key}: ${JSON.stringify(c)}`);
+    assert.deepEqual(await fitRanker(model, pairs, opts), fit);
+    assert.deepEqual(await fitRanker(model, shuffled(byScenario, 1), opts), fit);
+  });
+
+  it('too few check cases decide nothing: undecided, reported, served with the shared verdict', async () => {
+    // a few cases of b among many of a: the whole check decides, b's alone does not
+    const few = [...ofScenario('a'), ...ofScenario('b').slice(0, 12)];
+    const fit = await fitRanker(model, few, { ...opts, minCheckCases: 20 });
+    const b = fit.crossCheck.b;
+    assert.ok(b, "b's cross-scenario weights moved and were checked");
+    assert.equal(b.undecided, true);
+    assert.equal(b.kept, false);
+    assert.ok(b.checkCases < 20 && b.checkCases > 0);
+    assert.equal(fit.crossCheck.shared?.kept, true, 'the check of all cases decides, for fusion');
+    // b is served with the shared cross-scenario weights (not its own stage 1, as a rejection
+    // would), and has no bucket weights
+    const wb = fit.ranker.perScenario.b ?? fit.ranker.shared;
+    assert.deepEqual(
+      CROSS_FEATURES.map((k) => wb[k]),
+      CROSS_FEATURES.map((k) => fit.ranker.shared[k]),
+    );
+    assert.ok(CROSS_FEATURES.some((k) => wb[k] !== 0));
+    assert.ok(!Object.keys(fit.ranker.perScenario).some((k) => k.startsWith('b|')));
+    // with no minimum to speak of, the same cases give a verdict
+    const decided = await fitRanker(model, few, { ...opts, minCheckCases: 1 });
+    assert.equal(decided.crossCheck.b?.undecided, undefined);
   });
 });

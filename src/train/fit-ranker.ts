@@ -11,18 +11,12 @@
  */
 
 import { resolveThreads } from '../core/ts-worker.ts';
-import {
-  FEATURES,
-  type FeatureName,
-  historyBucketKey,
-  type RankerWeights,
-  type ScoringModel,
-} from '../model/scoring.ts';
-import { ownCountOf } from '../rank/query.ts';
-import { acceptCross, type CrossCheck } from './fit/accept.ts';
+import { FEATURES, type FeatureName, type RankerWeights, type ScoringModel } from '../model/scoring.ts';
+import { acceptCross, type CrossCheck, MIN_CHECK_CASES } from './fit/accept.ts';
 import { fitCross, fitOwn, MIN_BUCKET_CASES } from './fit/ascent.ts';
 import { poolNdcg } from './fit/objective.ts';
 import { buildPools, ownView, type Pool, refinePools, type ValidCase, withRanker } from './fit/pools.ts';
+import { bucketOf, type CaseSplit, canonicalOrder, splitCases } from './fit/split.ts';
 import { PoolWorkers } from './pool-workers.ts';
 
 export { ascend } from './fit/ascent.ts';
@@ -44,6 +38,10 @@ export interface FitRankerOptions {
   signal?: AbortSignal;
   /** fewest fitting cases of a (scenario, history bucket) for it to get cross weights of its own */
   minBucketCases?: number;
+  /** fewest check cases for a verdict on cross-scenario weights; fewer = `undecided` (MIN_CHECK_CASES) */
+  minCheckCases?: number;
+  /** seeds the split of the cases into fitting and check cases (`train.seed`) */
+  seed?: number;
   /**
    * threads building the candidate pools (this one + threads - 1 workers, each with a copy of the
    * model); 0 = one per core. The pools, and so the fit, are the same for any count.
@@ -70,6 +68,11 @@ export interface FitResult {
    * cross-scenario stage changed nothing (one scenario, or the model of each scenario alone).
    */
   crossCheck: CrossCheck;
+  /**
+   * Per scenario and per `scenario|bucket`: how many cases the cross-scenario weights were fitted
+   * on and how many checked them (fit/split.ts draws the split by seed within each).
+   */
+  split: CaseSplit['counts'];
 }
 
 /** where the ascent starts, and the "default weights" FitResult.defaultNdcg reports; unnamed = 0 */
@@ -91,9 +94,11 @@ const START: readonly number[] = FEATURES.map((f) => START_WEIGHTS[f] ?? 0);
  */
 export async function fitRanker(
   m: ScoringModel,
-  cases: readonly ValidCase[],
+  given: readonly ValidCase[],
   opts: FitRankerOptions = DEFAULT_FIT_OPTIONS,
 ): Promise<FitResult> {
+  // the fit is a function of the set of cases: the same weights whatever order they came in
+  const cases = canonicalOrder(given);
   // a worker costs a copy of the model and a second or so to start: not worth it for a few cases
   const threads = Math.min(resolveThreads(opts.threads ?? 1), Math.max(1, Math.floor(cases.length / 20)));
   const workers = threads > 1 ? await PoolWorkers.start(m, threads - 1) : undefined;
@@ -108,9 +113,11 @@ export async function fitRanker(
  * The ranker's weights in two stages. Stage 1 fits every feature of the target scenario's own
  * evidence on the pools' own rows with the cross-scenario features at 0: the same pools, decay and
  * weights as the model of each scenario alone (given the same own features). Stage 2 adds the
- * cross-scenario features on the whole pools of the even cases, each step checked on both halves of
- * them, and keeps them per scenario only when they also win on the full ranking of the odd cases. A fused
- * model so starts from what it would be alone and adds the other scenario only where that holds up.
+ * cross-scenario features on the whole pools of the fitting half of the cases, each step checked on
+ * both halves of them, and keeps them per scenario only when they also win on the full ranking of
+ * the check half (the halves drawn by seed within each scenario and history bucket, fit/split.ts).
+ * A fused model so starts from what it would be alone and adds the other scenario only where that
+ * holds up.
  */
 async function fitWith(
   m: ScoringModel,
@@ -148,13 +155,15 @@ async function fitWith(
   const own = fitOwn(m.scenarios, refined, best!.ranker.shared, opts.rounds, opts.signal);
   opts.onProgress?.(1, 1, 'ranker refit');
   const decay = best!.ranker.decay;
-  // stage 2 is fitted on the even cases and judged on the odd ones, which it has not seen: judged
-  // on the cases it was fitted on, it won on valid and lost on test (docs/results.md)
-  const buckets = cases.map((c) => historyBucketKey(c.scenario, ownCountOf(c.profile.history, c.scenario)));
+  // stage 2 is fitted on the fitting cases and judged on the check cases, which it has not seen:
+  // judged on the cases it was fitted on, it won on valid and lost on test (docs/results.md)
+  const buckets = cases.map(bucketOf);
+  const split = splitCases(cases, opts.seed ?? 0);
   const cross = fitCross(
     m.scenarios,
-    refined.filter((_, i) => i % 2 === 0),
-    buckets.filter((_, i) => i % 2 === 0),
+    split.fit.map((i) => refined[i]!),
+    split.fit.map((i) => buckets[i]!),
+    split.fitHalf,
     own,
     opts.rounds,
     opts.minBucketCases ?? MIN_BUCKET_CASES,
@@ -162,9 +171,11 @@ async function fitWith(
   );
   const accepted = acceptCross(
     withRanker(m, { shared: own.shared, perScenario: own.perScenario, decay }),
-    cases.filter((_, i) => i % 2 === 1),
+    cases,
+    split,
     own,
     cross,
+    opts.minCheckCases ?? MIN_CHECK_CASES,
     opts.signal,
     opts.onProgress,
   );
@@ -183,5 +194,6 @@ async function fitWith(
     validNdcg: accepted.unchanged ? own.ndcg : validNdcg,
     defaultNdcg: Math.min(before, best!.defaultNdcg),
     crossCheck: accepted.check,
+    split: split.counts,
   };
 }

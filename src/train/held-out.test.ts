@@ -29,20 +29,26 @@ describe('heldOutCases', () => {
     ['e', [ev('e', 'k1'), ev('e', 'k2')]],
   ]);
 
-  it('holds out the last positive event of eligible users and removes it from their list only', () => {
+  const of = (h: { targets: StoredEvent[] }, user: string) =>
+    h.targets.filter((e) => e.user === user).map((e) => e.item);
+  const users = (h: { targets: StoredEvent[] }) => [...new Set(h.targets.map((e) => e.user))].sort();
+
+  it('holds out the last positive event per scenario of eligible users and removes them from their list only', () => {
     const h = heldOutCases(byUser, positive, 10, 1, { exclude: new Set(['d']) });
-    assert.deepEqual([...h.targets.keys()].sort(), ['a', 'e']);
-    assert.equal(h.targets.get('a')!.item, 'f3');
+    // c's last food item repeats an earlier one: its kitchen item is its only target
+    assert.deepEqual(users(h), ['a', 'c', 'e']);
+    assert.deepEqual(of(h, 'a'), ['k1', 'f3']);
+    assert.deepEqual(of(h, 'c'), ['k2']);
     assert.deepEqual(
       h.byUser.get('a')!.map((e) => e.item),
-      ['f1', 'k1', 'k9'],
+      ['f1', 'k9'],
     );
     assert.deepEqual(
       h.byUser.get('e')!.map((e) => e.item),
       ['k1'],
     );
     // everyone else untouched, and the input not mutated
-    assert.equal(h.byUser.get('c'), byUser.get('c'));
+    assert.equal(h.byUser.get('b'), byUser.get('b'));
     assert.equal(h.byUser.get('d'), byUser.get('d'));
     assert.equal(byUser.get('a')!.length, 4);
   });
@@ -51,24 +57,46 @@ describe('heldOutCases', () => {
     const repeats = (scenario: string) => scenario === 'food';
     const h = heldOutCases(byUser, positive, 10, 1, { exclude: new Set(['d']), allowsRepeats: repeats });
     // c's last item f1 repeats an earlier one: a target now, since food allows repeats
-    assert.deepEqual([...h.targets.keys()].sort(), ['a', 'c', 'e']);
-    assert.equal(h.targets.get('c')!.item, 'f1');
+    assert.deepEqual(of(h, 'c'), ['k2', 'f1']);
     assert.deepEqual(
       h.byUser.get('c')!.map((e) => e.item),
-      ['f1', 'k2'],
+      ['f1'],
     );
+  });
+
+  it('keeps one positive event as history: the earliest candidate stays', () => {
+    // one event per scenario: both would be targets, the earlier (f) stays as history
+    const two = new Map([['u', [ev('u', 'f5'), ev('u', 'k5')]]]);
+    const h = heldOutCases(two, positive, 10, 1);
+    assert.deepEqual(of(h, 'u'), ['k5']);
+    assert.deepEqual(
+      h.byUser.get('u')!.map((e) => e.item),
+      ['f5'],
+    );
+  });
+
+  it('every scenario gets cases when every user ends in the same one', () => {
+    // each user's events run food, kitchen, food: the last item overall is always food
+    const many = new Map<string, StoredEvent[]>();
+    for (let u = 0; u < 30; u++)
+      many.set(`u${u}`, [ev(`u${u}`, `f${u}`), ev(`u${u}`, `k${u}`), ev(`u${u}`, `f${100 + u}`)]);
+    const h = heldOutCases(many, positive, 20, 3);
+    assert.equal(h.targets.length, 20, 'heldOutCases caps the cases, not the users');
+    const kitchen = h.targets.filter((e) => e.scenario === 'kitchen').length;
+    assert.ok(kitchen >= 9 && kitchen <= 10, `${kitchen} kitchen targets of 20`);
+    for (const e of h.targets) assert.ok(!h.byUser.get(e.user)!.includes(e));
   });
 
   it('samples by seed, whatever order the users come in; 0 holds nothing out', () => {
     const many = new Map<string, StoredEvent[]>();
     for (let u = 0; u < 50; u++) many.set(`u${u}`, [ev(`u${u}`, `f${u}`), ev(`u${u}`, `k${u}`)]);
     const reversed = new Map([...many.entries()].reverse());
-    const a = [...heldOutCases(many, positive, 7, 3).targets.keys()].sort();
-    const b = [...heldOutCases(reversed, positive, 7, 3).targets.keys()].sort();
+    const a = users(heldOutCases(many, positive, 7, 3));
+    const b = users(heldOutCases(reversed, positive, 7, 3));
     assert.equal(a.length, 7);
     assert.deepEqual(a, b);
-    assert.notDeepEqual(a, [...heldOutCases(many, positive, 7, 4).targets.keys()].sort());
-    assert.equal(heldOutCases(many, positive, 0, 3).targets.size, 0);
+    assert.notDeepEqual(a, users(heldOutCases(many, positive, 7, 4)));
+    assert.equal(heldOutCases(many, positive, 0, 3).targets.length, 0);
   });
 });
 
@@ -78,22 +106,22 @@ describe('heldOutCases on histories without a time order', () => {
     for (let u = 0; u < 40; u++)
       many.set(`u${u}`, [ev(`u${u}`, 'f1'), ev(`u${u}`, 'f2'), ev(`u${u}`, 'f3'), ev(`u${u}`, 'f1')]);
     const h = heldOutCases(many, positive, 40, 5, { orderFree: true });
-    assert.equal(h.targets.size, 40);
-    const items = [...h.targets.values()].map((e) => e.item);
+    assert.equal(h.targets.length, 40);
+    const items = h.targets.map((e) => e.item);
     // f1 occurs twice in every list: never a target; f2 and f3 both are
     assert.ok(!items.includes('f1'));
     assert.ok(items.includes('f2') && items.includes('f3'));
-    for (const [user, t] of h.targets) {
-      assert.equal(h.byUser.get(user)!.length, 3);
-      assert.ok(!h.byUser.get(user)!.includes(t));
+    for (const t of h.targets) {
+      assert.equal(h.byUser.get(t.user)!.length, 3);
+      assert.ok(!h.byUser.get(t.user)!.includes(t));
     }
     const again = heldOutCases(many, positive, 40, 5, { orderFree: true });
     assert.deepEqual(
-      [...again.targets.values()].map((e) => e.id),
-      [...h.targets.values()].map((e) => e.id),
+      again.targets.map((e) => e.id),
+      h.targets.map((e) => e.id),
     );
     // with an order, the last positive event (f1, a repeat) makes no case
-    assert.equal(heldOutCases(many, positive, 40, 5).targets.size, 0);
+    assert.equal(heldOutCases(many, positive, 40, 5).targets.length, 0);
   });
 });
 
@@ -106,16 +134,19 @@ describe('fitTargets: the validation split sampled to fitCases, topped up with h
   it('tops a small split up to fitCases, never from a user with a validation target', () => {
     const t = fitTargets(validOf(5), users, { ...opts, fitCases: 12 });
     assert.equal(t.valid.length, 5);
-    assert.equal(t.held.targets.size, 7);
-    for (const e of t.valid) assert.ok(!t.held.targets.has(e.user));
+    assert.equal(t.held.targets.length, 7);
+    for (const e of t.valid) assert.ok(!t.held.targets.some((h) => h.user === e.user));
   });
 
   it('a split as large as fitCases is sampled and fits alone; heldOutCases caps the top-up', () => {
     const t = fitTargets(validOf(20), users, { ...opts, fitCases: 8 });
     assert.equal(t.valid.length, 8);
-    assert.equal(t.held.targets.size, 0);
+    // the same sample whatever order the store returned the split in
+    const again = fitTargets(validOf(20).reverse(), users, { ...opts, fitCases: 8 });
+    assert.deepEqual(again.valid.map((e) => e.user).sort(), t.valid.map((e) => e.user).sort());
+    assert.equal(t.held.targets.length, 0);
     assert.equal(
-      fitTargets(validOf(2), users, { ...opts, fitCases: 20, heldOutCases: 3 }).held.targets.size,
+      fitTargets(validOf(2), users, { ...opts, fitCases: 20, heldOutCases: 3 }).held.targets.length,
       3,
     );
   });

@@ -2,11 +2,12 @@
  * The one choice of the cases the ranker is fitted on, for `fusionrec train` and so for the
  * evaluation's engine (which runs the same pipeline): a seeded sample of the validation split, at
  * most `train.fitCases`, topped up with cases held out from the training events themselves. A
- * held-out case is a seeded sample user's LAST positive event (the events before it are the
- * history). A store of live events has no validation split at all, and a dataset's split is often
- * small, so without these the ranker would keep its default weights or fit noise
- * (docs/recommender.md). The targets leave the data the item graphs and the sequential model learn
- * from while the ranker is fitted (co-occurrence with the target itself would leak).
+ * held-out case is a seeded sample user's LAST positive event in one of the scenarios they are
+ * active in, one case per such scenario (the events before it are the history). A store of live
+ * events has no validation split at all, and a dataset's split is often small, so without these
+ * the ranker would keep its default weights or fit noise (docs/recommender.md). The targets leave
+ * the data the item graphs and the sequential model learn from while the ranker is fitted
+ * (co-occurrence with the target itself would leak).
  */
 import { seededRandom, seededSample } from '../core/rng.ts';
 import type { StoredEvent } from '../store/types.ts';
@@ -17,6 +18,10 @@ export interface FitTargets {
   /** the held-out targets topping them up, and the training lists without them */
   held: HeldOut;
 }
+
+const byIdentity = (a: StoredEvent, b: StoredEvent) =>
+  cmp(a.user, b.user) || a.ts - b.ts || cmp(a.scenario, b.scenario) || cmp(a.item, b.item) || cmp(a.id, b.id);
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * The validation split sampled to `fitCases`, topped up to `fitCases` with at most `heldOutCases`
@@ -35,7 +40,8 @@ export function fitTargets(
     orderFree: boolean;
   },
 ): FitTargets {
-  const valid = seededSample(validEvents, opts.fitCases, opts.seed);
+  // sorted first: the sample must not depend on the order the store returned the events in
+  const valid = seededSample([...validEvents].sort(byIdentity), opts.fitCases, opts.seed);
   const held = heldOutCases(
     byUser,
     opts.positive,
@@ -51,8 +57,11 @@ export function fitTargets(
 }
 
 export interface HeldOut {
-  /** user -> the held-out event (their last positive one) */
-  targets: Map<string, StoredEvent>;
+  /**
+   * The held-out events: per chosen user, their last positive event in each scenario they are
+   * active in (a seeded random one when order-free), in the order the users were drawn
+   */
+  targets: StoredEvent[];
   /** the per-user event lists with every held-out target removed (other users' lists shared) */
   byUser: Map<string, StoredEvent[]>;
 }
@@ -71,9 +80,13 @@ export interface HeldOutOptions {
 }
 
 /**
- * Up to `max` users (seeded sample) whose last positive event (a random one when `orderFree`)
- * names an item not in their other events (unless its scenario allows repeats) and who have at
- * least one other positive event in some scenario; users in `exclude` are never chosen.
+ * Up to `max` held-out events from a seeded sample of users: each user's last positive event in
+ * every scenario they are active in (a random one when `orderFree`), so that each scenario gets
+ * its share of cases and not only the scenario users happen to end in. A target never repeats an
+ * item of the user's other events (unless its scenario allows repeats), and at least one other
+ * positive event stays as history: where every candidate would be held out, the earliest one
+ * stays. The last user drawn gives only as many (the latest) as `max` leaves room for; users in
+ * `exclude` are never chosen.
  */
 export function heldOutCases(
   byUser: ReadonlyMap<string, readonly StoredEvent[]>,
@@ -83,11 +96,12 @@ export function heldOutCases(
   opts: HeldOutOptions = {},
 ): HeldOut {
   const copy = new Map<string, StoredEvent[]>(byUser as Map<string, StoredEvent[]>);
-  if (max <= 0) return { targets: new Map(), byUser: copy };
+  if (max <= 0) return { targets: [], byUser: copy };
   const exclude = opts.exclude ?? new Set<string>();
   const allowsRepeats = opts.allowsRepeats ?? (() => false);
   const eligible: string[] = [];
-  const choices = new Map<string, number[]>();
+  // per user, per scenario (in order of first appearance): the positions a target may be drawn from
+  const choices = new Map<string, number[][]>();
   for (const [user, list] of byUser) {
     if (exclude.has(user)) continue;
     const count = new Map<string, number>();
@@ -100,14 +114,24 @@ export function heldOutCases(
     // a target must not repeat another event of the user (unless its scenario allows repeats)
     const ok = (i: number) =>
       positive(list[i]!) && (count.get(list[i]!.item)! === 1 || allowsRepeats(list[i]!.scenario));
-    let at: number[];
-    if (opts.orderFree) at = list.map((_, i) => i).filter(ok);
-    else {
-      let last = list.length - 1;
-      while (last >= 0 && !positive(list[last]!)) last--;
-      // the last positive event repeating an earlier one is a target only where repeats are allowed
+    const byScenario = new Map<string, number[]>();
+    list.forEach((e, i) => {
+      if (!positive(e)) return;
+      const at = byScenario.get(e.scenario);
+      if (at) at.push(i);
+      else byScenario.set(e.scenario, [i]);
+    });
+    const at: number[][] = [];
+    for (const positions of byScenario.values()) {
+      if (opts.orderFree) {
+        const free = positions.filter(ok);
+        if (free.length > 0) at.push(free);
+        continue;
+      }
+      // the scenario's last positive event repeating an earlier one is a target only where repeats are allowed
+      const last = positions.at(-1)!;
       const earlier = list.slice(0, last).some((e) => e.item === list[last]!.item);
-      at = !earlier || allowsRepeats(list[last]!.scenario) ? [last] : [];
+      if (!earlier || allowsRepeats(list[last]!.scenario)) at.push([last]);
     }
     if (at.length === 0) continue;
     eligible.push(user);
@@ -116,13 +140,38 @@ export function heldOutCases(
   // sorted first: the sample must not depend on the order the store returned the users in
   eligible.sort();
   const random = seededRandom(seed ^ 0x7a11);
-  const targets = new Map<string, StoredEvent>();
-  for (const user of seededSample(eligible, max, seed ^ 0x4e1d)) {
+  const targets: StoredEvent[] = [];
+  // every eligible user in a seeded order (a sample of `max` of them when there are more: no user
+  // gives fewer than one case)
+  const order =
+    eligible.length > max ? seededSample(eligible, max, seed ^ 0x4e1d) : shuffled(eligible, seed ^ 0x4e1d);
+  for (const user of order) {
+    if (targets.length >= max) break;
     const list = byUser.get(user)!;
-    const at = choices.get(user)!;
-    const i = at.length === 1 ? at[0]! : at[Math.floor(random() * at.length)]!;
-    targets.set(user, list[i]!);
-    copy.set(user, [...list.slice(0, i), ...list.slice(i + 1)]);
+    let picked = choices
+      .get(user)!
+      .map((at) => (at.length === 1 ? at[0]! : at[Math.floor(random() * at.length)]!))
+      .sort((a, b) => a - b);
+    const positives = list.filter(positive).length;
+    // at least one positive event stays as history; the latest candidates are held out first
+    if (picked.length >= positives) picked = picked.slice(picked.length - positives + 1);
+    picked = picked.slice(Math.max(0, picked.length - (max - targets.length)));
+    const out = new Set(picked);
+    for (const i of picked) targets.push(list[i]!);
+    copy.set(
+      user,
+      list.filter((_, i) => !out.has(i)),
+    );
   }
   return { targets, byUser: copy };
+}
+
+function shuffled<T>(xs: readonly T[], seed: number): T[] {
+  const out = [...xs];
+  const random = seededRandom(seed);
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
 }

@@ -37,8 +37,9 @@ import {
 } from '../seq/persist.ts';
 import { type SeqReport, trainSeq } from '../seq/train.ts';
 import type { Store, StoredEvent } from '../store/types.ts';
+import type { CrossCheck } from './fit/accept.ts';
 import { type FitCase, fitCaseOf, perScenario, profileCases } from './fit-cases.ts';
-import { DEFAULT_FIT_OPTIONS, fitRanker } from './fit-ranker.ts';
+import { DEFAULT_FIT_OPTIONS, type FitResult, fitRanker } from './fit-ranker.ts';
 import { fitTargets } from './held-out.ts';
 import { type GraphSettings, itemGraphs } from './train-graphs.ts';
 
@@ -70,6 +71,13 @@ export interface TrainReport {
     | (Pick<SeqReport, 'epochs' | 'bestEpoch' | 'validNdcg10' | 'resumedFrom'> & { reused: boolean })
     | undefined;
   ranker: { shared: number[]; perScenario: string[]; decay: number };
+  /**
+   * The full-ranking check of the cross-scenario weights per scenario, `shared` and history bucket
+   * (fitting and check cases, NDCG@10 without and with them, kept or `undecided`; see FitResult)
+   */
+  crossCheck: CrossCheck;
+  /** per scenario and `scenario|bucket`: the cases the cross-scenario weights were fitted and checked on */
+  fitSplit: FitResult['split'];
   /** the item graphs' settings chosen on the fitting cases (`train.tuneGraph`; absent when resumed) */
   graph?: GraphSettings | undefined;
 }
@@ -145,16 +153,16 @@ export async function trainFromStore(
     orderFree,
   });
   const fitInter: Interactions =
-    held.targets.size > 0
+    held.targets.length > 0
       ? {
           ...inter,
           byUser: held.byUser,
-          context: contextWithout(inter.context, held.targets.values(), catalog.index),
+          context: contextWithout(inter.context, held.targets, catalog.index),
         }
       : inter;
   // which targets were held out: part of the stamp of the fit's graphs, so a checkpoint made for
   // another set is not reused
-  const heldKey = hashOf([...held.targets.values()].map((e) => e.id).sort());
+  const heldKey = hashOf(held.targets.map((e) => e.id).sort());
   const caseOpts = { index: catalog.index, weightsOf, allowsRepeats, alone: !cfg.fusion, orderFree };
   const fitCases: FitCase[] = [];
   for (const t of validEvents) {
@@ -162,8 +170,10 @@ export async function trainFromStore(
     if (c) fitCases.push(c);
   }
   const validCount = fitCases.length;
-  for (const [user, t] of held.targets) {
-    const c = fitCaseOf(t, held.byUser.get(user) ?? [], caseOpts);
+  // a user's other held-out targets stay in their case's history: the user has them, only the
+  // graphs and the sequential model must not learn from them
+  for (const t of held.targets) {
+    const c = fitCaseOf(t, inter.byUser.get(t.user) ?? [], caseOpts);
     if (c) fitCases.push(c);
   }
   // the fit's sequences feed its graphs and the sequential model: built once, when first needed
@@ -180,7 +190,7 @@ export async function trainFromStore(
     scenarioOf: (i) => catalog.itemScenario[i]!,
     base: { ...graphOptionsOf(cfg, orderFree), crossScenario: cfg.crossScenario && cfg.fusion },
     fitSequences: fitSeqs,
-    allSequences: held.targets.size > 0 ? () => sequencesOf(inter, catalog.index, weightsOf) : undefined,
+    allSequences: held.targets.length > 0 ? () => sequencesOf(inter, catalog.index, weightsOf) : undefined,
     cases: fitCases,
     fitStamp: `${stampWithText}-${heldKey}`,
     finalStamp: stampWithText,
@@ -243,10 +253,11 @@ export async function trainFromStore(
           ...DEFAULT_FIT_OPTIONS,
           threads: cfg.threads,
           decays: cfg.decays,
+          seed: cfg.seed,
           onProgress: (d, n) => progress('ranker fit', d, n),
           ...(opts.signal ? { signal: opts.signal } : {}),
         })
-      : { ranker: model.ranker, validNdcg: 0, defaultNdcg: 0 };
+      : { ranker: model.ranker, validNdcg: 0, defaultNdcg: 0, crossCheck: {}, split: {} };
   const fitSeconds = (Date.now() - tFit) / 1000;
   const seconds = (Date.now() - t0) / 1000;
   await saveModel(store, {
@@ -284,5 +295,7 @@ export async function trainFromStore(
       decay: fit.ranker.decay,
     },
     graph: graphs.settings,
+    crossCheck: fit.crossCheck,
+    fitSplit: fit.split,
   };
 }

@@ -88,6 +88,16 @@ export function registerTrain(program: Command): void {
               ? `  item graphs tuned on the fitting cases: shrink ${report.graph.shrink}, EASE lambda ${report.graph.easeLambda}${report.graph.easeFusedLambda !== undefined ? `, cross-scenario EASE lambda ${report.graph.easeFusedLambda}` : ''}`
               : '  item graphs: settings from the config (train.tuneGraph off, or resumed)',
             `  fitting cases ${report.validCases + report.heldOutCases} (${report.validCases} from the validation split, ${report.heldOutCases} held out from training events): pool NDCG@10 ${report.validNdcg10.toFixed(4)} (default weights ${report.defaultNdcg10.toFixed(4)})`,
+            ...(Object.keys(report.crossCheck).length > 0
+              ? [
+                  `  cross-scenario weights, full-ranking check: ${Object.entries(report.crossCheck)
+                    .map(
+                      ([k, c]) =>
+                        `${k} ${c.undecided ? 'undecided' : c.kept ? 'kept' : 'rejected'} (fit ${c.fitCases}, check ${c.checkCases}: ${c.own} -> ${c.fused})`,
+                    )
+                    .join('; ')}`,
+                ]
+              : []),
             `  weights ${report.ranker.shared.map((w) => w.toFixed(2)).join(', ')}; decay ${report.ranker.decay}; per-scenario: ${report.ranker.perScenario.join(', ') || 'none'}`,
             `  model ${report.stamp}`,
           ].join('\n'),

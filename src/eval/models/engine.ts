@@ -180,6 +180,8 @@ function infoOf(r: TrainReport, config: Config): Record<string, number | string 
     poolNdcg10Default: Number(r.defaultNdcg10.toFixed(4)),
     fitCases: r.validCases + r.heldOutCases,
     heldOutCases: r.heldOutCases,
+    crossCheck: JSON.stringify(r.crossCheck),
+    fitSplit: JSON.stringify(r.fitSplit),
     modelStamp: r.stamp,
   };
 }

@@ -8,6 +8,7 @@
 import { FEATURES, type RankerWeights } from '../../model/scoring.ts';
 import { poolNdcg } from './objective.ts';
 import { CROSS_FEATURES, ownView, type Pool } from './pools.ts';
+import { halvesBy } from './split.ts';
 
 const STEPS = [0, 0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1, 1.5, 2, 3, 5];
 
@@ -55,12 +56,6 @@ export function ascend(
 /** own features first, every feature the model alone has (see CROSS_FEATURES) */
 const OWN_FEATURES: readonly number[] = FEATURES.map((_, k) => k).filter((k) => !CROSS_FEATURES.includes(k));
 
-/** the even and the odd cases: a cross-scenario step must not lower either */
-export const halvesOf = <T>(xs: readonly T[]): [T[], T[]] => [
-  xs.filter((_, i) => i % 2 === 0),
-  xs.filter((_, i) => i % 2 === 1),
-];
-
 /**
  * Stage 1, the target scenario's own evidence: the shared weights and per-scenario weights that
  * start from them, kept only where they help that scenario on 50+ cases (STAR-style: shared
@@ -93,40 +88,48 @@ export function fitOwn(
   return { shared: shared.weights, perScenario, ndcg: views.length > 0 ? total / views.length : 0 };
 }
 
-/** default of FitRankerOptions.minBucketCases (fitting cases are split in halves: ~50 per half) */
+/** default of FitRankerOptions.minBucketCases (the fitting cases' two guard halves: ~50 each) */
 export const MIN_BUCKET_CASES = 100;
 
 /**
  * Stage 2, the cross-scenario features on top of stage 1's weights (shared and per scenario), on
- * the whole pools, each step kept only when it lowers neither half of the cases. Then, per
- * (scenario, target-history bucket) with enough cases (`buckets[i]` = historyBucketKey of pool i),
- * the cross features again from the scenario's stage-2 weights on that bucket's pools alone.
+ * the whole pools, each step kept only when it lowers neither half of the cases (`half[i]`, drawn
+ * per stratum by splitCases). Then, per (scenario, target-history bucket) with enough cases
+ * (`buckets[i]` = historyBucketKey of pool i), the cross features again from the scenario's stage-2
+ * weights on that bucket's pools alone.
  */
 export function fitCross(
   scenarios: readonly string[],
   pools: readonly Pool[],
   buckets: readonly string[],
+  half: readonly (0 | 1)[],
   own: Pick<RankerWeights, 'shared' | 'perScenario'>,
   rounds: number,
   minBucketCases: number,
   signal?: AbortSignal,
 ) {
-  const shared = ascend(pools, own.shared, rounds, CROSS_FEATURES, halvesOf(pools), signal).weights;
+  const ascendOn = (keep: (i: number) => boolean, start: readonly number[]) => {
+    const at = pools.map((_, i) => i).filter(keep);
+    const mine = at.map((i) => pools[i]!);
+    const halves = halvesBy(
+      mine,
+      at.map((i) => half[i]!),
+    );
+    return ascend(mine, start, rounds, CROSS_FEATURES, halves, signal).weights;
+  };
+  const shared = ascendOn(() => true, own.shared);
   const perScenario: Record<string, number[]> = {};
   for (const s of scenarios) {
-    const mine = pools.filter((p) => p.scenario === s);
-    if (mine.length === 0) continue;
-    const start = own.perScenario[s] ?? own.shared;
-    perScenario[s] = ascend(mine, start, rounds, CROSS_FEATURES, halvesOf(mine), signal).weights;
+    if (!pools.some((p) => p.scenario === s)) continue;
+    perScenario[s] = ascendOn((i) => pools[i]!.scenario === s, own.perScenario[s] ?? own.shared);
   }
   const perBucket: Record<string, number[]> = {};
   if (scenarios.length > 1) {
-    for (const key of new Set(buckets)) {
-      const mine = pools.filter((_, i) => buckets[i] === key);
-      if (mine.length < minBucketCases) continue;
-      const s = mine[0]!.scenario;
-      const start = perScenario[s] ?? shared;
-      perBucket[key] = ascend(mine, start, rounds, CROSS_FEATURES, halvesOf(mine), signal).weights;
+    for (const key of [...new Set(buckets)].sort()) {
+      const n = buckets.filter((b) => b === key).length;
+      if (n < minBucketCases) continue;
+      const s = key.slice(0, key.lastIndexOf('|'));
+      perBucket[key] = ascendOn((i) => buckets[i] === key, perScenario[s] ?? shared);
     }
   }
   return { shared, perScenario, perBucket };
