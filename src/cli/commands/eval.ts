@@ -6,7 +6,7 @@ import { configHash, loadConfig } from '../../config/load.ts';
 import { RecError } from '../../core/errors.ts';
 import { openEmbeddingCache } from '../../encode/cache.ts';
 import { encodeCatalog, fusionOptionsOf, loadItemVectors } from '../../encode/catalog.ts';
-import { createEncoder } from '../../encode/create.ts';
+import { createComponents } from '../../engine/create.ts';
 import { compareModels, comparisonsMarkdown, mergeResults } from '../../eval/compare.ts';
 import { DATASET_NAMES, type DatasetName, PROTOCOLS } from '../../eval/dataset.ts';
 import { resultsMarkdown } from '../../eval/markdown.ts';
@@ -15,7 +15,6 @@ import { renderReport } from '../../eval/report.ts';
 import { runEvaluation } from '../../eval/run.ts';
 import { evalResultSchema, resultJsonSchema } from '../../eval/schema.ts';
 import { importDataset } from '../../ingest/index.ts';
-import { openStore } from '../../store/open.ts';
 
 interface EvalOpts {
   dataset: string;
@@ -146,7 +145,11 @@ export function registerEval(program: Command): void {
       const progress = new Progress();
       const dbFile = opts.db ?? join('.cache', `${dataset}.db`);
       mkdirSync(dirname(dbFile), { recursive: true });
-      const store = await openStore(dbFile);
+      const parts = await createComponents(
+        { ...cfg, store: { ...cfg.store, url: dbFile } },
+        { encoder: null },
+      );
+      const store = parts.store;
       try {
         const marker = `eval:imported:${dataset}`;
         if ((await store.getMeta(marker)) !== 'done') {
@@ -164,7 +167,9 @@ export function registerEval(program: Command): void {
           });
         let itemVectors: { encoder: string; vectors: Map<string, Float32Array> } | undefined;
         if (wantVectors) {
-          const encoder = await createEncoder(cfg.encoder);
+          // the configured encoder, closed once the items are encoded (the store stays open)
+          const encoding = await createComponents(cfg, { store });
+          const encoder = encoding.encoder!;
           // text vectors are cached across databases (config encoder.cachePath) and item vectors in
           // the store: only the first run over a catalogue pays for the language model
           const cache = openEmbeddingCache(store, cfg.encoder.cachePath);
@@ -182,7 +187,7 @@ export function registerEval(program: Command): void {
               vectors: new Map(v.ids.map((id, r) => [id, v.vectors.subarray(r * v.dim, (r + 1) * v.dim)])),
             };
           } finally {
-            await encoder.close();
+            await encoding.close();
             await cache.close();
           }
         }
@@ -212,7 +217,7 @@ export function registerEval(program: Command): void {
       } finally {
         progress.stop();
         process.off('SIGINT', onSigint);
-        await store.close();
+        await parts.close();
       }
     });
 }

@@ -1,10 +1,9 @@
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/load.ts';
 import { isRecError, RecError } from '../../core/errors.ts';
-import { createEncoder } from '../../encode/create.ts';
-import { openStore } from '../../store/open.ts';
+import { createComponents } from '../../engine/create.ts';
 import { trainFromStore } from '../../train/train.ts';
+import { commandConfig } from '../options.ts';
 
 interface TrainOpts {
   db?: string;
@@ -50,8 +49,10 @@ export function registerTrain(program: Command): void {
     .option('--no-text', 'fit without the text features (no encoder is started)')
     .option('--json', 'print the training report as JSON')
     .action(async (opts: TrainOpts, cmd: Command) => {
-      const cfg = loadConfig(cmd.optsWithGlobals().config);
-      const store = await openStore(opts.db ?? cfg.store.url);
+      const cfg = commandConfig(cmd.optsWithGlobals().config, { db: opts.db });
+      // the encoder only names the item vectors `fusionrec encode` wrote (none: no text features)
+      const parts = await createComponents(cfg, opts.text === false ? { encoder: null } : {});
+      const store = parts.store;
       const controller = new AbortController();
       const onSigint = () => {
         process.stderr.write('\ntrain: stopping at the next safe point (Ctrl-C again to quit now)\n');
@@ -61,13 +62,7 @@ export function registerTrain(program: Command): void {
       process.once('SIGINT', onSigint);
       const progress = reporter();
       try {
-        let encoderId: string | undefined;
-        if (opts.text !== false) {
-          // only the encoder's id is needed: it names the item vectors written by `fusionrec encode`
-          const encoder = await createEncoder(cfg.encoder);
-          encoderId = encoder.id;
-          await encoder.close();
-        }
+        const encoderId = parts.encoder?.id;
         const report = await trainFromStore(store, cfg, {
           encoderId,
           signal: controller.signal,
@@ -120,7 +115,7 @@ export function registerTrain(program: Command): void {
         throw e;
       } finally {
         process.removeListener('SIGINT', onSigint);
-        await store.close();
+        await parts.close();
       }
     });
 }
