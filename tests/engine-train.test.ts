@@ -8,11 +8,15 @@ import { FEATURES, NUM_FEATURES } from '../src/model/scoring.ts';
 import { trainFromStore } from '../src/train/train.ts';
 import { foodKitchenSlice, type Slice } from './engine-fixture.ts';
 
+// graph tuning runs on a one-point grid here (the grid itself is tested in tests/train-pipeline.test.ts):
+// every test below trains several times, and a full grid costs nine graph builds each time
+const GRID = { tuneShrinks: [20], tuneEaseLambdas: [100] };
+
 describe('training on a real food-kitchen slice', () => {
   let slice: Slice;
   // a small sequential model keeps the test quick; src/seq tests cover its quality
   const config = parseConfig({
-    train: { fitCases: 100, heldOutCases: 40, decays: [0.5, 0.9] },
+    train: { ...GRID, fitCases: 100, heldOutCases: 40, decays: [0.5, 0.9] },
     seq: { dim: 16, textDim: 16, epochs: 3, negatives: 64 },
   });
 
@@ -92,7 +96,7 @@ describe('training on a real food-kitchen slice', () => {
   it('builds the ranker fit on 2 threads to the same weights as on 1, under the same stamp', async () => {
     const on = (threads: number) =>
       parseConfig({
-        train: { fitCases: 100, heldOutCases: 40, decays: [0.5, 0.9], threads },
+        train: { ...GRID, fitCases: 100, heldOutCases: 40, decays: [0.5, 0.9], threads },
         seq: { enabled: false },
       });
     const one = await trainFromStore(slice.store, on(1), { encoderId: slice.encoder.id });
@@ -115,7 +119,10 @@ describe('training on events with no validation split (a live store)', () => {
   });
 
   it('fits the ranker on cases held out from the training events; the saved graphs keep every event', async () => {
-    const config = parseConfig({ train: { heldOutCases: 80, decays: [0.5, 0.9] }, seq: { enabled: false } });
+    const config = parseConfig({
+      train: { ...GRID, heldOutCases: 80, decays: [0.5, 0.9] },
+      seq: { enabled: false },
+    });
     const r = await trainFromStore(slice.store, config, { encoderId: slice.encoder.id });
     assert.equal(r.validCases, 0);
     assert.equal(r.heldOutCases, 80);
@@ -133,14 +140,18 @@ describe('training on events with no validation split (a live store)', () => {
       [],
     );
     // without held-out cases there is nothing to fit on: the default weights stay
-    const none = await trainFromStore(slice.store, parseConfig({ ...config, train: { heldOutCases: 0 } }), {
-      encoderId: slice.encoder.id,
-    });
+    const none = await trainFromStore(
+      slice.store,
+      parseConfig({ ...config, train: { ...GRID, heldOutCases: 0 } }),
+      {
+        encoderId: slice.encoder.id,
+      },
+    );
     assert.equal(none.validCases + none.heldOutCases, 0);
     // they top the validation split up to train.fitCases, no further
     const capped = await trainFromStore(
       slice.store,
-      parseConfig({ ...config, train: { heldOutCases: 80, fitCases: 50 } }),
+      parseConfig({ ...config, train: { ...GRID, heldOutCases: 80, fitCases: 50 } }),
       { encoderId: slice.encoder.id },
     );
     assert.equal(capped.heldOutCases, 50);
