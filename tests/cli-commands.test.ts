@@ -10,23 +10,10 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { isDemoBuilt } from '../src/demo/build.ts';
 import { SqliteStore } from '../src/store/sqlite.ts';
+import { BIN, runNode } from './run-process.ts';
 import { demoDbCopy } from './server-fixture.ts';
 
-const BIN = new URL('../bin/fusionrec.js', import.meta.url).pathname;
-
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, FUSIONREC_ENCODER__THREADS: '1' },
-    });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('error', reject);
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (args: string[]) => runNode([BIN, ...args], { env: { FUSIONREC_ENCODER__THREADS: '1' } });
 
 describe('CLI: recommend, profile, explain, demo, up', () => {
   let db: string;

@@ -5,7 +5,6 @@
  * semantic retriever contributing candidates; without them it has no index to search.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -19,9 +18,9 @@ import { encodeCatalog } from '../src/encode/catalog.ts';
 import { fnv1a } from '../src/encode/fuse.ts';
 import { openRuntime } from '../src/serve/runtime.ts';
 import { SqliteStore } from '../src/store/sqlite.ts';
+import { BIN, runNode } from './run-process.ts';
 import { demoDbCopy } from './server-fixture.ts';
 
-const BIN = new URL('../bin/fusionrec.js', import.meta.url).pathname;
 const DIM = 32;
 
 /** a bag of hashed words: texts that share words get near vectors */
@@ -32,17 +31,7 @@ function embed(text: string): number[] {
   return v;
 }
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [BIN, ...args], { env: { ...process.env } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('error', reject);
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (args: string[]) => runNode([BIN, ...args]);
 
 describe('encoder.provider openai, served', () => {
   let server: Server;

@@ -4,7 +4,6 @@
  * folder holding its fusionrec.config.json, against a copy of the demo database.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -12,6 +11,7 @@ import { test } from 'node:test';
 import { createEngine, isRecError, loadConfig, RecError } from 'fusionrec';
 import * as engineCreate from '../src/engine/create.ts';
 import { SqliteStore } from '../src/store/sqlite.ts';
+import { runNode } from './run-process.ts';
 import { demoDbCopy } from './server-fixture.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -37,21 +37,9 @@ function librarySnippet(): string {
   return m[1]!;
 }
 
-function node(file: string, cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    // tsx from this package: the user's folder (the cwd) has no node_modules of its own
-    const p = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), file], {
-      cwd,
-      env: { ...process.env, FUSIONREC_ENCODER__THREADS: '1' },
-    });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('error', reject);
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+// tsx from this package: the user's folder (the cwd) has no node_modules of its own
+const node = (file: string, cwd: string) =>
+  runNode(['--import', import.meta.resolve('tsx'), file], { cwd, env: { FUSIONREC_ENCODER__THREADS: '1' } });
 
 test("the README's library snippet runs as written", async () => {
   const snippet = librarySnippet();
