@@ -3,6 +3,7 @@
  * cached, and given new events lazily (entries wait beside the cached profile and are clustered
  * in on its next read).
  */
+import { LRUCache } from 'lru-cache';
 import type { Event, Scenario } from '../core/types.ts';
 import { itemSpaceOf, type ScoringModel } from '../model/scoring.ts';
 import { buildProfile, type ProfileOptions, updateProfile } from '../profile/interests.ts';
@@ -12,7 +13,7 @@ import type { Store } from '../store/types.ts';
 import type { ProfileMemo } from './memo.ts';
 import { inProfile } from './score-all.ts';
 
-/** profiles kept in memory; the oldest is dropped past this */
+/** profiles kept in memory; the least recently read is dropped past this */
 const PROFILE_CACHE = 50_000;
 
 export interface ProfileDeps {
@@ -28,11 +29,21 @@ export interface ProfileDeps {
 }
 
 export class Profiles {
-  private readonly cache = new Map<string, UserProfile>();
   /** entries added to a cached profile since it was clustered; applied on its next read */
   private readonly pending = new Map<string, HistoryEntry[]>();
+  private readonly cache: LRUCache<string, UserProfile>;
 
-  constructor(private readonly d: ProfileDeps) {}
+  constructor(private readonly d: ProfileDeps) {
+    this.cache = new LRUCache<string, UserProfile>({
+      max: PROFILE_CACHE,
+      // an evicted profile takes what requests memoised for it and its waiting entries along
+      dispose: (profile, user, reason) => {
+        if (reason !== 'evict') return;
+        d.memo.forget(profile);
+        this.pending.delete(user);
+      },
+    });
+  }
 
   get options(): ProfileOptions {
     return this.d.options;
@@ -66,13 +77,6 @@ export class Profiles {
       .map((e) => this.entryOf(e))
       .filter((h): h is HistoryEntry => h !== undefined);
     const profile = buildProfile(user, history, itemSpaceOf(m), options);
-    if (this.cache.size >= PROFILE_CACHE) {
-      const oldest = this.cache.keys().next().value!;
-      const evicted = this.cache.get(oldest);
-      if (evicted) memo.forget(evicted);
-      this.cache.delete(oldest);
-      this.pending.delete(oldest);
-    }
     this.cache.set(user, profile);
     return profile;
   }
