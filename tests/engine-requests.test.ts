@@ -46,6 +46,32 @@ describe('engine requests on a real food-kitchen slice', () => {
     assert.ok(seen.size >= 2, [...seen].join(', '));
   });
 
+  it("without fusion, recommend and explain both read the target scenario's history alone", async () => {
+    const alone = await createEngine(parseConfig({ train: { fusion: false } }), {
+      store: slice.store,
+      encoder: slice.encoder,
+      onWarning: () => {},
+    });
+    try {
+      let checked = 0;
+      for (const h of slice.heldOut.slice(0, 5)) {
+        const r = await alone.recommend({ user: h.user, scenario: h.scenario, n: 5, diversity: 0 });
+        for (const rec of r.items) {
+          const x = await alone.explain(h.user, rec.item);
+          assert.ok(
+            Math.abs(x.score - rec.score) < 1e-5,
+            `${h.user} / ${rec.item}: ${x.score} vs ${rec.score}`,
+          );
+          for (const c of [...rec.reasons.history, ...x.history]) assert.equal(c.scenario, h.scenario);
+          checked++;
+        }
+      }
+      assert.ok(checked >= 20, `${checked} items checked`);
+    } finally {
+      await alone.close();
+    }
+  });
+
   it('explain says `none` for an item the chain would not propose (already consumed)', async () => {
     const h = slice.heldOut[1]!;
     const consumed = h.history.at(-1)!;

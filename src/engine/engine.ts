@@ -11,7 +11,7 @@ import { validate } from '../core/validate.ts';
 import { encodeItems, fusionOptionsOf } from '../encode/catalog.ts';
 import type { Encoder } from '../encode/types.ts';
 import type { VectorIndexFactory } from '../index/create.ts';
-import { itemSpaceOf, type ScoringModel } from '../model/scoring.ts';
+import type { ScoringModel } from '../model/scoring.ts';
 import type { UserProfile } from '../profile/types.ts';
 import { explainItem } from '../rank/explain.ts';
 import { prepareQuery, type Query, QueryScratch, scoreCandidates } from '../rank/query.ts';
@@ -24,7 +24,7 @@ import { ProfileMemo } from './memo.ts';
 import { Profiles } from './profiles.ts';
 import { Ranking, reasonsOf, retrieverOf } from './recommend.ts';
 import { DEFAULT_N, parseEvents, parseRecommendRequest, type ValidRecommendRequest } from './requests.ts';
-import { type ScoreAllRequest, type ScoredItems, scenarioAlone, scoreAll } from './score-all.ts';
+import { type ScoreAllRequest, type ScoredItems, scoreAll } from './score-all.ts';
 import { similarItems } from './similar.ts';
 import type {
   Engine,
@@ -94,6 +94,7 @@ export class FusionEngine implements Engine {
         maxHistory: e.maxHistory,
       },
       memo: this.memo,
+      fusion: p.config.train.fusion,
     });
     const all = p.retrievers({
       index: (code) => this.live.index(code),
@@ -186,10 +187,7 @@ export class FusionEngine implements Engine {
     this.check();
     const req = parseRecommendRequest(input);
     const { scenario, code } = this.scenarioOf(req.scenario);
-    const stored = await this.profiles.get(req.user);
-    const profile = this.p.config.train.fusion
-      ? stored
-      : scenarioAlone(stored, req.scenario, itemSpaceOf(this.m), this.profiles.options);
+    const profile = await this.profiles.forScenario(req.user, req.scenario);
     // from here on synchronous: the query may use the engine's scratch arrays, released below
     let q: Query | undefined;
     const query = () => {
@@ -224,8 +222,8 @@ export class FusionEngine implements Engine {
   async explain(user: string, itemId: string, context?: Context): Promise<Explanation & { score: number }> {
     this.check();
     const item = this.itemOf(itemId);
-    const profile = await this.profiles.get(user);
     const id = this.m.scenarios[this.m.scenarioCode[item]!]!;
+    const profile = await this.profiles.forScenario(user, id);
     const q = this.query(profile, id, context);
     const score = scoreCandidates(q, [item])[0]!;
     const req: ValidRecommendRequest = { user, scenario: id, n: DEFAULT_N, ...(context ? { context } : {}) };

@@ -11,7 +11,7 @@ import type { HistoryEntry, UserProfile } from '../profile/types.ts';
 import { eventWeight } from '../profile/weights.ts';
 import type { Store } from '../store/types.ts';
 import type { ProfileMemo } from './memo.ts';
-import { inProfile } from './score-all.ts';
+import { inProfile, scenarioAlone } from './score-all.ts';
 
 /** profiles kept in memory; the least recently read is dropped past this */
 const PROFILE_CACHE = 50_000;
@@ -26,12 +26,21 @@ export interface ProfileDeps {
   options: ProfileOptions;
   /** what requests memoised per profile: forgotten with the profile */
   memo: ProfileMemo;
+  /** `train.fusion`: off = a request in a scenario sees that scenario's history alone */
+  fusion: boolean;
 }
 
 export class Profiles {
   /** entries added to a cached profile since it was clustered; applied on its next read */
   private readonly pending = new Map<string, HistoryEntry[]>();
   private readonly cache: LRUCache<string, UserProfile>;
+  /** without fusion: each (user, scenario)'s own-history profile, and the profile it was cut from */
+  private readonly alone = new LRUCache<string, { from: UserProfile; profile: UserProfile }>({
+    max: PROFILE_CACHE,
+    dispose: (v, _key, reason) => {
+      if (reason !== 'set') this.d.memo.forget(v.profile);
+    },
+  });
 
   constructor(private readonly d: ProfileDeps) {
     this.cache = new LRUCache<string, UserProfile>({
@@ -82,6 +91,23 @@ export class Profiles {
   }
 
   /**
+   * The profile a request in `scenario` is served from: the user's, or without fusion
+   * (`train.fusion` off) the one of their history in that scenario alone, cached beside it and
+   * rebuilt when the user's profile changes.
+   */
+  async forScenario(user: string, scenario: string): Promise<UserProfile> {
+    const profile = await this.get(user);
+    if (this.d.fusion) return profile;
+    const key = `${user}\u0000${scenario}`;
+    const kept = this.alone.get(key);
+    if (kept?.from === profile) return kept.profile;
+    if (kept) this.d.memo.forget(kept.profile);
+    const own = scenarioAlone(profile, scenario, itemSpaceOf(this.d.model), this.d.options);
+    this.alone.set(key, { from: profile, profile: own });
+    return own;
+  }
+
+  /**
    * New entries per user: cached profiles take them now and re-cluster on their next read, so a
    * batch touching a thousand users costs no clustering, and several batches before a read cost one.
    */
@@ -99,10 +125,12 @@ export class Profiles {
     if (cached) this.d.memo.forget(cached);
     this.cache.delete(user);
     this.pending.delete(user);
+    for (const key of [...this.alone.keys()]) if (key.startsWith(`${user}\u0000`)) this.alone.delete(key);
   }
 
   clear(): void {
     this.cache.clear();
     this.pending.clear();
+    this.alone.clear();
   }
 }
