@@ -77,3 +77,18 @@ export async function withStore<T>(config: Config, fn: (store: Store) => Promise
     await parts.close();
   }
 }
+
+/**
+ * A long command's Ctrl-C: the first aborts `signal` (the job stops at its next safe point and
+ * says so with `message`), a second quits at once. `release` before the command returns.
+ */
+export function interruptOnSigint(message: string): { signal: AbortSignal; release: () => void } {
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write(`\n${message} (Ctrl-C again to quit now)\n`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  return { signal: controller.signal, release: () => process.off('SIGINT', onSigint) };
+}

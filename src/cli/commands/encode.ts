@@ -5,7 +5,7 @@ import { openEmbeddingCache } from '../../encode/cache.ts';
 import { type EncodeProgress, encodeCatalog, fusionOptionsOf } from '../../encode/catalog.ts';
 import { createComponents } from '../../engine/create.ts';
 import { enrichCatalog } from '../../generate/enrich.ts';
-import { storeConfig } from '../options.ts';
+import { interruptOnSigint, storeConfig } from '../options.ts';
 
 interface EncodeOpts {
   db?: string;
@@ -76,13 +76,7 @@ export function registerEncode(program: Command): void {
       const parts = await createComponents(cfg);
       const { store } = parts;
       const encoder = parts.encoder!;
-      const controller = new AbortController();
-      const onSigint = () => {
-        process.stderr.write('\nencode: stopping after the current batch (Ctrl-C again to quit now)\n');
-        controller.abort();
-        process.once('SIGINT', () => process.exit(130));
-      };
-      process.once('SIGINT', onSigint);
+      const interrupt = interruptOnSigint('encode: stopping after the current batch');
       const cache = openEmbeddingCache(store, opts.cache ?? cfg.encoder.cachePath);
       let progress: ReturnType<typeof progressReporter> | undefined;
       try {
@@ -91,7 +85,7 @@ export function registerEncode(program: Command): void {
         if (generator) {
           progress = progressReporter('enrich');
           enrich = await enrichCatalog(store, generator, {
-            signal: controller.signal,
+            signal: interrupt.signal,
             onProgress: (p) => progress?.update(p),
             ...(opts.scenario ? { scenario: opts.scenario } : {}),
             onFailure: (id, e) =>
@@ -105,7 +99,7 @@ export function registerEncode(program: Command): void {
           cache,
           ...fusionOptionsOf(cfg.encoder),
           pageSize,
-          signal: controller.signal,
+          signal: interrupt.signal,
           onProgress: (p) => progress?.update(p),
           onWarning: (m) => process.stderr.write(`encode: warning: ${m}\n`),
           ...(opts.scenario ? { scenario: opts.scenario } : {}),
@@ -144,7 +138,7 @@ export function registerEncode(program: Command): void {
         }
       } finally {
         progress?.stop();
-        process.removeListener('SIGINT', onSigint);
+        interrupt.release();
         await cache.close();
         await parts.close();
       }

@@ -15,6 +15,7 @@ import { renderReport } from '../../eval/report.ts';
 import { runEvaluation } from '../../eval/run.ts';
 import { evalResultSchema, resultJsonSchema } from '../../eval/schema.ts';
 import { importDataset } from '../../ingest/index.ts';
+import { interruptOnSigint } from '../options.ts';
 
 interface EvalOpts {
   dataset: string;
@@ -135,13 +136,7 @@ export function registerEval(program: Command): void {
         .map((s) => s.trim())
         .filter(Boolean);
       const cfg = loadConfig(cmd.optsWithGlobals().config);
-      const controller = new AbortController();
-      const onSigint = () => {
-        if (controller.signal.aborted) process.exit(130);
-        console.error('\ninterrupted: finishing the current step (Ctrl-C again to quit at once)');
-        controller.abort();
-      };
-      process.on('SIGINT', onSigint);
+      const interrupt = interruptOnSigint('interrupted: finishing the current step');
       const progress = new Progress();
       const dbFile = opts.db ?? join('.cache', `${dataset}.db`);
       mkdirSync(dirname(dbFile), { recursive: true });
@@ -154,7 +149,7 @@ export function registerEval(program: Command): void {
         const marker = `eval:imported:${dataset}`;
         if ((await store.getMeta(marker)) !== 'done') {
           await importDataset(store, dataset, opts.data, {
-            signal: controller.signal,
+            signal: interrupt.signal,
             onProgress: (p) => progress.update(`import ${dataset}`, p.bytes, p.totalBytes),
           });
           await store.setMeta(marker, 'done');
@@ -177,10 +172,10 @@ export function registerEval(program: Command): void {
             await encodeCatalog(store, encoder, {
               cache,
               ...fusionOptionsOf(cfg.encoder),
-              signal: controller.signal,
+              signal: interrupt.signal,
               onProgress: (p) => progress.update(`encode items (${encoder.id})`, p.done, p.total),
             });
-            controller.signal.throwIfAborted();
+            interrupt.signal.throwIfAborted();
             const v = await loadItemVectors(store, encoder.id);
             itemVectors = {
               encoder: encoder.id,
@@ -203,7 +198,7 @@ export function registerEval(program: Command): void {
           config: cfg,
           configHash: configHash(cfg),
           command: ['fusionrec', ...process.argv.slice(2)].join(' '),
-          signal: controller.signal,
+          signal: interrupt.signal,
           onProgress: (label, done, total) => progress.update(label, done, total),
         });
         progress.stop();
@@ -216,7 +211,7 @@ export function registerEval(program: Command): void {
           throw new RecError('INTERRUPTED', 'evaluation interrupted; partial results written');
       } finally {
         progress.stop();
-        process.off('SIGINT', onSigint);
+        interrupt.release();
         await parts.close();
       }
     });

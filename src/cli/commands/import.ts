@@ -5,7 +5,7 @@ import { isRecError, RecError } from '../../core/errors.ts';
 import { createPseudonymiser } from '../../core/privacy.ts';
 import { IMPORT_FORMATS, type ImportProgress, importDataset } from '../../ingest/index.ts';
 import type { Store } from '../../store/types.ts';
-import { storeConfig, withStore } from '../options.ts';
+import { interruptOnSigint, storeConfig, withStore } from '../options.ts';
 
 interface ImportOpts {
   format: string;
@@ -85,18 +85,12 @@ async function importInto(
   cfg: Config,
   batchSize: number,
 ): Promise<void> {
-  const controller = new AbortController();
-  const onSigint = () => {
-    process.stderr.write('\nimport: stopping after the current batch (Ctrl-C again to quit now)\n');
-    controller.abort();
-    process.once('SIGINT', () => process.exit(130));
-  };
-  process.once('SIGINT', onSigint);
+  const interrupt = interruptOnSigint('import: stopping after the current batch');
   const progress = progressReporter();
   try {
     const report = await importDataset(store, opts.format, path, {
       batchSize,
-      signal: controller.signal,
+      signal: interrupt.signal,
       onProgress: (p) => progress.update(p),
       scenarios: cfg.scenarios,
       once: opts.once === true,
@@ -133,6 +127,6 @@ async function importInto(
     }
     throw e;
   } finally {
-    process.removeListener('SIGINT', onSigint);
+    interrupt.release();
   }
 }

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { isRecError, RecError } from '../../core/errors.ts';
 import { createComponents } from '../../engine/create.ts';
 import { trainFromStore } from '../../train/train.ts';
-import { commandConfig } from '../options.ts';
+import { commandConfig, interruptOnSigint } from '../options.ts';
 
 interface TrainOpts {
   db?: string;
@@ -53,19 +53,13 @@ export function registerTrain(program: Command): void {
       // the encoder only names the item vectors `fusionrec encode` wrote (none: no text features)
       const parts = await createComponents(cfg, opts.text === false ? { encoder: null } : {});
       const store = parts.store;
-      const controller = new AbortController();
-      const onSigint = () => {
-        process.stderr.write('\ntrain: stopping at the next safe point (Ctrl-C again to quit now)\n');
-        controller.abort();
-        process.once('SIGINT', () => process.exit(130));
-      };
-      process.once('SIGINT', onSigint);
+      const interrupt = interruptOnSigint('train: stopping at the next safe point');
       const progress = reporter();
       try {
         const encoderId = parts.encoder?.id;
         const report = await trainFromStore(store, cfg, {
           encoderId,
-          signal: controller.signal,
+          signal: interrupt.signal,
           onProgress: (p, d, t) => progress.update(p, d, t),
         });
         progress.stop();
@@ -99,7 +93,7 @@ export function registerTrain(program: Command): void {
         );
       } catch (e) {
         progress.stop();
-        if (controller.signal.aborted) {
+        if (interrupt.signal.aborted) {
           const err = new RecError(
             'INTERRUPTED',
             'training interrupted; run the same command again to resume',
@@ -114,7 +108,7 @@ export function registerTrain(program: Command): void {
         if (isRecError(e)) throw e;
         throw e;
       } finally {
-        process.removeListener('SIGINT', onSigint);
+        interrupt.release();
         await parts.close();
       }
     });
