@@ -28,7 +28,12 @@ async function seed(file: string): Promise<SqliteStore> {
   const store = new SqliteStore(file);
   await store.scenarios.upsert([{ id: 'shop', kind: 'ecommerce', eventWeights: {}, allowRepeats: false }]);
   await store.items.upsert(
-    Array.from({ length: 40 }, (_, i) => ({ id: `i${i}`, scenario: 'shop', title: `Item ${i}` })),
+    Array.from({ length: 40 }, (_, i) => ({
+      id: `i${i}`,
+      scenario: 'shop',
+      title: `Item ${i}`,
+      available: true,
+    })),
   );
   const events: Event[] = [];
   let n = 0;
@@ -43,9 +48,13 @@ async function seed(file: string): Promise<SqliteStore> {
   for (let u = 0; u < 80; u++) {
     const items = u % 2 === 0 ? ['i0', 'i1'] : [];
     for (let k = 0; k < 6; k++) items.push(`i${2 + ((u * 5 + k * 7) % 36)}`);
-    items.forEach((it, k) => events.push(ev(`user-${u}`, it, k)));
+    items.forEach((it, k) => {
+      events.push(ev(`user-${u}`, it, k));
+    });
   }
-  ['i0', 'i38', 'i39', 'i1'].forEach((it, k) => events.push(ev(TARGET, it, k)));
+  ['i0', 'i38', 'i39', 'i1'].forEach((it, k) => {
+    events.push(ev(TARGET, it, k));
+  });
   events.push(ev('probe', 'i38', 0));
   await store.events.add(events);
   return store;

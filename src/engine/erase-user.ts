@@ -42,11 +42,7 @@ export function trainingSequence(
 }
 
 /** the pair rules the graphs of `config` were built with, on data whose order is `inter`'s */
-export function pairRulesOf(
-  config: Config,
-  inter: Interactions,
-  scenarioOf: (i: number) => string,
-): PairRules {
+function pairRulesOf(config: Config, inter: Interactions, scenarioOf: (i: number) => string): PairRules {
   const o = graphOptionsOf(config.train, historiesCarryNoOrder(inter));
   return { ...o, scenarioOf };
 }

@@ -19,7 +19,7 @@ export type PairRules = Pick<
   'window' | 'transitionSteps' | 'crossScenario' | 'distanceWeighted' | 'wholeHistory'
 > & { scenarioOf: (item: number) => string };
 
-export type GraphName = 'knn' | 'trans' | 'ease' | 'easeFused';
+type GraphName = 'knn' | 'trans' | 'ease' | 'easeFused';
 
 /** what to take out of a set of graphs, in their dense item indices */
 export interface GraphErasure {

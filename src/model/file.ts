@@ -42,9 +42,9 @@ export function hashOf(value: unknown): string {
  * erasure does not change the data hash: the erasure is applied to the trained model itself
  * (src/model/erase.ts), which stays valid for everyone else.
  */
-export const ERASED_META = 'privacy:erased-events';
+const ERASED_META = 'privacy:erased-events';
 
-export async function erasedEvents(store: Store): Promise<Record<string, number>> {
+async function erasedEvents(store: Store): Promise<Record<string, number>> {
   const raw = await store.getMeta(ERASED_META);
   return raw ? (JSON.parse(raw) as Record<string, number>) : {};
 }

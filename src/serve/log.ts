@@ -7,7 +7,7 @@
 import type { FastifyRequest, FastifyServerOptions } from 'fastify';
 
 /** `/v1/users/:id?limit=…`: the matched route and the query's parameter names */
-export function redactedUrl(request: Pick<FastifyRequest, 'url' | 'routeOptions'>): string {
+function redactedUrl(request: Pick<FastifyRequest, 'url' | 'routeOptions'>): string {
   const route = request.routeOptions?.url ?? '(no route)';
   const at = request.url.indexOf('?');
   if (at < 0) return route;
