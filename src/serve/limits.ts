@@ -53,12 +53,12 @@ export function openFileLimit(limitsFile = '/proc/self/limits'): number | undefi
 }
 
 /** The configured cap, or three quarters of the file limit: the rest stays for the store, logs, models. */
-export function connectionCap(configured: number, fileLimit = openFileLimit()): number {
+export function connectionCap(configured: number, fileLimit: number | undefined): number {
   if (configured > 0) return configured;
   return fileLimit ? Math.max(16, Math.floor(fileLimit * 0.75)) : DEFAULT_MAX_CONNECTIONS;
 }
 
 /** Past the cap node closes a new connection as soon as it is accepted. */
 export function capConnections(server: Server, s: ServerLimits): void {
-  server.maxConnections = connectionCap(s.maxConnections);
+  server.maxConnections = connectionCap(s.maxConnections, openFileLimit());
 }
