@@ -13,7 +13,14 @@ import { validate } from '../core/validate.ts';
 import type { StoreStats } from '../store/types.ts';
 import type { ServeDeps, ServerContext } from './context.ts';
 import { toErrorResponse } from './errors.ts';
-import { authorizeToken, type FailureCounter, Guard, type Principal, tenantKeys } from './guard.ts';
+import {
+  authorizeTokenRoute,
+  authorizeTokenUsers,
+  type FailureCounter,
+  Guard,
+  type Principal,
+  tenantKeys,
+} from './guard.ts';
 import { capConnections, timeoutOptions } from './limits.ts';
 import { LatencyRecorder } from './metrics.ts';
 import { buildOpenApi } from './openapi.ts';
@@ -224,6 +231,8 @@ export async function buildServer(
       url: spec.url,
       config: { access: spec.access },
       handler: async (request, reply) => {
+        const principal = principals.get(request);
+        if (principal?.token) authorizeTokenRoute(spec, principal.token);
         const input = {
           params: spec.params ? validate(spec.params, request.params) : undefined,
           query: spec.query ? validate(spec.query, request.query ?? {}) : undefined,
@@ -231,8 +240,7 @@ export async function buildServer(
           body: spec.body ? validate(spec.body, request.body) : request.body,
         };
         const ctx = contextFor(request);
-        const principal = principals.get(request);
-        if (principal?.token) authorizeToken(spec, input, principal.token, ctx.pseudonym);
+        if (principal?.token) authorizeTokenUsers(spec, input, principal.token, ctx.pseudonym);
         const caller = {
           tenant: principal?.tenant ?? guard.keys.defaultTenant,
           mayWrite: principal?.level === 'admin' || (principal?.level !== 'token' && guard.keys.writesOpen),

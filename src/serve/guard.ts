@@ -104,17 +104,8 @@ export class Guard {
 const scopeError = (message: string, field = 'authorization') =>
   new RecError('TOKEN_SCOPE', message, { field });
 
-/**
- * Whether a user token may make this request, once its input is validated: the route must take
- * tokens, every user it acts on must be the token's (compared as stored, after pseudonymisation),
- * and a write must be in the token's scope.
- */
-export function authorizeToken(
-  spec: RouteSpec,
-  input: { params: unknown; query: unknown; body: unknown },
-  token: TokenClaims,
-  pseudonym: Pseudonymiser,
-): void {
+/** Whether a user token may use this route at all (checked before its input is read). */
+export function authorizeTokenRoute(spec: RouteSpec, token: TokenClaims): void {
   const rule = spec.token;
   if (!rule) throw scopeError('a user token may not use this route; it needs a server key');
   if (
@@ -123,7 +114,20 @@ export function authorizeToken(
   ) {
     throw scopeError('this token may only read');
   }
-  if ('catalog' in rule) return;
+}
+
+/**
+ * Whether a user token may make this request, once its input is validated: every user it acts on
+ * must be the token's (compared as stored, after pseudonymisation).
+ */
+export function authorizeTokenUsers(
+  spec: RouteSpec,
+  input: { params: unknown; query: unknown; body: unknown },
+  token: TokenClaims,
+  pseudonym: Pseudonymiser,
+): void {
+  const rule = spec.token;
+  if (!rule || 'catalog' in rule) return;
   const users = rule.users(input);
   const own = pseudonym(token.user);
   if (users.length === 0) throw scopeError('this request names no user');
