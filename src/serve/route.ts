@@ -38,7 +38,7 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
 }
 
 /** Who makes the request, as far as a handler needs to know. */
-export interface Caller {
+interface Caller {
   tenant: string;
   /** whether the caller's credential grants writes (an admin key, or writes are open) */
   mayWrite: boolean;

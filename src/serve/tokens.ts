@@ -12,7 +12,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { RecError } from '../core/errors.ts';
 
-export const TOKEN_PREFIX = 'fr1.';
+const TOKEN_PREFIX = 'fr1.';
 
 export type TokenScope = 'read' | 'events';
 
