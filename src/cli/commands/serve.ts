@@ -30,12 +30,15 @@ export function serveConfig(opts: ServeOptions, cmd: Command): Config {
 }
 
 function banner(config: Config, url: string, workers: number): void {
-  console.error(
-    `fusionrec serving ${config.store.url}${workers > 1 ? ` with ${workers} worker processes` : ''}`,
-  );
+  const tenants = config.server.tenants;
+  const what =
+    tenants.length > 0
+      ? `${tenants.length} tenants (${tenants.map((t) => t.id).join(', ')})`
+      : config.store.url;
+  console.error(`fusionrec serving ${what}${workers > 1 ? ` with ${workers} worker processes` : ''}`);
   console.error(`  dashboard: ${url}/`);
   console.error(`  API:       ${url}/v1  (OpenAPI: ${url}/openapi.json)`);
-  if (config.server.adminKeyHashes.length === 0) {
+  if (tenants.length === 0 && config.server.adminKeyHashes.length === 0) {
     console.error('  note: no admin keys configured, so writes need no key (fine on localhost only)');
   }
 }
