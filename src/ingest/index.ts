@@ -111,6 +111,7 @@ export async function importDataset(
   if (!Number.isInteger(batchSize) || batchSize < 1)
     throw new RecError('INVALID_INPUT', 'batchSize must be a positive integer', { field: 'batchSize' });
   const files = await reader.files(path);
+  await reader.check?.(path, files);
   const totalBytes = await totalSize(files);
   const key = await checkpointKey(format, files);
   await refuseForeignDataset(store, reader);

@@ -23,6 +23,12 @@ export interface ReadLinesOptions {
   signal?: AbortSignal;
   /** how files are named in locations; default the file's base name */
   name?: string;
+  /**
+   * `refuse` (default): a last line without its newline is a PARSE_ERROR naming it, since a file
+   * cut short mid-line would otherwise yield a shortened record that may still look valid (an
+   * item id cut from `1234` to `12`). `accept` is for documents that are not line-based (JSON).
+   */
+  unterminatedLastLine?: 'refuse' | 'accept';
 }
 
 export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
@@ -110,5 +116,13 @@ export async function* readLines(path: string, opts: ReadLinesOptions = {}): Asy
   } finally {
     stream.destroy();
   }
-  if (pendingLen > 0) yield decode(Buffer.concat(pending));
+  if (pendingLen > 0) {
+    if (opts.unterminatedLastLine !== 'accept')
+      throw new RecError(
+        'PARSE_ERROR',
+        'the last line has no newline at its end, so the file looks cut short; if it is complete, end it with a newline',
+        { location: `${name}:${lineNo + 1}` },
+      );
+    yield decode(Buffer.concat(pending));
+  }
 }
