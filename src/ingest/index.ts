@@ -148,7 +148,7 @@ export async function importDataset(
   });
   const stored = await store.scenarios.list();
   const progress = (phase: ImportProgress['phase'], records: number, events: number) =>
-    opts.onProgress?.({ phase, records, events, bytes, totalBytes });
+    opts.onProgress?.({ phase, passes: reader.validateFirst ? 2 : 1, records, events, bytes, totalBytes });
 
   if (reader.validateFirst) {
     // Pass 1: the whole input is parsed and checked before the first write, so a bad record

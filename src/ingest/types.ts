@@ -50,6 +50,8 @@ export interface Reader {
 
 export interface ImportProgress {
   phase: 'validate' | 'write';
+  /** 2 when the input is read twice (validated whole, then written), else 1: the whole job is `passes * totalBytes` */
+  passes: 1 | 2;
   records: number;
   events: number;
   bytes: number;

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { RecError } from '../../core/errors.ts';
 import { createPseudonymiser } from '../../core/privacy.ts';
-import { storeConfig, withStore } from '../options.ts';
+import { readConfig, withStore } from '../options.ts';
 
 export function registerDeleteUser(program: Command): void {
   program
@@ -12,7 +12,7 @@ export function registerDeleteUser(program: Command): void {
     .argument('<user>', 'user id as imported (pseudonymised first when privacy.pseudonymise is on)')
     .option('--db <file>', 'SQLite file or store URL (default: config store.url)')
     .action(async (user: string, opts: { db?: string }, cmd: Command) => {
-      const config = storeConfig(cmd.optsWithGlobals().config, opts.db);
+      const config = readConfig(cmd.optsWithGlobals().config, { db: opts.db });
       const id = createPseudonymiser(config.privacy)(user);
       await withStore(config, async (store) => {
         const rows = await store.deleteUser(id);

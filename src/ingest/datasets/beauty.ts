@@ -4,7 +4,6 @@
  */
 import { RecError } from '../../core/errors.ts';
 import type { Split } from '../../core/types.ts';
-import { readLines } from '../lines.ts';
 import type { ImportRecord, Reader, ReaderContext } from '../types.ts';
 import {
   datasetFiles,
@@ -21,9 +20,12 @@ const FILES = ['Beauty.txt', 'Beauty_item2attributes.json'];
 const SCENARIO = 'beauty';
 
 /** item id -> attribute ids; the file is one JSON object (300 KB), parsed whole. */
-async function readAttributes(path: string): Promise<Map<string, number[]>> {
+async function readAttributes(
+  path: string,
+  lines: ReturnType<typeof lineSource>,
+): Promise<Map<string, number[]>> {
   let text = '';
-  for await (const line of readLines(path, { unterminatedLastLine: 'accept' })) text += `${line.text}\n`;
+  for await (const line of lines(path, { unterminatedLastLine: 'accept' })) text += `${line.text}\n`;
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -54,7 +56,7 @@ async function* read(dir: string, ctx: ReaderContext): AsyncGenerator<ImportReco
   const [seqPath, attrPath] = await datasetFiles(dir, FILES);
   const lines = lineSource(ctx);
   yield { kind: 'scenario', value: ecommerce(SCENARIO, 'Amazon Beauty') };
-  const attributes = await readAttributes(attrPath!);
+  const attributes = await readAttributes(attrPath!, lines);
   const seen = new Set<string>();
 
   for await (const line of lines(seqPath!)) {

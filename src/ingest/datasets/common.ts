@@ -28,23 +28,29 @@ export async function datasetFiles(dir: string, names: readonly string[]): Promi
   return out;
 }
 
-/** Reads several files in turn, reporting bytes cumulatively across them. */
+/**
+ * Reads several files in turn, reporting bytes cumulatively across them; a file read twice counts
+ * twice (its reader lists it twice in `files`, which sizes the progress bar).
+ */
 export function lineSource(ctx: ReaderContext) {
-  const seen = new Map<string, number>();
+  const seen = new Map<number, number>();
+  let reads = 0;
   // returns readLines itself rather than wrapping it: another async generator layer would cost
   // an extra promise per line
-  return (path: string, opts: ReadLinesOptions = {}): AsyncGenerator<Line> =>
-    readLines(path, {
+  return (path: string, opts: ReadLinesOptions = {}): AsyncGenerator<Line> => {
+    const read = reads++;
+    return readLines(path, {
       ...opts,
       ...(ctx.signal ? { signal: ctx.signal } : {}),
       ...(ctx.maxLineBytes ? { maxLineBytes: ctx.maxLineBytes } : {}),
       onBytes: (b) => {
-        seen.set(path, b);
+        seen.set(read, b);
         let total = 0;
         for (const n of seen.values()) total += n;
         ctx.onBytes(total);
       },
     });
+  };
 }
 
 /** Splits a delimited line, requiring at least `min` fields. */

@@ -226,7 +226,7 @@ const DECLARED: readonly [file: string, pattern: RegExp][] = [
 ];
 
 async function check(dir: string, files: readonly string[]): Promise<void> {
-  const rows = await requireWholeLines(files);
+  const rows = await requireWholeLines([...new Set(files)]);
   const readme = await optionalText(dir, 'readme.txt');
   if (readme === undefined) return;
   for (const [file, pattern] of DECLARED) {
@@ -236,7 +236,8 @@ async function check(dir: string, files: readonly string[]): Promise<void> {
 }
 
 export const lastfm2k: Reader = {
-  files: (dir) => datasetFiles(dir, FILES),
+  // the tag assignments are read twice (tags per artist first, then as events)
+  files: (dir) => datasetFiles(dir, [...FILES, 'user_taggedartists.dat']),
   check,
   read,
   validateFirst: false,
