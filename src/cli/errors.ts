@@ -13,7 +13,7 @@ const oneLine = (s: string) =>
     .filter(Boolean)
     .join('; ');
 
-export function describeError(e: unknown): { line: string; exitCode: number } {
+function describeError(e: unknown): { line: string; exitCode: number } {
   if (isRecError(e))
     return { line: `error [${e.code}]: ${oneLine(e.message)}`, exitCode: e.status >= 500 ? 2 : 1 };
   const err = e instanceof Error ? e : new Error(String(e));

@@ -35,7 +35,7 @@ export function commandConfig(file: string | undefined, o: Overrides = {}): Conf
 }
 
 /** The file of a SQLite store URL (`sqlite://x.db` or a bare path); undefined for other stores. */
-export function storeFile(url: string): string | undefined {
+function storeFile(url: string): string | undefined {
   const path = url.startsWith('sqlite://')
     ? url.slice('sqlite://'.length)
     : /^[a-z]+:\/\//.test(url)

@@ -18,7 +18,7 @@ export interface ReadLinesOptions {
   encoding?: 'utf-8' | 'utf-8-or-latin1';
   /** a longer line is refused with PAYLOAD_TOO_LARGE, so a file without newlines cannot exhaust memory */
   maxLineBytes?: number;
-  /** called with the number of bytes consumed so far, once per chunk */
+  /** called with the number of bytes consumed so far, every 64 KiB of lines and at each chunk's end */
   onBytes?: (bytes: number) => void;
   signal?: AbortSignal;
   /** how files are named in locations; default the file's base name */
@@ -33,6 +33,7 @@ export interface ReadLinesOptions {
 
 export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
 const NL = 0x0a;
+const REPORT_EVERY = 64 * 1024;
 const CR = 0x0d;
 
 /**
@@ -82,6 +83,7 @@ export async function* readLines(path: string, opts: ReadLinesOptions = {}): Asy
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       if (opts.signal?.aborted) return;
       let start = 0;
+      let reported = 0;
       for (;;) {
         const nl = chunk.indexOf(NL, start);
         if (nl < 0) break;
@@ -98,6 +100,11 @@ export async function* readLines(path: string, opts: ReadLinesOptions = {}): Asy
         }
         yield decode(line);
         start = nl + 1;
+        // a file of one or two 1 MiB chunks would otherwise move a progress bar in one jump
+        if (start - reported >= REPORT_EVERY) {
+          reported = start;
+          opts.onBytes?.(bytes + start);
+        }
       }
       if (start < chunk.length) {
         pendingLen += chunk.length - start;

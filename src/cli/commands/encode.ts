@@ -44,12 +44,12 @@ export function registerEncode(program: Command): void {
     .option('--page-size <n>', 'items per step; an interrupt stops after the current step', '512')
     .option('--json', 'print the report as JSON')
     .action(async (opts: EncodeOpts, cmd: Command) => {
-      const cfg = readConfig(cmd.optsWithGlobals().config, { db: opts.db });
       const pageSize = Number(opts.pageSize ?? 512);
       if (!Number.isInteger(pageSize) || pageSize < 1)
         throw new RecError('INVALID_INPUT', `expected a positive integer, got "${opts.pageSize}"`, {
           field: 'page-size',
         });
+      const cfg = readConfig(cmd.optsWithGlobals().config, { db: opts.db });
       // the configured encoder (encoder.provider) and generative model, from the composition root
       const parts = await createComponents(cfg);
       const { store } = parts;

@@ -21,11 +21,10 @@ function importProgress(): { update(p: ImportProgress): void; stop(): void } {
   return {
     update(p) {
       const offset = p.passes === 2 && p.phase === 'write' ? p.totalBytes : 0;
-      const verb = p.phase === 'validate' ? 'validating' : 'writing';
       bar.update(
         offset + p.bytes,
         p.passes * p.totalBytes,
-        `${verb}: ${p.records} records, ${p.events} events`,
+        `${p.phase} ${p.records} records, ${p.events} events`,
       );
     },
     stop: () => bar.stop(),
