@@ -3,7 +3,7 @@
  * options checked and named, and the engine opened for one command and closed after it.
  */
 import { closeSync, existsSync, mkdirSync, openSync, readSync, rmSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname } from 'node:path';
 import { loadConfig, parseConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { RecError } from '../core/errors.ts';
@@ -114,8 +114,7 @@ export function storeConfig(file: string | undefined, db: string | undefined): C
       if (!created) return;
       for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${path}${suffix}`, { force: true });
       // the first folder mkdir made holds nothing but what this command wrote
-      if (madeDir !== undefined && resolve(madeDir) !== resolve('.'))
-        rmSync(madeDir, { recursive: true, force: true });
+      if (madeDir !== undefined) rmSync(madeDir, { recursive: true, force: true });
     },
   };
 }
