@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { isRecError } from '../core/errors.ts';
 import { registerConfig } from './commands/config.ts';
 import { registerDeleteUser } from './commands/delete-user.ts';
 import { registerDemo } from './commands/demo.ts';
@@ -13,13 +12,14 @@ import { registerServe } from './commands/serve.ts';
 import { registerStats } from './commands/stats.ts';
 import { registerTrain } from './commands/train.ts';
 import { registerUp } from './commands/up.ts';
+import { reportError, reportUncaught } from './errors.ts';
 
 /** Each command lives in its own file under commands/ and only calls the library. */
 export function buildProgram(): Command {
   const program = new Command('fusionrec')
     .description('Multi-scenario recommendation engine with language-model fusion')
     .option('-c, --config <file>', 'JSON configuration file (see docs/config.md)')
-    .showHelpAfterError();
+    .showHelpAfterError('(add --help for usage)');
   registerConfig(program);
   registerImport(program);
   registerStats(program);
@@ -36,15 +36,12 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** Every error ends as one line naming the problem and an exit code other than 0 (cli/errors.ts). */
 export async function main(argv: string[]): Promise<void> {
+  reportUncaught();
   try {
     await buildProgram().parseAsync(argv);
   } catch (e) {
-    if (isRecError(e)) {
-      console.error(`error [${e.code}]: ${e.message}`);
-      process.exitCode = e.status >= 500 ? 2 : 1;
-      return;
-    }
-    throw e;
+    reportError(e);
   }
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Config } from '../../config/schema.ts';
 import { serveUntilSignal } from '../../serve/run.ts';
-import { commandConfig, parseNumber } from '../options.ts';
+import { commandConfig, parseNumber, readConfig, storeConfig } from '../options.ts';
 
 export interface ServeOptions {
   db?: string;
@@ -20,13 +20,16 @@ export function withServeOptions(command: Command): Command {
     .option('--log-level <level>', 'fatal, error, warn, info, debug or silent', 'warn');
 }
 
-/** The configuration with the command line's overrides applied. */
-export function serveConfig(opts: ServeOptions, cmd: Command): Config {
-  return commandConfig(cmd.optsWithGlobals().config, {
-    db: opts.db,
-    host: opts.host,
-    port: opts.port === undefined ? undefined : parseNumber(opts.port, 'port', 0, 65535),
-  });
+/**
+ * The configuration with the command line's overrides applied. `serve` needs an existing database;
+ * `up` (`creates`) may make one, since it builds the demo where there is no data.
+ */
+export function serveConfig(opts: ServeOptions, cmd: Command, creates = false): Config {
+  const file = cmd.optsWithGlobals().config;
+  const port = opts.port === undefined ? undefined : parseNumber(opts.port, 'port', 0, 65535);
+  if (!creates) return readConfig(file, { db: opts.db, host: opts.host, port });
+  storeConfig(file, opts.db);
+  return commandConfig(file, { db: opts.db, host: opts.host, port });
 }
 
 function banner(config: Config, url: string, workers: number): void {
