@@ -260,7 +260,10 @@ export class FusionEngine implements Engine {
     const { scenario, code } = this.scenarioOf(id);
     const candidates = this.ranking.candidates(req, () => q, profile, scenario, code);
     const reasons = reasonsOf(this.m, explainItem(q, item), retrieverOf(candidates, item));
-    const sentence = await this.sentences.explain({ title: this.m.titles[item] ?? '', scenario: id }, reasons);
+    const sentence = await this.sentences.explain(
+      { title: this.m.titles[item] ?? '', scenario: id },
+      reasons,
+    );
     return { ...reasons, sentence, score };
   }
 

@@ -37,7 +37,9 @@ export class InterestSummaries {
 
   private key(user: string, c: InterestCentre): string {
     const ids = c.members.slice(0, ITEMS).map((i) => this.d.itemIds[i] ?? '');
-    return `${user}\u0000${createHash('sha256').update(JSON.stringify([c.label, ids])).digest('base64url')}`;
+    return `${user}\u0000${createHash('sha256')
+      .update(JSON.stringify([c.label, ids]))
+      .digest('base64url')}`;
   }
 
   /** the generated summary of the interest, or undefined (then one is started in the background) */
@@ -55,9 +57,13 @@ export class InterestSummaries {
     try {
       const ids = c.members.slice(0, ITEMS).map((i) => this.d.itemIds[i]!);
       const items = await this.d.store.items.getMany(ids);
-      const s = await summariseInterest({ items }, { generator: this.d.generator, signal: this.abort.signal });
+      const s = await summariseInterest(
+        { items },
+        { generator: this.d.generator, signal: this.abort.signal },
+      );
       // a failed generation is remembered too: the template stands until the interest changes
-      if (!this.abort.signal.aborted) this.cache.set(key, s.generated ? { text: s.text, by: this.d.generator.id } : false);
+      if (!this.abort.signal.aborted)
+        this.cache.set(key, s.generated ? { text: s.text, by: this.d.generator.id } : false);
     } catch {
       // the store closed or the item went away: the template stands
     } finally {

@@ -35,7 +35,10 @@ describe('explanation sentences', () => {
   test('without history or interest: the retriever speaks; scenario names are shown', () => {
     const bare: SentenceReasons = { ...reasons, history: [], context: [], retriever: 'trending' };
     delete (bare as { interest?: unknown }).interest;
-    assert.equal(templateSentence(bare, (s) => (s === 'shop' ? 'the shop' : s)), 'Trending in the shop right now.');
+    assert.equal(
+      templateSentence(bare, (s) => (s === 'shop' ? 'the shop' : s)),
+      'Trending in the shop right now.',
+    );
   });
 
   test('Chinese names give a Chinese sentence', () => {
@@ -48,10 +51,14 @@ describe('explanation sentences', () => {
     };
     const s = templateSentence(zh, () => '商城');
     assert.equal(s, '因为你在商城关注过“铸铁炒锅”，符合你对“炒锅 · 不粘锅”的兴趣。');
-    assert.deepEqual(ungroundedNames(s, zh, new KnownNames(['铸铁炒锅', '玻璃茶壶'], ['shop']), () => '商城'), []);
-    assert.deepEqual(ungroundedNames('你喜欢玻璃茶壶，所以推荐它。', zh, new KnownNames(['铸铁炒锅', '玻璃茶壶'], ['shop'])), [
-      '玻璃茶壶',
-    ]);
+    assert.deepEqual(
+      ungroundedNames(s, zh, new KnownNames(['铸铁炒锅', '玻璃茶壶'], ['shop']), () => '商城'),
+      [],
+    );
+    assert.deepEqual(
+      ungroundedNames('你喜欢玻璃茶壶，所以推荐它。', zh, new KnownNames(['铸铁炒锅', '玻璃茶壶'], ['shop'])),
+      ['玻璃茶壶'],
+    );
   });
 
   test('an honest sentence passes, short forms of cited names included', () => {
@@ -70,7 +77,11 @@ describe('explanation sentences', () => {
     ]);
     assert.deepEqual(ungroundedNames('Fans of your video history will love it.', reasons, known), ['video']);
     // not in the catalog at all, but named as a title: an invention
-    assert.ok(ungroundedNames('Because you liked "The Joy of Cooking".', reasons, known).includes('the joy of cooking'));
+    assert.ok(
+      ungroundedNames('Because you liked "The Joy of Cooking".', reasons, known).includes(
+        'the joy of cooking',
+      ),
+    );
     assert.deepEqual(ungroundedNames('Pairs well with your Le Creuset Dutch Oven.', reasons, known), [
       'le creuset dutch oven',
     ]);

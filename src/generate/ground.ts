@@ -47,10 +47,12 @@ export function templateSentence(r: SentenceReasons, name: ScenarioNames = (s) =
     parts.push(`It fits your interest in ${r.interest.label}`);
   }
   if (positive.length > 0)
-    parts.push(`it suits ${quoteList(
-      positive.map((c) => `${c.feature} ${String(c.value)}`),
-      'and',
-    )}`);
+    parts.push(
+      `it suits ${quoteList(
+        positive.map((c) => `${c.feature} ${String(c.value)}`),
+        'and',
+      )}`,
+    );
   if (parts.length === 0) return retrieverSentence(r.retriever, name(r.item.scenario));
   return `${parts.join(', ')}.`;
 }
@@ -69,9 +71,11 @@ function chineseTemplate(
   name: ScenarioNames,
 ): string {
   const parts: string[] = [];
-  if (hist.length > 0) parts.push(`因为你在${hist.map((h) => `${name(h.scenario)}关注过“${h.title}”`).join('、')}`);
+  if (hist.length > 0)
+    parts.push(`因为你在${hist.map((h) => `${name(h.scenario)}关注过“${h.title}”`).join('、')}`);
   if (r.interest) parts.push(`符合你对“${r.interest.label}”的兴趣`);
-  if (positive.length > 0) parts.push(`适合${positive.map((c) => `${c.feature} ${String(c.value)}`).join('、')}`);
+  if (positive.length > 0)
+    parts.push(`适合${positive.map((c) => `${c.feature} ${String(c.value)}`).join('、')}`);
   if (parts.length === 0) return `${name(r.item.scenario)}里为你推荐。`;
   return `${parts.join('，')}。`;
 }
