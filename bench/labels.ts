@@ -3,7 +3,7 @@
  * importer (no store), each training user's items in one scenario taken as one interest (the
  * engine's interest for a history without vectors), labelled by the former title-word count and
  * by the catalog's label vocabulary.
- *   npm run bench:labels -- [--data ../shared/data/food-kitchen] [--show 20] [--users 3000]
+ *   npm run bench:labels -- [--data ../shared/data/food-kitchen] [--show 20] [--users 100000]
  * Prints a markdown table of `--show` interests, how many of all labels checked hold a number-only
  * token or an English stop word, and the time to build the vocabulary. Asserts nothing.
  */
@@ -16,7 +16,7 @@ const { values: args } = parseArgs({
   options: {
     data: { type: 'string', default: '../shared/data/food-kitchen' },
     show: { type: 'string', default: '20' },
-    users: { type: 'string', default: '3000' },
+    users: { type: 'string', default: '100000' },
   },
 });
 
