@@ -265,7 +265,7 @@ export function labelFromTitles(titles: readonly string[]): string {
  * The best terms that fit in three words and share no word with one another, each held by at
  * least two members where there are two or more (one item's odd word is not an interest).
  */
-export function pickLabel(
+function pickLabel(
   candidates: readonly { term: string; words: number; score: number; support: number }[],
   members: number,
 ): string {
