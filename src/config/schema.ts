@@ -132,6 +132,22 @@ const generatorSection = z
       z.boolean().default(false),
       'Before encoding, fill a missing description or keywords of items with generated text (cached, marked generated).',
     ),
+    summaries: d(
+      z.boolean().default(true),
+      'With a generator: one generated sentence per interest in the profile, written in the background when the interest changes (cached; template until then).',
+    ),
+    explain: d(
+      z.boolean().default(true),
+      'With a generator: explanation sentences written from the structured reasons and checked against them (template when a sentence names anything else).',
+    ),
+    explainTop: d(
+      z.number().int().min(0).max(100).default(3),
+      'Recommendations per response whose sentence is generated in the background for later requests.',
+    ),
+    explainTimeoutMs: d(
+      z.number().int().min(50).max(60_000).default(2500),
+      'Longest wait of /v1/explain for a generated sentence before it answers with the template.',
+    ),
   })
   .prefault({});
 
