@@ -9,6 +9,7 @@ import type { StoreStats } from '../store/types.ts';
 import { KeyChecker, presentedKey, sha256Hex } from './auth.ts';
 import type { ServeDeps, ServerContext } from './context.ts';
 import { toErrorResponse } from './errors.ts';
+import { sharedLimitStore } from './limits.ts';
 import { LatencyRecorder } from './metrics.ts';
 import { buildOpenApi } from './openapi.ts';
 import { type RouteSpec, StatusReply } from './route.ts';
@@ -134,8 +135,9 @@ export async function buildServer(
   });
 
   app.setErrorHandler((err, request, reply) => {
-    const { status, body, internal } = toErrorResponse(err);
+    const { status, body, internal, retryAfter } = toErrorResponse(err);
     if (internal) request.log.error({ err }, 'internal error');
+    if (retryAfter) void reply.header('retry-after', String(retryAfter));
     void reply.code(status).type('application/json').send(body);
   });
   app.setNotFoundHandler((request, reply) => {
@@ -148,6 +150,8 @@ export async function buildServer(
     await app.register(rateLimit, {
       max: server.rateLimitPerMinute,
       timeWindow: 60_000,
+      // counted in the cache the nodes share, when there is one
+      ...(deps.sharedCounters ? { store: sharedLimitStore(deps.sharedCounters) } : {}),
       // per key when one is presented (keys are hashed so they never sit in memory in clear), else per IP
       keyGenerator: (req) => {
         const key = presentedKey(req.headers);

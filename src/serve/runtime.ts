@@ -12,7 +12,29 @@ import { storedVectors } from '../engine/taste-map.ts';
 import type { Engine } from '../engine/types.ts';
 import type { Store } from '../store/types.ts';
 import { buildServer, catalogChangedOf } from './app.ts';
-import type { ServeDeps } from './context.ts';
+import type { DependencyState, ServeDeps } from './context.ts';
+
+/** how long `/health` waits for the store to answer before calling it down */
+const STORE_PROBE_MS = 1000;
+
+/** the store's state: a cheap count that answers within the probe time */
+async function probeStore(store: Store): Promise<DependencyState> {
+  const target = store.url.replace(/^sqlite:\/\/.*[/\\]/, 'sqlite://…/').replace(/\/\/[^@/]*@/, '//…@');
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      store.items.count(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${STORE_PROBE_MS} ms`)), STORE_PROBE_MS);
+      }),
+    ]);
+    return { status: 'ok', target };
+  } catch (e) {
+    return { status: 'down', target, detail: `${(e as Error).message}; reads are served from memory` };
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 export interface Runtime {
   config: Config;
@@ -30,11 +52,15 @@ export async function openRuntime(config: Config, overrides: ComponentOverrides 
   const parts = await createComponents(config, overrides);
   try {
     const { store, encoder } = parts;
+    const bus = await parts.bus();
+    const cache = await parts.cache();
     const engine = await createEngine(config, {
       store,
       encoder,
       vectorIndex: parts.vectorIndex,
       retrievers: parts.retrievers,
+      bus,
+      cache,
     });
     const deps: ServeDeps = {
       engine,
@@ -46,6 +72,10 @@ export async function openRuntime(config: Config, overrides: ComponentOverrides 
           store: store.url.replace(/^sqlite:\/\/.*[/\\]/, 'sqlite://…/'),
         };
       },
+      async dependencies() {
+        return { store: await probeStore(store), bus: bus.health(), cache: cache.health() };
+      },
+      ...(cache.kind === 'none' ? {} : { sharedCounters: cache }),
     };
     return {
       config,

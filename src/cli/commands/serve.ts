@@ -9,6 +9,8 @@ export interface ServeOptions {
   port?: string;
   logLevel: string;
   workers?: string;
+  bus?: string;
+  cache?: string;
 }
 
 /** The options `serve` and `up` share. */
@@ -17,6 +19,14 @@ export function withServeOptions(command: Command): Command {
     .option('--db <file>', 'database (overrides store.url)')
     .option('--host <host>', 'interface to bind (overrides server.host)')
     .option('--port <port>', 'port (overrides server.port; 0 = any free port)')
+    .option(
+      '--bus <url>',
+      'nats://host:port: share writes with other nodes through NATS JetStream (overrides bus.url)',
+    )
+    .option(
+      '--cache <url>',
+      'redis://host:port: share rate limits and answers through Redis (overrides cache.url)',
+    )
     .option('--log-level <level>', 'fatal, error, warn, info, debug or silent', 'warn');
 }
 
@@ -26,6 +36,8 @@ export function serveConfig(opts: ServeOptions, cmd: Command): Config {
     db: opts.db,
     host: opts.host,
     port: opts.port === undefined ? undefined : parseNumber(opts.port, 'port', 0, 65535),
+    bus: opts.bus,
+    cache: opts.cache,
   });
 }
 
@@ -33,6 +45,11 @@ function banner(config: Config, url: string, workers: number): void {
   console.error(
     `fusionrec serving ${config.store.url}${workers > 1 ? ` with ${workers} worker processes` : ''}`,
   );
+  if (config.bus.url)
+    console.error(
+      `  bus:       ${config.bus.url.replace(/\/\/[^@/]*@/g, '//…@')} (stream fusionrec-${config.bus.prefix})`,
+    );
+  if (config.cache.url) console.error(`  cache:     ${config.cache.url.replace(/\/\/[^@/]*@/g, '//…@')}`);
   console.error(`  dashboard: ${url}/`);
   console.error(`  API:       ${url}/v1  (OpenAPI: ${url}/openapi.json)`);
   if (config.server.adminKeyHashes.length === 0) {
