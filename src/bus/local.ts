@@ -94,7 +94,8 @@ export class LocalBus implements EventBus {
   private readonly commits: GroupCommit;
   private handlers: BusHandlers | undefined;
   private readonly modelHandlers = new Set<(m: ModelAnnouncement) => void>();
-  private position = 0;
+  /** the position of the last delivery */
+  private last = 0;
   private closed = false;
 
   constructor(store: Store) {
@@ -103,8 +104,8 @@ export class LocalBus implements EventBus {
       async (fresh) => {
         // durable first; then the in-memory state so the very next request reflects the events
         // positions are times, comparable between processes of one machine (src/serve/cluster.ts)
-        this.position = Math.max(this.position + 1, Date.now());
-        if (fresh.length > 0) await this.handlers?.events(fresh, this.position);
+        this.last = Math.max(this.last + 1, Date.now());
+        if (fresh.length > 0) await this.handlers?.events(fresh, this.last);
       },
       () => this.closed,
     );
@@ -119,7 +120,14 @@ export class LocalBus implements EventBus {
   }
 
   /** one process: the engine that made the change has applied it, and there is nobody else */
-  async publishChange(): Promise<void> {}
+  async publishChange(): Promise<number> {
+    return this.position();
+  }
+
+  /** a time: comparable between processes of one machine sharing a store */
+  position(): number {
+    return Math.max(this.last, Date.now());
+  }
 
   async publishModel(model: ModelAnnouncement): Promise<void> {
     for (const h of this.modelHandlers) h(model);

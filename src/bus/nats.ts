@@ -256,7 +256,7 @@ export class NatsBus implements EventBus {
         } else {
           await flushEvents();
           if (kind === 'model') for (const f of this.modelHandlers) f(m.json<ModelAnnouncement>());
-          else if (!own && (kind === 'items' || kind === 'erase')) await h.change(m.json<BusChange>());
+          else if (!own && (kind === 'items' || kind === 'erase')) await h.change(m.json<BusChange>(), m.seq);
         }
         lastSeq = m.seq;
       }
@@ -354,24 +354,28 @@ export class NatsBus implements EventBus {
     });
   }
 
-  private async publish(subject: string, body: unknown): Promise<void> {
+  position(): number {
+    return this.applied;
+  }
+
+  private async publish(subject: string, body: unknown): Promise<number> {
     if (this.closed) throw new RecError('INTERNAL', 'bus is closed');
     if (!this.connected) throw this.unavailable(`NATS at ${redactUrl(this.o.url)} is unreachable`);
     const h = headers();
     h.set(ORIGIN, this.node);
     try {
-      await this.js.publish(`${this.subjectPrefix}.${subject}`, json(body), { headers: h });
+      return (await this.js.publish(`${this.subjectPrefix}.${subject}`, json(body), { headers: h })).seq;
     } catch (e) {
       throw this.unavailable(`NATS did not acknowledge the change (${(e as Error).message})`, e);
     }
   }
 
-  publishChange(change: BusChange): Promise<void> {
+  publishChange(change: BusChange): Promise<number> {
     return this.publish(change.kind === 'deleteUser' ? 'erase' : 'items', change);
   }
 
-  publishModel(model: ModelAnnouncement): Promise<void> {
-    return this.publish('model', model);
+  async publishModel(model: ModelAnnouncement): Promise<void> {
+    await this.publish('model', model);
   }
 
   onModel(handler: (model: ModelAnnouncement) => void): () => void {

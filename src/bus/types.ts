@@ -41,8 +41,8 @@ export interface BusHandlers {
    * sequence of the last one), so a cached answer can tell whether it predates them.
    */
   events(events: Event[], position: number): Promise<void>;
-  /** a change another node made (a node is not told of its own) */
-  change(change: BusChange): Promise<void>;
+  /** a change another node made (a node is not told of its own), at `position` */
+  change(change: BusChange, position: number): Promise<void>;
 }
 
 export interface EventBus {
@@ -57,12 +57,17 @@ export interface EventBus {
    * rejected batch is acknowledged, and a retry is deduplicated by event id.
    */
   publishEvents(events: readonly Event[]): Promise<EventCounts>;
-  /** tells the other nodes of a change this node made to the store */
-  publishChange(change: BusChange): Promise<void>;
+  /** tells the other nodes of a change this node made to the store; resolves with its position */
+  publishChange(change: BusChange): Promise<number>;
   /** announces a model version to every node */
   publishModel(model: ModelAnnouncement): Promise<void>;
   /** calls `handler` on every model announcement; returns the unsubscribe */
   onModel(handler: (model: ModelAnnouncement) => void): () => void;
+  /**
+   * Where this node stands: every delivery so far is at or before it. A cached answer stamped
+   * with it is refused by a node that has applied a later change of the user or the catalog.
+   */
+  position(): number;
   health(): DependencyHealth;
   /** waits until everything accepted is durable and applied */
   drain(): Promise<void>;

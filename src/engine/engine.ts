@@ -83,7 +83,8 @@ export class FusionEngine implements Engine {
   private readonly checks: EventChecks;
   private closed = false;
   /** the bus position of the last events applied here, and of each recent user's last event */
-  private position = 0;
+  /** the bus position of the last change to the catalog (items upserted or deleted) */
+  private catalogPosition = 0;
   private readonly userPositions = new LRUCache<string, number>({ max: POSITIONS });
   /**
    * Set by a multi-process server (src/serve/cluster.ts): told of every write after it is stored
@@ -111,6 +112,7 @@ export class FusionEngine implements Engine {
       },
       memo: this.memo,
       fusion: p.config.train.fusion,
+      clustered: p.bus.kind === 'nats',
     });
     const all = p.retrievers({
       index: (code) => this.live.index(code),
@@ -139,8 +141,9 @@ export class FusionEngine implements Engine {
         // processes of one machine sharing a store relay their writes (src/serve/cluster.ts)
         if (this.peers && this.p.bus.kind === 'local') await this.peers({ kind: 'events', events: fresh });
       },
-      change: async (c: PeerChange) => {
+      change: async (c: PeerChange, position: number) => {
         await this.applyPeerChange(c);
+        this.catalogChangedAt(position);
         this.remoteChanged?.(c);
       },
     };
@@ -148,13 +151,18 @@ export class FusionEngine implements Engine {
 
   /** applies durable events; their users' cached answers are dropped and older ones refused */
   private applyEventsAt(fresh: readonly Event[], position: number): void {
+    this.profiles.remember(fresh);
     applyEvents(this.eventTargets(), fresh);
-    this.position = Math.max(this.position, position);
     if (this.p.cache.kind === 'none') return;
     const users = new Set<string>();
     for (const e of fresh) users.add(e.user);
     for (const u of users) this.userPositions.set(u, position);
     this.p.cache.forgetUsers([...users]);
+  }
+
+  /** cached answers older than a catalog change are refused (they may hold a deleted item) */
+  private catalogChangedAt(position: number): void {
+    this.catalogPosition = Math.max(this.catalogPosition, position);
   }
 
   private eventTargets() {
@@ -227,10 +235,9 @@ export class FusionEngine implements Engine {
       .digest('base64url');
     const hit = await cache.getAnswer(req.user, key);
     // an answer computed before this node applied the user's last events is not theirs any more
-    if (hit && hit.position >= (this.userPositions.get(req.user) ?? 0)) {
-      return JSON.parse(hit.value) as RecommendResponse;
-    }
-    const position = this.position;
+    const since = Math.max(this.catalogPosition, this.userPositions.get(req.user) ?? 0);
+    if (hit && hit.position >= since) return JSON.parse(hit.value) as RecommendResponse;
+    const position = this.p.bus.position();
     const res = await this.answer(req);
     cache.setAnswer(req.user, key, { position, value: JSON.stringify(res) });
     return res;
@@ -306,11 +313,14 @@ export class FusionEngine implements Engine {
   async applyPeerChange(c: PeerChange): Promise<void> {
     this.check();
     if (c.kind === 'events') this.applyEventsAt(c.events, Date.now());
-    else if (c.kind === 'deleteItem') dropItem(this.itemTargets(), c.id);
-    else if (c.kind === 'deleteUser') this.profiles.forget(c.user);
+    else if (c.kind === 'deleteItem') {
+      dropItem(this.itemTargets(), c.id);
+      this.catalogChangedAt(this.p.bus.position());
+    } else if (c.kind === 'deleteUser') this.profiles.forget(c.user);
     else {
       const items = await this.p.store.items.getMany(c.ids);
       applyItems(this.itemTargets(), items, await storedVectors(this.p.store, this.p.encoder, this.m, items));
+      this.catalogChangedAt(this.p.bus.position());
     }
   }
 
@@ -324,7 +334,7 @@ export class FusionEngine implements Engine {
     applyItems(this.itemTargets(), items, await storedVectors(this.p.store, this.p.encoder, this.m, items));
     const ids = items.map((it) => it.id);
     await this.peers?.({ kind: 'items', ids });
-    await this.p.bus.publishChange({ kind: 'items', ids });
+    this.catalogChangedAt(await this.p.bus.publishChange({ kind: 'items', ids }));
   }
 
   async deleteItem(id: string): Promise<boolean> {
@@ -332,7 +342,7 @@ export class FusionEngine implements Engine {
     const existed = await this.p.store.items.delete(id);
     dropItem(this.itemTargets(), id);
     await this.peers?.({ kind: 'deleteItem', id });
-    await this.p.bus.publishChange({ kind: 'deleteItem', id });
+    this.catalogChangedAt(await this.p.bus.publishChange({ kind: 'deleteItem', id }));
     return existed;
   }
 
