@@ -61,7 +61,7 @@ const WRITER = 'writer';
 const REDELIVER_MS = 1000;
 
 /** the URL without credentials, for messages and `/health` */
-export function redactUrl(url: string): string {
+function redactUrl(url: string): string {
   return url.replace(/\/\/[^@/]*@/g, '//…@');
 }
 
