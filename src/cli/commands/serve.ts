@@ -5,6 +5,7 @@ import { commandConfig, parseNumber } from '../options.ts';
 
 export interface ServeOptions {
   db?: string;
+  store?: string;
   host?: string;
   port?: string;
   logLevel: string;
@@ -17,6 +18,7 @@ export interface ServeOptions {
 export function withServeOptions(command: Command): Command {
   return command
     .option('--db <file>', 'database (overrides store.url)')
+    .option('--store <url>', 'data store URL (overrides store.url, like --db)')
     .option('--host <host>', 'interface to bind (overrides server.host)')
     .option('--port <port>', 'port (overrides server.port; 0 = any free port)')
     .option(
@@ -33,7 +35,7 @@ export function withServeOptions(command: Command): Command {
 /** The configuration with the command line's overrides applied. */
 export function serveConfig(opts: ServeOptions, cmd: Command): Config {
   return commandConfig(cmd.optsWithGlobals().config, {
-    db: opts.db,
+    db: opts.store ?? opts.db,
     host: opts.host,
     port: opts.port === undefined ? undefined : parseNumber(opts.port, 'port', 0, 65535),
     bus: opts.bus,
