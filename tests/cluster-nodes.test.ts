@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import Database from 'better-sqlite3';
+import { Redis } from 'ioredis';
 import {
   clusterNames,
   dropCluster,
@@ -74,6 +75,9 @@ describe('three nodes over one store, NATS and Redis', () => {
     const beforeB = await recommend(b);
     assert.deepEqual(await recommend(c), beforeB);
     assert.deepEqual(await recommend(b), beforeB, 'the cached answer is the same answer');
+    const redis = new Redis(REDIS_URL);
+    const cached = `${names.keys}rec:u001`;
+    assert.equal(await redis.hlen(cached), 1, 'one answer cached for the user, shared by the nodes');
     const bought = beforeB[0]!;
     const ev = await call(a.url, 'POST', '/v1/events', {
       id: `${names.prefix}-buy`,
@@ -85,7 +89,9 @@ describe('three nodes over one store, NATS and Redis', () => {
     });
     assert.equal(ev.status, 200, JSON.stringify(ev.body));
     assert.deepEqual(ev.body, { inserted: 1, duplicates: 0 });
-    // A answers once it applied the event itself
+    // A answers once it applied the event itself, having dropped the user's cached answers
+    assert.equal(await redis.exists(cached), 0);
+    redis.disconnect();
     assert.ok(!(await recommend(a)).includes(bought));
     // B and C take it from the stream (shop does not repeat a purchase)
     for (const n of [b, c]) {

@@ -310,14 +310,20 @@ export class NatsBus implements EventBus {
     if (this.closed) throw new RecError('INTERNAL', 'bus is closed');
     if (!this.connected) throw this.unavailable(`NATS at ${redactUrl(this.o.url)} is unreachable`);
     const seen = new Set<string>();
+    const unique: Event[] = [];
+    for (const e of events) {
+      if (seen.has(e.id)) continue;
+      seen.add(e.id);
+      unique.push(e);
+    }
     const send: Event[] = [];
     try {
-      for (const e of events) {
-        if (seen.has(e.id)) continue;
-        seen.add(e.id);
-        // past the stream's duplicate window only the store knows an id was taken
-        if (!(await this.o.store.events.hasEvent(e.id))) send.push(e);
-      }
+      // past the stream's duplicate window only the store knows an id was taken; asked together,
+      // so a networked store answers them over its connections at once
+      const stored = await Promise.all(unique.map((e) => this.o.store.events.hasEvent(e.id)));
+      unique.forEach((e, i) => {
+        if (!stored[i]) send.push(e);
+      });
     } catch (e) {
       throw this.unavailable(`the store is unreachable (${(e as Error).message})`, e);
     }

@@ -137,11 +137,14 @@ export class FusionEngine implements Engine {
   busHandlers() {
     return {
       events: async (fresh: Event[], position: number) => {
+        // a bus shared with the runtime may deliver between the engine's close and its own
+        if (this.closed) return;
         this.applyEventsAt(fresh, position);
         // processes of one machine sharing a store relay their writes (src/serve/cluster.ts)
         if (this.peers && this.p.bus.kind === 'local') await this.peers({ kind: 'events', events: fresh });
       },
       change: async (c: PeerChange, position: number) => {
+        if (this.closed) return;
         await this.applyPeerChange(c);
         this.catalogChangedAt(position);
         this.remoteChanged?.(c);
