@@ -93,6 +93,45 @@ async function propagation(samples: number): Promise<void> {
   );
 }
 
+/** the bus alone: from node A's resolved publish to node B's handler, two buses in this process */
+async function busPropagation(samples: number): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'fusionrec-bench-bus-'));
+  const store = new SqliteStore(join(dir, 'bus.db'));
+  const { prefix } = clusterNames();
+  const options = { ...parseConfig({}).bus, url: NATS_URL, prefix, store };
+  const a = await openNatsBus(options);
+  const b = await openNatsBus(options);
+  const seen = new Map<string, number>();
+  const noop = { events: async () => {}, change: async () => {} };
+  await a.start(noop);
+  await b.start({
+    ...noop,
+    async events(events) {
+      for (const e of events) seen.set(e.id, performance.now());
+    },
+  });
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < samples; i++) {
+      const id = `${prefix}-${i}`;
+      await a.publishEvents([{ id, user: 'u1', item: 'i1', scenario: 'shop', type: 'view', ts: Date.now() }]);
+      const t0 = performance.now();
+      while (!seen.has(id)) await new Promise((r) => setImmediate(r));
+      times.push(Math.max(0, seen.get(id)! - t0));
+    }
+  } finally {
+    await a.close();
+    await b.close();
+    await store.close();
+    await deleteNatsStream(NATS_URL, prefix);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  times.sort((x, y) => x - y);
+  console.log(
+    `propagation through the bus alone, A's publish resolved -> B applied (${samples} samples): p50 ${pct(times, 50).toFixed(2)} ms, p99 ${pct(times, 99).toFixed(2)} ms`,
+  );
+}
+
 async function throughput(total: number, batch: number, parallel: number): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'fusionrec-bench-bus-'));
   const store = new SqliteStore(join(dir, 'bus.db'));
@@ -146,4 +185,5 @@ async function throughput(total: number, batch: number, parallel: number): Promi
 }
 
 await propagation(Number(args.samples));
+await busPropagation(Number(args.samples));
 await throughput(Number(args.events), Number(args.batch), Number(args.parallel));
