@@ -110,6 +110,10 @@ describe('NATS down', () => {
     assert.equal(res.status, 503);
     assert.equal(res.headers.get('retry-after'), '3');
     assert.equal((await ask(s)).status, 200, 'reads are served from memory');
+    // an item write the other nodes could not hear of is refused before it is written
+    const del = await call(s.url, 'DELETE', '/v1/items/shop-rock-2');
+    assert.equal(del.status, 503);
+    assert.ok(await s.rt.store.items.get('shop-rock-2'));
     const h = await call(s.url, 'GET', '/health');
     assert.equal(h.body.dependencies.bus.status, 'down');
     assert.equal((await call(s.url, 'GET', '/ready')).body.writable, false);

@@ -119,6 +119,9 @@ export class LocalBus implements EventBus {
     return this.commits.add(events);
   }
 
+  /** the store is the only thing a write needs, and it answers for itself */
+  checkWritable(): void {}
+
   /** one process: the engine that made the change has applied it, and there is nobody else */
   async publishChange(): Promise<number> {
     return this.position();

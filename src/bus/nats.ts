@@ -307,8 +307,7 @@ export class NatsBus implements EventBus {
   }
 
   async publishEvents(events: readonly Event[]): Promise<EventCounts> {
-    if (this.closed) throw new RecError('INTERNAL', 'bus is closed');
-    if (!this.connected) throw this.unavailable(`NATS at ${redactUrl(this.o.url)} is unreachable`);
+    this.checkWritable();
     const seen = new Set<string>();
     const unique: Event[] = [];
     for (const e of events) {
@@ -364,9 +363,13 @@ export class NatsBus implements EventBus {
     return this.applied;
   }
 
-  private async publish(subject: string, body: unknown): Promise<number> {
+  checkWritable(): void {
     if (this.closed) throw new RecError('INTERNAL', 'bus is closed');
     if (!this.connected) throw this.unavailable(`NATS at ${redactUrl(this.o.url)} is unreachable`);
+  }
+
+  private async publish(subject: string, body: unknown): Promise<number> {
+    this.checkWritable();
     const h = headers();
     h.set(ORIGIN, this.node);
     try {

@@ -57,6 +57,8 @@ export interface EventBus {
    * rejected batch is acknowledged, and a retry is deduplicated by event id.
    */
   publishEvents(events: readonly Event[]): Promise<EventCounts>;
+  /** throws UNAVAILABLE when a change could not be announced now (checked before writing one) */
+  checkWritable(): void;
   /** tells the other nodes of a change this node made to the store; resolves with its position */
   publishChange(change: BusChange): Promise<number>;
   /** announces a model version to every node */

@@ -330,6 +330,8 @@ export class FusionEngine implements Engine {
   async upsertItems(input: readonly Item[]): Promise<void> {
     this.check();
     const items = input.map((it, i) => validate(itemSchema, it, { prefix: `items[${i}]` }));
+    // the other nodes must hear of it: refused before anything is written when they cannot
+    this.p.bus.checkWritable();
     await this.p.store.items.upsert(items);
     if (this.p.encoder && this.m.dim > 0) {
       await encodeItems(this.p.store, this.p.encoder, items, fusionOptionsOf(this.p.config.encoder));
@@ -342,6 +344,7 @@ export class FusionEngine implements Engine {
 
   async deleteItem(id: string): Promise<boolean> {
     this.check();
+    this.p.bus.checkWritable();
     const existed = await this.p.store.items.delete(id);
     dropItem(this.itemTargets(), id);
     await this.peers?.({ kind: 'deleteItem', id });
@@ -351,6 +354,7 @@ export class FusionEngine implements Engine {
 
   async deleteUser(user: string): Promise<number> {
     this.check();
+    this.p.bus.checkWritable();
     this.profiles.forget(user);
     const n = await this.p.store.deleteUser(user);
     await this.peers?.({ kind: 'deleteUser', user });
