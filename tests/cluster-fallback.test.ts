@@ -11,8 +11,11 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { clusterNames, eventually } from './cluster-fixture.ts';
-import { call, type DemoServer, startDemoServer } from './server-fixture.ts';
+import { parseConfig } from '../src/config/load.ts';
+import { openRuntime, startServer } from '../src/serve/runtime.ts';
+import { SqliteStore } from '../src/store/sqlite.ts';
+import { clusterNames, dropCluster, eventually, NATS_URL } from './cluster-fixture.ts';
+import { call, type DemoServer, demoDbCopy, startDemoServer } from './server-fixture.ts';
 
 /** a loopback port nothing listens on (taken, then released) */
 function closedPort(): Promise<number> {
@@ -130,5 +133,99 @@ describe('NATS down', () => {
     await eventually(async () => ((await store.events.hasEvent('after')) ? true : undefined));
     assert.equal(await store.events.hasEvent('before'), true);
     assert.equal(await store.events.hasEvent('during'), false);
+  });
+});
+
+describe('store down', () => {
+  const names = clusterNames();
+  const cleanup: (() => Promise<void>)[] = [];
+  after(async () => {
+    for (const f of cleanup.reverse()) await f();
+    await dropCluster(names);
+  });
+
+  test('acknowledged events wait in the stream until the store takes them; new writes answer 503; reads go on', async () => {
+    const { dir, db } = await demoDbCopy();
+    cleanup.push(async () => rmSync(dir, { recursive: true, force: true }));
+    // the store the node runs on, made to fail as an unreachable database server would
+    const store = new SqliteStore(db);
+    const down = { writes: false, all: false };
+    const failing = () => new Error('connection refused');
+    const add = store.events.add.bind(store.events);
+    const hasEvent = store.events.hasEvent.bind(store.events);
+    const count = store.items.count.bind(store.items);
+    store.events.add = async (...a) => {
+      if (down.writes || down.all) throw failing();
+      return add(...a);
+    };
+    store.events.hasEvent = async (id) => {
+      if (down.all) throw failing();
+      return hasEvent(id);
+    };
+    store.items.count = async (sc) => {
+      if (down.all) throw failing();
+      return count(sc);
+    };
+    const config = parseConfig({
+      store: { url: `sqlite://${db}` },
+      encoder: { threads: 1 },
+      server: { host: '127.0.0.1', port: 0, rateLimitPerMinute: 0 },
+      bus: { url: NATS_URL, prefix: names.prefix, retryAfterSeconds: 2 },
+    });
+    const rt = await openRuntime(config, { store });
+    const server = await startServer(rt);
+    cleanup.push(async () => {
+      await server.close();
+      await rt.close();
+      await store.close();
+    });
+    const url = server.url;
+    const event = (id: string) => ({
+      id,
+      user: 'u001',
+      item: 'shop-rock-1',
+      scenario: 'shop',
+      type: 'view',
+      ts: Date.now(),
+    });
+    const recommend = () => call(url, 'POST', '/v1/recommend', { user: 'u001', scenario: 'shop', n: 5 });
+    assert.equal((await recommend()).status, 200);
+
+    // the store refuses the writer: the event is acknowledged (it is in the stream), not yet stored
+    down.writes = true;
+    assert.deepEqual((await call(url, 'POST', '/v1/events', event('held'))).body, {
+      inserted: 1,
+      duplicates: 0,
+    });
+    await eventually(async () => {
+      const h = await call(url, 'GET', '/health');
+      return h.body.dependencies.bus.status === 'degraded' ? h : undefined;
+    });
+    assert.equal(await hasEvent('held'), false);
+
+    // the store answers nothing: a new write is refused, reads are served from memory
+    down.all = true;
+    const res = await fetch(`${url}/v1/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(event('refused')),
+    });
+    assert.equal(res.status, 503);
+    assert.equal(res.headers.get('retry-after'), '2');
+    assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'UNAVAILABLE');
+    assert.equal((await recommend()).status, 200);
+    const h = await call(url, 'GET', '/health');
+    assert.equal(h.body.dependencies.store.status, 'down');
+    assert.equal((await call(url, 'GET', '/ready')).body.writable, false);
+
+    // back: the held event is redelivered and stored; the refused one never was acknowledged
+    down.all = false;
+    down.writes = false;
+    await eventually(async () => ((await hasEvent('held')) ? true : undefined));
+    assert.equal(await hasEvent('refused'), false);
+    await eventually(async () => {
+      const h = await call(url, 'GET', '/health');
+      return h.body.status === 'ok' ? true : undefined;
+    });
   });
 });
