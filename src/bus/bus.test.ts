@@ -65,6 +65,52 @@ busContract('NATS JetStream', async () => {
   };
 });
 
+describe('NATS bus: a node that opens later', () => {
+  test('applies what the store did not hold when it loaded, and nothing the store gave it', async () => {
+    const store = new SqliteStore(join(dir, `j${n++}.db`));
+    const prefix = `t${randomBytes(5).toString('hex')}`;
+    const options = { ...parseConfig({}).bus, url: NATS_URL, prefix, store, log: () => {} };
+    const nodes: BusNode[] = [];
+    try {
+      const a = await started(await openNatsBus(options));
+      nodes.push(a);
+      const ev = (id: string) => ({
+        id,
+        user: 'u',
+        item: 'i',
+        scenario: 'shop',
+        type: 'view' as const,
+        ts: 1,
+      });
+      await a.bus.publishEvents([ev('stored')]);
+      while (!(await store.events.hasEvent('stored'))) await new Promise((r) => setTimeout(r, 10));
+      // the store refuses the writer: the next event is acknowledged and waits in the stream
+      const add = store.events.add.bind(store.events);
+      store.events.add = () => Promise.reject(new Error('store down'));
+      await a.bus.publishEvents([ev('waiting')]);
+      const b = await started(await openNatsBus(options));
+      nodes.push(b);
+      const end = Date.now() + 10_000;
+      while (b.delivered.events.length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+      assert.deepEqual(
+        b.delivered.events.map((e) => e.id),
+        ['waiting'],
+      );
+      store.events.add = add;
+      while (!(await store.events.hasEvent('waiting'))) await new Promise((r) => setTimeout(r, 10));
+      assert.deepEqual(
+        b.delivered.events.map((e) => e.id),
+        ['waiting'],
+        'applied once',
+      );
+    } finally {
+      for (const x of nodes) await x.bus.close();
+      await deleteNatsStream(NATS_URL, prefix);
+      await store.close();
+    }
+  });
+});
+
 describe('NATS bus at the edges', () => {
   test('an unreachable server is one error naming bus.url', async () => {
     const store = new SqliteStore(join(dir, `e${n++}.db`));

@@ -160,7 +160,7 @@ export class NatsBus implements EventBus {
     private readonly jsm: JetStreamManager,
     private readonly stream: string,
     /** the writer's acknowledged floor when this node opened: the store holds everything up to it */
-    private readonly floor: number,
+    floor: number,
   ) {
     this.js = jetstream(nc, { timeout: o.publishTimeoutMs });
     this.subjectPrefix = `fusionrec.${o.prefix}`;
@@ -192,16 +192,17 @@ export class NatsBus implements EventBus {
     this.handlers = handlers;
     this.bootTail = (await this.jsm.streams.info(this.stream)).state.last_seq;
     const filter = `${this.subjectPrefix}.>`;
-    const ordered = await this.js.consumers.get(this.stream, {
-      filter_subjects: filter,
-      deliver_policy: DeliverPolicy.StartSequence,
-      opt_start_seq: this.floor + 1,
-    });
+    // reopened after what this node applied (the first time: after the writer's floor)
+    const ordered = async () =>
+      (
+        await this.js.consumers.get(this.stream, {
+          filter_subjects: filter,
+          deliver_policy: DeliverPolicy.StartSequence,
+          opt_start_seq: this.applied + 1,
+        })
+      ).consume({ max_messages: 1000 });
     const writer = await this.js.consumers.get(this.stream, WRITER);
-    void this.run(
-      () => ordered.consume({ max_messages: 1000 }),
-      (batch) => (this.applyChain = this.applyChain.then(() => this.apply(batch))),
-    );
+    void this.run(ordered, (batch) => (this.applyChain = this.applyChain.then(() => this.apply(batch))));
     void this.run(
       () => writer.consume({ max_messages: this.o.writerBatch }),
       (batch) => (this.writeChain = this.writeChain.then(() => this.write(batch))),
