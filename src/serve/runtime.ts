@@ -4,6 +4,7 @@
  * every implementation comes from the composition root (engine/create.ts).
  */
 import type { FastifyInstance } from 'fastify';
+import type { EventBus } from '../bus/types.ts';
 import type { Config } from '../config/schema.ts';
 import { createPseudonymiser, type Pseudonymiser } from '../core/privacy.ts';
 import type { Encoder } from '../encode/types.ts';
@@ -42,6 +43,8 @@ export interface Runtime {
   /** null when the runtime was opened without one (no text vectors) */
   encoder: Encoder | null;
   engine: Engine;
+  /** the bus the engine is fed by: `onModel` hears model announcements (in-process or NATS) */
+  bus: EventBus;
   pseudonym: Pseudonymiser;
   deps: ServeDeps;
   close(): Promise<void>;
@@ -82,6 +85,7 @@ export async function openRuntime(config: Config, overrides: ComponentOverrides 
       store,
       encoder,
       engine,
+      bus,
       pseudonym: createPseudonymiser(config.privacy),
       deps,
       async close() {
