@@ -3,7 +3,7 @@
  * Read path: serve/cli -> engine -> profile -> signals (model) -> retrieve -> rank -> explain.
  * Nothing that serves imports training or evaluation code; no folder depends on itself through others.
  */
-const SERVING = '^src/(serve|engine|profile|retrieve|rank|index|store|encode|generate|model|config|core)/';
+const SERVING = '^src/(serve|engine|bus|cache|profile|retrieve|rank|index|store|encode|generate|model|config|core)/';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -62,7 +62,7 @@ module.exports = {
       name: 'read-path-never-climbs-back',
       severity: 'error',
       comment: 'profile -> model -> retrieve -> rank: a lower layer never imports a higher one',
-      from: { path: '^src/(core|config|store|index|profile|model|seq|retrieve|rank)/' },
+      from: { path: '^src/(core|config|store|bus|cache|index|profile|model|seq|retrieve|rank)/' },
       to: { path: '^src/(engine|serve|cli|train|eval|demo|ingest)/' },
     },
     {

@@ -17,14 +17,20 @@ interface Overrides {
   db?: string | undefined;
   host?: string | undefined;
   port?: number | undefined;
+  /** `bus.url` */
+  bus?: string | undefined;
+  /** `cache.url` */
+  cache?: string | undefined;
 }
 
 /** Loads the config (file + env) and applies command-line overrides, validated once more. */
 export function commandConfig(file: string | undefined, o: Overrides = {}): Config {
   const base = loadConfig(file);
-  if (o.db === undefined && o.host === undefined && o.port === undefined) return base;
+  if (Object.values(o).every((v) => v === undefined)) return base;
   return parseConfig({
     ...base,
+    ...(o.bus !== undefined ? { bus: { ...base.bus, url: o.bus } } : {}),
+    ...(o.cache !== undefined ? { cache: { ...base.cache, url: o.cache } } : {}),
     store: { ...base.store, ...(o.db !== undefined ? { url: o.db } : {}) },
     server: {
       ...base.server,

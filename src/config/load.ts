@@ -9,6 +9,8 @@ const ENV_ALIASES: Record<string, string> = {
   FUSIONREC_DB: 'store.url',
   FUSIONREC_SECRET: 'privacy.secret',
   FUSIONREC_PORT: 'server.port',
+  FUSIONREC_BUS: 'bus.url',
+  FUSIONREC_CACHE: 'cache.url',
 };
 
 /**

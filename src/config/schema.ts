@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { scenarioSchema } from '../core/types.ts';
+import { busSection, cacheSection } from './cluster.ts';
 import { engineSection, trainSection } from './engine.ts';
 import { DEFAULT_FUSION, DEFAULT_TEMPLATE, TEMPLATE_FIELDS, unknownPlaceholders } from './fusion.ts';
 import { seqSection } from './seq.ts';
@@ -230,6 +231,8 @@ export const configSchema = z.strictObject({
   engine: engineSection,
   train: trainSection,
   seq: seqSection,
+  bus: busSection,
+  cache: cacheSection,
   scenarios: d(
     z.array(scenarioSchema).default([]),
     'Scenarios known up front (importers register their own); each: id, kind, eventWeights, allowRepeats.',

@@ -25,6 +25,8 @@ export const ERROR_CATALOGUE = {
   GENERATOR_UNAVAILABLE: { status: 503, message: 'Generative model unavailable' },
   STORE_ERROR: { status: 500, message: 'Storage error' },
   INTERRUPTED: { status: 503, message: 'Interrupted' },
+  /** a shared dependency (store, bus) is unreachable: nothing was acknowledged, retry (details.retryAfterSeconds) */
+  UNAVAILABLE: { status: 503, message: 'A dependency is unreachable; retry later' },
   INTERNAL: { status: 500, message: 'Internal error' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

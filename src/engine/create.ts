@@ -1,12 +1,18 @@
 /**
  * Composition root: the only place that picks implementations. `createComponents` gives every
  * component its default from the config (store by URL, encoder by provider, vector index, the
- * retrievers, the generative model), each replaceable by an explicit override; `createEngine`
+ * retrievers, the generative model, the event bus by `bus.url`, the shared cache by `cache.url`),
+ * each replaceable by an explicit override; `createEngine`
  * reads the catalog and item vectors, takes the trained model when its stamp matches the data
  * and config (else rebuilds the signals from the store, or refuses with MODEL_STALE), and wires
  * profiles, retrievers, ranker and re-ranker into an Engine.
  */
 
+import { LocalBus } from '../bus/local.ts';
+import { openNatsBus } from '../bus/nats.ts';
+import type { EventBus } from '../bus/types.ts';
+import { openRedisCache } from '../cache/redis.ts';
+import { NO_CACHE, type SharedCache } from '../cache/types.ts';
 import type { Config } from '../config/schema.ts';
 import { RecError } from '../core/errors.ts';
 import type { Scenario } from '../core/types.ts';
@@ -40,6 +46,9 @@ export interface ComponentOverrides {
   generator?: Generator | null;
   vectorIndex?: VectorIndexFactory;
   retrievers?: RetrieverFactory;
+  /** the event bus (one per engine: it delivers to the engine it was started with) */
+  bus?: EventBus;
+  cache?: SharedCache;
 }
 
 export interface EngineDeps extends ComponentOverrides {
@@ -56,6 +65,13 @@ export interface Components {
   generator(): Generator | null;
   vectorIndex: VectorIndexFactory;
   retrievers: RetrieverFactory;
+  /**
+   * made on first call (commands that only read or import need none): in-process with an empty
+   * `bus.url`, else NATS JetStream
+   */
+  bus(): Promise<EventBus>;
+  /** made on first call: none with an empty `cache.url`, else Redis */
+  cache(): Promise<SharedCache>;
   /** closes what was made here, not what was passed in */
   close(): Promise<void>;
 }
@@ -81,6 +97,8 @@ export async function createComponents(config: Config, o: ComponentOverrides = {
   }
   let generator: Generator | null | undefined = o.generator;
   let madeGenerator = false;
+  let bus: Promise<EventBus> | undefined = o.bus && Promise.resolve(o.bus);
+  let cache: Promise<SharedCache> | undefined = o.cache && Promise.resolve(o.cache);
   return {
     store,
     encoder,
@@ -93,9 +111,26 @@ export async function createComponents(config: Config, o: ComponentOverrides = {
     },
     vectorIndex: o.vectorIndex ?? vectorIndexOf(config.engine),
     retrievers: o.retrievers ?? defaultRetrievers,
+    bus() {
+      bus ??= config.bus.url ? openNatsBus({ ...config.bus, store }) : Promise.resolve(new LocalBus(store));
+      return bus;
+    },
+    cache() {
+      cache ??= config.cache.url
+        ? openRedisCache({
+            url: config.cache.url,
+            prefix: config.cache.prefix,
+            ttlMs: config.cache.recommendTtlMs,
+          })
+        : Promise.resolve(NO_CACHE);
+      return cache;
+    },
     async close() {
       if (madeGenerator) await generator?.close();
       if (o.encoder === undefined) await encoder?.close();
+      // the bus writes what it accepted to the store: closed before it
+      if (!o.cache) await (await cache?.catch(() => undefined))?.close();
+      if (!o.bus) await (await bus?.catch(() => undefined))?.close();
       if (!o.store) await store.close();
     },
   };
@@ -132,6 +167,9 @@ async function assemble(
 ): Promise<Engine> {
   const { store } = parts;
   const encoder = parts.encoder ?? undefined;
+  // before the store is read: a clustered bus notes what the store already holds
+  const bus = await parts.bus();
+  const cache = await parts.cache();
   const catalog = await loadCatalog(store, encoder?.id);
   const scenarios = await scenarioMap(store, config);
   const trained = await loadModel(store);
@@ -175,7 +213,7 @@ async function assemble(
     for (const e of list) if (e.ts >= since) trendCounts[catalog.index.get(e.item)!]! += 1;
   }
   const lists = () => model.scenarioItems;
-  return new FusionEngine({
+  const engine = new FusionEngine({
     config,
     store,
     ownsStore: !deps.store,
@@ -194,5 +232,11 @@ async function assemble(
     graphSeq: inter.maxSeq,
     trendingSince: since,
     modelVersion: fresh ? stamp : `untrained-${stamp}`,
+    bus,
+    ownsBus: !deps.bus,
+    cache,
+    ownsCache: !deps.cache,
   });
+  await bus.start(engine.busHandlers());
+  return engine;
 }

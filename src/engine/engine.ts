@@ -3,9 +3,13 @@
  * in-memory scoring model built from the store, updated in place as events and items arrive. This
  * class holds the parts and the order of the steps; each step lives in its own module.
  */
+import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import type { BusChange, EventBus, EventCounts } from '../bus/types.ts';
+import type { SharedCache } from '../cache/types.ts';
 import type { Config } from '../config/schema.ts';
 import { RecError } from '../core/errors.ts';
-import type { Context, EventInput, Item, Scenario } from '../core/types.ts';
+import type { Context, Event, EventInput, Item, Scenario } from '../core/types.ts';
 import { itemSchema } from '../core/types.ts';
 import { validate } from '../core/validate.ts';
 import { encodeItems, fusionOptionsOf } from '../encode/catalog.ts';
@@ -41,7 +45,7 @@ import type {
   UserProfileView,
 } from './types.ts';
 import { profileView } from './views.ts';
-import { applyEvents, type EventCounts, GroupCommit } from './write-events.ts';
+import { applyEvents } from './write-events.ts';
 import { applyItems, dropItem, storedVectors } from './write-items.ts';
 
 export interface EngineParts {
@@ -67,10 +71,18 @@ export interface EngineParts {
   /** the start of the trending window when the engine was built */
   trendingSince: number;
   modelVersion: string;
+  /** makes events durable and delivers every node's writes (src/bus/) */
+  bus: EventBus;
+  ownsBus: boolean;
+  /** the response cache shared by the nodes (src/cache/) */
+  cache: SharedCache;
+  ownsCache: boolean;
 }
 
 /** profiles whose request-time work is memoised (each holds up to a few hundred items' features) */
 const PROFILE_MEMO = 4096;
+/** users whose last event's bus position is remembered, to refuse cached answers older than it */
+const POSITIONS = 100_000;
 
 export class FusionEngine implements Engine {
   private readonly m: ScoringModel;
@@ -80,16 +92,21 @@ export class FusionEngine implements Engine {
   private readonly live: LiveItems;
   private readonly profiles: Profiles;
   private readonly ranking: Ranking;
-  private readonly commits: GroupCommit;
   private readonly checks: EventChecks;
   private readonly sentences: ExplanationSentences;
   private readonly summaries: InterestSummaries | undefined;
   private closed = false;
+  /** the bus position of the last events applied here, and of each recent user's last event */
+  /** the bus position of the last change to the catalog (items upserted or deleted) */
+  private catalogPosition = 0;
+  private readonly userPositions = new LRUCache<string, number>({ max: POSITIONS });
   /**
    * Set by a multi-process server (src/serve/cluster.ts): told of every write after it is stored
    * and applied here, and awaited, so the other processes have it before the write is answered.
    */
   peers: ((change: PeerChange) => Promise<void>) | undefined;
+  /** told after a change another node made was applied here (the server drops its catalog caches) */
+  remoteChanged: ((change: PeerChange) => void) | undefined;
 
   constructor(private readonly p: EngineParts) {
     const m = p.model;
@@ -109,6 +126,7 @@ export class FusionEngine implements Engine {
       },
       memo: this.memo,
       fusion: p.config.train.fusion,
+      clustered: p.bus.kind === 'nats',
     });
     const all = p.retrievers({
       index: (code) => this.live.index(code),
@@ -126,15 +144,6 @@ export class FusionEngine implements Engine {
       chain: e.retrievers.map((name) => all[name]!),
       modelVersion: p.modelVersion,
     });
-    this.commits = new GroupCommit(
-      p.store,
-      async (fresh) => {
-        // durable first; then the in-memory state so the very next request reflects the events
-        applyEvents(this.eventTargets(), fresh);
-        if (this.peers && fresh.length > 0) await this.peers({ kind: 'events', events: fresh });
-      },
-      () => this.closed,
-    );
     this.checks = new EventChecks(p.store, () => this.scenarios());
     const g = p.config.generator;
     const scenarioName = (id: string) => p.scenarios.get(id)?.name ?? id;
@@ -149,6 +158,43 @@ export class FusionEngine implements Engine {
       p.generator && g.summaries
         ? new InterestSummaries({ store: p.store, generator: p.generator, itemIds: m.itemIds })
         : undefined;
+  }
+
+  /** what the bus delivers: durable events (every node's) and other nodes' changes */
+  busHandlers() {
+    return {
+      events: async (fresh: Event[], position: number) => {
+        // a bus shared with the runtime may deliver between the engine's close and its own
+        if (this.closed) return;
+        this.applyEventsAt(fresh, position);
+        // processes of one machine sharing a store relay their writes (src/serve/cluster.ts)
+        if (this.peers && this.p.bus.kind === 'local') await this.peers({ kind: 'events', events: fresh });
+      },
+      change: async (change: BusChange, position: number) => {
+        if (this.closed) return;
+        // an erasure travels as the JSON its sender's forget.ts made
+        const c = change as PeerChange;
+        await this.applyPeerChange(c);
+        this.catalogChangedAt(position);
+        this.remoteChanged?.(c);
+      },
+    };
+  }
+
+  /** applies durable events; their users' cached answers are dropped and older ones refused */
+  private applyEventsAt(fresh: readonly Event[], position: number): void {
+    this.profiles.remember(fresh);
+    applyEvents(this.eventTargets(), fresh);
+    if (this.p.cache.kind === 'none') return;
+    const users = new Set<string>();
+    for (const e of fresh) users.add(e.user);
+    for (const u of users) this.userPositions.set(u, position);
+    this.p.cache.forgetUsers([...users]);
+  }
+
+  /** cached answers older than a catalog change are refused (they may hold a deleted item) */
+  private catalogChangedAt(position: number): void {
+    this.catalogPosition = Math.max(this.catalogPosition, position);
   }
 
   private eventTargets() {
@@ -213,6 +259,23 @@ export class FusionEngine implements Engine {
   async recommend(input: RecommendRequest): Promise<RecommendResponse> {
     this.check();
     const req = parseRecommendRequest(input);
+    const cache = this.p.cache;
+    if (!cache.reachable()) return this.answer(req);
+    // stamped with the model version, like every cached result (Gorse)
+    const key = createHash('sha1')
+      .update(JSON.stringify([this.p.modelVersion, req]))
+      .digest('base64url');
+    const hit = await cache.getAnswer(req.user, key);
+    // an answer computed before this node applied the user's last events is not theirs any more
+    const since = Math.max(this.catalogPosition, this.userPositions.get(req.user) ?? 0);
+    if (hit && hit.position >= since) return JSON.parse(hit.value) as RecommendResponse;
+    const position = this.p.bus.position();
+    const res = await this.answer(req);
+    cache.setAnswer(req.user, key, { position, value: JSON.stringify(res) });
+    return res;
+  }
+
+  private async answer(req: ValidRecommendRequest): Promise<RecommendResponse> {
     const { scenario, code } = this.scenarioOf(req.scenario);
     const profile = await this.profiles.forScenario(req.user, req.scenario);
     // from here on synchronous: the query may use the engine's scratch arrays, released below
@@ -272,7 +335,7 @@ export class FusionEngine implements Engine {
     this.check();
     const valid = parseEvents(events);
     await this.checks.check(valid, (i) => `events[${i}].`);
-    return this.commits.add(valid);
+    return this.p.bus.publishEvents(valid);
   }
 
   /** one event: as `addEvents`, a bad one's error naming its own field */
@@ -280,7 +343,7 @@ export class FusionEngine implements Engine {
     this.check();
     const valid = parseEvents([event], '');
     await this.checks.check(valid, () => '');
-    return this.commits.add(valid);
+    return this.p.bus.publishEvents(valid);
   }
 
   /**
@@ -289,31 +352,42 @@ export class FusionEngine implements Engine {
    */
   async applyPeerChange(c: PeerChange): Promise<void> {
     this.check();
-    if (c.kind === 'events') applyEvents(this.eventTargets(), c.events);
-    else if (c.kind === 'deleteItem') dropItem(this.itemTargets(), c.id);
-    else if (c.kind === 'deleteUser') this.forget(c.user, c.erasure);
-    else {
+    if (c.kind === 'events') this.applyEventsAt(c.events, Date.now());
+    else if (c.kind === 'deleteItem') {
+      dropItem(this.itemTargets(), c.id);
+      this.catalogChangedAt(this.p.bus.position());
+    } else if (c.kind === 'deleteUser') {
+      this.forget(c.user, c.erasure);
+      this.p.cache.forgetUsers([c.user]);
+    } else {
       const items = await this.p.store.items.getMany(c.ids);
       applyItems(this.itemTargets(), items, await storedVectors(this.p.store, this.p.encoder, this.m, items));
+      this.catalogChangedAt(this.p.bus.position());
     }
   }
 
   async upsertItems(input: readonly Item[]): Promise<void> {
     this.check();
     const items = input.map((it, i) => validate(itemSchema, it, { prefix: `items[${i}]` }));
+    // the other nodes must hear of it: refused before anything is written when they cannot
+    this.p.bus.checkWritable();
     await this.p.store.items.upsert(items);
     if (this.p.encoder && this.m.dim > 0) {
       await encodeItems(this.p.store, this.p.encoder, items, fusionOptionsOf(this.p.config.encoder));
     }
     applyItems(this.itemTargets(), items, await storedVectors(this.p.store, this.p.encoder, this.m, items));
-    await this.peers?.({ kind: 'items', ids: items.map((it) => it.id) });
+    const ids = items.map((it) => it.id);
+    await this.peers?.({ kind: 'items', ids });
+    this.catalogChangedAt(await this.p.bus.publishChange({ kind: 'items', ids }));
   }
 
   async deleteItem(id: string): Promise<boolean> {
     this.check();
+    this.p.bus.checkWritable();
     const existed = await this.p.store.items.delete(id);
     dropItem(this.itemTargets(), id);
     await this.peers?.({ kind: 'deleteItem', id });
+    this.catalogChangedAt(await this.p.bus.publishChange({ kind: 'deleteItem', id }));
     return existed;
   }
 
@@ -323,15 +397,19 @@ export class FusionEngine implements Engine {
    */
   async deleteUser(user: string): Promise<number> {
     this.check();
-    // events of the user already accepted are written first, so they are erased with the rest
-    await this.commits.drain();
+    this.p.bus.checkWritable();
+    // events of the user already accepted are made durable first, so they are erased with the rest
+    await this.p.bus.drain();
     let erasure: MemoryErasure | undefined;
     const n = await eraseUser(this.p.store, this.p.config, user, async (source) => {
       erasure = await memoryErasure(source, { ...this.p, model: this.m });
       this.forget(user, erasure);
     });
     this.forget(user, undefined);
-    await this.peers?.({ kind: 'deleteUser', user, ...(erasure ? { erasure } : {}) });
+    const change = { kind: 'deleteUser' as const, user, ...(erasure ? { erasure } : {}) };
+    await this.peers?.(change);
+    await this.p.bus.publishChange(change);
+    this.p.cache.forgetUsers([user]);
     return n;
   }
 
@@ -358,9 +436,11 @@ export class FusionEngine implements Engine {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    // events already accepted into a group are written before the store closes
-    await this.commits.drain();
+    // events already accepted are written (and applied) before the store closes
+    await this.p.bus.drain();
     this.closed = true;
+    if (this.p.ownsBus) await this.p.bus.close();
+    if (this.p.ownsCache) await this.p.cache.close();
     this.profiles.clear();
     this.memo.clear();
     this.live.clear();

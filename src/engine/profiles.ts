@@ -28,7 +28,16 @@ export interface ProfileDeps {
   memo: ProfileMemo;
   /** `train.fusion`: off = a request in a scenario sees that scenario's history alone */
   fusion: boolean;
+  /**
+   * Events reach this engine before the store holds them (a clustered bus: the stream's shared
+   * writer stores them a moment later): recent ones are kept to complete a profile built from the
+   * store, and an event the store already gave a cached profile is not added again.
+   */
+  clustered?: boolean;
 }
+
+/** how long a clustered engine keeps an event the store may not hold yet */
+const UNSTORED_MS = 10 * 60_000;
 
 export class Profiles {
   /** entries added to a cached profile since it was clustered; applied on its next read */
@@ -42,7 +51,11 @@ export class Profiles {
     },
   });
 
+  /** clustered: each recent user's events taken from the bus, newest last (see `clustered`) */
+  private readonly unstored: LRUCache<string, Event[]> | undefined;
+
   constructor(private readonly d: ProfileDeps) {
+    this.unstored = d.clustered ? new LRUCache({ max: PROFILE_CACHE, ttl: UNSTORED_MS }) : undefined;
     this.cache = new LRUCache<string, UserProfile>({
       max: PROFILE_CACHE,
       // an evicted profile takes what requests memoised for it and its waiting entries along
@@ -80,7 +93,15 @@ export class Profiles {
       this.cache.set(user, updated);
       return updated;
     }
-    const events = await this.d.store.events.ofUser(user, { limit: options.maxHistory * 2 });
+    let events: Event[] = await this.d.store.events.ofUser(user, { limit: options.maxHistory * 2 });
+    // read after the store answered: an event applied meanwhile is here, if not there
+    const recent = this.unstored?.get(user);
+    if (recent) {
+      const stored = new Set(events.map((e) => e.id));
+      const missing = recent.filter((e) => !stored.has(e.id));
+      // stable: equal times keep the store's order, then arrival order
+      if (missing.length > 0) events = [...events, ...missing].sort((a, b) => a.ts - b.ts);
+    }
     const history = events
       .filter(inProfile)
       .map((e) => this.entryOf(e))
@@ -112,15 +133,36 @@ export class Profiles {
    * batch touching a thousand users costs no clustering, and several batches before a read cost one.
    */
   add(byUser: ReadonlyMap<string, HistoryEntry[]>): void {
-    for (const [user, entries] of byUser) {
-      if (!this.cache.has(user)) continue;
+    for (const [user, given] of byUser) {
+      const cached = this.cache.get(user);
+      if (!cached) continue;
+      let entries = given;
+      if (this.d.clustered) {
+        // built from a store that already held some of them (the writer was ahead of this node)
+        const seen = new Set(cached.history.map((h) => `${h.item}\u0000${h.scenario}\u0000${h.ts}`));
+        entries = given.filter((h) => !seen.has(`${h.item}\u0000${h.scenario}\u0000${h.ts}`));
+        if (entries.length === 0) continue;
+      }
       const waiting = this.pending.get(user);
       if (waiting) waiting.push(...entries);
       else this.pending.set(user, entries);
     }
   }
 
+  /** clustered: keeps the events a moment, for profiles built before the store holds them */
+  remember(events: readonly Event[]): void {
+    if (!this.unstored) return;
+    for (const e of events) {
+      if (!inProfile(e)) continue;
+      const list = this.unstored.get(e.user) ?? [];
+      list.push(e);
+      if (list.length > this.d.options.maxHistory) list.shift();
+      this.unstored.set(e.user, list);
+    }
+  }
+
   forget(user: string): void {
+    this.unstored?.delete(user);
     const cached = this.cache.get(user);
     if (cached) this.d.memo.forget(cached);
     this.cache.delete(user);
@@ -130,6 +172,7 @@ export class Profiles {
 
   clear(): void {
     this.cache.clear();
+    this.unstored?.clear();
     this.pending.clear();
     this.alone.clear();
   }

@@ -118,6 +118,8 @@ export interface Engine {
   /** see FusionEngine.peers: several server processes over one database */
   peers?: ((change: PeerChange) => Promise<void>) | undefined;
   applyPeerChange?(change: PeerChange): Promise<void>;
+  /** told after another node's change reached this engine through the bus (src/bus/) */
+  remoteChanged?: ((change: PeerChange) => void) | undefined;
   deleteItem(id: string): Promise<boolean>;
   deleteUser(user: string): Promise<number>;
   scenarios(): Promise<Scenario[]>;

@@ -31,6 +31,7 @@ import { recommendRoutes } from './routes/recommend.ts';
 import { systemRoutes } from './routes/system.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import { userRoutes } from './routes/users.ts';
+import { sharedLimitStore } from './shared-limits.ts';
 import { loadStaticFiles } from './static.ts';
 import { TokenSigner } from './tokens.ts';
 
@@ -164,8 +165,9 @@ export async function buildServer(
   });
 
   app.setErrorHandler((err, request, reply) => {
-    const { status, body, internal } = toErrorResponse(err);
+    const { status, body, internal, retryAfter } = toErrorResponse(err);
     if (internal) request.log.error({ err }, 'internal error');
+    if (retryAfter) void reply.header('retry-after', String(retryAfter));
     void reply.code(status).type('application/json').send(body);
   });
   app.setNotFoundHandler((request, reply) => {
@@ -175,11 +177,14 @@ export async function buildServer(
   });
 
   let failures: FailureCounter | undefined;
+  const sharedCounters = [...tenants.values()].find((d) => d.sharedCounters)?.sharedCounters;
   if (server.rateLimitPerMinute > 0 || server.authFailuresPerMinute > 0) {
     await app.register(rateLimit, {
       global: server.rateLimitPerMinute > 0,
       max: server.rateLimitPerMinute,
       timeWindow: 60_000,
+      // counted in the cache the nodes share, when there is one
+      ...(sharedCounters ? { store: sharedLimitStore(sharedCounters) } : {}),
       // per valid key or token (a digest, never the key in clear); anything else per client IP,
       // so an invented key does not open a bucket of its own
       keyGenerator: (req) => principals.get(req)?.bucket ?? `ip:${req.ip}`,

@@ -14,6 +14,22 @@ export interface ServeDeps {
   itemVectors?: VectorSource;
   /** versions of the models in use (encoder id, ranker hash, ...), for the system page */
   versions?: () => Promise<Record<string, string>>;
+  /** each dependency's state (store, bus, cache), for `/health` and `/ready` */
+  dependencies?: () => Promise<Record<string, DependencyState>>;
+  /** rate-limit counters shared by the nodes, while reachable (else the limits are local) */
+  sharedCounters?: SharedCounters;
+}
+
+export interface DependencyState {
+  status: 'ok' | 'degraded' | 'down';
+  target: string;
+  detail?: string;
+}
+
+export interface SharedCounters {
+  reachable(): boolean;
+  /** counts a hit in a fixed window shared by every node; rejects when unreachable */
+  hit(key: string, windowMs: number): Promise<{ current: number; ttl: number }>;
 }
 
 /** Everything a route handler may use; built once per tenant of a server. */

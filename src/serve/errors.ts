@@ -20,7 +20,13 @@ const FASTIFY_CODES: Record<string, { code: ErrorCode; field: string }> = {
  * The only place errors become HTTP responses. A RecError carries its status; a framework client
  * error is translated; anything else is a 500 with a generic message (the stack is logged, never sent).
  */
-export function toErrorResponse(e: unknown): { status: number; body: ErrorBody; internal: boolean } {
+export function toErrorResponse(e: unknown): {
+  status: number;
+  body: ErrorBody;
+  internal: boolean;
+  /** `Retry-After` (seconds) of an UNAVAILABLE error: when a dependency may be back */
+  retryAfter?: number;
+} {
   let err: RecError;
   let internal = false;
   if (isRecError(e)) err = e;
@@ -37,5 +43,11 @@ export function toErrorResponse(e: unknown): { status: number; body: ErrorBody; 
       internal = true;
     }
   }
-  return { status: err.status, body: { error: err.toJSON() }, internal };
+  const retryAfter = err.code === 'UNAVAILABLE' ? Number(err.details?.retryAfterSeconds ?? 5) : undefined;
+  return {
+    status: err.status,
+    body: { error: err.toJSON() },
+    internal,
+    ...(retryAfter ? { retryAfter } : {}),
+  };
 }

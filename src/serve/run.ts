@@ -29,6 +29,10 @@ export async function serveUntilSignal(config: Config, o: ServeRunOptions): Prom
   const rt = await openRuntime(config);
   try {
     const server = await startServer(rt, { logLevel: o.logLevel });
+    // another node's item write (through the bus): this server's scenario ids and counts are stale
+    rt.engine.remoteChanged = (change) => {
+      if (change.kind === 'items' || change.kind === 'deleteItem') server.catalogChanged();
+    };
     o.onListening(server.url, 1);
     const sig = await untilSignal();
     o.log(`${sig}: shutting down`);
@@ -73,6 +77,9 @@ async function serveWorker(config: Config, o: ServeRunOptions): Promise<void> {
     // before the server starts, so every write it takes is relayed
     peers.attach(rt.engine);
     server = await startServer(rt, { logLevel: o.logLevel });
+    rt.engine.remoteChanged = (change) => {
+      if (change.kind === 'items' || change.kind === 'deleteItem') server?.catalogChanged();
+    };
     peers.listening(server.url);
     await untilSignal();
     // the terminal's Ctrl-C reaches the primary too, which then sends SIGTERM: already closing

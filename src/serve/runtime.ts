@@ -4,6 +4,7 @@
  * every implementation comes from the composition root (engine/create.ts).
  */
 import type { FastifyInstance } from 'fastify';
+import type { EventBus } from '../bus/types.ts';
 import type { Config } from '../config/schema.ts';
 import { RecError } from '../core/errors.ts';
 import { createPseudonymiser, type Pseudonymiser } from '../core/privacy.ts';
@@ -14,8 +15,30 @@ import type { Engine } from '../engine/types.ts';
 import type { Store } from '../store/types.ts';
 import { buildServer, catalogChangedOf } from './app.ts';
 import { DEFAULT_TENANT } from './auth.ts';
-import type { ServeDeps } from './context.ts';
+import type { DependencyState, ServeDeps } from './context.ts';
 import { serverLogger } from './log.ts';
+
+/** how long `/health` waits for the store to answer before calling it down */
+const STORE_PROBE_MS = 1000;
+
+/** the store's state: a cheap count that answers within the probe time */
+async function probeStore(store: Store): Promise<DependencyState> {
+  const target = store.url.replace(/^sqlite:\/\/.*[/\\]/, 'sqlite://…/').replace(/\/\/[^@/]*@/, '//…@');
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      store.items.count(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${STORE_PROBE_MS} ms`)), STORE_PROBE_MS);
+      }),
+    ]);
+    return { status: 'ok', target };
+  } catch (e) {
+    return { status: 'down', target, detail: `${(e as Error).message}; reads are served from memory` };
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 export interface Runtime {
   config: Config;
@@ -23,6 +46,8 @@ export interface Runtime {
   /** null when the runtime was opened without one (no text vectors) */
   encoder: Encoder | null;
   engine: Engine;
+  /** the bus the engine is fed by: `onModel` hears model announcements (in-process or NATS) */
+  bus: EventBus;
   pseudonym: Pseudonymiser;
   deps: ServeDeps;
   /** each tenant's engine and store by id: the one above alone (`default`) without `server.tenants` */
@@ -73,11 +98,15 @@ async function openOne(config: Config, overrides: ComponentOverrides): Promise<O
   const parts = await createComponents(config, overrides);
   try {
     const { store, encoder } = parts;
+    const bus = await parts.bus();
+    const cache = await parts.cache();
     const engine = await createEngine(config, {
       store,
       encoder,
       vectorIndex: parts.vectorIndex,
       retrievers: parts.retrievers,
+      bus,
+      cache,
     });
     const deps: ServeDeps = {
       engine,
@@ -89,12 +118,17 @@ async function openOne(config: Config, overrides: ComponentOverrides): Promise<O
           store: store.url.replace(/^sqlite:\/\/.*[/\\]/, 'sqlite://…/'),
         };
       },
+      async dependencies() {
+        return { store: await probeStore(store), bus: bus.health(), cache: cache.health() };
+      },
+      ...(cache.kind === 'none' ? {} : { sharedCounters: cache }),
     };
     return {
       config,
       store,
       encoder,
       engine,
+      bus,
       pseudonym: createPseudonymiser(config.privacy),
       deps,
       async close() {

@@ -5,18 +5,30 @@ import { commandConfig, parseNumber, readConfig, storeConfig } from '../options.
 
 export interface ServeOptions {
   db?: string;
+  store?: string;
   host?: string;
   port?: string;
   logLevel: string;
   workers?: string;
+  bus?: string;
+  cache?: string;
 }
 
 /** The options `serve` and `up` share. */
 export function withServeOptions(command: Command): Command {
   return command
     .option('--db <file>', 'database (overrides store.url)')
+    .option('--store <url>', 'data store URL (overrides store.url, like --db)')
     .option('--host <host>', 'interface to bind (overrides server.host)')
     .option('--port <port>', 'port (overrides server.port; 0 = any free port)')
+    .option(
+      '--bus <url>',
+      'nats://host:port: share writes with other nodes through NATS JetStream (overrides bus.url)',
+    )
+    .option(
+      '--cache <url>',
+      'redis://host:port: share rate limits and answers through Redis (overrides cache.url)',
+    )
     .option('--log-level <level>', 'fatal, error, warn, info, debug or silent', 'warn');
 }
 
@@ -26,10 +38,17 @@ export function withServeOptions(command: Command): Command {
  */
 export function serveConfig(opts: ServeOptions, cmd: Command, creates = false): Config {
   const file = cmd.optsWithGlobals().config;
-  const port = opts.port === undefined ? undefined : parseNumber(opts.port, 'port', 0, 65535);
-  if (!creates) return readConfig(file, { db: opts.db, host: opts.host, port });
-  storeConfig(file, opts.db);
-  return commandConfig(file, { db: opts.db, host: opts.host, port });
+  const db = opts.store ?? opts.db;
+  const overrides = {
+    db,
+    host: opts.host,
+    port: opts.port === undefined ? undefined : parseNumber(opts.port, 'port', 0, 65535),
+    bus: opts.bus,
+    cache: opts.cache,
+  };
+  if (!creates) return readConfig(file, overrides);
+  storeConfig(file, db);
+  return commandConfig(file, overrides);
 }
 
 function banner(config: Config, url: string, workers: number): void {
@@ -39,6 +58,11 @@ function banner(config: Config, url: string, workers: number): void {
       ? `${tenants.length} tenants (${tenants.map((t) => t.id).join(', ')})`
       : config.store.url;
   console.error(`fusionrec serving ${what}${workers > 1 ? ` with ${workers} worker processes` : ''}`);
+  if (config.bus.url)
+    console.error(
+      `  bus:       ${config.bus.url.replace(/\/\/[^@/]*@/g, '//…@')} (stream fusionrec-${config.bus.prefix})`,
+    );
+  if (config.cache.url) console.error(`  cache:     ${config.cache.url.replace(/\/\/[^@/]*@/g, '//…@')}`);
   console.error(`  dashboard: ${url}/`);
   console.error(`  API:       ${url}/v1  (OpenAPI: ${url}/openapi.json)`);
   if (tenants.length === 0 && config.server.adminKeyHashes.length === 0) {

@@ -4,24 +4,39 @@ export const systemRoutes = [
   route({
     method: 'GET',
     url: '/health',
-    summary: 'Liveness: the process answers.',
+    summary:
+      "Liveness: the process answers; with a clustered store, bus or cache, each one's state (`degraded` when one is not ok).",
     tag: 'system',
     access: 'public',
-    async handler() {
-      return { status: 'ok' };
+    async handler(_input, ctx) {
+      // alive whatever the dependencies' state: each is reported, and a node serves reads without them
+      const dependencies = ctx.dependencies ? await ctx.dependencies() : undefined;
+      if (!dependencies) return { status: 'ok' };
+      const ok = Object.values(dependencies).every((d) => d.status === 'ok');
+      return { status: ok ? 'ok' : 'degraded', dependencies };
     },
   }),
   route({
     method: 'GET',
     url: '/ready',
-    summary: 'Readiness: the store answers and the engine knows at least one scenario (503 otherwise).',
+    summary:
+      "Readiness: the store answers and the engine knows at least one scenario (503 otherwise); clustered: each dependency's state and whether writes are taken.",
     tag: 'system',
     access: 'public',
     async handler(_input, ctx) {
       const scenarios = await ctx.scenarioIds();
-      await ctx.store.items.count();
-      if (scenarios.size === 0) return respond(503, { ready: false, reason: 'no scenarios yet' });
-      return { ready: true, scenarios: scenarios.size };
+      if (!ctx.dependencies) {
+        await ctx.store.items.count();
+        if (scenarios.size === 0) return respond(503, { ready: false, reason: 'no scenarios yet' });
+        return { ready: true, scenarios: scenarios.size };
+      }
+      // ready while reads are served from memory; `writable` says whether writes are taken
+      const dependencies = await ctx.dependencies();
+      const writable = dependencies.store?.status !== 'down' && dependencies.bus?.status !== 'down';
+      if (scenarios.size === 0) {
+        return respond(503, { ready: false, reason: 'no scenarios yet', writable, dependencies });
+      }
+      return { ready: true, scenarios: scenarios.size, writable, dependencies };
     },
   }),
   route({

@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { parseConfig } from '../config/load.ts';
+import { SqliteStore } from '../store/sqlite.ts';
+import { type BusNode, busContract, type Delivered } from './contract.ts';
+import { LocalBus } from './local.ts';
+import { deleteNatsStream, openNatsBus } from './nats.ts';
+import type { EventBus } from './types.ts';
+
+const NATS_URL = process.env.FUSIONREC_TEST_NATS ?? 'nats://127.0.0.1:4222';
+const dir = mkdtempSync(join(tmpdir(), 'fusionrec-bus-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+
+async function started(bus: EventBus): Promise<BusNode> {
+  const delivered: Delivered = { events: [], changes: [], positions: [] };
+  await bus.start({
+    async events(events, position) {
+      delivered.events.push(...events);
+      delivered.positions.push(position);
+    },
+    async change(change, position) {
+      delivered.changes.push(change);
+      delivered.positions.push(position);
+    },
+  });
+  return { bus, delivered };
+}
+
+busContract('in-process', async () => {
+  const store = new SqliteStore(join(dir, `l${n++}.db`));
+  const node = await started(new LocalBus(store));
+  return {
+    store,
+    node,
+    async close() {
+      await node.bus.close();
+      await store.close();
+    },
+  };
+});
+
+busContract('NATS JetStream', async () => {
+  const store = new SqliteStore(join(dir, `n${n++}.db`));
+  const prefix = `t${randomBytes(5).toString('hex')}`;
+  const options = { ...parseConfig({}).bus, url: NATS_URL, prefix, store, log: () => {} };
+  const nodes = [await started(await openNatsBus(options))];
+  return {
+    store,
+    node: nodes[0]!,
+    async peer() {
+      const p = await started(await openNatsBus(options));
+      nodes.push(p);
+      return p;
+    },
+    async close() {
+      for (const x of nodes) await x.bus.close();
+      await deleteNatsStream(NATS_URL, prefix);
+      await store.close();
+    },
+  };
+});
+
+describe('NATS bus: a node that opens later', () => {
+  test('applies what the store did not hold when it loaded, and nothing the store gave it', async () => {
+    const store = new SqliteStore(join(dir, `j${n++}.db`));
+    const prefix = `t${randomBytes(5).toString('hex')}`;
+    const options = { ...parseConfig({}).bus, url: NATS_URL, prefix, store, log: () => {} };
+    const nodes: BusNode[] = [];
+    try {
+      const a = await started(await openNatsBus(options));
+      nodes.push(a);
+      const ev = (id: string) => ({
+        id,
+        user: 'u',
+        item: 'i',
+        scenario: 'shop',
+        type: 'view' as const,
+        ts: 1,
+      });
+      await a.bus.publishEvents([ev('stored')]);
+      while (!(await store.events.hasEvent('stored'))) await new Promise((r) => setTimeout(r, 10));
+      // the store refuses the writer: the next event is acknowledged and waits in the stream
+      const add = store.events.add.bind(store.events);
+      store.events.add = () => Promise.reject(new Error('store down'));
+      await a.bus.publishEvents([ev('waiting')]);
+      const b = await started(await openNatsBus(options));
+      nodes.push(b);
+      const end = Date.now() + 10_000;
+      while (b.delivered.events.length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+      assert.deepEqual(
+        b.delivered.events.map((e) => e.id),
+        ['waiting'],
+      );
+      store.events.add = add;
+      while (!(await store.events.hasEvent('waiting'))) await new Promise((r) => setTimeout(r, 10));
+      assert.deepEqual(
+        b.delivered.events.map((e) => e.id),
+        ['waiting'],
+        'applied once',
+      );
+    } finally {
+      for (const x of nodes) await x.bus.close();
+      await deleteNatsStream(NATS_URL, prefix);
+      await store.close();
+    }
+  });
+});
+
+describe('NATS bus at the edges', () => {
+  test('an unreachable server is one error naming bus.url', async () => {
+    const store = new SqliteStore(join(dir, `e${n++}.db`));
+    try {
+      await assert.rejects(
+        openNatsBus({ ...parseConfig({}).bus, url: 'nats://127.0.0.1:1', store }),
+        (e: { code: string; field: string; message: string }) =>
+          e.code === 'INVALID_CONFIG' && e.field === 'bus.url' && /cannot reach NATS/.test(e.message),
+      );
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('a bad bus URL or prefix is a config error naming the key', () => {
+    assert.throws(() => parseConfig({ bus: { url: 'http://x' } }), {
+      code: 'INVALID_CONFIG',
+      field: 'bus.url',
+    });
+    assert.throws(() => parseConfig({ bus: { prefix: 'a.b' } }), {
+      code: 'INVALID_CONFIG',
+      field: 'bus.prefix',
+    });
+    assert.throws(() => parseConfig({ cache: { url: 'nats://x' } }), {
+      code: 'INVALID_CONFIG',
+      field: 'cache.url',
+    });
+  });
+});

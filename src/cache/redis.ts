@@ -1,0 +1,100 @@
+/**
+ * The shared cache on Redis. Keys, all under `cache.prefix`: `rec:<user>` a hash of cached
+ * /v1/recommend answers (field: the request's key), dropped whole when the user's events arrive;
+ * `rl:<key>` a rate-limit counter with the window as its expiry. Nothing waits on an unreachable
+ * Redis: commands fail at once (no offline queue) while the client reconnects in the background.
+ */
+import { Redis } from 'ioredis';
+import type { DependencyHealth } from '../bus/types.ts';
+import type { CachedAnswer, SharedCache } from './types.ts';
+
+export interface RedisCacheOptions {
+  url: string;
+  prefix: string;
+  /** how long an answer is kept */
+  ttlMs: number;
+  /** notices (lost, back); default stderr */
+  log?: (message: string) => void;
+}
+
+function redact(url: string): string {
+  return url.replace(/\/\/[^@/]*@/g, '//…@');
+}
+
+/** opens the client; an unreachable Redis is not an error (the node serves without it) */
+export async function openRedisCache(o: RedisCacheOptions): Promise<SharedCache> {
+  const log = o.log ?? ((m: string) => console.warn(`cache: ${m}`));
+  const target = redact(o.url);
+  const redis = new Redis(o.url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 1000,
+    // keep trying in the background, at most every 2 s
+    retryStrategy: (times) => Math.min(times * 200, 2000),
+  });
+  let lastError: string | undefined;
+  let closing = false;
+  redis.on('error', (e: Error) => {
+    if (lastError === undefined && !closing)
+      log(`Redis at ${target} unreachable (${e.message}); local limits, no response cache`);
+    lastError = e.message;
+  });
+  redis.on('ready', () => {
+    if (lastError !== undefined) log(`Redis at ${target} reachable again`);
+    lastError = undefined;
+  });
+  await redis.connect().catch(() => {});
+  const p = o.prefix;
+  const ready = () => redis.status === 'ready';
+  return {
+    kind: 'redis',
+    reachable: ready,
+    async getAnswer(user, key) {
+      if (!ready() || o.ttlMs <= 0) return undefined;
+      try {
+        const raw = await redis.hget(`${p}rec:${user}`, key);
+        if (!raw) return undefined;
+        const v = JSON.parse(raw) as CachedAnswer & { at: number };
+        if (Date.now() - v.at > o.ttlMs) return undefined;
+        return { position: v.position, value: v.value };
+      } catch {
+        return undefined;
+      }
+    },
+    setAnswer(user, key, answer) {
+      if (!ready() || o.ttlMs <= 0) return;
+      const k = `${p}rec:${user}`;
+      redis
+        .multi()
+        .hset(k, key, JSON.stringify({ ...answer, at: Date.now() }))
+        .pexpire(k, o.ttlMs)
+        .exec()
+        .catch(() => {});
+    },
+    forgetUsers(users) {
+      if (!ready() || users.length === 0) return;
+      redis.del(...users.map((u) => `${p}rec:${u}`)).catch(() => {});
+    },
+    async hit(key, windowMs) {
+      const k = `${p}rl:${key}`;
+      const r = await redis.multi().incr(k).pexpire(k, windowMs, 'NX').pttl(k).exec();
+      if (!r) throw new Error('rate-limit transaction aborted');
+      for (const [err] of r) if (err) throw err;
+      return { current: Number(r[0]![1]), ttl: Math.max(0, Number(r[2]![1])) };
+    },
+    health(): DependencyHealth {
+      if (ready()) return { status: 'ok', target };
+      return {
+        status: 'degraded',
+        target,
+        detail: `unreachable (${lastError ?? redis.status}): local rate limits, no response cache`,
+      };
+    },
+    async close() {
+      closing = true;
+      if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
+      else redis.disconnect();
+    },
+  };
+}
