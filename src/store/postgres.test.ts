@@ -1,0 +1,168 @@
+/**
+ * Every store suite on PostgreSQL, in a database made for this run (`fusionrec_test_<random>`,
+ * dropped after) on the server at 127.0.0.1:5432 as the connecting user (FUSIONREC_TEST_POSTGRES
+ * names another admin URL). Each contract case gets a fresh, empty schema of that database. An
+ * unreachable server fails this file: CI starts PostgreSQL (.ci/run).
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { userInfo } from 'node:os';
+import { after, describe, it } from 'node:test';
+import pg from 'pg';
+import { storeContract } from './contract.ts';
+import { dataStoreContract, ev, item } from './data/contract.ts';
+import { derivedStoreContract } from './derived/contract.ts';
+import { openStore } from './open.ts';
+import { MIGRATIONS } from './postgres/open.ts';
+import { PostgresStore } from './postgres.ts';
+
+const ADMIN_URL =
+  process.env.FUSIONREC_TEST_POSTGRES ??
+  `postgres://${process.env.PGUSER || userInfo().username}@127.0.0.1:5432/postgres`;
+const DB = `fusionrec_test_${randomBytes(6).toString('hex')}`;
+const T0 = Date.UTC(2024, 0, 1);
+
+const admin = new pg.Client({ connectionString: ADMIN_URL });
+try {
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${DB}`);
+} catch (e) {
+  await admin.end().catch(() => {});
+  throw new Error(
+    `PostgreSQL is not reachable at ${ADMIN_URL} (${(e as Error).message}): the PostgreSQL store tests need a server there; .ci/run starts one`,
+    { cause: e },
+  );
+}
+after(async () => {
+  await admin.query(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
+  await admin.end();
+});
+
+const dbUrl = (db: string, search?: string) => {
+  const u = new URL(ADMIN_URL);
+  u.pathname = `/${db}`;
+  if (search) u.searchParams.set('options', `-c search_path=${search}`);
+  return u.toString();
+};
+/** one client on the test database, for the cases that look at it from outside the store */
+async function withDb<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: dbUrl(DB) });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+let n = 0;
+/** a fresh schema of the run's database, opened through `openStore` as a node would */
+async function fresh(): Promise<PostgresStore> {
+  const schema = `c${n++}`;
+  await withDb((c) => c.query(`CREATE SCHEMA ${schema}`));
+  const s = await openStore(dbUrl(DB, schema));
+  assert.ok(s instanceof PostgresStore);
+  return s;
+}
+
+// one database holds both stores, so each suite runs on the same class
+dataStoreContract('postgres', fresh);
+derivedStoreContract('postgres', fresh);
+storeContract('postgres', fresh);
+
+describe('PostgresStore specifics', () => {
+  it('records each migration once, and re-opening (also by several nodes at once) changes nothing', async () => {
+    const schema = `m${n++}`;
+    await withDb((c) => c.query(`CREATE SCHEMA ${schema}`));
+    const url = dbUrl(DB, schema);
+    const stores = await Promise.all([openStore(url), openStore(url), openStore(url)]);
+    await stores[0]!.items.upsert([item('a', 'shop')]);
+    await Promise.all(stores.map((s) => s.close()));
+    const again = await openStore(url);
+    try {
+      assert.equal(await again.items.count(), 1);
+      const versions = await withDb(
+        async (c) => (await c.query(`SELECT version FROM ${schema}.schema_migrations ORDER BY version`)).rows,
+      );
+      assert.deepEqual(
+        versions.map((r) => r.version),
+        MIGRATIONS.map((_, i) => i + 1),
+      );
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('refuses a database written by a newer schema', async () => {
+    const s = await fresh();
+    const schema = `c${n - 1}`;
+    await s.close();
+    await withDb((c) =>
+      c.query(`INSERT INTO ${schema}.schema_migrations (version) VALUES ($1)`, [MIGRATIONS.length + 1]),
+    );
+    await assert.rejects(openStore(dbUrl(DB, schema)), { code: 'STORE_ERROR' });
+  });
+
+  it('keeps text byte for byte: tabs, newlines, backslashes, quotes, braces, non-Latin script', async () => {
+    const s = await fresh();
+    try {
+      const odd = 'a\tb\nc\r\\N \\ "q" \'s\' {x,y} NULL ünï 漢字 🙂';
+      await s.events.add([
+        ev(odd, odd, odd, 'shop', T0, { text: odd, context: { device: odd } as never, value: 0.25 }),
+      ]);
+      const [e] = await s.events.ofUser(odd);
+      assert.equal(e?.id, odd);
+      assert.equal(e?.item, odd);
+      assert.equal(e?.text, odd);
+      assert.equal(e?.value, 0.25);
+      assert.deepEqual(e?.context, { device: odd });
+      assert.deepEqual(await s.users.get(odd), { id: odd });
+      await s.items.upsert([item(odd, 'shop', odd)]);
+      assert.equal((await s.items.get(odd))?.title, odd);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('stores a blob of several megabytes and an empty one', async () => {
+    const s = await fresh();
+    try {
+      const big = randomBytes(6 * 1024 * 1024);
+      await s.blobs.put('model', [
+        { key: 'big', value: new Uint8Array(big) },
+        { key: 'empty', value: new Uint8Array(0) },
+      ]);
+      assert.ok(Buffer.from((await s.blobs.get('model', 'big'))!).equals(big));
+      assert.equal((await s.blobs.get('model', 'empty'))?.length, 0);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('a bad store.url is one INVALID_CONFIG error naming the field and what failed, without the password', async () => {
+    const cases: [string, RegExp][] = [
+      ['postgres://fusionrec:secret@127.0.0.1:1/x', /connection refused/],
+      [dbUrl(`no_such_db_${randomBytes(4).toString('hex')}`), /database does not exist/],
+      [
+        (() => {
+          const u = new URL(dbUrl(DB));
+          u.username = 'no_such_role_fusionrec';
+          u.password = 'secret';
+          return u.toString();
+        })(),
+        /authentication failed/,
+      ],
+      ['postgres://127.0.0.1:5432', /names no database/],
+      ['postgres://[::1/x', /not a valid URL/],
+    ];
+    for (const [url, why] of cases) {
+      await assert.rejects(openStore(url), (e: Error & { code?: string; field?: string }) => {
+        assert.equal(e.code, 'INVALID_CONFIG', `${url}: ${e.message}`);
+        assert.equal(e.field, 'store.url');
+        assert.match(e.message, why);
+        assert.doesNotMatch(e.message, /secret/);
+        return true;
+      });
+    }
+  });
+});
