@@ -13,6 +13,7 @@ import { storeContract } from './contract.ts';
 import { dataStoreContract, ev, item } from './data/contract.ts';
 import { derivedStoreContract } from './derived/contract.ts';
 import { openStore } from './open.ts';
+import { COPY_FROM } from './postgres/bulk.ts';
 import { MIGRATIONS } from './postgres/open.ts';
 import { PostgresStore } from './postgres.ts';
 
@@ -119,6 +120,48 @@ describe('PostgresStore specifics', () => {
       assert.deepEqual(await s.users.get(odd), { id: odd });
       await s.items.upsert([item(odd, 'shop', odd)]);
       assert.equal((await s.items.get(odd))?.title, odd);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('a batch large enough to go by COPY is idempotent, in order, reports the new events and registers users', async () => {
+    const s = await fresh();
+    try {
+      const odd = 'tab\there\nline \\N back\\slash 漢字';
+      await s.events.add([ev('e3', 'u3', 'a', 'shop', T0)]);
+      const batch = Array.from({ length: COPY_FROM + 10 }, (_, i) =>
+        ev(
+          `e${i}`,
+          `u${i % 7}`,
+          i === 5 ? odd : `i${i}`,
+          'shop',
+          T0 + i,
+          i === 5 ? { text: odd, value: -1.5 } : {},
+        ),
+      );
+      batch.splice(20, 0, ev('e8', 'u1', 'dup-in-batch', 'shop', T0));
+      const fresh: number[] = [];
+      assert.deepEqual(await s.events.add(batch, { onInserted: (i) => fresh.push(i) }), {
+        inserted: COPY_FROM + 9,
+        duplicates: 2,
+      });
+      assert.deepEqual(
+        fresh,
+        batch.map((_, i) => i).filter((i) => i !== 3 && i !== 20),
+      );
+      const stored = (await s.events.scan({ limit: COPY_FROM + 20 })).events;
+      assert.deepEqual(
+        stored.map((e) => e.id),
+        ['e3', ...batch.filter((_, i) => i !== 3 && i !== 20).map((e) => e.id)],
+      );
+      const e5 = stored.find((e) => e.id === 'e5')!;
+      assert.equal(e5.item, odd);
+      assert.equal(e5.text, odd);
+      assert.equal(e5.value, -1.5);
+      assert.equal(stored.find((e) => e.id === 'e8')?.item, 'i8');
+      assert.equal(await s.users.count(), 7);
+      assert.deepEqual(await s.events.add(batch), { inserted: 0, duplicates: batch.length });
     } finally {
       await s.close();
     }

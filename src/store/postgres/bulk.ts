@@ -2,6 +2,12 @@
  * Writing a batch of events: idempotent on event id (ON CONFLICT DO NOTHING on the unique index),
  * in input order (seq follows the batch), registering the users of the new events, and returning
  * the ids that were new. Runs inside the caller's transaction.
+ *
+ * A large batch travels by COPY into a staging table and one INSERT ... SELECT from it; a small one
+ * (the engine's writes) as one statement over ten unnested arrays, one round trip instead of three.
+ * On food-kitchen (436,127 events, batches of 20,000; bench/import-postgres.ts) COPY took 2.90 s
+ * CPU in the client and 3.63 s in the server, the arrays 3.16 s and 3.97 s: COPY's text is cheaper
+ * to build than pg's array literals and cheaper for the server to parse.
  */
 import type pg from 'pg';
 import type { Event } from '../../core/types.ts';
@@ -13,7 +19,7 @@ const REGISTER_AND_RETURN = `
   SELECT id FROM ins`;
 
 /** one statement: the batch as ten arrays, unnested in order */
-export async function insertEventsUnnest(c: pg.PoolClient, events: readonly Event[]): Promise<string[]> {
+async function insertUnnest(c: pg.PoolClient, events: readonly Event[]): Promise<string[]> {
   const cols: unknown[][] = Array.from({ length: 10 }, () => new Array(events.length));
   for (let i = 0; i < events.length; i++) {
     const e = events[i]!;
@@ -96,18 +102,13 @@ function copyIn(c: pg.PoolClient, sql: string, data: Buffer): Promise<void> {
   });
 }
 
-const staged = new WeakSet<pg.PoolClient>();
-
-/** COPY into a session's staging table, then one INSERT ... SELECT from it */
-export async function insertEventsCopy(c: pg.PoolClient, events: readonly Event[]): Promise<string[]> {
-  if (!staged.has(c)) {
-    await c.query(
-      `CREATE TEMP TABLE IF NOT EXISTS events_in (
-         ord integer, id text, user_id text, item text, scenario text, type text, value float8, text text,
-         ts bigint, context text, split text) ON COMMIT DELETE ROWS`,
-    );
-    staged.add(c);
-  }
+/** COPY into a staging table that lives until the transaction ends, then one INSERT ... SELECT */
+async function insertCopy(c: pg.PoolClient, events: readonly Event[]): Promise<string[]> {
+  await c.query(
+    `CREATE TEMP TABLE events_in (
+       ord integer, id text, user_id text, item text, scenario text, type text, value float8, text text,
+       ts bigint, context text, split text) ON COMMIT DROP`,
+  );
   const lines: string[] = new Array(events.length);
   for (let i = 0; i < events.length; i++) {
     const e = events[i]!;
@@ -137,4 +138,10 @@ export async function insertEventsCopy(c: pg.PoolClient, events: readonly Event[
   return rows.map((r) => r.id);
 }
 
-export const insertEvents = process.env.FUSIONREC_PG_BULK === 'copy' ? insertEventsCopy : insertEventsUnnest;
+/** the smallest batch that goes by COPY */
+export const COPY_FROM = 1000;
+
+/** Inserts `events` (distinct ids) in order; returns the ids that were new. */
+export function insertEvents(c: pg.PoolClient, events: readonly Event[]): Promise<string[]> {
+  return events.length >= COPY_FROM ? insertCopy(c, events) : insertUnnest(c, events);
+}
