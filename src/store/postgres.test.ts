@@ -167,6 +167,22 @@ describe('PostgresStore specifics', () => {
     }
   });
 
+  it('a batch the server refuses part-way through COPY rejects, writes nothing, and leaves the store usable', async () => {
+    const s = await fresh();
+    try {
+      // PostgreSQL text cannot hold NUL (the schemas refuse it at the edge; the store must still fail cleanly)
+      const batch = Array.from({ length: COPY_FROM + 1 }, (_, i) =>
+        ev(`e${i}`, 'u', i === COPY_FROM ? 'bad\u0000item' : 'a', 'shop', T0 + i),
+      );
+      await assert.rejects(s.events.add(batch));
+      assert.equal(await s.events.count(), 0);
+      assert.equal(await s.users.count(), 0);
+      assert.deepEqual(await s.events.add(batch.slice(0, COPY_FROM)), { inserted: COPY_FROM, duplicates: 0 });
+    } finally {
+      await s.close();
+    }
+  });
+
   it('stores a blob of several megabytes and an empty one', async () => {
     const s = await fresh();
     try {

@@ -66,7 +66,6 @@ function copyField(v: string | number | null | undefined): string {
  * pg-copy-streams does): the client hands the active query each protocol message.
  */
 class CopyIn {
-  private error: Error | undefined;
   callback: ((err: Error | null) => void) | undefined;
   constructor(
     readonly text: string,
@@ -80,11 +79,17 @@ class CopyIn {
       connection.sendCopyFromChunk(this.data.subarray(i, i + (1 << 16)));
     connection.endCopyFrom();
   }
+  /** the client drops an erring query at once (no ReadyForQuery reaches it), so settle here */
   handleError(err: Error): void {
-    this.error = err;
+    this.settle(err);
   }
   handleReadyForQuery(): void {
-    this.callback?.(this.error ?? null);
+    this.settle(null);
+  }
+  private settle(err: Error | null): void {
+    const cb = this.callback;
+    this.callback = undefined;
+    cb?.(err);
   }
   handleCommandComplete(): void {}
   handleRowDescription(): void {}
