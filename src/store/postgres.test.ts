@@ -183,6 +183,76 @@ describe('PostgresStore specifics', () => {
     }
   });
 
+  it("after deleteUser no row of any table holds the user's id or review text; after checkpoint no file of the schema does", async () => {
+    const s = await fresh();
+    const schema = `c${n - 1}`;
+    const user = `erased-${randomBytes(4).toString('hex')}`;
+    const canary = `canary review ${randomBytes(8).toString('hex')}`;
+    try {
+      await s.items.upsert([item('a', 'shop'), item('b', 'shop'), item(`user:${user}`, 'social')]);
+      // other users' rows around the erased ones, so their pages stay in use after the deletion
+      const others = Array.from({ length: 400 }, (_, i) =>
+        ev(`o${i}`, `other${i % 40}`, i % 2 ? 'a' : 'b', 'shop', T0 + i, { text: `fine review ${i}` }),
+      );
+      await s.events.add([
+        ...others.slice(0, 200),
+        ev('x1', user, 'a', 'shop', T0, { type: 'review', text: canary, context: { device: 'mobile' } }),
+        ev('x2', 'other1', `user:${user}`, 'social', T0, { type: 'follow' }),
+        ...others.slice(200),
+      ]);
+      await s.users.upsert([{ id: user, attributes: { note: canary } }]);
+      await s.blobs.put('profile', [
+        { key: user, value: new TextEncoder().encode(canary) },
+        { key: `${user}:shop`, value: new Uint8Array([1, 2, 3]) },
+        { key: 'other1', value: new Uint8Array([4]) },
+      ]);
+      await s.blobs.put('vec', [{ key: `user:${user}`, value: new TextEncoder().encode(canary) }]);
+      assert.equal(await s.deleteUser(user), 7);
+      const needles = [user, canary, Buffer.from(canary).toString('hex')];
+      await withDb(async (c) => {
+        const { rows: tables } = await c.query<{ t: string }>(
+          "SELECT table_name AS t FROM information_schema.tables WHERE table_schema = $1 AND table_type = 'BASE TABLE'",
+          [schema],
+        );
+        assert.ok(tables.length >= 7, tables.map((r) => r.t).join(', '));
+        for (const { t } of tables) {
+          const { rows } = await c.query<{ n: number }>(
+            `SELECT COUNT(*)::int AS n FROM ${schema}.${t} AS r
+             WHERE strpos(r::text, $1) > 0 OR strpos(r::text, $2) > 0 OR strpos(r::text, $3) > 0`,
+            needles,
+          );
+          assert.equal(rows[0]!.n, 0, `table ${t} still holds the erased user`);
+        }
+      });
+      assert.equal(await s.events.count(), 400);
+      await s.checkpoint();
+      await withDb(async (c) => {
+        await c.query('CHECKPOINT');
+        // every table, index and TOAST relation of the schema, read as the server stores it
+        const { rows: files } = await c.query<{ rel: string; bytes: Buffer }>(
+          `SELECT c.relname AS rel, pg_read_binary_file(pg_relation_filepath(c.oid)) AS bytes
+           FROM pg_class c
+           WHERE c.relkind IN ('r', 'i', 't') AND pg_relation_filepath(c.oid) IS NOT NULL
+             AND (c.relnamespace = $1::regnamespace
+               OR c.oid IN (SELECT reltoastrelid FROM pg_class WHERE relnamespace = $1::regnamespace)
+               OR c.oid IN (SELECT indexrelid FROM pg_index WHERE indrelid IN (
+                    SELECT reltoastrelid FROM pg_class WHERE relnamespace = $1::regnamespace)))`,
+          [schema],
+        );
+        assert.ok(
+          files.some((f) => f.rel === 'events' && f.bytes.includes('fine review 7')),
+          'read the events file',
+        );
+        for (const f of files) {
+          assert.equal(f.bytes.includes(canary), false, `${f.rel} keeps the review text`);
+          assert.equal(f.bytes.includes(user), false, `${f.rel} keeps the user id`);
+        }
+      });
+    } finally {
+      await s.close();
+    }
+  });
+
   it('stores a blob of several megabytes and an empty one', async () => {
     const s = await fresh();
     try {
