@@ -6,9 +6,15 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { userInfo } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import pg from 'pg';
+import { parseConfig } from '../config/load.ts';
+import { writeDemo } from '../demo/build.ts';
+import { createEngine } from '../engine/create.ts';
+import { trainFromStore } from '../train/train.ts';
 import { storeContract } from './contract.ts';
 import { dataStoreContract, ev, item } from './data/contract.ts';
 import { derivedStoreContract } from './derived/contract.ts';
@@ -16,6 +22,7 @@ import { openStore } from './open.ts';
 import { COPY_FROM } from './postgres/bulk.ts';
 import { MIGRATIONS } from './postgres/open.ts';
 import { PostgresStore } from './postgres.ts';
+import { SqliteStore } from './sqlite.ts';
 
 const ADMIN_URL =
   process.env.FUSIONREC_TEST_POSTGRES ??
@@ -292,6 +299,83 @@ describe('PostgresStore specifics', () => {
         assert.doesNotMatch(e.message, /secret/);
         return true;
       });
+    }
+  });
+});
+
+describe('the engine on PostgreSQL', () => {
+  it('trains on the demo and recommends through a store opened from store.url, exactly as on SQLite', async () => {
+    // a small model and a one-point tuning grid keep this quick; the training tests cover quality
+    const base = {
+      train: { tuneShrinks: [20], tuneEaseLambdas: [100], heldOutCases: 40, decays: [0.5] },
+      seq: { dim: 16, textDim: 16, epochs: 2, negatives: 32 },
+    };
+    const schema = `e${n++}`;
+    await withDb((c) => c.query(`CREATE SCHEMA ${schema}`));
+    const url = dbUrl(DB, schema);
+    const dir = mkdtempSync(join(tmpdir(), 'fusionrec-pg-e2e-'));
+    const asks = [
+      { user: 'u001', scenario: 'music', n: 5 },
+      { user: 'u007', scenario: 'shop', n: 5 },
+      { user: 'u020', scenario: 'news', n: 5 },
+    ];
+    const run = async (storeUrl: string) => {
+      const config = parseConfig({ ...base, store: { url: storeUrl } });
+      const store = await openStore(storeUrl);
+      let report: Awaited<ReturnType<typeof trainFromStore>>;
+      try {
+        // the demo's events arrive in one batch of thousands: the COPY path
+        await writeDemo(store, { users: 60 });
+        report = await trainFromStore(store, config);
+      } finally {
+        await store.close();
+      }
+      // the engine opens the store itself, from the config, as `fusionrec serve` does
+      const engine = await createEngine(config, { encoder: null, onWarning: () => {} });
+      try {
+        const recs = [];
+        for (const q of asks) recs.push(await engine.recommend(q));
+        assert.deepEqual(
+          await engine.addEvents([
+            {
+              id: 'late',
+              user: 'u001',
+              item: recs[0]!.items[0]!.item,
+              scenario: 'music',
+              type: 'play',
+              ts: Date.UTC(2025, 0, 1),
+            },
+          ]),
+          { inserted: 1, duplicates: 0 },
+        );
+        return { report, recs };
+      } finally {
+        await engine.close();
+      }
+    };
+    try {
+      const onPg = await run(url);
+      assert.ok(onPg.report.heldOutCases > 0);
+      for (const r of onPg.recs) {
+        assert.equal(r.items.length, 5);
+        assert.ok(!r.modelVersion.startsWith('untrained'), r.modelVersion);
+      }
+      const check = await openStore(url);
+      try {
+        assert.equal(await check.events.hasEvent('late'), true);
+        assert.ok((await check.blobs.count('model')) > 0);
+      } finally {
+        await check.close();
+      }
+      const onSqlite = await run(`sqlite://${join(dir, 'demo.db')}`);
+      assert.equal(onPg.report.stamp, onSqlite.report.stamp);
+      assert.equal(onPg.report.validNdcg10, onSqlite.report.validNdcg10);
+      assert.deepEqual(
+        onPg.recs.map((r) => r.items.map((i) => i.item)),
+        onSqlite.recs.map((r) => r.items.map((i) => i.item)),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
