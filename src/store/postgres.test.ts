@@ -22,7 +22,6 @@ import { openStore } from './open.ts';
 import { COPY_FROM } from './postgres/bulk.ts';
 import { MIGRATIONS } from './postgres/open.ts';
 import { PostgresStore } from './postgres.ts';
-import { SqliteStore } from './sqlite.ts';
 
 const ADMIN_URL =
   process.env.FUSIONREC_TEST_POSTGRES ??
