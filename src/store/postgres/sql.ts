@@ -39,9 +39,12 @@ export async function inTransaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => 
   }
 }
 
-/** the last entry of each key, in first-seen order: one statement may not touch a row twice */
+/**
+ * The last entry of each key, ordered by key: one statement may not touch a row twice, and
+ * concurrent upserts that lock their rows in one order cannot deadlock each other.
+ */
 export function lastByKey<T>(rows: readonly T[], keyOf: (r: T) => string): T[] {
   const m = new Map<string, T>();
   for (const r of rows) m.set(keyOf(r), r);
-  return [...m.values()];
+  return [...m.keys()].sort().map((k) => m.get(k)!);
 }
