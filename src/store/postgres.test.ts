@@ -259,6 +259,41 @@ describe('PostgresStore specifics', () => {
     }
   });
 
+  it('a reader following scan({ afterSeq }) misses no event while several nodes write at once', async () => {
+    const schema = `c${n}`;
+    const nodes = [await fresh(), await openStore(dbUrl(DB, schema)), await openStore(dbUrl(DB, schema))];
+    try {
+      let writing = true;
+      const seen = new Set<string>();
+      const tail = (async () => {
+        let after = 0;
+        for (;;) {
+          const done = !writing;
+          const { events } = await nodes[0]!.events.scan({ afterSeq: after, limit: 1_000_000 });
+          for (const e of events) seen.add(e.id);
+          if (events.length > 0) after = events[events.length - 1]!.seq;
+          if (done) return;
+        }
+      })();
+      // batches large enough to go by COPY, so each holds its seq range for a while before commit
+      await Promise.all(
+        nodes.map(async (s, w) => {
+          for (let b = 0; b < 6; b++)
+            await s.events.add(
+              Array.from({ length: COPY_FROM + 200 }, (_, i) =>
+                ev(`w${w}b${b}e${i}`, `u${i % 50}`, 'a', 'shop', T0 + i),
+              ),
+            );
+        }),
+      );
+      writing = false;
+      await tail;
+      assert.equal(seen.size, 3 * 6 * (COPY_FROM + 200));
+    } finally {
+      await Promise.all(nodes.map((s) => s.close()));
+    }
+  });
+
   it('stores a blob of several megabytes and an empty one', async () => {
     const s = await fresh();
     try {
