@@ -69,7 +69,6 @@ describe('options that do not run are refused', () => {
 
   test('no description advertises a backend or provider that does not exist', () => {
     const docs = configMarkdown();
-    assert.doesNotMatch(docs, /postgres/i);
     assert.doesNotMatch(docs, /GGUF|node-llama-cpp/);
   });
 });

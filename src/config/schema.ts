@@ -16,7 +16,7 @@ const storeSection = z
   .strictObject({
     url: d(
       z.string().default('sqlite://fusionrec.db'),
-      'Data store: `sqlite://<file>` or a bare file path (SQLite, embedded).',
+      'Data store: `sqlite://<file>` or a bare file path (SQLite, embedded), or `postgres://user:password@host:5432/database` (PostgreSQL, shared by every node; see docs/store.md).',
     ),
     batchSize: d(
       z.number().int().min(1).max(100_000).default(20_000),
