@@ -8,8 +8,8 @@ import { loadConfig, parseConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { RecError } from '../core/errors.ts';
 import { createPseudonymiser, type Pseudonymiser } from '../core/privacy.ts';
-import { createComponents, createEngine } from '../engine/create.ts';
 import type { Engine } from '../engine/types.ts';
+import { openStore } from '../store/open.ts';
 import type { Store } from '../store/types.ts';
 
 interface Overrides {
@@ -60,6 +60,8 @@ export async function withEngine<T>(
   config: Config,
   fn: (engine: Engine, pseudonym: Pseudonymiser) => Promise<T>,
 ): Promise<T> {
+  // loaded here, not at the top: commands that only read the config never load the engine
+  const { createEngine } = await import('../engine/create.ts');
   const engine = await createEngine(config);
   try {
     return await fn(engine, createPseudonymiser(config.privacy));
@@ -70,11 +72,11 @@ export async function withEngine<T>(
 
 /** Runs `fn` on the config's store alone (no encoder: nothing to encode), then closes it. */
 export async function withStore<T>(config: Config, fn: (store: Store) => Promise<T>): Promise<T> {
-  const parts = await createComponents(config, { encoder: null });
+  const store = await openStore(config.store.url);
   try {
-    return await fn(parts.store);
+    return await fn(store);
   } finally {
-    await parts.close();
+    await store.close();
   }
 }
 
