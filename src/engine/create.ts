@@ -7,7 +7,6 @@
  * profiles, retrievers, ranker and re-ranker into an Engine.
  */
 
-import type { TrainConfig } from '../config/engine.ts';
 import type { Config } from '../config/schema.ts';
 import { RecError } from '../core/errors.ts';
 import type { Scenario } from '../core/types.ts';
@@ -18,15 +17,15 @@ import type { Generator } from '../generate/types.ts';
 import { createVectorIndex, type VectorIndexFactory } from '../index/create.ts';
 import { buildScoringModel } from '../model/build.ts';
 import { dataHash, loadModel, stampOf } from '../model/file.ts';
-import { carriesNoOrder, DEFAULT_GRAPH_OPTIONS, type GraphOptions } from '../model/graph.ts';
 import { defaultRetrievers, type RetrieverFactory } from '../retrieve/registry.ts';
 import { seqFeatureOf } from '../seq/feature.ts';
 import { loadSeqModel, seqStampOf } from '../seq/persist.ts';
 import { openStore } from '../store/open.ts';
 import type { Store } from '../store/types.ts';
 import { FusionEngine } from './engine.ts';
+import { graphOptionsOf, historiesCarryNoOrder } from './graph-options.ts';
 import { RankedCounts } from './lists.ts';
-import { type Interactions, loadCatalog, loadInteractions, sequencesOf } from './snapshot.ts';
+import { loadCatalog, loadInteractions, sequencesOf } from './snapshot.ts';
 import type { Engine } from './types.ts';
 
 /**
@@ -100,25 +99,6 @@ export async function createComponents(config: Config, o: ComponentOverrides = {
       if (!o.store) await store.close();
     },
   };
-}
-
-/** `orderFree`: what `carriesNoOrder` says of the data, used when `train.order` is `auto` */
-export function graphOptionsOf(t: TrainConfig, orderFree = false): GraphOptions {
-  return {
-    ...DEFAULT_GRAPH_OPTIONS,
-    window: t.window,
-    maxNeighbors: t.neighbours,
-    shrink: t.shrink,
-    crossScenario: t.crossScenario,
-    wholeHistory: t.order === 'set' || (t.order === 'auto' && orderFree),
-    easeItems: t.easeItems,
-    easeLambda: t.easeLambda,
-  };
-}
-
-/** whether the users' histories carry no time order (see `carriesNoOrder`) */
-export function historiesCarryNoOrder(inter: Interactions): boolean {
-  return carriesNoOrder([...inter.byUser.values()].map((list) => list.map((e) => e.ts)));
 }
 
 export async function scenarioMap(store: Store, config: Config): Promise<Map<string, Scenario>> {
@@ -207,6 +187,8 @@ async function assemble(
     scenarios,
     popular: new RankedCounts(Float32Array.from(model.graphs.counts), lists),
     trending: new RankedCounts(trendCounts, lists),
+    graphSeq: inter.maxSeq,
+    trendingSince: since,
     modelVersion: fresh ? stamp : `untrained-${stamp}`,
   });
 }

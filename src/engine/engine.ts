@@ -18,6 +18,8 @@ import { prepareQuery, type Query, QueryScratch, scoreCandidates } from '../rank
 import type { RetrieverFactory } from '../retrieve/registry.ts';
 import type { Store } from '../store/types.ts';
 import { EventChecks } from './check-events.ts';
+import { eraseUser } from './erase-user.ts';
+import { applyMemoryErasure, type MemoryErasure, memoryErasure } from './forget.ts';
 import type { RankedCounts } from './lists.ts';
 import { LiveItems } from './live-items.ts';
 import { ProfileMemo } from './memo.ts';
@@ -54,6 +56,10 @@ export interface EngineParts {
   scenarios: Map<string, Scenario>;
   popular: RankedCounts;
   trending: RankedCounts;
+  /** events with a larger sequence number arrived after the model's graphs were built */
+  graphSeq: number;
+  /** the start of the trending window when the engine was built */
+  trendingSince: number;
   modelVersion: string;
 }
 
@@ -256,7 +262,7 @@ export class FusionEngine implements Engine {
     this.check();
     if (c.kind === 'events') applyEvents(this.eventTargets(), c.events);
     else if (c.kind === 'deleteItem') dropItem(this.itemTargets(), c.id);
-    else if (c.kind === 'deleteUser') this.profiles.forget(c.user);
+    else if (c.kind === 'deleteUser') this.forget(c.user, c.erasure);
     else {
       const items = await this.p.store.items.getMany(c.ids);
       applyItems(this.itemTargets(), items, await storedVectors(this.p.store, this.p.encoder, this.m, items));
@@ -282,12 +288,32 @@ export class FusionEngine implements Engine {
     return existed;
   }
 
+  /**
+   * Erases the user from the store, the stored model and this engine's memory (see erase-user.ts,
+   * forget.ts), then from the other server processes' memory, before it returns.
+   */
   async deleteUser(user: string): Promise<number> {
     this.check();
-    this.profiles.forget(user);
-    const n = await this.p.store.deleteUser(user);
-    await this.peers?.({ kind: 'deleteUser', user });
+    // events of the user already accepted are written first, so they are erased with the rest
+    await this.commits.drain();
+    let erasure: MemoryErasure | undefined;
+    const n = await eraseUser(this.p.store, this.p.config, user, async (source) => {
+      erasure = await memoryErasure(source, { ...this.p, model: this.m });
+      this.forget(user, erasure);
+    });
+    this.forget(user, undefined);
+    await this.peers?.({ kind: 'deleteUser', user, ...(erasure ? { erasure } : {}) });
     return n;
+  }
+
+  /** the user's profile and what requests memoised, and their share of the model when given */
+  private forget(user: string, erasure: MemoryErasure | undefined): void {
+    this.profiles.forget(user);
+    if (!erasure) return;
+    const { index, popular, trending } = this.p;
+    applyMemoryErasure({ model: this.m, index, popular, trending }, erasure);
+    // other profiles' memoised candidates and scores were ranked with the user's share in the model
+    this.memo.clear();
   }
 
   async scenarios(): Promise<Scenario[]> {

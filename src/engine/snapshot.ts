@@ -52,6 +52,8 @@ export interface Interactions {
   context: ContextObservation[];
   /** latest event time seen */
   maxTs: number;
+  /** the largest event sequence number read (held-out events included): later events came after */
+  maxSeq: number;
 }
 
 export async function loadInteractions(
@@ -62,9 +64,11 @@ export async function loadInteractions(
   const byUser = new Map<string, StoredEvent[]>();
   const context: ContextObservation[] = [];
   let maxTs = 0;
+  let maxSeq = 0;
   let done = 0;
   for await (const page of store.events.pages({ limit: 20_000, signal: opts.signal })) {
     for (const e of page) {
+      maxSeq = Math.max(maxSeq, e.seq);
       if (!opts.keepHeldOut && e.split && HELD_OUT.includes(e.split)) continue;
       const item = index.get(e.item);
       if (item === undefined) continue;
@@ -82,7 +86,7 @@ export async function loadInteractions(
     opts.onProgress?.(done);
   }
   for (const list of byUser.values()) list.sort((a, b) => a.ts - b.ts || a.seq - b.seq);
-  return { byUser, context, maxTs };
+  return { byUser, context, maxTs, maxSeq };
 }
 
 /** what a positive event with a device or location tells the context statistics, if anything */
@@ -121,11 +125,13 @@ export function sequencesOf(
   inter: Interactions,
   index: ReadonlyMap<string, number>,
   weights: (scenario: string) => Record<string, number>,
+  keep: (e: StoredEvent) => boolean = () => true,
 ): number[][] {
   const out: number[][] = [];
   for (const list of inter.byUser.values()) {
     const seq: number[] = [];
-    for (const e of list) if (eventWeight(e, weights(e.scenario)) > 0) seq.push(index.get(e.item)!);
+    for (const e of list)
+      if (keep(e) && eventWeight(e, weights(e.scenario)) > 0) seq.push(index.get(e.item)!);
     if (seq.length > 0) out.push(seq);
   }
   return out;

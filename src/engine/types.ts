@@ -3,6 +3,7 @@
  * (`createEngine`) is the only place that picks implementations.
  */
 import type { Context, Event, EventInput, Item, Scenario } from '../core/types.ts';
+import type { MemoryErasure } from './forget.ts';
 import type { ScoreAllRequest, ScoredItems } from './score-all.ts';
 
 export interface RecommendRequest {
@@ -122,4 +123,5 @@ export type PeerChange =
   | { kind: 'events'; events: Event[] }
   | { kind: 'items'; ids: string[] }
   | { kind: 'deleteItem'; id: string }
-  | { kind: 'deleteUser'; user: string };
+  /** `erasure`: the user's share of the model, for the other processes to take out too */
+  | { kind: 'deleteUser'; user: string; erasure?: MemoryErasure };

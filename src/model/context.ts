@@ -34,6 +34,23 @@ export function recordContext(stats: ContextStats, keys: readonly string[], item
   }
 }
 
+/** takes one observation recorded by `recordContext` back out (an erased user's event) */
+export function forgetContext(stats: ContextStats, keys: readonly string[], item: number): void {
+  if (keys.length === 0) return;
+  const less = (m: Map<number, number> | Map<string, number>, k: number | string) => {
+    const v = ((m as Map<number | string, number>).get(k) ?? 0) - 1;
+    if (v > 0) (m as Map<number | string, number>).set(k, v);
+    else (m as Map<number | string, number>).delete(k);
+  };
+  stats.all = Math.max(0, stats.all - 1);
+  less(stats.items, item);
+  for (const k of keys) {
+    const m = stats.counts.get(k);
+    if (m) less(m, item);
+    less(stats.totals, k);
+  }
+}
+
 /**
  * Log-lift of an item in one context key, clamped to [-2, 2]: its events in the key against its
  * events overall, smoothed towards no lift by 5 pseudo-events at the key's base rate `share`.

@@ -37,10 +37,43 @@ export function hashOf(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 16);
 }
 
-/** what the model depends on in the data: cheap to compute, changes when events or items do */
+/**
+ * Events erased with their users, per split (`none`: no split), kept in the store's meta so an
+ * erasure does not change the data hash: the erasure is applied to the trained model itself
+ * (src/model/erase.ts), which stays valid for everyone else.
+ */
+const ERASED_META = 'privacy:erased-events';
+
+async function erasedEvents(store: Store): Promise<Record<string, number>> {
+  const raw = await store.getMeta(ERASED_META);
+  return raw ? (JSON.parse(raw) as Record<string, number>) : {};
+}
+
+/** adds erased events (per split) to the tally `dataHash` counts them back from */
+export async function recordErasedEvents(
+  store: Store,
+  bySplit: Readonly<Record<string, number>>,
+): Promise<void> {
+  const tally = await erasedEvents(store);
+  for (const [split, n] of Object.entries(bySplit)) tally[split] = (tally[split] ?? 0) + n;
+  await store.setMeta(ERASED_META, JSON.stringify(tally));
+}
+
+/**
+ * What the model depends on in the data: cheap to compute, changes when events or items are added
+ * or deleted, but not when a user is erased (their events count as they did when trained).
+ */
 export async function dataHash(store: Store, itemIds: readonly string[]): Promise<string> {
   const stats = await store.stats();
-  return hashOf({ events: stats.events, bySplit: stats.eventsBySplit, items: hashOf(itemIds) });
+  let events = stats.events;
+  // the store lists splits in its own order; the tally adds to them in place (a split erased whole
+  // comes last), so the hash of a store without erasures is what it always was
+  const bySplit = { ...stats.eventsBySplit };
+  for (const [split, n] of Object.entries(await erasedEvents(store))) {
+    events += n;
+    bySplit[split] = (bySplit[split] ?? 0) + n;
+  }
+  return hashOf({ events, bySplit, items: hashOf(itemIds) });
 }
 
 export function stampOf(dataH: string, cfg: TrainConfig): { stamp: string; configHash: string } {

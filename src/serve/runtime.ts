@@ -13,6 +13,7 @@ import type { Engine } from '../engine/types.ts';
 import type { Store } from '../store/types.ts';
 import { buildServer, catalogChangedOf } from './app.ts';
 import type { ServeDeps } from './context.ts';
+import { serverLogger } from './log.ts';
 
 export interface Runtime {
   config: Config;
@@ -74,9 +75,12 @@ export interface RunningServer {
 }
 
 /** Starts the HTTP server on the configured host and port (0 = an ephemeral port). */
-export async function startServer(rt: Runtime, opts: { logLevel?: string } = {}): Promise<RunningServer> {
+export async function startServer(
+  rt: Runtime,
+  opts: { logLevel?: string; logStream?: NodeJS.WritableStream } = {},
+): Promise<RunningServer> {
   const app = await buildServer(rt.deps, rt.config, {
-    logger: opts.logLevel && opts.logLevel !== 'silent' ? { level: opts.logLevel } : false,
+    logger: opts.logLevel && opts.logLevel !== 'silent' ? serverLogger(opts.logLevel, opts.logStream) : false,
   });
   await app.listen({ host: rt.config.server.host, port: rt.config.server.port });
   const addr = app.server.address();

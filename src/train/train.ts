@@ -13,7 +13,8 @@ import type { TrainConfig } from '../config/engine.ts';
 import type { Config } from '../config/schema.ts';
 import { RecError } from '../core/errors.ts';
 import { resolveThreads } from '../core/ts-worker.ts';
-import { graphOptionsOf, historiesCarryNoOrder, scenarioMap } from '../engine/create.ts';
+import { scenarioMap } from '../engine/create.ts';
+import { graphOptionsOf, historiesCarryNoOrder } from '../engine/graph-options.ts';
 import {
   contextWithout,
   type Interactions,

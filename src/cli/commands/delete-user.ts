@@ -1,13 +1,14 @@
 import type { Command } from 'commander';
 import { RecError } from '../../core/errors.ts';
 import { createPseudonymiser } from '../../core/privacy.ts';
+import { eraseUser } from '../../engine/erase-user.ts';
 import { storeConfig, withStore } from '../options.ts';
 
 export function registerDeleteUser(program: Command): void {
   program
     .command('delete-user')
     .description(
-      "erase a user's events, profile and derived data, then checkpoint so no copy stays in the WAL",
+      "erase a user's events, profile, derived data and share of the trained model, then checkpoint so no copy stays in the file or its WAL",
     )
     .argument('<user>', 'user id as imported (pseudonymised first when privacy.pseudonymise is on)')
     .option('--db <file>', 'SQLite file or store URL (default: config store.url)')
@@ -15,8 +16,8 @@ export function registerDeleteUser(program: Command): void {
       const config = storeConfig(cmd.optsWithGlobals().config, opts.db);
       const id = createPseudonymiser(config.privacy)(user);
       await withStore(config, async (store) => {
-        const rows = await store.deleteUser(id);
-        await store.checkpoint();
+        // the same erasure as the API's: store, trained model, then a checkpoint that rewrites the file
+        const rows = await eraseUser(store, config, id);
         if (rows === 0)
           throw new RecError('UNKNOWN_USER', `no user "${user}" in ${store.url}`, { field: 'user' });
         console.log(`deleted user "${user}": ${rows} rows erased, store checkpointed`);
