@@ -52,9 +52,20 @@ describe('CLI: recommend, profile, explain, demo, up', () => {
     const text = await run(['profile', 'u001', '--db', db]);
     assert.match(text.stdout, /Fused interests/);
     const item = profile.fused[0].topItems[0];
-    const e = await run(['explain', 'u001', item, '--db', db]);
+    // items by title, with their id
+    assert.match(text.stdout, new RegExp(`items: "[^"]+" \\[${item}\\]`));
+    const e = await run(['explain', 'u001', item, '--db', db, '--hour', '19']);
     assert.equal(e.code, 0, e.stderr);
-    assert.match(e.stdout, new RegExp(`${item} for u001: score`));
+    assert.match(e.stdout, new RegExp(`^"[^"]+" \\[${item}\\] for u001: score`));
+    assert.match(e.stdout, /in the evening \(16–20 h\)/);
+    assert.doesNotMatch(e.stdout, /hour=/);
+  });
+
+  test('recommend for an unknown user answers and says it is a cold start', async () => {
+    const r = await run(['recommend', 'nobody-here', '--scenario', 'music', '-n', '3', '--db', db]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /no user "nobody-here" .*cold-start/);
+    assert.match(r.stdout, /3 items for nobody-here/);
   });
 
   test('bad options are errors that name the field', async () => {

@@ -15,8 +15,23 @@ function context() {
   return { device: $('device').value, hour, weekday: new Date().getUTCDay() };
 }
 
+/** A user token (`fr1.<claims>.<mac>`, from POST /v1/tokens) names its one user; it may not list users. */
+function tokenUser() {
+  const key = $('api-key').value;
+  if (!key.startsWith('fr1.')) return undefined;
+  try {
+    const bytes = Uint8Array.from(atob(key.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')), (c) =>
+      c.charCodeAt(0),
+    );
+    return JSON.parse(new TextDecoder().decode(bytes)).u;
+  } catch {
+    return undefined;
+  }
+}
+
 async function loadUsers() {
-  const { users } = await api('/v1/users?limit=1000');
+  const own = tokenUser();
+  const { users } = own ? { users: [{ id: own }] } : await api('/v1/users?limit=1000');
   const select = $('user');
   select.replaceChildren(
     ...users.map((u) => {
@@ -26,7 +41,8 @@ async function loadUsers() {
     }),
   );
   const fromHash = new URLSearchParams(location.hash.slice(1)).get('user');
-  if (fromHash && !users.some((u) => u.id === fromHash)) {
+  // (a user token reads its own user only: that one is shown whatever the address says)
+  if (fromHash && !own && !users.some((u) => u.id === fromHash)) {
     // not on the first page of the list: ask for that user rather than show someone else
     try {
       const u = await api(`/v1/users/${encodeURIComponent(fromHash)}`);
@@ -41,7 +57,7 @@ async function loadUsers() {
       return;
     }
   }
-  if (fromHash) select.value = fromHash;
+  if (fromHash && [...select.options].some((o) => o.value === fromHash)) select.value = fromHash;
   state.user = select.value;
 }
 

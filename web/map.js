@@ -90,7 +90,12 @@ export function drawInterests(profile) {
         {},
         el('strong', { text: i.label }),
         mixBar(i.scenarioMix),
-        el('span', { class: 'why', text: i.summary }),
+        el('span', {
+          class: 'why',
+          text: i.summary,
+          // a generated summary says which model wrote it
+          title: i.summaryBy ? `written by ${i.summaryBy}` : "from the interest's items",
+        }),
       ),
     ),
   );

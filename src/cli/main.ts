@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { isRecError } from '../core/errors.ts';
+import { reportError, reportUncaught } from './errors.ts';
 
 type Register = (program: Command) => void;
 
@@ -42,7 +42,7 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
   const program = new Command('fusionrec')
     .description('Multi-scenario recommendation engine with language-model fusion')
     .option('-c, --config <file>', 'JSON configuration file (see docs/config.md)')
-    .showHelpAfterError();
+    .showHelpAfterError('(add --help for usage)');
   const name = commandName(argv);
   const wanted =
     name !== undefined && Object.hasOwn(COMMANDS, name) ? [COMMANDS[name]!] : Object.values(COMMANDS);
@@ -50,15 +50,12 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
   return program;
 }
 
+/** Every error ends as one line naming the problem and an exit code other than 0 (cli/errors.ts). */
 export async function main(argv: string[]): Promise<void> {
+  reportUncaught();
   try {
     await (await buildProgram(argv)).parseAsync(argv);
   } catch (e) {
-    if (isRecError(e)) {
-      console.error(`error [${e.code}]: ${e.message}`);
-      process.exitCode = e.status >= 500 ? 2 : 1;
-      return;
-    }
-    throw e;
+    reportError(e);
   }
 }

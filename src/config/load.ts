@@ -92,6 +92,7 @@ export function parseConfig(input: ConfigInput | Record<string, unknown>, source
   if (cfg.generator.provider === 'openai' && !cfg.generator.url) {
     throw new RecError('INVALID_CONFIG', 'generator openai needs generator.url', { field: 'generator.url' });
   }
+  checkServer(cfg.server);
   const ids = new Set<string>();
   cfg.scenarios.forEach((s, i) => {
     if (ids.has(s.id))
@@ -101,6 +102,38 @@ export function parseConfig(input: ConfigInput | Record<string, unknown>, source
     ids.add(s.id);
   });
   return deepFreeze(cfg);
+}
+
+/** What the server section's schema cannot say on its own: timeouts that fit, tenants kept apart. */
+function checkServer(server: Config['server']): void {
+  const fail = (field: string, message: string) => {
+    throw new RecError('INVALID_CONFIG', message, { field: `server.${field}` });
+  };
+  if (server.requestTimeoutMs > 0 && server.headersTimeoutMs > server.requestTimeoutMs)
+    fail('headersTimeoutMs', 'must not exceed server.requestTimeoutMs');
+  if (server.tokenSecret && server.tokenSecret.length < 32)
+    fail('tokenSecret', 'a token secret needs at least 32 characters');
+  if (server.tenants.length === 0) return;
+  // with tenants every key belongs to one: a key outside them would not say whose catalog it opens
+  if (server.adminKeyHashes.length > 0)
+    fail('adminKeyHashes', 'with server.tenants, keys belong to a tenant');
+  if (server.readKeyHashes.length > 0) fail('readKeyHashes', 'with server.tenants, keys belong to a tenant');
+  const seen = { id: new Set<string>(), url: new Set<string>(), key: new Set<string>() };
+  server.tenants.forEach((t, i) => {
+    if (seen.id.has(t.id)) fail(`tenants[${i}].id`, `duplicate tenant id "${t.id}"`);
+    seen.id.add(t.id);
+    if (seen.url.has(t.store.url)) fail(`tenants[${i}].store.url`, 'two tenants may not share a store');
+    seen.url.add(t.store.url);
+    for (const [list, hashes] of [
+      ['adminKeyHashes', t.adminKeyHashes],
+      ['readKeyHashes', t.readKeyHashes],
+    ] as const) {
+      hashes.forEach((h, j) => {
+        if (seen.key.has(h.toLowerCase())) fail(`tenants[${i}].${list}[${j}]`, 'a key belongs to one tenant');
+        seen.key.add(h.toLowerCase());
+      });
+    }
+  });
 }
 
 /**
@@ -135,7 +168,7 @@ export function configHash(
   const pick: Record<string, unknown> = {};
   for (const s of [...sections].sort()) pick[s] = cfg[s];
   const json = JSON.stringify(pick, (k, v) =>
-    k === 'secret' || k === 'apiKey' || k.endsWith('KeyHashes')
+    k === 'secret' || k === 'tokenSecret' || k === 'apiKey' || k.endsWith('KeyHashes') || k === 'tenants'
       ? undefined
       : v && typeof v === 'object' && !Array.isArray(v)
         ? Object.fromEntries(Object.entries(v).sort(([x], [y]) => x.localeCompare(y)))

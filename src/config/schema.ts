@@ -132,8 +132,31 @@ const generatorSection = z
       z.boolean().default(false),
       'Before encoding, fill a missing description or keywords of items with generated text (cached, marked generated).',
     ),
+    summaries: d(
+      z.boolean().default(true),
+      'With a generator: one generated sentence per interest in the profile, written in the background when the interest changes (cached; template until then).',
+    ),
+    explain: d(
+      z.boolean().default(true),
+      'With a generator: explanation sentences written from the structured reasons and checked against them (template when a sentence names anything else).',
+    ),
+    explainTop: d(
+      z.number().int().min(0).max(100).default(3),
+      'Recommendations per response whose sentence is generated in the background for later requests.',
+    ),
+    explainTimeoutMs: d(
+      z.number().int().min(50).max(60_000).default(2500),
+      'Longest wait of /v1/explain for a generated sentence before it answers with the template.',
+    ),
   })
   .prefault({});
+
+const tenantSchema = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { message: 'letters, digits, _ and - (1-64)' }),
+  store: z.strictObject({ url: z.string().min(1) }),
+  adminKeyHashes: z.array(z.string()).min(1, { message: 'a tenant needs at least one admin key' }),
+  readKeyHashes: z.array(z.string()).default([]),
+});
 
 const serverSection = z
   .strictObject({
@@ -143,7 +166,10 @@ const serverSection = z
       z.array(z.string()).default([]),
       'SHA-256 hex hashes of admin API keys (writes). Empty = writes need no key (local use only).',
     ),
-    readKeyHashes: d(z.array(z.string()).default([]), 'SHA-256 hex hashes of read-only API keys (browsers).'),
+    readKeyHashes: d(
+      z.array(z.string()).default([]),
+      'SHA-256 hex hashes of read-only API keys, for servers: a read key reads every user. A browser gets a user token (`POST /v1/tokens`) instead.',
+    ),
     bodyLimitBytes: d(
       z
         .number()
@@ -154,7 +180,43 @@ const serverSection = z
     ),
     rateLimitPerMinute: d(
       z.number().int().min(0).default(600_000),
-      'Requests per minute per key or IP; 0 = off.',
+      'Requests per minute per valid key or user token, else per client IP (no key, or one the server does not know); 0 = off.',
+    ),
+    authFailuresPerMinute: d(
+      z.number().int().min(0).default(20),
+      'Failed authentications per minute per client IP; past it every request from that IP that presents a key or token gets 429 with Retry-After until the minute ends. 0 = off.',
+    ),
+    requestTimeoutMs: d(
+      z.number().int().min(0).default(30_000),
+      'Longest time to receive a whole request, headers and body; a slower client gets 408 and is disconnected. 0 = no limit.',
+    ),
+    headersTimeoutMs: d(
+      z.number().int().min(1).default(10_000),
+      'Longest time to receive the request headers (at most requestTimeoutMs); a slower client gets 408 and is disconnected.',
+    ),
+    keepAliveTimeoutMs: d(
+      z.number().int().min(1).default(5_000),
+      'A kept-alive connection with no new request for this long is closed.',
+    ),
+    connectionTimeoutMs: d(
+      z.number().int().min(0).default(60_000),
+      'A connection that sends and receives nothing for this long is closed. 0 = no limit.',
+    ),
+    maxConnections: d(
+      z.number().int().min(0).default(0),
+      'Most open connections; further ones are closed at once. 0 = three quarters of the open-file limit (Linux), else 10000.',
+    ),
+    tokenSecret: d(
+      z.string().default(''),
+      'HMAC-SHA256 secret (32+ characters) that signs user tokens (`POST /v1/tokens`); empty = tokens off. Env: FUSIONREC_SERVER__TOKEN_SECRET.',
+    ),
+    tokenTtlSeconds: d(
+      z.number().int().min(10).max(86_400).default(900),
+      'Lifetime of a user token: the default and the longest a request may ask for.',
+    ),
+    tenants: d(
+      z.array(tenantSchema).default([]),
+      'Isolated catalogs served by one server: each `{id, store: {url}, adminKeyHashes, readKeyHashes}` with its own store and engine; a key or token acts on its tenant only. Empty = one tenant from `store.url` and the keys above.',
     ),
   })
   .prefault({});

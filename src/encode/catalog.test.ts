@@ -190,6 +190,34 @@ describe('encodeCatalog', () => {
     }
   });
 
+  test('one warning per catalog names the encoder, the languages it cannot read and how many items', async () => {
+    const store = await seeded();
+    const zh = ['不粘锅炒锅', '铸铁平底锅', '玻璃茶壶', '陶瓷马克杯'].map((title, i) =>
+      itemSchema.parse({ id: `zh${i}`, scenario: 'shop', title }),
+    );
+    await store.items.upsert([
+      ...zh,
+      itemSchema.parse({ id: 'ru', scenario: 'shop', title: 'чугунная сковорода' }),
+    ]);
+    // an English-only model: reads ASCII alone
+    const english = {
+      ...countingEncoder(),
+      id: 'english-only@1',
+      coverage: (t: string) => (/^[\x20-\x7e]*$/.test(t) ? 1 : 0),
+    };
+    const warnings: string[] = [];
+    const r = await encodeCatalog(store, english, { pageSize: 2, onWarning: (m) => warnings.push(m) });
+    assert.equal(r.unreadable, 5);
+    assert.deepEqual(r.unreadableLanguages, { Chinese: 4, Cyrillic: 1 });
+    assert.equal(warnings.length, 1, 'once for the catalog, not once per page');
+    assert.match(
+      warnings[0]!,
+      /^encoder english-only@1 cannot read Chinese, Cyrillic text of 5 of 8 items \(62\.5%\)/,
+    );
+    assert.match(warnings[0]!, /multilingual/);
+    await store.close();
+  });
+
   test('a failing model call fails the run without leaving the other page unobserved', async () => {
     const store = await seeded();
     let n = 0;

@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { DEFAULT_FUSION, type FusionWeights } from '../config/fusion.ts';
 import type { Config } from '../config/schema.ts';
 import { RecError } from '../core/errors.ts';
+import { hasCjk, scriptsOf } from '../core/tokens.ts';
 import type { Item, Scenario } from '../core/types.ts';
 import type { Store } from '../store/types.ts';
 import { bytesVector, type EmbeddingCache, storeEmbeddingCache, textHash, vectorBytes } from './cache.ts';
@@ -61,6 +62,8 @@ export interface EncodeReport {
   cacheHits: number;
   /** items whose text the encoder reads poorly, given the character n-gram channel */
   unreadable: number;
+  /** those items by the writing systems they use beyond Latin ("Chinese": 812) */
+  unreadableLanguages: Record<string, number>;
   /** vectors of items no longer in the store, removed */
   removed: number;
   interrupted: boolean;
@@ -82,6 +85,8 @@ function fingerprint(encoderId: string, text: string, item: Item, fusion: Fusion
         // only the weights: a config's fusion section also carries the template, already in `text`
         [fusion.text, fusion.image, fusion.audio, fusion.ngram, fusion.minCoverage],
         ngramSource(item),
+        // CJK items' n-gram channel also hashes jieba words: their vectors are made anew once
+        ...(hasCjk(ngramSource(item)) ? ['cjk-words'] : []),
         item.image?.vector ?? null,
         item.audio?.vector ?? null,
       ]),
@@ -100,6 +105,18 @@ function processWarning(encoderId: string): (m: string) => void {
     warnedEncoders.add(encoderId);
     process.emitWarning(m, { code: 'FUSIONREC_UNREADABLE_TEXT' });
   };
+}
+
+/** One notice naming the encoder, the languages it cannot read, how many items, and the fix. */
+function unreadableWarning(encoderId: string, languages: Record<string, number>, which: string): string {
+  const names = Object.entries(languages)
+    .sort((a, b) => b[1] - a[1])
+    .map(([l]) => l);
+  return (
+    `encoder ${encoderId} cannot read ${names.join(', ') || 'the'} text of ${which}; ` +
+    'those items get a character n-gram channel instead (words, not meaning). Fix: configure a multilingual model ' +
+    '(encoder.provider "onnx" with a multilingual sentence-transformer folder, or "openai").'
+  );
 }
 
 /** The fusion settings a configuration implies, so every caller (CLI, eval, engine, demo) fuses items alike. */
@@ -152,6 +169,7 @@ export async function encodeItems(
     modelTexts: 0,
     cacheHits: 0,
     unreadable: 0,
+    unreadableLanguages: {} as Record<string, number>,
   };
   if (changed.length === 0) return report;
 
@@ -190,12 +208,13 @@ export async function encodeItems(
     const coverage = encoder.coverage ? encoder.coverage(ngramSource(p.item)) : 1;
     if (coverage < fusion.minCoverage) {
       report.unreadable++;
+      const languages = scriptsOf(ngramSource(p.item));
+      for (const l of languages.length > 0 ? languages : ['other'])
+        report.unreadableLanguages[l] = (report.unreadableLanguages[l] ?? 0) + 1;
       if (!warned) {
         warned = true;
         (opts.onWarning ?? processWarning(encoder.id))(
-          `encoder ${encoder.id} cannot read most characters of some items (e.g. "${p.item.title.slice(0, 40)}"); ` +
-            'they get a character n-gram channel instead. Fix: configure a multilingual model ' +
-            '(encoder.provider "onnx" with a multilingual sentence-transformer folder, or "openai").',
+          unreadableWarning(encoder.id, report.unreadableLanguages, `e.g. "${p.item.title.slice(0, 40)}"`),
         );
       }
     }
@@ -230,16 +249,13 @@ export async function encodeCatalog(
     modelTexts: 0,
     cacheHits: 0,
     unreadable: 0,
+    unreadableLanguages: {},
     removed: 0,
     interrupted: false,
   };
   const seen = new Set<string>();
-  let warned = false;
-  const onWarning = (m: string) => {
-    if (warned) return;
-    warned = true;
-    opts.onWarning?.(m);
-  };
+  // one notice for the whole catalog, after the last page, with the counts
+  const onWarning = () => {};
   const pages = store.items.pages({ limit: pageSize, scenario: opts.scenario })[Symbol.asyncIterator]();
   opts.onProgress?.({ done: 0, total });
   type Step = { page: Item[]; result: Promise<Awaited<ReturnType<typeof encodeItems>>> };
@@ -252,6 +268,8 @@ export async function encodeCatalog(
     report.modelTexts += r.modelTexts;
     report.cacheHits += r.cacheHits;
     report.unreadable += r.unreadable;
+    for (const [l, n] of Object.entries(r.unreadableLanguages))
+      report.unreadableLanguages[l] = (report.unreadableLanguages[l] ?? 0) + n;
     opts.onProgress?.({ done: report.items, total });
   };
   // Two pages in flight: the next page's batches queue up behind the current one's, so the worker
@@ -280,6 +298,12 @@ export async function encodeCatalog(
     }
     inFlight = next;
     if (!inFlight) break;
+  }
+  if (report.unreadable > 0) {
+    const share = `${report.unreadable} of ${report.items} items (${((100 * report.unreadable) / Math.max(1, report.items)).toFixed(1)}%)`;
+    (opts.onWarning ?? processWarning(encoder.id))(
+      unreadableWarning(encoder.id, report.unreadableLanguages, share),
+    );
   }
   if (!report.interrupted && opts.scenario === undefined) {
     const stale = (await store.blobs.keys(itemVectorNamespace(encoder.id))).filter((k) => !seen.has(k));

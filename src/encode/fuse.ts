@@ -16,6 +16,7 @@
 
 import { DEFAULT_FUSION, type FusionWeights } from '../config/fusion.ts';
 import { seededRandom as rng } from '../core/rng.ts';
+import { hasCjk, words } from '../core/tokens.ts';
 import type { Item } from '../core/types.ts';
 import { l2normalise } from './batch.ts';
 
@@ -68,7 +69,10 @@ export function ngramSource(item: Item): string {
   return [item.title, item.description ?? '', ...(item.tags ?? [])].join(' ');
 }
 
-/** Signed feature hashing of character 1- and 2-grams (spaces and punctuation skipped), unit length. */
+/**
+ * Signed feature hashing of character 1- and 2-grams (spaces and punctuation skipped) and, for CJK
+ * text, its words as jieba segments them; unit length.
+ */
 export function charNgramVector(text: string, dim: number): Float32Array {
   const chars = [...text.normalize('NFKC').toLowerCase()].filter((c) => /[\p{L}\p{N}]/u.test(c));
   const v = new Float32Array(dim);
@@ -80,6 +84,8 @@ export function charNgramVector(text: string, dim: number): Float32Array {
     add(chars[i]!, 0.5);
     if (i + 1 < chars.length) add(chars[i]! + chars[i + 1]!, 1);
   }
+  // Chinese writes no spaces: jieba's words (炒锅, 不粘锅) add what a character pair cannot say
+  if (hasCjk(text)) for (const w of words(text)) if (w.cjk && [...w.word].length >= 2) add(`w:${w.word}`, 1);
   return l2normalise(v);
 }
 

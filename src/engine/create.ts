@@ -112,7 +112,9 @@ export async function scenarioMap(store: Store, config: Config): Promise<Map<str
  * only those it made.
  */
 export async function createEngine(config: Config, deps: EngineDeps = {}): Promise<Engine> {
-  const parts = await createComponents(config, { ...deps, generator: null });
+  // the engine's generator writes summaries and sentences only: none is made when both are off
+  const wanted = config.generator.summaries || config.generator.explain;
+  const parts = await createComponents(config, wanted ? deps : { ...deps, generator: null });
   const warn = deps.onWarning ?? ((m: string) => console.warn(`warning: ${m}`));
   try {
     return await assemble(config, parts, deps, warn);
@@ -179,6 +181,8 @@ async function assemble(
     ownsStore: !deps.store,
     encoder,
     ownsEncoder: deps.encoder === undefined,
+    generator: parts.generator() ?? undefined,
+    ownsGenerator: deps.generator === undefined,
     vectorIndex: parts.vectorIndex,
     retrievers: parts.retrievers,
     model,

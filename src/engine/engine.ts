@@ -10,6 +10,7 @@ import { itemSchema } from '../core/types.ts';
 import { validate } from '../core/validate.ts';
 import { encodeItems, fusionOptionsOf } from '../encode/catalog.ts';
 import type { Encoder } from '../encode/types.ts';
+import type { Generator } from '../generate/types.ts';
 import type { VectorIndexFactory } from '../index/create.ts';
 import type { ScoringModel } from '../model/scoring.ts';
 import type { UserProfile } from '../profile/types.ts';
@@ -27,7 +28,9 @@ import { Profiles } from './profiles.ts';
 import { Ranking, reasonsOf, retrieverOf } from './recommend.ts';
 import { DEFAULT_N, parseEvents, parseRecommendRequest, type ValidRecommendRequest } from './requests.ts';
 import { type ScoreAllRequest, type ScoredItems, scoreAll } from './score-all.ts';
+import { ExplanationSentences } from './sentences.ts';
 import { similarItems } from './similar.ts';
+import { InterestSummaries } from './summaries.ts';
 import type {
   Engine,
   Explanation,
@@ -47,6 +50,9 @@ export interface EngineParts {
   ownsStore: boolean;
   encoder: Encoder | undefined;
   ownsEncoder: boolean;
+  /** the generative model behind summaries and explanation sentences; none: templates */
+  generator?: Generator | undefined;
+  ownsGenerator?: boolean;
   /** picked by the composition root (engine/create.ts), like every implementation */
   vectorIndex: VectorIndexFactory;
   retrievers: RetrieverFactory;
@@ -76,6 +82,8 @@ export class FusionEngine implements Engine {
   private readonly ranking: Ranking;
   private readonly commits: GroupCommit;
   private readonly checks: EventChecks;
+  private readonly sentences: ExplanationSentences;
+  private readonly summaries: InterestSummaries | undefined;
   private closed = false;
   /**
    * Set by a multi-process server (src/serve/cluster.ts): told of every write after it is stored
@@ -128,6 +136,19 @@ export class FusionEngine implements Engine {
       () => this.closed,
     );
     this.checks = new EventChecks(p.store, () => this.scenarios());
+    const g = p.config.generator;
+    const scenarioName = (id: string) => p.scenarios.get(id)?.name ?? id;
+    this.sentences = new ExplanationSentences({
+      model: m,
+      scenarioName,
+      generator: g.explain ? p.generator : undefined,
+      timeoutMs: g.explainTimeoutMs,
+      top: g.explainTop,
+    });
+    this.summaries =
+      p.generator && g.summaries
+        ? new InterestSummaries({ store: p.store, generator: p.generator, itemIds: m.itemIds })
+        : undefined;
   }
 
   private eventTargets() {
@@ -201,7 +222,9 @@ export class FusionEngine implements Engine {
       return q;
     };
     try {
-      return this.ranking.answer(req, query, profile, scenario, code);
+      const res = this.ranking.answer(req, query, profile, scenario, code);
+      this.sentences.fill(res.items);
+      return res;
     } finally {
       if (q) this.scratch.release(q);
     }
@@ -217,7 +240,8 @@ export class FusionEngine implements Engine {
 
   async profile(user: string): Promise<UserProfileView> {
     this.check();
-    return profileView(this.m, user, await this.profiles.get(user));
+    const s = this.summaries;
+    return profileView(this.m, user, await this.profiles.get(user), s ? (c) => s.get(user, c) : undefined);
   }
 
   /**
@@ -235,7 +259,12 @@ export class FusionEngine implements Engine {
     const req: ValidRecommendRequest = { user, scenario: id, n: DEFAULT_N, ...(context ? { context } : {}) };
     const { scenario, code } = this.scenarioOf(id);
     const candidates = this.ranking.candidates(req, () => q, profile, scenario, code);
-    return { ...reasonsOf(this.m, explainItem(q, item), retrieverOf(candidates, item)), score };
+    const reasons = reasonsOf(this.m, explainItem(q, item), retrieverOf(candidates, item));
+    const sentence = await this.sentences.explain(
+      { title: this.m.titles[item] ?? '', scenario: id },
+      reasons,
+    );
+    return { ...reasons, sentence, score };
   }
 
   /** durable, then applied: the next recommendation reflects them */
@@ -309,6 +338,9 @@ export class FusionEngine implements Engine {
   /** the user's profile and what requests memoised, and their share of the model when given */
   private forget(user: string, erasure: MemoryErasure | undefined): void {
     this.profiles.forget(user);
+    this.summaries?.forget(user);
+    // cached sentences cite past items by title: none of the user's may outlive them
+    this.sentences.forgetAll();
     if (!erasure) return;
     const { index, popular, trending } = this.p;
     applyMemoryErasure({ model: this.m, index, popular, trending }, erasure);
@@ -332,6 +364,9 @@ export class FusionEngine implements Engine {
     this.profiles.clear();
     this.memo.clear();
     this.live.clear();
+    this.sentences.close();
+    this.summaries?.close();
+    if (this.p.ownsGenerator) await this.p.generator?.close();
     if (this.p.ownsStore) await this.p.store.close();
     if (this.p.ownsEncoder) await this.p.encoder?.close();
   }

@@ -8,6 +8,7 @@ import { loadItemVectors } from '../encode/catalog.ts';
 import { unifiedText } from '../encode/template.ts';
 import type { CatalogInput, ContextObservation } from '../model/build.ts';
 import { contextKeys } from '../model/context.ts';
+import { LabelVocabulary } from '../profile/label.ts';
 import { eventWeight } from '../profile/weights.ts';
 import type { Store, StoredEvent } from '../store/types.ts';
 
@@ -37,6 +38,7 @@ export async function loadCatalog(store: Store, encoderId: string | undefined): 
     itemIds,
     titles: items.map((i) => i.title || unifiedText(i).slice(0, 200)),
     itemScenario: items.map((i) => i.scenario),
+    labels: new LabelVocabulary(items),
     vectors,
     index: new Map(itemIds.map((id, i) => [id, i])),
     available: Uint8Array.from(items, (i) => (i.available === false ? 0 : 1)),

@@ -49,7 +49,10 @@ export interface Explanation {
   interest?: InterestRef;
   history: HistoryReason[];
   context: ContextReason[];
-  /** optional sentence from the generative model */
+  /**
+   * The reasons in one sentence: the template, or with a generator configured a generated sentence
+   * that names only what the reasons hold (engine/sentences.ts)
+   */
   sentence?: string;
 }
 
@@ -73,7 +76,10 @@ export interface RecommendResponse {
 export interface Interest {
   id: string;
   label: string;
+  /** one sentence: the generator's when one is configured and has written it, else the template */
   summary: string;
+  /** the generator that wrote `summary`; absent for the template */
+  summaryBy?: string;
   weight: number;
   /** share of this interest's mass per scenario */
   scenarioMix: Record<string, number>;

@@ -1,15 +1,23 @@
 /** A profile as the API shows it: interests fused and per scenario, with summaries and map points. */
 
 import type { ScoringModel } from '../model/scoring.ts';
-import type { UserProfile } from '../profile/types.ts';
+import type { InterestCentre, UserProfile } from '../profile/types.ts';
 import type { Interest, UserProfileView } from './types.ts';
 
-export function profileView(m: ScoringModel, user: string, p: UserProfile): UserProfileView {
+/** a generated summary of an interest, when one is ready (engine/summaries.ts) */
+export type GeneratedSummaryOf = (c: InterestCentre) => { text: string; by: string } | undefined;
+
+export function profileView(
+  m: ScoringModel,
+  user: string,
+  p: UserProfile,
+  generated?: GeneratedSummaryOf,
+): UserProfileView {
   const view = (list: UserProfile['interests']): Interest[] =>
     list.map((c) => ({
       id: c.id,
       label: c.label,
-      summary: summaryOf(c, m),
+      ...summaryFields(c, m, generated),
       weight: c.weight,
       scenarioMix: c.scenarioMix,
       lastTs: c.lastTs,
@@ -23,6 +31,15 @@ export function profileView(m: ScoringModel, user: string, p: UserProfile): User
     perScenario: Object.fromEntries(Object.entries(p.perScenario).map(([s, l]) => [s, view(l)])),
     updatedAt: p.updatedAt,
   };
+}
+
+function summaryFields(
+  c: InterestCentre,
+  m: ScoringModel,
+  generated: GeneratedSummaryOf | undefined,
+): { summary: string; summaryBy?: string } {
+  const g = generated?.(c);
+  return g ? { summary: g.text, summaryBy: g.by } : { summary: summaryOf(c, m) };
 }
 
 function summaryOf(c: UserProfile['interests'][number], m: ScoringModel): string {

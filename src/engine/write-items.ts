@@ -54,6 +54,7 @@ export function applyItems(
   for (const it of items) {
     const i = t.index.get(it.id)!;
     m.titles[i] = it.title;
+    m.labels?.set(i, it);
     t.live.update(i, it.available !== false, vectors.get(it.id));
   }
   t.popular.invalidate();

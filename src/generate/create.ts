@@ -3,7 +3,9 @@ import type { Config } from '../config/schema.ts';
 import { createOpenAIGenerator } from './openai.ts';
 import type { Generator } from './types.ts';
 
-export function createGenerator(cfg: Config['generator']): Generator | undefined {
+export function createGenerator(
+  cfg: Pick<Config['generator'], 'provider' | 'url' | 'model' | 'apiKey' | 'timeoutMs' | 'retries'>,
+): Generator | undefined {
   switch (cfg.provider) {
     case 'none':
       return undefined;

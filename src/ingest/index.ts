@@ -111,6 +111,7 @@ export async function importDataset(
   if (!Number.isInteger(batchSize) || batchSize < 1)
     throw new RecError('INVALID_INPUT', 'batchSize must be a positive integer', { field: 'batchSize' });
   const files = await reader.files(path);
+  await reader.check?.(path, files);
   const totalBytes = await totalSize(files);
   const key = await checkpointKey(format, files);
   await refuseForeignDataset(store, reader);
@@ -147,7 +148,7 @@ export async function importDataset(
   });
   const stored = await store.scenarios.list();
   const progress = (phase: ImportProgress['phase'], records: number, events: number) =>
-    opts.onProgress?.({ phase, records, events, bytes, totalBytes });
+    opts.onProgress?.({ phase, passes: reader.validateFirst ? 2 : 1, records, events, bytes, totalBytes });
 
   if (reader.validateFirst) {
     // Pass 1: the whole input is parsed and checked before the first write, so a bad record

@@ -17,12 +17,23 @@ async function collect(bytes: Buffer, opts: Parameters<typeof readLines>[1] = {}
 }
 
 describe('readLines', () => {
-  it('splits LF and CRLF lines, drops a leading BOM, keeps a last line without newline', async () => {
-    assert.deepEqual(await collect(Buffer.from('\ufeffa\r\nb\n\nc', 'utf8')), [
+  it('splits LF and CRLF lines, drops a leading BOM', async () => {
+    assert.deepEqual(await collect(Buffer.from('\ufeffa\r\nb\n\nc\n', 'utf8')), [
       'f.txt:1=a',
       'f.txt:2=b',
       'f.txt:3=',
       'f.txt:4=c',
+    ]);
+  });
+
+  it('refuses a last line without its newline (a file cut short), naming it, unless told to accept it', async () => {
+    await assert.rejects(collect(Buffer.from('1\t1,2,3\n2\t4,5,6', 'utf8')), {
+      code: 'PARSE_ERROR',
+      location: 'f.txt:2',
+    });
+    assert.deepEqual(await collect(Buffer.from('a\nb'), { unterminatedLastLine: 'accept' }), [
+      'f.txt:1=a',
+      'f.txt:2=b',
     ]);
   });
 

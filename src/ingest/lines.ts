@@ -18,15 +18,22 @@ export interface ReadLinesOptions {
   encoding?: 'utf-8' | 'utf-8-or-latin1';
   /** a longer line is refused with PAYLOAD_TOO_LARGE, so a file without newlines cannot exhaust memory */
   maxLineBytes?: number;
-  /** called with the number of bytes consumed so far, once per chunk */
+  /** called with the number of bytes consumed so far, every 64 KiB of lines and at each chunk's end */
   onBytes?: (bytes: number) => void;
   signal?: AbortSignal;
   /** how files are named in locations; default the file's base name */
   name?: string;
+  /**
+   * `refuse` (default): a last line without its newline is a PARSE_ERROR naming it, since a file
+   * cut short mid-line would otherwise yield a shortened record that may still look valid (an
+   * item id cut from `1234` to `12`). `accept` is for documents that are not line-based (JSON).
+   */
+  unterminatedLastLine?: 'refuse' | 'accept';
 }
 
 export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
 const NL = 0x0a;
+const REPORT_EVERY = 64 * 1024;
 const CR = 0x0d;
 
 /**
@@ -76,6 +83,7 @@ export async function* readLines(path: string, opts: ReadLinesOptions = {}): Asy
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       if (opts.signal?.aborted) return;
       let start = 0;
+      let reported = 0;
       for (;;) {
         const nl = chunk.indexOf(NL, start);
         if (nl < 0) break;
@@ -92,6 +100,11 @@ export async function* readLines(path: string, opts: ReadLinesOptions = {}): Asy
         }
         yield decode(line);
         start = nl + 1;
+        // a file of one or two 1 MiB chunks would otherwise move a progress bar in one jump
+        if (start - reported >= REPORT_EVERY) {
+          reported = start;
+          opts.onBytes?.(bytes + start);
+        }
       }
       if (start < chunk.length) {
         pendingLen += chunk.length - start;
@@ -110,5 +123,13 @@ export async function* readLines(path: string, opts: ReadLinesOptions = {}): Asy
   } finally {
     stream.destroy();
   }
-  if (pendingLen > 0) yield decode(Buffer.concat(pending));
+  if (pendingLen > 0) {
+    if (opts.unterminatedLastLine !== 'accept')
+      throw new RecError(
+        'PARSE_ERROR',
+        'the last line has no newline at its end, so the file looks cut short; if it is complete, end it with a newline',
+        { location: `${name}:${lineNo + 1}` },
+      );
+    yield decode(Buffer.concat(pending));
+  }
 }

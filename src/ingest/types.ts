@@ -34,6 +34,12 @@ export interface Reader {
   files(path: string): Promise<string[]>;
   read(path: string, ctx: ReaderContext): AsyncGenerator<ImportRecord>;
   /**
+   * Integrity checks run before anything is written, cheap next to the import: every line-based
+   * file ends with a newline, and each file holds the rows the dataset declares where it declares
+   * them (a count file or a readme). A file cut short fails here, and the store is left as it was.
+   */
+  check?(path: string, files: readonly string[]): Promise<void>;
+  /**
    * Canonical formats validate the whole input before writing anything (two passes). The shared
    * datasets are fixed files read in one pass: if one fails part-way, rerunning resumes cleanly.
    */
@@ -44,6 +50,8 @@ export interface Reader {
 
 export interface ImportProgress {
   phase: 'validate' | 'write';
+  /** 2 when the input is read twice (validated whole, then written), else 1: the whole job is `passes * totalBytes` */
+  passes: 1 | 2;
   records: number;
   events: number;
   bytes: number;

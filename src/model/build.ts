@@ -2,6 +2,7 @@
  * Assembles a ScoringModel from a catalog, item vectors and training sequences. Used by the
  * engine (catalog from the store), by `fusionrec train` and by the evaluation adapter.
  */
+import type { LabelVocabulary } from '../profile/label.ts';
 import { recordContext } from './context.ts';
 import { buildItemGraphs, DEFAULT_GRAPH_OPTIONS, type GraphOptions, type ItemGraphs } from './graph.ts';
 import { DEFAULT_RANKER, emptyContextStats, popularityFromCounts, type ScoringModel } from './scoring.ts';
@@ -12,6 +13,8 @@ export interface CatalogInput {
   itemScenario: string[];
   /** item vectors, row i = item i, L2-normalised; absent when the catalog has no text */
   vectors?: { dim: number; data: Float32Array } | undefined;
+  /** the items' label terms (profile/label.ts), for readable interest labels */
+  labels?: LabelVocabulary | undefined;
 }
 
 export interface ModelSwitches {
@@ -84,6 +87,7 @@ export function buildScoringModel(
     numItems: n,
     itemIds: cat.itemIds,
     titles: cat.titles,
+    ...(cat.labels ? { labels: cat.labels } : {}),
     scenarioCode,
     scenarios,
     scenarioItems: lists.map((l) => Int32Array.from(l)),

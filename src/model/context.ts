@@ -6,13 +6,15 @@ import type { Context } from '../core/types.ts';
 import type { ContextStats } from './scoring.ts';
 
 /** hour buckets of four hours keep the statistics dense enough to mean something */
+const HOUR_BUCKET_HOURS = 4;
+
 export function contextKeys(ctx: Context | undefined, ts: number | undefined): string[] {
   const keys: string[] = [];
   if (ctx?.device) keys.push(`device=${ctx.device}`);
   if (ctx?.location) keys.push(`location=${ctx.location}`);
   const hour =
     typeof ctx?.hour === 'number' ? ctx.hour : ts !== undefined ? new Date(ts).getUTCHours() : undefined;
-  if (hour !== undefined) keys.push(`hour=${Math.floor(hour / 4)}`);
+  if (hour !== undefined) keys.push(`hour=${Math.floor(hour / HOUR_BUCKET_HOURS)}`);
   const weekday =
     typeof ctx?.weekday === 'number' ? ctx.weekday : ts !== undefined ? new Date(ts).getUTCDay() : undefined;
   if (weekday !== undefined) keys.push(`weekday=${weekday}`);
@@ -108,4 +110,28 @@ export function contextScore(c: ResolvedContext, item: number): number {
   const itemCount = c.items.get(item) ?? 0;
   for (const k of c.keys) ctx += logLift(k.counts?.get(item) ?? 0, itemCount, k.share);
   return ctx;
+}
+
+const HOUR_BUCKET_PHRASES = [
+  'at night',
+  'early in the morning',
+  'in the morning',
+  'in the afternoon',
+  'in the evening',
+  'late in the evening',
+];
+const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+
+/**
+ * A context feature as words, for explanations: `hour=4` (the bucket of `contextKeys`) is "in the
+ * evening (16–20 h)", `weekday=0` "on Sundays", `device=mobile` "on mobile".
+ */
+export function contextPhrase(feature: string, value: string | number | boolean): string {
+  const n = Number(value);
+  if (feature === 'hour' && Number.isInteger(n) && HOUR_BUCKET_PHRASES[n])
+    return `${HOUR_BUCKET_PHRASES[n]} (${n * HOUR_BUCKET_HOURS}–${(n + 1) * HOUR_BUCKET_HOURS} h)`;
+  if (feature === 'weekday' && Number.isInteger(n) && WEEKDAYS[n]) return `on ${WEEKDAYS[n]}s`;
+  if (feature === 'device') return `on ${String(value)}`;
+  if (feature === 'location') return `in ${String(value)}`;
+  return `${feature} ${String(value)}`;
 }

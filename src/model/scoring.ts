@@ -3,6 +3,7 @@
  * table (dense indices), item vectors, learned item graphs, popularity, context statistics and
  * the ranker's weights. Everything a request needs, nothing it has to fetch.
  */
+import type { LabelVocabulary } from '../profile/label.ts';
 import type { ItemSpace } from '../profile/types.ts';
 import type { SeqFeature } from '../seq/feature.ts';
 import type { ItemGraphs } from './graph.ts';
@@ -107,6 +108,8 @@ export interface ScoringModel {
   numItems: number;
   itemIds: string[];
   titles: string[];
+  /** label terms of the items and their frequency per scenario (interest labels) */
+  labels?: LabelVocabulary | undefined;
   /** scenario code per item (index into `scenarios`) */
   scenarioCode: Uint16Array;
   scenarios: string[];
@@ -159,5 +162,6 @@ export function itemSpaceOf(m: ScoringModel): ItemSpace {
     dim: m.dim,
     vector: (i) => vectorOf(m, i),
     title: (i) => m.titles[i] ?? '',
+    labels: m.labels,
   };
 }

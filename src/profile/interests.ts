@@ -5,6 +5,7 @@
  * Deterministic: seeding picks the heaviest item, then farthest-first.
  */
 import { dot } from '../core/vec.ts';
+import { labelFromTitles } from './label.ts';
 import type { HistoryEntry, InterestCentre, ItemSpace, UserProfile } from './types.ts';
 
 export interface ProfileOptions {
@@ -23,12 +24,6 @@ export const DEFAULT_PROFILE_OPTIONS: ProfileOptions = {
   negativePush: 0.3,
   maxHistory: 200,
 };
-
-const STOPWORDS = new Set(
-  'a an and the of for with in on to by from at or set pack inch oz ounce count pcs piece pieces x 1 2 3 4 5 6 8 10 12 new'.split(
-    ' ',
-  ),
-);
 
 function normalise(v: Float32Array): Float32Array {
   let n = 0;
@@ -49,34 +44,12 @@ function recencyWeights(history: readonly HistoryEntry[], decay: number): Float6
   return out;
 }
 
-/** each title's distinct label words, in order (titles repeat across profiles: split once) */
-const titleWords = new Map<string, string[]>();
-const TITLE_WORDS_MAX = 100_000;
-
-function wordsOf(title: string): string[] {
-  let words = titleWords.get(title);
-  if (!words) {
-    const seen = new Set<string>();
-    words = [];
-    for (const w of title.toLowerCase().split(/[^a-z0-9]+/)) {
-      if (w.length < 3 || STOPWORDS.has(w) || seen.has(w)) continue;
-      seen.add(w);
-      words.push(w);
-    }
-    if (titleWords.size >= TITLE_WORDS_MAX) titleWords.clear();
-    titleWords.set(title, words);
-  }
-  return words;
-}
-
-/** A short label from the words the member titles share most. */
+/** A short label: the words that set the members apart in their scenario (see label.ts). */
 function labelOf(members: readonly number[], space: ItemSpace): string {
-  const counts = new Map<string, number>();
-  for (const m of members.slice(0, 20)) {
-    for (const w of wordsOf(space.title(m))) counts.set(w, (counts.get(w) ?? 0) + 1);
-  }
-  const top = [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 3);
-  if (top.length > 0) return top.map(([w]) => w).join(' · ');
+  const label = space.labels
+    ? space.labels.label(members)
+    : labelFromTitles(members.slice(0, 30).map((m) => space.title(m)));
+  if (label) return label;
   const first = members[0];
   return first === undefined ? 'general' : space.title(first) || `item ${first}`;
 }

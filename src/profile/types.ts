@@ -38,4 +38,6 @@ export interface ItemSpace {
   /** L2-normalised vector of an item, or undefined when it has none */
   vector(item: number): Float32Array | undefined;
   title(item: number): string;
+  /** the catalog's label terms and their frequencies (label.ts); absent: labels from titles alone */
+  readonly labels?: { label(members: readonly number[]): string } | undefined;
 }

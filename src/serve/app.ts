@@ -1,14 +1,27 @@
 import rateLimit from '@fastify/rate-limit';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from 'fastify';
 import type { Config } from '../config/schema.ts';
 import { RecError } from '../core/errors.ts';
 import { createPseudonymiser } from '../core/privacy.ts';
 import { MAX_ID_LENGTH } from '../core/types.ts';
 import { validate } from '../core/validate.ts';
 import type { StoreStats } from '../store/types.ts';
-import { KeyChecker, presentedKey, sha256Hex } from './auth.ts';
 import type { ServeDeps, ServerContext } from './context.ts';
 import { toErrorResponse } from './errors.ts';
+import {
+  authorizeTokenRoute,
+  authorizeTokenUsers,
+  type FailureCounter,
+  Guard,
+  type Principal,
+  tenantKeys,
+} from './guard.ts';
+import { capConnections, timeoutOptions } from './limits.ts';
 import { LatencyRecorder } from './metrics.ts';
 import { buildOpenApi } from './openapi.ts';
 import { type RouteSpec, StatusReply } from './route.ts';
@@ -16,8 +29,10 @@ import { eventRoutes } from './routes/events.ts';
 import { itemRoutes } from './routes/items.ts';
 import { recommendRoutes } from './routes/recommend.ts';
 import { systemRoutes } from './routes/system.ts';
+import { tokenRoutes } from './routes/tokens.ts';
 import { userRoutes } from './routes/users.ts';
 import { loadStaticFiles } from './static.ts';
+import { TokenSigner } from './tokens.ts';
 
 const ROUTES: readonly RouteSpec[] = [
   ...systemRoutes,
@@ -25,6 +40,7 @@ const ROUTES: readonly RouteSpec[] = [
   ...userRoutes,
   ...eventRoutes,
   ...recommendRoutes,
+  ...tokenRoutes,
 ];
 
 const STATS_TTL_MS = 5000;
@@ -60,18 +76,21 @@ export const catalogChangedOf = new WeakMap<FastifyInstance, () => void>();
 
 /**
  * Builds (but does not start) the HTTP server: routes, validation, keys, limits, dashboard.
- * The caller owns the engine and store and closes them after `app.close()`.
+ * `deps` is the one tenant's engine and store, or each configured tenant's by id
+ * (`server.tenants`); a request acts on the tenant of the key or token it presents.
+ * The caller owns the engines and stores and closes them after `app.close()`.
  */
 export async function buildServer(
-  deps: ServeDeps,
+  deps: ServeDeps | ReadonlyMap<string, ServeDeps>,
   config: Config,
   opts: BuildServerOptions = {},
 ): Promise<FastifyInstance> {
   const server = config.server;
-  const keys = new KeyChecker(server);
+  const tenants = tenantDeps(deps, config);
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: server.bodyLimitBytes,
+    ...timeoutOptions(server),
     // ids may be up to MAX_ID_LENGTH (256) characters, percent-encoded; the schema names the field
     routerOptions: { maxParamLength: 4 * MAX_ID_LENGTH },
     // router-level errors (bad URL encoding, oversized path parameters) get the same JSON shape
@@ -81,37 +100,48 @@ export async function buildServer(
     },
   });
 
-  let scenarioCache: Promise<Set<string>> | undefined;
-  let statsCache: { at: number; value: Promise<StoreStats> } | undefined;
   let openapi: Record<string, unknown> | undefined;
-  const ctx: ServerContext = {
-    ...deps,
-    config: server,
-    pseudonym: createPseudonymiser(config.privacy),
-    latency: new LatencyRecorder(),
-    served: {},
-    scenarioIds() {
-      scenarioCache ??= deps.engine.scenarios().then((list) => new Set(list.map((s) => s.id)));
-      scenarioCache.catch(() => {
+  const pseudonym = createPseudonymiser(config.privacy);
+  const tokens = server.tokenSecret ? new TokenSigner(server.tokenSecret) : undefined;
+  /** one context per tenant: its engine, store, caches and latency, seen by its keys only */
+  const contextOf = (deps: ServeDeps): ServerContext => {
+    let scenarioCache: Promise<Set<string>> | undefined;
+    let statsCache: { at: number; value: Promise<StoreStats> } | undefined;
+    const ctx: ServerContext = {
+      ...deps,
+      config: server,
+      pseudonym,
+      latency: new LatencyRecorder(),
+      served: {},
+      scenarioIds() {
+        scenarioCache ??= deps.engine.scenarios().then((list) => new Set(list.map((s) => s.id)));
+        scenarioCache.catch(() => {
+          scenarioCache = undefined;
+        });
+        return scenarioCache;
+      },
+      catalogChanged() {
         scenarioCache = undefined;
-      });
-      return scenarioCache;
-    },
-    catalogChanged() {
-      scenarioCache = undefined;
-      statsCache = undefined;
-    },
-    cachedStats() {
-      if (!statsCache || Date.now() - statsCache.at > STATS_TTL_MS) {
-        statsCache = { at: Date.now(), value: deps.store.stats() };
-      }
-      return statsCache.value;
-    },
-    openapi() {
-      openapi ??= buildOpenApi(ROUTES, API_VERSION);
-      return openapi;
-    },
+        statsCache = undefined;
+      },
+      cachedStats() {
+        if (!statsCache || Date.now() - statsCache.at > STATS_TTL_MS) {
+          statsCache = { at: Date.now(), value: deps.store.stats() };
+        }
+        return statsCache.value;
+      },
+      openapi() {
+        openapi ??= buildOpenApi(ROUTES, API_VERSION);
+        return openapi;
+      },
+      ...(tokens ? { tokens } : {}),
+    };
+    return ctx;
   };
+  const contexts = new Map([...tenants].map(([id, d]) => [id, contextOf(d)]));
+  const principals = new WeakMap<FastifyRequest, Principal>();
+  const contextFor = (request: FastifyRequest): ServerContext =>
+    contexts.get(principals.get(request)?.tenant ?? guard.keys.defaultTenant)!;
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, raw, done) => {
@@ -144,23 +174,42 @@ export async function buildServer(
     });
   });
 
-  if (server.rateLimitPerMinute > 0) {
+  let failures: FailureCounter | undefined;
+  if (server.rateLimitPerMinute > 0 || server.authFailuresPerMinute > 0) {
     await app.register(rateLimit, {
+      global: server.rateLimitPerMinute > 0,
       max: server.rateLimitPerMinute,
       timeWindow: 60_000,
-      // per key when one is presented (keys are hashed so they never sit in memory in clear), else per IP
-      keyGenerator: (req) => {
-        const key = presentedKey(req.headers);
-        return key ? `k:${sha256Hex(key)}` : `ip:${req.ip}`;
-      },
+      // per valid key or token (a digest, never the key in clear); anything else per client IP,
+      // so an invented key does not open a bucket of its own
+      keyGenerator: (req) => principals.get(req)?.bucket ?? `ip:${req.ip}`,
       errorResponseBuilder: (_req, c) =>
         new RecError('RATE_LIMITED', `more than ${c.max} requests per minute`, { field: 'authorization' }),
     });
+    if (server.authFailuresPerMinute > 0) {
+      const count = app.createRateLimit({
+        max: server.authFailuresPerMinute,
+        timeWindow: 60_000,
+        keyGenerator: (req) => `authfail:${req.ip}`,
+      });
+      failures = {
+        async lockedFor(req) {
+          const r = await count(req, { increment: false });
+          return !r.isAllowed && r.remaining === 0 ? Math.max(1, r.ttlInSeconds) : undefined;
+        },
+        async failed(req) {
+          await count(req);
+        },
+      };
+    }
   }
+  const guard = new Guard(server, tokens, failures);
 
-  app.addHook('onRequest', async (request) => {
+  // app-level, so it runs before the rate limiter's route-level hook, which buckets by principal
+  app.addHook('onRequest', async (request, reply) => {
     const access = request.routeOptions.config.access;
-    if (access) keys.check(access, presentedKey(request.headers));
+    if (access && access !== 'public')
+      principals.set(request, await guard.authenticate(request, reply, access));
   });
   app.addHook('onSend', async (_request, reply, payload) => {
     void reply.header('x-content-type-options', 'nosniff');
@@ -172,7 +221,9 @@ export async function buildServer(
   });
   app.addHook('onResponse', async (request, reply) => {
     const url = request.routeOptions.url;
-    if (url && !url.startsWith('/web/')) ctx.latency.record(`${request.method} ${url}`, reply.elapsedTime);
+    // with several tenants a request no key vouched for is nobody's to count
+    if (!url || url.startsWith('/web/') || (contexts.size > 1 && !principals.has(request))) return;
+    contextFor(request).latency.record(`${request.method} ${url}`, reply.elapsedTime);
   });
 
   for (const spec of ROUTES) {
@@ -181,13 +232,21 @@ export async function buildServer(
       url: spec.url,
       config: { access: spec.access },
       handler: async (request, reply) => {
+        const principal = principals.get(request);
+        if (principal?.token) authorizeTokenRoute(spec, principal.token);
         const input = {
           params: spec.params ? validate(spec.params, request.params) : undefined,
           query: spec.query ? validate(spec.query, request.query ?? {}) : undefined,
           // without a schema of its own the body goes on as it came (`engineBody`: the engine checks it)
           body: spec.body ? validate(spec.body, request.body) : request.body,
         };
-        const result = await spec.handler(input, ctx);
+        const ctx = contextFor(request);
+        if (principal?.token) authorizeTokenUsers(spec, input, principal.token, ctx.pseudonym);
+        const caller = {
+          tenant: principal?.tenant ?? guard.keys.defaultTenant,
+          mayWrite: principal?.level === 'admin' || (principal?.level !== 'token' && guard.keys.writesOpen),
+        };
+        const result = await spec.handler(input, ctx, caller);
         if (result instanceof StatusReply) return reply.code(result.status).send(result.body);
         return reply.code(spec.status ?? 200).send(result);
       },
@@ -202,6 +261,32 @@ export async function buildServer(
     return reply.type(file.type).header('cache-control', 'no-cache').send(file.body);
   });
 
-  catalogChangedOf.set(app, () => ctx.catalogChanged());
+  capConnections(app.server, server);
+  catalogChangedOf.set(app, () => {
+    for (const ctx of contexts.values()) ctx.catalogChanged();
+  });
   return app;
+}
+
+/** The engines by tenant id, checked against the configured tenants. */
+function tenantDeps(
+  deps: ServeDeps | ReadonlyMap<string, ServeDeps>,
+  config: Config,
+): Map<string, ServeDeps> {
+  const ids = tenantKeys(config.server).map((t) => t.id);
+  if (!(deps instanceof Map)) {
+    if (ids.length !== 1) {
+      throw new RecError('INVALID_CONFIG', 'server.tenants needs one engine per tenant', {
+        field: 'server.tenants',
+      });
+    }
+    return new Map([[ids[0]!, deps as ServeDeps]]);
+  }
+  const missing = ids.filter((id) => !deps.has(id));
+  if (missing.length > 0 || deps.size !== ids.length) {
+    throw new RecError('INVALID_CONFIG', `engines given for [${[...deps.keys()]}], tenants are [${ids}]`, {
+      field: 'server.tenants',
+    });
+  }
+  return new Map(deps);
 }

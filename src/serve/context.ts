@@ -4,6 +4,7 @@ import type { VectorSource } from '../engine/taste-map.ts';
 import type { Engine } from '../engine/types.ts';
 import type { Store, StoreStats } from '../store/types.ts';
 import type { LatencyRecorder } from './metrics.ts';
+import type { TokenSigner } from './tokens.ts';
 
 /** What the server is given: the engine it serves and the store the engine was built on. */
 export interface ServeDeps {
@@ -15,7 +16,7 @@ export interface ServeDeps {
   versions?: () => Promise<Record<string, string>>;
 }
 
-/** Everything a route handler may use; built once per server. */
+/** Everything a route handler may use; built once per tenant of a server. */
 export interface ServerContext extends ServeDeps {
   config: Config['server'];
   pseudonym: Pseudonymiser;
@@ -28,6 +29,8 @@ export interface ServerContext extends ServeDeps {
   cachedStats(): Promise<StoreStats>;
   /** facts learned from responses, for the system page (the engine's model version) */
   served: { modelVersion?: string };
+  /** mints and checks user tokens; absent when `server.tokenSecret` is empty (tokens off) */
+  tokens?: TokenSigner;
   /** the OpenAPI document of every route */
   openapi(): Record<string, unknown>;
 }

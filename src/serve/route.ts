@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Access } from './auth.ts';
 import type { ServerContext } from './context.ts';
+import type { TokenScope } from './tokens.ts';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -23,9 +24,24 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
    * it is parsed once): shown in the OpenAPI document instead of `body`, not applied here.
    */
   engineBody?: z.ZodType;
+  /**
+   * What a user token may do here; without it the route needs a server key. `catalog`: the route
+   * holds no user's data. `users`: the users the request acts on, each of which must be the
+   * token's; `scope: 'events'` marks a write the token must have been minted for.
+   */
+  token?:
+    | { catalog: true }
+    | { users(input: { params: P; query: Q; body: B }): readonly unknown[]; scope?: TokenScope };
   /** HTTP status on success */
   status?: number;
-  handler(input: { params: P; query: Q; body: B }, ctx: ServerContext): Promise<unknown>;
+  handler(input: { params: P; query: Q; body: B }, ctx: ServerContext, caller: Caller): Promise<unknown>;
+}
+
+/** Who makes the request, as far as a handler needs to know. */
+interface Caller {
+  tenant: string;
+  /** whether the caller's credential grants writes (an admin key, or writes are open) */
+  mayWrite: boolean;
 }
 
 /** Identity helper that lets TypeScript infer a route's input types from its schemas. */

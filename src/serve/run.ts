@@ -19,6 +19,12 @@ export interface ServeRunOptions {
 /** Serves until SIGINT/SIGTERM, then closes the server, the engine and the store in order. */
 export async function serveUntilSignal(config: Config, o: ServeRunOptions): Promise<void> {
   if (isClusterWorker()) return serveWorker(config, o);
+  if (o.workers > 1 && config.server.tenants.length > 0) {
+    // the workers relay one engine's writes to each other; tenants would need one relay each
+    throw new RecError('INVALID_CONFIG', 'server.tenants are served by one process: run with --workers 1', {
+      field: 'server.tenants',
+    });
+  }
   if (o.workers > 1) return servePrimary(o);
   const rt = await openRuntime(config);
   try {

@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/schema.ts';
+import { RecError } from '../core/errors.ts';
 import { createPseudonymiser, type Pseudonymiser } from '../core/privacy.ts';
 import type { Encoder } from '../encode/types.ts';
 import { type ComponentOverrides, createComponents, createEngine } from '../engine/create.ts';
@@ -12,6 +13,7 @@ import { storedVectors } from '../engine/taste-map.ts';
 import type { Engine } from '../engine/types.ts';
 import type { Store } from '../store/types.ts';
 import { buildServer, catalogChangedOf } from './app.ts';
+import { DEFAULT_TENANT } from './auth.ts';
 import type { ServeDeps } from './context.ts';
 import { serverLogger } from './log.ts';
 
@@ -23,11 +25,51 @@ export interface Runtime {
   engine: Engine;
   pseudonym: Pseudonymiser;
   deps: ServeDeps;
+  /** each tenant's engine and store by id: the one above alone (`default`) without `server.tenants` */
+  tenants: ReadonlyMap<string, ServeDeps>;
   close(): Promise<void>;
 }
 
-/** The config's store and encoder (or the given ones) and the engine over them. */
+/**
+ * The config's store and encoder (or the given ones) and the engine over them; with
+ * `server.tenants`, one store and engine per tenant (its `store.url` through `openStore`, so any
+ * backend), sharing one encoder. The fields other than `tenants` are then the first tenant's.
+ */
 export async function openRuntime(config: Config, overrides: ComponentOverrides = {}): Promise<Runtime> {
+  const tenants = config.server.tenants;
+  if (tenants.length === 0) {
+    const rt = await openOne(config, overrides);
+    return { ...rt, tenants: new Map([[DEFAULT_TENANT, rt.deps]]) };
+  }
+  if (overrides.store) {
+    throw new RecError('INVALID_CONFIG', 'with server.tenants each tenant opens its own store', {
+      field: 'server.tenants',
+    });
+  }
+  const opened: Omit<Runtime, 'tenants'>[] = [];
+  const closeAll = async () => {
+    // the first tenant's runtime owns the shared encoder: it closes last
+    for (const rt of [...opened].reverse()) await rt.close();
+  };
+  try {
+    for (const t of tenants) {
+      const own: Config = { ...config, store: { ...config.store, url: t.store.url } };
+      const first = opened[0];
+      opened.push(await openOne(own, first ? { ...overrides, encoder: first.encoder } : overrides));
+    }
+  } catch (e) {
+    await closeAll();
+    throw e;
+  }
+  const first = opened[0]!;
+  return {
+    ...first,
+    tenants: new Map(tenants.map((t, i) => [t.id, opened[i]!.deps])),
+    close: closeAll,
+  };
+}
+
+async function openOne(config: Config, overrides: ComponentOverrides): Promise<Omit<Runtime, 'tenants'>> {
   const parts = await createComponents(config, overrides);
   try {
     const { store, encoder } = parts;
@@ -79,7 +121,7 @@ export async function startServer(
   rt: Runtime,
   opts: { logLevel?: string; logStream?: NodeJS.WritableStream } = {},
 ): Promise<RunningServer> {
-  const app = await buildServer(rt.deps, rt.config, {
+  const app = await buildServer(rt.tenants, rt.config, {
     logger: opts.logLevel && opts.logLevel !== 'silent' ? serverLogger(opts.logLevel, opts.logStream) : false,
   });
   await app.listen({ host: rt.config.server.host, port: rt.config.server.port });

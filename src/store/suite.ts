@@ -7,9 +7,17 @@ import { it } from 'node:test';
 
 export interface ContractOptions {
   skip?: readonly { reason: string; tests: readonly string[] }[];
+  /**
+   * Runs each case on one store while the next case runs on a second store from the same
+   * factory, both at once, so their operations interleave at every await. The factory hands out
+   * stores of two tenants in turn: a backend whose tenants share rows fails the cases' exact
+   * assertions (counts, lists, erasure).
+   */
+  interleave?: boolean;
 }
 
-type Case<S> = (name: string, body: (store: S) => Promise<void>) => void;
+type Body<S> = (store: S) => Promise<void>;
+type Case<S> = (name: string, body: Body<S>) => void;
 
 /**
  * Defines the cases of one suite (call inside its `describe`): each case opens a fresh store and
@@ -20,19 +28,27 @@ export function defineCases<S extends { close(): Promise<void> }>(
   opts: ContractOptions,
   define: (test: Case<S>) => void,
 ): void {
-  const names = new Set<string>();
+  const cases: { name: string; body: Body<S>; reason: string | undefined }[] = [];
   define((name, body) => {
-    names.add(name);
-    const reason = opts.skip?.find((s) => s.tests.includes(name))?.reason;
-    it(name, reason !== undefined ? { skip: reason } : {}, async () => {
-      const store = await open();
-      try {
-        await body(store);
-      } finally {
-        await store.close();
-      }
-    });
+    cases.push({ name, body, reason: opts.skip?.find((s) => s.tests.includes(name))?.reason });
   });
+  const names = new Set(cases.map((c) => c.name));
   const unknown = (opts.skip ?? []).flatMap((s) => s.tests).filter((t) => !names.has(t));
   if (unknown.length > 0) throw new Error(`skips name no case of this suite: ${unknown.join(', ')}`);
+  const runnable = cases.filter((c) => c.reason === undefined);
+  for (const c of cases) {
+    const i = runnable.indexOf(c);
+    const partner = opts.interleave && runnable.length > 1 ? runnable[(i + 1) % runnable.length] : undefined;
+    it(c.name, c.reason !== undefined ? { skip: c.reason } : {}, async () => {
+      const stores: S[] = [];
+      try {
+        stores.push(await open());
+        if (!partner) return await c.body(stores[0]!);
+        stores.push(await open());
+        await Promise.all([c.body(stores[0]!), partner.body(stores[1]!)]);
+      } finally {
+        for (const s of stores) await s.close();
+      }
+    });
+  }
 }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { RecError } from '../../core/errors.ts';
 import { createPseudonymiser } from '../../core/privacy.ts';
 import { eraseUser } from '../../engine/erase-user.ts';
-import { storeConfig, withStore } from '../options.ts';
+import { readConfig, withStore } from '../options.ts';
 
 export function registerDeleteUser(program: Command): void {
   program
@@ -13,7 +13,7 @@ export function registerDeleteUser(program: Command): void {
     .argument('<user>', 'user id as imported (pseudonymised first when privacy.pseudonymise is on)')
     .option('--db <file>', 'SQLite file or store URL (default: config store.url)')
     .action(async (user: string, opts: { db?: string }, cmd: Command) => {
-      const config = storeConfig(cmd.optsWithGlobals().config, opts.db);
+      const config = readConfig(cmd.optsWithGlobals().config, { db: opts.db });
       const id = createPseudonymiser(config.privacy)(user);
       await withStore(config, async (store) => {
         // the same erasure as the API's: store, trained model, then a checkpoint that rewrites the file

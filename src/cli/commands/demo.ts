@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Config } from '../../config/schema.ts';
 import { buildDemoStore } from '../../demo/build.ts';
-import { commandConfig, parseNumber } from '../options.ts';
+import { parseNumber, storeConfig } from '../options.ts';
 
 /**
  * Builds the demo database with progress on stderr; Ctrl-C stops after the current step and a
@@ -51,11 +51,10 @@ export function registerDemo(program: Command): void {
     .option('--seed <n>', 'random seed', '42')
     .option('--users <n>', 'simulated users', '60')
     .action(async (opts: { db: string; seed: string; users: string }, cmd: Command) => {
-      const config = commandConfig(cmd.optsWithGlobals().config, { db: opts.db });
-      const ok = await runDemoBuild(config, {
-        seed: parseNumber(opts.seed, 'seed', 0, 2 ** 31),
-        users: parseNumber(opts.users, 'users', 1, 10_000),
-      });
+      const seed = parseNumber(opts.seed, 'seed', 0, 2 ** 31);
+      const users = parseNumber(opts.users, 'users', 1, 10_000);
+      const { config } = storeConfig(cmd.optsWithGlobals().config, opts.db);
+      const ok = await runDemoBuild(config, { seed, users });
       if (!ok) process.exitCode = 130;
     });
 }

@@ -1,11 +1,11 @@
-import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { RecError } from '../../core/errors.ts';
 import { openEmbeddingCache } from '../../encode/cache.ts';
 import { type EncodeProgress, encodeCatalog, fusionOptionsOf } from '../../encode/catalog.ts';
 import { createComponents } from '../../engine/create.ts';
 import { enrichCatalog } from '../../generate/enrich.ts';
-import { interruptOnSigint, storeConfig } from '../options.ts';
+import { interruptOnSigint, readConfig } from '../options.ts';
+import { progressReporter } from '../progress.ts';
 
 interface EncodeOpts {
   db?: string;
@@ -17,35 +17,13 @@ interface EncodeOpts {
 }
 
 /** A bar on a terminal; elsewhere a plain line at most every two seconds. */
-function progressReporter(label: string): { update(p: EncodeProgress): void; stop(): void } {
+function encodeProgress(label: string): { update(p: EncodeProgress): void; stop(): void } {
   const t0 = Date.now();
   const rate = (done: number) => (done / Math.max(0.001, (Date.now() - t0) / 1000)).toFixed(1);
-  if (process.stderr.isTTY) {
-    const bar = new SingleBar({
-      stream: process.stderr,
-      format: `${label} [{bar}] {value}/{total} items | {rate} items/s | eta {eta}s`,
-      hideCursor: true,
-    });
-    let started = false;
-    return {
-      update(p) {
-        if (!started) {
-          bar.start(Math.max(1, p.total), 0, { rate: '0' });
-          started = true;
-        }
-        bar.update(p.done, { rate: rate(p.done) });
-      },
-      stop: () => (started ? bar.stop() : undefined),
-    };
-  }
-  let last = 0;
+  const bar = progressReporter(label, { plainEveryMs: 2000 });
   return {
-    update(p) {
-      if (Date.now() - last < 2000 && p.done < p.total) return;
-      last = Date.now();
-      process.stderr.write(`${label}: ${p.done}/${p.total} items (${rate(p.done)} items/s)\n`);
-    },
-    stop() {},
+    update: (p) => bar.update(p.done, p.total, `${p.done}/${p.total} items, ${rate(p.done)} items/s`),
+    stop: () => bar.stop(),
   };
 }
 
@@ -66,24 +44,24 @@ export function registerEncode(program: Command): void {
     .option('--page-size <n>', 'items per step; an interrupt stops after the current step', '512')
     .option('--json', 'print the report as JSON')
     .action(async (opts: EncodeOpts, cmd: Command) => {
-      const cfg = storeConfig(cmd.optsWithGlobals().config, opts.db);
       const pageSize = Number(opts.pageSize ?? 512);
       if (!Number.isInteger(pageSize) || pageSize < 1)
         throw new RecError('INVALID_INPUT', `expected a positive integer, got "${opts.pageSize}"`, {
           field: 'page-size',
         });
+      const cfg = readConfig(cmd.optsWithGlobals().config, { db: opts.db });
       // the configured encoder (encoder.provider) and generative model, from the composition root
       const parts = await createComponents(cfg);
       const { store } = parts;
       const encoder = parts.encoder!;
       const interrupt = interruptOnSigint('encode: stopping after the current batch');
       const cache = openEmbeddingCache(store, opts.cache ?? cfg.encoder.cachePath);
-      let progress: ReturnType<typeof progressReporter> | undefined;
+      let progress: ReturnType<typeof encodeProgress> | undefined;
       try {
         let enrich: Awaited<ReturnType<typeof enrichCatalog>> | undefined;
         const generator = (opts.enrich ?? cfg.generator.enrich) ? parts.generator() : null;
         if (generator) {
-          progress = progressReporter('enrich');
+          progress = encodeProgress('enrich');
           enrich = await enrichCatalog(store, generator, {
             signal: interrupt.signal,
             onProgress: (p) => progress?.update(p),
@@ -94,7 +72,7 @@ export function registerEncode(program: Command): void {
           progress.stop();
         }
         const t0 = Date.now();
-        progress = progressReporter('encode');
+        progress = encodeProgress('encode');
         const report = await encodeCatalog(store, encoder, {
           cache,
           ...fusionOptionsOf(cfg.encoder),

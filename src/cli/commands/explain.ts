@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
+import { RecError } from '../../core/errors.ts';
 import type { Context } from '../../core/types.ts';
-import { describeReasons } from '../format.ts';
-import { commandConfig, parseNumber, withEngine } from '../options.ts';
+import { describeContext, describeReasons, itemName } from '../format.ts';
+import { parseNumber, readConfig, withEngine } from '../options.ts';
+import { requireUser } from './profile.ts';
 
 export function registerExplain(program: Command): void {
   program
@@ -21,26 +23,31 @@ export function registerExplain(program: Command): void {
         const context: Context = {};
         if (opts.device) context.device = opts.device;
         if (opts.hour !== undefined) context.hour = parseNumber(opts.hour, 'hour', 0, 23);
-        const config = commandConfig(cmd.optsWithGlobals().config, { db: opts.db });
-        const e = await withEngine(config, (engine, pseudonym) =>
-          engine.explain(pseudonym(user), item, context),
+        const config = readConfig(cmd.optsWithGlobals().config, { db: opts.db });
+        const { e, title } = await withEngine(
+          config,
+          async (engine, pseudonym, store) => {
+            const e = await engine.explain(pseudonym(user), item, context);
+            return { e, title: (await store.items.get(item))?.title };
+          },
+          async (store, pseudonym) => {
+            await requireUser(store, pseudonym(user), user);
+            if (!(await store.items.get(item)))
+              throw new RecError('UNKNOWN_ITEM', `no item "${item}" in ${store.url}`, { field: 'item' });
+          },
         );
         if (opts.json) {
           console.log(JSON.stringify({ user, item, ...e }, null, 2));
           return;
         }
-        console.log(`${item} for ${user}: score ${e.score.toFixed(4)}`);
+        console.log(`${itemName(item, title)} for ${user}: score ${e.score.toFixed(4)}`);
         console.log(`  ${describeReasons(e)}`);
         for (const h of e.history) {
           console.log(
-            `  - ${h.title || h.item} (${h.scenario}): ${(h.contribution * 100).toFixed(1)}% of the score`,
+            `  - ${itemName(h.item, h.title)} (${h.scenario}): ${(h.contribution * 100).toFixed(1)}% of the score`,
           );
         }
-        for (const c of e.context) {
-          console.log(
-            `  - context ${c.feature}=${String(c.value)}: ${c.effect >= 0 ? '+' : ''}${c.effect.toFixed(4)}`,
-          );
-        }
+        for (const c of e.context) console.log(`  - context ${describeContext(c, 4)}`);
       },
     );
 }

@@ -1,4 +1,3 @@
-import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import type { Config } from '../../config/schema.ts';
 import { isRecError, RecError } from '../../core/errors.ts';
@@ -6,6 +5,7 @@ import { createPseudonymiser } from '../../core/privacy.ts';
 import { IMPORT_FORMATS, type ImportProgress, importDataset } from '../../ingest/index.ts';
 import type { Store } from '../../store/types.ts';
 import { interruptOnSigint, storeConfig, withStore } from '../options.ts';
+import { progressReporter } from '../progress.ts';
 
 interface ImportOpts {
   format: string;
@@ -15,42 +15,19 @@ interface ImportOpts {
   once?: boolean;
 }
 
-/** A bar on a terminal; elsewhere (CI, pipes, tests) a plain line at most every half second. */
-function progressReporter(): { update(p: ImportProgress): void; stop(): void } {
-  if (process.stderr.isTTY) {
-    const bar = new SingleBar(
-      {
-        stream: process.stderr,
-        format: '{phase} [{bar}] {percentage}% | {records} records, {events} events | eta {eta}s',
-        hideCursor: true,
-      },
-      undefined,
-    );
-    let started = false;
-    let phase = '';
-    return {
-      update(p) {
-        if (!started || p.phase !== phase) {
-          if (started) bar.stop();
-          bar.start(Math.max(p.totalBytes, 1), 0, { phase: p.phase, records: 0, events: 0 });
-          started = true;
-          phase = p.phase;
-        }
-        bar.update(p.bytes, { records: p.records, events: p.events });
-      },
-      stop: () => (started ? bar.stop() : undefined),
-    };
-  }
-  let last = 0;
+/** One bar for the whole import: a two-pass import (validate, then write) fills it once. */
+function importProgress(): { update(p: ImportProgress): void; stop(): void } {
+  const bar = progressReporter('import');
   return {
     update(p) {
-      const now = Date.now();
-      if (now - last < 500) return;
-      last = now;
-      const pct = p.totalBytes ? Math.floor((100 * p.bytes) / p.totalBytes) : 0;
-      process.stderr.write(`import: ${p.phase} ${p.records} records, ${p.events} events (${pct}%)\n`);
+      const offset = p.passes === 2 && p.phase === 'write' ? p.totalBytes : 0;
+      bar.update(
+        offset + p.bytes,
+        p.passes * p.totalBytes,
+        `${p.phase} ${p.records} records, ${p.events} events`,
+      );
     },
-    stop() {},
+    stop: () => bar.stop(),
   };
 }
 
@@ -65,16 +42,22 @@ export function registerImport(program: Command): void {
     .option('--once', 'do nothing when this exact input was already imported completely')
     .option('--json', 'print the import report as JSON')
     .action(async (path: string, opts: ImportOpts, cmd: Command) => {
-      const cfg = storeConfig(cmd.optsWithGlobals().config, opts.db);
-      let batchSize = cfg.store.batchSize;
-      if (opts.batchSize !== undefined) {
-        if (!/^[1-9]\d*$/.test(opts.batchSize))
-          throw new RecError('INVALID_INPUT', `expected a positive integer, got "${opts.batchSize}"`, {
-            field: 'batch-size',
-          });
-        batchSize = Number(opts.batchSize);
+      if (opts.batchSize !== undefined && !/^[1-9]\d*$/.test(opts.batchSize))
+        throw new RecError('INVALID_INPUT', `expected a positive integer, got "${opts.batchSize}"`, {
+          field: 'batch-size',
+        });
+      const target = storeConfig(cmd.optsWithGlobals().config, opts.db);
+      const cfg = target.config;
+      const batchSize = opts.batchSize !== undefined ? Number(opts.batchSize) : cfg.store.batchSize;
+      let ok = false;
+      try {
+        await withStore(cfg, (store) => importInto(store, path, opts, cfg, batchSize));
+        ok = true;
+      } finally {
+        // a failed import into a new database leaves no empty database behind (an interrupted
+        // one returns normally and is kept, so a rerun resumes)
+        if (!ok) target.discard();
       }
-      await withStore(cfg, (store) => importInto(store, path, opts, cfg, batchSize));
     });
 }
 
@@ -86,7 +69,7 @@ async function importInto(
   batchSize: number,
 ): Promise<void> {
   const interrupt = interruptOnSigint('import: stopping after the current batch');
-  const progress = progressReporter();
+  const progress = importProgress();
   try {
     const report = await importDataset(store, opts.format, path, {
       batchSize,

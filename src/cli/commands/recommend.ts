@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Context } from '../../core/types.ts';
 import { formatRecommendations } from '../format.ts';
-import { commandConfig, parseNumber, withEngine } from '../options.ts';
+import { parseNumber, readConfig, withEngine } from '../options.ts';
 
 interface Opts {
   db?: string;
@@ -34,17 +34,22 @@ export function registerRecommend(program: Command): void {
       const n = parseNumber(opts.n, 'n', 1, 1000);
       const diversity =
         opts.diversity === undefined ? undefined : parseNumber(opts.diversity, 'diversity', 0, 1);
-      const config = commandConfig(cmd.optsWithGlobals().config, { db: opts.db });
-      const res = await withEngine(config, (engine, pseudonym) =>
-        engine.recommend({
+      const config = readConfig(cmd.optsWithGlobals().config, { db: opts.db });
+      const res = await withEngine(config, async (engine, pseudonym, store) => {
+        // an unknown user still gets an answer (what any new user would get), and is told so
+        if (!(await store.users.get(pseudonym(user))))
+          console.error(
+            `note: no user "${user}" in ${store.url}: these are cold-start recommendations, the same for any new user`,
+          );
+        return engine.recommend({
           user: pseudonym(user),
           scenario: opts.scenario,
           n,
           ...(Object.keys(context).length ? { context } : {}),
           ...(diversity !== undefined ? { diversity } : {}),
           ...(opts.exclude ? { exclude: opts.exclude.split(',').map((s) => s.trim()) } : {}),
-        }),
-      );
+        });
+      });
       if (opts.json) {
         console.log(JSON.stringify(res, null, 2));
         return;
@@ -52,6 +57,7 @@ export function registerRecommend(program: Command): void {
       console.log(
         `${res.items.length} items for ${user} in ${res.scenario} (model ${res.modelVersion}; retrievers: ${res.retrievers.join(', ')})`,
       );
-      console.log(formatRecommendations(res.items));
+      const lambda = diversity ?? config.engine.rules[opts.scenario]?.diversity ?? config.engine.diversity;
+      console.log(formatRecommendations(res.items, lambda));
     });
 }

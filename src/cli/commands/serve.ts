@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Config } from '../../config/schema.ts';
 import { serveUntilSignal } from '../../serve/run.ts';
-import { commandConfig, parseNumber } from '../options.ts';
+import { commandConfig, parseNumber, readConfig, storeConfig } from '../options.ts';
 
 export interface ServeOptions {
   db?: string;
@@ -20,22 +20,28 @@ export function withServeOptions(command: Command): Command {
     .option('--log-level <level>', 'fatal, error, warn, info, debug or silent', 'warn');
 }
 
-/** The configuration with the command line's overrides applied. */
-export function serveConfig(opts: ServeOptions, cmd: Command): Config {
-  return commandConfig(cmd.optsWithGlobals().config, {
-    db: opts.db,
-    host: opts.host,
-    port: opts.port === undefined ? undefined : parseNumber(opts.port, 'port', 0, 65535),
-  });
+/**
+ * The configuration with the command line's overrides applied. `serve` needs an existing database;
+ * `up` (`creates`) may make one, since it builds the demo where there is no data.
+ */
+export function serveConfig(opts: ServeOptions, cmd: Command, creates = false): Config {
+  const file = cmd.optsWithGlobals().config;
+  const port = opts.port === undefined ? undefined : parseNumber(opts.port, 'port', 0, 65535);
+  if (!creates) return readConfig(file, { db: opts.db, host: opts.host, port });
+  storeConfig(file, opts.db);
+  return commandConfig(file, { db: opts.db, host: opts.host, port });
 }
 
 function banner(config: Config, url: string, workers: number): void {
-  console.error(
-    `fusionrec serving ${config.store.url}${workers > 1 ? ` with ${workers} worker processes` : ''}`,
-  );
+  const tenants = config.server.tenants;
+  const what =
+    tenants.length > 0
+      ? `${tenants.length} tenants (${tenants.map((t) => t.id).join(', ')})`
+      : config.store.url;
+  console.error(`fusionrec serving ${what}${workers > 1 ? ` with ${workers} worker processes` : ''}`);
   console.error(`  dashboard: ${url}/`);
   console.error(`  API:       ${url}/v1  (OpenAPI: ${url}/openapi.json)`);
-  if (config.server.adminKeyHashes.length === 0) {
+  if (tenants.length === 0 && config.server.adminKeyHashes.length === 0) {
     console.error('  note: no admin keys configured, so writes need no key (fine on localhost only)');
   }
 }

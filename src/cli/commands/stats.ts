@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { StoreStats } from '../../store/types.ts';
-import { storeConfig, withStore } from '../options.ts';
+import { readConfig, withStore } from '../options.ts';
 
 const n = (x: number) => x.toLocaleString('en-US');
 
@@ -31,7 +31,7 @@ export function registerStats(program: Command): void {
     .option('--db <file>', 'SQLite file or store URL (default: config store.url)')
     .option('--json', 'print as JSON')
     .action(async (opts: { db?: string; json?: boolean }, cmd: Command) => {
-      const config = storeConfig(cmd.optsWithGlobals().config, opts.db);
+      const config = readConfig(cmd.optsWithGlobals().config, { db: opts.db });
       await withStore(config, async (store) => {
         const st = await store.stats();
         console.log(opts.json ? JSON.stringify(st, null, 2) : formatStats(store.url, st));

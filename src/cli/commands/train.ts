@@ -1,9 +1,9 @@
-import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { isRecError, RecError } from '../../core/errors.ts';
 import { createComponents } from '../../engine/create.ts';
 import { trainFromStore } from '../../train/train.ts';
-import { commandConfig, interruptOnSigint } from '../options.ts';
+import { interruptOnSigint, readConfig } from '../options.ts';
+import { progressReporter } from '../progress.ts';
 
 interface TrainOpts {
   db?: string;
@@ -13,31 +13,17 @@ interface TrainOpts {
 
 /** a bar per phase on a terminal; plain lines at most twice a second elsewhere */
 function reporter() {
-  let bar: SingleBar | undefined;
-  let phase = '';
-  let last = 0;
+  const bar = progressReporter('train');
   return {
-    update(p: string, done: number, total: number) {
-      if (process.stderr.isTTY && total > 0) {
-        if (p !== phase) {
-          bar?.stop();
-          bar = new SingleBar({
-            stream: process.stderr,
-            format: `${p} [{bar}] {value}/{total} | eta {eta}s`,
-          });
-          bar.start(total, done);
-          phase = p;
-        }
-        bar!.update(done);
-        return;
-      }
-      const now = Date.now();
-      if (p === phase && now - last < 500 && done !== total) return;
-      phase = p;
-      last = now;
-      process.stderr.write(`train: ${p} ${done}${total ? `/${total}` : ''}\n`);
+    update(label: string, done: number, total: number) {
+      // "seq epoch 3/20 (valid ndcg@10 ...)" counts over all epochs: one bar for the phase
+      // ("seq epoch"), the epoch in its detail, so the bar does not restart at each epoch
+      const phase = label.replace(/[\s(]*\d.*$/, '');
+      const rest = label.slice(phase.length).trim();
+      const count = total > 0 ? `${done}/${total}` : `${done}`;
+      bar.update(done, total, rest ? `${rest}; ${count}` : count, `train ${phase}`);
     },
-    stop: () => bar?.stop(),
+    stop: () => bar.stop(),
   };
 }
 
@@ -49,7 +35,7 @@ export function registerTrain(program: Command): void {
     .option('--no-text', 'fit without the text features (no encoder is started)')
     .option('--json', 'print the training report as JSON')
     .action(async (opts: TrainOpts, cmd: Command) => {
-      const cfg = commandConfig(cmd.optsWithGlobals().config, { db: opts.db });
+      const cfg = readConfig(cmd.optsWithGlobals().config, { db: opts.db });
       // the encoder only names the item vectors `fusionrec encode` wrote (none: no text features)
       const parts = await createComponents(cfg, opts.text === false ? { encoder: null } : {});
       const store = parts.store;

@@ -10,7 +10,7 @@ export function registerUp(program: Command): void {
       'the quick start: build the demo database if there is no data yet, then serve API and dashboard',
     );
   withServeOptions(command).action(async (opts: ServeOptions, cmd: Command) => {
-    const config = serveConfig(opts, cmd);
+    const config = serveConfig(opts, cmd, true);
     if (!(await hasDataToServe(config))) {
       console.error(`no data in ${config.store.url}: building the demo database first`);
       if (!(await runDemoBuild(config))) {

@@ -26,6 +26,20 @@ function file(name: string, text: string): string {
 }
 
 describe('canonical CSV with csv-parse', () => {
+  it('refuses a last row without its newline: a cut row can still look whole (ts 1709 of 1709400000000)', async () => {
+    await withStore('cut', async (store) => {
+      const f = file(
+        'cut.csv',
+        'id,user,item,scenario,type,ts\ne1,u1,k1,shop,view,1709400000000\ne2,u1,k1,shop,view,1709',
+      );
+      await assert.rejects(importDataset(store, 'csv', f, { scenarios: [SHOP] }), {
+        code: 'PARSE_ERROR',
+        location: 'cut.csv:3',
+      });
+      assert.equal((await store.stats()).events, 0);
+    });
+  });
+
   it('imports a quoted field spanning lines and a quoted comma', async () => {
     await withStore('multi', async (store) => {
       const f = file(

@@ -19,6 +19,8 @@ export async function inputFile(path: string): Promise<string[]> {
 
 async function* read(path: string, ctx: ReaderContext): AsyncGenerator<ImportRecord> {
   for await (const line of readLines(path, {
+    // a JSON record cut short does not parse, so a last line without its newline is whole
+    unterminatedLastLine: 'accept',
     onBytes: ctx.onBytes,
     ...(ctx.signal ? { signal: ctx.signal } : {}),
     ...(ctx.maxLineBytes ? { maxLineBytes: ctx.maxLineBytes } : {}),

@@ -4,18 +4,28 @@
  */
 import { RecError } from '../../core/errors.ts';
 import type { Split } from '../../core/types.ts';
-import { readLines } from '../lines.ts';
 import type { ImportRecord, Reader, ReaderContext } from '../types.ts';
-import { datasetFiles, eventRecord, int, itemRecord, lineSource, syntheticTs } from './common.ts';
+import {
+  datasetFiles,
+  eventRecord,
+  int,
+  itemRecord,
+  lineSource,
+  requireWholeLines,
+  syntheticTs,
+} from './common.ts';
 import { ecommerce } from './scenarios.ts';
 
 const FILES = ['Beauty.txt', 'Beauty_item2attributes.json'];
 const SCENARIO = 'beauty';
 
 /** item id -> attribute ids; the file is one JSON object (300 KB), parsed whole. */
-async function readAttributes(path: string): Promise<Map<string, number[]>> {
+async function readAttributes(
+  path: string,
+  lines: ReturnType<typeof lineSource>,
+): Promise<Map<string, number[]>> {
   let text = '';
-  for await (const line of readLines(path)) text += `${line.text}\n`;
+  for await (const line of lines(path, { unterminatedLastLine: 'accept' })) text += `${line.text}\n`;
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -46,7 +56,7 @@ async function* read(dir: string, ctx: ReaderContext): AsyncGenerator<ImportReco
   const [seqPath, attrPath] = await datasetFiles(dir, FILES);
   const lines = lineSource(ctx);
   yield { kind: 'scenario', value: ecommerce(SCENARIO, 'Amazon Beauty') };
-  const attributes = await readAttributes(attrPath!);
+  const attributes = await readAttributes(attrPath!, lines);
   const seen = new Set<string>();
 
   for await (const line of lines(seqPath!)) {
@@ -111,6 +121,9 @@ async function* read(dir: string, ctx: ReaderContext): AsyncGenerator<ImportReco
 
 export const beauty: Reader = {
   files: (dir) => datasetFiles(dir, FILES),
+  // S3-Rec's files declare no counts; Beauty.txt must still end with a newline (the attributes
+  // file is one JSON document, which a cut would make unparseable)
+  check: async (_dir, files) => void (await requireWholeLines(files.slice(0, 1))),
   read,
   validateFirst: false,
   scenarios: [SCENARIO],

@@ -5,7 +5,18 @@
 import { RecError } from '../../core/errors.ts';
 import type { Split } from '../../core/types.ts';
 import type { ImportRecord, Reader, ReaderContext } from '../types.ts';
-import { datasetFiles, eventRecord, fields, int, itemRecord, lineSource, syntheticTs } from './common.ts';
+import {
+  datasetFiles,
+  eventRecord,
+  fields,
+  int,
+  itemRecord,
+  lineSource,
+  optionalText,
+  requireCount,
+  requireWholeLines,
+  syntheticTs,
+} from './common.ts';
 import { ecommerce } from './scenarios.ts';
 
 /** file -> user id prefix, event id tag, and how its sequences split */
@@ -77,9 +88,29 @@ async function* read(dir: string, ctx: ReaderContext): AsyncGenerator<ImportReco
   }
 }
 
+/** the integers of an upstream count file, one per line */
+const counts = (text: string | undefined) => text?.split(/\s+/).filter(Boolean).map(Number);
+
+/**
+ * Upstream's count files: `num.txt` holds the food and kitchen item counts (items.tsv rows after
+ * its header), `instance_num.txt` the users of train_A, train_B and train_overlap (one row each).
+ * valid.txt and test.txt declare no count.
+ */
+async function check(dir: string, files: readonly string[]): Promise<void> {
+  const rows = await requireWholeLines(files);
+  const items = counts(await optionalText(dir, 'num.txt'));
+  if (items?.length === 2 && items.every(Number.isInteger))
+    requireCount('items.tsv', rows.get('items.tsv')! - 1, items[0]! + items[1]!, 'num.txt');
+  const users = counts(await optionalText(dir, 'instance_num.txt'));
+  if (users?.length === 3 && users.every(Number.isInteger))
+    for (const [i, f] of ['train_A.txt', 'train_B.txt', 'train_overlap.txt'].entries())
+      requireCount(f, rows.get(f)!, users[i]!, 'instance_num.txt');
+}
+
 export const foodKitchen: Reader = {
   files: (dir) => datasetFiles(dir, FILES),
   read,
+  check,
   validateFirst: false,
   scenarios: ['food', 'kitchen'],
 };

@@ -6,7 +6,17 @@ import { RecError } from '../../core/errors.ts';
 import type { Scenario } from '../../core/types.ts';
 import type { Line } from '../lines.ts';
 import type { ImportRecord, Reader, ReaderContext } from '../types.ts';
-import { datasetFiles, eventRecord, fields, int, itemRecord, lineSource } from './common.ts';
+import {
+  datasetFiles,
+  eventRecord,
+  fields,
+  int,
+  itemRecord,
+  lineSource,
+  optionalText,
+  requireCount,
+  requireWholeLines,
+} from './common.ts';
 import { MUSIC_WEIGHTS, SOCIAL_WEIGHTS } from './scenarios.ts';
 
 const FILES = ['artists.dat', 'tags.dat', 'user_taggedartists.dat', 'user_artists.dat', 'user_friends.dat'];
@@ -206,8 +216,29 @@ async function* read(dir: string, ctx: ReaderContext): AsyncGenerator<ImportReco
   }
 }
 
+/** The row counts HetRec's readme.txt declares under "Data statistics", per file (after its header). */
+const DECLARED: readonly [file: string, pattern: RegExp][] = [
+  ['artists.dat', /^\s*(\d+) artists\s*$/m],
+  ['tags.dat', /^\s*(\d+) tags\s*$/m],
+  ['user_taggedartists.dat', /^\s*(\d+) tag assignments/m],
+  ['user_artists.dat', /^\s*(\d+) user-listened artist relations/m],
+  ['user_friends.dat', /(\d+) \(user_i, user_j\) pairs/],
+];
+
+async function check(dir: string, files: readonly string[]): Promise<void> {
+  const rows = await requireWholeLines([...new Set(files)]);
+  const readme = await optionalText(dir, 'readme.txt');
+  if (readme === undefined) return;
+  for (const [file, pattern] of DECLARED) {
+    const m = pattern.exec(readme);
+    if (m) requireCount(file, rows.get(file)! - 1, Number(m[1]), 'readme.txt');
+  }
+}
+
 export const lastfm2k: Reader = {
-  files: (dir) => datasetFiles(dir, FILES),
+  // the tag assignments are read twice (tags per artist first, then as events)
+  files: (dir) => datasetFiles(dir, [...FILES, 'user_taggedartists.dat']),
+  check,
   read,
   validateFirst: false,
   scenarios: [MUSIC.id, SOCIAL.id],

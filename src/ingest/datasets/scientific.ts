@@ -7,8 +7,19 @@
 import { RecError } from '../../core/errors.ts';
 import type { Item, Split } from '../../core/types.ts';
 import type { Line } from '../lines.ts';
+import { readLines } from '../lines.ts';
 import type { ImportRecord, Reader, ReaderContext } from '../types.ts';
-import { datasetFiles, eventRecord, fields, int, itemRecord, lineSource, syntheticTs } from './common.ts';
+import {
+  datasetFiles,
+  eventRecord,
+  fields,
+  int,
+  itemRecord,
+  lineSource,
+  requireCount,
+  requireWholeLines,
+  syntheticTs,
+} from './common.ts';
 import { ecommerce } from './scenarios.ts';
 
 const FILES = [
@@ -226,8 +237,39 @@ async function* read(dir: string, ctx: ReaderContext): AsyncGenerator<ImportReco
       });
 }
 
+/**
+ * The index files declare the dataset: every indexed user has one valid and one test row, every
+ * indexed item one text row. The train file declares no count, but each user's rows run from the
+ * longest prefix down to a one-item prefix, so a user whose last row has a longer prefix lost rows.
+ */
+async function check(_dir: string, files: readonly string[]): Promise<void> {
+  const rows = await requireWholeLines(files);
+  const [items, text, users, train, valid, test] = FILES.map((f) => rows.get(f)!);
+  requireCount('Scientific.valid.inter', valid! - 1, users!, 'Scientific.user2index');
+  requireCount('Scientific.test.inter', test! - 1, users!, 'Scientific.user2index');
+  requireCount('Scientific.text', text! - 1, items!, 'Scientific.item2index');
+  if (train === undefined) return;
+  let last: { user: string; prefix: number; location: string } | undefined;
+  const endOfUser = () => {
+    if (last && last.prefix !== 1)
+      throw new RecError(
+        'INVALID_INPUT',
+        `the last row of user ${last.user} has a ${last.prefix}-item prefix, not 1: rows of this user are missing`,
+        { field: 'item_id_list', location: last.location },
+      );
+  };
+  for await (const line of readLines(files[FILES.indexOf('Scientific.train.inter')]!)) {
+    if (line.lineNo === 1 || line.text === '') continue;
+    const [user, list] = fields(line, '\t', 3);
+    if (last && last.user !== user) endOfUser();
+    last = { user: user!, prefix: list === '' ? 0 : list!.split(' ').length, location: line.location };
+  }
+  endOfUser();
+}
+
 export const scientific: Reader = {
   files: (dir) => datasetFiles(dir, FILES),
+  check,
   read,
   validateFirst: false,
   scenarios: [SCENARIO],

@@ -18,6 +18,7 @@ export const eventRoutes = [
       'Record one event. Answered only after the durable commit; idempotent on the event id. The next recommendation for this user reflects it.',
     tag: 'events',
     access: 'admin',
+    token: { users: ({ body }) => [(body as { user?: unknown } | null)?.user], scope: 'events' },
     // the engine validates the event, schema and catalog (its error names the field)
     engineBody: eventSchema,
     async handler({ body }, ctx) {
@@ -31,6 +32,10 @@ export const eventRoutes = [
     tag: 'events',
     access: 'admin',
     body: batchEnvelope,
+    token: {
+      users: ({ body }) => body.events.map((e) => (e as { user?: unknown } | null)?.user),
+      scope: 'events',
+    },
     engineBody: z.strictObject({ events: z.array(eventSchema).min(1).max(MAX_BATCH, batchSize) }),
     async handler({ body }, ctx) {
       const events = body.events.map((e) => withUser(e as EventInput, ctx.pseudonym));

@@ -26,6 +26,7 @@ export const itemRoutes = [
     summary: 'List items ordered by id, optionally of one scenario (page with `after`).',
     tag: 'items',
     access: 'read',
+    token: { catalog: true },
     query: listQuery,
     async handler({ query }, ctx) {
       const items = await ctx.store.items.list({
@@ -75,6 +76,7 @@ export const itemRoutes = [
     summary: 'One item.',
     tag: 'items',
     access: 'read',
+    token: { catalog: true },
     params: idParams,
     async handler({ params }, ctx) {
       const item = await ctx.store.items.get(params.id);
@@ -102,6 +104,7 @@ export const itemRoutes = [
     summary: 'Items most similar to this one (content and co-consumption), optionally in one scenario.',
     tag: 'items',
     access: 'read',
+    token: { catalog: true },
     params: idParams,
     query: similarQuery,
     async handler({ params, query }, ctx) {

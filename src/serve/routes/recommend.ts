@@ -21,6 +21,7 @@ export const recommendRoutes = [
       'Top-n items for a user in a scenario, for a context, with a diversity knob (MMR lambda); each with score and reasons.',
     tag: 'recommend',
     access: 'read',
+    token: { users: ({ body }) => [(body as { user?: unknown } | null)?.user] },
     // the engine validates the request (its error names the field): the body goes on as it came
     engineBody: recommendRequestSchema,
     async handler({ body }, ctx) {
@@ -36,6 +37,7 @@ export const recommendRoutes = [
     tag: 'recommend',
     access: 'read',
     query: explainQuery,
+    token: { users: ({ query }) => [query.user] },
     async handler({ query }, ctx) {
       if (!(await ctx.store.items.get(query.item))) {
         throw new RecError('UNKNOWN_ITEM', `no item "${query.item}"`, { field: 'item' });

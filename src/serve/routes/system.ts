@@ -30,6 +30,7 @@ export const systemRoutes = [
     summary: 'The scenarios the engine serves, with their event weights and repeat rules.',
     tag: 'system',
     access: 'read',
+    token: { catalog: true },
     async handler(_input, ctx) {
       return { scenarios: await ctx.engine.scenarios() };
     },

@@ -32,6 +32,7 @@ export const userRoutes = [
     tag: 'users',
     access: 'read',
     params: idParams,
+    token: { users: ({ params }) => [params.id] },
     async handler({ params }, ctx) {
       return userSummary(ctx.store, ctx.pseudonym(params.id));
     },
@@ -56,6 +57,7 @@ export const userRoutes = [
     tag: 'users',
     access: 'read',
     params: idParams,
+    token: { users: ({ params }) => [params.id] },
     async handler({ params }, ctx) {
       const id = ctx.pseudonym(params.id);
       await requireUser(ctx.store, id);
@@ -69,6 +71,7 @@ export const userRoutes = [
     tag: 'users',
     access: 'read',
     params: idParams,
+    token: { users: ({ params }) => [params.id] },
     query: historyQuery,
     async handler({ params, query }, ctx) {
       return userHistory(ctx.store, ctx.pseudonym(params.id), query);
@@ -82,6 +85,7 @@ export const userRoutes = [
     tag: 'users',
     access: 'read',
     params: idParams,
+    token: { users: ({ params }) => [params.id] },
     query: mapQuery,
     async handler({ params, query }, ctx) {
       const id = ctx.pseudonym(params.id);

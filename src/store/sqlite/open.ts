@@ -29,10 +29,27 @@ export const MIGRATIONS: readonly string[] = [
   `DROP INDEX IF EXISTS events_by_item;`,
 ];
 
-/** Opens (creating and migrating) a SQLite database with durable, privacy-safe settings. */
+/**
+ * Opens (creating and migrating) a SQLite database with durable, privacy-safe settings. A file that
+ * is not a database, or cannot be opened, is a STORE_ERROR naming it (SQLite's own error is the cause).
+ */
 export function openSqlite(file: string): DB {
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
+  let db: DB | undefined;
+  try {
+    db = new Database(file);
+    // the first statement reads the header: a text file fails here, not at `new Database`
+    db.pragma('journal_mode = WAL');
+  } catch (cause) {
+    db?.close();
+    const code = (cause as { code?: string }).code;
+    const why =
+      code === 'SQLITE_NOTADB'
+        ? 'is not a SQLite database'
+        : code === 'SQLITE_CANTOPEN'
+          ? 'cannot be opened (a missing folder, or no permission)'
+          : `cannot be opened: ${(cause as Error).message}`;
+    throw new RecError('STORE_ERROR', `${file} ${why}`, { field: 'store.url', cause });
+  }
   db.pragma('synchronous = FULL');
   db.pragma('secure_delete = ON');
   db.pragma('foreign_keys = ON');
