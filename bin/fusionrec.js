@@ -1,7 +1,10 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources through tsx's loader, so the package needs no build step.
-import { register } from 'tsx/esm/api';
+// Runs the compiled CLI (dist/, made by `npm run build`; npm builds it on install from git).
+import { existsSync } from 'node:fs';
 
-register();
-const { main } = await import('../src/cli/main.ts');
-await main(process.argv);
+const main = new URL('../dist/cli/main.js', import.meta.url);
+if (!existsSync(main)) {
+  console.error('error: fusionrec is not built (no dist/): run `npm run build` in its folder');
+  process.exit(2);
+}
+await (await import(main.href)).main(process.argv);

@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 // Runs every test file with node:test (Node 20 does not discover .ts files on its own).
+// Builds dist/ first (incremental: seconds when nothing changed), since the CLI tests spawn
+// bin/fusionrec.js and the library test imports the package by name, both of which run dist/.
 // Usage: npm test [-- <file or folder> ...]
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -19,6 +21,10 @@ if (files.length === 0) {
   console.error('no test files found under', roots.join(' '));
   process.exit(1);
 }
+const build = spawnSync(process.execPath, [new URL('build.mjs', import.meta.url).pathname], {
+  stdio: 'inherit',
+});
+if (build.status !== 0) process.exit(build.status ?? 1);
 const r = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],

@@ -129,6 +129,93 @@ describe('dashboard in headless Chromium', () => {
     assert.ok((await page.locator('[data-testid=recommendations] li').count()) >= 20);
   });
 
+  /** a second tab on the same server, its page errors collected */
+  async function freshPage(): Promise<{ tab: Page; errors: string[] }> {
+    const tab = await browser.newPage();
+    const errors: string[] = [];
+    tab.on('pageerror', (e) => errors.push(e.message));
+    return { tab, errors };
+  }
+  const idle = (tab: Page) =>
+    tab.waitForFunction(() => document.body.dataset.loading === 'false', undefined, { timeout: 60_000 });
+
+  test('a loading indicator shows while the data is on its way, and goes once it has come', async () => {
+    const { tab, errors } = await freshPage();
+    // hold every recommendation request until the indicator has been seen
+    const held: (() => Promise<void>)[] = [];
+    await tab.route('**/v1/recommend', (route) => {
+      held.push(() => route.continue());
+    });
+    try {
+      await tab.goto(`${s.url}/#user=u001`);
+      await tab.waitForFunction(() => document.body.dataset.loading === 'true');
+      assert.equal(await tab.locator('[data-testid=loading]').isVisible(), true);
+      assert.match(String(await tab.locator('[data-testid=loading]').textContent()), /Loading/);
+      assert.equal(await tab.locator('[data-testid=recommendations] li').count(), 0);
+      // one request per scenario, all held
+      while (held.length < 4) await new Promise((r) => setTimeout(r, 50));
+      for (const go of held.splice(0)) await go();
+      await idle(tab);
+      assert.equal(await tab.locator('[data-testid=loading]').isHidden(), true);
+      assert.ok((await tab.locator('[data-testid=recommendations] li').count()) >= 20);
+      assert.deepEqual(errors, []);
+    } finally {
+      await tab.close();
+    }
+  });
+
+  test('an unknown #user= says so and shows no other user; a known one loads', async () => {
+    const { tab, errors } = await freshPage();
+    try {
+      await tab.goto(`${s.url}/#user=nobody-here`);
+      await idle(tab);
+      assert.match(String(await tab.locator('#error').textContent()), /unknown user “nobody-here”/);
+      assert.equal(await tab.locator('#error').isVisible(), true);
+      assert.equal(await tab.locator('#user').inputValue(), '', 'no user is selected');
+      assert.equal(await tab.locator('[data-testid=recommendations] li').count(), 0);
+      assert.equal(await tab.locator('#map circle.item').count(), 0);
+      // a link to a real user (the address changes, the page does not reload)
+      await tab.evaluate(() => {
+        location.hash = '#user=u002';
+      });
+      await tab.waitForFunction(
+        () => (document.getElementById('user') as HTMLSelectElement).value === 'u002',
+      );
+      await idle(tab);
+      assert.equal(await tab.locator('#error').isHidden(), true);
+      assert.ok((await tab.locator('[data-testid=recommendations] li').count()) >= 20);
+      // and back to an unknown one: the last user's lists are cleared, not left standing
+      await tab.evaluate(() => {
+        location.hash = '#user=u999999';
+      });
+      await tab.waitForFunction(() => /u999999/.test(document.getElementById('error')?.textContent ?? ''));
+      await idle(tab);
+      assert.equal(await tab.locator('[data-testid=recommendations] li').count(), 0);
+      assert.deepEqual(errors, []);
+    } finally {
+      await tab.close();
+    }
+  });
+
+  test('at 390 px wide (a phone) neither page scrolls sideways', async () => {
+    const { tab, errors } = await freshPage();
+    try {
+      await tab.setViewportSize({ width: 390, height: 844 });
+      await tab.goto(`${s.url}/#user=u001`);
+      await idle(tab);
+      const width = () => tab.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok((await tab.locator('[data-testid=recommendations] li').count()) >= 20);
+      assert.ok((await width()) <= 390, `user page is ${await width()} px wide`);
+      await tab.screenshot({ path: join(SHOTS, 'dashboard-390.png'), fullPage: true });
+      await tab.click('button[data-page=system]');
+      await tab.waitForSelector('[data-testid=system] table');
+      assert.ok((await width()) <= 390, `system page is ${await width()} px wide`);
+      assert.deepEqual(errors, []);
+    } finally {
+      await tab.close();
+    }
+  });
+
   test('the system page shows counts, versions and latency', async () => {
     await page.click('button[data-page=system]');
     await page.waitForSelector('[data-testid=system] table');

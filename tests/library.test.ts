@@ -4,26 +4,28 @@
  * folder holding its fusionrec.config.json, against a copy of the demo database.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { createEngine, isRecError, loadConfig, RecError } from 'fusionrec';
-import * as engineCreate from '../src/engine/create.ts';
 import { SqliteStore } from '../src/store/sqlite.ts';
 import { runNode } from './run-process.ts';
 import { demoDbCopy } from './server-fixture.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 
-test('the package name resolves to src/index.ts through package.json exports', () => {
+test('the package name resolves to the compiled dist/index.js, with its declarations, through exports', () => {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
     name: string;
-    exports: Record<string, string>;
+    exports: Record<string, { types: string; default: string }>;
   };
   assert.equal(pkg.name, 'fusionrec');
-  assert.equal(pkg.exports['.'], './src/index.ts');
-  assert.equal(createEngine, engineCreate.createEngine);
+  assert.deepEqual(pkg.exports['.'], { types: './dist/index.d.ts', default: './dist/index.js' });
+  assert.equal(import.meta.resolve('fusionrec'), pathToFileURL(join(ROOT, 'dist/index.js')).href);
+  assert.ok(existsSync(join(ROOT, 'dist/index.d.ts')), 'npm run build writes the declarations');
+  assert.equal(typeof createEngine, 'function');
   assert.equal(typeof loadConfig, 'function');
   assert.ok(isRecError(new RecError('INVALID_INPUT', 'x')));
 });

@@ -1,5 +1,5 @@
 // fusionrec dashboard: plain ES modules, no build step, no CDN. Talks only to this server's /v1 API.
-import { $, api, colour, el, showError, state } from './dom.js';
+import { $, api, colour, el, showError, state, whileLoading } from './dom.js';
 import { drawInterests, drawMap } from './map.js';
 
 const ACTIONS = {
@@ -41,7 +41,23 @@ async function loadUsers() {
     }),
   );
   const fromHash = new URLSearchParams(location.hash.slice(1)).get('user');
-  if (fromHash && users.some((u) => u.id === fromHash)) select.value = fromHash;
+  // (a user token reads its own user only: that one is shown whatever the address says)
+  if (fromHash && !own && !users.some((u) => u.id === fromHash)) {
+    // not on the first page of the list: ask for that user rather than show someone else
+    try {
+      const u = await api(`/v1/users/${encodeURIComponent(fromHash)}`);
+      select.append(el('option', { value: u.id, text: u.id }));
+    } catch (e) {
+      if (e.status !== 404) throw e;
+      select.prepend(el('option', { value: '', text: '— pick a user —', disabled: '' }));
+      select.value = '';
+      state.user = '';
+      for (const id of ['recs', 'history', 'interests', 'map', 'legend']) $(id).replaceChildren();
+      showError(`unknown user “${fromHash}”: pick one from the list`);
+      return;
+    }
+  }
+  if (fromHash && [...select.options].some((o) => o.value === fromHash)) select.value = fromHash;
   state.user = select.value;
 }
 
@@ -136,18 +152,17 @@ async function loadProfileAndMap() {
 async function refresh({ resetDiff = false } = {}) {
   if (!state.user) return;
   if (resetDiff) state.previous.clear();
-  state.loading++;
-  document.body.dataset.loading = 'true';
-  try {
-    await Promise.all([loadRecommendations(), loadProfileAndMap()]);
-    showError('');
-  } catch (e) {
-    showError(e.message);
-  } finally {
-    // tests and scripts wait on these: a refresh counter and an idle flag
-    document.body.dataset.refreshes = String(++state.refreshes);
-    if (--state.loading === 0) document.body.dataset.loading = 'false';
-  }
+  await whileLoading(async () => {
+    try {
+      await Promise.all([loadRecommendations(), loadProfileAndMap()]);
+      showError('');
+    } catch (e) {
+      showError(e.message);
+    } finally {
+      // tests and scripts wait on this refresh counter (and on body[data-loading])
+      document.body.dataset.refreshes = String(++state.refreshes);
+    }
+  });
 }
 
 async function act(event) {
@@ -198,6 +213,10 @@ function table(head, rows) {
 }
 
 async function loadSystem() {
+  await whileLoading(loadSystemTables);
+}
+
+async function loadSystemTables() {
   try {
     const s = await api('/v1/system');
     const c = s.counts;
@@ -272,17 +291,21 @@ async function start() {
   $('act').addEventListener('submit', act);
   for (const b of document.querySelectorAll('.tab'))
     b.addEventListener('click', () => showPage(b.dataset.page));
+  // a link or an edited address names another user
+  window.addEventListener('hashchange', () => void init());
   await init();
 }
 
 async function init() {
-  try {
-    state.scenarios = (await api('/v1/scenarios')).scenarios;
-    await loadUsers();
-    await refresh({ resetDiff: true });
-  } catch (e) {
-    showError(e.message);
-  }
+  await whileLoading(async () => {
+    try {
+      state.scenarios = (await api('/v1/scenarios')).scenarios;
+      await loadUsers();
+      await refresh({ resetDiff: true });
+    } catch (e) {
+      showError(e.message);
+    }
+  });
 }
 
 void start();

@@ -25,6 +25,25 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+/**
+ * Runs `fn` with the loading indicator shown (nested calls keep it up until the last ends);
+ * `body[data-loading]` is 'true' meanwhile and 'false' once idle, for tests and scripts to wait on.
+ */
+export async function whileLoading(fn) {
+  if (state.loading++ === 0) {
+    document.body.dataset.loading = 'true';
+    $('loading').hidden = false;
+  }
+  try {
+    return await fn();
+  } finally {
+    if (--state.loading === 0) {
+      document.body.dataset.loading = 'false';
+      $('loading').hidden = true;
+    }
+  }
+}
+
 export function showError(message) {
   const box = $('error');
   box.textContent = message;
@@ -41,7 +60,10 @@ export async function api(path, init = {}) {
   const body = await res.json().catch(() => ({}));
   if (!res.ok) {
     const e = body.error ?? { code: String(res.status), message: res.statusText };
-    throw new Error(`${e.code}${e.field ? ` (${e.field})` : ''}: ${e.message}`);
+    throw Object.assign(new Error(`${e.code}${e.field ? ` (${e.field})` : ''}: ${e.message}`), {
+      code: e.code,
+      status: res.status,
+    });
   }
   return body;
 }

@@ -1,38 +1,52 @@
 import { Command } from 'commander';
-import { registerConfig } from './commands/config.ts';
-import { registerDeleteUser } from './commands/delete-user.ts';
-import { registerDemo } from './commands/demo.ts';
-import { registerEncode } from './commands/encode.ts';
-import { registerEval } from './commands/eval.ts';
-import { registerExplain } from './commands/explain.ts';
-import { registerImport } from './commands/import.ts';
-import { registerProfile } from './commands/profile.ts';
-import { registerRecommend } from './commands/recommend.ts';
-import { registerServe } from './commands/serve.ts';
-import { registerStats } from './commands/stats.ts';
-import { registerTrain } from './commands/train.ts';
-import { registerUp } from './commands/up.ts';
 import { reportError, reportUncaught } from './errors.ts';
 
-/** Each command lives in its own file under commands/ and only calls the library. */
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/**
+ * Each command lives in its own file under commands/ and only calls the library. The files are
+ * imported on demand: a command's file pulls in what its action needs (the encoder, the server,
+ * the training pipeline), and `stats` should not wait for fastify or tfjs to load.
+ */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  config: async () => (await import('./commands/config.ts')).registerConfig,
+  import: async () => (await import('./commands/import.ts')).registerImport,
+  stats: async () => (await import('./commands/stats.ts')).registerStats,
+  'delete-user': async () => (await import('./commands/delete-user.ts')).registerDeleteUser,
+  eval: async () => (await import('./commands/eval.ts')).registerEval,
+  encode: async () => (await import('./commands/encode.ts')).registerEncode,
+  train: async () => (await import('./commands/train.ts')).registerTrain,
+  serve: async () => (await import('./commands/serve.ts')).registerServe,
+  up: async () => (await import('./commands/up.ts')).registerUp,
+  demo: async () => (await import('./commands/demo.ts')).registerDemo,
+  recommend: async () => (await import('./commands/recommend.ts')).registerRecommend,
+  profile: async () => (await import('./commands/profile.ts')).registerProfile,
+  explain: async () => (await import('./commands/explain.ts')).registerExplain,
+};
+
+/** the command `argv` names (its first word that is neither an option nor an option's value) */
+function commandName(argv: readonly string[]): string | undefined {
+  for (let i = 2; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '-c' || a === '--config') i++;
+    else if (!a.startsWith('-')) return a;
+  }
+  return undefined;
+}
+
+/**
+ * The program with the command `argv` names registered, or with every command when it names none
+ * of them (`--help`, a typo: the listing and the suggestions need them all).
+ */
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command('fusionrec')
     .description('Multi-scenario recommendation engine with language-model fusion')
     .option('-c, --config <file>', 'JSON configuration file (see docs/config.md)')
     .showHelpAfterError('(add --help for usage)');
-  registerConfig(program);
-  registerImport(program);
-  registerStats(program);
-  registerDeleteUser(program);
-  registerEval(program);
-  registerEncode(program);
-  registerTrain(program);
-  registerServe(program);
-  registerUp(program);
-  registerDemo(program);
-  registerRecommend(program);
-  registerProfile(program);
-  registerExplain(program);
+  const name = commandName(argv);
+  const wanted =
+    name !== undefined && Object.hasOwn(COMMANDS, name) ? [COMMANDS[name]!] : Object.values(COMMANDS);
+  for (const register of await Promise.all(wanted.map((load) => load()))) register(program);
   return program;
 }
 
@@ -40,7 +54,7 @@ export function buildProgram(): Command {
 export async function main(argv: string[]): Promise<void> {
   reportUncaught();
   try {
-    await buildProgram().parseAsync(argv);
+    await (await buildProgram(argv)).parseAsync(argv);
   } catch (e) {
     reportError(e);
   }

@@ -8,7 +8,6 @@ import { loadConfig, parseConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { RecError } from '../core/errors.ts';
 import { createPseudonymiser, type Pseudonymiser } from '../core/privacy.ts';
-import { createComponents, createEngine } from '../engine/create.ts';
 import type { Engine } from '../engine/types.ts';
 import { openStore } from '../store/open.ts';
 import type { Store } from '../store/types.ts';
@@ -148,6 +147,8 @@ export async function withEngine<T>(
   const pseudonym = createPseudonymiser(config.privacy);
   try {
     await precheck?.(store, pseudonym);
+    // loaded here, not at the top: commands that only read the store never load the engine
+    const { createEngine } = await import('../engine/create.ts');
     const engine = await createEngine(config, { store });
     try {
       return await fn(engine, pseudonym, store);
@@ -161,11 +162,11 @@ export async function withEngine<T>(
 
 /** Runs `fn` on the config's store alone (no encoder: nothing to encode), then closes it. */
 export async function withStore<T>(config: Config, fn: (store: Store) => Promise<T>): Promise<T> {
-  const parts = await createComponents(config, { encoder: null });
+  const store = await openStore(config.store.url);
   try {
-    return await fn(parts.store);
+    return await fn(store);
   } finally {
-    await parts.close();
+    await store.close();
   }
 }
 

@@ -1,15 +1,25 @@
 /**
- * Starts a worker thread running a TypeScript module under tsx (through ./ts-worker.mjs). The
- * module reads its own input from `workerData` (the `module` key is taken).
+ * Starts a worker thread running a project module named by its source URL (`./x.ts` next to the
+ * caller). The module reads its own input from `workerData` (the `module` key is taken).
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { RecError } from './errors.ts';
 
+/** whether this code is the compiled JavaScript in dist/ rather than the sources under tsx */
+const COMPILED = import.meta.url.endsWith('.js');
+
+/**
+ * Compiled (dist/), the worker runs the module's `.js` twin directly. From the sources, it runs
+ * ./ts-worker.mjs, which registers tsx and imports the module: a worker does not inherit the
+ * TypeScript loader of the thread that starts it.
+ */
 export function startTsWorker(module: URL, data: object): Worker {
+  // the parent's flags (--import tsx, --test, --cpu-prof ...) are not the worker's business
+  if (COMPILED)
+    return new Worker(new URL(module.href.replace(/\.ts$/, '.js')), { workerData: data, execArgv: [] });
   return new Worker(new URL('./ts-worker.mjs', import.meta.url), {
     workerData: { ...data, module: module.href },
-    // the parent's flags (--import tsx, --test, --cpu-prof ...) are not the worker's business
     execArgv: [],
   });
 }
