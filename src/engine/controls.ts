@@ -143,7 +143,10 @@ export class Controls implements FilterAdmin {
       const i = this.d.index.get(e.item);
       if (i === undefined) continue;
       let list = byItem.get(i);
-      if (!list) byItem.set(i, (list = []));
+      if (!list) {
+        list = [];
+        byItem.set(i, list);
+      }
       list.push({ type: e.type, ts: e.ts });
     }
     return {
