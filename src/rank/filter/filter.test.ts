@@ -106,7 +106,9 @@ describe('filter language', () => {
         { field: 'available' },
       ],
     });
-    const text = parseFilter('price < 50 and not history("purchase", 30d) and created_at > now - 90d and available');
+    const text = parseFilter(
+      'price < 50 and not history("purchase", 30d) and created_at > now - 90d and available',
+    );
     const run = (e: typeof json) => {
       const t = compileFilter(e, f).bind({ now: NOW, history });
       return ITEMS.map((_, i) => t(i));
@@ -149,9 +151,13 @@ describe('filter language', () => {
 
   it('JSON form errors name the path', () => {
     const f = facts();
-    assert.equal(refused(() => filterFromJson({ and: [{ field: 'price', op: '~', value: 1 }] })).field, 'filter.and[0].op');
     assert.equal(
-      refused(() => compileFilter(filterFromJson({ or: [true, { field: 'prce', op: '<', value: 1 }] }), f)).field,
+      refused(() => filterFromJson({ and: [{ field: 'price', op: '~', value: 1 }] })).field,
+      'filter.and[0].op',
+    );
+    assert.equal(
+      refused(() => compileFilter(filterFromJson({ or: [true, { field: 'prce', op: '<', value: 1 }] }), f))
+        .field,
       'filter.or[1]',
     );
     assert.equal(
