@@ -36,7 +36,8 @@ function rows(schema: z.ZodType, prefix: string, out: Row[]): Row[] {
     const value = (t as unknown as { valueType?: z.ZodType }).valueType;
     if (t.type === 'record' && value) {
       out.push({ key, type: t.type, default: JSON.stringify(def), description: v.description ?? '' });
-      rows(value, `${key}.<name>`, out);
+      // an entry's optional keys have no default: unset leaves the engine's own behaviour
+      for (const r of rows(value, `${key}.<name>`, [])) out.push({ ...r, default: r.default ?? 'unset' });
       continue;
     }
     const type = t.type === 'enum' ? Object.values(t.entries ?? {}).join(' \\| ') : t.type;

@@ -19,8 +19,14 @@ const ruleSchema = z.strictObject({
   freshnessBoost: d(
     z
       .strictObject({
-        halfLifeDays: d(z.number().gt(0), 'Age (since `createdAt`) at which the boost has halved.'),
-        weight: d(z.number().min(0), "The boost of a brand-new item, in the ranker's score units."),
+        halfLifeDays: d(
+          z.number().gt(0),
+          'Freshness boost: weight x 0.5^(age in days / halfLifeDays) is added to the score of each item with a `createdAt`, before request boosts, and the explanation shows it. This is the age at which the boost has halved. Example: `{"news": {"freshnessBoost": {"halfLifeDays": 2, "weight": 0.5}}}`.',
+        ),
+        weight: d(
+          z.number().min(0),
+          "Freshness boost of a brand-new item, in the ranker's score units (see `score` in answers).",
+        ),
       })
       .optional(),
     'Adds weight x 0.5^(age in days / halfLifeDays) to the score of each item with a `createdAt`, before request boosts; the explanation shows it. Example: `{"news": {"freshnessBoost": {"halfLifeDays": 2, "weight": 0.5}}}`.',
