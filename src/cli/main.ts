@@ -6,6 +6,7 @@ import { registerDemo } from './commands/demo.ts';
 import { registerEncode } from './commands/encode.ts';
 import { registerEval } from './commands/eval.ts';
 import { registerExplain } from './commands/explain.ts';
+import { registerFilter } from './commands/filter.ts';
 import { registerImport } from './commands/import.ts';
 import { registerProfile } from './commands/profile.ts';
 import { registerRecommend } from './commands/recommend.ts';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerRecommend(program);
   registerProfile(program);
   registerExplain(program);
+  registerFilter(program);
   return program;
 }
 
