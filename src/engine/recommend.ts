@@ -131,7 +131,8 @@ export class Ranking {
         weights: r.weights,
       };
     }
-    const k = Math.max(this.d.config.candidates, 4 * Math.max(need, req.n));
+    // a promotion needs its few slots' worth: a narrow one scans the scenario's catalog for them
+    const k = need < req.n ? Math.max(10, 4 * need) : Math.max(this.d.config.candidates, 4 * need);
     return this.gather(req, query, profile, scenario, code, k, accept);
   }
 

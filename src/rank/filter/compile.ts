@@ -95,10 +95,8 @@ export function compileFilter(e: FilterExpr, facts: ItemFacts, field = 'filter')
         if (t === 'list') return (i) => (read(i) as readonly string[] | undefined)?.includes(s) ?? false;
         if (t === 'string' || t === 'mixed') {
           const lower = s.toLowerCase();
-          return (i) => {
-            const v = read(i);
-            return typeof v === 'string' && v.toLowerCase().includes(lower);
-          };
+          const readLower = facts.lowerReader(n.field);
+          return (i) => readLower(i)?.includes(lower) ?? false;
         }
         throw fail(n.at, `"contains" applies to a list or string field; "${n.field}" is a ${t} field`);
       }

@@ -34,6 +34,8 @@ export class ItemFacts {
   private readonly ids: string[] = [];
   private readonly scenario: string[] = [];
   private readonly title: string[] = [];
+  /** titles lower-cased once: `title contains` runs over whole scenarios when a filter refills */
+  private readonly titleLower: string[] = [];
   private readonly category: (readonly string[] | undefined)[] = [];
   private readonly tags: (readonly string[] | undefined)[] = [];
   private readonly createdAt: (number | undefined)[] = [];
@@ -48,6 +50,7 @@ export class ItemFacts {
     this.ids[i] = item.id;
     this.scenario[i] = item.scenario;
     this.title[i] = item.title ?? '';
+    this.titleLower[i] = this.title[i]!.toLowerCase();
     this.category[i] = item.category?.length ? item.category : undefined;
     this.tags[i] = item.tags;
     this.createdAt[i] = item.createdAt;
@@ -115,6 +118,16 @@ export class ItemFacts {
       default:
         return (i) => this.createdAt[i];
     }
+  }
+
+  /** a string field's values lower-cased (case-insensitive `contains`) */
+  lowerReader(name: string): (item: number) => string | undefined {
+    if (name === 'title') return (i) => this.titleLower[i];
+    const read = this.reader(name);
+    return (i) => {
+      const v = read(i);
+      return typeof v === 'string' ? v.toLowerCase() : undefined;
+    };
   }
 
   /** the leaf category of an item (per-scenario `maxPerCategory`), undefined without one */
