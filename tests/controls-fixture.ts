@@ -11,12 +11,12 @@ import { SqliteStore } from '../src/store/sqlite.ts';
 
 export const DAY = 86_400_000;
 /** ages are whole days plus a half, so no comparison with `now - <whole days>` sits on its edge */
-export const HALF = DAY / 2;
+const HALF = DAY / 2;
 
 export const CATEGORIES = ['Shoes', 'Kettles', 'Knives', 'Pans'];
 export const TAGS = ['red', 'blue', 'sale', 'new', 'eco'];
 export const BRANDS = ['acme', 'zeta', 'nova'];
-export const EVENT_TYPES = ['purchase', 'view'];
+const EVENT_TYPES = ['purchase', 'view'];
 
 export interface ControlsCatalog {
   dir: string;

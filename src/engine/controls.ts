@@ -29,7 +29,7 @@ import {
 import type { ValidRecommendRequest } from './requests.ts';
 import type { FilterAdmin } from './types.ts';
 
-export interface ResolvedBoost {
+interface ResolvedBoost {
   index: number;
   when: string;
   test: (item: number) => boolean;

@@ -342,7 +342,7 @@ function usedOf(chain: readonly Retriever[], pools: readonly Pool[]): string[] {
  * round(k * n / slots) for the k-th promoted item (0 and 5 for 2 of 10), the organic items in
  * order around them.
  */
-export function place(
+function place(
   organic: readonly number[],
   promoted: readonly number[],
   placement: 'top' | 'spread',

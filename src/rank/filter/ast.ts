@@ -12,7 +12,7 @@ export type Literal =
   /** `now`, `now - 30d`: request time plus `offset` milliseconds */
   | { kind: 'now'; offset: number; at: string };
 
-export type CompareOp = '==' | '!=' | '<' | '<=' | '>' | '>=';
+type CompareOp = '==' | '!=' | '<' | '<=' | '>' | '>=';
 
 export type FilterExpr =
   | { op: 'and' | 'or'; args: FilterExpr[]; at: string }

@@ -11,7 +11,7 @@ export type FieldType = 'string' | 'number' | 'boolean' | 'time' | 'list' | 'mix
 type Scalar = string | number | boolean;
 
 /** the built-in fields and their types (`category` is the leaf of the path, `category_path` all of it) */
-export const BUILTIN_FIELDS: Readonly<Record<string, FieldType>> = {
+const BUILTIN_FIELDS: Readonly<Record<string, FieldType>> = {
   id: 'string',
   scenario: 'string',
   title: 'string',
