@@ -40,8 +40,12 @@ interface ResolvedBoost {
 export interface RequestControls {
   /** items the answer may hold; absent: every item the scenario's rules allow */
   filter?: ((item: number) => boolean) | undefined;
+  /** the filter as text: names the candidates retrieved for it, kept like the plain ones */
+  filterKey?: string | undefined;
   boosts: readonly ResolvedBoost[];
-  promote?: { accept: (item: number) => boolean; slots: number; placement: 'top' | 'spread' } | undefined;
+  promote?:
+    | { accept: (item: number) => boolean; key: string; slots: number; placement: 'top' | 'spread' }
+    | undefined;
 }
 
 export const NO_CONTROLS: RequestControls = { boosts: [] };
@@ -119,6 +123,7 @@ export class Controls implements FilterAdmin {
           : (i: number) => tests.every((t) => t(i));
     return {
       filter,
+      filterKey: parts.map((c) => c.text).join(' and '),
       boosts: boosts.map(({ b, i, c }) => ({
         index: i,
         when: c.text,
@@ -128,7 +133,12 @@ export class Controls implements FilterAdmin {
       })),
       promote:
         promo && req.promote
-          ? { accept: promo.filter.bind(env), slots: req.promote.slots, placement: req.promote.placement }
+          ? {
+              accept: promo.filter.bind(env),
+              key: promo.text,
+              slots: req.promote.slots,
+              placement: req.promote.placement,
+            }
           : undefined,
     };
   }

@@ -119,21 +119,28 @@ export class Ranking {
     profile: UserProfile,
     scenario: Scenario | undefined,
     code: number,
+    key: string | undefined,
   ): Pool {
-    const keep: number[] = [];
-    for (let j = 0; j < r.items.length; j++) if (accept(r.items[j]!)) keep.push(j);
-    if (keep.length >= need || code < 0) {
-      return {
-        items: keep.map((j) => r.items[j]!),
-        base: Float32Array.from(keep, (j) => r.base[j]!),
-        source: r.source,
-        used: r.used,
-        weights: r.weights,
-      };
-    }
+    const from = subset(r, accept);
+    if (from.items.length >= need || code < 0) return from;
     // a promotion needs its few slots' worth: a narrow one scans the scenario's catalog for them
     const k = need < req.n ? Math.max(10, 4 * need) : Math.max(this.d.config.candidates, 4 * need);
-    return this.gather(req, query, profile, scenario, code, k, accept);
+    // kept like the plain candidates, under the filter's text, and filtered again on every use
+    // (with the request's own skip list too), so a kept entry never lets a forbidden item through
+    const e = this.d.config;
+    const ttl = e.rankCacheSeconds * 1000;
+    const cacheable = key !== undefined && ttl > 0 && (req.exclude?.length ?? 0) === 0;
+    const memoKey = `${req.scenario}:${k}:${key}`;
+    const hit = cacheable ? this.d.memo.getRanked(profile, memoKey, Date.now(), ttl) : undefined;
+    if (hit) {
+      const skip = this.skipFor(req, profile, scenario);
+      const again = subset(hit, (i) => accept(i) && !skip(i));
+      if (again.items.length >= Math.min(need, hit.items.length)) return again;
+    }
+    const entry = this.gather(req, query, profile, scenario, code, k, accept);
+    if (cacheable && this.d.memo.rankedCount(profile) < MAX_FILTERED_ENTRIES)
+      this.d.memo.setRanked(profile, memoKey, entry);
+    return entry;
   }
 
   /** items never proposed: consumed (unless the scenario allows repeats), excluded, unavailable */
@@ -230,7 +237,9 @@ export class Ranking {
     const r = this.candidates(req, query, profile, scenario, code);
     const filter = controls.filter;
     const promo = controls.promote;
-    const pool: Pool = filter ? this.narrowed(r, filter, req.n, req, query, profile, scenario, code) : r;
+    const pool: Pool = filter
+      ? this.narrowed(r, filter, req.n, req, query, profile, scenario, code, controls.filterKey)
+      : r;
     // the request's own part: context, diversity, explanations, with the weights the candidates
     // were scored with (kept with them: no bucket lookup per request)
     const ctxKeys = requestContextKeys(m, req.context, now);
@@ -249,7 +258,8 @@ export class Ranking {
     if (promo) {
       const accept = filter ? (i: number) => filter(i) && promo.accept(i) : promo.accept;
       const slots = Math.min(promo.slots, req.n);
-      const pp = this.narrowed(pool, accept, slots, req, query, profile, scenario, code);
+      const key = `${controls.filterKey ?? ''}\u0000${promo.key}`;
+      const pp = this.narrowed(pool, accept, slots, req, query, profile, scenario, code, key);
       const ps = pp === pool ? scores : this.scored(pp, ctxKeys, req, controls, now);
       let order = pp.items.map((_, j) => j).sort((a, b) => ps[b]! - ps[a]! || pp.items[a]! - pp.items[b]!);
       if (cap) order = withinCap(order, (j) => cap.groupOf(pp.items[j]!), cap);
@@ -320,6 +330,22 @@ export class Ranking {
       modelVersion: this.d.modelVersion,
     };
   }
+}
+
+/** ranked entries a profile may hold for filtered requests, besides the plain ones */
+const MAX_FILTERED_ENTRIES = 16;
+
+/** the pool's items `accept` lets through, with their scores */
+function subset(r: Pool, accept: (i: number) => boolean): Pool {
+  const keep: number[] = [];
+  for (let j = 0; j < r.items.length; j++) if (accept(r.items[j]!)) keep.push(j);
+  return {
+    items: keep.map((j) => r.items[j]!),
+    base: Float32Array.from(keep, (j) => r.base[j]!),
+    source: r.source,
+    used: r.used,
+    weights: r.weights,
+  };
 }
 
 /** candidates with their context-free scores, aligned */
