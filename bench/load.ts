@@ -2,7 +2,9 @@
  * Load benchmark on loopback: the server runs in its own process (`fusionrec serve`) over the
  * food-kitchen catalog; autocannon drives it from this process.
  *   npm run bench:load [-- --duration 15 --connections 10] [--db file --no-prepare] [--rate 1000] [--zipf-warmup 15]
- * Prints /recommend req/s and latency percentiles, and batched POST /events/batch events/s.
+ *   npm run bench:load -- --only controls [--filter '<expr>' --promote '<expr>' --slots 2]
+ * Prints /recommend req/s and latency percentiles, and batched POST /events/batch events/s. The
+ * `controls` phase runs the recommend mix plain and with a filter and a promotion, side by side.
  * Prepares (once, cached in .cache/) the imported and encoded food-kitchen database.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -44,6 +46,10 @@ const { values: args } = parseArgs({
     // seconds of the same Zipf traffic before the measured zipf phase (not reported): the phase
     // then measures a server in steady state rather than one filling its profile cache
     'zipf-warmup': { type: 'string', default: '0' },
+    // the controls phase: the recommend mix with this filter and promotion vs without
+    filter: { type: 'string', default: 'available and not (title contains "sugar")' },
+    promote: { type: 'string', default: 'title contains "chocolate"' },
+    slots: { type: 'string', default: '2' },
   },
 });
 const duration = Number(args.duration);
@@ -171,6 +177,7 @@ function removeLoadEvents(): void {
 }
 
 const phases = new Set((args.only || 'recommend,zipf,miss,items,events').split(','));
+// `controls` runs only when asked for: it is a comparison, not part of the service's own numbers
 const { users, missUsers, coldUsers, items, scenarios } = await prepare();
 if (!existsSync(args.db!)) throw new Error('no bench database');
 removeLoadEvents();
@@ -184,7 +191,10 @@ try {
     { device: 'tv', hour: 21 },
   ];
   /** POST /v1/recommend, the n-th request of the phase for `pick(n)`, contexts in turn */
-  const recommendPhase = (pick: (n: number) => { user: string; scenario: string }): autocannon.Options => {
+  const recommendPhase = (
+    pick: (n: number) => { user: string; scenario: string },
+    extra: Record<string, unknown> = {},
+  ): autocannon.Options => {
     let n = 0;
     return {
       url,
@@ -199,7 +209,7 @@ try {
             const k = n++;
             return {
               ...req,
-              body: JSON.stringify({ ...pick(k), n: 10, context: contexts[k % contexts.length] }),
+              body: JSON.stringify({ ...pick(k), n: 10, context: contexts[k % contexts.length], ...extra }),
             };
           },
         },
@@ -214,6 +224,12 @@ try {
   console.error(`warm-up 3 s against ${url} ...`);
   await measure({ ...recommend, duration: 3 });
   const rec = phases.has('recommend') ? await measure(recommend) : undefined;
+  // business controls: the same mix plain, then with a filter and a promotion (same users, order)
+  const controls = { filter: args.filter!, promote: { filter: args.promote!, slots: Number(args.slots) } };
+  const plainSide = phases.has('controls') ? await measure(recommendPhase(inTurn(users))) : undefined;
+  const controlSide = phases.has('controls')
+    ? await measure(recommendPhase(inTurn(users), controls))
+    : undefined;
   // traffic as sites see it: a few users ask often, most rarely (Zipf, s = 1, over the same users)
   const zipfUsers = zipfSample(users, 200_000, Number(args['zipf-s']), 42);
   const lastAsked = new Map<string, number>();
@@ -307,6 +323,15 @@ try {
     `POST /v1/recommend (n=10, ${connections} connections; ${users.length} users in turn, each asked every ${users.length} requests)`,
     rec,
   );
+  report(`POST /v1/recommend plain (n=10, ${connections} connections; the controls phase)`, plainSide);
+  report(
+    `POST /v1/recommend with filter ${JSON.stringify(args.filter)} and promote ${JSON.stringify(args.promote)} x ${args.slots} slots (same mix)`,
+    controlSide,
+  );
+  if (plainSide && controlSide)
+    console.log(
+      `controls vs plain: p99 ${controlSide.latency.p99} vs ${plainSide.latency.p99} ms (${((100 * controlSide.latency.p99) / Math.max(plainSide.latency.p99, 1e-9) - 100).toFixed(0)}%), p50 ${controlSide.latency.p50} vs ${plainSide.latency.p50} ms`,
+    );
   report(
     `POST /v1/recommend (n=10, ${connections} connections${rate > 0 ? `, offered ${rate} req/s` : ''}${zipfWarmup > 0 ? `, after ${zipfWarmup} s of the same traffic` : ''}; Zipf s=${args['zipf-s']} over ${users.length} users, ${scenarios.length} scenarios, ${contexts.length} contexts; ${zi > zipfFrom ? ((100 * repeats) / (zi - zipfFrom)).toFixed(0) : 0}% of requests repeat a (user, scenario) asked in the previous 30 s, in another context a third of the time or more)`,
     zipf,

@@ -22,6 +22,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   recommend: async () => (await import('./commands/recommend.ts')).registerRecommend,
   profile: async () => (await import('./commands/profile.ts')).registerProfile,
   explain: async () => (await import('./commands/explain.ts')).registerExplain,
+  filter: async () => (await import('./commands/filter.ts')).registerFilter,
 };
 
 /** the command `argv` names (its first word that is neither an option nor an option's value) */

@@ -32,6 +32,14 @@ function rows(schema: z.ZodType, prefix: string, out: Row[]): Row[] {
       rows(v, key, out);
       continue;
     }
+    // a map of sections (per-scenario rules): its row, then the keys of one entry under `<name>`
+    const value = (t as unknown as { valueType?: z.ZodType }).valueType;
+    if (t.type === 'record' && value) {
+      out.push({ key, type: t.type, default: JSON.stringify(def), description: v.description ?? '' });
+      // an entry's optional keys have no default: unset leaves the engine's own behaviour
+      for (const r of rows(value, `${key}.<name>`, [])) out.push({ ...r, default: r.default ?? 'unset' });
+      continue;
+    }
     const type = t.type === 'enum' ? Object.values(t.entries ?? {}).join(' \\| ') : t.type;
     out.push({ key, type, default: JSON.stringify(def), description: v.description ?? '' });
   }

@@ -12,6 +12,25 @@ const ruleSchema = z.strictObject({
   exclude: d(z.array(z.string()).default([]), 'Item ids never recommended in this scenario.'),
   diversity: d(z.number().min(0).max(1).optional(), 'Default MMR lambda for this scenario.'),
   allowRepeats: d(z.boolean().optional(), "Overrides the scenario's allowRepeats for recommendations."),
+  maxPerCategory: d(
+    z.number().int().min(1).optional(),
+    'Most items of one leaf category (the last entry of an item\'s `category` path) in a list; items without a category are not limited. Promoted items count too. Example: `{"kitchen": {"maxPerCategory": 2}}`.',
+  ),
+  freshnessBoost: d(
+    z
+      .strictObject({
+        halfLifeDays: d(
+          z.number().gt(0),
+          'Freshness boost: weight x 0.5^(age in days / halfLifeDays) is added to the score of each item with a `createdAt`, before request boosts, and the explanation shows it. This is the age at which the boost has halved. Example: `{"news": {"freshnessBoost": {"halfLifeDays": 2, "weight": 0.5}}}`.',
+        ),
+        weight: d(
+          z.number().min(0),
+          "Freshness boost of a brand-new item, in the ranker's score units (see `score` in answers).",
+        ),
+      })
+      .optional(),
+    'Adds weight x 0.5^(age in days / halfLifeDays) to the score of each item with a `createdAt`, before request boosts; the explanation shows it. Example: `{"news": {"freshnessBoost": {"halfLifeDays": 2, "weight": 0.5}}}`.',
+  ),
 });
 
 export const engineSection = z
@@ -68,7 +87,7 @@ export const engineSection = z
     trendingDays: d(z.number().min(0).default(7), 'Window of the trending retriever, in days.'),
     rules: d(
       z.record(z.string(), ruleSchema).default({}),
-      'Per-scenario rules: {"<scenario>": {exclude, diversity, allowRepeats}}.',
+      'Per-scenario rules: {"<scenario>": {exclude, diversity, allowRepeats, maxPerCategory, freshnessBoost}}. Example: `{"music": {"allowRepeats": true}, "kitchen": {"maxPerCategory": 2, "exclude": ["k-42"]}, "news": {"freshnessBoost": {"halfLifeDays": 2, "weight": 0.5}}}`.',
     ),
   })
   .prefault({});

@@ -226,6 +226,7 @@ async function assemble(
     model,
     index: catalog.index,
     available: catalog.available,
+    facts: catalog.facts,
     scenarios,
     popular: new RankedCounts(Float32Array.from(model.graphs.counts), lists),
     trending: new RankedCounts(trendCounts, lists),

@@ -19,15 +19,18 @@ import type { VectorIndexFactory } from '../index/create.ts';
 import type { ScoringModel } from '../model/scoring.ts';
 import type { UserProfile } from '../profile/types.ts';
 import { explainItem } from '../rank/explain.ts';
+import { ItemFacts } from '../rank/filter/facts.ts';
 import { prepareQuery, type Query, QueryScratch, scoreCandidates } from '../rank/query.ts';
 import type { RetrieverFactory } from '../retrieve/registry.ts';
 import type { Store } from '../store/types.ts';
 import { EventChecks } from './check-events.ts';
+import { Controls } from './controls.ts';
 import { eraseUser } from './erase-user.ts';
 import { applyMemoryErasure, type MemoryErasure, memoryErasure } from './forget.ts';
 import type { RankedCounts } from './lists.ts';
 import { LiveItems } from './live-items.ts';
 import { ProfileMemo } from './memo.ts';
+import { NamedFilters } from './named-filters.ts';
 import { Profiles } from './profiles.ts';
 import { Ranking, reasonsOf, retrieverOf } from './recommend.ts';
 import { DEFAULT_N, parseEvents, parseRecommendRequest, type ValidRecommendRequest } from './requests.ts';
@@ -38,6 +41,7 @@ import { InterestSummaries } from './summaries.ts';
 import type {
   Engine,
   Explanation,
+  FilterAdmin,
   PeerChange,
   Recommendation,
   RecommendRequest,
@@ -63,6 +67,8 @@ export interface EngineParts {
   model: ScoringModel;
   index: Map<string, number>;
   available: Uint8Array;
+  /** item attributes for filters and scenario rules (absent: none known, e.g. a test's parts) */
+  facts?: ItemFacts;
   scenarios: Map<string, Scenario>;
   popular: RankedCounts;
   trending: RankedCounts;
@@ -95,6 +101,8 @@ export class FusionEngine implements Engine {
   private readonly checks: EventChecks;
   private readonly sentences: ExplanationSentences;
   private readonly summaries: InterestSummaries | undefined;
+  private readonly facts: ItemFacts;
+  private readonly controls: Controls;
   private closed = false;
   /** the bus position of the last events applied here, and of each recent user's last event */
   /** the bus position of the last change to the catalog (items upserted or deleted) */
@@ -113,6 +121,14 @@ export class FusionEngine implements Engine {
     this.m = m;
     const e = p.config.engine;
     this.live = new LiveItems(m, p.available, p.vectorIndex);
+    this.facts = p.facts ?? new ItemFacts();
+    this.facts.available = (i) => this.live.available[i] === 1;
+    this.controls = new Controls({
+      facts: this.facts,
+      named: new NamedFilters(p.store),
+      store: p.store,
+      index: p.index,
+    });
     this.profiles = new Profiles({
       store: p.store,
       model: m,
@@ -143,6 +159,7 @@ export class FusionEngine implements Engine {
       memo: this.memo,
       chain: e.retrievers.map((name) => all[name]!),
       modelVersion: p.modelVersion,
+      facts: this.facts,
     });
     this.checks = new EventChecks(p.store, () => this.scenarios());
     const g = p.config.generator;
@@ -203,7 +220,7 @@ export class FusionEngine implements Engine {
 
   private itemTargets() {
     const { index, popular, trending } = this.p;
-    return { model: this.m, index, live: this.live, popular, trending, memo: this.memo };
+    return { model: this.m, index, live: this.live, popular, trending, memo: this.memo, facts: this.facts };
   }
 
   private check(): void {
@@ -277,6 +294,8 @@ export class FusionEngine implements Engine {
 
   private async answer(req: ValidRecommendRequest): Promise<RecommendResponse> {
     const { scenario, code } = this.scenarioOf(req.scenario);
+    // filters, boosts and promotion: checked (a bad one is a 400 naming its position) before any work
+    const controls = await this.controls.resolve(req, Date.now());
     const profile = await this.profiles.forScenario(req.user, req.scenario);
     // from here on synchronous: the query may use the engine's scratch arrays, released below
     let q: Query | undefined;
@@ -285,7 +304,7 @@ export class FusionEngine implements Engine {
       return q;
     };
     try {
-      const res = this.ranking.answer(req, query, profile, scenario, code);
+      const res = this.ranking.answer(req, query, profile, scenario, code, controls);
       this.sentences.fill(res.items);
       return res;
     } finally {
@@ -424,6 +443,11 @@ export class FusionEngine implements Engine {
     applyMemoryErasure({ model: this.m, index, popular, trending }, erasure);
     // other profiles' memoised candidates and scores were ranked with the user's share in the model
     this.memo.clear();
+  }
+
+  /** named filters: stored in the data store, checked against the catalog's fields when set */
+  get filters(): FilterAdmin {
+    return this.controls;
   }
 
   async scenarios(): Promise<Scenario[]> {

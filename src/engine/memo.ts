@@ -76,6 +76,11 @@ export class ProfileMemo implements SearchCache {
     return r && now - r.at < maxAgeMs ? r : undefined;
   }
 
+  /** how many ranked entries the profile holds (bounds what filtered requests may add) */
+  rankedCount(profile: UserProfile): number {
+    return this.entries.peek(profile)?.ranked.size ?? 0;
+  }
+
   setRanked(profile: UserProfile, key: string, entry: RankedEntry): void {
     this.entry(profile).ranked.set(key, entry);
   }

@@ -9,15 +9,17 @@ import type { Scenario } from '../core/types.ts';
 import type { ScoringModel } from '../model/scoring.ts';
 import type { UserProfile } from '../profile/types.ts';
 import { explainBase, finishExplanation, type ItemExplanation } from '../rank/explain.ts';
-import { mmr } from '../rank/mmr.ts';
+import type { ItemFacts } from '../rank/filter/facts.ts';
+import { type GroupCap, mmr, withinCap } from '../rank/mmr.ts';
 import { baseScores, type Query, requestContextKeys, withContext } from '../rank/query.ts';
 import { retrieveChain } from '../retrieve/chain.ts';
 import type { Retriever } from '../retrieve/types.ts';
+import { NO_CONTROLS, type RequestControls } from './controls.ts';
 import type { LiveItems } from './live-items.ts';
 import type { ProfileMemo, RankedEntry } from './memo.ts';
 import type { ValidRecommendRequest } from './requests.ts';
 import { everyCandidate } from './score-all.ts';
-import type { Explanation, Recommendation, RecommendResponse } from './types.ts';
+import type { BoostReason, Explanation, Recommendation, RecommendResponse } from './types.ts';
 
 /** what `Explanation.retriever` says of an item the chain would not propose for this request */
 export const NOT_RETRIEVED = 'none';
@@ -39,6 +41,8 @@ export interface RankingDeps {
   memo: ProfileMemo;
   chain: readonly Retriever[];
   modelVersion: string;
+  /** item attributes, for the scenario rules maxPerCategory and freshnessBoost */
+  facts: ItemFacts;
 }
 
 /** the engine's request-time ranking, over the parts the engine owns */
@@ -65,19 +69,32 @@ export class Ranking {
     const now = Date.now();
     const hit = cacheable ? this.d.memo.getRanked(profile, key, now, ttl) : undefined;
     if (hit) return hit;
+    const entry = this.gather(req, query, profile, scenario, code, k, undefined);
+    if (cacheable) this.d.memo.setRanked(profile, key, entry);
+    return entry;
+  }
+
+  /** retrieval through the chain and context-free scores; `accept`: only items it lets through */
+  private gather(
+    req: ValidRecommendRequest,
+    query: () => Query,
+    profile: UserProfile,
+    scenario: Scenario | undefined,
+    code: number,
+    k: number,
+    accept: ((i: number) => boolean) | undefined,
+  ): RankedEntry {
     const q = query();
+    const rules = this.skipFor(req, profile, scenario);
+    const skip = accept ? (i: number) => rules(i) || !accept(i) : rules;
     const found =
       code < 0
         ? { items: [], source: new Map<number, string>(), used: [] }
-        : e.candidates === 0
-          ? everyCandidate(this.d.model, code, this.skipFor(req, profile, scenario))
-          : retrieveChain(
-              this.d.chain,
-              { signals: q, k, skip: this.skipFor(req, profile, scenario) },
-              FILLERS,
-            );
-    const entry: RankedEntry = {
-      at: now,
+        : this.d.config.candidates === 0
+          ? everyCandidate(this.d.model, code, skip)
+          : retrieveChain(this.d.chain, { signals: q, k, skip }, FILLERS);
+    return {
+      at: Date.now(),
       items: found.items,
       source: found.source,
       used: found.used,
@@ -86,7 +103,43 @@ export class Ranking {
       explained: new Map(),
       similar: new Map(),
     };
-    if (cacheable) this.d.memo.setRanked(profile, key, entry);
+  }
+
+  /**
+   * The candidates `accept` lets through: those of `r` when they are at least `need`, else a
+   * retrieval of its own through the whole chain (the fillers included), so a narrow filter
+   * still fills the list with the items it allows.
+   */
+  private narrowed(
+    r: Pool,
+    accept: (i: number) => boolean,
+    need: number,
+    req: ValidRecommendRequest,
+    query: () => Query,
+    profile: UserProfile,
+    scenario: Scenario | undefined,
+    code: number,
+    key: string | undefined,
+  ): Pool {
+    const from = subset(r, accept);
+    if (from.items.length >= need || code < 0) return from;
+    // a promotion needs its few slots' worth: a narrow one scans the scenario's catalog for them
+    const k = need < req.n ? Math.max(10, 4 * need) : Math.max(this.d.config.candidates, 4 * need);
+    // kept like the plain candidates, under the filter's text, and filtered again on every use
+    // (with the request's own skip list too), so a kept entry never lets a forbidden item through
+    const e = this.d.config;
+    const ttl = e.rankCacheSeconds * 1000;
+    const cacheable = key !== undefined && ttl > 0 && (req.exclude?.length ?? 0) === 0;
+    const memoKey = `${req.scenario}:${k}:${key}`;
+    const hit = cacheable ? this.d.memo.getRanked(profile, memoKey, Date.now(), ttl) : undefined;
+    if (hit) {
+      const skip = this.skipFor(req, profile, scenario);
+      const again = subset(hit, (i) => accept(i) && !skip(i));
+      if (again.items.length >= Math.min(need, hit.items.length)) return again;
+    }
+    const entry = this.gather(req, query, profile, scenario, code, k, accept);
+    if (cacheable && this.d.memo.rankedCount(profile) < MAX_FILTERED_ENTRIES)
+      this.d.memo.setRanked(profile, memoKey, entry);
     return entry;
   }
 
@@ -112,22 +165,122 @@ export class Ranking {
     };
   }
 
-  /** the answer to a request: its candidates, the request's context, MMR and explanations */
+  /**
+   * The ranker's scores of a pool with the request's context, then the scenario's freshness boost
+   * and the request's boosts, in that order.
+   */
+  private scored(
+    pool: Pool,
+    ctxKeys: readonly string[],
+    req: ValidRecommendRequest,
+    c: RequestControls,
+    now: number,
+  ) {
+    const scores = withContext(this.d.model, pool.weights, ctxKeys, pool.items, pool.base);
+    const fresh = this.d.config.rules[req.scenario]?.freshnessBoost;
+    if (!fresh && c.boosts.length === 0) return scores;
+    for (let j = 0; j < pool.items.length; j++) {
+      let s = scores[j]!;
+      if (fresh) s += freshness(this.d.facts.createdAtOf(pool.items[j]!), fresh, now);
+      for (const b of c.boosts) if (b.test(pool.items[j]!)) s = s * b.multiply + b.add;
+      scores[j] = s;
+    }
+    return scores;
+  }
+
+  /** the boosts that moved an item's score, as its explanation shows them */
+  private boostReasons(
+    item: number,
+    ranker: number,
+    req: ValidRecommendRequest,
+    c: RequestControls,
+    now: number,
+  ) {
+    const out: BoostReason[] = [];
+    let s = ranker;
+    const fresh = this.d.config.rules[req.scenario]?.freshnessBoost;
+    if (fresh) {
+      const f = freshness(this.d.facts.createdAtOf(item), fresh, now);
+      if (f !== 0) out.push({ source: 'freshness', effect: f });
+      s += f;
+    }
+    for (const b of c.boosts) {
+      if (!b.test(item)) continue;
+      const next = s * b.multiply + b.add;
+      out.push({
+        source: 'boost',
+        index: b.index,
+        when: b.when,
+        ...(b.multiply !== 1 ? { multiply: b.multiply } : {}),
+        ...(b.add !== 0 ? { add: b.add } : {}),
+        effect: next - s,
+      });
+      s = next;
+    }
+    return out;
+  }
+
+  /**
+   * The answer to a request: its candidates (narrowed by its filter), the request's context and
+   * boosts, the promoted slots, MMR within the scenario's category cap, and explanations.
+   */
   answer(
     req: ValidRecommendRequest,
     query: () => Query,
     profile: UserProfile,
     scenario: Scenario | undefined,
     code: number,
+    controls: RequestControls = NO_CONTROLS,
   ): RecommendResponse {
     const m = this.d.model;
+    const now = Date.now();
     const r = this.candidates(req, query, profile, scenario, code);
+    const filter = controls.filter;
+    const promo = controls.promote;
+    const pool: Pool = filter
+      ? this.narrowed(r, filter, req.n, req, query, profile, scenario, code, controls.filterKey)
+      : r;
     // the request's own part: context, diversity, explanations, with the weights the candidates
     // were scored with (kept with them: no bucket lookup per request)
-    const weights = r.weights;
-    const ctxKeys = requestContextKeys(m, req.context, Date.now());
-    const scores = withContext(m, weights, ctxKeys, r.items, r.base);
+    const ctxKeys = requestContextKeys(m, req.context, now);
+    const scores = this.scored(pool, ctxKeys, req, controls, now);
     const lambda = req.diversity ?? this.d.config.rules[req.scenario]?.diversity ?? this.d.config.diversity;
+    const maxPer = this.d.config.rules[req.scenario]?.maxPerCategory;
+    const cap: GroupCap | undefined = maxPer
+      ? { groupOf: (i) => this.d.facts.leafCategory(i), max: maxPer, counts: new Map() }
+      : undefined;
+    // promoted: the best-scored items of the promotion (within the filter), in the ranker's order
+    let promoted: number[] = [];
+    const scoreOf = new Map<number, number>();
+    const sourceOf = (i: number) => pool.source.get(i) ?? r.source.get(i) ?? NOT_RETRIEVED;
+    let sources: (string | undefined)[] = [];
+    const pools: Pool[] = [r, pool];
+    if (promo) {
+      const accept = filter ? (i: number) => filter(i) && promo.accept(i) : promo.accept;
+      const slots = Math.min(promo.slots, req.n);
+      const key = `${controls.filterKey ?? ''}\u0000${promo.key}`;
+      const pp = this.narrowed(pool, accept, slots, req, query, profile, scenario, code, key);
+      const ps = pp === pool ? scores : this.scored(pp, ctxKeys, req, controls, now);
+      let order = pp.items.map((_, j) => j).sort((a, b) => ps[b]! - ps[a]! || pp.items[a]! - pp.items[b]!);
+      if (cap) order = withinCap(order, (j) => cap.groupOf(pp.items[j]!), cap);
+      promoted = order.slice(0, slots).map((j) => pp.items[j]!);
+      for (const j of order.slice(0, slots)) {
+        const it = pp.items[j]!;
+        scoreOf.set(it, ps[j]!);
+        const g = cap?.groupOf(it);
+        if (cap && g !== undefined) cap.counts.set(g, (cap.counts.get(g) ?? 0) + 1);
+      }
+      sources = promoted.map((i) => pp.source.get(i));
+      pools.push(pp);
+    }
+    const taken = new Set(promoted);
+    const organicIdx: number[] = [];
+    for (let j = 0; j < pool.items.length; j++) if (!taken.has(pool.items[j]!)) organicIdx.push(j);
+    const organicItems = organicIdx.map((j) => pool.items[j]!);
+    const organicScores = Float32Array.from(organicIdx, (j) => scores[j]!);
+    organicIdx.forEach((j) => {
+      scoreOf.set(pool.items[j]!, scores[j]!);
+    });
     // the similarities depend on the two items only: kept with the candidates for the next request
     const n = m.numItems;
     const live = this.d.live;
@@ -141,7 +294,20 @@ export class Ranking {
       }
       return s;
     };
-    const picked = mmr(r.items, scores, req.n, lambda, similar, live.simFloor);
+    const organic = mmr(
+      organicItems,
+      organicScores,
+      req.n - promoted.length,
+      lambda,
+      similar,
+      live.simFloor,
+      cap,
+    );
+    const picked = place(organic, promoted, promo?.placement ?? 'top', req.n);
+    const promotedSet = new Set(promoted);
+    const promotedSource = new Map(promoted.map((it, k) => [it, sources[k]]));
+    const usesBoosts =
+      controls.boosts.length > 0 || this.d.config.rules[req.scenario]?.freshnessBoost !== undefined;
     return {
       user: req.user,
       scenario: req.scenario,
@@ -151,14 +317,88 @@ export class Ranking {
           base = explainBase(query(), it);
           r.explained.set(it, base);
         }
-        const x = finishExplanation(m, weights, ctxKeys, base);
-        // ten lookups in a hundred candidates: cheaper than a map built per request
-        return recommendationOf(m, it, scores[r.items.indexOf(it)]!, retrieverOf(r, it), x);
+        const x = finishExplanation(m, pool.weights, ctxKeys, base);
+        const rec = recommendationOf(m, it, scoreOf.get(it)!, promotedSource.get(it) ?? sourceOf(it), x);
+        if (usesBoosts) {
+          const b = this.boostReasons(it, x.score, req, controls, now);
+          if (b.length > 0) rec.reasons.boosts = b;
+        }
+        if (promotedSet.has(it)) rec.promoted = true;
+        return rec;
       }),
-      retrievers: r.used,
+      retrievers: usedOf(this.d.chain, pools),
       modelVersion: this.d.modelVersion,
     };
   }
+}
+
+/** ranked entries a profile may hold for filtered requests, besides the plain ones */
+const MAX_FILTERED_ENTRIES = 16;
+
+/** the pool's items `accept` lets through, with their scores */
+function subset(r: Pool, accept: (i: number) => boolean): Pool {
+  const keep: number[] = [];
+  for (let j = 0; j < r.items.length; j++) if (accept(r.items[j]!)) keep.push(j);
+  return {
+    items: keep.map((j) => r.items[j]!),
+    base: Float32Array.from(keep, (j) => r.base[j]!),
+    source: r.source,
+    used: r.used,
+    weights: r.weights,
+  };
+}
+
+/** candidates with their context-free scores, aligned */
+interface Pool {
+  items: number[];
+  base: Float32Array;
+  source: ReadonlyMap<number, string>;
+  used: string[];
+  weights: readonly number[];
+}
+
+/** the chain's retrievers that contributed to any of the pools, in chain order */
+function usedOf(chain: readonly Retriever[], pools: readonly Pool[]): string[] {
+  const used = new Set(pools.flatMap((p) => p.used));
+  return chain.map((r) => r.name).filter((name) => used.has(name));
+}
+
+/**
+ * The list with the promoted items placed: `top` = the first slots; `spread` = at positions
+ * round(k * n / slots) for the k-th promoted item (0 and 5 for 2 of 10), the organic items in
+ * order around them.
+ */
+function place(
+  organic: readonly number[],
+  promoted: readonly number[],
+  placement: 'top' | 'spread',
+  n: number,
+): number[] {
+  if (promoted.length === 0) return organic.slice(0, n);
+  if (placement === 'top') return [...promoted, ...organic].slice(0, n);
+  const total = Math.min(n, organic.length + promoted.length);
+  const at = new Set(
+    promoted.map((_, k) => Math.min(total - promoted.length + k, Math.round((k * n) / promoted.length))),
+  );
+  const out: number[] = [];
+  let p = 0;
+  let o = 0;
+  for (let pos = 0; pos < total; pos++) {
+    if ((at.has(pos) && p < promoted.length) || o >= organic.length) out.push(promoted[p++]!);
+    else out.push(organic[o++]!);
+  }
+  return out;
+}
+
+/** the freshness boost of an item created at `createdAt` (none without one) */
+function freshness(
+  createdAt: number | undefined,
+  rule: { halfLifeDays: number; weight: number },
+  now: number,
+): number {
+  if (createdAt === undefined) return 0;
+  const ageDays = Math.max(0, now - createdAt) / 86_400_000;
+  return rule.weight * 0.5 ** (ageDays / rule.halfLifeDays);
 }
 
 /** retrievers that only fill what the relevance-driven ones left */

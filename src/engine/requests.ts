@@ -6,11 +6,38 @@
 import { z } from 'zod';
 import { contextSchema, type Event, type EventInput, eventSchema, idSchema } from '../core/types.ts';
 import { validate } from '../core/validate.ts';
+import { filterInputSchema, filterNameSchema } from './named-filters.ts';
 import type { RecommendRequest } from './types.ts';
 
 const MAX_N = 1000;
 /** items per answer when the request does not say */
 export const DEFAULT_N = 10;
+
+/** a score adjustment for the items a filter matches (docs/api.md, "Boosts") */
+const boostSchema = z
+  .strictObject({
+    when: filterInputSchema,
+    multiply: z.number().min(0).max(1000).optional(),
+    add: z.number().min(-1e6).max(1e6).optional(),
+  })
+  .refine((b) => b.multiply !== undefined || b.add !== undefined, {
+    message: 'give multiply, add or both',
+    path: ['multiply'],
+  });
+
+/** slots of the answer filled from a filter (docs/api.md, "Promotions") */
+const promoteSchema = z
+  .strictObject({
+    filter: filterInputSchema.optional(),
+    filterName: filterNameSchema.optional(),
+    slots: z.number().int().min(1).max(MAX_N),
+    /** `top`: the first slots; `spread`: evenly over the list (positions 0, n/slots, 2n/slots, ...) */
+    placement: z.enum(['top', 'spread']).default('top'),
+  })
+  .refine((p) => (p.filter === undefined) !== (p.filterName === undefined), {
+    message: 'give exactly one of filter and filterName',
+    path: ['filter'],
+  });
 
 export const recommendRequestSchema = z.strictObject({
   user: idSchema,
@@ -20,6 +47,12 @@ export const recommendRequestSchema = z.strictObject({
   context: contextSchema.optional(),
   diversity: z.number().min(0).max(1).optional(),
   exclude: z.array(idSchema).max(10_000).optional(),
+  /** only items it matches: an expression (docs/api.md, "Filter language") or its JSON form */
+  filter: filterInputSchema.optional(),
+  /** a named filter (PUT /v1/filters/:name), and-ed with `filter` */
+  filterName: filterNameSchema.optional(),
+  boosts: z.array(boostSchema).max(20).optional(),
+  promote: promoteSchema.optional(),
 });
 
 /** a recommend request after validation: `n` filled in */

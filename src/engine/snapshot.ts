@@ -10,17 +10,24 @@ import type { CatalogInput, ContextObservation } from '../model/build.ts';
 import { contextKeys } from '../model/context.ts';
 import { LabelVocabulary } from '../profile/label.ts';
 import { eventWeight } from '../profile/weights.ts';
+import { ItemFacts } from '../rank/filter/facts.ts';
 import type { Store, StoredEvent } from '../store/types.ts';
 
 export interface Catalog extends CatalogInput {
   index: Map<string, number>;
   available: Uint8Array;
+  /** the attributes filters and scenario rules read, by dense index */
+  facts: ItemFacts;
 }
 
 export async function loadCatalog(store: Store, encoderId: string | undefined): Promise<Catalog> {
   const items: Item[] = [];
   for await (const page of store.items.pages({ limit: 5000 })) items.push(...page);
   const itemIds = items.map((i) => i.id);
+  const facts = new ItemFacts();
+  items.forEach((it, i) => {
+    facts.set(i, it);
+  });
   let vectors: CatalogInput['vectors'];
   if (encoderId) {
     const got = await loadItemVectors(store, encoderId, { ids: itemIds });
@@ -42,6 +49,7 @@ export async function loadCatalog(store: Store, encoderId: string | undefined): 
     vectors,
     index: new Map(itemIds.map((id, i) => [id, i])),
     available: Uint8Array.from(items, (i) => (i.available === false ? 0 : 1)),
+    facts,
   };
 }
 

@@ -4,6 +4,7 @@
  */
 import type { Context, Event, EventInput, Item, Scenario } from '../core/types.ts';
 import type { MemoryErasure } from './forget.ts';
+import type { FilterInput, NamedFilter, NamedFilterBody } from './named-filters.ts';
 import type { ScoreAllRequest, ScoredItems } from './score-all.ts';
 
 export interface RecommendRequest {
@@ -15,6 +16,27 @@ export interface RecommendRequest {
   diversity?: number;
   /** item ids never to return */
   exclude?: readonly string[];
+  /** only items the filter matches: expression text or its JSON form (docs/api.md, "Filter language") */
+  filter?: FilterInput;
+  /** a stored named filter, and-ed with `filter` */
+  filterName?: string;
+  /** score adjustments for the items each `when` matches, applied in order: score * multiply + add */
+  boosts?: readonly { when: FilterInput; multiply?: number; add?: number }[];
+  /** `slots` of the answer filled from the best-scored items of a filter, marked `promoted` */
+  promote?: { filter?: FilterInput; filterName?: string; slots: number; placement?: 'top' | 'spread' };
+}
+
+/** a score adjustment an item received (a request's boost, or its scenario's freshness boost) */
+export interface BoostReason {
+  /** `boost`: the request's `boosts[index]`; `freshness`: the scenario rule `freshnessBoost` */
+  source: 'boost' | 'freshness';
+  index?: number;
+  /** the boost's filter, as text */
+  when?: string;
+  multiply?: number;
+  add?: number;
+  /** change of the score it caused */
+  effect: number;
 }
 
 export interface InterestRef {
@@ -54,6 +76,8 @@ export interface Explanation {
    * that names only what the reasons hold (engine/sentences.ts)
    */
   sentence?: string;
+  /** the boosts that changed the score, in the order applied (absent when none) */
+  boosts?: BoostReason[];
 }
 
 export interface Recommendation {
@@ -62,6 +86,8 @@ export interface Recommendation {
   scenario: string;
   score: number;
   reasons: Explanation;
+  /** placed by the request's `promote` (absent otherwise) */
+  promoted?: true;
 }
 
 export interface RecommendResponse {
@@ -123,7 +149,17 @@ export interface Engine {
   deleteItem(id: string): Promise<boolean>;
   deleteUser(user: string): Promise<number>;
   scenarios(): Promise<Scenario[]>;
+  /** named filters (docs/api.md, "Named filters"): checked against the catalog's fields when set */
+  filters?: FilterAdmin;
   close(): Promise<void>;
+}
+
+export interface FilterAdmin {
+  list(): Promise<NamedFilter[]>;
+  get(name: string): Promise<NamedFilter | undefined>;
+  /** parsed and type-checked first: a bad filter is a 400 naming its position, and nothing is stored */
+  set(name: string, body: NamedFilterBody): Promise<NamedFilter>;
+  delete(name: string): Promise<boolean>;
 }
 
 /** a write one server process made to the shared store, for the others to apply in memory */

@@ -7,6 +7,7 @@ import type { Item } from '../core/types.ts';
 import { loadItemVectors } from '../encode/catalog.ts';
 import type { Encoder } from '../encode/types.ts';
 import type { ScoringModel } from '../model/scoring.ts';
+import type { ItemFacts } from '../rank/filter/facts.ts';
 import type { Store } from '../store/types.ts';
 import { appendItems } from './grow.ts';
 import type { RankedCounts } from './lists.ts';
@@ -21,6 +22,8 @@ export interface ItemTargets {
   popular: RankedCounts;
   trending: RankedCounts;
   memo: ProfileMemo;
+  /** item attributes for filters (absent: an engine without them) */
+  facts?: ItemFacts | undefined;
 }
 
 /** the stored vectors of the items under the encoder's id (none without an encoder or vectors) */
@@ -55,6 +58,7 @@ export function applyItems(
     const i = t.index.get(it.id)!;
     m.titles[i] = it.title;
     m.labels?.set(i, it);
+    t.facts?.set(i, it);
     t.live.update(i, it.available !== false, vectors.get(it.id));
   }
   t.popular.invalidate();

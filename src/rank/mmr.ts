@@ -2,6 +2,16 @@
  * Maximal marginal relevance: picks items one at a time by (1 - lambda) * relevance - lambda *
  * (highest similarity to an item already picked). lambda 0 keeps the ranker's order.
  */
+/**
+ * At most `max` items of one group in the list (a scenario's `maxPerCategory`): `counts` holds the
+ * items of each group already placed (promoted ones), and is updated with every pick.
+ */
+export interface GroupCap {
+  groupOf(item: number): string | undefined;
+  max: number;
+  counts: Map<string, number>;
+}
+
 export function mmr(
   items: readonly number[],
   scores: Float32Array,
@@ -10,9 +20,17 @@ export function mmr(
   similarity: (a: number, b: number) => number,
   /** a lower bound of `similarity` (e.g. -1 for unit vectors): lets clearly weaker items be skipped */
   floor = Number.NEGATIVE_INFINITY,
+  cap?: GroupCap,
 ): number[] {
-  const order = items.map((_, i) => i).sort((a, b) => scores[b]! - scores[a]! || items[a]! - items[b]!);
-  if (lambda <= 0 || n <= 1) return order.slice(0, n).map((i) => items[i]!);
+  let order = items.map((_, i) => i).sort((a, b) => scores[b]! - scores[a]! || items[a]! - items[b]!);
+  // a group's items past its cap in relevance order can never be picked: they leave first
+  if (cap) order = withinCap(order, (i) => cap.groupOf(items[i]!), cap);
+  const pick = (i: number) => {
+    const g = cap?.groupOf(items[i]!);
+    if (g !== undefined) cap!.counts.set(g, (cap!.counts.get(g) ?? 0) + 1);
+    return items[i]!;
+  };
+  if (lambda <= 0 || n <= 1) return order.slice(0, n).map(pick);
   // diversify within the best few times n only: far-down candidates are not worth the quadratic cost
   const pool = order.slice(0, Math.max(n * 5, 50));
   const lo = scores[pool[pool.length - 1]!]!;
@@ -30,6 +48,7 @@ export function mmr(
     let bestV = Number.NEGATIVE_INFINITY;
     for (let p = 0; p < pool.length; p++) {
       if (taken[p]) continue;
+      if (cap && !fits(cap, cap.groupOf(items[pool[p]!]!))) continue;
       const r = (1 - lambda) * rel(pool[p]!);
       if (out.length > 0 && checked[p]! < out.length) {
         const known = checked[p]! > 0 ? maxSim[p]! : floor;
@@ -47,8 +66,25 @@ export function mmr(
         best = p;
       }
     }
+    if (best < 0) break;
     taken[best] = 1;
-    out.push(items[pool[best]!]!);
+    out.push(pick(pool[best]!));
   }
   return out;
+}
+
+function fits(cap: GroupCap, g: string | undefined): boolean {
+  return g === undefined || (cap.counts.get(g) ?? 0) < cap.max;
+}
+
+/** `order` without the items each group has beyond its room left under the cap */
+export function withinCap<T>(order: readonly T[], groupOf: (x: T) => string | undefined, cap: GroupCap): T[] {
+  const seen = new Map<string, number>();
+  return order.filter((x) => {
+    const g = groupOf(x);
+    if (g === undefined) return true;
+    const k = (seen.get(g) ?? 0) + 1;
+    seen.set(g, k);
+    return k + (cap.counts.get(g) ?? 0) <= cap.max;
+  });
 }

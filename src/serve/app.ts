@@ -26,6 +26,7 @@ import { LatencyRecorder } from './metrics.ts';
 import { buildOpenApi } from './openapi.ts';
 import { type RouteSpec, StatusReply } from './route.ts';
 import { eventRoutes } from './routes/events.ts';
+import { filterRoutes } from './routes/filters.ts';
 import { itemRoutes } from './routes/items.ts';
 import { recommendRoutes } from './routes/recommend.ts';
 import { systemRoutes } from './routes/system.ts';
@@ -41,6 +42,7 @@ const ROUTES: readonly RouteSpec[] = [
   ...userRoutes,
   ...eventRoutes,
   ...recommendRoutes,
+  ...filterRoutes,
   ...tokenRoutes,
 ];
 
