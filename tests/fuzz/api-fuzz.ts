@@ -313,7 +313,9 @@ function pct(s: string): string {
     .map((part) => {
       if (part.length !== 1 || !/[\uD800-\uDFFF]/.test(part)) return encodeURIComponent(part);
       const u = part.charCodeAt(0);
-      return [0xed, 0x80 | ((u >> 6) & 0x3f), 0x80 | (u & 0x3f)].map((b) => `%${b.toString(16).toUpperCase()}`).join('');
+      return [0xed, 0x80 | ((u >> 6) & 0x3f), 0x80 | (u & 0x3f)]
+        .map((b) => `%${b.toString(16).toUpperCase()}`)
+        .join('');
     })
     .join('');
 }
@@ -324,8 +326,7 @@ function render(op: Operation, kind: string, p: Parts, keys: Keys): FuzzRequest 
     // `\u0001raw` marks a value sent as it is (already or wrongly percent-encoded)
     return v.startsWith('\u0001raw') ? v.slice(4) : pct(v);
   });
-  if (p.query.length)
-    url += `?${p.query.map(([k, v]) => `${pct(k)}=${pct(v)}`).join('&')}`;
+  if (p.query.length) url += `?${p.query.map(([k, v]) => `${pct(k)}=${pct(v)}`).join('&')}`;
   const headers: Record<string, string> = {};
   const mode = p.keyMode ?? (op.access === 'admin' ? 'admin' : op.access === 'read' ? 'read' : 'none');
   if (mode === 'admin') headers.authorization = `Bearer ${keys.admin}`;
@@ -491,6 +492,7 @@ export async function fuzzApi(
             problem: `${name}: ${problem}`,
             request: {
               ...rest,
+              url: rest.url.slice(0, 300),
               ...(payload !== undefined ? { payload: String(payload).slice(0, 300) } : {}),
             },
           });
