@@ -25,6 +25,8 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
   engineBody?: z.ZodType;
   /** HTTP status on success */
   status?: number;
+  /** the JSON answered on success (src/serve/responses.ts), for the OpenAPI document */
+  response?: z.ZodType;
   handler(input: { params: P; query: Q; body: B }, ctx: ServerContext): Promise<unknown>;
 }
 

@@ -3,6 +3,7 @@ import { RecError } from '../../core/errors.ts';
 import { idSchema } from '../../core/types.ts';
 import { recommendRequestSchema, withUser } from '../../engine/requests.ts';
 import type { RecommendRequest } from '../../engine/types.ts';
+import { explainResponse, recommendResponse } from '../responses.ts';
 import { route } from '../route.ts';
 
 const explainQuery = z.strictObject({
@@ -23,6 +24,7 @@ export const recommendRoutes = [
     access: 'read',
     // the engine validates the request (its error names the field): the body goes on as it came
     engineBody: recommendRequestSchema,
+    response: recommendResponse,
     async handler({ body }, ctx) {
       const res = await ctx.engine.recommend(withUser(body as RecommendRequest, ctx.pseudonym));
       ctx.served.modelVersion = res.modelVersion;
@@ -36,6 +38,7 @@ export const recommendRoutes = [
     tag: 'recommend',
     access: 'read',
     query: explainQuery,
+    response: explainResponse,
     async handler({ query }, ctx) {
       if (!(await ctx.store.items.get(query.item))) {
         throw new RecError('UNKNOWN_ITEM', `no item "${query.item}"`, { field: 'item' });

@@ -1,3 +1,10 @@
+import {
+  healthResponse,
+  openApiResponse,
+  readyResponse,
+  scenariosResponse,
+  systemResponse,
+} from '../responses.ts';
 import { respond, route } from '../route.ts';
 
 export const systemRoutes = [
@@ -7,6 +14,7 @@ export const systemRoutes = [
     summary: 'Liveness: the process answers.',
     tag: 'system',
     access: 'public',
+    response: healthResponse,
     async handler() {
       return { status: 'ok' };
     },
@@ -17,6 +25,7 @@ export const systemRoutes = [
     summary: 'Readiness: the store answers and the engine knows at least one scenario (503 otherwise).',
     tag: 'system',
     access: 'public',
+    response: readyResponse,
     async handler(_input, ctx) {
       const scenarios = await ctx.scenarioIds();
       await ctx.store.items.count();
@@ -30,6 +39,7 @@ export const systemRoutes = [
     summary: 'The scenarios the engine serves, with their event weights and repeat rules.',
     tag: 'system',
     access: 'read',
+    response: scenariosResponse,
     async handler(_input, ctx) {
       return { scenarios: await ctx.engine.scenarios() };
     },
@@ -40,6 +50,7 @@ export const systemRoutes = [
     summary: 'Counts per scenario, model versions and request latency percentiles (last 4096 per route).',
     tag: 'system',
     access: 'read',
+    response: systemResponse,
     async handler(_input, ctx) {
       return {
         counts: await ctx.cachedStats(),
@@ -59,6 +70,7 @@ export const systemRoutes = [
     summary: 'This OpenAPI 3.1 document.',
     tag: 'system',
     access: 'public',
+    response: openApiResponse,
     async handler(_input, ctx) {
       return ctx.openapi();
     },
