@@ -435,8 +435,11 @@ export function responseChecker(doc: Record<string, unknown>): Checker {
 export interface FuzzReport {
   cases: number;
   operations: number;
-  /** per operation: cases, valid ones, and counts per status */
-  byOperation: Record<string, { cases: number; valid: number; statuses: Record<string, number> }>;
+  /** per operation: cases, valid ones, counts per status, and why valid-looking ones were refused */
+  byOperation: Record<
+    string,
+    { cases: number; valid: number; statuses: Record<string, number>; refused: Record<string, number> }
+  >;
   failures: { problem: string; request: Omit<FuzzRequest, 'op' | 'payload'> & { payload?: string } }[];
 }
 
@@ -444,60 +447,80 @@ export interface FuzzTarget {
   inject(o: InjectOptions): Promise<{ statusCode: number; body: string; headers: Record<string, unknown> }>;
   /** a number that changes whenever the store is written (SQLite total_changes) */
   writes(): number;
+  /** what the engine holds in memory, as far as an answer shows it (a recommendation) */
+  memory?(): Promise<string>;
 }
 
-/** Runs `runs` seeded cases over every operation of the document; collects every failure. */
+/**
+ * Runs `runs` seeded rounds over every operation of the document and collects every failure. A
+ * round is one request, or with `concurrency` > 1 that many sent at once (races between writes
+ * and reads; the store is then not checked for writes by rejected requests, as accepted ones
+ * write alongside them).
+ */
 export async function fuzzApi(
   target: FuzzTarget,
   doc: Record<string, unknown>,
-  o: { runs: number; seed: number; known: Known; keys: Keys; maxFailures?: number },
+  o: { runs: number; seed: number; known: Known; keys: Keys; concurrency?: number; maxFailures?: number },
 ): Promise<FuzzReport> {
   const ops = operationsOf(doc);
   const checker = responseChecker(doc);
   const report: FuzzReport = { cases: 0, operations: ops.length, byOperation: {}, failures: [] };
   const seen = new Set<string>();
+  const k = o.concurrency ?? 1;
   const arb = fc.oneof(...ops.map((op) => requestArb(op, o.known, o.keys)));
-  await fc.assert(
-    fc.asyncProperty(arb, async (req) => {
-      const name = `${req.op.method} ${req.op.path}`;
-      const stats = report.byOperation[name] ?? { cases: 0, valid: 0, statuses: {} };
-      report.byOperation[name] = stats;
-      const before = target.writes();
-      let res: Awaited<ReturnType<FuzzTarget['inject']>>;
-      let problem: string | undefined;
-      try {
-        res = await target.inject({
-          method: req.method as InjectOptions['method'],
-          url: req.url,
-          headers: req.headers,
-          ...(req.payload !== undefined ? { payload: req.payload } : {}),
+  const one = async (req: FuzzRequest) => {
+    const name = `${req.op.method} ${req.op.path}`;
+    const stats = report.byOperation[name] ?? { cases: 0, valid: 0, statuses: {}, refused: {} };
+    report.byOperation[name] = stats;
+    const before = target.writes();
+    const watch = k === 1 && req.method !== 'GET' && target.memory;
+    const held = watch ? await target.memory!() : undefined;
+    let res: Awaited<ReturnType<FuzzTarget['inject']>>;
+    let problem: string | undefined;
+    try {
+      res = await target.inject({
+        method: req.method as InjectOptions['method'],
+        url: req.url,
+        headers: req.headers,
+        ...(req.payload !== undefined ? { payload: req.payload } : {}),
+      });
+      problem = checker.check(req, res);
+      if (!problem && k === 1 && res.statusCode >= 400 && target.writes() !== before)
+        problem = `status ${res.statusCode}: a rejected request wrote to the store`;
+      if (!problem && watch && res.statusCode >= 400 && (await target.memory!()) !== held)
+        problem = `status ${res.statusCode}: a rejected request changed the engine's answers`;
+    } catch (e) {
+      res = { statusCode: 0, body: '', headers: {} };
+      problem = `request threw: ${String(e)}`;
+    }
+    report.cases++;
+    stats.cases++;
+    if (req.kind === 'valid') stats.valid++;
+    stats.statuses[res.statusCode] = (stats.statuses[res.statusCode] ?? 0) + 1;
+    if (req.kind === 'valid' && res.statusCode >= 400 && !problem) {
+      const e = (JSON.parse(res.body) as { error: { code: string; field?: string } }).error;
+      const why = `${e.code} ${String(e.field ?? '').replace(/\[\d+\]/g, '[i]')}`;
+      stats.refused[why] = (stats.refused[why] ?? 0) + 1;
+    }
+    if (problem) {
+      const key = `${name} ${problem.replace(/\d+/g, 'N').slice(0, 80)}`;
+      if (!seen.has(key) && report.failures.length < (o.maxFailures ?? 50)) {
+        seen.add(key);
+        const { op: _op, payload, ...rest } = req;
+        report.failures.push({
+          problem: `${name}: ${problem}`,
+          request: {
+            ...rest,
+            url: rest.url.slice(0, 300),
+            ...(payload !== undefined ? { payload: String(payload).slice(0, 300) } : {}),
+          },
         });
-        problem = checker.check(req, res);
-        if (!problem && res.statusCode >= 400 && target.writes() !== before)
-          problem = `status ${res.statusCode}: a rejected request wrote to the store`;
-      } catch (e) {
-        res = { statusCode: 0, body: '', headers: {} };
-        problem = `request threw: ${String(e)}`;
       }
-      report.cases++;
-      stats.cases++;
-      if (req.kind === 'valid') stats.valid++;
-      stats.statuses[res.statusCode] = (stats.statuses[res.statusCode] ?? 0) + 1;
-      if (problem) {
-        const key = `${name} ${problem.replace(/\d+/g, 'N').slice(0, 80)}`;
-        if (!seen.has(key) && report.failures.length < (o.maxFailures ?? 50)) {
-          seen.add(key);
-          const { op: _op, payload, ...rest } = req;
-          report.failures.push({
-            problem: `${name}: ${problem}`,
-            request: {
-              ...rest,
-              url: rest.url.slice(0, 300),
-              ...(payload !== undefined ? { payload: String(payload).slice(0, 300) } : {}),
-            },
-          });
-        }
-      }
+    }
+  };
+  await fc.assert(
+    fc.asyncProperty(fc.array(arb, { minLength: k, maxLength: k }), async (reqs) => {
+      await Promise.all(reqs.map(one));
     }),
     { numRuns: o.runs, seed: o.seed, endOnFailure: true },
   );

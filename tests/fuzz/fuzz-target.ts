@@ -18,8 +18,10 @@ export interface Fuzzable {
   known: Known;
 }
 
-export async function startFuzzTarget(): Promise<Fuzzable> {
+/** `pseudonymise`: user ids are stored as their HMAC (the demo's own users are then unknown ids) */
+export async function startFuzzTarget(o: { pseudonymise?: boolean } = {}): Promise<Fuzzable> {
   const server = await startDemoServer({
+    ...(o.pseudonymise ? { privacy: { pseudonymise: true, secret: 'fuzz-secret-0123456789' } } : {}),
     server: {
       adminKeyHashes: [sha256Hex(FUZZ_KEYS.admin)],
       readKeyHashes: [sha256Hex(FUZZ_KEYS.read)],
@@ -38,10 +40,25 @@ export async function startFuzzTarget(): Promise<Fuzzable> {
     writes: () => (changes.get() as { n: number }).n,
   };
   const items = await store.items.list({ limit: 100_000 });
+  const sentinel = JSON.stringify({ user: 'u001', scenario: 'shop', n: 30 });
+  target.memory = async () =>
+    (
+      await app.inject({
+        method: 'POST',
+        url: '/v1/recommend',
+        headers: { authorization: `Bearer ${FUZZ_KEYS.admin}`, 'content-type': 'application/json' },
+        payload: sentinel,
+      })
+    ).body;
   const users = (await store.users.list({ limit: 100_000 })).map((u) => u.id);
   const scenarios = await store.scenarios.list();
   const types = [...new Set(scenarios.flatMap((s) => Object.keys(s.eventWeights)))];
-  const itemIds = items.map((i) => i.id);
+  // ids the store lacks at the start: PUT and events create them, later requests reach them
+  const fresh = scenarios.flatMap((sc) =>
+    [1, 2].map((n) => ({ id: `fuzz-new-${sc.id}-${n}`, scenario: sc.id })),
+  );
+  const itemIds = [...items.map((i) => i.id), ...fresh.map((i) => i.id)];
+  users.push('fuzz-user-1', 'fuzz-user-2', 'fuzz-user-3');
   const known: Known = {
     byName: {
       items: itemIds,
@@ -53,7 +70,7 @@ export async function startFuzzTarget(): Promise<Fuzzable> {
       scenario: scenarios.map((s) => s.id),
       type: types,
       device: ['mobile', 'desktop', 'tv'],
-      'scenarioOfItem:': items.map((i) => `${i.id}\u0000${i.scenario}`),
+      'scenarioOfItem:': [...items, ...fresh].map((i) => `${i.id}\u0000${i.scenario}`),
     },
     any: [...itemIds.slice(0, 30), ...users.slice(0, 30)],
   };
