@@ -197,26 +197,29 @@ const mutationArb = (op: Operation): fc.Arbitrary<Mutation> => {
       },
     })),
     fc
-      .tuple(fc.constantFrom('unknown', 'duplicate', '__proto__', 'array', 'empty'), fc.nat())
+      .tuple(
+        fc.constantFrom('unknown', 'duplicate', '__proto__', 'array', 'empty', 'many keys', 'huge value'),
+        fc.nat(),
+      )
       .map(([how, i]) => ({
         kind: `query ${how}`,
         apply: (p) => {
           const q = op.params.filter((x) => x.in === 'query').map((x) => x.name);
           const name = q.length ? q[i % q.length]! : 'limit';
-          const extra: [string, string][] =
-            how === 'unknown'
-              ? [['zzz', '1']]
-              : how === 'duplicate'
-                ? [
-                    [name, '1'],
-                    [name, '2'],
-                  ]
-                : how === '__proto__'
-                  ? [['__proto__', 'x']]
-                  : how === 'array'
-                    ? [[`${name}[]`, '1']]
-                    : [[name, '']];
-          return { ...p, query: [...p.query.filter(([k]) => how !== 'duplicate' || k !== name), ...extra] };
+          const extra: Record<string, [string, string][]> = {
+            unknown: [['zzz', '1']],
+            duplicate: [
+              [name, '1'],
+              [name, '2'],
+            ],
+            __proto__: [['__proto__', 'x']],
+            array: [[`${name}[]`, '1']],
+            empty: [[name, '']],
+            'many keys': Array.from({ length: 3000 }, (_, j) => [`k${j}`, '1'] as [string, string]),
+            'huge value': [[name, 'a'.repeat(100_000)]],
+          };
+          const drop = how === 'duplicate' || how === 'huge value';
+          return { ...p, query: [...p.query.filter(([k]) => !drop || k !== name), ...extra[how]!] };
         },
       })),
     fc.constantFrom('none', 'wrong', 'read', 'basic', 'empty bearer').map((how) => ({
