@@ -281,6 +281,9 @@ const mutationArb = (op: Operation): fc.Arbitrary<Mutation> => {
           () => Buffer.alloc(0),
           () => Buffer.from(' '),
           () => Buffer.from('nul\u0000l'),
+          (s) => Buffer.from(`{"__proto__":{"polluted":1},${s.slice(1)}`),
+          (s) => Buffer.from(`{"constructor":{"prototype":{"polluted":1}},${s.slice(1)}`),
+          (s) => Buffer.from(s.replace(/}$/, ',"__proto__":{"polluted":1}}')),
           (s) => Buffer.from(`${s.slice(0, -1)},"deep":${'['.repeat(100_000)}${']'.repeat(100_000)}}`),
           (s) => Buffer.from(`${s.slice(0, -1)},"deep":${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}}`),
           (s) => Buffer.concat([Buffer.from(s.slice(0, -1)), Buffer.from([0x22, 0xff, 0xfe, 0x22, 0x7d])]),
@@ -492,6 +495,8 @@ export async function fuzzApi(
         problem = `status ${res.statusCode}: a rejected request wrote to the store`;
       if (!problem && watch && res.statusCode >= 400 && (await target.memory!()) !== held)
         problem = `status ${res.statusCode}: a rejected request changed the engine's answers`;
+      if (!problem && ({} as Record<string, unknown>).polluted !== undefined)
+        problem = `status ${res.statusCode}: Object.prototype was polluted`;
     } catch (e) {
       res = { statusCode: 0, body: '', headers: {} };
       problem = `request threw: ${String(e)}`;
