@@ -356,7 +356,7 @@ function render(op: Operation, kind: string, p: Parts, keys: Keys): FuzzRequest 
 }
 
 /** a request for one operation: valid (by its schemas) half the time, one malformation otherwise */
-export function requestArb(op: Operation, known: Known, keys: Keys): fc.Arbitrary<FuzzRequest> {
+function requestArb(op: Operation, known: Known, keys: Keys): fc.Arbitrary<FuzzRequest> {
   const valid = validParts(op, known);
   return fc.oneof(
     valid.map((p) => render(op, 'valid', p, keys)),
