@@ -76,4 +76,27 @@ describe('API fuzz regressions', () => {
     assert.ok(one.json.error.message.length < 200, one.json.error.message);
     assert.match(one.json.error.message, /^field "\(root\)": unknown field "z{64}…"$/);
   });
+
+  test('an event type named "constructor" is an ordinary type: numeric weights, counted once on the map', async () => {
+    const admin = { authorization: `Bearer ${FUZZ_KEYS.admin}`, 'content-type': 'application/json' };
+    const event = {
+      id: 'regression-constructor-1',
+      user: 'regression-constructor',
+      item: 'music-jazz-4',
+      scenario: 'music',
+      type: 'constructor',
+      ts: Date.now() - 1000,
+    };
+    const ev = await send('POST', '/v1/events', '/v1/events', {
+      headers: admin,
+      payload: JSON.stringify(event),
+    });
+    assert.equal(ev.status, 200);
+    const profile = await send('GET', '/v1/users/{id}/profile', '/v1/users/regression-constructor/profile');
+    assert.equal(profile.status, 200);
+    assert.equal(profile.json.fused[0].weight, 1);
+    const map = await send('GET', '/v1/users/{id}/map', '/v1/users/regression-constructor/map');
+    assert.equal(map.status, 200);
+    assert.deepEqual(map.json.items[0].types, { constructor: 1 });
+  });
 });
