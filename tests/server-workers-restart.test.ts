@@ -1,8 +1,8 @@
 /**
  * `fusionrec serve --workers 2` when a worker is killed (kill -9): the primary logs the crash,
  * starts the worker again after a backoff while the other keeps serving, and the new worker
- * rejoins the write relay: no request fails, and writes made after the restart reach both
- * workers' memory whichever worker took them.
+ * rejoins the write relay: only the request the killed worker held fails, and writes made after
+ * the restart reach both workers' memory whichever worker took them.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -72,30 +72,33 @@ describe('serve --workers 2 restarts a killed worker', () => {
     rmSync(dirname(db), { recursive: true, force: true });
   });
 
-  test('no request fails across the kill, a new worker serves, writes reach both', async () => {
+  test("only the killed worker's request fails, a new worker serves, writes reach both", async () => {
     const pid0 = Number(/worker 0 \(pid (\d+)\) serving/.exec(stderr)![1]);
     // requests one after another through the kill and the restart
-    const failures: string[] = [];
+    const failures: { startedAt: number; error: string; connection: boolean }[] = [];
     let sent = 0;
     let running = true;
     const traffic = (async () => {
       while (running) {
         sent++;
+        const startedAt = Date.now();
         try {
           const r = await call(`${api}/recommend`, 'POST', {
             user: `u00${1 + (sent % 9)}`,
             scenario: 'shop',
             n: 5,
           });
-          if (r.status !== 200) failures.push(`${r.status} ${JSON.stringify(r.json)}`);
+          if (r.status !== 200)
+            failures.push({ startedAt, error: `${r.status} ${JSON.stringify(r.json)}`, connection: false });
         } catch (e) {
-          failures.push(String(e));
+          failures.push({ startedAt, error: String(e), connection: true });
         }
       }
     })();
     await sleep(300);
     process.kill(pid0, 'SIGKILL');
     await logged(/worker 0 \(pid \d+\) exited \(SIGKILL\); the others serve, restarting it in 0\.5 s/);
+    const crashLogged = Date.now();
     const pidNew = Number((await logged(/worker 0 \(pid (\d+)\) serving again/))[1]);
     assert.notEqual(pidNew, pid0);
     const atRestart = sent;
@@ -103,7 +106,16 @@ describe('serve --workers 2 restarts a killed worker', () => {
     running = false;
     await traffic;
     assert.ok(sent > atRestart, 'requests were served after the restart');
-    assert.deepEqual(failures, [], `${failures.length} of ${sent} requests failed`);
+    // the request the killed worker was answering when it died loses its connection (the traffic
+    // is sequential: one at most, or two if the next connection was handed to it before the
+    // primary saw the exit); every other request is served, none with an error status
+    const lost = failures.filter((f) => f.connection && f.startedAt < crashLogged);
+    assert.ok(lost.length <= 2, JSON.stringify(lost));
+    assert.deepEqual(
+      failures.filter((f) => !lost.includes(f)),
+      [],
+      `${failures.length} of ${sent} requests failed`,
+    );
     assert.equal(p.exitCode, null, 'the service is still up');
 
     // one user whose recommendations the restarted worker computes, one the other worker does
