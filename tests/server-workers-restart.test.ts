@@ -6,15 +6,15 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { dirname } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { slotOf } from '../src/serve/cluster.ts';
+import { BIN, runNode } from './run-process.ts';
 import { demoDbCopy } from './server-fixture.ts';
-
-const BIN = new URL('../bin/fusionrec.js', import.meta.url).pathname;
 
 /** one request on a new connection each time: the cluster hands connections to the workers in turn */
 // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON responses
@@ -155,5 +155,25 @@ describe('serve --workers 2 restarts a killed worker', () => {
       p.kill('SIGINT');
     });
     assert.equal(code, 0, stderr);
+  });
+});
+
+describe('serve --workers 2 whose workers cannot start', () => {
+  test('the primary gives up at once with one line naming the worker, exit code not 0', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fusionrec-workers-'));
+    try {
+      const db = join(dir, 'not-a-database.db');
+      writeFileSync(db, 'not a database, so every worker fails before it serves\n');
+      const r = await runNode([BIN, 'serve', '--db', db, '--port', '0', '--workers', '2']);
+      assert.notEqual(r.code, 0);
+      assert.match(
+        r.stderr,
+        /error \[INTERNAL\]: worker [01] \(pid \d+\) exited \(code 1\) before it served\n?$/,
+      );
+      // not restarted: one crash, no backoff
+      assert.doesNotMatch(r.stderr, /restarting it/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
