@@ -370,7 +370,10 @@ const FIELD_CODES = new Set([
   'PARSE_ERROR',
   'UNKNOWN_SCENARIO',
   'UNKNOWN_ITEM',
+  'UNKNOWN_USER',
   'PAYLOAD_TOO_LARGE',
+  'UNAUTHORIZED',
+  'FORBIDDEN',
 ]);
 /** 5xx codes that mean "not available now", not "broken" */
 const UNAVAILABLE = new Set(['MODEL_MISSING', 'ENCODER_UNAVAILABLE', 'GENERATOR_UNAVAILABLE', 'INTERRUPTED']);
@@ -411,6 +414,8 @@ export function responseChecker(doc: Record<string, unknown>): Checker {
           return `status ${status} with code ${e.code} (the catalogue says ${ERROR_CATALOGUE[e.code].status})`;
         if (FIELD_CODES.has(e.code) && !e.field)
           return `status ${status} ${e.code} without a field: ${e.message}`;
+        if (e.field !== undefined && /undefined|null|\[object/.test(e.field))
+          return `status ${status} ${e.code}: field "${e.field}" names no input`;
         if (e.message.length > 1000)
           return `status ${status} ${e.code}: a ${e.message.length}-character message`;
         return undefined;

@@ -74,6 +74,11 @@ describe('fuzz invariants', () => {
         res(422, { error: { code: 'INVALID_INPUT', message: 'x', field: 'a' } }),
       ],
       ['an input error without a field', res(400, { error: { code: 'INVALID_INPUT', message: 'x' } })],
+      ['a key error without a field', res(401, { error: { code: 'UNAUTHORIZED', message: 'x' } })],
+      [
+        'a field naming no input',
+        res(400, { error: { code: 'INVALID_INPUT', message: 'x', field: 'events[undefined]' } }),
+      ],
       ['a stack trace', res(400, { error: { code: 'NOT_FOUND', message: 'x\n    at f (/src/a.ts:1:2)' } })],
       ['an echoed huge input', res(400, { error: { code: 'NOT_FOUND', message: 'x'.repeat(5000) } })],
       ['a success off the documented schema', res(200, { id: 'a', n: 1.5 })],
