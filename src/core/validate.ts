@@ -25,7 +25,15 @@ export function validate<S extends z.ZodType>(
   const issue = r.error.issues[0]!;
   const path = [...(opts.prefix ? [opts.prefix] : []), ...issue.path];
   const field = fieldPath(path);
-  return invalid(field, issue.message, opts.location, r.error.issues.length);
+  const message = issue.code === 'unrecognized_keys' ? unknownKeys(issue.keys) : issue.message;
+  return invalid(field, message, opts.location, r.error.issues.length);
+}
+
+/** zod lists every unknown key in full: a request with thousands of them would get them all back */
+function unknownKeys(keys: readonly string[]): string {
+  const shown = keys.slice(0, 5).map((k) => JSON.stringify(k.length > 64 ? `${k.slice(0, 64)}…` : k));
+  const more = keys.length > shown.length ? ` and ${keys.length - shown.length} more` : '';
+  return `unknown field${keys.length === 1 ? '' : 's'} ${shown.join(', ')}${more}`;
 }
 
 function invalid(field: string, message: string, location: string | undefined, count: number): never {

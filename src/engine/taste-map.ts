@@ -77,7 +77,8 @@ export async function tasteMap(src: TasteMapSources, user: string, limit: number
   const acted = new Map<string, { scenario: string; types: Record<string, number>; lastTs: number }>();
   for (const e of events) {
     const a = acted.get(e.item) ?? { scenario: e.scenario, types: {}, lastTs: 0 };
-    a.types[e.type] = (a.types[e.type] ?? 0) + 1;
+    // an own count only: a type is client input, and `constructor` is on every object's prototype
+    a.types[e.type] = (Object.hasOwn(a.types, e.type) ? a.types[e.type]! : 0) + 1;
     a.lastTs = Math.max(a.lastTs, e.ts);
     acted.set(e.item, a);
   }

@@ -39,8 +39,12 @@ export function textSentiment(text: string): number {
   return Math.max(-1, Math.min(1, c));
 }
 
+/** the table's own entry: a type is client input, and `constructor` is on every object's prototype */
+const own = (table: Readonly<Record<string, number>>, type: string): number | undefined =>
+  Object.hasOwn(table, type) ? table[type] : undefined;
+
 export function eventWeight(e: WeightInput, overrides: Readonly<Record<string, number>> = {}): number {
-  let w = overrides[e.type] ?? DEFAULT_EVENT_WEIGHTS[e.type] ?? 1;
+  let w = own(overrides, e.type) ?? own(DEFAULT_EVENT_WEIGHTS, e.type) ?? 1;
   const v = e.value;
   if (v !== undefined && Number.isFinite(v)) {
     if (e.type === 'rate') {

@@ -28,26 +28,92 @@ type ToWorker =
   | ({ t: 'result'; id: number } & (Served | { local: true }));
 
 /** which worker keeps a user's profile and ranked candidates (FNV-1a of the id) */
-function slotOf(user: string, workers: number): number {
+export function slotOf(user: string, workers: number): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < user.length; i++) h = Math.imul(h ^ user.charCodeAt(i), 0x01000193);
   return (h >>> 0) % workers;
+}
+
+/** When a crashed worker is started again, and when the primary stops trying. */
+export interface RestartPolicy {
+  /** wait before the first restart of a slot; doubled for each crash that follows */
+  firstDelayMs: number;
+  maxDelayMs: number;
+  /** a worker that served this long crashed by accident, not at start: its slot's backoff starts over */
+  stableAfterMs: number;
+  /** this many crashes of one slot within `windowMs` and the primary gives up */
+  maxCrashes: number;
+  windowMs: number;
+}
+
+export const RESTART_POLICY: RestartPolicy = {
+  firstDelayMs: 500,
+  maxDelayMs: 10_000,
+  stableAfterMs: 30_000,
+  maxCrashes: 5,
+  windowMs: 60_000,
+};
+
+/**
+ * One slot's crash record: how long to wait before starting it again, or that it keeps crashing
+ * right after start (a broken build, a database that no longer opens) and restarting is pointless.
+ */
+export class SlotBackoff {
+  private delay: number;
+  private crashes: number[] = [];
+  constructor(private readonly policy: RestartPolicy) {
+    this.delay = policy.firstDelayMs;
+  }
+
+  /** a worker of this slot died at `now` after running `upMs`: the wait before its restart, or undefined to give up */
+  crashed(now: number, upMs: number): number | undefined {
+    const p = this.policy;
+    if (upMs >= p.stableAfterMs) {
+      this.delay = p.firstDelayMs;
+      this.crashes = [];
+    }
+    this.crashes = this.crashes.filter((t) => now - t < p.windowMs);
+    this.crashes.push(now);
+    if (this.crashes.length >= p.maxCrashes) return undefined;
+    const wait = this.delay;
+    this.delay = Math.min(this.delay * 2, p.maxDelayMs);
+    return wait;
+  }
 }
 
 export interface PrimaryOptions {
   workers: number;
   /** told once, when the first worker listens */
   onListening(url: string): void;
-  /** a worker died: the primary stops the others and exits with an error */
-  onWorkerExit(code: number | null, signal: string | null): void;
+  /** one line about a worker (started, crashed, restarted) for the log */
+  log(message: string): void;
+  /**
+   * Restarting is pointless: a worker died before any worker of its slot ever served (the
+   * service does not start), or one slot keeps crashing right after start. The caller stops.
+   */
+  onGiveUp(error: RecError): void;
+  restart?: RestartPolicy;
 }
 
 /**
  * Runs in the primary: forks the workers (each runs the same command line), relays their changes
- * and their passed-on requests. Returns a stop function that ends the workers.
+ * and their passed-on requests, and starts a crashed worker again after a backoff while the others
+ * keep serving. Returns a stop function that ends the workers.
+ *
+ * A restarted worker opens the same database, so it reads every write committed before it opened.
+ * A write is committed before it is relayed, and the worker listens for relayed writes before it
+ * opens the database (`joinPeers`), applying those that arrive meanwhile once its engine is open:
+ * none committed while it starts is missed.
  */
 export function runPrimary(opts: PrimaryOptions): { stop(): Promise<void> } {
   const ready = new Set<number>();
+  const policy = opts.restart ?? RESTART_POLICY;
+  /** worker id -> its slot and when it was forked */
+  const slots = new Map<number, { slot: number; forkedAt: number }>();
+  /** slots that have had a listening worker: a crash there is an accident, not a failure to start */
+  const served = new Set<number>();
+  const backoff = new Map<number, SlotBackoff>();
+  const timers = new Set<NodeJS.Timeout>();
   /** per relayed change: the workers still to apply it, and who sent it */
   const waiting = new Map<string, { origin: Worker; left: Set<number> }>();
   let stopping = false;
@@ -77,6 +143,13 @@ export function runPrimary(opts: PrimaryOptions): { stop(): Promise<void> } {
       if (origin?.isConnected()) origin.send({ ...rest, t: 'result' } as ToWorker);
     } else if (msg.t === 'listening') {
       ready.add(worker.id);
+      const slot = slots.get(worker.id)?.slot;
+      if (slot !== undefined) {
+        opts.log(
+          `worker ${slot} (pid ${worker.process.pid}) ${served.has(slot) ? 'serving again' : 'serving'}`,
+        );
+        served.add(slot);
+      }
       if (!told) {
         told = true;
         opts.onListening(msg.url);
@@ -114,17 +187,45 @@ export function runPrimary(opts: PrimaryOptions): { stop(): Promise<void> } {
       const origin = cluster.workers?.[from];
       if (origin?.isConnected()) origin.send({ t: 'result', id, local: true } satisfies ToWorker);
     }
-    if (!stopping) opts.onWorkerExit(code, signal);
+    const was = slots.get(worker.id);
+    slots.delete(worker.id);
+    if (stopping || !was) return;
+    const how = signal ?? `code ${code}`;
+    const who = `worker ${was.slot} (pid ${worker.process.pid})`;
+    if (!served.has(was.slot)) {
+      opts.onGiveUp(new RecError('INTERNAL', `${who} exited (${how}) before it served`));
+      return;
+    }
+    const b = backoff.get(was.slot) ?? new SlotBackoff(policy);
+    backoff.set(was.slot, b);
+    const wait = b.crashed(Date.now(), Date.now() - was.forkedAt);
+    if (wait === undefined) {
+      opts.onGiveUp(
+        new RecError(
+          'INTERNAL',
+          `${who} exited (${how}); it crashed ${policy.maxCrashes} times within ${policy.windowMs / 1000} s, so it is not restarted again`,
+        ),
+      );
+      return;
+    }
+    opts.log(`${who} exited (${how}); the others serve, restarting it in ${wait / 1000} s`);
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      if (!stopping) start(was.slot);
+    }, wait);
+    timers.add(timer);
   });
-  for (let slot = 0; slot < opts.workers; slot++) {
-    bySlot.set(
-      slot,
-      cluster.fork({ FUSIONREC_WORKER_SLOT: String(slot), FUSIONREC_WORKERS: String(opts.workers) }),
-    );
-  }
+  const start = (slot: number) => {
+    const w = cluster.fork({ FUSIONREC_WORKER_SLOT: String(slot), FUSIONREC_WORKERS: String(opts.workers) });
+    slots.set(w.id, { slot, forkedAt: Date.now() });
+    bySlot.set(slot, w);
+  };
+  for (let slot = 0; slot < opts.workers; slot++) start(slot);
   return {
     async stop() {
       stopping = true;
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
       const all = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
       await Promise.all(
         all.map(

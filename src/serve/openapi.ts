@@ -4,9 +4,9 @@ import type { RouteSpec } from './route.ts';
 
 type JsonSchema = Record<string, unknown>;
 
-function jsonSchema(schema: z.ZodType): JsonSchema {
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output' = 'input'): JsonSchema {
   const { $schema: _drop, ...rest } = z.toJSONSchema(schema, {
-    io: 'input',
+    io,
     unrepresentable: 'any',
   }) as JsonSchema;
   return rest;
@@ -40,7 +40,10 @@ export function buildOpenApi(routes: readonly RouteSpec[], version: string): Rec
       operationId: `${r.method.toLowerCase()}${path.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ?? '').toUpperCase())}`,
       parameters: [...parameters(r.params, 'path'), ...parameters(r.query, 'query')],
       responses: {
-        [String(r.status ?? 200)]: { description: 'Success', content: { 'application/json': {} } },
+        [String(r.status ?? 200)]: {
+          description: 'Success',
+          content: { 'application/json': r.response ? { schema: jsonSchema(r.response, 'output') } : {} },
+        },
         '4XX': errorResponse,
         '5XX': errorResponse,
       },

@@ -34,6 +34,8 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
     | { users(input: { params: P; query: Q; body: B }): readonly unknown[]; scope?: TokenScope };
   /** HTTP status on success */
   status?: number;
+  /** the JSON answered on success (src/serve/responses.ts), for the OpenAPI document */
+  response?: z.ZodType;
   handler(input: { params: P; query: Q; body: B }, ctx: ServerContext, caller: Caller): Promise<unknown>;
 }
 

@@ -42,7 +42,10 @@ export async function serveUntilSignal(config: Config, o: ServeRunOptions): Prom
   }
 }
 
-/** in the primary: forks the workers, relays their writes, stops them on a signal */
+/**
+ * in the primary: forks the workers, relays their writes, restarts a crashed one, stops them on a
+ * signal or when one cannot be kept running
+ */
 async function servePrimary(o: ServeRunOptions): Promise<void> {
   let failed: ((e: Error) => void) | undefined;
   const failure = new Promise<never>((_, reject) => {
@@ -51,8 +54,8 @@ async function servePrimary(o: ServeRunOptions): Promise<void> {
   const primary = runPrimary({
     workers: o.workers,
     onListening: (url) => o.onListening(url, o.workers),
-    onWorkerExit: (code, signal) =>
-      failed!(new RecError('INTERNAL', `a worker process exited (${signal ?? `code ${code}`})`)),
+    log: o.log,
+    onGiveUp: (e) => failed!(e),
   });
   try {
     const sig = await Promise.race([untilSignal(), failure]);

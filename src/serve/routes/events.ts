@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type EventInput, eventSchema } from '../../core/types.ts';
 import { withUser } from '../../engine/requests.ts';
+import { eventCountsResponse } from '../responses.ts';
 import { route } from '../route.ts';
 import { MAX_BATCH } from './common.ts';
 
@@ -21,6 +22,7 @@ export const eventRoutes = [
     token: { users: ({ body }) => [(body as { user?: unknown } | null)?.user], scope: 'events' },
     // the engine validates the event, schema and catalog (its error names the field)
     engineBody: eventSchema,
+    response: eventCountsResponse,
     async handler({ body }, ctx) {
       return ctx.engine.addEvent(withUser(body as EventInput, ctx.pseudonym));
     },
@@ -37,6 +39,7 @@ export const eventRoutes = [
       scope: 'events',
     },
     engineBody: z.strictObject({ events: z.array(eventSchema).min(1).max(MAX_BATCH, batchSize) }),
+    response: eventCountsResponse,
     async handler({ body }, ctx) {
       const events = body.events.map((e) => withUser(e as EventInput, ctx.pseudonym));
       return ctx.engine.addEvents(events);

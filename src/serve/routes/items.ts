@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { RecError } from '../../core/errors.ts';
 import { idSchema, itemSchema } from '../../core/types.ts';
+import {
+  deletedResponse,
+  itemListResponse,
+  itemResponse,
+  similarResponse,
+  upsertedResponse,
+} from '../responses.ts';
 import { route } from '../route.ts';
 import { countParam, idParams, MAX_BATCH, requireScenario } from './common.ts';
 
@@ -28,6 +35,7 @@ export const itemRoutes = [
     access: 'read',
     token: { catalog: true },
     query: listQuery,
+    response: itemListResponse,
     async handler({ query }, ctx) {
       const items = await ctx.store.items.list({
         ...(query.scenario ? { scenario: query.scenario } : {}),
@@ -45,6 +53,7 @@ export const itemRoutes = [
     access: 'admin',
     params: idParams,
     body: itemSchema,
+    response: upsertedResponse,
     async handler({ params, body }, ctx) {
       if (body.id !== params.id) {
         throw new RecError('INVALID_INPUT', `body id "${body.id}" differs from the path id`, { field: 'id' });
@@ -62,6 +71,7 @@ export const itemRoutes = [
     tag: 'items',
     access: 'admin',
     body: batchBody,
+    response: upsertedResponse,
     async handler({ body }, ctx) {
       for (const [i, item] of body.items.entries())
         await requireScenario(ctx, item.scenario, `items[${i}].scenario`);
@@ -78,6 +88,7 @@ export const itemRoutes = [
     access: 'read',
     token: { catalog: true },
     params: idParams,
+    response: itemResponse,
     async handler({ params }, ctx) {
       const item = await ctx.store.items.get(params.id);
       if (!item) throw new RecError('UNKNOWN_ITEM', `no item "${params.id}"`, { field: 'id' });
@@ -91,6 +102,7 @@ export const itemRoutes = [
     tag: 'items',
     access: 'admin',
     params: idParams,
+    response: deletedResponse,
     async handler({ params }, ctx) {
       const deleted = await ctx.engine.deleteItem(params.id);
       if (!deleted) throw new RecError('UNKNOWN_ITEM', `no item "${params.id}"`, { field: 'id' });
@@ -107,6 +119,7 @@ export const itemRoutes = [
     token: { catalog: true },
     params: idParams,
     query: similarQuery,
+    response: similarResponse,
     async handler({ params, query }, ctx) {
       if (!(await ctx.store.items.get(params.id))) {
         throw new RecError('UNKNOWN_ITEM', `no item "${params.id}"`, { field: 'id' });

@@ -3,6 +3,7 @@ import { RecError } from '../../core/errors.ts';
 import { idSchema } from '../../core/types.ts';
 import { recommendRequestSchema, withUser } from '../../engine/requests.ts';
 import type { RecommendRequest } from '../../engine/types.ts';
+import { explainResponse, recommendResponse } from '../responses.ts';
 import { route } from '../route.ts';
 
 const explainQuery = z.strictObject({
@@ -24,6 +25,7 @@ export const recommendRoutes = [
     token: { users: ({ body }) => [(body as { user?: unknown } | null)?.user] },
     // the engine validates the request (its error names the field): the body goes on as it came
     engineBody: recommendRequestSchema,
+    response: recommendResponse,
     async handler({ body }, ctx) {
       const res = await ctx.engine.recommend(withUser(body as RecommendRequest, ctx.pseudonym));
       ctx.served.modelVersion = res.modelVersion;
@@ -38,6 +40,7 @@ export const recommendRoutes = [
     access: 'read',
     query: explainQuery,
     token: { users: ({ query }) => [query.user] },
+    response: explainResponse,
     async handler({ query }, ctx) {
       if (!(await ctx.store.items.get(query.item))) {
         throw new RecError('UNKNOWN_ITEM', `no item "${query.item}"`, { field: 'item' });

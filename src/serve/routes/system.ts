@@ -1,3 +1,10 @@
+import {
+  healthResponse,
+  openApiResponse,
+  readyResponse,
+  scenariosResponse,
+  systemResponse,
+} from '../responses.ts';
 import { respond, route } from '../route.ts';
 
 export const systemRoutes = [
@@ -8,6 +15,7 @@ export const systemRoutes = [
       "Liveness: the process answers; with a clustered store, bus or cache, each one's state (`degraded` when one is not ok).",
     tag: 'system',
     access: 'public',
+    response: healthResponse,
     async handler(_input, ctx) {
       // alive whatever the dependencies' state: each is reported, and a node serves reads without them
       const dependencies = ctx.dependencies ? await ctx.dependencies() : undefined;
@@ -23,6 +31,7 @@ export const systemRoutes = [
       "Readiness: the store answers and the engine knows at least one scenario (503 otherwise); clustered: each dependency's state and whether writes are taken.",
     tag: 'system',
     access: 'public',
+    response: readyResponse,
     async handler(_input, ctx) {
       const scenarios = await ctx.scenarioIds();
       if (!ctx.dependencies) {
@@ -46,6 +55,7 @@ export const systemRoutes = [
     tag: 'system',
     access: 'read',
     token: { catalog: true },
+    response: scenariosResponse,
     async handler(_input, ctx) {
       return { scenarios: await ctx.engine.scenarios() };
     },
@@ -56,6 +66,7 @@ export const systemRoutes = [
     summary: 'Counts per scenario, model versions and request latency percentiles (last 4096 per route).',
     tag: 'system',
     access: 'read',
+    response: systemResponse,
     async handler(_input, ctx) {
       return {
         counts: await ctx.cachedStats(),
@@ -75,6 +86,7 @@ export const systemRoutes = [
     summary: 'This OpenAPI 3.1 document.',
     tag: 'system',
     access: 'public',
+    response: openApiResponse,
     async handler(_input, ctx) {
       return ctx.openapi();
     },

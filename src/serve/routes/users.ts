@@ -2,6 +2,14 @@ import { z } from 'zod';
 import { idSchema } from '../../core/types.ts';
 import { requireUser, userHistory, userSummary } from '../../engine/browse.ts';
 import { tasteMap } from '../../engine/taste-map.ts';
+import {
+  historyResponse,
+  mapResponse,
+  profileResponse,
+  removedResponse,
+  userListResponse,
+  userSummaryResponse,
+} from '../responses.ts';
 import { route } from '../route.ts';
 import { countParam, idParams } from './common.ts';
 
@@ -17,6 +25,7 @@ export const userRoutes = [
     tag: 'users',
     access: 'read',
     query: listQuery,
+    response: userListResponse,
     async handler({ query }, ctx) {
       const users = await ctx.store.users.list({
         ...(query.after ? { afterId: query.after } : {}),
@@ -33,6 +42,7 @@ export const userRoutes = [
     access: 'read',
     params: idParams,
     token: { users: ({ params }) => [params.id] },
+    response: userSummaryResponse,
     async handler({ params }, ctx) {
       return userSummary(ctx.store, ctx.pseudonym(params.id));
     },
@@ -44,6 +54,7 @@ export const userRoutes = [
     tag: 'users',
     access: 'admin',
     params: idParams,
+    response: removedResponse,
     async handler({ params }, ctx) {
       const id = ctx.pseudonym(params.id);
       await requireUser(ctx.store, id);
@@ -58,6 +69,7 @@ export const userRoutes = [
     access: 'read',
     params: idParams,
     token: { users: ({ params }) => [params.id] },
+    response: profileResponse,
     async handler({ params }, ctx) {
       const id = ctx.pseudonym(params.id);
       await requireUser(ctx.store, id);
@@ -73,6 +85,7 @@ export const userRoutes = [
     params: idParams,
     token: { users: ({ params }) => [params.id] },
     query: historyQuery,
+    response: historyResponse,
     async handler({ params, query }, ctx) {
       return userHistory(ctx.store, ctx.pseudonym(params.id), query);
     },
@@ -87,6 +100,7 @@ export const userRoutes = [
     params: idParams,
     token: { users: ({ params }) => [params.id] },
     query: mapQuery,
+    response: mapResponse,
     async handler({ params, query }, ctx) {
       const id = ctx.pseudonym(params.id);
       await requireUser(ctx.store, id);
