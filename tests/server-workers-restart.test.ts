@@ -163,12 +163,13 @@ describe('serve --workers 2 whose workers cannot start', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fusionrec-workers-'));
     try {
       const db = join(dir, 'not-a-database.db');
-      writeFileSync(db, 'not a database, so every worker fails before it serves\n');
+      // a SQLite header over garbage: the command's file check passes, every worker fails to open it
+      writeFileSync(db, Buffer.concat([Buffer.from('SQLite format 3\0', 'latin1'), Buffer.alloc(4080, 0x5a)]));
       const r = await runNode([BIN, 'serve', '--db', db, '--port', '0', '--workers', '2']);
       assert.notEqual(r.code, 0);
       assert.match(
         r.stderr,
-        /error \[INTERNAL\]: worker [01] \(pid \d+\) exited \(code 1\) before it served\n?$/,
+        /error \[INTERNAL\]: worker [01] \(pid \d+\) exited \(code [12]\) before it served\n?$/,
       );
       // not restarted: one crash, no backoff
       assert.doesNotMatch(r.stderr, /restarting it/);

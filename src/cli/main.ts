@@ -58,5 +58,7 @@ export async function main(argv: string[]): Promise<void> {
     await (await buildProgram(argv)).parseAsync(argv);
   } catch (e) {
     reportError(e);
+    // a forked server worker stays alive while its IPC channel is open: end it, so the primary sees the failure
+    if (process.send) process.exit(process.exitCode ?? 2);
   }
 }
