@@ -7,6 +7,7 @@ import { registerEncode } from './commands/encode.ts';
 import { registerEval } from './commands/eval.ts';
 import { registerExplain } from './commands/explain.ts';
 import { registerImport } from './commands/import.ts';
+import { registerModel } from './commands/model.ts';
 import { registerProfile } from './commands/profile.ts';
 import { registerRecommend } from './commands/recommend.ts';
 import { registerServe } from './commands/serve.ts';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerEval(program);
   registerEncode(program);
   registerTrain(program);
+  registerModel(program);
   registerServe(program);
   registerUp(program);
   registerDemo(program);

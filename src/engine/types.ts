@@ -114,6 +114,15 @@ export interface Engine {
   deleteItem(id: string): Promise<boolean>;
   deleteUser(user: string): Promise<number>;
   scenarios(): Promise<Scenario[]>;
+  /**
+   * Swaps to the store's active model version, built off to the side; requests under way finish
+   * on the old one (src/engine/swap.ts). Resolves with the version served after it.
+   */
+  reloadModel?(): Promise<string | undefined>;
+  /** a message bus announced an activation: swaps unless `version` is already served */
+  onModelActivated?(version: string): Promise<string | undefined>;
+  /** the model version answers name now (undefined: signals rebuilt without a trained model) */
+  readonly modelVersion?: string | undefined;
   close(): Promise<void>;
 }
 

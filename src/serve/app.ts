@@ -14,6 +14,7 @@ import { buildOpenApi } from './openapi.ts';
 import { type RouteSpec, StatusReply } from './route.ts';
 import { eventRoutes } from './routes/events.ts';
 import { itemRoutes } from './routes/items.ts';
+import { modelRoutes } from './routes/models.ts';
 import { recommendRoutes } from './routes/recommend.ts';
 import { systemRoutes } from './routes/system.ts';
 import { userRoutes } from './routes/users.ts';
@@ -25,6 +26,7 @@ const ROUTES: readonly RouteSpec[] = [
   ...userRoutes,
   ...eventRoutes,
   ...recommendRoutes,
+  ...modelRoutes,
 ];
 
 const STATS_TTL_MS = 5000;
