@@ -4,11 +4,12 @@
  * `target` events, then a model trained on it (cheap settings: no sequential model, no graph
  * tuning, a small ranker fit; the boot path does not depend on them). Built once and cached.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Config } from '../src/config/schema.ts';
 import type { Event } from '../src/core/types.ts';
 import { importDataset } from '../src/ingest/index.ts';
+import { activeVersion } from '../src/model/versions.ts';
 import { SqliteStore } from '../src/store/sqlite.ts';
 import { trainFromStore } from '../src/train/train.ts';
 
@@ -24,9 +25,8 @@ export async function prepareBootStore(
   mkdirSync(dirname(path), { recursive: true });
   const store = new SqliteStore(path);
   try {
-    if ((await store.getMeta(READY)) === String(target)) return;
-    if (existsSync(path))
-      log(`preparing ${path} (import, repeat to ${target.toLocaleString('en-US')} events, train)`);
+    if ((await store.getMeta(READY)) === String(target) && (await activeVersion(store))) return;
+    log(`preparing ${path} (import, repeat to ${target.toLocaleString('en-US')} events, train)`);
     await importDataset(store, 'food-kitchen', data, { once: true });
     const base: Event[] = [];
     for await (const page of store.events.pages({ limit: 20_000 })) {
@@ -45,7 +45,7 @@ export async function prepareBootStore(
     }
     const t0 = Date.now();
     const report = await trainFromStore(store, config, {});
-    log(`  trained in ${((Date.now() - t0) / 1000).toFixed(1)}s: model ${report.stamp}`);
+    log(`  trained in ${((Date.now() - t0) / 1000).toFixed(1)}s: model version ${report.version}`);
     await store.setMeta(READY, String(target));
   } finally {
     await store.close();

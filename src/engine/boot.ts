@@ -85,7 +85,7 @@ function emptyState(x: BootInputs): BootState {
 }
 
 /** folds events (in insertion order) into the state */
-export function foldEvents(s: BootState, x: BootInputs, events: readonly StoredEvent[]): void {
+function foldEvents(s: BootState, x: BootInputs, events: readonly StoredEvent[]): void {
   for (const e of events) {
     if (e.seq > s.lastSeq) s.lastSeq = e.seq;
     if (e.split && HELD_OUT.has(e.split)) continue;
@@ -102,7 +102,7 @@ export function foldEvents(s: BootState, x: BootInputs, events: readonly StoredE
 }
 
 /** the start of the trending window */
-export function trendingSince(s: BootState, trendingDays: number): number {
+function trendingSince(s: BootState, trendingDays: number): number {
   return s.maxTs - trendingDays * DAY_MS;
 }
 

@@ -25,7 +25,7 @@ import {
   type TrainedModel,
 } from './file.ts';
 
-export interface ModelMetrics {
+interface ModelMetrics {
   /** NDCG@10 of the fitted ranker on the fitting cases */
   validNdcg10: number;
   /** the same with the default weights, for contrast */
@@ -84,7 +84,7 @@ export async function saveVersion(store: Store, record: ModelVersion, model: Tra
   ]);
 }
 
-export async function versionRecord(store: Store, id: string): Promise<ModelVersion | undefined> {
+async function versionRecord(store: Store, id: string): Promise<ModelVersion | undefined> {
   const raw = await store.blobs.get(MODEL_NAMESPACE, `${prefixOf(id)}${RECORD}`);
   return raw ? unjson<ModelVersion>(raw) : undefined;
 }
@@ -158,7 +158,7 @@ export async function loadActiveModel(store: Store): Promise<LoadedModel | undef
   return graphs ? { header, graphs, version: `legacy-${header.stamp}` } : undefined;
 }
 
-export async function loadVersion(store: Store, id: string): Promise<LoadedModel | undefined> {
+async function loadVersion(store: Store, id: string): Promise<LoadedModel | undefined> {
   const p = prefixOf(id);
   const got = await store.blobs.getMany(MODEL_NAMESPACE, [`${p}${HEADER}`, `${p}${RECORD}`]);
   const rawHeader = got.get(`${p}${HEADER}`);

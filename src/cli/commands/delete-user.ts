@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { RecError } from '../../core/errors.ts';
 import { createPseudonymiser } from '../../core/privacy.ts';
+import { dropSnapshot } from '../../engine/boot.ts';
 import { storeConfig, withStore } from '../options.ts';
 
 export function registerDeleteUser(program: Command): void {
@@ -16,6 +17,8 @@ export function registerDeleteUser(program: Command): void {
       const id = createPseudonymiser(config.privacy)(user);
       await withStore(config, async (store) => {
         const rows = await store.deleteUser(id);
+        // the boot snapshot counted the user's events: the next boot folds the log without them
+        await dropSnapshot(store);
         await store.checkpoint();
         if (rows === 0)
           throw new RecError('UNKNOWN_USER', `no user "${user}" in ${store.url}`, { field: 'user' });

@@ -1,0 +1,95 @@
+/**
+ * Boot time of an engine (what `fusionrec serve` does before it listens) over a store of ~1M
+ * events: food-kitchen's 36k items and ~400k events, the events repeated under new event and user
+ * ids until the log holds --events (bench/boot-store.ts; built once and cached in .cache/, with a
+ * model version trained on it). No encoder: the store holds no text vectors, so the boot reads no
+ * language model.
+ *   npm run bench:boot [-- --events 1000000 --tail 10000]
+ * Prints, each as a fresh engine over a freshly opened store (the OS file cache is warm for all):
+ *   cold      no boot snapshot: the events since the model's training folded from the whole log
+ *   snapshot  the snapshot plus a tail of --tail events added after it
+ * with the time of each boot step and the time to the first answer.
+ */
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { parseConfig } from '../src/config/load.ts';
+import { dropSnapshot } from '../src/engine/boot.ts';
+import { createEngine } from '../src/engine/create.ts';
+import type { SwappableEngine } from '../src/engine/swap.ts';
+import { SqliteStore } from '../src/store/sqlite.ts';
+import { prepareBootStore } from './boot-store.ts';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+const { values: args } = parseArgs({
+  options: {
+    data: { type: 'string', default: join(ROOT, '../shared/data/food-kitchen') },
+    events: { type: 'string', default: '1000000' },
+    tail: { type: 'string', default: '10000' },
+  },
+});
+const target = Number(args.events);
+const tail = Number(args.tail);
+const db = join(ROOT, `.cache/bench-boot-${target}.db`);
+const config = parseConfig({
+  store: { url: db },
+  train: { tuneGraph: false, fitCases: 200, heldOutCases: 200, decays: [0.8], threads: 1 },
+  seq: { enabled: false },
+  engine: { modelPollSeconds: 0, snapshotSeconds: 0 },
+});
+await prepareBootStore(db, args.data!, target, config, (l) => console.error(l));
+
+const TAIL_USERS = 200;
+const ms = (x: number) => `${x.toFixed(0).padStart(6)} ms`;
+
+async function boot(label: string, snapshotEvents: number): Promise<void> {
+  const store = new SqliteStore(db);
+  const phases: string[] = [];
+  const t0 = performance.now();
+  const engine = (await createEngine(
+    { ...config, engine: { ...config.engine, snapshotEvents } },
+    { store, encoder: null, onBootPhase: (p, t) => phases.push(`${p} ${t.toFixed(0)}`) },
+  )) as SwappableEngine;
+  const booted = performance.now() - t0;
+  const r = await engine.recommend({ user: '1', scenario: 'food', n: 10 });
+  const first = performance.now() - t0;
+  const b = engine.bootReport;
+  console.log(
+    `${label.padEnd(9)} boot ${ms(booted)}  first answer ${ms(first)}  (${b?.from ?? 'no model'}, ${b?.folded ?? 0} events folded${b?.saved ? ', snapshot saved' : ''}; model ${r.modelVersion})`,
+  );
+  console.log(`          ${phases.join(' | ')}`);
+  await engine.close();
+  await store.close();
+}
+
+const store = new SqliteStore(db);
+console.log(
+  `store ${db}: ${(await store.events.count()).toLocaleString('en-US')} events, ${(await store.items.count()).toLocaleString('en-US')} items`,
+);
+await dropSnapshot(store);
+await store.close();
+await boot('cold', 0);
+await boot('cold+save', 1);
+// a tail after the snapshot, under users of its own, erased at the end
+const adder = new SqliteStore(db);
+const items = await adder.items.list({ scenario: 'food', limit: 2000 });
+const now = Date.now();
+await adder.events.add(
+  Array.from({ length: tail }, (_, k) => ({
+    id: `bench-tail-${k}`,
+    user: `bench-tail-u${k % TAIL_USERS}`,
+    item: items[(k * 7) % items.length]!.id,
+    scenario: 'food',
+    type: 'purchase',
+    ts: now + k,
+  })),
+);
+await adder.close();
+try {
+  await boot('snapshot', 0);
+  await boot('snapshot', 0);
+} finally {
+  const eraser = new SqliteStore(db);
+  for (let u = 0; u < TAIL_USERS; u++) await eraser.deleteUser(`bench-tail-u${u}`);
+  await dropSnapshot(eraser);
+  await eraser.close();
+}
