@@ -149,6 +149,34 @@ describe('model lifecycle', () => {
     assert.deepEqual(viaSnapshot, viaFullLog);
   });
 
+  test("a new version boots from its predecessor's snapshot, with the same answers as over the whole log", async () => {
+    const previous = (await activeVersion(store))!.version;
+    const next = (await trainFromStore(store, settings())).version;
+    await store.events.add((await lateEvents(store, 'after-train', 15)).map((e) => ({ ...e, ts: e.ts! })));
+    // the snapshot is the previous version's, and newer than the new version's training
+    await activateVersion(store, previous);
+    await dropSnapshot(store);
+    const saver = (await createEngine(settings({ snapshotEvents: 1 }), {
+      store,
+      encoder: null,
+    })) as SwappableEngine;
+    assert.equal(saver.bootReport?.saved, true);
+    await saver.close();
+    await activateVersion(store, next);
+    await store.events.add((await lateEvents(store, 'after-switch', 12)).map((e) => ({ ...e, ts: e.ts! })));
+    const noSave = settings({ snapshotEvents: 0 });
+    const fromSnapshot = (await createEngine(noSave, { store, encoder: null })) as SwappableEngine;
+    assert.equal(fromSnapshot.bootReport?.from, 'snapshot');
+    assert.equal(fromSnapshot.bootReport?.folded, 12);
+    assert.equal(fromSnapshot.modelVersion, next);
+    const viaSnapshot = await answers(fromSnapshot);
+    await fromSnapshot.close();
+    await dropSnapshot(store);
+    const full = await createEngine(noSave, { store, encoder: null });
+    assert.deepEqual(viaSnapshot, await answers(full));
+    await full.close();
+  });
+
   test('a server under continuous requests swaps to an activated version: no failed request, answers name the new one', async () => {
     const old = (await activeVersion(store))!.version;
     const next = (await trainFromStore(store, settings())).version;

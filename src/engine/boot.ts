@@ -10,8 +10,9 @@
  * Each is a fold over events in insertion order, so the state after the events up to `seq` S,
  * saved as a snapshot stamped S, plus the fold of the events after S (`store.events.scan`) equals
  * the fold of the whole log: a node boots from the snapshot and the tail. The snapshot is one blob
- * (namespace `boot`), so writers in several processes never interleave; it names the model
- * version, the catalog and the settings it was folded under, and is ignored when any differs.
+ * (namespace `boot`), so writers in several processes never interleave; it names the catalog and
+ * the settings it was folded under, and is ignored when either differs, and the model version of
+ * its counts, which are redone for another version from the events since that one's training.
  * It holds counts per item, never a user id.
  */
 import { contextKeys, recordContext } from '../model/context.ts';
@@ -61,16 +62,42 @@ export interface BootReport {
   saved: boolean;
 }
 
-/** what a snapshot must match to be used: the version, the catalog, the settings the fold reads */
+/**
+ * What a snapshot must match to be used: the catalog and the settings the fold reads. The context
+ * statistics and the trending window do not depend on the model version; the counts do, and are
+ * redone for another version (`countsFor`).
+ */
 function keyOf(x: BootInputs): string {
   return hashOf({
     format: SNAPSHOT_FORMAT,
-    version: x.version,
     items: hashOf(x.itemIds),
     weights: Object.entries(x.weights).sort(([a], [b]) => (a < b ? -1 : 1)),
     context: x.useContext,
     trendingDays: x.trendingDays,
   });
+}
+
+const positive = (x: BootInputs, e: StoredEvent) =>
+  !(e.split && HELD_OUT.has(e.split)) &&
+  x.index.has(e.item) &&
+  eventWeight(e, x.weights[e.scenario] ?? {}) > 0;
+
+/**
+ * The counts of another version's snapshot redone for this one: its own counts plus the positive
+ * events after its training up to the snapshot's `seq` (the fold adds those after it). After a
+ * training that is the events that arrived meanwhile: a new version boots from the snapshot its
+ * predecessor left.
+ */
+async function countsFor(store: Store, x: BootInputs, untilSeq: number): Promise<Float32Array> {
+  const counts = Float32Array.from(x.modelCounts);
+  let after: number | undefined = x.modelLastSeq;
+  while (after !== undefined && after < untilSeq) {
+    const page = await store.events.scan({ afterSeq: after, limit: 20_000 });
+    for (const e of page.events) if (e.seq <= untilSeq && positive(x, e)) counts[x.index.get(e.item)!]! += 1;
+    after = page.next;
+    await new Promise((r) => setImmediate(r));
+  }
+  return counts;
 }
 
 function emptyState(x: BootInputs): BootState {
@@ -97,7 +124,7 @@ function foldEvents(s: BootState, x: BootInputs, events: readonly StoredEvent[])
     // the same observations loadInteractions gives the context statistics
     if (x.useContext && e.context && (e.context.device || e.context.location) && eventWeight(e) > 0)
       recordContext(s.context, contextKeys(e.context, e.ts), item);
-    if (e.seq > x.modelLastSeq && eventWeight(e, x.weights[e.scenario] ?? {}) > 0) s.counts[item]! += 1;
+    if (e.seq > x.modelLastSeq && positive(x, e)) s.counts[item]! += 1;
   }
 }
 
@@ -165,14 +192,16 @@ export async function bootState(
 ): Promise<{ state: BootState; report: BootReport }> {
   const key = keyOf(x);
   const snap = await loadSnapshot(store, key, x);
-  const state = snap ?? emptyState(x);
+  if (snap && snap.version !== x.version) snap.state.counts = await countsFor(store, x, snap.state.lastSeq);
+  const state = snap?.state ?? emptyState(x);
   const from = snap ? 'snapshot' : 'full';
-  const snapshotSeq = snap?.lastSeq;
+  const snapshotSeq = snap?.state.lastSeq;
   const folded = await foldAfter(store, state, x, state.lastSeq, opts.signal);
   pruneRecent(state, x.trendingDays);
   let saved = false;
-  if (opts.saveAfter > 0 && (snap === undefined ? folded > 0 : folded >= opts.saveAfter)) {
-    await saveSnapshot(store, key, state);
+  const due = snap === undefined ? folded > 0 : snap.version !== x.version || folded >= opts.saveAfter;
+  if (opts.saveAfter > 0 && due) {
+    await saveSnapshot(store, key, x.version, state);
     saved = true;
   }
   return { state, report: { from, folded, snapshotSeq, saved } };
@@ -189,6 +218,8 @@ export async function dropSnapshot(store: Store): Promise<void> {
 
 interface SnapshotHeader {
   key: string;
+  /** the model version whose counts it holds */
+  version: string;
   lastSeq: number;
   maxTs: number;
   numItems: number;
@@ -216,7 +247,7 @@ function pack(header: SnapshotHeader, sections: readonly ArrayBufferView[]): Uin
   return out;
 }
 
-async function saveSnapshot(store: Store, key: string, s: BootState): Promise<void> {
+async function saveSnapshot(store: Store, key: string, version: string, s: BootState): Promise<void> {
   const c = s.context;
   const ctxKeys = [...c.counts.entries()];
   const sections: ArrayBufferView[] = [
@@ -229,6 +260,7 @@ async function saveSnapshot(store: Store, key: string, s: BootState): Promise<vo
   for (const [, m] of ctxKeys) sections.push(Int32Array.from(m.keys()), Float64Array.from(m.values()));
   const header: SnapshotHeader = {
     key,
+    version,
     lastSeq: s.lastSeq,
     maxTs: s.maxTs,
     numItems: s.counts.length,
@@ -240,7 +272,11 @@ async function saveSnapshot(store: Store, key: string, s: BootState): Promise<vo
   await store.blobs.put(BOOT_NAMESPACE, [{ key: SNAPSHOT_KEY, value: pack(header, sections) }]);
 }
 
-async function loadSnapshot(store: Store, key: string, x: BootInputs): Promise<BootState | undefined> {
+async function loadSnapshot(
+  store: Store,
+  key: string,
+  x: BootInputs,
+): Promise<{ version: string; state: BootState } | undefined> {
   const raw = await store.blobs.get(BOOT_NAMESPACE, SNAPSHOT_KEY);
   if (!raw || raw.byteLength < 8) return undefined;
   const bytes = raw.slice();
@@ -272,5 +308,8 @@ async function loadSnapshot(store: Store, key: string, x: BootInputs): Promise<B
     context.counts.set(ck.key, m);
     context.totals.set(ck.key, ck.total);
   }
-  return { counts, context, recentItems, recentTs, maxTs: h.maxTs, lastSeq: h.lastSeq };
+  return {
+    version: h.version,
+    state: { counts, context, recentItems, recentTs, maxTs: h.maxTs, lastSeq: h.lastSeq },
+  };
 }
