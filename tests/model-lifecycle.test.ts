@@ -177,6 +177,35 @@ describe('model lifecycle', () => {
     await full.close();
   });
 
+  test('a running engine folds the events since its snapshot into it every engine.snapshotSeconds', async () => {
+    const engine = (await createEngine(settings({ snapshotEvents: 1, snapshotSeconds: 0.05 }), {
+      store,
+      encoder: null,
+    })) as SwappableEngine;
+    try {
+      const seqOf = async () => {
+        const probe = (await createEngine(settings({ snapshotEvents: 0 }), {
+          store,
+          encoder: null,
+        })) as SwappableEngine;
+        const seq = probe.bootReport?.snapshotSeq;
+        await probe.close();
+        return seq ?? 0;
+      };
+      const before = await seqOf();
+      await store.events.add((await lateEvents(store, 'refresh', 5)).map((e) => ({ ...e, ts: e.ts! })));
+      const last = (await store.events.scan({ afterSeq: before, limit: 100 })).events.at(-1)!.seq;
+      let now = before;
+      for (let waited = 0; now < last && waited < 5000; waited += 50) {
+        await sleep(50);
+        now = await seqOf();
+      }
+      assert.equal(now, last);
+    } finally {
+      await engine.close();
+    }
+  });
+
   test('a server under continuous requests swaps to an activated version: no failed request, answers name the new one', async () => {
     const old = (await activeVersion(store))!.version;
     const next = (await trainFromStore(store, settings())).version;
