@@ -8,9 +8,15 @@
  * Prints, each as a fresh engine over a freshly opened store (the OS file cache is warm for all):
  *   cold      no boot snapshot: the events since the model's training folded from the whole log
  *   snapshot  the snapshot plus a tail of --tail events added after it
- * with the time of each boot step and the time to the first answer.
+ * with the time of each boot step and the time to the first answer; then the same two as a real
+ * `fusionrec serve` process (which also starts the text encoder): from spawn to the first 200 of
+ * POST /v1/recommend.
  */
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../src/config/load.ts';
 import { dropSnapshot } from '../src/engine/boot.ts';
@@ -30,12 +36,16 @@ const { values: args } = parseArgs({
 const target = Number(args.events);
 const tail = Number(args.tail);
 const db = join(ROOT, `.cache/bench-boot-${target}.db`);
-const config = parseConfig({
+const input = {
   store: { url: db },
   train: { tuneGraph: false, fitCases: 200, heldOutCases: 200, decays: [0.8], threads: 1 },
   seq: { enabled: false },
   engine: { modelPollSeconds: 0, snapshotSeconds: 0 },
-});
+};
+const config = parseConfig(input);
+// the serve process needs the same train settings, or the model would be stale for it
+const configFile = join(ROOT, '.cache/bench-boot.config.json');
+writeFileSync(configFile, JSON.stringify(input));
 await prepareBootStore(db, args.data!, target, config, (l) => console.error(l));
 
 const TAIL_USERS = 200;
@@ -59,6 +69,58 @@ async function boot(label: string, snapshotEvents: number): Promise<void> {
   console.log(`          ${phases.join(' | ')}`);
   await engine.close();
   await store.close();
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** `fusionrec serve` from spawn to its first answer */
+async function serveBoot(label: string, snapshotEvents: number): Promise<void> {
+  const port = await freePort();
+  const t0 = performance.now();
+  const child = spawn(
+    process.execPath,
+    [
+      join(ROOT, 'bin/fusionrec.js'),
+      '-c',
+      configFile,
+      'serve',
+      '--port',
+      String(port),
+      '--log-level',
+      'silent',
+    ],
+    { env: { ...process.env, FUSIONREC_ENGINE__SNAPSHOT_EVENTS: String(snapshotEvents) }, stdio: 'ignore' },
+  );
+  try {
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`serve exited with ${child.exitCode}`);
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}/v1/recommend`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ user: '1', scenario: 'food', n: 10 }),
+        });
+        if (res.status === 200) break;
+      } catch {
+        // not listening yet
+      }
+      await sleep(25);
+    }
+    console.log(
+      `${label.padEnd(9)} first answer ${ms(performance.now() - t0)}  (fusionrec serve process, from spawn)`,
+    );
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  }
 }
 
 const store = new SqliteStore(db);
@@ -87,6 +149,11 @@ await adder.close();
 try {
   await boot('snapshot', 0);
   await boot('snapshot', 0);
+  await serveBoot('serve', 0);
+  const dropper = new SqliteStore(db);
+  await dropSnapshot(dropper);
+  await dropper.close();
+  await serveBoot('serve cold', 0);
 } finally {
   const eraser = new SqliteStore(db);
   for (let u = 0; u < TAIL_USERS; u++) await eraser.deleteUser(`bench-tail-u${u}`);

@@ -105,6 +105,11 @@ export class SwappableEngine implements Engine {
   /** the active-version record last acted on, so a version that cannot be served is not rebuilt every poll */
   private seenActive: string | undefined;
   private peersHook: ((change: PeerChange) => Promise<void>) | undefined;
+  /**
+   * Ids of the events the last swap's catch-up applied: another process relays its events after
+   * storing them, so one relayed while writes were held may already be among them.
+   */
+  private caughtUp = new Set<string>();
   private readonly timers: NodeJS.Timeout[] = [];
   private closed = false;
 
@@ -221,7 +226,11 @@ export class SwappableEngine implements Engine {
 
   applyPeerChange(change: PeerChange): Promise<void> {
     if (change.kind === 'items' || change.kind === 'deleteItem') this.catalogEpoch++;
-    return this.write((e) => e.applyPeerChange(change));
+    return this.write((e) => {
+      if (change.kind !== 'events' || this.caughtUp.size === 0) return e.applyPeerChange(change);
+      const events = change.events.filter((ev) => !this.caughtUp.has(ev.id));
+      return events.length > 0 ? e.applyPeerChange({ kind: 'events', events }) : Promise.resolve();
+    });
   }
 
   /**
@@ -286,10 +295,12 @@ export class SwappableEngine implements Engine {
   private async catchUp(g: Generation): Promise<number> {
     let after: number | undefined = g.lastSeq;
     let last = g.lastSeq;
+    this.caughtUp = new Set();
     while (after !== undefined) {
       const page = await this.o.store.events.scan({ afterSeq: after, limit: 20_000 });
       const kept: StoredEvent[] = page.events.filter((e) => !(e.split && HELD_OUT.has(e.split)));
       if (kept.length > 0) await g.engine.applyPeerChange({ kind: 'events', events: kept });
+      for (const e of page.events) this.caughtUp.add(e.id);
       for (const e of page.events) if (e.seq > last) last = e.seq;
       after = page.next;
     }
