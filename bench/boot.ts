@@ -10,7 +10,9 @@
  *   snapshot  the snapshot plus a tail of --tail events added after it
  * with the time of each boot step and the time to the first answer; then the same two as a real
  * `fusionrec serve` process (which also starts the text encoder): from spawn to the first 200 of
- * POST /v1/recommend.
+ * POST /v1/recommend. With --text, also a boot with text vectors: random unit 512-d vectors (USE
+ * Lite's size; written once into the store under the encoder id `bench-random-512`) for every
+ * item, so the boot reads them and builds the per-scenario HNSW indices as with encoded items.
  */
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -19,6 +21,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../src/config/load.ts';
+import { vectorBytes } from '../src/encode/cache.ts';
+import { itemVectorNamespace } from '../src/encode/catalog.ts';
+import type { Encoder } from '../src/encode/types.ts';
 import { dropSnapshot } from '../src/engine/boot.ts';
 import { createEngine } from '../src/engine/create.ts';
 import type { SwappableEngine } from '../src/engine/swap.ts';
@@ -31,6 +36,7 @@ const { values: args } = parseArgs({
     data: { type: 'string', default: join(ROOT, '../shared/data/food-kitchen') },
     events: { type: 'string', default: '1000000' },
     tail: { type: 'string', default: '10000' },
+    text: { type: 'boolean', default: false },
   },
 });
 const target = Number(args.events);
@@ -51,13 +57,46 @@ await prepareBootStore(db, args.data!, target, config, (l) => console.error(l));
 const TAIL_USERS = 200;
 const ms = (x: number) => `${x.toFixed(0).padStart(6)} ms`;
 
-async function boot(label: string, snapshotEvents: number): Promise<void> {
+const RANDOM_ENCODER: Encoder = {
+  id: 'bench-random-512',
+  dim: 512,
+  encode: () => Promise.reject(new Error('the bench encoder only names stored vectors')),
+  close: async () => {},
+};
+
+/** seeded random unit vectors for every item, written once */
+async function writeRandomVectors(): Promise<void> {
+  const store = new SqliteStore(db);
+  const ns = itemVectorNamespace(RANDOM_ENCODER.id);
+  const ids: string[] = [];
+  for await (const page of store.items.pages({ limit: 5000 })) ids.push(...page.map((i) => i.id));
+  if ((await store.blobs.count(ns)) === ids.length) return void (await store.close());
+  let seed = 12345;
+  const rand = () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648 - 0.5;
+  };
+  for (let at = 0; at < ids.length; at += 2000) {
+    await store.blobs.put(
+      ns,
+      ids.slice(at, at + 2000).map((id) => {
+        const v = Float32Array.from({ length: 512 }, rand);
+        const norm = Math.hypot(...v);
+        for (let d = 0; d < v.length; d++) v[d]! /= norm;
+        return { key: id, value: vectorBytes(v) };
+      }),
+    );
+  }
+  await store.close();
+}
+
+async function boot(label: string, snapshotEvents: number, encoder: Encoder | null = null): Promise<void> {
   const store = new SqliteStore(db);
   const phases: string[] = [];
   const t0 = performance.now();
   const engine = (await createEngine(
     { ...config, engine: { ...config.engine, snapshotEvents } },
-    { store, encoder: null, onBootPhase: (p, t) => phases.push(`${p} ${t.toFixed(0)}`) },
+    { store, encoder, onBootPhase: (p, t) => phases.push(`${p} ${t.toFixed(0)}`) },
   )) as SwappableEngine;
   const booted = performance.now() - t0;
   const r = await engine.recommend({ user: '1', scenario: 'food', n: 10 });
@@ -149,6 +188,10 @@ await adder.close();
 try {
   await boot('snapshot', 0);
   await boot('snapshot', 0);
+  if (args.text) {
+    await writeRandomVectors();
+    await boot('text', 0, RANDOM_ENCODER);
+  }
   await serveBoot('serve', 0);
   const dropper = new SqliteStore(db);
   await dropSnapshot(dropper);
