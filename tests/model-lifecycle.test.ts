@@ -16,6 +16,9 @@ import type { Config } from '../src/config/schema.ts';
 import { isRecError } from '../src/core/errors.ts';
 import type { EventInput } from '../src/core/types.ts';
 import { writeDemo } from '../src/demo/build.ts';
+import { vectorBytes } from '../src/encode/cache.ts';
+import { itemVectorNamespace } from '../src/encode/catalog.ts';
+import type { Encoder } from '../src/encode/types.ts';
 import { BOOT_NAMESPACE, dropSnapshot } from '../src/engine/boot.ts';
 import { createEngine } from '../src/engine/create.ts';
 import type { SwappableEngine } from '../src/engine/swap.ts';
@@ -175,6 +178,54 @@ describe('model lifecycle', () => {
     const full = await createEngine(noSave, { store, encoder: null });
     assert.deepEqual(viaSnapshot, await answers(full));
     await full.close();
+  });
+
+  test('the vector indices are read back from the boot snapshot, with the answers of built ones', async () => {
+    // random unit vectors for every item, under an encoder that only names them
+    const encoder: Encoder = {
+      id: 'test-random-16',
+      dim: 16,
+      encode: () => Promise.reject(new Error('vectors are stored')),
+      close: async () => {},
+    };
+    let seed = 99;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648 - 0.5;
+    };
+    const items = await store.items.list({ limit: 1000 });
+    await store.blobs.put(
+      itemVectorNamespace(encoder.id),
+      items.map((it) => {
+        const v = Float32Array.from({ length: 16 }, rand);
+        const norm = Math.hypot(...v);
+        return { key: it.id, value: vectorBytes(v.map((x) => x / norm)) };
+      }),
+    );
+    // HNSW for every scenario of the demo
+    const config = settings({ exactSearchBelow: 5, snapshotEvents: 1 });
+    const bootWith = async () => {
+      const phases: string[] = [];
+      const engine = await createEngine(config, { store, encoder, onBootPhase: (p) => phases.push(p) });
+      const got = await answers(engine);
+      await engine.close();
+      return { phases, got };
+    };
+    const built = await bootWith();
+    assert.ok(built.phases.includes('vector indices saved'), built.phases.join(', '));
+    const readBack = await bootWith();
+    assert.ok(readBack.phases.includes('vector indices (read back)'), readBack.phases.join(', '));
+    assert.ok(
+      readBack.got.some((a) => JSON.stringify(a).includes('"semantic"')),
+      'the index serves answers',
+    );
+    assert.deepEqual(readBack.got, built.got);
+    // another availability is another build
+    const first = items[0]!;
+    await store.items.upsert([{ ...first, available: false }]);
+    const other = await bootWith();
+    assert.ok(other.phases.includes('vector indices saved'));
+    await store.items.upsert([first]);
   });
 
   test('a running engine folds the events since its snapshot into it every engine.snapshotSeconds', async () => {

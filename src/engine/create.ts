@@ -28,6 +28,7 @@ import { loadSeqModel, seqStampOf } from '../seq/persist.ts';
 import { openStore } from '../store/open.ts';
 import type { Store } from '../store/types.ts';
 import { type BootInputs, type BootReport, bootState, refreshSnapshot, trendingCounts } from './boot.ts';
+import { indexStamp, loadIndices, saveIndices } from './boot-index.ts';
 import { FusionEngine } from './engine.ts';
 import { RankedCounts } from './lists.ts';
 import { type Interactions, loadCatalog, loadInteractions, sequencesOf } from './snapshot.ts';
@@ -276,6 +277,22 @@ async function assemble(
       model.seq = seqFeatureOf(seq.model, [], seq.featureScale);
   }
   await phase('model build');
+  // the vector indices: read back from the boot snapshot when it holds the ones this boot would build
+  const indexKey =
+    model.dim > 0 && encoder
+      ? indexStamp({
+          encoder: encoder.id,
+          itemIds: catalog.itemIds,
+          vectors: model.vectors,
+          available: catalog.available,
+          settings: { exact: config.engine.exactSearchBelow, expansion: config.engine.searchExpansion },
+        })
+      : undefined;
+  const indexed = (code: number) =>
+    (model.scenarioItems[code] ?? []).filter((i) => model.hasVector[i] && catalog.available[i]).length;
+  const savedIndices = indexKey
+    ? await loadIndices(store, indexKey, (code) => parts.vectorIndex(model.dim, indexed(code)))
+    : undefined;
   const lists = () => model.scenarioItems;
   const engine = new FusionEngine({
     config,
@@ -293,8 +310,13 @@ async function assemble(
     popular: new RankedCounts(Float32Array.from(model.graphs.counts), lists),
     trending: new RankedCounts(trendCounts, lists),
     modelVersion: fresh ? trained!.version : `untrained-${await currentStamp()}`,
+    vectorIndices: savedIndices,
   });
-  await phase('vector indices');
+  await phase(savedIndices ? 'vector indices (read back)' : 'vector indices');
+  if (indexKey && !savedIndices && config.engine.snapshotEvents > 0) {
+    await saveIndices(store, indexKey, engine.vectorIndices);
+    await phase('vector indices saved');
+  }
   return {
     engine,
     version: fresh ? trained!.version : undefined,

@@ -11,6 +11,7 @@ import { validate } from '../core/validate.ts';
 import { encodeItems, fusionOptionsOf } from '../encode/catalog.ts';
 import type { Encoder } from '../encode/types.ts';
 import type { VectorIndexFactory } from '../index/create.ts';
+import type { VectorIndex } from '../index/types.ts';
 import type { ScoringModel } from '../model/scoring.ts';
 import type { UserProfile } from '../profile/types.ts';
 import { explainItem } from '../rank/explain.ts';
@@ -55,6 +56,8 @@ export interface EngineParts {
   popular: RankedCounts;
   trending: RankedCounts;
   modelVersion: string;
+  /** vector indices read back from the boot snapshot, by scenario code (else built here) */
+  vectorIndices?: ReadonlyMap<number, VectorIndex> | undefined;
 }
 
 /** profiles whose request-time work is memoised (each holds up to a few hundred items' features) */
@@ -81,7 +84,7 @@ export class FusionEngine implements Engine {
     const m = p.model;
     this.m = m;
     const e = p.config.engine;
-    this.live = new LiveItems(m, p.available, p.vectorIndex);
+    this.live = new LiveItems(m, p.available, p.vectorIndex, p.vectorIndices);
     this.profiles = new Profiles({
       store: p.store,
       model: m,
@@ -150,6 +153,11 @@ export class FusionEngine implements Engine {
     const item = this.p.index.get(id);
     if (item === undefined) throw new RecError('UNKNOWN_ITEM', `unknown item "${id}"`, { field: 'item' });
     return item;
+  }
+
+  /** the per-scenario vector indices as built at boot (saved in the boot snapshot) */
+  get vectorIndices(): ReadonlyMap<number, VectorIndex> {
+    return this.live.allIndices;
   }
 
   /** the user's profile, from the cache or built from the store's recent events */
