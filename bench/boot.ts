@@ -24,7 +24,7 @@ import { parseConfig } from '../src/config/load.ts';
 import { vectorBytes } from '../src/encode/cache.ts';
 import { itemVectorNamespace } from '../src/encode/catalog.ts';
 import type { Encoder } from '../src/encode/types.ts';
-import { dropSnapshot } from '../src/engine/boot.ts';
+import { BOOT_NAMESPACE, dropSnapshot } from '../src/engine/boot.ts';
 import { createEngine } from '../src/engine/create.ts';
 import type { SwappableEngine } from '../src/engine/swap.ts';
 import { SqliteStore } from '../src/store/sqlite.ts';
@@ -190,6 +190,8 @@ try {
   await boot('snapshot', 0);
   if (args.text) {
     await writeRandomVectors();
+    // the first builds the HNSW indices and saves them with the snapshot, the second reads them back
+    await boot('text+save', 1, RANDOM_ENCODER);
     await boot('text', 0, RANDOM_ENCODER);
   }
   await serveBoot('serve', 0);
@@ -201,5 +203,6 @@ try {
   const eraser = new SqliteStore(db);
   for (let u = 0; u < TAIL_USERS; u++) await eraser.deleteUser(`bench-tail-u${u}`);
   await dropSnapshot(eraser);
+  await eraser.blobs.delete(BOOT_NAMESPACE, await eraser.blobs.keys(BOOT_NAMESPACE));
   await eraser.close();
 }
