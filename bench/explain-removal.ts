@@ -15,8 +15,9 @@ import { createEncoder } from '../src/encode/create.ts';
 import { createEngine } from '../src/engine/create.ts';
 import { loadCatalog } from '../src/engine/snapshot.ts';
 import { explanationRemoval, type RemovalTarget } from '../src/eval/explain-removal.ts';
-import { dataHash, loadModel, stampOf } from '../src/model/file.ts';
+import { dataHash, stampOf } from '../src/model/file.ts';
 import { FEATURES } from '../src/model/scoring.ts';
+import { loadActiveModel, seqPrefixOf } from '../src/model/versions.ts';
 import { loadSeqModel, seqStampOf } from '../src/seq/persist.ts';
 import { SqliteStore } from '../src/store/sqlite.ts';
 
@@ -37,10 +38,14 @@ const store = new SqliteStore(args.db);
 try {
   const catalog = await loadCatalog(store, encoder?.id);
   const { stamp } = stampOf(await dataHash(store, catalog.itemIds), config.train);
-  const trained = await loadModel(store);
-  const seq = await loadSeqModel(store, seqStampOf(stamp, config.seq, config.train.seed, encoder?.id));
+  const trained = await loadActiveModel(store);
+  const seq = await loadSeqModel(
+    store,
+    seqStampOf(trained?.header.stamp ?? stamp, config.seq, config.train.seed, encoder?.id),
+    trained?.record ? seqPrefixOf(trained.version) : undefined,
+  );
   console.log(
-    `${args.db}: ${catalog.itemIds.length} items; trained model ${trained ? (trained.header.stamp === stamp ? 'fresh' : 'STALE') : 'ABSENT'}; sequential model ${!config.seq.enabled ? 'off (--no-seq)' : seq ? `loaded (${seq.model.report.epochs} epochs, valid NDCG@10 ${seq.model.report.validNdcg10.toFixed(4)})` : 'ABSENT'}; seq weight in the ranker ${trained?.header.ranker.shared[FEATURES.indexOf('seq')]?.toFixed(3) ?? '-'}`,
+    `${args.db}: ${catalog.itemIds.length} items; trained model ${trained ? `${trained.version}${trained.header.stamp === stamp ? '' : ' (trained on other data: events since are folded in)'}` : 'ABSENT'}; sequential model ${!config.seq.enabled ? 'off (--no-seq)' : seq ? `loaded (${seq.model.report.epochs} epochs, valid NDCG@10 ${seq.model.report.validNdcg10.toFixed(4)})` : 'ABSENT'}; seq weight in the ranker ${trained?.header.ranker.shared[FEATURES.indexOf('seq')]?.toFixed(3) ?? '-'}`,
   );
   const engine = await createEngine(config, {
     store,

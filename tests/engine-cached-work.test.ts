@@ -78,7 +78,8 @@ describe('cached work gives the answers of a fresh engine', () => {
     gone = first.find((i) => i.reasons.retriever === 'semantic')?.item ?? first[0]!.item;
     // white box: the answers rarely show a stale search (the replacement hit seldom reaches the
     // top 10), so check that the memo was emptied
-    const memo = (engine as unknown as { memo: { size: number } }).memo;
+    // (the engine createEngine returns holds the serving FusionEngine as its generation, swap.ts)
+    const memo = (engine as unknown as { gen: { engine: { memo: { size: number } } } }).gen.engine.memo;
     assert.ok(memo.size > 0);
     assert.equal(await engine.deleteItem(gone), true);
     assert.equal(memo.size, 0);

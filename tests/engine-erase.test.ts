@@ -10,7 +10,7 @@ import { parseConfig } from '../src/config/load.ts';
 import type { Event } from '../src/core/types.ts';
 import { createEngine } from '../src/engine/create.ts';
 import type { Engine } from '../src/engine/types.ts';
-import { loadModel } from '../src/model/file.ts';
+import { loadActiveModel } from '../src/model/versions.ts';
 import { SqliteStore } from '../src/store/sqlite.ts';
 import { trainFromStore } from '../src/train/train.ts';
 import { tempDir } from './import-helpers.ts';
@@ -108,12 +108,12 @@ describe('erasing a user from a running engine', () => {
     const warnings: string[] = [];
     try {
       const report = await trainFromStore(store, config, {});
-      const trained = await loadModel(store);
+      const trained = await loadActiveModel(store);
       assert.ok(trained);
       const engine = await createEngine(config, { store, encoder: null, onWarning: (m) => warnings.push(m) });
       assert.equal(
         (await engine.recommend({ user: 'user-1', scenario: 'shop', n: 3 })).modelVersion,
-        report.stamp,
+        trained.version,
       );
       assert.ok((await similar(engine, 'i38')).some((r) => r.item === 'i39' && r.by === 'collaborative'));
       assert.equal(await engine.deleteUser(TARGET), 5);
@@ -128,12 +128,12 @@ describe('erasing a user from a running engine', () => {
       try {
         assert.deepEqual(warnings, [], 'no stale-model warning');
         const r = await reopened.recommend({ user: 'user-1', scenario: 'shop', n: 3 });
-        assert.equal(r.modelVersion, report.stamp, 'the same trained model serves');
+        assert.equal(r.modelVersion, trained.version, 'the same trained model serves');
         assert.ok(
           !(await similar(reopened, 'i38')).some((x) => x.item === 'i39'),
           'the saved graphs lost the link',
         );
-        const saved = (await loadModel(store))!;
+        const saved = (await loadActiveModel(store))!;
         const count = (id: string) => saved.graphs.counts[saved.header.itemIds.indexOf(id)];
         assert.equal(count('i39'), 0, 'i39 was counted for the erased user alone');
         assert.equal(count('i38'), 1, 'the probe still counts for i38');

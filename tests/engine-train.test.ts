@@ -3,8 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import { parseConfig } from '../src/config/load.ts';
 import { isRecError } from '../src/core/errors.ts';
 import { createEngine } from '../src/engine/create.ts';
-import { loadModel } from '../src/model/file.ts';
 import { FEATURES, NUM_FEATURES } from '../src/model/scoring.ts';
+import { loadActiveModel as loadModel } from '../src/model/versions.ts';
 import { trainFromStore } from '../src/train/train.ts';
 import { foodKitchenSlice, type Slice } from './engine-fixture.ts';
 
@@ -49,7 +49,7 @@ describe('training on a real food-kitchen slice', () => {
     assert.equal(b.stamp, a.stamp);
   });
 
-  it('an engine uses a fresh model and detects a stale one', async () => {
+  it('an engine serves the active version with the events since folded in, and detects a stale one', async () => {
     const fresh = await createEngine(config, { store: slice.store, encoder: slice.encoder });
     const version = (await fresh.recommend({ user: 'v1', scenario: 'food', n: 3 })).modelVersion;
     assert.ok(!version.startsWith('untrained'), version);
@@ -57,13 +57,22 @@ describe('training on a real food-kitchen slice', () => {
       { id: 'late-1', user: 'v1', item: '0', scenario: 'food', type: 'purchase', ts: 1_700_000_000_000 },
     ]);
     await fresh.close();
+    // an event after training is the tail a boot folds in, not a reason to drop the model
     const strict = parseConfig({ ...config, engine: { staleModel: 'error' } });
+    const again = await createEngine(strict, { store: slice.store, encoder: slice.encoder });
+    assert.equal((await again.recommend({ user: 'v1', scenario: 'food', n: 3 })).modelVersion, version);
+    await again.close();
+    // another train config is
+    const otherTrain = { ...config.train, window: config.train.window + 1 };
     await assert.rejects(
-      createEngine(strict, { store: slice.store, encoder: slice.encoder }),
+      createEngine(parseConfig({ ...config, train: otherTrain, engine: { staleModel: 'error' } }), {
+        store: slice.store,
+        encoder: slice.encoder,
+      }),
       (e) => isRecError(e) && e.code === 'MODEL_STALE',
     );
     const warnings: string[] = [];
-    const lenient = await createEngine(config, {
+    const lenient = await createEngine(parseConfig({ ...config, train: otherTrain }), {
       store: slice.store,
       encoder: slice.encoder,
       onWarning: (m) => warnings.push(m),

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { parseConfig } from '../src/config/load.ts';
 import { createEngine } from '../src/engine/create.ts';
+import { seqPrefixOf } from '../src/model/versions.ts';
 import { loadSeqModel, seqStampOf } from '../src/seq/persist.ts';
 import { openStore } from '../src/store/open.ts';
 
@@ -90,15 +91,21 @@ test('fusionrec train + engine.recommend give every test case the top 10 that fu
   assert.ok(report.seq, 'the sequential model is part of the pipeline');
   const store = await openStore(db);
   const config = parseConfig(settings);
-  // the sequential model is saved under the stamp createEngine looks it up by, so it is served
-  assert.ok(await loadSeqModel(store, seqStampOf(report.stamp, config.seq, 42, undefined)));
+  // the sequential model is saved under the stamp createEngine looks it up by, with the version, so it is served
+  assert.ok(
+    await loadSeqModel(
+      store,
+      seqStampOf(report.stamp, config.seq, 42, undefined),
+      seqPrefixOf(report.version),
+    ),
+  );
   const engine = await createEngine(config, { store, encoder: null });
   try {
     let compared = 0;
     const tops = new Set<string>();
     for (const [k, c] of (result.cases as { user: string; scenario: string; slices: string[] }[]).entries()) {
       const got = await engine.recommend({ user: c.user, scenario: c.scenario, n: 10, diversity: 0 });
-      assert.equal(got.modelVersion, report.stamp);
+      assert.equal(got.modelVersion, report.version);
       assert.deepEqual(
         got.items.map((r) => r.item),
         model.ranked[k],

@@ -164,7 +164,10 @@ describe('serve --workers 2 whose workers cannot start', () => {
     try {
       const db = join(dir, 'not-a-database.db');
       // a SQLite header over garbage: the command's file check passes, every worker fails to open it
-      writeFileSync(db, Buffer.concat([Buffer.from('SQLite format 3\0', 'latin1'), Buffer.alloc(4080, 0x5a)]));
+      writeFileSync(
+        db,
+        Buffer.concat([Buffer.from('SQLite format 3\0', 'latin1'), Buffer.alloc(4080, 0x5a)]),
+      );
       const r = await runNode([BIN, 'serve', '--db', db, '--port', '0', '--workers', '2']);
       assert.notEqual(r.code, 0);
       assert.match(

@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   eval: async () => (await import('./commands/eval.ts')).registerEval,
   encode: async () => (await import('./commands/encode.ts')).registerEncode,
   train: async () => (await import('./commands/train.ts')).registerTrain,
+  model: async () => (await import('./commands/model.ts')).registerModel,
   serve: async () => (await import('./commands/serve.ts')).registerServe,
   up: async () => (await import('./commands/up.ts')).registerUp,
   demo: async () => (await import('./commands/demo.ts')).registerDemo,

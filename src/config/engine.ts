@@ -85,6 +85,18 @@ export const engineSection = z
       "How long a user's retrieved candidates and their context-free scores are reused per scenario (the request's context, diversity and explanations are applied each time). The user's own events, item changes and a new model take effect at once; other users' events (popular and trending lists, an item's first event) within this time. 0 turns it off.",
     ),
     trendingDays: d(z.number().min(0).default(7), 'Window of the trending retriever, in days.'),
+    modelPollSeconds: d(
+      z.number().min(0).max(86_400).default(5),
+      'How often a running engine reads the active model version (one small record in the store) and, when another process (`fusionrec train`, `fusionrec model activate`) changed it, swaps to that version without failing a request. 0 = never (a swap then happens only through `POST /v1/models/:version/activate` on this server or `engine.reloadModel()`).',
+    ),
+    snapshotEvents: d(
+      z.number().int().min(0).default(10_000),
+      "Boot snapshot: a booting engine folds the events since its model's training into counts, context statistics and trending window; it saves the result (stamped with the last event `seq`) when it had none, or when it folded at least this many events past the stored one, so the next boot reads the snapshot and only the events after it. 0 = never save one (every boot folds the whole log).",
+    ),
+    snapshotSeconds: d(
+      z.number().min(0).default(300),
+      'How often a running engine folds the events since the boot snapshot into it (off the request path; only when at least `snapshotEvents` arrived). 0 = only at boot.',
+    ),
     rules: d(
       z.record(z.string(), ruleSchema).default({}),
       'Per-scenario rules: {"<scenario>": {exclude, diversity, allowRepeats, maxPerCategory, freshnessBoost}}. Example: `{"music": {"allowRepeats": true}, "kitchen": {"maxPerCategory": 2, "exclude": ["k-42"]}, "news": {"freshnessBoost": {"halfLifeDays": 2, "weight": 0.5}}}`.',
@@ -156,6 +168,10 @@ export const trainSection = z
     easeLambda: d(
       z.number().gt(0).default(100),
       'L2 regularisation of the EASE item model, when `tuneGraph` is off (and for signals rebuilt without a trained model).',
+    ),
+    keepVersions: d(
+      z.number().int().min(1).max(1000).default(5),
+      'Model versions kept in the store: `fusionrec train` writes a new one and deletes the oldest beyond this many (never the active one); `fusionrec model activate` rolls back to any kept one.',
     ),
     threads: d(
       z.number().int().min(0).max(64).default(2),

@@ -3,9 +3,10 @@
  * component its default from the config (store by URL, encoder by provider, vector index, the
  * retrievers, the generative model, the event bus by `bus.url`, the shared cache by `cache.url`),
  * each replaceable by an explicit override; `createEngine`
- * reads the catalog and item vectors, takes the trained model when its stamp matches the data
- * and config (else rebuilds the signals from the store, or refuses with MODEL_STALE), and wires
- * profiles, retrievers, ranker and re-ranker into an Engine.
+ * reads the catalog and item vectors, takes the active model version when it matches the config
+ * and catalog (else rebuilds the signals from the store, or refuses with MODEL_STALE), folds in
+ * the events since (from the boot snapshot where there is one, boot.ts), and wires profiles,
+ * retrievers, ranker and re-ranker into an Engine that swaps to a newly activated version.
  */
 
 import { LocalBus } from '../bus/local.ts';
@@ -22,16 +23,29 @@ import { createGenerator } from '../generate/create.ts';
 import type { Generator } from '../generate/types.ts';
 import { createVectorIndex, type VectorIndexFactory } from '../index/create.ts';
 import { buildScoringModel } from '../model/build.ts';
-import { dataHash, loadModel, stampOf } from '../model/file.ts';
+import { dataHash, stampOf } from '../model/file.ts';
+import { carriesNoOrder, DEFAULT_GRAPH_OPTIONS, type GraphOptions } from '../model/graph.ts';
+import type { ScoringModel } from '../model/scoring.ts';
+import { loadActiveModel, seqPrefixOf } from '../model/versions.ts';
 import { defaultRetrievers, type RetrieverFactory } from '../retrieve/registry.ts';
 import { seqFeatureOf } from '../seq/feature.ts';
 import { loadSeqModel, seqStampOf } from '../seq/persist.ts';
 import { openStore } from '../store/open.ts';
 import type { Store } from '../store/types.ts';
+import {
+  type BootInputs,
+  type BootReport,
+  bootState,
+  refreshSnapshot,
+  trendingCounts,
+  trendingSince,
+} from './boot.ts';
+import { indexStamp, loadIndices, saveIndices } from './boot-index.ts';
 import { FusionEngine } from './engine.ts';
 import { graphOptionsOf, historiesCarryNoOrder } from './graph-options.ts';
 import { RankedCounts } from './lists.ts';
-import { loadCatalog, loadInteractions, sequencesOf } from './snapshot.ts';
+import { type Interactions, loadCatalog, loadInteractions, sequencesOf } from './snapshot.ts';
+import { type Generation, SwappableEngine } from './swap.ts';
 import type { Engine } from './types.ts';
 
 /**
@@ -55,6 +69,8 @@ export interface EngineDeps extends ComponentOverrides {
   /** stale-model and similar notices (default: stderr) */
   onWarning?: (message: string) => void;
   signal?: AbortSignal;
+  /** the time each step of building the engine took (bench/boot.ts) */
+  onBootPhase?: (phase: string, ms: number) => void;
 }
 
 /** Every implementation the engine and the pipelines run on. */
@@ -144,7 +160,9 @@ export async function scenarioMap(store: Store, config: Config): Promise<Map<str
 
 /**
  * The engine over the config's components, or the ones given in `deps`; it closes (with itself)
- * only those it made.
+ * only those it made. It serves the store's active model version and swaps to another one, built
+ * off to the side, when one is activated (swap.ts); `engine.modelPollSeconds` sets how often it
+ * looks.
  */
 export async function createEngine(config: Config, deps: EngineDeps = {}): Promise<Engine> {
   // the engine's generator writes summaries and sentences only: none is made when both are off
@@ -152,19 +170,36 @@ export async function createEngine(config: Config, deps: EngineDeps = {}): Promi
   const parts = await createComponents(config, wanted ? deps : { ...deps, generator: null });
   const warn = deps.onWarning ?? ((m: string) => console.warn(`warning: ${m}`));
   try {
-    return await assemble(config, parts, deps, warn);
+    const build = () => assemble(config, parts, deps, warn);
+    const engine = new SwappableEngine({
+      first: await build(),
+      build,
+      store: parts.store,
+      pollSeconds: config.engine.modelPollSeconds,
+      snapshotSeconds: config.engine.snapshotSeconds,
+      snapshotEvents: config.engine.snapshotEvents,
+      warn,
+      close: () => parts.close(),
+    });
+    // the bus delivers to whichever generation serves; started once the first has loaded its state
+    await (await parts.bus()).start(engine.busHandlers());
+    return engine;
   } catch (e) {
     await parts.close();
     throw e;
   }
 }
 
+const sameIds = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((id, i) => id === b[i]);
+
 async function assemble(
   config: Config,
   parts: Components,
   deps: EngineDeps,
   warn: (m: string) => void,
-): Promise<Engine> {
+): Promise<Generation> {
+  const phase = phaseTimer(deps.onBootPhase);
   const { store } = parts;
   const encoder = parts.encoder ?? undefined;
   // before the store is read: a clustered bus notes what the store already holds
@@ -172,17 +207,34 @@ async function assemble(
   const cache = await parts.cache();
   const catalog = await loadCatalog(store, encoder?.id);
   const scenarios = await scenarioMap(store, config);
-  const trained = await loadModel(store);
-  const { stamp } = stampOf(await dataHash(store, catalog.itemIds), config.train);
-  let fresh = trained !== undefined && trained.header.stamp === stamp;
-  if (fresh && trained!.header.itemIds.length !== catalog.itemIds.length) fresh = false;
+  await phase('catalog');
+  const trained = await loadActiveModel(store);
+  await phase('model');
+  // a versioned model serves until another is activated: the events since its training are the
+  // tail a boot folds in (boot.ts); it is stale only for another train config or catalog. A model
+  // from before versions carries no event position: it is fresh only for the very data it saw.
+  let stamp: string | undefined;
+  const currentStamp = async () => {
+    stamp ??= stampOf(await dataHash(store, catalog.itemIds), config.train).stamp;
+    return stamp;
+  };
+  let fresh = false;
+  if (trained?.record) {
+    fresh =
+      trained.header.configHash === stampOf('', config.train).configHash &&
+      sameIds(trained.header.itemIds, catalog.itemIds);
+  } else if (trained) {
+    fresh =
+      trained.header.stamp === (await currentStamp()) &&
+      trained.header.itemIds.length === catalog.itemIds.length;
+  }
   if (trained && !fresh) {
     if (config.engine.staleModel === 'error') {
       throw new RecError(
         'MODEL_STALE',
         'the trained model was made from other data or settings: run `fusionrec train`',
         {
-          details: { model: trained.header.stamp, data: stamp },
+          details: { model: trained.header.stamp, version: trained.version, data: await currentStamp() },
         },
       );
     }
@@ -190,37 +242,104 @@ async function assemble(
       'the trained model is stale (data or train config changed): signals rebuilt from the store; run `fusionrec train` to refit the ranker',
     );
   }
-  const inter = await loadInteractions(store, catalog.index, deps.signal ? { signal: deps.signal } : {});
   const weightsOf = (s: string) => scenarios.get(s)?.eventWeights ?? {};
-  const sequences = fresh ? [] : sequencesOf(inter, catalog.index, weightsOf);
-  const model = buildScoringModel(catalog, sequences, {
-    graph: graphOptionsOf(config.train, historiesCarryNoOrder(inter)),
-    context: inter.context,
-    switches: { useText: true, useContext: config.train.context, useIds: config.train.ids },
-    ...(fresh ? { graphs: trained!.graphs } : {}),
-    ...(deps.signal ? { signal: deps.signal } : {}),
-  });
+  const switches = { useText: true, useContext: config.train.context, useIds: config.train.ids };
+  let model: ScoringModel;
+  let trendCounts: Float32Array;
+  let lastSeq: number;
+  /** the last event the item graphs were built from, and the start of the trending window (forget.ts) */
+  let graphSeq: number;
+  let since: number;
+  let refresh: Generation['refresh'];
+  let boot: BootReport | undefined;
+  if (fresh && trained) {
+    const inputs: BootInputs = {
+      version: trained.version,
+      // an unversioned model's counts are its own: nothing after it is added to them
+      modelLastSeq: trained.record?.lastSeq ?? Number.MAX_SAFE_INTEGER,
+      modelCounts: trained.graphs.counts,
+      itemIds: catalog.itemIds,
+      index: catalog.index,
+      weights: Object.fromEntries([...scenarios].map(([id, s]) => [id, s.eventWeights ?? {}])),
+      useContext: config.train.context,
+      trendingDays: config.engine.trendingDays,
+    };
+    const got = await bootState(store, inputs, {
+      saveAfter: config.engine.snapshotEvents,
+      ...(deps.signal ? { signal: deps.signal } : {}),
+    });
+    boot = got.report;
+    await phase(`events (${got.report.from}, ${got.report.folded} folded)`);
+    model = buildScoringModel(catalog, [], {
+      switches,
+      graphs: { ...trained.graphs, counts: got.state.counts },
+    });
+    if (config.train.context) model.context = got.state.context;
+    trendCounts = trendingCounts(got.state, model.numItems, config.engine.trendingDays);
+    lastSeq = got.state.lastSeq;
+    graphSeq = Math.min(inputs.modelLastSeq, lastSeq);
+    since = trendingSince(got.state, config.engine.trendingDays);
+    refresh = () => refreshSnapshot(store, inputs, config.engine.snapshotEvents);
+  } else {
+    const inter = await loadInteractions(store, catalog.index, deps.signal ? { signal: deps.signal } : {});
+    await phase('events (whole log)');
+    model = buildScoringModel(catalog, sequencesOf(inter, catalog.index, weightsOf), {
+      graph: graphOptionsOf(config.train, historiesCarryNoOrder(inter)),
+      context: inter.context,
+      switches,
+      ...(deps.signal ? { signal: deps.signal } : {}),
+    });
+    since = inter.maxTs - config.engine.trendingDays * 86_400_000;
+    trendCounts = new Float32Array(model.numItems);
+    for (const list of inter.byUser.values()) {
+      for (const e of list) if (e.ts >= since) trendCounts[catalog.index.get(e.item)!]! += 1;
+    }
+    lastSeq = inter.lastSeq;
+    graphSeq = lastSeq;
+  }
   if (trained) model.ranker = trained.header.ranker;
   if (config.seq.enabled) {
-    // the sequential model is stamped with the engine model's stamp: a stale one is not used
-    const seq = await loadSeqModel(store, seqStampOf(stamp, config.seq, config.train.seed, encoder?.id));
+    // the sequential model is stamped with its engine model's stamp: a stale one is not used
+    const seq = fresh
+      ? await loadSeqModel(
+          store,
+          seqStampOf(trained!.header.stamp, config.seq, config.train.seed, encoder?.id),
+          trained!.record ? seqPrefixOf(trained!.version) : undefined,
+        )
+      : await loadSeqModel(
+          store,
+          seqStampOf(await currentStamp(), config.seq, config.train.seed, encoder?.id),
+        );
     if (seq && seq.model.shape.numItems === model.numItems)
       model.seq = seqFeatureOf(seq.model, [], seq.featureScale);
   }
-  const since = inter.maxTs - config.engine.trendingDays * 86_400_000;
-  const trendCounts = new Float32Array(model.numItems);
-  for (const list of inter.byUser.values()) {
-    for (const e of list) if (e.ts >= since) trendCounts[catalog.index.get(e.item)!]! += 1;
-  }
+  await phase('model build');
+  // the vector indices: read back from the boot snapshot when it holds the ones this boot would build
+  const indexKey =
+    model.dim > 0 && encoder
+      ? indexStamp({
+          encoder: encoder.id,
+          itemIds: catalog.itemIds,
+          vectors: model.vectors,
+          available: catalog.available,
+          settings: { exact: config.engine.exactSearchBelow, expansion: config.engine.searchExpansion },
+        })
+      : undefined;
+  const indexed = (code: number) =>
+    (model.scenarioItems[code] ?? []).filter((i) => model.hasVector[i] && catalog.available[i]).length;
+  const savedIndices = indexKey
+    ? await loadIndices(store, indexKey, (code) => parts.vectorIndex(model.dim, indexed(code)))
+    : undefined;
   const lists = () => model.scenarioItems;
   const engine = new FusionEngine({
     config,
     store,
-    ownsStore: !deps.store,
+    // the components are closed by createEngine's engine, after the last generation
+    ownsStore: false,
     encoder,
-    ownsEncoder: deps.encoder === undefined,
+    ownsEncoder: false,
     generator: parts.generator() ?? undefined,
-    ownsGenerator: deps.generator === undefined,
+    ownsGenerator: false,
     vectorIndex: parts.vectorIndex,
     retrievers: parts.retrievers,
     model,
@@ -230,14 +349,41 @@ async function assemble(
     scenarios,
     popular: new RankedCounts(Float32Array.from(model.graphs.counts), lists),
     trending: new RankedCounts(trendCounts, lists),
-    graphSeq: inter.maxSeq,
+    graphSeq,
     trendingSince: since,
-    modelVersion: fresh ? stamp : `untrained-${stamp}`,
+    modelVersion: fresh ? trained!.version : `untrained-${await currentStamp()}`,
+    vectorIndices: savedIndices,
+    // the bus and the cache outlive generations: createEngine starts the bus once, for whichever serves
     bus,
-    ownsBus: !deps.bus,
+    ownsBus: false,
     cache,
-    ownsCache: !deps.cache,
+    ownsCache: false,
   });
-  await bus.start(engine.busHandlers());
-  return engine;
+  await phase(savedIndices ? 'vector indices (read back)' : 'vector indices');
+  if (indexKey && !savedIndices && config.engine.snapshotEvents > 0) {
+    await saveIndices(store, indexKey, engine.vectorIndices);
+    await phase('vector indices saved');
+  }
+  return {
+    engine,
+    version: fresh ? trained!.version : undefined,
+    seen: trained?.version,
+    lastSeq,
+    refresh,
+    boot,
+  };
+}
+
+/**
+ * Reports the time since the previous call under each phase's name, then yields to the event loop:
+ * a server building the next version off to the side keeps answering between the steps.
+ */
+function phaseTimer(on: ((phase: string, ms: number) => void) | undefined): (name: string) => Promise<void> {
+  let at = performance.now();
+  return async (name) => {
+    const now = performance.now();
+    on?.(name, now - at);
+    await new Promise((r) => setImmediate(r));
+    at = performance.now();
+  };
 }

@@ -16,6 +16,7 @@ import { encodeItems, fusionOptionsOf } from '../encode/catalog.ts';
 import type { Encoder } from '../encode/types.ts';
 import type { Generator } from '../generate/types.ts';
 import type { VectorIndexFactory } from '../index/create.ts';
+import type { VectorIndex } from '../index/types.ts';
 import type { ScoringModel } from '../model/scoring.ts';
 import type { UserProfile } from '../profile/types.ts';
 import { explainItem } from '../rank/explain.ts';
@@ -83,6 +84,8 @@ export interface EngineParts {
   /** the response cache shared by the nodes (src/cache/) */
   cache: SharedCache;
   ownsCache: boolean;
+  /** vector indices read back from the boot snapshot, by scenario code (else built here) */
+  vectorIndices?: ReadonlyMap<number, VectorIndex> | undefined;
 }
 
 /** profiles whose request-time work is memoised (each holds up to a few hundred items' features) */
@@ -120,7 +123,7 @@ export class FusionEngine implements Engine {
     const m = p.model;
     this.m = m;
     const e = p.config.engine;
-    this.live = new LiveItems(m, p.available, p.vectorIndex);
+    this.live = new LiveItems(m, p.available, p.vectorIndex, p.vectorIndices);
     this.facts = p.facts ?? new ItemFacts();
     this.facts.available = (i) => this.live.available[i] === 1;
     this.controls = new Controls({
@@ -240,6 +243,11 @@ export class FusionEngine implements Engine {
     const item = this.p.index.get(id);
     if (item === undefined) throw new RecError('UNKNOWN_ITEM', `unknown item "${id}"`, { field: 'item' });
     return item;
+  }
+
+  /** the per-scenario vector indices as built at boot (saved in the boot snapshot) */
+  get vectorIndices(): ReadonlyMap<number, VectorIndex> {
+    return this.live.allIndices;
   }
 
   /** the user's profile, from the cache or built from the store's recent events */

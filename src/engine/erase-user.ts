@@ -7,8 +7,9 @@
  */
 import type { Config } from '../config/schema.ts';
 import { applyGraphErasure, type GraphErasure, graphErasure, type PairRules } from '../model/erase.ts';
-import { loadModel, MODEL_NAMESPACE, recordErasedEvents, saveGraphs } from '../model/file.ts';
+import { MODEL_NAMESPACE, recordErasedEvents, saveGraphs } from '../model/file.ts';
 import type { ItemGraphs } from '../model/graph.ts';
+import { storedGraphs } from '../model/versions.ts';
 import { eventWeight } from '../profile/weights.ts';
 import type { Store, StoredEvent } from '../store/types.ts';
 import { graphOptionsOf, historiesCarryNoOrder } from './graph-options.ts';
@@ -108,26 +109,29 @@ export async function eraseUser(
 }
 
 /**
- * The trained model in the store loses the user's contribution (its stamp stays: see
- * `dataHash`); training checkpoints, which hold it too and only speed up a rerun, are dropped.
+ * Every trained model in the store (each version, so a rollback does not bring the user back)
+ * loses the user's contribution (its stamp stays: see `dataHash`); training checkpoints, which
+ * hold it too and only speed up a rerun, are dropped.
  */
 async function eraseFromStoredModel(store: Store, s: ErasureSource): Promise<void> {
   const checkpoints = (await store.blobs.keys(MODEL_NAMESPACE)).filter((k) => k.startsWith('checkpoint.'));
   if (checkpoints.length > 0) await store.blobs.delete(MODEL_NAMESPACE, checkpoints);
-  const trained = await loadModel(store);
-  if (!trained) return;
-  const ids = trained.header.itemIds;
-  const index = new Map(ids.map((id, i) => [id, i]));
+  const models = await storedGraphs(store);
+  if (models.length === 0) return;
   const scenarios = new Map((await store.scenarios.list()).map((sc) => [sc.id, sc]));
   const weightsOf = (sc: string) => scenarios.get(sc)?.eventWeights ?? {};
-  const mine = trainingSequence(s.events, index, weightsOf);
-  if (mine.length === 0) return;
-  const scenarioOfItem = new Map<string, string>();
-  for (const e of s.events) scenarioOfItem.set(e.item, e.scenario);
-  const items = await store.items.getMany(ids);
-  for (const it of items) scenarioOfItem.set(it.id, it.scenario);
-  const scenarioOf = (i: number) => scenarioOfItem.get(ids[i]!) ?? '';
-  const erasure = await erasureOf(trained.graphs, mine, index, weightsOf, scenarioOf, s);
-  applyGraphErasure(trained.graphs, erasure);
-  await saveGraphs(store, 'current', trained.header.stamp, trained.graphs);
+  for (const trained of models) {
+    const ids = trained.header.itemIds;
+    const index = new Map(ids.map((id, i) => [id, i]));
+    const mine = trainingSequence(s.events, index, weightsOf);
+    if (mine.length === 0) continue;
+    const scenarioOfItem = new Map<string, string>();
+    for (const e of s.events) scenarioOfItem.set(e.item, e.scenario);
+    const items = await store.items.getMany(ids);
+    for (const it of items) scenarioOfItem.set(it.id, it.scenario);
+    const scenarioOf = (i: number) => scenarioOfItem.get(ids[i]!) ?? '';
+    const erasure = await erasureOf(trained.graphs, mine, index, weightsOf, scenarioOf, s);
+    applyGraphErasure(trained.graphs, erasure);
+    await saveGraphs(store, trained.key, trained.header.stamp, trained.graphs);
+  }
 }

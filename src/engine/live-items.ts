@@ -17,11 +17,26 @@ export class LiveItems {
     /** 1 where the item may be served, by dense index (replaced when the catalog grows) */
     public available: Uint8Array,
     private readonly newIndex: VectorIndexFactory,
+    /** indices read back from the boot snapshot (boot-index.ts), used instead of building them */
+    prebuilt?: ReadonlyMap<number, VectorIndex>,
   ) {
     m.scenarios.forEach((_, code) => {
-      this.buildIndex(code);
+      const saved = prebuilt?.get(code);
+      if (saved) this.indices.set(code, saved);
+      else this.buildIndex(code);
     });
     this.floor = this.similarityFloor();
+  }
+
+  /** every scenario's vector index, by scenario code */
+  get allIndices(): ReadonlyMap<number, VectorIndex> {
+    return this.indices;
+  }
+
+  /** the items a scenario's index is built over: with a vector, available */
+  indexedItems(code: number): number[] {
+    const m = this.m;
+    return Array.from(m.scenarioItems[code] ?? []).filter((i) => m.hasVector[i] && this.available[i]);
   }
 
   /** the scenario's vector index; undefined when it has no item vectors */
@@ -32,7 +47,7 @@ export class LiveItems {
   private buildIndex(code: number): void {
     const m = this.m;
     if (m.dim === 0) return;
-    const items = Array.from(m.scenarioItems[code] ?? []).filter((i) => m.hasVector[i] && this.available[i]);
+    const items = this.indexedItems(code);
     const index = this.newIndex(m.dim, items.length);
     const data = new Float32Array(items.length * m.dim);
     items.forEach((it, r) => {

@@ -62,8 +62,8 @@ export interface Interactions {
   context: ContextObservation[];
   /** latest event time seen */
   maxTs: number;
-  /** the largest event sequence number read (held-out events included): later events came after */
-  maxSeq: number;
+  /** the largest `seq` read, of every event (kept or not): what a later read continues after */
+  lastSeq: number;
 }
 
 export async function loadInteractions(
@@ -74,11 +74,11 @@ export async function loadInteractions(
   const byUser = new Map<string, StoredEvent[]>();
   const context: ContextObservation[] = [];
   let maxTs = 0;
-  let maxSeq = 0;
+  let lastSeq = 0;
   let done = 0;
   for await (const page of store.events.pages({ limit: 20_000, signal: opts.signal })) {
     for (const e of page) {
-      maxSeq = Math.max(maxSeq, e.seq);
+      if (e.seq > lastSeq) lastSeq = e.seq;
       if (!opts.keepHeldOut && e.split && HELD_OUT.includes(e.split)) continue;
       const item = index.get(e.item);
       if (item === undefined) continue;
@@ -96,7 +96,7 @@ export async function loadInteractions(
     opts.onProgress?.(done);
   }
   for (const list of byUser.values()) list.sort((a, b) => a.ts - b.ts || a.seq - b.seq);
-  return { byUser, context, maxTs, maxSeq };
+  return { byUser, context, maxTs, lastSeq };
 }
 
 /** what a positive event with a device or location tells the context statistics, if anything */

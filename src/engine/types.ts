@@ -151,6 +151,15 @@ export interface Engine {
   scenarios(): Promise<Scenario[]>;
   /** named filters (docs/api.md, "Named filters"): checked against the catalog's fields when set */
   filters?: FilterAdmin;
+  /**
+   * Swaps to the store's active model version, built off to the side; requests under way finish
+   * on the old one (src/engine/swap.ts). Resolves with the version served after it.
+   */
+  reloadModel?(): Promise<string | undefined>;
+  /** a message bus announced an activation: swaps unless `version` is already served */
+  onModelActivated?(version: string): Promise<string | undefined>;
+  /** the model version answers name now (undefined: signals rebuilt without a trained model) */
+  readonly modelVersion?: string | undefined;
   close(): Promise<void>;
 }
 

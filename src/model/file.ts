@@ -1,6 +1,7 @@
 /**
  * Trained model persistence in the store's blob area (namespace `model`): the item graphs as raw
- * typed arrays and a JSON header with the ranker weights and a stamp. The stamp is a hash of the
+ * typed arrays and a JSON header with the ranker weights and a stamp (versions.ts keeps one set per
+ * model version). The stamp is a hash of the
  * data (event and item counts per split, the catalog's ids) and of the train config, so a model
  * trained on other data or settings is detected as stale.
  */
@@ -15,7 +16,7 @@ export const MODEL_NAMESPACE = 'model';
 /** 3: EASE per scenario plus the cross-scenario `easeFused` graph, 18 ranker features */
 export const MODEL_FORMAT = 3;
 
-interface ModelHeader {
+export interface ModelHeader {
   format: number;
   stamp: string;
   dataHash: string;
@@ -77,8 +78,9 @@ export async function dataHash(store: Store, itemIds: readonly string[]): Promis
 }
 
 export function stampOf(dataH: string, cfg: TrainConfig): { stamp: string; configHash: string } {
-  // the thread count changes how the work is split, not what the model is: not part of the stamp
-  const { threads: _threads, ...shaping } = cfg;
+  // the thread count changes how the work is split, and the retention how many versions are kept,
+  // not what the model is: not part of the stamp
+  const { threads: _threads, keepVersions: _keep, ...shaping } = cfg;
   const configHash = hashOf(shaping);
   return { stamp: `${MODEL_FORMAT}-${dataH}-${configHash}`, configHash };
 }
@@ -153,20 +155,4 @@ export async function loadGraphs(store: Store, key: string, stamp?: string): Pro
     ease: { offsets: i32(b('ease.offsets')), items: i32(b('ease.items')), weights: f32(b('ease.weights')) },
     counts: f32(b('counts')),
   };
-}
-
-export async function saveModel(store: Store, model: TrainedModel): Promise<void> {
-  await saveGraphs(store, 'current', model.header.stamp, model.graphs);
-  await store.blobs.put(MODEL_NAMESPACE, [
-    { key: 'header', value: new TextEncoder().encode(JSON.stringify(model.header)) },
-  ]);
-}
-
-export async function loadModel(store: Store): Promise<TrainedModel | undefined> {
-  const raw = await store.blobs.get(MODEL_NAMESPACE, 'header');
-  if (!raw) return undefined;
-  const header = JSON.parse(new TextDecoder().decode(raw)) as ModelHeader;
-  if (header.format !== MODEL_FORMAT) return undefined;
-  const graphs = await loadGraphs(store, 'current', header.stamp);
-  return graphs ? { header, graphs } : undefined;
 }

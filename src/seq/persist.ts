@@ -61,39 +61,50 @@ export interface StoredSeq {
   featureScale: number;
 }
 
-export async function saveSeqModel(store: Store, stamp: string, model: SeqModel, featureScale: number) {
+/** `prefix`: where under the `model` namespace (a model version keeps its own copy) */
+export async function saveSeqModel(
+  store: Store,
+  stamp: string,
+  model: SeqModel,
+  featureScale: number,
+  prefix = MODEL,
+) {
   const header: ModelHeader = { stamp, shape: model.shape, report: model.report, featureScale };
   await store.blobs.put(NS, [
-    ...paramEntries(`${MODEL}.param`, model.params),
-    { key: `${MODEL}.text`, value: bytes(model.text) },
-    { key: `${MODEL}.warm`, value: bytes(model.warm) },
-    { key: `${MODEL}.scenario`, value: bytes(model.scenario) },
-    { key: `${MODEL}.header`, value: json(header) },
+    ...paramEntries(`${prefix}.param`, model.params),
+    { key: `${prefix}.text`, value: bytes(model.text) },
+    { key: `${prefix}.warm`, value: bytes(model.warm) },
+    { key: `${prefix}.scenario`, value: bytes(model.scenario) },
+    { key: `${prefix}.header`, value: json(header) },
   ]);
 }
 
-export async function loadSeqModel(store: Store, stamp: string): Promise<StoredSeq | undefined> {
-  const raw = await store.blobs.get(NS, `${MODEL}.header`);
+export async function loadSeqModel(
+  store: Store,
+  stamp: string,
+  prefix = MODEL,
+): Promise<StoredSeq | undefined> {
+  const raw = await store.blobs.get(NS, `${prefix}.header`);
   if (!raw) return undefined;
   const header = unjson<ModelHeader>(raw);
   if (header.stamp !== stamp) return undefined;
   const keys = [
-    ...PARAM_NAMES.map((n) => `${MODEL}.param.${n}`),
-    `${MODEL}.text`,
-    `${MODEL}.warm`,
-    `${MODEL}.scenario`,
+    ...PARAM_NAMES.map((n) => `${prefix}.param.${n}`),
+    `${prefix}.text`,
+    `${prefix}.warm`,
+    `${prefix}.scenario`,
   ];
   const got = await store.blobs.getMany(NS, keys);
-  const params = paramsFrom(got, `${MODEL}.param`);
+  const params = paramsFrom(got, `${prefix}.param`);
   if (!params || got.size !== keys.length) return undefined;
-  const scen = got.get(`${MODEL}.scenario`)!;
+  const scen = got.get(`${prefix}.scenario`)!;
   return {
     model: {
       shape: header.shape,
       params,
       whitening: undefined,
-      text: f32(got.get(`${MODEL}.text`)!),
-      warm: got.get(`${MODEL}.warm`)!.slice(),
+      text: f32(got.get(`${prefix}.text`)!),
+      warm: got.get(`${prefix}.warm`)!.slice(),
       scenario: new Uint16Array(scen.slice().buffer),
       report: header.report,
     },

@@ -28,6 +28,7 @@ import { type RouteSpec, StatusReply } from './route.ts';
 import { eventRoutes } from './routes/events.ts';
 import { filterRoutes } from './routes/filters.ts';
 import { itemRoutes } from './routes/items.ts';
+import { modelRoutes } from './routes/models.ts';
 import { recommendRoutes } from './routes/recommend.ts';
 import { systemRoutes } from './routes/system.ts';
 import { tokenRoutes } from './routes/tokens.ts';
@@ -44,6 +45,7 @@ const ROUTES: readonly RouteSpec[] = [
   ...recommendRoutes,
   ...filterRoutes,
   ...tokenRoutes,
+  ...modelRoutes,
 ];
 
 const STATS_TTL_MS = 5000;

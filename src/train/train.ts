@@ -3,8 +3,9 @@
  * graphs from the store's training events (their settings chosen on the fitting cases when
  * `train.tuneGraph` is on, train-graphs.ts), the sequential model, and fits the ranker on the
  * validation split and on cases held out from the training events themselves (held-out.ts; a
- * store of live events has no split), then saves the model stamped with a hash of data and config,
- * where `createEngine` finds it. Seeded and deterministic; resumable (the graphs are checkpointed,
+ * store of live events has no split), then saves the model as a new version stamped with a hash of
+ * data and config and activates it, where `createEngine` and running servers find it
+ * (src/model/versions.ts; the oldest beyond `train.keepVersions` are deleted). Seeded and deterministic; resumable (the graphs are checkpointed,
  * a rerun after an interrupt skips them). On `train.threads` threads: the sequential model's
  * gradients and the ranker fit's pools.
  */
@@ -23,8 +24,16 @@ import {
   sequencesOf,
 } from '../engine/snapshot.ts';
 import { buildScoringModel, type ModelSwitches } from '../model/build.ts';
-import { dataHash, hashOf, MODEL_FORMAT, MODEL_NAMESPACE, saveModel, stampOf } from '../model/file.ts';
+import { dataHash, hashOf, MODEL_FORMAT, MODEL_NAMESPACE, stampOf } from '../model/file.ts';
 import { itemSpaceOf } from '../model/scoring.ts';
+import {
+  activateVersion,
+  type ModelVersion,
+  newVersionId,
+  pruneVersions,
+  saveVersion,
+  seqPrefixOf,
+} from '../model/versions.ts';
 import { eventWeight } from '../profile/weights.ts';
 import { seqOptionsOf } from '../seq/config.ts';
 import { seqFeatureOf } from '../seq/feature.ts';
@@ -53,6 +62,8 @@ export interface TrainOptions {
 
 export interface TrainReport {
   stamp: string;
+  /** the model version this training wrote and activated (src/model/versions.ts) */
+  version: string;
   users: number;
   items: number;
   /** fitting cases from the validation split */
@@ -207,6 +218,8 @@ export async function trainFromStore(
   const cases = profileCases(fitCases, itemSpaceOf(model), config);
   const tSeq = Date.now();
   let seqInfo: TrainReport['seq'];
+  const version = newVersionId();
+  let seqStampSaved: string | undefined;
   // a sequential model learns what follows what: histories without a time order have nothing for it
   if (config.seq.enabled && !orderFree) {
     // the stamp `createEngine` looks the model up by; the held-out set follows from data and config
@@ -218,6 +231,7 @@ export async function trainFromStore(
     const stored = await loadSeqModel(store, seqStamp);
     if (stored) {
       model.seq = seqFeatureOf(stored.model, valid, stored.featureScale);
+      await saveSeqModel(store, seqStamp, stored.model, stored.featureScale, seqPrefixOf(version));
       seqInfo = { ...pickSeq(stored.model.report), reused: true };
     } else {
       const resume = await loadSeqCheckpoint(store, seqStamp);
@@ -242,9 +256,11 @@ export async function trainFromStore(
       );
       model.seq = seqFeatureOf(trained, valid);
       await saveSeqModel(store, seqStamp, trained, model.seq.scale);
+      await saveSeqModel(store, seqStamp, trained, model.seq.scale, seqPrefixOf(version));
       await deleteSeqCheckpoint(store);
       seqInfo = { ...pickSeq(trained.report), reused: false };
     }
+    seqStampSaved = seqStamp;
   }
   const seqSeconds = (Date.now() - tSeq) / 1000;
   const tFit = Date.now();
@@ -261,24 +277,44 @@ export async function trainFromStore(
       : { ranker: model.ranker, validNdcg: 0, defaultNdcg: 0, crossCheck: {}, split: {} };
   const fitSeconds = (Date.now() - tFit) / 1000;
   const seconds = (Date.now() - t0) / 1000;
-  await saveModel(store, {
-    header: {
-      format: MODEL_FORMAT,
-      stamp,
-      dataHash: stamp.split('-')[1]!,
-      configHash,
-      itemIds: catalog.itemIds,
-      ranker: fit.ranker,
-      trainedAt: new Date().toISOString(),
+  const header = {
+    format: MODEL_FORMAT,
+    stamp,
+    dataHash: stamp.split('-')[1]!,
+    configHash,
+    itemIds: catalog.itemIds,
+    ranker: fit.ranker,
+    trainedAt: new Date().toISOString(),
+    validNdcg10: fit.validNdcg,
+    seconds,
+  };
+  const record: ModelVersion = {
+    version,
+    createdAt: header.trainedAt,
+    stamp,
+    dataHash: header.dataHash,
+    configHash,
+    lastSeq: read.lastSeq,
+    metrics: {
       validNdcg10: fit.validNdcg,
-      seconds,
+      defaultNdcg10: fit.defaultNdcg,
+      validCases: validCount,
+      heldOutCases: cases.length - validCount,
     },
-    graphs: graphs.final,
-  });
+    trainingSeconds: seconds,
+    users: inter.byUser.size,
+    items: catalog.itemIds.length,
+    encoder: opts.encoderId ?? 'notext',
+    seqStamp: seqStampSaved,
+  };
+  await saveVersion(store, record, { header, graphs: graphs.final });
+  await activateVersion(store, version);
+  await pruneVersions(store, cfg.keepVersions);
   const stale = (await store.blobs.keys(MODEL_NAMESPACE)).filter((k) => k.startsWith('checkpoint.'));
   await store.blobs.delete(MODEL_NAMESPACE, stale);
   return {
     stamp,
+    version,
     users: inter.byUser.size,
     items: catalog.itemIds.length,
     validCases: validCount,

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { RecError } from '../../core/errors.ts';
 import { createPseudonymiser } from '../../core/privacy.ts';
+import { dropSnapshot } from '../../engine/boot.ts';
 import { eraseUser } from '../../engine/erase-user.ts';
 import { readConfig, withStore } from '../options.ts';
 
@@ -18,6 +19,8 @@ export function registerDeleteUser(program: Command): void {
       await withStore(config, async (store) => {
         // the same erasure as the API's: store, trained model, then a checkpoint that rewrites the file
         const rows = await eraseUser(store, config, id);
+        // the boot snapshot counted the user's events: the next boot folds the log without them
+        await dropSnapshot(store);
         if (rows === 0)
           throw new RecError('UNKNOWN_USER', `no user "${user}" in ${store.url}`, { field: 'user' });
         console.log(`deleted user "${user}": ${rows} rows erased, store checkpointed`);

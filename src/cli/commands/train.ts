@@ -30,7 +30,9 @@ function reporter() {
 export function registerTrain(program: Command): void {
   program
     .command('train')
-    .description('learn the item graphs and fit the ranker on the validation split; saves a stamped model')
+    .description(
+      'learn the item graphs and fit the ranker on the validation split; saves and activates a new model version',
+    )
     .option('--db <file>', 'SQLite file or store URL (default: config store.url)')
     .option('--no-text', 'fit without the text features (no encoder is started)')
     .option('--json', 'print the training report as JSON')
@@ -74,7 +76,7 @@ export function registerTrain(program: Command): void {
                 ]
               : []),
             `  weights ${report.ranker.shared.map((w) => w.toFixed(2)).join(', ')}; decay ${report.ranker.decay}; per-scenario: ${report.ranker.perScenario.join(', ') || 'none'}`,
-            `  model ${report.stamp}`,
+            `  model version ${report.version} (active; stamp ${report.stamp})`,
           ].join('\n'),
         );
       } catch (e) {

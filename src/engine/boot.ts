@@ -1,0 +1,315 @@
+/**
+ * What a booting engine derives from the event log on top of the trained model, and the snapshot
+ * that spares it the whole log. Over a model version trained on the events up to its `lastSeq`:
+ *
+ *   counts    the model's per-item counts plus every positive event after `lastSeq` (what a
+ *             running engine adds as events arrive)
+ *   context   the context statistics of every event
+ *   recent    (item, time) of the events within the trending window of the latest event time
+ *
+ * Each is a fold over events in insertion order, so the state after the events up to `seq` S,
+ * saved as a snapshot stamped S, plus the fold of the events after S (`store.events.scan`) equals
+ * the fold of the whole log: a node boots from the snapshot and the tail. The snapshot is one blob
+ * (namespace `boot`), so writers in several processes never interleave; it names the catalog and
+ * the settings it was folded under, and is ignored when either differs, and the model version of
+ * its counts, which are redone for another version from the events since that one's training.
+ * It holds counts per item, never a user id.
+ */
+import { contextKeys, recordContext } from '../model/context.ts';
+import { hashOf } from '../model/file.ts';
+import { type ContextStats, emptyContextStats } from '../model/scoring.ts';
+import { eventWeight } from '../profile/weights.ts';
+import type { Store, StoredEvent } from '../store/types.ts';
+
+export const BOOT_NAMESPACE = 'boot';
+const SNAPSHOT_KEY = 'snapshot';
+/** 1: counts, context statistics and trending window as typed arrays behind a JSON header */
+const SNAPSHOT_FORMAT = 1;
+const DAY_MS = 86_400_000;
+const HELD_OUT = new Set(['valid', 'test']);
+
+export interface BootState {
+  counts: Float32Array;
+  context: ContextStats;
+  /** items and times of the events that may still fall in the trending window */
+  recentItems: number[];
+  recentTs: number[];
+  maxTs: number;
+  /** the largest `seq` folded in */
+  lastSeq: number;
+}
+
+export interface BootInputs {
+  /** the model version the counts start from, and the last event `seq` it was trained on */
+  version: string;
+  modelLastSeq: number;
+  modelCounts: Float32Array;
+  itemIds: readonly string[];
+  index: ReadonlyMap<string, number>;
+  /** each scenario's event weights (which events count as positive) */
+  weights: Readonly<Record<string, Record<string, number>>>;
+  useContext: boolean;
+  trendingDays: number;
+}
+
+export interface BootReport {
+  /** `snapshot`: loaded one and folded the tail; `full`: folded the whole log */
+  from: 'snapshot' | 'full';
+  /** events folded on top of the snapshot (or of nothing) */
+  folded: number;
+  snapshotSeq: number | undefined;
+  /** a new snapshot was written */
+  saved: boolean;
+}
+
+/**
+ * What a snapshot must match to be used: the catalog and the settings the fold reads. The context
+ * statistics and the trending window do not depend on the model version; the counts do, and are
+ * redone for another version (`countsFor`).
+ */
+function keyOf(x: BootInputs): string {
+  return hashOf({
+    format: SNAPSHOT_FORMAT,
+    items: hashOf(x.itemIds),
+    weights: Object.entries(x.weights).sort(([a], [b]) => (a < b ? -1 : 1)),
+    context: x.useContext,
+    trendingDays: x.trendingDays,
+  });
+}
+
+const positive = (x: BootInputs, e: StoredEvent) =>
+  !(e.split && HELD_OUT.has(e.split)) &&
+  x.index.has(e.item) &&
+  eventWeight(e, x.weights[e.scenario] ?? {}) > 0;
+
+/**
+ * The counts of another version's snapshot redone for this one: its own counts plus the positive
+ * events after its training up to the snapshot's `seq` (the fold adds those after it). After a
+ * training that is the events that arrived meanwhile: a new version boots from the snapshot its
+ * predecessor left.
+ */
+async function countsFor(store: Store, x: BootInputs, untilSeq: number): Promise<Float32Array> {
+  const counts = Float32Array.from(x.modelCounts);
+  let after: number | undefined = x.modelLastSeq;
+  while (after !== undefined && after < untilSeq) {
+    const page = await store.events.scan({ afterSeq: after, limit: 20_000 });
+    for (const e of page.events) if (e.seq <= untilSeq && positive(x, e)) counts[x.index.get(e.item)!]! += 1;
+    after = page.next;
+    await new Promise((r) => setImmediate(r));
+  }
+  return counts;
+}
+
+function emptyState(x: BootInputs): BootState {
+  return {
+    counts: Float32Array.from(x.modelCounts),
+    context: emptyContextStats(),
+    recentItems: [],
+    recentTs: [],
+    maxTs: 0,
+    lastSeq: 0,
+  };
+}
+
+/** folds events (in insertion order) into the state */
+function foldEvents(s: BootState, x: BootInputs, events: readonly StoredEvent[]): void {
+  for (const e of events) {
+    if (e.seq > s.lastSeq) s.lastSeq = e.seq;
+    if (e.split && HELD_OUT.has(e.split)) continue;
+    const item = x.index.get(e.item);
+    if (item === undefined) continue;
+    if (e.ts > s.maxTs) s.maxTs = e.ts;
+    s.recentItems.push(item);
+    s.recentTs.push(e.ts);
+    // the same observations loadInteractions gives the context statistics
+    if (x.useContext && e.context && (e.context.device || e.context.location) && eventWeight(e) > 0)
+      recordContext(s.context, contextKeys(e.context, e.ts), item);
+    if (e.seq > x.modelLastSeq && positive(x, e)) s.counts[item]! += 1;
+  }
+}
+
+/** the start of the trending window */
+export function trendingSince(s: BootState, trendingDays: number): number {
+  return s.maxTs - trendingDays * DAY_MS;
+}
+
+/** per-item counts of the events in the trending window */
+export function trendingCounts(s: BootState, numItems: number, trendingDays: number): Float32Array {
+  const since = trendingSince(s, trendingDays);
+  const out = new Float32Array(numItems);
+  for (let k = 0; k < s.recentItems.length; k++) if (s.recentTs[k]! >= since) out[s.recentItems[k]!]! += 1;
+  return out;
+}
+
+/** drops the (item, time) pairs that can never be in the window again (the latest time only grows) */
+function pruneRecent(s: BootState, trendingDays: number): void {
+  const since = trendingSince(s, trendingDays);
+  const items: number[] = [];
+  const ts: number[] = [];
+  for (let k = 0; k < s.recentItems.length; k++) {
+    if (s.recentTs[k]! < since) continue;
+    items.push(s.recentItems[k]!);
+    ts.push(s.recentTs[k]!);
+  }
+  s.recentItems = items;
+  s.recentTs = ts;
+}
+
+async function foldAfter(
+  store: Store,
+  s: BootState,
+  x: BootInputs,
+  afterSeq: number,
+  signal?: AbortSignal,
+): Promise<number> {
+  let folded = 0;
+  let after: number | undefined = afterSeq;
+  while (after !== undefined) {
+    signal?.throwIfAborted();
+    const page = await store.events.scan({ afterSeq: after, limit: 20_000 });
+    foldEvents(s, x, page.events);
+    folded += page.events.length;
+    after = page.next;
+    // a store that answers synchronously (SQLite) would otherwise hold the thread for the whole
+    // fold: a server building the next version meanwhile keeps answering between pages
+    await new Promise((r) => setImmediate(r));
+  }
+  // every page read: the state now covers the log up to its last event
+  return folded;
+}
+
+export interface BootOptions {
+  /** write a new snapshot when the tail past the stored one reaches this many events (0: never write) */
+  saveAfter: number;
+  signal?: AbortSignal;
+}
+
+/** the boot state from the stored snapshot and the tail after it, or from the whole log */
+export async function bootState(
+  store: Store,
+  x: BootInputs,
+  opts: BootOptions,
+): Promise<{ state: BootState; report: BootReport }> {
+  const key = keyOf(x);
+  const snap = await loadSnapshot(store, key, x);
+  if (snap && snap.version !== x.version) snap.state.counts = await countsFor(store, x, snap.state.lastSeq);
+  const state = snap?.state ?? emptyState(x);
+  const from = snap ? 'snapshot' : 'full';
+  const snapshotSeq = snap?.state.lastSeq;
+  const folded = await foldAfter(store, state, x, state.lastSeq, opts.signal);
+  pruneRecent(state, x.trendingDays);
+  let saved = false;
+  const due = snap === undefined ? folded > 0 : snap.version !== x.version || folded >= opts.saveAfter;
+  if (opts.saveAfter > 0 && due) {
+    await saveSnapshot(store, key, x.version, state);
+    saved = true;
+  }
+  return { state, report: { from, folded, snapshotSeq, saved } };
+}
+
+/** folds the tail into the stored snapshot and writes it back (a server does this now and then) */
+export async function refreshSnapshot(store: Store, x: BootInputs, minTail: number): Promise<BootReport> {
+  return (await bootState(store, x, { saveAfter: Math.max(1, minTail) })).report;
+}
+
+export async function dropSnapshot(store: Store): Promise<void> {
+  await store.blobs.delete(BOOT_NAMESPACE, [SNAPSHOT_KEY]);
+}
+
+interface SnapshotHeader {
+  key: string;
+  /** the model version whose counts it holds */
+  version: string;
+  lastSeq: number;
+  maxTs: number;
+  numItems: number;
+  recent: number;
+  contextAll: number;
+  /** context keys in the order of their sections, with each one's total and number of items */
+  contextKeys: { key: string; total: number; size: number }[];
+  contextItems: number;
+}
+
+/** sections padded to 8 bytes so each can be viewed in place */
+function pack(header: SnapshotHeader, sections: readonly ArrayBufferView[]): Uint8Array {
+  const head = new TextEncoder().encode(JSON.stringify(header));
+  const pad = (n: number) => Math.ceil(n / 8) * 8;
+  let size = 8 + pad(head.length);
+  for (const s of sections) size += pad(s.byteLength);
+  const out = new Uint8Array(size);
+  new DataView(out.buffer).setUint32(0, head.length, true);
+  out.set(head, 8);
+  let at = 8 + pad(head.length);
+  for (const s of sections) {
+    out.set(new Uint8Array(s.buffer, s.byteOffset, s.byteLength), at);
+    at += pad(s.byteLength);
+  }
+  return out;
+}
+
+async function saveSnapshot(store: Store, key: string, version: string, s: BootState): Promise<void> {
+  const c = s.context;
+  const ctxKeys = [...c.counts.entries()];
+  const sections: ArrayBufferView[] = [
+    s.counts,
+    Int32Array.from(s.recentItems),
+    Float64Array.from(s.recentTs),
+    Int32Array.from(c.items.keys()),
+    Float64Array.from(c.items.values()),
+  ];
+  for (const [, m] of ctxKeys) sections.push(Int32Array.from(m.keys()), Float64Array.from(m.values()));
+  const header: SnapshotHeader = {
+    key,
+    version,
+    lastSeq: s.lastSeq,
+    maxTs: s.maxTs,
+    numItems: s.counts.length,
+    recent: s.recentItems.length,
+    contextAll: c.all,
+    contextKeys: ctxKeys.map(([k, m]) => ({ key: k, total: c.totals.get(k) ?? 0, size: m.size })),
+    contextItems: c.items.size,
+  };
+  await store.blobs.put(BOOT_NAMESPACE, [{ key: SNAPSHOT_KEY, value: pack(header, sections) }]);
+}
+
+async function loadSnapshot(
+  store: Store,
+  key: string,
+  x: BootInputs,
+): Promise<{ version: string; state: BootState } | undefined> {
+  const raw = await store.blobs.get(BOOT_NAMESPACE, SNAPSHOT_KEY);
+  if (!raw || raw.byteLength < 8) return undefined;
+  const bytes = raw.slice();
+  const headLen = new DataView(bytes.buffer).getUint32(0, true);
+  const h = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headLen))) as SnapshotHeader;
+  if (h.key !== key || h.numItems !== x.itemIds.length) return undefined;
+  let at = 8 + Math.ceil(headLen / 8) * 8;
+  const take = <T>(make: (b: ArrayBuffer, o: number, n: number) => T, n: number, width: number): T => {
+    const v = make(bytes.buffer, at, n);
+    at += Math.ceil((n * width) / 8) * 8;
+    return v;
+  };
+  const f32 = (n: number) => take((b, o, k) => new Float32Array(b, o, k).slice(), n, 4);
+  const i32 = (n: number) => take((b, o, k) => new Int32Array(b, o, k), n, 4);
+  const f64 = (n: number) => take((b, o, k) => new Float64Array(b, o, k), n, 8);
+  const counts = f32(h.numItems);
+  const recentItems = Array.from(i32(h.recent));
+  const recentTs = Array.from(f64(h.recent));
+  const context = emptyContextStats();
+  context.all = h.contextAll;
+  const itemKeys = i32(h.contextItems);
+  const itemValues = f64(h.contextItems);
+  for (let k = 0; k < itemKeys.length; k++) context.items.set(itemKeys[k]!, itemValues[k]!);
+  for (const ck of h.contextKeys) {
+    const items = i32(ck.size);
+    const values = f64(ck.size);
+    const m = new Map<number, number>();
+    for (let k = 0; k < items.length; k++) m.set(items[k]!, values[k]!);
+    context.counts.set(ck.key, m);
+    context.totals.set(ck.key, ck.total);
+  }
+  return {
+    version: h.version,
+    state: { counts, context, recentItems, recentTs, maxTs: h.maxTs, lastSeq: h.lastSeq },
+  };
+}
