@@ -107,7 +107,7 @@ describe('erasing a user from a running engine', () => {
     const store = await seed(file);
     const warnings: string[] = [];
     try {
-      const report = await trainFromStore(store, config, {});
+      await trainFromStore(store, config, {});
       const trained = await loadActiveModel(store);
       assert.ok(trained);
       const engine = await createEngine(config, { store, encoder: null, onWarning: (m) => warnings.push(m) });

@@ -24,7 +24,6 @@ import type { Generator } from '../generate/types.ts';
 import { createVectorIndex, type VectorIndexFactory } from '../index/create.ts';
 import { buildScoringModel } from '../model/build.ts';
 import { dataHash, stampOf } from '../model/file.ts';
-import { carriesNoOrder, DEFAULT_GRAPH_OPTIONS, type GraphOptions } from '../model/graph.ts';
 import type { ScoringModel } from '../model/scoring.ts';
 import { loadActiveModel, seqPrefixOf } from '../model/versions.ts';
 import { defaultRetrievers, type RetrieverFactory } from '../retrieve/registry.ts';
@@ -44,7 +43,7 @@ import { indexStamp, loadIndices, saveIndices } from './boot-index.ts';
 import { FusionEngine } from './engine.ts';
 import { graphOptionsOf, historiesCarryNoOrder } from './graph-options.ts';
 import { RankedCounts } from './lists.ts';
-import { type Interactions, loadCatalog, loadInteractions, sequencesOf } from './snapshot.ts';
+import { loadCatalog, loadInteractions, sequencesOf } from './snapshot.ts';
 import { type Generation, SwappableEngine } from './swap.ts';
 import type { Engine } from './types.ts';
 
