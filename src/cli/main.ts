@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerConfig } from './commands/config.ts';
 import { registerDeleteUser } from './commands/delete-user.ts';
 import { registerDemo } from './commands/demo.ts';
+import { registerDistil } from './commands/distil.ts';
 import { registerEncode } from './commands/encode.ts';
 import { registerEval } from './commands/eval.ts';
 import { registerExplain } from './commands/explain.ts';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerDeleteUser(program);
   registerEval(program);
   registerEncode(program);
+  registerDistil(program);
   registerTrain(program);
   registerServe(program);
   registerUp(program);
