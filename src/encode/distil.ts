@@ -19,7 +19,7 @@ import { type EmbeddingCache, textHash } from './cache.ts';
 import { unifiedText } from './template.ts';
 import type { Encoder } from './types.ts';
 
-export const DISTIL_NAMESPACE = 'distil';
+const DISTIL_NAMESPACE = 'distil';
 const FORMAT = 1;
 
 export interface DistilledTable {
