@@ -2,7 +2,7 @@
  * The distilled encoder against the full one it comes from, in one run (prints numbers, asserts
  * nothing):
  *
- *   npm run bench:distil -- [--db .cache/scientific.db] [--dims 256] [--tune-users 2000]
+ *   npm run bench:distil -- [--db .cache/scientific.db] [--dims 256] [--sif-a 0.001] [--tune-users 2000]
  *
  * 1. imports Scientific into the store unless `fusionrec eval` did already (same database);
  * 2. item vectors from the full encoder (USE-Lite) through the embedding cache (`encoder.cachePath`:
@@ -31,6 +31,7 @@ const { values: args } = parseArgs({
     data: { type: 'string', default: join(import.meta.dirname, '..', '..', 'shared', 'data', 'scientific') },
     cache: { type: 'string', default: '.cache/embeddings.db' },
     dims: { type: 'string', default: '256' },
+    'sif-a': { type: 'string', default: '0.001' },
     'tune-users': { type: 'string', default: '2000' },
     'max-users': { type: 'string' },
   },
@@ -60,6 +61,7 @@ try {
   const texts = await catalogTexts(store);
   const table = await distilEncoder(full, texts, {
     dims: Number(args.dims),
+    sifA: Number(args['sif-a']),
     cache,
     batch: 1024,
     onProgress: (p) => log(`  words ${p.done}/${p.total}`),
