@@ -15,6 +15,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   'delete-user': async () => (await import('./commands/delete-user.ts')).registerDeleteUser,
   eval: async () => (await import('./commands/eval.ts')).registerEval,
   encode: async () => (await import('./commands/encode.ts')).registerEncode,
+  distil: async () => (await import('./commands/distil.ts')).registerDistil,
   train: async () => (await import('./commands/train.ts')).registerTrain,
   model: async () => (await import('./commands/model.ts')).registerModel,
   serve: async () => (await import('./commands/serve.ts')).registerServe,

@@ -74,11 +74,30 @@ const fusionSection = z
   })
   .prefault({});
 
+const distilSection = z
+  .strictObject({
+    from: d(
+      z.enum(['use', 'onnx', 'openai']).default('use'),
+      'Encoder the `distilled` table is built from (with the other `encoder` settings).',
+    ),
+    dims: d(
+      z.number().int().min(8).max(4096).default(256),
+      'Dimensions kept by PCA; the source dimension or more keeps them all (centring only).',
+    ),
+    minCount: d(z.number().int().min(1).default(1), 'Words seen fewer times in the catalog are left out.'),
+    maxVocab: d(z.number().int().min(1).default(50_000), 'Most words in the table, the most frequent first.'),
+    sifA: d(
+      z.number().positive().max(1).default(1e-3),
+      'SIF weighting: a word of catalog probability p weighs a / (a + p).',
+    ),
+  })
+  .prefault({});
+
 const encoderSection = z
   .strictObject({
     provider: d(
-      z.enum(['use', 'onnx', 'openai']).default('use'),
-      'Text encoder: `use` (Universal Sentence Encoder Lite, in-process), `onnx` (local sentence-transformer folder), `openai` (/v1/embeddings endpoint).',
+      z.enum(['use', 'onnx', 'openai', 'distilled']).default('use'),
+      'Text encoder: `use` (Universal Sentence Encoder Lite, in-process), `onnx` (local sentence-transformer folder), `openai` (/v1/embeddings endpoint), `distilled` (a static word table distilled from `encoder.distil.from` by `fusionrec distil`: fast, for bulk catalogs).',
     ),
     modelPath: d(z.string().default(''), 'Folder of a local ONNX sentence-transformer (provider onnx).'),
     url: d(
@@ -103,6 +122,7 @@ const encoderSection = z
       'SQLite file caching text vectors across databases (key: encoder id + sha256 of the text); empty = cache inside the data store.',
     ),
     fusion: fusionSection,
+    distil: distilSection,
   })
   .prefault({});
 

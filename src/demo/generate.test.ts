@@ -42,6 +42,33 @@ describe('demo data', () => {
         );
   });
 
+  test('--lang zh appends a Chinese shop and video slice and leaves the English demo as it was', () => {
+    const en = generateDemo({ seed: 42, now: NOW, users: 60 });
+    const zh = generateDemo({ seed: 42, now: NOW, users: 60, lang: 'zh' });
+    const added = zh.items.filter((it) => it.attributes?.lang === 'zh');
+    assert.deepEqual(
+      zh.items.filter((it) => it.attributes?.lang !== 'zh'),
+      en.items,
+    );
+    assert.deepEqual(
+      zh.events.filter((e) => !e.id.startsWith('demo-zh-')),
+      en.events,
+    );
+    assert.equal(added.length, 32);
+    assert.deepEqual([...new Set(added.map((it) => it.scenario))].sort(), ['shop', 'video']);
+    for (const it of added) assert.match(it.title, /\p{Script=Han}/u, it.id);
+    assert.ok(
+      added.some((it) => it.title.includes('炒锅')) && added.some((it) => it.title.includes('平底锅')),
+    );
+    const zhUsers = zh.users.filter((u) => u.id.startsWith('zh-u'));
+    assert.equal(zhUsers.length, 12);
+    const ids = new Set(added.map((it) => it.id));
+    const zhEvents = zh.events.filter((e) => e.id.startsWith('demo-zh-'));
+    assert.ok(zhEvents.length > 12 * 15);
+    for (const e of zhEvents) assert.ok(ids.has(e.item) && e.user.startsWith('zh-u'), e.id);
+    assert.deepEqual(generateDemo({ seed: 42, now: NOW, users: 60, lang: 'zh' }), zh, 'deterministic');
+  });
+
   test('a broken catalog fails on load, naming the field', () => {
     const good = JSON.parse(readFileSync(new URL('./catalog.json', import.meta.url), 'utf8'));
     good.themes[1].music[2].tempo = '120';

@@ -6,6 +6,7 @@
 import { seededRandom } from '../core/rng.ts';
 import type { Event, Item, Scenario, User } from '../core/types.ts';
 import { THEMES, type Theme } from './catalog.ts';
+import { chineseSlice } from './zh.ts';
 
 const DEMO_SCENARIOS: Scenario[] = [
   {
@@ -45,6 +46,8 @@ export interface DemoOptions {
   now?: number;
   /** days of simulated activity */
   days?: number;
+  /** `zh` adds a Chinese slice (shop and video items with Chinese titles, and their users) */
+  lang?: 'en' | 'zh';
 }
 
 export interface DemoData {
@@ -273,6 +276,13 @@ export function generateDemo(opts: DemoOptions = {}): DemoData {
       }
     }
   }
+  const users = personas.map((p) => p.user);
+  if (opts.lang === 'zh') {
+    const zh = chineseSlice({ seed, now, days });
+    items.push(...zh.items);
+    users.push(...zh.users);
+    events.push(...zh.events);
+  }
   events.sort((a, b) => a.ts - b.ts);
-  return { scenarios: DEMO_SCENARIOS, items, users: personas.map((p) => p.user), events };
+  return { scenarios: DEMO_SCENARIOS, items, users, events };
 }

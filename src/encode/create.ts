@@ -1,11 +1,23 @@
 /** The one place that picks the encoder implementation from configuration. */
 import type { Config } from '../config/schema.ts';
+import { RecError } from '../core/errors.ts';
+import type { BlobStore } from '../store/types.ts';
+import { createDistilledEncoder, loadTable } from './distil.ts';
 import { createOpenAIEncoder } from './openai.ts';
 import type { Encoder } from './types.ts';
 import { createUseEncoder } from './use.ts';
 
-export async function createEncoder(cfg: Config['encoder']): Promise<Encoder> {
+/** `blobs`: where provider `distilled` finds its table (the derived store). */
+export async function createEncoder(
+  cfg: Config['encoder'],
+  deps: { blobs?: BlobStore } = {},
+): Promise<Encoder> {
   switch (cfg.provider) {
+    case 'distilled': {
+      if (!deps.blobs)
+        throw new RecError('ENCODER_UNAVAILABLE', 'the distilled encoder needs a store holding its table');
+      return createDistilledEncoder(await loadTable(deps.blobs, cfg.distil.from));
+    }
     case 'use':
       return createUseEncoder({
         threads: cfg.threads,

@@ -105,7 +105,8 @@ export async function createComponents(config: Config, o: ComponentOverrides = {
   const store = o.store ?? (await openStore(config.store.url));
   let encoder: Encoder | null;
   try {
-    encoder = o.encoder === undefined ? await createEncoder(config.encoder) : o.encoder;
+    encoder =
+      o.encoder === undefined ? await createEncoder(config.encoder, { blobs: store.blobs }) : o.encoder;
   } catch (e) {
     if (!o.store) await store.close();
     throw e;

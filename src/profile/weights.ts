@@ -4,6 +4,8 @@
  * sentiment of its text. Negative weights push the profile away from the item.
  */
 import Sentiment from 'sentiment';
+import { cjkShare } from '../core/tokens.ts';
+import { chineseSentiment } from './sentiment-zh.ts';
 
 const DEFAULT_EVENT_WEIGHTS: Readonly<Record<string, number>> = {
   view: 1,
@@ -32,9 +34,13 @@ export interface WeightInput {
 
 const analyser = new Sentiment();
 
-/** Sentiment of a comment or review in [-1, 1] (the `sentiment` package's comparative score, clipped). */
+/**
+ * Sentiment of a comment or review in [-1, 1] (the `sentiment` package's comparative score,
+ * clipped); text written mostly in Chinese goes to the Chinese scorer (src/profile/sentiment-zh.ts).
+ */
 export function textSentiment(text: string): number {
   if (!text.trim()) return 0;
+  if (cjkShare(text) >= 0.5) return chineseSentiment(text);
   const c = analyser.analyze(text).comparative;
   return Math.max(-1, Math.min(1, c));
 }

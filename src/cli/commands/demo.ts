@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { Config } from '../../config/schema.ts';
+import { RecError } from '../../core/errors.ts';
 import { buildDemoStore } from '../../demo/build.ts';
 import { parseNumber, storeConfig } from '../options.ts';
 
@@ -9,7 +10,7 @@ import { parseNumber, storeConfig } from '../options.ts';
  */
 export async function runDemoBuild(
   config: Config,
-  opts: { seed?: number; users?: number } = {},
+  opts: { seed?: number; users?: number; lang?: 'en' | 'zh' } = {},
 ): Promise<boolean> {
   const controller = new AbortController();
   const onSigint = () => {
@@ -50,11 +51,18 @@ export function registerDemo(program: Command): void {
     .requiredOption('--db <file>', 'database file to create or complete')
     .option('--seed <n>', 'random seed', '42')
     .option('--users <n>', 'simulated users', '60')
-    .action(async (opts: { db: string; seed: string; users: string }, cmd: Command) => {
+    .option(
+      '--lang <lang>',
+      'en, or zh to add a Chinese slice (shop and video items with Chinese titles)',
+      'en',
+    )
+    .action(async (opts: { db: string; seed: string; users: string; lang: string }, cmd: Command) => {
       const seed = parseNumber(opts.seed, 'seed', 0, 2 ** 31);
       const users = parseNumber(opts.users, 'users', 1, 10_000);
+      if (opts.lang !== 'en' && opts.lang !== 'zh')
+        throw new RecError('INVALID_INPUT', `expected en or zh, got "${opts.lang}"`, { field: 'lang' });
       const { config } = storeConfig(cmd.optsWithGlobals().config, opts.db);
-      const ok = await runDemoBuild(config, { seed, users });
+      const ok = await runDemoBuild(config, { seed, users, lang: opts.lang });
       if (!ok) process.exitCode = 130;
     });
 }
