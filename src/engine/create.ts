@@ -23,11 +23,13 @@ import type { Generator } from '../generate/types.ts';
 import { createVectorIndex, type VectorIndexFactory } from '../index/create.ts';
 import { buildScoringModel } from '../model/build.ts';
 import { dataHash, loadModel, stampOf } from '../model/file.ts';
+import { eventWeight } from '../profile/weights.ts';
 import { defaultRetrievers, type RetrieverFactory } from '../retrieve/registry.ts';
 import { seqFeatureOf } from '../seq/feature.ts';
 import { loadSeqModel, seqStampOf } from '../seq/persist.ts';
 import { openStore } from '../store/open.ts';
 import type { Store } from '../store/types.ts';
+import { ContextLists } from './context-lists.ts';
 import { FusionEngine } from './engine.ts';
 import { graphOptionsOf, historiesCarryNoOrder } from './graph-options.ts';
 import { RankedCounts } from './lists.ts';
@@ -55,6 +57,8 @@ export interface EngineDeps extends ComponentOverrides {
   /** stale-model and similar notices (default: stderr) */
   onWarning?: (message: string) => void;
   signal?: AbortSignal;
+  /** the clock anonymous sessions expire by (default: Date.now) */
+  clock?: () => number;
 }
 
 /** Every implementation the engine and the pipelines run on. */
@@ -213,6 +217,15 @@ async function assemble(
     for (const e of list) if (e.ts >= since) trendCounts[catalog.index.get(e.item)!]! += 1;
   }
   const lists = () => model.scenarioItems;
+  const contextLists = new ContextLists(config.engine.lists);
+  for (let i = 0; i < catalog.itemIds.length; i++) contextLists.setCreated(i, catalog.facts.createdAtOf(i));
+  for (const [user, list] of inter.byUser) {
+    for (const e of list) {
+      if (eventWeight(e, weightsOf(e.scenario)) <= 0) continue;
+      const item = catalog.index.get(e.item)!;
+      contextLists.add(model.scenarioCode[item]!, item, user, e.ts, e.context);
+    }
+  }
   const engine = new FusionEngine({
     config,
     store,
@@ -230,6 +243,8 @@ async function assemble(
     scenarios,
     popular: new RankedCounts(Float32Array.from(model.graphs.counts), lists),
     trending: new RankedCounts(trendCounts, lists),
+    lists: contextLists,
+    clock: deps.clock,
     graphSeq: inter.maxSeq,
     trendingSince: since,
     modelVersion: fresh ? stamp : `untrained-${stamp}`,

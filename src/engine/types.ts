@@ -3,12 +3,15 @@
  * (`createEngine`) is the only place that picks implementations.
  */
 import type { Context, Event, EventInput, Item, Scenario } from '../core/types.ts';
+import type { HourBand } from '../model/context.ts';
+import type { ListAnswer, ListKind } from './context-lists.ts';
 import type { MemoryErasure } from './forget.ts';
 import type { FilterInput, NamedFilter, NamedFilterBody } from './named-filters.ts';
 import type { ScoreAllRequest, ScoredItems } from './score-all.ts';
 
 export interface RecommendRequest {
-  user: string;
+  /** optional when `context.session` names an anonymous session, whose items are then the history */
+  user?: string;
   scenario: string;
   n?: number;
   context?: Context;
@@ -91,7 +94,10 @@ export interface Recommendation {
 }
 
 export interface RecommendResponse {
-  user: string;
+  /** absent for an anonymous session's request */
+  user?: string;
+  /** the session whose items were the history (no user, or a user without history) */
+  session?: string;
   scenario: string;
   items: Recommendation[];
   /** names of the retrievers in the fallback chain that contributed */
@@ -151,6 +157,12 @@ export interface Engine {
   scenarios(): Promise<Scenario[]>;
   /** named filters (docs/api.md, "Named filters"): checked against the catalog's fields when set */
   filters?: FilterAdmin;
+  /** trending, popular or new items of a scenario, per context (src/engine/context-lists.ts; the FusionEngine has it) */
+  list?(req: ListRequest): Promise<ListAnswer>;
+  /** items an anonymous session viewed, kept in memory (src/engine/sessions.ts; the FusionEngine has it) */
+  addSessionEvents?(
+    req: SessionEventsRequest,
+  ): Promise<{ session: string; items: number; expiresAt: number }>;
   close(): Promise<void>;
 }
 
@@ -160,6 +172,20 @@ export interface FilterAdmin {
   /** parsed and type-checked first: a bad filter is a 400 naming its position, and nothing is stored */
   set(name: string, body: NamedFilterBody): Promise<NamedFilter>;
   delete(name: string): Promise<boolean>;
+}
+
+export interface ListRequest {
+  list: ListKind;
+  scenario: string;
+  n?: number;
+  context?: { device?: string; band?: HourBand; hour?: number };
+}
+
+export interface SessionEventsRequest {
+  session: string;
+  /** given: the events are also stored as this user's */
+  user?: string;
+  events: readonly { item: string; type?: string; ts?: number }[];
 }
 
 /** a write one server process made to the shared store, for the others to apply in memory */
