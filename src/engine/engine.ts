@@ -426,7 +426,10 @@ export class FusionEngine implements Engine {
     const entries = events
       .map((e) => this.profiles.entryOf(e))
       .filter((h): h is NonNullable<typeof h> => h !== undefined);
-    return { session: req.session, ...this.sessions.add(req.session, entries) };
+    const kept = this.sessions.add(req.session, entries);
+    // the other server processes of this machine serve the session too (never the bus: it persists)
+    await this.peers?.({ kind: 'session', session: req.session, events });
+    return { session: req.session, ...kept };
   }
 
   async similarItems(itemId: string, n = 10, scenarioId?: string): Promise<Recommendation[]> {
@@ -495,6 +498,9 @@ export class FusionEngine implements Engine {
     } else if (c.kind === 'deleteUser') {
       this.forget(c.user, c.erasure);
       this.p.cache.forgetUsers([c.user]);
+    } else if (c.kind === 'session') {
+      const entries = c.events.map((e) => this.profiles.entryOf(e)).filter((h) => h !== undefined);
+      this.sessions.add(c.session, entries);
     } else {
       const items = await this.p.store.items.getMany(c.ids);
       applyItems(this.itemTargets(), items, await storedVectors(this.p.store, this.p.encoder, this.m, items));

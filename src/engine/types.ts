@@ -193,5 +193,11 @@ export type PeerChange =
   | { kind: 'events'; events: Event[] }
   | { kind: 'items'; ids: string[] }
   | { kind: 'deleteItem'; id: string }
+  /** items an anonymous session viewed (src/engine/sessions.ts), relayed between processes of one machine only */
+  | {
+      kind: 'session';
+      session: string;
+      events: { item: string; scenario: string; type: string; ts: number }[];
+    }
   /** `erasure`: the user's share of the model, for the other processes to take out too */
   | { kind: 'deleteUser'; user: string; erasure?: MemoryErasure };
