@@ -72,7 +72,7 @@ function registerList(program: Command, list: ListKind): void {
         const value =
           list === 'new'
             ? `created ${when(it.createdAt ?? null)}`
-            : `score ${it.score.toFixed(list === 'trending' ? 3 : 0)}, ${it.count} events`;
+            : `score ${it.score.toFixed(list === 'trending' ? 3 : 0)}, ${it.count} event${it.count === 1 ? '' : 's'}`;
         console.log(`${String(i + 1).padStart(2)}. ${it.title || it.item}  [${it.item}]  ${value}`);
       });
     });
