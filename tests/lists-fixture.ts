@@ -17,7 +17,7 @@ import { wordHashEncoder } from './engine-fixture.ts';
 
 const DAY = 86_400_000;
 /** midnight UTC, ten days ago: events are in the past, their hours of day exact */
-export const T0 = Math.floor(Date.now() / DAY) * DAY - 10 * DAY;
+const T0 = Math.floor(Date.now() / DAY) * DAY - 10 * DAY;
 /** the latest event: where the windows end */
 export const LAST = T0 + 9 * DAY + 18 * 3_600_000;
 

@@ -54,7 +54,7 @@ export interface ExportReport {
  * The users already exported to `out`. A last line without its newline (a crash mid-write) is cut
  * off, so the next append starts a whole line.
  */
-export function exportedUsers(out: string): Set<string> {
+function exportedUsers(out: string): Set<string> {
   const done = new Set<string>();
   if (!existsSync(out)) return done;
   const text = readFileSync(out, 'utf8');

@@ -22,7 +22,7 @@ export interface ListContext {
   band?: HourBand | undefined;
 }
 
-export interface ListItem {
+interface ListItem {
   item: string;
   title: string;
   /** trending: the age-weighted count; popular: the count; new: `createdAt` */

@@ -91,7 +91,7 @@ export function withUser<T>(input: T, map: (id: string) => string): T {
 }
 
 /** a trending, popular or new list's request */
-export const listRequestSchema = z.strictObject({
+const listRequestSchema = z.strictObject({
   list: z.enum(['trending', 'popular', 'new']),
   scenario: idSchema,
   n: z.number().int().min(1).max(MAX_N).default(DEFAULT_N),
