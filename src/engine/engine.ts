@@ -10,7 +10,7 @@ import type { SharedCache } from '../cache/types.ts';
 import type { Config } from '../config/schema.ts';
 import { RecError } from '../core/errors.ts';
 import type { Context, Event, EventInput, Item, Scenario } from '../core/types.ts';
-import { itemSchema } from '../core/types.ts';
+import { itemSchema, MAX_ID_LENGTH } from '../core/types.ts';
 import { validate } from '../core/validate.ts';
 import { encodeItems, fusionOptionsOf } from '../encode/catalog.ts';
 import type { Encoder } from '../encode/types.ts';
@@ -416,7 +416,7 @@ export class FusionEngine implements Engine {
       const user = req.user;
       await this.addEvents(
         events.map((e) => ({
-          id: `session:${req.session}:${e.item}:${e.type}:${e.ts}`,
+          id: sessionEventId(req.session, e),
           user,
           ...e,
           context: { session: req.session },
@@ -606,4 +606,13 @@ export class FusionEngine implements Engine {
     if (this.p.ownsStore) await this.p.store.close();
     if (this.p.ownsEncoder) await this.p.encoder?.close();
   }
+}
+
+/**
+ * A stored session event's id: the same for a retry of the same event (a duplicate, not a second
+ * event), hashed when the readable form would pass the id length limit.
+ */
+function sessionEventId(session: string, e: { item: string; type: string; ts: number }): string {
+  const id = `session:${session}:${e.item}:${e.type}:${e.ts}`;
+  return id.length <= MAX_ID_LENGTH ? id : `session:${createHash('sha256').update(id).digest('base64url')}`;
 }

@@ -43,7 +43,7 @@ const promoteSchema = z
 
 export const recommendRequestSchema = z.strictObject({
   /** optional when `context.session` is given: an anonymous session's items are the history */
-  user: idSchema.optional(),
+  user: idSchema.optional().describe('Required unless `context.session` names an anonymous session.'),
   scenario: idSchema,
   n: z.number().int().min(1).max(MAX_N).default(DEFAULT_N),
   /** device, location, session, hour (0-23), weekday (0-6) and free keys */
