@@ -62,6 +62,17 @@ describe('anonymous sessions (engine)', () => {
     assert.equal(known.session, undefined);
   });
 
+  it("a history filter on a session's request reads no stored events (the session has none)", async () => {
+    const r = await engine.recommend({
+      scenario: 'shop',
+      n: 3,
+      context: { session: 's1' },
+      filter: 'not purchase within 30d',
+    });
+    assert.equal(r.session, 's1');
+    assert.equal(r.items.length, 3);
+  });
+
   it('an expired session gives the cold-start answer', async () => {
     const cold = await engine.recommend({ scenario: 'shop', n: 5, context: { session: 'never-seen' } });
     now += 31 * 60_000;
