@@ -25,6 +25,11 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   profile: async () => (await import('./commands/profile.ts')).registerProfile,
   explain: async () => (await import('./commands/explain.ts')).registerExplain,
   filter: async () => (await import('./commands/filter.ts')).registerFilter,
+  // one file registers the three lists
+  trending: async () => (await import('./commands/lists.ts')).registerLists,
+  popular: async () => (await import('./commands/lists.ts')).registerLists,
+  new: async () => (await import('./commands/lists.ts')).registerLists,
+  'export-recs': async () => (await import('./commands/export-recs.ts')).registerExportRecs,
 };
 
 /** the command `argv` names (its first word that is neither an option nor an option's value) */
@@ -49,7 +54,8 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
   const name = commandName(argv);
   const wanted =
     name !== undefined && Object.hasOwn(COMMANDS, name) ? [COMMANDS[name]!] : Object.values(COMMANDS);
-  for (const register of await Promise.all(wanted.map((load) => load()))) register(program);
+  // a file may register several commands (the lists): each register runs once
+  for (const register of new Set(await Promise.all(wanted.map((load) => load())))) register(program);
   return program;
 }
 

@@ -97,6 +97,52 @@ export const engineSection = z
       z.number().min(0).default(300),
       'How often a running engine folds the events since the boot snapshot into it (off the request path; only when at least `snapshotEvents` arrived). 0 = only at boot.',
     ),
+    lists: d(
+      z
+        .strictObject({
+          trendingDays: d(
+            z.number().gt(0).default(7),
+            'Window of the trending list (`/v1/trending`), in days.',
+          ),
+          trendingHalfLifeDays: d(
+            z.number().gt(0).default(1),
+            "Half-life of an event's weight in the trending score, in days: an event this old counts half as much as one at the window's end.",
+          ),
+          popularDays: d(
+            z.number().min(0).default(0),
+            'Window of the popular list (`/v1/popular`), in days; 0 = every event.',
+          ),
+          newDays: d(
+            z.number().gt(0).default(30),
+            'Window of the new list (`/v1/new`): items whose `createdAt` is at most this many days before the newest item.',
+          ),
+          minContextEvents: d(
+            z.number().int().min(1).default(20),
+            "Events a context (device, hour band) needs in a list's window before the list is ranked in that context alone; with fewer the answer is the overall list, and says so.",
+          ),
+        })
+        .prefault({}),
+      'Non-personalised lists (trending, popular, new): their windows end at the latest event (items: the newest `createdAt`), so an imported dataset has lists too.',
+    ),
+    sessions: d(
+      z
+        .strictObject({
+          ttlMinutes: d(
+            z.number().gt(0).default(30),
+            'Minutes an anonymous session is kept after its last event; then it is forgotten and a request naming it gets the cold-start answer.',
+          ),
+          maxSessions: d(
+            z.number().int().min(1).default(100_000),
+            'Sessions kept in memory; past this the least recently active is dropped.',
+          ),
+          maxItems: d(
+            z.number().int().min(1).max(1000).default(50),
+            'Most recent items of a session used as its history.',
+          ),
+        })
+        .prefault({}),
+      'Anonymous sessions (`POST /v1/sessions/:id/events`, `context.session`): kept in memory only, never in the event log.',
+    ),
     rules: d(
       z.record(z.string(), ruleSchema).default({}),
       'Per-scenario rules: {"<scenario>": {exclude, diversity, allowRepeats, maxPerCategory, freshnessBoost}}. Example: `{"music": {"allowRepeats": true}, "kitchen": {"maxPerCategory": 2, "exclude": ["k-42"]}, "news": {"freshnessBoost": {"halfLifeDays": 2, "weight": 0.5}}}`.',

@@ -112,7 +112,9 @@ export class Controls implements FilterAdmin {
     const env: FilterEnv = { now };
     if (all.some((c) => c.filter.needsHistory)) {
       const window = Math.max(...all.map((c) => c.filter.historyWindow));
-      env.history = await this.userEvents(req.user, now, window);
+      // an anonymous session's request has no stored events (its items are in memory only)
+      env.history =
+        req.user === undefined ? { has: () => false } : await this.userEvents(req.user, now, window);
     }
     const tests = parts.map((c) => c.filter.bind(env));
     const filter =

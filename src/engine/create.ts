@@ -26,6 +26,7 @@ import { buildScoringModel } from '../model/build.ts';
 import { dataHash, stampOf } from '../model/file.ts';
 import type { ScoringModel } from '../model/scoring.ts';
 import { loadActiveModel, seqPrefixOf } from '../model/versions.ts';
+import { eventWeight } from '../profile/weights.ts';
 import { defaultRetrievers, type RetrieverFactory } from '../retrieve/registry.ts';
 import { seqFeatureOf } from '../seq/feature.ts';
 import { loadSeqModel, seqStampOf } from '../seq/persist.ts';
@@ -40,6 +41,7 @@ import {
   trendingSince,
 } from './boot.ts';
 import { indexStamp, loadIndices, saveIndices } from './boot-index.ts';
+import { ContextLists } from './context-lists.ts';
 import { FusionEngine } from './engine.ts';
 import { graphOptionsOf, historiesCarryNoOrder } from './graph-options.ts';
 import { RankedCounts } from './lists.ts';
@@ -70,6 +72,8 @@ export interface EngineDeps extends ComponentOverrides {
   signal?: AbortSignal;
   /** the time each step of building the engine took (bench/boot.ts) */
   onBootPhase?: (phase: string, ms: number) => void;
+  /** the clock anonymous sessions expire by (default: Date.now) */
+  clock?: () => number;
 }
 
 /** Every implementation the engine and the pipelines run on. */
@@ -331,6 +335,21 @@ async function assemble(
     ? await loadIndices(store, indexKey, (code) => parts.vectorIndex(model.dim, indexed(code)))
     : undefined;
   const lists = () => model.scenarioItems;
+  const contextLists = new ContextLists(config.engine.lists);
+  for (let i = 0; i < catalog.itemIds.length; i++) contextLists.setCreated(i, catalog.facts.createdAtOf(i));
+  // every positive event of the log (not held out), in insertion order: the lists keep no snapshot
+  for await (const page of store.events.pages({
+    limit: 20_000,
+    ...(deps.signal ? { signal: deps.signal } : {}),
+  })) {
+    for (const e of page) {
+      if (e.split === 'valid' || e.split === 'test') continue;
+      const item = catalog.index.get(e.item);
+      if (item === undefined || eventWeight(e, weightsOf(e.scenario)) <= 0) continue;
+      contextLists.add(model.scenarioCode[item]!, item, e.user, e.ts, e.context);
+    }
+  }
+  await phase('context lists');
   const engine = new FusionEngine({
     config,
     store,
@@ -349,6 +368,8 @@ async function assemble(
     scenarios,
     popular: new RankedCounts(Float32Array.from(model.graphs.counts), lists),
     trending: new RankedCounts(trendCounts, lists),
+    lists: contextLists,
+    clock: deps.clock,
     graphSeq,
     trendingSince: since,
     modelVersion: fresh ? trained!.version : `untrained-${await currentStamp()}`,

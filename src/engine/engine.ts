@@ -10,14 +10,16 @@ import type { SharedCache } from '../cache/types.ts';
 import type { Config } from '../config/schema.ts';
 import { RecError } from '../core/errors.ts';
 import type { Context, Event, EventInput, Item, Scenario } from '../core/types.ts';
-import { itemSchema } from '../core/types.ts';
+import { itemSchema, MAX_ID_LENGTH } from '../core/types.ts';
 import { validate } from '../core/validate.ts';
 import { encodeItems, fusionOptionsOf } from '../encode/catalog.ts';
 import type { Encoder } from '../encode/types.ts';
 import type { Generator } from '../generate/types.ts';
 import type { VectorIndexFactory } from '../index/create.ts';
 import type { VectorIndex } from '../index/types.ts';
-import type { ScoringModel } from '../model/scoring.ts';
+import { hourBandOf } from '../model/context.ts';
+import { itemSpaceOf, type ScoringModel } from '../model/scoring.ts';
+import { buildProfile } from '../profile/interests.ts';
 import type { UserProfile } from '../profile/types.ts';
 import { explainItem } from '../rank/explain.ts';
 import { ItemFacts } from '../rank/filter/facts.ts';
@@ -25,6 +27,7 @@ import { prepareQuery, type Query, QueryScratch, scoreCandidates } from '../rank
 import type { RetrieverFactory } from '../retrieve/registry.ts';
 import type { Store } from '../store/types.ts';
 import { EventChecks } from './check-events.ts';
+import type { ContextLists, ListAnswer } from './context-lists.ts';
 import { Controls } from './controls.ts';
 import { eraseUser } from './erase-user.ts';
 import { applyMemoryErasure, type MemoryErasure, memoryErasure } from './forget.ts';
@@ -34,19 +37,29 @@ import { ProfileMemo } from './memo.ts';
 import { NamedFilters } from './named-filters.ts';
 import { Profiles } from './profiles.ts';
 import { Ranking, reasonsOf, retrieverOf } from './recommend.ts';
-import { DEFAULT_N, parseEvents, parseRecommendRequest, type ValidRecommendRequest } from './requests.ts';
-import { type ScoreAllRequest, type ScoredItems, scoreAll } from './score-all.ts';
+import {
+  DEFAULT_N,
+  parseEvents,
+  parseListRequest,
+  parseRecommendRequest,
+  parseSessionEvents,
+  type ValidRecommendRequest,
+} from './requests.ts';
+import { type ScoreAllRequest, type ScoredItems, scenarioAlone, scoreAll } from './score-all.ts';
 import { ExplanationSentences } from './sentences.ts';
+import { Sessions } from './sessions.ts';
 import { similarItems } from './similar.ts';
 import { InterestSummaries } from './summaries.ts';
 import type {
   Engine,
   Explanation,
   FilterAdmin,
+  ListRequest,
   PeerChange,
   Recommendation,
   RecommendRequest,
   RecommendResponse,
+  SessionEventsRequest,
   UserProfileView,
 } from './types.ts';
 import { profileView } from './views.ts';
@@ -73,6 +86,10 @@ export interface EngineParts {
   scenarios: Map<string, Scenario>;
   popular: RankedCounts;
   trending: RankedCounts;
+  /** trending, popular and new lists per context */
+  lists: ContextLists;
+  /** the clock sessions expire by (tests inject one) */
+  clock?: (() => number) | undefined;
   /** events with a larger sequence number arrived after the model's graphs were built */
   graphSeq: number;
   /** the start of the trending window when the engine was built */
@@ -106,6 +123,9 @@ export class FusionEngine implements Engine {
   private readonly summaries: InterestSummaries | undefined;
   private readonly facts: ItemFacts;
   private readonly controls: Controls;
+  private readonly sessions: Sessions;
+  /** the profile of no history: an anonymous request whose session is unknown or expired */
+  private cold: UserProfile | undefined;
   private closed = false;
   /** the bus position of the last events applied here, and of each recent user's last event */
   /** the bus position of the last change to the catalog (items upserted or deleted) */
@@ -178,6 +198,7 @@ export class FusionEngine implements Engine {
       p.generator && g.summaries
         ? new InterestSummaries({ store: p.store, generator: p.generator, itemIds: m.itemIds })
         : undefined;
+    this.sessions = new Sessions(e.sessions, p.clock ?? Date.now, (profile) => this.memo.forget(profile));
   }
 
   /** what the bus delivers: durable events (every node's) and other nodes' changes */
@@ -218,12 +239,22 @@ export class FusionEngine implements Engine {
   }
 
   private eventTargets() {
-    return { model: this.m, profiles: this.profiles, popular: this.p.popular, trending: this.p.trending };
+    const { popular, trending, lists } = this.p;
+    return { model: this.m, profiles: this.profiles, popular, trending, lists };
   }
 
   private itemTargets() {
-    const { index, popular, trending } = this.p;
-    return { model: this.m, index, live: this.live, popular, trending, memo: this.memo, facts: this.facts };
+    const { index, popular, trending, lists } = this.p;
+    return {
+      model: this.m,
+      index,
+      live: this.live,
+      popular,
+      trending,
+      lists,
+      memo: this.memo,
+      facts: this.facts,
+    };
   }
 
   private check(): void {
@@ -285,18 +316,22 @@ export class FusionEngine implements Engine {
     this.check();
     const req = parseRecommendRequest(input);
     const cache = this.p.cache;
-    if (!cache.reachable()) return this.answer(req);
+    // a session lives in this process's memory: its answers are not shared
+    if (!cache.reachable() || req.user === undefined || req.context?.session !== undefined) {
+      return this.answer(req);
+    }
+    const user = req.user;
     // stamped with the model version, like every cached result (Gorse)
     const key = createHash('sha1')
       .update(JSON.stringify([this.p.modelVersion, req]))
       .digest('base64url');
-    const hit = await cache.getAnswer(req.user, key);
+    const hit = await cache.getAnswer(user, key);
     // an answer computed before this node applied the user's last events is not theirs any more
-    const since = Math.max(this.catalogPosition, this.userPositions.get(req.user) ?? 0);
+    const since = Math.max(this.catalogPosition, this.userPositions.get(user) ?? 0);
     if (hit && hit.position >= since) return JSON.parse(hit.value) as RecommendResponse;
     const position = this.p.bus.position();
     const res = await this.answer(req);
-    cache.setAnswer(req.user, key, { position, value: JSON.stringify(res) });
+    cache.setAnswer(user, key, { position, value: JSON.stringify(res) });
     return res;
   }
 
@@ -304,7 +339,7 @@ export class FusionEngine implements Engine {
     const { scenario, code } = this.scenarioOf(req.scenario);
     // filters, boosts and promotion: checked (a bad one is a 400 naming its position) before any work
     const controls = await this.controls.resolve(req, Date.now());
-    const profile = await this.profiles.forScenario(req.user, req.scenario);
+    const { profile, session } = await this.profileFor(req);
     // from here on synchronous: the query may use the engine's scratch arrays, released below
     let q: Query | undefined;
     const query = () => {
@@ -314,10 +349,95 @@ export class FusionEngine implements Engine {
     try {
       const res = this.ranking.answer(req, query, profile, scenario, code, controls);
       this.sentences.fill(res.items);
+      if (session !== undefined) res.session = session;
       return res;
     } finally {
       if (q) this.scratch.release(q);
     }
+  }
+
+  /**
+   * The profile a request is served from: the user's; an anonymous session's items when the
+   * request names a live session and has no user, or a user without history; else no history.
+   */
+  private async profileFor(req: ValidRecommendRequest): Promise<{ profile: UserProfile; session?: string }> {
+    const id = req.context?.session;
+    let own: UserProfile | undefined;
+    if (req.user !== undefined) {
+      own = await this.profiles.forScenario(req.user, req.scenario);
+      if (own.history.length > 0 || id === undefined) return { profile: own };
+    }
+    const space = itemSpaceOf(this.m);
+    const options = this.profiles.options;
+    const kept =
+      id === undefined
+        ? undefined
+        : this.sessions.profile(id, (h) => buildProfile(id, [...h], space, options));
+    if (kept) {
+      const profile = this.p.config.train.fusion ? kept : scenarioAlone(kept, req.scenario, space, options);
+      if (profile.history.length > 0) return { profile, session: id! };
+    }
+    if (own) return { profile: own };
+    this.cold ??= buildProfile('', [], space, options);
+    return { profile: this.cold };
+  }
+
+  /** trending, popular or new items of a scenario, in a context (see context-lists.ts) */
+  async list(input: ListRequest): Promise<ListAnswer> {
+    this.check();
+    const req = parseListRequest(input);
+    const { code } = this.scenarioOf(req.scenario);
+    const c = req.context;
+    const band = c?.band ?? (c?.hour !== undefined ? hourBandOf(c.hour) : undefined);
+    const m = this.m;
+    const sources = {
+      itemIds: m.itemIds,
+      titles: m.titles,
+      scenarios: m.scenarios,
+      scenarioCode: m.scenarioCode,
+      scenarioItems: m.scenarioItems,
+      available: this.live.available,
+    };
+    return this.p.lists.list(req.list, code, req.scenario, req.n, { device: c?.device, band }, sources);
+  }
+
+  /**
+   * Items an anonymous session viewed, kept in memory for `engine.sessions.ttlMinutes`; with a
+   * user they are also stored as that user's events (the session names them, so a retry is a
+   * duplicate, not a second event).
+   */
+  async addSessionEvents(
+    input: SessionEventsRequest,
+  ): Promise<{ session: string; items: number; expiresAt: number }> {
+    this.check();
+    const req = parseSessionEvents(input);
+    const now = (this.p.clock ?? Date.now)();
+    const events = req.events.map((e, i) => {
+      const item = this.p.index.get(e.item);
+      if (item === undefined || !this.live.available[item]) {
+        throw new RecError('UNKNOWN_ITEM', `unknown item "${e.item}"`, { field: `events[${i}].item` });
+      }
+      const scenario = this.m.scenarios[this.m.scenarioCode[item]!]!;
+      return { item: e.item, scenario, type: e.type, ts: e.ts ?? now };
+    });
+    if (req.user !== undefined) {
+      const user = req.user;
+      await this.addEvents(
+        events.map((e) => ({
+          id: sessionEventId(req.session, e),
+          user,
+          ...e,
+          context: { session: req.session },
+        })),
+      );
+    }
+    const entries = events
+      .map((e) => this.profiles.entryOf(e))
+      .filter((h): h is NonNullable<typeof h> => h !== undefined);
+    const kept = this.sessions.add(req.session, entries);
+    // the other server processes of this machine serve the session too (never the bus: it persists)
+    await this.peers?.({ kind: 'session', session: req.session, events });
+    return { session: req.session, ...kept };
   }
 
   async similarItems(itemId: string, n = 10, scenarioId?: string): Promise<Recommendation[]> {
@@ -381,11 +501,14 @@ export class FusionEngine implements Engine {
     this.check();
     if (c.kind === 'events') this.applyEventsAt(c.events, Date.now());
     else if (c.kind === 'deleteItem') {
-      dropItem(this.itemTargets(), c.id);
+      this.dropItem(c.id);
       this.catalogChangedAt(this.p.bus.position());
     } else if (c.kind === 'deleteUser') {
       this.forget(c.user, c.erasure);
       this.p.cache.forgetUsers([c.user]);
+    } else if (c.kind === 'session') {
+      const entries = c.events.map((e) => this.profiles.entryOf(e)).filter((h) => h !== undefined);
+      this.sessions.add(c.session, entries);
     } else {
       const items = await this.p.store.items.getMany(c.ids);
       applyItems(this.itemTargets(), items, await storedVectors(this.p.store, this.p.encoder, this.m, items));
@@ -412,10 +535,17 @@ export class FusionEngine implements Engine {
     this.check();
     this.p.bus.checkWritable();
     const existed = await this.p.store.items.delete(id);
-    dropItem(this.itemTargets(), id);
+    this.dropItem(id);
     await this.peers?.({ kind: 'deleteItem', id });
     this.catalogChangedAt(await this.p.bus.publishChange({ kind: 'deleteItem', id }));
     return existed;
+  }
+
+  /** a deleted item stops being served, and leaves the sessions that viewed it */
+  private dropItem(id: string): void {
+    dropItem(this.itemTargets(), id);
+    const i = this.p.index.get(id);
+    if (i !== undefined) this.sessions.forgetItem(i);
   }
 
   /**
@@ -446,6 +576,7 @@ export class FusionEngine implements Engine {
     this.summaries?.forget(user);
     // cached sentences cite past items by title: none of the user's may outlive them
     this.sentences.forgetAll();
+    this.p.lists.forgetUser(user);
     if (!erasure) return;
     const { index, popular, trending } = this.p;
     applyMemoryErasure({ model: this.m, index, popular, trending }, erasure);
@@ -474,6 +605,7 @@ export class FusionEngine implements Engine {
     if (this.p.ownsBus) await this.p.bus.close();
     if (this.p.ownsCache) await this.p.cache.close();
     this.profiles.clear();
+    this.sessions.clear();
     this.memo.clear();
     this.live.clear();
     this.sentences.close();
@@ -482,4 +614,13 @@ export class FusionEngine implements Engine {
     if (this.p.ownsStore) await this.p.store.close();
     if (this.p.ownsEncoder) await this.p.encoder?.close();
   }
+}
+
+/**
+ * A stored session event's id: the same for a retry of the same event (a duplicate, not a second
+ * event), hashed when the readable form would pass the id length limit.
+ */
+function sessionEventId(session: string, e: { item: string; type: string; ts: number }): string {
+  const id = `session:${session}:${e.item}:${e.type}:${e.ts}`;
+  return id.length <= MAX_ID_LENGTH ? id : `session:${createHash('sha256').update(id).digest('base64url')}`;
 }

@@ -4,10 +4,12 @@
  * these same schemas). A bad request is a RecError naming its field.
  */
 import { z } from 'zod';
+import { RecError } from '../core/errors.ts';
 import { contextSchema, type Event, type EventInput, eventSchema, idSchema } from '../core/types.ts';
 import { validate } from '../core/validate.ts';
+import { HOUR_BANDS } from '../model/context.ts';
 import { filterInputSchema, filterNameSchema } from './named-filters.ts';
-import type { RecommendRequest } from './types.ts';
+import type { ListRequest, RecommendRequest, SessionEventsRequest } from './types.ts';
 
 const MAX_N = 1000;
 /** items per answer when the request does not say */
@@ -40,7 +42,8 @@ const promoteSchema = z
   });
 
 export const recommendRequestSchema = z.strictObject({
-  user: idSchema,
+  /** optional when `context.session` is given: an anonymous session's items are the history */
+  user: idSchema.optional().describe('Required unless `context.session` names an anonymous session.'),
   scenario: idSchema,
   n: z.number().int().min(1).max(MAX_N).default(DEFAULT_N),
   /** device, location, session, hour (0-23), weekday (0-6) and free keys */
@@ -59,7 +62,11 @@ export const recommendRequestSchema = z.strictObject({
 export type ValidRecommendRequest = z.output<typeof recommendRequestSchema>;
 
 export function parseRecommendRequest(input: RecommendRequest): ValidRecommendRequest {
-  return validate(recommendRequestSchema, input);
+  const req = validate(recommendRequestSchema, input);
+  if (req.user === undefined && req.context?.session === undefined) {
+    throw new RecError('INVALID_INPUT', 'required unless context.session is given', { field: 'user' });
+  }
+  return req;
 }
 
 /**
@@ -81,4 +88,52 @@ export function withUser<T>(input: T, map: (id: string) => string): T {
   const mapped = map(user);
   if (mapped === user || !idSchema.safeParse(user).success) return input;
   return { ...input, user: mapped };
+}
+
+/** a trending, popular or new list's request */
+const listRequestSchema = z.strictObject({
+  list: z.enum(['trending', 'popular', 'new']),
+  scenario: idSchema,
+  n: z.number().int().min(1).max(MAX_N).default(DEFAULT_N),
+  /** the list of events in this context: a device, an hour band (or an hour of day, 0-23, that names its band) */
+  context: z
+    .strictObject({
+      device: z.string().min(1).max(100).optional(),
+      band: z.enum(HOUR_BANDS).optional(),
+      hour: z.number().int().min(0).max(23).optional(),
+    })
+    .optional(),
+});
+
+export type ValidListRequest = z.output<typeof listRequestSchema>;
+
+export function parseListRequest(input: ListRequest): ValidListRequest {
+  return validate(listRequestSchema, input);
+}
+
+/** items an anonymous session viewed; with `user`, they are also stored as that user's events */
+export const sessionEventsSchema = z.strictObject({
+  session: idSchema,
+  user: idSchema.optional(),
+  events: z
+    .array(
+      z.strictObject({
+        item: idSchema,
+        /** event type, weighted by the item's scenario (default `view`) */
+        type: z
+          .string()
+          .regex(/^[a-z][a-z0-9_]{0,31}$/, { message: 'must be a lower-case name like "view"' })
+          .default('view'),
+        /** epoch ms; default: now */
+        ts: z.number().int().min(0).optional(),
+      }),
+    )
+    .min(1)
+    .max(1000),
+});
+
+export type ValidSessionEvents = z.output<typeof sessionEventsSchema>;
+
+export function parseSessionEvents(input: SessionEventsRequest): ValidSessionEvents {
+  return validate(sessionEventsSchema, input);
 }

@@ -16,15 +16,19 @@ import type { Context, EventInput, Item, Scenario } from '../core/types.ts';
 import { activeVersion } from '../model/versions.ts';
 import type { Store, StoredEvent } from '../store/types.ts';
 import { type BootReport, dropSnapshot } from './boot.ts';
+import type { ListAnswer } from './context-lists.ts';
 import type { FusionEngine } from './engine.ts';
 import type { ScoreAllRequest, ScoredItems } from './score-all.ts';
 import type {
   Engine,
   Explanation,
+  FilterAdmin,
+  ListRequest,
   PeerChange,
   Recommendation,
   RecommendRequest,
   RecommendResponse,
+  SessionEventsRequest,
   UserProfileView,
 } from './types.ts';
 
@@ -189,6 +193,21 @@ export class SwappableEngine implements Engine {
 
   scenarios(): Promise<Scenario[]> {
     return this.read((e) => e.scenarios());
+  }
+
+  /** named filters live in the store: any generation's admin reads and writes the same ones */
+  get filters(): FilterAdmin | undefined {
+    return this.gen.engine.filters;
+  }
+
+  list(req: ListRequest): Promise<ListAnswer> {
+    return this.read((e) => e.list(req));
+  }
+
+  addSessionEvents(
+    req: SessionEventsRequest,
+  ): Promise<{ session: string; items: number; expiresAt: number }> {
+    return this.read((e) => e.addSessionEvents(req));
   }
 
   addEvents(events: readonly EventInput[]): Promise<{ inserted: number; duplicates: number }> {

@@ -3,12 +3,15 @@
  * (`createEngine`) is the only place that picks implementations.
  */
 import type { Context, Event, EventInput, Item, Scenario } from '../core/types.ts';
+import type { HourBand } from '../model/context.ts';
+import type { ListAnswer, ListKind } from './context-lists.ts';
 import type { MemoryErasure } from './forget.ts';
 import type { FilterInput, NamedFilter, NamedFilterBody } from './named-filters.ts';
 import type { ScoreAllRequest, ScoredItems } from './score-all.ts';
 
 export interface RecommendRequest {
-  user: string;
+  /** optional when `context.session` names an anonymous session, whose items are then the history */
+  user?: string;
   scenario: string;
   n?: number;
   context?: Context;
@@ -91,7 +94,10 @@ export interface Recommendation {
 }
 
 export interface RecommendResponse {
-  user: string;
+  /** absent for an anonymous session's request */
+  user?: string;
+  /** the session whose items were the history (no user, or a user without history) */
+  session?: string;
   scenario: string;
   items: Recommendation[];
   /** names of the retrievers in the fallback chain that contributed */
@@ -160,6 +166,12 @@ export interface Engine {
   onModelActivated?(version: string): Promise<string | undefined>;
   /** the model version answers name now (undefined: signals rebuilt without a trained model) */
   readonly modelVersion?: string | undefined;
+  /** trending, popular or new items of a scenario, per context (src/engine/context-lists.ts; the FusionEngine has it) */
+  list?(req: ListRequest): Promise<ListAnswer>;
+  /** items an anonymous session viewed, kept in memory (src/engine/sessions.ts; the FusionEngine has it) */
+  addSessionEvents?(
+    req: SessionEventsRequest,
+  ): Promise<{ session: string; items: number; expiresAt: number }>;
   close(): Promise<void>;
 }
 
@@ -171,10 +183,30 @@ export interface FilterAdmin {
   delete(name: string): Promise<boolean>;
 }
 
+export interface ListRequest {
+  list: ListKind;
+  scenario: string;
+  n?: number;
+  context?: { device?: string; band?: HourBand; hour?: number };
+}
+
+export interface SessionEventsRequest {
+  session: string;
+  /** given: the events are also stored as this user's */
+  user?: string;
+  events: readonly { item: string; type?: string; ts?: number }[];
+}
+
 /** a write one server process made to the shared store, for the others to apply in memory */
 export type PeerChange =
   | { kind: 'events'; events: Event[] }
   | { kind: 'items'; ids: string[] }
   | { kind: 'deleteItem'; id: string }
+  /** items an anonymous session viewed (src/engine/sessions.ts), relayed between processes of one machine only */
+  | {
+      kind: 'session';
+      session: string;
+      events: { item: string; scenario: string; type: string; ts: number }[];
+    }
   /** `erasure`: the user's share of the model, for the other processes to take out too */
   | { kind: 'deleteUser'; user: string; erasure?: MemoryErasure };

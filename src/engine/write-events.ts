@@ -7,6 +7,7 @@ import type { Event } from '../core/types.ts';
 import { contextKeys, recordContext } from '../model/context.ts';
 import type { ScoringModel } from '../model/scoring.ts';
 import type { HistoryEntry } from '../profile/types.ts';
+import type { ContextLists } from './context-lists.ts';
 import type { RankedCounts } from './lists.ts';
 import type { Profiles } from './profiles.ts';
 import { inProfile } from './score-all.ts';
@@ -16,6 +17,7 @@ export interface EventTargets {
   profiles: Profiles;
   popular: RankedCounts;
   trending: RankedCounts;
+  lists: ContextLists;
 }
 
 /** the in-memory part of taking new (already stored) events */
@@ -29,6 +31,7 @@ export function applyEvents(t: EventTargets, fresh: readonly Event[]): void {
       m.graphs.counts[h.item]! += 1;
       t.popular.bump(h.item);
       t.trending.bump(h.item);
+      t.lists.add(m.scenarioCode[h.item]!, h.item, e.user, e.ts, e.context);
       if (m.useContext && e.context && (e.context.device || e.context.location)) {
         recordContext(m.context, contextKeys(e.context, e.ts), h.item);
       }

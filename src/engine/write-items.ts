@@ -9,6 +9,7 @@ import type { Encoder } from '../encode/types.ts';
 import type { ScoringModel } from '../model/scoring.ts';
 import type { ItemFacts } from '../rank/filter/facts.ts';
 import type { Store } from '../store/types.ts';
+import type { ContextLists } from './context-lists.ts';
 import { appendItems } from './grow.ts';
 import type { RankedCounts } from './lists.ts';
 import type { LiveItems } from './live-items.ts';
@@ -21,6 +22,7 @@ export interface ItemTargets {
   live: LiveItems;
   popular: RankedCounts;
   trending: RankedCounts;
+  lists: ContextLists;
   memo: ProfileMemo;
   /** item attributes for filters (absent: an engine without them) */
   facts?: ItemFacts | undefined;
@@ -61,6 +63,7 @@ export function applyItems(
     t.facts?.set(i, it);
     t.live.update(i, it.available !== false, vectors.get(it.id));
   }
+  for (const it of items) t.lists.setCreated(t.index.get(it.id)!, it.createdAt);
   t.popular.invalidate();
   t.trending.invalidate();
   // vectors, availability or the indices changed: memoised text features and searches are stale
@@ -68,10 +71,11 @@ export function applyItems(
 }
 
 /** the in-memory part of deleting an item */
-export function dropItem(t: Pick<ItemTargets, 'index' | 'live' | 'memo'>, id: string): void {
+export function dropItem(t: Pick<ItemTargets, 'index' | 'live' | 'memo' | 'lists'>, id: string): void {
   const i = t.index.get(id);
   if (i === undefined) return;
   t.live.drop(i);
+  t.lists.invalidate();
   // a fresh search now returns another item in its place
   t.memo.clear();
 }

@@ -21,6 +21,23 @@ export function contextKeys(ctx: Context | undefined, ts: number | undefined): s
   return keys;
 }
 
+/** the hour of day an observation is made in: the context's own `hour`, else the UTC hour of `ts` */
+export function hourOf(ctx: Context | undefined, ts: number): number {
+  return typeof ctx?.hour === 'number' ? ctx.hour : new Date(ts).getUTCHours();
+}
+
+/**
+ * The parts of the day non-personalised lists are kept per: unions of the four-hour buckets above
+ * (20-04 night, 04-12 morning, 12-16 afternoon, 16-20 evening), so a band never splits a bucket.
+ */
+export const HOUR_BANDS = ['night', 'morning', 'afternoon', 'evening'] as const;
+export type HourBand = (typeof HOUR_BANDS)[number];
+const BAND_OF_BUCKET: readonly HourBand[] = ['night', 'morning', 'morning', 'afternoon', 'evening', 'night'];
+
+export function hourBandOf(hour: number): HourBand {
+  return BAND_OF_BUCKET[Math.floor(hour / 4)] ?? 'night';
+}
+
 export function recordContext(stats: ContextStats, keys: readonly string[], item: number): void {
   if (keys.length === 0) return;
   stats.all += 1;

@@ -28,8 +28,10 @@ import { type RouteSpec, StatusReply } from './route.ts';
 import { eventRoutes } from './routes/events.ts';
 import { filterRoutes } from './routes/filters.ts';
 import { itemRoutes } from './routes/items.ts';
+import { listRoutes } from './routes/lists.ts';
 import { modelRoutes } from './routes/models.ts';
 import { recommendRoutes } from './routes/recommend.ts';
+import { sessionRoutes } from './routes/sessions.ts';
 import { systemRoutes } from './routes/system.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import { userRoutes } from './routes/users.ts';
@@ -44,6 +46,8 @@ const ROUTES: readonly RouteSpec[] = [
   ...eventRoutes,
   ...recommendRoutes,
   ...filterRoutes,
+  ...listRoutes,
+  ...sessionRoutes,
   ...tokenRoutes,
   ...modelRoutes,
 ];
