@@ -179,6 +179,9 @@ function outagesUnavailable(pool: pg.Pool, target: string): pg.Pool {
     // pooled clients come back: wrapped once
     if (!wrapped.has(c)) {
       wrapped.add(c);
+      // a server that goes away while the client is checked out: its query rejects, and the
+      // client's 'error' event must not end the process
+      c.on('error', () => {});
       (c as { query: unknown }).query = wrap(c.query.bind(c) as (...a: unknown[]) => unknown);
     }
     return c;
