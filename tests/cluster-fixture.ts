@@ -19,7 +19,7 @@ import { demoDbCopy } from './server-fixture.ts';
 export const NATS_URL = process.env.FUSIONREC_TEST_NATS ?? 'nats://127.0.0.1:4222';
 export const REDIS_URL = process.env.FUSIONREC_TEST_REDIS ?? 'redis://127.0.0.1:6379';
 /** any database of the PostgreSQL server the tests make their own databases on */
-export const POSTGRES_ADMIN_URL =
+const POSTGRES_ADMIN_URL =
   process.env.FUSIONREC_TEST_POSTGRES ??
   `postgres://${process.env.PGUSER || userInfo().username}@127.0.0.1:5432/postgres`;
 const BIN = new URL('../bin/fusionrec.js', import.meta.url).pathname;
@@ -94,7 +94,7 @@ export async function eventually<T>(check: () => Promise<T | undefined>, limitMs
 }
 
 /** a database of its own on the server of `adminUrl`: its URL, and `drop()` */
-export async function freshDatabase(
+async function freshDatabase(
   adminUrl = POSTGRES_ADMIN_URL,
 ): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `fusionrec_test_${randomBytes(6).toString('hex')}`;
