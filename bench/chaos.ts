@@ -143,12 +143,14 @@ const storedIds = async () =>
   new Set(
     (await sql.query<{ id: string }>("SELECT id FROM events WHERE id LIKE 'chaos-%'")).rows.map((r) => r.id),
   );
+const d0 = performance.now();
 let stored = await storedIds();
 const until = Date.now() + 120_000;
 while ([...acked].some((id) => !stored.has(id)) && Date.now() < until) {
   await sleep(500);
   stored = await storedIds();
 }
+const drainS = (performance.now() - d0) / 1000;
 const lost = [...acked].filter((id) => !stored.has(id)).length;
 const dupRows = (
   await sql.query<{ n: number }>(
@@ -164,6 +166,7 @@ console.log(
 console.log(
   `  acknowledged events: ${acked.size}; stored: ${stored.size} (${stored.size - acked.size + lost} stored but never acknowledged: their answer was cut)`,
 );
+console.log(`  drained (every acknowledged event in PostgreSQL) ${drainS.toFixed(1)} s after ingest stopped`);
 console.log(
   `  attempts: ${attempts}, failed and retried: ${failures} (${[...failureKinds].map(([k, n]) => `${k} ${n}`).join(', ')})`,
 );
