@@ -4,6 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { parseConfig } from '../config/load.ts';
 import { SqliteStore } from '../store/sqlite.ts';
 import { type BusNode, busContract, type Delivered } from './contract.ts';
@@ -138,5 +140,55 @@ describe('NATS bus at the edges', () => {
       code: 'INVALID_CONFIG',
       field: 'cache.url',
     });
+  });
+});
+
+describe('NATS bus: erasure', () => {
+  test("the writer does not write back an erased user's event redelivered after the erasure, and the stream keeps none of theirs", async () => {
+    const store = new SqliteStore(join(dir, `e${n++}.db`));
+    const prefix = `t${randomBytes(5).toString('hex')}`;
+    const options = { ...parseConfig({}).bus, url: NATS_URL, prefix, store, log: () => {} };
+    const ev = (id: string, user: string) => ({ id, user, item: 'i', scenario: 's', type: 'view', ts: 1 });
+    // the first write of the user's event fails, as a store that dropped its connection would:
+    // it comes back to the writer a second later, after the erasure was applied
+    const add = store.events.add.bind(store.events);
+    let failed = false;
+    store.events.add = async (events, o) => {
+      if (!failed && events.some((e) => e.id === 'late')) {
+        failed = true;
+        throw new Error('connection terminated');
+      }
+      return add(events, o);
+    };
+    const node = await started(await openNatsBus(options));
+    try {
+      await node.bus.publishEvents([ev('kept', 'other'), ev('late', 'gone')]);
+      while (!failed) await new Promise((r) => setTimeout(r, 10));
+      await node.bus.publishChange({ kind: 'deleteUser', user: 'gone' });
+      await node.bus.drain();
+      assert.equal(await store.events.hasEvent('kept'), true);
+      assert.equal(failed, true);
+      assert.equal(await store.events.hasEvent('late'), false, 'written back after the erasure');
+      const nc = await connect({ servers: NATS_URL });
+      try {
+        const jsm = await jetstreamManager(nc);
+        const stream = `fusionrec-${prefix}`;
+        const { first_seq, last_seq } = (await jsm.streams.info(stream)).state;
+        const left: string[] = [];
+        for (let seq = first_seq; seq <= last_seq; seq++) {
+          const m = await jsm.streams.getMessage(stream, { seq }).catch(() => null);
+          if (m) left.push(`${m.subject} ${m.string()}`);
+        }
+        assert.equal(left.length, 1, left.join('\n'));
+        assert.match(left[0]!, /"kept"/);
+        assert.ok(!left[0]!.includes('gone'));
+      } finally {
+        await nc.close();
+      }
+    } finally {
+      await node.bus.close();
+      await deleteNatsStream(NATS_URL, prefix);
+      await store.close();
+    }
   });
 });
