@@ -11,16 +11,22 @@
  * Prints req/s, latency p50/p99 and the nodes' CPU ms per request (the node processes only: the
  * PostgreSQL, NATS and Redis servers' CPU is not in it), and each node's boot time (spawn to
  * listening). The numbers depend on how busy the machine is; the load average is printed.
+ *
+ * `--boot-data ../shared/data/food-kitchen` adds: that dataset imported (`fusionrec import`) into a
+ * fresh PostgreSQL database and a SQLite file, and the boot time of one node on each (no trained
+ * model: the boot reads the store's events for counts and popularity).
  */
-import { rmSync } from 'node:fs';
-import { loadavg } from 'node:os';
-import { dirname } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type autocannon from 'autocannon';
 import {
   clusterNames,
   demoPostgres,
   dropCluster,
+  freshDatabase,
   NATS_URL,
   type Node,
   REDIS_URL,
@@ -33,6 +39,7 @@ const { values: args } = parseArgs({
   options: {
     duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '8' },
+    'boot-data': { type: 'string' },
   },
 });
 const duration = Number(args.duration);
@@ -114,42 +121,75 @@ console.log(
     .join(' ')}; ${connections} connections, ${duration} s a phase`,
 );
 
-{
-  const { db } = await demoDbCopy();
-  const { nodes, ms } = await boot(['--db', db], {}, 1);
-  console.log(`embedded (SQLite) boot: ${fmt(ms)}`);
-  await measure('embedded, SQLite, 1 node', nodes);
-  await Promise.all(nodes.map((n) => n.stop()));
-  rmSync(dirname(db), { recursive: true, force: true });
-}
+// `--duration 0`: the boot phase alone
+if (duration > 0) {
+  {
+    const { db } = await demoDbCopy();
+    const { nodes, ms } = await boot(['--db', db], {}, 1);
+    console.log(`embedded (SQLite) boot: ${fmt(ms)}`);
+    await measure('embedded, SQLite, 1 node', nodes);
+    await Promise.all(nodes.map((n) => n.stop()));
+    rmSync(dirname(db), { recursive: true, force: true });
+  }
 
-const pgDb = await demoPostgres();
-const names = clusterNames();
-const env = { FUSIONREC_BUS__PREFIX: names.prefix, FUSIONREC_CACHE__PREFIX: names.keys };
-try {
-  for (const [label, cli] of [
-    [
-      'distributed, PostgreSQL+NATS+Redis, 1 node',
-      ['--store', pgDb.url, '--bus', NATS_URL, '--cache', REDIS_URL],
-    ],
-    ['distributed, PostgreSQL+NATS, no Redis, 1 node', ['--store', pgDb.url, '--bus', NATS_URL]],
-  ] as const) {
-    const { nodes, ms } = await boot([...cli], env, 1);
-    console.log(`${label}: boot ${fmt(ms)}`);
+  const pgDb = await demoPostgres();
+  const names = clusterNames();
+  const env = { FUSIONREC_BUS__PREFIX: names.prefix, FUSIONREC_CACHE__PREFIX: names.keys };
+  try {
+    for (const [label, cli] of [
+      [
+        'distributed, PostgreSQL+NATS+Redis, 1 node',
+        ['--store', pgDb.url, '--bus', NATS_URL, '--cache', REDIS_URL],
+      ],
+      ['distributed, PostgreSQL+NATS, no Redis, 1 node', ['--store', pgDb.url, '--bus', NATS_URL]],
+    ] as const) {
+      const { nodes, ms } = await boot([...cli], env, 1);
+      console.log(`${label}: boot ${fmt(ms)}`);
+      await measure(label, nodes);
+      await Promise.all(nodes.map((n) => n.stop()));
+    }
+    const label = 'distributed, PostgreSQL+NATS+Redis, 3 nodes';
+    const { nodes, ms } = await boot(['--store', pgDb.url, '--bus', NATS_URL, '--cache', REDIS_URL], env, 3);
+    console.log(`${label}: boot ${fmt(ms)} (the last two at once)`);
     await measure(label, nodes);
     await Promise.all(nodes.map((n) => n.stop()));
+  } finally {
+    await dropCluster(names);
+    await pgDb.drop();
   }
-  const label = 'distributed, PostgreSQL+NATS+Redis, 3 nodes';
-  const { nodes, ms } = await boot(['--store', pgDb.url, '--bus', NATS_URL, '--cache', REDIS_URL], env, 3);
-  console.log(`${label}: boot ${fmt(ms)} (the last two at once)`);
-  await measure(label, nodes);
-  await Promise.all(nodes.map((n) => n.stop()));
-} finally {
-  await dropCluster(names);
-  await pgDb.drop();
 }
 console.log(
   `load average at end: ${loadavg()
     .map((l) => l.toFixed(1))
     .join(' ')}`,
 );
+
+if (args['boot-data']) {
+  const data = args['boot-data'];
+  const bin = new URL('../bin/fusionrec.js', import.meta.url).pathname;
+  const importInto = (target: string) => {
+    const t = performance.now();
+    execFileSync(process.execPath, [bin, 'import', data, '--format', basename(data), '--db', target], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    return (performance.now() - t) / 1000;
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'fusionrec-bench-boot-'));
+  const pgBoot = await freshDatabase();
+  try {
+    const file = join(dir, 'boot.db');
+    const sqliteImport = importInto(file);
+    const pgImport = importInto(pgBoot.url);
+    for (const [label, cli, took] of [
+      ['SQLite', ['--db', file], sqliteImport],
+      ['PostgreSQL', ['--store', pgBoot.url], pgImport],
+    ] as const) {
+      const { nodes, ms } = await boot([...cli], {}, 1);
+      console.log(`${data} on ${label}: imported in ${took.toFixed(1)} s; node boot ${fmt(ms)}`);
+      await Promise.all(nodes.map((n) => n.stop()));
+    }
+  } finally {
+    await pgBoot.drop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -94,7 +94,7 @@ export async function eventually<T>(check: () => Promise<T | undefined>, limitMs
 }
 
 /** a database of its own on the server of `adminUrl`: its URL, and `drop()` */
-async function freshDatabase(
+export async function freshDatabase(
   adminUrl = POSTGRES_ADMIN_URL,
 ): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `fusionrec_test_${randomBytes(6).toString('hex')}`;
