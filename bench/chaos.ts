@@ -31,6 +31,8 @@ const { values: args } = parseArgs({
     'round-ms': { type: 'string', default: '2000' },
     batch: { type: 'string', default: '20' },
     clients: { type: 'string', default: '2' },
+    /** prints what every node wrote to stderr (bus notices: lost NATS, writer refused, ...) */
+    verbose: { type: 'boolean', default: false },
   },
 });
 const rounds = Number(args.rounds);
@@ -62,6 +64,9 @@ let attempts = 0;
 let failures = 0;
 const failureKinds = new Map<string, number>();
 let next = 0;
+const notices: string[] = [];
+/** acknowledgements slower than a second: a node waiting for its own apply, or for the stream */
+let slow = 0;
 
 async function client(c: number): Promise<void> {
   while (!stopping) {
@@ -83,6 +88,7 @@ async function client(c: number): Promise<void> {
       }
       attempts++;
       let why: string;
+      const t = performance.now();
       try {
         const r = await fetch(`${node.url}/v1/events/batch`, {
           method: 'POST',
@@ -92,6 +98,7 @@ async function client(c: number): Promise<void> {
         });
         const body = (await r.json()) as { inserted?: number };
         if (r.status === 200) {
+          if (performance.now() - t > 1000) slow++;
           for (const e of events) acked.add(e.id);
           insertedSum += body.inserted ?? 0;
           break;
@@ -113,6 +120,7 @@ for (let r = 1; r <= rounds; r++) {
   await sleep(roundMs);
   const i = Math.floor(Math.random() * slots.length);
   const victim = slots[i]!;
+  notices.push(victim.stderr());
   slots[i] = undefined;
   victim.process.kill('SIGKILL');
   await new Promise((done) =>
@@ -170,6 +178,7 @@ console.log(`  drained (every acknowledged event in PostgreSQL) ${drainS.toFixed
 console.log(
   `  attempts: ${attempts}, failed and retried: ${failures} (${[...failureKinds].map(([k, n]) => `${k} ${n}`).join(', ')})`,
 );
+console.log(`  acknowledgements slower than 1 s: ${slow}`);
 console.log(`  LOST (acknowledged, not stored): ${lost}`);
 console.log(`  DUPLICATES (ids stored twice: ${dupRows}; counted inserted twice: ${overCounted})`);
 console.log(
@@ -179,6 +188,7 @@ console.log(
 );
 
 await Promise.all(slots.map((n) => n?.stop()));
+if (args.verbose) for (const n of [...notices, ...slots.map((x) => x?.stderr() ?? '')]) console.log(n);
 await dropCluster({ ...names }).catch(() => {});
 await db.drop();
 nats.stop();

@@ -7,6 +7,7 @@ import { after, describe, test } from 'node:test';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { parseConfig } from '../config/load.ts';
+import { RecError } from '../core/errors.ts';
 import { SqliteStore } from '../store/sqlite.ts';
 import { type BusNode, busContract, type Delivered } from './contract.ts';
 import { LocalBus } from './local.ts';
@@ -105,6 +106,45 @@ describe('NATS bus: a node that opens later', () => {
         ['waiting'],
         'applied once',
       );
+    } finally {
+      for (const x of nodes) await x.bus.close();
+      await deleteNatsStream(NATS_URL, prefix);
+      await store.close();
+    }
+  });
+});
+
+describe('NATS bus: the store unreachable while a node applies', () => {
+  test('the node applies the messages once the store answers again, skipping none', async () => {
+    const store = new SqliteStore(join(dir, `r${n++}.db`));
+    const prefix = `t${randomBytes(5).toString('hex')}`;
+    const options = { ...parseConfig({}).bus, url: NATS_URL, prefix, store, log: () => {} };
+    const nodes: BusNode[] = [];
+    const ev = (id: string) => ({ id, user: 'u', item: 'i', scenario: 'shop', type: 'view', ts: 1 });
+    try {
+      const a = await started(await openNatsBus(options));
+      nodes.push(a);
+      // acknowledged, not yet stored: a node opening now asks the store whether it loaded them
+      const add = store.events.add.bind(store.events);
+      store.events.add = () => Promise.reject(new Error('store down'));
+      await a.bus.publishEvents([ev('w1'), ev('w2')]);
+      // the store is restarting when the new node asks (twice), then answers
+      const existing = store.events.existing.bind(store.events);
+      let refusals = 2;
+      store.events.existing = async (ids) => {
+        if (refusals-- > 0) throw new RecError('UNAVAILABLE', 'PostgreSQL is unreachable (shutting down)');
+        return existing(ids);
+      };
+      const b = await started(await openNatsBus(options));
+      nodes.push(b);
+      const end = Date.now() + 10_000;
+      while (b.delivered.events.length < 2 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+      assert.deepEqual(
+        b.delivered.events.map((e) => e.id),
+        ['w1', 'w2'],
+      );
+      assert.ok(refusals < 0, 'the store was asked again after refusing');
+      store.events.add = add;
     } finally {
       for (const x of nodes) await x.bus.close();
       await deleteNatsStream(NATS_URL, prefix);

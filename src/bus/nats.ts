@@ -272,46 +272,64 @@ export class NatsBus implements EventBus {
 
   /** this node's memory: every message once, in stream order */
   private async apply(batch: JsMsg[]): Promise<void> {
-    const h = this.handlers!;
-    let events: Event[] = [];
-    let lastSeq = this.applied;
-    const flushEvents = async () => {
-      if (events.length > 0) await h.events(events, lastSeq);
-      events = [];
-    };
-    try {
-      // events written to the store before this node loaded it are already counted: one lookup
-      const early = batch
-        .filter((m) => m.seq > this.applied && m.seq <= this.bootTail && this.restOf(m)[0] === 'events')
-        .map((m) => m.json<Event>().id);
-      const loaded = early.length > 0 ? await this.o.store.events.existing(early) : new Set<string>();
-      for (const m of batch) {
-        if (m.seq <= this.applied) continue;
-        const rest = this.restOf(m);
-        const kind = rest[0];
-        const own = m.headers?.get(ORIGIN) === this.node;
-        if (kind === 'events') {
-          const e = m.json<Event>();
-          if (!(m.seq <= this.bootTail && loaded.has(e.id))) events.push(e);
-        } else {
-          if (kind === 'erase') this.tombstone(tokenOf(rest), m.seq);
-          await flushEvents();
-          if (kind === 'model') for (const f of this.modelHandlers) f(m.json<ModelAnnouncement>());
-          else if (!own && (kind === 'items' || kind === 'erase')) await h.change(m.json<BusChange>(), m.seq);
+    const last = batch.at(-1)?.seq ?? this.applied;
+    // a store that is unreachable now (restarting) is waited for: the rest of the batch is applied
+    // once it answers, not skipped; any other failure skips the batch's remaining messages
+    while (this.applied < last) {
+      try {
+        await this.applyFrom(batch);
+        break;
+      } catch (e) {
+        const retry = e instanceof RecError && e.code === 'UNAVAILABLE' && !this.closed;
+        this.log(`applying stream messages failed${retry ? ' (retried)' : ''}: ${(e as Error).message}`);
+        if (!retry) {
+          this.applied = Math.max(this.applied, last);
+          break;
         }
-        lastSeq = m.seq;
+        await new Promise((r) => setTimeout(r, REDELIVER_MS));
       }
-      await flushEvents();
-    } catch (e) {
-      this.log(`applying stream messages failed: ${(e as Error).message}`);
     }
-    this.applied = Math.max(this.applied, lastSeq);
     for (const w of this.waiting) {
       if (w.seq <= this.applied) {
         this.waiting.delete(w);
         w.resolve();
       }
     }
+  }
+
+  /** applies the batch's messages after `applied`, moving `applied` past each as it is done */
+  private async applyFrom(batch: JsMsg[]): Promise<void> {
+    const h = this.handlers!;
+    let events: Event[] = [];
+    let lastSeq = this.applied;
+    const flushEvents = async () => {
+      if (events.length > 0) await h.events(events, lastSeq);
+      events = [];
+      this.applied = Math.max(this.applied, lastSeq);
+    };
+    // events written to the store before this node loaded it are already counted: one lookup
+    const early = batch
+      .filter((m) => m.seq > this.applied && m.seq <= this.bootTail && this.restOf(m)[0] === 'events')
+      .map((m) => m.json<Event>().id);
+    const loaded = early.length > 0 ? await this.o.store.events.existing(early) : new Set<string>();
+    for (const m of batch) {
+      if (m.seq <= this.applied) continue;
+      const rest = this.restOf(m);
+      const kind = rest[0];
+      const own = m.headers?.get(ORIGIN) === this.node;
+      if (kind === 'events') {
+        const e = m.json<Event>();
+        if (!(m.seq <= this.bootTail && loaded.has(e.id))) events.push(e);
+      } else {
+        if (kind === 'erase') this.tombstone(tokenOf(rest), m.seq);
+        await flushEvents();
+        if (kind === 'model') for (const f of this.modelHandlers) f(m.json<ModelAnnouncement>());
+        else if (!own && (kind === 'items' || kind === 'erase')) await h.change(m.json<BusChange>(), m.seq);
+        this.applied = Math.max(this.applied, m.seq);
+      }
+      lastSeq = m.seq;
+    }
+    await flushEvents();
   }
 
   /** the subject's tokens after the cluster's prefix */
