@@ -158,9 +158,10 @@ describe('store down', () => {
       if (down.writes || down.all) throw failing();
       return add(...a);
     };
-    store.events.hasEvent = async (id) => {
+    const existing = store.events.existing.bind(store.events);
+    store.events.existing = async (ids) => {
       if (down.all) throw failing();
-      return hasEvent(id);
+      return existing(ids);
     };
     store.items.count = async (sc) => {
       if (down.all) throw failing();

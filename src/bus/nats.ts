@@ -1,7 +1,9 @@
 /**
  * The bus on NATS JetStream, for several stateless nodes over one store. One stream per cluster
- * (`fusionrec-<prefix>`, subjects `fusionrec.<prefix>.events.<scenario>`, `.items`, `.erase`,
- * `.model`):
+ * (`fusionrec-<prefix>`, subjects `fusionrec.<prefix>.events.<scenario>.<user token>`, `.items`,
+ * `.erase.<user token>`, `.model`). A user token is a keyed hash of the user id (the key is made by
+ * the node that creates the stream and kept in its description), so no subject names a user and
+ * an erasure can purge every message of one user by subject:
  *
  * - a write is acknowledged once JetStream's PubAck came back for every event of it (message id =
  *   event id, so a retried batch inside the duplicate window is stored once);
@@ -12,10 +14,16 @@
  *   to its memory (profiles, popularity, counts), so an event acknowledged by node A changes node
  *   B's next answers; the node that took the write answers once its own consumer has applied it.
  *
+ * - an erasure is published on the user's erase subject; once every consumer of the stream has
+ *   been delivered it and the writer has applied it (the user's rows deleted again, after any of
+ *   their events it wrote late), the node that took it purges the user's events and the erasure
+ *   itself from the stream. A writer drops an event of an erased user published before the
+ *   erasure (a redelivered batch), so nothing of the user is written back.
+ *
  * A node starts its ordered consumer after the writer's acknowledged floor read before the engine
  * loaded the store: events past it that the store already holds were loaded and are skipped.
  */
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import {
   AckPolicy,
   type ConsumerMessages,
@@ -59,6 +67,10 @@ const ORIGIN = 'Fusionrec-Origin';
 const WRITER = 'writer';
 /** how long a batch the store refused waits before it is delivered again */
 const REDELIVER_MS = 1000;
+/** how long an erasure waits for every consumer to pass it before its purge goes ahead anyway */
+const ERASE_WAIT_MS = 15_000;
+/** the stream's description: `<DESCRIPTION><hex key>`, the key of the user tokens */
+const DESCRIPTION = 'fusionrec event stream; user token key ';
 
 /** the URL without credentials, for messages and `/health` */
 function redactUrl(url: string): string {
@@ -68,6 +80,16 @@ function redactUrl(url: string): string {
 /** a subject token from a scenario id (the id itself travels in the message) */
 function token(id: string): string {
   return id.replace(/[^A-Za-z0-9_-]/g, '_') || '_';
+}
+
+/** the subject token of a user: a keyed hash, so subjects do not name users */
+function userToken(key: string, user: string): string {
+  return createHmac('sha256', key).update(user).digest('hex').slice(0, 24);
+}
+
+/** the user token of an `events.<scenario>.<token>` or `erase.<token>` subject (after the prefix) */
+function tokenOf(rest: string[]): string | undefined {
+  return rest[0] === 'events' ? rest[2] : rest[0] === 'erase' ? rest[1] : undefined;
 }
 
 const encoder = new TextEncoder();
@@ -99,18 +121,27 @@ export async function openNatsBus(o: NatsBusOptions): Promise<NatsBus> {
     const jsm = await jetstreamManager(nc, { timeout: o.publishTimeoutMs });
     const stream = `fusionrec-${o.prefix}`;
     const subjects = `fusionrec.${o.prefix}.>`;
+    let description: string | undefined;
     try {
-      await jsm.streams.info(stream);
+      description = (await jsm.streams.info(stream)).config.description;
     } catch {
-      await jsm.streams.add({
+      const config = {
         name: stream,
         subjects: [subjects],
         retention: RetentionPolicy.Limits,
         storage: StorageType.File,
         duplicate_window: nanos(o.duplicateWindowMs),
         max_age: nanos(o.maxAgeHours * 3_600_000),
-      });
+        description: `${DESCRIPTION}${randomBytes(32).toString('hex')}`,
+      };
+      // two nodes creating it at once: one's key wins, the other reads it
+      description = await jsm.streams
+        .add(config)
+        .then((i) => i.config.description)
+        .catch(async () => (await jsm.streams.info(stream)).config.description);
     }
+    // a stream made without a key: its name keys the tokens
+    const key = description?.startsWith(DESCRIPTION) ? description.slice(DESCRIPTION.length) : stream;
     await jsm.consumers.add(stream, {
       durable_name: WRITER,
       ack_policy: AckPolicy.Explicit,
@@ -122,7 +153,7 @@ export async function openNatsBus(o: NatsBusOptions): Promise<NatsBus> {
       ack_wait: nanos(30_000),
     });
     const floor = (await jsm.consumers.info(stream, WRITER)).ack_floor.stream_seq;
-    return new NatsBus(o, nc, jsm, stream, floor);
+    return new NatsBus(o, nc, jsm, stream, floor, key);
   } catch (e) {
     await nc.close();
     if (e instanceof RecError) throw e;
@@ -153,6 +184,8 @@ export class NatsBus implements EventBus {
   private writeChain: Promise<void> = Promise.resolve();
   private readonly loops: ConsumerMessages[] = [];
   private storeError: string | undefined;
+  /** user token → stream sequence of their erasure: the writer drops their earlier events */
+  private readonly erased = new Map<string, number>();
 
   constructor(
     private readonly o: NatsBusOptions,
@@ -161,6 +194,7 @@ export class NatsBus implements EventBus {
     private readonly stream: string,
     /** the writer's acknowledged floor when this node opened: the store holds everything up to it */
     floor: number,
+    private readonly userKey: string,
   ) {
     this.js = jetstream(nc, { timeout: o.publishTimeoutMs });
     this.subjectPrefix = `fusionrec.${o.prefix}`;
@@ -238,34 +272,23 @@ export class NatsBus implements EventBus {
 
   /** this node's memory: every message once, in stream order */
   private async apply(batch: JsMsg[]): Promise<void> {
-    const h = this.handlers!;
-    let events: Event[] = [];
-    let lastSeq = this.applied;
-    const flushEvents = async () => {
-      if (events.length > 0) await h.events(events, lastSeq);
-      events = [];
-    };
-    try {
-      for (const m of batch) {
-        if (m.seq <= this.applied) continue;
-        const kind = m.subject.slice(this.subjectPrefix.length + 1).split('.')[0];
-        const own = m.headers?.get(ORIGIN) === this.node;
-        if (kind === 'events') {
-          const e = m.json<Event>();
-          // written to the store before this node loaded it: already counted
-          if (!(m.seq <= this.bootTail && (await this.o.store.events.hasEvent(e.id)))) events.push(e);
-        } else {
-          await flushEvents();
-          if (kind === 'model') for (const f of this.modelHandlers) f(m.json<ModelAnnouncement>());
-          else if (!own && (kind === 'items' || kind === 'erase')) await h.change(m.json<BusChange>(), m.seq);
+    const last = batch.at(-1)?.seq ?? this.applied;
+    // a store that is unreachable now (restarting) is waited for: the rest of the batch is applied
+    // once it answers, not skipped; any other failure skips the batch's remaining messages
+    while (this.applied < last) {
+      try {
+        await this.applyFrom(batch);
+        break;
+      } catch (e) {
+        const retry = e instanceof RecError && e.code === 'UNAVAILABLE' && !this.closed;
+        this.log(`applying stream messages failed${retry ? ' (retried)' : ''}: ${(e as Error).message}`);
+        if (!retry) {
+          this.applied = Math.max(this.applied, last);
+          break;
         }
-        lastSeq = m.seq;
+        await new Promise((r) => setTimeout(r, REDELIVER_MS));
       }
-      await flushEvents();
-    } catch (e) {
-      this.log(`applying stream messages failed: ${(e as Error).message}`);
     }
-    this.applied = Math.max(this.applied, lastSeq);
     for (const w of this.waiting) {
       if (w.seq <= this.applied) {
         this.waiting.delete(w);
@@ -274,15 +297,65 @@ export class NatsBus implements EventBus {
     }
   }
 
+  /** applies the batch's messages after `applied`, moving `applied` past each as it is done */
+  private async applyFrom(batch: JsMsg[]): Promise<void> {
+    const h = this.handlers!;
+    let events: Event[] = [];
+    let lastSeq = this.applied;
+    const flushEvents = async () => {
+      if (events.length > 0) await h.events(events, lastSeq);
+      events = [];
+      this.applied = Math.max(this.applied, lastSeq);
+    };
+    // events written to the store before this node loaded it are already counted: one lookup
+    const early = batch
+      .filter((m) => m.seq > this.applied && m.seq <= this.bootTail && this.restOf(m)[0] === 'events')
+      .map((m) => m.json<Event>().id);
+    const loaded = early.length > 0 ? await this.o.store.events.existing(early) : new Set<string>();
+    for (const m of batch) {
+      if (m.seq <= this.applied) continue;
+      const rest = this.restOf(m);
+      const kind = rest[0];
+      const own = m.headers?.get(ORIGIN) === this.node;
+      if (kind === 'events') {
+        const e = m.json<Event>();
+        if (!(m.seq <= this.bootTail && loaded.has(e.id))) events.push(e);
+      } else {
+        if (kind === 'erase') this.tombstone(tokenOf(rest), m.seq);
+        await flushEvents();
+        if (kind === 'model') for (const f of this.modelHandlers) f(m.json<ModelAnnouncement>());
+        else if (!own && (kind === 'items' || kind === 'erase')) await h.change(m.json<BusChange>(), m.seq);
+        this.applied = Math.max(this.applied, m.seq);
+      }
+      lastSeq = m.seq;
+    }
+    await flushEvents();
+  }
+
+  /** the subject's tokens after the cluster's prefix */
+  private restOf(m: JsMsg): string[] {
+    return m.subject.slice(this.subjectPrefix.length + 1).split('.');
+  }
+
+  private tombstone(token: string | undefined, seq: number): void {
+    if (token !== undefined) this.erased.set(token, Math.max(seq, this.erased.get(token) ?? 0));
+  }
+
   /** the shared durable consumer: to the store in one transaction, acknowledged once committed */
   private async write(batch: JsMsg[]): Promise<void> {
     const store = this.o.store;
     let events: Event[] = [];
     try {
       for (const m of batch) {
-        const kind = m.subject.slice(this.subjectPrefix.length + 1).split('.')[0];
-        if (kind === 'events') events.push(m.json<Event>());
-        else if (kind === 'erase') {
+        const rest = this.restOf(m);
+        const kind = rest[0];
+        const token = tokenOf(rest);
+        if (kind === 'events') {
+          // published before its user's erasure, delivered after it: not written back
+          const erasedAt = token === undefined ? undefined : this.erased.get(token);
+          if (erasedAt === undefined || m.seq > erasedAt) events.push(m.json<Event>());
+        } else if (kind === 'erase') {
+          this.tombstone(token, m.seq);
           // events published before the erasure and written after it are erased again
           if (events.length > 0) await store.events.add(events);
           events = [];
@@ -304,7 +377,7 @@ export class NatsBus implements EventBus {
   }
 
   private subjectOf(e: Event): string {
-    return `${this.subjectPrefix}.events.${token(e.scenario)}`;
+    return `${this.subjectPrefix}.events.${token(e.scenario)}.${userToken(this.userKey, e.user)}`;
   }
 
   async publishEvents(events: readonly Event[]): Promise<EventCounts> {
@@ -320,10 +393,8 @@ export class NatsBus implements EventBus {
     try {
       // past the stream's duplicate window only the store knows an id was taken; asked together,
       // so a networked store answers them over its connections at once
-      const stored = await Promise.all(unique.map((e) => this.o.store.events.hasEvent(e.id)));
-      unique.forEach((e, i) => {
-        if (!stored[i]) send.push(e);
-      });
+      const stored = await this.o.store.events.existing(unique.map((e) => e.id));
+      for (const e of unique) if (!stored.has(e.id)) send.push(e);
     } catch (e) {
       throw this.unavailable(`the store is unreachable (${(e as Error).message})`, e);
     }
@@ -380,8 +451,46 @@ export class NatsBus implements EventBus {
     }
   }
 
-  publishChange(change: BusChange): Promise<number> {
-    return this.publish(change.kind === 'deleteUser' ? 'erase' : 'items', change);
+  async publishChange(change: BusChange): Promise<number> {
+    if (change.kind !== 'deleteUser') return this.publish('items', change);
+    const tok = userToken(this.userKey, change.user);
+    const seq = await this.publish(`erase.${tok}`, change);
+    this.tombstone(tok, seq);
+    await this.purgeUser(tok, seq);
+    return seq;
+  }
+
+  /**
+   * Once every consumer of the stream has been delivered the erasure at `seq` and the writer has
+   * applied it, removes the user's events and the erasure (which names them) from the stream.
+   * Past ERASE_WAIT_MS (a consumer that does not move: a node stopped, not yet expired) it purges
+   * anyway: a node that starts later loads the store, which no longer holds the user.
+   */
+  private async purgeUser(tok: string, seq: number): Promise<void> {
+    const until = Date.now() + ERASE_WAIT_MS;
+    for (;;) {
+      let behind = false;
+      try {
+        for await (const c of this.jsm.consumers.list(this.stream)) {
+          const passed = c.name === WRITER ? c.ack_floor.stream_seq : c.delivered.stream_seq;
+          if (passed < seq) behind = true;
+        }
+      } catch (e) {
+        throw this.unavailable(`NATS did not list the stream's consumers (${(e as Error).message})`, e);
+      }
+      if (!behind) break;
+      if (Date.now() > until) {
+        this.log(`a consumer has not passed an erasure after ${ERASE_WAIT_MS} ms; purging anyway`);
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    try {
+      for (const filter of [`${this.subjectPrefix}.events.*.${tok}`, `${this.subjectPrefix}.erase.${tok}`])
+        await this.jsm.streams.purge(this.stream, { filter, seq: seq + 1 });
+    } catch (e) {
+      throw this.unavailable(`NATS did not purge the erased user (${(e as Error).message})`, e);
+    }
   }
 
   async publishModel(model: ModelAnnouncement): Promise<void> {

@@ -1,9 +1,12 @@
 /**
- * The shared cache on Redis. Keys, all under `cache.prefix`: `rec:<user>` a hash of cached
- * /v1/recommend answers (field: the request's key), dropped whole when the user's events arrive;
+ * The shared cache on Redis. Keys, all under `cache.prefix`: `rec:<user hash>` a hash of cached
+ * /v1/recommend answers (field: the request's key), dropped whole when the user's events arrive or
+ * the user is erased (no key names a user: an erased user's id is in no key, even one a later
+ * request for the same id makes, and answers are cached without the user field);
  * `rl:<key>` a rate-limit counter with the window as its expiry. Nothing waits on an unreachable
  * Redis: commands fail at once (no offline queue) while the client reconnects in the background.
  */
+import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { DependencyHealth } from '../bus/types.ts';
 import type { CachedAnswer, SharedCache } from './types.ts';
@@ -46,6 +49,8 @@ export async function openRedisCache(o: RedisCacheOptions): Promise<SharedCache>
   });
   await redis.connect().catch(() => {});
   const p = o.prefix;
+  const recKey = (user: string) =>
+    `${p}rec:${createHash('sha256').update(p).update('\0').update(user).digest('base64url')}`;
   const ready = () => redis.status === 'ready';
   return {
     kind: 'redis',
@@ -53,7 +58,7 @@ export async function openRedisCache(o: RedisCacheOptions): Promise<SharedCache>
     async getAnswer(user, key) {
       if (!ready() || o.ttlMs <= 0) return undefined;
       try {
-        const raw = await redis.hget(`${p}rec:${user}`, key);
+        const raw = await redis.hget(recKey(user), key);
         if (!raw) return undefined;
         const v = JSON.parse(raw) as CachedAnswer & { at: number };
         if (Date.now() - v.at > o.ttlMs) return undefined;
@@ -64,7 +69,7 @@ export async function openRedisCache(o: RedisCacheOptions): Promise<SharedCache>
     },
     setAnswer(user, key, answer) {
       if (!ready() || o.ttlMs <= 0) return;
-      const k = `${p}rec:${user}`;
+      const k = recKey(user);
       redis
         .multi()
         .hset(k, key, JSON.stringify({ ...answer, at: Date.now() }))
@@ -74,7 +79,7 @@ export async function openRedisCache(o: RedisCacheOptions): Promise<SharedCache>
     },
     forgetUsers(users) {
       if (!ready() || users.length === 0) return;
-      redis.del(...users.map((u) => `${p}rec:${u}`)).catch(() => {});
+      redis.del(...users.map(recKey)).catch(() => {});
     },
     async hit(key, windowMs) {
       const k = `${p}rl:${key}`;

@@ -21,7 +21,7 @@ export const busSection = z
     ),
     prefix: d(
       z.string().regex(TOKEN, { message: 'letters, digits, _ and - only (1 to 64)' }).default('main'),
-      'Names the JetStream stream (`fusionrec-<prefix>`) and its subjects (`fusionrec.<prefix>.events.<scenario>`, `.items`, `.erase`, `.model`): nodes that share a prefix form one cluster.',
+      'Names the JetStream stream (`fusionrec-<prefix>`) and its subjects (`fusionrec.<prefix>.events.<scenario>.<user token>`, `.items`, `.erase.<user token>`, `.model`): nodes that share a prefix form one cluster.',
     ),
     duplicateWindowMs: d(
       z.number().int().min(1000).default(120_000),

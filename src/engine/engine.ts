@@ -328,10 +328,11 @@ export class FusionEngine implements Engine {
     const hit = await cache.getAnswer(user, key);
     // an answer computed before this node applied the user's last events is not theirs any more
     const since = Math.max(this.catalogPosition, this.userPositions.get(user) ?? 0);
-    if (hit && hit.position >= since) return JSON.parse(hit.value) as RecommendResponse;
+    if (hit && hit.position >= since) return { user, ...JSON.parse(hit.value) } as RecommendResponse;
     const position = this.p.bus.position();
     const res = await this.answer(req);
-    cache.setAnswer(user, key, { position, value: JSON.stringify(res) });
+    // without the user id: the shared cache holds no id (the key is a hash of it)
+    cache.setAnswer(user, key, { position, value: JSON.stringify({ ...res, user: undefined }) });
     return res;
   }
 
@@ -574,6 +575,7 @@ export class FusionEngine implements Engine {
   private forget(user: string, erasure: MemoryErasure | undefined): void {
     this.profiles.forget(user);
     this.summaries?.forget(user);
+    this.userPositions.delete(user);
     // cached sentences cite past items by title: none of the user's may outlive them
     this.sentences.forgetAll();
     this.p.lists.forgetUser(user);

@@ -7,11 +7,13 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createConnection, createServer, type Socket } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import pg from 'pg';
 import { parseConfig } from '../config/load.ts';
+import { RecError } from '../core/errors.ts';
 import { writeDemo } from '../demo/build.ts';
 import { createEngine } from '../engine/create.ts';
 import { trainFromStore } from '../train/train.ts';
@@ -410,6 +412,59 @@ describe('the engine on PostgreSQL', () => {
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('PostgreSQL going away', () => {
+  it('a write to an open store answers UNAVAILABLE (503), not an internal error, and works again after', async () => {
+    // the store reaches the server through a proxy this test can cut
+    const target = new URL(ADMIN_URL);
+    const sockets = new Set<Socket>();
+    let up = true;
+    const proxy = createServer((client) => {
+      if (!up) return client.destroy();
+      const server = createConnection(Number(target.port || 5432), target.hostname);
+      for (const s of [client, server]) {
+        sockets.add(s);
+        s.on('error', () => {});
+        s.on('close', () => sockets.delete(s));
+      }
+      client.pipe(server).pipe(client);
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    const u = new URL(dbUrl(DB));
+    u.host = `127.0.0.1:${(proxy.address() as { port: number }).port}`;
+    const schema = `c${n++}`;
+    await withDb((c) => c.query(`CREATE SCHEMA ${schema}`));
+    u.searchParams.set('options', `-c search_path=${schema}`);
+    const store = await openStore(u.toString());
+    try {
+      assert.deepEqual(await store.events.add([ev('e1', 'u1', 'a', 'shop', T0)]), {
+        inserted: 1,
+        duplicates: 0,
+      });
+      up = false;
+      for (const s of sockets) s.destroy();
+      for (const write of [
+        () => store.events.add([ev('e2', 'u1', 'a', 'shop', T0)]),
+        () => store.items.upsert([item('a', 'shop')]),
+      ]) {
+        await assert.rejects(write, (e) => {
+          assert.ok(e instanceof RecError, String(e));
+          assert.equal(e.code, 'UNAVAILABLE');
+          assert.match(e.message, /PostgreSQL at .* is unreachable/);
+          return true;
+        });
+      }
+      up = true;
+      assert.deepEqual(await store.events.add([ev('e2', 'u1', 'a', 'shop', T0)]), {
+        inserted: 1,
+        duplicates: 0,
+      });
+    } finally {
+      await store.close();
+      proxy.close();
     }
   });
 });

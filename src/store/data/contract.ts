@@ -139,6 +139,15 @@ export function dataStoreContract(
         assert.equal(await s.users.count(), 3);
         assert.equal(await s.events.hasEvent('e2'), true);
         assert.equal(await s.events.hasEvent('e9'), false);
+        assert.deepEqual([...(await s.events.existing(['e9', 'e2', 'e4', 'e2', 'e1']))].sort(), [
+          'e1',
+          'e2',
+          'e4',
+        ]);
+        assert.deepEqual(await s.events.existing([]), new Set());
+        // more ids than one query binds
+        const many = Array.from({ length: 2500 }, (_, i) => `x${i}`);
+        assert.deepEqual([...(await s.events.existing([...many, 'e4']))], ['e4']);
       });
 
       test("returns a user's events by scenario and time, oldest first, ties in insertion order", async (s) => {

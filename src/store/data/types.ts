@@ -98,6 +98,8 @@ export interface EventStore {
   ): Promise<{ item: string; count: number; users: number }[]>;
   count(opts?: { scenario?: string; splits?: readonly Split[] }): Promise<number>;
   hasEvent(id: string): Promise<boolean>;
+  /** which of `ids` are stored, in one query per thousand ids (the bus's duplicate check of a batch) */
+  existing(ids: readonly string[]): Promise<Set<string>>;
 }
 
 interface ScenarioStats {

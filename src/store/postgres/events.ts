@@ -152,4 +152,17 @@ export class PgEvents implements EventStore {
   async hasEvent(id: string): Promise<boolean> {
     return ((await this.pool.query('SELECT 1 FROM events WHERE id = $1', [id])).rowCount ?? 0) > 0;
   }
+
+  async existing(ids: readonly string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    const unique = [...new Set(ids)];
+    for (let i = 0; i < unique.length; i += 1000) {
+      const { rows } = await this.pool.query<{ id: string }>(
+        'SELECT id FROM events WHERE id = ANY($1::text[])',
+        [unique.slice(i, i + 1000)],
+      );
+      for (const r of rows) found.add(r.id);
+    }
+    return found;
+  }
 }

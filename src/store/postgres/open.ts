@@ -129,6 +129,63 @@ export async function openPool(url: string): Promise<pg.Pool> {
       { cause: e },
     );
   }
+  return outagesUnavailable(pool, describeUrl(url));
+}
+
+/** the server's shutdown and connection failures (SQLSTATE 57P0x, class 08) and the socket's */
+function isOutage(e: unknown): boolean {
+  const err = e as { code?: string; message?: string };
+  if (
+    typeof err?.code === 'string' &&
+    /^(57P0[123]|08...|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT)$/.test(err.code)
+  )
+    return true;
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Connection refused/i.test(
+    err?.message ?? '',
+  );
+}
+
+/**
+ * Once open, a server that goes away answers `UNAVAILABLE` (503 with `Retry-After`), not a
+ * stack trace: a write refused while PostgreSQL restarts is retried by the client, and the pool
+ * connects again by itself on the next query.
+ */
+function outagesUnavailable(pool: pg.Pool, target: string): pg.Pool {
+  const map = (e: unknown): unknown =>
+    isOutage(e)
+      ? new RecError(
+          'UNAVAILABLE',
+          `PostgreSQL at ${target} is unreachable (${(e as Error).message}); retry`,
+          {
+            cause: e,
+          },
+        )
+      : e;
+  // a submittable (COPY) returns itself, not a promise: left as it is
+  const wrap =
+    (f: (...a: unknown[]) => unknown) =>
+    (...a: unknown[]) => {
+      const r = f(...a);
+      return r instanceof Promise ? r.catch((e) => Promise.reject(map(e))) : r;
+    };
+  const wrapped = new WeakSet<pg.PoolClient>();
+  (pool as { query: unknown }).query = wrap(pool.query.bind(pool) as (...a: unknown[]) => unknown);
+  const connect = pool.connect.bind(pool) as (...a: unknown[]) => Promise<pg.PoolClient>;
+  (pool as { connect: unknown }).connect = (...a: unknown[]) =>
+    // pool.query checks a client out with a callback: that form is left as it is
+    typeof a[0] === 'function' ? connect(...a) : checkout();
+  const checkout = async () => {
+    const c = await connect().catch((e) => Promise.reject(map(e)));
+    // pooled clients come back: wrapped once
+    if (!wrapped.has(c)) {
+      wrapped.add(c);
+      // a server that goes away while the client is checked out: its query rejects, and the
+      // client's 'error' event must not end the process
+      c.on('error', () => {});
+      (c as { query: unknown }).query = wrap(c.query.bind(c) as (...a: unknown[]) => unknown);
+    }
+    return c;
+  };
   return pool;
 }
 

@@ -187,4 +187,19 @@ export class SqliteEvents implements EventStore {
   async hasEvent(id: string): Promise<boolean> {
     return this.statement('SELECT 1 FROM events WHERE id = ?').pluck().get(id) !== undefined;
   }
+
+  async existing(ids: readonly string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    const unique = [...new Set(ids)];
+    // in chunks that stay under SQLite's bound-parameter limit
+    for (let i = 0; i < unique.length; i += 500) {
+      const chunk = unique.slice(i, i + 500);
+      const sql = `SELECT id FROM events WHERE id IN (${chunk.map(() => '?').join(',')})`;
+      for (const id of this.statement(sql)
+        .pluck()
+        .all(...chunk) as string[])
+        found.add(id);
+    }
+    return found;
+  }
 }
