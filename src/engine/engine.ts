@@ -21,9 +21,12 @@ import type { UserProfile } from '../profile/types.ts';
 import { explainItem } from '../rank/explain.ts';
 import { prepareQuery, type Query, QueryScratch, scoreCandidates } from '../rank/query.ts';
 import type { RetrieverFactory } from '../retrieve/registry.ts';
+import type { Retriever } from '../retrieve/types.ts';
 import type { Store } from '../store/types.ts';
 import { EventChecks } from './check-events.ts';
 import { eraseUser } from './erase-user.ts';
+import type { Variant } from './experiments.ts';
+import { Feedback } from './feedback.ts';
 import { applyMemoryErasure, type MemoryErasure, memoryErasure } from './forget.ts';
 import type { RankedCounts } from './lists.ts';
 import { LiveItems } from './live-items.ts';
@@ -95,6 +98,11 @@ export class FusionEngine implements Engine {
   private readonly checks: EventChecks;
   private readonly sentences: ExplanationSentences;
   private readonly summaries: InterestSummaries | undefined;
+  /** recommendation ids, impressions, attribution and experiments (feedback.ts) */
+  readonly feedback: Feedback;
+  /** every retriever by name, for variants with their own chain */
+  private readonly retrieverByName: Readonly<Record<string, Retriever>>;
+  private readonly variantRankings = new Map<string, Ranking>();
   private closed = false;
   /** the bus position of the last events applied here, and of each recent user's last event */
   /** the bus position of the last change to the catalog (items upserted or deleted) */
@@ -144,6 +152,8 @@ export class FusionEngine implements Engine {
       chain: e.retrievers.map((name) => all[name]!),
       modelVersion: p.modelVersion,
     });
+    this.retrieverByName = all;
+    this.feedback = new Feedback(p.store, p.config.feedback);
     this.checks = new EventChecks(p.store, () => this.scenarios());
     const g = p.config.generator;
     const scenarioName = (id: string) => p.scenarios.get(id)?.name ?? id;
@@ -259,6 +269,33 @@ export class FusionEngine implements Engine {
   async recommend(input: RecommendRequest): Promise<RecommendResponse> {
     this.check();
     const req = parseRecommendRequest(input);
+    return this.feedback.recommend(req, (r, variant) =>
+      variant ? this.answer(withVariant(r, variant), this.rankingOf(variant)) : this.cachedAnswer(r),
+    );
+  }
+
+  /** the ranking of a variant with its own retriever chain (its candidates are not memoised) */
+  private rankingOf(v: Variant): Ranking {
+    if (!v.retrievers) return this.ranking;
+    const key = v.retrievers.join(',');
+    let r = this.variantRankings.get(key);
+    if (!r) {
+      const e = this.p.config.engine;
+      r = new Ranking({
+        model: this.m,
+        config: { ...e, rankCacheSeconds: 0 },
+        index: this.p.index,
+        live: this.live,
+        memo: this.memo,
+        chain: v.retrievers.map((name) => this.retrieverByName[name]!),
+        modelVersion: this.p.modelVersion,
+      });
+      this.variantRankings.set(key, r);
+    }
+    return r;
+  }
+
+  private async cachedAnswer(req: ValidRecommendRequest): Promise<RecommendResponse> {
     const cache = this.p.cache;
     if (!cache.reachable()) return this.answer(req);
     // stamped with the model version, like every cached result (Gorse)
@@ -275,7 +312,7 @@ export class FusionEngine implements Engine {
     return res;
   }
 
-  private async answer(req: ValidRecommendRequest): Promise<RecommendResponse> {
+  private async answer(req: ValidRecommendRequest, ranking = this.ranking): Promise<RecommendResponse> {
     const { scenario, code } = this.scenarioOf(req.scenario);
     const profile = await this.profiles.forScenario(req.user, req.scenario);
     // from here on synchronous: the query may use the engine's scratch arrays, released below
@@ -285,7 +322,7 @@ export class FusionEngine implements Engine {
       return q;
     };
     try {
-      const res = this.ranking.answer(req, query, profile, scenario, code);
+      const res = ranking.answer(req, query, profile, scenario, code);
       this.sentences.fill(res.items);
       return res;
     } finally {
@@ -335,7 +372,10 @@ export class FusionEngine implements Engine {
     this.check();
     const valid = parseEvents(events);
     await this.checks.check(valid, (i) => `events[${i}].`);
-    return this.p.bus.publishEvents(valid);
+    const credit = await this.feedback.resolve(valid, (i) => `events[${i}].`);
+    const counts = await this.p.bus.publishEvents(valid);
+    await this.feedback.attribute(credit);
+    return counts;
   }
 
   /** one event: as `addEvents`, a bad one's error naming its own field */
@@ -343,7 +383,10 @@ export class FusionEngine implements Engine {
     this.check();
     const valid = parseEvents([event], '');
     await this.checks.check(valid, () => '');
-    return this.p.bus.publishEvents(valid);
+    const credit = await this.feedback.resolve(valid, () => '');
+    const counts = await this.p.bus.publishEvents(valid);
+    await this.feedback.attribute(credit);
+    return counts;
   }
 
   /**
@@ -401,10 +444,13 @@ export class FusionEngine implements Engine {
     // events of the user already accepted are made durable first, so they are erased with the rest
     await this.p.bus.drain();
     let erasure: MemoryErasure | undefined;
-    const n = await eraseUser(this.p.store, this.p.config, user, async (source) => {
-      erasure = await memoryErasure(source, { ...this.p, model: this.m });
-      this.forget(user, erasure);
-    });
+    // no queued impression of the user reaches the store after the erasure
+    const n = await this.feedback.log.erasing(user, () =>
+      eraseUser(this.p.store, this.p.config, user, async (source) => {
+        erasure = await memoryErasure(source, { ...this.p, model: this.m });
+        this.forget(user, erasure);
+      }),
+    );
     this.forget(user, undefined);
     const change = { kind: 'deleteUser' as const, user, ...(erasure ? { erasure } : {}) };
     await this.peers?.(change);
@@ -438,6 +484,7 @@ export class FusionEngine implements Engine {
     if (this.closed) return;
     // events already accepted are written (and applied) before the store closes
     await this.p.bus.drain();
+    await this.feedback.close();
     this.closed = true;
     if (this.p.ownsBus) await this.p.bus.close();
     if (this.p.ownsCache) await this.p.cache.close();
@@ -450,4 +497,9 @@ export class FusionEngine implements Engine {
     if (this.p.ownsStore) await this.p.store.close();
     if (this.p.ownsEncoder) await this.p.encoder?.close();
   }
+}
+
+/** the request with a variant's diversity, when it sets one */
+function withVariant(req: ValidRecommendRequest, v: Variant): ValidRecommendRequest {
+  return v.diversity === undefined ? req : { ...req, diversity: v.diversity };
 }

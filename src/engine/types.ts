@@ -71,6 +71,10 @@ export interface RecommendResponse {
   /** names of the retrievers in the fallback chain that contributed */
   retrievers: string[];
   modelVersion: string;
+  /** this answer's id: events citing it are credited to it (src/engine/feedback.ts) */
+  recommendationId?: string;
+  /** the running experiment of the scenario that shaped the answer; `variant` for A/B */
+  experiment?: { id: string; variant?: string };
 }
 
 export interface Interest {
