@@ -40,6 +40,7 @@ import { similarItems } from './similar.ts';
 import { InterestSummaries } from './summaries.ts';
 import type {
   Engine,
+  ExperimentAdmin,
   Explanation,
   PeerChange,
   Recommendation,
@@ -103,6 +104,15 @@ export class FusionEngine implements Engine {
   /** every retriever by name, for variants with their own chain */
   private readonly retrieverByName: Readonly<Record<string, Retriever>>;
   private readonly variantRankings = new Map<string, Ranking>();
+  readonly experiments: ExperimentAdmin = {
+    create: async (input) => {
+      this.check();
+      return this.feedback.experiments.create(input, (e) => void this.scenarioOf(e.scenario));
+    },
+    list: () => this.feedback.experiments.list(),
+    stop: (id) => this.feedback.experiments.stop(id),
+    status: (id) => this.feedback.status(id),
+  };
   private closed = false;
   /** the bus position of the last events applied here, and of each recent user's last event */
   /** the bus position of the last change to the catalog (items upserted or deleted) */

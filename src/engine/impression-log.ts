@@ -58,7 +58,12 @@ export class ImpressionLog {
   }
 
   /** the user's latest impression showing `item` in [since, until], queued or stored */
-  async latestShowing(user: string, item: string, since: number, until: number): Promise<Impression | undefined> {
+  async latestShowing(
+    user: string,
+    item: string,
+    since: number,
+    until: number,
+  ): Promise<Impression | undefined> {
     for (let i = this.queue.length - 1; i >= 0; i--) {
       const imp = this.queue[i]!;
       if (imp.user === user && imp.ts >= since && imp.ts <= until && imp.items.some((x) => x.item === item))

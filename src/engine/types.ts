@@ -3,7 +3,10 @@
  * (`createEngine`) is the only place that picks implementations.
  */
 import type { Context, Event, EventInput, Item, Scenario } from '../core/types.ts';
+import type { ExperimentStats } from './experiment-stats.ts';
+import type { Experiment } from './experiments.ts';
 import type { MemoryErasure } from './forget.ts';
+import type { ImpressionLogStats } from './impression-log.ts';
 import type { ScoreAllRequest, ScoredItems } from './score-all.ts';
 
 export interface RecommendRequest {
@@ -102,7 +105,19 @@ export interface UserProfileView {
   updatedAt: number;
 }
 
+/** Online experiments of an engine (src/engine/experiments.ts); the same for CLI and admin API. */
+export interface ExperimentAdmin {
+  /** validated (shares sum to 1, known scenario, one running experiment per scenario) */
+  create(input: unknown): Promise<Experiment>;
+  list(): Promise<Experiment[]>;
+  stop(id: string): Promise<Experiment>;
+  /** per-variant click-through and conversion with 95 % intervals; NOT_FOUND for an unknown id */
+  status(id: string): Promise<ExperimentStats & { log: ImpressionLogStats }>;
+}
+
 export interface Engine {
+  /** experiments and their status; absent on engines without a feedback log */
+  experiments?: ExperimentAdmin;
   /** validated here (src/engine/requests.ts): a bad request is a RecError naming its field */
   recommend(req: RecommendRequest): Promise<RecommendResponse>;
   similarItems(item: string, n?: number, scenario?: string): Promise<Recommendation[]>;

@@ -26,6 +26,7 @@ import { LatencyRecorder } from './metrics.ts';
 import { buildOpenApi } from './openapi.ts';
 import { type RouteSpec, StatusReply } from './route.ts';
 import { eventRoutes } from './routes/events.ts';
+import { experimentRoutes } from './routes/experiments.ts';
 import { itemRoutes } from './routes/items.ts';
 import { recommendRoutes } from './routes/recommend.ts';
 import { systemRoutes } from './routes/system.ts';
@@ -42,6 +43,7 @@ const ROUTES: readonly RouteSpec[] = [
   ...eventRoutes,
   ...recommendRoutes,
   ...tokenRoutes,
+  ...experimentRoutes,
 ];
 
 const STATS_TTL_MS = 5000;
