@@ -4,6 +4,7 @@ import { registerDeleteUser } from './commands/delete-user.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerEncode } from './commands/encode.ts';
 import { registerEval } from './commands/eval.ts';
+import { registerExperiment } from './commands/experiment.ts';
 import { registerExplain } from './commands/explain.ts';
 import { registerImport } from './commands/import.ts';
 import { registerProfile } from './commands/profile.ts';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerRecommend(program);
   registerProfile(program);
   registerExplain(program);
+  registerExperiment(program);
   return program;
 }
 

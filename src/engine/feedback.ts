@@ -23,7 +23,7 @@ import {
 } from './experiments.ts';
 import { ImpressionLog, type ImpressionLogStats } from './impression-log.ts';
 import type { ValidRecommendRequest } from './requests.ts';
-import type { Recommendation, RecommendResponse } from './types.ts';
+import type { ExperimentAdmin, Recommendation, RecommendResponse } from './types.ts';
 
 type FeedbackConfig = Config['feedback'];
 
@@ -184,6 +184,28 @@ export class Feedback {
   close(): Promise<void> {
     return this.log.close();
   }
+}
+
+/**
+ * The experiments of a store without an engine (the CLI): a scenario is known when the store or
+ * the config lists it.
+ */
+export function experimentAdmin(store: DataStore, config: Config): ExperimentAdmin {
+  const f = new Feedback(store, config.feedback);
+  let known: Set<string> | undefined;
+  return {
+    async create(input) {
+      const ids = new Set([...(await store.scenarios.list()), ...config.scenarios].map((x) => x.id));
+      known = ids;
+      return f.experiments.create(input, (e) => {
+        if (!known?.has(e.scenario))
+          throw new RecError('UNKNOWN_SCENARIO', `unknown scenario "${e.scenario}"`, { field: 'scenario' });
+      });
+    },
+    list: () => f.experiments.list(),
+    stop: (id) => f.experiments.stop(id),
+    status: (id) => f.status(id),
+  };
 }
 
 /**
