@@ -4,7 +4,8 @@
  * of the difference excludes 0. The unit is the impression (one served list): clicked when at least
  * one credited event of a click type followed it. For interleaving, each list with a credited
  * click is a duel the team with more clicked items wins; the interval is on the mean outcome per
- * list (+1 a win of the second variant, -1 of the first, 0 a tie or no click).
+ * list (+1 a win of the second variant, -1 of the first, 0 a tie or no click), from a sign test
+ * on the decisive lists.
  */
 import type { Attribution, Impression } from '../store/data/types.ts';
 import type { Experiment } from './experiments.ts';
@@ -43,17 +44,19 @@ function verdictOf(low: number, high: number): Difference['verdict'] {
   return low > 0 ? 'better' : high < 0 ? 'worse' : 'inconclusive';
 }
 
-/** difference of two proportions with the unpooled normal interval */
+/**
+ * Difference of two proportions with Newcombe's hybrid score interval (built from each rate's
+ * Wilson interval): unlike the plain normal interval it stays honest on small samples and rates
+ * near 0, where a handful of lists with one click each would otherwise look decisive.
+ */
 export function difference(s1: number, n1: number, s0: number, n0: number): Difference {
   if (n1 === 0 || n0 === 0) return { diff: 0, low: -1, high: 1, verdict: 'inconclusive' };
-  const p1 = s1 / n1;
-  const p0 = s0 / n0;
-  const se = Math.sqrt((p1 * (1 - p1)) / n1 + (p0 * (1 - p0)) / n0);
-  const diff = p1 - p0;
-  // with no variance at all (both 0 or both 1) nothing separates them
-  if (se === 0)
-    return { diff, low: diff, high: diff, verdict: diff === 0 ? 'inconclusive' : verdictOf(diff, diff) };
-  return { diff, low: diff - Z * se, high: diff + Z * se, verdict: verdictOf(diff - Z * se, diff + Z * se) };
+  const a = wilson(s1, n1);
+  const b = wilson(s0, n0);
+  const diff = a.rate - b.rate;
+  const low = diff - Math.sqrt((a.rate - a.low) ** 2 + (b.high - b.rate) ** 2);
+  const high = diff + Math.sqrt((a.high - a.rate) ** 2 + (b.rate - b.low) ** 2);
+  return { diff, low, high, verdict: verdictOf(low, high) };
 }
 
 export interface VariantStats {
@@ -102,7 +105,7 @@ export class ExperimentTally {
   >();
   private wins = new Map<string, number>();
   private ties = 0;
-  private outcomes = { n: 0, sum: 0, sumSq: 0 };
+  private outcomes = { n: 0, sum: 0 };
   private attributions = 0;
 
   constructor(
@@ -165,7 +168,6 @@ export class ExperimentTally {
     else if (a + b > 0) this.ties++;
     this.outcomes.n++;
     this.outcomes.sum += outcome;
-    this.outcomes.sumSq += outcome * outcome;
   }
 
   result(): ExperimentStats {
@@ -203,22 +205,30 @@ export class ExperimentTally {
     };
   }
 
+  /**
+   * The preference for the second variant: the mean outcome per list, with the interval of a sign
+   * test (the Wilson interval of the second variant's share of the decisive lists, scaled by the
+   * share of lists that were decisive).
+   */
   private interleaving(): InterleavingStats {
-    const { n, sum, sumSq } = this.outcomes;
-    const mean = n > 0 ? sum / n : 0;
-    const variance = n > 1 ? (sumSq - n * mean * mean) / (n - 1) : 0;
-    const half = n > 1 ? Z * Math.sqrt(variance / n) : 1;
-    const low = mean - half;
-    const high = mean + half;
+    const n = this.outcomes.n;
+    const [first, second] = this.e.variants.map((v) => v.name) as [string, string];
+    const a = this.wins.get(first)!;
+    const b = this.wins.get(second)!;
+    const decisive = a + b;
+    const share = wilson(b, decisive);
+    const scale = n > 0 ? decisive / n : 0;
+    const low = (2 * share.low - 1) * scale;
+    const high = (2 * share.high - 1) * scale;
     return {
       impressions: n,
       wins: Object.fromEntries(this.wins),
       ties: this.ties,
       preference: {
-        diff: mean,
+        diff: n > 0 ? this.outcomes.sum / n : 0,
         low,
         high,
-        verdict: half === 0 && mean === 0 ? 'inconclusive' : verdictOf(low, high),
+        verdict: decisive === 0 ? 'inconclusive' : verdictOf(low, high),
       },
     };
   }

@@ -107,6 +107,9 @@ describe('experiments', () => {
     assert.equal(difference(60, 100, 30, 100).verdict, 'better');
     assert.equal(difference(30, 100, 60, 100).verdict, 'worse');
     assert.equal(difference(33, 100, 30, 100).verdict, 'inconclusive');
+    // one list each, clicked and not: no evidence yet
+    assert.equal(difference(1, 1, 0, 1).verdict, 'inconclusive');
+    assert.equal(difference(0, 0, 5, 10).verdict, 'inconclusive');
   });
 
   test('the tally credits interleaved clicks to the team of the clicked item', () => {
