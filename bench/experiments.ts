@@ -57,10 +57,11 @@ const taste = tasteModel(data);
 const users = data.users.map((u) => u.id);
 
 /** each user's list under one variant, through the engine's experiment path */
-async function listsOf(variant: {
-  ranking: 'model' | 'reversed' | 'random';
-}): Promise<Map<string, string[]>> {
-  const id = `lists-${variant.ranking}`;
+async function listsOf(
+  label: string,
+  variant: { ranking: 'model' | 'reversed' | 'random'; diversity?: number },
+): Promise<Map<string, string[]>> {
+  const id = `lists-${label}`;
   await engine.experiments!.create({
     id,
     scenario: SCENARIO,
@@ -80,10 +81,12 @@ async function listsOf(variant: {
   return out;
 }
 
-const better = await listsOf({ ranking: 'model' });
+const better = await listsOf('model', { ranking: 'model' });
 const worse = {
-  reversed: await listsOf({ ranking: 'reversed' }),
-  random: await listsOf({ ranking: 'random' }),
+  reversed: await listsOf('reversed', { ranking: 'reversed' }),
+  random: await listsOf('random', { ranking: 'random' }),
+  // the most diverse MMR: a subtler change, worse or not as the taste model says (expected clicks)
+  'diversity 1': await listsOf('diverse', { ranking: 'model', diversity: 1 }),
 };
 await engine.close();
 rmSync(dir, { recursive: true, force: true });
