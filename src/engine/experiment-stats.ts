@@ -59,7 +59,7 @@ export function difference(s1: number, n1: number, s0: number, n0: number): Diff
   return { diff, low, high, verdict: verdictOf(low, high) };
 }
 
-export interface VariantStats {
+interface VariantStats {
   variant: string;
   impressions: number;
   users: number;

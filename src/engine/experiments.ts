@@ -18,7 +18,7 @@ import type { DataStore } from '../store/data/types.ts';
  * `ranking: random | reversed` serve the candidates shuffled or worst-first: deliberately worse
  * arms, to check that an experiment finds a known difference.
  */
-export const variantSchema = z.strictObject({
+const variantSchema = z.strictObject({
   name: idSchema,
   share: z.number().min(0).max(1).optional(),
   diversity: z.number().min(0).max(1).optional(),
@@ -35,7 +35,6 @@ export const experimentInputSchema = z.strictObject({
   variants: z.array(variantSchema).min(2).max(10),
   description: z.string().max(2000).optional(),
 });
-export type ExperimentInput = z.input<typeof experimentInputSchema>;
 
 export interface Experiment extends z.infer<typeof experimentInputSchema> {
   status: 'running' | 'stopped';
