@@ -21,6 +21,7 @@ import {
   type Variant,
   variantOf,
 } from './experiments.ts';
+import { Exploration, type ExplorationCatalog } from './explore.ts';
 import { ImpressionLog, type ImpressionLogStats } from './impression-log.ts';
 import type { ValidRecommendRequest } from './requests.ts';
 import type { ExperimentAdmin, Recommendation, RecommendResponse } from './types.ts';
@@ -42,12 +43,15 @@ export class Feedback {
   readonly experiments: Experiments;
   readonly log: ImpressionLog;
   private readonly credited: ReadonlySet<string>;
+  private readonly exploration: Exploration | undefined;
 
   constructor(
     private readonly store: DataStore,
     private readonly config: FeedbackConfig,
+    catalog?: ExplorationCatalog,
     onError?: (e: unknown) => void,
   ) {
+    this.exploration = catalog ? new Exploration(config.exploration, catalog) : undefined;
     this.experiments = new Experiments(store);
     this.log = new ImpressionLog(store.impressions, config, onError);
     this.credited = new Set([...config.attributeTypes, ...config.conversionTypes]);
@@ -83,12 +87,15 @@ export class Feedback {
         retrievers: [...new Set([...ra.retrievers, ...rb.retrievers])],
       };
     }
+    const explored = this.exploration?.apply(req.scenario, id, res.items);
+    if (explored) res = { ...res, items: explored.items };
     const out: RecommendResponse = {
       ...res,
       recommendationId: id,
       ...(exp ? { experiment: { id: exp.id, ...(variant ? { variant } : {}) } } : {}),
     };
-    if (this.config.impressions) this.log.log(this.impressionOf(id, req, out, exp, variant, teams));
+    if (this.config.impressions)
+      this.log.log(this.impressionOf(id, req, out, exp, variant, teams, explored?.propensity));
     return out;
   }
 
@@ -99,6 +106,7 @@ export class Feedback {
     exp: Experiment | undefined,
     variant: string | undefined,
     teams: Map<string, string> | undefined,
+    propensity: readonly number[] | undefined,
   ): Impression {
     return {
       id,
@@ -111,7 +119,14 @@ export class Feedback {
       ...(req.context ? { context: req.context } : {}),
       items: res.items.map((r, position): ImpressionItem => {
         const team = teams?.get(r.item);
-        return { item: r.item, position, score: r.score, ...(team ? { team } : {}) };
+        const p = propensity?.[position];
+        return {
+          item: r.item,
+          position,
+          score: r.score,
+          ...(team ? { team } : {}),
+          ...(p !== undefined ? { propensity: p } : {}),
+        };
       }),
     };
   }
