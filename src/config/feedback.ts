@@ -15,7 +15,7 @@ const explorationRule = z.strictObject({
   ),
   maxShows: d(
     z.number().int().min(1).default(50),
-    'Items shown fewer times than this (since the process started) are exploration candidates; new items first.',
+    'Items shown fewer times than this (counted by each process since it started) are exploration candidates.',
   ),
   seed: d(
     z.number().int().default(1),
@@ -52,7 +52,7 @@ export const feedbackSection = z
     ),
     exploration: d(
       z.record(z.string(), explorationRule).default({}),
-      'Per scenario id: an exploration slot filled by new or rarely shown items (an epsilon-free bandit: items drawn with probability proportional to their uncertainty, seeded), each shown item logged with its selection probability.',
+      'Per scenario id: an exploration slot filled by new or rarely shown items (a seeded count-based bandit: an eligible item is drawn with probability proportional to 1 / (1 + its shows)), each shown item logged with its selection probability (docs/experiments.md).',
     ),
   })
   .prefault({});
