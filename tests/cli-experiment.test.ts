@@ -65,6 +65,30 @@ describe('fusionrec experiment', () => {
     );
     assert.match((await cli('status', 'shop-ab')).stdout, /control: 0 lists/);
     assert.match((await cli('stop', 'shop-ab')).stdout, /is stopped/);
+    // no exploration in the log: replay says it cannot estimate, and why
+    const replay = await runNode([
+      BIN,
+      'replay',
+      '--experiment',
+      'shop-ab',
+      '--candidate',
+      'logging',
+      '--db',
+      db,
+    ]);
+    assert.notEqual(replay.code, 0);
+    assert.match(replay.stderr, /no explored slot/);
+    const badCandidate = await runNode([
+      BIN,
+      'replay',
+      '--experiment',
+      'shop-ab',
+      '--candidate',
+      'best',
+      '--db',
+      db,
+    ]);
+    assert.match(badCandidate.stderr, /error \[INVALID_INPUT\]: field "candidate"/);
     const unknown = await cli('status', 'nope');
     assert.match(unknown.stderr, /error \[NOT_FOUND\]/);
   });

@@ -9,6 +9,7 @@ import { registerExplain } from './commands/explain.ts';
 import { registerImport } from './commands/import.ts';
 import { registerProfile } from './commands/profile.ts';
 import { registerRecommend } from './commands/recommend.ts';
+import { registerReplay } from './commands/replay.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerStats } from './commands/stats.ts';
 import { registerTrain } from './commands/train.ts';
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerProfile(program);
   registerExplain(program);
   registerExperiment(program);
+  registerReplay(program);
   return program;
 }
 

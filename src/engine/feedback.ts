@@ -23,6 +23,7 @@ import {
 } from './experiments.ts';
 import { Exploration, type ExplorationCatalog } from './explore.ts';
 import { ImpressionLog, type ImpressionLogStats } from './impression-log.ts';
+import { type ReplayEstimate, type SlotPolicy, slotSamples, snips } from './replay.ts';
 import type { ValidRecommendRequest } from './requests.ts';
 import type { ExperimentAdmin, Recommendation, RecommendResponse } from './types.ts';
 
@@ -231,6 +232,31 @@ export function experimentAdmin(store: DataStore, config: Config): ExperimentAdm
     stop: (id) => f.experiments.stop(id),
     status: (id) => f.status(id),
   };
+}
+
+/**
+ * Replays an experiment's explored slots for a candidate slot policy: `logging` (the policy that
+ * made the log: an on-policy check) or `item:<id>` (that item always in the slot).
+ */
+export async function replayExperiment(
+  store: DataStore,
+  config: Config,
+  experiment: string,
+  candidate: string,
+): Promise<ReplayEstimate> {
+  await new Experiments(store).get(experiment);
+  let policy: SlotPolicy;
+  if (candidate === 'logging')
+    policy = (imp, item) => imp.items.find((x) => x.item === item)?.propensity ?? 0;
+  else if (candidate.startsWith('item:')) {
+    const id = candidate.slice('item:'.length);
+    policy = (_imp, item) => (item === id ? 1 : 0);
+  } else
+    throw new RecError('INVALID_INPUT', `unknown candidate "${candidate}" (logging or item:<id>)`, {
+      field: 'candidate',
+    });
+  const clicks = new Set([...config.feedback.attributeTypes, ...config.feedback.conversionTypes]);
+  return snips(await slotSamples(store, experiment, policy, clicks));
 }
 
 /**
