@@ -244,4 +244,35 @@ describe('feedback: recommendation ids, attribution, experiments (HTTP, demo dat
     assert.equal(await s.rt.store.impressions.get(queued.recommendationId), undefined);
     assert.equal((await s.rt.store.impressions.attributionsOf([id])).length, 0);
   });
+
+  test('a variant without fusion serves a scenario from its own history alone', async () => {
+    // u028 never reads the news: fused, their other scenarios inform the news list; alone, nothing does
+    const ask = async () =>
+      (await call(s.url, 'POST', '/v1/recommend', { user: 'u028', scenario: 'news', n: 8 })).body;
+    const fused = await ask();
+    assert.equal(fused.experiment, undefined);
+    const created = await call(s.url, 'POST', '/v1/experiments', {
+      id: 'news-alone',
+      scenario: 'news',
+      kind: 'ab',
+      variants: [
+        { name: 'alone', share: 1, fusion: false },
+        { name: 'fused', share: 0 },
+      ],
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const alone = await ask();
+    assert.equal(alone.experiment.variant, 'alone');
+    assert.notDeepEqual(
+      alone.items.map((x: { item: string }) => x.item),
+      fused.items.map((x: { item: string }) => x.item),
+    );
+    // alone, nothing of another scenario is cited as a reason; fused, other scenarios are
+    type Cited = { reasons: { history: { scenario: string }[] } };
+    const cited = (res: { items: Cited[] }) =>
+      res.items.flatMap((it) => it.reasons.history.map((h) => h.scenario));
+    assert.ok(cited(alone).every((sc) => sc === 'news'));
+    assert.ok(cited(fused).some((sc) => sc !== 'news'));
+    await call(s.url, 'POST', '/v1/experiments/news-alone/stop');
+  });
 });

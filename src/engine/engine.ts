@@ -293,7 +293,9 @@ export class FusionEngine implements Engine {
     this.check();
     const req = parseRecommendRequest(input);
     return this.feedback.recommend(req, (r, variant) =>
-      variant ? this.answer(withVariant(r, variant), this.rankingOf(variant)) : this.cachedAnswer(r),
+      variant
+        ? this.answer(withVariant(r, variant), this.rankingOf(variant), variant.fusion)
+        : this.cachedAnswer(r),
     );
   }
 
@@ -335,9 +337,13 @@ export class FusionEngine implements Engine {
     return res;
   }
 
-  private async answer(req: ValidRecommendRequest, ranking = this.ranking): Promise<RecommendResponse> {
+  private async answer(
+    req: ValidRecommendRequest,
+    ranking = this.ranking,
+    fusion?: boolean,
+  ): Promise<RecommendResponse> {
     const { scenario, code } = this.scenarioOf(req.scenario);
-    const profile = await this.profiles.forScenario(req.user, req.scenario);
+    const profile = await this.profiles.forScenario(req.user, req.scenario, fusion);
     // from here on synchronous: the query may use the engine's scratch arrays, released below
     let q: Query | undefined;
     const query = () => {

@@ -23,6 +23,8 @@ const variantSchema = z.strictObject({
   share: z.number().min(0).max(1).optional(),
   diversity: z.number().min(0).max(1).optional(),
   retrievers: z.array(z.enum(RETRIEVER_NAMES)).min(1).optional(),
+  /** false: profiles see the requested scenario's history alone (the item graphs stay as trained) */
+  fusion: z.boolean().optional(),
   ranking: z.enum(['model', 'random', 'reversed']).default('model'),
 });
 export type Variant = z.infer<typeof variantSchema>;
