@@ -275,4 +275,31 @@ describe('feedback: recommendation ids, attribution, experiments (HTTP, demo dat
     assert.ok(cited(fused).some((sc) => sc !== 'news'));
     await call(s.url, 'POST', '/v1/experiments/news-alone/stop');
   });
+
+  test('similar items: an id for every answer, logged as the impression of the user it names', async () => {
+    const anon = await call(s.url, 'GET', '/v1/items/shop-rock-1/similar?n=4');
+    assert.equal(anon.status, 200, JSON.stringify(anon.body));
+    assert.equal(typeof anon.body.recommendationId, 'string');
+    const r = await call(s.url, 'GET', '/v1/items/shop-rock-1/similar?n=4&user=u031');
+    const id = r.body.recommendationId;
+    const ok = await call(
+      s.url,
+      'POST',
+      '/v1/events',
+      click('u031', r.body.items[0].item, r.body.items[0].scenario, { recommendationId: id }),
+    );
+    assert.equal(ok.status, 200, JSON.stringify(ok.body));
+    assert.equal((await s.rt.store.impressions.get(id))?.user, 'u031');
+    assert.equal((await s.rt.store.impressions.attributionsOf([id])).length, 1);
+    // the anonymous answer was not logged: no event can cite it
+    const cite = await call(
+      s.url,
+      'POST',
+      '/v1/events',
+      click('u031', anon.body.items[0].item, anon.body.items[0].scenario, {
+        recommendationId: anon.body.recommendationId,
+      }),
+    );
+    assert.equal(cite.status, 404);
+  });
 });

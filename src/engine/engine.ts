@@ -367,6 +367,15 @@ export class FusionEngine implements Engine {
     return similarItems(sources, item, n, code);
   }
 
+  logAnswer(
+    user: string | undefined,
+    scenario: string | undefined,
+    items: readonly Recommendation[],
+  ): string {
+    this.check();
+    return this.feedback.stamp(user, scenario, items, this.p.modelVersion);
+  }
+
   async profile(user: string): Promise<UserProfileView> {
     this.check();
     const s = this.summaries;

@@ -100,6 +100,26 @@ export class Feedback {
     return out;
   }
 
+  /** an id for an answer made elsewhere (similar items); logged as the user's impression when given */
+  stamp(
+    user: string | undefined,
+    scenario: string | undefined,
+    items: readonly Recommendation[],
+    modelVersion: string,
+  ): string {
+    const id = timeOrderedId();
+    if (user === undefined || scenario === undefined || !this.config.impressions) return id;
+    this.log.log({
+      id,
+      user,
+      scenario,
+      ts: Date.now(),
+      modelVersion,
+      items: items.map((r, position) => ({ item: r.item, position, score: r.score })),
+    });
+    return id;
+  }
+
   private impressionOf(
     id: string,
     req: ValidRecommendRequest,

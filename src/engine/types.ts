@@ -121,6 +121,15 @@ export interface Engine {
   /** validated here (src/engine/requests.ts): a bad request is a RecError naming its field */
   recommend(req: RecommendRequest): Promise<RecommendResponse>;
   similarItems(item: string, n?: number, scenario?: string): Promise<Recommendation[]>;
+  /**
+   * Gives an answer made outside `recommend` (similar items) a recommendation id and, with a user,
+   * logs it as their impression; absent on engines without a feedback log.
+   */
+  logAnswer?(
+    user: string | undefined,
+    scenario: string | undefined,
+    items: readonly Recommendation[],
+  ): string;
   /** scores of a scenario's items for an explicit history, as recommend ranks them (src/engine/score-all.ts; the FusionEngine has it) */
   scoreAll?(req: ScoreAllRequest): ScoredItems;
   profile(user: string): Promise<UserProfileView>;

@@ -252,6 +252,7 @@ export async function buildServer(
         const caller = {
           tenant: principal?.tenant ?? guard.keys.defaultTenant,
           mayWrite: principal?.level === 'admin' || (principal?.level !== 'token' && guard.keys.writesOpen),
+          ...(principal?.token ? { tokenUser: principal.token.user } : {}),
         };
         const result = await spec.handler(input, ctx, caller);
         if (result instanceof StatusReply) return reply.code(result.status).send(result.body);
