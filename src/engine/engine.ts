@@ -438,6 +438,8 @@ export class FusionEngine implements Engine {
       dropItem(this.itemTargets(), c.id);
       this.catalogChangedAt(this.p.bus.position());
     } else if (c.kind === 'deleteUser') {
+      // impressions of the user this node still holds are not written after the erasure
+      await this.feedback.log.erasing(c.user, async () => 0);
       this.forget(c.user, c.erasure);
       this.p.cache.forgetUsers([c.user]);
     } else {
