@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { seededRandom } from '../core/rng.ts';
 import { difference, ExperimentTally, wilson } from './experiment-stats.ts';
-import { type Experiment, parseExperiment, teamDraft, variantOf } from './experiments.ts';
+import { type Experiment, Experiments, parseExperiment, teamDraft, variantOf } from './experiments.ts';
 
 const ab = (shares: number[]) => ({
   id: 'x',
@@ -160,5 +160,27 @@ describe('experiments', () => {
     assert.deepEqual(r.interleaving!.wins, { a: 1, b: 1 });
     assert.equal(r.interleaving!.ties, 1);
     assert.equal(r.interleaving!.impressions, 4);
+  });
+
+  test('a store that cannot be read keeps the last known experiments; recommendations go on', async () => {
+    let meta: string | undefined;
+    let down = false;
+    let t = 0;
+    const store = {
+      async getMeta() {
+        if (down) throw new Error('connection refused');
+        return meta;
+      },
+      async setMeta(_k: string, v: string) {
+        meta = v;
+      },
+    };
+    const x = new Experiments(store, () => t);
+    await x.create(ab([0.5, 0.5]));
+    t += 10_000;
+    down = true;
+    assert.equal((await x.runningIn('shop'))?.id, 'x');
+    assert.equal(await x.runningIn('music'), undefined);
+    await assert.rejects(x.list());
   });
 });

@@ -154,9 +154,19 @@ export class Experiments {
     return e;
   }
 
-  /** the running experiment of a scenario, from a copy at most TTL_MS old */
+  /**
+   * The running experiment of a scenario, from a copy at most TTL_MS old. A store that cannot be
+   * read keeps the last copy (none before the first read) for another TTL_MS: answers go on.
+   */
   async runningIn(scenario: string): Promise<Experiment | undefined> {
-    const list = this.cached && this.now() - this.cached.at < TTL_MS ? this.cached.list : await this.list();
+    let list = this.cached?.list ?? [];
+    if (!this.cached || this.now() - this.cached.at >= TTL_MS) {
+      try {
+        list = await this.list();
+      } catch {
+        this.cached = { at: this.now(), list };
+      }
+    }
     return list.find((e) => e.status === 'running' && e.scenario === scenario);
   }
 
