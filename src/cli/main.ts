@@ -25,6 +25,8 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   profile: async () => (await import('./commands/profile.ts')).registerProfile,
   explain: async () => (await import('./commands/explain.ts')).registerExplain,
   filter: async () => (await import('./commands/filter.ts')).registerFilter,
+  experiment: async () => (await import('./commands/experiment.ts')).registerExperiment,
+  replay: async () => (await import('./commands/replay.ts')).registerReplay,
   // one file registers the three lists
   trending: async () => (await import('./commands/lists.ts')).registerLists,
   popular: async () => (await import('./commands/lists.ts')).registerLists,

@@ -6,7 +6,7 @@ import { z } from 'zod';
 
 const d = <T extends z.ZodType>(schema: T, description: string) => schema.describe(description);
 
-const RETRIEVER_NAMES = ['collaborative', 'semantic', 'trending', 'popular', 'catalog'] as const;
+export const RETRIEVER_NAMES = ['collaborative', 'semantic', 'trending', 'popular', 'catalog'] as const;
 
 const ruleSchema = z.strictObject({
   exclude: d(z.array(z.string()).default([]), 'Item ids never recommended in this scenario.'),

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { scenarioSchema } from '../core/types.ts';
 import { busSection, cacheSection } from './cluster.ts';
 import { engineSection, trainSection } from './engine.ts';
+import { feedbackSection } from './feedback.ts';
 import { DEFAULT_FUSION, DEFAULT_TEMPLATE, TEMPLATE_FIELDS, unknownPlaceholders } from './fusion.ts';
 import { seqSection } from './seq.ts';
 
@@ -253,6 +254,7 @@ export const configSchema = z.strictObject({
   seq: seqSection,
   bus: busSection,
   cache: cacheSection,
+  feedback: feedbackSection,
   scenarios: d(
     z.array(scenarioSchema).default([]),
     'Scenarios known up front (importers register their own); each: id, kind, eventWeights, allowRepeats.',

@@ -120,6 +120,8 @@ export const eventSchema = z.strictObject({
   ts: timestampSchema,
   context: contextSchema.optional(),
   split: z.enum(SPLITS).optional(),
+  /** the answer (`recommendationId`) that showed the item: the event is credited to it */
+  recommendationId: idSchema.optional(),
 });
 export type Event = z.infer<typeof eventSchema>;
 export type EventInput = z.input<typeof eventSchema>;

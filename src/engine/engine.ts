@@ -25,11 +25,14 @@ import { explainItem } from '../rank/explain.ts';
 import { ItemFacts } from '../rank/filter/facts.ts';
 import { prepareQuery, type Query, QueryScratch, scoreCandidates } from '../rank/query.ts';
 import type { RetrieverFactory } from '../retrieve/registry.ts';
+import type { Retriever } from '../retrieve/types.ts';
 import type { Store } from '../store/types.ts';
 import { EventChecks } from './check-events.ts';
 import type { ContextLists, ListAnswer } from './context-lists.ts';
 import { Controls } from './controls.ts';
 import { eraseUser } from './erase-user.ts';
+import type { Variant } from './experiments.ts';
+import { Feedback } from './feedback.ts';
 import { applyMemoryErasure, type MemoryErasure, memoryErasure } from './forget.ts';
 import type { RankedCounts } from './lists.ts';
 import { LiveItems } from './live-items.ts';
@@ -52,6 +55,7 @@ import { similarItems } from './similar.ts';
 import { InterestSummaries } from './summaries.ts';
 import type {
   Engine,
+  ExperimentAdmin,
   Explanation,
   FilterAdmin,
   ListRequest,
@@ -126,6 +130,20 @@ export class FusionEngine implements Engine {
   private readonly sessions: Sessions;
   /** the profile of no history: an anonymous request whose session is unknown or expired */
   private cold: UserProfile | undefined;
+  /** recommendation ids, impressions, attribution and experiments (feedback.ts) */
+  readonly feedback: Feedback;
+  /** every retriever by name, for variants with their own chain */
+  private readonly retrieverByName: Readonly<Record<string, Retriever>>;
+  private readonly variantRankings = new Map<string, Ranking>();
+  readonly experiments: ExperimentAdmin = {
+    create: async (input) => {
+      this.check();
+      return this.feedback.experiments.create(input, (e) => void this.scenarioOf(e.scenario));
+    },
+    list: () => this.feedback.experiments.list(),
+    stop: (id) => this.feedback.experiments.stop(id),
+    status: (id) => this.feedback.status(id),
+  };
   private closed = false;
   /** the bus position of the last events applied here, and of each recent user's last event */
   /** the bus position of the last change to the catalog (items upserted or deleted) */
@@ -183,6 +201,21 @@ export class FusionEngine implements Engine {
       chain: e.retrievers.map((name) => all[name]!),
       modelVersion: p.modelVersion,
       facts: this.facts,
+    });
+    this.retrieverByName = all;
+    this.feedback = new Feedback(p.store, p.config.feedback, {
+      pool: (id) => {
+        const code = m.scenarios.indexOf(id);
+        const out: string[] = [];
+        for (const i of m.scenarioItems[code] ?? []) if (this.live.available[i]) out.push(m.itemIds[i]!);
+        return out;
+      },
+      describe: (id) => {
+        const i = p.index.get(id);
+        return i === undefined
+          ? undefined
+          : { item: id, title: m.titles[i] ?? '', scenario: m.scenarios[m.scenarioCode[i]!]! };
+      },
     });
     this.checks = new EventChecks(p.store, () => this.scenarios());
     const g = p.config.generator;
@@ -315,6 +348,36 @@ export class FusionEngine implements Engine {
   async recommend(input: RecommendRequest): Promise<RecommendResponse> {
     this.check();
     const req = parseRecommendRequest(input);
+    return this.feedback.recommend(req, (r, variant) =>
+      variant
+        ? this.answer(withVariant(r, variant), this.rankingOf(variant), variant.fusion)
+        : this.cachedAnswer(r),
+    );
+  }
+
+  /** the ranking of a variant with its own retriever chain (its candidates are not memoised) */
+  private rankingOf(v: Variant): Ranking {
+    if (!v.retrievers) return this.ranking;
+    const key = v.retrievers.join(',');
+    let r = this.variantRankings.get(key);
+    if (!r) {
+      const e = this.p.config.engine;
+      r = new Ranking({
+        model: this.m,
+        config: { ...e, rankCacheSeconds: 0 },
+        index: this.p.index,
+        live: this.live,
+        memo: this.memo,
+        chain: v.retrievers.map((name) => this.retrieverByName[name]!),
+        modelVersion: this.p.modelVersion,
+        facts: this.facts,
+      });
+      this.variantRankings.set(key, r);
+    }
+    return r;
+  }
+
+  private async cachedAnswer(req: ValidRecommendRequest): Promise<RecommendResponse> {
     const cache = this.p.cache;
     // a session lives in this process's memory: its answers are not shared
     if (!cache.reachable() || req.user === undefined || req.context?.session !== undefined) {
@@ -336,11 +399,15 @@ export class FusionEngine implements Engine {
     return res;
   }
 
-  private async answer(req: ValidRecommendRequest): Promise<RecommendResponse> {
+  private async answer(
+    req: ValidRecommendRequest,
+    ranking = this.ranking,
+    fusion?: boolean,
+  ): Promise<RecommendResponse> {
     const { scenario, code } = this.scenarioOf(req.scenario);
     // filters, boosts and promotion: checked (a bad one is a 400 naming its position) before any work
     const controls = await this.controls.resolve(req, Date.now());
-    const { profile, session } = await this.profileFor(req);
+    const { profile, session } = await this.profileFor(req, fusion);
     // from here on synchronous: the query may use the engine's scratch arrays, released below
     let q: Query | undefined;
     const query = () => {
@@ -348,7 +415,7 @@ export class FusionEngine implements Engine {
       return q;
     };
     try {
-      const res = this.ranking.answer(req, query, profile, scenario, code, controls);
+      const res = ranking.answer(req, query, profile, scenario, code, controls);
       this.sentences.fill(res.items);
       if (session !== undefined) res.session = session;
       return res;
@@ -361,11 +428,14 @@ export class FusionEngine implements Engine {
    * The profile a request is served from: the user's; an anonymous session's items when the
    * request names a live session and has no user, or a user without history; else no history.
    */
-  private async profileFor(req: ValidRecommendRequest): Promise<{ profile: UserProfile; session?: string }> {
+  private async profileFor(
+    req: ValidRecommendRequest,
+    fusion?: boolean,
+  ): Promise<{ profile: UserProfile; session?: string }> {
     const id = req.context?.session;
     let own: UserProfile | undefined;
     if (req.user !== undefined) {
-      own = await this.profiles.forScenario(req.user, req.scenario);
+      own = await this.profiles.forScenario(req.user, req.scenario, fusion);
       if (own.history.length > 0 || id === undefined) return { profile: own };
     }
     const space = itemSpaceOf(this.m);
@@ -449,6 +519,15 @@ export class FusionEngine implements Engine {
     return similarItems(sources, item, n, code);
   }
 
+  logAnswer(
+    user: string | undefined,
+    scenario: string | undefined,
+    items: readonly Recommendation[],
+  ): string {
+    this.check();
+    return this.feedback.stamp(user, scenario, items, this.p.modelVersion);
+  }
+
   async profile(user: string): Promise<UserProfileView> {
     this.check();
     const s = this.summaries;
@@ -483,7 +562,10 @@ export class FusionEngine implements Engine {
     this.check();
     const valid = parseEvents(events);
     await this.checks.check(valid, (i) => `events[${i}].`);
-    return this.p.bus.publishEvents(valid);
+    const credit = await this.feedback.resolve(valid, (i) => `events[${i}].`);
+    const counts = await this.p.bus.publishEvents(valid);
+    await this.feedback.attribute(credit);
+    return counts;
   }
 
   /** one event: as `addEvents`, a bad one's error naming its own field */
@@ -491,7 +573,10 @@ export class FusionEngine implements Engine {
     this.check();
     const valid = parseEvents([event], '');
     await this.checks.check(valid, () => '');
-    return this.p.bus.publishEvents(valid);
+    const credit = await this.feedback.resolve(valid, () => '');
+    const counts = await this.p.bus.publishEvents(valid);
+    await this.feedback.attribute(credit);
+    return counts;
   }
 
   /**
@@ -505,6 +590,8 @@ export class FusionEngine implements Engine {
       this.dropItem(c.id);
       this.catalogChangedAt(this.p.bus.position());
     } else if (c.kind === 'deleteUser') {
+      // impressions of the user this node still holds are not written after the erasure
+      await this.feedback.log.erasing(c.user, async () => 0);
       this.forget(c.user, c.erasure);
       this.p.cache.forgetUsers([c.user]);
     } else if (c.kind === 'session') {
@@ -559,10 +646,13 @@ export class FusionEngine implements Engine {
     // events of the user already accepted are made durable first, so they are erased with the rest
     await this.p.bus.drain();
     let erasure: MemoryErasure | undefined;
-    const n = await eraseUser(this.p.store, this.p.config, user, async (source) => {
-      erasure = await memoryErasure(source, { ...this.p, model: this.m });
-      this.forget(user, erasure);
-    });
+    // no queued impression of the user reaches the store after the erasure
+    const n = await this.feedback.log.erasing(user, () =>
+      eraseUser(this.p.store, this.p.config, user, async (source) => {
+        erasure = await memoryErasure(source, { ...this.p, model: this.m });
+        this.forget(user, erasure);
+      }),
+    );
     this.forget(user, undefined);
     const change = { kind: 'deleteUser' as const, user, ...(erasure ? { erasure } : {}) };
     await this.peers?.(change);
@@ -603,6 +693,7 @@ export class FusionEngine implements Engine {
     if (this.closed) return;
     // events already accepted are written (and applied) before the store closes
     await this.p.bus.drain();
+    await this.feedback.close();
     this.closed = true;
     if (this.p.ownsBus) await this.p.bus.close();
     if (this.p.ownsCache) await this.p.cache.close();
@@ -625,4 +716,9 @@ export class FusionEngine implements Engine {
 function sessionEventId(session: string, e: { item: string; type: string; ts: number }): string {
   const id = `session:${session}:${e.item}:${e.type}:${e.ts}`;
   return id.length <= MAX_ID_LENGTH ? id : `session:${createHash('sha256').update(id).digest('base64url')}`;
+}
+
+/** the request with a variant's diversity, when it sets one */
+function withVariant(req: ValidRecommendRequest, v: Variant): ValidRecommendRequest {
+  return v.diversity === undefined ? req : { ...req, diversity: v.diversity };
 }

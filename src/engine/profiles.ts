@@ -114,11 +114,11 @@ export class Profiles {
   /**
    * The profile a request in `scenario` is served from: the user's, or without fusion
    * (`train.fusion` off) the one of their history in that scenario alone, cached beside it and
-   * rebuilt when the user's profile changes.
+   * rebuilt when the user's profile changes. `fusion` overrides the setting (an experiment's variant).
    */
-  async forScenario(user: string, scenario: string): Promise<UserProfile> {
+  async forScenario(user: string, scenario: string, fusion = this.d.fusion): Promise<UserProfile> {
     const profile = await this.get(user);
-    if (this.d.fusion) return profile;
+    if (fusion) return profile;
     const key = `${user}\u0000${scenario}`;
     const kept = this.alone.get(key);
     if (kept?.from === profile) return kept.profile;

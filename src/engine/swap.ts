@@ -21,6 +21,7 @@ import type { FusionEngine } from './engine.ts';
 import type { ScoreAllRequest, ScoredItems } from './score-all.ts';
 import type {
   Engine,
+  ExperimentAdmin,
   Explanation,
   FilterAdmin,
   ListRequest,
@@ -198,6 +199,19 @@ export class SwappableEngine implements Engine {
   /** named filters live in the store: any generation's admin reads and writes the same ones */
   get filters(): FilterAdmin | undefined {
     return this.gen.engine.filters;
+  }
+
+  /** experiments live in the store; the serving generation's feedback log answers for them */
+  get experiments(): ExperimentAdmin | undefined {
+    return this.gen.engine.experiments;
+  }
+
+  logAnswer(
+    user: string | undefined,
+    scenario: string | undefined,
+    items: readonly Recommendation[],
+  ): string {
+    return this.gen.engine.logAnswer(user, scenario, items);
   }
 
   list(req: ListRequest): Promise<ListAnswer> {

@@ -5,7 +5,10 @@
 import type { Context, Event, EventInput, Item, Scenario } from '../core/types.ts';
 import type { HourBand } from '../model/context.ts';
 import type { ListAnswer, ListKind } from './context-lists.ts';
+import type { ExperimentStats } from './experiment-stats.ts';
+import type { Experiment } from './experiments.ts';
 import type { MemoryErasure } from './forget.ts';
+import type { ImpressionLogStats } from './impression-log.ts';
 import type { FilterInput, NamedFilter, NamedFilterBody } from './named-filters.ts';
 import type { ScoreAllRequest, ScoredItems } from './score-all.ts';
 
@@ -103,6 +106,10 @@ export interface RecommendResponse {
   /** names of the retrievers in the fallback chain that contributed */
   retrievers: string[];
   modelVersion: string;
+  /** this answer's id: events citing it are credited to it (src/engine/feedback.ts) */
+  recommendationId?: string;
+  /** the running experiment of the scenario that shaped the answer; `variant` for A/B */
+  experiment?: { id: string; variant?: string };
 }
 
 export interface Interest {
@@ -130,10 +137,31 @@ export interface UserProfileView {
   updatedAt: number;
 }
 
+/** Online experiments of an engine (src/engine/experiments.ts); the same for CLI and admin API. */
+export interface ExperimentAdmin {
+  /** validated (shares sum to 1, known scenario, one running experiment per scenario) */
+  create(input: unknown): Promise<Experiment>;
+  list(): Promise<Experiment[]>;
+  stop(id: string): Promise<Experiment>;
+  /** per-variant click-through and conversion with 95 % intervals; NOT_FOUND for an unknown id */
+  status(id: string): Promise<ExperimentStats & { log: ImpressionLogStats }>;
+}
+
 export interface Engine {
+  /** experiments and their status; absent on engines without a feedback log */
+  experiments?: ExperimentAdmin;
   /** validated here (src/engine/requests.ts): a bad request is a RecError naming its field */
   recommend(req: RecommendRequest): Promise<RecommendResponse>;
   similarItems(item: string, n?: number, scenario?: string): Promise<Recommendation[]>;
+  /**
+   * Gives an answer made outside `recommend` (similar items) a recommendation id and, with a user,
+   * logs it as their impression; absent on engines without a feedback log.
+   */
+  logAnswer?(
+    user: string | undefined,
+    scenario: string | undefined,
+    items: readonly Recommendation[],
+  ): string;
   /** scores of a scenario's items for an explicit history, as recommend ranks them (src/engine/score-all.ts; the FusionEngine has it) */
   scoreAll?(req: ScoreAllRequest): ScoredItems;
   profile(user: string): Promise<UserProfileView>;

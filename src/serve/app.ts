@@ -26,6 +26,7 @@ import { LatencyRecorder } from './metrics.ts';
 import { buildOpenApi } from './openapi.ts';
 import { type RouteSpec, StatusReply } from './route.ts';
 import { eventRoutes } from './routes/events.ts';
+import { experimentRoutes } from './routes/experiments.ts';
 import { filterRoutes } from './routes/filters.ts';
 import { itemRoutes } from './routes/items.ts';
 import { listRoutes } from './routes/lists.ts';
@@ -50,6 +51,7 @@ const ROUTES: readonly RouteSpec[] = [
   ...sessionRoutes,
   ...tokenRoutes,
   ...modelRoutes,
+  ...experimentRoutes,
 ];
 
 const STATS_TTL_MS = 5000;
@@ -258,6 +260,7 @@ export async function buildServer(
         const caller = {
           tenant: principal?.tenant ?? guard.keys.defaultTenant,
           mayWrite: principal?.level === 'admin' || (principal?.level !== 'token' && guard.keys.writesOpen),
+          ...(principal?.token ? { tokenUser: principal.token.user } : {}),
         };
         const result = await spec.handler(input, ctx, caller);
         if (result instanceof StatusReply) return reply.code(result.status).send(result.body);

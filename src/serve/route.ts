@@ -44,6 +44,8 @@ interface Caller {
   tenant: string;
   /** whether the caller's credential grants writes (an admin key, or writes are open) */
   mayWrite: boolean;
+  /** the user of the caller's user token (as minted, before pseudonymisation); absent for keys */
+  tokenUser?: string;
 }
 
 /** Identity helper that lets TypeScript infer a route's input types from its schemas. */

@@ -4,10 +4,18 @@
  * disk, and erasing a user from both is one transaction. Each concern lives in `postgres/`.
  */
 import type pg from 'pg';
-import type { EventStore, ItemStore, ScenarioStore, StoreStats, UserStore } from './data/types.ts';
+import type {
+  EventStore,
+  ImpressionStore,
+  ItemStore,
+  ScenarioStore,
+  StoreStats,
+  UserStore,
+} from './data/types.ts';
 import type { BlobStore } from './derived/types.ts';
 import { PgBlobs } from './postgres/blobs.ts';
 import { PgEvents } from './postgres/events.ts';
+import { PgImpressions } from './postgres/impressions.ts';
 import { PgItems } from './postgres/items.ts';
 import { describeUrl, openPool } from './postgres/open.ts';
 import { checkpoint, eraseUser, vacuum } from './postgres/privacy.ts';
@@ -24,6 +32,7 @@ export class PostgresStore implements Store {
   readonly items: ItemStore;
   readonly users: UserStore;
   readonly events: EventStore;
+  readonly impressions: ImpressionStore;
   readonly blobs: BlobStore;
   private closed = false;
 
@@ -36,6 +45,7 @@ export class PostgresStore implements Store {
     this.items = new PgItems(pool);
     this.users = new PgUsers(pool);
     this.events = new PgEvents(pool);
+    this.impressions = new PgImpressions(pool);
     this.blobs = new PgBlobs(pool);
   }
 

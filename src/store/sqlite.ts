@@ -2,10 +2,18 @@
  * The embedded backend: one SQLite file holds both the data store and the derived store, so
  * erasing a user from both is one transaction. Each concern lives in `sqlite/`.
  */
-import type { EventStore, ItemStore, ScenarioStore, StoreStats, UserStore } from './data/types.ts';
+import type {
+  EventStore,
+  ImpressionStore,
+  ItemStore,
+  ScenarioStore,
+  StoreStats,
+  UserStore,
+} from './data/types.ts';
 import type { BlobStore } from './derived/types.ts';
 import { SqliteBlobs } from './sqlite/blobs.ts';
 import { SqliteEvents } from './sqlite/events.ts';
+import { SqliteImpressions } from './sqlite/impressions.ts';
 import { SqliteItems } from './sqlite/items.ts';
 import { type DB, openSqlite } from './sqlite/open.ts';
 import { checkpoint, eraseUserBlobs, eraseUserRows, markVacuum } from './sqlite/privacy.ts';
@@ -21,6 +29,7 @@ export class SqliteStore implements Store {
   readonly items: ItemStore;
   readonly users: UserStore;
   readonly events: EventStore;
+  readonly impressions: ImpressionStore;
   readonly blobs: BlobStore;
 
   constructor(file: string) {
@@ -30,6 +39,7 @@ export class SqliteStore implements Store {
     this.items = new SqliteItems(this.db);
     this.users = new SqliteUsers(this.db);
     this.events = new SqliteEvents(this.db);
+    this.impressions = new SqliteImpressions(this.db);
     this.blobs = new SqliteBlobs(this.db);
   }
 

@@ -24,7 +24,12 @@ const batchBody = z.strictObject({
     .max(MAX_BATCH, { message: `at most ${MAX_BATCH} items per batch` }),
 });
 
-const similarQuery = z.strictObject({ n: countParam(10, 200), scenario: idSchema.optional() });
+const similarQuery = z.strictObject({
+  n: countParam(10, 200),
+  scenario: idSchema.optional(),
+  /** the user shown the answer: it is logged as their impression, so their clicks are credited to it */
+  user: idSchema.optional(),
+});
 
 export const itemRoutes = [
   route({
@@ -113,19 +118,30 @@ export const itemRoutes = [
   route({
     method: 'GET',
     url: '/v1/items/:id/similar',
-    summary: 'Items most similar to this one (content and co-consumption), optionally in one scenario.',
+    summary:
+      'Items most similar to this one (content and co-consumption), optionally in one scenario; with `user`, logged as their impression (`recommendationId`).',
     tag: 'items',
     access: 'read',
     token: { catalog: true },
     params: idParams,
     query: similarQuery,
     response: similarResponse,
-    async handler({ params, query }, ctx) {
+    async handler({ params, query }, ctx, caller) {
       if (!(await ctx.store.items.get(params.id))) {
         throw new RecError('UNKNOWN_ITEM', `no item "${params.id}"`, { field: 'id' });
       }
       if (query.scenario) await requireScenario(ctx, query.scenario, 'scenario');
-      return { item: params.id, items: await ctx.engine.similarItems(params.id, query.n, query.scenario) };
+      // a user token may log impressions for its own user only
+      if (
+        query.user &&
+        caller.tokenUser !== undefined &&
+        ctx.pseudonym(query.user) !== ctx.pseudonym(caller.tokenUser)
+      )
+        throw new RecError('TOKEN_SCOPE', 'this token is for another user', { field: 'user' });
+      const items = await ctx.engine.similarItems(params.id, query.n, query.scenario);
+      const user = query.user === undefined ? undefined : ctx.pseudonym(query.user);
+      const recommendationId = ctx.engine.logAnswer?.(user, query.scenario ?? items[0]?.scenario, items);
+      return { item: params.id, items, ...(recommendationId ? { recommendationId } : {}) };
     },
   }),
 ];

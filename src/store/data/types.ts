@@ -3,7 +3,7 @@
  * in it can be recomputed, so a backend must keep every write it acknowledged. Every backend passes
  * the suite in `data/contract.ts`. All methods are async so a networked backend fits the same shape.
  */
-import type { Event, Item, Scenario, Split, User } from '../../core/types.ts';
+import type { Context, Event, Item, Scenario, Split, User } from '../../core/types.ts';
 
 /** An event as stored: `seq` is the store's insertion order, the tie-breaker for equal timestamps. */
 export interface StoredEvent extends Event {
@@ -122,18 +122,82 @@ export interface StoreStats {
   eventsBySplit: Record<string, number>;
 }
 
+/** One shown item of an impression: its place, its score and how it came to be shown. */
+export interface ImpressionItem {
+  item: string;
+  /** 0-based place in the served list */
+  position: number;
+  score: number;
+  /** interleaving: the variant whose ranking contributed the item */
+  team?: string;
+  /** the probability the serving policy gave this item its place (exploration; 1 when deterministic) */
+  propensity?: number;
+}
+
+/** One served answer, as logged: what was shown to whom, by which model and experiment variant. */
+export interface Impression {
+  /** the recommendation id the answer carried */
+  id: string;
+  user: string;
+  scenario: string;
+  ts: number;
+  modelVersion: string;
+  experiment?: string;
+  variant?: string;
+  context?: Context;
+  items: ImpressionItem[];
+}
+
+/** A feedback event credited to an impression (and through it to a variant). */
+export interface Attribution {
+  /** the event's id: one attribution per event */
+  event: string;
+  impression: string;
+  user: string;
+  item: string;
+  type: string;
+  ts: number;
+}
+
+export interface ImpressionPage {
+  impressions: (Impression & { seq: number })[];
+  /** pass back as `afterSeq`; undefined when done */
+  next: number | undefined;
+}
+
+/**
+ * The feedback log: impressions and the events attributed to them. Written in batches off the
+ * request path; erased with their user.
+ */
+export interface ImpressionStore {
+  /** one transaction; idempotent on impression id; returns the rows inserted */
+  add(impressions: readonly Impression[]): Promise<number>;
+  get(id: string): Promise<Impression | undefined>;
+  /** the user's most recent impression at or after `since` and at or before `until` that showed `item` */
+  latestShowing(user: string, item: string, since: number, until: number): Promise<Impression | undefined>;
+  /** one page in insertion order, optionally of one experiment */
+  scan(opts: { experiment?: string; afterSeq?: number; limit: number }): Promise<ImpressionPage>;
+  /** one transaction; idempotent on event id; returns the rows inserted */
+  attribute(rows: readonly Attribution[]): Promise<number>;
+  /** the attributions of these impressions, in no particular order */
+  attributionsOf(impressions: readonly string[]): Promise<Attribution[]>;
+  count(opts?: { experiment?: string }): Promise<number>;
+}
+
 export interface DataStore {
   readonly scenarios: ScenarioStore;
   readonly items: ItemStore;
   readonly users: UserStore;
   readonly events: EventStore;
+  readonly impressions: ImpressionStore;
   /** small key-value settings and job checkpoints */
   getMeta(key: string): Promise<string | undefined>;
   setMeta(key: string, value: string): Promise<void>;
   stats(): Promise<StoreStats>;
   /**
    * Erases the user's source data: events, user row, and the user as a followable item
-   * `user:<id>` (social scenarios) with the events that point at it. Returns the rows removed.
+   * `user:<id>` (social scenarios) with the events that point at it, and the user's impressions
+   * and attributions. Returns the rows removed.
    */
   deleteUser(user: string): Promise<number>;
   close(): Promise<void>;

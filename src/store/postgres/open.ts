@@ -31,6 +31,18 @@ export const MIGRATIONS: readonly string[] = [
      PRIMARY KEY (ns, key));
    -- vectors and models do not compress: store them out of line without trying
    ALTER TABLE blobs ALTER COLUMN value SET STORAGE EXTERNAL;`,
+  // the feedback log: served answers and the events credited to them (src/engine/feedback.ts)
+  `CREATE TABLE impressions (
+     seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, id text COLLATE "C" NOT NULL UNIQUE,
+     user_id text COLLATE "C" NOT NULL, scenario text COLLATE "C" NOT NULL, ts bigint NOT NULL,
+     model_version text NOT NULL, experiment text COLLATE "C", variant text, json text NOT NULL);
+   CREATE INDEX impressions_by_user ON impressions (user_id, ts);
+   CREATE INDEX impressions_by_experiment ON impressions (experiment, seq) WHERE experiment IS NOT NULL;
+   CREATE TABLE attributions (
+     event text COLLATE "C" PRIMARY KEY, impression text COLLATE "C" NOT NULL,
+     user_id text COLLATE "C" NOT NULL, item text COLLATE "C" NOT NULL, type text NOT NULL, ts bigint NOT NULL);
+   CREATE INDEX attributions_by_impression ON attributions (impression);
+   CREATE INDEX attributions_by_user ON attributions (user_id);`,
 ];
 
 /** advisory lock keys (per database): one migrator at a time; one event writer at a time */

@@ -8,10 +8,11 @@
 import type pg from 'pg';
 
 const PENDING_KEY = 'privacy:vacuum';
-type Table = 'events' | 'users' | 'items' | 'blobs';
+type Table = 'events' | 'users' | 'items' | 'blobs' | 'impressions' | 'attributions';
 
 /**
- * events, user row, the user as followable item `user:<id>` with the events pointing at it, and
+ * events, user row, the user as followable item `user:<id>` with the events pointing at it, the
+ * user's impressions and attributions, and
  * blobs keyed by the user id, by `${user}:...`, or by the user as an item. Returns the rows removed
  * and the tables that lost any.
  */
@@ -22,6 +23,9 @@ export async function eraseUser(c: pg.PoolClient, user: string): Promise<{ n: nu
     ['users', 'DELETE FROM users WHERE id = $1', [user]],
     ['events', 'DELETE FROM events WHERE item = $1', [asItem]],
     ['items', 'DELETE FROM items WHERE id = $1', [asItem]],
+    // what was shown to the user and which of their events were credited to it
+    ['attributions', 'DELETE FROM attributions WHERE user_id = $1', [user]],
+    ['impressions', 'DELETE FROM impressions WHERE user_id = $1', [user]],
     // the range is every key starting with `${user}:` (';' follows ':'; keys compare as bytes)
     [
       'blobs',
@@ -55,7 +59,8 @@ export async function vacuum(pool: pg.Pool, tables: readonly Table[], full = fal
   for (const t of tables) await pool.query(`VACUUM ${full ? 'FULL ' : ''}${t}`);
 }
 
-const isTable = (t: string): t is Table => ['events', 'users', 'items', 'blobs'].includes(t);
+const isTable = (t: string): t is Table =>
+  ['events', 'users', 'items', 'blobs', 'impressions', 'attributions'].includes(t);
 
 /** rewrites the tables erasures touched since the last checkpoint, then forgets them */
 export async function checkpoint(pool: pg.Pool): Promise<void> {

@@ -27,6 +27,17 @@ export const MIGRATIONS: readonly string[] = [
   // which cost as much as the rest of the insert; it served only erasing a social user's follow
   // events (which now scans the table) and a co-occurrence query no longer in the store
   `DROP INDEX IF EXISTS events_by_item;`,
+  // the feedback log: served answers and the events credited to them (src/engine/feedback.ts)
+  `CREATE TABLE impressions (
+     seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, user TEXT NOT NULL, scenario TEXT NOT NULL,
+     ts INTEGER NOT NULL, model_version TEXT NOT NULL, experiment TEXT, variant TEXT, json TEXT NOT NULL);
+   CREATE INDEX impressions_by_user ON impressions (user, ts);
+   CREATE INDEX impressions_by_experiment ON impressions (experiment, seq) WHERE experiment IS NOT NULL;
+   CREATE TABLE attributions (
+     event TEXT PRIMARY KEY, impression TEXT NOT NULL, user TEXT NOT NULL, item TEXT NOT NULL,
+     type TEXT NOT NULL, ts INTEGER NOT NULL) WITHOUT ROWID;
+   CREATE INDEX attributions_by_impression ON attributions (impression);
+   CREATE INDEX attributions_by_user ON attributions (user);`,
 ];
 
 /**

@@ -6,7 +6,7 @@
 import { RecError } from '../../core/errors.ts';
 import type { DB } from './open.ts';
 
-/** events, user row, and the user as followable item `user:<id>` with the events pointing at it */
+/** events, user row, the user as followable item `user:<id>` with the events pointing at it, impressions and attributions */
 export function eraseUserRows(db: DB, user: string): number {
   let n = db.prepare('DELETE FROM events WHERE user = ?').run(user).changes;
   n += db.prepare('DELETE FROM users WHERE id = ?').run(user).changes;
@@ -15,6 +15,9 @@ export function eraseUserRows(db: DB, user: string): number {
   const asItem = `user:${user}`;
   n += db.prepare('DELETE FROM events WHERE item = ?').run(asItem).changes;
   n += db.prepare('DELETE FROM items WHERE id = ?').run(asItem).changes;
+  // what was shown to the user and which of their events were credited to it
+  n += db.prepare('DELETE FROM attributions WHERE user = ?').run(user).changes;
+  n += db.prepare('DELETE FROM impressions WHERE user = ?').run(user).changes;
   return n;
 }
 
