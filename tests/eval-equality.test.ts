@@ -27,6 +27,12 @@ function slice(n: number): string {
   mkdirSync(out);
   for (const f of readdirSync(DATA)) {
     const text = readFileSync(join(DATA, f), 'utf8');
+    if (f.endsWith('.user2index')) {
+      // the importer checks each user's valid and test rows against this index: keep the same users
+      const kept = text.split('\n').filter((r) => r && Number(r.split('\t')[1]) < n);
+      writeFileSync(join(out, f), `${kept.join('\n')}\n`);
+      continue;
+    }
     if (!f.endsWith('.inter')) {
       writeFileSync(join(out, f), text);
       continue;

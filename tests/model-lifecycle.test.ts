@@ -45,7 +45,11 @@ async function answers(engine: Engine): Promise<unknown[]> {
   const out: unknown[] = [];
   for (const user of USERS)
     for (const scenario of SCENARIOS) {
-      const { modelVersion: _v, ...rest } = await engine.recommend({
+      const {
+        modelVersion: _v,
+        recommendationId: _id,
+        ...rest
+      } = await engine.recommend({
         user,
         scenario,
         n: 8,

@@ -98,7 +98,7 @@ test('every file the compiled code opens by URL next to itself is packed', () =>
 
 test('every package the compiled code imports is a runtime dependency', () => {
   const bare =
-    /(?:\bfrom\s+|\bimport\s*\(\s*|\brequire\(\s*|\brequire\.resolve\(\s*)['"]([^'"./][^'"]*)['"]/g;
+    /(?:\bfrom\s+|\bimport\s*\(\s*|\brequire\(\s*|\brequire\.resolve\(\s*)['"]([^'"./$][^'"]*)['"]/g;
   const used = new Set<string>();
   for (const f of [...jsFiles(), ...files.filter((p) => p.endsWith('.mjs'))]) {
     // comments show usage (`import ... from 'fusionrec'`); only code counts

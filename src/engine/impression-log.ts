@@ -5,6 +5,7 @@
  * impressions as well as stored ones. Every write and every erasure runs on one chain, so an
  * erasure cannot be overtaken by a batch that still holds the erased user's rows.
  */
+import { LRUCache } from 'lru-cache';
 import type { Impression, ImpressionStore } from '../store/data/types.ts';
 
 export interface ImpressionLogOptions {
@@ -30,6 +31,11 @@ export class ImpressionLog {
   private chain: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  /**
+   * users erased while this process ran: an answer asked for them afterwards (a retry, another node
+   * still serving an old page) is not logged, so no impression brings the id back into the store
+   */
+  private readonly erased = new LRUCache<string, true>({ max: 10_000 });
   private readonly counts = { logged: 0, written: 0, dropped: 0, failed: 0 };
 
   constructor(
@@ -40,6 +46,7 @@ export class ImpressionLog {
 
   /** queues one impression; false when the queue is full (it is dropped and counted) */
   log(imp: Impression): boolean {
+    if (this.erased.has(imp.user)) return false;
     if (this.closed || this.queue.length >= this.opts.queueSize) {
       this.counts.dropped++;
       return false;
@@ -101,6 +108,7 @@ export class ImpressionLog {
    * user's queued impressions, so none of them reaches the store afterwards.
    */
   erasing<T>(user: string, erase: () => Promise<T>): Promise<T> {
+    this.erased.set(user, true);
     const run = this.chain.then(async () => {
       const kept = this.queue.filter((i) => i.user !== user);
       for (const i of this.queue) if (i.user === user) this.byId.delete(i.id);
