@@ -30,6 +30,8 @@ function call(url: string, method: string, body?: unknown): Promise<{ status: nu
       },
     );
     req.on('error', reject);
+    // a connection the primary handed to a worker as it died may never be answered: give it up
+    req.setTimeout(10_000, () => req.destroy(new Error('no answer within 10 s')));
     req.end(body === undefined ? undefined : JSON.stringify(body));
   });
 }
