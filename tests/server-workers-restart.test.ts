@@ -8,29 +8,22 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { join } from 'node:path';
+import { before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { slotOf } from '../src/serve/cluster.ts';
 import { BIN, runNode } from './run-process.ts';
-import { demoDbCopy } from './server-fixture.ts';
-import { call, type Service, serveWorkers } from './workers-fixture.ts';
+import { call, type Service, servedDemo } from './workers-fixture.ts';
 
 describe('serve --workers 2 restarts a killed worker', () => {
-  let db: string;
+  const served = servedDemo(2);
   let svc: Service;
   let api = '';
-
   before(async () => {
-    db = (await demoDbCopy()).db;
-    svc = await serveWorkers(db, 2);
+    svc = served();
     api = svc.api;
     await svc.logged(/worker 0 \(pid \d+\) serving/);
     await svc.logged(/worker 1 \(pid \d+\) serving/);
-  });
-  after(() => {
-    if (svc.process.exitCode === null) svc.process.kill('SIGKILL');
-    rmSync(dirname(db), { recursive: true, force: true });
   });
 
   test("only the killed worker's request fails, a new worker serves, writes reach both", async () => {

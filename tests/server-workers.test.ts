@@ -4,24 +4,16 @@
  * it whichever worker serves it; shutdown stops both.
  */
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { demoDbCopy } from './server-fixture.ts';
-import { call, type Service, serveWorkers } from './workers-fixture.ts';
+import { before, describe, test } from 'node:test';
+import { call, type Service, servedDemo } from './workers-fixture.ts';
 
 describe('serve --workers 2', () => {
-  let db: string;
+  const served = servedDemo(2);
   let svc: Service;
   let api = '';
-  before(async () => {
-    db = (await demoDbCopy()).db;
-    svc = await serveWorkers(db, 2);
+  before(() => {
+    svc = served();
     api = svc.api;
-  });
-  after(() => {
-    if (svc.process.exitCode === null) svc.process.kill('SIGKILL');
-    rmSync(dirname(db), { recursive: true, force: true });
   });
 
   test('both workers answer, and an event or a deleted item is seen by the next requests on either', async () => {

@@ -3,8 +3,12 @@
  * requests that each open a new connection, so that consecutive ones may reach different workers.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
+import { dirname } from 'node:path';
+import { after, before } from 'node:test';
 import { BIN } from './run-process.ts';
+import { demoDbCopy } from './server-fixture.ts';
 
 export interface Answer {
   status: number;
@@ -86,4 +90,22 @@ export async function serveWorkers(db: string, workers: number): Promise<Service
     });
   const api = (await logged(/API:\s+(http:\/\/\S+\/v1)/))[1]!;
   return { process: p, api, log: () => stderr, logged };
+}
+
+/**
+ * Inside a `describe`: a fresh copy of the demo database served by `workers` processes before its
+ * tests, killed and removed after them. Returns the running service (once `before` has run).
+ */
+export function servedDemo(workers: number): () => Service {
+  let db: string | undefined;
+  let svc: Service | undefined;
+  before(async () => {
+    db = (await demoDbCopy()).db;
+    svc = await serveWorkers(db, workers);
+  });
+  after(() => {
+    if (svc && svc.process.exitCode === null) svc.process.kill('SIGKILL');
+    if (db) rmSync(dirname(db), { recursive: true, force: true });
+  });
+  return () => svc!;
 }
