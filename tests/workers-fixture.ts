@@ -54,7 +54,7 @@ export interface Service {
 }
 
 /** `fusionrec serve --db <db> --port 0 --workers <workers>`, resolved once it prints its API URL */
-export async function serveWorkers(db: string, workers: number): Promise<Service> {
+async function serveWorkers(db: string, workers: number): Promise<Service> {
   const p = spawn(process.execPath, [BIN, 'serve', '--db', db, '--port', '0', '--workers', String(workers)], {
     env: { ...process.env, FUSIONREC_ENCODER__THREADS: '1' },
   });
