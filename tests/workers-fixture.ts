@@ -88,8 +88,14 @@ async function serveWorkers(db: string, workers: number): Promise<Service> {
         p.on('close', closed);
       }
     });
-  const api = (await logged(/API:\s+(http:\/\/\S+\/v1)/))[1]!;
-  return { process: p, api, log: () => stderr, logged };
+  try {
+    const api = (await logged(/API:\s+(http:\/\/\S+\/v1)/))[1]!;
+    return { process: p, api, log: () => stderr, logged };
+  } catch (e) {
+    // a service that never served would keep the test process alive (its workers share our pipes)
+    p.kill('SIGKILL');
+    throw e;
+  }
 }
 
 /**
