@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { writeOneEvent } from '../tests/cli-fixture.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '7' } } });
@@ -64,25 +65,7 @@ function time(argv: string[], env: NodeJS.ProcessEnv | undefined, expect: number
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 try {
-  const data = join(dir, 'one.jsonl');
-  writeFileSync(
-    data,
-    [
-      { kind: 'scenario', id: 'shop', scenarioKind: 'ecommerce' },
-      { kind: 'item', id: 'sku-1', scenario: 'shop', title: 'Chef knife' },
-      {
-        kind: 'event',
-        id: 'ev-1',
-        user: 'u1',
-        item: 'sku-1',
-        scenario: 'shop',
-        type: 'purchase',
-        ts: 1714564800000,
-      },
-    ]
-      .map((r) => JSON.stringify(r))
-      .join('\n') + '\n',
-  );
+  const data = writeOneEvent(join(dir, 'one.jsonl'));
   time([bin, 'import', '--format', 'jsonl', '--db', db, data], undefined, 0);
   console.log(
     `CLI start-up, median of ${runs} runs (ms); ${cpus().length} cores, load average ${loadavg()

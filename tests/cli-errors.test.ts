@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { importDataset } from '../src/ingest/index.ts';
 import { SqliteStore } from '../src/store/sqlite.ts';
+import { writeOneEvent } from './cli-fixture.ts';
 import { DATA, noData, tempDir } from './import-helpers.ts';
 import { BIN, runNode } from './run-process.ts';
 
@@ -31,21 +32,7 @@ async function fails(args: string[], names: RegExp, env: NodeJS.ProcessEnv = {})
 describe('CLI error paths: one line, exit code not 0, no stack trace', { concurrency: 4 }, () => {
   const db = at('small.db');
   before(async () => {
-    const file = at('small.jsonl');
-    const records = [
-      { kind: 'scenario', id: 'shop', scenarioKind: 'ecommerce' },
-      { kind: 'item', id: 'k1', scenario: 'shop', title: 'Knife' },
-      {
-        kind: 'event',
-        id: 'e1',
-        user: 'u1',
-        item: 'k1',
-        scenario: 'shop',
-        type: 'view',
-        ts: 1_700_000_000_000,
-      },
-    ];
-    writeFileSync(file, `${records.map((r) => JSON.stringify(r)).join('\n')}\n`);
+    const file = writeOneEvent(at('small.jsonl'));
     const store = new SqliteStore(db);
     await importDataset(store, 'jsonl', file);
     await store.close();
@@ -60,7 +47,7 @@ describe('CLI error paths: one line, exit code not 0, no stack trace', { concurr
     await fails(['stats', '--dbb', db], /unknown option '--dbb'/);
     await fails(['recommend', 'u1', '--db', db], /required option '-s, --scenario <id>'/);
     await fails(['recommend', 'u1', '-s', 'shop', '-n', 'lots', '--db', db], /INVALID_INPUT.*"n"/);
-    await fails(['explain', 'u1', 'k1', '--hour', '25', '--db', db], /INVALID_INPUT.*"hour"/);
+    await fails(['explain', 'u1', 'sku-1', '--hour', '25', '--db', db], /INVALID_INPUT.*"hour"/);
     await fails(['encode', '--page-size', '0', '--db', db], /INVALID_INPUT.*"page-size"/);
   });
 
@@ -70,7 +57,7 @@ describe('CLI error paths: one line, exit code not 0, no stack trace', { concurr
       ['stats'],
       ['recommend', 'u1', '-s', 'shop'],
       ['profile', 'u1'],
-      ['explain', 'u1', 'k1'],
+      ['explain', 'u1', 'sku-1'],
       ['delete-user', 'u1'],
       ['trending', '-s', 'shop'],
       ['new', '-s', 'shop'],
@@ -114,7 +101,7 @@ describe('CLI error paths: one line, exit code not 0, no stack trace', { concurr
 
   test('an unknown user or item is named (recommend answers with a note instead)', async () => {
     await fails(['profile', 'nobody', '--db', db], /UNKNOWN_USER.*"nobody"/);
-    await fails(['explain', 'nobody', 'k1', '--db', db], /UNKNOWN_USER.*"nobody"/);
+    await fails(['explain', 'nobody', 'sku-1', '--db', db], /UNKNOWN_USER.*"nobody"/);
     await fails(['explain', 'u1', 'nothing', '--db', db], /UNKNOWN_ITEM.*"nothing"/);
     await fails(['delete-user', 'nobody', '--db', db], /UNKNOWN_USER.*"nobody"/);
   });

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { writeOneEvent } from './cli-fixture.ts';
 import { BIN, runNode } from './run-process.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'fusionrec-lazy-'));
@@ -55,25 +56,7 @@ const HEAVY = [
 const heavyIn = (urls: string[]) => urls.filter((u) => HEAVY.some((re) => re.test(u)));
 
 before(async () => {
-  const data = join(dir, 'one.jsonl');
-  writeFileSync(
-    data,
-    `${[
-      { kind: 'scenario', id: 'shop', scenarioKind: 'ecommerce' },
-      { kind: 'item', id: 'sku-1', scenario: 'shop', title: 'Chef knife' },
-      {
-        kind: 'event',
-        id: 'ev-1',
-        user: 'u1',
-        item: 'sku-1',
-        scenario: 'shop',
-        type: 'purchase',
-        ts: 1714564800000,
-      },
-    ]
-      .map((r) => JSON.stringify(r))
-      .join('\n')}\n`,
-  );
+  const data = writeOneEvent(join(dir, 'one.jsonl'));
   const r = await runNode([BIN, 'import', '--format', 'jsonl', '--db', db, data]);
   assert.equal(r.code, 0, r.stderr);
 });

@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import { after, before, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
+import { writeOneEvent } from './cli-fixture.ts';
 import { runNode } from './run-process.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -125,25 +126,7 @@ test('unpacked with its dependencies only, the CLI runs: --help, import, stats, 
   for (const c of ['import', 'stats', 'delete-user', 'train', 'serve', 'recommend']) {
     assert.match(help.stdout, new RegExp(`\\n  ${c}\\b`), `--help lists ${c}`);
   }
-  const data = join(app, 'data.jsonl');
-  writeFileSync(
-    data,
-    [
-      { kind: 'scenario', id: 'shop', scenarioKind: 'ecommerce' },
-      { kind: 'item', id: 'sku-1', scenario: 'shop', title: 'Chef knife' },
-      {
-        kind: 'event',
-        id: 'ev-1',
-        user: 'u1',
-        item: 'sku-1',
-        scenario: 'shop',
-        type: 'purchase',
-        ts: 1714564800000,
-      },
-    ]
-      .map((r) => JSON.stringify(r))
-      .join('\n') + '\n',
-  );
+  const data = writeOneEvent(join(app, 'data.jsonl'));
   const db = join(app, 'x.db');
   const imported = await runNode([bin, 'import', '--format', 'jsonl', '--db', db, data], { cwd: app });
   assert.equal(imported.code, 0, imported.stderr);

@@ -4,59 +4,16 @@
  * it whichever worker serves it; shutdown stops both.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
-import { Agent } from 'node:http';
-import { dirname } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { demoDbCopy } from './server-fixture.ts';
-
-const BIN = new URL('../bin/fusionrec.js', import.meta.url).pathname;
-
-/** one request on a new connection each time: the cluster hands connections out in turn */
-async function call(
-  url: string,
-  method: string,
-  body?: unknown,
-): Promise<{ status: number; json: Record<string, unknown> }> {
-  const { request } = await import('node:http');
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      { method, agent: new Agent({ keepAlive: false }), headers: { 'content-type': 'application/json' } },
-      (res) => {
-        let s = '';
-        res.on('data', (d) => (s += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, json: s ? JSON.parse(s) : undefined }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body === undefined ? undefined : JSON.stringify(body));
-  });
-}
+import { before, describe, test } from 'node:test';
+import { call, type Service, servedDemo } from './workers-fixture.ts';
 
 describe('serve --workers 2', () => {
-  let db: string;
-  let p: ChildProcess;
+  const served = servedDemo(2);
+  let svc: Service;
   let api = '';
-  let stderr = '';
-  before(async () => {
-    db = (await demoDbCopy()).db;
-    p = spawn(process.execPath, [BIN, 'serve', '--db', db, '--port', '0', '--workers', '2'], {
-      env: { ...process.env, FUSIONREC_ENCODER__THREADS: '1' },
-    });
-    api = await new Promise<string>((resolve, reject) => {
-      p.stderr!.on('data', (d) => {
-        stderr += d;
-        const m = /API:\s+(http:\/\/\S+\/v1)/.exec(stderr);
-        if (m) resolve(m[1]!);
-      });
-      p.on('close', () => reject(new Error(`serve exited: ${stderr}`)));
-    });
-  });
-  after(() => {
-    if (p.exitCode === null) p.kill('SIGKILL');
-    rmSync(dirname(db), { recursive: true, force: true });
+  before(() => {
+    svc = served();
+    api = svc.api;
   });
 
   test('both workers answer, and an event or a deleted item is seen by the next requests on either', async () => {
@@ -92,9 +49,9 @@ describe('serve --workers 2', () => {
 
   test('SIGINT stops the primary and both workers', async () => {
     const code = await new Promise<number | null>((resolve) => {
-      p.on('close', resolve);
-      p.kill('SIGINT');
+      svc.process.on('close', resolve);
+      svc.process.kill('SIGINT');
     });
-    assert.equal(code, 0, stderr);
+    assert.equal(code, 0, svc.log());
   });
 });

@@ -106,6 +106,13 @@ export interface PrimaryOptions {
  * none committed while it starts is missed.
  */
 export function runPrimary(opts: PrimaryOptions): { stop(): Promise<void> } {
+  // The workers accept connections from the shared socket themselves. In round-robin mode the
+  // primary accepts and passes each connection to a worker, keeping its copy until the worker
+  // replies that it took it: a connection passed to a worker that dies first (kill -9) gets no
+  // reply, so the primary never closes it and the client waits for an answer that never comes. A
+  // connection left in the kernel's queue is taken by a worker still alive; one the dead worker had
+  // accepted is closed by the kernel, and its client sees the connection end at once.
+  cluster.schedulingPolicy = cluster.SCHED_NONE;
   const ready = new Set<number>();
   const policy = opts.restart ?? RESTART_POLICY;
   /** worker id -> its slot and when it was forked */

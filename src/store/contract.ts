@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe } from 'node:test';
-import { ev, item } from './data/contract.ts';
+import { ev, item } from './data/cases/fixtures.ts';
 import { type ContractOptions, defineCases } from './suite.ts';
 import type { Store } from './types.ts';
 

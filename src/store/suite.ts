@@ -17,7 +17,7 @@ export interface ContractOptions {
 }
 
 type Body<S> = (store: S) => Promise<void>;
-type Case<S> = (name: string, body: Body<S>) => void;
+export type Case<S> = (name: string, body: Body<S>) => void;
 
 /**
  * Defines the cases of one suite (call inside its `describe`): each case opens a fresh store and

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Event, Split } from '../../core/types.ts';
+import { type EventRow, toEvent } from '../data/event-rows.ts';
 import type {
   AddOptions,
   AddResult,
@@ -14,38 +15,7 @@ import { insertEvents } from './bulk.ts';
 import { LOCKS } from './open.ts';
 import { inTransaction, Params, splitFilter } from './sql.ts';
 
-interface EventRow {
-  seq: number;
-  id: string;
-  user: string;
-  item: string;
-  scenario: string;
-  type: string;
-  value: number | null;
-  text: string | null;
-  ts: number;
-  context: string | null;
-  split: string | null;
-}
-
 const COLUMNS = 'seq, id, user_id AS "user", item, scenario, type, value, text, ts, context, split';
-
-function rowToEvent(r: EventRow): StoredEvent {
-  const e: StoredEvent = {
-    seq: r.seq,
-    id: r.id,
-    user: r.user,
-    item: r.item,
-    scenario: r.scenario,
-    type: r.type,
-    ts: r.ts,
-  };
-  if (r.value !== null) e.value = r.value;
-  if (r.text !== null) e.text = r.text;
-  if (r.context !== null) e.context = JSON.parse(r.context);
-  if (r.split !== null) e.split = r.split as Split;
-  return e;
-}
 
 export class PgEvents implements EventStore {
   constructor(private readonly pool: pg.Pool) {}
@@ -90,7 +60,7 @@ export class PgEvents implements EventStore {
       sql = `SELECT * FROM (${sql} ORDER BY ts DESC, seq DESC LIMIT ${p.add(q.limit)}) AS recent ORDER BY ts, seq`;
     else sql += ' ORDER BY ts, seq';
     const { rows } = await this.pool.query<EventRow>(sql, p.values);
-    return rows.map(rowToEvent);
+    return rows.map(toEvent);
   }
 
   async scan(opts: {
@@ -105,7 +75,7 @@ export class PgEvents implements EventStore {
     sql += splitFilter(opts.splits, p);
     sql += ` ORDER BY seq LIMIT ${p.add(opts.limit)}`;
     const { rows } = await this.pool.query<EventRow>(sql, p.values);
-    const events = rows.map(rowToEvent);
+    const events = rows.map(toEvent);
     return { events, next: events.length === opts.limit ? events[events.length - 1]!.seq : undefined };
   }
 

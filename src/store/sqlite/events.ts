@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Event, Split } from '../../core/types.ts';
+import { type EventRow, toEvent } from '../data/event-rows.ts';
 import type {
   AddOptions,
   AddResult,
@@ -12,37 +13,6 @@ import type {
 import { keysetPages } from '../pages.ts';
 import type { DB } from './open.ts';
 import { placeholders, splitFilter } from './sql.ts';
-
-interface EventRow {
-  seq: number;
-  id: string;
-  user: string;
-  item: string;
-  scenario: string;
-  type: string;
-  value: number | null;
-  text: string | null;
-  ts: number;
-  context: string | null;
-  split: string | null;
-}
-
-function rowToEvent(r: EventRow): StoredEvent {
-  const e: StoredEvent = {
-    seq: r.seq,
-    id: r.id,
-    user: r.user,
-    item: r.item,
-    scenario: r.scenario,
-    type: r.type,
-    ts: r.ts,
-  };
-  if (r.value !== null) e.value = r.value;
-  if (r.text !== null) e.text = r.text;
-  if (r.context !== null) e.context = JSON.parse(r.context);
-  if (r.split !== null) e.split = r.split as Split;
-  return e;
-}
 
 export class SqliteEvents implements EventStore {
   private readonly insertStmt;
@@ -105,7 +75,7 @@ export class SqliteEvents implements EventStore {
       sql = `SELECT * FROM (${sql} ORDER BY ts DESC, seq DESC LIMIT ?) ORDER BY ts, seq`;
       params.push(q.limit);
     } else sql += ' ORDER BY ts, seq';
-    return (this.statement(sql).all(...params) as EventRow[]).map(rowToEvent);
+    return (this.statement(sql).all(...params) as EventRow[]).map(toEvent);
   }
 
   /** prepared once per distinct SQL text: profile reads run on every request for a new user */
@@ -133,7 +103,7 @@ export class SqliteEvents implements EventStore {
     sql += splitFilter(opts.splits, params);
     sql += ' ORDER BY seq LIMIT ?';
     params.push(opts.limit);
-    const events = (this.db.prepare(sql).all(...params) as EventRow[]).map(rowToEvent);
+    const events = (this.db.prepare(sql).all(...params) as EventRow[]).map(toEvent);
     return { events, next: events.length === opts.limit ? events[events.length - 1]!.seq : undefined };
   }
 
