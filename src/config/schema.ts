@@ -162,6 +162,10 @@ const generatorSection = z
       z.boolean().default(true),
       'With a generator: explanation sentences written from the structured reasons and checked against them (template when a sentence names anything else).',
     ),
+    sentiment: d(
+      z.boolean().default(true),
+      'With a generator: comment and review text the English analyser cannot read (mostly non-Latin script, e.g. Chinese) is scored by the model in the background (cached); the lexicon or neutral score stands until it answers.',
+    ),
     explainTop: d(
       z.number().int().min(0).max(100).default(3),
       'Recommendations per response whose sentence is generated in the background for later requests.',

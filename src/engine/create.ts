@@ -169,8 +169,8 @@ export async function scenarioMap(store: Store, config: Config): Promise<Map<str
  * looks.
  */
 export async function createEngine(config: Config, deps: EngineDeps = {}): Promise<Engine> {
-  // the engine's generator writes summaries and sentences only: none is made when both are off
-  const wanted = config.generator.summaries || config.generator.explain;
+  // the engine's generator writes summaries and sentences and scores review text: none is made when all are off
+  const wanted = config.generator.summaries || config.generator.explain || config.generator.sentiment;
   const parts = await createComponents(config, wanted ? deps : { ...deps, generator: null });
   const warn = deps.onWarning ?? ((m: string) => console.warn(`warning: ${m}`));
   try {

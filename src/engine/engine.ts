@@ -48,6 +48,7 @@ import {
   parseSessionEvents,
   type ValidRecommendRequest,
 } from './requests.ts';
+import { ReviewSentiment } from './review-sentiment.ts';
 import { type ScoreAllRequest, type ScoredItems, scenarioAlone, scoreAll } from './score-all.ts';
 import { ExplanationSentences } from './sentences.ts';
 import { Sessions } from './sessions.ts';
@@ -125,6 +126,8 @@ export class FusionEngine implements Engine {
   private readonly checks: EventChecks;
   private readonly sentences: ExplanationSentences;
   private readonly summaries: InterestSummaries | undefined;
+  /** generated sentiment of non-Latin comment text, when a generator is configured for it */
+  private readonly reviewSentiment: ReviewSentiment | undefined;
   private readonly facts: ItemFacts;
   private readonly controls: Controls;
   private readonly sessions: Sessions;
@@ -170,6 +173,11 @@ export class FusionEngine implements Engine {
       store: p.store,
       index: p.index,
     });
+    const rs =
+      p.generator && p.config.generator.sentiment
+        ? new ReviewSentiment({ generator: p.generator, onScored: (users) => this.rescored(users) })
+        : undefined;
+    this.reviewSentiment = rs;
     this.profiles = new Profiles({
       store: p.store,
       model: m,
@@ -184,6 +192,7 @@ export class FusionEngine implements Engine {
       memo: this.memo,
       fusion: p.config.train.fusion,
       clustered: p.bus.kind === 'nats',
+      sentiment: rs && ((text, user) => rs.score(text, user)),
     });
     const all = p.retrievers({
       index: (code) => this.live.index(code),
@@ -263,6 +272,13 @@ export class FusionEngine implements Engine {
     const users = new Set<string>();
     for (const e of fresh) users.add(e.user);
     for (const u of users) this.userPositions.set(u, position);
+    this.p.cache.forgetUsers([...users]);
+  }
+
+  /** users whose comment text got a generated score: their profiles and cached answers are redone */
+  private rescored(users: readonly string[]): void {
+    if (this.closed) return;
+    for (const u of users) this.profiles.invalidate(u);
     this.p.cache.forgetUsers([...users]);
   }
 
@@ -665,6 +681,7 @@ export class FusionEngine implements Engine {
   private forget(user: string, erasure: MemoryErasure | undefined): void {
     this.profiles.forget(user);
     this.summaries?.forget(user);
+    this.reviewSentiment?.forget(user);
     this.userPositions.delete(user);
     // cached sentences cite past items by title: none of the user's may outlive them
     this.sentences.forgetAll();
@@ -703,6 +720,7 @@ export class FusionEngine implements Engine {
     this.live.clear();
     this.sentences.close();
     this.summaries?.close();
+    this.reviewSentiment?.close();
     if (this.p.ownsGenerator) await this.p.generator?.close();
     if (this.p.ownsStore) await this.p.store.close();
     if (this.p.ownsEncoder) await this.p.encoder?.close();

@@ -34,6 +34,8 @@ export interface ProfileDeps {
    * store, and an event the store already gave a cached profile is not added again.
    */
   clustered?: boolean;
+  /** scores an event's comment or review text (generated scores when known); default the analysers' */
+  sentiment?: ((text: string, user: string | undefined) => number) | undefined;
 }
 
 /** how long a clustered engine keeps an event the store may not hold yet */
@@ -72,11 +74,15 @@ export class Profiles {
   }
 
   /** an event as a history entry; undefined for an item the model does not know */
-  entryOf(e: Pick<Event, 'item' | 'scenario' | 'type' | 'value' | 'text' | 'ts'>): HistoryEntry | undefined {
+  entryOf(
+    e: Pick<Event, 'item' | 'scenario' | 'type' | 'value' | 'text' | 'ts'> & { user?: string },
+  ): HistoryEntry | undefined {
     const item = this.d.index.get(e.item);
     if (item === undefined) return undefined;
     const weights = this.d.scenarios.get(e.scenario)?.eventWeights ?? {};
-    return { item, scenario: e.scenario, weight: eventWeight(e, weights), ts: e.ts };
+    const sentiment = this.d.sentiment;
+    const weight = sentiment ? eventWeight(e, weights, (t) => sentiment(t, e.user)) : eventWeight(e, weights);
+    return { item, scenario: e.scenario, weight, ts: e.ts };
   }
 
   /** the user's profile, from the cache or built from the store's recent events */
@@ -161,13 +167,18 @@ export class Profiles {
     }
   }
 
-  forget(user: string): void {
-    this.unstored?.delete(user);
+  /** the user's profile is built again on its next read (an event's weight changed) */
+  invalidate(user: string): void {
     const cached = this.cache.get(user);
     if (cached) this.d.memo.forget(cached);
     this.cache.delete(user);
     this.pending.delete(user);
     for (const key of [...this.alone.keys()]) if (key.startsWith(`${user}\u0000`)) this.alone.delete(key);
+  }
+
+  forget(user: string): void {
+    this.unstored?.delete(user);
+    this.invalidate(user);
   }
 
   clear(): void {

@@ -6,9 +6,9 @@ import { buildProfile } from './interests.ts';
 import { type LabelSource, LabelVocabulary, labelFromTitles, labelTerms } from './label.ts';
 import type { ItemSpace } from './types.ts';
 
-/** words no label may hold: numbers alone and the commonest English stop words */
+/** words no label may hold: numbers alone and the commonest English and Chinese stop words */
 const STOP = new Set(
-  'a an and the of for with in on to by from at or is are was be it its this that as not but if so no all any my your our their'.split(
+  'a an and the of for with in on to by from at or is are was be it its this that as not but if so no all any my your our their 的 了 和 与 及 或 在 是 有 为 对 把 被 等 个 套 家用'.split(
     ' ',
   ),
 );
@@ -153,8 +153,8 @@ describe('interest labels (class-based TF-IDF)', () => {
     );
   });
 
-  test('demo catalog: every interest of every user has a readable label', () => {
-    const d = generateDemo({ seed: 42, users: 60, now: Date.UTC(2026, 0, 15, 12) });
+  test('demo catalog with its Chinese slice: every interest of every user has a readable label', () => {
+    const d = generateDemo({ seed: 42, users: 60, now: Date.UTC(2026, 0, 15, 12), lang: 'zh' });
     const index = new Map(d.items.map((it, i) => [it.id, i]));
     const vocab = new LabelVocabulary(d.items);
     // one dimension per theme: the interests the clustering finds are the user's themes
@@ -172,6 +172,7 @@ describe('interest labels (class-based TF-IDF)', () => {
     const byUser = new Map<string, typeof d.events>();
     for (const e of d.events) byUser.set(e.user, [...(byUser.get(e.user) ?? []), e]);
     let checked = 0;
+    let chinese = 0;
     for (const [user, events] of byUser) {
       const h = events.map((e) => ({ item: index.get(e.item)!, scenario: e.scenario, weight: 1, ts: e.ts }));
       const p = buildProfile(user, h, space);
@@ -179,8 +180,10 @@ describe('interest labels (class-based TF-IDF)', () => {
         for (const c of list) {
           assertReadable(c.label, `${user} ${c.id}`);
           checked++;
+          if (/\p{Script=Han}/u.test(c.label)) chinese++;
         }
     }
     assert.ok(checked > 200, `${checked} interests checked`);
+    assert.ok(chinese > 12, `${chinese} Chinese interests checked`);
   });
 });

@@ -49,7 +49,25 @@ export function textSentiment(text: string): number {
 const own = (table: Readonly<Record<string, number>>, type: string): number | undefined =>
   Object.hasOwn(table, type) ? table[type] : undefined;
 
-export function eventWeight(e: WeightInput, overrides: Readonly<Record<string, number>> = {}): number {
+/**
+ * Text the English analyser cannot read: most of its letters are outside the Latin script
+ * (Chinese, Japanese, Cyrillic, ...). With a generator configured the engine asks it about these.
+ */
+export function needsModelSentiment(text: string): boolean {
+  const letters = text.match(/\p{L}/gu)?.length ?? 0;
+  if (letters === 0) return false;
+  return (text.match(/\p{Script=Latin}/gu)?.length ?? 0) / letters < 0.5;
+}
+
+/**
+ * `sentiment` scores the event's text: the engine passes one that knows generated scores
+ * (src/engine/review-sentiment.ts); everything else reads the analysers here.
+ */
+export function eventWeight(
+  e: WeightInput,
+  overrides: Readonly<Record<string, number>> = {},
+  sentiment: (text: string) => number = textSentiment,
+): number {
   let w = own(overrides, e.type) ?? own(DEFAULT_EVENT_WEIGHTS, e.type) ?? 1;
   const v = e.value;
   if (v !== undefined && Number.isFinite(v)) {
@@ -63,7 +81,7 @@ export function eventWeight(e: WeightInput, overrides: Readonly<Record<string, n
     }
   }
   if (e.text) {
-    const s = textSentiment(e.text);
+    const s = sentiment(e.text);
     // clearly negative text turns the event negative; positive text strengthens it
     if (s < -0.1) w = -Math.abs(w) * Math.min(1, -s * 2);
     else if (s > 0.1) w *= 1 + s;
