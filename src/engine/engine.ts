@@ -31,6 +31,7 @@ import { EventChecks } from './check-events.ts';
 import type { ContextLists, ListAnswer } from './context-lists.ts';
 import { Controls } from './controls.ts';
 import { eraseUser } from './erase-user.ts';
+import type { ErasedUsers } from './erased.ts';
 import type { Variant } from './experiments.ts';
 import { Feedback } from './feedback.ts';
 import { applyMemoryErasure, type MemoryErasure, memoryErasure } from './forget.ts';
@@ -102,6 +103,8 @@ export interface EngineParts {
   /** makes events durable and delivers every node's writes (src/bus/) */
   bus: EventBus;
   ownsBus: boolean;
+  /** users erased while this process runs, shared with the bus (erased.ts; outlives generations) */
+  erased?: ErasedUsers | undefined;
   /** the response cache shared by the nodes (src/cache/) */
   cache: SharedCache;
   ownsCache: boolean;
@@ -203,20 +206,26 @@ export class FusionEngine implements Engine {
       facts: this.facts,
     });
     this.retrieverByName = all;
-    this.feedback = new Feedback(p.store, p.config.feedback, {
-      pool: (id) => {
-        const code = m.scenarios.indexOf(id);
-        const out: string[] = [];
-        for (const i of m.scenarioItems[code] ?? []) if (this.live.available[i]) out.push(m.itemIds[i]!);
-        return out;
+    this.feedback = new Feedback(
+      p.store,
+      p.config.feedback,
+      {
+        pool: (id) => {
+          const code = m.scenarios.indexOf(id);
+          const out: string[] = [];
+          for (const i of m.scenarioItems[code] ?? []) if (this.live.available[i]) out.push(m.itemIds[i]!);
+          return out;
+        },
+        describe: (id) => {
+          const i = p.index.get(id);
+          return i === undefined
+            ? undefined
+            : { item: id, title: m.titles[i] ?? '', scenario: m.scenarios[m.scenarioCode[i]!]! };
+        },
       },
-      describe: (id) => {
-        const i = p.index.get(id);
-        return i === undefined
-          ? undefined
-          : { item: id, title: m.titles[i] ?? '', scenario: m.scenarios[m.scenarioCode[i]!]! };
-      },
-    });
+      undefined,
+      p.erased,
+    );
     this.checks = new EventChecks(p.store, () => this.scenarios());
     const g = p.config.generator;
     const scenarioName = (id: string) => p.scenarios.get(id)?.name ?? id;

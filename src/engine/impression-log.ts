@@ -5,8 +5,8 @@
  * impressions as well as stored ones. Every write and every erasure runs on one chain, so an
  * erasure cannot be overtaken by a batch that still holds the erased user's rows.
  */
-import { LRUCache } from 'lru-cache';
 import type { Impression, ImpressionStore } from '../store/data/types.ts';
+import { ErasedUsers } from './erased.ts';
 
 export interface ImpressionLogOptions {
   queueSize: number;
@@ -31,17 +31,17 @@ export class ImpressionLog {
   private chain: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
-  /**
-   * users erased while this process ran: an answer asked for them afterwards (a retry, another node
-   * still serving an old page) is not logged, so no impression brings the id back into the store
-   */
-  private readonly erased = new LRUCache<string, true>({ max: 10_000 });
   private readonly counts = { logged: 0, written: 0, dropped: 0, failed: 0 };
 
   constructor(
     private readonly store: ImpressionStore,
     private readonly opts: ImpressionLogOptions,
     private readonly onError: (e: unknown) => void = () => {},
+    /**
+     * the engine's erased users (erased.ts): an answer asked for one of them afterwards (a retry,
+     * another node still serving an old page) is not logged, so no impression brings the id back
+     */
+    private readonly erased: ErasedUsers = new ErasedUsers(),
   ) {}
 
   /** queues one impression; false when the queue is full (it is dropped and counted) */
@@ -108,7 +108,7 @@ export class ImpressionLog {
    * user's queued impressions, so none of them reaches the store afterwards.
    */
   erasing<T>(user: string, erase: () => Promise<T>): Promise<T> {
-    this.erased.set(user, true);
+    this.erased.erase(user);
     const run = this.chain.then(async () => {
       const kept = this.queue.filter((i) => i.user !== user);
       for (const i of this.queue) if (i.user === user) this.byId.delete(i.id);
