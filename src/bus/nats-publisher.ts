@@ -4,19 +4,19 @@
  * A batch of events is acknowledged once JetStream's PubAck came back for every event of it. Each
  * event is its own message with message id = event id, so a batch retried (whole or in part, to
  * any node) within the duplicate window is stored once, and one user's events can be purged by
- * subject. The publishes of a batch are all in flight at once (nats.js writes them down one
- * connection and matches each PubAck to its publish), so a batch costs about one round trip, not
- * one per event.
+ * subject. The publishes of a batch are all in flight at once, their PubAcks matched on one
+ * subscription (nats-acks.ts), so a batch costs about one round trip, not one per event.
  *
  * An erasure is published on the user's erase subject; once every consumer of the stream has been
  * delivered it and the writer has applied it, the user's events and the erasure itself are purged
  * from the stream.
  */
-import type { JetStreamClient, JetStreamManager, PubAck } from '@nats-io/jetstream';
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import { headers } from '@nats-io/transport-node';
 import type { RecError } from '../core/errors.ts';
 import type { Event } from '../core/types.ts';
 import type { Store } from '../store/types.ts';
+import { type PubAck, PubAcks } from './nats-acks.ts';
 import { json, ORIGIN, type Stream, scenarioToken, userToken, WRITER } from './nats-stream.ts';
 import type { BusChange, ErasureRegistry } from './types.ts';
 
@@ -29,6 +29,8 @@ export interface PublisherOptions {
   /** the header value that marks this node's changes */
   node: string;
   log: (message: string) => void;
+  /** how long a batch waits for its PubAcks */
+  publishTimeoutMs: number;
   /** throws UNAVAILABLE when the bus cannot take writes now */
   checkWritable: () => void;
   /** the 503 for a write that was not acknowledged */
@@ -44,11 +46,15 @@ export interface Published {
 }
 
 export class NatsPublisher {
+  private readonly acks: PubAcks;
+
   constructor(
     private readonly s: Stream,
     private readonly js: JetStreamClient,
     private readonly o: PublisherOptions,
-  ) {}
+  ) {
+    this.acks = new PubAcks(s.nc);
+  }
 
   private subjectOf(e: Event): string {
     return `${this.s.subjectPrefix}.events.${scenarioToken(e.scenario)}.${userToken(this.s.userKey, e.user)}`;
@@ -73,19 +79,18 @@ export class NatsPublisher {
     } catch (e) {
       throw this.o.unavailable(`the store is unreachable (${(e as Error).message})`, e);
     }
-    const acks = await Promise.allSettled(
-      send.map((e) => this.js.publish(this.subjectOf(e), json(e), { msgID: e.id })),
-    );
+    let acks: PubAck[];
+    try {
+      acks = await this.acks.publishAll(
+        send.map((e) => ({ subject: this.subjectOf(e), data: json(e), msgID: e.id })),
+        this.o.publishTimeoutMs,
+      );
+    } catch (e) {
+      throw this.o.unavailable(`NATS did not acknowledge the events (${(e as Error).message})`, e);
+    }
     let inserted = 0;
     let last = 0;
-    for (const a of acks) {
-      if (a.status === 'rejected') {
-        throw this.o.unavailable(
-          `NATS did not acknowledge the events (${(a.reason as Error).message})`,
-          a.reason,
-        );
-      }
-      const ack: PubAck = a.value;
+    for (const ack of acks) {
       if (!ack.duplicate) inserted += 1;
       last = Math.max(last, ack.seq);
     }
@@ -110,6 +115,11 @@ export class NatsPublisher {
     this.o.erased.erase(change.user, seq);
     await this.purgeUser(tok, seq);
     return seq;
+  }
+
+  /** stops matching PubAcks: a batch still waiting is refused */
+  close(): void {
+    this.acks.close();
   }
 
   publishModel(body: unknown): Promise<number> {

@@ -81,6 +81,7 @@ export class NatsBus implements EventBus {
     const common = { store: o.store, erased: o.erased, node, log: this.log };
     this.publisher = new NatsPublisher(s, this.js, {
       ...common,
+      publishTimeoutMs: o.publishTimeoutMs,
       checkWritable: () => this.checkWritable(),
       unavailable: (what, cause) => this.unavailable(what, cause),
     });
@@ -165,6 +166,7 @@ export class NatsBus implements EventBus {
     this.closed = true;
     await this.reader.close();
     await this.writer.close();
+    this.publisher.close();
     await this.s.nc.drain().catch(() => this.s.nc.close());
   }
 }
