@@ -1,6 +1,6 @@
 /**
  * Events per second through NATS JetStream, on this machine's NATS and PostgreSQL:
- *   npm run bench:bus [-- --events 50000 --batch 500 --parallel 4]
+ *   npm run bench:bus [-- --events 50000 --batch 500 --parallel 4 --writer-batch 1000]
  *
  * Each phase sends `--events` events with fresh ids in batches of `--batch`, `--parallel` batches in
  * flight, onto a stream of its own (random prefix, deleted after) over a fresh PostgreSQL database:
@@ -42,6 +42,7 @@ const { values: args } = parseArgs({
     events: { type: 'string', default: '50000' },
     batch: { type: 'string', default: '500' },
     parallel: { type: 'string', default: '4' },
+    'writer-batch': { type: 'string', default: String(parseConfig({}).bus.writerBatch) },
   },
 });
 const total = Number(args.events);
@@ -88,7 +89,8 @@ async function until(check: () => Promise<boolean>): Promise<void> {
   while (!(await check())) await new Promise((r) => setTimeout(r, 20));
 }
 
-const busConfig = (prefix: string) => ({ ...parseConfig({}).bus, url: NATS_URL, prefix });
+const writerBatch = Number(args['writer-batch']);
+const busConfig = (prefix: string) => ({ ...parseConfig({}).bus, url: NATS_URL, prefix, writerBatch });
 
 /** phase 1: a stream of its own */
 async function natsAlone(): Promise<void> {
@@ -134,15 +136,13 @@ async function busAlone(): Promise<void> {
     });
     console.log(`2. publish only (bus publisher, store checked for taken ids): ${rate(total, pubMs)}`);
 
-    const writer = new NatsWriter(s, { store, erased, writerBatch: busConfig('x').writerBatch, log });
+    const writer = new NatsWriter(s, { store, erased, writerBatch, log });
     const t0 = performance.now();
     await writer.start(js);
     await until(async () => (await store.events.count()) >= total);
     const drainMs = performance.now() - t0;
     await writer.close();
-    console.log(
-      `3. writer drain into PostgreSQL (writerBatch ${busConfig('x').writerBatch}): ${rate(total, drainMs)}`,
-    );
+    console.log(`3. writer drain into PostgreSQL (writerBatch ${writerBatch}): ${rate(total, drainMs)}`);
   } finally {
     await s.nc.close();
     await store.close();
@@ -159,6 +159,7 @@ async function endToEnd(): Promise<void> {
   const env = {
     FUSIONREC_BUS__PREFIX: names.prefix,
     FUSIONREC_SERVER__RATE_LIMIT_PER_MINUTE: '0',
+    FUSIONREC_BUS__WRITER_BATCH: String(writerBatch),
   };
   const node = await serveNode(['--store', db.url, '--bus', NATS_URL], env);
   try {

@@ -33,7 +33,6 @@ export class NodeConsumer {
   private readonly waiting = new Set<{ seq: number; resolve: () => void }>();
   /** stream messages at start: events among them the store already holds were loaded */
   private bootTail = 0;
-  private chain: Promise<void> = Promise.resolve();
   private loop: ConsumeLoop | undefined;
   private handlers: BusHandlers | undefined;
   private closed = false;
@@ -58,11 +57,7 @@ export class NodeConsumer {
           opt_start_seq: this.applied + 1,
         })
       ).consume({ max_messages: FETCH });
-    this.loop = consumeLoop(
-      open,
-      (batch) => (this.chain = this.chain.then(() => this.apply(batch))),
-      this.o.log,
-    );
+    this.loop = consumeLoop(open, (batch) => this.apply(batch), this.o.log);
   }
 
   /** this node's memory: every message once, in stream order */
@@ -146,15 +141,15 @@ export class NodeConsumer {
     });
   }
 
-  /** waits for the batches handed over so far */
-  drain(): Promise<void> {
-    return this.chain;
+  /** waits until every message received so far is applied */
+  async drain(): Promise<void> {
+    await this.loop?.idle();
   }
 
   async close(): Promise<void> {
     this.closed = true;
     await this.loop?.close();
-    await this.chain;
+    await this.drain();
     for (const w of this.waiting) w.resolve();
     this.waiting.clear();
   }

@@ -21,7 +21,6 @@ export interface WriterOptions {
 }
 
 export class NatsWriter {
-  private chain: Promise<void> = Promise.resolve();
   private loop: ConsumeLoop | undefined;
   /** why the store refused the last batch; undefined once it takes writes again */
   storeError: string | undefined;
@@ -34,11 +33,7 @@ export class NatsWriter {
   async start(js: JetStreamClient): Promise<void> {
     const writer = await js.consumers.get(this.s.name, WRITER);
     const open = (): Promise<ConsumerMessages> => writer.consume({ max_messages: this.o.writerBatch });
-    this.loop = consumeLoop(
-      open,
-      (batch) => (this.chain = this.chain.then(() => this.write(batch))),
-      this.o.log,
-    );
+    this.loop = consumeLoop(open, (batch) => this.write(batch), this.o.log);
   }
 
   /** to the store in one transaction, acknowledged once committed */
@@ -76,13 +71,13 @@ export class NatsWriter {
     }
   }
 
-  /** waits for the batches handed over so far */
-  drain(): Promise<void> {
-    return this.chain;
+  /** waits until every message received so far is written (or handed back) */
+  async drain(): Promise<void> {
+    await this.loop?.idle();
   }
 
   async close(): Promise<void> {
     await this.loop?.close();
-    await this.chain;
+    await this.drain();
   }
 }
