@@ -4,8 +4,9 @@
  *
  * Each phase sends `--events` events with fresh ids in batches of `--batch`, `--parallel` batches in
  * flight, onto a stream of its own (random prefix, deleted after) over a fresh PostgreSQL database:
- * 1. nats.js alone: every event its own message with message id = event id, a batch's publishes
- *    all in flight, the batch done when every PubAck is back (the ceiling of the phases below);
+ * 1. nats.js's `jetstream().publish` alone (a request per message), every event its own message
+ *    with message id = event id, a batch's publishes all in flight, the batch done when every
+ *    PubAck is back: what the bus's publisher did before it matched PubAcks on one subscription;
  * 2. publish only: the bus's publisher (the store asked which ids it holds, then 1.), no writer
  *    and no reader running;
  * 3. the store writer's drain: the backlog of 2. written into PostgreSQL by the shared durable
@@ -104,7 +105,9 @@ async function natsAlone(): Promise<void> {
         b.map((e) => js.publish(`${s.subjectPrefix}.raw.${e.user}`, json(e), { msgID: e.id })),
       );
     });
-    console.log(`1. nats.js alone, batches of ${batchSize}, ${parallel} in flight: ${rate(total, ms)}`);
+    console.log(
+      `1. jetstream().publish per event, batches of ${batchSize}, ${parallel} in flight: ${rate(total, ms)}`,
+    );
   } finally {
     await s.nc.close();
     await dropCluster(names);
@@ -134,7 +137,9 @@ async function busAlone(): Promise<void> {
     const pubMs = await timed(pub, async (b) => {
       await publisher.publishEvents(b);
     });
-    console.log(`2. publish only (bus publisher, store checked for taken ids): ${rate(total, pubMs)}`);
+    console.log(
+      `2. publish only (the bus's publisher: store asked for taken ids, PubAcks on one inbox): ${rate(total, pubMs)}`,
+    );
 
     const writer = new NatsWriter(s, { store, erased, writerBatch, log });
     const t0 = performance.now();
