@@ -176,6 +176,31 @@ describe('NATS bus at the edges', () => {
     }
   });
 
+  test('events no stream takes are refused at once with UNAVAILABLE, none counted as acknowledged', async () => {
+    const store = new SqliteStore(join(dir, `s${n++}.db`));
+    const prefix = `t${randomBytes(5).toString('hex')}`;
+    const bus = await openNatsBus({
+      ...parseConfig({}).bus,
+      url: NATS_URL,
+      prefix,
+      store,
+      erased: registry(),
+      log: () => {},
+    });
+    try {
+      await deleteNatsStream(NATS_URL, prefix);
+      const t0 = Date.now();
+      await assert.rejects(
+        bus.publishEvents([{ id: 'x1', user: 'u', item: 'i', scenario: 's', type: 'view', ts: 1 }]),
+        (e: RecError) => e.code === 'UNAVAILABLE' && /no stream stores the subject/.test(e.message),
+      );
+      assert.ok(Date.now() - t0 < parseConfig({}).bus.publishTimeoutMs, 'refused, not timed out');
+    } finally {
+      await bus.close();
+      await store.close();
+    }
+  });
+
   test('a bad bus URL or prefix is a config error naming the key', () => {
     assert.throws(() => parseConfig({ bus: { url: 'http://x' } }), {
       code: 'INVALID_CONFIG',

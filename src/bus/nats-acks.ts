@@ -36,8 +36,11 @@ const decoder = new TextDecoder();
 function ackOf(m: Msg): PubAck | Error {
   // a status message: no stream takes the subject (503), or the server refused the request
   if (m.headers?.hasError || m.data.length === 0) {
+    const code = m.headers?.code;
     return new Error(
-      `no acknowledgement (${m.headers?.code ?? 'empty reply'} ${m.headers?.description ?? ''})`,
+      code === 503
+        ? 'no stream stores the subject (503)'
+        : `no acknowledgement (${code ?? 'an empty reply'} ${m.headers?.description ?? ''})`.trim(),
     );
   }
   const a = JSON.parse(decoder.decode(m.data)) as {
