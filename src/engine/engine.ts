@@ -206,26 +206,21 @@ export class FusionEngine implements Engine {
       facts: this.facts,
     });
     this.retrieverByName = all;
-    this.feedback = new Feedback(
-      p.store,
-      p.config.feedback,
-      {
-        pool: (id) => {
-          const code = m.scenarios.indexOf(id);
-          const out: string[] = [];
-          for (const i of m.scenarioItems[code] ?? []) if (this.live.available[i]) out.push(m.itemIds[i]!);
-          return out;
-        },
-        describe: (id) => {
-          const i = p.index.get(id);
-          return i === undefined
-            ? undefined
-            : { item: id, title: m.titles[i] ?? '', scenario: m.scenarios[m.scenarioCode[i]!]! };
-        },
+    this.feedback = new Feedback(p.store, p.config.feedback, {
+      pool: (id) => {
+        const code = m.scenarios.indexOf(id);
+        const out: string[] = [];
+        for (const i of m.scenarioItems[code] ?? []) if (this.live.available[i]) out.push(m.itemIds[i]!);
+        return out;
       },
-      undefined,
-      p.erased,
-    );
+      describe: (id) => {
+        const i = p.index.get(id);
+        return i === undefined
+          ? undefined
+          : { item: id, title: m.titles[i] ?? '', scenario: m.scenarios[m.scenarioCode[i]!]! };
+      },
+    });
+    if (p.erased) this.feedback.log.shareErasures(p.erased);
     this.checks = new EventChecks(p.store, () => this.scenarios());
     const g = p.config.generator;
     const scenarioName = (id: string) => p.scenarios.get(id)?.name ?? id;

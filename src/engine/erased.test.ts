@@ -44,12 +44,8 @@ describe('erased users', () => {
     const options = { ...parseConfig({}).bus, url: NATS_URL, prefix, store, log: () => {} };
     // this node's one registry: its bus's writer and reader and its impression log all use it
     const erased = new ErasedUsers();
-    const log = new ImpressionLog(
-      store.impressions,
-      { queueSize: 100, batchSize: 100, flushMs: 60_000 },
-      undefined,
-      erased,
-    );
+    const log = new ImpressionLog(store.impressions, { queueSize: 100, batchSize: 100, flushMs: 60_000 });
+    log.shareErasures(erased);
     // the first write of the user's event fails, as a store that dropped its connection would: it
     // comes back to this node's writer a second later, after the erasure
     const add = store.events.add.bind(store.events);

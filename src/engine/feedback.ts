@@ -12,7 +12,6 @@ import { RecError } from '../core/errors.ts';
 import { seededRandom } from '../core/rng.ts';
 import type { Event } from '../core/types.ts';
 import type { Attribution, DataStore, Impression, ImpressionItem } from '../store/data/types.ts';
-import type { ErasedUsers } from './erased.ts';
 import { type ExperimentStats, ExperimentTally } from './experiment-stats.ts';
 import {
   type Experiment,
@@ -52,11 +51,10 @@ export class Feedback {
     private readonly config: FeedbackConfig,
     catalog?: ExplorationCatalog,
     onError?: (e: unknown) => void,
-    erased?: ErasedUsers,
   ) {
     this.exploration = catalog ? new Exploration(config.exploration, catalog) : undefined;
     this.experiments = new Experiments(store);
-    this.log = new ImpressionLog(store.impressions, config, onError, erased);
+    this.log = new ImpressionLog(store.impressions, config, onError);
     this.credited = new Set([...config.attributeTypes, ...config.conversionTypes]);
   }
 

@@ -31,18 +31,28 @@ export class ImpressionLog {
   private chain: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  /**
+   * users erased while this process runs (erased.ts): an answer asked for one of them afterwards
+   * (a retry, another node still serving an old page) is not logged, so no impression brings the
+   * id back
+   */
+  private erased = new ErasedUsers();
   private readonly counts = { logged: 0, written: 0, dropped: 0, failed: 0 };
 
   constructor(
     private readonly store: ImpressionStore,
     private readonly opts: ImpressionLogOptions,
     private readonly onError: (e: unknown) => void = () => {},
-    /**
-     * the engine's erased users (erased.ts): an answer asked for one of them afterwards (a retry,
-     * another node still serving an old page) is not logged, so no impression brings the id back
-     */
-    private readonly erased: ErasedUsers = new ErasedUsers(),
   ) {}
+
+  /**
+   * Consults the engine's registry (made once per process in create.ts and shared with the bus,
+   * which records the erasures other nodes publish) instead of one of its own; called before the
+   * first erasure.
+   */
+  shareErasures(registry: ErasedUsers): void {
+    this.erased = registry;
+  }
 
   /** queues one impression; false when the queue is full (it is dropped and counted) */
   log(imp: Impression): boolean {
