@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { deleteNatsStream, openNatsBus } from '../src/bus/nats.ts';
 import { parseConfig } from '../src/config/load.ts';
 import type { Event } from '../src/core/types.ts';
+import { ErasedUsers } from '../src/engine/erased.ts';
 import { SqliteStore } from '../src/store/sqlite.ts';
 import { clusterNames, dropCluster, NATS_URL, REDIS_URL, serveNode } from '../tests/cluster-fixture.ts';
 import { demoDbCopy } from '../tests/server-fixture.ts';
@@ -99,8 +100,8 @@ async function busPropagation(samples: number): Promise<void> {
   const store = new SqliteStore(join(dir, 'bus.db'));
   const { prefix } = clusterNames();
   const options = { ...parseConfig({}).bus, url: NATS_URL, prefix, store };
-  const a = await openNatsBus(options);
-  const b = await openNatsBus(options);
+  const a = await openNatsBus({ ...options, erased: new ErasedUsers() });
+  const b = await openNatsBus({ ...options, erased: new ErasedUsers() });
   const seen = new Map<string, number>();
   const noop = { events: async () => {}, change: async () => {} };
   await a.start(noop);
@@ -136,7 +137,14 @@ async function throughput(total: number, batch: number, parallel: number): Promi
   const dir = mkdtempSync(join(tmpdir(), 'fusionrec-bench-bus-'));
   const store = new SqliteStore(join(dir, 'bus.db'));
   const { prefix } = clusterNames();
-  const bus = await openNatsBus({ ...parseConfig({}).bus, url: NATS_URL, prefix, store, writerBatch: batch });
+  const bus = await openNatsBus({
+    ...parseConfig({}).bus,
+    url: NATS_URL,
+    prefix,
+    store,
+    writerBatch: batch,
+    erased: new ErasedUsers(),
+  });
   let applied = 0;
   await bus.start({
     async events(e) {

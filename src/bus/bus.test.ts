@@ -12,12 +12,21 @@ import { SqliteStore } from '../store/sqlite.ts';
 import { type BusNode, busContract, type Delivered } from './contract.ts';
 import { LocalBus } from './local.ts';
 import { deleteNatsStream, openNatsBus } from './nats.ts';
-import type { EventBus } from './types.ts';
+import type { ErasureRegistry, EventBus } from './types.ts';
 
 const NATS_URL = process.env.FUSIONREC_TEST_NATS ?? 'nats://127.0.0.1:4222';
 const dir = mkdtempSync(join(tmpdir(), 'fusionrec-bus-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
+
+/** each node's registry of erased users (the engine's, engine/erased.ts, in a running node) */
+function registry(): ErasureRegistry {
+  const at = new Map<string, number>();
+  return {
+    erase: (user, position) => at.set(user, Math.max(position, at.get(user) ?? 0)),
+    erasedAt: (user) => at.get(user),
+  };
+}
 
 async function started(bus: EventBus): Promise<BusNode> {
   const delivered: Delivered = { events: [], changes: [], positions: [] };
@@ -51,12 +60,12 @@ busContract('NATS JetStream', async () => {
   const store = new SqliteStore(join(dir, `n${n++}.db`));
   const prefix = `t${randomBytes(5).toString('hex')}`;
   const options = { ...parseConfig({}).bus, url: NATS_URL, prefix, store, log: () => {} };
-  const nodes = [await started(await openNatsBus(options))];
+  const nodes = [await started(await openNatsBus({ ...options, erased: registry() }))];
   return {
     store,
     node: nodes[0]!,
     async peer() {
-      const p = await started(await openNatsBus(options));
+      const p = await started(await openNatsBus({ ...options, erased: registry() }));
       nodes.push(p);
       return p;
     },
@@ -75,7 +84,7 @@ describe('NATS bus: a node that opens later', () => {
     const options = { ...parseConfig({}).bus, url: NATS_URL, prefix, store, log: () => {} };
     const nodes: BusNode[] = [];
     try {
-      const a = await started(await openNatsBus(options));
+      const a = await started(await openNatsBus({ ...options, erased: registry() }));
       nodes.push(a);
       const ev = (id: string) => ({
         id,
@@ -91,7 +100,7 @@ describe('NATS bus: a node that opens later', () => {
       const add = store.events.add.bind(store.events);
       store.events.add = () => Promise.reject(new Error('store down'));
       await a.bus.publishEvents([ev('waiting')]);
-      const b = await started(await openNatsBus(options));
+      const b = await started(await openNatsBus({ ...options, erased: registry() }));
       nodes.push(b);
       const end = Date.now() + 10_000;
       while (b.delivered.events.length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
@@ -122,7 +131,7 @@ describe('NATS bus: the store unreachable while a node applies', () => {
     const nodes: BusNode[] = [];
     const ev = (id: string) => ({ id, user: 'u', item: 'i', scenario: 'shop', type: 'view', ts: 1 });
     try {
-      const a = await started(await openNatsBus(options));
+      const a = await started(await openNatsBus({ ...options, erased: registry() }));
       nodes.push(a);
       // acknowledged, not yet stored: a node opening now asks the store whether it loaded them
       const add = store.events.add.bind(store.events);
@@ -135,7 +144,7 @@ describe('NATS bus: the store unreachable while a node applies', () => {
         if (refusals-- > 0) throw new RecError('UNAVAILABLE', 'PostgreSQL is unreachable (shutting down)');
         return existing(ids);
       };
-      const b = await started(await openNatsBus(options));
+      const b = await started(await openNatsBus({ ...options, erased: registry() }));
       nodes.push(b);
       const end = Date.now() + 10_000;
       while (b.delivered.events.length < 2 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
@@ -158,11 +167,36 @@ describe('NATS bus at the edges', () => {
     const store = new SqliteStore(join(dir, `e${n++}.db`));
     try {
       await assert.rejects(
-        openNatsBus({ ...parseConfig({}).bus, url: 'nats://127.0.0.1:1', store }),
+        openNatsBus({ ...parseConfig({}).bus, url: 'nats://127.0.0.1:1', store, erased: registry() }),
         (e: { code: string; field: string; message: string }) =>
           e.code === 'INVALID_CONFIG' && e.field === 'bus.url' && /cannot reach NATS/.test(e.message),
       );
     } finally {
+      await store.close();
+    }
+  });
+
+  test('events no stream takes are refused at once with UNAVAILABLE, none counted as acknowledged', async () => {
+    const store = new SqliteStore(join(dir, `s${n++}.db`));
+    const prefix = `t${randomBytes(5).toString('hex')}`;
+    const bus = await openNatsBus({
+      ...parseConfig({}).bus,
+      url: NATS_URL,
+      prefix,
+      store,
+      erased: registry(),
+      log: () => {},
+    });
+    try {
+      await deleteNatsStream(NATS_URL, prefix);
+      const t0 = Date.now();
+      await assert.rejects(
+        bus.publishEvents([{ id: 'x1', user: 'u', item: 'i', scenario: 's', type: 'view', ts: 1 }]),
+        (e: RecError) => e.code === 'UNAVAILABLE' && /no stream stores the subject/.test(e.message),
+      );
+      assert.ok(Date.now() - t0 < parseConfig({}).bus.publishTimeoutMs, 'refused, not timed out');
+    } finally {
+      await bus.close();
       await store.close();
     }
   });
@@ -200,7 +234,7 @@ describe('NATS bus: erasure', () => {
       }
       return add(events, o);
     };
-    const node = await started(await openNatsBus(options));
+    const node = await started(await openNatsBus({ ...options, erased: registry() }));
     try {
       await node.bus.publishEvents([ev('kept', 'other'), ev('late', 'gone')]);
       while (!failed) await new Promise((r) => setTimeout(r, 10));

@@ -76,3 +76,15 @@ export interface EventBus {
   drain(): Promise<void>;
   close(): Promise<void>;
 }
+
+/**
+ * The users erased while this process runs, shared by the engine and its bus (one registry, made
+ * in engine/create.ts: engine/erased.ts): an event of a user published before their erasure and
+ * delivered after it is not written back, and no answer for them is logged as an impression.
+ */
+export interface ErasureRegistry {
+  /** records the user's erasure at bus position `position` */
+  erase(user: string, position: number): void;
+  /** the bus position of the user's latest remembered erasure */
+  erasedAt(user: string): number | undefined;
+}

@@ -43,6 +43,7 @@ import {
 import { indexStamp, loadIndices, saveIndices } from './boot-index.ts';
 import { ContextLists } from './context-lists.ts';
 import { FusionEngine } from './engine.ts';
+import { ErasedUsers } from './erased.ts';
 import { graphOptionsOf, historiesCarryNoOrder } from './graph-options.ts';
 import { RankedCounts } from './lists.ts';
 import { loadCatalog, loadInteractions, sequencesOf } from './snapshot.ts';
@@ -91,6 +92,8 @@ export interface Components {
   bus(): Promise<EventBus>;
   /** made on first call: none with an empty `cache.url`, else Redis */
   cache(): Promise<SharedCache>;
+  /** users erased while this process runs: the bus's writer and the impression log consult it */
+  erased: ErasedUsers;
   /** closes what was made here, not what was passed in */
   close(): Promise<void>;
 }
@@ -119,7 +122,9 @@ export async function createComponents(config: Config, o: ComponentOverrides = {
   let madeGenerator = false;
   let bus: Promise<EventBus> | undefined = o.bus && Promise.resolve(o.bus);
   let cache: Promise<SharedCache> | undefined = o.cache && Promise.resolve(o.cache);
+  const erased = new ErasedUsers();
   return {
+    erased,
     store,
     encoder,
     generator() {
@@ -132,7 +137,9 @@ export async function createComponents(config: Config, o: ComponentOverrides = {
     vectorIndex: o.vectorIndex ?? vectorIndexOf(config.engine),
     retrievers: o.retrievers ?? defaultRetrievers,
     bus() {
-      bus ??= config.bus.url ? openNatsBus({ ...config.bus, store }) : Promise.resolve(new LocalBus(store));
+      bus ??= config.bus.url
+        ? openNatsBus({ ...config.bus, store, erased })
+        : Promise.resolve(new LocalBus(store));
       return bus;
     },
     cache() {
@@ -377,6 +384,7 @@ async function assemble(
     // the bus and the cache outlive generations: createEngine starts the bus once, for whichever serves
     bus,
     ownsBus: false,
+    erased: parts.erased,
     cache,
     ownsCache: false,
   });

@@ -31,6 +31,7 @@ import { EventChecks } from './check-events.ts';
 import type { ContextLists, ListAnswer } from './context-lists.ts';
 import { Controls } from './controls.ts';
 import { eraseUser } from './erase-user.ts';
+import type { ErasedUsers } from './erased.ts';
 import type { Variant } from './experiments.ts';
 import { Feedback } from './feedback.ts';
 import { applyMemoryErasure, type MemoryErasure, memoryErasure } from './forget.ts';
@@ -103,6 +104,8 @@ export interface EngineParts {
   /** makes events durable and delivers every node's writes (src/bus/) */
   bus: EventBus;
   ownsBus: boolean;
+  /** users erased while this process runs, shared with the bus (erased.ts; outlives generations) */
+  erased?: ErasedUsers | undefined;
   /** the response cache shared by the nodes (src/cache/) */
   cache: SharedCache;
   ownsCache: boolean;
@@ -226,6 +229,7 @@ export class FusionEngine implements Engine {
           : { item: id, title: m.titles[i] ?? '', scenario: m.scenarios[m.scenarioCode[i]!]! };
       },
     });
+    if (p.erased) this.feedback.log.shareErasures(p.erased);
     this.checks = new EventChecks(p.store, () => this.scenarios());
     const g = p.config.generator;
     const scenarioName = (id: string) => p.scenarios.get(id)?.name ?? id;

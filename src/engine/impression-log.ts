@@ -5,8 +5,8 @@
  * impressions as well as stored ones. Every write and every erasure runs on one chain, so an
  * erasure cannot be overtaken by a batch that still holds the erased user's rows.
  */
-import { LRUCache } from 'lru-cache';
 import type { Impression, ImpressionStore } from '../store/data/types.ts';
+import { ErasedUsers } from './erased.ts';
 
 export interface ImpressionLogOptions {
   queueSize: number;
@@ -32,10 +32,11 @@ export class ImpressionLog {
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   /**
-   * users erased while this process ran: an answer asked for them afterwards (a retry, another node
-   * still serving an old page) is not logged, so no impression brings the id back into the store
+   * users erased while this process runs (erased.ts): an answer asked for one of them afterwards
+   * (a retry, another node still serving an old page) is not logged, so no impression brings the
+   * id back
    */
-  private readonly erased = new LRUCache<string, true>({ max: 10_000 });
+  private erased = new ErasedUsers();
   private readonly counts = { logged: 0, written: 0, dropped: 0, failed: 0 };
 
   constructor(
@@ -43,6 +44,15 @@ export class ImpressionLog {
     private readonly opts: ImpressionLogOptions,
     private readonly onError: (e: unknown) => void = () => {},
   ) {}
+
+  /**
+   * Consults the engine's registry (made once per process in create.ts and shared with the bus,
+   * which records the erasures other nodes publish) instead of one of its own; called before the
+   * first erasure.
+   */
+  shareErasures(registry: ErasedUsers): void {
+    this.erased = registry;
+  }
 
   /** queues one impression; false when the queue is full (it is dropped and counted) */
   log(imp: Impression): boolean {
@@ -108,7 +118,7 @@ export class ImpressionLog {
    * user's queued impressions, so none of them reaches the store afterwards.
    */
   erasing<T>(user: string, erase: () => Promise<T>): Promise<T> {
-    this.erased.set(user, true);
+    this.erased.erase(user);
     const run = this.chain.then(async () => {
       const kept = this.queue.filter((i) => i.user !== user);
       for (const i of this.queue) if (i.user === user) this.byId.delete(i.id);

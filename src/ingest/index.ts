@@ -177,29 +177,48 @@ export async function importDataset(
   const writer = new BatchWriter(store, batchSize, opts.pseudonymise);
   let ordinal = 0;
   let skippedEvents = 0;
+  // One batch is written while the next is read and buffered, so the store's work and the
+  // parsing overlap; batches reach the store in turn, each checkpointed once it is written.
+  let writing: Promise<void> = Promise.resolve();
   const flush = async () => {
-    await writer.flush();
-    await store.setMeta(key, String(ordinal));
-    progress('write', ordinal, skippedEvents + writer.counts.eventsRead);
+    const batch = writer.take();
+    const at = ordinal;
+    const read = skippedEvents + writer.counts.eventsRead;
+    await writing;
+    writing = (async () => {
+      await writer.write(batch);
+      await store.setMeta(key, String(at));
+      progress('write', at, read);
+    })();
+    // a failed write is thrown by the next flush (or the last one), not left unhandled meanwhile
+    writing.catch(() => {});
     // A file of a few MiB is parsed without ever waiting on I/O: give signal handlers (Ctrl-C)
     // their turn once per batch.
     await yieldToEventLoop();
-    if (opts.signal?.aborted) throw interrupted(ordinal, true);
-  };
-  for await (const rec of reader.read(path, ctx(true))) {
-    // Stop before counting anything read after the abort, so the checkpoint stays exact.
-    if (opts.signal?.aborted) break;
-    registry.check(rec);
-    const fromConfig = registry.takePending(rec);
-    ordinal++;
-    if (ordinal <= resumedFrom) {
-      if (rec.kind === 'event') skippedEvents++;
-      continue;
+    if (opts.signal?.aborted) {
+      await writing;
+      throw interrupted(ordinal, true);
     }
-    if (fromConfig) writer.addScenario(fromConfig);
-    if (writer.add(rec)) await flush();
-  }
-  await flush();
+  };
+  const writeAll = async () => {
+    for await (const rec of reader.read(path, ctx(true))) {
+      // Stop before counting anything read after the abort, so the checkpoint stays exact.
+      if (opts.signal?.aborted) break;
+      registry.check(rec);
+      const fromConfig = registry.takePending(rec);
+      ordinal++;
+      if (ordinal <= resumedFrom) {
+        if (rec.kind === 'event') skippedEvents++;
+        continue;
+      }
+      if (fromConfig) writer.addScenario(fromConfig);
+      if (writer.add(rec)) await flush();
+    }
+    await flush();
+    await writing;
+  };
+  // a store may defer work to the end of the load (PostgreSQL builds its index by user once)
+  await (store.events.bulkLoad ? store.events.bulkLoad(writeAll) : writeAll());
   await store.setMeta(key, 'done');
 
   const c = writer.counts;

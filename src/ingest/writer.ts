@@ -60,6 +60,14 @@ export interface WriteCounts {
  * one transaction, in the order scenarios, users, items, events, so nothing is written before
  * what it references. Events keep their input order, which is the store's insertion order.
  */
+/** the records of one write */
+interface Batch {
+  scenarios: Scenario[];
+  users: User[];
+  items: Item[];
+  events: Event[];
+}
+
 export class BatchWriter {
   private scenarios: Scenario[] = [];
   private users: User[] = [];
@@ -116,19 +124,26 @@ export class BatchWriter {
     this.counts.scenarios++;
   }
 
-  async flush(): Promise<void> {
-    if (this.scenarios.length) await this.store.scenarios.upsert(this.scenarios);
-    if (this.users.length) await this.store.users.upsert(this.users);
-    if (this.items.length) await this.store.items.upsert(this.items);
-    if (this.events.length) {
-      const r = await this.store.events.add(this.events);
-      this.counts.inserted += r.inserted;
-      this.counts.duplicates += r.duplicates;
-    }
+  /** the records buffered so far, handed over for `write`; the buffer starts again empty */
+  take(): Batch {
+    const b = { scenarios: this.scenarios, users: this.users, items: this.items, events: this.events };
     this.scenarios = [];
     this.users = [];
     this.items = [];
     this.events = [];
     this.buffered = 0;
+    return b;
+  }
+
+  /** writes a batch `take` gave (the next may be buffered meanwhile; batches are written in turn) */
+  async write(b: Batch): Promise<void> {
+    if (b.scenarios.length) await this.store.scenarios.upsert(b.scenarios);
+    if (b.users.length) await this.store.users.upsert(b.users);
+    if (b.items.length) await this.store.items.upsert(b.items);
+    if (b.events.length) {
+      const r = await this.store.events.add(b.events);
+      this.counts.inserted += r.inserted;
+      this.counts.duplicates += r.duplicates;
+    }
   }
 }

@@ -176,6 +176,41 @@ describe('PostgresStore specifics', () => {
     }
   });
 
+  it('a bulk load into an empty table builds the index by user at its end; a store opened without it builds it', async () => {
+    const s = await fresh();
+    const schema = `c${n - 1}`;
+    const hasIndex = () =>
+      withDb(
+        async (c) =>
+          (
+            await c.query("SELECT 1 FROM pg_indexes WHERE schemaname = $1 AND indexname = 'events_by_user'", [
+              schema,
+            ])
+          ).rowCount === 1,
+      );
+    try {
+      const during = await s.events.bulkLoad!(async () => {
+        await s.events.add([ev('b1', 'u1', 'a', 'shop', T0), ev('b2', 'u2', 'a', 'shop', T0 + 1)]);
+        return hasIndex();
+      });
+      assert.equal(during, false, 'dropped while loading an empty table');
+      assert.equal(await hasIndex(), true);
+      assert.deepEqual(
+        (await s.events.ofUser('u2')).map((e) => e.id),
+        ['b2'],
+      );
+      // into a table that holds events, nothing is dropped
+      assert.equal(await s.events.bulkLoad!(hasIndex), true);
+      // a load that never finished (the process killed): the next open builds it again
+      await withDb((c) => c.query(`DROP INDEX ${schema}.events_by_user`));
+    } finally {
+      await s.close();
+    }
+    const again = await openStore(dbUrl(DB, schema));
+    await again.close();
+    assert.equal(await hasIndex(), true);
+  });
+
   it('a batch the server refuses part-way through COPY rejects, writes nothing, and leaves the store usable', async () => {
     const s = await fresh();
     try {

@@ -81,6 +81,11 @@ export interface AddOptions {
 export interface EventStore {
   /** one transaction; idempotent on event id; registers unseen users */
   add(events: readonly Event[], opts?: AddOptions): Promise<AddResult>;
+  /**
+   * runs `load` (a run of `add` calls: an import) letting the store defer work it can do once at
+   * the end, such as building an index; absent: nothing to defer
+   */
+  bulkLoad?<T>(load: () => Promise<T>): Promise<T>;
   ofUser(user: string, q?: EventQuery): Promise<StoredEvent[]>;
   /** one page of events in insertion order after `afterSeq`, optionally filtered */
   scan(opts: {

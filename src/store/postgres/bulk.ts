@@ -14,12 +14,19 @@ import type { Event } from '../../core/types.ts';
 
 type Row = { id: string };
 
-const REGISTER_AND_RETURN = `
+/** the new events' ids, or only how many (an import: 20,000 ids a batch not sent for nothing) */
+export type Inserted = { ids: string[] } | { count: number };
+
+const register = (ids: boolean) => `
   reg AS (INSERT INTO users (id) SELECT DISTINCT user_id FROM ins ORDER BY 1 ON CONFLICT (id) DO NOTHING)
-  SELECT id FROM ins`;
+  SELECT ${ids ? 'id' : 'count(*)::int AS n'} FROM ins`;
+
+function inserted(rows: readonly unknown[], ids: boolean): Inserted {
+  return ids ? { ids: (rows as Row[]).map((r) => r.id) } : { count: (rows[0] as { n: number }).n };
+}
 
 /** one statement: the batch as ten arrays, unnested in order */
-async function insertUnnest(c: pg.PoolClient, events: readonly Event[]): Promise<string[]> {
+async function insertUnnest(c: pg.PoolClient, events: readonly Event[], ids: boolean): Promise<Inserted> {
   const cols: unknown[][] = Array.from({ length: 10 }, () => new Array(events.length));
   for (let i = 0; i < events.length; i++) {
     const e = events[i]!;
@@ -34,7 +41,7 @@ async function insertUnnest(c: pg.PoolClient, events: readonly Event[]): Promise
     cols[8]![i] = e.context ? JSON.stringify(e.context) : null;
     cols[9]![i] = e.split ?? null;
   }
-  const { rows } = await c.query<Row>(
+  const { rows } = await c.query(
     `WITH ins AS (
        INSERT INTO events (id, user_id, item, scenario, type, value, text, ts, context, split)
        SELECT id, u, item, scenario, type, value, text, ts, context, split
@@ -44,10 +51,10 @@ async function insertUnnest(c: pg.PoolClient, events: readonly Event[]): Promise
        ORDER BY ord
        ON CONFLICT (id) DO NOTHING
        RETURNING id, user_id),
-     ${REGISTER_AND_RETURN}`,
+     ${register(ids)}`,
     cols,
   );
-  return rows.map((r) => r.id);
+  return inserted(rows, ids);
 }
 
 /** COPY text format: backslash, tab, newline and carriage return escaped; NULL as \N */
@@ -108,7 +115,7 @@ function copyIn(c: pg.PoolClient, sql: string, data: Buffer): Promise<void> {
 }
 
 /** COPY into a staging table that lives until the transaction ends, then one INSERT ... SELECT */
-async function insertCopy(c: pg.PoolClient, events: readonly Event[]): Promise<string[]> {
+async function insertCopy(c: pg.PoolClient, events: readonly Event[], ids: boolean): Promise<Inserted> {
   await c.query(
     `CREATE TEMP TABLE events_in (
        ord integer, id text, user_id text, item text, scenario text, type text, value float8, text text,
@@ -132,21 +139,21 @@ async function insertCopy(c: pg.PoolClient, events: readonly Event[]): Promise<s
     ].join('\t');
   }
   await copyIn(c, 'COPY events_in FROM STDIN', Buffer.from(`${lines.join('\n')}\n`, 'utf8'));
-  const { rows } = await c.query<Row>(
+  const { rows } = await c.query(
     `WITH ins AS (
        INSERT INTO events (id, user_id, item, scenario, type, value, text, ts, context, split)
        SELECT id, user_id, item, scenario, type, value, text, ts, context, split FROM events_in ORDER BY ord
        ON CONFLICT (id) DO NOTHING
        RETURNING id, user_id),
-     ${REGISTER_AND_RETURN}`,
+     ${register(ids)}`,
   );
-  return rows.map((r) => r.id);
+  return inserted(rows, ids);
 }
 
 /** the smallest batch that goes by COPY */
 export const COPY_FROM = 1000;
 
-/** Inserts `events` (distinct ids) in order; returns the ids that were new. */
-export function insertEvents(c: pg.PoolClient, events: readonly Event[]): Promise<string[]> {
-  return events.length >= COPY_FROM ? insertCopy(c, events) : insertUnnest(c, events);
+/** Inserts `events` (distinct ids) in order; returns the ids that were new (`ids`), or their count. */
+export function insertEvents(c: pg.PoolClient, events: readonly Event[], ids: boolean): Promise<Inserted> {
+  return events.length >= COPY_FROM ? insertCopy(c, events, ids) : insertUnnest(c, events, ids);
 }

@@ -45,6 +45,12 @@ export const MIGRATIONS: readonly string[] = [
    CREATE INDEX attributions_by_user ON attributions (user_id);`,
 ];
 
+/**
+ * The index of events by user, which a bulk load into an empty table builds once at its end
+ * (PgEvents.bulkLoad); a store opened after a load that did not finish builds it then.
+ */
+export const EVENTS_BY_USER = 'CREATE INDEX IF NOT EXISTS events_by_user ON events (user_id, scenario, ts)';
+
 /** advisory lock keys (per database): one migrator at a time; one event writer at a time */
 export const LOCKS = { migrate: 0x66720001, events: 0x66720002 } as const;
 
@@ -130,6 +136,11 @@ export async function openPool(url: string): Promise<pg.Pool> {
   pool.on('error', () => {});
   try {
     await migrate(pool);
+    // looked up first: CREATE INDEX IF NOT EXISTS would wait for every open write to the table
+    const { rowCount } = await pool.query(
+      "SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() AND indexname = 'events_by_user'",
+    );
+    if (!rowCount) await pool.query(EVENTS_BY_USER);
   } catch (e) {
     await pool.end();
     if (e instanceof RecError) throw e;
