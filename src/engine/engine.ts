@@ -45,7 +45,7 @@ import type {
   SessionEventsRequest,
   UserProfileView,
 } from './types.ts';
-import { Variants, withVariant } from './variants.ts';
+import { engineExperiments, Variants, withVariant } from './variants.ts';
 import { profileView } from './views.ts';
 import { EngineWrites } from './writes.ts';
 
@@ -74,15 +74,7 @@ export class FusionEngine implements Engine {
   private readonly requestProfiles: RequestProfiles;
   /** recommendation ids, impressions, attribution and experiments (feedback.ts) */
   readonly feedback: Feedback;
-  readonly experiments: ExperimentAdmin = {
-    create: async (input) => {
-      this.check();
-      return this.feedback.experiments.create(input, (e) => void this.scenarioOf(e.scenario));
-    },
-    list: () => this.feedback.experiments.list(),
-    stop: (id) => this.feedback.experiments.stop(id),
-    status: (id) => this.feedback.status(id),
-  };
+  readonly experiments: ExperimentAdmin;
   private closed = false;
   /**
    * Set by a multi-process server (src/serve/cluster.ts): told of every write after it is stored
@@ -133,9 +125,13 @@ export class FusionEngine implements Engine {
       facts,
     };
     this.ranking = new Ranking(rankingDeps);
-    this.variants = new Variants({ ranking: this.ranking, rankingDeps, retrievers: all });
+    this.variants = new Variants({ ranking: this.ranking, rankingDeps, retrievers: all, parts: p });
     this.answers = new AnswerCache(p.cache, p.bus, p.modelVersion);
     this.feedback = new Feedback(p.store, p.config.feedback, explorationCatalog(m, p.index, this.live));
+    this.experiments = engineExperiments(this.feedback, this.variants, (id) => {
+      this.check();
+      this.scenarioOf(id);
+    });
     const g = p.config.generator;
     this.sentences = new ExplanationSentences({
       model: m,
@@ -171,7 +167,7 @@ export class FusionEngine implements Engine {
       peers: () => this.peers,
       remoteChanged: () => this.remoteChanged,
       closed: () => this.closed,
-      erased: () => {},
+      erased: () => this.variants.clear(),
     });
   }
 
@@ -187,9 +183,7 @@ export class FusionEngine implements Engine {
   private scenarioOf(id: string, field = 'scenario'): { scenario: Scenario | undefined; code: number } {
     const code = this.m.scenarios.indexOf(id);
     const scenario = this.p.scenarios.get(id);
-    if (code < 0 && !scenario) {
-      throw new RecError('UNKNOWN_SCENARIO', `unknown scenario "${id}"`, { field });
-    }
+    if (code < 0 && !scenario) throw new RecError('UNKNOWN_SCENARIO', `unknown scenario "${id}"`, { field });
     return { scenario, code };
   }
 
@@ -210,8 +204,14 @@ export class FusionEngine implements Engine {
   }
 
   /** scores an arbitrary profile (used by the evaluation and the explanation measurements) */
-  query(profile: UserProfile, scenario: string, context?: Context, scratch?: QueryScratch): Query {
-    const q = prepareQuery(this.m, profile, { scenario, context, now: Date.now() }, scratch);
+  query(
+    profile: UserProfile,
+    scenario: string,
+    context?: Context,
+    scratch?: QueryScratch,
+    model = this.m,
+  ): Query {
+    const q = prepareQuery(model, profile, { scenario, context, now: Date.now() }, scratch);
     q.textMemo = this.memo.text(profile);
     // a feature weighted 0 moves no score and no explanation: not computed when serving
     q.weightedOnly = true;
@@ -238,9 +238,11 @@ export class FusionEngine implements Engine {
   async recommend(input: RecommendRequest): Promise<RecommendResponse> {
     this.check();
     const req = parseRecommendRequest(input);
-    return this.feedback.recommend(req, (r, variant) =>
+    // versions no running experiment names any more (one stopped by another node) are released
+    this.variants.retain(this.feedback.experiments.runningNow());
+    return this.feedback.recommend(req, async (r, variant) =>
       variant
-        ? this.answer(withVariant(r, variant), this.variants.rankingOf(variant), variant.fusion)
+        ? this.answer(withVariant(r, variant), await this.variants.rankingOf(variant), variant.fusion)
         : this.answers.answer(r, (x) => this.answer(x)),
     );
   }
@@ -257,7 +259,7 @@ export class FusionEngine implements Engine {
     // from here on synchronous: the query may use the engine's scratch arrays, released below
     let q: Query | undefined;
     const query = () => {
-      q ??= this.query(profile, req.scenario, req.context, this.scratch);
+      q ??= this.query(profile, req.scenario, req.context, this.scratch, ranking.model);
       return q;
     };
     try {
@@ -388,6 +390,7 @@ export class FusionEngine implements Engine {
     this.live.clear();
     this.sentences.close();
     this.summaries?.close();
+    this.variants.clear();
     if (this.p.ownsGenerator) await this.p.generator?.close();
     if (this.p.ownsStore) await this.p.store.close();
     if (this.p.ownsEncoder) await this.p.encoder?.close();

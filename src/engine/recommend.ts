@@ -50,6 +50,11 @@ export interface RankingDeps {
 export class Ranking {
   constructor(private readonly d: RankingDeps) {}
 
+  /** the model it ranks with (a variant's may be another version's) */
+  get model(): ScoringModel {
+    return this.d.model;
+  }
+
   /**
    * Retrieval and context-free scores of the scenario's candidates for this profile: kept in the
    * memo (see memo.ts) unless the request brings its own exclusions. `code` < 0: a scenario with
