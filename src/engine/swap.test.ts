@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Store } from '../store/types.ts';
 import { FusionEngine } from './engine.ts';
-import { ROUTES, SwappableEngine } from './swap.ts';
+import { ROUTES, type SwapOptions, SwappableEngine } from './swap.ts';
 
 /** a generation's engine that records every call and answers with the method's name */
 function recorder() {
@@ -25,7 +25,8 @@ function recorder() {
 }
 
 function swappable(engine: FusionEngine): SwappableEngine {
-  return new SwappableEngine({
+  // no timers, no builds: only forwarding is exercised
+  const options: SwapOptions = {
     first: { engine, version: 'v1', seen: 'v1', lastSeq: 0 },
     build: () => Promise.reject(new Error('no build in this test')),
     store: {} as Store,
@@ -34,7 +35,8 @@ function swappable(engine: FusionEngine): SwappableEngine {
     snapshotEvents: 0,
     warn: () => {},
     close: async () => {},
-  });
+  };
+  return new SwappableEngine(options);
 }
 
 test('every forwarded engine method reaches the serving generation with its arguments and answer', async () => {
