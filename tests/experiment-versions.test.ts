@@ -13,6 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import { parseConfig } from '../src/config/load.ts';
 import type { Config } from '../src/config/schema.ts';
 import { writeDemo } from '../src/demo/build.ts';
+import { listVersions } from '../src/model/versions.ts';
 import { openRuntime, type Runtime, startServer } from '../src/serve/runtime.ts';
 import { SqliteStore } from '../src/store/sqlite.ts';
 import { trainFromStore } from '../src/train/train.ts';
@@ -180,6 +181,12 @@ describe('model versions as experiment variants (HTTP, two trained versions)', (
         assert.equal(x.modelVersion, x.team === 'older' ? older : active);
       }
     }
+    // a training while the experiment runs keeps the version it names, beyond keepVersions
+    const third = (await trainFromStore(store, settings({ keepVersions: 1 }))).version;
+    const kept = (await listVersions(store)).map((v) => v.version);
+    assert.ok(kept.includes(third) && kept.includes(older) && kept.includes(active), kept.join(', '));
     await call(url, 'POST', '/v1/experiments/music-versions/stop');
+    await trainFromStore(store, settings({ keepVersions: 1 }));
+    assert.equal((await listVersions(store)).length, 1, 'stopped: the next training prunes them');
   });
 });

@@ -134,6 +134,12 @@ const META_KEY = 'experiments';
 /** how long a node trusts its copy of the definitions before reading them again */
 const TTL_MS = 2000;
 
+/** the model versions the running experiments of a store serve (kept when old versions are pruned) */
+export async function runningVersions(store: Pick<DataStore, 'getMeta' | 'setMeta'>): Promise<Set<string>> {
+  const running = (await new Experiments(store).list()).filter((e) => e.status === 'running');
+  return new Set(running.flatMap((e) => e.variants.flatMap((v) => (v.modelVersion ? [v.modelVersion] : []))));
+}
+
 /** The experiments, kept as one JSON document in the data store's meta (they are few). */
 export class Experiments {
   private cached: { at: number; list: Experiment[] } | undefined;

@@ -136,10 +136,19 @@ export async function activateVersion(store: Store, id: string): Promise<ActiveV
   return active;
 }
 
-/** deletes all but the newest `keep` versions; the active one is always kept */
-export async function pruneVersions(store: Store, keep: number): Promise<string[]> {
+/**
+ * Deletes all but the newest `keep` versions; the active one and the `pinned` ones (those a running
+ * experiment serves) are always kept.
+ */
+export async function pruneVersions(
+  store: Store,
+  keep: number,
+  pinned: ReadonlySet<string> = new Set(),
+): Promise<string[]> {
   const active = (await activeVersion(store))?.version;
-  const drop = (await listVersions(store)).slice(keep).filter((v) => v.version !== active);
+  const drop = (await listVersions(store))
+    .slice(keep)
+    .filter((v) => v.version !== active && !pinned.has(v.version));
   if (drop.length === 0) return [];
   const prefixes = drop.map((v) => prefixOf(v.version));
   const keys = (await store.blobs.keys(MODEL_NAMESPACE)).filter((k) => prefixes.some((p) => k.startsWith(p)));
