@@ -325,5 +325,19 @@ describe('dashboard in headless Chromium', () => {
     assert.ok(text.includes(`(95 % ${pref.low.toFixed(4)} … ${pref.high.toFixed(4)})`), text);
     assert.match(text, /random better|model better|no verdict yet/);
     await page.screenshot({ path: join(SHOTS, 'experiments.png'), fullPage: true });
+    // on a phone the wide tables scroll inside their card: the page itself does not
+    const { tab, errors } = await freshPage();
+    try {
+      await tab.setViewportSize({ width: 390, height: 844 });
+      await tab.goto(`${s.url}/#user=u001`);
+      await idle(tab);
+      await tab.click('button[data-page=experiments]');
+      await tab.waitForSelector('[data-experiment=shop-dash] [data-testid=experiment-variants]');
+      const width = await tab.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok(width <= 390, `experiments page is ${width} px wide`);
+      assert.deepEqual(errors, []);
+    } finally {
+      await tab.close();
+    }
   });
 });
