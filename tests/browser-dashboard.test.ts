@@ -1,7 +1,8 @@
 /**
  * The dashboard in headless Chromium against a real server (real engine, demo data): the map shows
  * interests across scenarios, every scenario has recommendations with reasons, acting as the user
- * changes them, and the system page shows counts and latency. Screenshots go to screenshots/.
+ * changes them, the system page shows counts and latency, and the experiments page shows the
+ * numbers the experiment status API gives for seeded traffic. Screenshots go to screenshots/.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
-import { type DemoServer, startDemoServer } from './server-fixture.ts';
+import { call, type DemoServer, startDemoServer } from './server-fixture.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = new URL('../screenshots/', import.meta.url).pathname;
@@ -223,5 +224,120 @@ describe('dashboard in headless Chromium', () => {
     assert.match(text, /POST \/v1\/recommend/);
     assert.match(text, /use-lite/);
     await page.screenshot({ path: join(SHOTS, 'system.png'), fullPage: true });
+  });
+  /** the page's formatting of a rate (web/experiments.js) */
+  const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
+  const interval = (r: { low: number; high: number }) => `${pct(r.low)} … ${pct(r.high)}`;
+
+  test('the experiments page shows per variant the numbers of the status API, with intervals and verdicts', async () => {
+    // seeded traffic through the API: an A/B test in shop (clicks and purchases) and an
+    // interleaving in news, clicks citing each answer's id
+    const ab = await call(s.url, 'POST', '/v1/experiments', {
+      id: 'shop-dash',
+      scenario: 'shop',
+      kind: 'ab',
+      variants: [
+        { name: 'control', share: 0.5 },
+        { name: 'worse', share: 0.5, ranking: 'reversed' },
+      ],
+    });
+    assert.equal(ab.status, 201, JSON.stringify(ab.body));
+    const il = await call(s.url, 'POST', '/v1/experiments', {
+      id: 'news-dash',
+      scenario: 'news',
+      kind: 'interleave',
+      variants: [{ name: 'model' }, { name: 'random', ranking: 'random' }],
+    });
+    assert.equal(il.status, 201, JSON.stringify(il.body));
+    const events: unknown[] = [];
+    let n = 0;
+    for (let k = 1; k <= 30; k++) {
+      const user = `u${String(k).padStart(3, '0')}`;
+      for (const scenario of ['shop', 'news']) {
+        const r = await call(s.url, 'POST', '/v1/recommend', { user, scenario, n: 5 });
+        assert.equal(r.status, 200, JSON.stringify(r.body));
+        const { recommendationId, items } = r.body;
+        const ev = (item: string, type: string) => ({
+          id: `dash-${++n}`,
+          user,
+          item,
+          scenario,
+          type,
+          ts: Date.now(),
+          recommendationId,
+        });
+        if (k % 2 === 0) events.push(ev(items[k % items.length].item, 'click'));
+        if (scenario === 'shop' && k % 3 === 0) events.push(ev(items[0].item, 'purchase'));
+      }
+    }
+    assert.equal((await call(s.url, 'POST', '/v1/events/batch', { events })).status, 200);
+
+    await page.click('button[data-page=experiments]');
+    await page.waitForSelector('[data-experiment=news-dash] [data-testid=experiment-variants]');
+    await page.waitForFunction(() => document.body.dataset.loading === 'false');
+    assert.equal(
+      await page.locator('#error').isHidden(),
+      true,
+      String(await page.locator('#error').textContent()),
+    );
+    for (const id of ['shop-dash', 'news-dash']) {
+      const status = (await call(s.url, 'GET', `/v1/experiments/${id}`)).body;
+      const section = page.locator(`[data-experiment=${id}]`);
+      for (const v of status.variants) {
+        const row = section.locator(`tr[data-variant=${v.variant}]`);
+        const shown = async (field: string) =>
+          String(await row.locator(`[data-field=${field}]`).first().textContent());
+        assert.equal(await shown('impressions'), String(v.impressions), `${id} ${v.variant} lists`);
+        assert.equal(await shown('users'), String(v.users));
+        assert.equal(await shown('clicked'), String(v.clicked));
+        assert.equal(await shown('converted'), String(v.converted));
+        assert.equal(await shown('clickThrough'), pct(v.clickThrough.rate));
+        assert.equal(await shown('clickThroughInterval'), interval(v.clickThrough));
+        assert.equal(await shown('conversion'), pct(v.conversion.rate));
+        assert.equal(await shown('conversionInterval'), interval(v.conversion));
+        const d = v.vsControl;
+        if (!d) continue;
+        assert.equal(
+          await shown('clickThroughDiff'),
+          `${pct(d.clickThrough.diff)} (${interval(d.clickThrough)})`,
+        );
+        const verdict = {
+          better: `${v.variant} better`,
+          worse: 'control better',
+          inconclusive: 'no verdict yet',
+        }[d.clickThrough.verdict as 'better' | 'worse' | 'inconclusive'];
+        assert.equal(await shown('verdict'), verdict);
+      }
+      assert.ok(
+        status.variants.every((v: { impressions: number }) => v.impressions > 0),
+        `${id}: every arm served`,
+      );
+    }
+    // the seeded A/B arms did get clicks and purchases, so the page shows more than zeros
+    const shop = (await call(s.url, 'GET', '/v1/experiments/shop-dash')).body;
+    assert.ok(
+      shop.variants.some((v: { clicked: number; converted: number }) => v.clicked > 0 && v.converted > 0),
+    );
+    const pref = (await call(s.url, 'GET', '/v1/experiments/news-dash')).body.interleaving.preference;
+    const text = String(
+      await page.locator('[data-experiment=news-dash] [data-testid=experiment-interleaving]').textContent(),
+    );
+    assert.ok(text.includes(`(95 % ${pref.low.toFixed(4)} … ${pref.high.toFixed(4)})`), text);
+    assert.match(text, /random better|model better|no verdict yet/);
+    await page.screenshot({ path: join(SHOTS, 'experiments.png'), fullPage: true });
+    // on a phone the wide tables scroll inside their card: the page itself does not
+    const { tab, errors } = await freshPage();
+    try {
+      await tab.setViewportSize({ width: 390, height: 844 });
+      await tab.goto(`${s.url}/#user=u001`);
+      await idle(tab);
+      await tab.click('button[data-page=experiments]');
+      await tab.waitForSelector('[data-experiment=shop-dash] [data-testid=experiment-variants]');
+      const width = await tab.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok(width <= 390, `experiments page is ${width} px wide`);
+      assert.deepEqual(errors, []);
+    } finally {
+      await tab.close();
+    }
   });
 });

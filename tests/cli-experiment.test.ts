@@ -50,6 +50,23 @@ describe('fusionrec experiment', () => {
     assert.match(refused.stderr, /error \[INVALID_INPUT\]: field "variants"/);
     const again = await cli('create', good);
     assert.match(again.stderr, /error \[CONFLICT\]/);
+    // a model version that is not stored: refused naming the variant's field
+    const noVersion = join(dir, 'no-version.json');
+    writeFileSync(
+      noVersion,
+      JSON.stringify({
+        id: 'music-versions',
+        scenario: 'music',
+        kind: 'interleave',
+        variants: [{ name: 'a' }, { name: 'b', modelVersion: 'no-such-version' }],
+      }),
+    );
+    const unknownVersion = await cli('create', noVersion);
+    assert.notEqual(unknownVersion.code, 0);
+    assert.match(
+      unknownVersion.stderr,
+      /error \[INVALID_INPUT\]: field "variants\[1\]\.modelVersion".*no-such-version/,
+    );
     const list = JSON.parse((await cli('list', '--json')).stdout);
     assert.deepEqual(
       list.map((e: { id: string; status: string }) => [e.id, e.status]),

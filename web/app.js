@@ -1,5 +1,6 @@
 // fusionrec dashboard: plain ES modules, no build step, no CDN. Talks only to this server's /v1 API.
 import { $, api, colour, el, showError, state, whileLoading } from './dom.js';
+import { loadExperiments } from './experiments.js';
 import { drawInterests, drawMap } from './map.js';
 
 const ACTIONS = {
@@ -264,7 +265,9 @@ function showPage(page) {
   for (const b of document.querySelectorAll('.tab')) b.classList.toggle('active', b.dataset.page === page);
   $('page-user').hidden = page !== 'user';
   $('page-system').hidden = page !== 'system';
+  $('page-experiments').hidden = page !== 'experiments';
   if (page === 'system') void loadSystem();
+  if (page === 'experiments') void loadExperiments();
 }
 
 async function start() {

@@ -217,7 +217,7 @@ export const trainSection = z
     ),
     keepVersions: d(
       z.number().int().min(1).max(1000).default(5),
-      'Model versions kept in the store: `fusionrec train` writes a new one and deletes the oldest beyond this many (never the active one); `fusionrec model activate` rolls back to any kept one.',
+      'Model versions kept in the store: `fusionrec train` writes a new one and deletes the oldest beyond this many (never the active one, nor one a running experiment serves); `fusionrec model activate` rolls back to any kept one.',
     ),
     threads: d(
       z.number().int().min(0).max(64).default(2),

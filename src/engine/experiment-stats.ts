@@ -130,7 +130,7 @@ export class ExperimentTally {
       const credited = byImpression.get(imp.id) ?? [];
       const clicks = credited.filter((a) => this.types.click.has(a.type));
       const conversions = credited.filter((a) => this.types.conversion.has(a.type));
-      if (this.e.kind === 'interleave') this.duel(imp, clicks);
+      if (this.e.kind === 'interleave') this.duel(imp, clicks, conversions);
       else {
         const v = this.perVariant.get(imp.variant ?? '');
         if (!v) continue;
@@ -142,8 +142,8 @@ export class ExperimentTally {
     }
   }
 
-  /** one interleaved list: each team's distinct clicked items */
-  private duel(imp: Impression, clicks: readonly Attribution[]): void {
+  /** one interleaved list: each team's distinct clicked items; a conversion credits its item's team */
+  private duel(imp: Impression, clicks: readonly Attribution[], conversions: readonly Attribution[]): void {
     const [first, second] = this.e.variants.map((v) => v.name) as [string, string];
     const teamOf = new Map(imp.items.map((x) => [x.item, x.team]));
     const clicked = new Set(clicks.map((a) => a.item));
@@ -162,6 +162,8 @@ export class ExperimentTally {
     }
     if (a > 0) this.perVariant.get(first)!.clicked++;
     if (b > 0) this.perVariant.get(second)!.clicked++;
+    const convertedBy = new Set(conversions.map((c) => teamOf.get(c.item)));
+    for (const name of [first, second]) if (convertedBy.has(name)) this.perVariant.get(name)!.converted++;
     const outcome = b > a ? 1 : a > b ? -1 : 0;
     if (outcome > 0) this.wins.set(second, this.wins.get(second)! + 1);
     else if (outcome < 0) this.wins.set(first, this.wins.get(first)! + 1);

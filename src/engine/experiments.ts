@@ -15,8 +15,9 @@ import type { DataStore } from '../store/data/types.ts';
 
 /**
  * What a variant changes in how the engine answers; absent keys keep the engine's settings.
- * `ranking: random | reversed` serve the candidates shuffled or worst-first: deliberately worse
- * arms, to check that an experiment finds a known difference.
+ * `modelVersion`: a stored model version (`fusionrec model list`) answers instead of the active
+ * one. `ranking: random | reversed` serve the candidates shuffled or worst-first: deliberately
+ * worse arms, to check that an experiment finds a known difference.
  */
 const variantSchema = z.strictObject({
   name: idSchema,
@@ -26,6 +27,7 @@ const variantSchema = z.strictObject({
   /** false: profiles see the requested scenario's history alone (the item graphs stay as trained) */
   fusion: z.boolean().optional(),
   ranking: z.enum(['model', 'random', 'reversed']).default('model'),
+  modelVersion: idSchema.optional(),
 });
 export type Variant = z.infer<typeof variantSchema>;
 
@@ -132,6 +134,12 @@ const META_KEY = 'experiments';
 /** how long a node trusts its copy of the definitions before reading them again */
 const TTL_MS = 2000;
 
+/** the model versions the running experiments of a store serve (kept when old versions are pruned) */
+export async function runningVersions(store: Pick<DataStore, 'getMeta' | 'setMeta'>): Promise<Set<string>> {
+  const running = (await new Experiments(store).list()).filter((e) => e.status === 'running');
+  return new Set(running.flatMap((e) => e.variants.flatMap((v) => (v.modelVersion ? [v.modelVersion] : []))));
+}
+
 /** The experiments, kept as one JSON document in the data store's meta (they are few). */
 export class Experiments {
   private cached: { at: number; list: Experiment[] } | undefined;
@@ -171,7 +179,7 @@ export class Experiments {
   }
 
   /** validated; one running experiment per scenario, ids never reused */
-  async create(input: unknown, check?: (e: Experiment) => void): Promise<Experiment> {
+  async create(input: unknown, check?: (e: Experiment) => void | Promise<void>): Promise<Experiment> {
     const def = parseExperiment(input);
     const list = await this.list();
     if (list.some((e) => e.id === def.id))
@@ -182,7 +190,7 @@ export class Experiments {
         field: 'scenario',
       });
     const e: Experiment = { ...def, status: 'running', createdAt: this.now() };
-    check?.(e);
+    await check?.(e);
     await this.save([...list, e]);
     return e;
   }
@@ -197,6 +205,11 @@ export class Experiments {
     list[i] = stopped;
     await this.save(list);
     return stopped;
+  }
+
+  /** the running experiments of the last read (no I/O: what `runningIn` last saw) */
+  runningNow(): Experiment[] {
+    return (this.cached?.list ?? []).filter((e) => e.status === 'running');
   }
 
   private async save(list: Experiment[]): Promise<void> {

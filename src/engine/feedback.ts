@@ -11,7 +11,9 @@ import type { Config } from '../config/schema.ts';
 import { RecError } from '../core/errors.ts';
 import { seededRandom } from '../core/rng.ts';
 import type { Event } from '../core/types.ts';
+import { requireVersion } from '../model/versions.ts';
 import type { Attribution, DataStore, Impression, ImpressionItem } from '../store/data/types.ts';
+import type { Store } from '../store/types.ts';
 import { type ExperimentStats, ExperimentTally } from './experiment-stats.ts';
 import {
   type Experiment,
@@ -68,6 +70,8 @@ export class Feedback {
     let res: RecommendResponse;
     let teams: Map<string, string> | undefined;
     let variant: string | undefined;
+    /** interleaving of model versions: the version each variant answered from */
+    let versions: Record<string, string> | undefined;
     if (!exp) res = await answer(req, undefined);
     else if (exp.kind === 'ab') {
       const v = variantOf(exp, user);
@@ -90,13 +94,23 @@ export class Feedback {
         items: merged.map((m) => byItem.get(m.item)!),
         retrievers: [...new Set([...ra.retrievers, ...rb.retrievers])],
       };
+      if (a.modelVersion !== undefined || b.modelVersion !== undefined)
+        versions = { [a.name]: ra.modelVersion, [b.name]: rb.modelVersion };
     }
     const explored = this.exploration?.apply(req.scenario, id, res.items);
     if (explored) res = { ...res, items: explored.items };
     const out: RecommendResponse = {
       ...res,
       recommendationId: id,
-      ...(exp ? { experiment: { id: exp.id, ...(variant ? { variant } : {}) } } : {}),
+      ...(exp
+        ? {
+            experiment: {
+              id: exp.id,
+              ...(variant ? { variant } : {}),
+              ...(versions ? { modelVersions: versions } : {}),
+            },
+          }
+        : {}),
     };
     if (this.config.impressions)
       this.log.log(this.impressionOf(id, { ...req, user }, out, exp, variant, teams, explored?.propensity));
@@ -144,12 +158,14 @@ export class Feedback {
       items: res.items.map((r, position): ImpressionItem => {
         const team = teams?.get(r.item);
         const p = propensity?.[position];
+        const version = team ? res.experiment?.modelVersions?.[team] : undefined;
         return {
           item: r.item,
           position,
           score: r.score,
           ...(team ? { team } : {}),
           ...(p !== undefined ? { propensity: p } : {}),
+          ...(version !== undefined ? { modelVersion: version } : {}),
         };
       }),
     };
@@ -239,16 +255,20 @@ function timeOrderedId(now = Date.now()): string {
  * The experiments of a store without an engine (the CLI): a scenario is known when the store or
  * the config lists it.
  */
-export function experimentAdmin(store: DataStore, config: Config): ExperimentAdmin {
+export function experimentAdmin(store: Store, config: Config): ExperimentAdmin {
   const f = new Feedback(store, config.feedback);
   let known: Set<string> | undefined;
   return {
     async create(input) {
       const ids = new Set([...(await store.scenarios.list()), ...config.scenarios].map((x) => x.id));
       known = ids;
-      return f.experiments.create(input, (e) => {
+      return f.experiments.create(input, async (e) => {
         if (!known?.has(e.scenario))
           throw new RecError('UNKNOWN_SCENARIO', `unknown scenario "${e.scenario}"`, { field: 'scenario' });
+        // a version that is stored; whether it fits the served catalog, the serving engine checks
+        for (const [i, v] of e.variants.entries())
+          if (v.modelVersion !== undefined)
+            await requireVersion(store, v.modelVersion, `variants[${i}].modelVersion`, 'INVALID_INPUT');
       });
     },
     list: () => f.experiments.list(),

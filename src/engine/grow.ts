@@ -7,7 +7,7 @@
 import type { Csr } from '../model/csr.ts';
 import type { ScoringModel } from '../model/scoring.ts';
 
-function growCsr(g: Csr, by: number): Csr {
+export function growCsr(g: Csr, by: number): Csr {
   const offsets = new Int32Array(g.offsets.length + by);
   offsets.set(g.offsets);
   offsets.fill(g.offsets[g.offsets.length - 1]!, g.offsets.length);

@@ -28,6 +28,13 @@ export class LiveItems {
     this.floor = this.similarityFloor();
   }
 
+  /** the catalog as the context lists read it (context-lists.ts) */
+  listSources() {
+    const m = this.m;
+    const { itemIds, titles, scenarios, scenarioCode, scenarioItems } = m;
+    return { itemIds, titles, scenarios, scenarioCode, scenarioItems, available: this.available };
+  }
+
   /** every scenario's vector index, by scenario code */
   get allIndices(): ReadonlyMap<number, VectorIndex> {
     return this.indices;

@@ -8,18 +8,19 @@ import type { EngineConfig } from '../config/engine.ts';
 import type { Scenario } from '../core/types.ts';
 import type { ScoringModel } from '../model/scoring.ts';
 import type { UserProfile } from '../profile/types.ts';
-import { explainBase, finishExplanation, type ItemExplanation } from '../rank/explain.ts';
+import { explainBase, finishExplanation } from '../rank/explain.ts';
 import type { ItemFacts } from '../rank/filter/facts.ts';
 import { type GroupCap, mmr, withinCap } from '../rank/mmr.ts';
 import { baseScores, type Query, requestContextKeys, withContext } from '../rank/query.ts';
 import { retrieveChain } from '../retrieve/chain.ts';
 import type { Retriever } from '../retrieve/types.ts';
+import { freshness, place, recommendationOf } from './answer-items.ts';
 import { NO_CONTROLS, type RequestControls } from './controls.ts';
 import type { LiveItems } from './live-items.ts';
 import type { ProfileMemo, RankedEntry } from './memo.ts';
 import type { ValidRecommendRequest } from './requests.ts';
 import { everyCandidate } from './score-all.ts';
-import type { BoostReason, Explanation, Recommendation, RecommendResponse } from './types.ts';
+import type { BoostReason, RecommendResponse } from './types.ts';
 
 /** what `Explanation.retriever` says of an item the chain would not propose for this request */
 export const NOT_RETRIEVED = 'none';
@@ -48,6 +49,11 @@ export interface RankingDeps {
 /** the engine's request-time ranking, over the parts the engine owns */
 export class Ranking {
   constructor(private readonly d: RankingDeps) {}
+
+  /** the model it ranks with (a variant's may be another version's) */
+  get model(): ScoringModel {
+    return this.d.model;
+  }
 
   /**
    * Retrieval and context-free scores of the scenario's candidates for this profile: kept in the
@@ -363,73 +369,5 @@ function usedOf(chain: readonly Retriever[], pools: readonly Pool[]): string[] {
   return chain.map((r) => r.name).filter((name) => used.has(name));
 }
 
-/**
- * The list with the promoted items placed: `top` = the first slots; `spread` = at positions
- * round(k * n / slots) for the k-th promoted item (0 and 5 for 2 of 10), the organic items in
- * order around them.
- */
-function place(
-  organic: readonly number[],
-  promoted: readonly number[],
-  placement: 'top' | 'spread',
-  n: number,
-): number[] {
-  if (promoted.length === 0) return organic.slice(0, n);
-  if (placement === 'top') return [...promoted, ...organic].slice(0, n);
-  const total = Math.min(n, organic.length + promoted.length);
-  const at = new Set(
-    promoted.map((_, k) => Math.min(total - promoted.length + k, Math.round((k * n) / promoted.length))),
-  );
-  const out: number[] = [];
-  let p = 0;
-  let o = 0;
-  for (let pos = 0; pos < total; pos++) {
-    if ((at.has(pos) && p < promoted.length) || o >= organic.length) out.push(promoted[p++]!);
-    else out.push(organic[o++]!);
-  }
-  return out;
-}
-
-/** the freshness boost of an item created at `createdAt` (none without one) */
-function freshness(
-  createdAt: number | undefined,
-  rule: { halfLifeDays: number; weight: number },
-  now: number,
-): number {
-  if (createdAt === undefined) return 0;
-  const ageDays = Math.max(0, now - createdAt) / 86_400_000;
-  return rule.weight * 0.5 ** (ageDays / rule.halfLifeDays);
-}
-
 /** retrievers that only fill what the relevance-driven ones left */
 const FILLERS: ReadonlySet<string> = new Set(['catalog']);
-
-function recommendationOf(
-  m: ScoringModel,
-  item: number,
-  score: number,
-  retriever: string,
-  x: ItemExplanation,
-): Recommendation {
-  return {
-    item: m.itemIds[item]!,
-    title: m.titles[item] ?? '',
-    scenario: m.scenarios[m.scenarioCode[item]!]!,
-    score,
-    reasons: reasonsOf(m, x, retriever),
-  };
-}
-
-export function reasonsOf(m: ScoringModel, x: ItemExplanation, retriever: string): Explanation {
-  return {
-    retriever,
-    ...(x.interest ? { interest: x.interest } : {}),
-    history: x.history.map((h) => ({
-      item: m.itemIds[h.item]!,
-      title: m.titles[h.item] ?? '',
-      scenario: h.scenario,
-      contribution: h.share,
-    })),
-    context: x.context,
-  };
-}

@@ -12,26 +12,12 @@
  * another process (`fusionrec train`, `fusionrec model activate`) over the same store.
  */
 import type { BusHandlers } from '../bus/types.ts';
-import type { Context, EventInput, Item, Scenario } from '../core/types.ts';
+import type { Item } from '../core/types.ts';
 import { activeVersion } from '../model/versions.ts';
 import type { Store, StoredEvent } from '../store/types.ts';
 import { type BootReport, dropSnapshot } from './boot.ts';
-import type { ListAnswer } from './context-lists.ts';
 import type { FusionEngine } from './engine.ts';
-import type { ScoreAllRequest, ScoredItems } from './score-all.ts';
-import type {
-  Engine,
-  ExperimentAdmin,
-  Explanation,
-  FilterAdmin,
-  ListRequest,
-  PeerChange,
-  Recommendation,
-  RecommendRequest,
-  RecommendResponse,
-  SessionEventsRequest,
-  UserProfileView,
-} from './types.ts';
+import type { Engine, ExperimentAdmin, FilterAdmin, PeerChange } from './types.ts';
 
 /** one engine over one model version, as createEngine's `assemble` builds it */
 export interface Generation {
@@ -99,7 +85,70 @@ class WriteGate {
   }
 }
 
+/** hooks the server sets on an engine (functions it is told through, not methods it offers) */
+type Hook = 'peers' | 'remoteChanged';
+
+/** the names of the Engine's methods, optional ones included */
+export type EngineMethod = Exclude<
+  {
+    [K in keyof Engine]-?: NonNullable<Engine[K]> extends (...args: never[]) => unknown ? K : never;
+  }[keyof Engine],
+  Hook
+>;
+
+/**
+ * How each engine method reaches the serving generation: `read` counts as a request under way on
+ * it (an old generation closes after its last one), `write` also waits while a swap holds writes,
+ * `now` calls it at once (synchronous), `own` is written out below. Every method of Engine must be
+ * listed (the compiler checks it), so a new one cannot be left unforwarded.
+ */
+export const ROUTES = {
+  recommend: 'read',
+  similarItems: 'read',
+  profile: 'read',
+  explain: 'read',
+  scenarios: 'read',
+  list: 'read',
+  addSessionEvents: 'read',
+  addEvents: 'write',
+  addEvent: 'write',
+  scoreAll: 'now',
+  logAnswer: 'now',
+  upsertItems: 'own',
+  deleteItem: 'own',
+  deleteUser: 'own',
+  applyPeerChange: 'own',
+  reloadModel: 'own',
+  onModelActivated: 'own',
+  close: 'own',
+} as const satisfies Record<EngineMethod, 'read' | 'write' | 'now' | 'own'>;
+
+type Forwarded = {
+  [K in EngineMethod as (typeof ROUTES)[K] extends 'own' ? never : K]-?: NonNullable<Engine[K]>;
+};
+
+/** the forwarded methods, installed on the prototype from ROUTES (the static block below) */
+export interface SwappableEngine extends Forwarded {}
+
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the static block installs every method the interface declares
 export class SwappableEngine implements Engine {
+  static {
+    for (const [name, route] of Object.entries(ROUTES)) {
+      if (route === 'own') continue;
+      const call = (e: FusionEngine, args: unknown[]) =>
+        (e as unknown as Record<string, (...a: unknown[]) => unknown>)[name]!(...args);
+      Object.defineProperty(SwappableEngine.prototype, name, {
+        configurable: true,
+        writable: true,
+        value(this: SwappableEngine, ...args: unknown[]) {
+          if (route === 'now') return call(this.gen.engine, args);
+          const run = (e: FusionEngine) => call(e, args) as Promise<unknown>;
+          return route === 'write' ? this.write(run) : this.read(run);
+        },
+      });
+    }
+  }
+
   private gen: Generation;
   /** requests under way per engine: an old one closes when its count reaches 0 */
   private readonly inFlight = new Map<FusionEngine, number>();
@@ -172,30 +221,6 @@ export class SwappableEngine implements Engine {
     return this.gate.run(() => this.read(fn));
   }
 
-  recommend(req: RecommendRequest): Promise<RecommendResponse> {
-    return this.read((e) => e.recommend(req));
-  }
-
-  similarItems(item: string, n?: number, scenario?: string): Promise<Recommendation[]> {
-    return this.read((e) => e.similarItems(item, n, scenario));
-  }
-
-  scoreAll(req: ScoreAllRequest): ScoredItems {
-    return this.gen.engine.scoreAll(req);
-  }
-
-  profile(user: string): Promise<UserProfileView> {
-    return this.read((e) => e.profile(user));
-  }
-
-  explain(user: string, item: string, context?: Context): Promise<Explanation & { score: number }> {
-    return this.read((e) => e.explain(user, item, context));
-  }
-
-  scenarios(): Promise<Scenario[]> {
-    return this.read((e) => e.scenarios());
-  }
-
   /** named filters live in the store: any generation's admin reads and writes the same ones */
   get filters(): FilterAdmin | undefined {
     return this.gen.engine.filters;
@@ -204,32 +229,6 @@ export class SwappableEngine implements Engine {
   /** experiments live in the store; the serving generation's feedback log answers for them */
   get experiments(): ExperimentAdmin | undefined {
     return this.gen.engine.experiments;
-  }
-
-  logAnswer(
-    user: string | undefined,
-    scenario: string | undefined,
-    items: readonly Recommendation[],
-  ): string {
-    return this.gen.engine.logAnswer(user, scenario, items);
-  }
-
-  list(req: ListRequest): Promise<ListAnswer> {
-    return this.read((e) => e.list(req));
-  }
-
-  addSessionEvents(
-    req: SessionEventsRequest,
-  ): Promise<{ session: string; items: number; expiresAt: number }> {
-    return this.read((e) => e.addSessionEvents(req));
-  }
-
-  addEvents(events: readonly EventInput[]): Promise<{ inserted: number; duplicates: number }> {
-    return this.write((e) => e.addEvents(events));
-  }
-
-  addEvent(event: EventInput): Promise<{ inserted: number; duplicates: number }> {
-    return this.write((e) => e.addEvent(event));
   }
 
   upsertItems(items: readonly Item[]): Promise<void> {

@@ -108,8 +108,11 @@ export interface RecommendResponse {
   modelVersion: string;
   /** this answer's id: events citing it are credited to it (src/engine/feedback.ts) */
   recommendationId?: string;
-  /** the running experiment of the scenario that shaped the answer; `variant` for A/B */
-  experiment?: { id: string; variant?: string };
+  /**
+   * The running experiment of the scenario that shaped the answer; `variant` for A/B;
+   * `modelVersions`: the version each variant answered from, where a variant names one
+   */
+  experiment?: { id: string; variant?: string; modelVersions?: Record<string, string> };
 }
 
 export interface Interest {

@@ -109,25 +109,46 @@ export async function activeVersion(store: Store): Promise<ActiveVersion | undef
   return raw ? unjson<ActiveVersion>(raw) : undefined;
 }
 
+/**
+ * Refuses an id that names no stored version: a RecError of `code` naming `field` and listing the
+ * stored versions.
+ */
+export async function requireVersion(
+  store: Store,
+  id: string,
+  field: string,
+  code: 'NOT_FOUND' | 'INVALID_INPUT' = 'NOT_FOUND',
+): Promise<void> {
+  if (await versionRecord(store, id)) return;
+  const known = (await listVersions(store)).map((v) => v.version);
+  throw new RecError(
+    code,
+    `no model version "${id}"${known.length > 0 ? ` (stored: ${known.join(', ')})` : ' (none stored: run `fusionrec train`)'}`,
+    { field, details: { version: id } },
+  );
+}
+
 /** makes `id` the version engines serve; an unknown id is a NOT_FOUND naming it */
 export async function activateVersion(store: Store, id: string): Promise<ActiveVersion> {
-  if (!(await versionRecord(store, id))) {
-    const known = (await listVersions(store)).map((v) => v.version);
-    throw new RecError(
-      'NOT_FOUND',
-      `no model version "${id}"${known.length > 0 ? ` (stored: ${known.join(', ')})` : ' (none stored: run `fusionrec train`)'}`,
-      { field: 'version', details: { version: id } },
-    );
-  }
+  await requireVersion(store, id, 'version');
   const active: ActiveVersion = { version: id, activatedAt: new Date().toISOString() };
   await store.blobs.put(MODEL_NAMESPACE, [{ key: ACTIVE_KEY, value: json(active) }]);
   return active;
 }
 
-/** deletes all but the newest `keep` versions; the active one is always kept */
-export async function pruneVersions(store: Store, keep: number): Promise<string[]> {
+/**
+ * Deletes all but the newest `keep` versions; the active one and the `pinned` ones (those a running
+ * experiment serves) are always kept.
+ */
+export async function pruneVersions(
+  store: Store,
+  keep: number,
+  pinned: ReadonlySet<string> = new Set(),
+): Promise<string[]> {
   const active = (await activeVersion(store))?.version;
-  const drop = (await listVersions(store)).slice(keep).filter((v) => v.version !== active);
+  const drop = (await listVersions(store))
+    .slice(keep)
+    .filter((v) => v.version !== active && !pinned.has(v.version));
   if (drop.length === 0) return [];
   const prefixes = drop.map((v) => prefixOf(v.version));
   const keys = (await store.blobs.keys(MODEL_NAMESPACE)).filter((k) => prefixes.some((p) => k.startsWith(p)));
@@ -159,7 +180,8 @@ export async function loadActiveModel(store: Store): Promise<LoadedModel | undef
   return graphs ? { header, graphs, version: `legacy-${header.stamp}` } : undefined;
 }
 
-async function loadVersion(store: Store, id: string): Promise<LoadedModel | undefined> {
+/** a stored version's model, or undefined when it is not stored (or in another format) */
+export async function loadVersion(store: Store, id: string): Promise<LoadedModel | undefined> {
   const p = prefixOf(id);
   const got = await store.blobs.getMany(MODEL_NAMESPACE, [`${p}${HEADER}`, `${p}${RECORD}`]);
   const rawHeader = got.get(`${p}${HEADER}`);

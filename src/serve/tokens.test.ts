@@ -180,6 +180,33 @@ describe('user tokens over HTTP', () => {
     assert.equal(await store.users.count(), 2);
   });
 
+  test('experiments: a read key lists and reads them, only the admin key writes them, a token neither', async () => {
+    const alice = await tokenFor('alice');
+    const reads = ['/v1/experiments', '/v1/experiments/x'];
+    for (const url of reads) {
+      // past the key check, this test's engine runs no experiments: 404, not 401 or 403
+      const r = await app.inject({ url, headers: { 'x-api-key': READ } });
+      assert.equal(r.statusCode, 404, `${url}: ${r.body}`);
+      assert.equal((await app.inject({ url, headers: alice })).json().error.code, 'TOKEN_SCOPE');
+      assert.equal((await app.inject({ url })).statusCode, 401);
+    }
+    const body = {
+      id: 'e',
+      scenario: 'shop',
+      kind: 'ab',
+      variants: [
+        { name: 'a', share: 1 },
+        { name: 'b', share: 0 },
+      ],
+    };
+    for (const url of ['/v1/experiments', '/v1/experiments/x/stop']) {
+      const r = await app.inject({ method: 'POST', url, headers: { 'x-api-key': READ }, payload: body });
+      assert.equal(r.statusCode, 403, `${url}: ${r.body}`);
+      const admin = await app.inject({ method: 'POST', url, headers: { 'x-api-key': ADMIN }, payload: body });
+      assert.equal(admin.statusCode, 404, `${url}: ${admin.body}`);
+    }
+  });
+
   test("only an events token records events, and only its own user's", async () => {
     const ev = (id: string, user: string) => ({ id, user, item: 'a', scenario: 'shop', type: 'view', ts: 2 });
     const post = (headers: Record<string, string>, payload: object, url = '/v1/events') =>

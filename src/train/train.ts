@@ -15,6 +15,7 @@ import type { Config } from '../config/schema.ts';
 import { RecError } from '../core/errors.ts';
 import { resolveThreads } from '../core/ts-worker.ts';
 import { scenarioMap } from '../engine/create.ts';
+import { runningVersions } from '../engine/experiments.ts';
 import { graphOptionsOf, historiesCarryNoOrder } from '../engine/graph-options.ts';
 import {
   contextWithout,
@@ -309,7 +310,7 @@ export async function trainFromStore(
   };
   await saveVersion(store, record, { header, graphs: graphs.final });
   await activateVersion(store, version);
-  await pruneVersions(store, cfg.keepVersions);
+  await pruneVersions(store, cfg.keepVersions, await runningVersions(store));
   const stale = (await store.blobs.keys(MODEL_NAMESPACE)).filter((k) => k.startsWith('checkpoint.'));
   await store.blobs.delete(MODEL_NAMESPACE, stale);
   return {

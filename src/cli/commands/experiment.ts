@@ -46,7 +46,7 @@ export function registerExperiment(program: Command): void {
     .description('start an experiment from a JSON definition (file, or - for standard input)')
     .argument(
       '<definition>',
-      'JSON file: {id, scenario, kind: ab|interleave, variants: [{name, share?, diversity?, retrievers?, ranking?}]}',
+      'JSON file: {id, scenario, kind: ab|interleave, variants: [{name, share?, diversity?, retrievers?, fusion?, ranking?, modelVersion?}]}',
     )
     .option('--db <file>', 'SQLite file or store URL (default: config store.url)')
     .action(async (file: string, opts: { db?: string }, c: Command) => {

@@ -27,9 +27,9 @@ export const experimentRoutes = [
   route({
     method: 'GET',
     url: '/v1/experiments',
-    summary: 'Every experiment, running and stopped.',
+    summary: 'Every experiment, running and stopped (a read key suffices: definitions and aggregates only).',
     tag: 'experiments',
-    access: 'admin',
+    access: 'read',
     async handler(_input, ctx) {
       return { experiments: await admin(ctx).list() };
     },
@@ -38,9 +38,9 @@ export const experimentRoutes = [
     method: 'GET',
     url: '/v1/experiments/:id',
     summary:
-      'Per-variant click-through and conversion with 95 % intervals, each variant against the control, and a verdict only when the interval excludes 0.',
+      'Per-variant click-through and conversion with 95 % intervals, each variant against the control, and a verdict only when the interval excludes 0 (a read key suffices: aggregates only).',
     tag: 'experiments',
-    access: 'admin',
+    access: 'read',
     params: idParams,
     async handler({ params }, ctx) {
       return admin(ctx).status(params.id);

@@ -137,6 +137,8 @@ export interface ImpressionItem {
   team?: string;
   /** the probability the serving policy gave this item its place (exploration; 1 when deterministic) */
   propensity?: number;
+  /** interleaving of two model versions: the version of the variant that contributed the item */
+  modelVersion?: string;
 }
 
 /** One served answer, as logged: what was shown to whom, by which model and experiment variant. */
