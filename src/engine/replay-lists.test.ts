@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { seededRandom } from '../core/rng.ts';
-import { type RandomizeRule, marginal, randomize } from './randomize.ts';
+import { marginal, type RandomizeRule, randomize } from './randomize.ts';
 import { type ListSample, listSnips } from './replay-lists.ts';
 
 /**
@@ -13,13 +13,18 @@ const KINDS = 6;
 const N = 10;
 const examination = (k: number) => 1 / Math.log2(k + 2);
 const world = seededRandom(99);
-const attraction = Array.from({ length: KINDS }, () => new Map(ITEMS.map((it) => [it, 0.02 + 0.4 * world()])));
+const attraction = Array.from(
+  { length: KINDS },
+  () => new Map(ITEMS.map((it) => [it, 0.02 + 0.4 * world()])),
+);
 /** the logging ranking: the truth seen through noise, as a trained model sees it */
 const logging = attraction.map((a) =>
   [...ITEMS].sort((x, y) => a.get(y)! + 0.3 * world() - (a.get(x)! + 0.3 * world())),
 );
 /** the candidate: a re-ranking of the logging policy's top 15 by the truth (better, inside its support) */
-const candidate = attraction.map((a, u) => [...logging[u]!.slice(0, 15)].sort((x, y) => a.get(y)! - a.get(x)!));
+const candidate = attraction.map((a, u) =>
+  [...logging[u]!.slice(0, 15)].sort((x, y) => a.get(y)! - a.get(x)!),
+);
 const RULE: RandomizeRule = { epsilon: 0.3, top: 15, seed: 5 };
 
 const clicksPerList = (u: number, list: readonly string[]) =>

@@ -21,6 +21,9 @@
  * population: below `minSupport` of such (list, position) pairs covered, or an effective sample
  * size (S_k^2 / sum w^2) below `minEffective` at some position, there is no estimate.
  */
+import type { Attribution, DataStore, Impression } from '../store/data/types.ts';
+import { marginal } from './randomize.ts';
+
 const Z = 1.959963984540054;
 
 export interface ListSample {
@@ -102,7 +105,7 @@ export function listSnips(lists: readonly ListSample[], opts: ListReplayOptions 
       supported: false,
       reason: `no overlap: the logging policy could have shown the candidate's item in only ${(100 * support).toFixed(1)} % of its places (at least ${100 * minSupport} % needed)`,
     };
-  const empty = S.findIndex((s) => s === 0);
+  const empty = S.indexOf(0);
   if (empty >= 0)
     return {
       ...common,
@@ -125,4 +128,50 @@ export function listSnips(lists: readonly ListSample[], opts: ListReplayOptions 
   }
   const half = Z * Math.sqrt(variance);
   return { ...common, supported: true, estimate, low: Math.max(0, estimate - half), high: estimate + half };
+}
+
+/** the candidate's list for a logged request (undefined: the candidate cannot answer it) */
+export type ListPolicy = (imp: Impression) => Promise<readonly string[] | undefined>;
+
+/**
+ * The samples of an experiment's logged lists for a candidate ranking, a click being an
+ * attribution of one of `clickTypes` to that item of that impression. Interleaved lists are left
+ * out (the draft's own randomness is not logged as a propensity); a list logged without
+ * randomization supports only itself (each shown item at its place, probability 1).
+ */
+export async function listSamples(
+  store: DataStore,
+  experiment: string,
+  candidate: ListPolicy,
+  clickTypes: ReadonlySet<string>,
+): Promise<ListSample[]> {
+  const out: ListSample[] = [];
+  let after: number | undefined = 0;
+  while (after !== undefined) {
+    const page = await store.impressions.scan({ experiment, afterSeq: after, limit: 2000 });
+    const lists = page.impressions.filter((i) => !i.items.some((x) => x.team !== undefined));
+    const credits: Attribution[] = await store.impressions.attributionsOf(lists.map((i) => i.id));
+    const clicked = new Set(
+      credits.filter((a) => clickTypes.has(a.type)).map((a) => `${a.impression}\u0000${a.item}`),
+    );
+    for (const imp of lists) {
+      const cand = await candidate(imp);
+      if (!cand) continue;
+      const randomized = imp.randomized;
+      out.push({
+        shown: imp.items.map((x) => ({
+          item: x.item,
+          propensity: x.propensity ?? 1,
+          clicked: clicked.has(`${imp.id}\u0000${x.item}`),
+          explored: x.explored === true,
+        })),
+        candidate: cand,
+        support: randomized
+          ? (item, k) => marginal(randomized, item, k)
+          : (item, k) => (imp.items[k]?.item === item ? 1 : 0),
+      });
+    }
+    after = page.next;
+  }
+  return out;
 }

@@ -314,6 +314,7 @@ export function dataStoreContract(
           experiment: 'x',
           variant: 'A',
           context: { device: 'tv' },
+          randomized: { epsilon: 0.1, ranked: ['a', 'b', 'c'] },
         });
         first.items[1] = { ...first.items[1]!, team: 'B', propensity: 0.25 };
         assert.equal(

@@ -132,6 +132,8 @@ export interface ImpressionItem {
   team?: string;
   /** the probability the serving policy gave this item its place (exploration; 1 when deterministic) */
   propensity?: number;
+  /** placed by the exploration slot's policy, not by the ranking */
+  explored?: boolean;
 }
 
 /** One served answer, as logged: what was shown to whom, by which model and experiment variant. */
@@ -146,6 +148,8 @@ export interface Impression {
   variant?: string;
   context?: Context;
   items: ImpressionItem[];
+  /** a randomized answer's logging policy: the shuffle's share and pool (engine/randomize.ts) */
+  randomized?: { epsilon: number; ranked: string[] };
 }
 
 /** A feedback event credited to an impression (and through it to a variant). */
