@@ -43,7 +43,7 @@ export interface Difference {
 }
 
 /** a mean with its 95 % normal interval */
-export interface Mean {
+interface Mean {
   mean: number;
   low: number;
   high: number;
