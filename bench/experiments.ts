@@ -34,10 +34,13 @@ const POOL = Number(args.pool);
 const RUNS = Number(args.runs);
 const SCENARIO = args.scenario;
 const N = Number(args.n);
-/** steps of about 1.5x, so a ratio of users needed is read to within that */
-const GRID = [4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024].filter(
-  (u) => u <= POOL,
-);
+/**
+ * steps of about 1.5x, so a ratio of users needed is read to within that; beyond the pool, users
+ * are drawn with replacement (a user drawn twice keeps their A/B arm: a second session of theirs)
+ */
+const GRID = [
+  4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536, 2048, 3072, 4096,
+];
 
 const { users, data, lists } = await demoLists({
   pool: POOL,
@@ -56,6 +59,7 @@ const { model: better, ...worse } = lists;
 
 function sample(run: number, k: number): string[] {
   const rng = sessionRandom(run, 'users');
+  if (k > users.length) return Array.from({ length: k }, () => users[Math.floor(rng() * users.length)]!);
   const pool = [...users];
   for (let i = pool.length - 1; i > 0; i--) {
     const j = Math.floor(rng() * (i + 1));
@@ -96,12 +100,12 @@ function abRun(taste: TasteModel, run: number, k: number, worseLists: Map<string
   const tally = new ExperimentTally(e, TYPES);
   const imps: Impression[] = [];
   const credits: Attribution[] = [];
-  for (const u of sample(run, k)) {
+  for (const [i, u] of sample(run, k).entries()) {
     const v = variantOf(e, u).name;
     const items = (v === 'better' ? better! : worseLists).get(u)!;
-    const id = `${run}-${u}`;
+    const id = `${run}-${i}`;
     imps.push(impression(id, u, items, { experiment: e.id, variant: v }));
-    for (const p of taste.clicks(u, items, sessionRandom(run, `ab:${u}`)))
+    for (const p of taste.clicks(u, items, sessionRandom(run, `ab:${i}:${u}`)))
       credits.push({ event: `${id}-${p}`, impression: id, user: u, item: items[p]!, type: 'click', ts: 0 });
   }
   tally.add(imps, credits);
@@ -124,14 +128,14 @@ function interleaveRun(taste: TasteModel, run: number, k: number, worseLists: Ma
   const tally = new ExperimentTally(e, TYPES);
   const imps: Impression[] = [];
   const credits: Attribution[] = [];
-  for (const u of sample(run, k)) {
-    const merged = teamDraft(worseLists.get(u)!, better!.get(u)!, N, sessionRandom(run, `draft:${u}`));
-    const id = `${run}-${u}`;
+  for (const [i, u] of sample(run, k).entries()) {
+    const merged = teamDraft(worseLists.get(u)!, better!.get(u)!, N, sessionRandom(run, `draft:${i}:${u}`));
+    const id = `${run}-${i}`;
     const items = merged.map((m) => m.item);
     const imp = impression(id, u, items, { experiment: e.id });
     for (const [i, x] of imp.items.entries()) x.team = merged[i]!.team === 0 ? 'worse' : 'better';
     imps.push(imp);
-    for (const p of taste.clicks(u, items, sessionRandom(run, `il:${u}`)))
+    for (const p of taste.clicks(u, items, sessionRandom(run, `il:${i}:${u}`)))
       credits.push({ event: `${id}-${p}`, impression: id, user: u, item: items[p]!, type: 'click', ts: 0 });
   }
   tally.add(imps, credits);
