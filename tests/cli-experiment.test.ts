@@ -95,6 +95,18 @@ describe('fusionrec experiment', () => {
     ]);
     assert.notEqual(replay.code, 0);
     assert.match(replay.stderr, /no explored slot/);
+    const lists = await runNode([
+      BIN,
+      'replay',
+      '--experiment',
+      'shop-ab',
+      '--candidate',
+      'ranking',
+      '--db',
+      db,
+    ]);
+    assert.notEqual(lists.code, 0);
+    assert.match(lists.stderr, /cannot estimate ranking from 0 logged lists: the log holds no list/);
     const badCandidate = await runNode([
       BIN,
       'replay',

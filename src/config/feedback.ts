@@ -23,6 +23,18 @@ const explorationRule = z.strictObject({
   ),
 });
 
+const randomizeRule = z.strictObject({
+  epsilon: d(
+    z.number().gt(0).max(1),
+    "Share of answers served as a uniform shuffle of the ranking's first `top` items (the rest as ranked).",
+  ),
+  top: d(
+    z.number().int().min(2).max(1000).default(20),
+    'How deep in the ranking the shuffle draws (at least the requested length).',
+  ),
+  seed: d(z.number().int().default(1), 'Seed of the shuffle (per request: seed, recommendation id).'),
+});
+
 export const feedbackSection = z
   .strictObject({
     impressions: d(
@@ -53,6 +65,14 @@ export const feedbackSection = z
     exploration: d(
       z.record(z.string(), explorationRule).default({}),
       'Per scenario id: an exploration slot filled by new or rarely shown items (a seeded count-based bandit: an eligible item is drawn with probability proportional to 1 / (1 + its shows)), each shown item logged with its selection probability (docs/experiments.md).',
+    ),
+    randomize: d(
+      z.record(z.string(), randomizeRule).default({}),
+      'Per scenario id: randomized logging, so logged lists support offline replay of other rankings (`fusionrec replay`): a share `epsilon` of answers is shuffled, every shown item logged with its exact probability of its place (docs/experiments.md). Not applied to interleaved lists.',
+    ),
+    experiments: d(
+      z.boolean().default(true),
+      "Apply running experiments to answers; false: this process answers with its own settings only (an offline replay computing a candidate's lists).",
     ),
   })
   .prefault({});

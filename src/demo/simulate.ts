@@ -4,8 +4,13 @@
  * recorded in their `tastes` attribute; an item belongs to one taste (its `theme`). The chance a
  * user clicks an item they examine is `floor + scale * w`, with `w` the weight of the item's taste
  * for the user (0 for a taste they lack); the chance they examine position `p` (from 0) is
- * `1 / log2(p + 2)`, the position bias DCG assumes. So which of two lists is better for a user is
- * known exactly: `expectedClicks`.
+ * `1 / log2(p + 2)`, the position bias DCG assumes (a position-based click model: clicks on
+ * different positions are independent, a user may click several). So which of two lists is better
+ * for a user is known exactly: `expectedClicks`.
+ *
+ * Real users also differ in how readily they click at all: a few click much, most click little.
+ * `activity` gives each user a multiplier of their click chances, log-normal with mean 1 and
+ * log-scale `activity` (0, the default: every user alike), drawn from a stream fixed by the user id.
  */
 import { seededRandom } from '../core/rng.ts';
 import type { Item, User } from '../core/types.ts';
@@ -19,6 +24,8 @@ export interface TasteModelOptions {
   floor?: number;
   /** added click chance per unit of taste weight */
   scale?: number;
+  /** log-scale of the users' click-readiness multiplier (log-normal, mean 1); 0: users alike */
+  activity?: number;
 }
 
 export interface TasteModel {
@@ -51,8 +58,20 @@ export function tasteModel(
     tastes.set(u.id, weights);
   }
   const themeOf = new Map(data.items.map((it) => [it.id, String(it.attributes?.theme ?? '')]));
+  const sigma = opts.activity ?? 0;
+  const readiness = new Map(
+    data.users.map((u) => {
+      const rng = sessionRandom(0, `activity:${u.id}`);
+      // Box-Muller: one standard normal per user
+      const z = Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
+      return [u.id, Math.exp(sigma * z - (sigma * sigma) / 2)];
+    }),
+  );
   const clickProbability = (user: string, item: string) =>
-    Math.min(1, floor + scale * (tastes.get(user)?.get(themeOf.get(item) ?? '') ?? 0));
+    Math.min(
+      1,
+      (readiness.get(user) ?? 1) * (floor + scale * (tastes.get(user)?.get(themeOf.get(item) ?? '') ?? 0)),
+    );
   const examination = (position: number) => 1 / Math.log2(position + 2);
   return {
     clickProbability,

@@ -1,8 +1,10 @@
 /**
- * The statistics of an experiment, pure: per-variant click-through and conversion with 95 %
- * intervals, each variant against the first (the control), and a verdict only when the interval
- * of the difference excludes 0. The unit is the impression (one served list): clicked when at least
- * one credited event of a click type followed it. For interleaving, each list with a credited
+ * The statistics of an experiment, pure: per-variant click-through, clicks per list and conversion
+ * with 95 % intervals, each variant against the first (the control), and a verdict only when the
+ * interval of the difference excludes 0. The unit is the impression (one served list): clicked when
+ * at least one credited event of a click type followed it; its clicks are its distinct clicked
+ * items. Click-through rewards a list for any click and so favours lists that spread over a user's
+ * tastes; clicks per list counts what interleaving credits, and is the metric to compare with it. For interleaving, each list with a credited
  * click is a duel the team with more clicked items wins; the interval is on the mean outcome per
  * list (+1 a win of the second variant, -1 of the first, 0 a tie or no click), from a sign test
  * on the decisive lists.
@@ -40,6 +42,35 @@ export interface Difference {
   verdict: 'better' | 'worse' | 'inconclusive';
 }
 
+/** a mean with its 95 % normal interval */
+interface Mean {
+  mean: number;
+  low: number;
+  high: number;
+}
+
+function meanOf(sum: number, sumSq: number, n: number): Mean & { variance: number } {
+  if (n === 0) return { mean: 0, low: 0, high: 0, variance: 0 };
+  const mean = sum / n;
+  const variance = n > 1 ? Math.max(0, (sumSq - n * mean * mean) / (n - 1)) : 0;
+  const half = Z * Math.sqrt(variance / n);
+  return { mean, low: Math.max(0, mean - half), high: mean + half, variance };
+}
+
+/** difference of two means with the unpooled (Welch) normal interval */
+function meanDifference(
+  a: { mean: number; variance: number },
+  na: number,
+  b: { mean: number; variance: number },
+  nb: number,
+): Difference {
+  if (na < 2 || nb < 2)
+    return { diff: a.mean - b.mean, low: -Infinity, high: Infinity, verdict: 'inconclusive' };
+  const diff = a.mean - b.mean;
+  const half = Z * Math.sqrt(a.variance / na + b.variance / nb);
+  return { diff, low: diff - half, high: diff + half, verdict: verdictOf(diff - half, diff + half) };
+}
+
 function verdictOf(low: number, high: number): Difference['verdict'] {
   return low > 0 ? 'better' : high < 0 ? 'worse' : 'inconclusive';
 }
@@ -66,9 +97,11 @@ interface VariantStats {
   clicked: number;
   converted: number;
   clickThrough: Rate;
+  /** distinct clicked items per list */
+  clicksPerList: Mean;
   conversion: Rate;
   /** against the control (the first variant); absent for the control itself */
-  vsControl?: { clickThrough: Difference; conversion: Difference };
+  vsControl?: { clickThrough: Difference; clicksPerList: Difference; conversion: Difference };
 }
 
 export interface InterleavingStats {
@@ -92,6 +125,25 @@ export interface ExperimentStats {
   attributions: number;
 }
 
+interface Counts {
+  impressions: number;
+  users: Set<string>;
+  clicked: number;
+  /** sum and sum of squares of each list's distinct clicked items */
+  clicks: number;
+  clicksSq: number;
+  converted: number;
+}
+
+const noCounts = (): Counts => ({
+  impressions: 0,
+  users: new Set(),
+  clicked: 0,
+  clicks: 0,
+  clicksSq: 0,
+  converted: 0,
+});
+
 interface Types {
   click: ReadonlySet<string>;
   conversion: ReadonlySet<string>;
@@ -99,10 +151,7 @@ interface Types {
 
 /** Accumulates an experiment's impressions and their attributions, a page at a time. */
 export class ExperimentTally {
-  private readonly perVariant = new Map<
-    string,
-    { impressions: number; users: Set<string>; clicked: number; converted: number }
-  >();
+  private readonly perVariant = new Map<string, Counts>();
   private wins = new Map<string, number>();
   private ties = 0;
   private outcomes = { n: 0, sum: 0 };
@@ -113,7 +162,7 @@ export class ExperimentTally {
     private readonly types: Types,
   ) {
     for (const v of e.variants) {
-      this.perVariant.set(v.name, { impressions: 0, users: new Set(), clicked: 0, converted: 0 });
+      this.perVariant.set(v.name, noCounts());
       this.wins.set(v.name, 0);
     }
   }
@@ -136,7 +185,10 @@ export class ExperimentTally {
         if (!v) continue;
         v.impressions++;
         v.users.add(imp.user);
-        if (clicks.length > 0) v.clicked++;
+        const distinct = new Set(clicks.map((a) => a.item)).size;
+        if (distinct > 0) v.clicked++;
+        v.clicks += distinct;
+        v.clicksSq += distinct * distinct;
         if (conversions.length > 0) v.converted++;
       }
     }
@@ -160,8 +212,15 @@ export class ExperimentTally {
       v.impressions++;
       v.users.add(imp.user);
     }
-    if (a > 0) this.perVariant.get(first)!.clicked++;
-    if (b > 0) this.perVariant.get(second)!.clicked++;
+    for (const [name, k] of [
+      [first, a],
+      [second, b],
+    ] as const) {
+      const v = this.perVariant.get(name)!;
+      if (k > 0) v.clicked++;
+      v.clicks += k;
+      v.clicksSq += k * k;
+    }
     const convertedBy = new Set(conversions.map((c) => teamOf.get(c.item)));
     for (const name of [first, second]) if (convertedBy.has(name)) this.perVariant.get(name)!.converted++;
     const outcome = b > a ? 1 : a > b ? -1 : 0;
@@ -176,7 +235,12 @@ export class ExperimentTally {
     const e = this.e;
     const rows = e.variants.map((v) => {
       const t = this.perVariant.get(v.name)!;
-      return { variant: v.name, ...t, users: t.users.size };
+      return {
+        variant: v.name,
+        ...t,
+        users: t.users.size,
+        perList: meanOf(t.clicks, t.clicksSq, t.impressions),
+      };
     });
     const control = rows[0]!;
     const variants: VariantStats[] = rows.map((r, i) => ({
@@ -186,11 +250,13 @@ export class ExperimentTally {
       clicked: r.clicked,
       converted: r.converted,
       clickThrough: wilson(r.clicked, r.impressions),
+      clicksPerList: { mean: r.perList.mean, low: r.perList.low, high: r.perList.high },
       conversion: wilson(r.converted, r.impressions),
       ...(i > 0 && e.kind === 'ab'
         ? {
             vsControl: {
               clickThrough: difference(r.clicked, r.impressions, control.clicked, control.impressions),
+              clicksPerList: meanDifference(r.perList, r.impressions, control.perList, control.impressions),
               conversion: difference(r.converted, r.impressions, control.converted, control.impressions),
             },
           }

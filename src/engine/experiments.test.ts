@@ -162,6 +162,55 @@ describe('experiments', () => {
     assert.equal(r.interleaving!.impressions, 4);
   });
 
+  test('A/B clicks per list: distinct clicked items, their mean and the difference against the control', () => {
+    const e: Experiment = { ...parseExperiment(ab([0.5, 0.5])), status: 'running', createdAt: 0 };
+    const t = new ExperimentTally(e, { click: new Set(['click']), conversion: new Set() });
+    const imp = (id: string, variant: string) => ({
+      id,
+      user: `u${id}`,
+      scenario: 'shop',
+      ts: 0,
+      modelVersion: 'm',
+      variant,
+      items: ['x', 'y', 'z'].map((item, position) => ({ item, position, score: 1 })),
+    });
+    const click = (impression: string, item: string, n: number) => ({
+      event: `${impression}-${item}-${n}`,
+      impression,
+      user: `u${impression}`,
+      item,
+      type: 'click',
+      ts: 0,
+    });
+    // control: lists with 1, 1, 0, 0 clicks; treatment: 3, 2, 2, 1 (a repeated click on x counts once)
+    t.add(
+      ['1', '2', '3', '4'].map((id) => imp(id, 'v0')).concat(['5', '6', '7', '8'].map((id) => imp(id, 'v1'))),
+      [
+        click('1', 'x', 1),
+        click('2', 'y', 1),
+        click('5', 'x', 1),
+        click('5', 'y', 1),
+        click('5', 'z', 1),
+        click('6', 'x', 1),
+        click('6', 'x', 2),
+        click('6', 'y', 1),
+        click('7', 'y', 1),
+        click('7', 'z', 1),
+        click('8', 'z', 1),
+      ],
+    );
+    const [c, v] = t.result().variants;
+    assert.equal(c!.clicksPerList.mean, 0.5);
+    assert.equal(v!.clicksPerList.mean, 2);
+    assert.ok(v!.clicksPerList.low < 2 && v!.clicksPerList.high > 2);
+    assert.equal(v!.vsControl!.clicksPerList.diff, 1.5);
+    // variances 1/3 and 2/3 over 4 lists each: half-width 1.96 * sqrt(0.25) = 0.98
+    assert.ok(Math.abs(v!.vsControl!.clicksPerList.low - (1.5 - 1.959963984540054 * 0.5)) < 1e-9);
+    assert.equal(v!.vsControl!.clicksPerList.verdict, 'better');
+    // click-through cannot tell them apart this well: every treatment list and half the control's were clicked
+    assert.equal(v!.vsControl!.clickThrough.verdict, 'inconclusive');
+  });
+
   test('a store that cannot be read keeps the last known experiments; recommendations go on', async () => {
     let meta: string | undefined;
     let down = false;

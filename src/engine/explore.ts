@@ -39,11 +39,12 @@ export class Exploration {
     scenario: string,
     id: string,
     items: readonly Recommendation[],
-  ): { items: Recommendation[]; propensity: number[] } | undefined {
+  ): { items: Recommendation[]; propensity: number[]; slots: Set<number> } | undefined {
     const rule = this.rules[scenario];
     if (!rule) return undefined;
     const out = [...items];
     const propensity = out.map(() => 1);
+    const slots = new Set<number>();
     const rng = seededRandom(createHash('sha256').update(`${rule.seed}:${id}`).digest().readUInt32BE(0));
     const taken = new Set(out.map((r) => r.item));
     for (let p = rule.every - 1; p < out.length; p += rule.every) {
@@ -63,8 +64,9 @@ export class Exploration {
       taken.add(pick);
       out[p] = { ...shown, score: 0, reasons: { retriever: 'exploration', history: [], context: [] } };
       propensity[p] = weights[k]! / total;
+      slots.add(p);
     }
     for (const r of out) this.shows.set(r.item, (this.shows.get(r.item) ?? 0) + 1);
-    return { items: out, propensity };
+    return { items: out, propensity, slots };
   }
 }

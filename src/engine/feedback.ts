@@ -25,6 +25,7 @@ import {
 } from './experiments.ts';
 import { Exploration, type ExplorationCatalog } from './explore.ts';
 import { ImpressionLog, type ImpressionLogStats } from './impression-log.ts';
+import { type LoggedRandomization, randomize } from './randomize.ts';
 import { type ReplayEstimate, type SlotPolicy, slotSamples, snips } from './replay.ts';
 import type { ValidRecommendRequest } from './requests.ts';
 import type { ExperimentAdmin, Recommendation, RecommendResponse } from './types.ts';
@@ -66,17 +67,20 @@ export class Feedback {
     if (req.user === undefined) return answer(req, undefined);
     const user = req.user;
     const id = timeOrderedId();
-    const exp = await this.experiments.runningIn(req.scenario);
+    const exp = this.config.experiments ? await this.experiments.runningIn(req.scenario) : undefined;
     let res: RecommendResponse;
     let teams: Map<string, string> | undefined;
     let variant: string | undefined;
     /** interleaving of model versions: the version each variant answered from */
     let versions: Record<string, string> | undefined;
-    if (!exp) res = await answer(req, undefined);
+    // team draft is a randomization of its own, with its own credit: interleaved lists stay as drafted
+    const shuffle = exp?.kind === 'interleave' ? undefined : this.config.randomize[req.scenario];
+    const asked = shuffle ? { ...req, n: Math.max(req.n, shuffle.top) } : req;
+    if (!exp) res = await answer(asked, undefined);
     else if (exp.kind === 'ab') {
       const v = variantOf(exp, user);
       variant = v.name;
-      res = await armAnswer(req, v, answer, id);
+      res = await armAnswer(asked, v, answer, id);
     } else {
       const [a, b] = exp.variants as [Variant, Variant];
       const [ra, rb] = await Promise.all([armAnswer(req, a, answer, id), armAnswer(req, b, answer, id)]);
@@ -97,8 +101,26 @@ export class Feedback {
       if (a.modelVersion !== undefined || b.modelVersion !== undefined)
         versions = { [a.name]: ra.modelVersion, [b.name]: rb.modelVersion };
     }
+    let propensity: number[] | undefined;
+    let randomized: LoggedRandomization | undefined;
+    if (shuffle) {
+      const ranked = res.items;
+      const r = randomize(
+        ranked.map((x) => x.item),
+        req.n,
+        shuffle,
+        id,
+      );
+      res = { ...res, items: r.order.map((i) => ranked[i]!) };
+      propensity = r.propensity;
+      randomized = r.logged;
+    }
     const explored = this.exploration?.apply(req.scenario, id, res.items);
-    if (explored) res = { ...res, items: explored.items };
+    if (explored) {
+      res = { ...res, items: explored.items };
+      const before = propensity;
+      propensity = explored.propensity.map((p, k) => (explored.slots.has(k) ? p : (before?.[k] ?? p)));
+    }
     const out: RecommendResponse = {
       ...res,
       recommendationId: id,
@@ -113,7 +135,13 @@ export class Feedback {
         : {}),
     };
     if (this.config.impressions)
-      this.log.log(this.impressionOf(id, { ...req, user }, out, exp, variant, teams, explored?.propensity));
+      this.log.log(
+        this.impressionOf(id, { ...req, user }, out, exp, variant, teams, {
+          propensity,
+          slots: explored?.slots,
+          randomized,
+        }),
+      );
     return out;
   }
 
@@ -144,7 +172,11 @@ export class Feedback {
     exp: Experiment | undefined,
     variant: string | undefined,
     teams: Map<string, string> | undefined,
-    propensity: readonly number[] | undefined,
+    policy: {
+      propensity: readonly number[] | undefined;
+      slots: ReadonlySet<number> | undefined;
+      randomized: LoggedRandomization | undefined;
+    },
   ): Impression {
     return {
       id,
@@ -157,7 +189,7 @@ export class Feedback {
       ...(req.context ? { context: req.context } : {}),
       items: res.items.map((r, position): ImpressionItem => {
         const team = teams?.get(r.item);
-        const p = propensity?.[position];
+        const p = policy.propensity?.[position];
         const version = team ? res.experiment?.modelVersions?.[team] : undefined;
         return {
           item: r.item,
@@ -166,8 +198,10 @@ export class Feedback {
           ...(team ? { team } : {}),
           ...(p !== undefined ? { propensity: p } : {}),
           ...(version !== undefined ? { modelVersion: version } : {}),
+          ...(policy.slots?.has(position) ? { explored: true } : {}),
         };
       }),
+      ...(policy.randomized ? { randomized: policy.randomized } : {}),
     };
   }
 

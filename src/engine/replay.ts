@@ -73,7 +73,7 @@ export function snips(samples: readonly Sample[], minEffective = 10): ReplayEsti
 export type SlotPolicy = (imp: Impression, item: string) => number;
 
 /**
- * The samples of an experiment's explored slots (items logged with a propensity below 1), a click
+ * The samples of an experiment's explored slots (items the slot's policy placed), a click
  * being an attribution of one of `clickTypes` to that item of that impression.
  */
 export async function slotSamples(
@@ -86,16 +86,14 @@ export async function slotSamples(
   let after: number | undefined = 0;
   while (after !== undefined) {
     const page = await store.impressions.scan({ experiment, afterSeq: after, limit: 2000 });
-    const explored = page.impressions.filter((i) =>
-      i.items.some((x) => x.propensity !== undefined && x.propensity < 1),
-    );
+    const explored = page.impressions.filter((i) => i.items.some((x) => x.explored));
     const credits: Attribution[] = await store.impressions.attributionsOf(explored.map((i) => i.id));
     const clicked = new Set(
       credits.filter((a) => clickTypes.has(a.type)).map((a) => `${a.impression}\u0000${a.item}`),
     );
     for (const imp of explored)
       for (const x of imp.items)
-        if (x.propensity !== undefined && x.propensity < 1)
+        if (x.explored && x.propensity !== undefined)
           out.push({
             q: x.propensity,
             p: candidate(imp, x.item),

@@ -7,16 +7,19 @@ import { readConfig, withStore } from '../options.ts';
 
 const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
 const interval = (low: number, high: number) => `[${pct(low)}, ${pct(high)}]`;
+const num = (x: number) => x.toFixed(3);
 
 /** the status as a table a person reads; --json prints the object itself */
 function formatStatus(s: ExperimentStats): string {
   const lines = [`experiment ${s.experiment} (${s.kind}, scenario ${s.scenario}, ${s.status})`];
   for (const v of s.variants) {
-    const vs = v.vsControl
-      ? `  vs control: ${pct(v.vsControl.clickThrough.diff)} ${interval(v.vsControl.clickThrough.low, v.vsControl.clickThrough.high)} ${v.vsControl.clickThrough.verdict}`
+    const c = v.vsControl;
+    const vs = c
+      ? `  vs control: click-through ${pct(c.clickThrough.diff)} ${interval(c.clickThrough.low, c.clickThrough.high)} ${c.clickThrough.verdict}, clicks per list ${num(c.clicksPerList.diff)} [${num(c.clicksPerList.low)}, ${num(c.clicksPerList.high)}] ${c.clicksPerList.verdict}`
       : '';
+    const perList = `${num(v.clicksPerList.mean)} [${num(v.clicksPerList.low)}, ${num(v.clicksPerList.high)}]`;
     lines.push(
-      `  ${v.variant}: ${v.impressions} lists, ${v.users} users, click-through ${pct(v.clickThrough.rate)} ${interval(v.clickThrough.low, v.clickThrough.high)}, conversion ${pct(v.conversion.rate)} ${interval(v.conversion.low, v.conversion.high)}${vs}`,
+      `  ${v.variant}: ${v.impressions} lists, ${v.users} users, click-through ${pct(v.clickThrough.rate)} ${interval(v.clickThrough.low, v.clickThrough.high)}, clicks per list ${perList}, conversion ${pct(v.conversion.rate)} ${interval(v.conversion.low, v.conversion.high)}${vs}`,
     );
   }
   const il = s.interleaving;

@@ -14,7 +14,7 @@ export type ImpressionRow = {
 };
 
 export function toImpression(r: Omit<ImpressionRow, 'seq'>): Impression {
-  const body = JSON.parse(r.json) as Pick<Impression, 'items' | 'context'>;
+  const body = JSON.parse(r.json) as Pick<Impression, 'items' | 'context' | 'randomized'>;
   return {
     id: r.id,
     user: r.user,
@@ -25,9 +25,14 @@ export function toImpression(r: Omit<ImpressionRow, 'seq'>): Impression {
     ...(r.variant !== null ? { variant: r.variant } : {}),
     ...(body.context ? { context: body.context } : {}),
     items: body.items,
+    ...(body.randomized ? { randomized: body.randomized } : {}),
   };
 }
 
-/** what is not a column: the list and the context, as one JSON document */
+/** what is not a column: the list, the context and the randomization, as one JSON document */
 export const bodyOf = (i: Impression): string =>
-  JSON.stringify(i.context ? { items: i.items, context: i.context } : { items: i.items });
+  JSON.stringify({
+    items: i.items,
+    ...(i.context ? { context: i.context } : {}),
+    ...(i.randomized ? { randomized: i.randomized } : {}),
+  });

@@ -139,6 +139,8 @@ export interface ImpressionItem {
   propensity?: number;
   /** interleaving of two model versions: the version of the variant that contributed the item */
   modelVersion?: string;
+  /** placed by the exploration slot's policy, not by the ranking */
+  explored?: boolean;
 }
 
 /** One served answer, as logged: what was shown to whom, by which model and experiment variant. */
@@ -153,6 +155,8 @@ export interface Impression {
   variant?: string;
   context?: Context;
   items: ImpressionItem[];
+  /** a randomized answer's logging policy: the shuffle's share and pool (engine/randomize.ts) */
+  randomized?: { epsilon: number; ranked: string[] };
 }
 
 /** A feedback event credited to an impression (and through it to a variant). */

@@ -19,6 +19,7 @@ export function impressionCases(test: Case<DataStore>): void {
       experiment: 'x',
       variant: 'A',
       context: { device: 'tv' },
+      randomized: { epsilon: 0.1, ranked: ['a', 'b', 'c'] },
     });
     first.items[1] = { ...first.items[1]!, team: 'B', propensity: 0.25 };
     assert.equal(
