@@ -67,10 +67,16 @@ export interface FitOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * What a model may need of a dataset: item vectors, or several scenarios (a cross-scenario model
+ * has nothing to learn from one)
+ */
+export type ModelNeed = 'itemVectors' | 'scenarios';
+
 /** a registered model: `needs` lists what a dataset must provide for it to apply */
 export interface ModelEntry {
   description: string;
-  needs?: readonly 'itemVectors'[];
+  needs?: readonly ModelNeed[];
   create: () => EvalModel;
 }
 
