@@ -6,6 +6,7 @@
  */
 
 import type { Config } from '../config/schema.ts';
+import type { Scenario } from '../core/types.ts';
 import { mmr } from '../rank/mmr.ts';
 import type { Store } from '../store/types.ts';
 import type { EvalCase, EvalSet } from './dataset.ts';
@@ -39,6 +40,8 @@ export interface HarnessOptions {
   seqEpochs?: number;
   /** the store the data came from, when its split is the evaluation's (FitOptions.store) */
   store?: Store;
+  /** the scenarios of the store a split drawn in memory came from (FitOptions.scenarios) */
+  scenarios?: readonly Scenario[];
   /** the run's configuration (FitOptions.config) */
   config?: Config;
   /** record the top this-many item ids of every case's full ranking (ModelResult.ranked); 0 = none */
@@ -162,6 +165,7 @@ export class Harness {
         seed: this.opts.seed,
         ...(this.opts.seqEpochs !== undefined ? { seqEpochs: this.opts.seqEpochs } : {}),
         ...(this.opts.store ? { store: this.opts.store } : {}),
+        ...(this.opts.scenarios ? { scenarios: this.opts.scenarios } : {}),
         ...(this.opts.config ? { config: this.opts.config } : {}),
         objective: this.objective,
         signal: this.opts.signal,

@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.ts';
+import type { Scenario } from '../core/types.ts';
 import type { Store } from '../store/types.ts';
 
 /**
@@ -61,6 +62,11 @@ export interface FitOptions {
    * drawn in memory): the engine trains on it with the shipped pipeline.
    */
   store?: Store;
+  /**
+   * The scenarios of the store a split drawn in memory was taken from (a k-fold's fold): the store
+   * the engine then trains on is written with them, so it weighs events as the source store does
+   */
+  scenarios?: readonly Scenario[];
   /** the run's configuration (the engine's, before a variant's overrides) */
   config?: Config;
   onProgress?: (done: number, total: number, label: string) => void;
