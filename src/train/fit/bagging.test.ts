@@ -18,7 +18,7 @@ test('bootstrap samples: seeded, with replacement, n indices each', () => {
 });
 
 test('mean of keyed weights: a missing key counts as what its bag serves; a key of few bags is dropped', () => {
-  const bags = [
+  const bags: { shared: number[]; keyed: Record<string, number[]> }[] = [
     { shared: [1, 0], keyed: { x: [1, 4], y: [1, 2] } },
     { shared: [1, 2], keyed: { x: [1, 2] } },
     { shared: [1, 1], keyed: {} },
