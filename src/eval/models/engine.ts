@@ -183,6 +183,10 @@ function infoOf(r: TrainReport, config: Config): Record<string, number | string 
     crossCheck: JSON.stringify(r.crossCheck),
     fitSplit: JSON.stringify(r.fitSplit),
     modelStamp: r.stamp,
+    // where the training time went (graphs with their tuning, sequential model, ranker fit)
+    trainSeconds: JSON.stringify(
+      Object.fromEntries(Object.entries(r.seconds).map(([k, v]) => [k, Math.round(v)])),
+    ),
   };
 }
 
