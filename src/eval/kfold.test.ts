@@ -105,6 +105,15 @@ test('k-fold: folds are disjoint, cover the qualifying users, and their targets 
     folds.map((f) => f.users),
   );
   assert.equal(kfoldSets(set, 3, 42, 5)[0]!.set.test.length, 5, 'maxUsers caps each fold');
+  // unseen: the same folds and cases, the fold's users gone from its training data whole
+  const unseen = kfoldSets(set, 3, 42, undefined, 'unseen');
+  unseen.forEach((f, i) => {
+    assert.deepEqual(f.users, folds[i]!.users);
+    assert.deepEqual(f.set.test, folds[i]!.set.test);
+    const mine = new Set(f.users);
+    assert.ok(!f.set.data.users.some((u) => mine.has(u.user)));
+    assert.equal(f.set.data.users.length, set.data.users.length - mine.size);
+  });
   assert.throws(() => kfoldSets(set, 1, 42), /folds/);
 });
 

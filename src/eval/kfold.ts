@@ -18,6 +18,13 @@ import { rng } from './rank.ts';
 import type { CaseInfo, GroupResult, ModelResult } from './schema.ts';
 import type { EvalData } from './types.ts';
 
+/**
+ * `seen`: a fold's users lose only their targets from the training data, their histories stay in
+ * it (leave-one-out, as Scientific's and Beauty's protocols); `unseen`: they leave the training
+ * data whole and bring their histories at request time, as food-kitchen's official test users do
+ */
+export type FoldUsers = 'seen' | 'unseen';
+
 /** One fold: its training data (its users' targets removed) and its test cases. */
 export interface Fold {
   set: EvalSet;
@@ -49,9 +56,15 @@ function heldOutCase(user: EvalData['users'][number], scenarios: number): EvalCa
  * The K folds of `set`'s qualifying training users, dealt by a seeded shuffle of the users
  * sorted by id (so the folds do not depend on the store's order). Every fold keeps the official
  * validation cases; its test cases are its users' held-out cases, evaluated at most `maxUsers`
- * per fold when given (a seeded sample).
+ * per fold when given (a seeded sample); `foldUsers` says what of those users stays in training.
  */
-export function kfoldSets(set: EvalSet, folds: number, seed: number, maxUsers?: number): Fold[] {
+export function kfoldSets(
+  set: EvalSet,
+  folds: number,
+  seed: number,
+  maxUsers?: number,
+  foldUsers: FoldUsers = 'seen',
+): Fold[] {
   if (!Number.isInteger(folds) || folds < 2)
     throw new RecError('INVALID_INPUT', `folds must be an integer of at least 2, got ${folds}`, {
       field: 'folds',
@@ -75,9 +88,10 @@ export function kfoldSets(set: EvalSet, folds: number, seed: number, maxUsers?: 
   return Array.from({ length: folds }, (_, f) => {
     const mine = eligible.filter((_, i) => i % folds === f);
     const held = new Set(mine.map((x) => x.u.user));
-    const users = data.users.map((u) =>
-      held.has(u.user) ? { user: u.user, train: u.train.slice(0, -1) } : u,
-    );
+    const users =
+      foldUsers === 'unseen'
+        ? data.users.filter((u) => !held.has(u.user))
+        : data.users.map((u) => (held.has(u.user) ? { user: u.user, train: u.train.slice(0, -1) } : u));
     const trainCount = new Uint32Array(data.itemIds.length);
     for (const u of users) for (const e of u.train) trainCount[e.item]!++;
     let test = mine.map((x) => ({ ...x.c, slices: slicesOf(x.c, trainCount) }));
@@ -99,7 +113,7 @@ export function kfoldSets(set: EvalSet, folds: number, seed: number, maxUsers?: 
         test,
         notes: [
           ...set.notes,
-          `fold ${f + 1} of ${folds}: ${test.length} test cases of ${mine.length} held-out training users`,
+          `fold ${f + 1} of ${folds}: ${test.length} test cases of ${mine.length} held-out training users (${foldUsers})`,
         ],
       },
     };

@@ -10,7 +10,7 @@ import type { Store } from '../store/types.ts';
 import { compareModels } from './compare.ts';
 import { type DatasetName, type LoadOptions, loadEvalData, type ProtocolSpec } from './dataset.ts';
 import { Harness, SLICE_DEFINITIONS } from './harness.ts';
-import { kfoldSets, mergeFoldCases, mergeFoldResults } from './kfold.ts';
+import { type FoldUsers, kfoldSets, mergeFoldCases, mergeFoldResults } from './kfold.ts';
 import { MODELS } from './models/index.ts';
 import { type CaseInfo, type EvalResult, type ModelResult, RESULT_SCHEMA_VERSION } from './schema.ts';
 import type { ModelEntry } from './types.ts';
@@ -36,6 +36,8 @@ export interface RunOptions extends LoadOptions {
    * then caps each fold's test cases
    */
   folds?: number;
+  /** k-fold: whether a fold's users stay in its training data (`seen`, default) or leave it whole */
+  foldUsers?: FoldUsers;
   onProgress?: (label: string, done: number, total: number) => void;
 }
 
@@ -67,7 +69,10 @@ export async function runEvaluation(
   // store's: the engine then trains on a store written from the data (src/eval/models/engine-store.ts)
   const storeIsSplit = !kfold && !set.protocol.holdout && !set.protocol.interactionTypes;
   const sets = kfold
-    ? kfoldSets(set, opts.folds!, opts.seed, opts.maxUsers).map((f, i) => ({ ...f.set, fold: i + 1 }))
+    ? kfoldSets(set, opts.folds!, opts.seed, opts.maxUsers, opts.foldUsers).map((f, i) => ({
+        ...f.set,
+        fold: i + 1,
+      }))
     : [{ ...set, fold: 0 }];
   const scenarios = kfold ? await store.scenarios.list() : [];
   const perModel = new Map<string, ModelResult[]>(opts.models.map((m) => [m, []]));
@@ -112,7 +117,7 @@ export async function runEvaluation(
     .map((r) => (kfold ? mergeFoldResults(r.slice(0, done)) : r[0]!));
   const slices = new Set(models.flatMap((m) => m.groups.map((g) => g.slice)));
   const { data } = set;
-  const protocol = kfold ? kfoldProtocol(set.protocol, sets.length) : set.protocol;
+  const protocol = kfold ? kfoldProtocol(set.protocol, sets.length, opts.foldUsers ?? 'seen') : set.protocol;
   const result: EvalResult = {
     schemaVersion: RESULT_SCHEMA_VERSION,
     dataset,
@@ -139,7 +144,7 @@ export async function runEvaluation(
         : set.test.length,
       tuneCases: harness?.tuneCases.length ?? 0,
       itemVectors: data.itemVectors?.encoder ?? null,
-      notes: kfold ? [...set.notes, ...sets.map((f) => f.notes.at(-1)!)] : set.notes,
+      notes: kfold ? [...set.notes, ...sets.slice(0, done).map((f) => f.notes.at(-1)!)] : set.notes,
     },
     run: {
       seed: opts.seed,
@@ -165,11 +170,11 @@ export async function runEvaluation(
 }
 
 /** the dataset's protocol as the k-fold run changes it (src/eval/kfold.ts) */
-function kfoldProtocol(p: ProtocolSpec, folds: number): ProtocolSpec {
+function kfoldProtocol(p: ProtocolSpec, folds: number, foldUsers: FoldUsers): ProtocolSpec {
   return {
     ...p,
     name: 'k-fold',
-    description: `k-fold over the training users (${folds} folds, src/eval/kfold.ts): the training users whose history before their last item spans its scenario and another, dealt into seeded folds; in each fold its users' last items are the targets (in their own scenario) and leave the training data every model of that fold is fitted on; the official validation split tunes. Ranking as the dataset's protocol: ${p.description}`,
+    description: `k-fold over the training users (${folds} folds, src/eval/kfold.ts): the training users whose history before their last item spans its scenario and another, dealt into seeded folds; in each fold its users' last items are the targets (in their own scenario) and leave the training data every model of that fold is fitted on (${foldUsers === 'unseen' ? 'the users leave it whole and bring their histories at request time' : 'their earlier items stay in it'}); the official validation split tunes. Ranking as the dataset's protocol: ${p.description}`,
   };
 }
 

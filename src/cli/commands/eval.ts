@@ -33,6 +33,7 @@ interface EvalOpts {
   ranked?: string;
   protocol: string;
   folds: string;
+  foldUsers: string;
 }
 
 /** "a,b" or "a,b;c,d": model,baseline pairs */
@@ -109,6 +110,11 @@ export function registerEval(program: Command): void {
       'official',
     )
     .option('--folds <n>', 'folds of --protocol kfold', '5')
+    .option(
+      '--fold-users <mode>',
+      "--protocol kfold: seen (a fold's users lose only their last item from the training data) or unseen (they leave it whole and bring their history at request time, as the official test users)",
+      'seen',
+    )
     .option('--tune-users <n>', 'valid cases the tuning objective uses', '2000')
     .option(
       '--compare <pairs>',
@@ -147,6 +153,10 @@ export function registerEval(program: Command): void {
           field: 'protocol',
         });
       const folds = opts.protocol === 'kfold' ? int(opts.folds, 'folds', 2) : undefined;
+      if (opts.foldUsers !== 'seen' && opts.foldUsers !== 'unseen')
+        throw new RecError('INVALID_INPUT', `expected seen or unseen, got "${opts.foldUsers}"`, {
+          field: 'fold-users',
+        });
       const models = (opts.models ?? Object.keys(MODELS).join(','))
         .split(',')
         .map((s) => s.trim())
@@ -211,7 +221,7 @@ export function registerEval(program: Command): void {
           ...(opts.compare ? { compare: parsePairs(opts.compare) } : {}),
           ...(seqEpochs !== undefined ? { seqEpochs } : {}),
           ...(rankedIds > 0 ? { rankedIds } : {}),
-          ...(folds !== undefined ? { folds } : {}),
+          ...(folds !== undefined ? { folds, foldUsers: opts.foldUsers } : {}),
           config: cfg,
           configHash: configHash(cfg),
           command: ['fusionrec', ...process.argv.slice(2)].join(' '),
