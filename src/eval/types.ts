@@ -77,7 +77,7 @@ export interface FitOptions {
  * What a model may need of a dataset: item vectors, or several scenarios (a cross-scenario model
  * has nothing to learn from one)
  */
-export type ModelNeed = 'itemVectors' | 'scenarios';
+type ModelNeed = 'itemVectors' | 'scenarios';
 
 /** a registered model: `needs` lists what a dataset must provide for it to apply */
 export interface ModelEntry {
