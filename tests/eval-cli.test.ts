@@ -82,7 +82,7 @@ test('eval on scientific writes schema-valid JSON and an offline HTML report', (
   assert.doesNotMatch(page, /<script|<link|src="http|href="http/);
 });
 
-test('eval names the bad field: unknown dataset, bad epoch cap, unknown model', () => {
+test('eval names the bad field: unknown dataset, bad epoch cap, protocol, folds, fold users, unknown model', () => {
   const a = run(['eval', '--dataset', 'movies', '--data', dir]);
   assert.equal(a.status, 1);
   assert.match(a.stderr, /INVALID_INPUT.*dataset/);
@@ -90,6 +90,25 @@ test('eval names the bad field: unknown dataset, bad epoch cap, unknown model', 
   const e = run(['eval', '--dataset', 'scientific', '--data', dir, '--seq-epochs', '0']);
   assert.equal(e.status, 1);
   assert.match(e.stderr, /INVALID_INPUT.*seq-epochs/);
+  const p = run(['eval', '--dataset', 'scientific', '--data', dir, '--protocol', 'folds']);
+  assert.equal(p.status, 1);
+  assert.match(p.stderr, /INVALID_INPUT.*protocol/);
+  const f = run(['eval', '--dataset', 'scientific', '--data', dir, '--protocol', 'kfold', '--folds', '1']);
+  assert.equal(f.status, 1);
+  assert.match(f.stderr, /INVALID_INPUT.*folds/);
+  const u = run([
+    'eval',
+    '--dataset',
+    'scientific',
+    '--data',
+    dir,
+    '--protocol',
+    'kfold',
+    '--fold-users',
+    'all',
+  ]);
+  assert.equal(u.status, 1);
+  assert.match(u.stderr, /INVALID_INPUT.*fold-users/);
   const b = run([
     'eval',
     '--dataset',

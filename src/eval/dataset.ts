@@ -14,7 +14,7 @@ export const DATASET_NAMES = ['food-kitchen', 'scientific', 'lastfm-2k', 'beauty
 export type DatasetName = (typeof DATASET_NAMES)[number];
 
 export interface ProtocolSpec {
-  name: 'leave-one-out' | 'held-out-users' | 'random-holdout';
+  name: 'leave-one-out' | 'held-out-users' | 'random-holdout' | 'k-fold';
   description: string;
   /** scenarios whose items form the catalogue; events on other items are not interactions */
   scenarios: string[];
@@ -224,7 +224,8 @@ function casesOf(user: string, history: EvalInteraction[], targets: EvalInteract
   }));
 }
 
-function slicesOf(c: EvalCase, trainCount: Uint32Array): string[] {
+/** the slices a case belongs to besides `all`; `trainCount` = training interactions per item */
+export function slicesOf(c: EvalCase, trainCount: Uint32Array): string[] {
   const out: string[] = [];
   if (new Set(c.query.history.map((e) => e.item)).size <= COLD_USER_MAX_HISTORY) out.push('cold-users');
   if (c.targets.some((t) => trainCount[t] === 0)) out.push('cold-items');

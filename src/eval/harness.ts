@@ -6,6 +6,7 @@
  */
 
 import type { Config } from '../config/schema.ts';
+import type { Scenario } from '../core/types.ts';
 import { mmr } from '../rank/mmr.ts';
 import type { Store } from '../store/types.ts';
 import type { EvalCase, EvalSet } from './dataset.ts';
@@ -39,10 +40,17 @@ export interface HarnessOptions {
   seqEpochs?: number;
   /** the store the data came from, when its split is the evaluation's (FitOptions.store) */
   store?: Store;
+  /** the scenarios of the store a split drawn in memory came from (FitOptions.scenarios) */
+  scenarios?: readonly Scenario[];
   /** the run's configuration (FitOptions.config) */
   config?: Config;
   /** record the top this-many item ids of every case's full ranking (ModelResult.ranked); 0 = none */
   rankedIds?: number;
+  /**
+   * Rank every test case a second time without its target scenario's history (the
+   * `no-target-history` slice) on data of several scenarios; default true
+   */
+  noTargetHistory?: boolean;
   onProgress?: (label: string, done: number, total: number) => void;
   signal?: AbortSignal;
 }
@@ -76,7 +84,7 @@ export class Harness {
     set.test.forEach((c, i) => {
       this.caseTest.set(c, i);
     });
-    if (data.scenarios.length > 1) {
+    if (data.scenarios.length > 1 && opts.noTargetHistory !== false) {
       set.test.forEach((c, i) => {
         const history = c.query.history.filter((e) => e.scenario !== c.query.scenario);
         const variant = { query: { ...c.query, history }, targets: c.targets, slices: [NO_TARGET_HISTORY] };
@@ -138,12 +146,14 @@ export class Harness {
   async evaluate(name: string, entry: ModelEntry): Promise<ModelResult> {
     const { data } = this.set;
     const base = { name, description: entry.description, params: {}, diversityCurve: [], groups: [] };
-    const missing = (entry.needs ?? []).filter((n) => data[n] === undefined);
+    const missing = (entry.needs ?? []).filter((n) =>
+      n === 'scenarios' ? data.scenarios.length < 2 : data[n] === undefined,
+    );
     if (missing.length > 0) {
       return {
         ...base,
         status: 'skipped',
-        reason: `${data.dataset} provides no ${missing.join(', ')}`,
+        reason: `${data.dataset} provides no ${missing.map((n) => (n === 'scenarios' ? 'second scenario' : n)).join(', ')}`,
         timings: { fitMs: 0, evalMs: 0, queriesPerSecond: 0 },
       };
     }
@@ -155,6 +165,7 @@ export class Harness {
         seed: this.opts.seed,
         ...(this.opts.seqEpochs !== undefined ? { seqEpochs: this.opts.seqEpochs } : {}),
         ...(this.opts.store ? { store: this.opts.store } : {}),
+        ...(this.opts.scenarios ? { scenarios: this.opts.scenarios } : {}),
         ...(this.opts.config ? { config: this.opts.config } : {}),
         objective: this.objective,
         signal: this.opts.signal,

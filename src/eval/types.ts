@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.ts';
+import type { Scenario } from '../core/types.ts';
 import type { Store } from '../store/types.ts';
 
 /**
@@ -61,16 +62,27 @@ export interface FitOptions {
    * drawn in memory): the engine trains on it with the shipped pipeline.
    */
   store?: Store;
+  /**
+   * The scenarios of the store a split drawn in memory was taken from (a k-fold's fold): the store
+   * the engine then trains on is written with them, so it weighs events as the source store does
+   */
+  scenarios?: readonly Scenario[];
   /** the run's configuration (the engine's, before a variant's overrides) */
   config?: Config;
   onProgress?: (done: number, total: number, label: string) => void;
   signal?: AbortSignal;
 }
 
+/**
+ * What a model may need of a dataset: item vectors, or several scenarios (a cross-scenario model
+ * has nothing to learn from one)
+ */
+type ModelNeed = 'itemVectors' | 'scenarios';
+
 /** a registered model: `needs` lists what a dataset must provide for it to apply */
 export interface ModelEntry {
   description: string;
-  needs?: readonly 'itemVectors'[];
+  needs?: readonly ModelNeed[];
   create: () => EvalModel;
 }
 

@@ -58,4 +58,52 @@ describe('EASE item model', () => {
     assert.equal(edgeWeight(g, 0, 1), 0);
     assert.ok(edgeWeight(g, 2, 3) > 0);
   });
+
+  it('per scenario: each block inverted alone gives exactly the masked whole-matrix inversion', () => {
+    // the whole-matrix reference: the Gram matrix with every cross-scenario entry zeroed, inverted whole
+    const reference = (seqs: number[][], n: number, lambda: number, scenarioOf: (i: number) => string) => {
+      const users = new Float64Array(n);
+      for (const s of seqs) for (const i of new Set(s)) users[i]! += 1;
+      const order = Array.from(users.keys())
+        .filter((i) => users[i]! >= 2)
+        .sort((a, b) => users[b]! - users[a]! || a - b);
+      const m = order.length;
+      const pos = new Map(order.map((it, p) => [it, p]));
+      const g = new Float64Array(m * m);
+      for (const s of seqs) {
+        const ps = [...new Set(s)].map((i) => pos.get(i)).filter((p) => p !== undefined);
+        for (const a of ps) for (const b of ps) g[a * m + b]! += 1;
+      }
+      for (let a = 0; a < m; a++)
+        for (let b = 0; b < m; b++) if (scenarioOf(order[a]!) !== scenarioOf(order[b]!)) g[a * m + b] = 0;
+      for (let i = 0; i < m; i++) g[i * m + i]! += lambda;
+      invertSpd(g, m);
+      return (a: number, b: number) => {
+        const pa = pos.get(a);
+        const pb = pos.get(b);
+        if (pa === undefined || pb === undefined || a === b) return 0;
+        return Math.fround(-g[pa * m + pb]! / g[pb * m + pb]!);
+      };
+    };
+    let x = 7;
+    const rnd = () => {
+      x = (x * 1103515245 + 12345) % 2147483648;
+      return x / 2147483648;
+    };
+    const n = 60;
+    const scenarioOf = (i: number) => ['a', 'b', 'c'][i % 3]!;
+    const seqs = Array.from({ length: 300 }, () =>
+      Array.from({ length: 2 + Math.floor(rnd() * 6) }, () => Math.floor(rnd() * rnd() * n)),
+    );
+    const g = buildEase(seqs, n, { items: 100, lambda: 2, neighbours: 100, scenarioOf });
+    const want = reference(seqs, n, 2, scenarioOf);
+    let compared = 0;
+    for (let a = 0; a < n; a++)
+      for (let b = 0; b < n; b++) {
+        if (scenarioOf(a) !== scenarioOf(b)) continue;
+        assert.equal(edgeWeight(g, a, b), want(a, b), `(${a}, ${b})`);
+        if (want(a, b) !== 0) compared++;
+      }
+    assert.ok(compared > 500, `${compared} weights compared`);
+  });
 });

@@ -46,6 +46,22 @@ export function invertSpd(a: Float64Array, m: number, signal?: AbortSignal): voi
   }
 }
 
+/**
+ * Positions of `order` grouped by scenario (each in increasing position): the diagonal blocks of
+ * the per-scenario model; one block of every position without `scenarioOf`
+ */
+function blocksOf(order: readonly number[], scenarioOf: ((item: number) => string) | undefined): number[][] {
+  if (!scenarioOf) return [order.map((_, p) => p)];
+  const by = new Map<string, number[]>();
+  order.forEach((item, p) => {
+    const s = scenarioOf(item);
+    const list = by.get(s);
+    if (list) list.push(p);
+    else by.set(s, [p]);
+  });
+  return [...by.values()];
+}
+
 export function buildEase(sequences: readonly ArrayLike<number>[], numItems: number, opts: EaseOptions): Csr {
   if (opts.items <= 0) return emptyCsr(numItems);
   const users = new Float64Array(numItems);
@@ -68,25 +84,29 @@ export function buildEase(sequences: readonly ArrayLike<number>[], numItems: num
       .filter((p) => p >= 0);
     for (const a of ps) for (const b of ps) g[a * m + b]! += 1;
   }
-  if (opts.scenarioOf) {
-    const sc = order.map((i) => opts.scenarioOf!(i));
-    for (let a = 0; a < m; a++) for (let b = 0; b < m; b++) if (sc[a] !== sc[b]) g[a * m + b] = 0;
-  }
-  for (let i = 0; i < m; i++) g[i * m + i]! += opts.lambda;
-  invertSpd(g, m, opts.signal);
-  const offsets = new Int32Array(numItems + 1);
   const rows = new Map<number, [number, number][]>();
-  for (let a = 0; a < m; a++) {
-    const row: [number, number][] = [];
-    for (let b = 0; b < m; b++) {
-      if (a === b) continue;
-      const w = -g[a * m + b]! / g[b * m + b]!;
-      if (w !== 0) row.push([order[b]!, w]);
+  // per scenario, the Gram matrix is block-diagonal and so is its inverse: each block is inverted
+  // alone, the same arithmetic on its entries as the whole (a pivot's row operations skip the rows
+  // of other blocks, whose entry in its column is 0) without sweeping the other blocks' columns
+  for (const block of blocksOf(order, opts.scenarioOf)) {
+    const s = block.length;
+    const sub = new Float64Array(s * s);
+    for (let a = 0; a < s; a++) for (let b = 0; b < s; b++) sub[a * s + b] = g[block[a]! * m + block[b]!]!;
+    for (let i = 0; i < s; i++) sub[i * s + i]! += opts.lambda;
+    invertSpd(sub, s, opts.signal);
+    for (let a = 0; a < s; a++) {
+      const row: [number, number][] = [];
+      for (let b = 0; b < s; b++) {
+        if (a === b) continue;
+        const w = -sub[a * s + b]! / sub[b * s + b]!;
+        if (w !== 0) row.push([order[block[b]!]!, w]);
+      }
+      // the negative weights matter: they are how EASE says "this item does not follow from that one"
+      row.sort((x, y) => Math.abs(y[1]) - Math.abs(x[1]) || x[0] - y[0]);
+      rows.set(order[block[a]!]!, row.slice(0, opts.neighbours));
     }
-    // the negative weights matter: they are how EASE says "this item does not follow from that one"
-    row.sort((x, y) => Math.abs(y[1]) - Math.abs(x[1]) || x[0] - y[0]);
-    rows.set(order[a]!, row.slice(0, opts.neighbours));
   }
+  const offsets = new Int32Array(numItems + 1);
   let total = 0;
   for (let i = 0; i < numItems; i++) {
     offsets[i] = total;

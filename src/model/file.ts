@@ -80,7 +80,9 @@ export async function dataHash(store: Store, itemIds: readonly string[]): Promis
 export function stampOf(dataH: string, cfg: TrainConfig): { stamp: string; configHash: string } {
   // the thread count changes how the work is split, and the retention how many versions are kept,
   // not what the model is: not part of the stamp
-  const { threads: _threads, keepVersions: _keep, ...shaping } = cfg;
+  const { threads: _threads, keepVersions: _keep, fitBags, ...rest } = cfg;
+  // one bag is the fit as it was before bagging existed: the models trained then stay current
+  const shaping = fitBags === 1 ? rest : { ...rest, fitBags };
   const configHash = hashOf(shaping);
   return { stamp: `${MODEL_FORMAT}-${dataH}-${configHash}`, configHash };
 }

@@ -3,8 +3,10 @@ import { describe, it } from 'node:test';
 import {
   buildItemGraphs,
   carriesNoOrder,
+  countPairs,
   DEFAULT_GRAPH_OPTIONS,
   edgeWeight,
+  graphsOf,
   spread,
   spreadMarked,
 } from './graph.ts';
@@ -127,5 +129,27 @@ describe('item graphs', () => {
     assert.ok(edgeWeight(alone.trans, 0, 1) > 0);
     assert.equal(edgeWeight(fused.trans, 0, 1), edgeWeight(alone.trans, 0, 1));
     assert.ok(edgeWeight(fused.trans, 0, 5) > edgeWeight(fused.trans, 0, 1));
+  });
+
+  it('graphs of counted pairs: every shrinkage, with or without cross pairs, equal a fresh build', () => {
+    let x = 3;
+    const rnd = () => {
+      x = (x * 1103515245 + 12345) % 2147483648;
+      return x / 2147483648;
+    };
+    const n = 40;
+    const scenarioOf = (i: number) => (i % 3 === 0 ? 'b' : 'a');
+    const seqs = Array.from({ length: 200 }, () =>
+      Array.from({ length: 2 + Math.floor(rnd() * 8) }, () => Math.floor(rnd() * rnd() * n)),
+    );
+    const base = { ...DEFAULT_GRAPH_OPTIONS, maxNeighbors: 5, easeItems: 20 };
+    const pc = countPairs(seqs, n, scenarioOf, base);
+    for (const shrink of [0, 10, 50])
+      for (const crossScenario of [true, false]) {
+        const opts = { ...base, shrink, crossScenario };
+        assert.deepEqual(graphsOf(pc, seqs, scenarioOf, opts), buildItemGraphs(seqs, n, scenarioOf, opts));
+      }
+    const alone = countPairs(seqs, n, scenarioOf, { ...base, crossScenario: false });
+    assert.throws(() => graphsOf(alone, seqs, scenarioOf, base), /cross-scenario/);
   });
 });

@@ -102,6 +102,7 @@ function toCsr(
   k: number,
   norm: (a: number, b: number, w: number) => number,
   scenarioOf: (item: number) => string,
+  keep?: (a: number, b: number) => boolean,
 ): Csr {
   const offsets = new Int32Array(n + 1);
   const rows: [number, Float32Array, Int32Array][] = [];
@@ -110,7 +111,9 @@ function toCsr(
     const row = acc.get(a);
     offsets[a] = total;
     if (!row) continue;
-    const entries = [...row.entries()].map(([b, w]) => [b, norm(a, b, w)] as const);
+    const entries = [...row.entries()]
+      .filter(([b]) => !keep || keep(a, b))
+      .map(([b, w]) => [b, norm(a, b, w)] as const);
     entries.sort((x, y) => y[1] - x[1] || x[0] - y[0]);
     const kept = new Map<string, number>();
     const top = entries.filter(([b]) => {
@@ -144,6 +147,43 @@ export function buildItemGraphs(
   opts: GraphOptions = DEFAULT_GRAPH_OPTIONS,
   signal?: AbortSignal,
 ): ItemGraphs {
+  return graphsOf(
+    countPairs(sequences, numItems, scenarioOf, opts, signal),
+    sequences,
+    scenarioOf,
+    opts,
+    signal,
+  );
+}
+
+/**
+ * The pair counts behind the graphs: what every setting of the shrinkage, and the graphs with or
+ * without cross-scenario pairs, share. Counted once, they serve every candidate of the graph
+ * tuning (src/train/tune-graph.ts) with the same arithmetic as a fresh build.
+ */
+export interface PairCounts {
+  numItems: number;
+  counts: Float32Array;
+  co: Acc;
+  tr: Acc;
+  /** out-mass of transitions per source item and scenario of the next item */
+  out: Float64Array;
+  scenarioCode: Int32Array;
+  scenarios: number;
+  /** whether pairs across scenarios were counted (then graphs of either kind can be made) */
+  crossScenario: boolean;
+}
+
+export function countPairs(
+  sequences: readonly ArrayLike<number>[],
+  numItems: number,
+  scenarioOf: (item: number) => string,
+  opts: Pick<
+    GraphOptions,
+    'window' | 'wholeHistory' | 'distanceWeighted' | 'transitionSteps' | 'crossScenario'
+  >,
+  signal?: AbortSignal,
+): PairCounts {
   const counts = new Float32Array(numItems);
   const co: Acc = new Map();
   const tr: Acc = new Map();
@@ -169,7 +209,7 @@ export function buildItemGraphs(
       for (let q = p + 1; q < n && q - p <= window; q++) {
         const b = seq[q]!;
         if (a === b) continue;
-        if (!opts.crossScenario && scenarioOf(a) !== scenarioOf(b)) continue;
+        if (!opts.crossScenario && scenarioCode[a] !== scenarioCode[b]) continue;
         const w = opts.distanceWeighted && !opts.wholeHistory ? 1 / Math.log2(1 + (q - p)) : 1;
         bump(co, a, b, w);
         bump(co, b, a, w);
@@ -180,19 +220,44 @@ export function buildItemGraphs(
       }
     }
   }
+  return { numItems, counts, co, tr, out, scenarioCode, scenarios: ns, crossScenario: opts.crossScenario };
+}
+
+/**
+ * The graphs of counted pairs under `opts` (its shrinkage, neighbours and EASE settings; its
+ * counting settings must be those `pc` was counted with). Counts with cross-scenario pairs give the
+ * graphs without them too (`opts.crossScenario` false): those pairs are left out, every other
+ * pair's sum and normalisation is the same.
+ */
+export function graphsOf(
+  pc: PairCounts,
+  sequences: readonly ArrayLike<number>[],
+  scenarioOf: (item: number) => string,
+  opts: GraphOptions,
+  signal?: AbortSignal,
+): ItemGraphs {
+  if (opts.crossScenario && !pc.crossScenario)
+    throw new Error('graphs with cross-scenario pairs need counts with them');
+  const { numItems, counts, out, scenarioCode } = pc;
+  const ns = pc.scenarios;
+  const sameScenario = opts.crossScenario
+    ? undefined
+    : (a: number, b: number) => scenarioCode[a] === scenarioCode[b];
   const knn = toCsr(
-    co,
+    pc.co,
     numItems,
     opts.maxNeighbors,
     (a, b, w) => w / (Math.sqrt(counts[a]! * counts[b]!) + opts.shrink),
     scenarioOf,
+    sameScenario,
   );
   const trans = toCsr(
-    tr,
+    pc.tr,
     numItems,
     opts.maxNeighbors,
     (a, b, w) => w / (out[a * ns + scenarioCode[b]!]! + 1),
     scenarioOf,
+    sameScenario,
   );
   const easeOf = (lambda: number, perScenario: boolean) =>
     buildEase(sequences, numItems, {
@@ -206,7 +271,7 @@ export function buildItemGraphs(
     });
   const ease = easeOf(opts.easeLambda, true);
   // one scenario: the fused model would be the same one
-  const fused = opts.crossScenario && opts.easeItems > 0 && code.size > 1;
+  const fused = opts.crossScenario && opts.easeItems > 0 && ns > 1;
   return {
     knn,
     trans,

@@ -258,4 +258,15 @@ describe('fitting and check cases: drawn within each scenario, not by position',
     const decided = await fitRanker(model, few, { ...opts, minCheckCases: 1 });
     assert.equal(decided.crossCheck.b?.undecided, undefined);
   });
+
+  it('bagged: seeded, one bag is the single fit, several average both stages and still pass the check', async () => {
+    const single = await fitRanker(model, byScenario, opts);
+    assert.deepEqual(await fitRanker(model, byScenario, { ...opts, bags: 1 }), single);
+    const bagged = await fitRanker(model, byScenario, { ...opts, bags: 4 });
+    assert.deepEqual(await fitRanker(model, shuffled(byScenario, 2), { ...opts, bags: 4 }), bagged);
+    assert.notDeepEqual(bagged.ranker, single.ranker);
+    assert.equal(bagged.ranker.shared[0], 1, 'knnSame stays the anchor');
+    assert.equal(bagged.ranker.decay, single.ranker.decay, 'the decay is chosen once, on all cases');
+    assert.ok(Object.keys(bagged.crossCheck).length > 0, 'the averaged cross-scenario weights are checked');
+  });
 });

@@ -14,6 +14,7 @@ import { resolveThreads } from '../core/ts-worker.ts';
 import { FEATURES, type FeatureName, type RankerWeights, type ScoringModel } from '../model/scoring.ts';
 import { acceptCross, type CrossCheck, MIN_CHECK_CASES } from './fit/accept.ts';
 import { fitCross, fitOwn, MIN_BUCKET_CASES } from './fit/ascent.ts';
+import { baggedCross, baggedOwn } from './fit/bagging.ts';
 import { poolNdcg } from './fit/objective.ts';
 import { buildPools, ownView, type Pool, refinePools, type ValidCase, withRanker } from './fit/pools.ts';
 import { bucketOf, type CaseSplit, canonicalOrder, splitCases } from './fit/split.ts';
@@ -42,6 +43,12 @@ export interface FitRankerOptions {
   minCheckCases?: number;
   /** seeds the split of the cases into fitting and check cases (`train.seed`) */
   seed?: number;
+  /**
+   * > 1: both ascent stages are fitted on this many bootstrap resamples of their cases and the
+   * weights averaged (fit/bagging.ts); the decay and the pools are chosen once, on all cases, and
+   * the full-ranking check judges the averaged cross-scenario weights. 0 or 1 = one fit.
+   */
+  bags?: number;
   /**
    * threads building the candidate pools (this one + threads - 1 workers, each with a copy of the
    * model); 0 = one per core. The pools, and so the fit, are the same for any count.
@@ -152,23 +159,33 @@ async function fitWith(
     ? await workers.refine(atBest, cases, allPools[best!.di]!, extra, opts.signal)
     : refinePools(atBest, cases, allPools[best!.di]!, extra, opts.signal);
   const before = poolNdcg(refined.map(ownView), best!.ranker.shared);
-  const own = fitOwn(m.scenarios, refined, best!.ranker.shared, opts.rounds, opts.signal);
+  const bags = Math.max(1, opts.bags ?? 1);
+  const own =
+    bags > 1
+      ? baggedOwn(m.scenarios, refined, best!.ranker.shared, opts.rounds, bags, opts.seed ?? 0, opts.signal)
+      : fitOwn(m.scenarios, refined, best!.ranker.shared, opts.rounds, opts.signal);
   opts.onProgress?.(1, 1, 'ranker refit');
   const decay = best!.ranker.decay;
   // stage 2 is fitted on the fitting cases and judged on the check cases, which it has not seen:
   // judged on the cases it was fitted on, it won on valid and lost on test (docs/results.md)
   const buckets = cases.map(bucketOf);
   const split = splitCases(cases, opts.seed ?? 0);
-  const cross = fitCross(
-    m.scenarios,
-    split.fit.map((i) => refined[i]!),
-    split.fit.map((i) => buckets[i]!),
-    split.fitHalf,
-    own,
-    opts.rounds,
-    opts.minBucketCases ?? MIN_BUCKET_CASES,
-    opts.signal,
-  );
+  // `at`: positions in split.fit of the cases stage 2 is fitted on (a bootstrap resample when bagged)
+  const crossOn = (at: readonly number[]) =>
+    fitCross(
+      m.scenarios,
+      at.map((j) => refined[split.fit[j]!]!),
+      at.map((j) => buckets[split.fit[j]!]!),
+      at.map((j) => split.fitHalf[j]!),
+      own,
+      opts.rounds,
+      opts.minBucketCases ?? MIN_BUCKET_CASES,
+      opts.signal,
+    );
+  const cross =
+    bags > 1
+      ? baggedCross(split.fit.length, bags, opts.seed ?? 0, crossOn)
+      : crossOn(split.fit.map((_, j) => j));
   const accepted = acceptCross(
     withRanker(m, { shared: own.shared, perScenario: own.perScenario, decay }),
     cases,

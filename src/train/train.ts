@@ -272,6 +272,7 @@ export async function trainFromStore(
           threads: cfg.threads,
           decays: cfg.decays,
           seed: cfg.seed,
+          bags: cfg.fitBags,
           onProgress: (d, n) => progress('ranker fit', d, n),
           ...(opts.signal ? { signal: opts.signal } : {}),
         })

@@ -8,7 +8,14 @@
 
 import type { Csr } from '../model/csr.ts';
 import { buildEase } from '../model/ease.ts';
-import { buildItemGraphs, type GraphOptions, type ItemGraphs, spread } from '../model/graph.ts';
+import {
+  countPairs,
+  type GraphOptions,
+  graphsOf,
+  type ItemGraphs,
+  type PairCounts,
+  spread,
+} from '../model/graph.ts';
 import type { HistoryEntry } from '../profile/types.ts';
 
 export interface GraphCase {
@@ -138,13 +145,16 @@ function chooseSingle(
   cases: readonly GraphCase[],
   grid: { shrinks: readonly number[]; easeLambdas: readonly number[] },
   signal?: AbortSignal,
+  counted?: PairCounts,
 ): GraphChoice {
   const decay = decayOf(base);
   const ndcg = { shrink: {} as Record<string, number>, easeLambda: {} as Record<string, number> };
   let best: { shrink: number; score: number; graphs: ItemGraphs } | undefined;
+  // the shrinkage only normalises the pairs: they are counted once for every candidate
+  const pc = counted ?? countPairs(sequences, numItems, scenarioOf, base, signal);
   for (const shrink of grid.shrinks) {
     signal?.throwIfAborted();
-    const g = buildItemGraphs(sequences, numItems, scenarioOf, { ...base, shrink, easeItems: 0 }, signal);
+    const g = graphsOf(pc, sequences, scenarioOf, { ...base, shrink, easeItems: 0 }, signal);
     const score = evidenceNdcg(cases, numItems, scenarioOf, (c, acc, touched) =>
       spreadHistory(g.knn, c, decay, true, acc, touched),
     );
@@ -193,6 +203,8 @@ export function chooseGraphSettings(
   if (!base.crossScenario || scenarios.size < 2)
     return chooseSingle(sequences, numItems, scenarioOf, base, cases, grid, signal);
   const ownCases = cases.map((c) => ({ ...c, history: c.history.filter((h) => h.scenario === c.scenario) }));
+  // counted with cross-scenario pairs once: the graphs without them leave those pairs out
+  const pc = countPairs(sequences, numItems, scenarioOf, base, signal);
   const alone = chooseSingle(
     sequences,
     numItems,
@@ -201,14 +213,9 @@ export function chooseGraphSettings(
     ownCases,
     grid,
     signal,
+    pc,
   );
-  const fused = buildItemGraphs(
-    sequences,
-    numItems,
-    scenarioOf,
-    { ...base, shrink: alone.shrink, easeItems: 0 },
-    signal,
-  );
+  const fused = graphsOf(pc, sequences, scenarioOf, { ...base, shrink: alone.shrink, easeItems: 0 }, signal);
   const easeFused = chooseEase(
     sequences,
     numItems,

@@ -31,6 +31,9 @@ interface EvalOpts {
   compare?: string;
   seqEpochs?: string;
   ranked?: string;
+  protocol: string;
+  folds: string;
+  foldUsers: string;
 }
 
 /** "a,b" or "a,b;c,d": model,baseline pairs */
@@ -97,7 +100,21 @@ export function registerEval(program: Command): void {
     .option('--json <file>', 'write the results (schema: docs/eval-schema.md)')
     .option('--report <file>', 'write a self-contained HTML report')
     .option('--seed <n>', 'seed of every random choice', '42')
-    .option('--max-users <n>', 'evaluate a seeded sample of at most n test (and valid) users')
+    .option(
+      '--max-users <n>',
+      'evaluate a seeded sample of at most n test (and valid) users; with --protocol kfold, at most n test users per fold',
+    )
+    .option(
+      '--protocol <name>',
+      "official (the dataset's test users) or kfold (the training users active in several scenarios in --folds seeded folds, each fold's last items held out and the models refitted without them: docs/results.md)",
+      'official',
+    )
+    .option('--folds <n>', 'folds of --protocol kfold', '5')
+    .option(
+      '--fold-users <mode>',
+      "--protocol kfold: seen (a fold's users lose only their last item from the training data) or unseen (they leave it whole and bring their history at request time, as the official test users)",
+      'seen',
+    )
     .option('--tune-users <n>', 'valid cases the tuning objective uses', '2000')
     .option(
       '--compare <pairs>',
@@ -131,6 +148,15 @@ export function registerEval(program: Command): void {
       const tuneCases = int(opts.tuneUsers, 'tune-users', 1);
       const seqEpochs = opts.seqEpochs === undefined ? undefined : int(opts.seqEpochs, 'seq-epochs', 1);
       const rankedIds = opts.ranked === undefined ? 0 : int(opts.ranked, 'ranked', 1);
+      if (!['official', 'kfold'].includes(opts.protocol))
+        throw new RecError('INVALID_INPUT', `expected official or kfold, got "${opts.protocol}"`, {
+          field: 'protocol',
+        });
+      const folds = opts.protocol === 'kfold' ? int(opts.folds, 'folds', 2) : undefined;
+      if (opts.foldUsers !== 'seen' && opts.foldUsers !== 'unseen')
+        throw new RecError('INVALID_INPUT', `expected seen or unseen, got "${opts.foldUsers}"`, {
+          field: 'fold-users',
+        });
       const models = (opts.models ?? Object.keys(MODELS).join(','))
         .split(',')
         .map((s) => s.trim())
@@ -195,6 +221,7 @@ export function registerEval(program: Command): void {
           ...(opts.compare ? { compare: parsePairs(opts.compare) } : {}),
           ...(seqEpochs !== undefined ? { seqEpochs } : {}),
           ...(rankedIds > 0 ? { rankedIds } : {}),
+          ...(folds !== undefined ? { folds, foldUsers: opts.foldUsers } : {}),
           config: cfg,
           configHash: configHash(cfg),
           command: ['fusionrec', ...process.argv.slice(2)].join(' '),

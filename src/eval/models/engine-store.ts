@@ -4,7 +4,7 @@
  * is trained on this one. Training interactions become `train` events, the validation targets
  * `valid` events (each after its user's history; a history of a user without training
  * interactions is written as `valid_input`, as food-kitchen's held-out users bring theirs); test
- * targets are not written.
+ * targets are not written; the scenarios, when given, as the source store has them.
  */
 import type { Event } from '../../core/types.ts';
 import { vectorBytes } from '../../encode/cache.ts';
@@ -13,9 +13,14 @@ import { openStore } from '../../store/open.ts';
 import type { Store } from '../../store/types.ts';
 import type { EvalData, FitOptions } from '../types.ts';
 
-export async function storeOfData(data: EvalData, valid: FitOptions['valid']): Promise<Store> {
+export async function storeOfData(
+  data: EvalData,
+  valid: FitOptions['valid'],
+  scenarios: FitOptions['scenarios'] = [],
+): Promise<Store> {
   const store = await openStore(':memory:');
   try {
+    if (scenarios.length > 0) await store.scenarios.upsert([...scenarios]);
     await store.items.upsert(
       data.itemIds.map((id, i) => ({
         id,

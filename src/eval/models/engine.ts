@@ -74,7 +74,7 @@ export class EngineEvalModel implements EvalModel {
     const config = variantConfig(opts.config ?? parseConfig({}), this.variant, opts);
     const encoderId = this.variant.text === false ? undefined : data.itemVectors?.encoder;
     // a store whose split is the evaluation's, or one written from the data
-    this.ownStore = opts.store ? undefined : await storeOfData(data, opts.valid);
+    this.ownStore = opts.store ? undefined : await storeOfData(data, opts.valid, opts.scenarios);
     const store = opts.store ?? this.ownStore!;
     const report = await trainFromStore(store, config, {
       encoderId,
@@ -183,6 +183,10 @@ function infoOf(r: TrainReport, config: Config): Record<string, number | string 
     crossCheck: JSON.stringify(r.crossCheck),
     fitSplit: JSON.stringify(r.fitSplit),
     modelStamp: r.stamp,
+    // where the training time went (graphs with their tuning, sequential model, ranker fit)
+    trainSeconds: JSON.stringify(
+      Object.fromEntries(Object.entries(r.seconds).map(([k, v]) => [k, Math.round(v)])),
+    ),
   };
 }
 

@@ -19,6 +19,12 @@ export const MODELS: Record<string, ModelEntry> = {
     description: 'item-KNN, co-occurrence cosine with shrinkage, recency-weighted history',
     create: () => new ItemKnn(),
   },
+  'itemknn-cross': {
+    description:
+      "cross-scenario item-KNN: neighbours from co-occurrence across scenarios only, scored from the user's history in the other scenarios",
+    needs: ['scenarios'],
+    create: () => new ItemKnn(undefined, true),
+  },
   markov: { description: 'first-order item transitions with popularity backoff', create: () => new Markov() },
   bpr: {
     description: 'BPR matrix factorisation, seeded SGD, fold-in for unseen users',

@@ -20,9 +20,15 @@ interface Neighbourhoods {
  * Item-based k-nearest neighbours: cosine similarity of items' co-occurrence across training users,
  * scored against a recency-weighted history. Tuned on valid over neighbourhood size, shrinkage and
  * recency decay. Popularity breaks ties far below any real similarity.
+ *
+ * `crossScenario`: the cross-scenario baseline. Only pairs of items of different scenarios
+ * co-occur (a user's food items with their kitchen items), so an item's neighbours all lie in
+ * other scenarios, and a query is scored from its history in scenarios other than the target's:
+ * what a user with no history in the target scenario can be recommended from their other
+ * scenarios alone. Its tuning queries ignore their target-scenario history by construction.
  */
 export class ItemKnn implements EvalModel {
-  readonly name = 'itemknn';
+  readonly name: string;
   private chosen: ItemKnnParams = { neighbours: 100, shrink: 0, decay: 1 };
   private validNdcg = 0;
   private hood: Neighbourhoods = {
@@ -36,7 +42,12 @@ export class ItemKnn implements EvalModel {
   private rows: { items: Int32Array; counts: Float32Array }[] = [];
   private userCount = new Float32Array(0);
 
-  constructor(private readonly fixed?: ItemKnnParams) {}
+  constructor(
+    private readonly fixed?: ItemKnnParams,
+    private readonly crossScenario = false,
+  ) {
+    this.name = crossScenario ? 'itemknn-cross' : 'itemknn';
+  }
 
   params(): Record<string, number | string | boolean> {
     return { ...this.chosen, validNdcg10: round(this.validNdcg) };
@@ -89,7 +100,10 @@ export class ItemKnn implements EvalModel {
   score(query: EvalQuery): Float32Array {
     const scores = Float32Array.from(this.prior);
     const { offsets, items, sims } = this.hood;
-    for (const { item, w } of recencyWeighted(query.history, this.chosen.decay)) {
+    const history = this.crossScenario
+      ? query.history.filter((e) => e.scenario !== query.scenario)
+      : query.history;
+    for (const { item, w } of recencyWeighted(history, this.chosen.decay)) {
       for (let p = offsets[item]!; p < offsets[item + 1]!; p++) scores[items[p]!]! += w * sims[p]!;
     }
     return scores;
@@ -97,6 +111,7 @@ export class ItemKnn implements EvalModel {
 
   private cooccurrence(data: EvalData, opts: FitOptions): void {
     const seqs = trainSequences(data);
+    const scenario = data.itemScenario;
     const byItem: number[][] = Array.from({ length: this.numItems }, () => []);
     seqs.forEach((s, u) => {
       for (const i of s) byItem[i]!.push(u);
@@ -108,7 +123,7 @@ export class ItemKnn implements EvalModel {
       if (i % 2000 === 0) opts.signal?.throwIfAborted();
       for (const u of users) {
         for (const j of seqs[u]!) {
-          if (j === i) continue;
+          if (j === i || (this.crossScenario && scenario[j] === scenario[i])) continue;
           if (acc[j] === 0) touched.push(j);
           acc[j]! += 1;
         }
