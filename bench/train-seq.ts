@@ -5,6 +5,8 @@
  *   node --import tsx bench/train-seq.ts --dataset scientific [--db .cache/scientific.db]
  *     [--max-users n] [--threads 1] [--dim 64 --epochs 30 --lr 0.002 --text-dim 128 --negatives 256 ...]
  *     [--arch pool,sasrec --layers 2 --heads 2 --dropout 0.2]
+ * --train-users n: train on a seeded sample of n training sequences (a cheaper comparison on a
+ * loaded machine; valid and test cases stay those of the whole set).
  * --arch: the history encoders to train, one after the other on the same data and seed (a summary
  * line each at the end).
  * --threads: gradient threads (0 = one per core, 1 = single-threaded); compare 1 and 2 on one run
@@ -14,6 +16,7 @@
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { seededSample } from '../src/core/rng.ts';
 import { resolveThreads } from '../src/core/ts-worker.ts';
 import { loadItemVectors } from '../src/encode/catalog.ts';
 import { type DatasetName, loadEvalData } from '../src/eval/dataset.ts';
@@ -42,6 +45,7 @@ const { values: a } = parseArgs({
     seed: { type: 'string', default: '42' },
     threads: { type: 'string' },
     arch: { type: 'string', default: 'pool' },
+    'train-users': { type: 'string' },
     layers: { type: 'string' },
     heads: { type: 'string' },
     dropout: { type: 'string' },
@@ -67,7 +71,10 @@ const set = await loadEvalData(store, dataset, {
   ...(itemVectors ? { itemVectors } : {}),
 });
 const valid = set.valid.map((c) => ({ query: c.query, target: c.targets[0]! }));
-const data = seqDataOf(set.data, { valid, seed, objective: () => 0 });
+const all = seqDataOf(set.data, { valid, seed, objective: () => 0 });
+const data = a['train-users']
+  ? { ...all, sequences: seededSample(all.sequences, Number(a['train-users']), seed) }
+  : all;
 const opts = {
   ...DEFAULT_SEQ_OPTIONS,
   dim: num(a.dim, DEFAULT_SEQ_OPTIONS.dim),
