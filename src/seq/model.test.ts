@@ -6,7 +6,6 @@ import {
   gaussian,
   initParams,
   PARAM_NAMES,
-  SeqNet,
   type SeqParams,
   SeqScorer,
   type SeqShape,

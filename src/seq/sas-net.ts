@@ -12,7 +12,7 @@ import { type Example, SeqNet } from './net.ts';
 import type { SeqInputs, SeqParams, SeqShape } from './params.ts';
 import { type SasCache, sasBackward, sasCache, sasForward } from './sasrec.ts';
 
-export class SasNet extends SeqNet {
+class SasNet extends SeqNet {
   private cache: SasCache | undefined;
 
   constructor(

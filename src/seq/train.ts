@@ -1,6 +1,7 @@
 /**
  * Next-item training of the sequential model: every position of every training sequence predicts
- * its item from the (at most maxLen) items before it; sampled softmax against negatives drawn
+ * its item from the (at most maxLen) items before it (pool: one example per position; sasrec: one
+ * example per window of maxLen positions, all predicted at once under the causal mask); sampled softmax against negatives drawn
  * uniformly from the target's scenario (shared by the batch); Adam (lazy on the id rows a batch
  * touches); early stopping on NDCG@10 of valid cases (full ranking in the target scenario, history
  * masked). Seeded and deterministic for a given thread count: with `threads` > 1 every batch's
