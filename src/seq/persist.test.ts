@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { parseConfig } from '../config/load.ts';
 import { SqliteStore } from '../store/sqlite.ts';
 import { initParams, PARAM_NAMES, type SeqShape } from './model.ts';
 import {
@@ -11,6 +12,7 @@ import {
   loadSeqModel,
   saveSeqCheckpoint,
   saveSeqModel,
+  seqStampOf,
 } from './persist.ts';
 import type { SeqModel } from './train.ts';
 
@@ -87,6 +89,15 @@ describe('sequential model persistence', () => {
     assert.equal(old?.model.shape.arch, 'pool');
     assert.deepEqual(old?.model.params.attn, model.params.attn);
     assert.equal(old?.model.params.wq.length, 0);
+  });
+
+  it("a pooling model's stamp ignores the transformer's settings; a transformer's does not", () => {
+    const cfg = parseConfig({}).seq;
+    const stamp = seqStampOf('m', cfg, 1, undefined);
+    assert.equal(seqStampOf('m', { ...cfg, layers: 3, dropout: 0.5 }, 1, undefined), stamp);
+    const sas = seqStampOf('m', { ...cfg, arch: 'sasrec' }, 1, undefined);
+    assert.notEqual(sas, stamp);
+    assert.notEqual(seqStampOf('m', { ...cfg, arch: 'sasrec', layers: 3 }, 1, undefined), sas);
   });
 
   it('round-trips a checkpoint, and deletes it', async () => {

@@ -21,8 +21,11 @@ export function seqStampOf(
   seed: number,
   encoderId: string | undefined,
 ): string {
+  // the transformer's settings do not change a pooling model: its stamp stays what it was before them
+  const { arch, layers, heads, dropout, ...pool } = cfg;
+  const stamped = arch === 'pool' ? pool : cfg;
   const h = createHash('sha256')
-    .update(JSON.stringify({ modelStamp, cfg, seed, encoder: encoderId ?? 'notext' }))
+    .update(JSON.stringify({ modelStamp, cfg: stamped, seed, encoder: encoderId ?? 'notext' }))
     .digest('hex')
     .slice(0, 16);
   return `seq-${h}`;
