@@ -4,6 +4,11 @@
  * model alone (full ranking in the target scenario, history masked; a quick check, not the harness).
  *   node --import tsx bench/train-seq.ts --dataset scientific [--db .cache/scientific.db]
  *     [--max-users n] [--threads 1] [--dim 64 --epochs 30 --lr 0.002 --text-dim 128 --negatives 256 ...]
+ *     [--arch pool,sasrec --layers 2 --heads 2 --dropout 0.2]
+ * --train-users n: train on a seeded sample of n training sequences (a cheaper comparison on a
+ * loaded machine; valid and test cases stay those of the whole set).
+ * --arch: the history encoders to train, one after the other on the same data and seed (a summary
+ * line each at the end).
  * --threads: gradient threads (0 = one per core, 1 = single-threaded); compare 1 and 2 on one run
  * pair for the speed-up (the machine is shared, so absolute times move with the load).
  * Prints numbers; asserts nothing.
@@ -11,10 +16,12 @@
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { seededSample } from '../src/core/rng.ts';
 import { resolveThreads } from '../src/core/ts-worker.ts';
 import { loadItemVectors } from '../src/encode/catalog.ts';
 import { type DatasetName, loadEvalData } from '../src/eval/dataset.ts';
 import { seqDataOf, seqValidOf } from '../src/eval/models/seqrec.ts';
+import type { SeqArch } from '../src/seq/params.ts';
 import { DEFAULT_SEQ_OPTIONS, scorerOf, trainSeq, validNdcg } from '../src/seq/train.ts';
 import { SqliteStore } from '../src/store/sqlite.ts';
 
@@ -37,6 +44,11 @@ const { values: a } = parseArgs({
     patience: { type: 'string' },
     seed: { type: 'string', default: '42' },
     threads: { type: 'string' },
+    arch: { type: 'string', default: 'pool' },
+    'train-users': { type: 'string' },
+    layers: { type: 'string' },
+    heads: { type: 'string' },
+    dropout: { type: 'string' },
   },
 });
 const num = (v: string | undefined, d: number) => (v === undefined ? d : Number(v));
@@ -59,7 +71,10 @@ const set = await loadEvalData(store, dataset, {
   ...(itemVectors ? { itemVectors } : {}),
 });
 const valid = set.valid.map((c) => ({ query: c.query, target: c.targets[0]! }));
-const data = seqDataOf(set.data, { valid, seed, objective: () => 0 });
+const all = seqDataOf(set.data, { valid, seed, objective: () => 0 });
+const data = a['train-users']
+  ? { ...all, sequences: seededSample(all.sequences, Number(a['train-users']), seed) }
+  : all;
 const opts = {
   ...DEFAULT_SEQ_OPTIONS,
   dim: num(a.dim, DEFAULT_SEQ_OPTIONS.dim),
@@ -74,38 +89,48 @@ const opts = {
   seed,
   scenarioAdapt: !a['no-scenario-adapt'],
   threads: num(a.threads, DEFAULT_SEQ_OPTIONS.threads),
+  layers: num(a.layers, DEFAULT_SEQ_OPTIONS.layers),
+  heads: num(a.heads, DEFAULT_SEQ_OPTIONS.heads),
+  dropout: num(a.dropout, DEFAULT_SEQ_OPTIONS.dropout),
 };
+const archs = a.arch!.split(',') as SeqArch[];
 console.log(
   `${dataset}: ${data.numItems} items, ${data.sequences.length} sequences, text ${data.text ? data.text.dim : 'none'}, load ${((Date.now() - t0) / 1000).toFixed(1)} s; ${JSON.stringify(opts)}`,
 );
-let last = '';
-const cpu0 = process.cpuUsage();
-const cpuSeconds = () => {
-  const c = process.cpuUsage(cpu0);
-  return ((c.user + c.system) / 1e6).toFixed(1);
-};
-const model = await trainSeq(data, opts, {
-  onProgress: (_d, _t, label) => {
-    if (label !== last) console.log(`  ${label} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
-    last = label;
-  },
-});
-const test = seqValidOf({
-  valid: set.test.map((c) => ({ query: c.query, target: c.targets[0]! })),
-  seed,
-  objective: () => 0,
-});
-const r = model.report;
-console.log(
-  `${dataset}: ${r.examples} examples, ${r.epochs} epochs (best ${r.bestEpoch}), train ${r.seconds.toFixed(1)} s (${resolveThreads(opts.threads)} threads, CPU ${cpuSeconds()} s in this process), valid NDCG@10 ${r.validNdcg10.toFixed(4)}, test NDCG@10 ${validNdcg(scorerOf(model), test, model.scenario).toFixed(4)} (${test.length} cases); load average ${loadavg()[0]!.toFixed(1)}`,
-);
-if (data.numScenarios > 1) {
-  const scenarios = [...new Set(set.data.itemScenario)].sort();
-  for (const [code, name] of scenarios.entries()) {
-    const mine = test.filter((c) => model.scenario[c.target] === code);
-    console.log(
-      `  test NDCG@10 in ${name}: ${validNdcg(scorerOf(model), mine, model.scenario).toFixed(4)} (${mine.length} cases)`,
-    );
+const summary: string[] = [];
+for (const arch of archs) {
+  const run = { ...opts, arch };
+  console.log(`${arch}:`);
+  let last = '';
+  const cpu0 = process.cpuUsage();
+  const cpuSeconds = () => {
+    const c = process.cpuUsage(cpu0);
+    return ((c.user + c.system) / 1e6).toFixed(1);
+  };
+  const model = await trainSeq(data, run, {
+    onProgress: (_d, _t, label) => {
+      if (label !== last) console.log(`  ${label} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+      last = label;
+    },
+  });
+  const test = seqValidOf({
+    valid: set.test.map((c) => ({ query: c.query, target: c.targets[0]! })),
+    seed,
+    objective: () => 0,
+  });
+  const r = model.report;
+  const line = `${dataset} ${arch}: ${r.examples} examples, ${r.epochs} epochs (best ${r.bestEpoch}), train ${r.seconds.toFixed(1)} s (${resolveThreads(opts.threads)} threads, CPU ${cpuSeconds()} s in this process), valid NDCG@10 ${r.validNdcg10.toFixed(4)}, test NDCG@10 ${validNdcg(scorerOf(model), test, model.scenario).toFixed(4)} (${test.length} cases); load average ${loadavg()[0]!.toFixed(1)}`;
+  console.log(line);
+  summary.push(line);
+  if (data.numScenarios > 1) {
+    const scenarios = [...new Set(set.data.itemScenario)].sort();
+    for (const [code, name] of scenarios.entries()) {
+      const mine = test.filter((c) => model.scenario[c.target] === code);
+      console.log(
+        `  test NDCG@10 in ${name}: ${validNdcg(scorerOf(model), mine, model.scenario).toFixed(4)} (${mine.length} cases)`,
+      );
+    }
   }
 }
+console.log(summary.join('\n'));
 await store.close();

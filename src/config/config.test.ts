@@ -67,6 +67,14 @@ describe('options that do not run are refused', () => {
     );
   });
 
+  test('seq.heads that does not divide seq.dim names the field', () => {
+    assert.throws(
+      () => parseConfig({ seq: { arch: 'sasrec', dim: 64, heads: 3 } }),
+      (e: { code: string; field: string }) => e.code === 'INVALID_CONFIG' && e.field === 'seq.heads',
+    );
+    assert.equal(parseConfig({ seq: { arch: 'sasrec', heads: 4 } }).seq.heads, 4);
+  });
+
   test('no description advertises a backend or provider that does not exist', () => {
     const docs = configMarkdown();
     assert.doesNotMatch(docs, /GGUF|node-llama-cpp/);

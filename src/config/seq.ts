@@ -17,6 +17,10 @@ export const SEQ_DEFAULTS = {
   patience: 3,
   validCases: 1000,
   scenarioAdapt: true,
+  arch: 'pool',
+  layers: 2,
+  heads: 2,
+  dropout: 0.2,
 } as const;
 const D = SEQ_DEFAULTS;
 
@@ -57,7 +61,24 @@ export const seqSection = z
       z.boolean().default(true),
       'Learn per-scenario item and user factors (STAR-style); false shares one model across scenarios.',
     ),
+    arch: d(
+      z.enum(['pool', 'sasrec']).default(D.arch),
+      'History encoder: `pool` (attention pooling, one example per position) or `sasrec` (causal self-attention blocks, every position of a window trained at once).',
+    ),
+    layers: d(
+      z.number().int().min(1).max(8).default(D.layers),
+      'Self-attention blocks of the `sasrec` encoder.',
+    ),
+    heads: d(
+      z.number().int().min(1).max(16).default(D.heads),
+      'Attention heads per block of the `sasrec` encoder; must divide `dim`.',
+    ),
+    dropout: d(
+      z.number().min(0).max(0.9).default(D.dropout),
+      'Dropout rate of the `sasrec` encoder in training (input, attention output, feed-forward output).',
+    ),
   })
+  .refine((c) => c.dim % c.heads === 0, { message: 'seq.heads must divide seq.dim', path: ['heads'] })
   .prefault({});
 
 export type SeqConfig = z.infer<typeof seqSection>;

@@ -6,6 +6,7 @@
  * writes; the arithmetic is the same.
  */
 import type { SeqWeights } from './params.ts';
+import { type SasCache, sasCache, sasForward } from './sasrec.ts';
 
 /** e and h of item i into the given rows */
 export function itemForward(
@@ -49,8 +50,10 @@ export interface UserPass {
   alpha: Float64Array;
   /** sum_t alpha_t x_t */
   u: Float64Array;
-  /** Wo u (z before the scenario's query factor) */
+  /** Wo u (z before the scenario's query factor); sasrec: Wo o of the newest position */
   v: Float64Array;
+  /** the self-attention blocks' values (sasrec only) */
+  sas: SasCache | undefined;
 }
 
 export function userPass(w: SeqWeights): UserPass {
@@ -61,6 +64,7 @@ export function userPass(w: SeqWeights): UserPass {
     alpha: new Float64Array(L),
     u: new Float64Array(d),
     v: new Float64Array(d),
+    sas: w.shape.arch === 'sasrec' ? sasCache(w) : undefined,
   };
 }
 
@@ -116,6 +120,7 @@ export function userForward(
   pass: UserPass,
   z: Float64Array | Float32Array,
 ): boolean {
+  if (pass.sas) return sasUserForward(w, h, hist, scenario, pass, pass.sas, z);
   const n = attend(w, h, hist, pass);
   if (n === 0) return false;
   const d = w.shape.dim;
@@ -127,6 +132,32 @@ export function userForward(
     let s = 0;
     for (let k = 0; k < d; k++) s += P.wo[r * d + k]! * u[k]!;
     v[r] = s;
+    z[r] = s * P.query[scenario * d + r]!;
+  }
+  return true;
+}
+
+/** userForward of the sasrec architecture: z from the output at the newest of the last maxLen items */
+function sasUserForward(
+  w: SeqWeights,
+  h: Float64Array | Float32Array,
+  hist: ArrayLike<number>,
+  scenario: number,
+  pass: UserPass,
+  c: SasCache,
+  z: Float64Array | Float32Array,
+): boolean {
+  const n = Math.min(hist.length, w.shape.maxLen);
+  pass.n = n;
+  if (n === 0) return false;
+  sasForward(w, h, hist, hist.length - n, n, c, undefined);
+  const d = w.shape.dim;
+  const P = w.params;
+  const oo = (n - 1) * d;
+  for (let r = 0; r < d; r++) {
+    let s = 0;
+    for (let k = 0; k < d; k++) s += P.wo[r * d + k]! * c.o[oo + k]!;
+    pass.v[r] = s;
     z[r] = s * P.query[scenario * d + r]!;
   }
   return true;

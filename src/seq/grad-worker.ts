@@ -6,16 +6,18 @@
  * (protocol in ./parallel.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { type Example, SeqNet } from './net.ts';
+import type { Example } from './net.ts';
 import type { ForwardRequest, GradWorkerInit, StepReply, StepRequest } from './parallel.ts';
+import { netOf } from './sas-net.ts';
 
 const init = workerData as GradWorkerInit;
 const port = parentPort!;
-const net = new SeqNet(init.shape, init.params, {
-  text: init.text,
-  warm: init.warm,
-  scenario: init.scenario,
-});
+const net = netOf(
+  init.shape,
+  init.params,
+  { text: init.text, warm: init.warm, scenario: init.scenario },
+  init.dropout,
+);
 net.useCaches(init.caches.e, init.caches.h, init.caches.dhs[init.index]!);
 /** the batch being computed (set by its forward phase) */
 let step: ForwardRequest | undefined;
@@ -23,6 +25,7 @@ let step: ForwardRequest | undefined;
 function run(msg: StepRequest): StepReply {
   if (msg.type === 'forward') {
     step = msg;
+    net.dropoutSeed = msg.dropoutSeed;
     net.forwardItems(msg.items, msg.itemFrom, msg.itemTo);
     return { type: 'forward' };
   }
@@ -31,7 +34,7 @@ function run(msg: StepRequest): StepReply {
     const batch: Example[] = [];
     for (let q = 0; q < step.examples.length; q += 2) {
       const pos = step.examples[q + 1]!;
-      batch.push({ hist: init.flat.subarray(step.examples[q]!, pos), target: init.flat[pos]! });
+      batch.push({ hist: init.flat.subarray(step.examples[q]!, pos), target: init.flat[pos]!, key: pos });
     }
     return { type: 'examples', loss: net.examplesGrad(batch, step.negatives, init.grads, step.norm) };
   }

@@ -6,14 +6,25 @@ import {
   gaussian,
   initParams,
   PARAM_NAMES,
-  SeqNet,
   type SeqParams,
   SeqScorer,
   type SeqShape,
 } from './model.ts';
+import type { SeqArch } from './params.ts';
+import { netOf } from './sas-net.ts';
 
-function tiny(textDim: number) {
-  const shape: SeqShape = { numItems: 12, numScenarios: 2, textDim, dim: 6, maxLen: 4 };
+function tiny(textDim: number, arch: SeqArch = 'pool', dropout = 0) {
+  const sas = arch === 'sasrec';
+  const shape: SeqShape = {
+    numItems: 12,
+    numScenarios: 2,
+    textDim,
+    dim: 6,
+    maxLen: 4,
+    arch,
+    layers: sas ? 2 : 0,
+    heads: sas ? 2 : 0,
+  };
   const g = gaussian(seededRandom(7));
   const params = initParams(shape, 3);
   // move every parameter off its initial symmetric point so every gradient path is exercised
@@ -21,20 +32,26 @@ function tiny(textDim: number) {
   const text = Float32Array.from({ length: shape.numItems * textDim }, () => g());
   const warm = Uint8Array.from({ length: 12 }, (_, i) => (i < 10 ? 1 : 0));
   const scenario = Uint16Array.from({ length: 12 }, (_, i) => (i % 3 === 0 ? 1 : 0));
-  return { net: new SeqNet(shape, params, { text, warm, scenario }), shape };
+  return { net: netOf(shape, params, { text, warm, scenario }, dropout), shape };
 }
 
 const zeros = (p: SeqParams) =>
   Object.fromEntries(PARAM_NAMES.map((n) => [n, new Float32Array(p[n].length)])) as SeqParams;
 
 describe('sequential model', () => {
-  for (const textDim of [5, 0]) {
-    it(`analytic gradients match finite differences (textDim ${textDim})`, () => {
-      const { net } = tiny(textDim);
+  for (const [textDim, arch, dropout] of [
+    [5, 'pool', 0],
+    [0, 'pool', 0],
+    [5, 'sasrec', 0],
+    [0, 'sasrec', 0.3],
+  ] as const) {
+    it(`analytic gradients match finite differences (${arch}, textDim ${textDim}, dropout ${dropout})`, () => {
+      const { net } = tiny(textDim, arch, dropout);
+      net.dropoutSeed = 11;
       const batch: Example[] = [
-        { hist: [1, 2, 3, 4, 5], target: 7 },
-        { hist: [0, 11], target: 3 },
-        { hist: [10], target: 8 },
+        { hist: [1, 2, 3, 4, 5], target: 7, key: 1 },
+        { hist: [0, 11], target: 3, key: 2 },
+        { hist: [10], target: 8, key: 3 },
       ];
       const negatives = [
         [1, 2, 4, 5, 7, 11],
@@ -45,6 +62,7 @@ describe('sequential model', () => {
       let checked = 0;
       for (const name of PARAM_NAMES) {
         const p = net.params[name];
+        if (p.length === 0) continue;
         for (let k = 0; k < p.length; k += Math.max(1, Math.floor(p.length / 7))) {
           const old = p[k]!;
           const eps = 1e-2;
@@ -67,62 +85,68 @@ describe('sequential model', () => {
     });
   }
 
-  it('a batch split over threads in phases (items forward, examples, items backward) gives the whole batch gradient', () => {
-    const { net, shape } = tiny(5);
-    const batch: Example[] = [
-      { hist: [1, 2, 3, 4, 5], target: 7 },
-      { hist: [0, 11], target: 3 },
-      { hist: [10], target: 8 },
-      { hist: [6, 9], target: 2 },
-    ];
-    const negatives = [
-      [1, 2, 4, 5, 7, 11],
-      [0, 3, 6, 9],
-    ];
-    const whole = zeros(net.params);
-    const wholeLoss = net.lossAndGrad(batch, negatives, whole);
-    // two "threads": SeqNets over the same parameters and shared e/h caches, one dh each
-    const size = shape.numItems * shape.dim;
-    const e = new Float64Array(size);
-    const h = new Float64Array(size);
-    const dhs = [new Float64Array(size).fill(9), new Float64Array(size).fill(9)];
-    const nets = dhs.map((dh) => {
-      const n = new SeqNet(shape, net.params, net.inputs);
-      n.useCaches(e, h, dh);
-      return n;
+  for (const arch of ['pool', 'sasrec'] as const)
+    it(`a batch split over threads in phases (items forward, examples, items backward) gives the whole batch gradient (${arch})`, () => {
+      const { net, shape } = tiny(5, arch, arch === 'sasrec' ? 0.2 : 0);
+      net.dropoutSeed = 5;
+      const batch: Example[] = [
+        { hist: [1, 2, 3, 4, 5], target: 7, key: 0 },
+        { hist: [0, 11], target: 3, key: 1 },
+        { hist: [10], target: 8, key: 2 },
+        { hist: [6, 9], target: 2, key: 3 },
+      ];
+      const negatives = [
+        [1, 2, 4, 5, 7, 11],
+        [0, 3, 6, 9],
+      ];
+      const whole = zeros(net.params);
+      const wholeLoss = net.lossAndGrad(batch, negatives, whole);
+      // two "threads": SeqNets over the same parameters and shared e/h caches, one dh each
+      const size = shape.numItems * shape.dim;
+      const e = new Float64Array(size);
+      const h = new Float64Array(size);
+      const dhs = [new Float64Array(size).fill(9), new Float64Array(size).fill(9)];
+      const nets = dhs.map((dh) => {
+        const n = netOf(shape, net.params, net.inputs, arch === 'sasrec' ? 0.2 : 0);
+        n.dropoutSeed = 5;
+        n.useCaches(e, h, dh);
+        return n;
+      });
+      const grads = nets.map(() => zeros(net.params));
+      // every item of the batch once: histories, targets and the negatives
+      const items = [
+        ...new Set([...batch.flatMap((x) => [...Array.from(x.hist), x.target]), ...negatives.flat()]),
+      ];
+      const cut = (n: number, w: number) => [Math.floor((w * n) / 2), Math.floor(((w + 1) * n) / 2)] as const;
+      for (const [w, n] of nets.entries()) n.forwardItems(items, ...cut(items.length, w));
+      const loss = nets
+        .map((n, w) =>
+          n.examplesGrad(batch.slice(...cut(batch.length, w)), negatives, grads[w]!, batch.length),
+        )
+        .reduce((a, b) => a + b);
+      for (const [w, n] of nets.entries()) n.backwardItems(items, ...cut(items.length, w), dhs, grads[w]!);
+      assert.ok(Math.abs(loss - wholeLoss) < 1e-9, `loss ${loss} vs ${wholeLoss}`);
+      for (const name of PARAM_NAMES)
+        for (let k = 0; k < whole[name].length; k++) {
+          const sum = grads[0]![name][k]! + grads[1]![name][k]!;
+          assert.ok(Math.abs(sum - whole[name][k]!) < 1e-5, `${name}[${k}]: ${sum} vs ${whole[name][k]}`);
+        }
+      assert.throws(() => nets[0]!.useCaches(e, h, new Float64Array(3)), RangeError);
     });
-    const grads = nets.map(() => zeros(net.params));
-    // every item of the batch once: histories, targets and the negatives
-    const items = [
-      ...new Set([...batch.flatMap((x) => [...Array.from(x.hist), x.target]), ...negatives.flat()]),
-    ];
-    const cut = (n: number, w: number) => [Math.floor((w * n) / 2), Math.floor(((w + 1) * n) / 2)] as const;
-    for (const [w, n] of nets.entries()) n.forwardItems(items, ...cut(items.length, w));
-    const loss = nets
-      .map((n, w) => n.examplesGrad(batch.slice(...cut(batch.length, w)), negatives, grads[w]!, batch.length))
-      .reduce((a, b) => a + b);
-    for (const [w, n] of nets.entries()) n.backwardItems(items, ...cut(items.length, w), dhs, grads[w]!);
-    assert.ok(Math.abs(loss - wholeLoss) < 1e-9, `loss ${loss} vs ${wholeLoss}`);
-    for (const name of PARAM_NAMES)
-      for (let k = 0; k < whole[name].length; k++) {
-        const sum = grads[0]![name][k]! + grads[1]![name][k]!;
-        assert.ok(Math.abs(sum - whole[name][k]!) < 1e-5, `${name}[${k}]: ${sum} vs ${whole[name][k]}`);
-      }
-    assert.throws(() => nets[0]!.useCaches(e, h, new Float64Array(3)), RangeError);
-  });
 
-  it('attribution splits a score exactly over the history positions', () => {
-    const { net } = tiny(5);
-    const scorer = new SeqScorer(net);
-    const hist = [1, 2, 3, 4, 5, 6];
-    const z = scorer.userState(hist, 1)!;
-    for (const item of [0, 7, 11]) {
-      const parts = scorer.attribution(hist, 1, item);
-      assert.equal(parts.length, 4, 'the last maxLen positions');
-      const sum = parts.reduce((a, b) => a + b, 0);
-      assert.ok(Math.abs(sum + scorer.bias[item]! - scorer.score(z, item)) < 1e-4);
-    }
-  });
+  for (const arch of ['pool', 'sasrec'] as const)
+    it(`attribution splits a score exactly over the history positions (${arch})`, () => {
+      const { net } = tiny(5, arch);
+      const scorer = new SeqScorer(net);
+      const hist = [1, 2, 3, 4, 5, 6];
+      const z = scorer.userState(hist, 1)!;
+      for (const item of [0, 7, 11]) {
+        const parts = scorer.attribution(hist, 1, item);
+        assert.equal(parts.length, 4, 'the last maxLen positions');
+        const sum = parts.reduce((a, b) => a + b, 0);
+        assert.ok(Math.abs(sum + scorer.bias[item]! - scorer.score(z, item)) < 1e-4);
+      }
+    });
 
   it('a cold item is scored from its text alone, and ids-only models give it no id signal', () => {
     const { net } = tiny(5);
@@ -141,6 +165,28 @@ describe('sequential model', () => {
 });
 
 describe('one forward pass for training and scoring', () => {
+  it("sasrec: a window's training loss sums the scorer's softmax losses of every prefix", () => {
+    for (const textDim of [5, 0]) {
+      const { net } = tiny(textDim, 'sasrec');
+      const scorer = new SeqScorer(net);
+      const negatives = [0, 1].map((c) =>
+        Array.from({ length: 12 }, (_, i) => i).filter((i) => net.inputs.scenario[i] === c),
+      );
+      const seq = [1, 2, 9, 4, 7];
+      const loss = net.lossAndGrad([{ hist: seq.slice(0, 4), target: 7 }], negatives, zeros(net.params));
+      let want = 0;
+      for (let t = 1; t < seq.length; t++) {
+        const tgt = seq[t]!;
+        const s = net.inputs.scenario[tgt]!;
+        const z = scorer.userState(seq.slice(0, t), s)!;
+        const scores = negatives[s]!.map((i) => scorer.score(z, i));
+        const max = Math.max(...scores);
+        want += Math.log(scores.reduce((a, x) => a + Math.exp(x - max), 0)) + max - scorer.score(z, tgt);
+      }
+      assert.ok(Math.abs(loss - want) < 1e-4, `textDim ${textDim}: ${loss} vs ${want}`);
+    }
+  });
+
   it("the training loss of an example is the softmax of the scorer's scores over the same candidates", () => {
     for (const textDim of [5, 0]) {
       const { net } = tiny(textDim);

@@ -13,6 +13,10 @@
  * alone. Datasets without text (textDim 0) use ids only. All state is Float32Array; the forward
  * caches of one batch are Float64Array so the gradient check is exact enough.
  *
+ * With `seq.arch: "sasrec"` the history is read by causal self-attention blocks instead of the
+ * pooling (./sasrec.ts, trained by ./sas-net.ts); the item side, the user state z_s and the score
+ * stay as above.
+ *
  * The parts: ./params.ts (shape, parameters, fixed inputs, initial values), ./forward.ts (the
  * forward pass above, the one training and scoring both run), ./net.ts (training: a batch's loss
  * and its hand-written gradient), ./scorer.ts (a trained model's scores).

@@ -10,18 +10,22 @@ export interface Example {
   /** history items, oldest first, at most maxLen */
   hist: ArrayLike<number>;
   target: number;
+  /** seeds the example's dropout (sasrec): the target's position in the training data */
+  key?: number;
 }
 
 /** the network: parameters, fixed inputs, and forward/backward over a batch */
 export class SeqNet implements SeqWeights {
   readonly d: number;
   /** per-batch caches: e and h of the items touched in the batch (allocated on first training use) */
-  private e: Float64Array = new Float64Array(0);
-  private h: Float64Array = new Float64Array(0);
-  private dh: Float64Array = new Float64Array(0);
+  protected e: Float64Array = new Float64Array(0);
+  protected h: Float64Array = new Float64Array(0);
+  protected dh: Float64Array = new Float64Array(0);
   private mark = new Int32Array(0);
   private touched: number[] = [];
   private batchId = 0;
+  /** the batch's dropout seed (set by the trainer before each batch; sasrec) */
+  dropoutSeed = 0;
 
   constructor(
     readonly shape: SeqShape,
@@ -40,7 +44,7 @@ export class SeqNet implements SeqWeights {
     this.mark = new Int32Array(this.shape.numItems).fill(-1);
   }
 
-  private ensure(i: number): number {
+  protected ensure(i: number): number {
     if (this.mark[i] !== this.batchId) {
       this.mark[i] = this.batchId;
       itemForward(this, i, this.e, i * this.d, this.h, i * this.d);
@@ -111,7 +115,7 @@ export class SeqNet implements SeqWeights {
   }
 
   /** `lazy`: forward each item on its first use in the batch (else the caches already hold it) */
-  private examples(
+  protected examples(
     batch: readonly Example[],
     negatives: readonly (readonly number[])[],
     grads: SeqParams,

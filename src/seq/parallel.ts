@@ -35,6 +35,8 @@ export interface GradWorkerInit {
   scenario: Uint16Array;
   /** every training sequence, concatenated */
   flat: Int32Array;
+  /** training dropout rate (sasrec) */
+  dropout: number;
 }
 
 /** the batch's item caches, numItems x dim each, shared by all threads */
@@ -58,6 +60,8 @@ export interface ForwardRequest {
   negatives: readonly (readonly number[])[];
   /** size of the whole batch (the loss is its mean) */
   norm: number;
+  /** the batch's dropout seed (sasrec) */
+  dropoutSeed: number;
 }
 
 export type StepRequest = ForwardRequest | { type: 'examples' } | { type: 'backward' };

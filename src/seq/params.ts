@@ -11,7 +11,15 @@ export interface SeqShape {
   textDim: number;
   dim: number;
   maxLen: number;
+  /** the history encoder: attention pooling, or causal self-attention blocks (./sasrec.ts) */
+  arch: SeqArch;
+  /** self-attention blocks (sasrec; 0 for pool) */
+  layers: number;
+  /** attention heads per block (sasrec; 0 for pool), dividing dim */
+  heads: number;
 }
+
+export type SeqArch = 'pool' | 'sasrec';
 
 /** fixed inputs, not trained */
 export interface SeqInputs {
@@ -34,6 +42,21 @@ export const PARAM_NAMES = [
   'attn',
   'wo',
   'query',
+  // sasrec: per block (stacked), then the final layer norm
+  'wq',
+  'wk',
+  'wv',
+  'wa',
+  'ln1g',
+  'ln1b',
+  'ln2g',
+  'ln2b',
+  'w1',
+  'b1',
+  'w2',
+  'b2',
+  'lnfg',
+  'lnfb',
 ] as const;
 export type ParamName = (typeof PARAM_NAMES)[number];
 export type SeqParams = Record<ParamName, Float32Array>;
@@ -45,8 +68,12 @@ export interface SeqWeights {
   readonly inputs: SeqInputs;
 }
 
-function paramSizes(s: SeqShape): Record<ParamName, number> {
+/** every parameter's length for a shape (0 = not used by its architecture) */
+export function paramSizes(s: SeqShape): Record<ParamName, number> {
   const d = s.dim;
+  const pool = s.arch === 'pool';
+  const ld = pool ? 0 : s.layers * d;
+  const ldd = ld * d;
   return {
     wt: d * s.textDim,
     emb: s.numItems * d,
@@ -54,10 +81,25 @@ function paramSizes(s: SeqShape): Record<ParamName, number> {
     scale: s.numScenarios * d,
     shift: s.numScenarios * d,
     pos: s.maxLen * d,
-    posBias: s.maxLen,
-    attn: d,
+    posBias: pool ? s.maxLen : 0,
+    attn: pool ? d : 0,
     wo: d * d,
     query: s.numScenarios * d,
+    wq: ldd,
+    wk: ldd,
+    wv: ldd,
+    wa: ldd,
+    ln1g: ld,
+    ln1b: ld,
+    ln2g: ld,
+    ln2b: ld,
+    // the feed-forward layer is d wide, as in SASRec
+    w1: ldd,
+    b1: ld,
+    w2: ldd,
+    b2: ld,
+    lnfg: pool ? 0 : d,
+    lnfb: pool ? 0 : d,
   };
 }
 
@@ -80,5 +122,14 @@ export function initParams(shape: SeqShape, seed: number): SeqParams {
   p.scale.fill(1);
   p.query.fill(1);
   for (let k = 0; k < d; k++) p.wo[k * d + k] = 1;
+  if (shape.arch === 'sasrec') {
+    // fan-in scaled; the projections into the residual stream shrunk by the depth (pre-LN blocks)
+    const fan = 1 / Math.sqrt(d);
+    const out = fan / Math.sqrt(2 * shape.layers);
+    for (const n of ['wq', 'wk', 'wv', 'w1'] as const)
+      for (let i = 0; i < p[n].length; i++) p[n][i] = g() * fan;
+    for (const n of ['wa', 'w2'] as const) for (let i = 0; i < p[n].length; i++) p[n][i] = g() * out;
+    for (const n of ['ln1g', 'ln2g', 'lnfg'] as const) p[n].fill(1);
+  }
   return p;
 }

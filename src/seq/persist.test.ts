@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { parseConfig } from '../config/load.ts';
 import { SqliteStore } from '../store/sqlite.ts';
 import { initParams, PARAM_NAMES, type SeqShape } from './model.ts';
 import {
@@ -11,6 +12,7 @@ import {
   loadSeqModel,
   saveSeqCheckpoint,
   saveSeqModel,
+  seqStampOf,
 } from './persist.ts';
 import type { SeqModel } from './train.ts';
 
@@ -21,7 +23,16 @@ describe('sequential model persistence', () => {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   });
-  const shape: SeqShape = { numItems: 9, numScenarios: 2, textDim: 3, dim: 4, maxLen: 5 };
+  const shape: SeqShape = {
+    numItems: 9,
+    numScenarios: 2,
+    textDim: 3,
+    dim: 4,
+    maxLen: 5,
+    arch: 'pool',
+    layers: 0,
+    heads: 0,
+  };
   const model: SeqModel = {
     shape,
     params: initParams(shape, 2),
@@ -51,6 +62,42 @@ describe('sequential model persistence', () => {
     assert.deepEqual(got.model.warm, model.warm);
     assert.deepEqual(got.model.scenario, model.scenario);
     assert.equal(await loadSeqModel(store, 'seq-b'), undefined);
+  });
+
+  it('round-trips a sasrec model; a pool model saved before the architecture choice still loads', async () => {
+    const sasShape: SeqShape = { ...shape, arch: 'sasrec', layers: 2, heads: 2 };
+    await saveSeqModel(
+      store,
+      'seq-s',
+      { ...model, shape: sasShape, params: initParams(sasShape, 3) },
+      0.5,
+      'sas',
+    );
+    const got = await loadSeqModel(store, 'seq-s', 'sas');
+    assert.deepEqual(got?.model.shape, sasShape);
+    assert.equal(got?.model.params.wq.length, 2 * 4 * 4);
+    assert.deepEqual(got?.model.params.w2, initParams(sasShape, 3).w2);
+    // the old format: no arch in the header's shape, no blobs for the self-attention parameters
+    const { arch: _a, layers: _l, heads: _h, ...oldShape } = shape;
+    await saveSeqModel(store, 'seq-o', { ...model, shape: oldShape as SeqShape }, 0.5, 'old');
+    const keys = (await store.blobs.keys('model')).filter(
+      (k) => k.startsWith('old.param.') && (model.params[k.slice(10) as 'wq'] ?? []).length === 0,
+    );
+    assert.ok(keys.includes('old.param.wq'));
+    await store.blobs.delete('model', keys);
+    const old = await loadSeqModel(store, 'seq-o', 'old');
+    assert.equal(old?.model.shape.arch, 'pool');
+    assert.deepEqual(old?.model.params.attn, model.params.attn);
+    assert.equal(old?.model.params.wq.length, 0);
+  });
+
+  it("a pooling model's stamp ignores the transformer's settings; a transformer's does not", () => {
+    const cfg = parseConfig({}).seq;
+    const stamp = seqStampOf('m', cfg, 1, undefined);
+    assert.equal(seqStampOf('m', { ...cfg, layers: 3, dropout: 0.5 }, 1, undefined), stamp);
+    const sas = seqStampOf('m', { ...cfg, arch: 'sasrec' }, 1, undefined);
+    assert.notEqual(sas, stamp);
+    assert.notEqual(seqStampOf('m', { ...cfg, arch: 'sasrec', layers: 3 }, 1, undefined), sas);
   });
 
   it('round-trips a checkpoint, and deletes it', async () => {

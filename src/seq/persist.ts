@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { SeqConfig } from '../config/seq.ts';
 import type { Store } from '../store/types.ts';
-import { PARAM_NAMES, type SeqParams, type SeqShape } from './params.ts';
+import { PARAM_NAMES, paramSizes, type SeqParams, type SeqShape } from './params.ts';
 import type { SeqCheckpoint, SeqModel, SeqReport } from './types.ts';
 
 const NS = 'model';
@@ -21,8 +21,11 @@ export function seqStampOf(
   seed: number,
   encoderId: string | undefined,
 ): string {
+  // the transformer's settings do not change a pooling model: its stamp stays what it was before them
+  const { arch, layers, heads, dropout, ...pool } = cfg;
+  const stamped = arch === 'pool' ? pool : cfg;
   const h = createHash('sha256')
-    .update(JSON.stringify({ modelStamp, cfg, seed, encoder: encoderId ?? 'notext' }))
+    .update(JSON.stringify({ modelStamp, cfg: stamped, seed, encoder: encoderId ?? 'notext' }))
     .digest('hex')
     .slice(0, 16);
   return `seq-${h}`;
@@ -38,12 +41,18 @@ function paramEntries(prefix: string, p: SeqParams) {
   return PARAM_NAMES.map((n) => ({ key: `${prefix}.${n}`, value: bytes(p[n]) }));
 }
 
-function paramsFrom(got: Map<string, Uint8Array>, prefix: string): SeqParams | undefined {
+/**
+ * The parameters under `prefix`; with a shape, a parameter its architecture does not use may be
+ * absent (a model saved before that parameter existed) and every length must match the shape.
+ */
+function paramsFrom(got: Map<string, Uint8Array>, prefix: string, shape?: SeqShape): SeqParams | undefined {
+  const sizes = shape ? paramSizes(shape) : undefined;
   const out: Partial<SeqParams> = {};
   for (const n of PARAM_NAMES) {
     const b = got.get(`${prefix}.${n}`);
-    if (!b) return undefined;
-    out[n] = f32(b);
+    if (!b && sizes?.[n] !== 0) return undefined;
+    out[n] = b ? f32(b) : new Float32Array(0);
+    if (sizes && out[n].length !== sizes[n]) return undefined;
   }
   return out as SeqParams;
 }
@@ -88,6 +97,14 @@ export async function loadSeqModel(
   if (!raw) return undefined;
   const header = unjson<ModelHeader>(raw);
   if (header.stamp !== stamp) return undefined;
+  // models saved before the architecture choice are attention pooling
+  const saved: Partial<SeqShape> = header.shape;
+  const shape: SeqShape = {
+    ...header.shape,
+    arch: saved.arch ?? 'pool',
+    layers: saved.layers ?? 0,
+    heads: saved.heads ?? 0,
+  };
   const keys = [
     ...PARAM_NAMES.map((n) => `${prefix}.param.${n}`),
     `${prefix}.text`,
@@ -95,12 +112,13 @@ export async function loadSeqModel(
     `${prefix}.scenario`,
   ];
   const got = await store.blobs.getMany(NS, keys);
-  const params = paramsFrom(got, `${prefix}.param`);
-  if (!params || got.size !== keys.length) return undefined;
+  const params = paramsFrom(got, `${prefix}.param`, shape);
+  const fixed = [`${prefix}.text`, `${prefix}.warm`, `${prefix}.scenario`];
+  if (!params || fixed.some((k) => !got.has(k))) return undefined;
   const scen = got.get(`${prefix}.scenario`)!;
   return {
     model: {
-      shape: header.shape,
+      shape,
       params,
       whitening: undefined,
       text: f32(got.get(`${prefix}.text`)!),

@@ -37,10 +37,11 @@ export class SeqScorer {
 
   /**
    * How much each of the last maxLen history positions carries of the item's score (without the
-   * item bias): the score is linear in the pooled history, so alpha_t ((Wo x_t) * query_s) . h_item
-   * sums exactly to score - bias. For explanations.
+   * item bias): the pooling model's score is linear in the pooled history, so alpha_t ((Wo x_t) *
+   * query_s) . h_item sums exactly to score - bias. For explanations.
    */
   attribution(hist: readonly number[], scenario: number, item: number): Float64Array {
+    if (this.pass.sas) return this.sasAttribution(hist, scenario, item);
     const d = this.dim;
     const P = this.weights.params;
     const n = attend(this.weights, this.table, hist, this.pass);
@@ -55,6 +56,26 @@ export class SeqScorer {
         s += y * P.query[scenario * d + r]! * this.table[ho + r]!;
       }
       out[t] = alpha[t]! * s;
+    }
+    return out;
+  }
+
+  /**
+   * sasrec: the score is not linear in the items, so score - bias is split by the newest
+   * position's attention weights in the last block, averaged over the heads (an approximation of
+   * each item's part; it sums exactly).
+   */
+  private sasAttribution(hist: readonly number[], scenario: number, item: number): Float64Array {
+    const z = this.userState(hist, scenario);
+    const c = this.pass.sas!;
+    const n = this.pass.n;
+    const out = new Float64Array(n);
+    if (!z) return out;
+    const total = this.score(z, item) - this.bias[item]!;
+    const { layers: B, heads: H, maxLen: L } = this.weights.shape;
+    for (let hh = 0; hh < H; hh++) {
+      const row = (((B - 1) * H + hh) * L + n - 1) * L;
+      for (let t = 0; t < n; t++) out[t]! += (c.p[row + t]! / H) * total;
     }
     return out;
   }

@@ -165,7 +165,32 @@ describe('sequential model on a real Scientific slice', () => {
     );
   });
 
+  it('sasrec: beats popularity, deterministic per thread count, 2 threads learn what 1 thread learns', async () => {
+    const sas: SeqOptions = { ...OPTS, arch: 'sasrec', layers: 1, heads: 2, dropout: 0.1 };
+    const model = await trainSeq(slice.data, { ...sas, epochs: 3 });
+    const seq = validNdcg(scorerOf(model), slice.test, model.scenario);
+    const pop = popularityNdcg(slice.data, slice.test);
+    assert.ok(seq > 2 * pop, `sasrec ${seq.toFixed(4)} vs popularity ${pop.toFixed(4)}`);
+    assert.equal(model.shape.arch, 'sasrec');
+    const small = { ...slice.data, sequences: slice.data.sequences.slice(0, 400) };
+    const opts = { ...sas, epochs: 1, validCases: 100 };
+    const one = await trainSeq(small, { ...opts, threads: 1 });
+    const again = await trainSeq(small, { ...opts, threads: 1 });
+    const two = await trainSeq(small, { ...opts, threads: 2 });
+    for (const n of PARAM_NAMES) assert.deepEqual(one.params[n], again.params[n], n);
+    let maxDiff = 0;
+    for (const n of ['wq', 'w2', 'wt'] as const)
+      for (let k = 0; k < one.params[n].length; k++)
+        maxDiff = Math.max(maxDiff, Math.abs(one.params[n][k]! - two.params[n][k]!));
+    assert.ok(maxDiff < 1e-3, `2 threads differ by ${maxDiff}`);
+    assert.equal(one.report.losses[0]!.toFixed(3), two.report.losses[0]!.toFixed(3));
+  });
+
   it('rejects bad options with a code naming the field', async () => {
+    await assert.rejects(
+      trainSeq(slice.data, { ...OPTS, arch: 'sasrec', heads: 5 }),
+      (e) => isRecError(e) && e.code === 'INVALID_INPUT' && e.field === 'seq.heads',
+    );
     await assert.rejects(
       trainSeq(slice.data, { ...OPTS, dim: 0 }),
       (e) => isRecError(e) && e.code === 'INVALID_INPUT' && e.field === 'seq.dim',

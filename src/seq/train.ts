@@ -1,6 +1,7 @@
 /**
  * Next-item training of the sequential model: every position of every training sequence predicts
- * its item from the (at most maxLen) items before it; sampled softmax against negatives drawn
+ * its item from the (at most maxLen) items before it (pool: one example per position; sasrec: one
+ * example per window of maxLen positions, all predicted at once under the causal mask); sampled softmax against negatives drawn
  * uniformly from the target's scenario (shared by the batch); Adam (lazy on the id rows a batch
  * touches); early stopping on NDCG@10 of valid cases (full ranking in the target scenario, history
  * masked). Seeded and deterministic for a given thread count: with `threads` > 1 every batch's
@@ -13,9 +14,10 @@
 import { RecError } from '../core/errors.ts';
 import { seededRandom, seededSample } from '../core/rng.ts';
 import { resolveThreads, sliceBounds } from '../core/ts-worker.ts';
-import { type Example, SeqNet } from './net.ts';
+import type { Example } from './net.ts';
 import { GradPool, sharedParams } from './parallel.ts';
 import { initParams, PARAM_NAMES, type SeqParams, type SeqShape } from './params.ts';
+import { netOf } from './sas-net.ts';
 import { SeqScorer, validNdcg } from './scorer.ts';
 import {
   DEFAULT_SEQ_OPTIONS,
@@ -51,6 +53,15 @@ function validateSeqData(data: SeqTrainData, opts: SeqOptions): void {
   for (const k of ['dim', 'maxLen', 'negatives', 'batchSize', 'epochs'] as const)
     if (!Number.isInteger(opts[k]) || opts[k] < 1)
       throw new RecError('INVALID_INPUT', `${k} must be a positive integer`, { field: `seq.${k}` });
+  const sas = opts.arch === 'sasrec';
+  if (sas && (!Number.isInteger(opts.heads) || opts.heads < 1 || opts.dim % opts.heads !== 0))
+    throw new RecError('INVALID_INPUT', 'heads must be a positive integer dividing dim', {
+      field: 'seq.heads',
+    });
+  if (sas && (!Number.isInteger(opts.layers) || opts.layers < 1))
+    throw new RecError('INVALID_INPUT', 'layers must be a positive integer', { field: 'seq.layers' });
+  if (sas && !(opts.dropout >= 0 && opts.dropout < 1))
+    throw new RecError('INVALID_INPUT', 'dropout must be in [0, 1)', { field: 'seq.dropout' });
   if (!Number.isInteger(opts.threads) || opts.threads < 0)
     throw new RecError('INVALID_INPUT', 'threads must be 0 (one per core) or a positive integer', {
       field: 'train.threads',
@@ -72,6 +83,9 @@ export function prepareInputs(data: SeqTrainData, opts: SeqOptions) {
     textDim: whitening?.outDim ?? 0,
     dim: opts.dim,
     maxLen: opts.maxLen,
+    arch: opts.arch,
+    layers: opts.arch === 'sasrec' ? opts.layers : 0,
+    heads: opts.arch === 'sasrec' ? opts.heads : 0,
   };
   return { shape, whitening, text, warm };
 }
@@ -89,7 +103,8 @@ export async function trainSeq(
   const initial = resume ? clone(resume.params) : initParams(shape, opts.seed);
   // worker threads read the parameters while this thread computes its slice: they must be shared
   const params = threads > 1 ? sharedParams(initial) : initial;
-  const net = new SeqNet(shape, params, { text, warm, scenario: data.itemScenario });
+  const sas = shape.arch === 'sasrec';
+  const net = netOf(shape, params, { text, warm, scenario: data.itemScenario }, opts.dropout);
   // examples: (sequence offset, position) pairs over one flat array
   const lens = data.sequences.map((s) => s.length);
   const flat = new Int32Array(lens.reduce((a, b) => a + b, 0));
@@ -100,10 +115,19 @@ export async function trainSeq(
     flat.set(s, o);
     o += s.length;
   }
+  // an example's target position; its history is the (at most maxLen) items before it in its
+  // sequence. sasrec trains every position of that window at once, so its examples are windows
+  // laid back to back from the sequence's end: each position the target of exactly one window.
   const exIdx: number[] = [];
   data.sequences.forEach((s, si) => {
-    for (let t = 1; t < s.length; t++) exIdx.push(offs[si]! + t);
+    if (!sas) for (let t = 1; t < s.length; t++) exIdx.push(offs[si]! + t);
+    else for (let t = s.length - 1; t > 0; t = Math.max(0, t - opts.maxLen)) exIdx.push(offs[si]! + t);
   });
+  // sasrec: as many windows per batch as make about batchSize predicted positions
+  const targets = sas ? flat.length - data.sequences.filter((s) => s.length > 0).length : exIdx.length;
+  const batchSize = sas
+    ? Math.max(1, Math.round((opts.batchSize * exIdx.length) / Math.max(1, targets)))
+    : opts.batchSize;
   const seqStart = new Int32Array(flat.length);
   data.sequences.forEach((s, si) => {
     seqStart.fill(offs[si]!, offs[si]!, offs[si]! + s.length);
@@ -128,19 +152,27 @@ export async function trainSeq(
   const B2 = 0.999;
   const sparse = new Set(['emb', 'bias']);
   const frozen = new Set(opts.scenarioAdapt ? [] : ['scale', 'shift', 'query']);
-  const batchesPerEpoch = Math.ceil(exIdx.length / opts.batchSize);
+  const batchesPerEpoch = Math.ceil(exIdx.length / batchSize);
   const label = (epoch: number) =>
     `seq epoch ${Math.min(epoch + 1, opts.epochs)}/${opts.epochs}${history.length > 0 ? ` (valid ndcg@10 ${history.map((h) => h.toFixed(4)).join(' ')})` : ''}`;
   const pool =
     threads > 1
-      ? await GradPool.start(threads - 1, { shape, params, text, warm, scenario: data.itemScenario, flat })
+      ? await GradPool.start(threads - 1, {
+          shape,
+          params,
+          text,
+          warm,
+          scenario: data.itemScenario,
+          flat,
+          dropout: opts.dropout,
+        })
       : undefined;
   if (pool) net.useCaches(pool.caches.e, pool.caches.h, pool.caches.dhs[0]!);
   const examplesOf = (pairs: Int32Array, from: number, to: number): Example[] => {
     const out: Example[] = [];
     for (let q = from; q < to; q++) {
       const pos = pairs[2 * q + 1]!;
-      out.push({ hist: flat.subarray(pairs[2 * q]!, pos), target: flat[pos]! });
+      out.push({ hist: flat.subarray(pairs[2 * q]!, pos), target: flat[pos]!, key: pos });
     }
     return out;
   };
@@ -170,7 +202,9 @@ export async function trainSeq(
     for (let q = 0; q < n; q++) {
       const pos = pairs[2 * q + 1]!;
       for (let k = pairs[2 * q]!; k <= pos; k++) addRow(flat[k]!);
-      scenarioUsed[data.itemScenario[flat[pos]!]!] = 1;
+      // the scenarios of the example's targets: its last item (pool), every item after its first (sasrec)
+      for (let k = sas ? pairs[2 * q]! + 1 : pos; k <= pos; k++)
+        scenarioUsed[data.itemScenario[flat[k]!]!] = 1;
     }
     negatives.forEach((negs, s) => {
       if (scenarioUsed[s] === 1) for (const j of negs) addRow(j);
@@ -189,6 +223,7 @@ export async function trainSeq(
           examples: pairs.slice(2 * from, 2 * to),
           negatives,
           norm: n,
+          dropoutSeed: net.dropoutSeed,
         };
       },
       () => net.forwardItems(items, ...share(0)),
@@ -224,8 +259,8 @@ export async function trainSeq(
           hooks.signal?.throwIfAborted();
           hooks.onProgress?.(epoch * batchesPerEpoch + b, opts.epochs * batchesPerEpoch, label(epoch));
         }
-        const first = b * opts.batchSize;
-        const size = Math.min(order.length, first + opts.batchSize) - first;
+        const first = b * batchSize;
+        const size = Math.min(order.length, first + batchSize) - first;
         // (history start, target position) per example
         const pairs = new Int32Array(2 * size);
         for (let q = 0; q < size; q++) {
@@ -238,6 +273,7 @@ export async function trainSeq(
             ? []
             : Array.from({ length: opts.negatives }, () => items[Math.floor(rnd() * items.length)]!),
         );
+        net.dropoutSeed = (opts.seed * 7919 + step + 1) >>> 0;
         const { loss, rows } = await gradStep(pairs, negatives);
         lossSum += loss * size;
         step++;

@@ -3,7 +3,7 @@
  * report, epoch checkpoints).
  */
 import { SEQ_DEFAULTS } from '../config/seq.ts';
-import type { SeqParams, SeqShape } from './params.ts';
+import type { SeqArch, SeqParams, SeqShape } from './params.ts';
 import type { Whitening } from './whiten.ts';
 
 export interface SeqOptions {
@@ -27,6 +27,12 @@ export interface SeqOptions {
    * the identity and every scenario shares one model (the ablation of the STAR part)
    */
   scenarioAdapt: boolean;
+  /** the history encoder (./model.ts, ./sasrec.ts) */
+  arch: SeqArch;
+  /** sasrec: blocks, heads per block, training dropout */
+  layers: number;
+  heads: number;
+  dropout: number;
   /**
    * threads computing each batch's gradient (the caller + threads - 1 workers); 0 = one per core,
    * 1 = all in the calling thread. Results are deterministic for a given count; 1 and 2 threads
