@@ -15,7 +15,7 @@
  * item, so the boot reads them and builds the per-scenario HNSW indices as with encoded items.
  */
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -51,6 +51,7 @@ const input = {
 const config = parseConfig(input);
 // the serve process needs the same train settings, or the model would be stale for it
 const configFile = join(ROOT, '.cache/bench-boot.config.json');
+mkdirSync(join(ROOT, '.cache'), { recursive: true });
 writeFileSync(configFile, JSON.stringify(input));
 await prepareBootStore(db, args.data!, target, config, (l) => console.error(l));
 

@@ -60,6 +60,16 @@ async function answers(engine: Engine): Promise<unknown[]> {
   return out;
 }
 
+/** every scenario's trending, popular and new list, overall and per device and hour band */
+async function lists(engine: SwappableEngine): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for (const scenario of SCENARIOS)
+    for (const list of ['trending', 'popular', 'new'] as const)
+      for (const context of [undefined, { device: 'mobile' }, { device: 'tv', band: 'evening' as const }])
+        out.push(await engine.list({ list, scenario, n: 20, ...(context ? { context } : {}) }));
+  return out;
+}
+
 /** events on popular demo items, after everything stored (they move the counts and the trending list) */
 async function lateEvents(store: SqliteStore, tag: string, n: number): Promise<EventInput[]> {
   const items = (await store.items.list({ limit: 400 })).filter((_, i) => i % 7 === 0);
@@ -141,10 +151,20 @@ describe('model lifecycle', () => {
     await store.events.add((await lateEvents(store, 'after-snap-b', 20)).map((e) => ({ ...e, ts: e.ts! })));
 
     const noSave = settings({ snapshotEvents: 0 });
+    // the context lists come from the snapshot and the tail too: the boot reads no page of the log
+    const pages = store.events.pages;
+    let pagesRead = 0;
+    store.events.pages = (...args) => {
+      pagesRead++;
+      return pages.apply(store.events, args);
+    };
     const fromSnapshot = (await createEngine(noSave, { store, encoder: null })) as SwappableEngine;
+    store.events.pages = pages;
+    assert.equal(pagesRead, 0);
     assert.equal(fromSnapshot.bootReport?.from, 'snapshot');
     assert.equal(fromSnapshot.bootReport?.folded, 45);
     const viaSnapshot = await answers(fromSnapshot);
+    const listsViaSnapshot = await lists(fromSnapshot);
     await fromSnapshot.close();
 
     assert.ok(await store.blobs.get(BOOT_NAMESPACE, 'snapshot'));
@@ -152,8 +172,11 @@ describe('model lifecycle', () => {
     const full = (await createEngine(noSave, { store, encoder: null })) as SwappableEngine;
     assert.equal(full.bootReport?.from, 'full');
     const viaFullLog = await answers(full);
+    const listsViaFullLog = await lists(full);
     await full.close();
     assert.deepEqual(viaSnapshot, viaFullLog);
+    assert.ok(JSON.stringify(listsViaFullLog).includes('"applied":true'), 'a context list is ranked');
+    assert.deepEqual(listsViaSnapshot, listsViaFullLog);
   });
 
   test("a new version boots from its predecessor's snapshot, with the same answers as over the whole log", async () => {
