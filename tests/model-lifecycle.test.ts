@@ -25,6 +25,7 @@ import type { SwappableEngine } from '../src/engine/swap.ts';
 import type { Engine } from '../src/engine/types.ts';
 import { activateVersion, activeVersion, listVersions, pruneVersions } from '../src/model/versions.ts';
 import { openRuntime, startServer } from '../src/serve/runtime.ts';
+import { MATRIX_NAMESPACE, withStamp } from '../src/store/derived/matrix.ts';
 import { SqliteStore } from '../src/store/sqlite.ts';
 import { trainFromStore } from '../src/train/train.ts';
 import { BIN, runNode } from './run-process.ts';
@@ -240,8 +241,11 @@ describe('model lifecycle', () => {
     };
     const built = await bootWith();
     assert.ok(built.phases.includes('vector indices saved'), built.phases.join(', '));
+    // the rows (written without a stamp, as before matrices) are read one by one and saved as one matrix
+    assert.ok(built.phases.includes('catalog (vectors: rows, matrix saved)'), built.phases.join(', '));
     const readBack = await bootWith();
     assert.ok(readBack.phases.includes('vector indices (read back)'), readBack.phases.join(', '));
+    assert.ok(readBack.phases.includes('catalog (vectors: matrix)'), readBack.phases.join(', '));
     assert.ok(
       readBack.got.some((a) => JSON.stringify(a).includes('"semantic"')),
       'the index serves answers',
@@ -253,6 +257,20 @@ describe('model lifecycle', () => {
     const other = await bootWith();
     assert.ok(other.phases.includes('vector indices saved'));
     await store.items.upsert([first]);
+    // a changed vector, written with its stamp, is read from the rows again
+    const changed = Float32Array.from({ length: 16 }, (_, d) => (d === 0 ? 1 : 0));
+    await store.blobs.put(
+      itemVectorNamespace(encoder.id),
+      withStamp([{ key: first.id, value: vectorBytes(changed) }]),
+    );
+    const afterChange = await bootWith();
+    assert.ok(
+      afterChange.phases.includes('catalog (vectors: rows, matrix saved)'),
+      afterChange.phases.join(', '),
+    );
+    // an erasure drops the matrix with the snapshot
+    await dropSnapshot(store);
+    assert.equal(await store.blobs.count(MATRIX_NAMESPACE), 0);
   });
 
   test('a running engine folds the events since its snapshot into it every engine.snapshotSeconds', async () => {

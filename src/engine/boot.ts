@@ -18,13 +18,15 @@
  * The list rows name users (an erased user's must go from the lists): erasure drops the snapshot
  * (`dropSnapshot`), and the next boot folds the log without them.
  */
+
+import { pack, unpack } from '../core/packed.ts';
 import { contextKeys, recordContext } from '../model/context.ts';
 import { hashOf } from '../model/file.ts';
 import { type ContextStats, emptyContextStats } from '../model/scoring.ts';
 import { eventWeight } from '../profile/weights.ts';
+import { dropMatrices } from '../store/derived/matrix.ts';
 import type { Store, StoredEvent } from '../store/types.ts';
 import { Columns, ListLog } from './list-log.ts';
-import { pack, unpack } from './packed.ts';
 
 export const BOOT_NAMESPACE = 'boot';
 const SNAPSHOT_KEY = 'snapshot';
@@ -244,8 +246,10 @@ export async function refreshSnapshot(store: Store, x: BootInputs, minTail: numb
   return (await bootState(store, x, { saveAfter: Math.max(1, minTail) })).report;
 }
 
+/** drops the snapshot and the saved vector matrices (an erasure: both may name the user) */
 export async function dropSnapshot(store: Store): Promise<void> {
   await store.blobs.delete(BOOT_NAMESPACE, [SNAPSHOT_KEY]);
+  await dropMatrices(store.blobs);
 }
 
 interface SnapshotHeader {

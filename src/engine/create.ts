@@ -206,9 +206,9 @@ async function assemble(
   // before the store is read: a clustered bus notes what the store already holds
   const bus = await parts.bus();
   const cache = await parts.cache();
-  const catalog = await loadCatalog(store, encoder?.id);
+  const catalog = await loadCatalog(store, encoder?.id, { saveVectors: config.engine.snapshotEvents > 0 });
   const scenarios = await scenarioMap(store, config);
-  await phase('catalog');
+  await phase(catalog.vectorsFrom === 'none' ? 'catalog' : `catalog (vectors: ${catalog.vectorsFrom})`);
   const trained = await loadActiveModel(store);
   await phase('model');
   const { fresh, currentStamp } = await modelFreshness(store, config, trained, catalog.itemIds, warn);
