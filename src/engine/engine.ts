@@ -51,6 +51,7 @@ import {
 import { type ScoreAllRequest, type ScoredItems, scenarioAlone, scoreAll } from './score-all.ts';
 import { ExplanationSentences } from './sentences.ts';
 import { Sessions } from './sessions.ts';
+import { SharedSessions } from './shared-sessions.ts';
 import { similarItems } from './similar.ts';
 import { InterestSummaries } from './summaries.ts';
 import type {
@@ -128,6 +129,7 @@ export class FusionEngine implements Engine {
   private readonly facts: ItemFacts;
   private readonly controls: Controls;
   private readonly sessions: Sessions;
+  private readonly sharedSessions: SharedSessions;
   /** the profile of no history: an anonymous request whose session is unknown or expired */
   private cold: UserProfile | undefined;
   /** recommendation ids, impressions, attribution and experiments (feedback.ts) */
@@ -232,6 +234,12 @@ export class FusionEngine implements Engine {
         ? new InterestSummaries({ store: p.store, generator: p.generator, itemIds: m.itemIds })
         : undefined;
     this.sessions = new Sessions(e.sessions, p.clock ?? Date.now, (profile) => this.memo.forget(profile));
+    this.sharedSessions = new SharedSessions({
+      cache: p.cache,
+      sessions: this.sessions,
+      options: e.sessions,
+      entryOf: (ev) => this.profiles.entryOf(ev),
+    });
   }
 
   /** what the bus delivers: durable events (every node's) and other nodes' changes */
@@ -440,6 +448,7 @@ export class FusionEngine implements Engine {
     }
     const space = itemSpaceOf(this.m);
     const options = this.profiles.options;
+    if (id !== undefined) await this.sharedSessions.refresh(id);
     const kept =
       id === undefined
         ? undefined
@@ -506,6 +515,7 @@ export class FusionEngine implements Engine {
       .map((e) => this.profiles.entryOf(e))
       .filter((h): h is NonNullable<typeof h> => h !== undefined);
     const kept = this.sessions.add(req.session, entries);
+    await this.sharedSessions.append(req.session, events);
     // the other server processes of this machine serve the session too (never the bus: it persists)
     await this.peers?.({ kind: 'session', session: req.session, events });
     return { session: req.session, ...kept };
@@ -634,6 +644,7 @@ export class FusionEngine implements Engine {
     dropItem(this.itemTargets(), id);
     const i = this.p.index.get(id);
     if (i !== undefined) this.sessions.forgetItem(i);
+    void this.sharedSessions.forgetItem(id);
   }
 
   /**
@@ -669,6 +680,7 @@ export class FusionEngine implements Engine {
     // cached sentences cite past items by title: none of the user's may outlive them
     this.sentences.forgetAll();
     this.p.lists.forgetUser(user);
+    void this.sharedSessions.forgetItem(`user:${user}`);
     if (!erasure) return;
     const { index, popular, trending } = this.p;
     applyMemoryErasure({ model: this.m, index, popular, trending }, erasure);
