@@ -180,6 +180,32 @@ describe('model lifecycle', () => {
     assert.deepEqual(listsViaSnapshot, listsViaFullLog);
   });
 
+  test('a fold under way when an erasure drops the snapshot does not save what it read', async () => {
+    await dropSnapshot(store);
+    const scan = store.events.scan;
+    let erased = false;
+    store.events.scan = async (...args) => {
+      // an erasure on another node, while this boot folds the log
+      if (!erased) {
+        erased = true;
+        await dropSnapshot(store);
+      }
+      return scan.apply(store.events, args);
+    };
+    try {
+      const engine = (await createEngine(settings({ snapshotEvents: 1 }), {
+        store,
+        encoder: null,
+      })) as SwappableEngine;
+      assert.equal(engine.bootReport?.from, 'full');
+      assert.equal(engine.bootReport?.saved, false);
+      await engine.close();
+    } finally {
+      store.events.scan = scan;
+    }
+    assert.equal(await store.blobs.get(BOOT_NAMESPACE, 'snapshot'), undefined);
+  });
+
   test("a new version boots from its predecessor's snapshot, with the same answers as over the whole log", async () => {
     const previous = (await activeVersion(store))!.version;
     const next = (await trainFromStore(store, settings())).version;

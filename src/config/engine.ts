@@ -133,7 +133,7 @@ export const engineSection = z
           ),
           maxSessions: d(
             z.number().int().min(1).default(100_000),
-            'Sessions kept in memory; past this the least recently active is dropped.',
+            'Sessions kept in each node\'s memory; past this the least recently active is dropped.',
           ),
           maxItems: d(
             z.number().int().min(1).max(1000).default(50),
@@ -141,7 +141,7 @@ export const engineSection = z
           ),
         })
         .prefault({}),
-      'Anonymous sessions (`POST /v1/sessions/:id/events`, `context.session`): kept in memory only, never in the event log.',
+      'Anonymous sessions (`POST /v1/sessions/:id/events`, `context.session`): kept in memory (and in Redis for their lifetime when `cache.url` is set, so every node serves them), never in the event log.',
     ),
     rules: d(
       z.record(z.string(), ruleSchema).default({}),

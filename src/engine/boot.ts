@@ -16,9 +16,11 @@
  * the settings it was folded under, and is ignored when either differs, and the model version of
  * its counts, which are redone for another version from the events since that one's training.
  * The list rows name users (an erased user's must go from the lists): erasure drops the snapshot
- * (`dropSnapshot`), and the next boot folds the log without them.
+ * (`dropSnapshot`), and the next boot folds the log without them; a fold under way meanwhile (a
+ * running node's refresh) sees the drop and does not save.
  */
 
+import { randomBytes } from 'node:crypto';
 import { pack, unpack } from '../core/packed.ts';
 import { contextKeys, recordContext } from '../model/context.ts';
 import { hashOf } from '../model/file.ts';
@@ -30,6 +32,8 @@ import { Columns, ListLog } from './list-log.ts';
 
 export const BOOT_NAMESPACE = 'boot';
 const SNAPSHOT_KEY = 'snapshot';
+/** changed by every drop: a fold that began before an erasure does not save what it read */
+const DROPPED_KEY = 'dropped';
 /**
  * 1: counts, context statistics and trending window as typed arrays behind a JSON header;
  * 2: and the context lists' rows
@@ -225,6 +229,7 @@ export async function bootState(
   opts: BootOptions,
 ): Promise<{ state: BootState; report: BootReport }> {
   const key = keyOf(x);
+  const dropped = await droppedMark(store);
   const snap = await loadSnapshot(store, key, x);
   if (snap && snap.version !== x.version) snap.state.counts = await countsFor(store, x, snap.state.lastSeq);
   const state = snap?.state ?? emptyState(x);
@@ -234,7 +239,7 @@ export async function bootState(
   pruneRecent(state, x.trendingDays);
   let saved = false;
   const due = snap === undefined ? folded > 0 : snap.version !== x.version || folded >= opts.saveAfter;
-  if (opts.saveAfter > 0 && due) {
+  if (opts.saveAfter > 0 && due && (await droppedMark(store)) === dropped) {
     await saveSnapshot(store, key, x.version, state);
     saved = true;
   }
@@ -248,8 +253,13 @@ export async function refreshSnapshot(store: Store, x: BootInputs, minTail: numb
 
 /** drops the snapshot and the saved vector matrices (an erasure: both may name the user) */
 export async function dropSnapshot(store: Store): Promise<void> {
+  await store.blobs.put(BOOT_NAMESPACE, [{ key: DROPPED_KEY, value: randomBytes(12) }]);
   await store.blobs.delete(BOOT_NAMESPACE, [SNAPSHOT_KEY]);
   await dropMatrices(store.blobs);
+}
+
+async function droppedMark(store: Store): Promise<string> {
+  return Buffer.from((await store.blobs.get(BOOT_NAMESPACE, DROPPED_KEY)) ?? []).toString('hex');
 }
 
 interface SnapshotHeader {
