@@ -20,7 +20,7 @@ export function pack(header: unknown, sections: readonly ArrayBufferView[]): Uin
   return out;
 }
 
-/** reads the sections back in the order they were packed; views share the blob's (copied) bytes */
+/** reads the sections back in the order they were packed, as views of the blob's bytes */
 export interface Unpacked<H> {
   header: H;
   f32(n: number): Float32Array<ArrayBuffer>;
@@ -32,15 +32,15 @@ export interface Unpacked<H> {
 /** undefined when the bytes hold no header */
 export function unpack<H>(raw: Uint8Array): Unpacked<H> | undefined {
   if (raw.byteLength < 8) return undefined;
-  // a copy: aligned at 0, and independent of the store's buffer
-  const bytes = new Uint8Array(raw);
-  const headLen = new DataView(bytes.buffer).getUint32(0, true);
+  // viewed in place where the store's buffer allows it (a large blob has its own, aligned), else copied
+  const bytes = raw.byteOffset % 8 === 0 && raw.buffer instanceof ArrayBuffer ? raw : new Uint8Array(raw);
+  const headLen = new DataView(bytes.buffer, bytes.byteOffset).getUint32(0, true);
   if (8 + headLen > bytes.byteLength) return undefined;
   const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headLen))) as H;
   let at = 8 + pad(headLen);
   const take = <T>(make: (b: ArrayBuffer, o: number, n: number) => T, n: number, width: number): T => {
     if (at + n * width > bytes.byteLength) throw new Error('packed blob shorter than its header says');
-    const v = make(bytes.buffer, at, n);
+    const v = make(bytes.buffer as ArrayBuffer, bytes.byteOffset + at, n);
     at += pad(n * width);
     return v;
   };

@@ -59,7 +59,10 @@ export async function loadCatalog(
   if (encoderId) {
     const got = await itemVectors(store, encoderId, itemIds, opts.saveVectors ?? false);
     vectorsFrom = got.from;
-    if (got.ids.length > 0 && got.dim > 0) {
+    if (got.ids.length === itemIds.length && got.dim > 0 && got.ids.every((id, i) => id === itemIds[i])) {
+      // the rows are the catalog's, in its order (both by id): no copy
+      vectors = { dim: got.dim, data: got.vectors };
+    } else if (got.ids.length > 0 && got.dim > 0) {
       const row = new Map(got.ids.map((id, r) => [id, r]));
       const data = new Float32Array(itemIds.length * got.dim);
       itemIds.forEach((id, i) => {

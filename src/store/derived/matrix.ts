@@ -89,7 +89,14 @@ export async function loadMatrix(blobs: BlobStore, ns: string): Promise<Matrix |
   if (head.format !== 1 || head.stamp !== stamp) return undefined;
   const keys = Array.from({ length: head.chunks }, (_, k) => chunkKey(ns, k));
   const got = await blobs.getMany(MATRIX_NAMESPACE, keys);
-  const data = new Float32Array(head.ids.length * head.dim);
+  const size = head.ids.length * head.dim;
+  if (keys.length === 1) {
+    // one chunk: its section is the matrix, viewed in place
+    const p = unpack<{ write: string; values: number }>(got.get(keys[0]!) ?? new Uint8Array(0));
+    if (!p || p.header.write !== head.write || p.header.values !== size) return undefined;
+    return { ids: head.ids, dim: head.dim, data: p.f32(size) };
+  }
+  const data = new Float32Array(size);
   let at = 0;
   for (const key of keys) {
     const raw = got.get(key);
