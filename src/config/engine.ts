@@ -133,7 +133,7 @@ export const engineSection = z
           ),
           maxSessions: d(
             z.number().int().min(1).default(100_000),
-            'Sessions kept in each node\'s memory; past this the least recently active is dropped.',
+            "Sessions kept in each node's memory; past this the least recently active is dropped.",
           ),
           maxItems: d(
             z.number().int().min(1).max(1000).default(50),

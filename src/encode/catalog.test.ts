@@ -7,7 +7,7 @@ import { type Item, itemSchema } from '../core/types.ts';
 import { SqliteStore } from '../store/sqlite.ts';
 import { dot, l2normalise } from './batch.ts';
 import { openEmbeddingCache } from './cache.ts';
-import { encodeCatalog, encodeItems, itemVectorNamespace, loadItemVectors } from './catalog.ts';
+import { encodeCatalog, encodeItems, loadItemVectors } from './catalog.ts';
 import { fnv1a } from './fuse.ts';
 import type { Encoder } from './types.ts';
 

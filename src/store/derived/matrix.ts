@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { pack, unpack } from '../../core/packed.ts';
 import type { BlobStore } from './types.ts';
 
-export const STAMP_KEY = ' stamp';
+const STAMP_KEY = ' stamp';
 export const MATRIX_NAMESPACE = 'matrix';
 const CHUNK_BYTES = 16 << 20;
 const chunkKey = (ns: string, k: number) => `${ns} #${k}`;
