@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
+import { openRedisCache } from '../src/cache/redis.ts';
 import { parseConfig } from '../src/config/load.ts';
 import { isRecError } from '../src/core/errors.ts';
 import { createEngine } from '../src/engine/create.ts';
 import type { Engine } from '../src/engine/types.ts';
 import { type TinyShop, tinyShop } from './lists-fixture.ts';
 
+const ids = (r: { items: { item: string }[] }) => r.items.map((i) => i.item);
 const KNIVES = new Set(['knife-chef', 'knife-paring', 'knife-bread', 'knife-sharpener']);
 
 describe('anonymous sessions (engine)', () => {
@@ -27,8 +31,6 @@ describe('anonymous sessions (engine)', () => {
     await engine.close();
     await shop.close();
   });
-
-  const ids = (r: { items: { item: string }[] }) => r.items.map((i) => i.item);
 
   it("a session's items steer the answer above the cold-start popular one", async () => {
     const cold = await engine.recommend({ scenario: 'shop', n: 3, context: { session: 'never-seen' } });
@@ -107,5 +109,84 @@ describe('anonymous sessions (engine)', () => {
       engine.addSessionEvents!({ session: 's3', events: [] }),
       (e) => isRecError(e) && e.field === 'events',
     );
+  });
+});
+
+describe('anonymous sessions across engines sharing a cache (Redis)', () => {
+  const REDIS_URL = process.env.FUSIONREC_TEST_REDIS ?? 'redis://127.0.0.1:6379';
+  const prefix = `fusionrec-test-${randomBytes(5).toString('hex')}:`;
+  const config = parseConfig({ engine: { sessions: { ttlMinutes: 30 } }, seq: { enabled: false } });
+  let shop: TinyShop;
+  const open: { close(): Promise<void> }[] = [];
+  const redis = new Redis(REDIS_URL);
+
+  /** an engine over the shop with its own cache client, as another node would have */
+  async function node(url = REDIS_URL): Promise<Engine> {
+    const cache = await openRedisCache({ url, prefix, ttlMs: 1000, log: () => {} });
+    const engine = await createEngine(config, {
+      store: shop.store,
+      encoder: shop.encoder,
+      cache,
+      onWarning: () => {},
+    });
+    open.push(engine, cache);
+    return engine;
+  }
+
+  before(async () => {
+    shop = await tinyShop();
+  });
+  after(async () => {
+    for (const c of open.reverse()) await c.close();
+    await shop.close();
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  it("a session started on one engine steers the other's answer; the cache names neither session nor user", async () => {
+    const a = await node();
+    const b = await node();
+    await a.addSessionEvents!({ session: 'roaming', events: [{ item: 'knife-chef' }] });
+    // the next request lands on the other node
+    await b.addSessionEvents!({ session: 'roaming', events: [{ item: 'knife-paring' }] });
+    const onA = await a.recommend({ scenario: 'shop', n: 3, context: { session: 'roaming' } });
+    const onB = await b.recommend({ scenario: 'shop', n: 3, context: { session: 'roaming' } });
+    assert.equal(onA.session, 'roaming');
+    assert.deepEqual(ids(onA), ids(onB), 'both nodes answer from both events');
+    assert.ok(KNIVES.has(onB.items[0]!.item), `session answer: ${ids(onB)}`);
+    assert.ok(!ids(onA).includes('knife-paring') && !ids(onA).includes('knife-chef'));
+    const keys = await redis.keys(`${prefix}*`);
+    assert.equal(keys.filter((k) => k.startsWith(`${prefix}sess:`)).length, 1);
+    assert.ok(!keys.some((k) => k.includes('roaming')));
+    // a deleted item leaves the shared session too
+    await a.deleteItem('knife-chef');
+    const key = keys.find((k) => k.startsWith(`${prefix}sess:`))!;
+    // the shared copy is filtered after the answer (the node does not wait on the cache)
+    let left = await redis.lrange(key, 0, -1);
+    for (let tries = 0; left.length > 1 && tries < 100; tries++) {
+      await new Promise((r) => setTimeout(r, 20));
+      left = await redis.lrange(key, 0, -1);
+    }
+    assert.equal(left.length, 1);
+    assert.ok(left[0]!.includes('knife-paring'));
+  });
+
+  it("with the cache unreachable a node keeps sessions in its own memory and /health's cache entry says so", async () => {
+    const down = await openRedisCache({ url: 'redis://127.0.0.1:1', prefix, ttlMs: 1000, log: () => {} });
+    const engine = await createEngine(config, {
+      store: shop.store,
+      encoder: shop.encoder,
+      cache: down,
+      onWarning: () => {},
+    });
+    open.push(engine, down);
+    await engine.addSessionEvents!({ session: 'local', events: [{ item: 'knife-bread' }] });
+    const r = await engine.recommend({ scenario: 'shop', n: 3, context: { session: 'local' } });
+    assert.equal(r.session, 'local');
+    assert.ok(KNIVES.has(r.items[0]!.item));
+    const health = down.health();
+    assert.equal(health.status, 'degraded');
+    assert.match(health.detail ?? '', /sessions in this node's memory/);
   });
 });

@@ -25,6 +25,7 @@ import type { SwappableEngine } from '../src/engine/swap.ts';
 import type { Engine } from '../src/engine/types.ts';
 import { activateVersion, activeVersion, listVersions, pruneVersions } from '../src/model/versions.ts';
 import { openRuntime, startServer } from '../src/serve/runtime.ts';
+import { MATRIX_NAMESPACE, withStamp } from '../src/store/derived/matrix.ts';
 import { SqliteStore } from '../src/store/sqlite.ts';
 import { trainFromStore } from '../src/train/train.ts';
 import { BIN, runNode } from './run-process.ts';
@@ -57,6 +58,16 @@ async function answers(engine: Engine): Promise<unknown[]> {
       });
       out.push(rest);
     }
+  return out;
+}
+
+/** every scenario's trending, popular and new list, overall and per device and hour band */
+async function lists(engine: SwappableEngine): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for (const scenario of SCENARIOS)
+    for (const list of ['trending', 'popular', 'new'] as const)
+      for (const context of [undefined, { device: 'mobile' }, { device: 'tv', band: 'evening' as const }])
+        out.push(await engine.list({ list, scenario, n: 20, ...(context ? { context } : {}) }));
   return out;
 }
 
@@ -141,10 +152,20 @@ describe('model lifecycle', () => {
     await store.events.add((await lateEvents(store, 'after-snap-b', 20)).map((e) => ({ ...e, ts: e.ts! })));
 
     const noSave = settings({ snapshotEvents: 0 });
+    // the context lists come from the snapshot and the tail too: the boot reads no page of the log
+    const pages = store.events.pages;
+    let pagesRead = 0;
+    store.events.pages = (...args) => {
+      pagesRead++;
+      return pages.apply(store.events, args);
+    };
     const fromSnapshot = (await createEngine(noSave, { store, encoder: null })) as SwappableEngine;
+    store.events.pages = pages;
+    assert.equal(pagesRead, 0);
     assert.equal(fromSnapshot.bootReport?.from, 'snapshot');
     assert.equal(fromSnapshot.bootReport?.folded, 45);
     const viaSnapshot = await answers(fromSnapshot);
+    const listsViaSnapshot = await lists(fromSnapshot);
     await fromSnapshot.close();
 
     assert.ok(await store.blobs.get(BOOT_NAMESPACE, 'snapshot'));
@@ -152,8 +173,37 @@ describe('model lifecycle', () => {
     const full = (await createEngine(noSave, { store, encoder: null })) as SwappableEngine;
     assert.equal(full.bootReport?.from, 'full');
     const viaFullLog = await answers(full);
+    const listsViaFullLog = await lists(full);
     await full.close();
     assert.deepEqual(viaSnapshot, viaFullLog);
+    assert.ok(JSON.stringify(listsViaFullLog).includes('"applied":true'), 'a context list is ranked');
+    assert.deepEqual(listsViaSnapshot, listsViaFullLog);
+  });
+
+  test('a fold under way when an erasure drops the snapshot does not save what it read', async () => {
+    await dropSnapshot(store);
+    const scan = store.events.scan;
+    let erased = false;
+    store.events.scan = async (...args) => {
+      // an erasure on another node, while this boot folds the log
+      if (!erased) {
+        erased = true;
+        await dropSnapshot(store);
+      }
+      return scan.apply(store.events, args);
+    };
+    try {
+      const engine = (await createEngine(settings({ snapshotEvents: 1 }), {
+        store,
+        encoder: null,
+      })) as SwappableEngine;
+      assert.equal(engine.bootReport?.from, 'full');
+      assert.equal(engine.bootReport?.saved, false);
+      await engine.close();
+    } finally {
+      store.events.scan = scan;
+    }
+    assert.equal(await store.blobs.get(BOOT_NAMESPACE, 'snapshot'), undefined);
   });
 
   test("a new version boots from its predecessor's snapshot, with the same answers as over the whole log", async () => {
@@ -217,8 +267,11 @@ describe('model lifecycle', () => {
     };
     const built = await bootWith();
     assert.ok(built.phases.includes('vector indices saved'), built.phases.join(', '));
+    // the rows (written without a stamp, as before matrices) are read one by one and saved as one matrix
+    assert.ok(built.phases.includes('catalog (vectors: rows, matrix saved)'), built.phases.join(', '));
     const readBack = await bootWith();
     assert.ok(readBack.phases.includes('vector indices (read back)'), readBack.phases.join(', '));
+    assert.ok(readBack.phases.includes('catalog (vectors: matrix)'), readBack.phases.join(', '));
     assert.ok(
       readBack.got.some((a) => JSON.stringify(a).includes('"semantic"')),
       'the index serves answers',
@@ -230,6 +283,20 @@ describe('model lifecycle', () => {
     const other = await bootWith();
     assert.ok(other.phases.includes('vector indices saved'));
     await store.items.upsert([first]);
+    // a changed vector, written with its stamp, is read from the rows again
+    const changed = Float32Array.from({ length: 16 }, (_, d) => (d === 0 ? 1 : 0));
+    await store.blobs.put(
+      itemVectorNamespace(encoder.id),
+      withStamp([{ key: first.id, value: vectorBytes(changed) }]),
+    );
+    const afterChange = await bootWith();
+    assert.ok(
+      afterChange.phases.includes('catalog (vectors: rows, matrix saved)'),
+      afterChange.phases.join(', '),
+    );
+    // an erasure drops the matrix with the snapshot
+    await dropSnapshot(store);
+    assert.equal(await store.blobs.count(MATRIX_NAMESPACE), 0);
   });
 
   test('a running engine folds the events since its snapshot into it every engine.snapshotSeconds', async () => {

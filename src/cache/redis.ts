@@ -3,7 +3,9 @@
  * /v1/recommend answers (field: the request's key), dropped whole when the user's events arrive or
  * the user is erased (no key names a user: an erased user's id is in no key, even one a later
  * request for the same id makes, and answers are cached without the user field);
- * `rl:<key>` a rate-limit counter with the window as its expiry. Nothing waits on an unreachable
+ * `rl:<key>` a rate-limit counter with the window as its expiry; `sess:<session hash>` an anonymous
+ * session's entries (a list, newest last) expiring `engine.sessions.ttlMinutes` after its last
+ * append (the session id is in no key either). Nothing waits on an unreachable
  * Redis: commands fail at once (no offline queue) while the client reconnects in the background.
  */
 import { createHash } from 'node:crypto';
@@ -40,7 +42,7 @@ export async function openRedisCache(o: RedisCacheOptions): Promise<SharedCache>
   let closing = false;
   redis.on('error', (e: Error) => {
     if (lastError === undefined && !closing)
-      log(`Redis at ${target} unreachable (${e.message}); local limits, no response cache`);
+      log(`Redis at ${target} unreachable (${e.message}); local limits, no response cache, local sessions`);
     lastError = e.message;
   });
   redis.on('ready', () => {
@@ -49,8 +51,10 @@ export async function openRedisCache(o: RedisCacheOptions): Promise<SharedCache>
   });
   await redis.connect().catch(() => {});
   const p = o.prefix;
-  const recKey = (user: string) =>
-    `${p}rec:${createHash('sha256').update(p).update('\0').update(user).digest('base64url')}`;
+  const hashed = (kind: string, id: string) =>
+    `${p}${kind}:${createHash('sha256').update(p).update('\0').update(id).digest('base64url')}`;
+  const recKey = (user: string) => hashed('rec', user);
+  const sessionKey = (session: string) => hashed('sess', session);
   const ready = () => redis.status === 'ready';
   return {
     kind: 'redis',
@@ -88,12 +92,50 @@ export async function openRedisCache(o: RedisCacheOptions): Promise<SharedCache>
       for (const [err] of r) if (err) throw err;
       return { current: Number(r[0]![1]), ttl: Math.max(0, Number(r[2]![1])) };
     },
+    async appendSession(session, entries, ttlMs, maxItems) {
+      const k = sessionKey(session);
+      const r = await redis
+        .multi()
+        .rpush(k, ...entries)
+        .ltrim(k, -maxItems, -1)
+        .pexpire(k, ttlMs)
+        .exec();
+      if (!r) throw new Error('session transaction aborted');
+      for (const [err] of r) if (err) throw err;
+    },
+    async readSession(session) {
+      const got = await redis.lrange(sessionKey(session), 0, -1);
+      return got.length > 0 ? got : undefined;
+    },
+    async filterSessions(drop) {
+      if (!ready()) return;
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(
+          cursor,
+          'MATCH',
+          `${p.replace(/[*?[\]\\]/g, '\\$&')}sess:*`,
+          'COUNT',
+          500,
+        );
+        cursor = next;
+        for (const k of keys) {
+          const entries = await redis.lrange(k, 0, -1);
+          const kept = entries.filter((e) => !drop(e));
+          if (kept.length === entries.length) continue;
+          const ttl = await redis.pttl(k);
+          const m = redis.multi().del(k);
+          if (kept.length > 0 && ttl > 0) m.rpush(k, ...kept).pexpire(k, ttl);
+          await m.exec();
+        }
+      } while (cursor !== '0');
+    },
     health(): DependencyHealth {
       if (ready()) return { status: 'ok', target };
       return {
         status: 'degraded',
         target,
-        detail: `unreachable (${lastError ?? redis.status}): local rate limits, no response cache`,
+        detail: `unreachable (${lastError ?? redis.status}): local rate limits, no response cache, sessions in this node's memory`,
       };
     },
     async close() {

@@ -1,6 +1,6 @@
 /**
- * What nodes share besides the store and the bus: counters for rate limits and a short-lived
- * response cache. Picked by `cache.url` in the composition root (engine/create.ts): none, or Redis.
+ * What nodes share besides the store and the bus: counters for rate limits, a short-lived
+ * response cache and anonymous sessions. Picked by `cache.url` in the composition root (engine/create.ts): none, or Redis.
  * Every operation degrades rather than fails: an unreachable cache is a miss, and a counter it
  * cannot keep is kept locally by the caller.
  */
@@ -28,6 +28,15 @@ export interface SharedCache {
    * remaining milliseconds. Rejects when the cache is unreachable.
    */
   hit(key: string, windowMs: number): Promise<{ current: number; ttl: number }>;
+  /**
+   * Appends entries (opaque strings) to an anonymous session, keeps its newest `maxItems` and
+   * expires it `ttlMs` after this append. Rejects when the cache is unreachable.
+   */
+  appendSession(session: string, entries: readonly string[], ttlMs: number, maxItems: number): Promise<void>;
+  /** the session's entries in append order; undefined when it has none. Rejects when unreachable */
+  readSession(session: string): Promise<string[] | undefined>;
+  /** removes the entries `drop` says so from every session (an item deleted, a user erased) */
+  filterSessions(drop: (entry: string) => boolean): Promise<void>;
   health(): DependencyHealth;
   close(): Promise<void>;
 }
@@ -40,6 +49,9 @@ export const NO_CACHE: SharedCache = {
   setAnswer() {},
   forgetUsers() {},
   hit: () => Promise.reject(new Error('no shared cache')),
+  appendSession: () => Promise.reject(new Error('no shared cache')),
+  readSession: () => Promise.reject(new Error('no shared cache')),
+  filterSessions: async () => {},
   health: () => ({ status: 'ok', target: 'none' }),
   close: async () => {},
 };

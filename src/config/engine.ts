@@ -91,7 +91,7 @@ export const engineSection = z
     ),
     snapshotEvents: d(
       z.number().int().min(0).default(10_000),
-      "Boot snapshot: a booting engine folds the events since its model's training into counts, context statistics and trending window; it saves the result (stamped with the last event `seq`) when it had none, or when it folded at least this many events past the stored one, so the next boot reads the snapshot and only the events after it. 0 = never save one (every boot folds the whole log).",
+      "Boot snapshot: a booting engine folds the events since its model's training into counts, context statistics, trending window and the context lists' rows (and saves the item vectors as one matrix); it saves the result (stamped with the last event `seq`) when it had none, or when it folded at least this many events past the stored one, so the next boot reads the snapshot and only the events after it. 0 = never save one (every boot folds the whole log).",
     ),
     snapshotSeconds: d(
       z.number().min(0).default(300),
@@ -133,7 +133,7 @@ export const engineSection = z
           ),
           maxSessions: d(
             z.number().int().min(1).default(100_000),
-            'Sessions kept in memory; past this the least recently active is dropped.',
+            "Sessions kept in each node's memory; past this the least recently active is dropped.",
           ),
           maxItems: d(
             z.number().int().min(1).max(1000).default(50),
@@ -141,7 +141,7 @@ export const engineSection = z
           ),
         })
         .prefault({}),
-      'Anonymous sessions (`POST /v1/sessions/:id/events`, `context.session`): kept in memory only, never in the event log.',
+      'Anonymous sessions (`POST /v1/sessions/:id/events`, `context.session`): kept in memory (and in Redis for their lifetime when `cache.url` is set, so every node serves them), never in the event log.',
     ),
     rules: d(
       z.record(z.string(), ruleSchema).default({}),

@@ -28,7 +28,7 @@ export function vectorBytes(v: Float32Array): Uint8Array {
 }
 
 /** A vector back from its bytes; copies when the bytes are not 4-byte aligned. */
-export function bytesVector(b: Uint8Array): Float32Array {
+function bytesVector(b: Uint8Array): Float32Array {
   if (b.byteOffset % 4 === 0) return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
   return new Float32Array(b.slice().buffer);
 }

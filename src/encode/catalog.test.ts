@@ -7,7 +7,7 @@ import { type Item, itemSchema } from '../core/types.ts';
 import { SqliteStore } from '../store/sqlite.ts';
 import { dot, l2normalise } from './batch.ts';
 import { openEmbeddingCache } from './cache.ts';
-import { encodeCatalog, encodeItems, itemVectorNamespace, loadItemVectors } from './catalog.ts';
+import { encodeCatalog, encodeItems, loadItemVectors } from './catalog.ts';
 import { fnv1a } from './fuse.ts';
 import type { Encoder } from './types.ts';
 
@@ -151,7 +151,7 @@ describe('encodeCatalog', () => {
     });
     assert.equal(r1.interrupted, true);
     assert.equal(r1.items, 2, 'the page in flight when the signal came is finished, no more');
-    assert.equal(await store.blobs.count(itemVectorNamespace(enc.id)), 2);
+    assert.equal((await loadItemVectors(store, enc.id)).ids.length, 2);
     const r2 = await encodeCatalog(store, enc, { pageSize: 1 });
     assert.equal(r2.interrupted, false);
     assert.equal(r2.unchanged, 2);

@@ -7,6 +7,9 @@
  *   text, fusion weights, modality vectors); unchanged fingerprint = nothing to do
  * - `emb:<encoderId>` (the embedding cache, maybe in another file) text hash -> text vector
  * - `enrich` item id -> JSON Enrichment written by the generative model (src/generate)
+ *
+ * Item vectors are written with a fresh stamp in the same put (store/derived/matrix.ts), so a
+ * boot that reads them as one saved matrix knows when the rows changed since.
  */
 import { createHash } from 'node:crypto';
 import { DEFAULT_FUSION, type FusionWeights } from '../config/fusion.ts';
@@ -14,8 +17,9 @@ import type { Config } from '../config/schema.ts';
 import { RecError } from '../core/errors.ts';
 import { hasCjk, scriptsOf } from '../core/tokens.ts';
 import type { Item, Scenario } from '../core/types.ts';
+import { readRows, restamp, rowKeys, withStamp } from '../store/derived/matrix.ts';
 import type { Store } from '../store/types.ts';
-import { bytesVector, type EmbeddingCache, storeEmbeddingCache, textHash, vectorBytes } from './cache.ts';
+import { type EmbeddingCache, storeEmbeddingCache, textHash, vectorBytes } from './cache.ts';
 import { fuseItemVector, ngramSource } from './fuse.ts';
 import { type Enrichment, unifiedText } from './template.ts';
 import type { Encoder } from './types.ts';
@@ -223,7 +227,7 @@ export async function encodeItems(
     fps.push({ key: p.item.id, value: enc.encode(p.fingerprint) });
   });
   // vector first, fingerprint second: a crash in between only costs a recomputation
-  await store.blobs.put(itemVectorNamespace(encoder.id), vecs);
+  await store.blobs.put(itemVectorNamespace(encoder.id), withStamp(vecs));
   await store.blobs.put(itemTextNamespace(encoder.id), fps);
   return report;
 }
@@ -306,10 +310,12 @@ export async function encodeCatalog(
     );
   }
   if (!report.interrupted && opts.scenario === undefined) {
-    const stale = (await store.blobs.keys(itemVectorNamespace(encoder.id))).filter((k) => !seen.has(k));
+    const ns = itemVectorNamespace(encoder.id);
+    const stale = (await rowKeys(store.blobs, ns)).filter((k) => !seen.has(k));
     if (stale.length > 0) {
       await store.blobs.delete(itemTextNamespace(encoder.id), stale);
-      await store.blobs.delete(itemVectorNamespace(encoder.id), stale);
+      await store.blobs.delete(ns, stale);
+      await restamp(store.blobs, ns);
     }
     report.removed = stale.length;
   }
@@ -333,17 +339,10 @@ export async function loadItemVectors(
   opts: { ids?: readonly string[] } = {},
 ): Promise<ItemVectors> {
   const ns = itemVectorNamespace(encoderId);
-  const wanted = opts.ids ?? (await store.blobs.keys(ns));
-  const raw = await store.blobs.getMany(ns, wanted);
-  const ids = wanted.filter((id) => raw.has(id));
-  const first = ids.length > 0 ? raw.get(ids[0]!)! : undefined;
-  const dim = first ? first.byteLength / 4 : 0;
-  const vectors = new Float32Array(ids.length * dim);
-  ids.forEach((id, r) => {
-    const v = bytesVector(raw.get(id)!);
-    if (v.length !== dim)
-      throw new RecError('STORE_ERROR', `item ${id} has a ${v.length}-d vector under ${ns}, others ${dim}-d`);
-    vectors.set(v, r * dim);
-  });
-  return { ids, dim, vectors };
+  try {
+    const m = await readRows(store.blobs, ns, opts.ids);
+    return { ids: m.ids, dim: m.dim, vectors: m.data };
+  } catch (e) {
+    throw new RecError('STORE_ERROR', `item vectors under ${ns}: ${(e as Error).message}`, { cause: e });
+  }
 }

@@ -6,6 +6,8 @@
  *             running engine adds as events arrive)
  *   context   the context statistics of every event
  *   recent    (item, time) of the events within the trending window of the latest event time
+ *   lists     the rows of the context lists: every positive event's item, time, device, hour band
+ *             and user (list-log.ts)
  *
  * Each is a fold over events in insertion order, so the state after the events up to `seq` S,
  * saved as a snapshot stamped S, plus the fold of the events after S (`store.events.scan`) equals
@@ -13,18 +15,30 @@
  * (namespace `boot`), so writers in several processes never interleave; it names the catalog and
  * the settings it was folded under, and is ignored when either differs, and the model version of
  * its counts, which are redone for another version from the events since that one's training.
- * It holds counts per item, never a user id.
+ * The list rows name users (an erased user's must go from the lists): erasure drops the snapshot
+ * (`dropSnapshot`), and the next boot folds the log without them; a fold under way meanwhile (a
+ * running node's refresh) sees the drop and does not save.
  */
+
+import { randomBytes } from 'node:crypto';
+import { pack, unpack } from '../core/packed.ts';
 import { contextKeys, recordContext } from '../model/context.ts';
 import { hashOf } from '../model/file.ts';
 import { type ContextStats, emptyContextStats } from '../model/scoring.ts';
 import { eventWeight } from '../profile/weights.ts';
+import { dropMatrices } from '../store/derived/matrix.ts';
 import type { Store, StoredEvent } from '../store/types.ts';
+import { Columns, ListLog } from './list-log.ts';
 
 export const BOOT_NAMESPACE = 'boot';
 const SNAPSHOT_KEY = 'snapshot';
-/** 1: counts, context statistics and trending window as typed arrays behind a JSON header */
-const SNAPSHOT_FORMAT = 1;
+/** changed by every drop: a fold that began before an erasure does not save what it read */
+const DROPPED_KEY = 'dropped';
+/**
+ * 1: counts, context statistics and trending window as typed arrays behind a JSON header;
+ * 2: and the context lists' rows
+ */
+const SNAPSHOT_FORMAT = 2;
 const DAY_MS = 86_400_000;
 const HELD_OUT = new Set(['valid', 'test']);
 
@@ -37,6 +51,8 @@ export interface BootState {
   maxTs: number;
   /** the largest `seq` folded in */
   lastSeq: number;
+  /** every positive event's context-list row, in insertion order */
+  lists: ListLog;
 }
 
 export interface BootInputs {
@@ -108,6 +124,7 @@ function emptyState(x: BootInputs): BootState {
     recentTs: [],
     maxTs: 0,
     lastSeq: 0,
+    lists: new ListLog(),
   };
 }
 
@@ -124,8 +141,29 @@ function foldEvents(s: BootState, x: BootInputs, events: readonly StoredEvent[])
     // the same observations loadInteractions gives the context statistics
     if (x.useContext && e.context && (e.context.device || e.context.location) && eventWeight(e) > 0)
       recordContext(s.context, contextKeys(e.context, e.ts), item);
-    if (e.seq > x.modelLastSeq && positive(x, e)) s.counts[item]! += 1;
+    if (!positive(x, e)) continue;
+    s.lists.add(item, e.user, e.ts, e.context);
+    if (e.seq > x.modelLastSeq) s.counts[item]! += 1;
   }
+}
+
+/**
+ * The list rows of a whole-log read (an engine without a model version to snapshot): its positive
+ * events in insertion order, as the fold adds them.
+ */
+export function listLogOf(
+  inter: { byUser: ReadonlyMap<string, readonly StoredEvent[]> },
+  index: ReadonlyMap<string, number>,
+  weightsOf: (scenario: string) => Record<string, number>,
+): ListLog {
+  const kept: StoredEvent[] = [];
+  for (const list of inter.byUser.values()) {
+    for (const e of list) if (index.has(e.item) && eventWeight(e, weightsOf(e.scenario)) > 0) kept.push(e);
+  }
+  kept.sort((a, b) => a.seq - b.seq);
+  const log = new ListLog();
+  for (const e of kept) log.add(index.get(e.item)!, e.user, e.ts, e.context);
+  return log;
 }
 
 /** the start of the trending window */
@@ -191,6 +229,7 @@ export async function bootState(
   opts: BootOptions,
 ): Promise<{ state: BootState; report: BootReport }> {
   const key = keyOf(x);
+  const dropped = await droppedMark(store);
   const snap = await loadSnapshot(store, key, x);
   if (snap && snap.version !== x.version) snap.state.counts = await countsFor(store, x, snap.state.lastSeq);
   const state = snap?.state ?? emptyState(x);
@@ -200,7 +239,7 @@ export async function bootState(
   pruneRecent(state, x.trendingDays);
   let saved = false;
   const due = snap === undefined ? folded > 0 : snap.version !== x.version || folded >= opts.saveAfter;
-  if (opts.saveAfter > 0 && due) {
+  if (opts.saveAfter > 0 && due && (await droppedMark(store)) === dropped) {
     await saveSnapshot(store, key, x.version, state);
     saved = true;
   }
@@ -212,8 +251,15 @@ export async function refreshSnapshot(store: Store, x: BootInputs, minTail: numb
   return (await bootState(store, x, { saveAfter: Math.max(1, minTail) })).report;
 }
 
+/** drops the snapshot and the saved vector matrices (an erasure: both may name the user) */
 export async function dropSnapshot(store: Store): Promise<void> {
+  await store.blobs.put(BOOT_NAMESPACE, [{ key: DROPPED_KEY, value: randomBytes(12) }]);
   await store.blobs.delete(BOOT_NAMESPACE, [SNAPSHOT_KEY]);
+  await dropMatrices(store.blobs);
+}
+
+async function droppedMark(store: Store): Promise<string> {
+  return Buffer.from((await store.blobs.get(BOOT_NAMESPACE, DROPPED_KEY)) ?? []).toString('hex');
 }
 
 interface SnapshotHeader {
@@ -228,28 +274,16 @@ interface SnapshotHeader {
   /** context keys in the order of their sections, with each one's total and number of items */
   contextKeys: { key: string; total: number; size: number }[];
   contextItems: number;
-}
-
-/** sections padded to 8 bytes so each can be viewed in place */
-function pack(header: SnapshotHeader, sections: readonly ArrayBufferView[]): Uint8Array {
-  const head = new TextEncoder().encode(JSON.stringify(header));
-  const pad = (n: number) => Math.ceil(n / 8) * 8;
-  let size = 8 + pad(head.length);
-  for (const s of sections) size += pad(s.byteLength);
-  const out = new Uint8Array(size);
-  new DataView(out.buffer).setUint32(0, head.length, true);
-  out.set(head, 8);
-  let at = 8 + pad(head.length);
-  for (const s of sections) {
-    out.set(new Uint8Array(s.buffer, s.byteOffset, s.byteLength), at);
-    at += pad(s.byteLength);
-  }
-  return out;
+  /** the list rows, and their devices and users by code */
+  listRows: number;
+  devices: (string | null)[];
+  users: (string | null)[];
 }
 
 async function saveSnapshot(store: Store, key: string, version: string, s: BootState): Promise<void> {
   const c = s.context;
   const ctxKeys = [...c.counts.entries()];
+  const rows = s.lists.rows;
   const sections: ArrayBufferView[] = [
     s.counts,
     Int32Array.from(s.recentItems),
@@ -258,6 +292,8 @@ async function saveSnapshot(store: Store, key: string, version: string, s: BootS
     Float64Array.from(c.items.values()),
   ];
   for (const [, m] of ctxKeys) sections.push(Int32Array.from(m.keys()), Float64Array.from(m.values()));
+  for (const col of [rows.item, rows.ts, rows.device, rows.band, rows.user])
+    sections.push(col.subarray(0, rows.len));
   const header: SnapshotHeader = {
     key,
     version,
@@ -268,6 +304,9 @@ async function saveSnapshot(store: Store, key: string, version: string, s: BootS
     contextAll: c.all,
     contextKeys: ctxKeys.map(([k, m]) => ({ key: k, total: c.totals.get(k) ?? 0, size: m.size })),
     contextItems: c.items.size,
+    listRows: rows.len,
+    devices: s.lists.devices.names(),
+    users: s.lists.users.names(),
   };
   await store.blobs.put(BOOT_NAMESPACE, [{ key: SNAPSHOT_KEY, value: pack(header, sections) }]);
 }
@@ -278,38 +317,36 @@ async function loadSnapshot(
   x: BootInputs,
 ): Promise<{ version: string; state: BootState } | undefined> {
   const raw = await store.blobs.get(BOOT_NAMESPACE, SNAPSHOT_KEY);
-  if (!raw || raw.byteLength < 8) return undefined;
-  const bytes = raw.slice();
-  const headLen = new DataView(bytes.buffer).getUint32(0, true);
-  const h = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headLen))) as SnapshotHeader;
+  const p = raw && unpack<SnapshotHeader>(raw);
+  if (!p) return undefined;
+  const h = p.header;
   if (h.key !== key || h.numItems !== x.itemIds.length) return undefined;
-  let at = 8 + Math.ceil(headLen / 8) * 8;
-  const take = <T>(make: (b: ArrayBuffer, o: number, n: number) => T, n: number, width: number): T => {
-    const v = make(bytes.buffer, at, n);
-    at += Math.ceil((n * width) / 8) * 8;
-    return v;
-  };
-  const f32 = (n: number) => take((b, o, k) => new Float32Array(b, o, k).slice(), n, 4);
-  const i32 = (n: number) => take((b, o, k) => new Int32Array(b, o, k), n, 4);
-  const f64 = (n: number) => take((b, o, k) => new Float64Array(b, o, k), n, 8);
-  const counts = f32(h.numItems);
-  const recentItems = Array.from(i32(h.recent));
-  const recentTs = Array.from(f64(h.recent));
+  const counts = p.f32(h.numItems).slice();
+  const recentItems = Array.from(p.i32(h.recent));
+  const recentTs = Array.from(p.f64(h.recent));
   const context = emptyContextStats();
   context.all = h.contextAll;
-  const itemKeys = i32(h.contextItems);
-  const itemValues = f64(h.contextItems);
+  const itemKeys = p.i32(h.contextItems);
+  const itemValues = p.f64(h.contextItems);
   for (let k = 0; k < itemKeys.length; k++) context.items.set(itemKeys[k]!, itemValues[k]!);
   for (const ck of h.contextKeys) {
-    const items = i32(ck.size);
-    const values = f64(ck.size);
+    const items = p.i32(ck.size);
+    const values = p.f64(ck.size);
     const m = new Map<number, number>();
     for (let k = 0; k < items.length; k++) m.set(items[k]!, values[k]!);
     context.counts.set(ck.key, m);
     context.totals.set(ck.key, ck.total);
   }
+  const rows = new Columns();
+  rows.item = p.i32(h.listRows);
+  rows.ts = p.f64(h.listRows);
+  rows.device = p.i32(h.listRows);
+  rows.band = p.i8(h.listRows);
+  rows.user = p.i32(h.listRows);
+  rows.len = h.listRows;
+  const lists = new ListLog({ rows, devices: h.devices, users: h.users });
   return {
     version: h.version,
-    state: { counts, context, recentItems, recentTs, maxTs: h.maxTs, lastSeq: h.lastSeq },
+    state: { counts, context, recentItems, recentTs, maxTs: h.maxTs, lastSeq: h.lastSeq, lists },
   };
 }

@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { hourBandOf } from '../model/context.ts';
 import { ContextLists, type ListSources } from './context-lists.ts';
+import { ListLog } from './list-log.ts';
 
 const DAY = 86_400_000;
 const ITEMS = 6;
@@ -77,5 +78,46 @@ describe('ContextLists', () => {
       r.items.map((i) => i.item),
       ['i2'],
     );
+  });
+
+  test('a user met after an erasure gets a code of their own: erasing another leaves their events', () => {
+    const lists = new ContextLists(options);
+    lists.add(0, 1, 'u1', DAY, undefined);
+    lists.add(0, 2, 'u2', DAY, undefined);
+    lists.forgetUser('u1');
+    lists.add(0, 3, 'u3', DAY, undefined);
+    lists.forgetUser('u2');
+    const r = lists.list('popular', 0, 's', 5, {}, sources);
+    assert.deepEqual(
+      r.items.map((i) => i.item),
+      ['i3'],
+    );
+  });
+
+  test('loading a log gives the lists of adding its events one by one, each in its scenario', () => {
+    const log = new ListLog();
+    const one = new ContextLists(options);
+    const scenarioCode = Int32Array.from({ length: ITEMS }, (_, i) => i % 2);
+    for (let k = 0; k < 40; k++) {
+      const item = (k * 5) % ITEMS;
+      const ctx = k % 3 === 0 ? { device: 'tv' } : undefined;
+      log.add(item, `u${k % 4}`, k * 3_600_000, ctx);
+      one.add(scenarioCode[item]!, item, `u${k % 4}`, k * 3_600_000, ctx);
+    }
+    const loaded = new ContextLists(options);
+    loaded.load(log, scenarioCode);
+    one.forgetUser('u1');
+    loaded.forgetUser('u1');
+    const two = {
+      ...sources,
+      scenarioCode,
+      scenarioItems: [0, 1].map((c) => Int32Array.from([0, 2, 4], (i) => i + c)),
+    };
+    for (const code of [0, 1])
+      for (const ctx of [{}, { device: 'tv' }, { band: 'night' as const }])
+        assert.deepEqual(
+          loaded.list('trending', code, 's', ITEMS, ctx, two),
+          one.list('trending', code, 's', ITEMS, ctx, two),
+        );
   });
 });

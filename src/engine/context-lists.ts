@@ -12,6 +12,7 @@
 import type { EngineConfig } from '../config/engine.ts';
 import type { Context } from '../core/types.ts';
 import { type HourBand, hourBandOf, hourOf } from '../model/context.ts';
+import { BAND_CODES, Codes, Columns, type ListLog } from './list-log.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -50,56 +51,6 @@ export interface ListAnswer {
   items: ListItem[];
 }
 
-/** growable columns of one scenario's positive events */
-class Columns {
-  len = 0;
-  item = new Int32Array(64);
-  ts = new Float64Array(64);
-  device = new Int32Array(64);
-  band = new Int8Array(64);
-  user = new Int32Array(64);
-
-  push(item: number, ts: number, device: number, band: number, user: number): void {
-    if (this.len === this.item.length) this.grow(this.len * 2);
-    const i = this.len++;
-    this.item[i] = item;
-    this.ts[i] = ts;
-    this.device[i] = device;
-    this.band[i] = band;
-    this.user[i] = user;
-  }
-
-  private grow(size: number): void {
-    const grow = <T extends Int32Array | Float64Array | Int8Array>(a: T, make: (n: number) => T): T => {
-      const b = make(size);
-      b.set(a.subarray(0, this.len));
-      return b;
-    };
-    this.item = grow(this.item, (n) => new Int32Array(n));
-    this.ts = grow(this.ts, (n) => new Float64Array(n));
-    this.device = grow(this.device, (n) => new Int32Array(n));
-    this.band = grow(this.band, (n) => new Int8Array(n));
-    this.user = grow(this.user, (n) => new Int32Array(n));
-  }
-
-  /** drops the rows `drop` says so, keeping the order of the rest; returns how many were dropped */
-  filter(drop: (row: number) => boolean): number {
-    let w = 0;
-    for (let r = 0; r < this.len; r++) {
-      if (drop(r)) continue;
-      this.item[w] = this.item[r]!;
-      this.ts[w] = this.ts[r]!;
-      this.device[w] = this.device[r]!;
-      this.band[w] = this.band[r]!;
-      this.user[w] = this.user[r]!;
-      w++;
-    }
-    const dropped = this.len - w;
-    this.len = w;
-    return dropped;
-  }
-}
-
 /** what the lists read from the engine's model, by dense item index */
 export interface ListSources {
   itemIds: readonly string[];
@@ -116,13 +67,12 @@ interface Ranked {
   count: Int32Array;
 }
 
-const BAND_CODES: Record<HourBand, number> = { night: 0, morning: 1, afternoon: 2, evening: 3 };
 const CACHE_MAX = 512;
 
 export class ContextLists {
   private readonly cols: Columns[] = [];
-  private readonly devices = new Map<string, number>();
-  private readonly users = new Map<string, number>();
+  private devices = new Codes();
+  private users = new Codes();
   /** latest event time: where every window ends */
   private maxTs = 0;
   private createdAt = new Float64Array(0);
@@ -141,11 +91,31 @@ export class ContextLists {
     c.push(
       item,
       ts,
-      this.codeOf(this.devices, context?.device),
+      this.devices.of(context?.device),
       BAND_CODES[hourBandOf(hourOf(context, ts))],
-      this.codeOf(this.users, user)!,
+      this.users.of(user),
     );
     if (ts > this.maxTs) this.maxTs = ts;
+    this.version++;
+  }
+
+  /**
+   * Replaces the events with a log's (a boot snapshot's plus its tail, boot.ts), each row in its
+   * item's scenario: the same columns as adding the log's events one by one.
+   */
+  load(log: ListLog, scenarioCode: ArrayLike<number>): void {
+    this.cols.length = 0;
+    this.devices = new Codes(log.devices.names());
+    this.users = new Codes(log.users.names());
+    const r = log.rows;
+    let maxTs = 0;
+    for (let k = 0; k < r.len; k++) {
+      const code = scenarioCode[r.item[k]!]!;
+      while (this.cols.length <= code) this.cols.push(new Columns());
+      this.cols[code]!.push(r.item[k]!, r.ts[k]!, r.device[k]!, r.band[k]!, r.user[k]!);
+      if (r.ts[k]! > maxTs) maxTs = r.ts[k]!;
+    }
+    this.maxTs = maxTs;
     this.version++;
   }
 
@@ -167,21 +137,10 @@ export class ContextLists {
 
   /** takes every event of the user out (an erased user) */
   forgetUser(user: string): void {
-    const u = this.users.get(user);
+    const u = this.users.forget(user);
     if (u === undefined) return;
     for (const c of this.cols) c.filter((r) => c.user[r] === u);
-    this.users.delete(user);
     this.version++;
-  }
-
-  private codeOf(map: Map<string, number>, key: string | undefined): number {
-    if (key === undefined) return -1;
-    let v = map.get(key);
-    if (v === undefined) {
-      v = map.size;
-      map.set(key, v);
-    }
-    return v;
   }
 
   list(
@@ -287,7 +246,7 @@ export class ContextLists {
     const score = new Map<number, number>();
     const count = new Map<number, number>();
     let events = 0;
-    const device = ctx.device === undefined ? undefined : (this.devices.get(ctx.device) ?? -2);
+    const device = ctx.device === undefined ? undefined : (this.devices.map.get(ctx.device) ?? -2);
     const band = ctx.band === undefined ? undefined : BAND_CODES[ctx.band];
     const start = from ?? Number.NEGATIVE_INFINITY;
     for (let r = 0; c && r < c.len; r++) {

@@ -15,7 +15,6 @@ import type { EventBus } from '../bus/types.ts';
 import { openRedisCache } from '../cache/redis.ts';
 import { NO_CACHE, type SharedCache } from '../cache/types.ts';
 import type { Config } from '../config/schema.ts';
-import { RecError } from '../core/errors.ts';
 import type { Scenario } from '../core/types.ts';
 import { createEncoder } from '../encode/create.ts';
 import type { Encoder } from '../encode/types.ts';
@@ -23,10 +22,8 @@ import { createGenerator } from '../generate/create.ts';
 import type { Generator } from '../generate/types.ts';
 import { createVectorIndex, type VectorIndexFactory } from '../index/create.ts';
 import { buildScoringModel } from '../model/build.ts';
-import { dataHash, stampOf } from '../model/file.ts';
 import type { ScoringModel } from '../model/scoring.ts';
 import { loadActiveModel, seqPrefixOf } from '../model/versions.ts';
-import { eventWeight } from '../profile/weights.ts';
 import { defaultRetrievers, type RetrieverFactory } from '../retrieve/registry.ts';
 import { seqFeatureOf } from '../seq/feature.ts';
 import { loadSeqModel, seqStampOf } from '../seq/persist.ts';
@@ -36,6 +33,7 @@ import {
   type BootInputs,
   type BootReport,
   bootState,
+  listLogOf,
   refreshSnapshot,
   trendingCounts,
   trendingSince,
@@ -45,7 +43,9 @@ import { ContextLists } from './context-lists.ts';
 import { FusionEngine } from './engine.ts';
 import { ErasedUsers } from './erased.ts';
 import { graphOptionsOf, historiesCarryNoOrder } from './graph-options.ts';
+import type { ListLog } from './list-log.ts';
 import { RankedCounts } from './lists.ts';
+import { modelFreshness } from './model-fresh.ts';
 import { loadCatalog, loadInteractions, sequencesOf } from './snapshot.ts';
 import { type Generation, SwappableEngine } from './swap.ts';
 import type { Engine } from './types.ts';
@@ -201,9 +201,6 @@ export async function createEngine(config: Config, deps: EngineDeps = {}): Promi
   }
 }
 
-const sameIds = (a: readonly string[], b: readonly string[]) =>
-  a.length === b.length && a.every((id, i) => id === b[i]);
-
 async function assemble(
   config: Config,
   parts: Components,
@@ -216,43 +213,12 @@ async function assemble(
   // before the store is read: a clustered bus notes what the store already holds
   const bus = await parts.bus();
   const cache = await parts.cache();
-  const catalog = await loadCatalog(store, encoder?.id);
+  const catalog = await loadCatalog(store, encoder?.id, { saveVectors: config.engine.snapshotEvents > 0 });
   const scenarios = await scenarioMap(store, config);
-  await phase('catalog');
+  await phase(catalog.vectorsFrom === 'none' ? 'catalog' : `catalog (vectors: ${catalog.vectorsFrom})`);
   const trained = await loadActiveModel(store);
   await phase('model');
-  // a versioned model serves until another is activated: the events since its training are the
-  // tail a boot folds in (boot.ts); it is stale only for another train config or catalog. A model
-  // from before versions carries no event position: it is fresh only for the very data it saw.
-  let stamp: string | undefined;
-  const currentStamp = async () => {
-    stamp ??= stampOf(await dataHash(store, catalog.itemIds), config.train).stamp;
-    return stamp;
-  };
-  let fresh = false;
-  if (trained?.record) {
-    fresh =
-      trained.header.configHash === stampOf('', config.train).configHash &&
-      sameIds(trained.header.itemIds, catalog.itemIds);
-  } else if (trained) {
-    fresh =
-      trained.header.stamp === (await currentStamp()) &&
-      trained.header.itemIds.length === catalog.itemIds.length;
-  }
-  if (trained && !fresh) {
-    if (config.engine.staleModel === 'error') {
-      throw new RecError(
-        'MODEL_STALE',
-        'the trained model was made from other data or settings: run `fusionrec train`',
-        {
-          details: { model: trained.header.stamp, version: trained.version, data: await currentStamp() },
-        },
-      );
-    }
-    warn(
-      'the trained model is stale (data or train config changed): signals rebuilt from the store; run `fusionrec train` to refit the ranker',
-    );
-  }
+  const { fresh, currentStamp } = await modelFreshness(store, config, trained, catalog.itemIds, warn);
   const weightsOf = (s: string) => scenarios.get(s)?.eventWeights ?? {};
   const switches = { useText: true, useContext: config.train.context, useIds: config.train.ids };
   let model: ScoringModel;
@@ -263,6 +229,7 @@ async function assemble(
   let since: number;
   let refresh: Generation['refresh'];
   let boot: BootReport | undefined;
+  let listLog: ListLog;
   if (fresh && trained) {
     const inputs: BootInputs = {
       version: trained.version,
@@ -288,6 +255,7 @@ async function assemble(
     if (config.train.context) model.context = got.state.context;
     trendCounts = trendingCounts(got.state, model.numItems, config.engine.trendingDays);
     lastSeq = got.state.lastSeq;
+    listLog = got.state.lists;
     graphSeq = Math.min(inputs.modelLastSeq, lastSeq);
     since = trendingSince(got.state, config.engine.trendingDays);
     refresh = () => refreshSnapshot(store, inputs, config.engine.snapshotEvents);
@@ -307,6 +275,7 @@ async function assemble(
     }
     lastSeq = inter.lastSeq;
     graphSeq = lastSeq;
+    listLog = listLogOf(inter, catalog.index, weightsOf);
   }
   if (trained) model.ranker = trained.header.ranker;
   if (config.seq.enabled) {
@@ -344,18 +313,7 @@ async function assemble(
   const lists = () => model.scenarioItems;
   const contextLists = new ContextLists(config.engine.lists);
   for (let i = 0; i < catalog.itemIds.length; i++) contextLists.setCreated(i, catalog.facts.createdAtOf(i));
-  // every positive event of the log (not held out), in insertion order: the lists keep no snapshot
-  for await (const page of store.events.pages({
-    limit: 20_000,
-    ...(deps.signal ? { signal: deps.signal } : {}),
-  })) {
-    for (const e of page) {
-      if (e.split === 'valid' || e.split === 'test') continue;
-      const item = catalog.index.get(e.item);
-      if (item === undefined || eventWeight(e, weightsOf(e.scenario)) <= 0) continue;
-      contextLists.add(model.scenarioCode[item]!, item, e.user, e.ts, e.context);
-    }
-  }
+  contextLists.load(listLog, model.scenarioCode);
   await phase('context lists');
   const engine = new FusionEngine({
     config,

@@ -31,6 +31,7 @@ import { ReviewSentiment } from './review-sentiment.ts';
 import { type ScoreAllRequest, type ScoredItems, scoreAll } from './score-all.ts';
 import { ExplanationSentences } from './sentences.ts';
 import { Sessions } from './sessions.ts';
+import { SharedSessions } from './shared-sessions.ts';
 import { similarItems } from './similar.ts';
 import { InterestSummaries } from './summaries.ts';
 import type {
@@ -155,10 +156,17 @@ export class FusionEngine implements Engine {
         ? new InterestSummaries({ store: p.store, generator: p.generator, itemIds: m.itemIds })
         : undefined;
     this.sessions = new Sessions(e.sessions, p.clock ?? Date.now, (profile) => this.memo.forget(profile));
+    const sharedSessions = new SharedSessions({
+      cache: p.cache,
+      sessions: this.sessions,
+      options: e.sessions,
+      entryOf: (ev) => this.profiles.entryOf(ev),
+    });
     this.requestProfiles = new RequestProfiles({
       model: m,
       profiles: this.profiles,
       sessions: this.sessions,
+      sharedSessions,
       fusion: p.config.train.fusion,
     });
     this.writes = new EngineWrites({
@@ -169,6 +177,7 @@ export class FusionEngine implements Engine {
       memo: this.memo,
       facts,
       sessions: this.sessions,
+      sharedSessions,
       sentences: this.sentences,
       summaries: this.summaries,
       reviewSentiment: this.reviewSentiment,

@@ -11,13 +11,21 @@ import type { Profiles } from './profiles.ts';
 import type { ValidRecommendRequest } from './requests.ts';
 import { scenarioAlone } from './score-all.ts';
 import type { Sessions } from './sessions.ts';
+import type { SharedSessions } from './shared-sessions.ts';
 
 export class RequestProfiles {
   /** the profile of no history: an anonymous request whose session is unknown or expired */
   private cold: UserProfile | undefined;
 
   constructor(
-    private readonly d: { model: ScoringModel; profiles: Profiles; sessions: Sessions; fusion: boolean },
+    private readonly d: {
+      model: ScoringModel;
+      profiles: Profiles;
+      sessions: Sessions;
+      /** the sessions the nodes share through Redis (shared-sessions.ts) */
+      sharedSessions: SharedSessions;
+      fusion: boolean;
+    },
   ) {}
 
   /**
@@ -38,6 +46,7 @@ export class RequestProfiles {
     }
     const space = itemSpaceOf(model);
     const options = profiles.options;
+    if (id !== undefined) await this.d.sharedSessions.refresh(id);
     const kept =
       id === undefined ? undefined : sessions.profile(id, (h) => buildProfile(id, [...h], space, options));
     if (kept) {

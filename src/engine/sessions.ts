@@ -1,6 +1,7 @@
 /**
  * Anonymous sessions: the items a visitor without an account (or without history) looked at,
- * kept in memory only (never in the event log: nobody consented to a stored trail) and used as
+ * kept in memory (never in the event log: nobody consented to a stored trail; nodes that share a
+ * cache also keep them there for the session's lifetime, shared-sessions.ts) and used as
  * the history of a recommendation request that names the session. A session lives `ttlMinutes`
  * after its last event; past `maxSessions` the least recently active one is dropped. The clock is
  * injected so expiry is testable without waiting.
@@ -49,6 +50,28 @@ export class Sessions {
     s.touched = now;
     this.dropProfile(s);
     this.map.set(id, s);
+    this.evict(now);
+    return { items: s.entries.length, expiresAt: now + this.ttl };
+  }
+
+  /**
+   * Sets a session's entries to the shared view of it (another node's events included); a session
+   * whose entries are already these keeps its profile.
+   */
+  replace(id: string, entries: readonly HistoryEntry[]): void {
+    const now = this.now();
+    const sorted = [...entries].sort((a, b) => a.ts - b.ts).slice(-this.o.maxItems);
+    const s = this.live(id, now);
+    if (s && sameEntries(s.entries, sorted)) return;
+    if (s) {
+      this.map.delete(id);
+      this.dropProfile(s);
+    }
+    this.map.set(id, { entries: sorted, touched: s?.touched ?? now, profile: undefined });
+    this.evict(now);
+  }
+
+  private evict(now: number): void {
     // activity order: expired sessions sit at the head, and go now rather than at eviction
     for (const [oldId, old] of this.map) {
       if (now - old.touched < this.ttl) break;
@@ -58,7 +81,6 @@ export class Sessions {
       const oldest = this.map.keys().next().value as string;
       this.remove(oldest);
     }
-    return { items: s.entries.length, expiresAt: now + this.ttl };
   }
 
   /**
@@ -111,3 +133,7 @@ export class Sessions {
     this.map.clear();
   }
 }
+
+const sameEntries = (a: readonly HistoryEntry[], b: readonly HistoryEntry[]) =>
+  a.length === b.length &&
+  a.every((e, i) => e.item === b[i]!.item && e.ts === b[i]!.ts && e.weight === b[i]!.weight);

@@ -4,13 +4,14 @@
  * (`valid`, `test` splits) never feed the model; request-time histories (`*_input`) do.
  */
 import type { Item, Split } from '../core/types.ts';
-import { loadItemVectors } from '../encode/catalog.ts';
+import { itemVectorNamespace, loadItemVectors } from '../encode/catalog.ts';
 import { unifiedText } from '../encode/template.ts';
 import type { CatalogInput, ContextObservation } from '../model/build.ts';
 import { contextKeys } from '../model/context.ts';
 import { LabelVocabulary } from '../profile/label.ts';
 import { eventWeight } from '../profile/weights.ts';
 import { ItemFacts } from '../rank/filter/facts.ts';
+import { loadMatrix, saveMatrix } from '../store/derived/matrix.ts';
 import type { Store, StoredEvent } from '../store/types.ts';
 
 export interface Catalog extends CatalogInput {
@@ -18,9 +19,34 @@ export interface Catalog extends CatalogInput {
   available: Uint8Array;
   /** the attributes filters and scenario rules read, by dense index */
   facts: ItemFacts;
+  /** where the vectors came from: the saved matrix, or the rows (and then saved as a matrix) */
+  vectorsFrom: 'none' | 'matrix' | 'rows' | 'rows, matrix saved';
 }
 
-export async function loadCatalog(store: Store, encoderId: string | undefined): Promise<Catalog> {
+/**
+ * The encoder's item vectors: its saved matrix while the rows are unchanged since (one blob set,
+ * store/derived/matrix.ts), else the rows of `ids`, or with `save` every row, saved as the matrix
+ * the next boot reads.
+ */
+async function itemVectors(
+  store: Store,
+  encoderId: string,
+  ids: readonly string[],
+  save: boolean,
+): Promise<{ ids: string[]; dim: number; vectors: Float32Array; from: Catalog['vectorsFrom'] }> {
+  const ns = itemVectorNamespace(encoderId);
+  const saved = await loadMatrix(store.blobs, ns);
+  if (saved) return { ids: saved.ids, dim: saved.dim, vectors: saved.data, from: 'matrix' };
+  if (!save) return { ...(await loadItemVectors(store, encoderId, { ids })), from: 'rows' };
+  const m = await saveMatrix(store.blobs, ns);
+  return { ids: m.ids, dim: m.dim, vectors: m.data, from: 'rows, matrix saved' };
+}
+
+export async function loadCatalog(
+  store: Store,
+  encoderId: string | undefined,
+  opts: { saveVectors?: boolean } = {},
+): Promise<Catalog> {
   const items: Item[] = [];
   for await (const page of store.items.pages({ limit: 5000 })) items.push(...page);
   const itemIds = items.map((i) => i.id);
@@ -29,9 +55,14 @@ export async function loadCatalog(store: Store, encoderId: string | undefined): 
     facts.set(i, it);
   });
   let vectors: CatalogInput['vectors'];
+  let vectorsFrom: Catalog['vectorsFrom'] = 'none';
   if (encoderId) {
-    const got = await loadItemVectors(store, encoderId, { ids: itemIds });
-    if (got.ids.length > 0 && got.dim > 0) {
+    const got = await itemVectors(store, encoderId, itemIds, opts.saveVectors ?? false);
+    vectorsFrom = got.from;
+    if (got.ids.length === itemIds.length && got.dim > 0 && got.ids.every((id, i) => id === itemIds[i])) {
+      // the rows are the catalog's, in its order (both by id): no copy
+      vectors = { dim: got.dim, data: got.vectors };
+    } else if (got.ids.length > 0 && got.dim > 0) {
       const row = new Map(got.ids.map((id, r) => [id, r]));
       const data = new Float32Array(itemIds.length * got.dim);
       itemIds.forEach((id, i) => {
@@ -50,6 +81,7 @@ export async function loadCatalog(store: Store, encoderId: string | undefined): 
     index: new Map(itemIds.map((id, i) => [id, i])),
     available: Uint8Array.from(items, (i) => (i.available === false ? 0 : 1)),
     facts,
+    vectorsFrom,
   };
 }
 

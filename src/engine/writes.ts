@@ -25,6 +25,7 @@ import { parseEvents, parseSessionEvents } from './requests.ts';
 import type { ReviewSentiment } from './review-sentiment.ts';
 import type { ExplanationSentences } from './sentences.ts';
 import type { Sessions } from './sessions.ts';
+import type { SharedSessions } from './shared-sessions.ts';
 import type { InterestSummaries } from './summaries.ts';
 import type { PeerChange, SessionEventsRequest } from './types.ts';
 import { applyEvents } from './write-events.ts';
@@ -39,6 +40,7 @@ export interface WriteTargets {
   memo: ProfileMemo;
   facts: ItemFacts;
   sessions: Sessions;
+  sharedSessions: SharedSessions;
   sentences: ExplanationSentences;
   summaries: InterestSummaries | undefined;
   reviewSentiment: ReviewSentiment | undefined;
@@ -165,6 +167,7 @@ export class EngineWrites {
     dropItem(this.itemTargets(), id);
     const i = this.t.p.index.get(id);
     if (i !== undefined) this.t.sessions.forgetItem(i);
+    void this.t.sharedSessions.forgetItem(id);
   }
 
   /**
@@ -202,6 +205,7 @@ export class EngineWrites {
     // cached sentences cite past items by title: none of the user's may outlive them
     this.t.sentences.forgetAll();
     p.lists.forgetUser(user);
+    void this.t.sharedSessions.forgetItem(`user:${user}`);
     if (!erasure) return;
     const { index, popular, trending } = p;
     applyMemoryErasure({ model: this.t.model, index, popular, trending }, erasure);
@@ -244,6 +248,7 @@ export class EngineWrites {
       .map((e) => this.t.profiles.entryOf(e))
       .filter((h): h is NonNullable<typeof h> => h !== undefined);
     const kept = this.t.sessions.add(req.session, entries);
+    await this.t.sharedSessions.append(req.session, events);
     // the other server processes of this machine serve the session too (never the bus: it persists)
     await this.t.peers()?.({ kind: 'session', session: req.session, events });
     return { session: req.session, ...kept };

@@ -12,7 +12,7 @@ export const sessionRoutes = [
     method: 'POST',
     url: '/v1/sessions/:id/events',
     summary:
-      "Items an anonymous session viewed: kept in memory only (`engine.sessions`), never in the event log, and used as the history of `/v1/recommend` requests whose `context.session` names the session (no `user`, or a user without history). With `user` the events are also stored as that user's.",
+      "Items an anonymous session viewed: kept in memory (`engine.sessions`; with `cache.url` also in Redis, so every node serves it), never in the event log, and used as the history of `/v1/recommend` requests whose `context.session` names the session (no `user`, or a user without history). With `user` the events are also stored as that user's.",
     tag: 'events',
     access: 'admin',
     params: idParams,

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe } from 'node:test';
 import { type ContractOptions, defineCases } from '../suite.ts';
+import { dropMatrices, loadMatrix, readRows, restamp, saveMatrix, withStamp } from './matrix.ts';
 import type { DerivedStore } from './types.ts';
 
 const bytes = (...b: number[]) => new Uint8Array(b);
@@ -46,6 +47,39 @@ export function derivedStoreContract(
         const listed = await s.blobs.keys('ns');
         assert.deepEqual(listed, [...keys.slice(2)].sort());
         assert.deepEqual(await s.blobs.keys('other'), ['k1']);
+      });
+
+      test('a row set reads back as one saved matrix until a row changes; without one, from the rows', async (s) => {
+        const row = (...v: number[]) => new Uint8Array(Float32Array.from(v).buffer);
+        const rows = (n: number, at: number) =>
+          Array.from({ length: n }, (_, i) => ({ key: `i${at + i}`, value: row(at + i, -i, 0.5, i / 3) }));
+        // rows from before stamps: no matrix is current until one is saved, which stamps them
+        await s.blobs.put('vecs', rows(5, 0));
+        assert.equal(await loadMatrix(s.blobs, 'vecs'), undefined);
+        // chunks of two rows: the matrix spans three blobs
+        const saved = await saveMatrix(s.blobs, 'vecs', { chunkBytes: 32 });
+        assert.deepEqual(saved, await readRows(s.blobs, 'vecs'));
+        assert.deepEqual(saved.ids, ['i0', 'i1', 'i2', 'i3', 'i4']);
+        const back = await loadMatrix(s.blobs, 'vecs');
+        assert.deepEqual(back?.ids, saved.ids);
+        assert.equal(back?.dim, 4);
+        assert.deepEqual([...back!.data], [...saved.data]);
+        // a row written with its stamp makes the matrix stale; the next save has it
+        await s.blobs.put('vecs', withStamp([{ key: 'i1', value: row(9, 9, 9, 9) }]));
+        assert.equal(await loadMatrix(s.blobs, 'vecs'), undefined);
+        await saveMatrix(s.blobs, 'vecs');
+        assert.deepEqual([...(await loadMatrix(s.blobs, 'vecs'))!.data.subarray(4, 8)], [9, 9, 9, 9]);
+        // so does a delete followed by a restamp
+        await s.blobs.delete('vecs', ['i0']);
+        await restamp(s.blobs, 'vecs');
+        assert.equal(await loadMatrix(s.blobs, 'vecs'), undefined);
+        assert.deepEqual((await saveMatrix(s.blobs, 'vecs')).ids, ['i1', 'i2', 'i3', 'i4']);
+        // one chunk now: the three of the first save are gone
+        assert.deepEqual(await s.blobs.keys('matrix'), ['vecs', 'vecs #0']);
+        assert.deepEqual((await readRows(s.blobs, 'vecs', ['i4', 'none', 'i2'])).ids, ['i4', 'i2']);
+        await dropMatrices(s.blobs);
+        assert.equal(await loadMatrix(s.blobs, 'vecs'), undefined);
+        assert.equal(await s.blobs.count('matrix'), 0);
       });
 
       test("erases a deleted user's blobs in every namespace, and nobody else's", async (s) => {
