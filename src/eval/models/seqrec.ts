@@ -4,6 +4,7 @@
  * engine's `seq` feature is not this one: it comes from the training pipeline (src/train/train.ts).
  */
 import { eventWeight } from '../../profile/weights.ts';
+import { seqOptionsOf } from '../../seq/config.ts';
 import type { SeqScorer } from '../../seq/model.ts';
 import {
   DEFAULT_SEQ_OPTIONS,
@@ -61,9 +62,15 @@ export function seqValidOf(opts: FitOptions, alone = false): SeqTrainData['valid
 
 const trained = new WeakMap<EvalData, Map<string, Promise<SeqModel>>>();
 
-/** the sequential model's options in an evaluation: the defaults, the run's seed and epoch cap */
+/**
+ * The sequential model's options in an evaluation: the run's `seq` section (the defaults without
+ * one), the run's seed and epoch cap. Single-threaded whatever `train.threads` says: thread counts
+ * differ in the last bits, and the baseline keeps the numbers of its single-threaded runs.
+ */
 export function seqOptionsFor(opts: FitOptions): SeqOptions {
-  return { ...DEFAULT_SEQ_OPTIONS, seed: opts.seed, ...(opts.seqEpochs ? { epochs: opts.seqEpochs } : {}) };
+  const threads = DEFAULT_SEQ_OPTIONS.threads;
+  const base = opts.config ? seqOptionsOf(opts.config.seq, opts.seed, threads) : DEFAULT_SEQ_OPTIONS;
+  return { ...base, seed: opts.seed, ...(opts.seqEpochs ? { epochs: opts.seqEpochs } : {}) };
 }
 
 /** trains (or returns the model already trained in this process for the same data and options) */
