@@ -2,7 +2,7 @@
  * The engine behind the library API: profile -> retrieve -> rank -> re-rank -> explain, on an
  * in-memory scoring model built from the store, updated in place as events and items arrive. This
  * class holds the parts and the order of the steps; each step lives in its own module, the write
- * side in writes.ts.
+ * side in writes.ts, the wiring of the parts in assemble.ts.
  */
 import type { EventCounts } from '../bus/types.ts';
 import { RecError } from '../core/errors.ts';
@@ -11,29 +11,26 @@ import type { VectorIndex } from '../index/types.ts';
 import { hourBandOf } from '../model/context.ts';
 import type { ScoringModel } from '../model/scoring.ts';
 import type { UserProfile } from '../profile/types.ts';
-import { ItemFacts } from '../rank/filter/facts.ts';
 import { prepareQuery, type Query, QueryScratch } from '../rank/query.ts';
-import { AnswerCache } from './answer-cache.ts';
-import { EventChecks } from './check-events.ts';
+import type { AnswerCache } from './answer-cache.ts';
+import { assembleEngine } from './assemble.ts';
 import type { ListAnswer } from './context-lists.ts';
-import { Controls } from './controls.ts';
+import type { Controls } from './controls.ts';
 import { explainAnswer } from './explain-answer.ts';
-import { Feedback } from './feedback.ts';
-import { LiveItems } from './live-items.ts';
-import { ProfileMemo } from './memo.ts';
-import { NamedFilters } from './named-filters.ts';
+import type { Feedback } from './feedback.ts';
+import type { LiveItems } from './live-items.ts';
+import type { ProfileMemo } from './memo.ts';
 import type { EngineParts } from './parts.ts';
-import { Profiles } from './profiles.ts';
-import { Ranking, type RankingDeps } from './recommend.ts';
-import { explorationCatalog, RequestProfiles } from './request-profile.ts';
+import type { Profiles } from './profiles.ts';
+import type { Ranking } from './recommend.ts';
+import type { RequestProfiles } from './request-profile.ts';
 import { parseListRequest, parseRecommendRequest, type ValidRecommendRequest } from './requests.ts';
-import { ReviewSentiment } from './review-sentiment.ts';
+import type { ReviewSentiment } from './review-sentiment.ts';
 import { type ScoreAllRequest, type ScoredItems, scoreAll } from './score-all.ts';
-import { ExplanationSentences } from './sentences.ts';
-import { Sessions } from './sessions.ts';
-import { SharedSessions } from './shared-sessions.ts';
+import type { ExplanationSentences } from './sentences.ts';
+import type { Sessions } from './sessions.ts';
 import { similarItems } from './similar.ts';
-import { InterestSummaries } from './summaries.ts';
+import type { InterestSummaries } from './summaries.ts';
 import type {
   Engine,
   ExperimentAdmin,
@@ -47,32 +44,26 @@ import type {
   SessionEventsRequest,
   UserProfileView,
 } from './types.ts';
-import { engineExperiments, Variants, withVariant } from './variants.ts';
+import { type Variants, withVariant } from './variants.ts';
 import { profileView } from './views.ts';
-import { EngineWrites } from './writes.ts';
+import type { EngineWrites } from './writes.ts';
 
 export type { EngineParts } from './parts.ts';
 
-/** profiles whose request-time work is memoised (each holds up to a few hundred items' features) */
-const PROFILE_MEMO = 4096;
-
 export class FusionEngine implements Engine {
+  // the sub-parts and how they are wired to each other: see assemble.ts
   private readonly m: ScoringModel;
-  /** per-profile text features, semantic search answers and ranked candidates (see memo.ts) */
-  private readonly memo = new ProfileMemo(PROFILE_MEMO);
+  private readonly memo: ProfileMemo;
   private readonly scratch = new QueryScratch();
   private readonly live: LiveItems;
   private readonly profiles: Profiles;
   private readonly ranking: Ranking;
   private readonly sentences: ExplanationSentences;
   private readonly summaries: InterestSummaries | undefined;
-  /** generated sentiment of non-Latin comment text, when a generator is configured for it */
   private readonly reviewSentiment: ReviewSentiment | undefined;
   private readonly controls: Controls;
   private readonly sessions: Sessions;
-  /** answers shared with the other nodes through the response cache */
   private readonly answers: AnswerCache;
-  /** the rankings of experiment variants */
   private readonly variants: Variants;
   private readonly writes: EngineWrites;
   private readonly requestProfiles: RequestProfiles;
@@ -89,113 +80,32 @@ export class FusionEngine implements Engine {
   remoteChanged: ((change: PeerChange) => void) | undefined;
 
   constructor(private readonly p: EngineParts) {
-    const m = p.model;
-    this.m = m;
-    const e = p.config.engine;
-    this.live = new LiveItems(m, p.available, p.vectorIndex, p.vectorIndices);
-    const facts = p.facts ?? new ItemFacts();
-    facts.available = (i) => this.live.available[i] === 1;
-    this.controls = new Controls({ facts, named: new NamedFilters(p.store), store: p.store, index: p.index });
-    const rs =
-      p.generator && p.config.generator.sentiment
-        ? new ReviewSentiment({ generator: p.generator, onScored: (users) => this.rescored(users) })
-        : undefined;
-    this.reviewSentiment = rs;
-    this.profiles = new Profiles({
-      store: p.store,
-      model: m,
-      index: p.index,
-      scenarios: p.scenarios,
-      options: {
-        maxInterests: e.maxInterests,
-        recencyDecay: e.profileDecay,
-        negativePush: e.negativePush,
-        maxHistory: e.maxHistory,
+    const s = assembleEngine(p, {
+      closed: () => this.closed,
+      checkScenario: (id) => {
+        this.check();
+        this.scenarioOf(id);
       },
-      memo: this.memo,
-      fusion: p.config.train.fusion,
-      clustered: p.bus.kind === 'nats',
-      sentiment: rs && ((text, user) => rs.score(text, user)),
-    });
-    const all = p.retrievers({
-      index: (code) => this.live.index(code),
-      searchCache: this.memo,
-      trending: (code) => p.trending.list(code),
-      popular: (code) => p.popular.list(code),
-      catalog: (code) => m.scenarioItems[code] ?? [],
-    });
-    const rankingDeps: RankingDeps = {
-      model: m,
-      config: e,
-      index: p.index,
-      live: this.live,
-      memo: this.memo,
-      chain: e.retrievers.map((name) => all[name]!),
-      modelVersion: p.modelVersion,
-      facts,
-    };
-    this.ranking = new Ranking(rankingDeps);
-    this.variants = new Variants({ ranking: this.ranking, rankingDeps, retrievers: all, parts: p });
-    this.answers = new AnswerCache(p.cache, p.bus, p.modelVersion);
-    this.feedback = new Feedback(p.store, p.config.feedback, explorationCatalog(m, p.index, this.live));
-    if (p.erased) this.feedback.log.shareErasures(p.erased);
-    this.experiments = engineExperiments(this.feedback, this.variants, (id) => {
-      this.check();
-      this.scenarioOf(id);
-    });
-    const g = p.config.generator;
-    this.sentences = new ExplanationSentences({
-      model: m,
-      scenarioName: (id) => p.scenarios.get(id)?.name ?? id,
-      generator: g.explain ? p.generator : undefined,
-      timeoutMs: g.explainTimeoutMs,
-      top: g.explainTop,
-    });
-    this.summaries =
-      p.generator && g.summaries
-        ? new InterestSummaries({ store: p.store, generator: p.generator, itemIds: m.itemIds })
-        : undefined;
-    this.sessions = new Sessions(e.sessions, p.clock ?? Date.now, (profile) => this.memo.forget(profile));
-    const sharedSessions = new SharedSessions({
-      cache: p.cache,
-      sessions: this.sessions,
-      options: e.sessions,
-      entryOf: (ev) => this.profiles.entryOf(ev),
-    });
-    this.requestProfiles = new RequestProfiles({
-      model: m,
-      profiles: this.profiles,
-      sessions: this.sessions,
-      sharedSessions,
-      fusion: p.config.train.fusion,
-    });
-    this.writes = new EngineWrites({
-      p,
-      model: m,
-      live: this.live,
-      profiles: this.profiles,
-      memo: this.memo,
-      facts,
-      sessions: this.sessions,
-      sharedSessions,
-      sentences: this.sentences,
-      summaries: this.summaries,
-      reviewSentiment: this.reviewSentiment,
-      feedback: this.feedback,
-      checks: new EventChecks(p.store, () => this.scenarios()),
-      answers: this.answers,
+      scenarios: () => this.scenarios(),
       peers: () => this.peers,
       remoteChanged: () => this.remoteChanged,
-      closed: () => this.closed,
-      erased: () => this.variants.clear(),
     });
-  }
-
-  /** users whose comment text got a generated score: their profiles and cached answers are redone */
-  private rescored(users: readonly string[]): void {
-    if (this.closed) return;
-    for (const u of users) this.profiles.invalidate(u);
-    this.p.cache.forgetUsers([...users]);
+    this.m = s.model;
+    this.memo = s.memo;
+    this.live = s.live;
+    this.profiles = s.profiles;
+    this.ranking = s.ranking;
+    this.sentences = s.sentences;
+    this.summaries = s.summaries;
+    this.reviewSentiment = s.reviewSentiment;
+    this.controls = s.controls;
+    this.sessions = s.sessions;
+    this.answers = s.answers;
+    this.variants = s.variants;
+    this.writes = s.writes;
+    this.requestProfiles = s.requestProfiles;
+    this.feedback = s.feedback;
+    this.experiments = s.experiments;
   }
 
   /** what the bus delivers: durable events (every node's) and other nodes' changes */
