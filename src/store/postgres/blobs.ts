@@ -1,29 +1,33 @@
 import type pg from 'pg';
 import type { BlobStore } from '../derived/types.ts';
+import { copyRows } from './copy-out.ts';
 import { inTransaction, lastByKey } from './sql.ts';
 
 /** rows per multi-row upsert: 3 parameters each, well under PostgreSQL's 65,535 */
 const PUT_CHUNK = 1000;
 
-const bytesOf = (b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+const utf8 = new TextDecoder();
 
+/** Values are read through a binary COPY (copy-out.ts): a plain query would bring them as hex text. */
 export class PgBlobs implements BlobStore {
   constructor(private readonly pool: pg.Pool) {}
   async get(ns: string, key: string): Promise<Uint8Array | undefined> {
-    const { rows } = await this.pool.query<{ value: Buffer }>(
-      'SELECT value FROM blobs WHERE ns = $1 AND key = $2',
+    const rows = await copyRows(
+      this.pool,
+      "SELECT value FROM blobs WHERE ns = current_setting('fusionrec.p1') AND key = current_setting('fusionrec.p2')",
       [ns, key],
     );
-    return rows[0] && bytesOf(rows[0].value);
+    return rows[0]?.[0] ?? undefined;
   }
   async getMany(ns: string, keys: readonly string[]): Promise<Map<string, Uint8Array>> {
     const out = new Map<string, Uint8Array>();
     if (keys.length === 0) return out;
-    const { rows } = await this.pool.query<{ key: string; value: Buffer }>(
-      'SELECT key, value FROM blobs WHERE ns = $1 AND key = ANY($2::text[])',
+    const rows = await copyRows(
+      this.pool,
+      "SELECT key, value FROM blobs WHERE ns = current_setting('fusionrec.p1') AND key = ANY(current_setting('fusionrec.p2')::text[])",
       [ns, keys],
     );
-    for (const r of rows) out.set(r.key, bytesOf(r.value));
+    for (const [key, value] of rows) out.set(utf8.decode(key!), value!);
     return out;
   }
   /**
