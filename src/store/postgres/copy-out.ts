@@ -12,12 +12,23 @@
  */
 import type pg from 'pg';
 
-/** what pg calls on the active query while a COPY TO runs (pg's `Submittable`) */
+const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
+
+/**
+ * What pg calls on the active query while a COPY TO runs (pg's `Submittable`). The binary format:
+ * the 11-byte signature, flags and header-extension length (int32 each) and the extension, then
+ * per row an int16 field count and per field an int32 length (-1: NULL) and its bytes; a count of
+ * -1 ends it. The server sends each row in one copy-data message (the header with the first), so
+ * each message is parsed as it comes, its fields copied out: the message is a view into pg's
+ * read buffer, which the next one may overwrite.
+ */
 class CopyOut {
-  private readonly chunks: Buffer[] = [];
+  readonly rows: (Uint8Array | null)[][] = [];
+  private header = false;
+  private ended = false;
   private settled = false;
-  readonly done: Promise<Buffer>;
-  private resolve!: (b: Buffer) => void;
+  readonly done: Promise<(Uint8Array | null)[][]>;
+  private resolve!: (rows: (Uint8Array | null)[][]) => void;
   private reject!: (e: Error) => void;
 
   constructor(private readonly text: string) {
@@ -30,39 +41,26 @@ class CopyOut {
     connection.query(this.text);
   }
   handleCopyData(msg: { chunk: Buffer }): void {
-    // the chunk is a view into pg's read buffer, which the next message may overwrite
-    this.chunks.push(Buffer.from(msg.chunk));
+    try {
+      this.parse(msg.chunk);
+    } catch (e) {
+      this.handleError(e as Error);
+    }
   }
-  handleCommandComplete(): void {}
-  handleReadyForQuery(): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.resolve(Buffer.concat(this.chunks));
-  }
-  handleError(err: Error): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.reject(err);
-  }
-}
-
-const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
-
-/**
- * The fields of each row of a binary COPY stream, as views into it (null for SQL NULL). Format:
- * the 11-byte signature, flags and header-extension length (int32 each) and the extension, then
- * per row an int16 field count and per field an int32 length (-1: NULL) and its bytes; a count
- * of -1 ends the stream.
- */
-export function parseBinaryCopy(b: Buffer): (Uint8Array | null)[][] {
-  if (b.length < 19 || !b.subarray(0, 11).equals(SIGNATURE)) throw new Error('not a binary COPY stream');
-  let at = 15;
-  at += 4 + b.readInt32BE(at);
-  const rows: (Uint8Array | null)[][] = [];
-  for (;;) {
+  private parse(b: Buffer): void {
+    let at = 0;
+    if (!this.header) {
+      if (b.length < 19 || !b.subarray(0, 11).equals(SIGNATURE)) throw new Error('not a binary COPY stream');
+      at = 19 + b.readInt32BE(15);
+      this.header = true;
+    }
+    if (at >= b.length) return;
     const fields = b.readInt16BE(at);
     at += 2;
-    if (fields === -1) return rows;
+    if (fields === -1) {
+      this.ended = true;
+      return;
+    }
     const row: (Uint8Array | null)[] = [];
     for (let f = 0; f < fields; f++) {
       const len = b.readInt32BE(at);
@@ -71,11 +69,25 @@ export function parseBinaryCopy(b: Buffer): (Uint8Array | null)[][] {
         row.push(null);
         continue;
       }
-      if (at + len > b.length) throw new Error('binary COPY stream cut short');
-      row.push(new Uint8Array(b.buffer, b.byteOffset + at, len));
+      if (at + len > b.length) throw new Error('binary COPY row split across messages');
+      const out = new Uint8Array(len);
+      out.set(b.subarray(at, at + len));
+      row.push(out);
       at += len;
     }
-    rows.push(row);
+    this.rows.push(row);
+  }
+  handleCommandComplete(): void {}
+  handleReadyForQuery(): void {
+    if (this.settled) return;
+    this.settled = true;
+    if (this.ended) this.resolve(this.rows);
+    else this.reject(new Error('binary COPY stream ended without its trailer'));
+  }
+  handleError(err: Error): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.reject(err);
   }
 }
 
@@ -103,7 +115,7 @@ export async function copyRows(
     const copy = new CopyOut(`COPY (${query}) TO STDOUT (FORMAT binary)`);
     // pg's types do not describe custom query objects
     c.query(copy as unknown as pg.QueryConfig);
-    return parseBinaryCopy(await copy.done);
+    return await copy.done;
   } catch (e) {
     broken = e as Error;
     throw e;
