@@ -220,6 +220,24 @@ export interface BootOptions {
   /** write a new snapshot when the tail past the stored one reaches this many events (0: never write) */
   saveAfter: number;
   signal?: AbortSignal;
+  /** the stored snapshot, read ahead (`readSnapshot`) while the boot read other things */
+  read?: Promise<SnapshotRead>;
+}
+
+/** the stored snapshot's bytes and the erasure mark read before them */
+export interface SnapshotRead {
+  dropped: string;
+  raw: Uint8Array | undefined;
+}
+
+/**
+ * Reads the stored snapshot. A booting engine starts this before it reads the catalog and the
+ * model, so that a remote store's reading of the snapshot overlaps them. The erasure mark is read
+ * first: an erasure after it makes the boot not save.
+ */
+export async function readSnapshot(store: Store): Promise<SnapshotRead> {
+  const dropped = await droppedMark(store);
+  return { dropped, raw: await store.blobs.get(BOOT_NAMESPACE, SNAPSHOT_KEY) };
 }
 
 /** the boot state from the stored snapshot and the tail after it, or from the whole log */
@@ -229,8 +247,8 @@ export async function bootState(
   opts: BootOptions,
 ): Promise<{ state: BootState; report: BootReport }> {
   const key = keyOf(x);
-  const dropped = await droppedMark(store);
-  const snap = await loadSnapshot(store, key, x);
+  const { dropped, raw } = await (opts.read ?? readSnapshot(store));
+  const snap = parseSnapshot(raw, key, x);
   if (snap && snap.version !== x.version) snap.state.counts = await countsFor(store, x, snap.state.lastSeq);
   const state = snap?.state ?? emptyState(x);
   const from = snap ? 'snapshot' : 'full';
@@ -311,12 +329,11 @@ async function saveSnapshot(store: Store, key: string, version: string, s: BootS
   await store.blobs.put(BOOT_NAMESPACE, [{ key: SNAPSHOT_KEY, value: pack(header, sections) }]);
 }
 
-async function loadSnapshot(
-  store: Store,
+function parseSnapshot(
+  raw: Uint8Array | undefined,
   key: string,
   x: BootInputs,
-): Promise<{ version: string; state: BootState } | undefined> {
-  const raw = await store.blobs.get(BOOT_NAMESPACE, SNAPSHOT_KEY);
+): { version: string; state: BootState } | undefined {
   const p = raw && unpack<SnapshotHeader>(raw);
   if (!p) return undefined;
   const h = p.header;

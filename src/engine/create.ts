@@ -34,6 +34,7 @@ import {
   type BootReport,
   bootState,
   listLogOf,
+  readSnapshot,
   refreshSnapshot,
   trendingCounts,
   trendingSince,
@@ -201,6 +202,12 @@ export async function createEngine(config: Config, deps: EngineDeps = {}): Promi
   }
 }
 
+/** `p`, whose rejection is not unhandled if the boot fails before awaiting it */
+function handledLater<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => {});
+  return p;
+}
+
 async function assemble(
   config: Config,
   parts: Components,
@@ -213,10 +220,14 @@ async function assemble(
   // before the store is read: a clustered bus notes what the store already holds
   const bus = await parts.bus();
   const cache = await parts.cache();
+  // the model and the boot snapshot are read while the catalog is: a remote store's transfers and
+  // its server's reads then overlap the catalog's CPU work (a snapshot that goes unused costs a read)
+  const modelRead = handledLater(loadActiveModel(store));
+  const snapshotRead = handledLater(readSnapshot(store));
   const catalog = await loadCatalog(store, encoder?.id, { saveVectors: config.engine.snapshotEvents > 0 });
   const scenarios = await scenarioMap(store, config);
   await phase(catalog.vectorsFrom === 'none' ? 'catalog' : `catalog (vectors: ${catalog.vectorsFrom})`);
-  const trained = await loadActiveModel(store);
+  const trained = await modelRead;
   await phase('model');
   const { fresh, currentStamp } = await modelFreshness(store, config, trained, catalog.itemIds, warn);
   const weightsOf = (s: string) => scenarios.get(s)?.eventWeights ?? {};
@@ -244,6 +255,7 @@ async function assemble(
     };
     const got = await bootState(store, inputs, {
       saveAfter: config.engine.snapshotEvents,
+      read: snapshotRead,
       ...(deps.signal ? { signal: deps.signal } : {}),
     });
     boot = got.report;

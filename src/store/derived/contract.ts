@@ -3,6 +3,7 @@
  * own test file, where `open` returns a fresh, empty store.
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { describe } from 'node:test';
 import { type ContractOptions, defineCases } from '../suite.ts';
 import { dropMatrices, loadMatrix, readRows, restamp, saveMatrix, withStamp } from './matrix.ts';
@@ -27,6 +28,45 @@ export function derivedStoreContract(
         assert.deepEqual([...(await s.blobs.get('vec', 'view'))!], [1, 2, 3]);
         assert.equal(await s.blobs.get('vec', 'none'), undefined);
         assert.equal(await s.blobs.get('other', 'k'), undefined);
+      });
+
+      test('reads values of many megabytes whole, alone and among small, empty and missing ones', async (s) => {
+        // sizes around the parts a backend may read a large value in (4 MB on PostgreSQL)
+        const big = new Uint8Array(randomBytes(9 * 1024 * 1024 + 1));
+        const edge = new Uint8Array(randomBytes(4 * 1024 * 1024));
+        await s.blobs.put('model', [
+          { key: 'big', value: big },
+          { key: 'edge', value: edge },
+          { key: 'small', value: bytes(0, 255, 128) },
+          { key: 'empty', value: new Uint8Array(0) },
+        ]);
+        assert.deepEqual(await s.blobs.get('model', 'big'), big);
+        const many = await s.blobs.getMany('model', ['empty', 'big', 'none', 'small', 'edge']);
+        assert.deepEqual([...many.keys()].sort(), ['big', 'edge', 'empty', 'small']);
+        assert.deepEqual(many.get('big'), big);
+        assert.deepEqual(many.get('edge'), edge);
+        assert.deepEqual([...many.get('small')!], [0, 255, 128]);
+        assert.equal(many.get('empty')?.length, 0);
+      });
+
+      test('a large value read while a writer replaces it is one version whole, never a mix', async (s) => {
+        const versions = [0, 1].map(() => new Uint8Array(randomBytes(9 * 1024 * 1024)));
+        await s.blobs.put('model', [{ key: 'v', value: versions[0]! }]);
+        let writing = true;
+        const writer = (async () => {
+          for (let k = 1; k <= 6; k++) await s.blobs.put('model', [{ key: 'v', value: versions[k % 2]! }]);
+          writing = false;
+        })();
+        let reads = 0;
+        while (writing || reads === 0) {
+          const got = Buffer.from((await s.blobs.get('model', 'v'))!);
+          assert.ok(
+            versions.some((v) => got.equals(v)),
+            'a read mixed two versions',
+          );
+          reads++;
+        }
+        await writer;
       });
 
       test('reads many keys at once, replaces on put, deletes, lists keys in order', async (s) => {
