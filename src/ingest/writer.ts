@@ -55,11 +55,6 @@ export interface WriteCounts {
   duplicates: number;
 }
 
-/**
- * Buffers records and writes them in batches: each kind's share of a batch goes to the store in
- * one transaction, in the order scenarios, users, items, events, so nothing is written before
- * what it references. Events keep their input order, which is the store's insertion order.
- */
 /** the records of one write */
 interface Batch {
   scenarios: Scenario[];
@@ -68,6 +63,11 @@ interface Batch {
   events: Event[];
 }
 
+/**
+ * Buffers records and writes them in batches: each kind's share of a batch goes to the store in
+ * one transaction, in the order scenarios, users, items, events, so nothing is written before
+ * what it references. Events keep their input order, which is the store's insertion order.
+ */
 export class BatchWriter {
   private scenarios: Scenario[] = [];
   private users: User[] = [];
