@@ -9,8 +9,10 @@ const PUT_CHUNK = 1000;
 const utf8 = new TextDecoder();
 
 /**
- * A value up to this size comes back with its size, as hex text (cheap at this size), so reading a
- * small value (a header, a stamp) takes one statement rather than three (sizes, bind, COPY).
+ * A single value (`get`) up to this size comes back with its size, as hex text (cheap at this
+ * size), so reading a header, a stamp or a mark takes one statement rather than three (sizes,
+ * bind, COPY). `getMany` inlines nothing: many small rows (a catalog's vectors) add up to the
+ * megabytes that hex text makes costly.
  */
 const INLINE_BYTES = 64 << 10;
 
@@ -48,9 +50,17 @@ async function inParallel(tasks: (() => Promise<void>)[], limit: number): Promis
 export class PgBlobs implements BlobStore {
   constructor(private readonly pool: pg.Pool) {}
   async get(ns: string, key: string): Promise<Uint8Array | undefined> {
-    return (await this.getMany(ns, [key])).get(key);
+    return (await this.read(ns, [key], INLINE_BYTES)).get(key);
   }
-  async getMany(ns: string, keys: readonly string[]): Promise<Map<string, Uint8Array>> {
+  getMany(ns: string, keys: readonly string[]): Promise<Map<string, Uint8Array>> {
+    return this.read(ns, keys, -1);
+  }
+  /** the values of `keys`; one of at most `inlineBytes` comes with its size, the rest by COPY */
+  private async read(
+    ns: string,
+    keys: readonly string[],
+    inlineBytes: number,
+  ): Promise<Map<string, Uint8Array>> {
     const out = new Map<string, Uint8Array>();
     if (keys.length === 0) return out;
     const { rows: sizes } = await this.pool.query<{
@@ -60,9 +70,9 @@ export class PgBlobs implements BlobStore {
       inline: Buffer | null;
     }>(
       `SELECT key, octet_length(value) AS size, xmin::text AS xmin,
-        CASE WHEN octet_length(value) <= ${INLINE_BYTES} THEN value END AS inline
+        CASE WHEN octet_length(value) <= $3 THEN value END AS inline
         FROM blobs WHERE ns = $1 AND key = ANY($2::text[])`,
-      [ns, keys],
+      [ns, keys, inlineBytes],
     );
     for (const { key, inline } of sizes)
       if (inline) out.set(key, new Uint8Array(inline.buffer, inline.byteOffset, inline.byteLength));
