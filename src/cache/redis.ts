@@ -119,8 +119,14 @@ export async function openRedisCache(o: RedisCacheOptions): Promise<SharedCache>
           500,
         );
         cursor = next;
-        for (const k of keys) {
-          const entries = await redis.lrange(k, 0, -1);
+        if (keys.length === 0) continue;
+        // a page's sessions read in one round trip, not one each
+        const lists = await keys.reduce((m, k) => m.lrange(k, 0, -1), redis.pipeline()).exec();
+        if (!lists) throw new Error('session read aborted');
+        for (const [i, k] of keys.entries()) {
+          const [err, got] = lists[i]!;
+          if (err) throw err;
+          const entries = got as string[];
           const kept = entries.filter((e) => !drop(e));
           if (kept.length === entries.length) continue;
           const ttl = await redis.pttl(k);
