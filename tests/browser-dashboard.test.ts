@@ -307,6 +307,16 @@ describe('dashboard in headless Chromium', () => {
           inconclusive: 'no verdict yet',
         }[d.clickThrough.verdict as 'better' | 'worse' | 'inconclusive'];
         assert.equal(await shown('verdict'), verdict);
+        assert.equal(await shown('conversionDiff'), `${pct(d.conversion.diff)} (${interval(d.conversion)})`);
+        const conversionVerdict = {
+          better: `${v.variant} better`,
+          worse: 'control better',
+          inconclusive: 'no verdict yet',
+        }[d.conversion.verdict as 'better' | 'worse' | 'inconclusive'];
+        assert.equal(
+          String(await row.locator('[data-field=verdict]').nth(1).textContent()),
+          conversionVerdict,
+        );
       }
       assert.ok(
         status.variants.every((v: { impressions: number }) => v.impressions > 0),
@@ -324,6 +334,18 @@ describe('dashboard in headless Chromium', () => {
     );
     assert.ok(text.includes(`(95 % ${pref.low.toFixed(4)} … ${pref.high.toFixed(4)})`), text);
     assert.match(text, /random better|model better|no verdict yet/);
+    const news = (await call(s.url, 'GET', '/v1/experiments/news-dash')).body.interleaving;
+    const ilSection = page.locator('[data-experiment=news-dash] [data-testid=experiment-interleaving]');
+    assert.equal(
+      String(await ilSection.locator('[data-field=preference]').textContent()),
+      `${news.impressions} interleaved lists; won by model: ${news.wins.model}, by random: ${news.wins.random}, ties: ${news.ties}. Preference for random: ${news.preference.diff.toFixed(4)} (95 % ${news.preference.low.toFixed(4)} … ${news.preference.high.toFixed(4)}) `,
+    );
+    assert.equal(
+      String(await ilSection.locator('[data-field=verdict]').textContent()),
+      { better: 'random better', worse: 'model better', inconclusive: 'no verdict yet' }[
+        news.preference.verdict as 'better' | 'worse' | 'inconclusive'
+      ],
+    );
     await page.screenshot({ path: join(SHOTS, 'experiments.png'), fullPage: true });
     // on a phone the wide tables scroll inside their card: the page itself does not
     const { tab, errors } = await freshPage();

@@ -5,7 +5,7 @@
 import { $, api, el, showError, whileLoading } from './dom.js';
 
 /** a rate or difference as the page shows it (the browser test formats the API's numbers the same way) */
-export const pct = (x) => `${(100 * x).toFixed(2)} %`;
+const pct = (x) => `${(100 * x).toFixed(2)} %`;
 const interval = (r) => `${pct(r.low)} … ${pct(r.high)}`;
 
 /** "B better", "A better" or "no verdict yet", from a verdict on B against A */
