@@ -7,6 +7,7 @@
  * The item side (caches, forward, backward, threads) is SeqNet's.
  */
 import { seededRandom } from '../core/rng.ts';
+import { sasState } from './forward.ts';
 import { type Example, SeqNet } from './net.ts';
 import type { SeqInputs, SeqParams, SeqShape } from './params.ts';
 import { type SasCache, sasBackward, sasCache, sasForward } from './sasrec.ts';
@@ -65,12 +66,7 @@ class SasNet extends SeqNet {
         const tgt = t + 1 < n ? ex.hist[start + t + 1]! : ex.target;
         const s = this.inputs.scenario[tgt]!;
         const oo = t * d;
-        for (let r = 0; r < d; r++) {
-          let a = 0;
-          for (let k = 0; k < d; k++) a += P.wo[r * d + k]! * c.o[oo + k]!;
-          v[r] = a;
-          z[r] = a * P.query[s * d + r]!;
-        }
+        sasState(this, c, t, s, v, z);
         loss += this.sampledSoftmax(z, tgt, negatives[s] ?? [], inv, grads, dz, lazy);
         for (let r = 0; r < d; r++) {
           grads.query[s * d + r]! += dz[r]! * v[r]!;
