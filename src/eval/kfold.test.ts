@@ -139,23 +139,25 @@ class Recorder implements EvalModel {
   }
 }
 
-async function foodKitchenStore(): Promise<{ store: SqliteStore; last: Map<string, string> }> {
-  const store = new SqliteStore(join(dir, 'fk.db'));
+const fkItem = (i: number) => `${i < 10 ? 'f' : 'k'}${i}`;
+
+/** the food and kitchen scenarios (items f0-f9 and k10-k19) in a new store, and a writer of purchase histories for it */
+async function foodKitchenBase(file: string) {
+  const store = new SqliteStore(join(dir, file));
   await store.scenarios.upsert([
     { id: 'food', kind: 'ecommerce', eventWeights: { purchase: 1 }, allowRepeats: false },
     { id: 'kitchen', kind: 'ecommerce', eventWeights: {}, allowRepeats: false },
   ]);
-  const item = (i: number) => `${i < 10 ? 'f' : 'k'}${i}`;
+  const scenario = (i: number) => (i < 10 ? 'food' : 'kitchen');
   await store.items.upsert(
     Array.from({ length: 20 }, (_, i) => ({
-      id: item(i),
-      scenario: i < 10 ? 'food' : 'kitchen',
-      title: item(i),
+      id: fkItem(i),
+      scenario: scenario(i),
+      title: fkItem(i),
       available: true,
     })),
   );
   const events: EventInput[] = [];
-  const last = new Map<string, string>();
   const add = (
     user: string,
     items: number[],
@@ -165,13 +167,19 @@ async function foodKitchenStore(): Promise<{ store: SqliteStore; last: Map<strin
       events.push({
         id: `${user}-${t}`,
         user,
-        item: item(i),
-        scenario: i < 10 ? 'food' : 'kitchen',
+        item: fkItem(i),
+        scenario: scenario(i),
         type: 'purchase',
         ts: 100 * t,
         split: splits[t] ?? splits.at(-1)!,
       });
     });
+  return { store, events, add };
+}
+
+async function foodKitchenStore(): Promise<{ store: SqliteStore; last: Map<string, string> }> {
+  const { store, events, add } = await foodKitchenBase('fk.db');
+  const last = new Map<string, string>();
   for (let u = 0; u < 30; u++) {
     const items = [
       u % 10,
@@ -181,7 +189,7 @@ async function foodKitchenStore(): Promise<{ store: SqliteStore; last: Map<strin
       u % 2 ? (u + 4) % 10 : 10 + ((u + 7) % 10),
     ];
     add(`t${u}`, items, ['train']);
-    last.set(`t${u}`, item(items.at(-1)!));
+    last.set(`t${u}`, fkItem(items.at(-1)!));
   }
   for (let u = 0; u < 4; u++)
     add(`v${u}`, [u, 10 + u, u + 1, 12 + u], ['valid_input', 'valid_input', 'valid_input', 'valid']);
@@ -246,38 +254,7 @@ test('k-fold through the run: each fold fits on a store without its held-out ite
  * can rank it from its evidence.
  */
 async function fusionStore(): Promise<SqliteStore> {
-  const store = new SqliteStore(join(dir, 'fusion.db'));
-  await store.scenarios.upsert([
-    { id: 'food', kind: 'ecommerce', eventWeights: { purchase: 1 }, allowRepeats: false },
-    { id: 'kitchen', kind: 'ecommerce', eventWeights: {}, allowRepeats: false },
-  ]);
-  const item = (i: number) => `${i < 10 ? 'f' : 'k'}${i}`;
-  const scenario = (i: number) => (i < 10 ? 'food' : 'kitchen');
-  await store.items.upsert(
-    Array.from({ length: 20 }, (_, i) => ({
-      id: item(i),
-      scenario: scenario(i),
-      title: item(i),
-      available: true,
-    })),
-  );
-  const events: EventInput[] = [];
-  const add = (
-    user: string,
-    items: number[],
-    splits: ('train' | 'valid_input' | 'valid' | 'test_input' | 'test')[],
-  ) =>
-    items.forEach((i, t) => {
-      events.push({
-        id: `${user}-${t}`,
-        user,
-        item: item(i),
-        scenario: scenario(i),
-        type: 'purchase',
-        ts: 100 * t,
-        split: splits[t] ?? splits.at(-1)!,
-      });
-    });
+  const { store, events, add } = await foodKitchenBase('fusion.db');
   for (let u = 0; u < 60; u++)
     add(`t${u}`, [u % 5, 10 + ((u * 7 + Math.floor(u / 7)) % 10), (u % 5) + 5, 10 + (u % 5)], ['train']);
   for (let u = 0; u < 4; u++)

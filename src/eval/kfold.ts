@@ -13,7 +13,7 @@
  */
 import { RecError } from '../core/errors.ts';
 import type { EvalCase, EvalSet } from './dataset.ts';
-import { slicesOf } from './dataset.ts';
+import { seededSample, slicesOf } from './dataset.ts';
 import { rng } from './rank.ts';
 import type { CaseInfo, GroupResult, ModelResult } from './schema.ts';
 import type { EvalData } from './types.ts';
@@ -95,16 +95,7 @@ export function kfoldSets(
     const trainCount = new Uint32Array(data.itemIds.length);
     for (const u of users) for (const e of u.train) trainCount[e.item]!++;
     let test = mine.map((x) => ({ ...x.c, slices: slicesOf(x.c, trainCount) }));
-    if (maxUsers !== undefined && test.length > maxUsers) {
-      const r = rng(seed + 223 + f);
-      const idx = test.map((_, i) => i);
-      for (let i = idx.length - 1; i > 0; i--) {
-        const j = Math.floor(r() * (i + 1));
-        [idx[i], idx[j]] = [idx[j]!, idx[i]!];
-      }
-      const keep = new Set(idx.slice(0, maxUsers));
-      test = test.filter((_, i) => keep.has(i));
-    }
+    if (maxUsers !== undefined && test.length > maxUsers) test = seededSample(test, maxUsers, seed + 223 + f);
     return {
       users: test.map((c) => c.query.user),
       set: {

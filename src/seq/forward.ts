@@ -151,14 +151,26 @@ function sasUserForward(
   pass.n = n;
   if (n === 0) return false;
   sasForward(w, h, hist, hist.length - n, n, c, undefined);
+  sasState(w, c, n - 1, scenario, pass.v, z);
+  return true;
+}
+
+/** sasrec: the user state z in a scenario from position t's output o_t, and v = Wo o_t */
+export function sasState(
+  w: SeqWeights,
+  c: SasCache,
+  t: number,
+  scenario: number,
+  v: Float64Array,
+  z: Float64Array | Float32Array,
+): void {
   const d = w.shape.dim;
   const P = w.params;
-  const oo = (n - 1) * d;
+  const oo = t * d;
   for (let r = 0; r < d; r++) {
     let s = 0;
     for (let k = 0; k < d; k++) s += P.wo[r * d + k]! * c.o[oo + k]!;
-    pass.v[r] = s;
+    v[r] = s;
     z[r] = s * P.query[scenario * d + r]!;
   }
-  return true;
 }

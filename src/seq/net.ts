@@ -115,6 +115,50 @@ export class SeqNet implements SeqWeights {
   }
 
   /** `lazy`: forward each item on its first use in the batch (else the caches already hold it) */
+  /**
+   * One prediction's sampled softmax: the target against the scenario's negatives (one equal to the
+   * target skipped), scored by z against the cached h. Returns its loss times inv; sets dz to the
+   * loss's gradient in z and adds the item side's (dh, warm biases) in place.
+   */
+  protected sampledSoftmax(
+    z: Float64Array,
+    tgt: number,
+    negs: readonly number[],
+    inv: number,
+    grads: SeqParams,
+    dz: Float64Array,
+    lazy: boolean,
+  ): number {
+    const { d } = this;
+    const cands = [tgt];
+    for (const j of negs) if (j !== tgt) cands.push(j);
+    const logits = new Float64Array(cands.length);
+    let lmax = -Infinity;
+    for (let c = 0; c < cands.length; c++) {
+      const j = cands[c]!;
+      const ho = lazy ? this.ensure(j) : j * d;
+      let sc = itemBias(this, j);
+      for (let k = 0; k < d; k++) sc += z[k]! * this.h[ho + k]!;
+      logits[c] = sc;
+      if (sc > lmax) lmax = sc;
+    }
+    let lsum = 0;
+    for (let c = 0; c < cands.length; c++) lsum += Math.exp(logits[c]! - lmax);
+    dz.fill(0);
+    for (let c = 0; c < cands.length; c++) {
+      const j = cands[c]!;
+      const g = (Math.exp(logits[c]! - lmax) / lsum - (c === 0 ? 1 : 0)) * inv;
+      if (g === 0) continue;
+      const ho = j * d;
+      for (let k = 0; k < d; k++) {
+        dz[k]! += g * this.h[ho + k]!;
+        this.dh[ho + k]! += g * z[k]!;
+      }
+      if (this.inputs.warm[j] === 1) grads.bias[j]! += g;
+    }
+    return (Math.log(lsum) + lmax - logits[0]!) * inv;
+  }
+
   protected examples(
     batch: readonly Example[],
     negatives: readonly (readonly number[])[],
@@ -147,35 +191,7 @@ export class SeqNet implements SeqWeights {
       userForward(this, this.h, ex.hist, s, pass, z);
       const lo = (n - 1) * d;
       // logits: target first, then the scenario's negatives
-      const negs = negatives[s] ?? [];
-      const cands = [tgt];
-      for (const j of negs) if (j !== tgt) cands.push(j);
-      const logits = new Float64Array(cands.length);
-      let lmax = -Infinity;
-      for (let c = 0; c < cands.length; c++) {
-        const j = cands[c]!;
-        const ho = lazy ? this.ensure(j) : j * d;
-        let s2 = itemBias(this, j);
-        for (let k = 0; k < d; k++) s2 += z[k]! * this.h[ho + k]!;
-        logits[c] = s2;
-        if (s2 > lmax) lmax = s2;
-      }
-      let lsum = 0;
-      for (let c = 0; c < cands.length; c++) lsum += Math.exp(logits[c]! - lmax);
-      loss += (Math.log(lsum) + lmax - logits[0]!) * inv;
-      // backward
-      dz.fill(0);
-      for (let c = 0; c < cands.length; c++) {
-        const j = cands[c]!;
-        const g = ((Math.exp(logits[c]! - lmax) / lsum - (c === 0 ? 1 : 0)) * inv) as number;
-        if (g === 0) continue;
-        const ho = j * d;
-        for (let k = 0; k < d; k++) {
-          dz[k]! += g * this.h[ho + k]!;
-          this.dh[ho + k]! += g * z[k]!;
-        }
-        if (this.inputs.warm[j] === 1) grads.bias[j]! += g;
-      }
+      loss += this.sampledSoftmax(z, tgt, negatives[s] ?? [], inv, grads, dz, lazy);
       for (let r = 0; r < d; r++) {
         grads.query[s * d + r]! += dz[r]! * v[r]!;
         dv[r] = dz[r]! * P.query[s * d + r]!;

@@ -7,7 +7,7 @@
  * The item side (caches, forward, backward, threads) is SeqNet's.
  */
 import { seededRandom } from '../core/rng.ts';
-import { itemBias } from './forward.ts';
+import { sasState } from './forward.ts';
 import { type Example, SeqNet } from './net.ts';
 import type { SeqInputs, SeqParams, SeqShape } from './params.ts';
 import { type SasCache, sasBackward, sasCache, sasForward } from './sasrec.ts';
@@ -66,39 +66,8 @@ class SasNet extends SeqNet {
         const tgt = t + 1 < n ? ex.hist[start + t + 1]! : ex.target;
         const s = this.inputs.scenario[tgt]!;
         const oo = t * d;
-        for (let r = 0; r < d; r++) {
-          let a = 0;
-          for (let k = 0; k < d; k++) a += P.wo[r * d + k]! * c.o[oo + k]!;
-          v[r] = a;
-          z[r] = a * P.query[s * d + r]!;
-        }
-        const cands = [tgt];
-        for (const j of negatives[s] ?? []) if (j !== tgt) cands.push(j);
-        const logits = new Float64Array(cands.length);
-        let lmax = -Infinity;
-        for (let q = 0; q < cands.length; q++) {
-          const j = cands[q]!;
-          const ho = lazy ? this.ensure(j) : j * d;
-          let sc = itemBias(this, j);
-          for (let k = 0; k < d; k++) sc += z[k]! * this.h[ho + k]!;
-          logits[q] = sc;
-          if (sc > lmax) lmax = sc;
-        }
-        let lsum = 0;
-        for (let q = 0; q < cands.length; q++) lsum += Math.exp(logits[q]! - lmax);
-        loss += (Math.log(lsum) + lmax - logits[0]!) * inv;
-        dz.fill(0);
-        for (let q = 0; q < cands.length; q++) {
-          const j = cands[q]!;
-          const g = (Math.exp(logits[q]! - lmax) / lsum - (q === 0 ? 1 : 0)) * inv;
-          if (g === 0) continue;
-          const ho = j * d;
-          for (let k = 0; k < d; k++) {
-            dz[k]! += g * this.h[ho + k]!;
-            this.dh[ho + k]! += g * z[k]!;
-          }
-          if (this.inputs.warm[j] === 1) grads.bias[j]! += g;
-        }
+        sasState(this, c, t, s, v, z);
+        loss += this.sampledSoftmax(z, tgt, negatives[s] ?? [], inv, grads, dz, lazy);
         for (let r = 0; r < d; r++) {
           grads.query[s * d + r]! += dz[r]! * v[r]!;
           const g = dz[r]! * P.query[s * d + r]!;
