@@ -2,6 +2,8 @@
  * The one seeded random generator (mulberry32): small, fast, and the same sequence on every
  * platform for the same seed. Every random choice in the engine, evaluation and demo goes through it.
  */
+import { createHash } from 'node:crypto';
+
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
@@ -11,6 +13,14 @@ export function seededRandom(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/**
+ * The generator of one answer's random choices, seeded by a policy's seed and the recommendation
+ * id so that a logged answer can be reproduced.
+ */
+export function requestRandom(seed: number, id: string): () => number {
+  return seededRandom(createHash('sha256').update(`${seed}:${id}`).digest().readUInt32BE(0));
 }
 
 /**

@@ -13,7 +13,7 @@ import type { Attribution, Impression } from '../store/data/types.ts';
 import type { Experiment } from './experiments.ts';
 
 /** the 97.5 % normal quantile: two-sided 95 % intervals */
-const Z = 1.959963984540054;
+export const Z95 = 1.959963984540054;
 
 export interface Rate {
   /** successes / trials */
@@ -27,10 +27,10 @@ export interface Rate {
 export function wilson(successes: number, trials: number): Rate {
   if (trials === 0) return { rate: 0, low: 0, high: 1 };
   const p = successes / trials;
-  const z2 = Z * Z;
+  const z2 = Z95 * Z95;
   const den = 1 + z2 / trials;
   const mid = (p + z2 / (2 * trials)) / den;
-  const half = (Z * Math.sqrt((p * (1 - p)) / trials + z2 / (4 * trials * trials))) / den;
+  const half = (Z95 * Math.sqrt((p * (1 - p)) / trials + z2 / (4 * trials * trials))) / den;
   return { rate: p, low: Math.max(0, mid - half), high: Math.min(1, mid + half) };
 }
 
@@ -53,7 +53,7 @@ function meanOf(sum: number, sumSq: number, n: number): Mean & { variance: numbe
   if (n === 0) return { mean: 0, low: 0, high: 0, variance: 0 };
   const mean = sum / n;
   const variance = n > 1 ? Math.max(0, (sumSq - n * mean * mean) / (n - 1)) : 0;
-  const half = Z * Math.sqrt(variance / n);
+  const half = Z95 * Math.sqrt(variance / n);
   return { mean, low: Math.max(0, mean - half), high: mean + half, variance };
 }
 
@@ -67,7 +67,7 @@ function meanDifference(
   if (na < 2 || nb < 2)
     return { diff: a.mean - b.mean, low: -Infinity, high: Infinity, verdict: 'inconclusive' };
   const diff = a.mean - b.mean;
-  const half = Z * Math.sqrt(a.variance / na + b.variance / nb);
+  const half = Z95 * Math.sqrt(a.variance / na + b.variance / nb);
   return { diff, low: diff - half, high: diff + half, verdict: verdictOf(diff - half, diff + half) };
 }
 

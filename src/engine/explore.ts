@@ -8,9 +8,8 @@
  * the policy gave it its place: the drawn probability for an explored item, 1 for the others
  * (chosen by the deterministic ranking), which is what off-policy estimates need.
  */
-import { createHash } from 'node:crypto';
 import type { Config } from '../config/schema.ts';
-import { seededRandom } from '../core/rng.ts';
+import { requestRandom } from '../core/rng.ts';
 import type { Recommendation } from './types.ts';
 
 type Rule = Config['feedback']['exploration'][string];
@@ -45,7 +44,7 @@ export class Exploration {
     const out = [...items];
     const propensity = out.map(() => 1);
     const slots = new Set<number>();
-    const rng = seededRandom(createHash('sha256').update(`${rule.seed}:${id}`).digest().readUInt32BE(0));
+    const rng = requestRandom(rule.seed, id);
     const taken = new Set(out.map((r) => r.item));
     for (let p = rule.every - 1; p < out.length; p += rule.every) {
       const eligible = this.catalog

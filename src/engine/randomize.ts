@@ -11,8 +11,7 @@
  * where r is the deterministic ranking; Plackett-Luce marginals have no closed form, and a
  * propensity that is only approximately right biases every estimate divided by it.
  */
-import { createHash } from 'node:crypto';
-import { seededRandom } from '../core/rng.ts';
+import { requestRandom } from '../core/rng.ts';
 
 export interface RandomizeRule {
   epsilon: number;
@@ -50,7 +49,7 @@ export function randomize(
   // the pool covers every shown position, so each one's marginal is known
   const top = Math.min(Math.max(rule.top, n), ranked.length);
   const logged: LoggedRandomization = { epsilon: rule.epsilon, ranked: ranked.slice(0, top) };
-  const rng = seededRandom(createHash('sha256').update(`${rule.seed}:${id}`).digest().readUInt32BE(0));
+  const rng = requestRandom(rule.seed, id);
   const order = Array.from(ranked.keys());
   if (rng() < rule.epsilon)
     for (let i = top - 1; i > 0; i--) {

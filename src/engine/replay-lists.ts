@@ -21,10 +21,10 @@
  * population: below `minSupport` of such (list, position) pairs covered, or an effective sample
  * size (S_k^2 / sum w^2) below `minEffective` at some position, there is no estimate.
  */
-import type { Attribution, DataStore, Impression } from '../store/data/types.ts';
+import type { DataStore, Impression } from '../store/data/types.ts';
+import { Z95 } from './experiment-stats.ts';
 import { marginal } from './randomize.ts';
-
-const Z = 1.959963984540054;
+import { clickedImpressions } from './replay.ts';
 
 export interface ListSample {
   /** the logged list, by position */
@@ -126,7 +126,7 @@ export function listSnips(lists: readonly ListSample[], opts: ListReplayOptions 
     for (let k = 0; k < K; k++) psi += (w[k]! * (c[k]! - V[k]!)) / S[k]!;
     variance += psi * psi;
   }
-  const half = Z * Math.sqrt(variance);
+  const half = Z95 * Math.sqrt(variance);
   return { ...common, supported: true, estimate, low: Math.max(0, estimate - half), high: estimate + half };
 }
 
@@ -146,32 +146,23 @@ export async function listSamples(
   clickTypes: ReadonlySet<string>,
 ): Promise<ListSample[]> {
   const out: ListSample[] = [];
-  let after: number | undefined = 0;
-  while (after !== undefined) {
-    const page = await store.impressions.scan({ experiment, afterSeq: after, limit: 2000 });
-    const lists = page.impressions.filter((i) => !i.items.some((x) => x.team !== undefined));
-    const credits: Attribution[] = await store.impressions.attributionsOf(lists.map((i) => i.id));
-    const clicked = new Set(
-      credits.filter((a) => clickTypes.has(a.type)).map((a) => `${a.impression}\u0000${a.item}`),
-    );
-    for (const imp of lists) {
-      const cand = await candidate(imp);
-      if (!cand) continue;
-      const randomized = imp.randomized;
-      out.push({
-        shown: imp.items.map((x) => ({
-          item: x.item,
-          propensity: x.propensity ?? 1,
-          clicked: clicked.has(`${imp.id}\u0000${x.item}`),
-          explored: x.explored === true,
-        })),
-        candidate: cand,
-        support: randomized
-          ? (item, k) => marginal(randomized, item, k)
-          : (item, k) => (imp.items[k]?.item === item ? 1 : 0),
-      });
-    }
-    after = page.next;
+  const notInterleaved = (i: Impression) => !i.items.some((x) => x.team !== undefined);
+  for await (const { imp, clicked } of clickedImpressions(store, experiment, notInterleaved, clickTypes)) {
+    const cand = await candidate(imp);
+    if (!cand) continue;
+    const randomized = imp.randomized;
+    out.push({
+      shown: imp.items.map((x) => ({
+        item: x.item,
+        propensity: x.propensity ?? 1,
+        clicked: clicked(x.item),
+        explored: x.explored === true,
+      })),
+      candidate: cand,
+      support: randomized
+        ? (item, k) => marginal(randomized, item, k)
+        : (item, k) => (imp.items[k]?.item === item ? 1 : 0),
+    });
   }
   return out;
 }

@@ -8,8 +8,7 @@
  * samples (effective sample size below `minEffective`), there is no estimate, and the answer says so.
  */
 import type { Attribution, DataStore, Impression } from '../store/data/types.ts';
-
-const Z = 1.959963984540054;
+import { Z95 } from './experiment-stats.ts';
 
 export interface Sample {
   /** the logging policy's probability of the logged item */
@@ -58,7 +57,7 @@ export function snips(samples: readonly Sample[], minEffective = 10): ReplayEsti
     const w = s.p / s.q;
     num += w * w * (s.r - v) ** 2;
   }
-  const half = Z * Math.sqrt(num / (sw * sw));
+  const half = Z95 * Math.sqrt(num / (sw * sw));
   return {
     supported: true,
     estimate: v,
@@ -83,23 +82,33 @@ export async function slotSamples(
   clickTypes: ReadonlySet<string>,
 ): Promise<Sample[]> {
   const out: Sample[] = [];
+  const explored = (i: Impression) => i.items.some((x) => x.explored);
+  for await (const { imp, clicked } of clickedImpressions(store, experiment, explored, clickTypes))
+    for (const x of imp.items)
+      if (x.explored && x.propensity !== undefined)
+        out.push({ q: x.propensity, p: candidate(imp, x.item), r: clicked(x.item) ? 1 : 0 });
+  return out;
+}
+
+/**
+ * The experiment's logged impressions that `keep` accepts, read page by page, each with whether
+ * an attribution of one of `clickTypes` credits one of its items.
+ */
+export async function* clickedImpressions(
+  store: DataStore,
+  experiment: string,
+  keep: (imp: Impression) => boolean,
+  clickTypes: ReadonlySet<string>,
+): AsyncGenerator<{ imp: Impression; clicked: (item: string) => boolean }> {
   let after: number | undefined = 0;
   while (after !== undefined) {
     const page = await store.impressions.scan({ experiment, afterSeq: after, limit: 2000 });
-    const explored = page.impressions.filter((i) => i.items.some((x) => x.explored));
-    const credits: Attribution[] = await store.impressions.attributionsOf(explored.map((i) => i.id));
+    const kept = page.impressions.filter(keep);
+    const credits: Attribution[] = await store.impressions.attributionsOf(kept.map((i) => i.id));
     const clicked = new Set(
       credits.filter((a) => clickTypes.has(a.type)).map((a) => `${a.impression}\u0000${a.item}`),
     );
-    for (const imp of explored)
-      for (const x of imp.items)
-        if (x.explored && x.propensity !== undefined)
-          out.push({
-            q: x.propensity,
-            p: candidate(imp, x.item),
-            r: clicked.has(`${imp.id}\u0000${x.item}`) ? 1 : 0,
-          });
+    for (const imp of kept) yield { imp, clicked: (item) => clicked.has(`${imp.id}\u0000${item}`) };
     after = page.next;
   }
-  return out;
 }
