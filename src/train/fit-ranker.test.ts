@@ -4,6 +4,7 @@ import { seededRandom } from '../core/rng.ts';
 import { buildScoringModel } from '../model/build.ts';
 import { itemSpaceOf, NUM_FEATURES, type RankerWeights } from '../model/scoring.ts';
 import { buildProfile, DEFAULT_PROFILE_OPTIONS } from '../profile/interests.ts';
+import { CROSS_SHARES } from './fit/accept.ts';
 import { bucketOf, canonicalOrder, splitCases } from './fit/split.ts';
 import { ascend, CROSS_FEATURES, fitRanker, type Pool, poolNdcg, type ValidCase } from './fit-ranker.ts';
 
@@ -229,8 +230,14 @@ describe('fitting and check cases: drawn within each scenario, not by position',
     const fit = await fitRanker(model, byScenario, opts);
     assert.ok(Object.keys(fit.crossCheck).length > 0, 'the cross-scenario stage moved some weights');
     for (const s of ['a', 'b']) assert.ok(fit.split[s]!.check > 0, s);
-    for (const [key, c] of Object.entries(fit.crossCheck))
+    for (const [key, c] of Object.entries(fit.crossCheck)) {
       assert.ok(c.checkCases > 0 && c.fitCases > 0, `${key}: ${JSON.stringify(c)}`);
+      // a share of stage 2's cross-scenario weights is served only where it beat the own weights
+      assert.ok(CROSS_SHARES.includes(c.share), key);
+      assert.equal(c.kept, c.share > 0, key);
+      if (c.kept) assert.ok(c.served > c.own, `${key}: ${JSON.stringify(c)}`);
+      else assert.equal(c.served, c.own, key);
+    }
     assert.deepEqual(await fitRanker(model, pairs, opts), fit);
     assert.deepEqual(await fitRanker(model, shuffled(byScenario, 1), opts), fit);
   });

@@ -70,7 +70,7 @@ export function registerTrain(program: Command): void {
                   `  cross-scenario weights, full-ranking check: ${Object.entries(report.crossCheck)
                     .map(
                       ([k, c]) =>
-                        `${k} ${c.undecided ? 'undecided' : c.kept ? 'kept' : 'rejected'} (fit ${c.fitCases}, check ${c.checkCases}: ${c.own} -> ${c.fused})`,
+                        `${k} ${c.undecided ? 'undecided' : c.kept ? `kept at ${c.share}` : 'rejected'} (fit ${c.fitCases}, check ${c.checkCases}: own ${c.own}, fitted ${c.fused}, served ${c.served})`,
                     )
                     .join('; ')}`,
                 ]

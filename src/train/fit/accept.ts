@@ -1,7 +1,10 @@
 /**
- * The last word on the cross-scenario weights: kept only where they beat the target scenario's own
- * weights on the full ranking of held-out valid cases, and only where there are enough of those to
- * tell; where there are not, the check says so and the weights fall back to the shared ones.
+ * The last word on the cross-scenario weights: how much of them to serve. Stage 2 (fit/ascent.ts)
+ * moves only the cross-scenario features; this check scores, on the full ranking of held-out check
+ * cases, the target scenario's own weights with those features shrunk towards 0 by a share of
+ * 0, 1/4, 1/2, 3/4 or 1 of stage 2's values, and keeps the share that does best, where it beats the
+ * own weights on the whole check and on neither half less. Where there are too few check cases to
+ * tell, the check says so and the weights fall back to the shared verdict.
  */
 
 import type { RankerWeights, ScoringModel } from '../../model/scoring.ts';
@@ -11,21 +14,38 @@ import { bucketOf, type CaseSplit, halvesBy } from './split.ts';
 
 /**
  * Fewest check cases (both halves together) a verdict is drawn on; fewer = `undecided`. The check
- * compares two weight sets on the same cases and asks each half to agree: below about ten cases a
+ * compares weight sets on the same cases and asks each half to agree: below about ten cases a
  * half, one case moving a few ranks decides it.
  */
 export const MIN_CHECK_CASES = 20;
 
 /**
+ * The shares of stage 2's cross-scenario weights the check tries (0 = the own weights, 1 = stage
+ * 2's as fitted). Coordinate ascent moves a weight by whole grid steps that the few cases tipping a
+ * step decide; a share between keeps the direction the fitting cases agree on at a smaller size.
+ */
+export const CROSS_SHARES: readonly number[] = [0, 0.25, 0.5, 0.75, 1];
+
+/**
  * Per scenario (and `shared`, and each checked history bucket) whose stage 2 moved the weights:
  * the cases stage 2 was fitted on and the cases it was checked on, full-ranking NDCG@10 of the
- * weights without and with the cross-scenario features, and whether the latter were kept.
- * `undecided`: fewer than the minimum check cases, so no verdict; the weights fall back to the
- * shared ones (see acceptCross).
+ * weights without the cross-scenario features (`own`), with them as fitted (`fused`) and at the
+ * share served (`served`), the share (`share`, one of CROSS_SHARES) and whether any was kept
+ * (`kept`: share > 0). `undecided`: fewer than the minimum check cases, so no verdict; the weights
+ * fall back to the shared ones (see acceptCross).
  */
 export type CrossCheck = Record<
   string,
-  { fitCases: number; checkCases: number; own: number; fused: number; kept: boolean; undecided?: true }
+  {
+    fitCases: number;
+    checkCases: number;
+    own: number;
+    fused: number;
+    served: number;
+    share: number;
+    kept: boolean;
+    undecided?: true;
+  }
 >;
 
 type Weights = Pick<RankerWeights, 'shared' | 'perScenario'>;
@@ -37,18 +57,52 @@ function withCrossOf(w: readonly number[], from: readonly number[]): number[] {
   return w.map((x, k) => (CROSS_FEATURES.includes(k) ? from[k]! : x));
 }
 
+/** `a` moved a `share` of the way to `b` (`a` at 0, `b` at 1) */
+export function blendWeights(a: readonly number[], b: readonly number[], share: number): number[] {
+  if (share === 0) return [...a];
+  if (share === 1) return [...b];
+  return a.map((x, k) => x + share * (b[k]! - x));
+}
+
 /**
- * Keeps stage 2's weights for a scenario (and for `shared`) only when they beat stage 1's on the
- * full ranking of the check cases (`split.check`, held out of stage 2), on the whole and on neither
- * half (`split.checkHalf`) less: the pools hold each feature's top items, so a model with more
- * features meets relatively fewer of its real competitors there and the pool score flatters it.
- * Scenarios whose stage 2 changed nothing keep stage 1 without a check (one scenario, or the model
- * alone: the cross features are all 0). A history bucket's weights are kept under the same rule
- * against what its scenario kept, on the check cases of that bucket.
+ * Which of `rows`' columns to serve: `rows[i][j]` is check case i's NDCG@10 under candidate j
+ * (column 0 the base), `half[i]` its half. The candidate with the best mean among those that beat
+ * the base on the whole and on neither half less (ties: the earlier column); the base (0) when none
+ * does or there are too few cases (`undecided`).
+ */
+export function chooseShare(
+  rows: readonly (readonly number[])[],
+  half: readonly (0 | 1)[],
+  minCheckCases: number,
+): { pick: number; means: number[]; undecided: boolean } {
+  const columns = rows[0]?.length ?? CROSS_SHARES.length;
+  const mean = (xs: readonly (readonly number[])[], k: number) =>
+    xs.reduce((s, x) => s + x[k]!, 0) / Math.max(1, xs.length);
+  const means = Array.from({ length: columns }, (_, k) => mean(rows, k));
+  const halves = halvesBy(rows, half);
+  const undecided = rows.length < minCheckCases || halves.some((h) => h.length === 0);
+  let pick = 0;
+  if (undecided) return { pick, means, undecided };
+  for (let k = 1; k < columns; k++) {
+    const holds = means[k]! > means[0]! && halves.every((h) => mean(h, k) >= mean(h, 0));
+    if (holds && means[k]! > means[pick]!) pick = k;
+  }
+  return { pick, means, undecided };
+}
+
+/**
+ * The served weights for each scenario (and `shared`, and each history bucket with weights of its
+ * own) and the check's record. For `shared`: its own weights against stage 2's cross-scenario
+ * weights at each share, on every check case. For a scenario whose stage 2 changed its weights: its
+ * own weights against stage 2's at each share, on its check cases. A bucket's share is chosen the
+ * same way against what its scenario kept, on the check cases of that bucket. Scenarios whose stage
+ * 2 changed nothing keep stage 1 without a check (one scenario, or the model alone: the cross
+ * features are all 0).
  *
  * Fewer than `minCheckCases` check cases decide nothing (`undecided`): `shared` then stays stage
- * 1's, a scenario is served with the shared verdict (the shared weights, or its own stage-1 weights
- * with the shared cross-scenario ones), a bucket with its scenario's. `m` is read at its own decay.
+ * 1's, a scenario is served with the shared verdict (its own stage-1 weights with the shared
+ * cross-scenario ones at the shared share), a bucket with its scenario's. `m` is read at its own
+ * decay.
  */
 export function acceptCross(
   m: ScoringModel,
@@ -74,68 +128,77 @@ export function acceptCross(
   if (changed.size === 0 && !sharedChanged && !bucketsChanged)
     return { ranker: { shared: own.shared, perScenario: own.perScenario }, check, unchanged: true };
   const checkCases = split.check.map((i) => cases[i]!);
-  // an undecided scenario's weights when the shared cross-scenario weights are kept
-  const fallbackOf = (s: string) =>
-    own.perScenario[s] ? withCrossOf(own.perScenario[s]!, cross.shared) : cross.shared;
-  // [stage 1 of the case's scenario, stage 2 of it, stage 1 shared, stage 2 shared, its bucket's,
-  //  its scenario's fallback]
+  const n = CROSS_SHARES.length;
+  const shares = (a: readonly number[], b: readonly number[]) => CROSS_SHARES.map((x) => blendWeights(a, b, x));
+  // a scenario's fallback when undecided: its own weights with the shared cross-scenario ones
+  const fallbackOf = (s: string, sharedW: readonly number[]) =>
+    own.perScenario[s] ? withCrossOf(own.perScenario[s]!, sharedW) : [...sharedW];
+  const sharedSets = shares(own.shared, cross.shared);
+  // the columns of each case: [its scenario at each share | shared at each share | its bucket at
+  // each share (from its scenario's own weights) | its scenario's fallback at each shared share]
+  const COL = { scenario: 0, shared: n, bucket: 2 * n, fallback: 3 * n } as const;
   const scores = fullRankNdcg(
     m,
     checkCases,
-    (c) => [
-      ownOf(c.scenario),
-      crossOf(c.scenario),
-      own.shared,
-      cross.shared,
-      cross.perBucket[bucketOf(c)] ?? crossOf(c.scenario),
-      fallbackOf(c.scenario),
-    ],
+    (c) => {
+      const bucketW = cross.perBucket[bucketOf(c)] ?? crossOf(c.scenario);
+      return [
+        ...shares(ownOf(c.scenario), crossOf(c.scenario)),
+        ...sharedSets,
+        ...shares(ownOf(c.scenario), bucketW),
+        ...sharedSets.map((w) => fallbackOf(c.scenario, w)),
+      ];
+    },
     signal,
     (d, t) => onProgress?.(d, t, 'full-ranking check of the cross-scenario weights'),
   );
-  const verdict = (key: string, keep: (c: ValidCase) => boolean, a: number, b: number) => {
+  /** the verdict on `key` over the check cases `keep` takes: base column `base`, shares at `from`.. */
+  const verdict = (key: string, keep: (c: ValidCase) => boolean, base: number, from: number) => {
     const at = checkCases.map((_, i) => i).filter((i) => keep(checkCases[i]!));
-    const rows = at.map((i) => scores[i]!);
-    const halves = halvesBy(
+    // column 0 the base, then the shares above 0
+    const rows = at.map((i) => [scores[i]![base]!, ...scores[i]!.slice(from + 1, from + n)]);
+    const ownMean = (k: number) => rows.reduce((s, r) => s + r[k]!, 0) / Math.max(1, rows.length);
+    const { pick, means, undecided } = chooseShare(
       rows,
       at.map((i) => split.checkHalf[i]!),
+      minCheckCases,
     );
-    const mean = (xs: number[][], k: number) => xs.reduce((s, x) => s + x[k]!, 0) / Math.max(1, xs.length);
-    const undecided = rows.length < minCheckCases || halves.some((h) => h.length === 0);
-    const kept = !undecided && mean(rows, b) > mean(rows, a) && halves.every((h) => mean(h, b) >= mean(h, a));
     check[key] = {
       fitCases: key === 'shared' ? split.fit.length : (split.counts[key]?.fit ?? 0),
       checkCases: rows.length,
-      own: Number(mean(rows, a).toFixed(4)),
-      fused: Number(mean(rows, b).toFixed(4)),
-      kept,
+      own: Number(ownMean(0).toFixed(4)),
+      fused: Number(means[n - 1]!.toFixed(4)),
+      served: Number(means[pick]!.toFixed(4)),
+      share: CROSS_SHARES[pick]!,
+      kept: pick > 0,
       ...(undecided ? { undecided: true as const } : {}),
     };
-    return check[key]!;
+    return { ...check[key]!, pick };
   };
-  const shared = sharedChanged ? verdict('shared', () => true, 2, 3) : undefined;
-  const finalShared = shared?.kept ? cross.shared : own.shared;
+  const shared = sharedChanged ? verdict('shared', () => true, COL.shared, COL.shared) : undefined;
+  const sharedPick = shared?.pick ?? 0;
+  const finalShared = sharedPick > 0 ? sharedSets[sharedPick]! : own.shared;
   const perScenario: Record<string, number[]> = {};
   for (const s of m.scenarios) {
     let w = ownOf(s);
-    let column = 0;
+    // the column of the check rows that scored w
+    let column = COL.scenario;
     if (changed.has(s)) {
-      const v = verdict(s, (c) => c.scenario === s, 0, 1);
+      const v = verdict(s, (c) => c.scenario === s, COL.scenario, COL.scenario);
       if (v.kept) {
-        w = cross.perScenario[s]!;
-        column = 1;
-      } else if (v.undecided && shared?.kept) {
-        w = fallbackOf(s);
-        column = 5;
+        w = blendWeights(ownOf(s), crossOf(s), v.share);
+        column = COL.scenario + v.pick;
+      } else if (v.undecided && sharedPick > 0) {
+        w = fallbackOf(s, finalShared);
+        column = COL.fallback + sharedPick;
       }
     }
     if (own.perScenario[s] || !same(w, finalShared)) perScenario[s] = w;
     for (const key of Object.keys(cross.perBucket).sort()) {
       const bw = cross.perBucket[key]!;
       if (scenarioOfKey(key) !== s || same(bw, w)) continue;
-      // the bucket's cases were scored with the scenario's stage 2 where its weights did not change
-      const v = verdict(key, (c) => bucketOf(c) === key, column, 4);
-      if (v.kept) perScenario[key] = bw;
+      const v = verdict(key, (c) => bucketOf(c) === key, column, COL.bucket);
+      if (v.kept) perScenario[key] = blendWeights(ownOf(s), bw, v.share);
     }
   }
   return { ranker: { shared: finalShared, perScenario }, check, unchanged: false };
