@@ -237,6 +237,7 @@ describe('fitting and check cases: drawn within each scenario, not by position',
       assert.equal(c.kept, c.share > 0, key);
       if (c.kept) assert.ok(c.served > c.own, `${key}: ${JSON.stringify(c)}`);
       else assert.equal(c.served, c.own, key);
+      if (c.from) assert.ok(c.kept && key !== 'shared' && !key.includes('|'), key);
     }
     assert.deepEqual(await fitRanker(model, pairs, opts), fit);
     assert.deepEqual(await fitRanker(model, shuffled(byScenario, 1), opts), fit);

@@ -1,10 +1,10 @@
 /**
  * The last word on the cross-scenario weights: how much of them to serve. Stage 2 (fit/ascent.ts)
  * moves only the cross-scenario features; this check scores, on the full ranking of held-out check
- * cases, the target scenario's own weights with those features shrunk towards 0 by a share of
- * 0, 1/4, 1/2, 3/4 or 1 of stage 2's values, and keeps the share that does best, where it beats the
- * own weights on the whole check and on neither half less. Where there are too few check cases to
- * tell, the check says so and the weights fall back to the shared verdict.
+ * cases, the target scenario's own weights with those features at a share of 0, 1/4, 1/2, 3/4 or 1
+ * of stage 2's values (the scenario's own stage 2, or the shared one), and keeps the candidate that
+ * does best, where it beats the own weights on the whole check and on neither half less. Where there
+ * are too few check cases to tell, the check says so and the weights fall back to the shared verdict.
  */
 
 import type { RankerWeights, ScoringModel } from '../../model/scoring.ts';
@@ -44,6 +44,8 @@ export type CrossCheck = Record<
     served: number;
     share: number;
     kept: boolean;
+    /** a scenario served its own weights with the shared cross-scenario weights (at `share`) */
+    from?: 'shared';
     undecided?: true;
   }
 >;
@@ -93,8 +95,9 @@ export function chooseShare(
 /**
  * The served weights for each scenario (and `shared`, and each history bucket with weights of its
  * own) and the check's record. For `shared`: its own weights against stage 2's cross-scenario
- * weights at each share, on every check case. For a scenario whose stage 2 changed its weights: its
- * own weights against stage 2's at each share, on its check cases. A bucket's share is chosen the
+ * weights at each share, on every check case. For a scenario: its own weights against its own
+ * stage 2's cross-scenario weights at each share and the shared stage 2's at each share (its own
+ * features with the shared cross-scenario ones, STAR's shared part), on its check cases. A bucket's share is chosen the
  * same way against what its scenario kept, on the check cases of that bucket. Scenarios whose stage
  * 2 changed nothing keep stage 1 without a check (one scenario, or the model alone: the cross
  * features are all 0).
@@ -129,7 +132,8 @@ export function acceptCross(
     return { ranker: { shared: own.shared, perScenario: own.perScenario }, check, unchanged: true };
   const checkCases = split.check.map((i) => cases[i]!);
   const n = CROSS_SHARES.length;
-  const shares = (a: readonly number[], b: readonly number[]) => CROSS_SHARES.map((x) => blendWeights(a, b, x));
+  const shares = (a: readonly number[], b: readonly number[]) =>
+    CROSS_SHARES.map((x) => blendWeights(a, b, x));
   // a scenario's fallback when undecided: its own weights with the shared cross-scenario ones
   const fallbackOf = (s: string, sharedW: readonly number[]) =>
     own.perScenario[s] ? withCrossOf(own.perScenario[s]!, sharedW) : [...sharedW];
@@ -152,42 +156,67 @@ export function acceptCross(
     signal,
     (d, t) => onProgress?.(d, t, 'full-ranking check of the cross-scenario weights'),
   );
-  /** the verdict on `key` over the check cases `keep` takes: base column `base`, shares at `from`.. */
-  const verdict = (key: string, keep: (c: ValidCase) => boolean, base: number, from: number) => {
+  // the shares above 0 of the block of columns at `at`
+  const sharesAt = (at: number) => CROSS_SHARES.slice(1).map((_, k) => at + k + 1);
+  const shareOf = (column: number) => CROSS_SHARES[(column - COL.scenario) % n]!;
+  /**
+   * The verdict on `key` over the check cases `keep` takes: the base is column `base`, the
+   * candidates `cands` (columns, each at its share `shareOf`); `fused` reports column `fitted`.
+   */
+  const verdict = (
+    key: string,
+    keep: (c: ValidCase) => boolean,
+    base: number,
+    cands: readonly number[],
+    fitted: number,
+  ) => {
     const at = checkCases.map((_, i) => i).filter((i) => keep(checkCases[i]!));
-    // column 0 the base, then the shares above 0
-    const rows = at.map((i) => [scores[i]![base]!, ...scores[i]!.slice(from + 1, from + n)]);
-    const ownMean = (k: number) => rows.reduce((s, r) => s + r[k]!, 0) / Math.max(1, rows.length);
+    // column 0 the base, then the candidates
+    const rows = at.map((i) => [scores[i]![base]!, ...cands.map((k) => scores[i]![k]!)]);
+    const meanOf = (col: number) => at.reduce((s, i) => s + scores[i]![col]!, 0) / Math.max(1, at.length);
     const { pick, means, undecided } = chooseShare(
       rows,
       at.map((i) => split.checkHalf[i]!),
       minCheckCases,
     );
+    const column = pick > 0 ? cands[pick - 1]! : base;
     check[key] = {
       fitCases: key === 'shared' ? split.fit.length : (split.counts[key]?.fit ?? 0),
       checkCases: rows.length,
-      own: Number(ownMean(0).toFixed(4)),
-      fused: Number(means[n - 1]!.toFixed(4)),
+      own: Number(means[0]!.toFixed(4)),
+      fused: Number(meanOf(fitted).toFixed(4)),
       served: Number(means[pick]!.toFixed(4)),
-      share: CROSS_SHARES[pick]!,
+      share: pick > 0 ? shareOf(column) : 0,
       kept: pick > 0,
+      ...(pick > 0 && column >= COL.fallback ? { from: 'shared' as const } : {}),
       ...(undecided ? { undecided: true as const } : {}),
     };
-    return { ...check[key]!, pick };
+    return { ...check[key]!, column };
   };
-  const shared = sharedChanged ? verdict('shared', () => true, COL.shared, COL.shared) : undefined;
-  const sharedPick = shared?.pick ?? 0;
+  const shared = sharedChanged
+    ? verdict('shared', () => true, COL.shared, sharesAt(COL.shared), COL.shared + n - 1)
+    : undefined;
+  const sharedPick = shared?.kept ? shared.column - COL.shared : 0;
   const finalShared = sharedPick > 0 ? sharedSets[sharedPick]! : own.shared;
   const perScenario: Record<string, number[]> = {};
   for (const s of m.scenarios) {
     let w = ownOf(s);
     // the column of the check rows that scored w
     let column = COL.scenario;
-    if (changed.has(s)) {
-      const v = verdict(s, (c) => c.scenario === s, COL.scenario, COL.scenario);
+    if (changed.has(s) || sharedChanged) {
+      // its own stage 2 at each share, then its own weights with the shared stage 2's
+      // cross-scenario weights at each share (the shared part of a STAR split)
+      const cands = [
+        ...(changed.has(s) ? sharesAt(COL.scenario) : []),
+        ...(sharedChanged ? sharesAt(COL.fallback) : []),
+      ];
+      const v = verdict(s, (c) => c.scenario === s, COL.scenario, cands, COL.scenario + n - 1);
       if (v.kept) {
-        w = blendWeights(ownOf(s), crossOf(s), v.share);
-        column = COL.scenario + v.pick;
+        w =
+          v.column >= COL.fallback
+            ? fallbackOf(s, sharedSets[v.column - COL.fallback]!)
+            : blendWeights(ownOf(s), crossOf(s), v.share);
+        column = v.column;
       } else if (v.undecided && sharedPick > 0) {
         w = fallbackOf(s, finalShared);
         column = COL.fallback + sharedPick;
@@ -197,7 +226,7 @@ export function acceptCross(
     for (const key of Object.keys(cross.perBucket).sort()) {
       const bw = cross.perBucket[key]!;
       if (scenarioOfKey(key) !== s || same(bw, w)) continue;
-      const v = verdict(key, (c) => bucketOf(c) === key, column, COL.bucket);
+      const v = verdict(key, (c) => bucketOf(c) === key, column, sharesAt(COL.bucket), COL.bucket + n - 1);
       if (v.kept) perScenario[key] = blendWeights(ownOf(s), bw, v.share);
     }
   }
