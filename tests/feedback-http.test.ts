@@ -245,11 +245,26 @@ describe('feedback: recommendation ids, attribution, experiments (HTTP, demo dat
     assert.equal((await s.rt.store.impressions.attributionsOf([id])).length, 0);
   });
 
-  test('a variant without fusion serves a scenario from its own history alone', async () => {
+  test("a variant without fusion serves a scenario from its own history alone, a user's or an anonymous session's", async () => {
     // u028 never reads the news: fused, their other scenarios inform the news list; alone, nothing does
     const ask = async () =>
       (await call(s.url, 'POST', '/v1/recommend', { user: 'u028', scenario: 'news', n: 8 })).body;
+    // a user without history is served from their anonymous session, whose items span two scenarios
+    const session = await call(s.url, 'POST', '/v1/sessions/mixed-visit/events', {
+      events: ['news-jazz-1', 'shop-rock-1', 'shop-rock-2', 'shop-rock-3'].map((item) => ({ item })),
+    });
+    assert.equal(session.status, 200, JSON.stringify(session.body));
+    const askInSession = async () =>
+      (
+        await call(s.url, 'POST', '/v1/recommend', {
+          user: 'no-history-yet',
+          scenario: 'news',
+          n: 8,
+          context: { session: 'mixed-visit' },
+        })
+      ).body;
     const fused = await ask();
+    const fusedSession = await askInSession();
     assert.equal(fused.experiment, undefined);
     const created = await call(s.url, 'POST', '/v1/experiments', {
       id: 'news-alone',
@@ -273,6 +288,20 @@ describe('feedback: recommendation ids, attribution, experiments (HTTP, demo dat
       res.items.flatMap((it) => it.reasons.history.map((h) => h.scenario));
     assert.ok(cited(alone).every((sc) => sc === 'news'));
     assert.ok(cited(fused).some((sc) => sc !== 'news'));
+    // the same holds for the session's items
+    const aloneSession = await askInSession();
+    assert.equal(aloneSession.experiment.variant, 'alone');
+    assert.equal(aloneSession.session, 'mixed-visit');
+    assert.equal(fusedSession.session, 'mixed-visit');
+    assert.ok(cited(aloneSession).length > 0);
+    assert.ok(
+      cited(aloneSession).every((sc) => sc === 'news'),
+      cited(aloneSession).join(', '),
+    );
+    assert.ok(
+      cited(fusedSession).some((sc) => sc !== 'news'),
+      cited(fusedSession).join(', '),
+    );
     await call(s.url, 'POST', '/v1/experiments/news-alone/stop');
   });
 

@@ -189,12 +189,10 @@ describe('NATS bus at the edges', () => {
     });
     try {
       await deleteNatsStream(NATS_URL, prefix);
-      const t0 = Date.now();
       await assert.rejects(
         bus.publishEvents([{ id: 'x1', user: 'u', item: 'i', scenario: 's', type: 'view', ts: 1 }]),
         (e: RecError) => e.code === 'UNAVAILABLE' && /no stream stores the subject/.test(e.message),
       );
-      assert.ok(Date.now() - t0 < parseConfig({}).bus.publishTimeoutMs, 'refused, not timed out');
     } finally {
       await bus.close();
       await store.close();

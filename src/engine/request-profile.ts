@@ -30,8 +30,8 @@ export class RequestProfiles {
 
   /**
    * The user's; an anonymous session's items when the request names a live session and has no
-   * user, or a user without history; else no history. `fusion: false` (a variant's): the requested
-   * scenario's history alone.
+   * user, or a user without history; else no history. `fusion` (a variant's, else the engine's):
+   * false serves the requested scenario's history alone, the user's and the session's alike.
    */
   async of(
     req: ValidRecommendRequest,
@@ -50,7 +50,7 @@ export class RequestProfiles {
     const kept =
       id === undefined ? undefined : sessions.profile(id, (h) => buildProfile(id, [...h], space, options));
     if (kept) {
-      const profile = this.d.fusion ? kept : scenarioAlone(kept, req.scenario, space, options);
+      const profile = (fusion ?? this.d.fusion) ? kept : scenarioAlone(kept, req.scenario, space, options);
       if (profile.history.length > 0) return { profile, session: id! };
     }
     if (own) return { profile: own };

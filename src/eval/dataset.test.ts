@@ -5,7 +5,11 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { EventInput } from '../core/types.ts';
 import { SqliteStore } from '../store/sqlite.ts';
+import type { Store } from '../store/types.ts';
 import { loadEvalData } from './dataset.ts';
+import { storeOfData } from './models/engine-store.ts';
+import { runEvaluation } from './run.ts';
+import type { EvalData, EvalModel, FitOptions } from './types.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'fusionrec-eval-dataset-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -80,6 +84,46 @@ test('lastfm-2k: a seeded per-user hold-out of listened artists; tags and follow
       assert.equal(valid.query.history.length, user.train.length);
     }
   } finally {
+    await store.close();
+  }
+});
+
+test("lastfm-2k: the engine's store, written from the in-memory split, has the source store's scenarios", async () => {
+  const store = await musicStore();
+  const written: { ownStore: boolean; store: Store }[] = [];
+  // what the engine model trains on (src/eval/models/engine.ts), without training it
+  const recorder = (): EvalModel => {
+    let items = 0;
+    return {
+      name: 'recorder',
+      params: () => ({}),
+      async fit(data: EvalData, opts: FitOptions) {
+        items = data.itemIds.length;
+        written.push({
+          ownStore: opts.store === undefined,
+          store: await storeOfData(data, opts.valid, opts.scenarios),
+        });
+      },
+      score: () => new Float32Array(items),
+    };
+  };
+  try {
+    // weights and repeats unlike those of a scenario without a row
+    await store.scenarios.upsert([
+      { id: 'music', kind: 'music', eventWeights: { play: 2, tag: 0.5 }, allowRepeats: true },
+    ]);
+    await runEvaluation(store, 'lastfm-2k', {
+      seed: 7,
+      models: ['recorder'],
+      extraModels: { recorder: { description: 'records the store it would train on', create: recorder } },
+      configHash: 'test',
+      command: 'test',
+    });
+    assert.equal(written.length, 1);
+    assert.ok(written[0]!.ownStore, 'the split exists in memory only');
+    assert.deepEqual(await written[0]!.store.scenarios.list(), await store.scenarios.list());
+  } finally {
+    for (const w of written) await w.store.close();
     await store.close();
   }
 });

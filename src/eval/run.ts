@@ -74,7 +74,9 @@ export async function runEvaluation(
         fold: i + 1,
       }))
     : [{ ...set, fold: 0 }];
-  const scenarios = kfold ? await store.scenarios.list() : [];
+  // a store written from the data carries the source store's scenarios (an importer's event
+  // weights and allowRepeats), so the engine trains on it as `fusionrec train` would on the source
+  const scenarios = storeIsSplit ? [] : await store.scenarios.list();
   const perModel = new Map<string, ModelResult[]>(opts.models.map((m) => [m, []]));
   const cases: CaseInfo[][] = [];
   let harness: Harness | undefined;

@@ -63,8 +63,9 @@ export interface FitOptions {
    */
   store?: Store;
   /**
-   * The scenarios of the store a split drawn in memory was taken from (a k-fold's fold): the store
-   * the engine then trains on is written with them, so it weighs events as the source store does
+   * The scenarios of the store a split drawn in memory was taken from (lastfm-2k's seeded
+   * hold-out, a k-fold's fold): the store the engine then trains on is written with them, so it
+   * weighs events and allows repeats as the source store does
    */
   scenarios?: readonly Scenario[];
   /** the run's configuration (the engine's, before a variant's overrides) */

@@ -2,8 +2,8 @@
  * A namespace of equal-length Float32 rows (an encoder's item vectors, encode/catalog.ts) read as
  * one matrix instead of row by row: a boot over tens of thousands of items spends seconds on the
  * rows and milliseconds on one blob. The matrix is kept under `matrix` as a head (ids, dimension,
- * stamp) and chunks of at most 16 MB (a PostgreSQL bytea travels hex-encoded, and one string of
- * a large catalog would pass V8's limit), all written in one put.
+ * stamp) and chunks of at most 16 MB, all written in one put: no one value comes near the most a
+ * store keeps in one value (1 GB for a PostgreSQL bytea, 10^9 bytes for a SQLite blob by default).
  *
  * Staleness: whoever writes rows puts a fresh stamp (`STAMP_KEY`, a key no id can be: ids never
  * start with a space) in the same put (`withStamp`), or restamps after deleting rows. A matrix
