@@ -38,6 +38,39 @@ function tiny(textDim: number, arch: SeqArch = 'pool', dropout = 0) {
 const zeros = (p: SeqParams) =>
   Object.fromEntries(PARAM_NAMES.map((n) => [n, new Float32Array(p[n].length)])) as SeqParams;
 
+/** compares the analytic gradient of a batch with central differences; the number of values checked */
+function checkGradients(
+  net: ReturnType<typeof tiny>['net'],
+  batch: Example[],
+  negatives: readonly (readonly number[])[],
+): number {
+  const grads = zeros(net.params);
+  net.lossAndGrad(batch, negatives, grads);
+  let checked = 0;
+  for (const name of PARAM_NAMES) {
+    const p = net.params[name];
+    if (p.length === 0) continue;
+    for (let k = 0; k < p.length; k += Math.max(1, Math.floor(p.length / 7))) {
+      const old = p[k]!;
+      const eps = 1e-2;
+      p[k] = old + eps;
+      const up = net.lossAndGrad(batch, negatives, zeros(net.params));
+      p[k] = old - eps;
+      const down = net.lossAndGrad(batch, negatives, zeros(net.params));
+      const hUp = old + eps - (old - eps);
+      p[k] = old;
+      const numeric = (up - down) / hUp;
+      const analytic = grads[name][k]!;
+      assert.ok(
+        Math.abs(numeric - analytic) <= 2e-3 + 2e-2 * Math.abs(numeric),
+        `${name}[${k}]: analytic ${analytic}, numeric ${numeric}`,
+      );
+      checked++;
+    }
+  }
+  return checked;
+}
+
 describe('sequential model', () => {
   for (const [textDim, arch, dropout] of [
     [5, 'pool', 0],
@@ -57,33 +90,23 @@ describe('sequential model', () => {
         [1, 2, 4, 5, 7, 11],
         [0, 3, 6, 9],
       ];
-      const grads = zeros(net.params);
-      net.lossAndGrad(batch, negatives, grads);
-      let checked = 0;
-      for (const name of PARAM_NAMES) {
-        const p = net.params[name];
-        if (p.length === 0) continue;
-        for (let k = 0; k < p.length; k += Math.max(1, Math.floor(p.length / 7))) {
-          const old = p[k]!;
-          const eps = 1e-2;
-          p[k] = old + eps;
-          const up = net.lossAndGrad(batch, negatives, zeros(net.params));
-          p[k] = old - eps;
-          const down = net.lossAndGrad(batch, negatives, zeros(net.params));
-          const hUp = old + eps - (old - eps);
-          p[k] = old;
-          const numeric = (up - down) / hUp;
-          const analytic = grads[name][k]!;
-          assert.ok(
-            Math.abs(numeric - analytic) <= 2e-3 + 2e-2 * Math.abs(numeric),
-            `${name}[${k}]: analytic ${analytic}, numeric ${numeric}`,
-          );
-          checked++;
-        }
-      }
-      assert.ok(checked > 40);
+      assert.ok(checkGradients(net, batch, negatives) > 40);
     });
   }
+
+  it('a negative drawn more than once counts once per draw (finite differences agree)', () => {
+    const { net } = tiny(5);
+    const batch: Example[] = [
+      { hist: [1, 2, 3, 4, 5], target: 7 },
+      { hist: [0, 11], target: 3 },
+    ];
+    // repeats next to each other, four apart, and equal to a target (skipped)
+    const negatives = [
+      [2, 2, 4, 5, 2, 11, 7, 7, 1, 2],
+      [0, 3, 3, 9, 0],
+    ];
+    assert.ok(checkGradients(net, batch, negatives) > 40);
+  });
 
   for (const arch of ['pool', 'sasrec'] as const)
     it(`a batch split over threads in phases (items forward, examples, items backward) gives the whole batch gradient (${arch})`, () => {

@@ -24,6 +24,11 @@ export class SeqNet implements SeqWeights {
   private mark = new Int32Array(0);
   private touched: number[] = [];
   private batchId = 0;
+  /** sampledSoftmax's scratch, one slot per candidate (grown on first use) */
+  private cands = new Int32Array(0);
+  private rowOf = new Int32Array(0);
+  private logits = new Float64Array(0);
+  private coef = new Float64Array(0);
   /** the batch's dropout seed (set by the trainer before each batch; sasrec) */
   dropoutSeed = 0;
 
@@ -114,11 +119,15 @@ export class SeqNet implements SeqWeights {
     return this.examples(batch, negatives, grads, norm, false);
   }
 
-  /** `lazy`: forward each item on its first use in the batch (else the caches already hold it) */
   /**
    * One prediction's sampled softmax: the target against the scenario's negatives (one equal to the
    * target skipped), scored by z against the cached h. Returns its loss times inv; sets dz to the
-   * loss's gradient in z and adds the item side's (dh, warm biases) in place.
+   * loss's gradient in z and adds the item side's (dh, warm biases) in place. `lazy`: forward each
+   * item on its first use in the batch (else the caches already hold it).
+   *
+   * The loops run four candidates at a time for the independent accumulators, but every sum (a
+   * logit over k, dz[k] and each dh row over the candidates) adds its terms in candidate order, as
+   * one candidate at a time would: the results are the same to the bit.
    */
   protected sampledSoftmax(
     z: Float64Array,
@@ -130,31 +139,100 @@ export class SeqNet implements SeqWeights {
     lazy: boolean,
   ): number {
     const { d } = this;
-    const cands = [tgt];
-    for (const j of negs) if (j !== tgt) cands.push(j);
-    const logits = new Float64Array(cands.length);
-    let lmax = -Infinity;
-    for (let c = 0; c < cands.length; c++) {
-      const j = cands[c]!;
-      const ho = lazy ? this.ensure(j) : j * d;
-      let sc = itemBias(this, j);
-      for (let k = 0; k < d; k++) sc += z[k]! * this.h[ho + k]!;
-      logits[c] = sc;
-      if (sc > lmax) lmax = sc;
+    const room = negs.length + 1;
+    if (this.cands.length < room) {
+      this.cands = new Int32Array(room);
+      this.rowOf = new Int32Array(room);
+      this.logits = new Float64Array(room);
+      this.coef = new Float64Array(room);
     }
-    let lsum = 0;
-    for (let c = 0; c < cands.length; c++) lsum += Math.exp(logits[c]! - lmax);
-    dz.fill(0);
-    for (let c = 0; c < cands.length; c++) {
-      const j = cands[c]!;
-      const g = (Math.exp(logits[c]! - lmax) / lsum - (c === 0 ? 1 : 0)) * inv;
-      if (g === 0) continue;
-      const ho = j * d;
+    const { cands, rowOf, logits, coef } = this;
+    let n = 0;
+    cands[n++] = tgt;
+    for (let q = 0; q < negs.length; q++) {
+      const j = negs[q]!;
+      if (j !== tgt) cands[n++] = j;
+    }
+    // forward in candidate order (ensure fixes the order the batch's items are backpropagated in)
+    for (let c = 0; c < n; c++) rowOf[c] = lazy ? this.ensure(cands[c]!) : cands[c]! * d;
+    const h = this.h;
+    const dh = this.dh;
+    const warm = this.inputs.warm;
+    let lmax = -Infinity;
+    let c = 0;
+    for (; c + 4 <= n; c += 4) {
+      const o0 = rowOf[c]!;
+      const o1 = rowOf[c + 1]!;
+      const o2 = rowOf[c + 2]!;
+      const o3 = rowOf[c + 3]!;
+      let s0 = itemBias(this, cands[c]!);
+      let s1 = itemBias(this, cands[c + 1]!);
+      let s2 = itemBias(this, cands[c + 2]!);
+      let s3 = itemBias(this, cands[c + 3]!);
       for (let k = 0; k < d; k++) {
-        dz[k]! += g * this.h[ho + k]!;
-        this.dh[ho + k]! += g * z[k]!;
+        const zk = z[k]!;
+        s0 += zk * h[o0 + k]!;
+        s1 += zk * h[o1 + k]!;
+        s2 += zk * h[o2 + k]!;
+        s3 += zk * h[o3 + k]!;
       }
-      if (this.inputs.warm[j] === 1) grads.bias[j]! += g;
+      logits[c] = s0;
+      logits[c + 1] = s1;
+      logits[c + 2] = s2;
+      logits[c + 3] = s3;
+    }
+    for (; c < n; c++) {
+      const o = rowOf[c]!;
+      let sc = itemBias(this, cands[c]!);
+      for (let k = 0; k < d; k++) sc += z[k]! * h[o + k]!;
+      logits[c] = sc;
+    }
+    for (c = 0; c < n; c++) if (logits[c]! > lmax) lmax = logits[c]!;
+    let lsum = 0;
+    for (c = 0; c < n; c++) {
+      const x = Math.exp(logits[c]! - lmax);
+      coef[c] = x;
+      lsum += x;
+    }
+    // the candidates with a gradient, in order, their rows packed to the front of rowOf
+    let m = 0;
+    for (c = 0; c < n; c++) {
+      const g = (coef[c]! / lsum - (c === 0 ? 1 : 0)) * inv;
+      if (g === 0) continue;
+      const j = cands[c]!;
+      if (warm[j] === 1) grads.bias[j]! += g;
+      coef[m] = g;
+      rowOf[m] = j * d;
+      m++;
+    }
+    dz.fill(0);
+    c = 0;
+    for (; c + 4 <= m; c += 4) {
+      const g0 = coef[c]!;
+      const g1 = coef[c + 1]!;
+      const g2 = coef[c + 2]!;
+      const g3 = coef[c + 3]!;
+      const o0 = rowOf[c]!;
+      const o1 = rowOf[c + 1]!;
+      const o2 = rowOf[c + 2]!;
+      const o3 = rowOf[c + 3]!;
+      for (let k = 0; k < d; k++) {
+        const zk = z[k]!;
+        dz[k] = dz[k]! + g0 * h[o0 + k]! + g1 * h[o1 + k]! + g2 * h[o2 + k]! + g3 * h[o3 + k]!;
+        // one statement each: a candidate may repeat, and its row then takes both terms in order
+        dh[o0 + k]! += g0 * zk;
+        dh[o1 + k]! += g1 * zk;
+        dh[o2 + k]! += g2 * zk;
+        dh[o3 + k]! += g3 * zk;
+      }
+    }
+    for (; c < m; c++) {
+      const g = coef[c]!;
+      const o = rowOf[c]!;
+      for (let k = 0; k < d; k++) {
+        dz[k]! += g * h[o + k]!;
+        dh[o + k]! += g * z[k]!;
+      }
     }
     return (Math.log(lsum) + lmax - logits[0]!) * inv;
   }
