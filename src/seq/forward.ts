@@ -48,6 +48,8 @@ export interface UserPass {
   x: Float64Array;
   /** softmax(a)_t */
   alpha: Float64Array;
+  /** attn_k last_k (dim values) */
+  q: Float64Array;
   /** sum_t alpha_t x_t */
   u: Float64Array;
   /** Wo u (z before the scenario's query factor); sasrec: Wo o of the newest position */
@@ -62,6 +64,7 @@ export function userPass(w: SeqWeights): UserPass {
     n: 0,
     x: new Float64Array(L * d),
     alpha: new Float64Array(L),
+    q: new Float64Array(d),
     u: new Float64Array(d),
     v: new Float64Array(d),
     sas: w.shape.arch === 'sasrec' ? sasCache(w) : undefined,
@@ -92,19 +95,45 @@ export function attend(
   }
   const lo = (n - 1) * d;
   const sqrtD = Math.sqrt(d);
-  let amax = -Infinity;
-  for (let t = 0; t < n; t++) {
-    let s = 0;
-    for (let k = 0; k < d; k++) s += P.attn[k]! * x[lo + k]! * x[t * d + k]!;
-    alpha[t] = s / sqrtD + P.posBias[n - 1 - t]!;
-    if (alpha[t]! > amax) amax = alpha[t]!;
+  // attn_k last_k, the left factor of every position's product (attn_k last_k x_t,k)
+  const q = pass.q;
+  for (let k = 0; k < d; k++) q[k] = P.attn[k]! * x[lo + k]!;
+  let t = 0;
+  // four positions at a time (independent sums, each over k in order)
+  for (; t + 4 <= n; t += 4) {
+    const o0 = t * d;
+    const o1 = o0 + d;
+    const o2 = o1 + d;
+    const o3 = o2 + d;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let k = 0; k < d; k++) {
+      const qk = q[k]!;
+      s0 += qk * x[o0 + k]!;
+      s1 += qk * x[o1 + k]!;
+      s2 += qk * x[o2 + k]!;
+      s3 += qk * x[o3 + k]!;
+    }
+    alpha[t] = s0 / sqrtD + P.posBias[n - 1 - t]!;
+    alpha[t + 1] = s1 / sqrtD + P.posBias[n - 2 - t]!;
+    alpha[t + 2] = s2 / sqrtD + P.posBias[n - 3 - t]!;
+    alpha[t + 3] = s3 / sqrtD + P.posBias[n - 4 - t]!;
   }
+  for (; t < n; t++) {
+    let s = 0;
+    for (let k = 0; k < d; k++) s += q[k]! * x[t * d + k]!;
+    alpha[t] = s / sqrtD + P.posBias[n - 1 - t]!;
+  }
+  let amax = -Infinity;
+  for (t = 0; t < n; t++) if (alpha[t]! > amax) amax = alpha[t]!;
   let sum = 0;
-  for (let t = 0; t < n; t++) {
+  for (t = 0; t < n; t++) {
     alpha[t] = Math.exp(alpha[t]! - amax);
     sum += alpha[t]!;
   }
-  for (let t = 0; t < n; t++) alpha[t]! /= sum;
+  for (t = 0; t < n; t++) alpha[t]! /= sum;
   return n;
 }
 
@@ -128,13 +157,43 @@ export function userForward(
   const { x, alpha, u, v } = pass;
   u.fill(0);
   for (let t = 0; t < n; t++) for (let k = 0; k < d; k++) u[k]! += alpha[t]! * x[t * d + k]!;
-  for (let r = 0; r < d; r++) {
-    let s = 0;
-    for (let k = 0; k < d; k++) s += P.wo[r * d + k]! * u[k]!;
-    v[r] = s;
-    z[r] = s * P.query[scenario * d + r]!;
-  }
+  woTimes(P.wo, u, 0, d, v);
+  for (let r = 0; r < d; r++) z[r] = v[r]! * P.query[scenario * d + r]!;
   return true;
+}
+
+/**
+ * out = Wo a, a = the d values of `a` from `off`: four rows at a time (independent sums), each
+ * summed over k in order, as one row at a time would.
+ */
+function woTimes(wo: Float32Array, a: Float64Array, off: number, d: number, out: Float64Array): void {
+  let r = 0;
+  for (; r + 4 <= d; r += 4) {
+    const w0 = r * d;
+    const w1 = w0 + d;
+    const w2 = w1 + d;
+    const w3 = w2 + d;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let k = 0; k < d; k++) {
+      const ak = a[off + k]!;
+      s0 += wo[w0 + k]! * ak;
+      s1 += wo[w1 + k]! * ak;
+      s2 += wo[w2 + k]! * ak;
+      s3 += wo[w3 + k]! * ak;
+    }
+    out[r] = s0;
+    out[r + 1] = s1;
+    out[r + 2] = s2;
+    out[r + 3] = s3;
+  }
+  for (; r < d; r++) {
+    let s = 0;
+    for (let k = 0; k < d; k++) s += wo[r * d + k]! * a[off + k]!;
+    out[r] = s;
+  }
 }
 
 /** userForward of the sasrec architecture: z from the output at the newest of the last maxLen items */
@@ -166,11 +225,6 @@ export function sasState(
 ): void {
   const d = w.shape.dim;
   const P = w.params;
-  const oo = t * d;
-  for (let r = 0; r < d; r++) {
-    let s = 0;
-    for (let k = 0; k < d; k++) s += P.wo[r * d + k]! * c.o[oo + k]!;
-    v[r] = s;
-    z[r] = s * P.query[scenario * d + r]!;
-  }
+  woTimes(P.wo, c.o, t * d, d, v);
+  for (let r = 0; r < d; r++) z[r] = v[r]! * P.query[scenario * d + r]!;
 }
