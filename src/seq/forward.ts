@@ -23,11 +23,39 @@ export function itemForward(
   const x = w.inputs.text;
   const warm = w.inputs.warm[i] === 1;
   const s = w.inputs.scenario[i]! * d;
-  for (let k = 0; k < d; k++) {
+  const xo = i * T;
+  let k = 0;
+  // with text, four rows of Wt at a time (independent sums, each over j in order)
+  if (T > 0)
+    for (; k + 4 <= d; k += 4) {
+      let v0 = warm ? emb[i * d + k]! : 0;
+      let v1 = warm ? emb[i * d + k + 1]! : 0;
+      let v2 = warm ? emb[i * d + k + 2]! : 0;
+      let v3 = warm ? emb[i * d + k + 3]! : 0;
+      const w0 = k * T;
+      const w1 = w0 + T;
+      const w2 = w1 + T;
+      const w3 = w2 + T;
+      for (let j = 0; j < T; j++) {
+        const xj = x[xo + j]!;
+        v0 += wt[w0 + j]! * xj;
+        v1 += wt[w1 + j]! * xj;
+        v2 += wt[w2 + j]! * xj;
+        v3 += wt[w3 + j]! * xj;
+      }
+      e[eOff + k] = v0;
+      e[eOff + k + 1] = v1;
+      e[eOff + k + 2] = v2;
+      e[eOff + k + 3] = v3;
+      h[off + k] = v0 * scale[s + k]! + shift[s + k]!;
+      h[off + k + 1] = v1 * scale[s + k + 1]! + shift[s + k + 1]!;
+      h[off + k + 2] = v2 * scale[s + k + 2]! + shift[s + k + 2]!;
+      h[off + k + 3] = v3 * scale[s + k + 3]! + shift[s + k + 3]!;
+    }
+  for (; k < d; k++) {
     let v = warm ? emb[i * d + k]! : 0;
     if (T > 0) {
       const wo = k * T;
-      const xo = i * T;
       for (let j = 0; j < T; j++) v += wt[wo + j]! * x[xo + j]!;
     }
     e[eOff + k] = v;

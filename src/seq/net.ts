@@ -323,36 +323,41 @@ export class SeqNet implements SeqWeights {
   ): void {
     const { d } = this;
     const T = this.shape.textDim;
-    const P = this.params;
     const x = this.inputs.text;
+    const { scenario, warm } = this.inputs;
+    const pScale = this.params.scale;
+    const { scale: gScale, shift: gShift, emb: gEmb, wt: gWt } = grads;
+    const e = this.e;
     const first = dhs[0]!;
-    const de = new Float64Array(d);
+    const second = dhs[1];
     const dh = new Float64Array(d);
-    for (let q = from; q < to; q++) {
-      const i = items[q]!;
-      const o = i * d;
-      const s = this.inputs.scenario[i]! * d;
-      for (let k = 0; k < d; k++) dh[k] = first[o + k]!;
-      for (let w = 1; w < dhs.length; w++) {
-        const more = dhs[w]!;
-        for (let k = 0; k < d; k++) dh[k]! += more[o + k]!;
-      }
-      for (let k = 0; k < d; k++) {
-        const g = dh[k]!;
-        grads.scale[s + k]! += g * this.e[o + k]!;
-        grads.shift[s + k]! += g;
-        de[k] = g * P.scale[s + k]!;
-      }
-      if (this.inputs.warm[i] === 1) for (let k = 0; k < d; k++) grads.emb[o + k]! += de[k]!;
-      if (T > 0) {
-        const xo = i * T;
+    // the text projection's gradient takes a group of items at a time (see textBackward)
+    const de = new Float64Array(4 * d);
+    for (let q0 = from; q0 < to; q0 += 4) {
+      const q1 = Math.min(to, q0 + 4);
+      for (let q = q0; q < q1; q++) {
+        const i = items[q]!;
+        const o = i * d;
+        const s = scenario[i]! * d;
+        // dh summed over the threads in order (one pass for the usual one or two)
+        if (second) for (let k = 0; k < d; k++) dh[k] = first[o + k]! + second[o + k]!;
+        else for (let k = 0; k < d; k++) dh[k] = first[o + k]!;
+        for (let w = 2; w < dhs.length; w++) {
+          const more = dhs[w]!;
+          for (let k = 0; k < d; k++) dh[k]! += more[o + k]!;
+        }
+        const isWarm = warm[i] === 1;
+        const r = (q - q0) * d;
         for (let k = 0; k < d; k++) {
-          const g = de[k]!;
-          if (g === 0) continue;
-          const w = k * T;
-          for (let j = 0; j < T; j++) grads.wt[w + j]! += g * x[xo + j]!;
+          const g = dh[k]!;
+          gScale[s + k]! += g * e[o + k]!;
+          gShift[s + k]! += g;
+          const gk = g * pScale[s + k]!;
+          de[r + k] = gk;
+          if (isWarm) gEmb[o + k]! += gk;
         }
       }
+      if (T > 0) textBackward(gWt, x, T, d, items, q0, q1, de);
     }
   }
 
@@ -399,6 +404,52 @@ function woBackward(
     for (let k = 0; k < d; k++) {
       gwo[r * d + k]! += g * u[k]!;
       du[k]! += wo[r * d + k]! * g;
+    }
+  }
+}
+
+/**
+ * dWt += de x^T for the items[q0, q1) (at most four; item q's de at row q - q0 of `de`, its text at
+ * row items[q] of x). Each Float32 gradient value takes the items' terms in item order, rounded
+ * after each as `+=` would, so four items in one pass give the bits one item at a time gives (a
+ * zero term is skipped, as it always was).
+ */
+function textBackward(
+  gWt: Float32Array,
+  x: Float32Array,
+  T: number,
+  d: number,
+  items: ArrayLike<number>,
+  q0: number,
+  q1: number,
+  de: Float64Array,
+): void {
+  const n = q1 - q0;
+  const x0 = items[q0]! * T;
+  const x1 = n === 4 ? items[q0 + 1]! * T : 0;
+  const x2 = n === 4 ? items[q0 + 2]! * T : 0;
+  const x3 = n === 4 ? items[q0 + 3]! * T : 0;
+  for (let k = 0; k < d; k++) {
+    const w = k * T;
+    const g0 = de[k]!;
+    const g1 = n === 4 ? de[d + k]! : 0;
+    const g2 = n === 4 ? de[2 * d + k]! : 0;
+    const g3 = n === 4 ? de[3 * d + k]! : 0;
+    if (n === 4 && g0 !== 0 && g1 !== 0 && g2 !== 0 && g3 !== 0) {
+      for (let j = 0; j < T; j++) {
+        let a = gWt[w + j]!;
+        a = Math.fround(a + g0 * x[x0 + j]!);
+        a = Math.fround(a + g1 * x[x1 + j]!);
+        a = Math.fround(a + g2 * x[x2 + j]!);
+        gWt[w + j] = a + g3 * x[x3 + j]!;
+      }
+      continue;
+    }
+    for (let r = 0; r < n; r++) {
+      const g = de[r * d + k]!;
+      if (g === 0) continue;
+      const xo = items[q0 + r]! * T;
+      for (let j = 0; j < T; j++) gWt[w + j]! += g * x[xo + j]!;
     }
   }
 }
