@@ -411,8 +411,8 @@ function woBackward(
 /**
  * dWt += de x^T for the items[q0, q1) (at most four; item q's de at row q - q0 of `de`, its text at
  * row items[q] of x). Each Float32 gradient value takes the items' terms in item order, rounded
- * after each as `+=` would, so four items in one pass give the bits one item at a time gives (a
- * zero term is skipped, as it always was).
+ * after each as `+=` would, so four items (and two rows of dWt) in one pass give the bits one item
+ * at a time gives (a zero term is skipped, as it always was: such a row goes one item at a time).
  */
 function textBackward(
   gWt: Float32Array,
@@ -429,13 +429,44 @@ function textBackward(
   const x1 = n === 4 ? items[q0 + 1]! * T : 0;
   const x2 = n === 4 ? items[q0 + 2]! * T : 0;
   const x3 = n === 4 ? items[q0 + 3]! * T : 0;
-  for (let k = 0; k < d; k++) {
+  const full = (k: number) =>
+    n === 4 && de[k] !== 0 && de[d + k] !== 0 && de[2 * d + k] !== 0 && de[3 * d + k] !== 0;
+  for (let k = 0; k < d; ) {
     const w = k * T;
-    const g0 = de[k]!;
-    const g1 = n === 4 ? de[d + k]! : 0;
-    const g2 = n === 4 ? de[2 * d + k]! : 0;
-    const g3 = n === 4 ? de[3 * d + k]! : 0;
-    if (n === 4 && g0 !== 0 && g1 !== 0 && g2 !== 0 && g3 !== 0) {
+    if (k + 1 < d && full(k) && full(k + 1)) {
+      const v = w + T;
+      const g0 = de[k]!;
+      const g1 = de[d + k]!;
+      const g2 = de[2 * d + k]!;
+      const g3 = de[3 * d + k]!;
+      const h0 = de[k + 1]!;
+      const h1 = de[d + k + 1]!;
+      const h2 = de[2 * d + k + 1]!;
+      const h3 = de[3 * d + k + 1]!;
+      for (let j = 0; j < T; j++) {
+        const y0 = x[x0 + j]!;
+        const y1 = x[x1 + j]!;
+        const y2 = x[x2 + j]!;
+        const y3 = x[x3 + j]!;
+        let a = gWt[w + j]!;
+        let b = gWt[v + j]!;
+        a = Math.fround(a + g0 * y0);
+        b = Math.fround(b + h0 * y0);
+        a = Math.fround(a + g1 * y1);
+        b = Math.fround(b + h1 * y1);
+        a = Math.fround(a + g2 * y2);
+        b = Math.fround(b + h2 * y2);
+        gWt[w + j] = a + g3 * y3;
+        gWt[v + j] = b + h3 * y3;
+      }
+      k += 2;
+      continue;
+    }
+    if (full(k)) {
+      const g0 = de[k]!;
+      const g1 = de[d + k]!;
+      const g2 = de[2 * d + k]!;
+      const g3 = de[3 * d + k]!;
       for (let j = 0; j < T; j++) {
         let a = gWt[w + j]!;
         a = Math.fround(a + g0 * x[x0 + j]!);
@@ -443,13 +474,13 @@ function textBackward(
         a = Math.fround(a + g2 * x[x2 + j]!);
         gWt[w + j] = a + g3 * x[x3 + j]!;
       }
-      continue;
-    }
-    for (let r = 0; r < n; r++) {
-      const g = de[r * d + k]!;
-      if (g === 0) continue;
-      const xo = items[q0 + r]! * T;
-      for (let j = 0; j < T; j++) gWt[w + j]! += g * x[xo + j]!;
-    }
+    } else
+      for (let r = 0; r < n; r++) {
+        const g = de[r * d + k]!;
+        if (g === 0) continue;
+        const xo = items[q0 + r]! * T;
+        for (let j = 0; j < T; j++) gWt[w + j]! += g * x[xo + j]!;
+      }
+    k++;
   }
 }
