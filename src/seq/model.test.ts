@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { seededRandom } from '../core/rng.ts';
+import { itemForward, itemForwardPair } from './forward.ts';
 import {
   type Example,
   gaussian,
@@ -13,13 +14,13 @@ import {
 import type { SeqArch } from './params.ts';
 import { netOf } from './sas-net.ts';
 
-function tiny(textDim: number, arch: SeqArch = 'pool', dropout = 0) {
+function tiny(textDim: number, arch: SeqArch = 'pool', dropout = 0, dim = 6) {
   const sas = arch === 'sasrec';
   const shape: SeqShape = {
     numItems: 12,
     numScenarios: 2,
     textDim,
-    dim: 6,
+    dim,
     maxLen: 4,
     arch,
     layers: sas ? 2 : 0,
@@ -170,6 +171,27 @@ describe('sequential model', () => {
         assert.ok(Math.abs(sum + scorer.bias[item]! - scorer.score(z, item)) < 1e-4);
       }
     });
+
+  it('forwarding two items at once gives the rows one at a time gives, to the bit', () => {
+    for (const textDim of [5, 0]) {
+      // a width of whole blocks of four rows
+      const { net, shape } = tiny(textDim, 'pool', 0, 8);
+      const size = shape.numItems * shape.dim;
+      const one = { e: new Float64Array(size), h: new Float64Array(size) };
+      const two = { e: new Float64Array(size), h: new Float64Array(size) };
+      // warm and cold items (10, 11), both scenarios
+      for (const [i, j] of [
+        [0, 1],
+        [10, 3],
+        [11, 4],
+      ] as const) {
+        for (const k of [i, j]) itemForward(net, k, one.e, k * shape.dim, one.h, k * shape.dim);
+        itemForwardPair(net, i, j, two.e, two.h);
+      }
+      assert.deepEqual(Array.from(two.e), Array.from(one.e), `textDim ${textDim}: e`);
+      assert.deepEqual(Array.from(two.h), Array.from(one.h), `textDim ${textDim}: h`);
+    }
+  });
 
   it('a cold item is scored from its text alone, and ids-only models give it no id signal', () => {
     const { net } = tiny(5);

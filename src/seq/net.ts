@@ -3,7 +3,7 @@
  * forward pass of ./forward.ts (the maths: ./model.ts). A batch may run whole (lossAndGrad) or split
  * over threads in phases (forwardItems, examplesGrad, backwardItems; ./parallel.ts).
  */
-import { itemBias, itemForward, userForward, userPass } from './forward.ts';
+import { itemBias, itemForward, itemForwardPair, userForward, userPass } from './forward.ts';
 import type { SeqInputs, SeqParams, SeqShape, SeqWeights } from './params.ts';
 
 export interface Example {
@@ -98,10 +98,9 @@ export class SeqNet implements SeqWeights {
    */
   forwardItems(items: ArrayLike<number>, from: number, to: number): void {
     const { d } = this;
-    for (let q = from; q < to; q++) {
-      const i = items[q]!;
-      itemForward(this, i, this.e, i * d, this.h, i * d);
-    }
+    let q = from;
+    for (; q + 2 <= to; q += 2) itemForwardPair(this, items[q]!, items[q + 1]!, this.e, this.h);
+    if (q < to) itemForward(this, items[q]!, this.e, items[q]! * d, this.h, items[q]! * d);
     for (let q = 0; q < items.length; q++) this.dh.fill(0, items[q]! * d, (items[q]! + 1) * d);
   }
 
