@@ -11,8 +11,12 @@
  * line each at the end).
  * --threads: gradient threads (0 = one per core, 1 = single-threaded); compare 1 and 2 on one run
  * pair for the speed-up (the machine is shared, so absolute times move with the load).
+ * Each epoch's seconds (its batches and the valid scoring after it) print as it ends, and the
+ * summary line ends with a fingerprint of the trained parameters (the first 16 hex digits of a
+ * sha256 over them): two builds that train the same model to the bit print the same one.
  * Prints numbers; asserts nothing.
  */
+import { createHash } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,7 +25,7 @@ import { resolveThreads } from '../src/core/ts-worker.ts';
 import { loadItemVectors } from '../src/encode/catalog.ts';
 import { type DatasetName, loadEvalData } from '../src/eval/dataset.ts';
 import { seqDataOf, seqValidOf } from '../src/eval/models/seqrec.ts';
-import type { SeqArch } from '../src/seq/params.ts';
+import { PARAM_NAMES, type SeqArch, type SeqParams } from '../src/seq/params.ts';
 import { DEFAULT_SEQ_OPTIONS, scorerOf, trainSeq, validNdcg } from '../src/seq/train.ts';
 import { SqliteStore } from '../src/store/sqlite.ts';
 
@@ -94,6 +98,15 @@ const opts = {
   dropout: num(a.dropout, DEFAULT_SEQ_OPTIONS.dropout),
 };
 const archs = a.arch!.split(',') as SeqArch[];
+
+/** sha256 over every parameter's bytes, in PARAM_NAMES order: equal only for bit-identical models */
+function fingerprint(params: SeqParams): string {
+  const h = createHash('sha256');
+  for (const n of PARAM_NAMES)
+    h.update(new Uint8Array(params[n].buffer, params[n].byteOffset, params[n].byteLength));
+  return h.digest('hex').slice(0, 16);
+}
+
 console.log(
   `${dataset}: ${data.numItems} items, ${data.sequences.length} sequences, text ${data.text ? data.text.dim : 'none'}, load ${((Date.now() - t0) / 1000).toFixed(1)} s; ${JSON.stringify(opts)}`,
 );
@@ -107,10 +120,16 @@ for (const arch of archs) {
     const c = process.cpuUsage(cpu0);
     return ((c.user + c.system) / 1e6).toFixed(1);
   };
+  let epochStart = performance.now();
   const model = await trainSeq(data, run, {
     onProgress: (_d, _t, label) => {
       if (label !== last) console.log(`  ${label} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
       last = label;
+    },
+    onEpoch: (c) => {
+      const now = performance.now();
+      console.log(`  epoch ${c.epoch}: ${((now - epochStart) / 1000).toFixed(2)} s`);
+      epochStart = now;
     },
   });
   const test = seqValidOf({
@@ -119,7 +138,7 @@ for (const arch of archs) {
     objective: () => 0,
   });
   const r = model.report;
-  const line = `${dataset} ${arch}: ${r.examples} examples, ${r.epochs} epochs (best ${r.bestEpoch}), train ${r.seconds.toFixed(1)} s (${resolveThreads(opts.threads)} threads, CPU ${cpuSeconds()} s in this process), valid NDCG@10 ${r.validNdcg10.toFixed(4)}, test NDCG@10 ${validNdcg(scorerOf(model), test, model.scenario).toFixed(4)} (${test.length} cases); load average ${loadavg()[0]!.toFixed(1)}`;
+  const line = `${dataset} ${arch}: ${r.examples} examples, ${r.epochs} epochs (best ${r.bestEpoch}), train ${r.seconds.toFixed(1)} s (${resolveThreads(opts.threads)} threads, CPU ${cpuSeconds()} s in this process), valid NDCG@10 ${r.validNdcg10.toFixed(4)}, test NDCG@10 ${validNdcg(scorerOf(model), test, model.scenario).toFixed(4)} (${test.length} cases); load average ${loadavg()[0]!.toFixed(1)}; params ${fingerprint(model.params)}`;
   console.log(line);
   summary.push(line);
   if (data.numScenarios > 1) {

@@ -41,6 +41,25 @@ describe('topEigenvectors', () => {
     assert.ok(Math.abs(vectors[0]!) < 1e-12 && Math.abs(Math.abs(vectors[1]!) - 1) < 1e-9);
   });
 
+  test('the first vectors of a block are those a smaller block finds, to the bit', () => {
+    // each vector is multiplied alone and orthonormalised against those before it only
+    const n = 9;
+    const m = new Float64Array(n * n);
+    for (let a = 0; a < n; a++)
+      for (let b = a; b < n; b++) {
+        const v = Math.sin(a * 1.7 + b * 0.3) + (a === b ? n - a : 0);
+        m[a * n + b] = v;
+        m[b * n + a] = v;
+      }
+    const start = Float64Array.from({ length: 6 * n }, (_, i) => Math.cos(i * 2.1 + 0.5));
+    const six = topEigenvectors(m, n, 6, { start, iterations: 7 });
+    for (const r of [1, 3, 5]) {
+      const few = topEigenvectors(m, n, r, { start: start.subarray(0, r * n), iterations: 7 });
+      assert.deepEqual(Array.from(few.vectors), Array.from(six.vectors.subarray(0, r * n)), `r = ${r}`);
+      assert.deepEqual(Array.from(few.values), Array.from(six.values.subarray(0, r)), `r = ${r}`);
+    }
+  });
+
   test('does not modify its start vectors', () => {
     const start = Float64Array.from([3, 4]);
     topEigenvectors(Float64Array.from([2, 0, 0, 1]), 2, 1, { start, iterations: 5 });

@@ -23,15 +23,113 @@ export function itemForward(
   const x = w.inputs.text;
   const warm = w.inputs.warm[i] === 1;
   const s = w.inputs.scenario[i]! * d;
-  for (let k = 0; k < d; k++) {
+  const xo = i * T;
+  let k = 0;
+  // with text, four rows of Wt at a time (independent sums, each over j in order)
+  if (T > 0)
+    for (; k + 4 <= d; k += 4) {
+      let v0 = warm ? emb[i * d + k]! : 0;
+      let v1 = warm ? emb[i * d + k + 1]! : 0;
+      let v2 = warm ? emb[i * d + k + 2]! : 0;
+      let v3 = warm ? emb[i * d + k + 3]! : 0;
+      const w0 = k * T;
+      const w1 = w0 + T;
+      const w2 = w1 + T;
+      const w3 = w2 + T;
+      for (let j = 0; j < T; j++) {
+        const xj = x[xo + j]!;
+        v0 += wt[w0 + j]! * xj;
+        v1 += wt[w1 + j]! * xj;
+        v2 += wt[w2 + j]! * xj;
+        v3 += wt[w3 + j]! * xj;
+      }
+      e[eOff + k] = v0;
+      e[eOff + k + 1] = v1;
+      e[eOff + k + 2] = v2;
+      e[eOff + k + 3] = v3;
+      h[off + k] = v0 * scale[s + k]! + shift[s + k]!;
+      h[off + k + 1] = v1 * scale[s + k + 1]! + shift[s + k + 1]!;
+      h[off + k + 2] = v2 * scale[s + k + 2]! + shift[s + k + 2]!;
+      h[off + k + 3] = v3 * scale[s + k + 3]! + shift[s + k + 3]!;
+    }
+  for (; k < d; k++) {
     let v = warm ? emb[i * d + k]! : 0;
     if (T > 0) {
       const wo = k * T;
-      const xo = i * T;
       for (let j = 0; j < T; j++) v += wt[wo + j]! * x[xo + j]!;
     }
     e[eOff + k] = v;
     h[off + k] = v * scale[s + k]! + shift[s + k]!;
+  }
+}
+
+/**
+ * itemForward of two items into their own rows (row i of e and h for item i), with text four rows
+ * of Wt and both items per pass: each value's sum is the one itemForward makes, to the bit.
+ */
+export function itemForwardPair(w: SeqWeights, i: number, j: number, e: Float64Array, h: Float64Array): void {
+  const d = w.shape.dim;
+  const T = w.shape.textDim;
+  if (T === 0 || d % 4 !== 0) {
+    itemForward(w, i, e, i * d, h, i * d);
+    itemForward(w, j, e, j * d, h, j * d);
+    return;
+  }
+  const { wt, emb, scale, shift } = w.params;
+  const x = w.inputs.text;
+  const warmI = w.inputs.warm[i] === 1;
+  const warmJ = w.inputs.warm[j] === 1;
+  const si = w.inputs.scenario[i]! * d;
+  const sj = w.inputs.scenario[j]! * d;
+  const xi = i * T;
+  const xj = j * T;
+  const oi = i * d;
+  const oj = j * d;
+  for (let k = 0; k < d; k += 4) {
+    let a0 = warmI ? emb[oi + k]! : 0;
+    let a1 = warmI ? emb[oi + k + 1]! : 0;
+    let a2 = warmI ? emb[oi + k + 2]! : 0;
+    let a3 = warmI ? emb[oi + k + 3]! : 0;
+    let b0 = warmJ ? emb[oj + k]! : 0;
+    let b1 = warmJ ? emb[oj + k + 1]! : 0;
+    let b2 = warmJ ? emb[oj + k + 2]! : 0;
+    let b3 = warmJ ? emb[oj + k + 3]! : 0;
+    const w0 = k * T;
+    const w1 = w0 + T;
+    const w2 = w1 + T;
+    const w3 = w2 + T;
+    for (let t = 0; t < T; t++) {
+      const p = x[xi + t]!;
+      const q = x[xj + t]!;
+      const c0 = wt[w0 + t]!;
+      const c1 = wt[w1 + t]!;
+      const c2 = wt[w2 + t]!;
+      const c3 = wt[w3 + t]!;
+      a0 += c0 * p;
+      a1 += c1 * p;
+      a2 += c2 * p;
+      a3 += c3 * p;
+      b0 += c0 * q;
+      b1 += c1 * q;
+      b2 += c2 * q;
+      b3 += c3 * q;
+    }
+    e[oi + k] = a0;
+    e[oi + k + 1] = a1;
+    e[oi + k + 2] = a2;
+    e[oi + k + 3] = a3;
+    e[oj + k] = b0;
+    e[oj + k + 1] = b1;
+    e[oj + k + 2] = b2;
+    e[oj + k + 3] = b3;
+    h[oi + k] = a0 * scale[si + k]! + shift[si + k]!;
+    h[oi + k + 1] = a1 * scale[si + k + 1]! + shift[si + k + 1]!;
+    h[oi + k + 2] = a2 * scale[si + k + 2]! + shift[si + k + 2]!;
+    h[oi + k + 3] = a3 * scale[si + k + 3]! + shift[si + k + 3]!;
+    h[oj + k] = b0 * scale[sj + k]! + shift[sj + k]!;
+    h[oj + k + 1] = b1 * scale[sj + k + 1]! + shift[sj + k + 1]!;
+    h[oj + k + 2] = b2 * scale[sj + k + 2]! + shift[sj + k + 2]!;
+    h[oj + k + 3] = b3 * scale[sj + k + 3]! + shift[sj + k + 3]!;
   }
 }
 
@@ -48,6 +146,8 @@ export interface UserPass {
   x: Float64Array;
   /** softmax(a)_t */
   alpha: Float64Array;
+  /** attn_k last_k (dim values) */
+  q: Float64Array;
   /** sum_t alpha_t x_t */
   u: Float64Array;
   /** Wo u (z before the scenario's query factor); sasrec: Wo o of the newest position */
@@ -62,6 +162,7 @@ export function userPass(w: SeqWeights): UserPass {
     n: 0,
     x: new Float64Array(L * d),
     alpha: new Float64Array(L),
+    q: new Float64Array(d),
     u: new Float64Array(d),
     v: new Float64Array(d),
     sas: w.shape.arch === 'sasrec' ? sasCache(w) : undefined,
@@ -92,19 +193,45 @@ export function attend(
   }
   const lo = (n - 1) * d;
   const sqrtD = Math.sqrt(d);
-  let amax = -Infinity;
-  for (let t = 0; t < n; t++) {
-    let s = 0;
-    for (let k = 0; k < d; k++) s += P.attn[k]! * x[lo + k]! * x[t * d + k]!;
-    alpha[t] = s / sqrtD + P.posBias[n - 1 - t]!;
-    if (alpha[t]! > amax) amax = alpha[t]!;
+  // attn_k last_k, the left factor of every position's product (attn_k last_k x_t,k)
+  const q = pass.q;
+  for (let k = 0; k < d; k++) q[k] = P.attn[k]! * x[lo + k]!;
+  let t = 0;
+  // four positions at a time (independent sums, each over k in order)
+  for (; t + 4 <= n; t += 4) {
+    const o0 = t * d;
+    const o1 = o0 + d;
+    const o2 = o1 + d;
+    const o3 = o2 + d;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let k = 0; k < d; k++) {
+      const qk = q[k]!;
+      s0 += qk * x[o0 + k]!;
+      s1 += qk * x[o1 + k]!;
+      s2 += qk * x[o2 + k]!;
+      s3 += qk * x[o3 + k]!;
+    }
+    alpha[t] = s0 / sqrtD + P.posBias[n - 1 - t]!;
+    alpha[t + 1] = s1 / sqrtD + P.posBias[n - 2 - t]!;
+    alpha[t + 2] = s2 / sqrtD + P.posBias[n - 3 - t]!;
+    alpha[t + 3] = s3 / sqrtD + P.posBias[n - 4 - t]!;
   }
+  for (; t < n; t++) {
+    let s = 0;
+    for (let k = 0; k < d; k++) s += q[k]! * x[t * d + k]!;
+    alpha[t] = s / sqrtD + P.posBias[n - 1 - t]!;
+  }
+  let amax = -Infinity;
+  for (t = 0; t < n; t++) if (alpha[t]! > amax) amax = alpha[t]!;
   let sum = 0;
-  for (let t = 0; t < n; t++) {
+  for (t = 0; t < n; t++) {
     alpha[t] = Math.exp(alpha[t]! - amax);
     sum += alpha[t]!;
   }
-  for (let t = 0; t < n; t++) alpha[t]! /= sum;
+  for (t = 0; t < n; t++) alpha[t]! /= sum;
   return n;
 }
 
@@ -128,13 +255,43 @@ export function userForward(
   const { x, alpha, u, v } = pass;
   u.fill(0);
   for (let t = 0; t < n; t++) for (let k = 0; k < d; k++) u[k]! += alpha[t]! * x[t * d + k]!;
-  for (let r = 0; r < d; r++) {
-    let s = 0;
-    for (let k = 0; k < d; k++) s += P.wo[r * d + k]! * u[k]!;
-    v[r] = s;
-    z[r] = s * P.query[scenario * d + r]!;
-  }
+  woTimes(P.wo, u, 0, d, v);
+  for (let r = 0; r < d; r++) z[r] = v[r]! * P.query[scenario * d + r]!;
   return true;
+}
+
+/**
+ * out = Wo a, a = the d values of `a` from `off`: four rows at a time (independent sums), each
+ * summed over k in order, as one row at a time would.
+ */
+function woTimes(wo: Float32Array, a: Float64Array, off: number, d: number, out: Float64Array): void {
+  let r = 0;
+  for (; r + 4 <= d; r += 4) {
+    const w0 = r * d;
+    const w1 = w0 + d;
+    const w2 = w1 + d;
+    const w3 = w2 + d;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let k = 0; k < d; k++) {
+      const ak = a[off + k]!;
+      s0 += wo[w0 + k]! * ak;
+      s1 += wo[w1 + k]! * ak;
+      s2 += wo[w2 + k]! * ak;
+      s3 += wo[w3 + k]! * ak;
+    }
+    out[r] = s0;
+    out[r + 1] = s1;
+    out[r + 2] = s2;
+    out[r + 3] = s3;
+  }
+  for (; r < d; r++) {
+    let s = 0;
+    for (let k = 0; k < d; k++) s += wo[r * d + k]! * a[off + k]!;
+    out[r] = s;
+  }
 }
 
 /** userForward of the sasrec architecture: z from the output at the newest of the last maxLen items */
@@ -166,11 +323,6 @@ export function sasState(
 ): void {
   const d = w.shape.dim;
   const P = w.params;
-  const oo = t * d;
-  for (let r = 0; r < d; r++) {
-    let s = 0;
-    for (let k = 0; k < d; k++) s += P.wo[r * d + k]! * c.o[oo + k]!;
-    v[r] = s;
-    z[r] = s * P.query[scenario * d + r]!;
-  }
+  woTimes(P.wo, c.o, t * d, d, v);
+  for (let r = 0; r < d; r++) z[r] = v[r]! * P.query[scenario * d + r]!;
 }

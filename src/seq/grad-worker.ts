@@ -1,11 +1,12 @@
 /**
  * One gradient worker of the sequential model's data-parallel training: holds a SeqNet over the
  * shared parameters and item caches and runs its share of each phase of a batch (forward its
- * items, its examples, backward its items) into its own gradient buffers and dh. It never writes
- * the parameters; the main thread sums the shares in a fixed order and applies Adam between steps
- * (protocol in ./parallel.ts).
+ * items, its examples, backward its items) into its own gradient buffers and dh, then the Adam
+ * step of its share of the parameter values once every thread's gradient is in (protocol in
+ * ./parallel.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { adamStep } from './adam.ts';
 import type { Example } from './net.ts';
 import type { ForwardRequest, GradWorkerInit, StepReply, StepRequest } from './parallel.ts';
 import { netOf } from './sas-net.ts';
@@ -19,6 +20,8 @@ const net = netOf(
   init.dropout,
 );
 net.useCaches(init.caches.e, init.caches.h, init.caches.dhs[init.index]!);
+const grads = init.grads[init.index]!;
+const threads = init.grads.length;
 /** the batch being computed (set by its forward phase) */
 let step: ForwardRequest | undefined;
 
@@ -36,11 +39,16 @@ function run(msg: StepRequest): StepReply {
       const pos = step.examples[q + 1]!;
       batch.push({ hist: init.flat.subarray(step.examples[q]!, pos), target: init.flat[pos]!, key: pos });
     }
-    return { type: 'examples', loss: net.examplesGrad(batch, step.negatives, init.grads, step.norm) };
+    return { type: 'examples', loss: net.examplesGrad(batch, step.negatives, grads, step.norm) };
   }
-  net.backwardItems(step.items, step.itemFrom, step.itemTo, init.caches.dhs, init.grads);
+  if (msg.type === 'backward') {
+    net.backwardItems(step.items, step.itemFrom, step.itemTo, init.caches.dhs, grads);
+    return { type: 'backward' };
+  }
+  const { params, m, v, adam, warm, index } = init;
+  adamStep(adam, params, m, v, init.grads, step.items, warm, msg.step, index, threads);
   step = undefined;
-  return { type: 'backward' };
+  return { type: 'update' };
 }
 
 port.on('message', (msg: StepRequest | { type: 'close' }) => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { seededRandom } from '../core/rng.ts';
+import { itemForward, itemForwardPair } from './forward.ts';
 import {
   type Example,
   gaussian,
@@ -13,13 +14,13 @@ import {
 import type { SeqArch } from './params.ts';
 import { netOf } from './sas-net.ts';
 
-function tiny(textDim: number, arch: SeqArch = 'pool', dropout = 0) {
+function tiny(textDim: number, arch: SeqArch = 'pool', dropout = 0, dim = 6) {
   const sas = arch === 'sasrec';
   const shape: SeqShape = {
     numItems: 12,
     numScenarios: 2,
     textDim,
-    dim: 6,
+    dim,
     maxLen: 4,
     arch,
     layers: sas ? 2 : 0,
@@ -37,6 +38,39 @@ function tiny(textDim: number, arch: SeqArch = 'pool', dropout = 0) {
 
 const zeros = (p: SeqParams) =>
   Object.fromEntries(PARAM_NAMES.map((n) => [n, new Float32Array(p[n].length)])) as SeqParams;
+
+/** compares the analytic gradient of a batch with central differences; the number of values checked */
+function checkGradients(
+  net: ReturnType<typeof tiny>['net'],
+  batch: Example[],
+  negatives: readonly (readonly number[])[],
+): number {
+  const grads = zeros(net.params);
+  net.lossAndGrad(batch, negatives, grads);
+  let checked = 0;
+  for (const name of PARAM_NAMES) {
+    const p = net.params[name];
+    if (p.length === 0) continue;
+    for (let k = 0; k < p.length; k += Math.max(1, Math.floor(p.length / 7))) {
+      const old = p[k]!;
+      const eps = 1e-2;
+      p[k] = old + eps;
+      const up = net.lossAndGrad(batch, negatives, zeros(net.params));
+      p[k] = old - eps;
+      const down = net.lossAndGrad(batch, negatives, zeros(net.params));
+      const hUp = old + eps - (old - eps);
+      p[k] = old;
+      const numeric = (up - down) / hUp;
+      const analytic = grads[name][k]!;
+      assert.ok(
+        Math.abs(numeric - analytic) <= 2e-3 + 2e-2 * Math.abs(numeric),
+        `${name}[${k}]: analytic ${analytic}, numeric ${numeric}`,
+      );
+      checked++;
+    }
+  }
+  return checked;
+}
 
 describe('sequential model', () => {
   for (const [textDim, arch, dropout] of [
@@ -57,33 +91,23 @@ describe('sequential model', () => {
         [1, 2, 4, 5, 7, 11],
         [0, 3, 6, 9],
       ];
-      const grads = zeros(net.params);
-      net.lossAndGrad(batch, negatives, grads);
-      let checked = 0;
-      for (const name of PARAM_NAMES) {
-        const p = net.params[name];
-        if (p.length === 0) continue;
-        for (let k = 0; k < p.length; k += Math.max(1, Math.floor(p.length / 7))) {
-          const old = p[k]!;
-          const eps = 1e-2;
-          p[k] = old + eps;
-          const up = net.lossAndGrad(batch, negatives, zeros(net.params));
-          p[k] = old - eps;
-          const down = net.lossAndGrad(batch, negatives, zeros(net.params));
-          const hUp = old + eps - (old - eps);
-          p[k] = old;
-          const numeric = (up - down) / hUp;
-          const analytic = grads[name][k]!;
-          assert.ok(
-            Math.abs(numeric - analytic) <= 2e-3 + 2e-2 * Math.abs(numeric),
-            `${name}[${k}]: analytic ${analytic}, numeric ${numeric}`,
-          );
-          checked++;
-        }
-      }
-      assert.ok(checked > 40);
+      assert.ok(checkGradients(net, batch, negatives) > 40);
     });
   }
+
+  it('a negative drawn more than once counts once per draw (finite differences agree)', () => {
+    const { net } = tiny(5);
+    const batch: Example[] = [
+      { hist: [1, 2, 3, 4, 5], target: 7 },
+      { hist: [0, 11], target: 3 },
+    ];
+    // repeats next to each other, four apart, and equal to a target (skipped)
+    const negatives = [
+      [2, 2, 4, 5, 2, 11, 7, 7, 1, 2],
+      [0, 3, 3, 9, 0],
+    ];
+    assert.ok(checkGradients(net, batch, negatives) > 40);
+  });
 
   for (const arch of ['pool', 'sasrec'] as const)
     it(`a batch split over threads in phases (items forward, examples, items backward) gives the whole batch gradient (${arch})`, () => {
@@ -147,6 +171,27 @@ describe('sequential model', () => {
         assert.ok(Math.abs(sum + scorer.bias[item]! - scorer.score(z, item)) < 1e-4);
       }
     });
+
+  it('forwarding two items at once gives the rows one at a time gives, to the bit', () => {
+    for (const textDim of [5, 0]) {
+      // a width of whole blocks of four rows
+      const { net, shape } = tiny(textDim, 'pool', 0, 8);
+      const size = shape.numItems * shape.dim;
+      const one = { e: new Float64Array(size), h: new Float64Array(size) };
+      const two = { e: new Float64Array(size), h: new Float64Array(size) };
+      // warm and cold items (10, 11), both scenarios
+      for (const [i, j] of [
+        [0, 1],
+        [10, 3],
+        [11, 4],
+      ] as const) {
+        for (const k of [i, j]) itemForward(net, k, one.e, k * shape.dim, one.h, k * shape.dim);
+        itemForwardPair(net, i, j, two.e, two.h);
+      }
+      assert.deepEqual(Array.from(two.e), Array.from(one.e), `textDim ${textDim}: e`);
+      assert.deepEqual(Array.from(two.h), Array.from(one.h), `textDim ${textDim}: h`);
+    }
+  });
 
   it('a cold item is scored from its text alone, and ids-only models give it no id signal', () => {
     const { net } = tiny(5);

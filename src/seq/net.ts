@@ -3,7 +3,7 @@
  * forward pass of ./forward.ts (the maths: ./model.ts). A batch may run whole (lossAndGrad) or split
  * over threads in phases (forwardItems, examplesGrad, backwardItems; ./parallel.ts).
  */
-import { itemBias, itemForward, userForward, userPass } from './forward.ts';
+import { itemBias, itemForward, itemForwardPair, userForward, userPass } from './forward.ts';
 import type { SeqInputs, SeqParams, SeqShape, SeqWeights } from './params.ts';
 
 export interface Example {
@@ -24,6 +24,11 @@ export class SeqNet implements SeqWeights {
   private mark = new Int32Array(0);
   private touched: number[] = [];
   private batchId = 0;
+  /** sampledSoftmax's scratch, one slot per candidate (grown on first use) */
+  private cands = new Int32Array(0);
+  private rowOf = new Int32Array(0);
+  private logits = new Float64Array(0);
+  private coef = new Float64Array(0);
   /** the batch's dropout seed (set by the trainer before each batch; sasrec) */
   dropoutSeed = 0;
 
@@ -93,10 +98,9 @@ export class SeqNet implements SeqWeights {
    */
   forwardItems(items: ArrayLike<number>, from: number, to: number): void {
     const { d } = this;
-    for (let q = from; q < to; q++) {
-      const i = items[q]!;
-      itemForward(this, i, this.e, i * d, this.h, i * d);
-    }
+    let q = from;
+    for (; q + 2 <= to; q += 2) itemForwardPair(this, items[q]!, items[q + 1]!, this.e, this.h);
+    if (q < to) itemForward(this, items[q]!, this.e, items[q]! * d, this.h, items[q]! * d);
     for (let q = 0; q < items.length; q++) this.dh.fill(0, items[q]! * d, (items[q]! + 1) * d);
   }
 
@@ -114,11 +118,15 @@ export class SeqNet implements SeqWeights {
     return this.examples(batch, negatives, grads, norm, false);
   }
 
-  /** `lazy`: forward each item on its first use in the batch (else the caches already hold it) */
   /**
    * One prediction's sampled softmax: the target against the scenario's negatives (one equal to the
    * target skipped), scored by z against the cached h. Returns its loss times inv; sets dz to the
-   * loss's gradient in z and adds the item side's (dh, warm biases) in place.
+   * loss's gradient in z and adds the item side's (dh, warm biases) in place. `lazy`: forward each
+   * item on its first use in the batch (else the caches already hold it).
+   *
+   * The loops run four candidates at a time for the independent accumulators, but every sum (a
+   * logit over k, dz[k] and each dh row over the candidates) adds its terms in candidate order, as
+   * one candidate at a time would: the results are the same to the bit.
    */
   protected sampledSoftmax(
     z: Float64Array,
@@ -130,31 +138,100 @@ export class SeqNet implements SeqWeights {
     lazy: boolean,
   ): number {
     const { d } = this;
-    const cands = [tgt];
-    for (const j of negs) if (j !== tgt) cands.push(j);
-    const logits = new Float64Array(cands.length);
-    let lmax = -Infinity;
-    for (let c = 0; c < cands.length; c++) {
-      const j = cands[c]!;
-      const ho = lazy ? this.ensure(j) : j * d;
-      let sc = itemBias(this, j);
-      for (let k = 0; k < d; k++) sc += z[k]! * this.h[ho + k]!;
-      logits[c] = sc;
-      if (sc > lmax) lmax = sc;
+    const room = negs.length + 1;
+    if (this.cands.length < room) {
+      this.cands = new Int32Array(room);
+      this.rowOf = new Int32Array(room);
+      this.logits = new Float64Array(room);
+      this.coef = new Float64Array(room);
     }
-    let lsum = 0;
-    for (let c = 0; c < cands.length; c++) lsum += Math.exp(logits[c]! - lmax);
-    dz.fill(0);
-    for (let c = 0; c < cands.length; c++) {
-      const j = cands[c]!;
-      const g = (Math.exp(logits[c]! - lmax) / lsum - (c === 0 ? 1 : 0)) * inv;
-      if (g === 0) continue;
-      const ho = j * d;
+    const { cands, rowOf, logits, coef } = this;
+    let n = 0;
+    cands[n++] = tgt;
+    for (let q = 0; q < negs.length; q++) {
+      const j = negs[q]!;
+      if (j !== tgt) cands[n++] = j;
+    }
+    // forward in candidate order (ensure fixes the order the batch's items are backpropagated in)
+    for (let c = 0; c < n; c++) rowOf[c] = lazy ? this.ensure(cands[c]!) : cands[c]! * d;
+    const h = this.h;
+    const dh = this.dh;
+    const warm = this.inputs.warm;
+    let lmax = -Infinity;
+    let c = 0;
+    for (; c + 4 <= n; c += 4) {
+      const o0 = rowOf[c]!;
+      const o1 = rowOf[c + 1]!;
+      const o2 = rowOf[c + 2]!;
+      const o3 = rowOf[c + 3]!;
+      let s0 = itemBias(this, cands[c]!);
+      let s1 = itemBias(this, cands[c + 1]!);
+      let s2 = itemBias(this, cands[c + 2]!);
+      let s3 = itemBias(this, cands[c + 3]!);
       for (let k = 0; k < d; k++) {
-        dz[k]! += g * this.h[ho + k]!;
-        this.dh[ho + k]! += g * z[k]!;
+        const zk = z[k]!;
+        s0 += zk * h[o0 + k]!;
+        s1 += zk * h[o1 + k]!;
+        s2 += zk * h[o2 + k]!;
+        s3 += zk * h[o3 + k]!;
       }
-      if (this.inputs.warm[j] === 1) grads.bias[j]! += g;
+      logits[c] = s0;
+      logits[c + 1] = s1;
+      logits[c + 2] = s2;
+      logits[c + 3] = s3;
+    }
+    for (; c < n; c++) {
+      const o = rowOf[c]!;
+      let sc = itemBias(this, cands[c]!);
+      for (let k = 0; k < d; k++) sc += z[k]! * h[o + k]!;
+      logits[c] = sc;
+    }
+    for (c = 0; c < n; c++) if (logits[c]! > lmax) lmax = logits[c]!;
+    let lsum = 0;
+    for (c = 0; c < n; c++) {
+      const x = Math.exp(logits[c]! - lmax);
+      coef[c] = x;
+      lsum += x;
+    }
+    // the candidates with a gradient, in order, their rows packed to the front of rowOf
+    let m = 0;
+    for (c = 0; c < n; c++) {
+      const g = (coef[c]! / lsum - (c === 0 ? 1 : 0)) * inv;
+      if (g === 0) continue;
+      const j = cands[c]!;
+      if (warm[j] === 1) grads.bias[j]! += g;
+      coef[m] = g;
+      rowOf[m] = j * d;
+      m++;
+    }
+    dz.fill(0);
+    c = 0;
+    for (; c + 4 <= m; c += 4) {
+      const g0 = coef[c]!;
+      const g1 = coef[c + 1]!;
+      const g2 = coef[c + 2]!;
+      const g3 = coef[c + 3]!;
+      const o0 = rowOf[c]!;
+      const o1 = rowOf[c + 1]!;
+      const o2 = rowOf[c + 2]!;
+      const o3 = rowOf[c + 3]!;
+      for (let k = 0; k < d; k++) {
+        const zk = z[k]!;
+        dz[k] = dz[k]! + g0 * h[o0 + k]! + g1 * h[o1 + k]! + g2 * h[o2 + k]! + g3 * h[o3 + k]!;
+        // one statement each: a candidate may repeat, and its row then takes both terms in order
+        dh[o0 + k]! += g0 * zk;
+        dh[o1 + k]! += g1 * zk;
+        dh[o2 + k]! += g2 * zk;
+        dh[o3 + k]! += g3 * zk;
+      }
+    }
+    for (; c < m; c++) {
+      const g = coef[c]!;
+      const o = rowOf[c]!;
+      for (let k = 0; k < d; k++) {
+        dz[k]! += g * h[o + k]!;
+        dh[o + k]! += g * z[k]!;
+      }
     }
     return (Math.log(lsum) + lmax - logits[0]!) * inv;
   }
@@ -196,14 +273,7 @@ export class SeqNet implements SeqWeights {
         grads.query[s * d + r]! += dz[r]! * v[r]!;
         dv[r] = dz[r]! * P.query[s * d + r]!;
       }
-      du.fill(0);
-      for (let r = 0; r < d; r++) {
-        const g = dv[r]!;
-        for (let k = 0; k < d; k++) {
-          grads.wo[r * d + k]! += g * u[k]!;
-          du[k]! += P.wo[r * d + k]! * g;
-        }
-      }
+      woBackward(P.wo, grads.wo, u, dv, du, d);
       // through the attention pooling
       let dot = 0;
       const dAlpha = new Float64Array(n);
@@ -252,41 +322,164 @@ export class SeqNet implements SeqWeights {
   ): void {
     const { d } = this;
     const T = this.shape.textDim;
-    const P = this.params;
     const x = this.inputs.text;
+    const { scenario, warm } = this.inputs;
+    const pScale = this.params.scale;
+    const { scale: gScale, shift: gShift, emb: gEmb, wt: gWt } = grads;
+    const e = this.e;
     const first = dhs[0]!;
-    const de = new Float64Array(d);
+    const second = dhs[1];
     const dh = new Float64Array(d);
-    for (let q = from; q < to; q++) {
-      const i = items[q]!;
-      const o = i * d;
-      const s = this.inputs.scenario[i]! * d;
-      for (let k = 0; k < d; k++) dh[k] = first[o + k]!;
-      for (let w = 1; w < dhs.length; w++) {
-        const more = dhs[w]!;
-        for (let k = 0; k < d; k++) dh[k]! += more[o + k]!;
-      }
-      for (let k = 0; k < d; k++) {
-        const g = dh[k]!;
-        grads.scale[s + k]! += g * this.e[o + k]!;
-        grads.shift[s + k]! += g;
-        de[k] = g * P.scale[s + k]!;
-      }
-      if (this.inputs.warm[i] === 1) for (let k = 0; k < d; k++) grads.emb[o + k]! += de[k]!;
-      if (T > 0) {
-        const xo = i * T;
+    // the text projection's gradient takes a group of items at a time (see textBackward)
+    const de = new Float64Array(4 * d);
+    for (let q0 = from; q0 < to; q0 += 4) {
+      const q1 = Math.min(to, q0 + 4);
+      for (let q = q0; q < q1; q++) {
+        const i = items[q]!;
+        const o = i * d;
+        const s = scenario[i]! * d;
+        // dh summed over the threads in order (one pass for the usual one or two)
+        if (second) for (let k = 0; k < d; k++) dh[k] = first[o + k]! + second[o + k]!;
+        else for (let k = 0; k < d; k++) dh[k] = first[o + k]!;
+        for (let w = 2; w < dhs.length; w++) {
+          const more = dhs[w]!;
+          for (let k = 0; k < d; k++) dh[k]! += more[o + k]!;
+        }
+        const isWarm = warm[i] === 1;
+        const r = (q - q0) * d;
         for (let k = 0; k < d; k++) {
-          const g = de[k]!;
-          if (g === 0) continue;
-          const w = k * T;
-          for (let j = 0; j < T; j++) grads.wt[w + j]! += g * x[xo + j]!;
+          const g = dh[k]!;
+          gScale[s + k]! += g * e[o + k]!;
+          gShift[s + k]! += g;
+          const gk = g * pScale[s + k]!;
+          de[r + k] = gk;
+          if (isWarm) gEmb[o + k]! += gk;
         }
       }
+      if (T > 0) textBackward(gWt, x, T, d, items, q0, q1, de);
     }
   }
 
   /** items touched by the last batch (rows of emb and bias that may have a gradient) */
   lastTouched(): readonly number[] {
     return this.touched;
+  }
+}
+
+/**
+ * The gradient through v = Wo u: dWo += dv u^T, du = Wo^T dv. Four rows at a time, each du[k]
+ * summed over the rows in order, as one row at a time would.
+ */
+function woBackward(
+  wo: Float32Array,
+  gwo: Float32Array,
+  u: Float64Array,
+  dv: Float64Array,
+  du: Float64Array,
+  d: number,
+): void {
+  du.fill(0);
+  let r = 0;
+  for (; r + 4 <= d; r += 4) {
+    const g0 = dv[r]!;
+    const g1 = dv[r + 1]!;
+    const g2 = dv[r + 2]!;
+    const g3 = dv[r + 3]!;
+    const w0 = r * d;
+    const w1 = w0 + d;
+    const w2 = w1 + d;
+    const w3 = w2 + d;
+    for (let k = 0; k < d; k++) {
+      const uk = u[k]!;
+      gwo[w0 + k]! += g0 * uk;
+      gwo[w1 + k]! += g1 * uk;
+      gwo[w2 + k]! += g2 * uk;
+      gwo[w3 + k]! += g3 * uk;
+      du[k] = du[k]! + wo[w0 + k]! * g0 + wo[w1 + k]! * g1 + wo[w2 + k]! * g2 + wo[w3 + k]! * g3;
+    }
+  }
+  for (; r < d; r++) {
+    const g = dv[r]!;
+    for (let k = 0; k < d; k++) {
+      gwo[r * d + k]! += g * u[k]!;
+      du[k]! += wo[r * d + k]! * g;
+    }
+  }
+}
+
+/**
+ * dWt += de x^T for the items[q0, q1) (at most four; item q's de at row q - q0 of `de`, its text at
+ * row items[q] of x). Each Float32 gradient value takes the items' terms in item order, rounded
+ * after each as `+=` would, so four items (and two rows of dWt) in one pass give the bits one item
+ * at a time gives (a zero term is skipped, as it always was: such a row goes one item at a time).
+ */
+function textBackward(
+  gWt: Float32Array,
+  x: Float32Array,
+  T: number,
+  d: number,
+  items: ArrayLike<number>,
+  q0: number,
+  q1: number,
+  de: Float64Array,
+): void {
+  const n = q1 - q0;
+  const x0 = items[q0]! * T;
+  const x1 = n === 4 ? items[q0 + 1]! * T : 0;
+  const x2 = n === 4 ? items[q0 + 2]! * T : 0;
+  const x3 = n === 4 ? items[q0 + 3]! * T : 0;
+  const full = (k: number) =>
+    n === 4 && de[k] !== 0 && de[d + k] !== 0 && de[2 * d + k] !== 0 && de[3 * d + k] !== 0;
+  for (let k = 0; k < d; ) {
+    const w = k * T;
+    if (k + 1 < d && full(k) && full(k + 1)) {
+      const v = w + T;
+      const g0 = de[k]!;
+      const g1 = de[d + k]!;
+      const g2 = de[2 * d + k]!;
+      const g3 = de[3 * d + k]!;
+      const h0 = de[k + 1]!;
+      const h1 = de[d + k + 1]!;
+      const h2 = de[2 * d + k + 1]!;
+      const h3 = de[3 * d + k + 1]!;
+      for (let j = 0; j < T; j++) {
+        const y0 = x[x0 + j]!;
+        const y1 = x[x1 + j]!;
+        const y2 = x[x2 + j]!;
+        const y3 = x[x3 + j]!;
+        let a = gWt[w + j]!;
+        let b = gWt[v + j]!;
+        a = Math.fround(a + g0 * y0);
+        b = Math.fround(b + h0 * y0);
+        a = Math.fround(a + g1 * y1);
+        b = Math.fround(b + h1 * y1);
+        a = Math.fround(a + g2 * y2);
+        b = Math.fround(b + h2 * y2);
+        gWt[w + j] = a + g3 * y3;
+        gWt[v + j] = b + h3 * y3;
+      }
+      k += 2;
+      continue;
+    }
+    if (full(k)) {
+      const g0 = de[k]!;
+      const g1 = de[d + k]!;
+      const g2 = de[2 * d + k]!;
+      const g3 = de[3 * d + k]!;
+      for (let j = 0; j < T; j++) {
+        let a = gWt[w + j]!;
+        a = Math.fround(a + g0 * x[x0 + j]!);
+        a = Math.fround(a + g1 * x[x1 + j]!);
+        a = Math.fround(a + g2 * x[x2 + j]!);
+        gWt[w + j] = a + g3 * x[x3 + j]!;
+      }
+    } else
+      for (let r = 0; r < n; r++) {
+        const g = de[r * d + k]!;
+        if (g === 0) continue;
+        const xo = items[q0 + r]! * T;
+        for (let j = 0; j < T; j++) gWt[w + j]! += g * x[xo + j]!;
+      }
+    k++;
   }
 }

@@ -8,8 +8,10 @@
  *   2. examples: each thread its share of the examples: loss, the dense gradient into its own
  *                gradient buffers, the item rows' gradient into its own dh;
  *   3. backward: each thread the item backward of its share of the items, dh summed over the
- *                threads in order.
- * `gather` then sums the workers' gradients into the caller's in worker order. So every item is
+ *                threads in order;
+ *   4. update:   each thread the Adam step of its share of the parameter values (./adam.ts), the
+ *                gradient of each the sum of the threads' gradients in thread order.
+ * So every item is
  * forwarded and backpropagated once per batch, whatever the thread count (splitting the examples
  * alone made each thread redo the shared negatives' and items' work: 1.3 x the arithmetic at 2
  * threads on scientific). The shares and the order depend only on the batch and the thread count,
@@ -19,7 +21,8 @@
 import type { Worker } from 'node:worker_threads';
 import { RecError } from '../core/errors.ts';
 import { readyOf, startTsWorker } from '../core/ts-worker.ts';
-import { PARAM_NAMES, type ParamName, type SeqParams, type SeqShape } from './params.ts';
+import type { AdamSettings } from './adam.ts';
+import { PARAM_NAMES, type SeqParams, type SeqShape } from './params.ts';
 
 /** what a worker is started with (structured-cloned; the Float32Arrays over SharedArrayBuffers are shared) */
 export interface GradWorkerInit {
@@ -27,8 +30,12 @@ export interface GradWorkerInit {
   index: number;
   shape: SeqShape;
   params: SeqParams;
-  /** this worker's gradient buffers */
-  grads: SeqParams;
+  /** Adam's moments (shared: each thread updates its share) */
+  m: SeqParams;
+  v: SeqParams;
+  adam: AdamSettings;
+  /** every thread's gradient buffers, the caller's first (this worker's at `index`) */
+  grads: SeqParams[];
   caches: ItemCaches;
   text: Float32Array;
   warm: Uint8Array;
@@ -64,12 +71,18 @@ export interface ForwardRequest {
   dropoutSeed: number;
 }
 
-export type StepRequest = ForwardRequest | { type: 'examples' } | { type: 'backward' };
+export type StepRequest =
+  | ForwardRequest
+  | { type: 'examples' }
+  | { type: 'backward' }
+  /** phase 4: Adam step `step` (1-based) of the batch */
+  | { type: 'update'; step: number };
 
 export type StepReply =
   | { type: 'forward' }
   | { type: 'examples'; loss: number }
   | { type: 'backward' }
+  | { type: 'update' }
   | { type: 'error'; message: string }
   | { type: 'ready' };
 
@@ -97,8 +110,8 @@ export class GradPool {
 
   private constructor(
     private readonly workers: Worker[],
-    /** each worker's gradient buffers (shared with it) */
-    private readonly grads: SeqParams[],
+    /** every thread's gradient buffers (shared), the caller's first */
+    readonly grads: SeqParams[],
     /** the item caches; the caller uses dhs[0] */
     readonly caches: ItemCaches,
   ) {
@@ -117,25 +130,33 @@ export class GradPool {
     });
   }
 
-  /** starts `count` workers over the shared parameters (see sharedParams) */
+  /**
+   * starts `count` workers over the shared parameters, moments and caller's gradient buffers (see
+   * sharedParams)
+   */
   static async start(
     count: number,
-    init: Omit<GradWorkerInit, 'grads' | 'caches' | 'index'>,
+    { callerGrads, ...init }: Omit<GradWorkerInit, 'grads' | 'caches' | 'index'> & { callerGrads: SeqParams },
   ): Promise<GradPool> {
     const module = new URL('./grad-worker.ts', import.meta.url);
-    const grads = Array.from({ length: count }, () =>
-      sharedParams(
-        Object.fromEntries(PARAM_NAMES.map((n) => [n, new Float32Array(init.params[n].length)])) as SeqParams,
+    const grads = [
+      callerGrads,
+      ...Array.from({ length: count }, () =>
+        sharedParams(
+          Object.fromEntries(
+            PARAM_NAMES.map((n) => [n, new Float32Array(init.params[n].length)]),
+          ) as SeqParams,
+        ),
       ),
-    );
+    ];
     const size = init.shape.numItems * init.shape.dim;
     const caches: ItemCaches = {
       e: sharedF64(size),
       h: sharedF64(size),
       dhs: Array.from({ length: count + 1 }, () => sharedF64(size)),
     };
-    const workers = grads.map((g, w) =>
-      startTsWorker(module, { ...init, grads: g, caches, index: w + 1 } satisfies GradWorkerInit),
+    const workers = Array.from({ length: count }, (_, w) =>
+      startTsWorker(module, { ...init, grads, caches, index: w + 1 } satisfies GradWorkerInit),
     );
     try {
       await Promise.all(workers.map(readyOf));
@@ -179,35 +200,6 @@ export class GradPool {
       throw e;
     }
     return { mine: own, replies: await Promise.all(jobs) };
-  }
-
-  /**
-   * Adds worker w's gradient into `into` and zeroes the worker's buffers: the dense parameters
-   * whole, the id rows (`sparse`, width per row) only at `touched` (the batch's items).
-   */
-  gather(
-    w: number,
-    touched: ArrayLike<number>,
-    into: SeqParams,
-    sparse: Partial<Record<ParamName, number>>,
-  ): void {
-    const g = this.grads[w]!;
-    for (const name of PARAM_NAMES) {
-      const src = g[name];
-      const dst = into[name];
-      const width = sparse[name];
-      if (width === undefined) {
-        for (let k = 0; k < src.length; k++) dst[k]! += src[k]!;
-        src.fill(0);
-      } else
-        for (let q = 0; q < touched.length; q++) {
-          const r = touched[q]!;
-          for (let k = r * width; k < (r + 1) * width; k++) {
-            dst[k]! += src[k]!;
-            src[k] = 0;
-          }
-        }
-    }
   }
 
   async close(): Promise<void> {

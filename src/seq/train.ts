@@ -7,13 +7,15 @@
  * masked). Seeded and deterministic for a given thread count: with `threads` > 1 every batch's
  * gradient is computed in fixed shares by the calling thread and worker threads over shared
  * parameters and item caches (items forward, examples, items backward: each item once per batch),
- * summed in a fixed order, and Adam runs in the calling thread (./parallel.ts).
+ * and each thread applies Adam (./adam.ts) to its share of the values, the threads' gradients
+ * summed in a fixed order (./parallel.ts).
  * Interruptible: the abort signal is checked between batches; an interrupted epoch is discarded
  * and `onEpoch` checkpoints (taken at each epoch boundary) resume the run.
  */
 import { RecError } from '../core/errors.ts';
 import { seededRandom, seededSample } from '../core/rng.ts';
 import { resolveThreads, sliceBounds } from '../core/ts-worker.ts';
+import { type AdamSettings, adamStep } from './adam.ts';
 import type { Example } from './net.ts';
 import { GradPool, sharedParams } from './parallel.ts';
 import { initParams, PARAM_NAMES, type SeqParams, type SeqShape } from './params.ts';
@@ -137,9 +139,11 @@ export async function trainSeq(
     scenarioItems[s]!.push(i);
   });
   const valid = seededSample(data.valid, opts.validCases, opts.seed);
-  const m = resume ? clone(resume.m) : zerosLike(params);
-  const v = resume ? clone(resume.v) : zerosLike(params);
-  const grads = zerosLike(params);
+  // worker threads also update their share of the parameters (and so of m and v) after each step
+  const shareIf = (p: SeqParams) => (threads > 1 ? sharedParams(p) : p);
+  const m = shareIf(resume ? clone(resume.m) : zerosLike(params));
+  const v = shareIf(resume ? clone(resume.v) : zerosLike(params));
+  const grads = shareIf(zerosLike(params));
   let best = resume ? clone(resume.best) : clone(params);
   let bestNdcg = resume?.bestNdcg ?? -1;
   let bestEpoch = resume?.bestEpoch ?? 0;
@@ -148,10 +152,12 @@ export async function trainSeq(
   const history = [...(resume?.history ?? [])];
   const losses = [...(resume?.losses ?? [])];
   const startEpoch = resume?.epoch ?? 0;
-  const B1 = 0.9;
-  const B2 = 0.999;
-  const sparse = new Set(['emb', 'bias']);
-  const frozen = new Set(opts.scenarioAdapt ? [] : ['scale', 'shift', 'query']);
+  const adam: AdamSettings = {
+    lr: opts.lr,
+    l2: opts.l2,
+    frozen: opts.scenarioAdapt ? [] : ['scale', 'shift', 'query'],
+    dim: shape.dim,
+  };
   const batchesPerEpoch = Math.ceil(exIdx.length / batchSize);
   const label = (epoch: number) =>
     `seq epoch ${Math.min(epoch + 1, opts.epochs)}/${opts.epochs}${history.length > 0 ? ` (valid ndcg@10 ${history.map((h) => h.toFixed(4)).join(' ')})` : ''}`;
@@ -165,6 +171,10 @@ export async function trainSeq(
           scenario: data.itemScenario,
           flat,
           dropout: opts.dropout,
+          m,
+          v,
+          callerGrads: grads,
+          adam,
         })
       : undefined;
   if (pool) net.useCaches(pool.caches.e, pool.caches.h, pool.caches.dhs[0]!);
@@ -183,7 +193,7 @@ export async function trainSeq(
   const gradStep = async (
     pairs: Int32Array,
     negatives: readonly (readonly number[])[],
-  ): Promise<{ loss: number; rows: readonly number[] }> => {
+  ): Promise<{ loss: number; rows: ArrayLike<number> }> => {
     const n = pairs.length / 2;
     if (!pool) {
       const loss = net.lossAndGrad(examplesOf(pairs, 0, n), negatives, grads);
@@ -239,8 +249,7 @@ export async function trainSeq(
       () => ({ type: 'backward' }),
       () => net.backwardItems(items, ...share(0), pool.caches.dhs, grads),
     );
-    for (let w = 0; w < threads - 1; w++) pool.gather(w, items, grads, { emb: shape.dim, bias: 1 });
-    return { loss, rows };
+    return { loss, rows: items };
   };
   try {
     for (let epoch = startEpoch; epoch < opts.epochs && bad < opts.patience; epoch++) {
@@ -277,29 +286,13 @@ export async function trainSeq(
         const { loss, rows } = await gradStep(pairs, negatives);
         lossSum += loss * size;
         step++;
-        const c1 = 1 - B1 ** step;
-        const c2 = 1 - B2 ** step;
-        for (const name of PARAM_NAMES) {
-          const p = params[name];
-          const g = grads[name];
-          const mm = m[name];
-          const vv = v[name];
-          const update = (k: number, l2: number) => {
-            const gk = g[k]! + l2 * p[k]!;
-            mm[k] = B1 * mm[k]! + (1 - B1) * gk;
-            vv[k] = B2 * vv[k]! + (1 - B2) * gk * gk;
-            p[k]! -= (opts.lr * (mm[k]! / c1)) / (Math.sqrt(vv[k]! / c2) + 1e-8);
-            g[k] = 0;
-          };
-          if (frozen.has(name)) g.fill(0);
-          else if (sparse.has(name)) {
-            const w = name === 'emb' ? shape.dim : 1;
-            for (const r of rows) {
-              if (warm[r] !== 1) continue;
-              for (let k = r * w; k < (r + 1) * w; k++) update(k, opts.l2);
-            }
-          } else for (let k = 0; k < p.length; k++) update(k, 0);
-        }
+        // the threads' gradients summed in thread order, and the update, each thread on its share
+        if (pool)
+          await pool.all(
+            () => ({ type: 'update', step }),
+            () => adamStep(adam, params, m, v, pool.grads, rows, warm, step, 0, threads),
+          );
+        else adamStep(adam, params, m, v, [grads], rows, warm, step);
       }
       losses.push(lossSum / Math.max(1, order.length));
       const ndcg = validNdcg(new SeqScorer(net), valid, data.itemScenario);
@@ -316,8 +309,8 @@ export async function trainSeq(
         step,
         // shared buffers stay with this run; the hook gets (and may keep) plain arrays
         params: pool ? clone(params) : params,
-        m,
-        v,
+        m: pool ? clone(m) : m,
+        v: pool ? clone(v) : v,
         best,
         bestNdcg,
         bestEpoch,
