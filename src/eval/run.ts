@@ -75,8 +75,13 @@ export async function runEvaluation(
       }))
     : [{ ...set, fold: 0 }];
   // a store written from the data carries the source store's scenarios (an importer's event
-  // weights and allowRepeats), so the engine trains on it as `fusionrec train` would on the source
-  const scenarios = storeIsSplit ? [] : await store.scenarios.list();
+  // weights), so the engine trains on it as `fusionrec train` would on the source; every protocol
+  // here ranks items outside the user's history (it is masked, the targets are new items), so the
+  // engine under test is configured for that: no scenario recommends repeats, and its fitting
+  // cases mask the history as the ranking does
+  const scenarios = storeIsSplit
+    ? []
+    : (await store.scenarios.list()).map((s) => ({ ...s, allowRepeats: false }));
   const perModel = new Map<string, ModelResult[]>(opts.models.map((m) => [m, []]));
   const cases: CaseInfo[][] = [];
   let harness: Harness | undefined;

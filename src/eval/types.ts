@@ -65,7 +65,7 @@ export interface FitOptions {
   /**
    * The scenarios of the store a split drawn in memory was taken from (lastfm-2k's seeded
    * hold-out, a k-fold's fold): the store the engine then trains on is written with them, so it
-   * weighs events and allows repeats as the source store does
+   * weighs events as the source store does (with repeats off: every protocol masks the history)
    */
   scenarios?: readonly Scenario[];
   /** the run's configuration (the engine's, before a variant's overrides) */
