@@ -202,7 +202,7 @@ export function acceptCross(
   for (const s of m.scenarios) {
     let w = ownOf(s);
     // the column of the check rows that scored w
-    let column = COL.scenario;
+    let column: number = COL.scenario;
     if (changed.has(s) || sharedChanged) {
       // its own stage 2 at each share, then its own weights with the shared stage 2's
       // cross-scenario weights at each share (the shared part of a STAR split)
