@@ -197,7 +197,7 @@ export const trainSection = z
     ),
     heldOutCases: d(
       z.number().int().min(0).default(1500),
-      'Most fitting cases held out from the training events, topping the validation split up to `fitCases`: for a seeded sample of users (never one with a validation target), their last positive event in each scenario they are active in. Their items leave the item graphs, the context statistics and the sequential model while the ranker is fitted on them (with `inputHistories` off, the chosen users leave them whole: users the fit has never seen, as the validation users then are); the saved graphs then learn from every event. A store of live events has no validation split, so without these its ranker keeps the default weights. 0 = the validation split only.',
+      'Most fitting cases held out from the training events, topping the validation split up to `fitCases`: for a seeded sample of users (never one with a validation target), their last positive event in each scenario they are active in. Their items leave the item graphs, the context statistics and the sequential model while the ranker is fitted on them; the saved graphs then learn from every event. A store of live events has no validation split, so without these its ranker keeps the default weights. 0 = the validation split only.',
     ),
     fitBags: d(
       z.number().int().min(1).max(100).default(1),

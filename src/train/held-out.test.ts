@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { contextObservationOf, contextWithout } from '../engine/snapshot.ts';
 import type { StoredEvent } from '../store/types.ts';
-import { fitTargets, heldOutCases, heldOutView } from './held-out.ts';
+import { fitTargets, heldOutCases } from './held-out.ts';
 
 let seq = 0;
 const ev = (user: string, item: string, type = 'purchase'): StoredEvent => ({
@@ -178,39 +178,5 @@ describe('contextWithout', () => {
     );
     assert.equal(contextWithout(all, [a, b, c], index).length, 0);
     assert.equal(contextWithout(all, [], index).length, 3);
-  });
-});
-
-describe('heldOutView', () => {
-  const byUser = new Map<string, StoredEvent[]>([
-    ['a', [ev('a', 'f1'), ev('a', 'k1'), ev('a', 'f3')]],
-    ['b', [ev('b', 'f1'), ev('b', 'k2')]],
-    ['c', [ev('c', 'k1'), ev('c', 'k2'), ev('c', 'f2')]],
-  ]);
-  const held = heldOutCases(byUser, positive, 2, 1, { exclude: new Set(['b', 'c']) });
-
-  it('known users: only the targets leave, the rest of their history is learnt from', () => {
-    assert.deepEqual(
-      held.targets.map((e) => e.item),
-      ['k1', 'f3'],
-    );
-    const v = heldOutView(byUser, held, false);
-    assert.deepEqual(v.left, held.targets);
-    assert.deepEqual(
-      v.byUser.get('a')!.map((e) => e.item),
-      ['f1'],
-    );
-    assert.equal(v.byUser.get('b'), byUser.get('b'));
-  });
-
-  it('unseen users: a held-out user leaves whole, everyone else stays', () => {
-    const v = heldOutView(byUser, held, true);
-    assert.equal(v.byUser.has('a'), false);
-    assert.deepEqual([...v.byUser.keys()].sort(), ['b', 'c']);
-    assert.deepEqual(
-      v.left.map((e) => e.id),
-      byUser.get('a')!.map((e) => e.id),
-      'every event of a, targets and history',
-    );
   });
 });

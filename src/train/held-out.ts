@@ -175,23 +175,3 @@ function shuffled<T>(xs: readonly T[], seed: number): T[] {
   }
   return out;
 }
-
-/**
- * What the ranker's fit learns from once `held` is taken out of `byUser` (the per-user events the
- * cases were drawn from): the per-user events and the events that left. `wholeUsers` false: only
- * the held-out targets leave, the rest of each chosen user's history stays learnt from (a user the
- * model knows). True: each chosen user leaves whole (a user the model has never seen, whose
- * history arrives with the request, as a held-out user protocol's validation users are).
- */
-export function heldOutView(
-  byUser: ReadonlyMap<string, readonly StoredEvent[]>,
-  held: HeldOut,
-  wholeUsers: boolean,
-): { byUser: Map<string, StoredEvent[]>; left: StoredEvent[] } {
-  if (!wholeUsers) return { byUser: held.byUser, left: held.targets };
-  const users = new Set(held.targets.map((e) => e.user));
-  return {
-    byUser: new Map([...held.byUser].filter(([user]) => !users.has(user))),
-    left: [...users].flatMap((u) => byUser.get(u) ?? []),
-  };
-}

@@ -51,7 +51,7 @@ import type { Store, StoredEvent } from '../store/types.ts';
 import type { CrossCheck } from './fit/accept.ts';
 import { type FitCase, fitCaseOf, perScenario, profileCases } from './fit-cases.ts';
 import { DEFAULT_FIT_OPTIONS, type FitResult, fitRanker } from './fit-ranker.ts';
-import { fitTargets, heldOutView } from './held-out.ts';
+import { fitTargets } from './held-out.ts';
 import { type GraphSettings, itemGraphs } from './train-graphs.ts';
 
 export interface TrainOptions {
@@ -165,19 +165,17 @@ export async function trainFromStore(
     allowsRepeats,
     orderFree,
   });
-  // Held-out cases are users of the same kind as the validation cases: where the validation users'
-  // histories are not learnt from (`inputHistories` off, a protocol of held-out users), a held-out
-  // user's whole history leaves what the ranker is fitted with, not only their targets, so the fit
-  // is checked on users the graphs have never seen, as they will be served.
-  const unseen = !cfg.inputHistories;
-  const view = heldOutView(inter.byUser, held, unseen);
   const fitInter: Interactions =
     held.targets.length > 0
-      ? { ...inter, byUser: view.byUser, context: contextWithout(inter.context, view.left, catalog.index) }
+      ? {
+          ...inter,
+          byUser: held.byUser,
+          context: contextWithout(inter.context, held.targets, catalog.index),
+        }
       : inter;
-  // which targets were held out (and whether with their users): part of the stamp of the fit's
-  // graphs, so a checkpoint made for another set is not reused
-  const heldKey = hashOf([...held.targets.map((e) => e.id).sort(), ...(unseen ? ['whole users'] : [])]);
+  // which targets were held out: part of the stamp of the fit's graphs, so a checkpoint made for
+  // another set is not reused
+  const heldKey = hashOf(held.targets.map((e) => e.id).sort());
   const caseOpts = { index: catalog.index, weightsOf, allowsRepeats, alone: !cfg.fusion, orderFree };
   const fitCases: FitCase[] = [];
   for (const t of validEvents) {
