@@ -23,6 +23,13 @@ describe('ProgressMeter', () => {
     assert.equal(m.read(1000, 1000).eta, undefined, 'done');
   });
 
+  it('a total below the work already shown starts a new count: never over 100 %', () => {
+    const m = new ProgressMeter(() => 0);
+    assert.equal(m.read(1400, 1500).value, 1400);
+    const next = m.read(1, 4);
+    assert.deepEqual([next.value, next.total, next.fraction], [1, 4, 0.25]);
+  });
+
   it('without a total shows the count', () => {
     const m = new ProgressMeter(() => 0);
     assert.equal(m.read(1234, 0).value, 1234);

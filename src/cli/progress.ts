@@ -35,7 +35,14 @@ export class ProgressMeter {
   constructor(private readonly now: () => number = Date.now) {}
 
   read(done: number, total: number): Reading {
-    if (Number.isFinite(total) && total > 0) this.total = total;
+    if (Number.isFinite(total) && total > 0) {
+      // a smaller total than the work already shown is a new count: start it afresh
+      if (total < this.value) {
+        this.value = 0;
+        this.start = undefined;
+      }
+      this.total = total;
+    }
     const d = Number.isFinite(done) ? done : 0;
     // without a total (a count of unknown length) the count itself is shown
     const clamped = this.total > 0 ? Math.min(this.total, d) : d;

@@ -273,7 +273,10 @@ export async function trainFromStore(
           decays: cfg.decays,
           seed: cfg.seed,
           bags: cfg.fitBags,
-          onProgress: (d, n) => progress('ranker fit', d, n),
+          // each step of the fit counts its own work (pools per case, decays, check cases): a
+          // phase of its own, so one step's count never reads against another's total
+          onProgress: (d, n, label) =>
+            progress(label === 'ranker fit' ? label : `ranker fit: ${label}`, d, n),
           ...(opts.signal ? { signal: opts.signal } : {}),
         })
       : { ranker: model.ranker, validNdcg: 0, defaultNdcg: 0, crossCheck: {}, split: {} };
