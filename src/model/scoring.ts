@@ -81,11 +81,13 @@ export const DEFAULT_RANKER: RankerWeights = {
 
 /**
  * Target-scenario history lengths that get their own cross-scenario weights: a user with two food
- * entries needs the kitchen evidence more than one with thirty (test users have shorter food
- * histories than valid users: median 5 vs 7 entries).
+ * entries needs the kitchen evidence more than one with thirty, and one with none (arriving in the
+ * scenario from another) has nothing else (test users have shorter food histories than valid
+ * users: median 5 vs 7 entries).
  */
 const HISTORY_BUCKETS: readonly { name: string; max: number }[] = [
-  { name: '0-2', max: 2 },
+  { name: '0', max: 0 },
+  { name: '1-2', max: 2 },
   { name: '3-9', max: 9 },
   { name: '10+', max: Number.POSITIVE_INFINITY },
 ];

@@ -4,6 +4,7 @@
  * histories; the ranker fit then turns each into a profile (`profileCases`).
  */
 import type { Config } from '../config/schema.ts';
+import { seededRandom } from '../core/rng.ts';
 import { buildProfile } from '../profile/interests.ts';
 import type { HistoryEntry, ItemSpace } from '../profile/types.ts';
 import { eventWeight } from '../profile/weights.ts';
@@ -54,6 +55,36 @@ export function fitCaseOf(
     target: item,
     masked: new Set(o.allowsRepeats(t.scenario) ? [] : history.map((h) => h.item)),
   };
+}
+
+/**
+ * Up to `most` copies of `cases` with the target scenario's entries taken out of the history: the
+ * user as they arrive in that scenario knowing only the others (cold start in a scenario). Drawn by
+ * `seed` from the cases whose history holds both the target scenario and another one; the copy
+ * masks only what is left of the history. The fit gives these users weights of their own
+ * (historyBucketKey with no target-scenario entries), fitted and checked on the copies alone.
+ */
+export function coldStartCopies(cases: readonly FitCase[], most: number, seed: number): FitCase[] {
+  const eligible = cases
+    .map((c, i) => ({ c, i }))
+    .filter(
+      ({ c }) =>
+        c.history.some((h) => h.scenario === c.scenario) &&
+        c.history.some((h) => h.scenario !== c.scenario && h.weight > 0),
+    );
+  const random = seededRandom(seed ^ 0xc01d);
+  for (let i = eligible.length - 1; i > 0; i--) {
+    const r = Math.floor(random() * (i + 1));
+    [eligible[i], eligible[r]] = [eligible[r]!, eligible[i]!];
+  }
+  return eligible
+    .slice(0, Math.max(0, most))
+    .sort((a, b) => a.i - b.i)
+    .map(({ c }) => {
+      const history = c.history.filter((h) => h.scenario !== c.scenario);
+      const kept = new Set(history.map((h) => h.item));
+      return { ...c, history, masked: new Set([...c.masked].filter((i) => kept.has(i))) };
+    });
 }
 
 /** the cases with the profiles the engine builds for their histories (config `engine` section) */

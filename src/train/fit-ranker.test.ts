@@ -5,6 +5,7 @@ import { buildScoringModel } from '../model/build.ts';
 import { itemSpaceOf, NUM_FEATURES, type RankerWeights } from '../model/scoring.ts';
 import { buildProfile, DEFAULT_PROFILE_OPTIONS } from '../profile/interests.ts';
 import { CROSS_SHARES } from './fit/accept.ts';
+import { fitCross } from './fit/ascent.ts';
 import { bucketOf, canonicalOrder, splitCases } from './fit/split.ts';
 import { ascend, CROSS_FEATURES, fitRanker, type Pool, poolNdcg, type ValidCase } from './fit-ranker.ts';
 
@@ -84,6 +85,41 @@ describe('cross-scenario features in the ranker fit', () => {
     assert.equal(ascend(all, W, 1, CROSS_FEATURES, [a, b]).weights[K], 0);
     // unguarded, the ascent takes it
     assert.ok(ascend(all, W, 1, CROSS_FEATURES).weights[K]! > 0);
+  });
+
+  it('cold-start pools move their bucket alone, never the shared or the scenario weights', () => {
+    // the real cases are hurt by the cross feature, the cold-start copies helped
+    const warm = Array.from({ length: 4 }, hurts);
+    const cold = Array.from({ length: 12 }, helps);
+    const pools = [...warm, ...cold];
+    const buckets = [...warm.map(() => 's|3-9'), ...cold.map(() => 's|0')];
+    const half = pools.map((_, i) => (i % 2) as 0 | 1);
+    const own = { shared: W, perScenario: {} };
+    const fit = fitCross(
+      ['s', 't'],
+      pools,
+      buckets,
+      half,
+      [...warm.map(() => false), ...cold.map(() => true)],
+      own,
+      1,
+      4,
+    );
+    assert.equal(fit.shared[K], 0);
+    assert.equal(fit.perScenario.s![K], 0);
+    assert.ok(fit.perBucket['s|0']![K]! > 0, 'the copies fit their bucket');
+    // counted as real cases, they would have moved the others' weights
+    const mixed = fitCross(
+      ['s', 't'],
+      pools,
+      buckets,
+      half,
+      pools.map(() => false),
+      own,
+      1,
+      4,
+    );
+    assert.notDeepEqual(mixed.shared, fit.shared);
   });
 });
 
@@ -265,6 +301,48 @@ describe('fitting and check cases: drawn within each scenario, not by position',
     // with no minimum to speak of, the same cases give a verdict
     const decided = await fitRanker(model, few, { ...opts, minCheckCases: 1 });
     assert.equal(decided.crossCheck.b?.undecided, undefined);
+  });
+
+  it('cold-start copies fit and are checked in their own bucket alone, leaving the other weights as they were', async () => {
+    const withHistory = byScenario.filter((c) =>
+      c.profile.history.some((h) => h.scenario === c.scenario && h.weight > 0),
+    );
+    const copies: ValidCase[] = withHistory
+      .filter((c) => c.profile.history.some((h) => h.scenario !== c.scenario))
+      .map((c, u) => ({
+        ...caseOf(
+          [...c.profile.history.filter((h) => h.scenario !== c.scenario).map((h) => h.item), c.target],
+          1000 + u,
+        ),
+        coldStart: true as const,
+      }));
+    assert.ok(copies.length > 40, `${copies.length} copies`);
+    const without = await fitRanker(model, withHistory, opts);
+    const withCopies = await fitRanker(model, [...withHistory, ...copies], opts);
+    // the other cases keep their roles, so the shared, scenario and warm bucket weights are the same
+    assert.deepEqual(withCopies.ranker.shared, without.ranker.shared);
+    for (const [key, w] of Object.entries(without.ranker.perScenario))
+      assert.deepEqual(withCopies.ranker.perScenario[key], w, key);
+    for (const s of ['a', 'b']) assert.deepEqual(withCopies.split[s], without.split[s], s);
+    // stage 2 as fitted (`fused`) and the check of the real cases are the same too
+    for (const key of ['shared', 'a', 'b'])
+      assert.deepEqual(withCopies.crossCheck[key], without.crossCheck[key], key);
+    assert.equal(withCopies.validNdcg, without.validNdcg, 'the reported NDCG is that of the real cases');
+    for (const s of ['a', 'b']) {
+      const key = `${s}|0`;
+      const n = copies.filter((c) => c.scenario === s).length;
+      assert.equal(withCopies.split[key]!.fit + withCopies.split[key]!.check, n, key);
+      // their bucket is checked on them: kept only where it beat the scenario's weights on them
+      const c = withCopies.crossCheck[key];
+      if (c) {
+        assert.equal(c.checkCases, withCopies.split[key]!.check, key);
+        if (c.kept) assert.ok(c.served > c.own && withCopies.ranker.perScenario[key], key);
+      }
+    }
+    assert.ok(
+      Object.keys(withCopies.crossCheck).some((k) => k.endsWith('|0')),
+      'a cold-start bucket was fitted and checked',
+    );
   });
 
   it('bagged: seeded, one bag is the single fit, several average both stages and still pass the check', async () => {

@@ -139,8 +139,10 @@ async function fitWith(
   const allPools: Pool[][] = workers
     ? await workers.build(atStart, cases, opts.poolPerFeature, opts.decays, opts.signal, progress)
     : buildPools(atStart, cases, opts.poolPerFeature, opts.decays, opts.signal, progress);
+  // the cold-start copies fit their history bucket alone (stage 2), never the own weights
+  const warm = (ps: readonly Pool[]) => ps.filter((_, i) => !cases[i]!.coldStart);
   for (const [di, decay] of opts.decays.entries()) {
-    const pools = allPools[di]!;
+    const pools = warm(allPools[di]!);
     const defaultNdcg = poolNdcg(pools.map(ownView), start);
     const fit = fitOwn(m.scenarios, pools, start, opts.rounds, opts.signal);
     if (!best || fit.ndcg > best.validNdcg) {
@@ -158,12 +160,20 @@ async function fitWith(
   const refined = workers
     ? await workers.refine(atBest, cases, allPools[best!.di]!, extra, opts.signal)
     : refinePools(atBest, cases, allPools[best!.di]!, extra, opts.signal);
-  const before = poolNdcg(refined.map(ownView), best!.ranker.shared);
+  const before = poolNdcg(warm(refined).map(ownView), best!.ranker.shared);
   const bags = Math.max(1, opts.bags ?? 1);
   const own =
     bags > 1
-      ? baggedOwn(m.scenarios, refined, best!.ranker.shared, opts.rounds, bags, opts.seed ?? 0, opts.signal)
-      : fitOwn(m.scenarios, refined, best!.ranker.shared, opts.rounds, opts.signal);
+      ? baggedOwn(
+          m.scenarios,
+          warm(refined),
+          best!.ranker.shared,
+          opts.rounds,
+          bags,
+          opts.seed ?? 0,
+          opts.signal,
+        )
+      : fitOwn(m.scenarios, warm(refined), best!.ranker.shared, opts.rounds, opts.signal);
   opts.onProgress?.(1, 1, 'ranker refit');
   const decay = best!.ranker.decay;
   // stage 2 is fitted on the fitting cases and judged on the check cases, which it has not seen:
@@ -177,6 +187,7 @@ async function fitWith(
       at.map((j) => refined[split.fit[j]!]!),
       at.map((j) => buckets[split.fit[j]!]!),
       at.map((j) => split.fitHalf[j]!),
+      at.map((j) => cases[split.fit[j]!]!.coldStart === true),
       own,
       opts.rounds,
       opts.minBucketCases ?? MIN_BUCKET_CASES,
@@ -197,14 +208,16 @@ async function fitWith(
     opts.onProgress,
   );
   const ranker: RankerWeights = { ...accepted.ranker, decay };
+  const warmAt = refined.map((_, i) => i).filter((i) => !cases[i]!.coldStart);
   const validNdcg =
-    refined.length > 0
-      ? refined.reduce(
-          (s, p, i) =>
+    warmAt.length > 0
+      ? warmAt.reduce((s, i) => {
+          const p = refined[i]!;
+          return (
             s +
-            poolNdcg([p], ranker.perScenario[buckets[i]!] ?? ranker.perScenario[p.scenario] ?? ranker.shared),
-          0,
-        ) / refined.length
+            poolNdcg([p], ranker.perScenario[buckets[i]!] ?? ranker.perScenario[p.scenario] ?? ranker.shared)
+          );
+        }, 0) / warmAt.length
       : 0;
   return {
     ranker,

@@ -49,7 +49,7 @@ import {
 import { type SeqReport, trainSeq } from '../seq/train.ts';
 import type { Store, StoredEvent } from '../store/types.ts';
 import type { CrossCheck } from './fit/accept.ts';
-import { type FitCase, fitCaseOf, perScenario, profileCases } from './fit-cases.ts';
+import { coldStartCopies, type FitCase, fitCaseOf, perScenario, profileCases } from './fit-cases.ts';
 import { DEFAULT_FIT_OPTIONS, type FitResult, fitRanker } from './fit-ranker.ts';
 import { fitTargets } from './held-out.ts';
 import { type GraphSettings, itemGraphs } from './train-graphs.ts';
@@ -265,9 +265,17 @@ export async function trainFromStore(
   }
   const seqSeconds = (Date.now() - tSeq) / 1000;
   const tFit = Date.now();
+  // users arriving in a scenario from another: copies of the fitting cases without their
+  // target-scenario history, for the weights of users with none (fused, several scenarios only)
+  const cold =
+    cfg.fusion && model.scenarios.length > 1
+      ? profileCases(coldStartCopies(fitCases, cfg.coldStartCases, cfg.seed), itemSpaceOf(model), config).map(
+          (c) => ({ ...c, coldStart: true as const }),
+        )
+      : [];
   const fit =
     cases.length > 0
-      ? await fitRanker(model, cases, {
+      ? await fitRanker(model, [...cases, ...cold], {
           ...DEFAULT_FIT_OPTIONS,
           threads: cfg.threads,
           decays: cfg.decays,

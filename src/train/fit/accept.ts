@@ -102,6 +102,9 @@ export function chooseShare(
  * 2 changed nothing keep stage 1 without a check (one scenario, or the model alone: the cross
  * features are all 0).
  *
+ * Cold-start copies (ValidCase.coldStart) are judged in their bucket alone, never in the shared or
+ * the scenario's verdict.
+ *
  * Fewer than `minCheckCases` check cases decide nothing (`undecided`): `shared` then stays stage
  * 1's, a scenario is served with the shared verdict (its own stage-1 weights with the shared
  * cross-scenario ones at the shared share), a bucket with its scenario's. `m` is read at its own
@@ -181,7 +184,10 @@ export function acceptCross(
     );
     const column = pick > 0 ? cands[pick - 1]! : base;
     check[key] = {
-      fitCases: key === 'shared' ? split.fit.length : (split.counts[key]?.fit ?? 0),
+      fitCases:
+        key === 'shared'
+          ? split.fit.filter((i) => !cases[i]!.coldStart).length
+          : (split.counts[key]?.fit ?? 0),
       checkCases: rows.length,
       own: Number(means[0]!.toFixed(4)),
       fused: Number(meanOf(fitted).toFixed(4)),
@@ -194,7 +200,7 @@ export function acceptCross(
     return { ...check[key]!, column };
   };
   const shared = sharedChanged
-    ? verdict('shared', () => true, COL.shared, sharesAt(COL.shared), COL.shared + n - 1)
+    ? verdict('shared', (c) => !c.coldStart, COL.shared, sharesAt(COL.shared), COL.shared + n - 1)
     : undefined;
   const sharedPick = shared?.kept ? shared.column - COL.shared : 0;
   const finalShared = sharedPick > 0 ? sharedSets[sharedPick]! : own.shared;
@@ -210,7 +216,13 @@ export function acceptCross(
         ...(changed.has(s) ? sharesAt(COL.scenario) : []),
         ...(sharedChanged ? sharesAt(COL.fallback) : []),
       ];
-      const v = verdict(s, (c) => c.scenario === s, COL.scenario, cands, COL.scenario + n - 1);
+      const v = verdict(
+        s,
+        (c) => c.scenario === s && !c.coldStart,
+        COL.scenario,
+        cands,
+        COL.scenario + n - 1,
+      );
       if (v.kept) {
         w =
           v.column >= COL.fallback

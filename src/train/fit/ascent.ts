@@ -96,13 +96,15 @@ export const MIN_BUCKET_CASES = 100;
  * the whole pools, each step kept only when it lowers neither half of the cases (`half[i]`, drawn
  * per stratum by splitCases). Then, per (scenario, target-history bucket) with enough cases
  * (`buckets[i]` = historyBucketKey of pool i), the cross features again from the scenario's stage-2
- * weights on that bucket's pools alone.
+ * weights on that bucket's pools alone. Pools with `cold[i]` (cold-start copies) count in their
+ * bucket only.
  */
 export function fitCross(
   scenarios: readonly string[],
   pools: readonly Pool[],
   buckets: readonly string[],
   half: readonly (0 | 1)[],
+  cold: readonly boolean[],
   own: Pick<RankerWeights, 'shared' | 'perScenario'>,
   rounds: number,
   minBucketCases: number,
@@ -117,11 +119,11 @@ export function fitCross(
     );
     return ascend(mine, start, rounds, CROSS_FEATURES, halves, signal).weights;
   };
-  const shared = ascendOn(() => true, own.shared);
+  const shared = ascendOn((i) => !cold[i], own.shared);
   const perScenario: Record<string, number[]> = {};
   for (const s of scenarios) {
-    if (!pools.some((p) => p.scenario === s)) continue;
-    perScenario[s] = ascendOn((i) => pools[i]!.scenario === s, own.perScenario[s] ?? own.shared);
+    if (!pools.some((p, i) => p.scenario === s && !cold[i])) continue;
+    perScenario[s] = ascendOn((i) => pools[i]!.scenario === s && !cold[i], own.perScenario[s] ?? own.shared);
   }
   const perBucket: Record<string, number[]> = {};
   if (scenarios.length > 1) {

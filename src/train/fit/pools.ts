@@ -21,6 +21,11 @@ export interface ValidCase {
   targets?: readonly number[];
   /** items that may not be recommended (already consumed) */
   masked: ReadonlySet<number>;
+  /**
+   * A copy of a case with the target scenario's history taken out (coldStartCopies): it fits and
+   * is checked in its history bucket alone, never in the shared or per-scenario weights.
+   */
+  coldStart?: true;
 }
 
 export interface Pool {

@@ -48,12 +48,16 @@ export interface CaseSplit {
 /**
  * The four roles of `cases` (in canonical order, see canonicalOrder): each stratum is shuffled with
  * `seed`, the strata are laid end to end in key order and the roles go round fit-A, check-A, fit-B,
- * check-B over them, so every stratum, every scenario and the whole split within one case.
+ * check-B over them, so every stratum, every scenario and the whole split within one case. A
+ * scenario's counts are those of its cases other than cold-start copies (which count in their
+ * bucket only).
  */
 export function splitCases(cases: readonly ValidCase[], seed: number): CaseSplit {
   const strata = new Map<string, number[]>();
+  // the cold-start copies' strata after every other: adding them leaves the other cases' roles be
+  const stratumOf = (c: ValidCase) => `${c.coldStart ? 1 : 0}\u0001${bucketOf(c)}`;
   cases.forEach((c, i) => {
-    const k = bucketOf(c);
+    const k = stratumOf(c);
     const list = strata.get(k);
     if (list) list.push(i);
     else strata.set(k, [i]);
@@ -65,8 +69,9 @@ export function splitCases(cases: readonly ValidCase[], seed: number): CaseSplit
     out.counts[key][role]++;
   };
   let j = 0;
-  for (const key of [...strata.keys()].sort(compare)) {
-    const idx = strata.get(key)!;
+  for (const stratum of [...strata.keys()].sort(compare)) {
+    const idx = strata.get(stratum)!;
+    const key = stratum.slice(stratum.indexOf('\u0001') + 1);
     for (let i = idx.length - 1; i > 0; i--) {
       const r = Math.floor(random() * (i + 1));
       [idx[i], idx[r]] = [idx[r]!, idx[i]!];
@@ -78,12 +83,12 @@ export function splitCases(cases: readonly ValidCase[], seed: number): CaseSplit
       if (role % 2 === 0) {
         out.fit.push(i);
         out.fitHalf.push(half);
-        count(scenario, 'fit');
+        if (!cases[i]!.coldStart) count(scenario, 'fit');
         count(key, 'fit');
       } else {
         out.check.push(i);
         out.checkHalf.push(half);
-        count(scenario, 'check');
+        if (!cases[i]!.coldStart) count(scenario, 'check');
         count(key, 'check');
       }
     }
