@@ -273,23 +273,43 @@ function writeAtomically(file: string, text: string): void {
 function printSummary(r: ReturnType<typeof evalResultSchema.parse>): void {
   const cols = ['hr@10', 'ndcg@10', 'hr@50', 'ndcg@50', 'mrr', 'coverage@10'];
   console.log(`${r.dataset}: ${r.data.testCases} test cases, ${r.data.items} items`);
-  console.log(
-    ['model'.padEnd(12), 'scenario'.padEnd(10), 'slice'.padEnd(18), ...cols.map((c) => c.padStart(11))].join(
-      '',
+  // every column at least one space wider than its longest entry
+  const width = (xs: readonly string[], min: number) => Math.max(min, ...xs.map((x) => x.length + 1));
+  const groups = r.models.flatMap((m) => (m.status === 'ok' ? m.groups : []));
+  const w = {
+    model: width(
+      r.models.map((m) => m.name),
+      12,
     ),
+    scenario: width(
+      groups.map((g) => g.scenario),
+      10,
+    ),
+    slice: width(
+      groups.map((g) => g.slice),
+      18,
+    ),
+  };
+  console.log(
+    [
+      'model'.padEnd(w.model),
+      'scenario'.padEnd(w.scenario),
+      'slice'.padEnd(w.slice),
+      ...cols.map((c) => c.padStart(12)),
+    ].join(''),
   );
   for (const m of r.models) {
     if (m.status !== 'ok') {
-      console.log(`${m.name.padEnd(12)}skipped: ${m.reason}`);
+      console.log(`${m.name.padEnd(w.model)}skipped: ${m.reason}`);
       continue;
     }
     for (const g of m.groups.filter((g) => g.ranking === 'full')) {
       console.log(
         [
-          m.name.padEnd(12),
-          g.scenario.padEnd(10),
-          g.slice.padEnd(18),
-          ...cols.map((c) => (g.metrics[c] === undefined ? '–' : g.metrics[c]!.toFixed(4)).padStart(11)),
+          m.name.padEnd(w.model),
+          g.scenario.padEnd(w.scenario),
+          g.slice.padEnd(w.slice),
+          ...cols.map((c) => (g.metrics[c] === undefined ? '–' : g.metrics[c]!.toFixed(4)).padStart(12)),
         ].join(''),
       );
     }

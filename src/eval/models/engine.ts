@@ -31,6 +31,14 @@ const ENGINE_VARIANTS: Record<string, EngineVariant> = {
   'engine-notext': { description: 'engine ablation: without text', text: false },
   'engine-noids': { description: 'engine ablation: without ids', train: { ids: false } },
   'engine-noseq': { description: 'engine ablation: without seq', seq: { enabled: false } },
+  'engine-noadapt': {
+    description: 'engine ablation: the sequential model without per-scenario factors (seq.scenarioAdapt off)',
+    seq: { scenarioAdapt: false },
+  },
+  'engine-sasrec': {
+    description: 'engine with a transformer history encoder (seq.arch sasrec) in place of attention pooling',
+    seq: { arch: 'sasrec' },
+  },
   // the fusion comparison without the sequential model (its training is the slow part on food-kitchen)
   'engine-nofusion-noseq': {
     description: 'engine ablation: without fusion, without seq',
