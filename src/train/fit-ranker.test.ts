@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { seededRandom } from '../core/rng.ts';
 import { buildScoringModel } from '../model/build.ts';
-import { itemSpaceOf, NUM_FEATURES, type RankerWeights } from '../model/scoring.ts';
+import { FEATURES, itemSpaceOf, NUM_FEATURES, type RankerWeights } from '../model/scoring.ts';
 import { buildProfile, DEFAULT_PROFILE_OPTIONS } from '../profile/interests.ts';
 import { CROSS_SHARES } from './fit/accept.ts';
 import { fitCross } from './fit/ascent.ts';
@@ -120,6 +120,30 @@ describe('cross-scenario features in the ranker fit', () => {
       4,
     );
     assert.notDeepEqual(mixed.shared, fit.shared);
+  });
+
+  it('the bucket of no target-scenario history weighs every feature, the others the cross ones alone', () => {
+    // popularity (not a cross feature) lifts the target above its competitor
+    const P = FEATURES.indexOf('popularity');
+    const popular = () => {
+      const p = crossPool([0.6, 0.5], [0, 0]);
+      p.feats[NUM_FEATURES + P] = 1;
+      return p;
+    };
+    const pools = Array.from({ length: 16 }, popular);
+    const fit = fitCross(
+      ['s', 't'],
+      pools,
+      pools.map((_, i) => (i < 8 ? 's|0' : 's|3-9')),
+      pools.map((_, i) => (i % 2) as 0 | 1),
+      pools.map(() => false),
+      { shared: W, perScenario: {} },
+      1,
+      4,
+    );
+    assert.ok(fit.perBucket['s|0']![P]! > 0, 'no target history: popularity moved');
+    assert.equal(fit.perBucket['s|3-9']![P], 0, 'with history: own features untouched');
+    assert.equal(fit.shared[P], 0);
   });
 });
 

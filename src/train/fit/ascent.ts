@@ -5,7 +5,7 @@
  * of the cases.
  */
 
-import { FEATURES, type RankerWeights } from '../../model/scoring.ts';
+import { FEATURES, historyBucketKey, type RankerWeights } from '../../model/scoring.ts';
 import { poolNdcg } from './objective.ts';
 import { CROSS_FEATURES, ownView, type Pool } from './pools.ts';
 import { halvesBy } from './split.ts';
@@ -88,6 +88,8 @@ export function fitOwn(
   return { shared: shared.weights, perScenario, ndcg: views.length > 0 ? total / views.length : 0 };
 }
 
+const EVERY_FEATURE: readonly number[] = FEATURES.map((_, k) => k);
+
 /** default of FitRankerOptions.minBucketCases (the fitting cases' two guard halves: ~50 each) */
 export const MIN_BUCKET_CASES = 100;
 
@@ -96,7 +98,8 @@ export const MIN_BUCKET_CASES = 100;
  * the whole pools, each step kept only when it lowers neither half of the cases (`half[i]`, drawn
  * per stratum by splitCases). Then, per (scenario, target-history bucket) with enough cases
  * (`buckets[i]` = historyBucketKey of pool i), the cross features again from the scenario's stage-2
- * weights on that bucket's pools alone. Pools with `cold[i]` (cold-start copies) count in their
+ * weights on that bucket's pools alone (every feature in the bucket of no target-scenario history,
+ * which has no own evidence to keep). Pools with `cold[i]` (cold-start copies) count in their
  * bucket only.
  */
 export function fitCross(
@@ -110,14 +113,18 @@ export function fitCross(
   minBucketCases: number,
   signal?: AbortSignal,
 ) {
-  const ascendOn = (keep: (i: number) => boolean, start: readonly number[]) => {
+  const ascendOn = (
+    keep: (i: number) => boolean,
+    start: readonly number[],
+    features: readonly number[] = CROSS_FEATURES,
+  ) => {
     const at = pools.map((_, i) => i).filter(keep);
     const mine = at.map((i) => pools[i]!);
     const halves = halvesBy(
       mine,
       at.map((i) => half[i]!),
     );
-    return ascend(mine, start, rounds, CROSS_FEATURES, halves, signal).weights;
+    return ascend(mine, start, rounds, features, halves, signal).weights;
   };
   const shared = ascendOn((i) => !cold[i], own.shared);
   const perScenario: Record<string, number[]> = {};
@@ -131,7 +138,11 @@ export function fitCross(
       const n = buckets.filter((b) => b === key).length;
       if (n < minBucketCases) continue;
       const s = key.slice(0, key.lastIndexOf('|'));
-      perBucket[key] = ascendOn((i) => buckets[i] === key, perScenario[s] ?? shared);
+      // users with no history in the scenario have none of its own evidence to keep: their bucket
+      // weighs every feature they have (popularity, context, the sequential model over the other
+      // scenarios' history, the cross-scenario features)
+      const features = key === historyBucketKey(s, 0) ? EVERY_FEATURE : CROSS_FEATURES;
+      perBucket[key] = ascendOn((i) => buckets[i] === key, perScenario[s] ?? shared, features);
     }
   }
   return { shared, perScenario, perBucket };
