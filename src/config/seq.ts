@@ -17,6 +17,7 @@ export const SEQ_DEFAULTS = {
   patience: 3,
   validCases: 1000,
   scenarioAdapt: true,
+  gate: false,
   arch: 'pool',
   layers: 2,
   heads: 2,
@@ -60,6 +61,10 @@ export const seqSection = z
     scenarioAdapt: d(
       z.boolean().default(true),
       'Learn per-scenario item and user factors (STAR-style); false shares one model across scenarios.',
+    ),
+    gate: d(
+      z.boolean().default(D.gate),
+      "A PEPNet-style gate on the user state: per scenario, a factor in (0, 2) per dimension computed from the user's history representation (2 sigmoid(G_s v + b_s), starting at 1), so how a scenario reads a user depends on the user. Learnt only with `scenarioAdapt`.",
     ),
     arch: d(
       z.enum(['pool', 'sasrec']).default(D.arch),

@@ -5,7 +5,7 @@
  * and the user state z. The caller chooses the precision of the h rows it reads and the z it
  * writes; the arithmetic is the same.
  */
-import type { SeqWeights } from './params.ts';
+import type { SeqParams, SeqWeights } from './params.ts';
 import { type SasCache, sasCache, sasForward } from './sasrec.ts';
 
 /** e and h of item i into the given rows */
@@ -152,6 +152,8 @@ export interface UserPass {
   u: Float64Array;
   /** Wo u (z before the scenario's query factor); sasrec: Wo o of the newest position */
   v: Float64Array;
+  /** the gate on v in the scenario last asked (all 1 without the gate) */
+  g: Float64Array;
   /** the self-attention blocks' values (sasrec only) */
   sas: SasCache | undefined;
 }
@@ -165,6 +167,7 @@ export function userPass(w: SeqWeights): UserPass {
     q: new Float64Array(d),
     u: new Float64Array(d),
     v: new Float64Array(d),
+    g: new Float64Array(d),
     sas: w.shape.arch === 'sasrec' ? sasCache(w) : undefined,
   };
 }
@@ -256,8 +259,83 @@ export function userForward(
   u.fill(0);
   for (let t = 0; t < n; t++) for (let k = 0; k < d; k++) u[k]! += alpha[t]! * x[t * d + k]!;
   woTimes(P.wo, u, 0, d, v);
-  for (let r = 0; r < d; r++) z[r] = v[r]! * P.query[scenario * d + r]!;
+  scenarioState(w, v, scenario, z, pass.g);
   return true;
+}
+
+/**
+ * The user state in scenario s from v (Wo u, or Wo o_t for sasrec): z = v * query_s * gate_s(v).
+ * With the PEPNet-style gate (`shape.gate`), gate_s(v) = 2 sigmoid(G_s v + b_s): a factor in (0, 2)
+ * per dimension, conditioned on the scenario and on the user, that starts at 1 (G and b start at
+ * 0). Without the gate the factor is 1. `g` receives the factor.
+ */
+export function scenarioState(
+  w: SeqWeights,
+  v: Float64Array,
+  scenario: number,
+  z: Float64Array | Float32Array,
+  g: Float64Array,
+): void {
+  const d = w.shape.dim;
+  const P = w.params;
+  const q = scenario * d;
+  if (!w.shape.gate) {
+    for (let r = 0; r < d; r++) z[r] = v[r]! * P.query[q + r]!;
+    g.fill(1, 0, d);
+    return;
+  }
+  const G = P.gate;
+  const at = scenario * d * d;
+  for (let r = 0; r < d; r++) {
+    let a = P.gateBias[q + r]!;
+    for (let k = 0; k < d; k++) a += G[at + r * d + k]! * v[k]!;
+    const gr = 2 / (1 + Math.exp(-a));
+    g[r] = gr;
+    z[r] = v[r]! * P.query[q + r]! * gr;
+  }
+}
+
+/**
+ * The gradient of scenarioState: dz (d values) into grads.query (and the gate's G and b), and dv,
+ * the gradient of v through z, the gate's path included. `g` is the factor the forward pass gave.
+ */
+export function scenarioStateBackward(
+  w: SeqWeights,
+  grads: SeqParams,
+  v: Float64Array,
+  scenario: number,
+  g: Float64Array,
+  dz: Float64Array,
+  dv: Float64Array,
+): void {
+  const d = w.shape.dim;
+  const P = w.params;
+  const q = scenario * d;
+  if (!w.shape.gate) {
+    for (let r = 0; r < d; r++) {
+      grads.query[q + r]! += dz[r]! * v[r]!;
+      dv[r] = dz[r]! * P.query[q + r]!;
+    }
+    return;
+  }
+  const at = scenario * d * d;
+  const G = P.gate;
+  for (let r = 0; r < d; r++) {
+    const gr = g[r]!;
+    grads.query[q + r]! += dz[r]! * v[r]! * gr;
+    dv[r] = dz[r]! * P.query[q + r]! * gr;
+  }
+  for (let r = 0; r < d; r++) {
+    const gr = g[r]!;
+    // d(2 sigmoid(a))/da = g (1 - g / 2)
+    const da = dz[r]! * v[r]! * P.query[q + r]! * gr * (1 - gr / 2);
+    if (da === 0) continue;
+    grads.gateBias[q + r]! += da;
+    for (let k = 0; k < d; k++) {
+      grads.gate[at + r * d + k]! += da * v[k]!;
+      dv[k]! += da * G[at + r * d + k]!;
+    }
+  }
 }
 
 /**
@@ -308,11 +386,11 @@ function sasUserForward(
   pass.n = n;
   if (n === 0) return false;
   sasForward(w, h, hist, hist.length - n, n, c, undefined);
-  sasState(w, c, n - 1, scenario, pass.v, z);
+  sasState(w, c, n - 1, scenario, pass.v, z, pass.g);
   return true;
 }
 
-/** sasrec: the user state z in a scenario from position t's output o_t, and v = Wo o_t */
+/** sasrec: the user state z in a scenario from position t's output o_t, v = Wo o_t and its gate g */
 export function sasState(
   w: SeqWeights,
   c: SasCache,
@@ -320,9 +398,10 @@ export function sasState(
   scenario: number,
   v: Float64Array,
   z: Float64Array | Float32Array,
+  g: Float64Array,
 ): void {
   const d = w.shape.dim;
   const P = w.params;
   woTimes(P.wo, c.o, t * d, d, v);
-  for (let r = 0; r < d; r++) z[r] = v[r]! * P.query[scenario * d + r]!;
+  scenarioState(w, v, scenario, z, g);
 }

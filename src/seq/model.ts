@@ -6,7 +6,8 @@
  *   history x_t = h_(i_t) + pos_p                     p = steps back from the most recent item
  *           a_t = sum_k attn_k last_k x_t,k / sqrt(d) + posBias_p      (last = x of the newest item)
  *           u   = sum_t softmax(a)_t x_t
- *   user    z_s = (Wo u) * query_s                    s = the target scenario
+ *   user    z_s = (Wo u) * query_s [* gate_s]         s = the target scenario
+ *           gate_s = 2 sigmoid(G_s (Wo u) + b_s)      PEPNet-style, with `seq.gate` (else 1)
  *   score   z_s . h_j + [warm_j] bias_j
  *
  * A cold item (no training events) has no id embedding and no bias: it is scored from its text

@@ -4,7 +4,14 @@
  * over threads in phases (forwardItems, examplesGrad, backwardItems; ./parallel.ts).
  */
 import { textBackward, woBackward } from './backward-kernels.ts';
-import { itemBias, itemForward, itemForwardPair, userForward, userPass } from './forward.ts';
+import {
+  itemBias,
+  itemForward,
+  itemForwardPair,
+  scenarioStateBackward,
+  userForward,
+  userPass,
+} from './forward.ts';
 import type { SeqInputs, SeqParams, SeqShape, SeqWeights } from './params.ts';
 
 export interface Example {
@@ -270,10 +277,7 @@ export class SeqNet implements SeqWeights {
       const lo = (n - 1) * d;
       // logits: target first, then the scenario's negatives
       loss += this.sampledSoftmax(z, tgt, negatives[s] ?? [], inv, grads, dz, lazy);
-      for (let r = 0; r < d; r++) {
-        grads.query[s * d + r]! += dz[r]! * v[r]!;
-        dv[r] = dz[r]! * P.query[s * d + r]!;
-      }
+      scenarioStateBackward(this, grads, v, s, pass.g, dz, dv);
       woBackward(P.wo, grads.wo, u, dv, du, d);
       // through the attention pooling
       let dot = 0;

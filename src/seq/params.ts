@@ -17,6 +17,8 @@ export interface SeqShape {
   layers: number;
   /** attention heads per block (sasrec; 0 for pool), dividing dim */
   heads: number;
+  /** the PEPNet-style gate on the user state (./forward.ts scenarioState); absent = off */
+  gate?: boolean;
 }
 
 export type SeqArch = 'pool' | 'sasrec';
@@ -57,6 +59,9 @@ export const PARAM_NAMES = [
   'b2',
   'lnfg',
   'lnfb',
+  // the PEPNet-style gate: per scenario a d x d matrix and d biases
+  'gate',
+  'gateBias',
 ] as const;
 export type ParamName = (typeof PARAM_NAMES)[number];
 export type SeqParams = Record<ParamName, Float32Array>;
@@ -100,6 +105,8 @@ export function paramSizes(s: SeqShape): Record<ParamName, number> {
     b2: ld,
     lnfg: pool ? 0 : d,
     lnfb: pool ? 0 : d,
+    gate: s.gate ? s.numScenarios * d * d : 0,
+    gateBias: s.gate ? s.numScenarios * d : 0,
   };
 }
 

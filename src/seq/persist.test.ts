@@ -91,6 +91,21 @@ describe('sequential model persistence', () => {
     assert.equal(old?.model.params.wq.length, 0);
   });
 
+  it('round-trips a gated model; an unset gate keeps the stamp of a config without the key', async () => {
+    const gated: SeqShape = { ...shape, gate: true };
+    const params = initParams(gated, 4);
+    params.gate.fill(0.25);
+    await saveSeqModel(store, 'seq-g', { ...model, shape: gated, params }, 0.5, 'gated');
+    const got = await loadSeqModel(store, 'seq-g', 'gated');
+    assert.deepEqual(got?.model.shape, gated);
+    assert.equal(got?.model.params.gate.length, shape.numScenarios * 4 * 4);
+    assert.deepEqual(got?.model.params.gate, params.gate);
+    const { gate: _g, ...cfg } = parseConfig({}).seq;
+    const stamp = seqStampOf('m', { ...cfg, gate: false }, 1, undefined);
+    assert.equal(seqStampOf('m', cfg as typeof cfg & { gate: boolean }, 1, undefined), stamp);
+    assert.notEqual(seqStampOf('m', { ...cfg, gate: true }, 1, undefined), stamp);
+  });
+
   it("a pooling model's stamp ignores the transformer's settings; a transformer's does not", () => {
     const cfg = parseConfig({}).seq;
     const stamp = seqStampOf('m', cfg, 1, undefined);

@@ -21,9 +21,11 @@ export function seqStampOf(
   seed: number,
   encoderId: string | undefined,
 ): string {
-  // the transformer's settings do not change a pooling model: its stamp stays what it was before them
-  const { arch, layers, heads, dropout, ...pool } = cfg;
-  const stamped = arch === 'pool' ? pool : cfg;
+  // the transformer's settings do not change a pooling model, nor an unset gate any model: their
+  // stamps stay what they were before those settings
+  const { gate, ...ungated } = cfg;
+  const { arch, layers, heads, dropout, ...pool } = ungated;
+  const stamped = { ...(arch === 'pool' ? pool : ungated), ...(gate ? { gate } : {}) };
   const h = createHash('sha256')
     .update(JSON.stringify({ modelStamp, cfg: stamped, seed, encoder: encoderId ?? 'notext' }))
     .digest('hex')
@@ -104,6 +106,7 @@ export async function loadSeqModel(
     arch: saved.arch ?? 'pool',
     layers: saved.layers ?? 0,
     heads: saved.heads ?? 0,
+    ...(saved.gate ? { gate: true } : {}),
   };
   const keys = [
     ...PARAM_NAMES.map((n) => `${prefix}.param.${n}`),

@@ -7,7 +7,7 @@
  * The item side (caches, forward, backward, threads) is SeqNet's.
  */
 import { seededRandom } from '../core/rng.ts';
-import { sasState } from './forward.ts';
+import { sasState, scenarioStateBackward } from './forward.ts';
 import { type Example, SeqNet } from './net.ts';
 import type { SeqInputs, SeqParams, SeqShape } from './params.ts';
 import { type SasCache, sasBackward, sasCache, sasForward } from './sasrec.ts';
@@ -44,6 +44,8 @@ class SasNet extends SeqNet {
     const v = new Float64Array(d);
     const z = new Float64Array(d);
     const dz = new Float64Array(d);
+    const gate = new Float64Array(d);
+    const dv = new Float64Array(d);
     const inv = 1 / norm;
     let loss = 0;
     for (const ex of batch) {
@@ -66,11 +68,11 @@ class SasNet extends SeqNet {
         const tgt = t + 1 < n ? ex.hist[start + t + 1]! : ex.target;
         const s = this.inputs.scenario[tgt]!;
         const oo = t * d;
-        sasState(this, c, t, s, v, z);
+        sasState(this, c, t, s, v, z, gate);
         loss += this.sampledSoftmax(z, tgt, negatives[s] ?? [], inv, grads, dz, lazy);
+        scenarioStateBackward(this, grads, v, s, gate, dz, dv);
         for (let r = 0; r < d; r++) {
-          grads.query[s * d + r]! += dz[r]! * v[r]!;
-          const g = dz[r]! * P.query[s * d + r]!;
+          const g = dv[r]!;
           if (g === 0) continue;
           for (let k = 0; k < d; k++) {
             grads.wo[r * d + k]! += g * c.o[oo + k]!;

@@ -2,7 +2,7 @@
  * The trained sequential model ready to score: every item's h and effective bias precomputed once
  * through the forward pass of ./forward.ts, and a history's user state through the same pass.
  */
-import { attend, itemBias, itemForward, type UserPass, userForward, userPass } from './forward.ts';
+import { itemBias, itemForward, type UserPass, userForward, userPass } from './forward.ts';
 import type { SeqWeights } from './params.ts';
 import type { SeqCase, SeqModel } from './types.ts';
 
@@ -38,14 +38,18 @@ export class SeqScorer {
   /**
    * How much each of the last maxLen history positions carries of the item's score (without the
    * item bias): the pooling model's score is linear in the pooled history, so alpha_t ((Wo x_t) *
-   * query_s) . h_item sums exactly to score - bias. For explanations.
+   * query_s * gate) . h_item sums exactly to score - bias (the gate is the user's, one factor for
+   * every position). For explanations.
    */
   attribution(hist: readonly number[], scenario: number, item: number): Float64Array {
     if (this.pass.sas) return this.sasAttribution(hist, scenario, item);
     const d = this.dim;
     const P = this.weights.params;
-    const n = attend(this.weights, this.table, hist, this.pass);
-    const { x, alpha } = this.pass;
+    // the forward pass sets x, alpha and the gate of this user in this scenario
+    const n = userForward(this.weights, this.table, hist, scenario, this.pass, new Float64Array(d))
+      ? this.pass.n
+      : 0;
+    const { x, alpha, g } = this.pass;
     const out = new Float64Array(n);
     const ho = item * d;
     for (let t = 0; t < n; t++) {
@@ -53,7 +57,7 @@ export class SeqScorer {
       for (let r = 0; r < d; r++) {
         let y = 0;
         for (let k = 0; k < d; k++) y += P.wo[r * d + k]! * x[t * d + k]!;
-        s += y * P.query[scenario * d + r]! * this.table[ho + r]!;
+        s += y * P.query[scenario * d + r]! * g[r]! * this.table[ho + r]!;
       }
       out[t] = alpha[t]! * s;
     }

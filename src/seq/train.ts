@@ -88,6 +88,7 @@ export function prepareInputs(data: SeqTrainData, opts: SeqOptions) {
     arch: opts.arch,
     layers: opts.arch === 'sasrec' ? opts.layers : 0,
     heads: opts.arch === 'sasrec' ? opts.heads : 0,
+    ...(opts.gate ? { gate: true } : {}),
   };
   return { shape, whitening, text, warm };
 }
@@ -155,7 +156,7 @@ export async function trainSeq(
   const adam: AdamSettings = {
     lr: opts.lr,
     l2: opts.l2,
-    frozen: opts.scenarioAdapt ? [] : ['scale', 'shift', 'query'],
+    frozen: opts.scenarioAdapt ? [] : ['scale', 'shift', 'query', 'gate', 'gateBias'],
     dim: shape.dim,
   };
   const batchesPerEpoch = Math.ceil(exIdx.length / batchSize);

@@ -27,6 +27,8 @@ export interface SeqOptions {
    * the identity and every scenario shares one model (the ablation of the STAR part)
    */
   scenarioAdapt: boolean;
+  /** the PEPNet-style gate on the user state (./forward.ts scenarioState) */
+  gate: boolean;
   /** the history encoder (./model.ts, ./sasrec.ts) */
   arch: SeqArch;
   /** sasrec: blocks, heads per block, training dropout */

@@ -35,6 +35,10 @@ const ENGINE_VARIANTS: Record<string, EngineVariant> = {
     description: 'engine ablation: the sequential model without per-scenario factors (seq.scenarioAdapt off)',
     seq: { scenarioAdapt: false },
   },
+  'engine-gate': {
+    description: "engine with the PEPNet-style gate on the sequential model's user state (seq.gate on)",
+    seq: { gate: true },
+  },
   'engine-sasrec': {
     description: 'engine with a transformer history encoder (seq.arch sasrec) in place of attention pooling',
     seq: { arch: 'sasrec' },
