@@ -297,11 +297,13 @@ describe('fused query on a food-kitchen slice', () => {
     const w = (x: number) => FEATURES.map(() => x);
     const m: ScoringModel = {
       ...model,
-      ranker: { shared: w(1), perScenario: { food: w(2), 'food|0-2': w(3) }, decay: 0.8 },
+      ranker: { shared: w(1), perScenario: { food: w(2), 'food|1-2': w(3), 'food|0': w(4) }, decay: 0.8 },
     };
-    assert.equal(weightsFor(m, 'food', 0)[0], 3);
+    assert.equal(weightsFor(m, 'food', 0)[0], 4, 'no history in the scenario: its own bucket');
+    assert.equal(weightsFor(m, 'food', 1)[0], 3);
     assert.equal(weightsFor(m, 'food', 2)[0], 3);
     assert.equal(weightsFor(m, 'food', 3)[0], 2);
+    assert.equal(weightsFor(m, 'kitchen', 0)[0], 1);
     assert.equal(weightsFor(m, 'kitchen', 1)[0], 1);
     assert.equal(historyBucketKey('kitchen', 10), 'kitchen|10+');
     const hist = entries(mixed[0]!);
