@@ -192,8 +192,8 @@ export const trainSection = z
       'EASE lambdas tried when `tuneGraph` is on (for each scenario, and for the cross-scenario EASE).',
     ),
     fitCases: d(
-      z.number().int().min(10).default(1500),
-      'Most cases the ranker is fitted on: a seeded sample of the validation split, topped up with held-out cases (`heldOutCases`).',
+      z.number().int().min(10).default(4000),
+      'Most cases the ranker is fitted on: a seeded sample of the validation split, topped up with held-out cases (`heldOutCases`). More cases make a less noisy fit at about proportional fit time (docs/results.md, "more fitting cases").',
     ),
     heldOutCases: d(
       z.number().int().min(0).default(1500),
