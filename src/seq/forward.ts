@@ -176,7 +176,7 @@ export function userPass(w: SeqWeights): UserPass {
  * x and alpha of the last maxLen items of `hist` (item i's h at row i of `h`) into `pass`; the
  * number of positions, 0 for an empty history.
  */
-export function attend(
+function attend(
   w: SeqWeights,
   h: Float64Array | Float32Array,
   hist: ArrayLike<number>,
@@ -269,7 +269,7 @@ export function userForward(
  * per dimension, conditioned on the scenario and on the user, that starts at 1 (G and b start at
  * 0). Without the gate the factor is 1. `g` receives the factor.
  */
-export function scenarioState(
+function scenarioState(
   w: SeqWeights,
   v: Float64Array,
   scenario: number,
