@@ -19,8 +19,9 @@
  * stay as above.
  *
  * The parts: ./params.ts (shape, parameters, fixed inputs, initial values), ./forward.ts (the
- * forward pass above, the one training and scoring both run), ./net.ts (training: a batch's loss
- * and its hand-written gradient), ./scorer.ts (a trained model's scores).
+ * forward pass above, the one training and scoring both run), ./scenario-state.ts (z_s and its
+ * gate, with their gradient), ./net.ts (training: a batch's loss and its hand-written gradient),
+ * ./scorer.ts (a trained model's scores).
  */
 
 export { type Example, SeqNet } from './net.ts';

@@ -4,15 +4,9 @@
  * over threads in phases (forwardItems, examplesGrad, backwardItems; ./parallel.ts).
  */
 import { textBackward, woBackward } from './backward-kernels.ts';
-import {
-  itemBias,
-  itemForward,
-  itemForwardPair,
-  scenarioStateBackward,
-  userForward,
-  userPass,
-} from './forward.ts';
+import { itemBias, itemForward, itemForwardPair, userForward, userPass } from './forward.ts';
 import type { SeqInputs, SeqParams, SeqShape, SeqWeights } from './params.ts';
+import { scenarioStateBackward } from './scenario-state.ts';
 
 export interface Example {
   /** history items, oldest first, at most maxLen */

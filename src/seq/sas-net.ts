@@ -7,10 +7,11 @@
  * The item side (caches, forward, backward, threads) is SeqNet's.
  */
 import { seededRandom } from '../core/rng.ts';
-import { sasState, scenarioStateBackward } from './forward.ts';
+import { sasState } from './forward.ts';
 import { type Example, SeqNet } from './net.ts';
 import type { SeqInputs, SeqParams, SeqShape } from './params.ts';
 import { type SasCache, sasBackward, sasCache, sasForward } from './sasrec.ts';
+import { scenarioStateBackward } from './scenario-state.ts';
 
 class SasNet extends SeqNet {
   private cache: SasCache | undefined;
