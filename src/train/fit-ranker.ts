@@ -160,20 +160,21 @@ async function fitWith(
   const refined = workers
     ? await workers.refine(atBest, cases, allPools[best!.di]!, extra, opts.signal)
     : refinePools(atBest, cases, allPools[best!.di]!, extra, opts.signal);
-  const before = poolNdcg(warm(refined).map(ownView), best!.ranker.shared);
+  const refinedWarm = warm(refined);
+  const before = poolNdcg(refinedWarm.map(ownView), best!.ranker.shared);
   const bags = Math.max(1, opts.bags ?? 1);
   const own =
     bags > 1
       ? baggedOwn(
           m.scenarios,
-          warm(refined),
+          refinedWarm,
           best!.ranker.shared,
           opts.rounds,
           bags,
           opts.seed ?? 0,
           opts.signal,
         )
-      : fitOwn(m.scenarios, warm(refined), best!.ranker.shared, opts.rounds, opts.signal);
+      : fitOwn(m.scenarios, refinedWarm, best!.ranker.shared, opts.rounds, opts.signal);
   opts.onProgress?.(1, 1, 'ranker refit');
   const decay = best!.ranker.decay;
   // stage 2 is fitted on the fitting cases and judged on the check cases, which it has not seen:
