@@ -7,7 +7,7 @@ import { buildProfile, DEFAULT_PROFILE_OPTIONS } from '../profile/interests.ts';
 import { CROSS_SHARES } from './fit/accept.ts';
 import { fitCross } from './fit/ascent.ts';
 import { bucketOf, canonicalOrder, splitCases } from './fit/split.ts';
-import { ascend, CROSS_FEATURES, fitRanker, type Pool, poolNdcg, type ValidCase } from './fit-ranker.ts';
+import { ascend, buildPools, CROSS_FEATURES, fitRanker, type Pool, poolNdcg, type ValidCase } from './fit-ranker.ts';
 
 /** a pool whose rows score by their first feature alone */
 function pool(scores: number[], target: number, others: number[], relevant: number): Pool {
@@ -196,6 +196,14 @@ describe('fitRanker and the model it is given', () => {
       decay: 0.3,
     };
     assert.deepEqual(await fitRanker({ ...model, ranker: odd }, cases, opts), fit);
+  });
+
+  it('builds a pool at a decay the same whichever other decays are built after the first', () => {
+    // the fit builds the cold-start copies' pools at the first and the chosen decay only
+    const all = buildPools(model, cases, 8, [0.5, 0.8, 0.95, 1]);
+    assert.deepEqual(buildPools(model, cases, 8, [0.5, 0.95])[1], all[2]);
+    assert.deepEqual(buildPools(model, cases, 8, [0.5])[0], all[0]);
+    assert.notDeepEqual(all[2], all[0], 'the decay changes the pools');
   });
 
   it('gives the same fit with the pools built on two threads', async () => {

@@ -136,13 +136,18 @@ async function fitWith(
   let best: { ranker: RankerWeights; validNdcg: number; defaultNdcg: number; di: number } | undefined;
   const atStart = withRanker(m, { shared: start, perScenario: {}, decay: opts.decays[0]! });
   const progress = (d: number, t: number) => opts.onProgress?.(d, t, 'candidate pools');
-  const allPools: Pool[][] = workers
-    ? await workers.build(atStart, cases, opts.poolPerFeature, opts.decays, opts.signal, progress)
-    : buildPools(atStart, cases, opts.poolPerFeature, opts.decays, opts.signal, progress);
-  // the cold-start copies fit their history bucket alone (stage 2), never the own weights
-  const warm = (ps: readonly Pool[]) => ps.filter((_, i) => !cases[i]!.coldStart);
+  const poolsOf = (of: readonly ValidCase[], decays: readonly number[]) =>
+    of.length === 0
+      ? Promise.resolve(decays.map(() => []))
+      : workers
+        ? workers.build(atStart, of, opts.poolPerFeature, decays, opts.signal, progress)
+        : Promise.resolve(buildPools(atStart, of, opts.poolPerFeature, decays, opts.signal, progress));
+  // the cold-start copies fit their history bucket alone (stage 2), never the own weights: their
+  // pools are built at the decay stage 1 chooses only
+  const warmCases = cases.filter((c) => !c.coldStart);
+  const warmPools = await poolsOf(warmCases, opts.decays);
   for (const [di, decay] of opts.decays.entries()) {
-    const pools = warm(allPools[di]!);
+    const pools = warmPools[di]!;
     const defaultNdcg = poolNdcg(pools.map(ownView), start);
     const fit = fitOwn(m.scenarios, pools, start, opts.rounds, opts.signal);
     if (!best || fit.ndcg > best.validNdcg) {
@@ -155,12 +160,24 @@ async function fitWith(
     }
     opts.onProgress?.(di + 1, opts.decays.length, 'ranker fit');
   }
+  // a pool's dense columns pick their candidates at the first decay: the cold pools are built at it
+  // too (as they would be beside the others), and read at the chosen one (the last built)
+  const di = best!.di;
+  const coldPools = await poolsOf(
+    cases.filter((c) => c.coldStart),
+    di === 0 ? [opts.decays[0]!] : [opts.decays[0]!, opts.decays[di]!],
+  );
+  const coldAt = coldPools[coldPools.length - 1]!;
+  let w = 0;
+  let k = 0;
+  // back in the cases' order
+  const chosen = cases.map((c) => (c.coldStart ? coldAt[k++]! : warmPools[di]![w++]!));
   const atBest = withRanker(m, best!.ranker);
   const extra = 4 * opts.poolPerFeature;
   const refined = workers
-    ? await workers.refine(atBest, cases, allPools[best!.di]!, extra, opts.signal)
-    : refinePools(atBest, cases, allPools[best!.di]!, extra, opts.signal);
-  const refinedWarm = warm(refined);
+    ? await workers.refine(atBest, cases, chosen, extra, opts.signal)
+    : refinePools(atBest, cases, chosen, extra, opts.signal);
+  const refinedWarm = refined.filter((_, i) => !cases[i]!.coldStart);
   const before = poolNdcg(refinedWarm.map(ownView), best!.ranker.shared);
   const bags = Math.max(1, opts.bags ?? 1);
   const own =
