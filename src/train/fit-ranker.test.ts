@@ -7,7 +7,15 @@ import { buildProfile, DEFAULT_PROFILE_OPTIONS } from '../profile/interests.ts';
 import { CROSS_SHARES } from './fit/accept.ts';
 import { fitCross } from './fit/ascent.ts';
 import { bucketOf, canonicalOrder, splitCases } from './fit/split.ts';
-import { ascend, buildPools, CROSS_FEATURES, fitRanker, type Pool, poolNdcg, type ValidCase } from './fit-ranker.ts';
+import {
+  ascend,
+  buildPools,
+  CROSS_FEATURES,
+  fitRanker,
+  type Pool,
+  poolNdcg,
+  type ValidCase,
+} from './fit-ranker.ts';
 
 /** a pool whose rows score by their first feature alone */
 function pool(scores: number[], target: number, others: number[], relevant: number): Pool {

@@ -16,7 +16,7 @@ import { acceptCross, type CrossCheck, MIN_CHECK_CASES } from './fit/accept.ts';
 import { fitCross, fitOwn, MIN_BUCKET_CASES } from './fit/ascent.ts';
 import { baggedCross, baggedOwn } from './fit/bagging.ts';
 import { poolNdcg } from './fit/objective.ts';
-import { buildPools, ownView, type Pool, refinePools, type ValidCase, withRanker } from './fit/pools.ts';
+import { buildPools, ownView, refinePools, type ValidCase, withRanker } from './fit/pools.ts';
 import { bucketOf, type CaseSplit, canonicalOrder, splitCases } from './fit/split.ts';
 import { PoolWorkers } from './pool-workers.ts';
 
