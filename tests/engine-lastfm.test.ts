@@ -16,6 +16,7 @@ import { EngineEvalModel } from '../src/eval/models/engine.ts';
 import { ItemKnn } from '../src/eval/models/itemknn.ts';
 import { Popularity } from '../src/eval/models/popularity.ts';
 import type { EvalData, EvalInteraction, EvalModel } from '../src/eval/types.ts';
+import { LASTFM_MUSIC } from '../src/ingest/datasets/lastfm-2k.ts';
 
 const FILE = new URL('../../shared/data/lastfm-2k/user_artists.dat', import.meta.url);
 
@@ -80,6 +81,8 @@ describe('the engine on a lastfm-2k slice (order-free listening data)', () => {
       valid: harness.tuneCases.map((c) => ({ query: c.query, target: c.targets[0]! })),
       seed: 42,
       objective: harness.objective,
+      // the importer's scenario (its event weights), repeats off as `fusionrec eval` writes it
+      scenarios: [{ ...LASTFM_MUSIC, allowRepeats: false }],
     };
     const testNdcg = async (m: EvalModel) => {
       await m.fit(set.data, fitOpts);

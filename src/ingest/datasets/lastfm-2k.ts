@@ -25,7 +25,8 @@ const FILES = ['artists.dat', 'tags.dat', 'user_taggedartists.dat', 'user_artist
 const LASTFM_UNDATED_TS = Date.UTC(2011, 4, 1);
 const TOP_TAGS = 10;
 
-const MUSIC: Scenario = {
+/** the listening scenario, with the event weights an import writes */
+export const LASTFM_MUSIC: Scenario = {
   id: 'music',
   kind: 'music',
   name: 'Last.fm artists',
@@ -71,7 +72,7 @@ function tagRow(line: Line): TagRow {
 async function* read(dir: string, ctx: ReaderContext): AsyncGenerator<ImportRecord> {
   const [artistsPath, tagsPath, taggedPath, listensPath, friendsPath] = await datasetFiles(dir, FILES);
   const lines = lineSource(ctx);
-  yield { kind: 'scenario', value: MUSIC };
+  yield { kind: 'scenario', value: LASTFM_MUSIC };
   yield { kind: 'scenario', value: SOCIAL };
 
   // The legacy tags.dat is ISO-8859-1, not UTF-8.
@@ -116,7 +117,7 @@ async function* read(dir: string, ctx: ReaderContext): AsyncGenerator<ImportReco
     yield itemRecord(
       {
         id: id!,
-        scenario: MUSIC.id,
+        scenario: LASTFM_MUSIC.id,
         title: name!,
         ...(tags.length ? { tags } : {}),
         attributes: { ...(url ? { url } : {}), ...(picture ? { pictureUrl: picture } : {}) },
@@ -135,7 +136,7 @@ async function* read(dir: string, ctx: ReaderContext): AsyncGenerator<ImportReco
     return itemRecord(
       {
         id,
-        scenario: MUSIC.id,
+        scenario: LASTFM_MUSIC.id,
         title: '',
         ...(tags.length ? { tags } : {}),
         attributes: { placeholder: true },
@@ -156,7 +157,7 @@ async function* read(dir: string, ctx: ReaderContext): AsyncGenerator<ImportReco
         id: `fm:ua:${line.lineNo}`,
         user: user!,
         item: artist!,
-        scenario: MUSIC.id,
+        scenario: LASTFM_MUSIC.id,
         type: 'play',
         value: int(weight, 'weight', line.location),
         ts: LASTFM_UNDATED_TS,
@@ -175,7 +176,7 @@ async function* read(dir: string, ctx: ReaderContext): AsyncGenerator<ImportReco
         id: `fm:ut:${line.lineNo}`,
         user: r.user,
         item: r.artist,
-        scenario: MUSIC.id,
+        scenario: LASTFM_MUSIC.id,
         type: 'tag',
         text: tagValue.get(r.tag)!,
         ts: r.ts,
@@ -241,5 +242,5 @@ export const lastfm2k: Reader = {
   check,
   read,
   validateFirst: false,
-  scenarios: [MUSIC.id, SOCIAL.id],
+  scenarios: [LASTFM_MUSIC.id, SOCIAL.id],
 };
