@@ -43,6 +43,11 @@ const ENGINE_VARIANTS: Record<string, EngineVariant> = {
     description: 'engine with a transformer history encoder (seq.arch sasrec) in place of attention pooling',
     seq: { arch: 'sasrec' },
   },
+  'engine-nofusion-sasrec': {
+    description: 'engine ablation: without fusion, with the transformer history encoder (seq.arch sasrec)',
+    train: { fusion: false },
+    seq: { arch: 'sasrec' },
+  },
   // the fusion comparison without the sequential model (its training is the slow part on food-kitchen)
   'engine-nofusion-noseq': {
     description: 'engine ablation: without fusion, without seq',
