@@ -6,7 +6,7 @@ import { after, test } from 'node:test';
 import type { EventInput } from '../core/types.ts';
 import { SqliteStore } from '../store/sqlite.ts';
 import type { Store } from '../store/types.ts';
-import { loadEvalData } from './dataset.ts';
+import { loadEvalData, slicesOf } from './dataset.ts';
 import { storeOfData } from './models/engine-store.ts';
 import { runEvaluation } from './run.ts';
 import type { EvalData, EvalModel, FitOptions } from './types.ts';
@@ -194,4 +194,20 @@ test('a held-out user with targets in two scenarios gets a case in each, not onl
   } finally {
     await store.close();
   }
+});
+
+test("slices by the targets' training counts: rare (at most 9), popular (at least 30), cold (0)", () => {
+  const counts = Uint32Array.from([0, 3, 9, 10, 29, 30, 400]);
+  const history = Array.from({ length: 8 }, (_, i) => ({ item: 100 + i, scenario: 's', type: 'buy', ts: i }));
+  const slices = (targets: number[]) =>
+    slicesOf({ query: { user: 'u', history, scenario: 's' }, targets, slices: [] }, counts).sort();
+  assert.deepEqual(slices([0]), ['cold-items', 'rare-targets']);
+  assert.deepEqual(slices([2]), ['rare-targets']);
+  assert.deepEqual(slices([3]), []);
+  assert.deepEqual(slices([4]), []);
+  assert.deepEqual(slices([5]), ['popular-targets']);
+  // several targets: a slice holds a case whose targets all qualify
+  assert.deepEqual(slices([1, 2]), ['rare-targets']);
+  assert.deepEqual(slices([1, 6]), []);
+  assert.deepEqual(slices([5, 6]), ['popular-targets']);
 });

@@ -104,6 +104,10 @@ export interface LoadOptions {
 
 /** A query history of at most this many distinct items counts as a cold user. */
 export const COLD_USER_MAX_HISTORY = 5;
+/** `rare-targets`: every target has at most this many training interactions */
+export const RARE_TARGET_MAX_COUNT = 9;
+/** `popular-targets`: every target has at least this many training interactions */
+export const POPULAR_TARGET_MIN_COUNT = 30;
 
 interface Row {
   e: EvalInteraction;
@@ -229,6 +233,10 @@ export function slicesOf(c: EvalCase, trainCount: Uint32Array): string[] {
   const out: string[] = [];
   if (new Set(c.query.history.map((e) => e.item)).size <= COLD_USER_MAX_HISTORY) out.push('cold-users');
   if (c.targets.some((t) => trainCount[t] === 0)) out.push('cold-items');
+  if (c.targets.length > 0 && c.targets.every((t) => trainCount[t]! <= RARE_TARGET_MAX_COUNT))
+    out.push('rare-targets');
+  if (c.targets.length > 0 && c.targets.every((t) => trainCount[t]! >= POPULAR_TARGET_MIN_COUNT))
+    out.push('popular-targets');
   if (new Set(c.query.history.map((e) => e.scenario)).size >= 2) out.push('cross-scenario');
   return out;
 }

@@ -10,7 +10,12 @@ import type { Scenario } from '../core/types.ts';
 import { mmr } from '../rank/mmr.ts';
 import type { Store } from '../store/types.ts';
 import type { EvalCase, EvalSet } from './dataset.ts';
-import { COLD_USER_MAX_HISTORY, seededSample } from './dataset.ts';
+import {
+  COLD_USER_MAX_HISTORY,
+  POPULAR_TARGET_MIN_COUNT,
+  RARE_TARGET_MAX_COUNT,
+  seededSample,
+} from './dataset.ts';
 import { coverage, hitRate, intraListDiversity, mrr, ndcg, novelty, recall, rowCosine } from './metrics.ts';
 import { yieldToEventLoop } from './models/common.ts';
 import { rng, sampleDistinct, tieBreaker, topK } from './rank.ts';
@@ -25,6 +30,8 @@ export const SLICE_DEFINITIONS: Record<string, string> = {
   all: 'every test case',
   'cold-users': `query history of at most ${COLD_USER_MAX_HISTORY} distinct items`,
   'cold-items': 'a target with no training interaction',
+  'rare-targets': `every target has at most ${RARE_TARGET_MAX_COUNT} training interactions (the long tail; cold items included)`,
+  'popular-targets': `every target has at least ${POPULAR_TARGET_MIN_COUNT} training interactions`,
   'cross-scenario': 'query history spans two or more scenarios',
   [NO_TARGET_HISTORY]:
     "the test cases again with the target scenario's items removed from the history (the user arrives knowing only other scenarios); not part of `all`",
