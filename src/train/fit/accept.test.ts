@@ -91,3 +91,39 @@ test('too few check cases, or an empty half: undecided, the own weights', () => 
   assert.equal(oneHalf.undecided, true);
   assert.equal(oneHalf.pick, 0);
 });
+
+test('the cross-fitted estimate scores each half at the share the other half picks', () => {
+  // both halves agree: the estimate is the served mean
+  const agree = rowsOf(
+    [
+      [0.1, 0.11, 0.12, 0.13, 0.14],
+      [0.1, 0.105, 0.11, 0.115, 0.12],
+    ],
+    15,
+  );
+  const a = chooseShare(agree.rows, agree.half, 20);
+  assert.ok(Math.abs(a.crossFitted - a.means[a.pick]!) < 1e-12);
+  // each half's best is the other's worst: the served pick reads a gain that the estimate does not
+  const disagree = rowsOf(
+    [
+      [0.1, 0.2, 0.1, 0.1, 0.05],
+      [0.1, 0.05, 0.1, 0.1, 0.3],
+    ],
+    15,
+  );
+  const d = chooseShare(disagree.rows, disagree.half, 20);
+  assert.equal(d.pick, 0, 'no column holds on both halves');
+  // half 0 is scored at half 1's pick (column 4: 0.05), half 1 at half 0's (column 1: 0.05)
+  assert.ok(Math.abs(d.crossFitted - 0.05) < 1e-12, `${d.crossFitted}`);
+  // nothing beats the base on either half: the base
+  const flat = rowsOf(
+    [
+      [0.2, 0.1, 0.1, 0.1, 0.1],
+      [0.2, 0.1, 0.1, 0.1, 0.1],
+    ],
+    15,
+  );
+  assert.ok(Math.abs(chooseShare(flat.rows, flat.half, 20).crossFitted - 0.2) < 1e-12);
+  const few = chooseShare(flat.rows.slice(0, 5), flat.half.slice(0, 5), 20);
+  assert.equal(few.crossFitted, few.means[0], 'undecided: the base');
+});

@@ -42,6 +42,9 @@ export type CrossCheck = Record<
     own: number;
     fused: number;
     served: number;
+    /** an honest estimate of `served` (chooseShare's `crossFitted`): each half of the check cases
+     * scored at the share the other half picks */
+    crossFitted: number;
     share: number;
     kept: boolean;
     /** a scenario served its own weights with the shared cross-scenario weights (at `share`) */
@@ -71,12 +74,18 @@ export function blendWeights(a: readonly number[], b: readonly number[], share: 
  * (column 0 the base), `half[i]` its half. The candidate with the best mean among those that beat
  * the base on the whole and on neither half less (ties: the earlier column); the base (0) when none
  * does or there are too few cases (`undecided`).
+ *
+ * `crossFitted` is an honest estimate of what choosing is worth: each half's mean under the
+ * column the other half would pick on its own (its best mean above the base, else the base),
+ * averaged over the cases. The served mean is the best of several candidates on the same cases and
+ * so reads high; this one judges every pick on cases it was not made on. The base's mean when
+ * undecided.
  */
 export function chooseShare(
   rows: readonly (readonly number[])[],
   half: readonly (0 | 1)[],
   minCheckCases: number,
-): { pick: number; means: number[]; undecided: boolean } {
+): { pick: number; means: number[]; undecided: boolean; crossFitted: number } {
   const columns = rows[0]?.length ?? CROSS_SHARES.length;
   const mean = (xs: readonly (readonly number[])[], k: number) =>
     xs.reduce((s, x) => s + x[k]!, 0) / Math.max(1, xs.length);
@@ -84,12 +93,23 @@ export function chooseShare(
   const halves = halvesBy(rows, half);
   const undecided = rows.length < minCheckCases || halves.some((h) => h.length === 0);
   let pick = 0;
-  if (undecided) return { pick, means, undecided };
+  if (undecided) return { pick, means, undecided, crossFitted: means[0]! };
   for (let k = 1; k < columns; k++) {
     const holds = means[k]! > means[0]! && halves.every((h) => mean(h, k) >= mean(h, 0));
     if (holds && means[k]! > means[pick]!) pick = k;
   }
-  return { pick, means, undecided };
+  // each half judged at the column the other half picks
+  const pickOn = (h: readonly (readonly number[])[]) => {
+    let best = 0;
+    for (let k = 1; k < columns; k++) if (mean(h, k) > mean(h, best)) best = k;
+    return best;
+  };
+  const [h0, h1] = halves;
+  const at1 = pickOn(h0);
+  const at0 = pickOn(h1);
+  const crossFitted =
+    (h0.reduce((s, x) => s + x[at0]!, 0) + h1.reduce((s, x) => s + x[at1]!, 0)) / rows.length;
+  return { pick, means, undecided, crossFitted };
 }
 
 /**
@@ -177,7 +197,7 @@ export function acceptCross(
     // column 0 the base, then the candidates
     const rows = at.map((i) => [scores[i]![base]!, ...cands.map((k) => scores[i]![k]!)]);
     const meanOf = (col: number) => at.reduce((s, i) => s + scores[i]![col]!, 0) / Math.max(1, at.length);
-    const { pick, means, undecided } = chooseShare(
+    const { pick, means, undecided, crossFitted } = chooseShare(
       rows,
       at.map((i) => split.checkHalf[i]!),
       minCheckCases,
@@ -192,6 +212,7 @@ export function acceptCross(
       own: Number(means[0]!.toFixed(4)),
       fused: Number(meanOf(fitted).toFixed(4)),
       served: Number(means[pick]!.toFixed(4)),
+      crossFitted: Number(crossFitted.toFixed(4)),
       share: pick > 0 ? shareOf(column) : 0,
       kept: pick > 0,
       ...(pick > 0 && column >= COL.fallback ? { from: 'shared' as const } : {}),
