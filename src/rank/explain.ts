@@ -7,7 +7,7 @@ import { dotAt, dotRows } from '../core/vec.ts';
 import { contextLifts } from '../model/context.ts';
 import { edgeWeight } from '../model/graph.ts';
 import { type FeatureName, type ScoringModel, weightOf } from '../model/scoring.ts';
-import { featuresOf, linearScore } from './features.ts';
+import { featuresOf, linearScore, THIN_HISTORY } from './features.ts';
 import type { Query } from './query.ts';
 
 export interface ItemExplanation {
@@ -106,7 +106,9 @@ export function explainBase(q: Query, item: number, maxHistory = 3): Explanation
   };
   const hist = q.profile.history;
   const wSame = w('knnSame') / q.norms.knnSame;
-  const wCross = w('knnCross') / q.norms.knnCross;
+  // the features built on the other scenarios' co-occurrence (features.ts) add to its weight here
+  const wCross =
+    (w('knnCross') + (w('knnCrossThin') * THIN_HISTORY) / (THIN_HISTORY + q.ownCount)) / q.norms.knnCross;
   hist.forEach((h, i) => {
     const e = edgeWeight(m.graphs.knn, h.item, item);
     if (e !== 0)

@@ -10,7 +10,7 @@ import { FEATURE, type FeatureName, NUM_FEATURES } from '../model/scoring.ts';
 import type { Query, TextFeatureMemo } from './query-types.ts';
 
 /** history length in the target scenario at which `knnCrossThin` keeps half of `knnCross` */
-const THIN_HISTORY = 3;
+export const THIN_HISTORY = 3;
 
 /** the text features a TextMemo keeps, by position */
 const TEXT = (

@@ -16,10 +16,12 @@ import {
   itemSpaceOf,
   NUM_FEATURES,
   type ScoringModel,
+  weightsByName,
 } from '../model/scoring.ts';
 import { buildProfile, DEFAULT_PROFILE_OPTIONS } from '../profile/interests.ts';
 import type { HistoryEntry } from '../profile/types.ts';
 import { buildPools, CROSS_FEATURES, fitRanker, ownView, type ValidCase } from '../train/fit-ranker.ts';
+import { explainBase } from './explain.ts';
 import { featuresOf, ownHistory, prepareQuery, scenarioRecency, weightsFor } from './query.ts';
 
 const DATA = new URL('../../../shared/data/food-kitchen/', import.meta.url);
@@ -96,6 +98,39 @@ describe('fused query on a food-kitchen slice', () => {
 
   it('has users with interleaved histories to test on', () => {
     assert.ok(mixed.length >= 20);
+  });
+
+  it("explanations credit the other scenario's items with every feature built on their co-occurrence", () => {
+    const only = {
+      ...fusedModel,
+      ranker: { ...fusedModel.ranker, shared: weightsByName({ knnCrossThin: 1 }) },
+    };
+    let seen = 0;
+    for (const seq of mixed) {
+      const target = seq.at(-1)!;
+      const scenario = itemScenario[target]!;
+      const q = prepareQuery(
+        only,
+        buildProfile('u', entries(seq.slice(0, -1)), space, DEFAULT_PROFILE_OPTIONS),
+        {
+          scenario,
+        },
+      );
+      for (const item of q.touched
+        .filter((i) => q.knnCross[i]! > 0 && itemScenario[i] === scenario)
+        .slice(0, 5)) {
+        const e = explainBase(q, item, 50);
+        assert.ok(e.baseScore > 0);
+        // the whole score, and only items of the other scenario carry it
+        assert.ok(
+          Math.abs(e.positiveSum - e.baseScore) < 1e-4 * e.baseScore,
+          `${e.positiveSum} vs ${e.baseScore}`,
+        );
+        for (const h of e.positive) assert.notEqual(h.scenario, scenario);
+        seen++;
+      }
+    }
+    assert.ok(seen > 20, `${seen} items explained`);
   });
 
   it('same-scenario features equal those of the target scenario alone; fusion only adds', () => {
