@@ -115,10 +115,16 @@ export function explainBase(q: Query, item: number, maxHistory = 3): Explanation
       add(h.item, h.scenario, (h.scenario === q.scenario ? wSame : wCross) * h.weight * q.recency[i]! * e);
   });
   const wEase = w('ease') / q.norms.ease;
+  // the EASE model over every scenario, where the history holds another scenario (as the feature)
+  const fused = m.graphs.easeFused;
+  const wEaseFused =
+    fused && hist.some((h) => h.scenario !== q.scenario) ? w('easeFused') / q.norms.easeFused : 0;
   hist.forEach((h, i) => {
     if (h.weight * q.recency[i]! <= 0) return;
     const e = edgeWeight(m.graphs.ease, h.item, item);
     if (e !== 0) add(h.item, h.scenario, wEase * q.recency[i]! * e);
+    const ef = wEaseFused !== 0 ? edgeWeight(fused!, h.item, item) : 0;
+    if (ef !== 0) add(h.item, h.scenario, wEaseFused * q.recency[i]! * ef);
   });
   // transitions and recent text read the target scenario's own history, as the features do
   const last = q.own.slice(-3);

@@ -100,37 +100,37 @@ describe('fused query on a food-kitchen slice', () => {
     assert.ok(mixed.length >= 20);
   });
 
-  it("explanations credit the other scenario's items with every feature built on their co-occurrence", () => {
-    const only = {
+  it('explanations credit the history items with every feature built on their co-occurrence', () => {
+    const alone = (f: 'knnCrossThin' | 'easeFused') => ({
       ...fusedModel,
-      ranker: { ...fusedModel.ranker, shared: weightsByName({ knnCrossThin: 1 }) },
-    };
-    let seen = 0;
-    for (const seq of mixed) {
-      const target = seq.at(-1)!;
-      const scenario = itemScenario[target]!;
-      const q = prepareQuery(
-        only,
-        buildProfile('u', entries(seq.slice(0, -1)), space, DEFAULT_PROFILE_OPTIONS),
-        {
-          scenario,
-        },
-      );
-      for (const item of q.touched
-        .filter((i) => q.knnCross[i]! > 0 && itemScenario[i] === scenario)
-        .slice(0, 5)) {
-        const e = explainBase(q, item, 50);
-        assert.ok(e.baseScore > 0);
-        // the whole score, and only items of the other scenario carry it
-        assert.ok(
-          Math.abs(e.positiveSum - e.baseScore) < 1e-4 * e.baseScore,
-          `${e.positiveSum} vs ${e.baseScore}`,
-        );
-        for (const h of e.positive) assert.notEqual(h.scenario, scenario);
-        seen++;
+      ranker: { ...fusedModel.ranker, shared: weightsByName({ [f]: 1 }) },
+    });
+    for (const [f, otherOnly] of [
+      ['knnCrossThin', true],
+      ['easeFused', false],
+    ] as const) {
+      let seen = 0;
+      for (const seq of mixed) {
+        const target = seq.at(-1)!;
+        const scenario = itemScenario[target]!;
+        const profile = buildProfile('u', entries(seq.slice(0, -1)), space, DEFAULT_PROFILE_OPTIONS);
+        const q = prepareQuery(alone(f), profile, { scenario });
+        const arr = f === 'easeFused' ? q.easeFused : q.knnCross;
+        for (const item of q.touched.filter((i) => arr[i]! > 0 && itemScenario[i] === scenario).slice(0, 5)) {
+          const e = explainBase(q, item, 50);
+          const negative = explainBase({ ...q, weights: q.weights.map((x) => -x) }, item, 50);
+          // the whole score is carried by history items (EASE weighs some negatively)
+          assert.ok(
+            Math.abs(e.positiveSum - negative.positiveSum - e.baseScore) <
+              1e-4 * Math.abs(e.baseScore) + 1e-6,
+            `${f}: ${e.positiveSum} - ${negative.positiveSum} vs ${e.baseScore}`,
+          );
+          if (otherOnly) for (const h of e.positive) assert.notEqual(h.scenario, scenario);
+          seen++;
+        }
       }
+      assert.ok(seen > 20, `${f}: ${seen} items explained`);
     }
-    assert.ok(seen > 20, `${seen} items explained`);
   });
 
   it('same-scenario features equal those of the target scenario alone; fusion only adds', () => {
