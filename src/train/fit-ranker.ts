@@ -135,17 +135,17 @@ async function fitWith(
   const start = [...START];
   let best: { ranker: RankerWeights; validNdcg: number; defaultNdcg: number; di: number } | undefined;
   const atStart = withRanker(m, { shared: start, perScenario: {}, decay: opts.decays[0]! });
-  const progress = (d: number, t: number) => opts.onProgress?.(d, t, 'candidate pools');
-  const poolsOf = (of: readonly ValidCase[], decays: readonly number[]) =>
-    of.length === 0
-      ? Promise.resolve(decays.map(() => []))
-      : workers
-        ? workers.build(atStart, of, opts.poolPerFeature, decays, opts.signal, progress)
-        : Promise.resolve(buildPools(atStart, of, opts.poolPerFeature, decays, opts.signal, progress));
+  const poolsOf = (of: readonly ValidCase[], decays: readonly number[], label: string) => {
+    const progress = (d: number, t: number) => opts.onProgress?.(d, t, label);
+    if (of.length === 0) return Promise.resolve(decays.map(() => []));
+    return workers
+      ? workers.build(atStart, of, opts.poolPerFeature, decays, opts.signal, progress)
+      : Promise.resolve(buildPools(atStart, of, opts.poolPerFeature, decays, opts.signal, progress));
+  };
   // the cold-start copies fit their history bucket alone (stage 2), never the own weights: their
   // pools are built at the decay stage 1 chooses only
   const warmCases = cases.filter((c) => !c.coldStart);
-  const warmPools = await poolsOf(warmCases, opts.decays);
+  const warmPools = await poolsOf(warmCases, opts.decays, 'candidate pools');
   for (const [di, decay] of opts.decays.entries()) {
     const pools = warmPools[di]!;
     const defaultNdcg = poolNdcg(pools.map(ownView), start);
@@ -166,6 +166,7 @@ async function fitWith(
   const coldPools = await poolsOf(
     cases.filter((c) => c.coldStart),
     di === 0 ? [opts.decays[0]!] : [opts.decays[0]!, opts.decays[di]!],
+    'candidate pools of the cold-start copies',
   );
   const coldAt = coldPools[coldPools.length - 1]!;
   let w = 0;
