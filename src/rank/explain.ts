@@ -7,7 +7,9 @@ import { dotAt, dotRows } from '../core/vec.ts';
 import { contextLifts } from '../model/context.ts';
 import { edgeWeight } from '../model/graph.ts';
 import { type FeatureName, type ScoringModel, weightOf } from '../model/scoring.ts';
+import type { HistoryEntry, InterestCentre } from '../profile/types.ts';
 import { featuresOf, linearScore, THIN_HISTORY } from './features.ts';
+import { recentParts } from './history.ts';
 import type { Query } from './query.ts';
 
 export interface ItemExplanation {
@@ -69,6 +71,21 @@ export function finishExplanation(
   };
 }
 
+/** the interest whose vector sits closest to the item's row at `off`, with that similarity */
+function nearest(centres: readonly InterestCentre[], m: ScoringModel, off: number) {
+  let best: InterestCentre | undefined;
+  let bestS = Number.NEGATIVE_INFINITY;
+  for (const c of centres) {
+    if (c.vector.length !== m.dim) continue;
+    const s = dotAt(c.vector, m.vectors, off);
+    if (s > bestS) {
+      bestS = s;
+      best = c;
+    }
+  }
+  return best ? { ...best, similarity: bestS } : undefined;
+}
+
 export function explainBase(q: Query, item: number, maxHistory = 3): ExplanationBase {
   const m = q.model;
   const w = (f: FeatureName) => weightOf(q.weights, f);
@@ -81,18 +98,8 @@ export function explainBase(q: Query, item: number, maxHistory = 3): Explanation
   let interest: ItemExplanation['interest'];
   const centres = q.profile.interests;
   if (v && q.interestVecs.length > 0) {
-    let best = -1;
-    let bestS = Number.NEGATIVE_INFINITY;
-    centres.forEach((c, i) => {
-      if (c.vector.length !== m.dim) return;
-      const s = dotAt(c.vector, m.vectors, off);
-      if (s > bestS) {
-        bestS = s;
-        best = i;
-      }
-    });
-    const c = centres[best];
-    if (c) interest = { id: c.id, label: c.label, weight: c.weight, similarity: bestS };
+    const c = nearest(centres, m, off);
+    if (c) interest = { id: c.id, label: c.label, weight: c.weight, similarity: c.similarity };
   } else {
     const c = centres.find((x) => (x.scenarioMix[q.scenario] ?? 0) > 0) ?? centres[0];
     if (c) interest = { id: c.id, label: c.label, weight: c.weight, similarity: 0 };
@@ -143,24 +150,29 @@ export function explainBase(q: Query, item: number, maxHistory = 3): Explanation
     });
   }
   if (v) {
-    // text: the recent items and the matched interest's members, by their similarity to the item
-    const recent = q.own.filter((h) => h.weight > 0 && m.hasVector[h.item]).slice(-5);
-    for (const h of recent)
-      add(
-        h.item,
-        h.scenario,
-        (w('textRecent') * dotRows(m.vectors, h.item * m.dim, off, m.dim)) / recent.length,
-      );
+    // text: the recent items, each by its exact share of the recent vector's similarity to the item
+    const creditRecent = (weight: number, of: readonly HistoryEntry[]) => {
+      if (weight === 0) return;
+      for (const { entry, coef } of recentParts(m, of))
+        add(entry.item, entry.scenario, weight * coef * dotRows(m.vectors, entry.item * m.dim, off, m.dim));
+    };
+    if (q.recentVec) creditRecent(w('textRecent'), q.own);
+    // the recent items of the whole history, where the history spans several scenarios (as the feature)
+    if (q.fusedRecentVec) creditRecent(w('textRecentFused'), hist);
+    // an interest's members in the history, by their similarity to the item
+    const creditMembers = (weight: number, members: readonly number[]) => {
+      const kept = members.filter((it) => m.hasVector[it]).slice(0, 10);
+      for (const it of kept) {
+        const h = hist.find((x) => x.item === it);
+        if (h) add(it, h.scenario, (weight * dotRows(m.vectors, it * m.dim, off, m.dim)) / kept.length);
+      }
+    };
     const c = interest ? centres.find((x) => x.id === interest.id) : undefined;
-    const members = (c?.members ?? []).filter((it) => m.hasVector[it]).slice(0, 10);
-    for (const it of members) {
-      const h = hist.find((x) => x.item === it);
-      if (h)
-        add(
-          it,
-          h.scenario,
-          (w('textInterest') * dotRows(m.vectors, it * m.dim, off, m.dim)) / members.length,
-        );
+    creditMembers(w('textInterest'), c?.members ?? []);
+    // the interest over every scenario the item sits closest to, where `textFused` is computed
+    if (q.fusedVecs.length > 0 && w('textFused') !== 0) {
+      const fused = nearest(centres, m, off);
+      if (fused) creditMembers(w('textFused'), fused.members);
     }
   }
   const seq = m.seq;

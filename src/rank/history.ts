@@ -38,6 +38,32 @@ export function ownHistory(history: readonly HistoryEntry[], scenario: string): 
 }
 
 /**
+ * The last five positively engaged entries of `history` that have a vector, most recent first, each
+ * with its coefficient in the recent vector: `recentVec = sum(coef * vector)`, so the dot product
+ * of any item with it splits exactly over these entries (explanations credit them so).
+ */
+export function recentParts(
+  m: ScoringModel,
+  history: readonly HistoryEntry[],
+): { entry: HistoryEntry; coef: number }[] {
+  if (!m.useText || m.dim === 0) return [];
+  const parts: { entry: HistoryEntry; coef: number }[] = [];
+  const acc = new Float32Array(m.dim);
+  let f = 1;
+  for (let i = history.length - 1; i >= 0 && parts.length < 5; i--) {
+    const h = history[i]!;
+    const v = vectorOf(m, h.item);
+    if (!v || h.weight < 0) continue;
+    for (let d = 0; d < m.dim; d++) acc[d]! += f * v[d]!;
+    parts.push({ entry: h, coef: f });
+    f *= 0.6;
+  }
+  const norm = Math.sqrt(dot(acc, acc));
+  if (norm > 0) for (const p of parts) p.coef /= norm;
+  return parts;
+}
+
+/**
  * The recency-weighted mean vector of the last five positively engaged items of `history` (and the
  * last one's own vector); the vectors of negative entries among them go to `negatives`.
  */

@@ -133,6 +133,35 @@ describe('fused query on a food-kitchen slice', () => {
     }
   });
 
+  it('explanations split the recent-text features exactly over the recent history items', () => {
+    for (const f of ['textRecent', 'textRecentFused'] as const) {
+      const m = { ...fusedModel, ranker: { ...fusedModel.ranker, shared: weightsByName({ [f]: 1 }) } };
+      let seen = 0;
+      for (const seq of mixed) {
+        const target = seq.at(-1)!;
+        const scenario = itemScenario[target]!;
+        const profile = buildProfile('u', entries(seq.slice(0, -1)), space, DEFAULT_PROFILE_OPTIONS);
+        const q = prepareQuery(m, profile, { scenario });
+        const recent = new Set(seq.slice(0, -1).slice(-5));
+        for (const item of q.touched.filter((i) => itemScenario[i] === scenario).slice(0, 5)) {
+          const e = explainBase(q, item, 50);
+          const negative = explainBase({ ...q, weights: q.weights.map((x) => -x) }, item, 50);
+          assert.notEqual(e.baseScore, 0);
+          assert.ok(
+            Math.abs(e.positiveSum - negative.positiveSum - e.baseScore) < 1e-4,
+            `${f}: ${e.positiveSum} - ${negative.positiveSum} vs ${e.baseScore}`,
+          );
+          for (const h of [...e.positive, ...negative.positive]) {
+            if (f === 'textRecent') assert.equal(h.scenario, scenario);
+            else assert.ok(recent.has(h.item), `${h.item} is among the last five`);
+          }
+          seen++;
+        }
+      }
+      assert.ok(seen > 20, `${f}: ${seen} items explained`);
+    }
+  });
+
   it('same-scenario features equal those of the target scenario alone; fusion only adds', () => {
     const same = ['knnSame', 'trans', 'ease', 'textInterest', 'textRecent', 'textLast', 'negative'] as const;
     let crossSeen = 0;
