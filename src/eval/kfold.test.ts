@@ -300,3 +300,30 @@ test('k-fold with unseen users: the fused engine and the engine without fusion a
     await store.close();
   }
 });
+
+test('k-fold ranks the no-target-history variants only when asked', async () => {
+  const store = await fusionStore();
+  try {
+    const run = (noTargetHistory: boolean) =>
+      runEvaluation(store, 'food-kitchen', {
+        seed: 3,
+        folds: 2,
+        foldUsers: 'unseen',
+        models: ['itemknn-cross'],
+        config: parseConfig({}),
+        configHash: 'test',
+        command: 'test',
+        ...(noTargetHistory ? { noTargetHistory } : {}),
+      });
+    const slice = (r: Awaited<ReturnType<typeof run>>) =>
+      r.models[0]!.groups.find(
+        (g) => g.scenario === 'all' && g.slice === 'no-target-history' && g.ranking === 'full',
+      );
+    assert.equal(slice(await run(false)), undefined);
+    const withIt = await run(true);
+    assert.equal(slice(withIt)?.cases, 54);
+    assert.equal(withIt.models[0]!.perCase!['ndcg@10']!.length, 108);
+  } finally {
+    await store.close();
+  }
+});

@@ -38,6 +38,8 @@ export interface RunOptions extends LoadOptions {
   folds?: number;
   /** k-fold: whether a fold's users stay in its training data (`seen`, default) or leave it whole */
   foldUsers?: FoldUsers;
+  /** k-fold: rank the no-target-history variants too (the official protocol always does) */
+  noTargetHistory?: boolean;
   onProgress?: (label: string, done: number, total: number) => void;
 }
 
@@ -96,8 +98,8 @@ export async function runEvaluation(
       ...(opts.rankedIds ? { rankedIds: opts.rankedIds } : {}),
       ...(opts.tuneCases !== undefined ? { tuneCases: opts.tuneCases } : {}),
       ...(opts.seqEpochs !== undefined ? { seqEpochs: opts.seqEpochs } : {}),
-      // the k-fold run is for the paired gain on all cases: the slice variant would double its scoring
-      ...(kfold ? { noTargetHistory: false } : {}),
+      // the k-fold run is for the paired gain on all cases: the slice variant doubles its scoring
+      ...(kfold && !opts.noTargetHistory ? { noTargetHistory: false } : {}),
       ...(opts.onProgress ? { onProgress: (l, d, t) => opts.onProgress!(label(l), d, t) } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
     });

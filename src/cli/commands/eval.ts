@@ -34,6 +34,7 @@ interface EvalOpts {
   protocol: string;
   folds: string;
   foldUsers: string;
+  coldSlice?: boolean;
 }
 
 /** "a,b" or "a,b;c,d": model,baseline pairs */
@@ -114,6 +115,10 @@ export function registerEval(program: Command): void {
       '--fold-users <mode>',
       "--protocol kfold: seen (a fold's users lose only their last item from the training data) or unseen (they leave it whole and bring their history at request time, as the official test users)",
       'seen',
+    )
+    .option(
+      '--cold-slice',
+      "--protocol kfold: also rank every case again without its target scenario's history (the `no-target-history` slice, as the official protocol does on data of several scenarios; it doubles the ranking)",
     )
     .option('--tune-users <n>', 'valid cases the tuning objective uses', '2000')
     .option(
@@ -222,6 +227,7 @@ export function registerEval(program: Command): void {
           ...(seqEpochs !== undefined ? { seqEpochs } : {}),
           ...(rankedIds > 0 ? { rankedIds } : {}),
           ...(folds !== undefined ? { folds, foldUsers: opts.foldUsers } : {}),
+          ...(opts.coldSlice ? { noTargetHistory: true } : {}),
           config: cfg,
           configHash: configHash(cfg),
           command: ['fusionrec', ...process.argv.slice(2)].join(' '),
