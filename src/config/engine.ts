@@ -200,8 +200,8 @@ export const trainSection = z
       'Most fitting cases held out from the training events, topping the validation split up to `fitCases`: for a seeded sample of users (never one with a validation target), their last positive event in each scenario they are active in. Their items leave the item graphs, the context statistics and the sequential model while the ranker is fitted on them; the saved graphs then learn from every event. A store of live events has no validation split, so without these its ranker keeps the default weights. 0 = the validation split only.',
     ),
     coldStartCases: d(
-      z.number().int().min(0).default(4000),
-      "Most fitting cases copied without their target scenario's history (a seeded sample of those whose history also holds another scenario; the default, equal to `fitCases`, copies every one of them): users arriving in a scenario knowing only the others. The ranker fits and checks the cross-scenario weights of users with no history in the scenario on these copies alone, so they change no other user's weights. Several scenarios and `fusion` on only; 0 = none (such users are then served their scenario's weights).",
+      z.number().int().min(0).default(1000),
+      "Fitting cases copied without their target scenario's history (a seeded sample of those whose history also holds another scenario): users arriving in a scenario knowing only the others. The ranker fits and checks the cross-scenario weights of users with no history in the scenario on these copies alone. Several scenarios and `fusion` on only; 0 = none (such users are then served their scenario's weights).",
     ),
     fitBags: d(
       z.number().int().min(1).max(100).default(1),
