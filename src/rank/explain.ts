@@ -153,7 +153,7 @@ export function explainBase(q: Query, item: number, maxHistory = 3): Explanation
     // text: the recent items, each by its exact share of the recent vector's similarity to the item
     const creditRecent = (weight: number, of: readonly HistoryEntry[]) => {
       if (weight === 0) return;
-      for (const { entry, coef } of recentParts(m, of))
+      for (const { entry, coef } of recentParts(m, of).parts)
         add(entry.item, entry.scenario, weight * coef * dotRows(m.vectors, entry.item * m.dim, off, m.dim));
     };
     if (q.recentVec) creditRecent(w('textRecent'), q.own);

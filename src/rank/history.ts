@@ -39,28 +39,39 @@ export function ownHistory(history: readonly HistoryEntry[], scenario: string): 
 
 /**
  * The last five positively engaged entries of `history` that have a vector, most recent first, each
- * with its coefficient in the recent vector: `recentVec = sum(coef * vector)`, so the dot product
- * of any item with it splits exactly over these entries (explanations credit them so).
+ * with its coefficient in their recency-weighted mean vector `vec` (L2-normalised):
+ * `vec = sum(coef * vector)`, so the dot product of any item with it splits exactly over these
+ * entries (explanations credit them so). The vectors of negative entries met on the way go to
+ * `negatives` (at most 20).
  */
 export function recentParts(
   m: ScoringModel,
   history: readonly HistoryEntry[],
-): { entry: HistoryEntry; coef: number }[] {
-  if (!m.useText || m.dim === 0) return [];
+  negatives: Float32Array[] = [],
+): { parts: { entry: HistoryEntry; coef: number }[]; vec: Float32Array | undefined } {
+  if (!m.useText || m.dim === 0) return { parts: [], vec: undefined };
   const parts: { entry: HistoryEntry; coef: number }[] = [];
   const acc = new Float32Array(m.dim);
   let f = 1;
   for (let i = history.length - 1; i >= 0 && parts.length < 5; i--) {
     const h = history[i]!;
     const v = vectorOf(m, h.item);
-    if (!v || h.weight < 0) continue;
+    if (!v) continue;
+    if (h.weight < 0) {
+      if (negatives.length < 20) negatives.push(v);
+      continue;
+    }
     for (let d = 0; d < m.dim; d++) acc[d]! += f * v[d]!;
     parts.push({ entry: h, coef: f });
     f *= 0.6;
   }
+  if (parts.length === 0) return { parts, vec: undefined };
   const norm = Math.sqrt(dot(acc, acc));
-  if (norm > 0) for (const p of parts) p.coef /= norm;
-  return parts;
+  if (norm > 0) {
+    for (let d = 0; d < m.dim; d++) acc[d]! /= norm;
+    for (const p of parts) p.coef /= norm;
+  }
+  return { parts, vec: acc };
 }
 
 /**
@@ -72,27 +83,6 @@ export function recentText(
   history: readonly HistoryEntry[],
   negatives: Float32Array[],
 ): { recentVec: Float32Array | undefined; lastVec: Float32Array | undefined } {
-  if (!m.useText || m.dim === 0) return { recentVec: undefined, lastVec: undefined };
-  const acc = new Float32Array(m.dim);
-  let lastVec: Float32Array | undefined;
-  let any = false;
-  let f = 1;
-  for (let i = history.length - 1, seen = 0; i >= 0 && seen < 5; i--) {
-    const h = history[i]!;
-    const v = vectorOf(m, h.item);
-    if (!v) continue;
-    if (h.weight < 0) {
-      if (negatives.length < 20) negatives.push(v);
-      continue;
-    }
-    lastVec ??= v;
-    for (let d = 0; d < m.dim; d++) acc[d]! += f * v[d]!;
-    f *= 0.6;
-    seen++;
-    any = true;
-  }
-  if (!any) return { recentVec: undefined, lastVec };
-  const norm = Math.sqrt(dot(acc, acc));
-  if (norm > 0) for (let d = 0; d < m.dim; d++) acc[d]! /= norm;
-  return { recentVec: acc, lastVec };
+  const { parts, vec } = recentParts(m, history, negatives);
+  return { recentVec: vec, lastVec: parts[0] ? vectorOf(m, parts[0].entry.item) : undefined };
 }
