@@ -94,12 +94,17 @@ export function explainBase(q: Query, item: number, maxHistory = 3): Explanation
   // the item's row is read in place (explanations run for every recommended item)
   const v = m.hasVector[item]! !== 0;
   const off = item * m.dim;
-  // the interest the item sits closest to
+  // the interest shown: the nearest centre where the query reads interest vectors
   let interest: ItemExplanation['interest'];
   const centres = q.profile.interests;
+  // the fused profile's centre nearest the item: the interest shown, and the one whose members the
+  // interest text features are credited to
+  const closest = v ? nearest(centres, m, off) : undefined;
   if (v && q.interestVecs.length > 0) {
-    const c = nearest(centres, m, off);
-    if (c) interest = { id: c.id, label: c.label, weight: c.weight, similarity: c.similarity };
+    if (closest) {
+      const { id, label, weight, similarity } = closest;
+      interest = { id, label, weight, similarity };
+    }
   } else {
     const c = centres.find((x) => (x.scenarioMix[q.scenario] ?? 0) > 0) ?? centres[0];
     if (c) interest = { id: c.id, label: c.label, weight: c.weight, similarity: 0 };
@@ -159,20 +164,15 @@ export function explainBase(q: Query, item: number, maxHistory = 3): Explanation
     if (q.recentVec) creditRecent(w('textRecent'), q.own);
     // the recent items of the whole history, where the history spans several scenarios (as the feature)
     if (q.fusedRecentVec) creditRecent(w('textRecentFused'), hist);
-    // an interest's members in the history, by their similarity to the item
-    const creditMembers = (weight: number, members: readonly number[]) => {
-      const kept = members.filter((it) => m.hasVector[it]).slice(0, 10);
-      for (const it of kept) {
-        const h = hist.find((x) => x.item === it);
-        if (h) add(it, h.scenario, (weight * dotRows(m.vectors, it * m.dim, off, m.dim)) / kept.length);
-      }
-    };
-    const c = interest ? centres.find((x) => x.id === interest.id) : undefined;
-    creditMembers(w('textInterest'), c?.members ?? []);
-    // the interest over every scenario the item sits closest to, where `textFused` is computed
-    if (q.fusedVecs.length > 0 && w('textFused') !== 0) {
-      const fused = nearest(centres, m, off);
-      if (fused) creditMembers(w('textFused'), fused.members);
+    // the interest features (`textFused` where it is computed), credited to the nearest centre's
+    // members in the history by their similarity to the item
+    const wInterest =
+      (q.interestVecs.length > 0 ? w('textInterest') : 0) + (q.fusedVecs.length > 0 ? w('textFused') : 0);
+    const members =
+      wInterest !== 0 ? (closest?.members ?? []).filter((it) => m.hasVector[it]).slice(0, 10) : [];
+    for (const it of members) {
+      const h = hist.find((x) => x.item === it);
+      if (h) add(it, h.scenario, (wInterest * dotRows(m.vectors, it * m.dim, off, m.dim)) / members.length);
     }
   }
   const seq = m.seq;
