@@ -2,7 +2,8 @@
  * The per-scenario EASE model inverted block by block against the whole masked Gram matrix
  * (the way buildEase inverted it before): CPU seconds of each on a synthetic Gram of `--items`
  * items in two scenarios (`--share` of them in the first, interleaved by popularity as
- * food-kitchen's are), and the largest difference of the inverses (0: the same arithmetic).
+ * food-kitchen's are), and the largest difference of the inverses (rounding only: the blocked
+ * inversion's panels fall on other pivots).
  * Run: node --import tsx bench/ease-blocks.ts --items 1000 --share 0.45
  */
 import { parseArgs } from 'node:util';

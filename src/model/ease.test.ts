@@ -16,6 +16,34 @@ describe('EASE item model', () => {
       }
   });
 
+  it('inverts a matrix of several panels (a size that is not a multiple of the panel)', () => {
+    // a Gram-like SPD matrix: co-counts over seeded users plus a ridge, 131 items
+    const m = 131;
+    const a = new Float64Array(m * m);
+    let x = 5;
+    const rnd = () => {
+      x = (x * 1103515245 + 12345) % 2147483648;
+      return x / 2147483648;
+    };
+    for (let u = 0; u < 400; u++) {
+      const items = new Set(Array.from({ length: 6 }, () => Math.floor(m * rnd() ** 2)));
+      for (const i of items) for (const j of items) a[i * m + j]! += 1;
+    }
+    for (let i = 0; i < m; i++) a[i * m + i]! += 2;
+    const inv = Float64Array.from(a);
+    invertSpd(inv, m);
+    let worst = 0;
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < m; j++) {
+        let s = 0;
+        for (let k = 0; k < m; k++) s += a[i * m + k]! * inv[k * m + j]!;
+        worst = Math.max(worst, Math.abs(s - (i === j ? 1 : 0)));
+        // the inverse of a symmetric matrix is symmetric
+        assert.equal(inv[i * m + j], inv[j * m + i]);
+      }
+    assert.ok(worst < 1e-9, `largest deviation from the identity ${worst}`);
+  });
+
   // a known answer: 0 and 1 are always taken together, so are 2 and 3; 4 is taken by everyone
   // (it co-occurs with 0 as often as 1 does, but explains nothing); 5 is taken once
   const seqs = [

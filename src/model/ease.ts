@@ -27,21 +27,90 @@ export interface EaseOptions {
   signal?: AbortSignal;
 }
 
-/** inverts a symmetric positive definite m x m matrix in place (Gauss-Jordan, no pivoting needed) */
-export function invertSpd(a: Float64Array, m: number, signal?: AbortSignal): void {
-  for (let k = 0; k < m; k++) {
-    if (k % 64 === 0) signal?.throwIfAborted();
+/** pivots per panel of the blocked inversion: the panel (PANEL rows of the matrix) stays in cache */
+const PANEL = 48;
+
+/**
+ * Sweeps the pivots [k0, k1) on the panel's rows alone, over the whole width (the sweep operator:
+ * pivot k with d = a_kk sets a_ij -= a_ik a_kj / d, a_ik /= d, a_kj /= d, a_kk = -1/d; an SPD
+ * matrix needs no pivoting). The rows become [-App⁻¹ | App⁻¹ Apr].
+ */
+function sweepPanel(a: Float64Array, m: number, k0: number, k1: number): void {
+  for (let k = k0; k < k1; k++) {
     const rowk = a.subarray(k * m, (k + 1) * m);
-    const inv = 1 / rowk[k]!;
-    for (let j = 0; j < m; j++) rowk[j]! *= inv;
-    rowk[k] = inv;
-    for (let i = 0; i < m; i++) {
+    const d = rowk[k]!;
+    const inv = 1 / d;
+    for (let i = k0; i < k1; i++) {
       if (i === k) continue;
       const rowi = a.subarray(i * m, (i + 1) * m);
-      const f = rowi[k]!;
+      const f = rowi[k]! * inv;
       if (f === 0) continue;
       for (let j = 0; j < m; j++) rowi[j]! -= f * rowk[j]!;
-      rowi[k] = -f * inv;
+      rowi[k] = f;
+    }
+    for (let j = 0; j < m; j++) rowk[j]! *= inv;
+    rowk[k] = -inv;
+  }
+}
+
+/**
+ * Inverts a symmetric positive definite m x m matrix in place: the blocked sweep operator on the
+ * upper triangle. For each panel P of pivots, with A = [[App, Apr], [Arp, Arr]], the panel's rows
+ * become [-App⁻¹ | App⁻¹ Apr] (`sweepPanel`) and the rest Arr - Arp App⁻¹ Apr, a rank-|P| update
+ * that streams the matrix once per panel rather than once per pivot and, the matrix staying
+ * symmetric, only over its upper triangle: half the arithmetic of Gauss-Jordan. Sweeping every pivot
+ * leaves -A⁻¹.
+ */
+export function invertSpd(a: Float64Array, m: number, signal?: AbortSignal): void {
+  const c = new Float64Array(PANEL * m);
+  for (let k0 = 0; k0 < m; k0 += PANEL) {
+    signal?.throwIfAborted();
+    const k1 = Math.min(m, k0 + PANEL);
+    const b = k1 - k0;
+    // the panel's rows in full (their lower part from the upper triangle), kept as the multipliers
+    for (let p = k0; p < k1; p++) for (let j = 0; j < p; j++) a[p * m + j] = a[j * m + p]!;
+    c.set(a.subarray(k0 * m, k1 * m));
+    sweepPanel(a, m, k0, k1);
+    const rows = Array.from({ length: b }, (_, t) => a.subarray((k0 + t) * m, (k0 + t + 1) * m));
+    for (let i = 0; i < m; i++) {
+      if (i === k0) {
+        i = k1 - 1;
+        continue;
+      }
+      const row = a.subarray(i * m, (i + 1) * m);
+      // the upper triangle (the panel's columns, updated here too, are overwritten below)
+      const from = i;
+      let t = 0;
+      // four panel rows at a time: one pass over the row per four pivots
+      for (; t + 4 <= b; t += 4) {
+        const c0 = c[t * m + i]!;
+        const c1 = c[(t + 1) * m + i]!;
+        const c2 = c[(t + 2) * m + i]!;
+        const c3 = c[(t + 3) * m + i]!;
+        if (c0 === 0 && c1 === 0 && c2 === 0 && c3 === 0) continue;
+        const p0 = rows[t]!;
+        const p1 = rows[t + 1]!;
+        const p2 = rows[t + 2]!;
+        const p3 = rows[t + 3]!;
+        for (let j = from; j < m; j++) row[j]! -= c0 * p0[j]! + c1 * p1[j]! + c2 * p2[j]! + c3 * p3[j]!;
+      }
+      for (; t < b; t++) {
+        const f = c[t * m + i]!;
+        if (f === 0) continue;
+        const p = rows[t]!;
+        for (let j = from; j < m; j++) row[j]! -= f * p[j]!;
+      }
+      // a row above the panel holds the panel's columns in its upper triangle: Arp App⁻¹
+      if (i < k0) for (let u = 0; u < b; u++) row[k0 + u] = rows[u]![i]!;
+    }
+  }
+  // -A⁻¹ on and above the diagonal: negate and mirror
+  for (let i = 0; i < m; i++) {
+    a[i * m + i] = -a[i * m + i]!;
+    for (let j = i + 1; j < m; j++) {
+      const v = -a[i * m + j]!;
+      a[i * m + j] = v;
+      a[j * m + i] = v;
     }
   }
 }
@@ -86,8 +155,8 @@ export function buildEase(sequences: readonly ArrayLike<number>[], numItems: num
   }
   const rows = new Map<number, [number, number][]>();
   // per scenario, the Gram matrix is block-diagonal and so is its inverse: each block is inverted
-  // alone, the same arithmetic on its entries as the whole (a pivot's row operations skip the rows
-  // of other blocks, whose entry in its column is 0) without sweeping the other blocks' columns
+  // alone: the same inverse as the whole up to rounding (a pivot's row operations skip the rows of
+  // other blocks, whose entry in its column is 0) without sweeping the other blocks' columns
   for (const block of blocksOf(order, opts.scenarioOf)) {
     const s = block.length;
     const sub = new Float64Array(s * s);
