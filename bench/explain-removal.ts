@@ -41,7 +41,7 @@ try {
   const trained = await loadActiveModel(store);
   const seq = await loadSeqModel(
     store,
-    seqStampOf(trained?.header.stamp ?? stamp, config.seq, config.train.seed, encoder?.id),
+    seqStampOf(trained?.header.stamp ?? stamp, config.seq, config.train.seed, encoder?.id, config.train.ids),
     trained?.record ? seqPrefixOf(trained.version) : undefined,
   );
   console.log(

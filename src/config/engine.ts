@@ -177,7 +177,7 @@ export const trainSection = z
     ),
     ids: d(
       z.boolean().default(true),
-      'Learn the collaborative item graphs (co-occurrence, transitions, EASE) from item ids. Off = the no-ids ablation: text, popularity and context only.',
+      'Learn from item ids: the collaborative item graphs (co-occurrence, transitions, EASE) and the id embeddings and item biases of the sequential model. Off = the no-ids ablation: text, popularity and context only (the sequential model reads item text alone, and is not trained without text).',
     ),
     tuneGraph: d(
       z.boolean().default(true),

@@ -295,12 +295,12 @@ async function assemble(
     const seq = fresh
       ? await loadSeqModel(
           store,
-          seqStampOf(trained!.header.stamp, config.seq, config.train.seed, encoder?.id),
+          seqStampOf(trained!.header.stamp, config.seq, config.train.seed, encoder?.id, config.train.ids),
           trained!.record ? seqPrefixOf(trained!.version) : undefined,
         )
       : await loadSeqModel(
           store,
-          seqStampOf(await currentStamp(), config.seq, config.train.seed, encoder?.id),
+          seqStampOf(await currentStamp(), config.seq, config.train.seed, encoder?.id, config.train.ids),
         );
     if (seq && seq.model.shape.numItems === model.numItems)
       model.seq = seqFeatureOf(seq.model, [], seq.featureScale);

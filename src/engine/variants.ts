@@ -90,7 +90,13 @@ export class Variants {
       );
     let seq: ScoringModel['seq'];
     if (config.seq.enabled) {
-      const stamp = seqStampOf(loaded.header.stamp, config.seq, config.train.seed, encoder?.id);
+      const stamp = seqStampOf(
+        loaded.header.stamp,
+        config.seq,
+        config.train.seed,
+        encoder?.id,
+        config.train.ids,
+      );
       const s = await loadSeqModel(store, stamp, seqPrefixOf(version));
       if (s && s.model.shape.numItems === ids.length) seq = seqFeatureOf(s.model, [], s.featureScale);
     }

@@ -115,6 +115,13 @@ describe('sequential model persistence', () => {
     assert.notEqual(seqStampOf('m', { ...cfg, arch: 'sasrec', layers: 3 }, 1, undefined), sas);
   });
 
+  it('a model without ids has a stamp of its own; a model with ids keeps the stamp it had', () => {
+    const cfg = parseConfig({}).seq;
+    const stamp = seqStampOf('m', cfg, 1, 'use');
+    assert.equal(seqStampOf('m', cfg, 1, 'use', true), stamp);
+    assert.notEqual(seqStampOf('m', cfg, 1, 'use', false), stamp);
+  });
+
   it('round-trips a checkpoint, and deletes it', async () => {
     const p = model.params;
     await saveSeqCheckpoint(store, 'seq-a', {

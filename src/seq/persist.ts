@@ -20,6 +20,7 @@ export function seqStampOf(
   cfg: SeqConfig,
   seed: number,
   encoderId: string | undefined,
+  ids = true,
 ): string {
   // the transformer's settings do not change a pooling model, nor an unset gate any model: their
   // stamps stay what they were before those settings
@@ -27,7 +28,16 @@ export function seqStampOf(
   const { arch, layers, heads, dropout, ...pool } = ungated;
   const stamped = { ...(arch === 'pool' ? pool : ungated), ...(gate ? { gate } : {}) };
   const h = createHash('sha256')
-    .update(JSON.stringify({ modelStamp, cfg: stamped, seed, encoder: encoderId ?? 'notext' }))
+    .update(
+      JSON.stringify({
+        modelStamp,
+        cfg: stamped,
+        seed,
+        encoder: encoderId ?? 'notext',
+        // a model without ids (the ablation) is another model; the stamps of those with ids stay
+        ...(ids ? {} : { ids: false }),
+      }),
+    )
     .digest('hex')
     .slice(0, 16);
   return `seq-${h}`;

@@ -186,6 +186,24 @@ describe('sequential model on a real Scientific slice', () => {
     assert.equal(one.report.losses[0]!.toFixed(3), two.report.losses[0]!.toFixed(3));
   });
 
+  it('without ids: no id embedding or bias is used or learned, every item is its text', async () => {
+    const small = { ...slice.data, sequences: slice.data.sequences.slice(0, 400), ids: false };
+    const model = await trainSeq(small, { ...OPTS, epochs: 1, validCases: 100 });
+    assert.ok(model.warm.every((w) => w === 0));
+    assert.ok(model.params.emb.every((x) => x === 0));
+    assert.ok(model.params.bias.every((x) => x === 0));
+    // the text projection learned: the model still tells items apart
+    const scorer = scorerOf(model);
+    const z = scorer.userState(slice.test[0]!.hist, 0)!;
+    assert.ok(new Set([0, 1, 2, 3, 4, 5].map((i) => scorer.score(z, i))).size > 4);
+    const withIds = await trainSeq({ ...small, ids: true }, { ...OPTS, epochs: 1, validCases: 100 });
+    assert.ok(withIds.params.emb.some((x) => x !== 0));
+    await assert.rejects(
+      trainSeq({ ...small, text: undefined }, OPTS),
+      (e) => isRecError(e) && e.code === 'INVALID_INPUT' && e.field === 'ids',
+    );
+  });
+
   it('rejects bad options with a code naming the field', async () => {
     await assert.rejects(
       trainSeq(slice.data, { ...OPTS, arch: 'sasrec', heads: 5 }),

@@ -50,6 +50,8 @@ const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 function validateSeqData(data: SeqTrainData, opts: SeqOptions): void {
   if (data.itemScenario.length !== data.numItems)
     throw new RecError('INVALID_INPUT', 'one scenario per item', { field: 'itemScenario' });
+  if (data.ids === false && (!data.text || opts.textDim === 0))
+    throw new RecError('INVALID_INPUT', 'a model without ids needs item text', { field: 'ids' });
   if (data.text && data.text.data.length !== data.numItems * data.text.dim)
     throw new RecError('INVALID_INPUT', 'text must hold numItems x dim values', { field: 'text' });
   for (const k of ['dim', 'maxLen', 'negatives', 'batchSize', 'epochs'] as const)
@@ -77,8 +79,9 @@ export function prepareInputs(data: SeqTrainData, opts: SeqOptions) {
     ? fitWhitening(data.text!.data, data.text!.dim, opts.textDim, opts.seed)
     : undefined;
   const text = whitening ? applyWhitening(whitening, data.text!.data) : new Float32Array(0);
+  // an item with training events gets an id embedding and a bias (none without ids: text alone)
   const warm = new Uint8Array(data.numItems);
-  for (const s of data.sequences) for (const i of s) warm[i] = 1;
+  if (data.ids !== false) for (const s of data.sequences) for (const i of s) warm[i] = 1;
   const shape: SeqShape = {
     numItems: data.numItems,
     numScenarios: data.numScenarios,

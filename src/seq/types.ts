@@ -62,6 +62,11 @@ export interface SeqTrainData {
   sequences: readonly (readonly number[])[];
   /** held-out next items for early stopping */
   valid: readonly SeqCase[];
+  /**
+   * false = no id embeddings and no item biases: every item is its text alone, as an item without
+   * training events is (the no-ids ablation, `train.ids` off); needs `text`. Absent = true.
+   */
+  ids?: boolean;
 }
 
 export interface SeqCase {

@@ -221,10 +221,12 @@ export async function trainFromStore(
   let seqInfo: TrainReport['seq'];
   const version = newVersionId();
   let seqStampSaved: string | undefined;
-  // a sequential model learns what follows what: histories without a time order have nothing for it
-  if (config.seq.enabled && !orderFree) {
+  // a sequential model learns what follows what: histories without a time order have nothing for it;
+  // without ids (the ablation) an item is its text, and without text there is nothing to learn
+  const seqInput = cfg.ids || (model.dim > 0 && config.seq.textDim > 0);
+  if (config.seq.enabled && !orderFree && seqInput) {
     // the stamp `createEngine` looks the model up by; the held-out set follows from data and config
-    const seqStamp = seqStampOf(stamp, config.seq, cfg.seed, opts.encoderId);
+    const seqStamp = seqStampOf(stamp, config.seq, cfg.seed, opts.encoderId, cfg.ids);
     const valid = cases.map((c) => ({
       hist: c.profile.history.filter((h) => h.weight > 0).map((h) => h.item),
       target: c.target,
@@ -246,6 +248,7 @@ export async function trainFromStore(
           text: model.dim > 0 ? { dim: model.dim, data: model.vectors } : undefined,
           sequences: sequences.filter((q) => q.length > 1),
           valid,
+          ids: cfg.ids,
         },
         seqOptionsOf(config.seq, cfg.seed, cfg.threads),
         {
