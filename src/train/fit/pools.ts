@@ -216,6 +216,9 @@ export function refinePools(
     const items = candidatesOf(m, c, q.scenarioCode);
     const scores = scoreCandidates(q, items);
     const rows = new Set(topRows(scores, extra).map((r) => items[r]!));
+    // the targets always join: the ascent needs their rank among the competitors. A model that
+    // learns from the rows themselves must not use these pools: a row no feature ranks high is then
+    // almost surely a target (docs/results.md, "a learned re-ranker")
     for (const t of targetsOf(c)) rows.add(t);
     const old = pools[ci]!;
     // the first pool's items stay: they are each single feature's strongest competitors
