@@ -5,6 +5,7 @@
  * Run: node --import tsx bench/ease-invert.ts --items 1000,2000,4000
  */
 import { parseArgs } from 'node:util';
+import { seededRandom } from '../src/core/rng.ts';
 import { invertSpd } from '../src/model/ease.ts';
 
 const { values } = parseArgs({ options: { items: { type: 'string', default: '1000,2000' } } });
@@ -28,11 +29,7 @@ function referenceInvert(a: Float64Array, m: number): void {
   }
 }
 
-let x = 7;
-const rnd = () => {
-  x = (x * 1103515245 + 12345) % 2147483648;
-  return x / 2147483648;
-};
+const rnd = seededRandom(7);
 /** co-counts of `m` items over synthetic users, plus lambda on the diagonal */
 function gram(m: number): Float64Array {
   const g = new Float64Array(m * m);

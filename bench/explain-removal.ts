@@ -41,7 +41,7 @@ try {
   const trained = await loadActiveModel(store);
   const seq = await loadSeqModel(
     store,
-    seqStampOf(trained?.header.stamp ?? stamp, config.seq, config.train.seed, encoder?.id, config.train.ids),
+    seqStampOf(trained?.header.stamp ?? stamp, config.seq, config.train, encoder?.id),
     trained?.record ? seqPrefixOf(trained.version) : undefined,
   );
   console.log(

@@ -101,7 +101,7 @@ test('fusionrec train + engine.recommend give every test case the top 10 that fu
   assert.ok(
     await loadSeqModel(
       store,
-      seqStampOf(report.stamp, config.seq, 42, undefined),
+      seqStampOf(report.stamp, config.seq, config.train, undefined),
       seqPrefixOf(report.version),
     ),
   );

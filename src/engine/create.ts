@@ -295,13 +295,10 @@ async function assemble(
     const seq = fresh
       ? await loadSeqModel(
           store,
-          seqStampOf(trained!.header.stamp, config.seq, config.train.seed, encoder?.id, config.train.ids),
+          seqStampOf(trained!.header.stamp, config.seq, config.train, encoder?.id),
           trained!.record ? seqPrefixOf(trained!.version) : undefined,
         )
-      : await loadSeqModel(
-          store,
-          seqStampOf(await currentStamp(), config.seq, config.train.seed, encoder?.id, config.train.ids),
-        );
+      : await loadSeqModel(store, seqStampOf(await currentStamp(), config.seq, config.train, encoder?.id));
     if (seq && seq.model.shape.numItems === model.numItems)
       model.seq = seqFeatureOf(seq.model, [], seq.featureScale);
   }

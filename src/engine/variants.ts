@@ -90,13 +90,7 @@ export class Variants {
       );
     let seq: ScoringModel['seq'];
     if (config.seq.enabled) {
-      const stamp = seqStampOf(
-        loaded.header.stamp,
-        config.seq,
-        config.train.seed,
-        encoder?.id,
-        config.train.ids,
-      );
+      const stamp = seqStampOf(loaded.header.stamp, config.seq, config.train, encoder?.id);
       const s = await loadSeqModel(store, stamp, seqPrefixOf(version));
       if (s && s.model.shape.numItems === ids.length) seq = seqFeatureOf(s.model, [], s.featureScale);
     }

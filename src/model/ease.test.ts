@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { seededRandom } from '../core/rng.ts';
 import { buildEase, invertSpd } from './ease.ts';
 import { edgeWeight } from './graph.ts';
 
@@ -20,11 +21,7 @@ describe('EASE item model', () => {
     // a Gram-like SPD matrix: co-counts over seeded users plus a ridge, 131 items
     const m = 131;
     const a = new Float64Array(m * m);
-    let x = 5;
-    const rnd = () => {
-      x = (x * 1103515245 + 12345) % 2147483648;
-      return x / 2147483648;
-    };
+    const rnd = seededRandom(5);
     for (let u = 0; u < 400; u++) {
       const items = new Set(Array.from({ length: 6 }, () => Math.floor(m * rnd() ** 2)));
       for (const i of items) for (const j of items) a[i * m + j]! += 1;

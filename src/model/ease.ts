@@ -78,8 +78,7 @@ export function invertSpd(a: Float64Array, m: number, signal?: AbortSignal): voi
         continue;
       }
       const row = a.subarray(i * m, (i + 1) * m);
-      // the upper triangle (the panel's columns, updated here too, are overwritten below)
-      const from = i;
+      // the row's upper triangle, from column i (its panel columns are overwritten below)
       let t = 0;
       // four panel rows at a time: one pass over the row per four pivots
       for (; t + 4 <= b; t += 4) {
@@ -92,13 +91,13 @@ export function invertSpd(a: Float64Array, m: number, signal?: AbortSignal): voi
         const p1 = rows[t + 1]!;
         const p2 = rows[t + 2]!;
         const p3 = rows[t + 3]!;
-        for (let j = from; j < m; j++) row[j]! -= c0 * p0[j]! + c1 * p1[j]! + c2 * p2[j]! + c3 * p3[j]!;
+        for (let j = i; j < m; j++) row[j]! -= c0 * p0[j]! + c1 * p1[j]! + c2 * p2[j]! + c3 * p3[j]!;
       }
       for (; t < b; t++) {
         const f = c[t * m + i]!;
         if (f === 0) continue;
         const p = rows[t]!;
-        for (let j = from; j < m; j++) row[j]! -= f * p[j]!;
+        for (let j = i; j < m; j++) row[j]! -= f * p[j]!;
       }
       // a row above the panel holds the panel's columns in its upper triangle: Arp App⁻¹
       if (i < k0) for (let u = 0; u < b; u++) row[k0 + u] = rows[u]![i]!;

@@ -98,8 +98,9 @@ export function explainBase(q: Query, item: number, maxHistory = 3): Explanation
   let interest: ItemExplanation['interest'];
   const centres = q.profile.interests;
   // the fused profile's centre nearest the item: the interest shown, and the one whose members the
-  // interest text features are credited to
-  const closest = v ? nearest(centres, m, off) : undefined;
+  // interest text features are credited to (searched only where the query reads interest vectors)
+  const closest =
+    v && (q.interestVecs.length > 0 || q.fusedVecs.length > 0) ? nearest(centres, m, off) : undefined;
   if (v && q.interestVecs.length > 0) {
     if (closest) {
       const { id, label, weight, similarity } = closest;

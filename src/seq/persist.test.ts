@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +16,9 @@ import {
   seqStampOf,
 } from './persist.ts';
 import type { SeqModel } from './train.ts';
+
+/** the train config's part of a seq stamp: seed 1, ids on */
+const T1 = { seed: 1, ids: true };
 
 describe('sequential model persistence', () => {
   const dir = mkdtempSync(join(tmpdir(), 'seq-'));
@@ -101,25 +105,33 @@ describe('sequential model persistence', () => {
     assert.equal(got?.model.params.gate.length, shape.numScenarios * 4 * 4);
     assert.deepEqual(got?.model.params.gate, params.gate);
     const { gate: _g, ...cfg } = parseConfig({}).seq;
-    const stamp = seqStampOf('m', { ...cfg, gate: false }, 1, undefined);
-    assert.equal(seqStampOf('m', cfg as typeof cfg & { gate: boolean }, 1, undefined), stamp);
-    assert.notEqual(seqStampOf('m', { ...cfg, gate: true }, 1, undefined), stamp);
+    const stamp = seqStampOf('m', { ...cfg, gate: false }, T1, undefined);
+    assert.equal(seqStampOf('m', cfg as typeof cfg & { gate: boolean }, T1, undefined), stamp);
+    assert.notEqual(seqStampOf('m', { ...cfg, gate: true }, T1, undefined), stamp);
   });
 
   it("a pooling model's stamp ignores the transformer's settings; a transformer's does not", () => {
     const cfg = parseConfig({}).seq;
-    const stamp = seqStampOf('m', cfg, 1, undefined);
-    assert.equal(seqStampOf('m', { ...cfg, layers: 3, dropout: 0.5 }, 1, undefined), stamp);
-    const sas = seqStampOf('m', { ...cfg, arch: 'sasrec' }, 1, undefined);
+    const stamp = seqStampOf('m', cfg, T1, undefined);
+    assert.equal(seqStampOf('m', { ...cfg, layers: 3, dropout: 0.5 }, T1, undefined), stamp);
+    const sas = seqStampOf('m', { ...cfg, arch: 'sasrec' }, T1, undefined);
     assert.notEqual(sas, stamp);
-    assert.notEqual(seqStampOf('m', { ...cfg, arch: 'sasrec', layers: 3 }, 1, undefined), sas);
+    assert.notEqual(seqStampOf('m', { ...cfg, arch: 'sasrec', layers: 3 }, T1, undefined), sas);
   });
 
   it('a model without ids has a stamp of its own; a model with ids keeps the stamp it had', () => {
     const cfg = parseConfig({}).seq;
-    const stamp = seqStampOf('m', cfg, 1, 'use');
-    assert.equal(seqStampOf('m', cfg, 1, 'use', true), stamp);
-    assert.notEqual(seqStampOf('m', cfg, 1, 'use', false), stamp);
+    const stamp = seqStampOf('m', cfg, T1, 'use');
+    // the stamp stores hold for a pooling model, from before the train config's ids entered it
+    const { gate: _g, arch: _a, layers: _l, heads: _h, dropout: _d, ...pool } = cfg;
+    const before = createHash('sha256')
+      .update(JSON.stringify({ modelStamp: 'm', cfg: pool, seed: 1, encoder: 'use' }))
+      .digest('hex')
+      .slice(0, 16);
+    assert.equal(stamp, `seq-${before}`);
+    // the rest of the train config enters through the engine model's stamp, not here
+    assert.equal(seqStampOf('m', cfg, { ...parseConfig({}).train, seed: 1 }, 'use'), stamp);
+    assert.notEqual(seqStampOf('m', cfg, { seed: 1, ids: false }, 'use'), stamp);
   });
 
   it('round-trips a checkpoint, and deletes it', async () => {

@@ -5,6 +5,7 @@
  * stamp (data hash + seq config + encoder) so a model or checkpoint from other data is ignored.
  */
 import { createHash } from 'node:crypto';
+import type { TrainConfig } from '../config/engine.ts';
 import type { SeqConfig } from '../config/seq.ts';
 import type { Store } from '../store/types.ts';
 import { PARAM_NAMES, paramSizes, type SeqParams, type SeqShape } from './params.ts';
@@ -18,9 +19,8 @@ const CKPT = 'seq-checkpoint';
 export function seqStampOf(
   modelStamp: string,
   cfg: SeqConfig,
-  seed: number,
+  train: Pick<TrainConfig, 'seed' | 'ids'>,
   encoderId: string | undefined,
-  ids = true,
 ): string {
   // the transformer's settings do not change a pooling model, nor an unset gate any model: their
   // stamps stay what they were before those settings
@@ -32,10 +32,10 @@ export function seqStampOf(
       JSON.stringify({
         modelStamp,
         cfg: stamped,
-        seed,
+        seed: train.seed,
         encoder: encoderId ?? 'notext',
         // a model without ids (the ablation) is another model; the stamps of those with ids stay
-        ...(ids ? {} : { ids: false }),
+        ...(train.ids ? {} : { ids: false }),
       }),
     )
     .digest('hex')

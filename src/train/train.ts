@@ -226,7 +226,7 @@ export async function trainFromStore(
   const seqInput = cfg.ids || (model.dim > 0 && config.seq.textDim > 0);
   if (config.seq.enabled && !orderFree && seqInput) {
     // the stamp `createEngine` looks the model up by; the held-out set follows from data and config
-    const seqStamp = seqStampOf(stamp, config.seq, cfg.seed, opts.encoderId, cfg.ids);
+    const seqStamp = seqStampOf(stamp, config.seq, cfg, opts.encoderId);
     const valid = cases.map((c) => ({
       hist: c.profile.history.filter((h) => h.weight > 0).map((h) => h.item),
       target: c.target,
