@@ -223,6 +223,19 @@ export const trainSection = z
       z.number().gt(0).default(100),
       'L2 regularisation of the EASE item model, when `tuneGraph` is off (and for signals rebuilt without a trained model).',
     ),
+    alsFactors: d(
+      z.number().int().min(0).max(256).default(32),
+      'Latent dimensions of the implicit-feedback factorisation (iALS) whose fold-in score of a history is the `als` feature (and `alsFused` over every scenario); 0 = no factorisation. Training time grows with the square of this number and the number of events.',
+    ),
+    alsReg: d(z.number().gt(0).default(10), 'L2 regularisation of the factorisation.'),
+    alsAlpha: d(
+      z.number().gt(0).default(10),
+      'Confidence of an item a user has, in the factorisation: 1 + alsAlpha x the times they have it (every other item: 1).',
+    ),
+    alsIters: d(
+      z.number().int().min(1).max(100).default(8),
+      'Alternating least-squares rounds of the factorisation.',
+    ),
     keepVersions: d(
       z.number().int().min(1).max(1000).default(5),
       'Model versions kept in the store: `fusionrec train` writes a new one and deletes the oldest beyond this many (never the active one, nor one a running experiment serves); `fusionrec model activate` rolls back to any kept one.',

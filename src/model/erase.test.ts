@@ -77,3 +77,23 @@ describe('erasing one sequence from item graphs', () => {
     assert.ok(after.has('4,5'), 'others hold 4 and 5 together');
   });
 });
+
+test('erasure: an item the erased user alone had loses its latent factors, the others keep theirs', () => {
+  const opts: GraphOptions = { ...DEFAULT_GRAPH_OPTIONS, als: { factors: 3, reg: 1, alpha: 5, iters: 3 } };
+  const seqs = [
+    [0, 1, 2],
+    [1, 2, 3],
+    [0, 9, 2],
+  ];
+  const graphs = buildItemGraphs(seqs, N, scenarioOf, opts);
+  const f = graphs.als!.dim;
+  const before = graphs.als!.items.slice();
+  assert.ok(before.subarray(9 * f, 10 * f).some((v) => v !== 0));
+  const rest = seqs.slice(0, 2);
+  applyGraphErasure(
+    graphs,
+    graphErasure(graphs, seqs[2]!, () => rest, { ...opts, scenarioOf }),
+  );
+  assert.ok(graphs.als!.items.subarray(9 * f, 10 * f).every((v) => v === 0));
+  assert.deepEqual(graphs.als!.items.subarray(0, 9 * f), before.subarray(0, 9 * f));
+});

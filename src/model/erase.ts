@@ -8,9 +8,11 @@
  * where the rest is 0 (a link the user alone made). The normaliser (item counts, out-mass) is left
  * as trained, so a kept edge is never stronger than a retrain would make it. The EASE graphs are a
  * matrix inverse, not a sum: an edge between two of the user's items that no other user holds
- * together is removed; the rest stays until the next training (docs/security.md). Item counts
- * lose the user's events exactly.
+ * together is removed; the rest stays until the next training (docs/security.md). So do the latent
+ * factors: an item the user alone had loses its factors, the others keep theirs. Item counts lose
+ * the user's events exactly.
  */
+import { forgetItemFactors } from './als.ts';
 import type { Csr } from './csr.ts';
 import type { GraphOptions, ItemGraphs } from './graph.ts';
 
@@ -161,8 +163,13 @@ function scaled(g: Csr, changes: ReadonlyMap<string, number>): Csr {
 
 /** applies an erasure to the graphs in place (their arrays are replaced, never shared) */
 export function applyGraphErasure(graphs: ItemGraphs, e: GraphErasure): void {
-  for (const [item, n] of e.counts)
-    if (item < graphs.counts.length) graphs.counts[item] = Math.max(0, graphs.counts[item]! - n);
+  for (const [item, n] of e.counts) {
+    if (item >= graphs.counts.length) continue;
+    graphs.counts[item] = Math.max(0, graphs.counts[item]! - n);
+    if (graphs.counts[item] !== 0) continue;
+    if (graphs.als) forgetItemFactors(graphs.als, item);
+    if (graphs.alsFused) forgetItemFactors(graphs.alsFused, item);
+  }
   const byGraph = new Map<GraphName, Map<string, number>>();
   for (const [g, a, b, f] of e.edges) {
     let m = byGraph.get(g);

@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseConfig } from '../config/load.ts';
-import { stampOf } from './file.ts';
+import { openStore } from '../store/open.ts';
+import { loadGraphs, saveGraphs, stampOf } from './file.ts';
+import { buildItemGraphs, DEFAULT_GRAPH_OPTIONS } from './graph.ts';
 
 test('model stamp: one fit bag is the fit before bagging (stamps stay), more bags are another model', () => {
   const cfg = parseConfig({}).train;
@@ -15,4 +20,33 @@ test('model stamp: one fit bag is the fit before bagging (stamps stay), more bag
   );
   assert.equal(stampOf('d', before as typeof cfg).stamp, stamp, 'a config written before fitBags existed');
   assert.notEqual(stampOf('d', { ...cfg, fitBags: 8 }).stamp, stamp);
+});
+
+test('graphs keep their latent factors through the store, and load without them when there are none', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fr-graphs-'));
+  const store = await openStore(join(dir, 'g.db'));
+  try {
+    const seqs = [
+      [0, 1, 2],
+      [1, 2, 3],
+      [0, 3],
+    ];
+    const als = { factors: 2, reg: 1, alpha: 3, iters: 3 };
+    const graphs = buildItemGraphs(seqs, 4, () => 's', { ...DEFAULT_GRAPH_OPTIONS, als });
+    await saveGraphs(store, 'k', 'stamp', graphs);
+    const back = await loadGraphs(store, 'k', 'stamp');
+    assert.deepEqual(back?.als, graphs.als);
+    const plain = buildItemGraphs(seqs, 4, () => 's', {
+      ...DEFAULT_GRAPH_OPTIONS,
+      als: { ...als, factors: 0 },
+    });
+    await saveGraphs(store, 'p', 'stamp', plain);
+    assert.equal((await loadGraphs(store, 'p', 'stamp'))?.als, undefined);
+    // a model without factors saved where one with them was: the old factors do not come back
+    await saveGraphs(store, 'k', 'stamp2', plain);
+    assert.equal((await loadGraphs(store, 'k', 'stamp2'))?.als, undefined);
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

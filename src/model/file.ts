@@ -8,13 +8,14 @@
 import { createHash } from 'node:crypto';
 import type { TrainConfig } from '../config/engine.ts';
 import type { Store } from '../store/types.ts';
+import type { AlsModel } from './als.ts';
 import type { Csr } from './csr.ts';
 import type { ItemGraphs } from './graph.ts';
 import type { RankerWeights } from './scoring.ts';
 
 export const MODEL_NAMESPACE = 'model';
-/** 3: EASE per scenario plus the cross-scenario `easeFused` graph, 18 ranker features */
-export const MODEL_FORMAT = 3;
+/** 4: the graphs carry the latent item factors (`als`, `alsFused`), 20 ranker features */
+export const MODEL_FORMAT = 4;
 
 export interface ModelHeader {
   format: number;
@@ -87,10 +88,38 @@ export function stampOf(dataH: string, cfg: TrainConfig): { stamp: string; confi
   return { stamp: `${MODEL_FORMAT}-${dataH}-${configHash}`, configHash };
 }
 
-const bytes = (a: Int32Array | Float32Array) =>
+const bytes = (a: Int32Array | Float32Array | Float64Array) =>
   new Uint8Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength));
 const i32 = (b: Uint8Array) => new Int32Array(b.slice().buffer);
 const f32 = (b: Uint8Array) => new Float32Array(b.slice().buffer);
+const f64 = (b: Uint8Array) => new Float64Array(b.slice().buffer);
+
+function alsEntries(prefix: string, m: AlsModel) {
+  return [
+    { key: `${prefix}.items`, value: bytes(m.items) },
+    { key: `${prefix}.gram`, value: bytes(m.gram) },
+    {
+      key: `${prefix}.meta`,
+      value: new TextEncoder().encode(JSON.stringify({ dim: m.dim, alpha: m.alpha })),
+    },
+  ];
+}
+
+async function loadAls(store: Store, prefix: string): Promise<AlsModel | undefined> {
+  const names = ['items', 'gram', 'meta'].map((n) => `${prefix}.${n}`);
+  const got = await store.blobs.getMany(MODEL_NAMESPACE, names);
+  if (got.size !== names.length) return undefined;
+  const meta = JSON.parse(new TextDecoder().decode(got.get(`${prefix}.meta`)!)) as {
+    dim: number;
+    alpha: number;
+  };
+  return {
+    dim: meta.dim,
+    alpha: meta.alpha,
+    items: f32(got.get(`${prefix}.items`)!),
+    gram: f64(got.get(`${prefix}.gram`)!),
+  };
+}
 
 function csrEntries(prefix: string, g: Csr) {
   return [
@@ -111,9 +140,22 @@ export async function saveGraphs(
     ...csrEntries(`${key}.trans`, graphs.trans),
     ...csrEntries(`${key}.ease`, graphs.ease),
     ...(graphs.easeFused ? csrEntries(`${key}.easeFused`, graphs.easeFused) : []),
+    ...(graphs.als ? alsEntries(`${key}.als`, graphs.als) : []),
+    ...(graphs.alsFused ? alsEntries(`${key}.alsFused`, graphs.alsFused) : []),
     { key: `${key}.counts`, value: bytes(graphs.counts) },
     { key: `${key}.stamp`, value: new TextEncoder().encode(stamp) },
   ]);
+  // the optional parts an earlier model saved under this key must not load with this one
+  const absent = [
+    ...(graphs.easeFused ? [] : ['easeFused.offsets', 'easeFused.items', 'easeFused.weights']),
+    ...(graphs.als ? [] : ['als.items', 'als.gram', 'als.meta']),
+    ...(graphs.alsFused ? [] : ['alsFused.items', 'alsFused.gram', 'alsFused.meta']),
+  ];
+  if (absent.length > 0)
+    await store.blobs.delete(
+      MODEL_NAMESPACE,
+      absent.map((n) => `${key}.${n}`),
+    );
 }
 
 export async function loadGraphs(store: Store, key: string, stamp?: string): Promise<ItemGraphs | undefined> {
@@ -144,7 +186,11 @@ export async function loadGraphs(store: Store, key: string, stamp?: string): Pro
     fusedNames.map((n) => `${key}.${n}`),
   );
   const f = (n: string) => fused.get(`${key}.easeFused.${n}`)!;
+  const als = await loadAls(store, `${key}.als`);
+  const alsFused = await loadAls(store, `${key}.alsFused`);
   return {
+    ...(als ? { als } : {}),
+    ...(alsFused ? { alsFused } : {}),
     ...(fused.size === fusedNames.length
       ? { easeFused: { offsets: i32(f('offsets')), items: i32(f('items')), weights: f32(f('weights')) } }
       : {}),

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { trainAls } from './als.ts';
 import {
   buildItemGraphs,
   carriesNoOrder,
@@ -7,6 +8,7 @@ import {
   DEFAULT_GRAPH_OPTIONS,
   edgeWeight,
   graphsOf,
+  latentOf,
   spread,
   spreadMarked,
 } from './graph.ts';
@@ -151,5 +153,42 @@ describe('item graphs', () => {
       }
     const alone = countPairs(seqs, n, scenarioOf, { ...base, crossScenario: false });
     assert.throws(() => graphsOf(alone, seqs, scenarioOf, base), /cross-scenario/);
+  });
+});
+
+describe('the latent factorisation beside the graphs', () => {
+  const seqs = [
+    [0, 1, 5, 6],
+    [0, 2, 5],
+    [1, 2, 6, 7],
+    [3, 4],
+    [0, 1, 2, 7],
+  ];
+  const scenarioOf = (i: number) => (i < 5 ? 'a' : 'b');
+  const als = { factors: 3, reg: 1, alpha: 5, iters: 4 };
+
+  it("learns each scenario's model from its own entries, and the fused one from whole histories", () => {
+    const split = seqs.flatMap((s) =>
+      [s.filter((i) => i < 5), s.filter((i) => i >= 5)].filter((r) => r.length > 0),
+    );
+    const fused = latentOf(seqs, 8, scenarioOf, { als, crossScenario: true });
+    assert.deepEqual(fused.als!.items, trainAls(split, 8, { ...als, seed: 1 }).items);
+    assert.deepEqual(fused.alsFused!.items, trainAls(seqs, 8, { ...als, seed: 1 }).items);
+    const alone = latentOf(seqs, 8, scenarioOf, { als, crossScenario: false });
+    assert.deepEqual(alone.als!.items, fused.als!.items);
+    assert.equal(alone.alsFused, undefined);
+    // one scenario: no fused model beside the scenario's own
+    assert.equal(latentOf(seqs, 8, () => 's', { als, crossScenario: true }).alsFused, undefined);
+    assert.deepEqual(latentOf(seqs, 8, scenarioOf, { als: { ...als, factors: 0 }, crossScenario: true }), {});
+  });
+
+  it('is part of the graphs the options ask for, and absent when switched off', () => {
+    const on = buildItemGraphs(seqs, 8, scenarioOf, { ...DEFAULT_GRAPH_OPTIONS, als });
+    assert.equal(on.als?.dim, 3);
+    const off = buildItemGraphs(seqs, 8, scenarioOf, {
+      ...DEFAULT_GRAPH_OPTIONS,
+      als: { ...als, factors: 0 },
+    });
+    assert.equal(off.als, undefined);
   });
 });

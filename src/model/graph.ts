@@ -4,6 +4,7 @@
  * neighbourhood signals are the strongest single evidence; the ranker combines them with text.
  * Stored as CSR (offsets/items/weights) so a model file is three typed arrays per graph.
  */
+import { type AlsModel, type AlsOptions, DEFAULT_ALS, trainAls } from './als.ts';
 import type { Csr } from './csr.ts';
 import { buildEase } from './ease.ts';
 
@@ -31,6 +32,8 @@ export interface GraphOptions {
   easeLambda: number;
   /** lambda of the cross-scenario EASE (`easeFused`); absent = `easeLambda` */
   easeFusedLambda?: number | undefined;
+  /** the implicit-feedback factorisation (see als.ts); factors 0 switches it off */
+  als: Omit<AlsOptions, 'seed' | 'signal'>;
 }
 
 export const DEFAULT_GRAPH_OPTIONS: GraphOptions = {
@@ -43,7 +46,11 @@ export const DEFAULT_GRAPH_OPTIONS: GraphOptions = {
   wholeHistory: false,
   easeItems: 2000,
   easeLambda: 100,
+  als: DEFAULT_ALS,
 };
+
+/** the factorisation's seed: the graphs are a deterministic function of the data and the options */
+const ALS_SEED = 1;
 
 /**
  * True when the sequences carry no order: most sequences of two or more events have a single
@@ -76,6 +83,16 @@ export interface ItemGraphs {
    * the `easeFused` feature. Absent when the graphs were built without cross-scenario pairs.
    */
   easeFused?: Csr | undefined;
+  /**
+   * latent item factors (implicit ALS), learned from each user's history in each scenario apart:
+   * what the model of each scenario alone learns. Absent when switched off.
+   */
+  als?: AlsModel | undefined;
+  /**
+   * the factorisation of whole histories, every scenario together: the cross-scenario `alsFused`
+   * feature. Absent when the graphs were built without cross-scenario pairs or on one scenario.
+   */
+  alsFused?: AlsModel | undefined;
   /** interactions per item in the training data */
   counts: Float32Array;
 }
@@ -272,13 +289,48 @@ export function graphsOf(
   const ease = easeOf(opts.easeLambda, true);
   // one scenario: the fused model would be the same one
   const fused = opts.crossScenario && opts.easeItems > 0 && ns > 1;
+  const latent = latentOf(sequences, numItems, scenarioOf, opts, signal);
   return {
     knn,
     trans,
     ease,
     counts,
     ...(fused ? { easeFused: easeOf(opts.easeFusedLambda ?? opts.easeLambda, false) } : {}),
+    ...latent,
   };
+}
+
+/**
+ * The factorisations of the graphs' options: `als` over each history's scenarios apart, and, when
+ * the graphs keep cross-scenario pairs and the items span several scenarios, `alsFused` over whole
+ * histories. Empty when switched off.
+ */
+export function latentOf(
+  sequences: readonly ArrayLike<number>[],
+  numItems: number,
+  scenarioOf: (item: number) => string,
+  opts: Pick<GraphOptions, 'als' | 'crossScenario'>,
+  signal?: AbortSignal,
+): Pick<ItemGraphs, 'als' | 'alsFused'> {
+  if (opts.als.factors <= 0) return {};
+  const train = (rows: readonly ArrayLike<number>[]) =>
+    trainAls(rows, numItems, { ...opts.als, seed: ALS_SEED, ...(signal ? { signal } : {}) });
+  const rows: ArrayLike<number>[] = [];
+  const scenarios = new Set<string>();
+  for (const seq of sequences) {
+    const by = new Map<string, number[]>();
+    for (let k = 0; k < seq.length; k++) {
+      const s = scenarioOf(seq[k]!);
+      const list = by.get(s);
+      if (list) list.push(seq[k]!);
+      else by.set(s, [seq[k]!]);
+      scenarios.add(s);
+    }
+    rows.push(...by.values());
+  }
+  const als = train(rows);
+  // one scenario: the fused model would be the same one
+  return opts.crossScenario && scenarios.size > 1 ? { als, alsFused: train(sequences) } : { als };
 }
 
 /** adds `scale * weight` of every neighbour of `item` into `into`, remembering touched items */

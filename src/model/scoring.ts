@@ -27,6 +27,8 @@ export const FEATURES = [
   'textRecentFused',
   'knnCrossThin',
   'easeFused',
+  'als',
+  'alsFused',
 ] as const;
 export type FeatureName = (typeof FEATURES)[number];
 export const NUM_FEATURES = FEATURES.length;

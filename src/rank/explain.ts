@@ -4,12 +4,13 @@
  * interest it matches, and which context features moved it.
  */
 import { dotAt, dotRows } from '../core/vec.ts';
+import { type AlsModel, alsShares } from '../model/als.ts';
 import { contextLifts } from '../model/context.ts';
 import { edgeWeight } from '../model/graph.ts';
 import { type FeatureName, type ScoringModel, weightOf } from '../model/scoring.ts';
 import type { HistoryEntry, InterestCentre } from '../profile/types.ts';
 import { featuresOf, linearScore, THIN_HISTORY } from './features.ts';
-import { recentParts } from './history.ts';
+import { likedItems, recentParts } from './history.ts';
 import type { Query } from './query.ts';
 
 export interface ItemExplanation {
@@ -139,6 +140,14 @@ export function explainBase(q: Query, item: number, maxHistory = 3): Explanation
     const ef = wEaseFused !== 0 ? edgeWeight(fused!, h.item, item) : 0;
     if (ef !== 0) add(h.item, h.scenario, wEaseFused * q.recency[i]! * ef);
   });
+  // the latent model's score, split exactly over the history items it was folded in from
+  const creditLatent = (latent: AlsModel | undefined, weight: number, of: readonly HistoryEntry[]) => {
+    if (!latent || weight === 0) return;
+    const scenarioOf = new Map(of.map((h) => [h.item, h.scenario]));
+    for (const [it, c] of alsShares(latent, likedItems(of), item)) add(it, scenarioOf.get(it)!, weight * c);
+  };
+  if (q.alsUser) creditLatent(m.graphs.als, w('als'), q.own);
+  if (q.alsFusedUser) creditLatent(m.graphs.alsFused, w('alsFused'), hist);
   // transitions and recent text read the target scenario's own history, as the features do
   const last = q.own.slice(-3);
   last.forEach((h, i) => {

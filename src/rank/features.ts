@@ -5,6 +5,7 @@
  * `FEATURE.<name>`, so a feature appended to FEATURES moves nothing.
  */
 import { dotAt } from '../core/vec.ts';
+import { alsScore } from '../model/als.ts';
 import { contextScore, type ResolvedContext, resolveContextKeys } from '../model/context.ts';
 import { FEATURE, type FeatureName, NUM_FEATURES } from '../model/scoring.ts';
 import type { Query, TextFeatureMemo } from './query-types.ts';
@@ -65,7 +66,10 @@ function textNeedOf(q: Query): (f: FeatureName) => boolean {
   return (f) => nonzero[FEATURE[f]] ?? false;
 }
 
-/** co-occurrence, EASE and transition evidence: the query's accumulators read at the item */
+/**
+ * co-occurrence, EASE and transition evidence (the query's accumulators read at the item), and the
+ * latent model's predicted preference
+ */
 function writeCollaborative(q: Query, item: number, out: Float32Array): void {
   out[FEATURE.knnSame] = q.knnSame[item]!;
   out[FEATURE.knnCross] = q.knnCross[item]!;
@@ -80,6 +84,9 @@ function writeCollaborative(q: Query, item: number, out: Float32Array): void {
   out[FEATURE.transCross] = q.transCross[item]!;
   // the other scenarios' co-occurrence evidence, the more the thinner the target's own history
   out[FEATURE.knnCrossThin] = (q.knnCross[item]! * THIN_HISTORY) / (THIN_HISTORY + q.ownCount);
+  const { als, alsFused } = q.model.graphs;
+  out[FEATURE.als] = als && q.alsUser ? alsScore(als, q.alsUser, item) : 0;
+  out[FEATURE.alsFused] = alsFused && q.alsFusedUser ? alsScore(alsFused, q.alsFusedUser, item) : 0;
 }
 
 function clearText(out: Float32Array): void {

@@ -30,6 +30,13 @@ export function ownCountOf(history: readonly { scenario: string }[], scenario: s
   return n;
 }
 
+/** the items of the positively engaged entries, in history order (what the latent model folds in) */
+export function likedItems(history: readonly { item: number; weight: number }[]): number[] {
+  const out: number[] = [];
+  for (const h of history) if (h.weight > 0) out.push(h.item);
+  return out;
+}
+
 /** the target scenario's entries of a history, or the whole history when it has none there */
 export function ownHistory(history: readonly HistoryEntry[], scenario: string): readonly HistoryEntry[] {
   const n = ownCountOf(history, scenario);

@@ -39,6 +39,10 @@ export interface Query {
   easeFused: Float32Array;
   /** items with any collaborative evidence */
   touched: Int32Array;
+  /** the scenario's own latent model's user vector, from `own` (absent: no model or no own entry) */
+  alsUser: Float32Array | undefined;
+  /** the latent model of every scenario's user vector, from the whole history when it holds another scenario */
+  alsFusedUser: Float32Array | undefined;
   interestVecs: Float32Array[];
   /** interests over the whole history when it spans the target and other scenarios, else empty */
   fusedVecs: Float32Array[];

@@ -5,12 +5,13 @@
  * (`features.ts`) and scores (`score.ts`) are read from the query this builds.
  */
 import type { Context } from '../core/types.ts';
+import { foldIn } from '../model/als.ts';
 import { contextKeys } from '../model/context.ts';
 import { spreadMarked } from '../model/graph.ts';
 import { historyBucketKey, type ScoringModel } from '../model/scoring.ts';
 import type { UserProfile } from '../profile/types.ts';
 import { dense, normaliseInScenario, type QueryScratch } from './dense.ts';
-import { ownCountOf, ownHistory, recentText, scenarioRecency } from './history.ts';
+import { likedItems, ownCountOf, ownHistory, recentText, scenarioRecency } from './history.ts';
 import type { Query, QueryOptions } from './query-types.ts';
 
 // the scoring verbs, where callers have always found them
@@ -130,6 +131,12 @@ export function prepareQuery(
   // the recent items of the whole history, when it spans the target and other scenarios
   const fusedRecentVec = m.useText && mixed ? recentText(m, hist, []).recentVec : undefined;
   const ownCount = ownCountOf(hist, opts.scenario);
+  // the latent models' user vectors: each scenario's own model from the target scenario's entries
+  // (none in a cold start), the model of every scenario from the whole history (a cross-scenario
+  // feature: only when the history holds another scenario)
+  const { als, alsFused } = m.graphs;
+  const alsUser = als && ownCount > 0 ? foldIn(als, likedItems(own)) : undefined;
+  const alsFusedUser = alsFused && other ? foldIn(alsFused, likedItems(hist)) : undefined;
   const weights = weightsFor(m, opts.scenario, ownCount);
   const seqHistory = m.seq ? hist.filter((h) => h.weight > 0 && h.item < m.seq!.scorer.numItems) : [];
   const seqState =
@@ -152,6 +159,8 @@ export function prepareQuery(
     ease,
     easeFused,
     touched,
+    alsUser,
+    alsFusedUser,
     interestVecs: m.useText ? interests : [],
     fusedVecs: m.useText && mixed ? fusedInterests : [],
     own,

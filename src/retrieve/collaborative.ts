@@ -1,5 +1,10 @@
-/** Items co-consumed with, or consumed right after, the user's history (all scenarios feed in). */
+/**
+ * Items co-consumed with, or consumed right after, the user's history (all scenarios feed in), and
+ * the items the latent factorisation predicts for it: the graphs' neighbours and the latent model's
+ * best, taken in turn, so one does not crowd the other out.
+ */
 import { topK } from '../core/topk.ts';
+import { alsScore } from '../model/als.ts';
 import type { RetrieveRequest, Retriever } from './types.ts';
 
 export const collaborativeRetriever: Retriever = {
@@ -8,8 +13,25 @@ export const collaborativeRetriever: Retriever = {
     const code = q.scenarioCode;
     const evidence = (i: number) => q.knnSame[i]! + q.knnCross[i]! + q.trans[i]!;
     // the best k of the touched items of the scenario with some evidence
-    return topK(q.touched, k, evidence, {
+    const graphs = topK(q.touched, k, evidence, {
       skip: (i) => q.model.scenarioCode[i] !== code || skip(i) || !(evidence(i) > 0),
     });
+    // the scenario's own latent model, or in a cold start the model of every scenario
+    const own = q.model.graphs.als && q.alsUser;
+    const latent = own ? q.model.graphs.als : q.model.graphs.alsFused;
+    const user = own ? q.alsUser : q.alsFusedUser;
+    const items = q.model.scenarioItems[code];
+    if (!latent || !user || !items) return graphs;
+    const score = (i: number) => alsScore(latent, user, i);
+    const predicted = topK(items, k, score, { skip }).filter((i) => score(i) > 0);
+    const out: number[] = [];
+    const seen = new Set<number>();
+    for (let p = 0; out.length < k && (p < graphs.length || p < predicted.length); p++)
+      for (const i of [graphs[p], predicted[p]])
+        if (i !== undefined && !seen.has(i) && out.length < k) {
+          seen.add(i);
+          out.push(i);
+        }
+    return out;
   },
 };

@@ -1,4 +1,5 @@
 /** Candidate generation: each retriever proposes items of the request's scenario, best first. */
+import type { AlsModel } from '../model/als.ts';
 import type { UserProfile } from '../profile/types.ts';
 
 /**
@@ -8,14 +9,21 @@ import type { UserProfile } from '../profile/types.ts';
 export interface RetrievalSignals {
   readonly scenarioCode: number;
   readonly profile: UserProfile;
-  /** the catalog's scenario code of every item */
-  readonly model: { readonly scenarioCode: Uint16Array };
+  /** the catalog's scenario code of every item, each scenario's items, the latent item factors */
+  readonly model: {
+    readonly scenarioCode: Uint16Array;
+    readonly scenarioItems: readonly Int32Array[];
+    readonly graphs: { readonly als?: AlsModel | undefined; readonly alsFused?: AlsModel | undefined };
+  };
   /** collaborative evidence per item: co-consumed in the same scenario, in others, consumed next */
   readonly knnSame: Float32Array;
   readonly knnCross: Float32Array;
   readonly trans: Float32Array;
   /** items with any collaborative evidence */
   readonly touched: Int32Array;
+  /** the latent models' user vectors, as the `als` and `alsFused` features read them */
+  readonly alsUser: Float32Array | undefined;
+  readonly alsFusedUser: Float32Array | undefined;
   /** the profile's interest centres and its recent-items vector, as language-model vectors */
   readonly interestVecs: readonly Float32Array[];
   readonly recentVec: Float32Array | undefined;

@@ -13,10 +13,14 @@ import {
   type GraphOptions,
   graphsOf,
   type ItemGraphs,
+  latentOf,
   type PairCounts,
   spread,
 } from '../model/graph.ts';
 import type { HistoryEntry } from '../profile/types.ts';
+
+/** graphs built while choosing settings leave the factorisation out (it is built once, after) */
+const NO_ALS = { factors: 0, reg: 1, alpha: 1, iters: 1 };
 
 export interface GraphCase {
   history: readonly HistoryEntry[];
@@ -154,7 +158,7 @@ function chooseSingle(
   const pc = counted ?? countPairs(sequences, numItems, scenarioOf, base, signal);
   for (const shrink of grid.shrinks) {
     signal?.throwIfAborted();
-    const g = graphsOf(pc, sequences, scenarioOf, { ...base, shrink, easeItems: 0 }, signal);
+    const g = graphsOf(pc, sequences, scenarioOf, { ...base, shrink, easeItems: 0, als: NO_ALS }, signal);
     const score = evidenceNdcg(cases, numItems, scenarioOf, (c, acc, touched) =>
       spreadHistory(g.knn, c, decay, true, acc, touched),
     );
@@ -198,6 +202,24 @@ export function chooseGraphSettings(
   grid: { shrinks: readonly number[]; easeLambdas: readonly number[] },
   signal?: AbortSignal,
 ): GraphChoice {
+  const choice = chooseNeighbourhoods(sequences, numItems, scenarioOf, base, cases, grid, signal);
+  // the factorisation has no setting chosen here: built once, with the options as given
+  return {
+    ...choice,
+    graphs: { ...choice.graphs, ...latentOf(sequences, numItems, scenarioOf, base, signal) },
+  };
+}
+
+/** the co-occurrence and EASE settings and graphs (the factorisation left out) */
+function chooseNeighbourhoods(
+  sequences: readonly ArrayLike<number>[],
+  numItems: number,
+  scenarioOf: (item: number) => string,
+  base: GraphOptions,
+  cases: readonly GraphCase[],
+  grid: { shrinks: readonly number[]; easeLambdas: readonly number[] },
+  signal?: AbortSignal,
+): GraphChoice {
   const scenarios = new Set<string>();
   for (let i = 0; i < numItems && scenarios.size < 2; i++) scenarios.add(scenarioOf(i));
   if (!base.crossScenario || scenarios.size < 2)
@@ -215,7 +237,13 @@ export function chooseGraphSettings(
     signal,
     pc,
   );
-  const fused = graphsOf(pc, sequences, scenarioOf, { ...base, shrink: alone.shrink, easeItems: 0 }, signal);
+  const fused = graphsOf(
+    pc,
+    sequences,
+    scenarioOf,
+    { ...base, shrink: alone.shrink, easeItems: 0, als: NO_ALS },
+    signal,
+  );
   const easeFused = chooseEase(
     sequences,
     numItems,
