@@ -133,6 +133,34 @@ describe('fused query on a food-kitchen slice', () => {
     }
   });
 
+  it("explanations split the latent models' scores exactly over the history items they were folded in from", () => {
+    for (const f of ['als', 'alsFused'] as const) {
+      const m = { ...fusedModel, ranker: { ...fusedModel.ranker, shared: weightsByName({ [f]: 1 }) } };
+      assert.ok(m.graphs[f], `the fused graphs carry ${f}`);
+      let seen = 0;
+      for (const seq of mixed.slice(0, 10)) {
+        const target = seq.at(-1)!;
+        const scenario = itemScenario[target]!;
+        const profile = buildProfile('u', entries(seq.slice(0, -1)), space, DEFAULT_PROFILE_OPTIONS);
+        const q = prepareQuery(m, profile, { scenario });
+        for (const item of [...m.scenarioItems[q.scenarioCode]!].slice(0, 30)) {
+          const e = explainBase(q, item, 50);
+          const negative = explainBase({ ...q, weights: q.weights.map((x) => -x) }, item, 50);
+          assert.ok(
+            Math.abs(e.positiveSum - negative.positiveSum - e.baseScore) <
+              1e-4 * Math.abs(e.baseScore) + 1e-6,
+            `${f}: ${e.positiveSum} - ${negative.positiveSum} vs ${e.baseScore}`,
+          );
+          // each scenario's own model reads the target scenario's entries only
+          if (f === 'als')
+            for (const h of [...e.positive, ...negative.positive]) assert.equal(h.scenario, scenario);
+          if (e.baseScore !== 0) seen++;
+        }
+      }
+      assert.ok(seen > 100, `${f}: ${seen} items explained`);
+    }
+  });
+
   it('explanations split the recent-text features exactly over the recent history items', () => {
     for (const f of ['textRecent', 'textRecentFused'] as const) {
       const m = { ...fusedModel, ranker: { ...fusedModel.ranker, shared: weightsByName({ [f]: 1 }) } };
