@@ -31,6 +31,10 @@ const ENGINE_VARIANTS: Record<string, EngineVariant> = {
   'engine-notext': { description: 'engine ablation: without text', text: false },
   'engine-noids': { description: 'engine ablation: without ids', train: { ids: false } },
   'engine-noseq': { description: 'engine ablation: without seq', seq: { enabled: false } },
+  'engine-noals': {
+    description: 'engine ablation: without the latent model (train.alsFactors 0)',
+    train: { alsFactors: 0 },
+  },
   'engine-noadapt': {
     description: 'engine ablation: the sequential model without per-scenario factors (seq.scenarioAdapt off)',
     seq: { scenarioAdapt: false },
