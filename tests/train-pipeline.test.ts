@@ -7,11 +7,13 @@ import { describe, it } from 'node:test';
 import { parseConfig } from '../src/config/load.ts';
 import type { Event, Split } from '../src/core/types.ts';
 import { createEngine } from '../src/engine/create.ts';
+import { graphOptionsOf } from '../src/engine/graph-options.ts';
 import { edgeWeight } from '../src/model/graph.ts';
 import { loadActiveModel as loadModel } from '../src/model/versions.ts';
 import { openStore } from '../src/store/open.ts';
 import type { Store } from '../src/store/types.ts';
 import { trainFromStore } from '../src/train/train.ts';
+import { itemGraphs } from '../src/train/train-graphs.ts';
 
 const ITEMS = ['a', 'b', 'c', 'd', 'x', 'y'];
 
@@ -75,6 +77,48 @@ describe('trainFromStore', () => {
       const noIds = (await loadModel(store))!;
       assert.equal(noIds.graphs.knn.items.length, 0);
       assert.ok(noIds.graphs.counts[ITEMS.indexOf('a')]! > 0, 'popularity still counted');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('the fitted and the served graphs carry the latent model, tuned or not; alsFactors 0 leaves it out', async () => {
+    const store = await storeWith();
+    try {
+      await trainFromStore(store, settings({ alsFactors: 4 }));
+      assert.equal((await loadModel(store))!.graphs.als?.dim, 4);
+      await trainFromStore(store, settings({ alsFactors: 0 }));
+      assert.equal((await loadModel(store))!.graphs.als, undefined);
+      // the graphs the ranker is fitted with, with their settings tuned on fitting cases or not
+      const seqs = [
+        [0, 1, 2],
+        [2, 3, 0],
+        [0, 1, 2],
+      ];
+      for (const tuneGraph of [true, false]) {
+        const cfg = settings({ alsFactors: 4, tuneGraph }).train;
+        const stage = await itemGraphs({
+          store,
+          cfg,
+          numItems: ITEMS.length,
+          scenarioOf: () => 's',
+          base: graphOptionsOf(cfg),
+          fitSequences: () => seqs,
+          allSequences: undefined,
+          cases: [
+            {
+              history: [{ item: 0, scenario: 's', weight: 1, ts: 0 }],
+              scenario: 's',
+              target: 1,
+              masked: new Set([0]),
+            },
+          ],
+          fitStamp: `fit-${tuneGraph}`,
+          finalStamp: `final-${tuneGraph}`,
+          progress: () => {},
+        });
+        assert.equal(stage.fit.als?.dim, 4, `tuneGraph ${tuneGraph}`);
+      }
     } finally {
       await store.close();
     }

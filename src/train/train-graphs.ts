@@ -7,7 +7,7 @@
 import type { TrainConfig } from '../config/engine.ts';
 import { emptyGraphs } from '../model/build.ts';
 import { hashOf, loadGraphs, MODEL_NAMESPACE, saveGraphs } from '../model/file.ts';
-import { buildItemGraphs, type GraphOptions, type ItemGraphs } from '../model/graph.ts';
+import { buildItemGraphs, type GraphOptions, type ItemGraphs, latentOf } from '../model/graph.ts';
 import type { Store } from '../store/types.ts';
 import { chooseGraphSettings, type GraphCase, type GraphChoice } from './tune-graph.ts';
 
@@ -86,7 +86,7 @@ export async function itemGraphs(x: GraphStageInput): Promise<GraphStage> {
       );
       const { graphs, ...chosenSettings } = chosen;
       settings = chosenSettings;
-      fit = graphs;
+      fit = { ...graphs, ...latentOf(x.fitSequences(), x.numItems, x.scenarioOf, x.base, x.signal) };
       await x.store.blobs.put(MODEL_NAMESPACE, [
         { key: CHOICE_KEY, value: new TextEncoder().encode(JSON.stringify({ stamp: x.fitStamp, settings })) },
       ]);

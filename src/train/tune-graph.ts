@@ -13,7 +13,6 @@ import {
   type GraphOptions,
   graphsOf,
   type ItemGraphs,
-  latentOf,
   type PairCounts,
   spread,
 } from '../model/graph.ts';
@@ -191,27 +190,10 @@ function chooseSingle(
  * scenario's own evidence as that scenario alone would have it: the co-occurrence shrinkage and the
  * per-scenario EASE lambda are chosen on the cases' own-scenario histories over graphs without
  * cross-scenario pairs (what the model of each scenario alone chooses), and only the lambda of the
- * cross-scenario EASE (`easeFused`) is chosen on the whole histories.
+ * cross-scenario EASE (`easeFused`) is chosen on the whole histories. The graphs returned carry no
+ * latent model (it has no setting chosen here: `latentOf` builds it with the options as given).
  */
 export function chooseGraphSettings(
-  sequences: readonly ArrayLike<number>[],
-  numItems: number,
-  scenarioOf: (item: number) => string,
-  base: GraphOptions,
-  cases: readonly GraphCase[],
-  grid: { shrinks: readonly number[]; easeLambdas: readonly number[] },
-  signal?: AbortSignal,
-): GraphChoice {
-  const choice = chooseNeighbourhoods(sequences, numItems, scenarioOf, base, cases, grid, signal);
-  // the factorisation has no setting chosen here: built once, with the options as given
-  return {
-    ...choice,
-    graphs: { ...choice.graphs, ...latentOf(sequences, numItems, scenarioOf, base, signal) },
-  };
-}
-
-/** the co-occurrence and EASE settings and graphs (the factorisation left out) */
-function chooseNeighbourhoods(
   sequences: readonly ArrayLike<number>[],
   numItems: number,
   scenarioOf: (item: number) => string,
