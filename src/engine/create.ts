@@ -22,7 +22,7 @@ import { createGenerator } from '../generate/create.ts';
 import type { Generator } from '../generate/types.ts';
 import { createVectorIndex, type VectorIndexFactory } from '../index/create.ts';
 import { buildScoringModel } from '../model/build.ts';
-import type { ScoringModel } from '../model/scoring.ts';
+import { type RankerWeights, type ScoringModel, weightOf } from '../model/scoring.ts';
 import { loadActiveModel, seqPrefixOf } from '../model/versions.ts';
 import { defaultRetrievers, type RetrieverFactory } from '../retrieve/registry.ts';
 import { seqFeatureOf } from '../seq/feature.ts';
@@ -274,8 +274,10 @@ async function assemble(
   } else {
     const inter = await loadInteractions(store, catalog.index, deps.signal ? { signal: deps.signal } : {});
     await phase('events (whole log)');
+    const graph = graphOptionsOf(config.train, historiesCarryNoOrder(inter));
     model = buildScoringModel(catalog, sequencesOf(inter, catalog.index, weightsOf), {
-      graph: graphOptionsOf(config.train, historiesCarryNoOrder(inter)),
+      // the latent model only where the ranker served weighs it (the default weights do not)
+      graph: weighsLatent(trained?.header.ranker) ? graph : { ...graph, als: { ...graph.als, factors: 0 } },
       context: inter.context,
       switches,
       ...(deps.signal ? { signal: deps.signal } : {}),
@@ -382,4 +384,12 @@ function phaseTimer(on: ((phase: string, ms: number) => void) | undefined): (nam
     await new Promise((r) => setImmediate(r));
     at = performance.now();
   };
+}
+
+/** whether any weights of a ranker read the latent model's features */
+function weighsLatent(r: RankerWeights | undefined): boolean {
+  if (!r) return false;
+  return [r.shared, ...Object.values(r.perScenario)].some(
+    (w) => weightOf(w, 'als') !== 0 || weightOf(w, 'alsFused') !== 0,
+  );
 }
