@@ -130,28 +130,25 @@ function cholSolve(a: Float64Array, b: Float64Array, f: number): boolean {
 }
 
 /**
- * One least-squares row: x = (G + sum_j alpha c_j y_j y_jᵀ)⁻¹ sum_j (1 + alpha c_j) y_j over the
- * row's items j, written to `out` at `at`. `a` and `b` are scratch of f*f and f.
+ * The least-squares system of one row into `a` and `b`: A = G + sum_j alpha c_j y_j y_jᵀ (upper
+ * triangle) and b = sum_j (1 + alpha c_j) y_j over the row's items j (`idx[from..to)`, counts `cnt`).
  */
-function solveRow(
+function systemOf(
   g: Float64Array,
   y: Float32Array,
   f: number,
   alpha: number,
-  items: ArrayLike<number>,
-  counts: ArrayLike<number> | undefined,
+  rows: { idx: ArrayLike<number>; cnt: ArrayLike<number> },
   from: number,
   to: number,
   a: Float64Array,
   b: Float64Array,
-  out: Float32Array,
-  at: number,
 ): void {
   a.set(g);
   b.fill(0);
   for (let k = from; k < to; k++) {
-    const o = items[k]! * f;
-    const c = alpha * (counts ? counts[k]! : 1);
+    const o = rows.idx[k]! * f;
+    const c = alpha * rows.cnt[k]!;
     for (let p = 0; p < f; p++) {
       const yp = y[o + p]!;
       if (yp === 0) continue;
@@ -160,6 +157,23 @@ function solveRow(
       for (let q = p; q < f; q++) a[p * f + q]! += cyp * y[o + q]!;
     }
   }
+}
+
+/** one least-squares row, x = A⁻¹ b (see systemOf), written to `out` at `at`; `a`, `b` are scratch */
+function solveRow(
+  g: Float64Array,
+  y: Float32Array,
+  f: number,
+  alpha: number,
+  rows: { idx: ArrayLike<number>; cnt: ArrayLike<number> },
+  from: number,
+  to: number,
+  a: Float64Array,
+  b: Float64Array,
+  out: Float32Array,
+  at: number,
+): void {
+  systemOf(g, y, f, alpha, rows, from, to, a, b);
   if (!cholSolve(a, b, f)) b.fill(0);
   for (let p = 0; p < f; p++) out[at + p] = b[p]!;
 }
@@ -182,7 +196,7 @@ function halfStep(
       out.fill(0, r * f, (r + 1) * f);
       continue;
     }
-    solveRow(g, y, f, o.alpha, m.idx, m.cnt, m.ptr[r]!, m.ptr[r + 1]!, a, b, out, r * f);
+    solveRow(g, y, f, o.alpha, m, m.ptr[r]!, m.ptr[r + 1]!, a, b, out, r * f);
   }
 }
 
@@ -210,25 +224,27 @@ export function trainAls(rows: readonly ArrayLike<number>[], numItems: number, o
   return { dim: f, items, gram: gramOf(items, numItems, f, o.reg), alpha: o.alpha };
 }
 
+/** a history as one CSR row over the items the model knows (items added since have no factors) */
+function historyRow(m: AlsModel, history: readonly number[]) {
+  const n = m.items.length / m.dim;
+  return rowsCsr([history.filter((i) => i >= 0 && i < n)]);
+}
+
 /** the user vector of a history (item indices, repeats counting twice), as training would solve it */
 export function foldIn(m: AlsModel, history: readonly number[]): Float32Array {
   const f = m.dim;
   const out = new Float32Array(f);
-  // items added to the catalogue after training have no factors
-  const known = history.filter((i) => i >= 0 && i < m.items.length / f);
-  if (known.length === 0) return out;
-  const rows = rowsCsr([known]);
-  const a = new Float64Array(f * f);
+  const row = historyRow(m, history);
+  if (row.idx.length === 0) return out;
   solveRow(
     m.gram,
     m.items,
     f,
     m.alpha,
-    rows.idx,
-    rows.cnt,
+    row,
     0,
-    rows.idx.length,
-    a,
+    row.idx.length,
+    new Float64Array(f * f),
     new Float64Array(f),
     out,
     0,
@@ -267,26 +283,18 @@ export function forgetItemFactors(m: AlsModel, item: number): void {
 export function alsShares(m: AlsModel, history: readonly number[], item: number): Map<number, number> {
   const f = m.dim;
   const out = new Map<number, number>();
-  const n = m.items.length / f;
-  const known = history.filter((i) => i >= 0 && i < n);
-  if (known.length === 0 || item < 0 || item >= n) return out;
-  const rows = rowsCsr([known]);
+  const row = historyRow(m, history);
+  if (row.idx.length === 0 || item < 0 || (item + 1) * f > m.items.length) return out;
   // the fold-in's system A, then z = A⁻¹ y_item
   const a = new Float64Array(f * f);
-  a.set(m.gram);
-  for (let k = 0; k < rows.idx.length; k++) {
-    const o = rows.idx[k]! * f;
-    const c = m.alpha * rows.cnt[k]!;
-    for (let p = 0; p < f; p++)
-      for (let q = p; q < f; q++) a[p * f + q]! += c * m.items[o + p]! * m.items[o + q]!;
-  }
+  systemOf(m.gram, m.items, f, m.alpha, row, 0, row.idx.length, a, new Float64Array(f));
   const z = Float64Array.from(m.items.subarray(item * f, (item + 1) * f));
   if (!cholSolve(a, z, f)) return out;
-  for (let k = 0; k < rows.idx.length; k++) {
-    const o = rows.idx[k]! * f;
+  for (let k = 0; k < row.idx.length; k++) {
+    const o = row.idx[k]! * f;
     let s = 0;
     for (let p = 0; p < f; p++) s += z[p]! * m.items[o + p]!;
-    out.set(rows.idx[k]!, (1 + m.alpha * rows.cnt[k]!) * s);
+    out.set(row.idx[k]!, (1 + m.alpha * row.cnt[k]!) * s);
   }
   return out;
 }
