@@ -14,7 +14,13 @@ export function graphOptionsOf(t: TrainConfig, orderFree = false): GraphOptions 
     wholeHistory: t.order === 'set' || (t.order === 'auto' && orderFree),
     easeItems: t.easeItems,
     easeLambda: t.easeLambda,
-    als: { factors: t.alsFactors, reg: t.alsReg, alpha: t.alsAlpha, iters: t.alsIters },
+    als: {
+      factors: t.alsFactors,
+      reg: t.alsReg,
+      alpha: t.alsAlpha,
+      iters: t.alsIters,
+      cgSteps: t.alsCgSteps,
+    },
   };
 }
 

@@ -32,6 +32,20 @@ describe('implicit ALS item model', () => {
     assert.ok(Math.abs(alsScore(m, u, 2)) < 0.2, `other group ${alsScore(m, u, 2)}`);
   });
 
+  it('trains by conjugate gradient: as many steps as factors give the exact solve; three rank as well', () => {
+    const exact = trainAls(blocks(), 12, opts);
+    const cg = trainAls(blocks(), 12, { ...opts, cgSteps: opts.factors * 2 });
+    let diff = 0;
+    for (let k = 0; k < exact.items.length; k++)
+      diff = Math.max(diff, Math.abs(exact.items[k]! - cg.items[k]!));
+    assert.ok(diff < 1e-3, `largest factor difference ${diff}`);
+    const few = trainAls(blocks(), 12, { ...opts, cgSteps: 3 });
+    const u = foldIn(few, [0, 1, 2, 3]);
+    const ranked = [4, 5, 6, 7, 8, 9].sort((a, b) => alsScore(few, u, b) - alsScore(few, u, a));
+    assert.equal(ranked[0], 4);
+    assert.ok(alsScore(few, foldIn(few, [5, 6, 7, 8, 9]), 7) > 0.8);
+  });
+
   it('solves the normal equations of the fold-in (Cholesky checked against the system)', () => {
     const m = trainAls(blocks(), 10, opts);
     const hist = [0, 2, 2, 7];

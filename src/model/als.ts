@@ -19,11 +19,22 @@ export interface AlsOptions {
   alpha: number;
   /** alternating rounds (users, then items) */
   iters: number;
+  /**
+   * conjugate-gradient steps per row and half-round, warm-started from the row's last solution
+   * (Takacs, Pilaszy and Tikk, RecSys'11); 0 = the exact solve by Cholesky
+   */
+  cgSteps?: number;
   seed: number;
   signal?: AbortSignal;
 }
 
-export const DEFAULT_ALS: Omit<AlsOptions, 'seed' | 'signal'> = { factors: 32, reg: 10, alpha: 10, iters: 8 };
+export const DEFAULT_ALS: Omit<AlsOptions, 'seed' | 'signal'> = {
+  factors: 32,
+  reg: 10,
+  alpha: 10,
+  iters: 8,
+  cgSteps: 3,
+};
 
 export interface AlsModel {
   dim: number;
@@ -178,6 +189,74 @@ function solveRow(
   for (let p = 0; p < f; p++) out[at + p] = b[p]!;
 }
 
+/**
+ * One row's system approximately, by `steps` conjugate-gradient steps from the row's current
+ * factors in `out` at `at` (the system of systemOf, never formed: A p = G p + sum_j alpha c_j
+ * (y_j . p) y_j costs O(f^2 + n f) against O(n f^2 + f^3) for the exact solve). `r`, `p`, `ap` are
+ * scratch of length f.
+ */
+function cgRow(
+  g: Float64Array,
+  y: Float32Array,
+  f: number,
+  alpha: number,
+  rows: { idx: ArrayLike<number>; cnt: ArrayLike<number> },
+  from: number,
+  to: number,
+  steps: number,
+  out: Float32Array,
+  at: number,
+  r: Float64Array,
+  p: Float64Array,
+  ap: Float64Array,
+): void {
+  // r = b - A x
+  for (let i = 0; i < f; i++) {
+    let s = 0;
+    for (let j = 0; j < f; j++) s += g[i * f + j]! * out[at + j]!;
+    r[i] = -s;
+  }
+  for (let k = from; k < to; k++) {
+    const o = rows.idx[k]! * f;
+    const c = alpha * rows.cnt[k]!;
+    let yx = 0;
+    for (let q = 0; q < f; q++) yx += y[o + q]! * out[at + q]!;
+    const w = 1 + c - c * yx;
+    for (let q = 0; q < f; q++) r[q]! += w * y[o + q]!;
+  }
+  p.set(r);
+  let rs = 0;
+  for (let q = 0; q < f; q++) rs += r[q]! * r[q]!;
+  for (let s = 0; s < steps && rs > 1e-20; s++) {
+    for (let i = 0; i < f; i++) {
+      let t = 0;
+      for (let j = 0; j < f; j++) t += g[i * f + j]! * p[j]!;
+      ap[i] = t;
+    }
+    for (let k = from; k < to; k++) {
+      const o = rows.idx[k]! * f;
+      const c = alpha * rows.cnt[k]!;
+      let yp = 0;
+      for (let q = 0; q < f; q++) yp += y[o + q]! * p[q]!;
+      const w = c * yp;
+      for (let q = 0; q < f; q++) ap[q]! += w * y[o + q]!;
+    }
+    let pap = 0;
+    for (let q = 0; q < f; q++) pap += p[q]! * ap[q]!;
+    if (!(pap > 0)) break;
+    const step = rs / pap;
+    let next = 0;
+    for (let q = 0; q < f; q++) {
+      out[at + q]! += step * p[q]!;
+      r[q]! -= step * ap[q]!;
+      next += r[q]! * r[q]!;
+    }
+    const beta = next / rs;
+    for (let q = 0; q < f; q++) p[q] = r[q]! + beta * p[q]!;
+    rs = next;
+  }
+}
+
 /** one half-round: every row of `m` solved against the factors `y` of its columns */
 function halfStep(
   m: { ptr: Int32Array; idx: Int32Array; cnt: Float32Array },
@@ -190,13 +269,17 @@ function halfStep(
   const g = gramOf(y, nCols, f, o.reg);
   const a = new Float64Array(f * f);
   const b = new Float64Array(f);
+  const p = new Float64Array(f);
+  const ap = new Float64Array(f);
+  const steps = o.cgSteps ?? 0;
   const rows = m.ptr.length - 1;
   for (let r = 0; r < rows; r++) {
     if (m.ptr[r] === m.ptr[r + 1]) {
       out.fill(0, r * f, (r + 1) * f);
       continue;
     }
-    solveRow(g, y, f, o.alpha, m, m.ptr[r]!, m.ptr[r + 1]!, a, b, out, r * f);
+    if (steps > 0) cgRow(g, y, f, o.alpha, m, m.ptr[r]!, m.ptr[r + 1]!, steps, out, r * f, b, p, ap);
+    else solveRow(g, y, f, o.alpha, m, m.ptr[r]!, m.ptr[r + 1]!, a, b, out, r * f);
   }
 }
 
