@@ -223,6 +223,10 @@ export const trainSection = z
       z.number().gt(0).default(100),
       'L2 regularisation of the EASE item model, when `tuneGraph` is off (and for signals rebuilt without a trained model).',
     ),
+    seqFused: d(
+      z.boolean().default(true),
+      "How the ranker reads the sequential model on a history that spans several scenarios: `seq` from the target scenario's entries (as every same-scenario feature) and the cross-scenario feature `seqFused` from the whole history, so the fit's per-scenario and per-bucket check decides how much of the other scenarios the model's reading brings; false = `seq` from the whole history, no `seqFused`.",
+    ),
     alsFactors: d(
       z.number().int().min(0).max(256).default(32),
       'Latent dimensions of the implicit-feedback factorisation (iALS) whose fold-in score of a history is the `als` feature (and `alsFused` over every scenario); 0 = no factorisation. Training time grows with the square of this number and the number of events.',

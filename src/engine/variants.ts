@@ -92,7 +92,8 @@ export class Variants {
     if (config.seq.enabled) {
       const stamp = seqStampOf(loaded.header.stamp, config.seq, config.train, encoder?.id);
       const s = await loadSeqModel(store, stamp, seqPrefixOf(version));
-      if (s && s.model.shape.numItems === ids.length) seq = seqFeatureOf(s.model, [], s.featureScale);
+      if (s && s.model.shape.numItems === ids.length)
+        seq = seqFeatureOf(s.model, [], config.train.seqFused, s.featureScale);
     }
     return versionModel(base, loaded.graphs, loaded.header.ranker, seq);
   }

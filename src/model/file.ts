@@ -14,8 +14,11 @@ import type { ItemGraphs } from './graph.ts';
 import type { RankerWeights } from './scoring.ts';
 
 export const MODEL_NAMESPACE = 'model';
-/** 4: the graphs carry the latent item factors (`als`, `alsFused`), 20 ranker features */
-export const MODEL_FORMAT = 4;
+/**
+ * 4: the graphs carry the latent item factors (`als`, `alsFused`), 20 ranker features; 5: `seq`
+ * reads the target scenario's entries and `seqFused` the whole history, 21 features
+ */
+export const MODEL_FORMAT = 5;
 
 export interface ModelHeader {
   format: number;

@@ -29,6 +29,7 @@ export const FEATURES = [
   'easeFused',
   'als',
   'alsFused',
+  'seqFused',
 ] as const;
 export type FeatureName = (typeof FEATURES)[number];
 export const NUM_FEATURES = FEATURES.length;

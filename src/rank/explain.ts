@@ -10,7 +10,7 @@ import { edgeWeight } from '../model/graph.ts';
 import { type FeatureName, type ScoringModel, weightOf } from '../model/scoring.ts';
 import type { HistoryEntry, InterestCentre } from '../profile/types.ts';
 import { featuresOf, linearScore, THIN_HISTORY } from './features.ts';
-import { likedItems, recentParts } from './history.ts';
+import { likedItems, recentParts, seqEntries } from './history.ts';
 import type { Query } from './query.ts';
 
 export interface ItemExplanation {
@@ -186,9 +186,11 @@ export function explainBase(q: Query, item: number, maxHistory = 3): Explanation
     }
   }
   const seq = m.seq;
-  if (seq && q.seqState && item < seq.scorer.numItems && w('seq') !== 0) {
-    // the sequential model's share, split exactly over the history items it attended to
-    const seqHist = hist.filter((h) => h.weight > 0 && h.item < seq.scorer.numItems);
+  // the sequential model's shares, each split exactly over the history items it attended to: `seq`
+  // from the target scenario's entries, `seqFused` from the whole history
+  const creditSeq = (weight: number, entries: readonly HistoryEntry[]) => {
+    if (!seq || weight === 0 || item >= seq.scorer.numItems) return;
+    const seqHist = seqEntries(entries, seq.scorer.numItems);
     const parts = seq.scorer.attribution(
       seqHist.map((h) => h.item),
       q.scenarioCode,
@@ -197,9 +199,11 @@ export function explainBase(q: Query, item: number, maxHistory = 3): Explanation
     const off = seqHist.length - parts.length;
     parts.forEach((c, t) => {
       const h = seqHist[off + t]!;
-      add(h.item, h.scenario, w('seq') * seq.scale * c);
+      add(h.item, h.scenario, weight * seq.scale * c);
     });
-  }
+  };
+  if (q.seqState) creditSeq(w('seq'), seq?.fused ? q.own : hist);
+  if (q.seqFusedState) creditSeq(w('seqFused'), hist);
   const positive = [...byItem.entries()].filter(([, e]) => e.c > 0).sort((a, b) => b[1].c - a[1].c);
   return {
     item,

@@ -138,8 +138,9 @@ function writeColdText(q: Query, item: number, out: Float32Array): void {
 
 function writeSeq(q: Query, item: number, out: Float32Array): void {
   const seq = q.model.seq;
-  out[FEATURE.seq] =
-    q.seqState && seq && item < seq.scorer.numItems ? seq.scale * seq.scorer.score(q.seqState, item) : 0;
+  const known = seq !== undefined && item < seq.scorer.numItems;
+  out[FEATURE.seq] = q.seqState && known ? seq.scale * seq.scorer.score(q.seqState, item) : 0;
+  out[FEATURE.seqFused] = q.seqFusedState && known ? seq.scale * seq.scorer.score(q.seqFusedState, item) : 0;
 }
 
 /**

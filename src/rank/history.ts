@@ -37,6 +37,14 @@ export function likedItems(history: readonly { item: number; weight: number }[])
   return out;
 }
 
+/** the entries the sequential model reads: positively engaged, of items it knows */
+export function seqEntries<H extends { item: number; weight: number }>(
+  history: readonly H[],
+  numItems: number,
+): H[] {
+  return history.filter((h) => h.weight > 0 && h.item < numItems);
+}
+
 /** the target scenario's entries of a history, or the whole history when it has none there */
 export function ownHistory(history: readonly HistoryEntry[], scenario: string): readonly HistoryEntry[] {
   const n = ownCountOf(history, scenario);

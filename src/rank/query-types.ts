@@ -61,8 +61,13 @@ export interface Query {
   weights: number[];
   /** recency weight per history position, counted within the entry's own scenario */
   recency: Float64Array;
-  /** the sequential model's user state for the target scenario (absent: no model or history) */
+  /**
+   * the sequential model's user state for the target scenario from its own entries (absent: no
+   * model, or no history there)
+   */
   seqState: Float32Array | undefined;
+  /** the same model's state from the whole history, where it holds another scenario (else absent) */
+  seqFusedState: Float32Array | undefined;
   /** the divisors of the collaborative features, for explanations */
   norms: {
     knnSame: number;

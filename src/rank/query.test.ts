@@ -20,6 +20,8 @@ import {
 } from '../model/scoring.ts';
 import { buildProfile, DEFAULT_PROFILE_OPTIONS } from '../profile/interests.ts';
 import type { HistoryEntry } from '../profile/types.ts';
+import { seqFeatureOf } from '../seq/feature.ts';
+import { initParams, type SeqShape } from '../seq/params.ts';
 import { buildPools, CROSS_FEATURES, fitRanker, ownView, type ValidCase } from '../train/fit-ranker.ts';
 import { explainBase } from './explain.ts';
 import { featuresOf, ownHistory, prepareQuery, scenarioRecency, weightsFor } from './query.ts';
@@ -159,6 +161,85 @@ describe('fused query on a food-kitchen slice', () => {
       }
       assert.ok(seen > 100, `${f}: ${seen} items explained`);
     }
+  });
+
+  it("the sequential model's `seq` reads the target scenario's entries as alone; `seqFused` the whole history", () => {
+    // a seeded, untrained model: the test needs scores that depend on the history, not good ones
+    const shape: SeqShape = {
+      numItems: n,
+      numScenarios: 2,
+      textDim: 0,
+      dim: 8,
+      maxLen: 20,
+      arch: 'pool',
+      layers: 0,
+      heads: 0,
+    };
+    const seqModel = {
+      shape,
+      params: initParams(shape, 5),
+      whitening: undefined,
+      text: new Float32Array(0),
+      warm: new Uint8Array(n).fill(1),
+      scenario: Uint16Array.from(model.scenarioCode),
+      report: {
+        epochs: 0,
+        bestEpoch: 0,
+        validNdcg10: 0,
+        history: [],
+        losses: [],
+        examples: 0,
+        seconds: 0,
+        resumedFrom: 0,
+      },
+    };
+    const seq = seqFeatureOf(seqModel, [], true, 1);
+    const withSeq = (w: Record<string, number>) => ({
+      ...fusedModel,
+      seq,
+      ranker: { ...fusedModel.ranker, shared: weightsByName(w) },
+    });
+    const m = withSeq({ seq: 1, seqFused: 0.5 });
+    const ff = new Float32Array(NUM_FEATURES);
+    const fa = new Float32Array(NUM_FEATURES);
+    let fusedSeen = 0;
+    for (const s of mixed.slice(0, 10)) {
+      const target = s.at(-1)!;
+      const scenario = itemScenario[target]!;
+      const hist = entries(s.slice(0, -1));
+      const alone = hist.filter((h) => h.scenario === scenario);
+      const qf = prepareQuery(m, buildProfile('u', hist, space, DEFAULT_PROFILE_OPTIONS), { scenario });
+      const qa = prepareQuery(m, buildProfile('u', alone, space, DEFAULT_PROFILE_OPTIONS), { scenario });
+      for (const item of [...m.scenarioItems[qf.scenarioCode]!].slice(0, 50)) {
+        featuresOf(qf, item, ff);
+        featuresOf(qa, item, fa);
+        assert.ok(Math.abs(ff[FEATURE.seq]! - fa[FEATURE.seq]!) < 1e-5, `seq of item ${item}`);
+        assert.notEqual(fa[FEATURE.seq], 0);
+        assert.equal(fa[FEATURE.seqFused], 0);
+        if (Math.abs(ff[FEATURE.seqFused]! - ff[FEATURE.seq]!) > 1e-4) fusedSeen++;
+        // each share split exactly over the history items; `seq` credits the target scenario's only
+        for (const f of ['seq', 'seqFused'] as const) {
+          const one = { ...qf, weights: weightsByName({ [f]: 1 }) };
+          const e = explainBase(one, item, 50);
+          const negative = explainBase({ ...one, weights: weightsByName({ [f]: -1 }) }, item, 50);
+          assert.ok(
+            Math.abs(e.positiveSum - negative.positiveSum - e.baseScore) <
+              1e-4 * Math.abs(e.baseScore) + 1e-5,
+            `${f}: ${e.positiveSum} - ${negative.positiveSum} vs ${e.baseScore}`,
+          );
+          if (f === 'seq')
+            for (const h of [...e.positive, ...negative.positive]) assert.equal(h.scenario, scenario);
+        }
+      }
+    }
+    assert.ok(fusedSeen > 100, `the whole history reads differently: ${fusedSeen}`);
+    // a user with no history in the target scenario: no own state, the whole history's only
+    const s = mixed[0]!;
+    const scenario = itemScenario[s.at(-1)!]!;
+    const others = entries(s).filter((h) => h.scenario !== scenario);
+    const q = prepareQuery(m, buildProfile('u', others, space, DEFAULT_PROFILE_OPTIONS), { scenario });
+    assert.equal(q.seqState, undefined);
+    assert.ok(q.seqFusedState);
   });
 
   it('explanations split the recent-text features exactly over the recent history items', () => {

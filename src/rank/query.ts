@@ -9,9 +9,10 @@ import { foldIn } from '../model/als.ts';
 import { contextKeys } from '../model/context.ts';
 import { spreadMarked } from '../model/graph.ts';
 import { historyBucketKey, type ScoringModel } from '../model/scoring.ts';
-import type { UserProfile } from '../profile/types.ts';
+import type { HistoryEntry, UserProfile } from '../profile/types.ts';
+import type { SeqFeature } from '../seq/feature.ts';
 import { dense, normaliseInScenario, type QueryScratch } from './dense.ts';
-import { likedItems, ownCountOf, ownHistory, recentText, scenarioRecency } from './history.ts';
+import { likedItems, ownCountOf, ownHistory, recentText, scenarioRecency, seqEntries } from './history.ts';
 import type { Query, QueryOptions } from './query-types.ts';
 
 // the scoring verbs, where callers have always found them
@@ -29,6 +30,16 @@ export { baseScores, scoreCandidates, withContext } from './score.ts';
 export function weightsFor(m: ScoringModel, scenario: string, ownCount: number): number[] {
   const p = m.ranker.perScenario;
   return p[historyBucketKey(scenario, ownCount)] ?? p[scenario] ?? m.ranker.shared;
+}
+
+/** the sequential model's user state for the entries it reads of `entries` (none without any) */
+function seqStateOf(
+  seq: SeqFeature,
+  entries: readonly HistoryEntry[],
+  code: number,
+): Float32Array | undefined {
+  const items = seqEntries(entries, seq.scorer.numItems).map((h) => h.item);
+  return items.length > 0 ? seq.scorer.userState(items, code) : undefined;
 }
 
 /** a request's context keys, or none when the model does not use context */
@@ -138,14 +149,17 @@ export function prepareQuery(
   const alsUser = als && ownCount > 0 ? foldIn(als, likedItems(own)) : undefined;
   const alsFusedUser = alsFused && other ? foldIn(alsFused, likedItems(hist)) : undefined;
   const weights = weightsFor(m, opts.scenario, ownCount);
-  const seqHistory = m.seq ? hist.filter((h) => h.weight > 0 && h.item < m.seq!.scorer.numItems) : [];
-  const seqState =
-    m.seq && code >= 0 && seqHistory.length > 0
-      ? m.seq.scorer.userState(
-          seqHistory.map((h) => h.item),
-          code,
-        )
-      : undefined;
+  // the sequential model as the latent one: from the target scenario's entries, and (a cross-scenario
+  // feature) from the whole history; or, not split so, from the whole history alone
+  const seq = code >= 0 ? m.seq : undefined;
+  const seqState = !seq
+    ? undefined
+    : !seq.fused
+      ? seqStateOf(seq, hist, code)
+      : ownCount > 0
+        ? seqStateOf(seq, own, code)
+        : undefined;
+  const seqFusedState = seq?.fused && other ? seqStateOf(seq, hist, code) : undefined;
   const q: Query = {
     model: m,
     profile,
@@ -172,6 +186,7 @@ export function prepareQuery(
     weights,
     recency,
     seqState,
+    seqFusedState,
     norms,
   };
   if (lent) scratch!.lend(q);

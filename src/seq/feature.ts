@@ -11,6 +11,11 @@ export interface SeqFeature {
   scorer: SeqScorer;
   /** multiplies the raw score */
   scale: number;
+  /**
+   * `seq` reads the target scenario's entries and `seqFused` the whole history (train.seqFused);
+   * false: `seq` reads the whole history
+   */
+  fused: boolean;
 }
 
 /**
@@ -44,7 +49,12 @@ function featureScaleOf(scorer: SeqScorer, cases: readonly SeqCase[], itemScenar
   return sd > 1e-9 ? 1 / sd : 1;
 }
 
-export function seqFeatureOf(model: SeqModel, cases: readonly SeqCase[], scale?: number): SeqFeature {
+export function seqFeatureOf(
+  model: SeqModel,
+  cases: readonly SeqCase[],
+  fused: boolean,
+  scale?: number,
+): SeqFeature {
   const scorer = scorerOf(model);
-  return { scorer, scale: scale ?? featureScaleOf(scorer, cases, model.scenario) };
+  return { scorer, scale: scale ?? featureScaleOf(scorer, cases, model.scenario), fused };
 }

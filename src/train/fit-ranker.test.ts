@@ -4,6 +4,8 @@ import { seededRandom } from '../core/rng.ts';
 import { buildScoringModel } from '../model/build.ts';
 import { FEATURES, itemSpaceOf, NUM_FEATURES, type RankerWeights } from '../model/scoring.ts';
 import { buildProfile, DEFAULT_PROFILE_OPTIONS } from '../profile/interests.ts';
+import { seqFeatureOf } from '../seq/feature.ts';
+import { initParams, type SeqShape } from '../seq/params.ts';
 import { CROSS_SHARES } from './fit/accept.ts';
 import { fitCross } from './fit/ascent.ts';
 import { bucketOf, canonicalOrder, splitCases } from './fit/split.ts';
@@ -16,6 +18,7 @@ import {
   poolNdcg,
   type ValidCase,
 } from './fit-ranker.ts';
+import { PoolWorkers } from './pool-workers.ts';
 
 /** a pool whose rows score by their first feature alone */
 function pool(scores: number[], target: number, others: number[], relevant: number): Pool {
@@ -218,6 +221,50 @@ describe('fitRanker and the model it is given', () => {
     const one = await fitRanker(model, cases, { ...opts, threads: 1 });
     const two = await fitRanker(model, cases, { ...opts, threads: 2 });
     assert.deepEqual(two, one);
+  });
+
+  it('builds the same pools on worker threads with a sequential model, read per scenario or whole', async () => {
+    const shape: SeqShape = {
+      numItems: n,
+      numScenarios: 2,
+      textDim: 0,
+      dim: 4,
+      maxLen: 8,
+      arch: 'pool',
+      layers: 0,
+      heads: 0,
+    };
+    const seqModel = {
+      shape,
+      params: initParams(shape, 9),
+      whitening: undefined,
+      text: new Float32Array(0),
+      warm: new Uint8Array(n).fill(1),
+      scenario: Uint16Array.from(model.scenarioCode),
+      report: {
+        epochs: 0,
+        bestEpoch: 0,
+        validNdcg10: 0,
+        history: [],
+        losses: [],
+        examples: 0,
+        seconds: 0,
+        resumedFrom: 0,
+      },
+    };
+    const built = [];
+    for (const fused of [true, false]) {
+      const m = { ...model, seq: seqFeatureOf(seqModel, [], fused, 1) };
+      const here = buildPools(m, cases, 8, [0.5]);
+      const workers = await PoolWorkers.start(m, 2);
+      try {
+        assert.deepEqual(await workers.build(m, cases, 8, [0.5]), here, `fused ${fused}`);
+      } finally {
+        await workers.close();
+      }
+      built.push(here);
+    }
+    assert.notDeepEqual(built[0], built[1], 'the two readings give other feature rows');
   });
 });
 

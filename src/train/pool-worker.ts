@@ -21,6 +21,7 @@ const m: ScoringModel = {
           inputs: { text: s.text, warm: s.warm, scenario: s.scenario },
         }),
         scale: s.scale,
+        fused: s.fused,
       }
     : undefined,
 };

@@ -21,6 +21,7 @@ export interface PoolWorkerInit {
     warm: Uint8Array;
     scenario: Uint16Array;
     scale: number;
+    fused: boolean;
   };
 }
 
@@ -56,6 +57,7 @@ export class PoolWorkers {
               warm: weights.inputs.warm,
               scenario: weights.inputs.scenario,
               scale: seq.scale,
+              fused: seq.fused,
             },
           }
         : {}),

@@ -233,7 +233,7 @@ export async function trainFromStore(
     }));
     const stored = await loadSeqModel(store, seqStamp);
     if (stored) {
-      model.seq = seqFeatureOf(stored.model, valid, stored.featureScale);
+      model.seq = seqFeatureOf(stored.model, valid, cfg.seqFused, stored.featureScale);
       await saveSeqModel(store, seqStamp, stored.model, stored.featureScale, seqPrefixOf(version));
       seqInfo = { ...pickSeq(stored.model.report), reused: true };
     } else {
@@ -258,7 +258,7 @@ export async function trainFromStore(
           onEpoch: (c) => saveSeqCheckpoint(store, seqStamp, c),
         },
       );
-      model.seq = seqFeatureOf(trained, valid);
+      model.seq = seqFeatureOf(trained, valid, cfg.seqFused);
       await saveSeqModel(store, seqStamp, trained, model.seq.scale);
       await saveSeqModel(store, seqStamp, trained, model.seq.scale, seqPrefixOf(version));
       await deleteSeqCheckpoint(store);

@@ -35,6 +35,11 @@ const ENGINE_VARIANTS: Record<string, EngineVariant> = {
     description: 'engine ablation: without the latent model (train.alsFactors 0)',
     train: { alsFactors: 0 },
   },
+  'engine-seqwhole': {
+    description:
+      'engine ablation: the sequential model read from the whole history as `seq`, without the per-scenario split into `seq` and `seqFused` (train.seqFused off)',
+    train: { seqFused: false },
+  },
   'engine-noadapt': {
     description: 'engine ablation: the sequential model without per-scenario factors (seq.scenarioAdapt off)',
     seq: { scenarioAdapt: false },

@@ -52,7 +52,16 @@ export interface Pool {
  * history, so on single-scenario data and in the no-fusion ablation they never change a score.
  */
 export const CROSS_FEATURES: readonly number[] = (
-  ['knnCross', 'textFused', 'transCross', 'textRecentFused', 'knnCrossThin', 'easeFused', 'alsFused'] as const
+  [
+    'knnCross',
+    'textFused',
+    'transCross',
+    'textRecentFused',
+    'knnCrossThin',
+    'easeFused',
+    'alsFused',
+    'seqFused',
+  ] as const
 ).map((f) => FEATURES.indexOf(f));
 
 /** the model as the fit's queries see it: the given weights in place of its own, the model untouched */
