@@ -22,6 +22,7 @@ export const SEQ_DEFAULTS = {
   layers: 2,
   heads: 2,
   dropout: 0.2,
+  average: true,
 } as const;
 const D = SEQ_DEFAULTS;
 
@@ -61,6 +62,10 @@ export const seqSection = z
     scenarioAdapt: d(
       z.boolean().default(true),
       'Learn per-scenario item and user factors (STAR-style); false shares one model across scenarios.',
+    ),
+    average: d(
+      z.boolean().default(D.average),
+      "Serve the mean of the weights of the epochs from the best valid epoch to the last one trained (tail averaging of the weights, as stochastic weight averaging does), where its valid NDCG@10 is at least the best epoch's; false = the best epoch's weights.",
     ),
     gate: d(
       z.boolean().default(D.gate),

@@ -191,6 +191,7 @@ describe('fused query on a food-kitchen slice', () => {
         examples: 0,
         seconds: 0,
         resumedFrom: 0,
+        averagedEpochs: 1,
       },
     };
     const seq = seqFeatureOf(seqModel, [], true, 1);

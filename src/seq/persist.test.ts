@@ -53,6 +53,7 @@ describe('sequential model persistence', () => {
       examples: 10,
       seconds: 1,
       resumedFrom: 0,
+      averagedEpochs: 1,
     },
   };
 
@@ -145,6 +146,8 @@ describe('sequential model persistence', () => {
       best: p,
       bestNdcg: 0.1,
       bestEpoch: 2,
+      tail: model.params,
+      tailCount: 3,
       bad: 0,
       history: [0.05, 0.1],
       losses: [3, 2],
@@ -153,6 +156,8 @@ describe('sequential model persistence', () => {
     assert.equal(c?.epoch, 2);
     assert.equal(c?.step, 40);
     assert.deepEqual(c?.best.wo, p.wo);
+    assert.deepEqual(c?.tail.emb, p.emb);
+    assert.equal(c?.tailCount, 3);
     assert.equal(await loadSeqCheckpoint(store, 'other'), undefined);
     await deleteSeqCheckpoint(store);
     assert.equal(await loadSeqCheckpoint(store, 'seq-a'), undefined);

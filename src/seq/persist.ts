@@ -143,16 +143,17 @@ export async function loadSeqModel(
   };
 }
 
-type CheckpointState = Omit<SeqCheckpoint, 'params' | 'm' | 'v' | 'best'> & { stamp: string };
+type CheckpointState = Omit<SeqCheckpoint, 'params' | 'm' | 'v' | 'best' | 'tail'> & { stamp: string };
 
 export async function saveSeqCheckpoint(store: Store, stamp: string, c: SeqCheckpoint): Promise<void> {
-  const { params, m, v, best, ...rest } = c;
+  const { params, m, v, best, tail, ...rest } = c;
   const state: CheckpointState = { ...rest, stamp };
   await store.blobs.put(NS, [
     ...paramEntries(`${CKPT}.params`, params),
     ...paramEntries(`${CKPT}.m`, m),
     ...paramEntries(`${CKPT}.v`, v),
     ...paramEntries(`${CKPT}.best`, best),
+    ...paramEntries(`${CKPT}.tail`, tail),
     { key: `${CKPT}.state`, value: json(state) },
   ]);
 }
@@ -162,14 +163,17 @@ export async function loadSeqCheckpoint(store: Store, stamp: string): Promise<Se
   if (!raw) return undefined;
   const { stamp: s, ...state } = unjson<CheckpointState>(raw);
   if (s !== stamp) return undefined;
-  const keys = ['params', 'm', 'v', 'best'].flatMap((p) => PARAM_NAMES.map((n) => `${CKPT}.${p}.${n}`));
+  const keys = ['params', 'm', 'v', 'best', 'tail'].flatMap((p) =>
+    PARAM_NAMES.map((n) => `${CKPT}.${p}.${n}`),
+  );
   const got = await store.blobs.getMany(NS, keys);
   const params = paramsFrom(got, `${CKPT}.params`);
   const m = paramsFrom(got, `${CKPT}.m`);
   const v = paramsFrom(got, `${CKPT}.v`);
   const best = paramsFrom(got, `${CKPT}.best`);
-  if (!params || !m || !v || !best) return undefined;
-  return { ...state, params, m, v, best };
+  const tail = paramsFrom(got, `${CKPT}.tail`);
+  if (!params || !m || !v || !best || !tail) return undefined;
+  return { ...state, params, m, v, best, tail };
 }
 
 export async function deleteSeqCheckpoint(store: Store): Promise<void> {

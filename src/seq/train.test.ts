@@ -144,6 +144,50 @@ describe('sequential model on a real Scientific slice', () => {
     });
   }
 
+  it('serves the mean of the weights from the best epoch to the last where it scores at least as well', async () => {
+    const small = { ...slice.data, sequences: slice.data.sequences.slice(0, 600) };
+    const kept = new Set<boolean>();
+    // two learning rates: on this slice the mean wins at the one and loses at the other
+    for (const lr of [0.005, 0.01]) {
+      const opts = { ...OPTS, epochs: 8, patience: 3, validCases: 300, lr };
+      const snaps: Record<string, Float32Array>[] = [];
+      const averaged = await trainSeq(
+        small,
+        { ...opts, average: true },
+        {
+          onEpoch: (c) => {
+            snaps.push(Object.fromEntries(PARAM_NAMES.map((n) => [n, Float32Array.from(c.params[n])])));
+          },
+        },
+      );
+      const r = averaged.report;
+      assert.ok(r.bestEpoch < r.epochs, `trained past the best epoch (${r.history.join(' ')})`);
+      assert.ok(r.averageValidNdcg10 !== undefined);
+      const best = snaps[r.bestEpoch - 1]!;
+      kept.add(r.averagedEpochs > 1);
+      if (r.averagedEpochs > 1) {
+        assert.equal(r.averagedEpochs, r.epochs - r.bestEpoch + 1);
+        assert.ok(r.validNdcg10 >= r.history[r.bestEpoch - 1]!);
+        for (const n of PARAM_NAMES)
+          averaged.params[n].forEach((x, k) => {
+            let mean = 0;
+            for (let e = r.bestEpoch - 1; e < r.epochs; e++) mean += snaps[e]![n]![k]!;
+            mean /= r.averagedEpochs;
+            assert.ok(Math.abs(x - mean) < 1e-5 * (1 + Math.abs(mean)), `${n}[${k}] ${x} vs ${mean}`);
+          });
+      } else {
+        assert.ok(r.averageValidNdcg10 < r.validNdcg10);
+        for (const n of PARAM_NAMES) assert.deepEqual(averaged.params[n], best[n], n);
+      }
+      // without averaging: the best epoch's weights, the same run otherwise
+      const plain = await trainSeq(small, { ...opts, average: false });
+      assert.equal(plain.report.averagedEpochs, 1);
+      assert.equal(plain.report.averageValidNdcg10, undefined);
+      for (const n of PARAM_NAMES) assert.deepEqual(plain.params[n], best[n], n);
+    }
+    assert.equal(kept.size, 2, 'both outcomes seen');
+  });
+
   it('2 threads learn what 1 thread learns: the same valid NDCG@10 up to float rounding', async () => {
     const small = { ...slice.data, sequences: slice.data.sequences.slice(0, 800) };
     const opts = { ...OPTS, epochs: 2, patience: 5, validCases: 300 };

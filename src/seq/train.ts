@@ -46,6 +46,23 @@ const clone = (p: SeqParams): SeqParams =>
 const zerosLike = (p: SeqParams): SeqParams =>
   Object.fromEntries(PARAM_NAMES.map((n) => [n, new Float32Array(p[n].length)])) as SeqParams;
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+/** `into` += `p`, every parameter */
+function addInto(into: SeqParams, p: SeqParams): void {
+  for (const n of PARAM_NAMES) {
+    const a = into[n];
+    const b = p[n];
+    for (let k = 0; k < a.length; k++) a[k]! += b[k]!;
+  }
+}
+/** `sum` / `count`, every parameter (a new set) */
+function meanOf(sum: SeqParams, count: number): SeqParams {
+  const out = clone(sum);
+  for (const n of PARAM_NAMES) {
+    const a = out[n];
+    for (let k = 0; k < a.length; k++) a[k]! /= count;
+  }
+  return out;
+}
 
 function validateSeqData(data: SeqTrainData, opts: SeqOptions): void {
   if (data.itemScenario.length !== data.numItems)
@@ -151,6 +168,9 @@ export async function trainSeq(
   let best = resume ? clone(resume.best) : clone(params);
   let bestNdcg = resume?.bestNdcg ?? -1;
   let bestEpoch = resume?.bestEpoch ?? 0;
+  // the weights of the epochs from the best to the last, summed (weight averaging)
+  let tail = resume ? clone(resume.tail) : clone(best);
+  let tailCount = resume?.tailCount ?? 0;
   let bad = resume?.bad ?? 0;
   let step = resume?.step ?? 0;
   const history = [...(resume?.history ?? [])];
@@ -305,8 +325,14 @@ export async function trainSeq(
         bestNdcg = ndcg;
         bestEpoch = epoch + 1;
         best = clone(params);
+        tail = clone(params);
+        tailCount = 1;
         bad = 0;
-      } else bad++;
+      } else {
+        bad++;
+        addInto(tail, params);
+        tailCount++;
+      }
       hooks.onProgress?.((epoch + 1) * batchesPerEpoch, opts.epochs * batchesPerEpoch, label(epoch + 1));
       await hooks.onEpoch?.({
         epoch: epoch + 1,
@@ -318,6 +344,8 @@ export async function trainSeq(
         best,
         bestNdcg,
         bestEpoch,
+        tail,
+        tailCount,
         bad,
         history,
         losses,
@@ -326,9 +354,27 @@ export async function trainSeq(
   } finally {
     await pool?.close();
   }
+  // the mean of the epochs from the best to the last, where it scores at least as the best on valid
+  let kept = best;
+  let keptNdcg = bestNdcg;
+  let averagedEpochs = 1;
+  let averageValidNdcg10: number | undefined;
+  if (opts.average && tailCount > 1) {
+    const mean = meanOf(tail, tailCount);
+    averageValidNdcg10 = validNdcg(
+      new SeqScorer({ shape, params: mean, inputs: { text, warm, scenario: data.itemScenario } }),
+      valid,
+      data.itemScenario,
+    );
+    if (averageValidNdcg10 >= bestNdcg) {
+      kept = mean;
+      keptNdcg = averageValidNdcg10;
+      averagedEpochs = tailCount;
+    }
+  }
   return {
     shape,
-    params: best,
+    params: kept,
     whitening,
     text,
     warm,
@@ -336,7 +382,9 @@ export async function trainSeq(
     report: {
       epochs: history.length,
       bestEpoch,
-      validNdcg10: Math.max(0, bestNdcg),
+      validNdcg10: Math.max(0, keptNdcg),
+      averagedEpochs,
+      ...(averageValidNdcg10 !== undefined ? { averageValidNdcg10 } : {}),
       history,
       losses,
       examples: exIdx.length,

@@ -29,6 +29,11 @@ export interface SeqOptions {
   scenarioAdapt: boolean;
   /** the PEPNet-style gate on the user state (./forward.ts scenarioState) */
   gate: boolean;
+  /**
+   * the mean of the weights of the epochs from the best to the last (kept where its valid NDCG@10
+   * is at least the best epoch's) in place of the best epoch's
+   */
+  average: boolean;
   /** the history encoder (./model.ts, ./sasrec.ts) */
   arch: SeqArch;
   /** sasrec: blocks, heads per block, training dropout */
@@ -90,7 +95,12 @@ export interface SeqModel {
 export interface SeqReport {
   epochs: number;
   bestEpoch: number;
+  /** valid NDCG@10 of the weights kept (the mean's, where it was kept) */
   validNdcg10: number;
+  /** epochs whose weights were averaged into the model (1: the best epoch's weights alone) */
+  averagedEpochs: number;
+  /** valid NDCG@10 of the mean of the epochs from the best to the last (absent: not computed) */
+  averageValidNdcg10?: number;
   /** valid NDCG@10 after each epoch */
   history: number[];
   losses: number[];
@@ -109,6 +119,9 @@ export interface SeqCheckpoint {
   best: SeqParams;
   bestNdcg: number;
   bestEpoch: number;
+  /** the sum of the weights of the epochs from the best to this one, and how many */
+  tail: SeqParams;
+  tailCount: number;
   bad: number;
   history: number[];
   losses: number[];

@@ -250,6 +250,7 @@ describe('fitRanker and the model it is given', () => {
         examples: 0,
         seconds: 0,
         resumedFrom: 0,
+        averagedEpochs: 1,
       },
     };
     const built = [];

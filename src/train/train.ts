@@ -81,7 +81,9 @@ export interface TrainReport {
   threads: number;
   /** the sequential model (absent when `seq.enabled` is false or the histories carry no time order); `reused` = already trained for this stamp */
   seq?:
-    | (Pick<SeqReport, 'epochs' | 'bestEpoch' | 'validNdcg10' | 'resumedFrom'> & { reused: boolean })
+    | (Pick<SeqReport, 'epochs' | 'bestEpoch' | 'validNdcg10' | 'resumedFrom' | 'averagedEpochs'> & {
+        reused: boolean;
+      })
     | undefined;
   ranker: { shared: number[]; perScenario: string[]; decay: number };
   /**
@@ -105,6 +107,7 @@ const pickSeq = (r: SeqReport) => ({
   bestEpoch: r.bestEpoch,
   validNdcg10: r.validNdcg10,
   resumedFrom: r.resumedFrom,
+  averagedEpochs: r.averagedEpochs,
 });
 
 async function validTargets(store: Store, signal?: AbortSignal): Promise<StoredEvent[]> {

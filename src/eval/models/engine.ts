@@ -198,7 +198,13 @@ function infoOf(r: TrainReport, config: Config): Record<string, number | string 
           graphNdcg10: JSON.stringify(r.graph.ndcg),
         }
       : {}),
-    ...(r.seq ? { seqValidNdcg10: Number(r.seq.validNdcg10.toFixed(4)), seqEpochs: r.seq.epochs } : {}),
+    ...(r.seq
+      ? {
+          seqValidNdcg10: Number(r.seq.validNdcg10.toFixed(4)),
+          seqEpochs: r.seq.epochs,
+          seqAveragedEpochs: r.seq.averagedEpochs,
+        }
+      : {}),
     decay: r.ranker.decay,
     weights: r.ranker.shared.map((w) => w.toFixed(2)).join(','),
     scenarioWeights: r.ranker.perScenario.join(',') || 'none',

@@ -120,6 +120,7 @@ export class SeqRec implements EvalModel {
       negatives: seqOpts.negatives,
       epochs: r.epochs,
       bestEpoch: r.bestEpoch,
+      averagedEpochs: r.averagedEpochs,
       validNdcg10: Number(r.validNdcg10.toFixed(5)),
       examples: r.examples,
       trainSeconds: Math.round(r.seconds),
