@@ -241,8 +241,8 @@ export const trainSection = z
       'Alternating least-squares rounds of the factorisation.',
     ),
     alsCgSteps: d(
-      z.number().int().min(0).max(32).default(3),
-      "Conjugate-gradient steps per factor row and round, each started from the row's last solution; 0 = solve every row exactly (Cholesky). Three steps give the exact solve's held-out quality at about half its training time (`bench/als.ts`).",
+      z.number().int().min(0).max(32).default(0),
+      "Conjugate-gradient steps per factor row and round, each started from the row's last solution, in place of the exact solve (Cholesky) that 0 keeps. Three steps give the exact solve's held-out quality at about 55 % of its CPU (`bench/als.ts`; the engine's figures with each: docs/results.md).",
     ),
     keepVersions: d(
       z.number().int().min(1).max(1000).default(5),

@@ -33,7 +33,7 @@ export const DEFAULT_ALS: Omit<AlsOptions, 'seed' | 'signal'> = {
   reg: 10,
   alpha: 10,
   iters: 8,
-  cgSteps: 3,
+  cgSteps: 0,
 };
 
 export interface AlsModel {
