@@ -224,8 +224,8 @@ export const trainSection = z
       'L2 regularisation of the EASE item model, when `tuneGraph` is off (and for signals rebuilt without a trained model).',
     ),
     seqFused: d(
-      z.boolean().default(true),
-      "How the ranker reads the sequential model on a history that spans several scenarios: `seq` from the target scenario's entries (as every same-scenario feature) and the cross-scenario feature `seqFused` from the whole history, so the fit's per-scenario and per-bucket check decides how much of the other scenarios the model's reading brings; false = `seq` from the whole history, no `seqFused`.",
+      z.boolean().default(false),
+      "How the ranker reads the sequential model on a history that spans several scenarios. false: `seq` from the whole history. true: `seq` from the target scenario's entries (as every same-scenario feature) and the cross-scenario feature `seqFused` from the whole history, so the fit's per-scenario and per-bucket check decides how much of the other scenarios the model's reading brings (measured against false in docs/results.md).",
     ),
     alsFactors: d(
       z.number().int().min(0).max(256).default(32),

@@ -241,6 +241,13 @@ describe('fused query on a food-kitchen slice', () => {
     const q = prepareQuery(m, buildProfile('u', others, space, DEFAULT_PROFILE_OPTIONS), { scenario });
     assert.equal(q.seqState, undefined);
     assert.ok(q.seqFusedState);
+    // not split (train.seqFused off, the default): `seq` reads the whole history, no `seqFused`
+    const whole = { ...m, seq: { ...seq, fused: false } };
+    const hist = entries(s.slice(0, -1));
+    const qw = prepareQuery(whole, buildProfile('u', hist, space, DEFAULT_PROFILE_OPTIONS), { scenario });
+    const qs = prepareQuery(m, qw.profile, { scenario });
+    assert.equal(qw.seqFusedState, undefined);
+    assert.deepEqual(qw.seqState, qs.seqFusedState);
   });
 
   it('explanations split the recent-text features exactly over the recent history items', () => {

@@ -35,10 +35,10 @@ const ENGINE_VARIANTS: Record<string, EngineVariant> = {
     description: 'engine ablation: without the latent model (train.alsFactors 0)',
     train: { alsFactors: 0 },
   },
-  'engine-seqwhole': {
+  'engine-seqfused': {
     description:
-      'engine ablation: the sequential model read from the whole history as `seq`, without the per-scenario split into `seq` and `seqFused` (train.seqFused off)',
-    train: { seqFused: false },
+      "engine with the sequential model read per scenario: `seq` from the target scenario's entries, the cross-scenario `seqFused` from the whole history (train.seqFused on)",
+    train: { seqFused: true },
   },
   'engine-noadapt': {
     description: 'engine ablation: the sequential model without per-scenario factors (seq.scenarioAdapt off)',
