@@ -22,7 +22,7 @@ export const SEQ_DEFAULTS = {
   layers: 2,
   heads: 2,
   dropout: 0.2,
-  average: true,
+  average: false,
 } as const;
 const D = SEQ_DEFAULTS;
 
@@ -65,7 +65,7 @@ export const seqSection = z
     ),
     average: d(
       z.boolean().default(D.average),
-      "Serve the mean of the weights of the epochs from the best valid epoch to the last one trained (tail averaging of the weights, as stochastic weight averaging does), where its valid NDCG@10 is at least the best epoch's; false = the best epoch's weights.",
+      "Serve the mean of the weights of the epochs from the best valid epoch to the last one trained (tail averaging of the weights, as stochastic weight averaging does), where its valid NDCG@10 is at least the best epoch's; false = the best epoch's weights (measured both ways in docs/results.md).",
     ),
     gate: d(
       z.boolean().default(D.gate),
