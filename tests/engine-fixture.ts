@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import type { Event, Item } from '../src/core/types.ts';
 import { encodeItems } from '../src/encode/catalog.ts';
 import type { Encoder } from '../src/encode/types.ts';
+import { initParams, type SeqShape } from '../src/seq/params.ts';
+import type { SeqModel } from '../src/seq/types.ts';
 import { SqliteStore } from '../src/store/sqlite.ts';
 
 const DATA = join(import.meta.dirname, '..', '..', 'shared', 'data', 'food-kitchen');
@@ -148,4 +150,45 @@ export async function foodKitchenSlice(
 export function ndcgAt10(ranked: readonly string[], target: string): number {
   const r = ranked.slice(0, 10).indexOf(target);
   return r < 0 ? 0 : 1 / Math.log2(r + 2);
+}
+
+/**
+ * A seeded, untrained pooling sequential model over `scenario.length` items (every item warm, ids
+ * only): for tests that need scores depending on the history, not good ones.
+ */
+export function untrainedSeqModel(
+  scenario: Uint16Array,
+  dim: number,
+  maxLen: number,
+  seed: number,
+): SeqModel {
+  const shape: SeqShape = {
+    numItems: scenario.length,
+    numScenarios: Math.max(...scenario) + 1,
+    textDim: 0,
+    dim,
+    maxLen,
+    arch: 'pool',
+    layers: 0,
+    heads: 0,
+  };
+  return {
+    shape,
+    params: initParams(shape, seed),
+    whitening: undefined,
+    text: new Float32Array(0),
+    warm: new Uint8Array(scenario.length).fill(1),
+    scenario: Uint16Array.from(scenario),
+    report: {
+      epochs: 0,
+      bestEpoch: 0,
+      validNdcg10: 0,
+      history: [],
+      losses: [],
+      examples: 0,
+      seconds: 0,
+      resumedFrom: 0,
+      averagedEpochs: 1,
+    },
+  };
 }

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { untrainedSeqModel } from '../../tests/engine-fixture.ts';
 import { seededRandom } from '../core/rng.ts';
 import { buildScoringModel } from '../model/build.ts';
 import { buildItemGraphs, DEFAULT_GRAPH_OPTIONS } from '../model/graph.ts';
@@ -21,7 +22,6 @@ import {
 import { buildProfile, DEFAULT_PROFILE_OPTIONS } from '../profile/interests.ts';
 import type { HistoryEntry } from '../profile/types.ts';
 import { seqFeatureOf } from '../seq/feature.ts';
-import { initParams, type SeqShape } from '../seq/params.ts';
 import { buildPools, CROSS_FEATURES, fitRanker, ownView, type ValidCase } from '../train/fit-ranker.ts';
 import { explainBase } from './explain.ts';
 import { featuresOf, ownHistory, prepareQuery, scenarioRecency, weightsFor } from './query.ts';
@@ -164,36 +164,7 @@ describe('fused query on a food-kitchen slice', () => {
   });
 
   it("the sequential model's `seq` reads the target scenario's entries as alone; `seqFused` the whole history", () => {
-    // a seeded, untrained model: the test needs scores that depend on the history, not good ones
-    const shape: SeqShape = {
-      numItems: n,
-      numScenarios: 2,
-      textDim: 0,
-      dim: 8,
-      maxLen: 20,
-      arch: 'pool',
-      layers: 0,
-      heads: 0,
-    };
-    const seqModel = {
-      shape,
-      params: initParams(shape, 5),
-      whitening: undefined,
-      text: new Float32Array(0),
-      warm: new Uint8Array(n).fill(1),
-      scenario: Uint16Array.from(model.scenarioCode),
-      report: {
-        epochs: 0,
-        bestEpoch: 0,
-        validNdcg10: 0,
-        history: [],
-        losses: [],
-        examples: 0,
-        seconds: 0,
-        resumedFrom: 0,
-        averagedEpochs: 1,
-      },
-    };
+    const seqModel = untrainedSeqModel(Uint16Array.from(model.scenarioCode), 8, 20, 5);
     const seq = seqFeatureOf(seqModel, [], true, 1);
     const withSeq = (w: Record<string, number>) => ({
       ...fusedModel,

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { untrainedSeqModel } from '../../tests/engine-fixture.ts';
 import { seededRandom } from '../core/rng.ts';
 import { buildScoringModel } from '../model/build.ts';
 import { FEATURES, itemSpaceOf, NUM_FEATURES, type RankerWeights } from '../model/scoring.ts';
 import { buildProfile, DEFAULT_PROFILE_OPTIONS } from '../profile/interests.ts';
 import { seqFeatureOf } from '../seq/feature.ts';
-import { initParams, type SeqShape } from '../seq/params.ts';
 import { CROSS_SHARES } from './fit/accept.ts';
 import { fitCross } from './fit/ascent.ts';
 import { bucketOf, canonicalOrder, splitCases } from './fit/split.ts';
@@ -224,35 +224,7 @@ describe('fitRanker and the model it is given', () => {
   });
 
   it('builds the same pools on worker threads with a sequential model, read per scenario or whole', async () => {
-    const shape: SeqShape = {
-      numItems: n,
-      numScenarios: 2,
-      textDim: 0,
-      dim: 4,
-      maxLen: 8,
-      arch: 'pool',
-      layers: 0,
-      heads: 0,
-    };
-    const seqModel = {
-      shape,
-      params: initParams(shape, 9),
-      whitening: undefined,
-      text: new Float32Array(0),
-      warm: new Uint8Array(n).fill(1),
-      scenario: Uint16Array.from(model.scenarioCode),
-      report: {
-        epochs: 0,
-        bestEpoch: 0,
-        validNdcg10: 0,
-        history: [],
-        losses: [],
-        examples: 0,
-        seconds: 0,
-        resumedFrom: 0,
-        averagedEpochs: 1,
-      },
-    };
+    const seqModel = untrainedSeqModel(Uint16Array.from(model.scenarioCode), 4, 8, 9);
     const built = [];
     for (const fused of [true, false]) {
       const m = { ...model, seq: seqFeatureOf(seqModel, [], fused, 1) };
