@@ -23,6 +23,7 @@ export const SEQ_DEFAULTS = {
   heads: 2,
   dropout: 0.2,
   average: false,
+  stopOn: 'fitting',
 } as const;
 const D = SEQ_DEFAULTS;
 
@@ -62,6 +63,10 @@ export const seqSection = z
     scenarioAdapt: d(
       z.boolean().default(true),
       'Learn per-scenario item and user factors (STAR-style); false shares one model across scenarios.',
+    ),
+    stopOn: d(
+      z.enum(['fitting', 'apart']).default(D.stopOn),
+      "The valid cases `fusionrec train` stops (and averages) the sequential model on: `fitting` = the ranker's fitting cases; `apart` = validation targets the ranker is not fitted on (those the `train.fitCases` sample leaves out), where at least `validCases` of them exist, else the fitting cases.",
     ),
     average: d(
       z.boolean().default(D.average),

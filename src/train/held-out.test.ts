@@ -141,6 +141,16 @@ describe('fitTargets: the validation split sampled to fitCases, topped up with h
   it('a split as large as fitCases is sampled and fits alone; heldOutCases caps the top-up', () => {
     const t = fitTargets(validOf(20), users, { ...opts, fitCases: 8 });
     assert.equal(t.valid.length, 8);
+    // the rest of the split is spare: cases the ranker never sees, none of them sampled
+    assert.equal(t.spare.length, 12);
+    assert.deepEqual(
+      [...t.valid, ...t.spare].map((e) => e.user).sort(),
+      validOf(20)
+        .map((e) => e.user)
+        .sort(),
+    );
+    assert.ok(!t.spare.some((e) => t.valid.includes(e)));
+    assert.equal(fitTargets(validOf(5), users, { ...opts, fitCases: 12 }).spare.length, 0);
     // the same sample whatever order the store returned the split in
     const again = fitTargets(validOf(20).reverse(), users, { ...opts, fitCases: 8 });
     assert.deepEqual(again.valid.map((e) => e.user).sort(), t.valid.map((e) => e.user).sort());

@@ -17,6 +17,11 @@ export interface FitTargets {
   valid: StoredEvent[];
   /** the held-out targets topping them up, and the training lists without them */
   held: HeldOut;
+  /**
+   * the validation targets the sample left out (a split larger than `fitCases`): cases the ranker
+   * is never fitted on, in the split's sorted order
+   */
+  spare: StoredEvent[];
 }
 
 const byIdentity = (a: StoredEvent, b: StoredEvent) =>
@@ -41,7 +46,10 @@ export function fitTargets(
   },
 ): FitTargets {
   // sorted first: the sample must not depend on the order the store returned the events in
-  const valid = seededSample([...validEvents].sort(byIdentity), opts.fitCases, opts.seed);
+  const sorted = [...validEvents].sort(byIdentity);
+  const valid = seededSample(sorted, opts.fitCases, opts.seed);
+  const chosen = new Set(valid);
+  const spare = sorted.filter((e) => !chosen.has(e));
   const held = heldOutCases(
     byUser,
     opts.positive,
@@ -53,7 +61,7 @@ export function fitTargets(
       orderFree: opts.orderFree,
     },
   );
-  return { valid, held };
+  return { valid, held, spare };
 }
 
 export interface HeldOut {

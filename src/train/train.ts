@@ -160,7 +160,11 @@ export async function trainFromStore(
   const inter = cfg.inputHistories ? read : withoutInputHistories(read, catalog.index);
   const orderFree = historiesCarryNoOrder(inter);
   // the held-out targets leave the graphs and the sequential model the ranker is fitted with
-  const { valid: validEvents, held } = fitTargets(await validTargets(store, opts.signal), inter.byUser, {
+  const {
+    valid: validEvents,
+    held,
+    spare,
+  } = fitTargets(await validTargets(store, opts.signal), inter.byUser, {
     fitCases: cfg.fitCases,
     heldOutCases: cfg.heldOutCases,
     seed: cfg.seed,
@@ -234,6 +238,17 @@ export async function trainFromStore(
       hist: c.profile.history.filter((h) => h.weight > 0).map((h) => h.item),
       target: c.target,
     }));
+    // the cases the model is stopped on: the fitting cases, or validation targets the ranker never
+    // sees (`seq.stopOn: apart`, where the split holds enough of them)
+    const apart =
+      config.seq.stopOn === 'apart' && spare.length >= config.seq.validCases
+        ? spare.flatMap((t) => {
+            const c = fitCaseOf(t, read.byUser.get(t.user) ?? [], caseOpts);
+            return c
+              ? [{ hist: c.history.filter((h) => h.weight > 0).map((h) => h.item), target: c.target }]
+              : [];
+          })
+        : undefined;
     const stored = await loadSeqModel(store, seqStamp);
     if (stored) {
       model.seq = seqFeatureOf(stored.model, valid, cfg.seqFused, stored.featureScale);
@@ -250,7 +265,7 @@ export async function trainFromStore(
           numScenarios: model.scenarios.length,
           text: model.dim > 0 ? { dim: model.dim, data: model.vectors } : undefined,
           sequences: sequences.filter((q) => q.length > 1),
-          valid,
+          valid: apart ?? valid,
           ids: cfg.ids,
         },
         seqOptionsOf(config.seq, cfg.seed, cfg.threads),
