@@ -49,24 +49,6 @@ describe('training on a real food-kitchen slice', () => {
     assert.equal(b.stamp, a.stamp);
   });
 
-  it('stops the sequential model on validation targets the ranker is not fitted on, where there are enough', async () => {
-    // 60 validation targets, 30 sampled for the fit: 30 left apart
-    const train = { ...config.train, fitCases: 30, heldOutCases: 0 };
-    const run = (seq: Record<string, unknown>) =>
-      trainFromStore(slice.store, parseConfig({ train, seq: { ...config.seq, ...seq } }), {
-        encoderId: slice.encoder.id,
-      });
-    const fitting = await run({ validCases: 30 });
-    const apart = await run({ validCases: 30, stopOn: 'apart' });
-    assert.equal(fitting.validCases, 30);
-    assert.equal(apart.validCases, 30, 'the ranker fits on the same cases either way');
-    assert.notEqual(apart.seq?.validNdcg10, fitting.seq?.validNdcg10, 'another set of valid cases');
-    // fewer apart than validCases: the fitting cases again, the same model
-    const fallback = await run({ validCases: 31, stopOn: 'apart' });
-    const same = await run({ validCases: 31 });
-    assert.equal(fallback.seq?.validNdcg10, same.seq?.validNdcg10);
-  });
-
   it('an engine serves the active version with the events since folded in, and detects a stale one', async () => {
     const fresh = await createEngine(config, { store: slice.store, encoder: slice.encoder });
     const version = (await fresh.recommend({ user: 'v1', scenario: 'food', n: 3 })).modelVersion;
@@ -133,6 +115,25 @@ describe('training on a real food-kitchen slice', () => {
     assert.equal(two.validNdcg10, one.validNdcg10);
     assert.equal(two.defaultNdcg10, one.defaultNdcg10);
     assert.equal(two.stamp, one.stamp);
+  });
+
+  // last in this block: it activates models of other configs in the shared store
+  it('stops the sequential model on validation targets the ranker is not fitted on, where there are enough', async () => {
+    // 60 validation targets, 30 sampled for the fit: 30 left apart
+    const train = { ...config.train, fitCases: 30, heldOutCases: 0 };
+    const run = (seq: Record<string, unknown>) =>
+      trainFromStore(slice.store, parseConfig({ train, seq: { ...config.seq, ...seq } }), {
+        encoderId: slice.encoder.id,
+      });
+    const fitting = await run({ validCases: 30 });
+    const apart = await run({ validCases: 30, stopOn: 'apart' });
+    assert.equal(fitting.validCases, 30);
+    assert.equal(apart.validCases, 30, 'the ranker fits on the same cases either way');
+    assert.notEqual(apart.seq?.validNdcg10, fitting.seq?.validNdcg10, 'another set of valid cases');
+    // fewer apart than validCases: the fitting cases again, the same model
+    const fallback = await run({ validCases: 31, stopOn: 'apart' });
+    const same = await run({ validCases: 31 });
+    assert.equal(fallback.seq?.validNdcg10, same.seq?.validNdcg10);
   });
 });
 

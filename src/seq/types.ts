@@ -48,8 +48,10 @@ export interface SeqOptions {
   threads: number;
 }
 
+// where the pipeline stops the model is the pipeline's choice (`seq.stopOn`), not the model's option
+const { stopOn: _stopOn, ...MODEL_DEFAULTS } = SEQ_DEFAULTS;
 export const DEFAULT_SEQ_OPTIONS: SeqOptions = {
-  ...SEQ_DEFAULTS,
+  ...MODEL_DEFAULTS,
   seed: 1,
   // single-threaded by default: the same model as on any machine, where 2 threads differ in the
   // last bits (docs/results.md)
