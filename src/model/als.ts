@@ -190,10 +190,39 @@ function solveRow(
 }
 
 /**
+ * `out` = A v for one row's system A of systemOf, without forming it: G v + sum_j alpha c_j
+ * (y_j . v) y_j, O(f^2 + n f) (`v` read from `vAt`)
+ */
+function timesSystem(
+  g: Float64Array,
+  y: Float32Array,
+  f: number,
+  alpha: number,
+  rows: { idx: ArrayLike<number>; cnt: ArrayLike<number> },
+  from: number,
+  to: number,
+  v: ArrayLike<number>,
+  vAt: number,
+  out: Float64Array,
+): void {
+  for (let i = 0; i < f; i++) {
+    let s = 0;
+    for (let j = 0; j < f; j++) s += g[i * f + j]! * v[vAt + j]!;
+    out[i] = s;
+  }
+  for (let k = from; k < to; k++) {
+    const o = rows.idx[k]! * f;
+    let yv = 0;
+    for (let q = 0; q < f; q++) yv += y[o + q]! * v[vAt + q]!;
+    const w = alpha * rows.cnt[k]! * yv;
+    for (let q = 0; q < f; q++) out[q]! += w * y[o + q]!;
+  }
+}
+
+/**
  * One row's system approximately, by `steps` conjugate-gradient steps from the row's current
- * factors in `out` at `at` (the system of systemOf, never formed: A p = G p + sum_j alpha c_j
- * (y_j . p) y_j costs O(f^2 + n f) against O(n f^2 + f^3) for the exact solve). `r`, `p`, `ap` are
- * scratch of length f.
+ * factors in `out` at `at` (each step one product by A, timesSystem: O(f^2 + n f) against
+ * O(n f^2 + f^3) for the exact solve). `r`, `p`, `ap` are scratch of length f.
  */
 function cgRow(
   g: Float64Array,
@@ -210,37 +239,19 @@ function cgRow(
   p: Float64Array,
   ap: Float64Array,
 ): void {
-  // r = b - A x
-  for (let i = 0; i < f; i++) {
-    let s = 0;
-    for (let j = 0; j < f; j++) s += g[i * f + j]! * out[at + j]!;
-    r[i] = -s;
-  }
+  // r = b - A x, b = sum_j (1 + alpha c_j) y_j
+  timesSystem(g, y, f, alpha, rows, from, to, out, at, ap);
+  for (let q = 0; q < f; q++) r[q] = -ap[q]!;
   for (let k = from; k < to; k++) {
     const o = rows.idx[k]! * f;
-    const c = alpha * rows.cnt[k]!;
-    let yx = 0;
-    for (let q = 0; q < f; q++) yx += y[o + q]! * out[at + q]!;
-    const w = 1 + c - c * yx;
+    const w = 1 + alpha * rows.cnt[k]!;
     for (let q = 0; q < f; q++) r[q]! += w * y[o + q]!;
   }
   p.set(r);
   let rs = 0;
   for (let q = 0; q < f; q++) rs += r[q]! * r[q]!;
   for (let s = 0; s < steps && rs > 1e-20; s++) {
-    for (let i = 0; i < f; i++) {
-      let t = 0;
-      for (let j = 0; j < f; j++) t += g[i * f + j]! * p[j]!;
-      ap[i] = t;
-    }
-    for (let k = from; k < to; k++) {
-      const o = rows.idx[k]! * f;
-      const c = alpha * rows.cnt[k]!;
-      let yp = 0;
-      for (let q = 0; q < f; q++) yp += y[o + q]! * p[q]!;
-      const w = c * yp;
-      for (let q = 0; q < f; q++) ap[q]! += w * y[o + q]!;
-    }
+    timesSystem(g, y, f, alpha, rows, from, to, p, 0, ap);
     let pap = 0;
     for (let q = 0; q < f; q++) pap += p[q]! * ap[q]!;
     if (!(pap > 0)) break;

@@ -149,16 +149,11 @@ export function prepareQuery(
   const alsUser = als && ownCount > 0 ? foldIn(als, likedItems(own)) : undefined;
   const alsFusedUser = alsFused && other ? foldIn(alsFused, likedItems(hist)) : undefined;
   const weights = weightsFor(m, opts.scenario, ownCount);
-  // the sequential model as the latent one: from the target scenario's entries, and (a cross-scenario
-  // feature) from the whole history; or, not split so, from the whole history alone
+  // the sequential model from the whole history; or, read per scenario (train.seqFused) as the
+  // latent model is, from the target scenario's entries and (cross-scenario) from the whole history
   const seq = code >= 0 ? m.seq : undefined;
-  const seqState = !seq
-    ? undefined
-    : !seq.fused
-      ? seqStateOf(seq, hist, code)
-      : ownCount > 0
-        ? seqStateOf(seq, own, code)
-        : undefined;
+  const seqState =
+    seq && (!seq.fused || ownCount > 0) ? seqStateOf(seq, seq.fused ? own : hist, code) : undefined;
   const seqFusedState = seq?.fused && other ? seqStateOf(seq, hist, code) : undefined;
   const q: Query = {
     model: m,

@@ -156,8 +156,26 @@ describe('sequential model persistence', () => {
     assert.equal(c?.epoch, 2);
     assert.equal(c?.step, 40);
     assert.deepEqual(c?.best.wo, p.wo);
-    assert.deepEqual(c?.tail.emb, p.emb);
+    assert.deepEqual(c?.tail?.emb, p.emb);
     assert.equal(c?.tailCount, 3);
+    // a run that does not average keeps no sum, and does not pick up the blobs of one that did
+    await saveSeqCheckpoint(store, 'seq-b', {
+      epoch: 1,
+      step: 20,
+      params: p,
+      m: p,
+      v: p,
+      best: p,
+      bestNdcg: 0.1,
+      bestEpoch: 1,
+      bad: 0,
+      history: [0.1],
+      losses: [3],
+    });
+    const plain = await loadSeqCheckpoint(store, 'seq-b');
+    assert.equal(plain?.epoch, 1);
+    assert.equal(plain?.tail, undefined);
+    assert.equal(plain?.tailCount, undefined);
     assert.equal(await loadSeqCheckpoint(store, 'other'), undefined);
     await deleteSeqCheckpoint(store);
     assert.equal(await loadSeqCheckpoint(store, 'seq-a'), undefined);

@@ -153,7 +153,7 @@ export async function saveSeqCheckpoint(store: Store, stamp: string, c: SeqCheck
     ...paramEntries(`${CKPT}.m`, m),
     ...paramEntries(`${CKPT}.v`, v),
     ...paramEntries(`${CKPT}.best`, best),
-    ...paramEntries(`${CKPT}.tail`, tail),
+    ...(tail ? paramEntries(`${CKPT}.tail`, tail) : []),
     { key: `${CKPT}.state`, value: json(state) },
   ]);
 }
@@ -171,9 +171,10 @@ export async function loadSeqCheckpoint(store: Store, stamp: string): Promise<Se
   const m = paramsFrom(got, `${CKPT}.m`);
   const v = paramsFrom(got, `${CKPT}.v`);
   const best = paramsFrom(got, `${CKPT}.best`);
-  const tail = paramsFrom(got, `${CKPT}.tail`);
-  if (!params || !m || !v || !best || !tail) return undefined;
-  return { ...state, params, m, v, best, tail };
+  // the averaging sum, where the run averages (its stamp says so; a checkpoint without one has none)
+  const tail = state.tailCount !== undefined ? paramsFrom(got, `${CKPT}.tail`) : undefined;
+  if (!params || !m || !v || !best || (state.tailCount !== undefined && !tail)) return undefined;
+  return { ...state, params, m, v, best, ...(tail ? { tail } : {}) };
 }
 
 export async function deleteSeqCheckpoint(store: Store): Promise<void> {

@@ -124,23 +124,44 @@ describe('sequential model on a real Scientific slice', () => {
 
     it(`resumes from an epoch checkpoint to the same weights as an uninterrupted run (${threads} thread(s))`, async () => {
       const small = { ...slice.data, sequences: slice.data.sequences.slice(0, 400) };
-      const opts = { ...OPTS, epochs: 2, patience: 5, validCases: 100, threads };
-      const full = await trainSeq(small, opts);
-      const ac = new AbortController();
-      let saved: Parameters<NonNullable<Parameters<typeof trainSeq>[2]>['onEpoch'] & object>[0] | undefined;
-      await assert.rejects(
-        trainSeq(small, opts, {
-          signal: ac.signal,
+      // with weight averaging the checkpoint carries the running sum, which the resume must continue
+      for (const average of [false, true]) {
+        const opts = { ...OPTS, epochs: 2, patience: 5, validCases: 100, threads, average };
+        type Checkpoint = Parameters<NonNullable<Parameters<typeof trainSeq>[2]>['onEpoch'] & object>[0];
+        let last: Checkpoint | undefined;
+        const full = await trainSeq(small, opts, {
           onEpoch: (c) => {
-            saved = structuredClone(c);
-            ac.abort();
+            last = structuredClone(c);
           },
-        }),
-      );
-      assert.equal(saved?.epoch, 1);
-      const resumed = await trainSeq(small, opts, { resume: saved });
-      assert.equal(resumed.report.resumedFrom, 1);
-      for (const n of PARAM_NAMES) assert.deepEqual(resumed.params[n], full.params[n], n);
+        });
+        const ac = new AbortController();
+        let saved: Checkpoint | undefined;
+        await assert.rejects(
+          trainSeq(small, opts, {
+            signal: ac.signal,
+            onEpoch: (c) => {
+              saved = structuredClone(c);
+              ac.abort();
+            },
+          }),
+        );
+        assert.equal(saved?.epoch, 1);
+        assert.equal(saved?.tail !== undefined, average, `average ${average}: the sum is kept only then`);
+        const resumed = await trainSeq(small, opts, { resume: saved });
+        assert.equal(resumed.report.resumedFrom, 1);
+        assert.equal(resumed.report.averagedEpochs, full.report.averagedEpochs);
+        for (const n of PARAM_NAMES)
+          assert.deepEqual(resumed.params[n], full.params[n], `${n}, average ${average}`);
+        if (average) {
+          // resumed after the last epoch (its second epoch scores below its first on this slice),
+          // the mean comes from the checkpoint's sum alone
+          assert.equal(last?.tailCount, 2);
+          const atEnd = await trainSeq(small, opts, { resume: last });
+          assert.ok(full.report.averageValidNdcg10 !== undefined);
+          assert.equal(atEnd.report.averageValidNdcg10, full.report.averageValidNdcg10);
+          for (const n of PARAM_NAMES) assert.deepEqual(atEnd.params[n], full.params[n], n);
+        }
+      }
     });
   }
 

@@ -168,8 +168,8 @@ export async function trainSeq(
   let best = resume ? clone(resume.best) : clone(params);
   let bestNdcg = resume?.bestNdcg ?? -1;
   let bestEpoch = resume?.bestEpoch ?? 0;
-  // the weights of the epochs from the best to the last, summed (weight averaging)
-  let tail = resume ? clone(resume.tail) : clone(best);
+  // with averaging, the weights of the epochs from the best to the last, summed
+  let tail = opts.average ? clone(resume?.tail ?? best) : undefined;
   let tailCount = resume?.tailCount ?? 0;
   let bad = resume?.bad ?? 0;
   let step = resume?.step ?? 0;
@@ -325,13 +325,17 @@ export async function trainSeq(
         bestNdcg = ndcg;
         bestEpoch = epoch + 1;
         best = clone(params);
-        tail = clone(params);
-        tailCount = 1;
+        if (tail) {
+          tail = clone(params);
+          tailCount = 1;
+        }
         bad = 0;
       } else {
         bad++;
-        addInto(tail, params);
-        tailCount++;
+        if (tail) {
+          addInto(tail, params);
+          tailCount++;
+        }
       }
       hooks.onProgress?.((epoch + 1) * batchesPerEpoch, opts.epochs * batchesPerEpoch, label(epoch + 1));
       await hooks.onEpoch?.({
@@ -344,8 +348,7 @@ export async function trainSeq(
         best,
         bestNdcg,
         bestEpoch,
-        tail,
-        tailCount,
+        ...(tail ? { tail, tailCount } : {}),
         bad,
         history,
         losses,
@@ -359,7 +362,7 @@ export async function trainSeq(
   let keptNdcg = bestNdcg;
   let averagedEpochs = 1;
   let averageValidNdcg10: number | undefined;
-  if (opts.average && tailCount > 1) {
+  if (tail && tailCount > 1) {
     const mean = meanOf(tail, tailCount);
     averageValidNdcg10 = validNdcg(
       new SeqScorer({ shape, params: mean, inputs: { text, warm, scenario: data.itemScenario } }),

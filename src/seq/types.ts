@@ -121,9 +121,12 @@ export interface SeqCheckpoint {
   best: SeqParams;
   bestNdcg: number;
   bestEpoch: number;
-  /** the sum of the weights of the epochs from the best to this one, and how many */
-  tail: SeqParams;
-  tailCount: number;
+  /**
+   * with `average`: the sum of the weights of the epochs from the best to this one, and how many
+   * (absent without: nothing to keep)
+   */
+  tail?: SeqParams;
+  tailCount?: number;
   bad: number;
   history: number[];
   losses: number[];
