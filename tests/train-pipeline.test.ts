@@ -124,6 +124,28 @@ describe('trainFromStore', () => {
     }
   });
 
+  it("the served model carries the catalogue's attribute graph; attrNeighbors 0 leaves it out", async () => {
+    const store = await storeWith();
+    try {
+      // a and x share a brand, no one else does; c has a tag of its own alone
+      await store.items.upsert([
+        { id: 'a', scenario: 's', title: 'a', attributes: { brand: 'Acme' }, available: true },
+        { id: 'x', scenario: 's', title: 'x', attributes: { brand: 'acme' }, available: true },
+        { id: 'c', scenario: 's', title: 'c', tags: ['solo'], available: true },
+      ]);
+      await trainFromStore(store, settings({}));
+      const attr = (await loadModel(store))!.graphs.attr;
+      assert.ok(attr, 'an attribute graph is saved');
+      const [a, x, c] = ['a', 'x', 'c'].map((id) => ITEMS.indexOf(id)) as [number, number, number];
+      assert.ok(Math.abs(edgeWeight(attr, a, x) - 1) < 1e-6, 'a and x share all their shared metadata');
+      assert.equal(attr.offsets[c + 1]! - attr.offsets[c]!, 0, 'a token of one item links nothing');
+      await trainFromStore(store, settings({ attrNeighbors: 0 }));
+      assert.equal((await loadModel(store))!.graphs.attr, undefined);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('full-ranking mode (engine.candidates 0) ranks every unseen item of the scenario', async () => {
     const store = await storeWith();
     try {

@@ -244,6 +244,14 @@ export const trainSection = z
       z.number().int().min(0).max(32).default(0),
       "Conjugate-gradient steps per factor row and round, each started from the row's last solution, in place of the exact solve (Cholesky) that 0 keeps. Three steps give the exact solve's held-out quality at about 55 % of its CPU (`bench/als.ts`; the engine's figures with each: docs/results.md).",
     ),
+    attrNeighbors: d(
+      z.number().int().min(0).max(1000).default(100),
+      "Neighbours kept per item in the attribute graph: the items of its scenario sharing the most of its catalogue metadata (tags, category path, text attributes, visual tags, audio descriptors; IDF-weighted cosine). It feeds the `attr` (the history's items) and `attrLast` (the last items) features and reaches items with few or no interactions. 0 = no attribute graph; a catalogue without shared metadata builds none.",
+    ),
+    attrPostings: d(
+      z.number().int().min(10).max(100_000).default(1000),
+      "Items each metadata token proposes as neighbour candidates when building the attribute graph, the most engaged first: bounds the build on tokens shared by much of the catalogue (a candidate's similarity is always computed over every token it shares).",
+    ),
     keepVersions: d(
       z.number().int().min(1).max(1000).default(5),
       'Model versions kept in the store: `fusionrec train` writes a new one and deletes the oldest beyond this many (never the active one, nor one a running experiment serves); `fusionrec model activate` rolls back to any kept one.',

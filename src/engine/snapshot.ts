@@ -6,6 +6,7 @@
 import type { Item, Split } from '../core/types.ts';
 import { itemVectorNamespace, loadItemVectors } from '../encode/catalog.ts';
 import { unifiedText } from '../encode/template.ts';
+import { attributeTokens } from '../model/attr.ts';
 import type { CatalogInput, ContextObservation } from '../model/build.ts';
 import { contextKeys } from '../model/context.ts';
 import { LabelVocabulary } from '../profile/label.ts';
@@ -19,6 +20,8 @@ export interface Catalog extends CatalogInput {
   available: Uint8Array;
   /** the attributes filters and scenario rules read, by dense index */
   facts: ItemFacts;
+  /** each item's metadata tokens, the attribute graph's input (model/attr.ts) */
+  attrTokens: string[][];
   /** where the vectors came from: the saved matrix, or the rows (and then saved as a matrix) */
   vectorsFrom: 'none' | 'matrix' | 'rows' | 'rows, matrix saved';
 }
@@ -81,6 +84,7 @@ export async function loadCatalog(
     index: new Map(itemIds.map((id, i) => [id, i])),
     available: Uint8Array.from(items, (i) => (i.available === false ? 0 : 1)),
     facts,
+    attrTokens: items.map(attributeTokens),
     vectorsFrom,
   };
 }

@@ -192,6 +192,7 @@ function versionModel(
             trans: growCsr(own.trans, by),
             ease: growCsr(own.ease, by),
             ...(own.easeFused ? { easeFused: growCsr(own.easeFused, by) } : {}),
+            ...(own.attr ? { attr: growCsr(own.attr, by) } : {}),
           };
         view = { counts, graphs: { ...own, counts } };
         return view.graphs;

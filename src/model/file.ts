@@ -16,9 +16,10 @@ import type { RankerWeights } from './scoring.ts';
 export const MODEL_NAMESPACE = 'model';
 /**
  * 4: the graphs carry the latent item factors (`als`, `alsFused`), 20 ranker features; 5: `seq`
- * reads the target scenario's entries and `seqFused` the whole history, 21 features
+ * reads the target scenario's entries and `seqFused` the whole history, 21 features; 6: the
+ * attribute graph (`attr`), 23 features
  */
-export const MODEL_FORMAT = 5;
+export const MODEL_FORMAT = 6;
 
 export interface ModelHeader {
   format: number;
@@ -132,6 +133,18 @@ function csrEntries(prefix: string, g: Csr) {
   ];
 }
 
+/** an optional graph saved by `csrEntries`, or undefined when it was not saved */
+async function loadCsr(store: Store, prefix: string): Promise<Csr | undefined> {
+  const parts = ['offsets', 'items', 'weights'];
+  const got = await store.blobs.getMany(
+    MODEL_NAMESPACE,
+    parts.map((n) => `${prefix}.${n}`),
+  );
+  if (got.size !== parts.length) return undefined;
+  const b = (n: string) => got.get(`${prefix}.${n}`)!;
+  return { offsets: i32(b('offsets')), items: i32(b('items')), weights: f32(b('weights')) };
+}
+
 export async function saveGraphs(
   store: Store,
   key: string,
@@ -143,6 +156,7 @@ export async function saveGraphs(
     ...csrEntries(`${key}.trans`, graphs.trans),
     ...csrEntries(`${key}.ease`, graphs.ease),
     ...(graphs.easeFused ? csrEntries(`${key}.easeFused`, graphs.easeFused) : []),
+    ...(graphs.attr ? csrEntries(`${key}.attr`, graphs.attr) : []),
     ...(graphs.als ? alsEntries(`${key}.als`, graphs.als) : []),
     ...(graphs.alsFused ? alsEntries(`${key}.alsFused`, graphs.alsFused) : []),
     { key: `${key}.counts`, value: bytes(graphs.counts) },
@@ -151,6 +165,7 @@ export async function saveGraphs(
   // the optional parts an earlier model saved under this key must not load with this one
   const absent = [
     ...(graphs.easeFused ? [] : ['easeFused.offsets', 'easeFused.items', 'easeFused.weights']),
+    ...(graphs.attr ? [] : ['attr.offsets', 'attr.items', 'attr.weights']),
     ...(graphs.als ? [] : ['als.items', 'als.gram', 'als.meta']),
     ...(graphs.alsFused ? [] : ['alsFused.items', 'alsFused.gram', 'alsFused.meta']),
   ];
@@ -183,20 +198,15 @@ export async function loadGraphs(store: Store, key: string, stamp?: string): Pro
   const b = (n: string) => got.get(`${key}.${n}`)!;
   if (stamp !== undefined && new TextDecoder().decode(b('stamp')) !== stamp) return undefined;
   // the cross-scenario EASE exists only for graphs fused over several scenarios
-  const fusedNames = ['easeFused.offsets', 'easeFused.items', 'easeFused.weights'];
-  const fused = await store.blobs.getMany(
-    MODEL_NAMESPACE,
-    fusedNames.map((n) => `${key}.${n}`),
-  );
-  const f = (n: string) => fused.get(`${key}.easeFused.${n}`)!;
+  const easeFused = await loadCsr(store, `${key}.easeFused`);
+  const attr = await loadCsr(store, `${key}.attr`);
   const als = await loadAls(store, `${key}.als`);
   const alsFused = await loadAls(store, `${key}.alsFused`);
   return {
     ...(als ? { als } : {}),
     ...(alsFused ? { alsFused } : {}),
-    ...(fused.size === fusedNames.length
-      ? { easeFused: { offsets: i32(f('offsets')), items: i32(f('items')), weights: f32(f('weights')) } }
-      : {}),
+    ...(attr ? { attr } : {}),
+    ...(easeFused ? { easeFused } : {}),
     knn: { offsets: i32(b('knn.offsets')), items: i32(b('knn.items')), weights: f32(b('knn.weights')) },
     trans: {
       offsets: i32(b('trans.offsets')),

@@ -93,6 +93,11 @@ export interface ItemGraphs {
    * feature. Absent when the graphs were built without cross-scenario pairs or on one scenario.
    */
   alsFused?: AlsModel | undefined;
+  /**
+   * items of one scenario sharing catalogue metadata (model/attr.ts): the `attr` and `attrLast`
+   * features. Absent when switched off or when no item shares a token with another.
+   */
+  attr?: Csr | undefined;
   /** interactions per item in the training data */
   counts: Float32Array;
 }

@@ -30,6 +30,8 @@ export const FEATURES = [
   'als',
   'alsFused',
   'seqFused',
+  'attr',
+  'attrLast',
 ] as const;
 export type FeatureName = (typeof FEATURES)[number];
 export const NUM_FEATURES = FEATURES.length;

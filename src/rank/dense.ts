@@ -17,8 +17,8 @@ export function normaliseInScenario(
   m: ScoringModel,
   code: number,
 ): number[] {
-  // six named arrays rather than a loop over them: this runs on every first request of a profile
-  const [a0, a1, a2, a3, a4, a5] = arrays;
+  // named arrays rather than a loop over them: this runs on every first request of a profile
+  const [a0, a1, a2, a3, a4, a5, a6, a7] = arrays;
   const sc = m.scenarioCode;
   let m0 = 0;
   let m1 = 0;
@@ -26,6 +26,8 @@ export function normaliseInScenario(
   let m3 = 0;
   let m4 = 0;
   let m5 = 0;
+  let m6 = 0;
+  let m7 = 0;
   for (let t = 0; t < touched.length; t++) {
     const i = touched[t]!;
     if (sc[i] !== code) continue;
@@ -35,9 +37,11 @@ export function normaliseInScenario(
     if (a3[i]! > m3) m3 = a3[i]!;
     if (a4[i]! > m4) m4 = a4[i]!;
     if (a5[i]! > m5) m5 = a5[i]!;
+    if (a6[i]! > m6) m6 = a6[i]!;
+    if (a7[i]! > m7) m7 = a7[i]!;
   }
-  const max = [m0, m1, m2, m3, m4, m5];
-  for (let k = 0; k < 6; k++) {
+  const max = [m0, m1, m2, m3, m4, m5, m6, m7];
+  for (let k = 0; k < max.length; k++) {
     const a = arrays[k]!;
     const d = max[k]!;
     if (d > 0) for (let t = 0; t < touched.length; t++) a[touched[t]!]! /= d;
@@ -53,9 +57,11 @@ export type Accumulators = [
   ease: Float32Array,
   transCross: Float32Array,
   easeFused: Float32Array,
+  attr: Float32Array,
+  attrLast: Float32Array,
 ];
 
-/** a query's dense arrays: the six accumulators, the marks of the items in `touched` and its buffer */
+/** a query's dense arrays: the accumulators, the marks of the items in `touched` and its buffer */
 export interface Dense {
   arrays: Accumulators;
   mark: Uint8Array;
@@ -65,6 +71,8 @@ export interface Dense {
 export function dense(n: number): Dense {
   return {
     arrays: [
+      new Float32Array(n),
+      new Float32Array(n),
       new Float32Array(n),
       new Float32Array(n),
       new Float32Array(n),

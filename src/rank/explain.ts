@@ -140,6 +140,24 @@ export function explainBase(q: Query, item: number, maxHistory = 3): Explanation
     const ef = wEaseFused !== 0 ? edgeWeight(fused!, h.item, item) : 0;
     if (ef !== 0) add(h.item, h.scenario, wEaseFused * q.recency[i]! * ef);
   });
+  // shared metadata: the target scenario's entries (recency-weighted) and its last few (as transitions)
+  const attr = m.graphs.attr;
+  if (attr) {
+    const wAttr = w('attr') / q.norms.attr;
+    hist.forEach((h, i) => {
+      const c = h.weight * q.recency[i]!;
+      if (c <= 0 || h.scenario !== q.scenario) return;
+      const e = edgeWeight(attr, h.item, item);
+      if (e !== 0) add(h.item, h.scenario, wAttr * c * e);
+    });
+    const lastOwn = q.own.slice(-3);
+    lastOwn.forEach((h, i) => {
+      if (h.weight <= 0) return;
+      const e = edgeWeight(attr, h.item, item);
+      const c = (w('attrLast') * 0.5 ** (lastOwn.length - 1 - i)) / q.norms.attrLast;
+      if (e !== 0) add(h.item, h.scenario, c * e);
+    });
+  }
   // the latent model's score, split exactly over the history items it was folded in from
   const creditLatent = (latent: AlsModel | undefined, weight: number, of: readonly HistoryEntry[]) => {
     if (!latent || weight === 0) return;

@@ -67,8 +67,8 @@ function textNeedOf(q: Query): (f: FeatureName) => boolean {
 }
 
 /**
- * co-occurrence, EASE and transition evidence (the query's accumulators read at the item), and the
- * latent model's predicted preference
+ * co-occurrence, EASE, transition and attribute evidence (the query's accumulators read at the
+ * item), and the latent model's predicted preference
  */
 function writeCollaborative(q: Query, item: number, out: Float32Array): void {
   out[FEATURE.knnSame] = q.knnSame[item]!;
@@ -84,6 +84,8 @@ function writeCollaborative(q: Query, item: number, out: Float32Array): void {
   out[FEATURE.transCross] = q.transCross[item]!;
   // the other scenarios' co-occurrence evidence, the more the thinner the target's own history
   out[FEATURE.knnCrossThin] = (q.knnCross[item]! * THIN_HISTORY) / (THIN_HISTORY + q.ownCount);
+  out[FEATURE.attr] = q.attr[item]!;
+  out[FEATURE.attrLast] = q.attrLast[item]!;
   const { als, alsFused } = q.model.graphs;
   out[FEATURE.als] = als && q.alsUser ? alsScore(als, q.alsUser, item) : 0;
   out[FEATURE.alsFused] = alsFused && q.alsFusedUser ? alsScore(alsFused, q.alsFusedUser, item) : 0;

@@ -37,6 +37,10 @@ export interface Query {
   ease: Float32Array;
   /** the cross-scenario EASE model's evidence from the whole history (0 without another scenario in it) */
   easeFused: Float32Array;
+  /** the attribute graph's evidence from the target scenario's entries, recency-weighted as knnSame */
+  attr: Float32Array;
+  /** the same from the last few entries of the target scenario, most recent strongest (as trans) */
+  attrLast: Float32Array;
   /** items with any collaborative evidence */
   touched: Int32Array;
   /** the scenario's own latent model's user vector, from `own` (absent: no model or no own entry) */
@@ -76,6 +80,8 @@ export interface Query {
     ease: number;
     transCross: number;
     easeFused: number;
+    attr: number;
+    attrLast: number;
   };
   /** text features already computed for this profile (the engine attaches one per cached profile) */
   textMemo?: TextFeatureMemo | undefined;

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { untrainedSeqModel } from '../../tests/engine-fixture.ts';
 import { seededRandom } from '../core/rng.ts';
+import { buildAttrGraph } from '../model/attr.ts';
 import { buildScoringModel } from '../model/build.ts';
 import { buildItemGraphs, DEFAULT_GRAPH_OPTIONS } from '../model/graph.ts';
 import {
@@ -133,6 +134,46 @@ describe('fused query on a food-kitchen slice', () => {
       }
       assert.ok(seen > 20, `${f}: ${seen} items explained`);
     }
+  });
+
+  it('the attribute features read the target scenario entries; explanations split them exactly over those', () => {
+    // seeded metadata: 40 tags spread over the catalogue, every item with two
+    const rnd = seededRandom(11);
+    const tokens = itemScenario.map(() => [`tag:${Math.floor(rnd() * 40)}`, `tag:${Math.floor(rnd() * 40)}`]);
+    const code = Int32Array.from(itemScenario, (s) => model.scenarios.indexOf(s));
+    const attr = buildAttrGraph(tokens, code, fusedModel.graphs.counts, { neighbours: 30, postings: 200 });
+    assert.ok(attr);
+    const m = { ...fusedModel, graphs: { ...fusedModel.graphs, attr } };
+    let seen = 0;
+    for (const f of ['attr', 'attrLast'] as const) {
+      const one = { ...m, ranker: { ...m.ranker, shared: weightsByName({ [f]: 1 }) } };
+      for (const seq of mixed.slice(0, 10)) {
+        const target = seq.at(-1)!;
+        const scenario = itemScenario[target]!;
+        const profile = buildProfile('u', entries(seq.slice(0, -1)), space, DEFAULT_PROFILE_OPTIONS);
+        const q = prepareQuery(one, profile, { scenario });
+        // as the model alone would see it: the same values from the target scenario's entries only
+        const own = seq.slice(0, -1).filter((i) => itemScenario[i] === scenario);
+        const alone = prepareQuery(one, buildProfile('u', entries(own), space, DEFAULT_PROFILE_OPTIONS), {
+          scenario,
+        });
+        const touched = q.touched.filter((i) => q[f][i]! > 0 && itemScenario[i] === scenario);
+        assert.ok(touched.length > 0, `${f}: no item reached`);
+        for (const item of touched.slice(0, 10)) {
+          assert.ok(Math.abs(q[f][item]! - alone[f][item]!) < 1e-6, `${f}: differs from alone at ${item}`);
+          const e = explainBase(q, item, 50);
+          assert.ok(
+            Math.abs(e.positiveSum - e.baseScore) < 1e-4 * e.baseScore + 1e-6,
+            `${f}: ${e.positiveSum} vs ${e.baseScore}`,
+          );
+          for (const h of e.positive) assert.equal(h.scenario, scenario);
+          seen++;
+        }
+        // an item is reached only in its own scenario
+        assert.ok(q.touched.every((i) => q[f][i] === 0 || itemScenario[i] === scenario));
+      }
+    }
+    assert.ok(seen > 50, `${seen} items explained`);
   });
 
   it("explanations split the latent models' scores exactly over the history items they were folded in from", () => {

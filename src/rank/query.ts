@@ -61,7 +61,7 @@ export function prepareQuery(
   const n = m.numItems;
   const lent = scratch?.borrow(n);
   const { arrays, mark, touched: buffer } = lent ?? dense(n);
-  const [knnSame, knnCross, trans, ease, transCross, easeFused] = arrays;
+  const [knnSame, knnCross, trans, ease, transCross, easeFused, attr, attrLast] = arrays;
   // every item any accumulator touched, once each (in the order first touched): buffer[0..count)
   let count = 0;
   const hist = profile.history;
@@ -71,7 +71,7 @@ export function prepareQuery(
   const mixed = own !== hist;
   // any entry outside the target scenario (a mixed history, or a cold start served from the others)
   const other = mixed || (hist.length > 0 && hist[0]!.scenario !== opts.scenario);
-  const { knn, ease: easeGraph, easeFused: easeFusedGraph, trans: transGraph } = m.graphs;
+  const { knn, ease: easeGraph, easeFused: easeFusedGraph, trans: transGraph, attr: attrGraph } = m.graphs;
   for (let i = 0; i < hist.length; i++) {
     const h = hist[i]!;
     const w = h.weight * recency[i]!;
@@ -91,11 +91,21 @@ export function prepareQuery(
     if (w > 0 && other && easeFusedGraph)
       count = spreadMarked(easeFusedGraph, h.item, recency[i]!, easeFused, mark, buffer, count);
   }
+  // items sharing metadata with the target scenario's entries (an item links to its own scenario only)
+  if (attrGraph)
+    for (let i = 0; i < hist.length; i++) {
+      const h = hist[i]!;
+      const w = h.weight * recency[i]!;
+      if (w > 0 && h.scenario === opts.scenario)
+        count = spreadMarked(attrGraph, h.item, w, attr, mark, buffer, count);
+    }
   // transitions from the last few items of the target scenario, most recent strongest
   const last = own.slice(-3);
   last.forEach((h, i) => {
     if (h.weight <= 0) return;
-    count = spreadMarked(transGraph, h.item, 0.5 ** (last.length - 1 - i), trans, mark, buffer, count);
+    const w = 0.5 ** (last.length - 1 - i);
+    count = spreadMarked(transGraph, h.item, w, trans, mark, buffer, count);
+    if (attrGraph) count = spreadMarked(attrGraph, h.item, w, attrLast, mark, buffer, count);
   });
   // what follows the last few items of the whole history, whichever scenario they are in (a
   // cross-scenario feature: only when the history spans the target and another scenario)
@@ -116,8 +126,8 @@ export function prepareQuery(
   }
   // a view, not a copy: the buffer is the scratch's and is reused once the query is released
   const touched = buffer.subarray(0, count);
-  const [nSame, nCross, nTrans, nEase, nTransCross, nEaseFused] = normaliseInScenario(
-    [knnSame, knnCross, trans, ease, transCross, easeFused],
+  const [nSame, nCross, nTrans, nEase, nTransCross, nEaseFused, nAttr, nAttrLast] = normaliseInScenario(
+    [knnSame, knnCross, trans, ease, transCross, easeFused, attr, attrLast],
     touched,
     m,
     code,
@@ -129,6 +139,8 @@ export function prepareQuery(
     ease: nEase!,
     transCross: nTransCross!,
     easeFused: nEaseFused!,
+    attr: nAttr!,
+    attrLast: nAttrLast!,
   };
 
   const vecs = (cs: UserProfile['interests']) =>
@@ -167,6 +179,8 @@ export function prepareQuery(
     ownCount,
     ease,
     easeFused,
+    attr,
+    attrLast,
     touched,
     alsUser,
     alsFusedUser,

@@ -18,12 +18,14 @@ import { scenarioMap } from '../engine/create.ts';
 import { runningVersions } from '../engine/experiments.ts';
 import { graphOptionsOf, historiesCarryNoOrder } from '../engine/graph-options.ts';
 import {
+  type Catalog,
   contextWithout,
   type Interactions,
   loadCatalog,
   loadInteractions,
   sequencesOf,
 } from '../engine/snapshot.ts';
+import { buildAttrGraph } from '../model/attr.ts';
 import { buildScoringModel, type ModelSwitches } from '../model/build.ts';
 import { dataHash, hashOf, MODEL_FORMAT, MODEL_NAMESPACE, stampOf } from '../model/file.ts';
 import { itemSpaceOf } from '../model/scoring.ts';
@@ -52,7 +54,7 @@ import type { CrossCheck } from './fit/accept.ts';
 import { coldStartCopies, type FitCase, fitCaseOf, perScenario, profileCases } from './fit-cases.ts';
 import { DEFAULT_FIT_OPTIONS, type FitResult, fitRanker } from './fit-ranker.ts';
 import { fitTargets } from './held-out.ts';
-import { type GraphSettings, itemGraphs } from './train-graphs.ts';
+import { type GraphSettings, type GraphStage, itemGraphs } from './train-graphs.ts';
 
 export interface TrainOptions {
   /** id of the encoder whose item vectors the text features use (none: no text features) */
@@ -136,6 +138,30 @@ function withoutInputHistories(inter: Interactions, index: ReadonlyMap<string, n
   return { ...inter, byUser, context: contextWithout(inter.context, dropped, index) };
 }
 
+/**
+ * The attribute graph beside the fit's and the served graphs: from the catalogue's metadata, its
+ * ties broken by each graph set's own counts (the fit's without the held-out targets)
+ */
+function withAttributeGraphs(
+  graphs: GraphStage,
+  catalog: Catalog,
+  cfg: TrainConfig,
+  progress: NonNullable<TrainOptions['onProgress']>,
+  signal: AbortSignal | undefined,
+): void {
+  const code = new Map<string, number>();
+  const scenarioCode = Int32Array.from(catalog.itemScenario, (s) => {
+    if (!code.has(s)) code.set(s, code.size);
+    return code.get(s)!;
+  });
+  const opts = { neighbours: cfg.attrNeighbors, postings: cfg.attrPostings };
+  progress('attribute graph', 0, 1);
+  graphs.fit.attr = buildAttrGraph(catalog.attrTokens, scenarioCode, graphs.fit.counts, opts, signal);
+  if (graphs.final !== graphs.fit)
+    graphs.final.attr = buildAttrGraph(catalog.attrTokens, scenarioCode, graphs.final.counts, opts, signal);
+  progress('attribute graph', 1, 1);
+}
+
 export async function trainFromStore(
   store: Store,
   config: Config,
@@ -217,6 +243,7 @@ export async function trainFromStore(
     progress,
     signal: opts.signal,
   });
+  withAttributeGraphs(graphs, catalog, cfg, progress, opts.signal);
   const graphSeconds = (Date.now() - tGraphs) / 1000;
   const model = buildScoringModel(catalog, [], {
     graphs: graphs.fit,

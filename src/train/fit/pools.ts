@@ -147,8 +147,8 @@ export function buildPools(
   const f = new Float32Array(NUM_FEATURES);
   const atDecay = decays.map((decay) => withRanker(m, { ...m.ranker, decay }));
   // features from the sparse collaborative arrays change with the decay; the rest do not
-  const SPARSE = (['knnSame', 'knnCross', 'trans', 'ease', 'easeFused'] as const).map((n) =>
-    FEATURES.indexOf(n),
+  const SPARSE = (['knnSame', 'knnCross', 'trans', 'ease', 'easeFused', 'attr', 'attrLast'] as const).map(
+    (n) => FEATURES.indexOf(n),
   );
   const DENSE = FEATURES.map((_, k) => k).filter((k) => !SPARSE.includes(k) && FEATURES[k] !== 'knnStrength');
   cases.forEach((c, ci) => {
@@ -186,6 +186,8 @@ export function buildPools(
         [q.ease, set],
         [q.transCross, crossSet],
         [q.easeFused, crossSet],
+        [q.attr, set],
+        [q.attrLast, set],
       ];
       for (const [arr, into] of arrays) {
         touched

@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { openStore } from '../store/open.ts';
+import { attributeTokens, buildAttrGraph } from './attr.ts';
+import { emptyGraphs } from './build.ts';
+import { loadGraphs, saveGraphs } from './file.ts';
+import { edgeWeight } from './graph.ts';
+
+const neighbours = (g: NonNullable<ReturnType<typeof buildAttrGraph>>, a: number) =>
+  Array.from(g.items.subarray(g.offsets[a]!, g.offsets[a + 1]!));
+
+describe('attribute graph', () => {
+  it('tokens: tags, every category prefix, text and boolean attributes, visual tags, audio words; each once', () => {
+    const t = attributeTokens({
+      tags: ['Vegan', 'vegan ', 'Gluten  Free'],
+      category: ['Home', 'Kitchen'],
+      attributes: { brand: 'Acme', price: 12, organic: true },
+      image: { visualTags: ['red'] },
+      audio: { descriptors: { mood: 'Calm', tempo: 120 } },
+    });
+    assert.deepEqual(t.sort(), [
+      'attr:brand=acme',
+      'attr:organic=true',
+      'audio:mood=calm',
+      'cat:home',
+      'cat:home > kitchen',
+      'tag:gluten free',
+      'tag:vegan',
+      'visual:red',
+    ]);
+    assert.deepEqual(attributeTokens({}), []);
+  });
+
+  // items 0-2 share brand x (rare); 0-5 share category c (common); 6 has its own tag only; 7 is in
+  // another scenario with brand x
+  const tokens = [
+    ['attr:brand=x', 'cat:c'],
+    ['attr:brand=x', 'cat:c'],
+    ['attr:brand=x', 'cat:c', 'tag:own'],
+    ['cat:c'],
+    ['cat:c'],
+    ['cat:c'],
+    ['tag:alone'],
+    ['attr:brand=x', 'cat:c'],
+  ];
+  const scenario = [0, 0, 0, 0, 0, 0, 0, 1];
+  const engagement = [1, 5, 2, 9, 0, 3, 0, 4];
+
+  it('the rare shared token outweighs the common one, within the scenario, and single-item tokens link nothing', () => {
+    const g = buildAttrGraph(tokens, scenario, engagement, { neighbours: 10, postings: 100 })!;
+    // brand and category: the two other brand items first (the more engaged first on a tie), then
+    // the category-only items by engagement
+    assert.deepEqual(neighbours(g, 0), [1, 2, 3, 5, 4]);
+    assert.ok(edgeWeight(g, 0, 1) > edgeWeight(g, 0, 3));
+    // identical token sets: cosine 1
+    assert.ok(Math.abs(edgeWeight(g, 0, 1) - 1) < 1e-6);
+    // tag:own is held by one item: it does not dilute item 2's similarity to 0
+    assert.ok(Math.abs(edgeWeight(g, 2, 0) - 1) < 1e-6);
+    // the other scenario's brand-x item is no neighbour, and it has none of its own
+    assert.equal(edgeWeight(g, 0, 7), 0);
+    assert.deepEqual(neighbours(g, 7), []);
+    // a token of one item alone gives no neighbour
+    assert.deepEqual(neighbours(g, 6), []);
+  });
+
+  it('keeps the requested neighbours; cut token lists propose the most engaged items', () => {
+    const g = buildAttrGraph(tokens, scenario, engagement, { neighbours: 2, postings: 100 })!;
+    // the category-only items are identical to 3 (the more engaged first), the brand items less alike
+    assert.deepEqual(neighbours(g, 3), [5, 4]);
+    // category c's list cut to the 2 most engaged items (3 and 1): item 4 is proposed only those
+    const cut = buildAttrGraph(tokens, scenario, engagement, { neighbours: 10, postings: 2 })!;
+    assert.deepEqual(neighbours(cut, 4), [3, 1]);
+    // a candidate from a cut list still gets its similarity over every shared token
+    assert.ok(Math.abs(edgeWeight(cut, 0, 1) - edgeWeight(g, 0, 1)) < 1e-6);
+  });
+
+  it('no graph without a shared token or with no neighbours asked', () => {
+    assert.equal(buildAttrGraph([['a'], ['b']], [0, 0], [0, 0]), undefined);
+    assert.equal(buildAttrGraph([['a'], ['a']], [0, 1], [0, 0]), undefined);
+    assert.equal(buildAttrGraph(tokens, scenario, engagement, { neighbours: 0, postings: 10 }), undefined);
+  });
+
+  it('is saved with the graphs and loads back; graphs without one load without one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fr-attr-'));
+    const store = await openStore(join(dir, 'g.db'));
+    try {
+      const graphs = { ...emptyGraphs(8), attr: buildAttrGraph(tokens, scenario, engagement) };
+      await saveGraphs(store, 'k', 's', graphs);
+      assert.deepEqual((await loadGraphs(store, 'k', 's'))?.attr, graphs.attr);
+      await saveGraphs(store, 'k', 's2', emptyGraphs(8));
+      assert.equal((await loadGraphs(store, 'k', 's2'))?.attr, undefined);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,159 @@
+/**
+ * The item attribute graph: items of one scenario that share catalogue metadata (tags, category
+ * path, string attributes, visual tags, audio descriptors), weighted by the cosine of their
+ * IDF-weighted attribute sets. It needs no interaction, so it reaches items the co-occurrence
+ * graphs have seen rarely or never, and it carries what a brand or a category says about the next
+ * item where ids alone are thin.
+ *
+ * Items are the rows of a sparse item x token matrix X (token t weighs idf(t) = ln((n+1)/(df+1)),
+ * rows L2-normalised); an item's neighbours are the items of its scenario with the largest X_a . X_b.
+ * Tokens held by one item only say nothing about similarity and are dropped. Candidates come from
+ * the token lists (each cut to its `postings` most engaged items, so a token shared by half the
+ * catalogue does not make the build quadratic), and each candidate's similarity is then the exact
+ * dot product over every token the two items share.
+ */
+import type { Item } from '../core/types.ts';
+import type { Csr } from './csr.ts';
+
+export interface AttrOptions {
+  /** neighbours kept per item (0 = no graph) */
+  neighbours: number;
+  /** items each token proposes as candidates, the most engaged first */
+  postings: number;
+}
+
+const DEFAULT_ATTR: AttrOptions = { neighbours: 100, postings: 1000 };
+
+/** the metadata of an item the attribute graph reads */
+export type AttrSource = Pick<Item, 'category' | 'tags' | 'attributes' | 'image' | 'audio'>;
+
+const norm = (s: string) => s.trim().toLowerCase().replace(/\s+/g, ' ');
+
+/**
+ * The attribute tokens of an item, each once: `tag:` per tag, `cat:` per prefix of the category
+ * path (an item under Home > Kitchen shares `cat:home` with every Home item), `attr:key=value` per
+ * string or boolean attribute (numbers are quantities, not categories), `visual:` per visual tag,
+ * `audio:key=value` per text audio descriptor.
+ */
+export function attributeTokens(item: AttrSource): string[] {
+  const out = new Set<string>();
+  const add = (t: string, v: string) => {
+    const s = norm(v);
+    if (s !== '' && s.length <= 200) out.add(`${t}${s}`);
+  };
+  for (const t of item.tags ?? []) add('tag:', t);
+  const path: string[] = [];
+  for (const c of item.category ?? []) {
+    path.push(norm(c));
+    add('cat:', path.join(' > '));
+  }
+  for (const [k, v] of Object.entries(item.attributes ?? {}))
+    if (typeof v === 'string' || typeof v === 'boolean') add('attr:', `${k}=${v}`);
+  for (const t of item.image?.visualTags ?? []) add('visual:', t);
+  for (const [k, v] of Object.entries(item.audio?.descriptors ?? {}))
+    if (typeof v === 'string') add('audio:', `${k}=${v}`);
+  return [...out];
+}
+
+/**
+ * The attribute graph of `tokens` (per item, as `attributeTokens` gives them); `engagement` orders
+ * each token's candidates and breaks ties among equally similar neighbours (the more engaged
+ * first). Undefined when no token is shared by two items of one scenario.
+ */
+export function buildAttrGraph(
+  tokens: readonly (readonly string[])[],
+  scenarioCode: ArrayLike<number>,
+  engagement: ArrayLike<number>,
+  opts: AttrOptions = DEFAULT_ATTR,
+  signal?: AbortSignal,
+): Csr | undefined {
+  const n = tokens.length;
+  if (opts.neighbours <= 0 || n === 0) return undefined;
+  // token ids per scenario: a token only links items of one scenario
+  const ids = new Map<string, number>();
+  const rows: number[][] = [];
+  const df: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const row: number[] = [];
+    for (const t of tokens[i]!) {
+      const key = `${scenarioCode[i]}\u0001${t}`;
+      let id = ids.get(key);
+      if (id === undefined) {
+        id = df.length;
+        ids.set(key, id);
+        df.push(0);
+      }
+      df[id]! += 1;
+      row.push(id);
+    }
+    rows.push(row);
+  }
+  const shared = df.some((c) => c > 1);
+  if (!shared) return undefined;
+  // per item: shared tokens sorted by id with their normalised weights (exact dot products merge them)
+  const perScenario = new Map<number, number>();
+  for (let i = 0; i < n; i++) {
+    const c = scenarioCode[i]!;
+    perScenario.set(c, (perScenario.get(c) ?? 0) + 1);
+  }
+  const tokOf: Int32Array[] = [];
+  const wOf: Float32Array[] = [];
+  const postings: number[][] = df.map(() => []);
+  for (let i = 0; i < n; i++) {
+    const kept = rows[i]!.filter((t) => df[t]! > 1).sort((a, b) => a - b);
+    const items = perScenario.get(scenarioCode[i]!)!;
+    const w = kept.map((t) => Math.log((items + 1) / (df[t]! + 1)));
+    const len = Math.hypot(...w);
+    tokOf.push(Int32Array.from(kept));
+    wOf.push(Float32Array.from(w, (x) => (len > 0 ? x / len : 0)));
+    for (const t of kept) postings[t]!.push(i);
+  }
+  // the most engaged items first (then by index): what a token proposes when its list is cut
+  for (const p of postings) {
+    p.sort((a, b) => engagement[b]! - engagement[a]! || a - b);
+    if (p.length > opts.postings) p.length = opts.postings;
+  }
+  const offsets = new Int32Array(n + 1);
+  const outItems: number[] = [];
+  const outWeights: number[] = [];
+  const mark = new Int32Array(n).fill(-1);
+  const cand: number[] = [];
+  for (let a = 0; a < n; a++) {
+    if (a % 2000 === 0) signal?.throwIfAborted();
+    offsets[a] = outItems.length;
+    const ta = tokOf[a]!;
+    if (ta.length === 0) continue;
+    cand.length = 0;
+    for (const t of ta)
+      for (const b of postings[t]!)
+        if (b !== a && mark[b] !== a) {
+          mark[b] = a;
+          cand.push(b);
+        }
+    const wa = wOf[a]!;
+    const scored = cand.map((b) => [b, dotSorted(ta, wa, tokOf[b]!, wOf[b]!)] as const);
+    scored.sort((x, y) => y[1] - x[1] || engagement[y[0]]! - engagement[x[0]]! || x[0] - y[0]);
+    for (const [b, s] of scored.slice(0, opts.neighbours)) {
+      if (s <= 0) break;
+      outItems.push(b);
+      outWeights.push(s);
+    }
+  }
+  offsets[n] = outItems.length;
+  return { offsets, items: Int32Array.from(outItems), weights: Float32Array.from(outWeights) };
+}
+
+/** the dot product of two sparse rows whose token ids are sorted */
+function dotSorted(ta: Int32Array, wa: Float32Array, tb: Int32Array, wb: Float32Array): number {
+  let s = 0;
+  let i = 0;
+  let j = 0;
+  while (i < ta.length && j < tb.length) {
+    const x = ta[i]!;
+    const y = tb[j]!;
+    if (x === y) s += wa[i++]! * wb[j++]!;
+    else if (x < y) i++;
+    else j++;
+  }
+  return s;
+}
