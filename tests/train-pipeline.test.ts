@@ -9,7 +9,8 @@ import type { Event, Split } from '../src/core/types.ts';
 import { createEngine } from '../src/engine/create.ts';
 import { graphOptionsOf } from '../src/engine/graph-options.ts';
 import { edgeWeight } from '../src/model/graph.ts';
-import { loadActiveModel as loadModel } from '../src/model/versions.ts';
+import { loadActiveModel as loadModel, seqPrefixOf } from '../src/model/versions.ts';
+import { loadSeqModel, seqStampOf } from '../src/seq/persist.ts';
 import { openStore } from '../src/store/open.ts';
 import type { Store } from '../src/store/types.ts';
 import { trainFromStore } from '../src/train/train.ts';
@@ -141,6 +142,40 @@ describe('trainFromStore', () => {
       assert.equal(attr.offsets[c + 1]! - attr.offsets[c]!, 0, 'a token of one item links nothing');
       await trainFromStore(store, settings({ attrNeighbors: 0 }));
       assert.equal((await loadModel(store))!.graphs.attr, undefined);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('seq.metadata feeds the sequential model the metadata where the items have no text vectors', async () => {
+    const store = await storeWith();
+    try {
+      await store.items.upsert(
+        ITEMS.map((id, i) => ({
+          id,
+          scenario: 's',
+          title: id,
+          attributes: { brand: `b${i % 2}` },
+          available: true,
+        })),
+      );
+      const textDimOf = async (metadata: boolean) => {
+        const config = parseConfig({
+          train: { seed: 3 },
+          seq: { metadata, epochs: 1, validCases: 1, dim: 8, negatives: 3, batchSize: 8 },
+        });
+        const report = await trainFromStore(store, config);
+        assert.ok(report.seq, 'a sequential model is trained');
+        const active = (await loadModel(store))!;
+        const seq = await loadSeqModel(
+          store,
+          seqStampOf(active.header.stamp, config.seq, config.train, undefined),
+          seqPrefixOf(report.version),
+        );
+        return seq!.model.shape.textDim;
+      };
+      assert.equal(await textDimOf(false), 0, 'ids only');
+      assert.ok((await textDimOf(true)) > 0, 'the metadata as the text input');
     } finally {
       await store.close();
     }

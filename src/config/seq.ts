@@ -24,6 +24,7 @@ export const SEQ_DEFAULTS = {
   dropout: 0.2,
   average: false,
   stopOn: 'fitting',
+  metadata: false,
 } as const;
 const D = SEQ_DEFAULTS;
 
@@ -59,6 +60,10 @@ export const seqSection = z
     validCases: d(
       z.number().int().min(1).default(D.validCases),
       'Valid cases (a seeded sample) scored after each epoch for early stopping.',
+    ),
+    metadata: d(
+      z.boolean().default(D.metadata),
+      "Where the items have no language-model vectors, feed the model each item's catalogue metadata in their place (the attribute graph's IDF-weighted tokens, hashed into 1,024 slots, then whitened to `textDim` components): items the model has few or no events of are then represented by what they share with others.",
     ),
     scenarioAdapt: d(
       z.boolean().default(true),

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { openStore } from '../store/open.ts';
-import { attributeTokens, buildAttrGraph } from './attr.ts';
+import { attributeTokens, attributeVectors, buildAttrGraph } from './attr.ts';
 import { emptyGraphs } from './build.ts';
 import { loadGraphs, saveGraphs } from './file.ts';
 import { edgeWeight } from './graph.ts';
@@ -96,5 +96,20 @@ describe('attribute graph', () => {
       await store.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('vectors: unit rows whose dot products follow the shared tokens; a token of one item is left out', () => {
+    const v = attributeVectors(tokens, scenario, 64)!;
+    const row = (i: number) => v.data.subarray(i * 64, (i + 1) * 64);
+    const dot = (a: number, b: number) => row(a).reduce((s, x, d) => s + x * row(b)[d]!, 0);
+    for (const i of [0, 2, 3]) assert.ok(Math.abs(dot(i, i) - 1) < 1e-5);
+    // 0 and 2 differ by tag:own, held by 2 alone: the same vector
+    assert.ok(Math.abs(dot(0, 2) - 1) < 1e-5);
+    // the shared brand makes 0 and 1 closer than 0 and a category-only item
+    assert.ok(dot(0, 1) > dot(0, 3) + 0.5);
+    // nothing shared: a zero row (6's tag and 7's tokens are alone in their scenario)
+    assert.equal(dot(6, 6), 0);
+    assert.equal(dot(7, 7), 0);
+    assert.equal(attributeVectors([['a'], ['b']], [0, 0]), undefined);
   });
 });

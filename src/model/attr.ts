@@ -157,3 +157,50 @@ function dotSorted(ta: Int32Array, wa: Float32Array, tb: Int32Array, wb: Float32
   }
   return s;
 }
+
+/** 32-bit FNV-1a of a string */
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let k = 0; k < s.length; k++) {
+    h ^= s.charCodeAt(k);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/**
+ * Each item's metadata as a dense vector (feature hashing): the IDF weight of each token its
+ * scenario shares with another item, added into one of `dim` slots with a hashed sign (so
+ * collisions cancel in expectation rather than add), the row L2-normalised. The content a model
+ * can read where there is no language-model vector. Undefined when no token is shared.
+ */
+export function attributeVectors(
+  tokens: readonly (readonly string[])[],
+  scenarioCode: ArrayLike<number>,
+  dim = 1024,
+): { dim: number; data: Float32Array } | undefined {
+  const n = tokens.length;
+  const key = (i: number, t: string) => `${scenarioCode[i]}\u0001${t}`;
+  const df = new Map<string, number>();
+  const items = new Map<number, number>();
+  for (let i = 0; i < n; i++) {
+    items.set(scenarioCode[i]!, (items.get(scenarioCode[i]!) ?? 0) + 1);
+    for (const t of tokens[i]!) df.set(key(i, t), (df.get(key(i, t)) ?? 0) + 1);
+  }
+  const data = new Float32Array(n * dim);
+  let any = false;
+  for (let i = 0; i < n; i++) {
+    const row = data.subarray(i * dim, (i + 1) * dim);
+    for (const t of tokens[i]!) {
+      const c = df.get(key(i, t))!;
+      if (c < 2) continue;
+      const h = fnv1a(t);
+      row[h % dim]! += (h & 0x80000000 ? -1 : 1) * Math.log((items.get(scenarioCode[i]!)! + 1) / (c + 1));
+      any = true;
+    }
+    let s = 0;
+    for (let d = 0; d < dim; d++) s += row[d]! * row[d]!;
+    if (s > 0) for (let d = 0; d < dim; d++) row[d]! /= Math.sqrt(s);
+  }
+  return any ? { dim, data } : undefined;
+}

@@ -25,7 +25,7 @@ import {
   loadInteractions,
   sequencesOf,
 } from '../engine/snapshot.ts';
-import { buildAttrGraph } from '../model/attr.ts';
+import { attributeVectors, buildAttrGraph } from '../model/attr.ts';
 import { buildScoringModel, type ModelSwitches } from '../model/build.ts';
 import { dataHash, hashOf, MODEL_FORMAT, MODEL_NAMESPACE, stampOf } from '../model/file.ts';
 import { itemSpaceOf } from '../model/scoring.ts';
@@ -138,6 +138,15 @@ function withoutInputHistories(inter: Interactions, index: ReadonlyMap<string, n
   return { ...inter, byUser, context: contextWithout(inter.context, dropped, index) };
 }
 
+/** a code per scenario, per item (the order of first appearance) */
+function scenarioCodesOf(catalog: Catalog): Int32Array {
+  const code = new Map<string, number>();
+  return Int32Array.from(catalog.itemScenario, (s) => {
+    if (!code.has(s)) code.set(s, code.size);
+    return code.get(s)!;
+  });
+}
+
 /**
  * The attribute graph beside the fit's and the served graphs: from the catalogue's metadata, its
  * ties broken by each graph set's own counts (the fit's without the held-out targets)
@@ -149,11 +158,7 @@ function withAttributeGraphs(
   progress: NonNullable<TrainOptions['onProgress']>,
   signal: AbortSignal | undefined,
 ): void {
-  const code = new Map<string, number>();
-  const scenarioCode = Int32Array.from(catalog.itemScenario, (s) => {
-    if (!code.has(s)) code.set(s, code.size);
-    return code.get(s)!;
-  });
+  const scenarioCode = scenarioCodesOf(catalog);
   const opts = { neighbours: cfg.attrNeighbors, postings: cfg.attrPostings };
   progress('attribute graph', 0, 1);
   graphs.fit.attr = buildAttrGraph(catalog.attrTokens, scenarioCode, graphs.fit.counts, opts, signal);
@@ -257,7 +262,14 @@ export async function trainFromStore(
   let seqStampSaved: string | undefined;
   // a sequential model learns what follows what: histories without a time order have nothing for it;
   // without ids (the ablation) an item is its text, and without text there is nothing to learn
-  const seqInput = cfg.ids || (model.dim > 0 && config.seq.textDim > 0);
+  // the item content the model reads: language-model vectors, else (`seq.metadata`) the metadata's
+  const seqText =
+    model.dim > 0
+      ? { dim: model.dim, data: model.vectors }
+      : config.seq.metadata
+        ? attributeVectors(catalog.attrTokens, scenarioCodesOf(catalog))
+        : undefined;
+  const seqInput = cfg.ids || (seqText !== undefined && config.seq.textDim > 0);
   if (config.seq.enabled && !orderFree && seqInput) {
     // the stamp `createEngine` looks the model up by; the held-out set follows from data and config
     const seqStamp = seqStampOf(stamp, config.seq, cfg, opts.encoderId);
@@ -290,7 +302,7 @@ export async function trainFromStore(
           numItems: model.numItems,
           itemScenario: model.scenarioCode,
           numScenarios: model.scenarios.length,
-          text: model.dim > 0 ? { dim: model.dim, data: model.vectors } : undefined,
+          text: seqText,
           sequences: sequences.filter((q) => q.length > 1),
           valid: apart ?? valid,
           ids: cfg.ids,
