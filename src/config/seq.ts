@@ -24,7 +24,7 @@ export const SEQ_DEFAULTS = {
   dropout: 0.2,
   average: false,
   stopOn: 'fitting',
-  metadata: false,
+  metadata: true,
 } as const;
 const D = SEQ_DEFAULTS;
 
