@@ -48,8 +48,9 @@ export interface SeqOptions {
   threads: number;
 }
 
-// where the pipeline stops the model is the pipeline's choice (`seq.stopOn`), not the model's option
-const { stopOn: _stopOn, ...MODEL_DEFAULTS } = SEQ_DEFAULTS;
+// where the pipeline stops the model (`seq.stopOn`) and what it feeds as text (`seq.metadata`) are
+// the pipeline's choices, not the model's options
+const { stopOn: _stopOn, metadata: _metadata, ...MODEL_DEFAULTS } = SEQ_DEFAULTS;
 export const DEFAULT_SEQ_OPTIONS: SeqOptions = {
   ...MODEL_DEFAULTS,
   seed: 1,
