@@ -245,7 +245,7 @@ export const trainSection = z
       "Conjugate-gradient steps per factor row and round, each started from the row's last solution, in place of the exact solve (Cholesky) that 0 keeps. Three steps give the exact solve's held-out quality at about 55 % of its CPU (`bench/als.ts`; the engine's figures with each: docs/results.md).",
     ),
     attrNeighbors: d(
-      z.number().int().min(0).max(1000).default(100),
+      z.number().int().min(0).max(1000).default(300),
       "Neighbours kept per item in the attribute graph: the items of its scenario sharing the most of its catalogue metadata (tags, category path, text attributes, visual tags, audio descriptors; IDF-weighted cosine). It feeds the `attr` (the history's items) and `attrLast` (the last items) features and reaches items with few or no interactions. 0 = no attribute graph; a catalogue without shared metadata builds none.",
     ),
     attrPostings: d(

@@ -22,7 +22,7 @@ export interface AttrOptions {
   postings: number;
 }
 
-const DEFAULT_ATTR: AttrOptions = { neighbours: 100, postings: 1000 };
+const DEFAULT_ATTR: AttrOptions = { neighbours: 300, postings: 1000 };
 
 /** the metadata of an item the attribute graph reads */
 export type AttrSource = Pick<Item, 'category' | 'tags' | 'attributes' | 'image' | 'audio'>;
