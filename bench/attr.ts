@@ -22,11 +22,6 @@ if (!values.db) throw new Error('give --db FILE (a store written by fusionrec im
 const store = await openStore(values.db);
 try {
   const catalog = await loadCatalog(store, undefined);
-  const code = new Map<string, number>();
-  const scenarioCode = Int32Array.from(catalog.itemScenario, (s) => {
-    if (!code.has(s)) code.set(s, code.size);
-    return code.get(s)!;
-  });
   // the engagement order only breaks ties: the item index stands in for it here
   const engagement = Float32Array.from(catalog.itemIds, (_, i) => -i);
   const tokens = catalog.attrTokens.reduce((s, t) => s + t.length, 0);
@@ -36,14 +31,17 @@ try {
   for (const postings of values.postings.split(',').map(Number))
     for (const neighbours of values.neighbours.split(',').map(Number)) {
       const t0 = cpu();
-      const g = buildAttrGraph(catalog.attrTokens, scenarioCode, engagement, { neighbours, postings });
+      const g = buildAttrGraph(catalog.attrTokens, catalog.itemScenario, engagement, {
+        neighbours,
+        postings,
+      });
       const s = cpu() - t0;
       console.log(
         `graph: neighbours ${neighbours}, postings ${postings}: ${s.toFixed(2)} s CPU, ${g?.items.length ?? 0} edges`,
       );
     }
   const t0 = cpu();
-  const v = attributeVectors(catalog.attrTokens, scenarioCode);
+  const v = attributeVectors(catalog.attrTokens, catalog.itemScenario);
   console.log(`hashed vectors (${v?.dim ?? 0} slots): ${(cpu() - t0).toFixed(2)} s CPU`);
 } finally {
   await store.close();

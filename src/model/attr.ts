@@ -62,7 +62,7 @@ export function attributeTokens(item: AttrSource): string[] {
  */
 export function buildAttrGraph(
   tokens: readonly (readonly string[])[],
-  scenarioCode: ArrayLike<number>,
+  scenario: ArrayLike<string | number>,
   engagement: ArrayLike<number>,
   opts: AttrOptions = DEFAULT_ATTR,
   signal?: AbortSignal,
@@ -76,7 +76,7 @@ export function buildAttrGraph(
   for (let i = 0; i < n; i++) {
     const row: number[] = [];
     for (const t of tokens[i]!) {
-      const key = `${scenarioCode[i]}\u0001${t}`;
+      const key = `${scenario[i]}\u0001${t}`;
       let id = ids.get(key);
       if (id === undefined) {
         id = df.length;
@@ -91,17 +91,14 @@ export function buildAttrGraph(
   const shared = df.some((c) => c > 1);
   if (!shared) return undefined;
   // per item: shared tokens sorted by id with their normalised weights (exact dot products merge them)
-  const perScenario = new Map<number, number>();
-  for (let i = 0; i < n; i++) {
-    const c = scenarioCode[i]!;
-    perScenario.set(c, (perScenario.get(c) ?? 0) + 1);
-  }
+  const perScenario = new Map<string | number, number>();
+  for (let i = 0; i < n; i++) perScenario.set(scenario[i]!, (perScenario.get(scenario[i]!) ?? 0) + 1);
   const tokOf: Int32Array[] = [];
   const wOf: Float32Array[] = [];
   const postings: number[][] = df.map(() => []);
   for (let i = 0; i < n; i++) {
     const kept = rows[i]!.filter((t) => df[t]! > 1).sort((a, b) => a - b);
-    const items = perScenario.get(scenarioCode[i]!)!;
+    const items = perScenario.get(scenario[i]!)!;
     const w = kept.map((t) => Math.log((items + 1) / (df[t]! + 1)));
     const len = Math.hypot(...w);
     tokOf.push(Int32Array.from(kept));
@@ -176,15 +173,15 @@ function fnv1a(s: string): number {
  */
 export function attributeVectors(
   tokens: readonly (readonly string[])[],
-  scenarioCode: ArrayLike<number>,
+  scenario: ArrayLike<string | number>,
   dim = 1024,
 ): { dim: number; data: Float32Array } | undefined {
   const n = tokens.length;
-  const key = (i: number, t: string) => `${scenarioCode[i]}\u0001${t}`;
+  const key = (i: number, t: string) => `${scenario[i]}\u0001${t}`;
   const df = new Map<string, number>();
-  const items = new Map<number, number>();
+  const items = new Map<string | number, number>();
   for (let i = 0; i < n; i++) {
-    items.set(scenarioCode[i]!, (items.get(scenarioCode[i]!) ?? 0) + 1);
+    items.set(scenario[i]!, (items.get(scenario[i]!) ?? 0) + 1);
     for (const t of tokens[i]!) df.set(key(i, t), (df.get(key(i, t)) ?? 0) + 1);
   }
   const data = new Float32Array(n * dim);
@@ -195,7 +192,7 @@ export function attributeVectors(
       const c = df.get(key(i, t))!;
       if (c < 2) continue;
       const h = fnv1a(t);
-      row[h % dim]! += (h & 0x80000000 ? -1 : 1) * Math.log((items.get(scenarioCode[i]!)! + 1) / (c + 1));
+      row[h % dim]! += (h & 0x80000000 ? -1 : 1) * Math.log((items.get(scenario[i]!)! + 1) / (c + 1));
       any = true;
     }
     let s = 0;

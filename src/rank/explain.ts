@@ -123,10 +123,16 @@ export function explainBase(q: Query, item: number, maxHistory = 3): Explanation
   // the features built on the other scenarios' co-occurrence (features.ts) add to its weight here
   const wCross =
     (w('knnCross') + (w('knnCrossThin') * THIN_HISTORY) / (THIN_HISTORY + q.ownCount)) / q.norms.knnCross;
+  // shared metadata: the target scenario's recency-weighted entries (an item links to its own scenario)
+  const attr = m.graphs.attr;
+  const wAttr = w('attr') / q.norms.attr;
   hist.forEach((h, i) => {
     const e = edgeWeight(m.graphs.knn, h.item, item);
     if (e !== 0)
       add(h.item, h.scenario, (h.scenario === q.scenario ? wSame : wCross) * h.weight * q.recency[i]! * e);
+    const c = h.weight * q.recency[i]!;
+    const ea = attr && c > 0 && h.scenario === q.scenario ? edgeWeight(attr, h.item, item) : 0;
+    if (ea !== 0) add(h.item, h.scenario, wAttr * c * ea);
   });
   const wEase = w('ease') / q.norms.ease;
   // the EASE model over every scenario, where the history holds another scenario (as the feature)
@@ -140,24 +146,6 @@ export function explainBase(q: Query, item: number, maxHistory = 3): Explanation
     const ef = wEaseFused !== 0 ? edgeWeight(fused!, h.item, item) : 0;
     if (ef !== 0) add(h.item, h.scenario, wEaseFused * q.recency[i]! * ef);
   });
-  // shared metadata: the target scenario's entries (recency-weighted) and its last few (as transitions)
-  const attr = m.graphs.attr;
-  if (attr) {
-    const wAttr = w('attr') / q.norms.attr;
-    hist.forEach((h, i) => {
-      const c = h.weight * q.recency[i]!;
-      if (c <= 0 || h.scenario !== q.scenario) return;
-      const e = edgeWeight(attr, h.item, item);
-      if (e !== 0) add(h.item, h.scenario, wAttr * c * e);
-    });
-    const lastOwn = q.own.slice(-3);
-    lastOwn.forEach((h, i) => {
-      if (h.weight <= 0) return;
-      const e = edgeWeight(attr, h.item, item);
-      const c = (w('attrLast') * 0.5 ** (lastOwn.length - 1 - i)) / q.norms.attrLast;
-      if (e !== 0) add(h.item, h.scenario, c * e);
-    });
-  }
   // the latent model's score, split exactly over the history items it was folded in from
   const creditLatent = (latent: AlsModel | undefined, weight: number, of: readonly HistoryEntry[]) => {
     if (!latent || weight === 0) return;
@@ -166,12 +154,16 @@ export function explainBase(q: Query, item: number, maxHistory = 3): Explanation
   };
   if (q.alsUser) creditLatent(m.graphs.als, w('als'), q.own);
   if (q.alsFusedUser) creditLatent(m.graphs.alsFused, w('alsFused'), hist);
-  // transitions and recent text read the target scenario's own history, as the features do
+  // transitions, shared metadata with the last items, and recent text read the target scenario's own
+  // history, as the features do
   const last = q.own.slice(-3);
   last.forEach((h, i) => {
     if (h.weight <= 0) return;
+    const step = 0.5 ** (last.length - 1 - i);
     const e = edgeWeight(m.graphs.trans, h.item, item);
-    if (e !== 0) add(h.item, h.scenario, ((w('trans') * 0.5 ** (last.length - 1 - i)) / q.norms.trans) * e);
+    if (e !== 0) add(h.item, h.scenario, ((w('trans') * step) / q.norms.trans) * e);
+    const ea = attr ? edgeWeight(attr, h.item, item) : 0;
+    if (ea !== 0) add(h.item, h.scenario, ((w('attrLast') * step) / q.norms.attrLast) * ea);
   });
   if (q.own !== hist) {
     const lastAll = hist.slice(-3);

@@ -90,15 +90,10 @@ export function prepareQuery(
     // the model fitted over all scenarios together: a cross-scenario feature (0 without another scenario)
     if (w > 0 && other && easeFusedGraph)
       count = spreadMarked(easeFusedGraph, h.item, recency[i]!, easeFused, mark, buffer, count);
+    // items sharing metadata with the target scenario's entries (an item links to its own scenario only)
+    if (w > 0 && attrGraph && h.scenario === opts.scenario)
+      count = spreadMarked(attrGraph, h.item, w, attr, mark, buffer, count);
   }
-  // items sharing metadata with the target scenario's entries (an item links to its own scenario only)
-  if (attrGraph)
-    for (let i = 0; i < hist.length; i++) {
-      const h = hist[i]!;
-      const w = h.weight * recency[i]!;
-      if (w > 0 && h.scenario === opts.scenario)
-        count = spreadMarked(attrGraph, h.item, w, attr, mark, buffer, count);
-    }
   // transitions from the last few items of the target scenario, most recent strongest
   const last = own.slice(-3);
   last.forEach((h, i) => {

@@ -5,6 +5,7 @@
  * in the store, so a rerun after an interrupt skips what is done.
  */
 import type { TrainConfig } from '../config/engine.ts';
+import { buildAttrGraph } from '../model/attr.ts';
 import { emptyGraphs } from '../model/build.ts';
 import { hashOf, loadGraphs, MODEL_NAMESPACE, saveGraphs } from '../model/file.ts';
 import { buildItemGraphs, type GraphOptions, type ItemGraphs, latentOf } from '../model/graph.ts';
@@ -114,4 +115,24 @@ async function loadChoice(store: Store, stamp: string): Promise<GraphSettings | 
   if (!raw) return undefined;
   const saved = JSON.parse(new TextDecoder().decode(raw)) as { stamp: string; settings: GraphSettings };
   return saved.stamp === stamp ? saved.settings : undefined;
+}
+
+/**
+ * The attribute graph beside the fit's and the served graphs: from the catalogue's metadata (no
+ * interaction), its ties broken by each graph set's own counts (the fit's without the held-out targets)
+ */
+export function withAttributeGraphs(
+  graphs: GraphStage,
+  tokens: readonly (readonly string[])[],
+  itemScenario: readonly string[],
+  cfg: TrainConfig,
+  progress: GraphStageInput['progress'],
+  signal: AbortSignal | undefined,
+): void {
+  const opts = { neighbours: cfg.attrNeighbors, postings: cfg.attrPostings };
+  progress('attribute graph', 0, 1);
+  graphs.fit.attr = buildAttrGraph(tokens, itemScenario, graphs.fit.counts, opts, signal);
+  if (graphs.final !== graphs.fit)
+    graphs.final.attr = buildAttrGraph(tokens, itemScenario, graphs.final.counts, opts, signal);
+  progress('attribute graph', 1, 1);
 }

@@ -18,14 +18,13 @@ import { scenarioMap } from '../engine/create.ts';
 import { runningVersions } from '../engine/experiments.ts';
 import { graphOptionsOf, historiesCarryNoOrder } from '../engine/graph-options.ts';
 import {
-  type Catalog,
   contextWithout,
   type Interactions,
   loadCatalog,
   loadInteractions,
   sequencesOf,
 } from '../engine/snapshot.ts';
-import { attributeVectors, buildAttrGraph } from '../model/attr.ts';
+import { attributeVectors } from '../model/attr.ts';
 import { buildScoringModel, type ModelSwitches } from '../model/build.ts';
 import { dataHash, hashOf, MODEL_FORMAT, MODEL_NAMESPACE, stampOf } from '../model/file.ts';
 import { itemSpaceOf } from '../model/scoring.ts';
@@ -54,7 +53,7 @@ import type { CrossCheck } from './fit/accept.ts';
 import { coldStartCopies, type FitCase, fitCaseOf, perScenario, profileCases } from './fit-cases.ts';
 import { DEFAULT_FIT_OPTIONS, type FitResult, fitRanker } from './fit-ranker.ts';
 import { fitTargets } from './held-out.ts';
-import { type GraphSettings, type GraphStage, itemGraphs } from './train-graphs.ts';
+import { type GraphSettings, itemGraphs, withAttributeGraphs } from './train-graphs.ts';
 
 export interface TrainOptions {
   /** id of the encoder whose item vectors the text features use (none: no text features) */
@@ -138,35 +137,6 @@ function withoutInputHistories(inter: Interactions, index: ReadonlyMap<string, n
   return { ...inter, byUser, context: contextWithout(inter.context, dropped, index) };
 }
 
-/** a code per scenario, per item (the order of first appearance) */
-function scenarioCodesOf(catalog: Catalog): Int32Array {
-  const code = new Map<string, number>();
-  return Int32Array.from(catalog.itemScenario, (s) => {
-    if (!code.has(s)) code.set(s, code.size);
-    return code.get(s)!;
-  });
-}
-
-/**
- * The attribute graph beside the fit's and the served graphs: from the catalogue's metadata, its
- * ties broken by each graph set's own counts (the fit's without the held-out targets)
- */
-function withAttributeGraphs(
-  graphs: GraphStage,
-  catalog: Catalog,
-  cfg: TrainConfig,
-  progress: NonNullable<TrainOptions['onProgress']>,
-  signal: AbortSignal | undefined,
-): void {
-  const scenarioCode = scenarioCodesOf(catalog);
-  const opts = { neighbours: cfg.attrNeighbors, postings: cfg.attrPostings };
-  progress('attribute graph', 0, 1);
-  graphs.fit.attr = buildAttrGraph(catalog.attrTokens, scenarioCode, graphs.fit.counts, opts, signal);
-  if (graphs.final !== graphs.fit)
-    graphs.final.attr = buildAttrGraph(catalog.attrTokens, scenarioCode, graphs.final.counts, opts, signal);
-  progress('attribute graph', 1, 1);
-}
-
 export async function trainFromStore(
   store: Store,
   config: Config,
@@ -248,7 +218,7 @@ export async function trainFromStore(
     progress,
     signal: opts.signal,
   });
-  withAttributeGraphs(graphs, catalog, cfg, progress, opts.signal);
+  withAttributeGraphs(graphs, catalog.attrTokens, catalog.itemScenario, cfg, progress, opts.signal);
   const graphSeconds = (Date.now() - tGraphs) / 1000;
   const model = buildScoringModel(catalog, [], {
     graphs: graphs.fit,
@@ -264,11 +234,13 @@ export async function trainFromStore(
   // without ids (the ablation) an item is its text, and without text there is nothing to learn
   // the item content the model reads: language-model vectors, else (`seq.metadata`) the metadata's
   const seqText =
-    model.dim > 0
-      ? { dim: model.dim, data: model.vectors }
-      : config.seq.metadata
-        ? attributeVectors(catalog.attrTokens, scenarioCodesOf(catalog))
-        : undefined;
+    !config.seq.enabled || orderFree
+      ? undefined
+      : model.dim > 0
+        ? { dim: model.dim, data: model.vectors }
+        : config.seq.metadata
+          ? attributeVectors(catalog.attrTokens, catalog.itemScenario)
+          : undefined;
   const seqInput = cfg.ids || (seqText !== undefined && config.seq.textDim > 0);
   if (config.seq.enabled && !orderFree && seqInput) {
     // the stamp `createEngine` looks the model up by; the held-out set follows from data and config
