@@ -69,42 +69,11 @@ export function buildAttrGraph(
 ): Csr | undefined {
   const n = tokens.length;
   if (opts.neighbours <= 0 || n === 0) return undefined;
-  // token ids per scenario: a token only links items of one scenario
-  const ids = new Map<string, number>();
-  const rows: number[][] = [];
-  const df: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const row: number[] = [];
-    for (const t of tokens[i]!) {
-      const key = `${scenario[i]}\u0001${t}`;
-      let id = ids.get(key);
-      if (id === undefined) {
-        id = df.length;
-        ids.set(key, id);
-        df.push(0);
-      }
-      df[id]! += 1;
-      row.push(id);
-    }
-    rows.push(row);
-  }
-  const shared = df.some((c) => c > 1);
-  if (!shared) return undefined;
-  // per item: shared tokens sorted by id with their normalised weights (exact dot products merge them)
-  const perScenario = new Map<string | number, number>();
-  for (let i = 0; i < n; i++) perScenario.set(scenario[i]!, (perScenario.get(scenario[i]!) ?? 0) + 1);
-  const tokOf: Int32Array[] = [];
-  const wOf: Float32Array[] = [];
-  const postings: number[][] = df.map(() => []);
-  for (let i = 0; i < n; i++) {
-    const kept = rows[i]!.filter((t) => df[t]! > 1).sort((a, b) => a - b);
-    const items = perScenario.get(scenario[i]!)!;
-    const w = kept.map((t) => Math.log((items + 1) / (df[t]! + 1)));
-    const len = Math.hypot(...w);
-    tokOf.push(Int32Array.from(kept));
-    wOf.push(Float32Array.from(w, (x) => (len > 0 ? x / len : 0)));
-    for (const t of kept) postings[t]!.push(i);
-  }
+  const x = attrMatrix(tokens, scenario);
+  if (!x) return undefined;
+  const { tokOf, wOf } = x;
+  const postings: number[][] = Array.from({ length: x.numTokens }, () => []);
+  for (let i = 0; i < n; i++) for (const t of tokOf[i]!) postings[t]!.push(i);
   // the most engaged items first (then by index): what a token proposes when its list is cut
   for (const p of postings) {
     p.sort((a, b) => engagement[b]! - engagement[a]! || a - b);
@@ -138,6 +107,294 @@ export function buildAttrGraph(
   }
   offsets[n] = outItems.length;
   return { offsets, items: Int32Array.from(outItems), weights: Float32Array.from(outWeights) };
+}
+
+/** the items' attribute rows: token ids (per scenario, sorted) and IDF weights, L2-normalised */
+interface AttrMatrix {
+  tokOf: Int32Array[];
+  wOf: Float32Array[];
+  numTokens: number;
+}
+
+/**
+ * The rows of X: each item's tokens keyed by its scenario, those held by one item dropped (they
+ * say nothing about similarity), each weighing idf = ln((n+1)/(df+1)) over the items of its
+ * scenario, the row L2-normalised. Undefined when no token is shared by two items of one scenario.
+ */
+function attrMatrix(
+  tokens: readonly (readonly string[])[],
+  scenario: ArrayLike<string | number>,
+): AttrMatrix | undefined {
+  const n = tokens.length;
+  const ids = new Map<string, number>();
+  const rows: number[][] = [];
+  const df: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const row: number[] = [];
+    for (const t of tokens[i]!) {
+      const key = `${scenario[i]}\u0001${t}`;
+      let id = ids.get(key);
+      if (id === undefined) {
+        id = df.length;
+        ids.set(key, id);
+        df.push(0);
+      }
+      df[id]! += 1;
+      row.push(id);
+    }
+    rows.push(row);
+  }
+  if (!df.some((c) => c > 1)) return undefined;
+  const perScenario = new Map<string | number, number>();
+  for (let i = 0; i < n; i++) perScenario.set(scenario[i]!, (perScenario.get(scenario[i]!) ?? 0) + 1);
+  const tokOf: Int32Array[] = [];
+  const wOf: Float32Array[] = [];
+  for (let i = 0; i < n; i++) {
+    const kept = rows[i]!.filter((t) => df[t]! > 1).sort((a, b) => a - b);
+    const items = perScenario.get(scenario[i]!)!;
+    const w = kept.map((t) => Math.log((items + 1) / (df[t]! + 1)));
+    const len = Math.hypot(...w);
+    tokOf.push(Int32Array.from(kept));
+    wOf.push(Float32Array.from(w, (v) => (len > 0 ? v / len : 0)));
+  }
+  return { tokOf, wOf, numTokens: df.length };
+}
+
+export interface AttrNextOptions {
+  /** neighbours kept per item (0 = no graph) */
+  neighbours: number;
+  /** items each token proposes, the most engaged first */
+  postings: number;
+}
+
+/** next-item tokens each token keeps, and tokens each item's expectation keeps */
+const NEXT_TOKENS = 64;
+
+/**
+ * The attribute transition graph: what tends to follow an item, read at the level of metadata.
+ * Consecutive items a -> b of one scenario in `sequences` count every token pair (t of a, u of b)
+ * with the product of their weights in X; each token's row, divided by its mass plus 1 (a token
+ * seen before few items says little) and by the square root of each next token's share of all
+ * pairs, then cut to its strongest next tokens, is what the next item is expected to carry after
+ * that token. An item's expectation is the sum of its tokens' rows by
+ * their weights; its neighbours are the items of its scenario whose rows agree with it most
+ * (dot product with X, candidates from the tokens' lists cut to the most engaged). It generalises
+ * the item transitions to items with the same brand or category as those seen, and to items no
+ * one has yet followed. Undefined without shared tokens or without a transition between them.
+ */
+export function buildAttrNextGraph(
+  tokens: readonly (readonly string[])[],
+  scenario: ArrayLike<string | number>,
+  sequences: readonly ArrayLike<number>[],
+  engagement: ArrayLike<number>,
+  opts: AttrNextOptions,
+  signal?: AbortSignal,
+): Csr | undefined {
+  const n = tokens.length;
+  if (opts.neighbours <= 0 || n === 0) return undefined;
+  const x = attrMatrix(tokens, scenario);
+  if (!x) return undefined;
+  const { tokOf, wOf, numTokens } = x;
+  // token -> next token mass, from consecutive items of one scenario
+  const next: Map<number, number>[] = Array.from({ length: numTokens }, () => new Map());
+  let seen = 0;
+  let pairs = 0;
+  for (const seq of sequences) {
+    if (++seen % 2000 === 0) signal?.throwIfAborted();
+    for (let p = 0; p + 1 < seq.length; p++) {
+      const a = seq[p]!;
+      const b = seq[p + 1]!;
+      if (a === b || scenario[a] !== scenario[b]) continue;
+      const ta = tokOf[a]!;
+      const tb = tokOf[b]!;
+      if (ta.length === 0 || tb.length === 0) continue;
+      pairs++;
+      const wa = wOf[a]!;
+      const wb = wOf[b]!;
+      for (let i = 0; i < ta.length; i++) {
+        const row = next[ta[i]!]!;
+        for (let j = 0; j < tb.length; j++) row.set(tb[j]!, (row.get(tb[j]!) ?? 0) + wa[i]! * wb[j]!);
+      }
+    }
+  }
+  if (pairs === 0) return undefined;
+  const rowTok: Int32Array[] = [];
+  const rowVal: Float32Array[] = [];
+  // each next token's share of all the mass: a row is divided by its square root, halfway between
+  // the chance of the next token (which favours what follows everything) and its lift over that chance
+  const col = new Float64Array(numTokens);
+  let total = 0;
+  for (const row of next)
+    for (const [u, v] of row) {
+      col[u]! += v;
+      total += v;
+    }
+  for (const row of next) {
+    let mass = 0;
+    for (const v of row.values()) mass += v;
+    const lifted = [...row].map(
+      ([u, v]) => [u, v / (mass + 1) / Math.sqrt(col[u]! / total)] as [number, number],
+    );
+    const top = lifted.sort((p, q) => q[1] - p[1] || p[0] - q[0]).slice(0, NEXT_TOKENS);
+    rowTok.push(Int32Array.from(top, (e) => e[0]));
+    rowVal.push(Float32Array.from(top, (e) => e[1]));
+  }
+  next.length = 0;
+  // per token: the items holding it, the most engaged first, with their weights
+  const lists: number[][] = Array.from({ length: numTokens }, () => []);
+  for (let i = 0; i < n; i++) for (const t of tokOf[i]!) lists[t]!.push(i);
+  const postItems: Int32Array[] = [];
+  const postW: Float32Array[] = [];
+  for (const p of lists) {
+    p.sort((a, b) => engagement[b]! - engagement[a]! || a - b);
+    if (p.length > opts.postings) p.length = opts.postings;
+    postItems.push(Int32Array.from(p));
+    postW.push(new Float32Array(p.length));
+  }
+  // each listed item's weight of the token (its row is sorted by token id)
+  for (let t = 0; t < numTokens; t++) {
+    const items = postItems[t]!;
+    const w = postW[t]!;
+    for (let k = 0; k < items.length; k++) {
+      const i = items[k]!;
+      const ti = tokOf[i]!;
+      w[k] = wOf[i]![lowerBound(ti, t)]!;
+    }
+  }
+  const expect = new Float64Array(numTokens);
+  const expTouched: number[] = [];
+  const score = new Float64Array(n);
+  const touched: number[] = [];
+  const heap = new TopK(opts.neighbours, engagement);
+  const offsets = new Int32Array(n + 1);
+  const outItems: number[] = [];
+  const outWeights: number[] = [];
+  for (let a = 0; a < n; a++) {
+    if (a % 2000 === 0) signal?.throwIfAborted();
+    offsets[a] = outItems.length;
+    const ta = tokOf[a]!;
+    const wa = wOf[a]!;
+    expTouched.length = 0;
+    for (let i = 0; i < ta.length; i++) {
+      const rt = rowTok[ta[i]!]!;
+      const rv = rowVal[ta[i]!]!;
+      for (let j = 0; j < rt.length; j++) {
+        const u = rt[j]!;
+        if (expect[u] === 0) expTouched.push(u);
+        expect[u]! += wa[i]! * rv[j]!;
+      }
+    }
+    if (expTouched.length === 0) continue;
+    expTouched.sort((p, q) => expect[q]! - expect[p]! || p - q);
+    touched.length = 0;
+    for (let k = 0; k < Math.min(NEXT_TOKENS, expTouched.length); k++) {
+      const u = expTouched[k]!;
+      const e = expect[u]!;
+      const items = postItems[u]!;
+      const w = postW[u]!;
+      for (let m = 0; m < items.length; m++) {
+        const b = items[m]!;
+        if (b === a) continue;
+        if (score[b] === 0) touched.push(b);
+        score[b]! += e * w[m]!;
+      }
+    }
+    for (const u of expTouched) expect[u] = 0;
+    heap.clear();
+    for (const b of touched) {
+      heap.offer(b, score[b]!);
+      score[b] = 0;
+    }
+    for (const [b, s] of heap.sorted()) {
+      outItems.push(b);
+      outWeights.push(s);
+    }
+  }
+  offsets[n] = outItems.length;
+  if (outItems.length === 0) return undefined;
+  return { offsets, items: Int32Array.from(outItems), weights: Float32Array.from(outWeights) };
+}
+
+/** the position of `t` in a sorted array that holds it */
+function lowerBound(a: Int32Array, t: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid]! < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * The k best items by score (ties: the more engaged, then the lower index), kept in a binary
+ * heap whose root is the worst kept; positive scores only.
+ */
+class TopK {
+  private items: number[] = [];
+  private scores: number[] = [];
+  constructor(
+    private readonly k: number,
+    private readonly engagement: ArrayLike<number>,
+  ) {}
+
+  clear(): void {
+    this.items.length = 0;
+    this.scores.length = 0;
+  }
+
+  /** whether (i, si) ranks below (j, sj) */
+  private worse(i: number, si: number, j: number, sj: number): boolean {
+    if (si !== sj) return si < sj;
+    const e = this.engagement;
+    if (e[i] !== e[j]) return e[i]! < e[j]!;
+    return i > j;
+  }
+
+  offer(item: number, score: number): void {
+    if (!(score > 0)) return;
+    const { items, scores } = this;
+    if (items.length < this.k) {
+      items.push(item);
+      scores.push(score);
+      let c = items.length - 1;
+      while (c > 0) {
+        const p = (c - 1) >> 1;
+        if (!this.worse(items[c]!, scores[c]!, items[p]!, scores[p]!)) break;
+        this.swap(c, p);
+        c = p;
+      }
+      return;
+    }
+    if (!this.worse(items[0]!, scores[0]!, item, score)) return;
+    items[0] = item;
+    scores[0] = score;
+    let p = 0;
+    for (;;) {
+      const l = 2 * p + 1;
+      const r = l + 1;
+      let m = p;
+      if (l < items.length && this.worse(items[l]!, scores[l]!, items[m]!, scores[m]!)) m = l;
+      if (r < items.length && this.worse(items[r]!, scores[r]!, items[m]!, scores[m]!)) m = r;
+      if (m === p) break;
+      this.swap(p, m);
+      p = m;
+    }
+  }
+
+  private swap(a: number, b: number): void {
+    const { items, scores } = this;
+    [items[a], items[b]] = [items[b]!, items[a]!];
+    [scores[a], scores[b]] = [scores[b]!, scores[a]!];
+  }
+
+  /** the kept items, best first */
+  sorted(): [number, number][] {
+    const e = this.engagement;
+    const out = this.items.map((it, k) => [it, this.scores[k]!] as [number, number]);
+    return out.sort((x, y) => y[1] - x[1] || e[y[0]]! - e[x[0]]! || x[0] - y[0]);
+  }
 }
 
 /** the dot product of two sparse rows whose token ids are sorted */
