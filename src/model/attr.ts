@@ -213,7 +213,11 @@ export function buildAttrNextGraph(
       const wb = wOf[b]!;
       for (let i = 0; i < ta.length; i++) {
         const row = next[ta[i]!]!;
-        for (let j = 0; j < tb.length; j++) row.set(tb[j]!, (row.get(tb[j]!) ?? 0) + wa[i]! * wb[j]!);
+        for (let j = 0; j < tb.length; j++) {
+          // a token every item of the scenario holds weighs 0: it says nothing of what follows
+          const v = wa[i]! * wb[j]!;
+          if (v > 0) row.set(tb[j]!, (row.get(tb[j]!) ?? 0) + v);
+        }
       }
     }
   }
