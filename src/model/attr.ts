@@ -84,6 +84,7 @@ export function buildAttrGraph(
   const outWeights: number[] = [];
   const mark = new Int32Array(n).fill(-1);
   const cand: number[] = [];
+  const heap = new TopK(opts.neighbours, engagement);
   for (let a = 0; a < n; a++) {
     if (a % 2000 === 0) signal?.throwIfAborted();
     offsets[a] = outItems.length;
@@ -97,10 +98,9 @@ export function buildAttrGraph(
           cand.push(b);
         }
     const wa = wOf[a]!;
-    const scored = cand.map((b) => [b, dotSorted(ta, wa, tokOf[b]!, wOf[b]!)] as const);
-    scored.sort((x, y) => y[1] - x[1] || engagement[y[0]]! - engagement[x[0]]! || x[0] - y[0]);
-    for (const [b, s] of scored.slice(0, opts.neighbours)) {
-      if (s <= 0) break;
+    heap.clear();
+    for (const b of cand) heap.offer(b, dotSorted(ta, wa, tokOf[b]!, wOf[b]!));
+    for (const [b, s] of heap.sorted()) {
       outItems.push(b);
       outWeights.push(s);
     }
