@@ -1,14 +1,13 @@
 /**
- * The attribute graphs' cost on a real catalogue: CPU seconds of building the similarity graph
- * and the transition graph (src/model/attr.ts, the latter from the store's training sequences) for
- * each neighbour count, and of the hashed metadata vectors; the tokens and edges they yield, from
- * the items and events of an imported store.
+ * The attribute graph's cost on a real catalogue: CPU seconds of building the graph
+ * (src/model/attr.ts) for each neighbour count and of the hashed metadata vectors, the tokens and
+ * edges it yields, from the items of an imported store.
  * Run: node --import tsx bench/attr.ts --db .cache/beauty.db --neighbours 50,100,300
  * (any store `fusionrec import` wrote, e.g. `fusionrec import --format beauty --db X ../shared/data/beauty`).
  */
 import { parseArgs } from 'node:util';
-import { loadCatalog, loadInteractions, sequencesOf } from '../src/engine/snapshot.ts';
-import { attributeVectors, buildAttrGraph, buildAttrNextGraph } from '../src/model/attr.ts';
+import { loadCatalog } from '../src/engine/snapshot.ts';
+import { attributeVectors, buildAttrGraph } from '../src/model/attr.ts';
 import { openStore } from '../src/store/open.ts';
 
 const { values } = parseArgs({
@@ -28,8 +27,6 @@ try {
   const tokens = catalog.attrTokens.reduce((s, t) => s + t.length, 0);
   const distinct = new Set(catalog.attrTokens.flat()).size;
   console.log(`${catalog.itemIds.length} items, ${tokens} tokens (${distinct} distinct)`);
-  // the training events (valid and test held out), unweighted: each positive event in time order
-  const sequences = sequencesOf(await loadInteractions(store, catalog.index), catalog.index, () => ({}));
   const cpu = () => process.cpuUsage().user / 1e6;
   for (const postings of values.postings.split(',').map(Number))
     for (const neighbours of values.neighbours.split(',').map(Number)) {
@@ -41,14 +38,6 @@ try {
       const s = cpu() - t0;
       console.log(
         `graph: neighbours ${neighbours}, postings ${postings}: ${s.toFixed(2)} s CPU, ${g?.items.length ?? 0} edges`,
-      );
-      const t1 = cpu();
-      const next = buildAttrNextGraph(catalog.attrTokens, catalog.itemScenario, sequences, engagement, {
-        neighbours,
-        postings,
-      });
-      console.log(
-        `transition graph: neighbours ${neighbours}, postings ${postings}: ${(cpu() - t1).toFixed(2)} s CPU, ${next?.items.length ?? 0} edges`,
       );
     }
   const t0 = cpu();

@@ -147,34 +147,6 @@ describe('trainFromStore', () => {
     }
   });
 
-  it('the served model carries the attribute transition graph; attrTransitions off leaves it out', async () => {
-    const store = await storeWith();
-    try {
-      await store.items.upsert(
-        ITEMS.map((id, i) => ({
-          id,
-          scenario: 's',
-          title: id,
-          attributes: { brand: `b${i % 2}` },
-          available: true,
-        })),
-      );
-      await trainFromStore(store, settings({}));
-      const g = (await loadModel(store))!.graphs;
-      assert.ok(g.attr && g.attrNext, 'both attribute graphs are saved');
-      // every item's neighbours are items of the catalogue other than itself
-      for (let a = 0; a < ITEMS.length; a++)
-        for (let k = g.attrNext.offsets[a]!; k < g.attrNext.offsets[a + 1]!; k++)
-          assert.notEqual(g.attrNext.items[k], a);
-      await trainFromStore(store, settings({ attrTransitions: false }));
-      const off = (await loadModel(store))!.graphs;
-      assert.ok(off.attr);
-      assert.equal(off.attrNext, undefined);
-    } finally {
-      await store.close();
-    }
-  });
-
   it('seq.metadata feeds the sequential model the metadata where the items have no text vectors', async () => {
     const store = await storeWith();
     try {

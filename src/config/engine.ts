@@ -248,10 +248,6 @@ export const trainSection = z
       z.number().int().min(0).max(1000).default(300),
       "Neighbours kept per item in the attribute graph: the items of its scenario sharing the most of its catalogue metadata (tags, category path, text attributes, visual tags, audio descriptors; IDF-weighted cosine). It feeds the `attr` (the history's items) and `attrLast` (the last items) features and reaches items with few or no interactions. 0 = no attribute graph; a catalogue without shared metadata builds none.",
     ),
-    attrTransitions: d(
-      z.boolean().default(true),
-      "Build the attribute transition graph beside the attribute graph: what tends to follow an item, learned over metadata tokens (after a brand's shampoo, its conditioner; after a category, the next one) from consecutive items of one scenario, so items no one has yet followed get transitions from what they share with items that have been. It feeds the `attrNext` feature (from the last items, as `trans`); it keeps `attrNeighbors` neighbours per item.",
-    ),
     attrPostings: d(
       z.number().int().min(10).max(100_000).default(1000),
       "Items each metadata token proposes as neighbour candidates when building the attribute graph, the most engaged first: bounds the build on tokens shared by much of the catalogue (a candidate's similarity is always computed over every token it shares).",

@@ -38,7 +38,6 @@ export function appendItems(m: ScoringModel, items: readonly NewItem[]): number[
     ...(m.graphs.easeFused ? { easeFused: growCsr(m.graphs.easeFused, items.length) } : {}),
     // an item added since training has no attribute neighbours until the next training
     ...(m.graphs.attr ? { attr: growCsr(m.graphs.attr, items.length) } : {}),
-    ...(m.graphs.attrNext ? { attrNext: growCsr(m.graphs.attrNext, items.length) } : {}),
     // the latent factors stay as trained: an item added since has none and scores 0 there
     ...(m.graphs.als ? { als: m.graphs.als } : {}),
     ...(m.graphs.alsFused ? { alsFused: m.graphs.alsFused } : {}),

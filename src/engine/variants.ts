@@ -193,7 +193,6 @@ function versionModel(
             ease: growCsr(own.ease, by),
             ...(own.easeFused ? { easeFused: growCsr(own.easeFused, by) } : {}),
             ...(own.attr ? { attr: growCsr(own.attr, by) } : {}),
-            ...(own.attrNext ? { attrNext: growCsr(own.attrNext, by) } : {}),
           };
         view = { counts, graphs: { ...own, counts } };
         return view.graphs;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { openStore } from '../store/open.ts';
-import { attributeTokens, attributeVectors, buildAttrGraph, buildAttrNextGraph } from './attr.ts';
+import { attributeTokens, attributeVectors, buildAttrGraph } from './attr.ts';
 import { emptyGraphs } from './build.ts';
 import { loadGraphs, saveGraphs } from './file.ts';
 import { edgeWeight } from './graph.ts';
@@ -75,76 +75,6 @@ describe('attribute graph', () => {
     assert.deepEqual(neighbours(cut, 4), [3, 1]);
     // a candidate from a cut list still gets its similarity over every shared token
     assert.ok(Math.abs(edgeWeight(cut, 0, 1) - edgeWeight(g, 0, 1)) < 1e-6);
-  });
-
-  describe('transitions', () => {
-    // scenario 0: shampoos of brand p (0-3) are bought before conditioners of brand p (4-7); item 3
-    // is a shampoo no one has bought yet; items 8-11 share the category only (cat:c). Scenario 1:
-    // items 12-13 carry brand p too.
-    const t = [
-      ...[0, 1, 2, 3].map(() => ['attr:brand=p', 'cat:c', 'cat:c > shampoo']),
-      ...[4, 5, 6, 7].map(() => ['attr:brand=p', 'cat:c', 'cat:c > conditioner']),
-      ...[8, 9, 10, 11].map(() => ['cat:c', 'cat:c > brush']),
-      ['attr:brand=p', 'cat:c'],
-      ['attr:brand=p', 'cat:c'],
-    ];
-    const sc = [...Array(12).fill(0), 1, 1];
-    const eng = [3, 2, 1, 0, 5, 4, 3, 2, 9, 8, 7, 6, 1, 1];
-    const seqs = [
-      [0, 4],
-      [1, 5],
-      [2, 6, 8],
-      [0, 7],
-      // a cross-scenario step teaches nothing
-      [1, 12],
-      [13, 5],
-    ];
-
-    it('an item never followed gets what follows items of its kind, within its scenario', () => {
-      const g = buildAttrNextGraph(t, sc, seqs, eng, { neighbours: 6, postings: 100 })!;
-      // item 3 was never in a sequence: after its kind (brand p shampoos) come brand p conditioners
-      const n3 = neighbours(g, 3);
-      assert.deepEqual(n3.slice(0, 4).sort(), [4, 5, 6, 7]);
-      // among equal scores the more engaged first
-      assert.deepEqual(n3.slice(0, 4), [4, 5, 6, 7]);
-      assert.ok(edgeWeight(g, 3, 4) > edgeWeight(g, 3, 8));
-      // never an item of the other scenario, never the item itself
-      for (let a = 0; a < 12; a++) {
-        assert.ok(neighbours(g, a).every((b) => b < 12 && b !== a));
-      }
-      // a conditioner was followed by a brush once: the brushes come first after a conditioner
-      assert.equal(neighbours(g, 5)[0], 8);
-    });
-
-    it('keeps the requested neighbours; no graph without a transition or shared token', () => {
-      const g = buildAttrNextGraph(t, sc, seqs, eng, { neighbours: 2, postings: 100 })!;
-      for (let a = 0; a < t.length; a++) assert.ok(g.offsets[a + 1]! - g.offsets[a]! <= 2);
-      assert.equal(
-        buildAttrNextGraph(t, sc, [[0], [12, 4]], eng, { neighbours: 6, postings: 100 }),
-        undefined,
-      );
-      assert.equal(
-        buildAttrNextGraph([['a'], ['b']], [0, 0], [[0, 1]], [0, 0], { neighbours: 6, postings: 100 }),
-        undefined,
-      );
-      assert.equal(buildAttrNextGraph(t, sc, seqs, eng, { neighbours: 0, postings: 100 }), undefined);
-    });
-
-    it('is saved with the graphs and loads back', async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'fr-attrnext-'));
-      const store = await openStore(join(dir, 'g.db'));
-      try {
-        const attrNext = buildAttrNextGraph(t, sc, seqs, eng, { neighbours: 6, postings: 100 });
-        const graphs = { ...emptyGraphs(14), attrNext };
-        await saveGraphs(store, 'k', 's', graphs);
-        assert.deepEqual((await loadGraphs(store, 'k', 's'))?.attrNext, attrNext);
-        await saveGraphs(store, 'k', 's2', emptyGraphs(14));
-        assert.equal((await loadGraphs(store, 'k', 's2'))?.attrNext, undefined);
-      } finally {
-        await store.close();
-        rmSync(dir, { recursive: true, force: true });
-      }
-    });
   });
 
   it('no graph without a shared token or with no neighbours asked', () => {

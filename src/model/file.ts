@@ -17,9 +17,9 @@ export const MODEL_NAMESPACE = 'model';
 /**
  * 4: the graphs carry the latent item factors (`als`, `alsFused`), 20 ranker features; 5: `seq`
  * reads the target scenario's entries and `seqFused` the whole history, 21 features; 6: the
- * attribute graph (`attr`), 23 features; 7: the attribute transition graph (`attrNext`), 24 features
+ * attribute graph (`attr`), 23 features
  */
-export const MODEL_FORMAT = 7;
+export const MODEL_FORMAT = 6;
 
 export interface ModelHeader {
   format: number;
@@ -157,7 +157,6 @@ export async function saveGraphs(
     ...csrEntries(`${key}.ease`, graphs.ease),
     ...(graphs.easeFused ? csrEntries(`${key}.easeFused`, graphs.easeFused) : []),
     ...(graphs.attr ? csrEntries(`${key}.attr`, graphs.attr) : []),
-    ...(graphs.attrNext ? csrEntries(`${key}.attrNext`, graphs.attrNext) : []),
     ...(graphs.als ? alsEntries(`${key}.als`, graphs.als) : []),
     ...(graphs.alsFused ? alsEntries(`${key}.alsFused`, graphs.alsFused) : []),
     { key: `${key}.counts`, value: bytes(graphs.counts) },
@@ -167,7 +166,6 @@ export async function saveGraphs(
   const absent = [
     ...(graphs.easeFused ? [] : ['easeFused.offsets', 'easeFused.items', 'easeFused.weights']),
     ...(graphs.attr ? [] : ['attr.offsets', 'attr.items', 'attr.weights']),
-    ...(graphs.attrNext ? [] : ['attrNext.offsets', 'attrNext.items', 'attrNext.weights']),
     ...(graphs.als ? [] : ['als.items', 'als.gram', 'als.meta']),
     ...(graphs.alsFused ? [] : ['alsFused.items', 'alsFused.gram', 'alsFused.meta']),
   ];
@@ -202,14 +200,12 @@ export async function loadGraphs(store: Store, key: string, stamp?: string): Pro
   // the cross-scenario EASE exists only for graphs fused over several scenarios
   const easeFused = await loadCsr(store, `${key}.easeFused`);
   const attr = await loadCsr(store, `${key}.attr`);
-  const attrNext = await loadCsr(store, `${key}.attrNext`);
   const als = await loadAls(store, `${key}.als`);
   const alsFused = await loadAls(store, `${key}.alsFused`);
   return {
     ...(als ? { als } : {}),
     ...(alsFused ? { alsFused } : {}),
     ...(attr ? { attr } : {}),
-    ...(attrNext ? { attrNext } : {}),
     ...(easeFused ? { easeFused } : {}),
     knn: { offsets: i32(b('knn.offsets')), items: i32(b('knn.items')), weights: f32(b('knn.weights')) },
     trans: {

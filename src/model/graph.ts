@@ -98,11 +98,6 @@ export interface ItemGraphs {
    * features. Absent when switched off or when no item shares a token with another.
    */
   attr?: Csr | undefined;
-  /**
-   * what follows an item, read at the level of its metadata (model/attr.ts): the `attrNext`
-   * feature. Absent where `attr` is, or without a transition between items with shared metadata.
-   */
-  attrNext?: Csr | undefined;
   /** interactions per item in the training data */
   counts: Float32Array;
 }

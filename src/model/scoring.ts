@@ -32,7 +32,6 @@ export const FEATURES = [
   'seqFused',
   'attr',
   'attrLast',
-  'attrNext',
 ] as const;
 export type FeatureName = (typeof FEATURES)[number];
 export const NUM_FEATURES = FEATURES.length;

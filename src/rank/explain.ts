@@ -164,8 +164,6 @@ export function explainBase(q: Query, item: number, maxHistory = 3): Explanation
     if (e !== 0) add(h.item, h.scenario, ((w('trans') * step) / q.norms.trans) * e);
     const ea = attr ? edgeWeight(attr, h.item, item) : 0;
     if (ea !== 0) add(h.item, h.scenario, ((w('attrLast') * step) / q.norms.attrLast) * ea);
-    const en = m.graphs.attrNext ? edgeWeight(m.graphs.attrNext, h.item, item) : 0;
-    if (en !== 0) add(h.item, h.scenario, ((w('attrNext') * step) / q.norms.attrNext) * en);
   });
   if (q.own !== hist) {
     const lastAll = hist.slice(-3);

@@ -41,8 +41,6 @@ export interface Query {
   attr: Float32Array;
   /** the same from the last few entries of the target scenario, most recent strongest (as trans) */
   attrLast: Float32Array;
-  /** what follows the same last entries, read at the level of metadata (the attribute transition graph) */
-  attrNext: Float32Array;
   /** items with any collaborative evidence */
   touched: Int32Array;
   /** the scenario's own latent model's user vector, from `own` (absent: no model or no own entry) */
@@ -84,7 +82,6 @@ export interface Query {
     easeFused: number;
     attr: number;
     attrLast: number;
-    attrNext: number;
   };
   /** text features already computed for this profile (the engine attaches one per cached profile) */
   textMemo?: TextFeatureMemo | undefined;

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { untrainedSeqModel } from '../../tests/engine-fixture.ts';
 import { seededRandom } from '../core/rng.ts';
-import { buildAttrGraph, buildAttrNextGraph } from '../model/attr.ts';
+import { buildAttrGraph } from '../model/attr.ts';
 import { buildScoringModel } from '../model/build.ts';
 import { buildItemGraphs, DEFAULT_GRAPH_OPTIONS } from '../model/graph.ts';
 import {
@@ -143,14 +143,9 @@ describe('fused query on a food-kitchen slice', () => {
     const code = Int32Array.from(itemScenario, (s) => model.scenarios.indexOf(s));
     const attr = buildAttrGraph(tokens, code, fusedModel.graphs.counts, { neighbours: 30, postings: 200 });
     assert.ok(attr);
-    const attrNext = buildAttrNextGraph(tokens, code, mixed, fusedModel.graphs.counts, {
-      neighbours: 30,
-      postings: 200,
-    });
-    assert.ok(attrNext);
-    const m = { ...fusedModel, graphs: { ...fusedModel.graphs, attr, attrNext } };
+    const m = { ...fusedModel, graphs: { ...fusedModel.graphs, attr } };
     let seen = 0;
-    for (const f of ['attr', 'attrLast', 'attrNext'] as const) {
+    for (const f of ['attr', 'attrLast'] as const) {
       const one = { ...m, ranker: { ...m.ranker, shared: weightsByName({ [f]: 1 }) } };
       for (const seq of mixed.slice(0, 10)) {
         const target = seq.at(-1)!;

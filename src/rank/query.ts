@@ -61,7 +61,7 @@ export function prepareQuery(
   const n = m.numItems;
   const lent = scratch?.borrow(n);
   const { arrays, mark, touched: buffer } = lent ?? dense(n);
-  const [knnSame, knnCross, trans, ease, transCross, easeFused, attr, attrLast, attrNext] = arrays;
+  const [knnSame, knnCross, trans, ease, transCross, easeFused, attr, attrLast] = arrays;
   // every item any accumulator touched, once each (in the order first touched): buffer[0..count)
   let count = 0;
   const hist = profile.history;
@@ -71,14 +71,7 @@ export function prepareQuery(
   const mixed = own !== hist;
   // any entry outside the target scenario (a mixed history, or a cold start served from the others)
   const other = mixed || (hist.length > 0 && hist[0]!.scenario !== opts.scenario);
-  const {
-    knn,
-    ease: easeGraph,
-    easeFused: easeFusedGraph,
-    trans: transGraph,
-    attr: attrGraph,
-    attrNext: attrNextGraph,
-  } = m.graphs;
+  const { knn, ease: easeGraph, easeFused: easeFusedGraph, trans: transGraph, attr: attrGraph } = m.graphs;
   for (let i = 0; i < hist.length; i++) {
     const h = hist[i]!;
     const w = h.weight * recency[i]!;
@@ -108,7 +101,6 @@ export function prepareQuery(
     const w = 0.5 ** (last.length - 1 - i);
     count = spreadMarked(transGraph, h.item, w, trans, mark, buffer, count);
     if (attrGraph) count = spreadMarked(attrGraph, h.item, w, attrLast, mark, buffer, count);
-    if (attrNextGraph) count = spreadMarked(attrNextGraph, h.item, w, attrNext, mark, buffer, count);
   });
   // what follows the last few items of the whole history, whichever scenario they are in (a
   // cross-scenario feature: only when the history spans the target and another scenario)
@@ -129,13 +121,12 @@ export function prepareQuery(
   }
   // a view, not a copy: the buffer is the scratch's and is reused once the query is released
   const touched = buffer.subarray(0, count);
-  const [nSame, nCross, nTrans, nEase, nTransCross, nEaseFused, nAttr, nAttrLast, nAttrNext] =
-    normaliseInScenario(
-      [knnSame, knnCross, trans, ease, transCross, easeFused, attr, attrLast, attrNext],
-      touched,
-      m,
-      code,
-    );
+  const [nSame, nCross, nTrans, nEase, nTransCross, nEaseFused, nAttr, nAttrLast] = normaliseInScenario(
+    [knnSame, knnCross, trans, ease, transCross, easeFused, attr, attrLast],
+    touched,
+    m,
+    code,
+  );
   const norms = {
     knnSame: nSame!,
     knnCross: nCross!,
@@ -145,7 +136,6 @@ export function prepareQuery(
     easeFused: nEaseFused!,
     attr: nAttr!,
     attrLast: nAttrLast!,
-    attrNext: nAttrNext!,
   };
 
   const vecs = (cs: UserProfile['interests']) =>
@@ -186,7 +176,6 @@ export function prepareQuery(
     easeFused,
     attr,
     attrLast,
-    attrNext,
     touched,
     alsUser,
     alsFusedUser,

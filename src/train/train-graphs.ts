@@ -5,7 +5,7 @@
  * in the store, so a rerun after an interrupt skips what is done.
  */
 import type { TrainConfig } from '../config/engine.ts';
-import { buildAttrGraph, buildAttrNextGraph } from '../model/attr.ts';
+import { buildAttrGraph } from '../model/attr.ts';
 import { emptyGraphs } from '../model/build.ts';
 import { hashOf, loadGraphs, MODEL_NAMESPACE, saveGraphs } from '../model/file.ts';
 import { buildItemGraphs, type GraphOptions, type ItemGraphs, latentOf } from '../model/graph.ts';
@@ -118,28 +118,21 @@ async function loadChoice(store: Store, stamp: string): Promise<GraphSettings | 
 }
 
 /**
- * The attribute graphs beside the fit's and the served graphs: the metadata similarity graph (no
- * interaction) and the metadata transition graph (from each graph set's own sequences), their
- * candidates and ties ordered by each set's own counts (the fit's without the held-out targets)
+ * The attribute graph beside the fit's and the served graphs: from the catalogue's metadata (no
+ * interaction), its ties broken by each graph set's own counts (the fit's without the held-out targets)
  */
 export function withAttributeGraphs(
   graphs: GraphStage,
-  x: Pick<GraphStageInput, 'fitSequences' | 'allSequences' | 'progress' | 'signal'> & {
-    tokens: readonly (readonly string[])[];
-    itemScenario: readonly string[];
-    cfg: TrainConfig;
-  },
+  tokens: readonly (readonly string[])[],
+  itemScenario: readonly string[],
+  cfg: TrainConfig,
+  progress: GraphStageInput['progress'],
+  signal: AbortSignal | undefined,
 ): void {
-  const opts = { neighbours: x.cfg.attrNeighbors, postings: x.cfg.attrPostings };
-  const build = (g: ItemGraphs, sequences: () => number[][]) => {
-    g.attr = buildAttrGraph(x.tokens, x.itemScenario, g.counts, opts, x.signal);
-    g.attrNext =
-      g.attr && x.cfg.attrTransitions
-        ? buildAttrNextGraph(x.tokens, x.itemScenario, sequences(), g.counts, opts, x.signal)
-        : undefined;
-  };
-  x.progress('attribute graphs', 0, 1);
-  build(graphs.fit, x.fitSequences);
-  if (graphs.final !== graphs.fit) build(graphs.final, x.allSequences ?? x.fitSequences);
-  x.progress('attribute graphs', 1, 1);
+  const opts = { neighbours: cfg.attrNeighbors, postings: cfg.attrPostings };
+  progress('attribute graph', 0, 1);
+  graphs.fit.attr = buildAttrGraph(tokens, itemScenario, graphs.fit.counts, opts, signal);
+  if (graphs.final !== graphs.fit)
+    graphs.final.attr = buildAttrGraph(tokens, itemScenario, graphs.final.counts, opts, signal);
+  progress('attribute graph', 1, 1);
 }

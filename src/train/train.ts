@@ -203,14 +203,6 @@ export async function trainFromStore(
     fitSequences ??= sequencesOf(fitInter, catalog.index, weightsOf);
     return fitSequences;
   };
-  let everySequence: number[][] | undefined;
-  const allSequences =
-    held.targets.length > 0
-      ? () => {
-          everySequence ??= sequencesOf(inter, catalog.index, weightsOf);
-          return everySequence;
-        }
-      : undefined;
   const tGraphs = Date.now();
   const graphs = await itemGraphs({
     store,
@@ -219,23 +211,14 @@ export async function trainFromStore(
     scenarioOf: (i) => catalog.itemScenario[i]!,
     base: { ...graphOptionsOf(cfg, orderFree), crossScenario: cfg.crossScenario && cfg.fusion },
     fitSequences: fitSeqs,
-    allSequences,
+    allSequences: held.targets.length > 0 ? () => sequencesOf(inter, catalog.index, weightsOf) : undefined,
     cases: fitCases,
     fitStamp: `${stampWithText}-${heldKey}`,
     finalStamp: stampWithText,
     progress,
     signal: opts.signal,
   });
-  withAttributeGraphs(graphs, {
-    tokens: catalog.attrTokens,
-    itemScenario: catalog.itemScenario,
-    cfg,
-    fitSequences: fitSeqs,
-    allSequences,
-    progress,
-    signal: opts.signal,
-  });
-  everySequence = undefined;
+  withAttributeGraphs(graphs, catalog.attrTokens, catalog.itemScenario, cfg, progress, opts.signal);
   const graphSeconds = (Date.now() - tGraphs) / 1000;
   const model = buildScoringModel(catalog, [], {
     graphs: graphs.fit,

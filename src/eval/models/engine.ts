@@ -39,10 +39,6 @@ const ENGINE_VARIANTS: Record<string, EngineVariant> = {
     description: 'engine ablation: without the attribute graph (train.attrNeighbors 0)',
     train: { attrNeighbors: 0 },
   },
-  'engine-noattrnext': {
-    description: 'engine ablation: without the attribute transition graph (train.attrTransitions off)',
-    train: { attrTransitions: false },
-  },
   'engine-seqfused': {
     description:
       "engine with the sequential model read per scenario: `seq` from the target scenario's entries, the cross-scenario `seqFused` from the whole history (train.seqFused on)",

@@ -147,9 +147,9 @@ export function buildPools(
   const f = new Float32Array(NUM_FEATURES);
   const atDecay = decays.map((decay) => withRanker(m, { ...m.ranker, decay }));
   // features from the sparse collaborative arrays change with the decay; the rest do not
-  const SPARSE = (
-    ['knnSame', 'knnCross', 'trans', 'ease', 'easeFused', 'attr', 'attrLast', 'attrNext'] as const
-  ).map((n) => FEATURES.indexOf(n));
+  const SPARSE = (['knnSame', 'knnCross', 'trans', 'ease', 'easeFused', 'attr', 'attrLast'] as const).map(
+    (n) => FEATURES.indexOf(n),
+  );
   const DENSE = FEATURES.map((_, k) => k).filter((k) => !SPARSE.includes(k) && FEATURES[k] !== 'knnStrength');
   cases.forEach((c, ci) => {
     if (ci % 50 === 0) {
@@ -188,7 +188,6 @@ export function buildPools(
         [q.easeFused, crossSet],
         [q.attr, set],
         [q.attrLast, set],
-        [q.attrNext, set],
       ];
       for (const [arr, into] of arrays) {
         touched
