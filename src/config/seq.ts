@@ -9,7 +9,7 @@ export const SEQ_DEFAULTS = {
   dim: 64,
   maxLen: 20,
   textDim: 128,
-  negatives: 256,
+  negatives: 1024,
   batchSize: 256,
   lr: 0.002,
   l2: 1e-5,
@@ -47,7 +47,7 @@ export const seqSection = z
     ),
     negatives: d(
       z.number().int().min(1).max(10_000).default(D.negatives),
-      'Negatives per batch for the sampled softmax, drawn from the target scenario.',
+      'Negatives per batch for the sampled softmax, drawn uniformly from the target scenario and shared by the batch. More give a sharper model for more training time (measured in docs/results.md).',
     ),
     batchSize: d(z.number().int().min(1).max(100_000).default(D.batchSize), 'Training examples per step.'),
     lr: d(z.number().gt(0).max(1).default(D.lr), 'Adam learning rate.'),
