@@ -10,6 +10,7 @@ export const SEQ_DEFAULTS = {
   maxLen: 20,
   textDim: 128,
   negatives: 1024,
+  softmaxBudget: 150_000_000,
   batchSize: 256,
   lr: 0.002,
   l2: 1e-5,
@@ -48,6 +49,10 @@ export const seqSection = z
     negatives: d(
       z.number().int().min(1).max(10_000).default(D.negatives),
       'Negatives per batch for the sampled softmax, drawn uniformly from the target scenario and shared by the batch. More give a sharper model for more training time (measured in docs/results.md).',
+    ),
+    softmaxBudget: d(
+      z.number().int().min(1).default(D.softmaxBudget),
+      "Most candidate scores of the sampled softmax per epoch (predicted positions x negatives): where the training data has more positions than this allows at `negatives`, each batch draws fewer (never under 64), so an epoch's cost stops growing with the negatives. The default lets about 146,000 positions have 1,024 negatives, an epoch of about a minute on two cores.",
     ),
     batchSize: d(z.number().int().min(1).max(100_000).default(D.batchSize), 'Training examples per step.'),
     lr: d(z.number().gt(0).max(1).default(D.lr), 'Adam learning rate.'),

@@ -12,6 +12,7 @@ import { isRecError } from '../core/errors.ts';
 import { PARAM_NAMES } from './model.ts';
 import {
   DEFAULT_SEQ_OPTIONS,
+  negativesFor,
   type SeqCase,
   type SeqOptions,
   type SeqTrainData,
@@ -88,6 +89,18 @@ function popularityNdcg(data: SeqTrainData, cases: readonly SeqCase[]): number {
   }
   return sum / cases.length;
 }
+
+describe('negatives per batch under the softmax budget', () => {
+  it('keeps `negatives` within the budget, shrinks them beyond it, never under 64', () => {
+    const opts = { negatives: 1024, softmaxBudget: 150_000_000 };
+    assert.equal(negativesFor(opts, 100_000), 1024);
+    assert.equal(negativesFor(opts, 146_484), 1024);
+    assert.equal(negativesFor(opts, 300_000), 500);
+    assert.equal(negativesFor(opts, 10_000_000), 64);
+    // a smaller `negatives` than the floor stays as asked
+    assert.equal(negativesFor({ negatives: 16, softmaxBudget: 1 }, 1_000), 16);
+  });
+});
 
 describe('sequential model on a real Scientific slice', () => {
   let slice: Awaited<ReturnType<typeof scientificSlice>>;

@@ -64,6 +64,21 @@ function meanOf(sum: SeqParams, count: number): SeqParams {
   return out;
 }
 
+/** the fewest negatives the softmax budget leaves a batch */
+const MIN_NEGATIVES = 64;
+
+/**
+ * The negatives each batch draws: `negatives`, fewer where an epoch of `positions` predicted
+ * positions would score more than `softmaxBudget` candidates (never under 64, nor above `negatives`)
+ */
+export function negativesFor(
+  opts: Pick<SeqOptions, 'negatives' | 'softmaxBudget'>,
+  positions: number,
+): number {
+  const within = Math.floor(opts.softmaxBudget / Math.max(1, positions));
+  return Math.min(opts.negatives, Math.max(MIN_NEGATIVES, within));
+}
+
 function validateSeqData(data: SeqTrainData, opts: SeqOptions): void {
   if (data.itemScenario.length !== data.numItems)
     throw new RecError('INVALID_INPUT', 'one scenario per item', { field: 'itemScenario' });
@@ -151,6 +166,7 @@ export async function trainSeq(
   const batchSize = sas
     ? Math.max(1, Math.round((opts.batchSize * exIdx.length) / Math.max(1, targets)))
     : opts.batchSize;
+  const perBatch = negativesFor(opts, targets);
   const seqStart = new Int32Array(flat.length);
   data.sequences.forEach((s, si) => {
     seqStart.fill(offs[si]!, offs[si]!, offs[si]! + s.length);
@@ -304,7 +320,7 @@ export async function trainSeq(
         const negatives = scenarioItems.map((items) =>
           items.length === 0
             ? []
-            : Array.from({ length: opts.negatives }, () => items[Math.floor(rnd() * items.length)]!),
+            : Array.from({ length: perBatch }, () => items[Math.floor(rnd() * items.length)]!),
         );
         net.dropoutSeed = (opts.seed * 7919 + step + 1) >>> 0;
         const { loss, rows } = await gradStep(pairs, negatives);
@@ -391,6 +407,7 @@ export async function trainSeq(
       history,
       losses,
       examples: exIdx.length,
+      negatives: perBatch,
       seconds: (Date.now() - t0) / 1000,
       resumedFrom: startEpoch,
     },

@@ -12,6 +12,8 @@ export interface SeqOptions {
   /** width of the whitened text features (0 = ignore text even when there is some) */
   textDim: number;
   negatives: number;
+  /** most candidate scores per epoch (positions x negatives); fewer negatives beyond it (never under 64) */
+  softmaxBudget: number;
   batchSize: number;
   lr: number;
   /** L2 penalty on the id embeddings and biases of the rows a batch touches */
@@ -108,6 +110,8 @@ export interface SeqReport {
   history: number[];
   losses: number[];
   examples: number;
+  /** negatives each batch drew (`negatives`, or fewer under `softmaxBudget`; absent in models saved before it) */
+  negatives?: number;
   seconds: number;
   resumedFrom: number;
 }

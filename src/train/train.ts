@@ -82,7 +82,10 @@ export interface TrainReport {
   threads: number;
   /** the sequential model (absent when `seq.enabled` is false or the histories carry no time order); `reused` = already trained for this stamp */
   seq?:
-    | (Pick<SeqReport, 'epochs' | 'bestEpoch' | 'validNdcg10' | 'resumedFrom' | 'averagedEpochs'> & {
+    | (Pick<
+        SeqReport,
+        'epochs' | 'bestEpoch' | 'validNdcg10' | 'resumedFrom' | 'averagedEpochs' | 'negatives'
+      > & {
         reused: boolean;
       })
     | undefined;
@@ -109,6 +112,7 @@ const pickSeq = (r: SeqReport) => ({
   validNdcg10: r.validNdcg10,
   resumedFrom: r.resumedFrom,
   averagedEpochs: r.averagedEpochs,
+  ...(r.negatives !== undefined ? { negatives: r.negatives } : {}),
 });
 
 async function validTargets(store: Store, signal?: AbortSignal): Promise<StoredEvent[]> {

@@ -207,6 +207,7 @@ function infoOf(r: TrainReport, config: Config): Record<string, number | string 
           seqValidNdcg10: Number(r.seq.validNdcg10.toFixed(4)),
           seqEpochs: r.seq.epochs,
           seqAveragedEpochs: r.seq.averagedEpochs,
+          ...(r.seq.negatives !== undefined ? { seqNegatives: r.seq.negatives } : {}),
         }
       : {}),
     decay: r.ranker.decay,
