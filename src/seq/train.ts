@@ -86,7 +86,7 @@ function validateSeqData(data: SeqTrainData, opts: SeqOptions): void {
     throw new RecError('INVALID_INPUT', 'a model without ids needs item text', { field: 'ids' });
   if (data.text && data.text.data.length !== data.numItems * data.text.dim)
     throw new RecError('INVALID_INPUT', 'text must hold numItems x dim values', { field: 'text' });
-  for (const k of ['dim', 'maxLen', 'negatives', 'batchSize', 'epochs'] as const)
+  for (const k of ['dim', 'maxLen', 'negatives', 'softmaxBudget', 'batchSize', 'epochs'] as const)
     if (!Number.isInteger(opts[k]) || opts[k] < 1)
       throw new RecError('INVALID_INPUT', `${k} must be a positive integer`, { field: `seq.${k}` });
   const sas = opts.arch === 'sasrec';
