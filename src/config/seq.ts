@@ -52,7 +52,7 @@ export const seqSection = z
     ),
     softmaxBudget: d(
       z.number().int().min(1).default(D.softmaxBudget),
-      "Most candidate scores of the sampled softmax per epoch (predicted positions x negatives): where the training data has more positions than this allows at `negatives`, each batch draws fewer (never under 64), so an epoch's cost stops growing with the negatives. The default lets about 146,000 positions have 1,024 negatives, an epoch of about a minute on two cores.",
+      "Most candidate scores of the sampled softmax per epoch (predicted positions x negatives): where the training data has more positions than this allows at `negatives`, each batch draws fewer (never under 64), so an epoch's cost stops growing with the negatives. The default lets up to about 146,000 positions draw 1,024 negatives; an epoch at the budget takes about 40 s on two idle cores (ids only).",
     ),
     batchSize: d(z.number().int().min(1).max(100_000).default(D.batchSize), 'Training examples per step.'),
     lr: d(z.number().gt(0).max(1).default(D.lr), 'Adam learning rate.'),
