@@ -140,3 +140,27 @@ export function initParams(shape: SeqShape, seed: number): SeqParams {
   }
   return p;
 }
+
+/** a copy of every parameter */
+export const clone = (p: SeqParams): SeqParams =>
+  Object.fromEntries(PARAM_NAMES.map((n) => [n, Float32Array.from(p[n])])) as SeqParams;
+/** zeros shaped as `p` */
+export const zerosLike = (p: SeqParams): SeqParams =>
+  Object.fromEntries(PARAM_NAMES.map((n) => [n, new Float32Array(p[n].length)])) as SeqParams;
+/** `into` += `p`, every parameter */
+export function addInto(into: SeqParams, p: SeqParams): void {
+  for (const n of PARAM_NAMES) {
+    const a = into[n];
+    const b = p[n];
+    for (let k = 0; k < a.length; k++) a[k]! += b[k]!;
+  }
+}
+/** `sum` / `count`, every parameter (a new set) */
+export function meanOf(sum: SeqParams, count: number): SeqParams {
+  const out = clone(sum);
+  for (const n of PARAM_NAMES) {
+    const a = out[n];
+    for (let k = 0; k < a.length; k++) a[k]! /= count;
+  }
+  return out;
+}

@@ -10,9 +10,9 @@ import { before, describe, it } from 'node:test';
 import { wordHashEncoder } from '../../tests/engine-fixture.ts';
 import { isRecError } from '../core/errors.ts';
 import { PARAM_NAMES } from './model.ts';
+import { negativesFor } from './negatives.ts';
 import {
   DEFAULT_SEQ_OPTIONS,
-  negativesFor,
   type SeqCase,
   type SeqOptions,
   type SeqTrainData,

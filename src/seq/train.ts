@@ -12,13 +12,15 @@
  * Interruptible: the abort signal is checked between batches; an interrupted epoch is discarded
  * and `onEpoch` checkpoints (taken at each epoch boundary) resume the run.
  */
+
 import { RecError } from '../core/errors.ts';
 import { seededRandom, seededSample } from '../core/rng.ts';
 import { resolveThreads, sliceBounds } from '../core/ts-worker.ts';
 import { type AdamSettings, adamStep } from './adam.ts';
+import { negativesFor } from './negatives.ts';
 import type { Example } from './net.ts';
 import { GradPool, sharedParams } from './parallel.ts';
-import { initParams, PARAM_NAMES, type SeqParams, type SeqShape } from './params.ts';
+import { addInto, clone, initParams, meanOf, type SeqParams, type SeqShape, zerosLike } from './params.ts';
 import { netOf } from './sas-net.ts';
 import { SeqScorer, validNdcg } from './scorer.ts';
 import {
@@ -41,43 +43,7 @@ export {
   type SeqTrainData,
 } from './types.ts';
 
-const clone = (p: SeqParams): SeqParams =>
-  Object.fromEntries(PARAM_NAMES.map((n) => [n, Float32Array.from(p[n])])) as SeqParams;
-const zerosLike = (p: SeqParams): SeqParams =>
-  Object.fromEntries(PARAM_NAMES.map((n) => [n, new Float32Array(p[n].length)])) as SeqParams;
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
-/** `into` += `p`, every parameter */
-function addInto(into: SeqParams, p: SeqParams): void {
-  for (const n of PARAM_NAMES) {
-    const a = into[n];
-    const b = p[n];
-    for (let k = 0; k < a.length; k++) a[k]! += b[k]!;
-  }
-}
-/** `sum` / `count`, every parameter (a new set) */
-function meanOf(sum: SeqParams, count: number): SeqParams {
-  const out = clone(sum);
-  for (const n of PARAM_NAMES) {
-    const a = out[n];
-    for (let k = 0; k < a.length; k++) a[k]! /= count;
-  }
-  return out;
-}
-
-/** the fewest negatives the softmax budget leaves a batch */
-const MIN_NEGATIVES = 64;
-
-/**
- * The negatives each batch draws: `negatives`, fewer where an epoch of `positions` predicted
- * positions would score more than `softmaxBudget` candidates (never under 64, nor above `negatives`)
- */
-export function negativesFor(
-  opts: Pick<SeqOptions, 'negatives' | 'softmaxBudget'>,
-  positions: number,
-): number {
-  const within = Math.floor(opts.softmaxBudget / Math.max(1, positions));
-  return Math.min(opts.negatives, Math.max(MIN_NEGATIVES, within));
-}
 
 function validateSeqData(data: SeqTrainData, opts: SeqOptions): void {
   if (data.itemScenario.length !== data.numItems)
