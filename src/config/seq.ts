@@ -48,7 +48,7 @@ export const seqSection = z
     ),
     negatives: d(
       z.number().int().min(1).max(10_000).default(D.negatives),
-      'Negatives per batch for the sampled softmax, drawn uniformly from the target scenario and shared by the batch. More give a sharper model for more training time (measured in docs/results.md).',
+      'Negatives per batch for the sampled softmax, drawn uniformly from the target scenario and shared by the batch (a scenario with no more items than this gives every item: the exact softmax). More give a sharper model for more training time (measured in docs/results.md).',
     ),
     softmaxBudget: d(
       z.number().int().min(1).default(D.softmaxBudget),

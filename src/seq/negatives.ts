@@ -1,6 +1,7 @@
 /**
- * How many negatives each training batch of the sequential model draws: `seq.negatives`, fewer
- * where an epoch would score more candidates than `seq.softmaxBudget` allows.
+ * The negatives of the sequential model's sampled softmax: how many each training batch draws
+ * (`seq.negatives`, fewer where an epoch would score more candidates than `seq.softmaxBudget`
+ * allows) and the draw itself.
  */
 import type { SeqOptions } from './types.ts';
 
@@ -17,4 +18,21 @@ export function negativesFor(
 ): number {
   const within = Math.floor(opts.softmaxBudget / Math.max(1, positions));
   return Math.min(opts.negatives, Math.max(MIN_NEGATIVES, within));
+}
+
+/**
+ * Each batch's negatives per scenario: `count` items of the scenario drawn uniformly (with
+ * replacement), or every item of a scenario that has no more than `count`: the exact softmax over
+ * the scenario, at less cost than the draw.
+ */
+export function drawNegatives(
+  scenarioItems: readonly (readonly number[])[],
+  count: number,
+  rnd: () => number,
+): (readonly number[])[] {
+  return scenarioItems.map((items) =>
+    count >= items.length
+      ? items
+      : Array.from({ length: count }, () => items[Math.floor(rnd() * items.length)]!),
+  );
 }

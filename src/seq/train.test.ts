@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { wordHashEncoder } from '../../tests/engine-fixture.ts';
 import { isRecError } from '../core/errors.ts';
+import { seededRandom } from '../core/rng.ts';
 import { PARAM_NAMES } from './model.ts';
-import { negativesFor } from './negatives.ts';
+import { drawNegatives, negativesFor } from './negatives.ts';
 import {
   DEFAULT_SEQ_OPTIONS,
   type SeqCase,
@@ -99,6 +100,33 @@ describe('negatives per batch under the softmax budget', () => {
     assert.equal(negativesFor(opts, 10_000_000), 64);
     // a smaller `negatives` than the floor stays as asked
     assert.equal(negativesFor({ negatives: 16, softmaxBudget: 1 }, 1_000), 16);
+  });
+});
+
+describe('the negatives a batch draws', () => {
+  const scenarios = [
+    Array.from({ length: 50 }, (_, i) => i),
+    Array.from({ length: 8 }, (_, i) => 100 + i),
+    [],
+  ];
+  it("draws from each scenario's own items, or gives every item where the scenario has no more", () => {
+    const rnd = seededRandom(3);
+    const seen = new Set<number>();
+    for (let b = 0; b < 200; b++) {
+      const [a, small, none] = drawNegatives(scenarios, 10, rnd);
+      assert.equal(a!.length, 10);
+      for (const j of a!) {
+        assert.ok(Number.isInteger(j) && j >= 0 && j < 50, `item ${j} from the first scenario`);
+        seen.add(j);
+      }
+      assert.deepEqual(small, scenarios[1], 'a scenario of 8 items gives all 8 (the exact softmax)');
+      assert.deepEqual(none, []);
+    }
+    assert.equal(seen.size, 50, 'every item of the scenario is drawn in time');
+    assert.deepEqual(
+      drawNegatives(scenarios, 10, seededRandom(7)),
+      drawNegatives(scenarios, 10, seededRandom(7)),
+    );
   });
 });
 

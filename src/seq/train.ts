@@ -17,7 +17,7 @@ import { RecError } from '../core/errors.ts';
 import { seededRandom, seededSample } from '../core/rng.ts';
 import { resolveThreads, sliceBounds } from '../core/ts-worker.ts';
 import { type AdamSettings, adamStep } from './adam.ts';
-import { negativesFor } from './negatives.ts';
+import { drawNegatives, negativesFor } from './negatives.ts';
 import type { Example } from './net.ts';
 import { GradPool, sharedParams } from './parallel.ts';
 import { addInto, clone, initParams, meanOf, type SeqParams, type SeqShape, zerosLike } from './params.ts';
@@ -283,11 +283,7 @@ export async function trainSeq(
           pairs[2 * q] = Math.max(seqStart[pos]!, pos - opts.maxLen);
           pairs[2 * q + 1] = pos;
         }
-        const negatives = scenarioItems.map((items) =>
-          items.length === 0
-            ? []
-            : Array.from({ length: perBatch }, () => items[Math.floor(rnd() * items.length)]!),
-        );
+        const negatives = drawNegatives(scenarioItems, perBatch, rnd);
         net.dropoutSeed = (opts.seed * 7919 + step + 1) >>> 0;
         const { loss, rows } = await gradStep(pairs, negatives);
         lossSum += loss * size;
@@ -373,7 +369,7 @@ export async function trainSeq(
       history,
       losses,
       examples: exIdx.length,
-      negatives: perBatch,
+      negatives: Math.min(perBatch, Math.max(0, ...scenarioItems.map((x) => x.length))),
       seconds: (Date.now() - t0) / 1000,
       resumedFrom: startEpoch,
     },
