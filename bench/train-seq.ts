@@ -7,6 +7,9 @@
  *     [--arch pool,sasrec --layers 2 --heads 2 --dropout 0.2]
  * --train-users n: train on a seeded sample of n training sequences (a cheaper comparison on a
  * loaded machine; valid and test cases stay those of the whole set).
+ * --members n: train n models of each encoder, from the seeds `fusionrec train` gives an
+ * ensemble's models, and print the test NDCG@10 of each and of their mean score (the `seq` feature
+ * of an ensemble, src/seq/ensemble.ts).
  * --arch: the history encoders to train, one after the other on the same data and seed (a summary
  * line each at the end).
  * --threads: gradient threads (0 = one per core, 1 = single-threaded); compare 1 and 2 on one run
@@ -25,8 +28,10 @@ import { resolveThreads } from '../src/core/ts-worker.ts';
 import { loadItemVectors } from '../src/encode/catalog.ts';
 import { type DatasetName, loadEvalData } from '../src/eval/dataset.ts';
 import { seqDataOf, seqValidOf } from '../src/eval/models/seqrec.ts';
+import { scorerOfModels } from '../src/seq/ensemble.ts';
+import { memberSeed } from '../src/seq/negatives.ts';
 import { PARAM_NAMES, type SeqArch, type SeqParams } from '../src/seq/params.ts';
-import { DEFAULT_SEQ_OPTIONS, scorerOf, trainSeq, validNdcg } from '../src/seq/train.ts';
+import { DEFAULT_SEQ_OPTIONS, type SeqModel, scorerOf, trainSeq, validNdcg } from '../src/seq/train.ts';
 import { SqliteStore } from '../src/store/sqlite.ts';
 
 const { values: a } = parseArgs({
@@ -53,6 +58,7 @@ const { values: a } = parseArgs({
     layers: { type: 'string' },
     heads: { type: 'string' },
     dropout: { type: 'string' },
+    members: { type: 'string', default: '1' },
   },
 });
 const num = (v: string | undefined, d: number) => (v === undefined ? d : Number(v));
@@ -111,9 +117,26 @@ console.log(
   `${dataset}: ${data.numItems} items, ${data.sequences.length} sequences, text ${data.text ? data.text.dim : 'none'}, load ${((Date.now() - t0) / 1000).toFixed(1)} s; ${JSON.stringify(opts)}`,
 );
 const summary: string[] = [];
+const test = seqValidOf({
+  valid: set.test.map((c) => ({ query: c.query, target: c.targets[0]! })),
+  seed,
+  objective: () => 0,
+});
 for (const arch of archs) {
-  const run = { ...opts, arch };
-  console.log(`${arch}:`);
+  const models: SeqModel[] = [];
+  for (let k = 0; k < Number(a.members); k++) models.push(await trainOne(arch, memberSeed(seed, k)));
+  if (models.length > 1) {
+    const line = `${dataset} ${arch}: the mean score of ${models.length} models, test NDCG@10 ${validNdcg(scorerOfModels(models), test, models[0]!.scenario).toFixed(4)}`;
+    console.log(line);
+    summary.push(line);
+  }
+}
+console.log(summary.join('\n'));
+await store.close();
+
+async function trainOne(arch: SeqArch, seed: number): Promise<SeqModel> {
+  const run = { ...opts, arch, seed };
+  console.log(`${arch}, seed ${seed}:`);
   let last = '';
   const cpu0 = process.cpuUsage();
   const cpuSeconds = () => {
@@ -132,13 +155,8 @@ for (const arch of archs) {
       epochStart = now;
     },
   });
-  const test = seqValidOf({
-    valid: set.test.map((c) => ({ query: c.query, target: c.targets[0]! })),
-    seed,
-    objective: () => 0,
-  });
   const r = model.report;
-  const line = `${dataset} ${arch}: ${r.examples} examples, ${r.epochs} epochs (best ${r.bestEpoch}), train ${r.seconds.toFixed(1)} s (${resolveThreads(opts.threads)} threads, CPU ${cpuSeconds()} s in this process), valid NDCG@10 ${r.validNdcg10.toFixed(4)}, test NDCG@10 ${validNdcg(scorerOf(model), test, model.scenario).toFixed(4)} (${test.length} cases); load average ${loadavg()[0]!.toFixed(1)}; params ${fingerprint(model.params)}`;
+  const line = `${dataset} ${arch} seed ${seed}: ${r.examples} examples, ${r.epochs} epochs (best ${r.bestEpoch}), train ${r.seconds.toFixed(1)} s (${resolveThreads(opts.threads)} threads, CPU ${cpuSeconds()} s in this process), valid NDCG@10 ${r.validNdcg10.toFixed(4)}, test NDCG@10 ${validNdcg(scorerOf(model), test, model.scenario).toFixed(4)} (${test.length} cases); load average ${loadavg()[0]!.toFixed(1)}; params ${fingerprint(model.params)}`;
   console.log(line);
   summary.push(line);
   if (data.numScenarios > 1) {
@@ -150,6 +168,5 @@ for (const arch of archs) {
       );
     }
   }
+  return model;
 }
-console.log(summary.join('\n'));
-await store.close();

@@ -302,7 +302,7 @@ async function assemble(
         )
       : await loadSeqModel(store, seqStampOf(await currentStamp(), config.seq, config.train, encoder?.id));
     if (seq && seq.model.shape.numItems === model.numItems)
-      model.seq = seqFeatureOf(seq.model, [], config.train.seqFused, seq.featureScale);
+      model.seq = seqFeatureOf(seq.models, [], config.train.seqFused, seq.featureScale);
   }
   await phase('model build');
   // the vector indices: read back from the boot snapshot when it holds the ones this boot would build

@@ -93,7 +93,7 @@ export class Variants {
       const stamp = seqStampOf(loaded.header.stamp, config.seq, config.train, encoder?.id);
       const s = await loadSeqModel(store, stamp, seqPrefixOf(version));
       if (s && s.model.shape.numItems === ids.length)
-        seq = seqFeatureOf(s.model, [], config.train.seqFused, s.featureScale);
+        seq = seqFeatureOf(s.models, [], config.train.seqFused, s.featureScale);
     }
     return versionModel(base, loaded.graphs, loaded.header.ranker, seq);
   }

@@ -4,11 +4,12 @@
  * so the ranker's coordinate ascent sees it on the same footing as the [0, 1] features.
  */
 import { seededSample } from '../core/rng.ts';
-import { type SeqScorer, scorerOf } from './scorer.ts';
+import { scorerOfModels } from './ensemble.ts';
+import type { SeqScoring } from './scorer.ts';
 import type { SeqCase, SeqModel } from './types.ts';
 
 export interface SeqFeature {
-  scorer: SeqScorer;
+  scorer: SeqScoring;
   /** multiplies the raw score */
   scale: number;
   /**
@@ -23,7 +24,7 @@ export interface SeqFeature {
  * the first 200: the fitting cases come grouped, validation split first, and a split's lines can
  * run by scenario; 1000 items each)
  */
-function featureScaleOf(scorer: SeqScorer, cases: readonly SeqCase[], itemScenario: Uint16Array): number {
+function featureScaleOf(scorer: SeqScoring, cases: readonly SeqCase[], itemScenario: Uint16Array): number {
   let sum = 0;
   let n = 0;
   for (const c of seededSample(cases, 200, 0x5ca1e)) {
@@ -49,12 +50,14 @@ function featureScaleOf(scorer: SeqScorer, cases: readonly SeqCase[], itemScenar
   return sd > 1e-9 ? 1 / sd : 1;
 }
 
+/** the feature of one trained model or of an ensemble (the mean of its models' scores) */
 export function seqFeatureOf(
-  model: SeqModel,
+  models: SeqModel | readonly SeqModel[],
   cases: readonly SeqCase[],
   fused: boolean,
   scale?: number,
 ): SeqFeature {
-  const scorer = scorerOf(model);
-  return { scorer, scale: scale ?? featureScaleOf(scorer, cases, model.scenario), fused };
+  const scorer = scorerOfModels(models);
+  const first = Array.isArray(models) ? models[0]! : (models as SeqModel);
+  return { scorer, scale: scale ?? featureScaleOf(scorer, cases, first.scenario), fused };
 }

@@ -111,6 +111,13 @@ describe('sequential model persistence', () => {
     assert.notEqual(seqStampOf('m', { ...cfg, gate: true }, T1, undefined), stamp);
   });
 
+  it('a lone model keeps the stamp of a config without `members`; an ensemble has its own', () => {
+    const { members: _m, ...cfg } = parseConfig({}).seq;
+    const bare = seqStampOf('m', cfg as typeof cfg & { members: number }, T1, undefined);
+    assert.equal(seqStampOf('m', { ...cfg, members: 1 }, T1, undefined), bare);
+    assert.notEqual(seqStampOf('m', { ...cfg, members: 4 }, T1, undefined), bare);
+  });
+
   it("a pooling model's stamp ignores the transformer's settings; a transformer's does not", () => {
     const cfg = parseConfig({}).seq;
     const stamp = seqStampOf('m', cfg, T1, undefined);
@@ -124,9 +131,10 @@ describe('sequential model persistence', () => {
     const cfg = parseConfig({}).seq;
     const stamp = seqStampOf('m', cfg, T1, 'use');
     // the stamp stores hold for a pooling model, from before the train config's ids entered it
-    const { gate: _g, arch: _a, layers: _l, heads: _h, dropout: _d, ...pool } = cfg;
+    const { gate: _g, arch: _a, layers: _l, heads: _h, dropout: _d, members, ...pool } = cfg;
+    const stamped = { ...pool, ...(members !== 1 ? { members } : {}) };
     const before = createHash('sha256')
-      .update(JSON.stringify({ modelStamp: 'm', cfg: pool, seed: 1, encoder: 'use' }))
+      .update(JSON.stringify({ modelStamp: 'm', cfg: stamped, seed: 1, encoder: 'use' }))
       .digest('hex')
       .slice(0, 16);
     assert.equal(stamp, `seq-${before}`);

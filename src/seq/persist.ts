@@ -22,11 +22,16 @@ export function seqStampOf(
   train: Pick<TrainConfig, 'seed' | 'ids'>,
   encoderId: string | undefined,
 ): string {
-  // the transformer's settings do not change a pooling model, nor an unset gate any model: their
-  // stamps stay what they were before those settings
-  const { gate, ...ungated } = cfg;
+  // the transformer's settings do not change a pooling model, nor an unset gate or a lone model
+  // any model: their stamps stay what they were before those settings
+  const { gate, members, ...ungated } = cfg;
   const { arch, layers, heads, dropout, ...pool } = ungated;
-  const stamped = { ...(arch === 'pool' ? pool : ungated), ...(gate ? { gate } : {}) };
+  const stamped = {
+    ...(arch === 'pool' ? pool : ungated),
+    ...(gate ? { gate } : {}),
+    // the stamp of a lone model stays what it was before the ensemble
+    ...(members !== 1 ? { members } : {}),
+  };
   const h = createHash('sha256')
     .update(
       JSON.stringify({
@@ -75,36 +80,60 @@ interface ModelHeader {
   report: SeqReport;
   /** 1 / spread of the model's scores: the ranker feature's scale */
   featureScale: number;
+  /** models of the ensemble (the first under the prefix, the k-th under `prefix.m<k>`); absent: one */
+  members?: number;
 }
 
 export interface StoredSeq {
+  /** the first model */
   model: SeqModel;
+  /** every model of the ensemble, the first included */
+  models: SeqModel[];
   featureScale: number;
 }
 
-/** `prefix`: where under the `model` namespace (a model version keeps its own copy) */
-export async function saveSeqModel(
-  store: Store,
-  stamp: string,
-  model: SeqModel,
-  featureScale: number,
-  prefix = MODEL,
-) {
-  const header: ModelHeader = { stamp, shape: model.shape, report: model.report, featureScale };
-  await store.blobs.put(NS, [
+const memberPrefix = (prefix: string, k: number) => (k === 0 ? prefix : `${prefix}.m${k}`);
+
+function modelEntries(prefix: string, header: ModelHeader, model: SeqModel) {
+  return [
     ...paramEntries(`${prefix}.param`, model.params),
     { key: `${prefix}.text`, value: bytes(model.text) },
     { key: `${prefix}.warm`, value: bytes(model.warm) },
     { key: `${prefix}.scenario`, value: bytes(model.scenario) },
     { key: `${prefix}.header`, value: json(header) },
-  ]);
+  ];
 }
 
-export async function loadSeqModel(
+/**
+ * One model, or the models of an ensemble (the feature scale is the ensemble's).
+ * `prefix`: where under the `model` namespace (a model version keeps its own copy)
+ */
+export async function saveSeqModel(
   store: Store,
   stamp: string,
+  models: SeqModel | readonly SeqModel[],
+  featureScale: number,
   prefix = MODEL,
-): Promise<StoredSeq | undefined> {
+) {
+  const list: readonly SeqModel[] = Array.isArray(models) ? models : [models as SeqModel];
+  const members = list.length > 1 ? { members: list.length } : {};
+  await store.blobs.put(
+    NS,
+    list.flatMap((model, k) =>
+      modelEntries(
+        memberPrefix(prefix, k),
+        { stamp, shape: model.shape, report: model.report, featureScale, ...(k === 0 ? members : {}) },
+        model,
+      ),
+    ),
+  );
+}
+
+async function loadOne(
+  store: Store,
+  stamp: string,
+  prefix: string,
+): Promise<{ model: SeqModel; header: ModelHeader } | undefined> {
   const raw = await store.blobs.get(NS, `${prefix}.header`);
   if (!raw) return undefined;
   const header = unjson<ModelHeader>(raw);
@@ -130,6 +159,7 @@ export async function loadSeqModel(
   if (!params || fixed.some((k) => !got.has(k))) return undefined;
   const scen = got.get(`${prefix}.scenario`)!;
   return {
+    header,
     model: {
       shape,
       params,
@@ -139,8 +169,24 @@ export async function loadSeqModel(
       scenario: new Uint16Array(scen.slice().buffer),
       report: header.report,
     },
-    featureScale: header.featureScale,
   };
+}
+
+/** the model (or ensemble) saved under `prefix` with this stamp; undefined if any part is missing */
+export async function loadSeqModel(
+  store: Store,
+  stamp: string,
+  prefix = MODEL,
+): Promise<StoredSeq | undefined> {
+  const first = await loadOne(store, stamp, prefix);
+  if (!first) return undefined;
+  const models = [first.model];
+  for (let k = 1; k < (first.header.members ?? 1); k++) {
+    const more = await loadOne(store, stamp, memberPrefix(prefix, k));
+    if (!more) return undefined;
+    models.push(more.model);
+  }
+  return { model: first.model, models, featureScale: first.header.featureScale };
 }
 
 type CheckpointState = Omit<SeqCheckpoint, 'params' | 'm' | 'v' | 'best' | 'tail'> & { stamp: string };

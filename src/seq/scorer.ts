@@ -6,7 +6,19 @@ import { itemBias, itemForward, type UserPass, userForward, userPass } from './f
 import type { SeqWeights } from './params.ts';
 import type { SeqCase, SeqModel } from './types.ts';
 
-export class SeqScorer {
+/** what the ranker reads of the sequential model: one model (SeqScorer) or an ensemble (./ensemble.ts) */
+export interface SeqScoring {
+  readonly numItems: number;
+  /** the models, one or several (their parameters travel to the ranker fit's workers) */
+  readonly members: readonly SeqWeights[];
+  /** the user state for a history (item indices, oldest first) and a target scenario code */
+  userState(hist: readonly number[], scenario: number): Float32Array | undefined;
+  score(z: Float32Array, item: number): number;
+  /** each of the last maxLen history positions' part of the item's score without its bias */
+  attribution(hist: readonly number[], scenario: number, item: number): Float64Array;
+}
+
+export class SeqScorer implements SeqScoring {
   readonly dim: number;
   readonly numItems: number;
   /** numItems x dim */
@@ -27,6 +39,10 @@ export class SeqScorer {
       itemForward(weights, i, e, 0, this.table, i * dim);
       this.bias[i] = itemBias(weights, i);
     }
+  }
+
+  get members(): readonly SeqWeights[] {
+    return [this.weights];
   }
 
   /** the user state z for a history (item indices, oldest first) and a target scenario code */
@@ -94,7 +110,7 @@ export class SeqScorer {
 }
 
 /** NDCG@10 of full ranking in the target's scenario, history masked, ties against the target */
-export function validNdcg(scorer: SeqScorer, cases: readonly SeqCase[], itemScenario: Uint16Array): number {
+export function validNdcg(scorer: SeqScoring, cases: readonly SeqCase[], itemScenario: Uint16Array): number {
   if (cases.length === 0) return 0;
   const byScenario = new Map<number, number[]>();
   itemScenario.forEach((s, i) => {

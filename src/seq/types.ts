@@ -14,6 +14,8 @@ export interface SeqOptions {
   negatives: number;
   /** most candidate scores per epoch (positions x negatives); fewer negatives beyond it (never under 64) */
   softmaxBudget: number;
+  /** most models of the ensemble (./ensemble.ts: as many as fit `softmaxBudget` together; trainSeq trains one) */
+  members: number;
   batchSize: number;
   lr: number;
   /** L2 penalty on the id embeddings and biases of the rows a batch touches */
@@ -112,6 +114,10 @@ export interface SeqReport {
   examples: number;
   /** negatives each batch drew (`negatives`, or fewer under `softmaxBudget`; absent in models saved before it) */
   negatives?: number;
+  /** models in the ensemble this one belongs to (absent: one) */
+  members?: number;
+  /** the ensemble's valid NDCG@10 (its mean score), where it has several models */
+  ensembleValidNdcg10?: number;
   seconds: number;
   resumedFrom: number;
 }

@@ -4,7 +4,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ScoringModel } from '../model/scoring.ts';
-import { type SeqParams, SeqScorer } from '../seq/model.ts';
+import { scorerOfWeights } from '../seq/ensemble.ts';
+import type { SeqParams } from '../seq/model.ts';
 import { buildPools, refinePools, withRanker } from './fit/pools.ts';
 import type { PoolReply, PoolRequest, PoolWorkerInit } from './pool-workers.ts';
 
@@ -15,11 +16,13 @@ const m: ScoringModel = {
   ...init.model,
   seq: s
     ? {
-        scorer: new SeqScorer({
-          shape: s.shape,
-          params: s.params as SeqParams,
-          inputs: { text: s.text, warm: s.warm, scenario: s.scenario },
-        }),
+        scorer: scorerOfWeights(
+          s.members.map((w) => ({
+            shape: w.shape,
+            params: w.params as SeqParams,
+            inputs: { text: w.text, warm: w.warm, scenario: w.scenario },
+          })),
+        ),
         scale: s.scale,
         fused: s.fused,
       }

@@ -15,11 +15,14 @@ import { buildPools, type Pool, refinePools, type ValidCase } from './fit/pools.
 export interface PoolWorkerInit {
   model: Omit<ScoringModel, 'seq'>;
   seq?: {
-    shape: SeqShape;
-    params: Record<string, Float32Array>;
-    text: Float32Array;
-    warm: Uint8Array;
-    scenario: Uint16Array;
+    /** the model, or each model of the ensemble */
+    members: {
+      shape: SeqShape;
+      params: Record<string, Float32Array>;
+      text: Float32Array;
+      warm: Uint8Array;
+      scenario: Uint16Array;
+    }[];
     scale: number;
     fused: boolean;
   };
@@ -45,17 +48,18 @@ export class PoolWorkers {
   /** `count` workers, each with a copy of the model (the ranker of each request is sent with it) */
   static async start(m: ScoringModel, count: number): Promise<PoolWorkers> {
     const { seq, ...model } = m;
-    const weights = seq?.scorer.weights;
     const init: PoolWorkerInit = {
       model,
-      ...(seq && weights
+      ...(seq
         ? {
             seq: {
-              shape: weights.shape,
-              params: weights.params,
-              text: weights.inputs.text,
-              warm: weights.inputs.warm,
-              scenario: weights.inputs.scenario,
+              members: seq.scorer.members.map((w) => ({
+                shape: w.shape,
+                params: w.params,
+                text: w.inputs.text,
+                warm: w.inputs.warm,
+                scenario: w.inputs.scenario,
+              })),
               scale: seq.scale,
               fused: seq.fused,
             },

@@ -39,20 +39,14 @@ import {
 import { eventWeight } from '../profile/weights.ts';
 import { seqOptionsOf } from '../seq/config.ts';
 import { seqFeatureOf } from '../seq/feature.ts';
-import {
-  deleteSeqCheckpoint,
-  loadSeqCheckpoint,
-  loadSeqModel,
-  saveSeqCheckpoint,
-  saveSeqModel,
-  seqStampOf,
-} from '../seq/persist.ts';
-import { type SeqReport, trainSeq } from '../seq/train.ts';
+import { loadSeqModel, saveSeqModel, seqStampOf } from '../seq/persist.ts';
+import type { SeqReport } from '../seq/train.ts';
 import type { Store, StoredEvent } from '../store/types.ts';
 import type { CrossCheck } from './fit/accept.ts';
 import { coldStartCopies, type FitCase, fitCaseOf, perScenario, profileCases } from './fit-cases.ts';
 import { DEFAULT_FIT_OPTIONS, type FitResult, fitRanker } from './fit-ranker.ts';
 import { fitTargets } from './held-out.ts';
+import { deleteSeqParts, trainSeqMembers } from './seq-members.ts';
 import { type GraphSettings, itemGraphs, withAttributeGraphs } from './train-graphs.ts';
 
 export interface TrainOptions {
@@ -84,7 +78,14 @@ export interface TrainReport {
   seq?:
     | (Pick<
         SeqReport,
-        'epochs' | 'bestEpoch' | 'validNdcg10' | 'resumedFrom' | 'averagedEpochs' | 'negatives'
+        | 'epochs'
+        | 'bestEpoch'
+        | 'validNdcg10'
+        | 'resumedFrom'
+        | 'averagedEpochs'
+        | 'negatives'
+        | 'members'
+        | 'ensembleValidNdcg10'
       > & {
         reused: boolean;
       })
@@ -113,6 +114,8 @@ const pickSeq = (r: SeqReport) => ({
   resumedFrom: r.resumedFrom,
   averagedEpochs: r.averagedEpochs,
   ...(r.negatives !== undefined ? { negatives: r.negatives } : {}),
+  ...(r.members !== undefined ? { members: r.members } : {}),
+  ...(r.ensembleValidNdcg10 !== undefined ? { ensembleValidNdcg10: r.ensembleValidNdcg10 } : {}),
 });
 
 async function validTargets(store: Store, signal?: AbortSignal): Promise<StoredEvent[]> {
@@ -266,14 +269,15 @@ export async function trainFromStore(
         : undefined;
     const stored = await loadSeqModel(store, seqStamp);
     if (stored) {
-      model.seq = seqFeatureOf(stored.model, valid, cfg.seqFused, stored.featureScale);
-      await saveSeqModel(store, seqStamp, stored.model, stored.featureScale, seqPrefixOf(version));
+      model.seq = seqFeatureOf(stored.models, valid, cfg.seqFused, stored.featureScale);
+      await saveSeqModel(store, seqStamp, stored.models, stored.featureScale, seqPrefixOf(version));
       seqInfo = { ...pickSeq(stored.model.report), reused: true };
     } else {
-      const resume = await loadSeqCheckpoint(store, seqStamp);
       // without the held-out targets: the ranker weighs this model's score on them
       const sequences = cfg.fusion ? fitSeqs() : perScenario(fitSeqs(), catalog.itemScenario);
-      const trained = await trainSeq(
+      const trained = await trainSeqMembers(
+        store,
+        seqStamp,
         {
           numItems: model.numItems,
           itemScenario: model.scenarioCode,
@@ -287,15 +291,13 @@ export async function trainFromStore(
         {
           onProgress: (d, n, label) => progress(label, d, n),
           ...(opts.signal ? { signal: opts.signal } : {}),
-          resume,
-          onEpoch: (c) => saveSeqCheckpoint(store, seqStamp, c),
         },
       );
       model.seq = seqFeatureOf(trained, valid, cfg.seqFused);
       await saveSeqModel(store, seqStamp, trained, model.seq.scale);
       await saveSeqModel(store, seqStamp, trained, model.seq.scale, seqPrefixOf(version));
-      await deleteSeqCheckpoint(store);
-      seqInfo = { ...pickSeq(trained.report), reused: false };
+      await deleteSeqParts(store);
+      seqInfo = { ...pickSeq(trained[0]!.report), reused: false };
     }
     seqStampSaved = seqStamp;
   }

@@ -59,7 +59,7 @@ export function registerTrain(program: Command): void {
           [
             `trained on ${report.users} users, ${report.items} items in ${report.seconds.total.toFixed(1)}s (graphs ${report.seconds.graphs.toFixed(1)}s${report.resumed ? ', resumed' : ''}, ranker fit ${report.seconds.fit.toFixed(1)}s; ${report.threads} threads)`,
             report.seq
-              ? `  sequential model: ${report.seq.reused ? 'already trained for this data and config' : `${report.seq.epochs} epochs (best ${report.seq.bestEpoch}${report.seq.averagedEpochs > 1 ? `, weights averaged over epochs ${report.seq.bestEpoch}-${report.seq.epochs}` : ''}${report.seq.resumedFrom > 0 ? `, resumed after epoch ${report.seq.resumedFrom}` : ''})`}, valid NDCG@10 ${report.seq.validNdcg10.toFixed(4)}, ${report.seconds.seq.toFixed(1)}s`
+              ? `  sequential model: ${report.seq.reused ? 'already trained for this data and config' : `${report.seq.epochs} epochs (best ${report.seq.bestEpoch}${report.seq.averagedEpochs > 1 ? `, weights averaged over epochs ${report.seq.bestEpoch}-${report.seq.epochs}` : ''}${report.seq.resumedFrom > 0 ? `, resumed after epoch ${report.seq.resumedFrom}` : ''})`}, valid NDCG@10 ${report.seq.validNdcg10.toFixed(4)}${report.seq.members ? `; an ensemble of ${report.seq.members} models (the first's figures above), valid NDCG@10 ${report.seq.ensembleValidNdcg10?.toFixed(4)}` : ''}, ${report.seconds.seq.toFixed(1)}s`
               : '  sequential model: off (seq.enabled false)',
             report.graph
               ? `  item graphs tuned on the fitting cases: shrink ${report.graph.shrink}, EASE lambda ${report.graph.easeLambda}${report.graph.easeFusedLambda !== undefined ? `, cross-scenario EASE lambda ${report.graph.easeFusedLambda}` : ''}`

@@ -208,6 +208,10 @@ function infoOf(r: TrainReport, config: Config): Record<string, number | string 
           seqEpochs: r.seq.epochs,
           seqAveragedEpochs: r.seq.averagedEpochs,
           ...(r.seq.negatives !== undefined ? { seqNegatives: r.seq.negatives } : {}),
+          ...(r.seq.members !== undefined ? { seqMembers: r.seq.members } : {}),
+          ...(r.seq.ensembleValidNdcg10 !== undefined
+            ? { seqEnsembleValidNdcg10: Number(r.seq.ensembleValidNdcg10.toFixed(4)) }
+            : {}),
         }
       : {}),
     decay: r.ranker.decay,
