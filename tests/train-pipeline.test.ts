@@ -147,6 +147,28 @@ describe('trainFromStore', () => {
     }
   });
 
+  it('train.attrTitleWords builds the attribute graph from the titles where nothing else is shared', async () => {
+    const store = await storeWith();
+    try {
+      // only b and y share a title word; a word of one item alone is dropped, so they share all
+      // their kept tokens, and the one-letter titles of the others give no word
+      await store.items.upsert([
+        { id: 'b', scenario: 's', title: 'Sanding roll', available: true },
+        { id: 'y', scenario: 's', title: 'Sanding belt', available: true },
+      ]);
+      await trainFromStore(store, settings({}));
+      assert.equal((await loadModel(store))!.graphs.attr, undefined, 'titles are not metadata by default');
+      await trainFromStore(store, settings({ attrTitleWords: true }));
+      const attr = (await loadModel(store))!.graphs.attr;
+      assert.ok(attr, 'with title words an attribute graph is saved');
+      const [a, b, y] = ['a', 'b', 'y'].map((id) => ITEMS.indexOf(id)) as [number, number, number];
+      assert.ok(Math.abs(edgeWeight(attr, b, y) - 1) < 1e-6, 'b and y share the word sanding');
+      assert.equal(attr.offsets[a + 1]! - attr.offsets[a]!, 0, 'a title of one letter links nothing');
+    } finally {
+      await store.close();
+    }
+  });
+
   it('seq.metadata feeds the sequential model the metadata where the items have no text vectors', async () => {
     const store = await storeWith();
     try {

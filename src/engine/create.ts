@@ -224,7 +224,10 @@ async function assemble(
   // its server's reads then overlap the catalog's CPU work (a snapshot that goes unused costs a read)
   const modelRead = handledLater(loadActiveModel(store));
   const snapshotRead = handledLater(readSnapshot(store));
-  const catalog = await loadCatalog(store, encoder?.id, { saveVectors: config.engine.snapshotEvents > 0 });
+  const catalog = await loadCatalog(store, encoder?.id, {
+    saveVectors: config.engine.snapshotEvents > 0,
+    titleWords: config.train.attrTitleWords,
+  });
   const scenarios = await scenarioMap(store, config);
   await phase(catalog.vectorsFrom === 'none' ? 'catalog' : `catalog (vectors: ${catalog.vectorsFrom})`);
   const trained = await modelRead;

@@ -48,7 +48,8 @@ async function itemVectors(
 export async function loadCatalog(
   store: Store,
   encoderId: string | undefined,
-  opts: { saveVectors?: boolean } = {},
+  /** titleWords: the title's words among the attribute tokens (`train.attrTitleWords`) */
+  opts: { saveVectors?: boolean; titleWords?: boolean } = {},
 ): Promise<Catalog> {
   const items: Item[] = [];
   for await (const page of store.items.pages({ limit: 5000 })) items.push(...page);
@@ -84,7 +85,7 @@ export async function loadCatalog(
     index: new Map(itemIds.map((id, i) => [id, i])),
     available: Uint8Array.from(items, (i) => (i.available === false ? 0 : 1)),
     facts,
-    attrTokens: items.map(attributeTokens),
+    attrTokens: items.map((i) => attributeTokens(i, { titleWords: opts.titleWords === true })),
     vectorsFrom,
   };
 }

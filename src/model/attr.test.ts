@@ -34,6 +34,26 @@ describe('attribute graph', () => {
     assert.deepEqual(attributeTokens({}), []);
   });
 
+  it('title words only where asked: letters and digits, two characters or more, no number alone', () => {
+    const item = { title: 'PORTER-CABLE 4 1/2-Inch x 10yd 80 Grit Sanding Roll, Grit', category: ['Tools'] };
+    assert.deepEqual(attributeTokens(item), ['cat:tools'], 'off by default');
+    assert.deepEqual(attributeTokens(item, { titleWords: true }).sort(), [
+      'cat:tools',
+      'word:10yd',
+      'word:cable',
+      'word:grit',
+      'word:inch',
+      'word:porter',
+      'word:roll',
+      'word:sanding',
+    ]);
+    assert.deepEqual(attributeTokens({ title: 'Crème brûlée für 2' }, { titleWords: true }).sort(), [
+      'word:brûlée',
+      'word:crème',
+      'word:für',
+    ]);
+  });
+
   // items 0-2 share brand x (rare); 0-5 share category c (common); 6 has its own tag only; 7 is in
   // another scenario with brand x
   const tokens = [

@@ -25,7 +25,9 @@ export interface AttrOptions {
 const DEFAULT_ATTR: AttrOptions = { neighbours: 300, postings: 1000 };
 
 /** the metadata of an item the attribute graph reads */
-export type AttrSource = Pick<Item, 'category' | 'tags' | 'attributes' | 'image' | 'audio'>;
+export type AttrSource = Pick<Item, 'category' | 'tags' | 'attributes' | 'image' | 'audio'> & {
+  title?: string;
+};
 
 const norm = (s: string) => s.trim().toLowerCase().replace(/\s+/g, ' ');
 
@@ -33,15 +35,19 @@ const norm = (s: string) => s.trim().toLowerCase().replace(/\s+/g, ' ');
  * The attribute tokens of an item, each once: `tag:` per tag, `cat:` per prefix of the category
  * path (an item under Home > Kitchen shares `cat:home` with every Home item), `attr:key=value` per
  * string or boolean attribute (numbers are quantities, not categories), `visual:` per visual tag,
- * `audio:key=value` per text audio descriptor.
+ * `audio:key=value` per text audio descriptor; with `titleWords`, `word:` per word of the title
+ * (letters and digits, two characters or more, not a number alone).
  */
-export function attributeTokens(item: AttrSource): string[] {
+export function attributeTokens(item: AttrSource, opts: { titleWords?: boolean } = {}): string[] {
   const out = new Set<string>();
   const add = (t: string, v: string) => {
     const s = norm(v);
     if (s !== '' && s.length <= 200) out.add(`${t}${s}`);
   };
   for (const t of item.tags ?? []) add('tag:', t);
+  if (opts.titleWords)
+    for (const w of (item.title ?? '').toLowerCase().split(/[^\p{L}\p{N}]+/u))
+      if (w.length >= 2 && !/^\p{N}+$/u.test(w)) add('word:', w);
   const path: string[] = [];
   for (const c of item.category ?? []) {
     path.push(norm(c));

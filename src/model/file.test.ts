@@ -20,6 +20,11 @@ test('model stamp: one fit bag is the fit before bagging (stamps stay), more bag
   );
   assert.equal(stampOf('d', before as typeof cfg).stamp, stamp, 'a config written before fitBags existed');
   assert.notEqual(stampOf('d', { ...cfg, fitBags: 8 }).stamp, stamp);
+  // title words off is the catalogue read as before the setting existed
+  const { attrTitleWords, ...noTitleKey } = cfg;
+  assert.equal(attrTitleWords, false);
+  assert.equal(stampOf('d', noTitleKey as typeof cfg).stamp, stamp, 'a config written before attrTitleWords');
+  assert.notEqual(stampOf('d', { ...cfg, attrTitleWords: true }).stamp, stamp);
 });
 
 test('graphs keep their latent factors through the store, and load without them when there are none', async () => {

@@ -85,9 +85,14 @@ export async function dataHash(store: Store, itemIds: readonly string[]): Promis
 export function stampOf(dataH: string, cfg: TrainConfig): { stamp: string; configHash: string } {
   // the thread count changes how the work is split, and the retention how many versions are kept,
   // not what the model is: not part of the stamp
-  const { threads: _threads, keepVersions: _keep, fitBags, ...rest } = cfg;
-  // one bag is the fit as it was before bagging existed: the models trained then stay current
-  const shaping = fitBags === 1 ? rest : { ...rest, fitBags };
+  const { threads: _threads, keepVersions: _keep, fitBags, attrTitleWords, ...rest } = cfg;
+  // one bag is the fit as it was before bagging existed, and a catalogue read without title words
+  // as it was before they could be read: the models trained then stay current
+  const shaping = {
+    ...rest,
+    ...(fitBags === 1 ? {} : { fitBags }),
+    ...(attrTitleWords ? { attrTitleWords } : {}),
+  };
   const configHash = hashOf(shaping);
   return { stamp: `${MODEL_FORMAT}-${dataH}-${configHash}`, configHash };
 }

@@ -152,7 +152,7 @@ export async function trainFromStore(
   const t0 = Date.now();
   const progress = opts.onProgress ?? (() => {});
   const cfg = config.train;
-  const catalog = await loadCatalog(store, opts.encoderId);
+  const catalog = await loadCatalog(store, opts.encoderId, { titleWords: cfg.attrTitleWords });
   if (catalog.itemIds.length === 0)
     throw new RecError('NOT_FOUND', 'the store holds no items: import data first');
   const scenarios = await scenarioMap(store, config);
