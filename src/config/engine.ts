@@ -254,7 +254,7 @@ export const trainSection = z
     ),
     attrTitleWords: d(
       z.boolean().default(false),
-      "Also read each item's title words (lower-cased, letters and digits, two characters or more, not numbers alone) as metadata tokens: items whose titles share rare words become attribute neighbours, and a catalogue of titles without other metadata gets an attribute graph (and, without language-model vectors, a `seq.metadata` input). Off by default: on Scientific it measured +0.8 % [-0.5, +2.1] NDCG@10, rare targets +8.8 % (docs/results.md).",
+      "Also read each item's title words (lower-cased, letters and digits, two characters or more, not numbers alone) as metadata tokens: items whose titles share rare words become attribute neighbours, and a catalogue of titles without other metadata gets an attribute graph (and, without language-model vectors, a `seq.metadata` input). Off by default: it lifts rare targets (Scientific +9-22 %, food-kitchen +39 %) but on a catalogue of many titles the graph build and the longer sequential training take food-kitchen's training well past 10 minutes (docs/results.md).",
     ),
     keepVersions: d(
       z.number().int().min(1).max(1000).default(5),
