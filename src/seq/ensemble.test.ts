@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { SqliteStore } from '../store/sqlite.ts';
-import { EnsembleScorer, scorerOfModels, scorerOfWeights } from './ensemble.ts';
+import { EnsembleScorer, memberSeed, membersFor, scorerOfModels, scorerOfWeights } from './ensemble.ts';
 import { initParams, PARAM_NAMES, SeqScorer, type SeqShape } from './model.ts';
-import { memberSeed, membersFor, positionsOf } from './negatives.ts';
+import { positionsOf } from './negatives.ts';
 import { loadSeqModel, saveSeqModel } from './persist.ts';
 import { type SeqModel, scorerOf } from './train.ts';
 

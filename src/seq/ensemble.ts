@@ -4,9 +4,10 @@
  * with its seed; the mean of several moves less.
  */
 
+import { negativesFor } from './negatives.ts';
 import type { SeqWeights } from './params.ts';
 import { SeqScorer, type SeqScoring, scorerOf } from './scorer.ts';
-import type { SeqModel } from './types.ts';
+import type { SeqModel, SeqOptions } from './types.ts';
 
 export class EnsembleScorer implements SeqScoring {
   readonly numItems: number;
@@ -75,3 +76,18 @@ export function scorerOfWeights(members: readonly SeqWeights[]): SeqScoring {
     ? new SeqScorer(members[0]!)
     : new EnsembleScorer(members.map((w) => new SeqScorer(w)));
 }
+
+/**
+ * Models of the ensemble: as many as fit the softmax budget together (members x positions x the
+ * negatives each batch draws), at least one, at most `members`
+ */
+export function membersFor(
+  opts: Pick<SeqOptions, 'negatives' | 'softmaxBudget' | 'members'>,
+  positions: number,
+): number {
+  const perModel = Math.max(1, positions) * negativesFor(opts, positions);
+  return Math.max(1, Math.min(opts.members, Math.floor(opts.softmaxBudget / perModel)));
+}
+
+/** the seed of the ensemble's k-th model (the first keeps the configured seed) */
+export const memberSeed = (seed: number, k: number): number => (k === 0 ? seed : seed + 7919 * k);

@@ -1,7 +1,7 @@
 /**
  * The negatives of the sequential model's sampled softmax: how many each training batch draws
- * (`seq.negatives`, fewer where an epoch would score more candidates than `seq.softmaxBudget`
- * allows) and the draw itself.
+ * (`seq.negatives`, fewer where an epoch's predicted positions would score more candidates than
+ * `seq.softmaxBudget` allows) and the draw itself.
  */
 import type { SeqOptions } from './types.ts';
 
@@ -43,18 +43,3 @@ export function positionsOf(sequences: readonly (readonly number[])[]): number {
   for (const s of sequences) n += Math.max(0, s.length - 1);
   return n;
 }
-
-/**
- * Models of the ensemble: as many as fit the softmax budget together (members x positions x the
- * negatives each batch draws), at least one, at most `members`
- */
-export function membersFor(
-  opts: Pick<SeqOptions, 'negatives' | 'softmaxBudget' | 'members'>,
-  positions: number,
-): number {
-  const perModel = Math.max(1, positions) * negativesFor(opts, positions);
-  return Math.max(1, Math.min(opts.members, Math.floor(opts.softmaxBudget / perModel)));
-}
-
-/** the seed of the ensemble's k-th model (the first keeps the configured seed) */
-export const memberSeed = (seed: number, k: number): number => (k === 0 ? seed : seed + 7919 * k);

@@ -12,12 +12,11 @@
  * Interruptible: the abort signal is checked between batches; an interrupted epoch is discarded
  * and `onEpoch` checkpoints (taken at each epoch boundary) resume the run.
  */
-
 import { RecError } from '../core/errors.ts';
 import { seededRandom, seededSample } from '../core/rng.ts';
 import { resolveThreads, sliceBounds } from '../core/ts-worker.ts';
 import { type AdamSettings, adamStep } from './adam.ts';
-import { drawNegatives, negativesFor } from './negatives.ts';
+import { drawNegatives, negativesFor, positionsOf } from './negatives.ts';
 import type { Example } from './net.ts';
 import { GradPool, sharedParams } from './parallel.ts';
 import { addInto, clone, initParams, meanOf, type SeqParams, type SeqShape, zerosLike } from './params.ts';
@@ -127,8 +126,9 @@ export async function trainSeq(
     if (!sas) for (let t = 1; t < s.length; t++) exIdx.push(offs[si]! + t);
     else for (let t = s.length - 1; t > 0; t = Math.max(0, t - opts.maxLen)) exIdx.push(offs[si]! + t);
   });
-  // sasrec: as many windows per batch as make about batchSize predicted positions
-  const targets = sas ? flat.length - data.sequences.filter((s) => s.length > 0).length : exIdx.length;
+  // predicted positions (every item after a sequence's first); sasrec: as many windows per batch
+  // as make about batchSize of them
+  const targets = positionsOf(data.sequences);
   const batchSize = sas
     ? Math.max(1, Math.round((opts.batchSize * exIdx.length) / Math.max(1, targets)))
     : opts.batchSize;

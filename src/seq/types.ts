@@ -14,7 +14,7 @@ export interface SeqOptions {
   negatives: number;
   /** most candidate scores per epoch (positions x negatives); fewer negatives beyond it (never under 64) */
   softmaxBudget: number;
-  /** most models of the ensemble (./ensemble.ts: as many as fit `softmaxBudget` together; trainSeq trains one) */
+  /** most models of an ensemble (`membersFor` in ./ensemble.ts: as many as fit `softmaxBudget` together; trainSeq trains one) */
   members: number;
   batchSize: number;
   lr: number;

@@ -1,14 +1,14 @@
 /**
  * The sequential model's ensemble in `fusionrec train`: as many models as fit the softmax budget
- * together (src/seq/negatives.ts `membersFor`), each trained from its own seed one after another.
+ * together (src/seq/ensemble.ts `membersFor`), each trained from its own seed one after another.
  * Each model checkpoints at its epochs as a lone model does, and a finished model of an unfinished
  * ensemble is kept under `seq-part.<k>`, so an interrupted run resumes at the model it was
  * training.
  */
 import { seededSample } from '../core/rng.ts';
 import { MODEL_NAMESPACE } from '../model/file.ts';
-import { scorerOfModels } from '../seq/ensemble.ts';
-import { memberSeed, membersFor, positionsOf } from '../seq/negatives.ts';
+import { memberSeed, membersFor, scorerOfModels } from '../seq/ensemble.ts';
+import { positionsOf } from '../seq/negatives.ts';
 import {
   deleteSeqCheckpoint,
   loadSeqCheckpoint,
