@@ -2,7 +2,7 @@
  * The attribute graph's cost on a real catalogue: CPU seconds of building the graph
  * (src/model/attr.ts) for each neighbour count and of the hashed metadata vectors, the tokens and
  * edges it yields, from the items of an imported store.
- * Run: node --import tsx bench/attr.ts --db .cache/beauty.db --neighbours 50,100,300
+ * Run: node --import tsx bench/attr.ts --db .cache/beauty.db --neighbours 50,100,300 [--title-words]
  * (any store `fusionrec import` wrote, e.g. `fusionrec import --format beauty --db X ../shared/data/beauty`).
  */
 import { parseArgs } from 'node:util';
@@ -15,13 +15,14 @@ const { values } = parseArgs({
     db: { type: 'string' },
     neighbours: { type: 'string', default: '50,100,300' },
     postings: { type: 'string', default: '1000' },
+    'title-words': { type: 'boolean', default: false },
   },
 });
 if (!values.db) throw new Error('give --db FILE (a store written by fusionrec import)');
 
 const store = await openStore(values.db);
 try {
-  const catalog = await loadCatalog(store, undefined);
+  const catalog = await loadCatalog(store, undefined, { titleWords: values['title-words'] });
   // the engagement order only breaks ties: the item index stands in for it here
   const engagement = Float32Array.from(catalog.itemIds, (_, i) => -i);
   const tokens = catalog.attrTokens.reduce((s, t) => s + t.length, 0);

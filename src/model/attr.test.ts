@@ -97,6 +97,67 @@ describe('attribute graph', () => {
     assert.ok(Math.abs(edgeWeight(cut, 0, 1) - edgeWeight(g, 0, 1)) < 1e-6);
   });
 
+  it("matches the exact cosine of the IDF rows over the cut lists' candidates, whatever the lists' lengths", () => {
+    // a seeded catalogue: two scenarios, tokens from a skewed vocabulary, one token most items hold
+    let seed = 7;
+    const rnd = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    const n = 120;
+    const scen = Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 'b' : 'a'));
+    const toks = Array.from({ length: n }, () => {
+      const row = new Set(rnd() < 0.8 ? ['cat:common'] : []);
+      const k = 1 + Math.floor(rnd() * 6);
+      for (let j = 0; j < k; j++) row.add(`tag:${Math.floor(rnd() ** 2 * 40)}`);
+      return [...row];
+    });
+    const eng = Array.from({ length: n }, () => Math.floor(rnd() * 10));
+    // the reference: idf over the scenario, tokens of one item dropped, rows L2-normalised
+    const df = new Map<string, number>();
+    for (let i = 0; i < n; i++)
+      for (const t of toks[i]!) df.set(`${scen[i]}|${t}`, (df.get(`${scen[i]}|${t}`) ?? 0) + 1);
+    const size = (sc: string) => scen.filter((x) => x === sc).length;
+    const rows = toks.map((ts, i) => {
+      const kept = ts.filter((t) => df.get(`${scen[i]}|${t}`)! > 1);
+      const w = kept.map((t) => Math.log((size(scen[i]!) + 1) / (df.get(`${scen[i]}|${t}`)! + 1)));
+      const len = Math.hypot(...w);
+      return new Map(kept.map((t, k) => [t, w[k]! / len]));
+    });
+    const cos = (a: number, b: number) => {
+      let s = 0;
+      for (const [t, w] of rows[a]!) s += w * (rows[b]!.get(t) ?? 0);
+      return s;
+    };
+    for (const postings of [2, 5, 30, 1000])
+      for (const k of [3, 25]) {
+        const g = buildAttrGraph(toks, scen, eng, { neighbours: k, postings })!;
+        for (let a = 0; a < n; a++) {
+          const cand = new Set<number>();
+          for (const t of rows[a]!.keys()) {
+            const list = [...Array(n).keys()]
+              .filter((b) => scen[b] === scen[a] && rows[b]!.has(t))
+              .sort((x, y) => eng[y]! - eng[x]! || x - y);
+            for (const b of list.slice(0, postings)) if (b !== a) cand.add(b);
+          }
+          const want = [...cand]
+            .map((b) => [b, cos(a, b)] as const)
+            .filter(([, s]) => s > 0)
+            .sort((x, y) => y[1] - x[1] || eng[y[0]]! - eng[x[0]]! || x[0] - y[0])
+            .slice(0, k);
+          const got = neighbours(g, a);
+          assert.equal(got.length, want.length, `item ${a}, postings ${postings}`);
+          for (let j = 0; j < got.length; j++)
+            assert.ok(Math.abs(edgeWeight(g, a, got[j]!) - want[j]![1]) < 1e-6, `item ${a} rank ${j}`);
+          assert.deepEqual(
+            got,
+            want.map(([b]) => b),
+            `item ${a}, postings ${postings}`,
+          );
+        }
+      }
+  });
+
   it('no graph without a shared token or with no neighbours asked', () => {
     assert.equal(buildAttrGraph([['a'], ['b']], [0, 0], [0, 0]), undefined);
     assert.equal(buildAttrGraph([['a'], ['a']], [0, 1], [0, 0]), undefined);

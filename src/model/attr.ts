@@ -10,7 +10,9 @@
  * Tokens held by one item only say nothing about similarity and are dropped. Candidates come from
  * the token lists (each cut to its `postings` most engaged items, so a token shared by half the
  * catalogue does not make the build quadratic), and each candidate's similarity is then the exact
- * dot product over every token the two items share.
+ * dot product over every token the two items share, accumulated token by token: through a token's
+ * list where the list is short beside the candidates, else by looking the token up in each
+ * candidate's row.
  */
 import type { Item } from '../core/types.ts';
 import type { Csr } from './csr.ts';
@@ -23,6 +25,9 @@ export interface AttrOptions {
 }
 
 const DEFAULT_ATTR: AttrOptions = { neighbours: 300, postings: 1000 };
+
+/** a list entry costs about this fraction of a lookup in a candidate's row */
+const LIST_OVER_LOOKUP = 4;
 
 /** the metadata of an item the attribute graph reads */
 export type AttrSource = Pick<Item, 'category' | 'tags' | 'attributes' | 'image' | 'audio'> & {
@@ -78,17 +83,24 @@ export function buildAttrGraph(
   const x = attrMatrix(tokens, scenario);
   if (!x) return undefined;
   const { tokOf, wOf } = x;
-  const postings: number[][] = Array.from({ length: x.numTokens }, () => []);
-  for (let i = 0; i < n; i++) for (const t of tokOf[i]!) postings[t]!.push(i);
-  // the most engaged items first (then by index): what a token proposes when its list is cut
-  for (const p of postings) {
-    p.sort((a, b) => engagement[b]! - engagement[a]! || a - b);
-    if (p.length > opts.postings) p.length = opts.postings;
+  // each token's items, the most engaged first (then by index), with the token's weight in each:
+  // a token proposes its first `postings` items as candidates
+  const postItems: Int32Array[] = [];
+  const postWeights: Float32Array[] = [];
+  {
+    const lists: number[][] = Array.from({ length: x.numTokens }, () => []);
+    for (let i = 0; i < n; i++) for (const t of tokOf[i]!) lists[t]!.push(i);
+    for (let t = 0; t < x.numTokens; t++) {
+      const p = lists[t]!.sort((a, b) => engagement[b]! - engagement[a]! || a - b);
+      postItems.push(Int32Array.from(p));
+      postWeights.push(Float32Array.from(p, (b) => wOf[b]![indexOfToken(tokOf[b]!, t)]!));
+    }
   }
   const offsets = new Int32Array(n + 1);
   const outItems: number[] = [];
   const outWeights: number[] = [];
   const mark = new Int32Array(n).fill(-1);
+  const acc = new Float64Array(n);
   const cand: number[] = [];
   const heap = new TopK(opts.neighbours, engagement);
   for (let a = 0; a < n; a++) {
@@ -97,15 +109,42 @@ export function buildAttrGraph(
     const ta = tokOf[a]!;
     if (ta.length === 0) continue;
     cand.length = 0;
-    for (const t of ta)
-      for (const b of postings[t]!)
-        if (b !== a && mark[b] !== a) {
+    mark[a] = a;
+    for (const t of ta) {
+      const items = postItems[t]!;
+      const m = Math.min(items.length, opts.postings);
+      for (let j = 0; j < m; j++) {
+        const b = items[j]!;
+        if (mark[b] !== a) {
           mark[b] = a;
+          acc[b] = 0;
           cand.push(b);
         }
+      }
+    }
+    // X_a . X_b over every token the two share, summed in token order as a sorted merge of the
+    // two rows would: through the token's whole list where it is short beside the candidates,
+    // else by looking the token up in each candidate's row (so a token most items hold costs the
+    // candidates, not the catalogue)
     const wa = wOf[a]!;
+    for (let k = 0; k < ta.length; k++) {
+      const t = ta[k]!;
+      const w = wa[k]!;
+      const items = postItems[t]!;
+      if (items.length <= LIST_OVER_LOOKUP * cand.length) {
+        const ws = postWeights[t]!;
+        for (let j = 0; j < items.length; j++) {
+          const b = items[j]!;
+          if (mark[b] === a && b !== a) acc[b]! += w * ws[j]!;
+        }
+      } else
+        for (const b of cand) {
+          const at = indexOfToken(tokOf[b]!, t);
+          if (at >= 0) acc[b]! += w * wOf[b]![at]!;
+        }
+    }
     heap.clear();
-    for (const b of cand) heap.offer(b, dotSorted(ta, wa, tokOf[b]!, wOf[b]!));
+    for (const b of cand) heap.offer(b, acc[b]!);
     for (const [b, s] of heap.sorted()) {
       outItems.push(b);
       outWeights.push(s);
@@ -236,19 +275,18 @@ class TopK {
   }
 }
 
-/** the dot product of two sparse rows whose token ids are sorted */
-function dotSorted(ta: Int32Array, wa: Float32Array, tb: Int32Array, wb: Float32Array): number {
-  let s = 0;
-  let i = 0;
-  let j = 0;
-  while (i < ta.length && j < tb.length) {
-    const x = ta[i]!;
-    const y = tb[j]!;
-    if (x === y) s += wa[i++]! * wb[j++]!;
-    else if (x < y) i++;
-    else j++;
+/** where token `t` sits in a sorted row, or -1 */
+function indexOfToken(row: Int32Array, t: number): number {
+  let lo = 0;
+  let hi = row.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const v = row[mid]!;
+    if (v === t) return mid;
+    if (v < t) lo = mid + 1;
+    else hi = mid - 1;
   }
-  return s;
+  return -1;
 }
 
 /** 32-bit FNV-1a of a string */
