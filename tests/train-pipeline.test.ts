@@ -181,9 +181,9 @@ describe('trainFromStore', () => {
           available: true,
         })),
       );
-      const textDimOf = async (metadata: boolean) => {
+      const textDimOf = async (metadata: boolean, attrTitleWords = false) => {
         const config = parseConfig({
-          train: { seed: 3 },
+          train: { seed: 3, attrTitleWords },
           seq: { metadata, epochs: 1, validCases: 1, dim: 8, negatives: 3, batchSize: 8 },
         });
         const report = await trainFromStore(store, config);
@@ -198,6 +198,12 @@ describe('trainFromStore', () => {
       };
       assert.equal(await textDimOf(false), 0, 'ids only');
       assert.ok((await textDimOf(true)) > 0, 'the metadata as the text input');
+      // titles alone: title words build an attribute graph but are no input to the model
+      await store.items.upsert(
+        ITEMS.map((id, i) => ({ id, scenario: 's', title: `word${i % 2} ${id}`, available: true })),
+      );
+      assert.equal(await textDimOf(true, true), 0, 'title words are not the model\'s metadata');
+      assert.ok((await loadModel(store))!.graphs.attr, 'they make the attribute graph');
     } finally {
       await store.close();
     }

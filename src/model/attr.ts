@@ -66,6 +66,9 @@ export function attributeTokens(item: AttrSource, opts: { titleWords?: boolean }
   return [...out];
 }
 
+/** an item's curated metadata tokens: its attribute tokens less the title's words */
+export const curatedTokens = (tokens: readonly string[]): string[] => tokens.filter((t) => !t.startsWith('word:'));
+
 /**
  * The attribute graph of `tokens` (per item, as `attributeTokens` gives them); `engagement` orders
  * each token's candidates and breaks ties among equally similar neighbours (the more engaged

@@ -24,7 +24,7 @@ import {
   loadInteractions,
   sequencesOf,
 } from '../engine/snapshot.ts';
-import { attributeVectors } from '../model/attr.ts';
+import { attributeVectors, curatedTokens } from '../model/attr.ts';
 import { buildScoringModel, type ModelSwitches } from '../model/build.ts';
 import { dataHash, hashOf, MODEL_FORMAT, MODEL_NAMESPACE, stampOf } from '../model/file.ts';
 import { itemSpaceOf } from '../model/scoring.ts';
@@ -239,14 +239,15 @@ export async function trainFromStore(
   let seqStampSaved: string | undefined;
   // a sequential model learns what follows what: histories without a time order have nothing for it;
   // without ids (the ablation) an item is its text, and without text there is nothing to learn
-  // the item content the model reads: language-model vectors, else (`seq.metadata`) the metadata's
+  // the item content the model reads: language-model vectors, else (`seq.metadata`) the curated
+  // metadata's (a title's words feed the attribute graph only)
   const seqText =
     !config.seq.enabled || orderFree
       ? undefined
       : model.dim > 0
         ? { dim: model.dim, data: model.vectors }
         : config.seq.metadata
-          ? attributeVectors(catalog.attrTokens, catalog.itemScenario)
+          ? attributeVectors(catalog.attrTokens.map(curatedTokens), catalog.itemScenario)
           : undefined;
   const seqInput = cfg.ids || (seqText !== undefined && config.seq.textDim > 0);
   if (config.seq.enabled && !orderFree && seqInput) {
