@@ -202,7 +202,7 @@ describe('trainFromStore', () => {
       await store.items.upsert(
         ITEMS.map((id, i) => ({ id, scenario: 's', title: `word${i % 2} ${id}`, available: true })),
       );
-      assert.equal(await textDimOf(true, true), 0, 'title words are not the model\'s metadata');
+      assert.equal(await textDimOf(true, true), 0, "title words are not the model's metadata");
       assert.ok((await loadModel(store))!.graphs.attr, 'they make the attribute graph');
     } finally {
       await store.close();

@@ -5,8 +5,11 @@
  * in the store, so a rerun after an interrupt skips what is done.
  */
 import type { TrainConfig } from '../config/engine.ts';
+import { RecError } from '../core/errors.ts';
+import { nextMessage, startTsWorker } from '../core/ts-worker.ts';
 import { buildAttrGraph } from '../model/attr.ts';
 import { emptyGraphs } from '../model/build.ts';
+import type { Csr } from '../model/csr.ts';
 import { hashOf, loadGraphs, MODEL_NAMESPACE, saveGraphs } from '../model/file.ts';
 import { buildItemGraphs, type GraphOptions, type ItemGraphs, latentOf } from '../model/graph.ts';
 import type { Store } from '../store/types.ts';
@@ -117,22 +120,100 @@ async function loadChoice(store: Store, stamp: string): Promise<GraphSettings | 
   return saved.stamp === stamp ? saved.settings : undefined;
 }
 
+/** what ./attr-worker.ts is started with */
+export interface AttrWorkerInit {
+  tokens: readonly (readonly string[])[];
+  scenario: readonly string[];
+  /** one graph per engagement order */
+  engagements: Float32Array[];
+  opts: { neighbours: number; postings: number };
+}
+
+type AttrReply = { type: 'graphs'; graphs: (Csr | undefined)[] } | { type: 'error'; message: string };
+
+/** the occurrences of each item in `sequences`: the graphs' `counts` */
+export function occurrences(sequences: readonly ArrayLike<number>[], numItems: number): Float32Array {
+  const counts = new Float32Array(numItems);
+  for (const s of sequences) for (let k = 0; k < s.length; k++) counts[s[k]!]! += 1;
+  return counts;
+}
+
 /**
- * The attribute graph beside the fit's and the served graphs: from the catalogue's metadata (no
- * interaction), its ties broken by each graph set's own counts (the fit's without the held-out targets)
+ * The attribute graphs of the fit's and the served graphs, from the catalogue's metadata (no
+ * interaction), their ties broken by each graph set's counts (the fit's without the held-out
+ * targets; `final` absent: the same graphs). Built on a thread of their own while the caller goes
+ * on with the item graphs (on this thread when `threads` is 1); the promise resolves to them.
  */
-export function withAttributeGraphs(
-  graphs: GraphStage,
+export function attributeGraphsAside(
   tokens: readonly (readonly string[])[],
   itemScenario: readonly string[],
+  counts: { fit: Float32Array; final?: Float32Array | undefined },
   cfg: TrainConfig,
-  progress: GraphStageInput['progress'],
+  threads: number,
   signal: AbortSignal | undefined,
-): void {
+): Promise<{ fit?: Csr | undefined; final?: Csr | undefined }> {
   const opts = { neighbours: cfg.attrNeighbors, postings: cfg.attrPostings };
-  progress('attribute graph', 0, 1);
-  graphs.fit.attr = buildAttrGraph(tokens, itemScenario, graphs.fit.counts, opts, signal);
-  if (graphs.final !== graphs.fit)
-    graphs.final.attr = buildAttrGraph(tokens, itemScenario, graphs.final.counts, opts, signal);
-  progress('attribute graph', 1, 1);
+  const engagements = counts.final ? [counts.fit, counts.final] : [counts.fit];
+  const sorted = (graphs: (Csr | undefined)[]) => ({
+    fit: graphs[0],
+    final: counts.final ? graphs[1] : graphs[0],
+  });
+  if (opts.neighbours <= 0 || !tokens.some((t) => t.length > 0)) return Promise.resolve({});
+  if (threads <= 1)
+    return Promise.resolve(
+      sorted(engagements.map((e) => buildAttrGraph(tokens, itemScenario, e, opts, signal))),
+    );
+  const init: AttrWorkerInit = { tokens, scenario: itemScenario, engagements, opts };
+  const worker = startTsWorker(new URL('./attr-worker.ts', import.meta.url), init);
+  const onAbort = () => void worker.terminate();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  return nextMessage<AttrReply>(worker, 'attribute graph worker')
+    .then((r) => {
+      if (r.type === 'error') throw new RecError('INTERNAL', `attribute graph worker: ${r.message}`);
+      return sorted(r.graphs);
+    })
+    .catch((e) => {
+      signal?.throwIfAborted();
+      throw e;
+    })
+    .finally(() => {
+      signal?.removeEventListener('abort', onAbort);
+      void worker.terminate();
+    });
+}
+
+/**
+ * The item graphs (`itemGraphs`) with the attribute graphs beside them: those need no interaction
+ * beyond the counts that break their ties, so they are built on a thread of their own meanwhile.
+ */
+export async function graphStage(
+  x: GraphStageInput,
+  attr: { tokens: readonly (readonly string[])[]; itemScenario: readonly string[]; threads: number },
+): Promise<GraphStage> {
+  const stop = new AbortController();
+  const aside = attributeGraphsAside(
+    attr.tokens,
+    attr.itemScenario,
+    {
+      fit: occurrences(x.fitSequences(), x.numItems),
+      final: x.allSequences && occurrences(x.allSequences(), x.numItems),
+    },
+    x.cfg,
+    attr.threads,
+    x.signal ? AbortSignal.any([x.signal, stop.signal]) : stop.signal,
+  );
+  let graphs: GraphStage;
+  try {
+    graphs = await itemGraphs(x);
+  } catch (e) {
+    stop.abort();
+    await aside.catch(() => undefined);
+    throw e;
+  }
+  x.progress('attribute graph', 0, 1);
+  const built = await aside;
+  graphs.fit.attr = built.fit;
+  if (graphs.final !== graphs.fit) graphs.final.attr = built.final;
+  x.progress('attribute graph', 1, 1);
+  return graphs;
 }

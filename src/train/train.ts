@@ -47,7 +47,7 @@ import { coldStartCopies, type FitCase, fitCaseOf, perScenario, profileCases } f
 import { DEFAULT_FIT_OPTIONS, type FitResult, fitRanker } from './fit-ranker.ts';
 import { fitTargets } from './held-out.ts';
 import { deleteSeqParts, trainSeqMembers } from './seq-members.ts';
-import { type GraphSettings, itemGraphs, withAttributeGraphs } from './train-graphs.ts';
+import { type GraphSettings, graphStage } from './train-graphs.ts';
 
 export interface TrainOptions {
   /** id of the encoder whose item vectors the text features use (none: no text features) */
@@ -210,22 +210,32 @@ export async function trainFromStore(
     fitSequences ??= sequencesOf(fitInter, catalog.index, weightsOf);
     return fitSequences;
   };
+  let allSequences: number[][] | undefined;
+  const allSeqs =
+    held.targets.length > 0
+      ? () => {
+          allSequences ??= sequencesOf(inter, catalog.index, weightsOf);
+          return allSequences;
+        }
+      : undefined;
   const tGraphs = Date.now();
-  const graphs = await itemGraphs({
-    store,
-    cfg,
-    numItems: catalog.itemIds.length,
-    scenarioOf: (i) => catalog.itemScenario[i]!,
-    base: { ...graphOptionsOf(cfg, orderFree), crossScenario: cfg.crossScenario && cfg.fusion },
-    fitSequences: fitSeqs,
-    allSequences: held.targets.length > 0 ? () => sequencesOf(inter, catalog.index, weightsOf) : undefined,
-    cases: fitCases,
-    fitStamp: `${stampWithText}-${heldKey}`,
-    finalStamp: stampWithText,
-    progress,
-    signal: opts.signal,
-  });
-  withAttributeGraphs(graphs, catalog.attrTokens, catalog.itemScenario, cfg, progress, opts.signal);
+  const graphs = await graphStage(
+    {
+      store,
+      cfg,
+      numItems: catalog.itemIds.length,
+      scenarioOf: (i) => catalog.itemScenario[i]!,
+      base: { ...graphOptionsOf(cfg, orderFree), crossScenario: cfg.crossScenario && cfg.fusion },
+      fitSequences: fitSeqs,
+      allSequences: allSeqs,
+      cases: fitCases,
+      fitStamp: `${stampWithText}-${heldKey}`,
+      finalStamp: stampWithText,
+      progress,
+      signal: opts.signal,
+    },
+    { tokens: catalog.attrTokens, itemScenario: catalog.itemScenario, threads: resolveThreads(cfg.threads) },
+  );
   const graphSeconds = (Date.now() - tGraphs) / 1000;
   const model = buildScoringModel(catalog, [], {
     graphs: graphs.fit,
