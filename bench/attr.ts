@@ -2,12 +2,12 @@
  * The attribute graph's cost on a real catalogue: CPU seconds of building the graph
  * (src/model/attr.ts) for each neighbour count and of the hashed metadata vectors, the tokens and
  * edges it yields, from the items of an imported store.
- * Run: node --import tsx bench/attr.ts --db .cache/beauty.db --neighbours 50,100,300 [--title-words]
+ * Run: node --import tsx bench/attr.ts --db .cache/beauty.db --neighbours 50,100,300 [--title-words never|missing|always]
  * (any store `fusionrec import` wrote, e.g. `fusionrec import --format beauty --db X ../shared/data/beauty`).
  */
 import { parseArgs } from 'node:util';
 import { loadCatalog } from '../src/engine/snapshot.ts';
-import { attributeVectors, buildAttrGraph } from '../src/model/attr.ts';
+import { attributeVectors, buildAttrGraph, type TitleWords } from '../src/model/attr.ts';
 import { openStore } from '../src/store/open.ts';
 
 const { values } = parseArgs({
@@ -15,14 +15,14 @@ const { values } = parseArgs({
     db: { type: 'string' },
     neighbours: { type: 'string', default: '50,100,300' },
     postings: { type: 'string', default: '1000' },
-    'title-words': { type: 'boolean', default: false },
+    'title-words': { type: 'string', default: 'never' },
   },
 });
 if (!values.db) throw new Error('give --db FILE (a store written by fusionrec import)');
 
 const store = await openStore(values.db);
 try {
-  const catalog = await loadCatalog(store, undefined, { titleWords: values['title-words'] });
+  const catalog = await loadCatalog(store, undefined, { titleWords: values['title-words'] as TitleWords });
   // the engagement order only breaks ties: the item index stands in for it here
   const engagement = Float32Array.from(catalog.itemIds, (_, i) => -i);
   const tokens = catalog.attrTokens.reduce((s, t) => s + t.length, 0);

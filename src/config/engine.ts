@@ -253,8 +253,8 @@ export const trainSection = z
       "Items each metadata token proposes as neighbour candidates when building the attribute graph, the most engaged first: bounds the build on tokens shared by much of the catalogue (a candidate's similarity is always computed over every token it shares).",
     ),
     attrTitleWords: d(
-      z.boolean().default(false),
-      "Also read each item's title words (lower-cased, letters and digits, two characters or more, not numbers alone) as metadata tokens: items whose titles share rare words become attribute neighbours, and a catalogue of titles without other metadata gets an attribute graph (and, without language-model vectors, a `seq.metadata` input). Off by default: it lifts rare targets (Scientific +9-22 %, food-kitchen +39 %) but on a catalogue of many titles the graph build and the longer sequential training take food-kitchen's training well past 10 minutes (docs/results.md).",
+      z.enum(['never', 'missing', 'always']).default('missing'),
+      "When each item's title words (lower-cased, letters and digits, two characters or more, not numbers alone) are attribute tokens, so that items whose titles share rare words become attribute neighbours: `missing` for the items with no other metadata (tags, category, text attributes, visual tags, audio descriptors), whose titles stand in for it (a catalogue of titles alone gets an attribute graph); `always` beside the other metadata as well; `never`. The sequential model's `seq.metadata` input reads the other metadata only.",
     ),
     keepVersions: d(
       z.number().int().min(1).max(1000).default(5),

@@ -6,7 +6,7 @@
 import type { Item, Split } from '../core/types.ts';
 import { itemVectorNamespace, loadItemVectors } from '../encode/catalog.ts';
 import { unifiedText } from '../encode/template.ts';
-import { attributeTokens } from '../model/attr.ts';
+import { attributeTokens, type TitleWords } from '../model/attr.ts';
 import type { CatalogInput, ContextObservation } from '../model/build.ts';
 import { contextKeys } from '../model/context.ts';
 import { LabelVocabulary } from '../profile/label.ts';
@@ -48,8 +48,8 @@ async function itemVectors(
 export async function loadCatalog(
   store: Store,
   encoderId: string | undefined,
-  /** titleWords: the title's words among the attribute tokens (`train.attrTitleWords`) */
-  opts: { saveVectors?: boolean; titleWords?: boolean } = {},
+  /** titleWords: when the title's words are attribute tokens (`train.attrTitleWords`) */
+  opts: { saveVectors?: boolean; titleWords?: TitleWords } = {},
 ): Promise<Catalog> {
   const items: Item[] = [];
   for await (const page of store.items.pages({ limit: 5000 })) items.push(...page);
@@ -85,7 +85,7 @@ export async function loadCatalog(
     index: new Map(itemIds.map((id, i) => [id, i])),
     available: Uint8Array.from(items, (i) => (i.available === false ? 0 : 1)),
     facts,
-    attrTokens: items.map((i) => attributeTokens(i, { titleWords: opts.titleWords === true })),
+    attrTokens: items.map((i) => attributeTokens(i, { titleWords: opts.titleWords ?? 'never' })),
     vectorsFrom,
   };
 }

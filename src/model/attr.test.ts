@@ -34,10 +34,16 @@ describe('attribute graph', () => {
     assert.deepEqual(attributeTokens({}), []);
   });
 
-  it('title words only where asked: letters and digits, two characters or more, no number alone', () => {
+  it('title words where asked: letters and digits, two characters or more, no number alone', () => {
     const item = { title: 'PORTER-CABLE 4 1/2-Inch x 10yd 80 Grit Sanding Roll, Grit', category: ['Tools'] };
-    assert.deepEqual(attributeTokens(item), ['cat:tools'], 'off by default');
-    assert.deepEqual(attributeTokens(item, { titleWords: true }).sort(), [
+    assert.deepEqual(attributeTokens(item), ['cat:tools'], 'none unless asked');
+    assert.deepEqual(attributeTokens(item, { titleWords: 'never' }), ['cat:tools']);
+    assert.deepEqual(
+      attributeTokens(item, { titleWords: 'missing' }),
+      ['cat:tools'],
+      'the item has metadata',
+    );
+    assert.deepEqual(attributeTokens(item, { titleWords: 'always' }).sort(), [
       'cat:tools',
       'word:10yd',
       'word:cable',
@@ -47,11 +53,14 @@ describe('attribute graph', () => {
       'word:roll',
       'word:sanding',
     ]);
-    assert.deepEqual(attributeTokens({ title: 'Crème brûlée für 2' }, { titleWords: true }).sort(), [
-      'word:brûlée',
-      'word:crème',
-      'word:für',
-    ]);
+    const bare = { title: 'Crème brûlée für 2' };
+    for (const titleWords of ['missing', 'always'] as const)
+      assert.deepEqual(attributeTokens(bare, { titleWords }).sort(), [
+        'word:brûlée',
+        'word:crème',
+        'word:für',
+      ]);
+    assert.deepEqual(attributeTokens(bare, { titleWords: 'never' }), []);
   });
 
   // items 0-2 share brand x (rare); 0-5 share category c (common); 6 has its own tag only; 7 is in

@@ -34,25 +34,26 @@ export type AttrSource = Pick<Item, 'category' | 'tags' | 'attributes' | 'image'
   title?: string;
 };
 
+/** when a title's words are attribute tokens (`train.attrTitleWords`) */
+export type TitleWords = 'never' | 'missing' | 'always';
+
 const norm = (s: string) => s.trim().toLowerCase().replace(/\s+/g, ' ');
 
 /**
  * The attribute tokens of an item, each once: `tag:` per tag, `cat:` per prefix of the category
  * path (an item under Home > Kitchen shares `cat:home` with every Home item), `attr:key=value` per
  * string or boolean attribute (numbers are quantities, not categories), `visual:` per visual tag,
- * `audio:key=value` per text audio descriptor; with `titleWords`, `word:` per word of the title
- * (letters and digits, two characters or more, not a number alone).
+ * `audio:key=value` per text audio descriptor; `word:` per word of the title (letters and digits,
+ * two characters or more, not a number alone) where `titleWords` asks: `always`, or `missing` (only
+ * for an item with none of the other tokens: its title stands in for the metadata it lacks).
  */
-export function attributeTokens(item: AttrSource, opts: { titleWords?: boolean } = {}): string[] {
+export function attributeTokens(item: AttrSource, opts: { titleWords?: TitleWords } = {}): string[] {
   const out = new Set<string>();
   const add = (t: string, v: string) => {
     const s = norm(v);
     if (s !== '' && s.length <= 200) out.add(`${t}${s}`);
   };
   for (const t of item.tags ?? []) add('tag:', t);
-  if (opts.titleWords)
-    for (const w of (item.title ?? '').toLowerCase().split(/[^\p{L}\p{N}]+/u))
-      if (w.length >= 2 && !/^\p{N}+$/u.test(w)) add('word:', w);
   const path: string[] = [];
   for (const c of item.category ?? []) {
     path.push(norm(c));
@@ -63,11 +64,16 @@ export function attributeTokens(item: AttrSource, opts: { titleWords?: boolean }
   for (const t of item.image?.visualTags ?? []) add('visual:', t);
   for (const [k, v] of Object.entries(item.audio?.descriptors ?? {}))
     if (typeof v === 'string') add('audio:', `${k}=${v}`);
+  const words = opts.titleWords ?? 'never';
+  if (words === 'always' || (words === 'missing' && out.size === 0))
+    for (const w of (item.title ?? '').toLowerCase().split(/[^\p{L}\p{N}]+/u))
+      if (w.length >= 2 && !/^\p{N}+$/u.test(w)) add('word:', w);
   return [...out];
 }
 
 /** an item's curated metadata tokens: its attribute tokens less the title's words */
-export const curatedTokens = (tokens: readonly string[]): string[] => tokens.filter((t) => !t.startsWith('word:'));
+export const curatedTokens = (tokens: readonly string[]): string[] =>
+  tokens.filter((t) => !t.startsWith('word:'));
 
 /**
  * The attribute graph of `tokens` (per item, as `attributeTokens` gives them); `engagement` orders

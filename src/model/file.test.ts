@@ -20,11 +20,12 @@ test('model stamp: one fit bag is the fit before bagging (stamps stay), more bag
   );
   assert.equal(stampOf('d', before as typeof cfg).stamp, stamp, 'a config written before fitBags existed');
   assert.notEqual(stampOf('d', { ...cfg, fitBags: 8 }).stamp, stamp);
-  // title words off is the catalogue read as before the setting existed
-  const { attrTitleWords, ...noTitleKey } = cfg;
-  assert.equal(attrTitleWords, false);
-  assert.equal(stampOf('d', noTitleKey as typeof cfg).stamp, stamp, 'a config written before attrTitleWords');
-  assert.notEqual(stampOf('d', { ...cfg, attrTitleWords: true }).stamp, stamp);
+  // title words never read is the catalogue read as before the setting existed
+  const { attrTitleWords: _words, ...noTitleKey } = cfg;
+  const never = stampOf('d', { ...cfg, attrTitleWords: 'never' }).stamp;
+  assert.equal(stampOf('d', noTitleKey as typeof cfg).stamp, never, 'a config written before attrTitleWords');
+  assert.notEqual(stampOf('d', { ...cfg, attrTitleWords: 'always' }).stamp, never);
+  assert.notEqual(stamp, never, 'the default reads the titles of items without metadata');
 });
 
 test('graphs keep their latent factors through the store, and load without them when there are none', async () => {

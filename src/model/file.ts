@@ -91,7 +91,7 @@ export function stampOf(dataH: string, cfg: TrainConfig): { stamp: string; confi
   const shaping = {
     ...rest,
     ...(fitBags === 1 ? {} : { fitBags }),
-    ...(attrTitleWords ? { attrTitleWords } : {}),
+    ...(attrTitleWords === 'never' ? {} : { attrTitleWords }),
   };
   const configHash = hashOf(shaping);
   return { stamp: `${MODEL_FORMAT}-${dataH}-${configHash}`, configHash };
