@@ -6,7 +6,7 @@
 import type { Item, Split } from '../core/types.ts';
 import { itemVectorNamespace, loadItemVectors } from '../encode/catalog.ts';
 import { unifiedText } from '../encode/template.ts';
-import { attributeTokens, type TitleWords } from '../model/attr.ts';
+import { catalogTokens, type TitleWords } from '../model/attr.ts';
 import type { CatalogInput, ContextObservation } from '../model/build.ts';
 import { contextKeys } from '../model/context.ts';
 import { LabelVocabulary } from '../profile/label.ts';
@@ -85,7 +85,7 @@ export async function loadCatalog(
     index: new Map(itemIds.map((id, i) => [id, i])),
     available: Uint8Array.from(items, (i) => (i.available === false ? 0 : 1)),
     facts,
-    attrTokens: items.map((i) => attributeTokens(i, { titleWords: opts.titleWords ?? 'never' })),
+    attrTokens: catalogTokens(items, opts.titleWords ?? 'never'),
     vectorsFrom,
   };
 }

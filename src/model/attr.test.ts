@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { openStore } from '../store/open.ts';
-import { attributeTokens, attributeVectors, buildAttrGraph } from './attr.ts';
+import { attributeTokens, attributeVectors, buildAttrGraph, catalogTokens } from './attr.ts';
 import { emptyGraphs } from './build.ts';
 import { loadGraphs, saveGraphs } from './file.ts';
 import { edgeWeight } from './graph.ts';
@@ -37,13 +37,7 @@ describe('attribute graph', () => {
   it('title words where asked: letters and digits, two characters or more, no number alone', () => {
     const item = { title: 'PORTER-CABLE 4 1/2-Inch x 10yd 80 Grit Sanding Roll, Grit', category: ['Tools'] };
     assert.deepEqual(attributeTokens(item), ['cat:tools'], 'none unless asked');
-    assert.deepEqual(attributeTokens(item, { titleWords: 'never' }), ['cat:tools']);
-    assert.deepEqual(
-      attributeTokens(item, { titleWords: 'missing' }),
-      ['cat:tools'],
-      'the item has metadata',
-    );
-    assert.deepEqual(attributeTokens(item, { titleWords: 'always' }).sort(), [
+    assert.deepEqual(attributeTokens(item, { titleWords: true }).sort(), [
       'cat:tools',
       'word:10yd',
       'word:cable',
@@ -53,14 +47,39 @@ describe('attribute graph', () => {
       'word:roll',
       'word:sanding',
     ]);
-    const bare = { title: 'Crème brûlée für 2' };
-    for (const titleWords of ['missing', 'always'] as const)
-      assert.deepEqual(attributeTokens(bare, { titleWords }).sort(), [
-        'word:brûlée',
-        'word:crème',
-        'word:für',
-      ]);
-    assert.deepEqual(attributeTokens(bare, { titleWords: 'never' }), []);
+    assert.deepEqual(attributeTokens({ title: 'Crème brûlée für 2' }, { titleWords: true }).sort(), [
+      'word:brûlée',
+      'word:crème',
+      'word:für',
+    ]);
+  });
+
+  it('a catalogue reads the titles of the items whose metadata links them to no other item, or all, or none', () => {
+    const items = [
+      { scenario: 's', title: 'Red mug', category: ['Cups'] },
+      { scenario: 's', title: 'Blue mug', category: ['Cups'] },
+      // an identifier only (held by no other item), and no metadata at all
+      { scenario: 's', title: 'Red kettle', attributes: { asin: 'B01' } },
+      { scenario: 's', title: 'Steel kettle' },
+      // the same category in another scenario is not shared within its own
+      { scenario: 'k', title: 'Green mug', category: ['Cups'] },
+    ];
+    const sorted = (t: string[][]) => t.map((r) => [...r].sort());
+    assert.deepEqual(sorted(catalogTokens(items, 'missing')), [
+      ['cat:cups'],
+      ['cat:cups'],
+      ['attr:asin=b01', 'word:kettle', 'word:red'],
+      ['word:kettle', 'word:steel'],
+      ['cat:cups', 'word:green', 'word:mug'],
+    ]);
+    assert.deepEqual(sorted(catalogTokens(items, 'never')), [
+      ['cat:cups'],
+      ['cat:cups'],
+      ['attr:asin=b01'],
+      [],
+      ['cat:cups'],
+    ]);
+    assert.deepEqual(sorted(catalogTokens(items, 'always'))[0], ['cat:cups', 'word:mug', 'word:red']);
   });
 
   // items 0-2 share brand x (rare); 0-5 share category c (common); 6 has its own tag only; 7 is in

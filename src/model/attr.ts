@@ -43,11 +43,10 @@ const norm = (s: string) => s.trim().toLowerCase().replace(/\s+/g, ' ');
  * The attribute tokens of an item, each once: `tag:` per tag, `cat:` per prefix of the category
  * path (an item under Home > Kitchen shares `cat:home` with every Home item), `attr:key=value` per
  * string or boolean attribute (numbers are quantities, not categories), `visual:` per visual tag,
- * `audio:key=value` per text audio descriptor; `word:` per word of the title (letters and digits,
- * two characters or more, not a number alone) where `titleWords` asks: `always`, or `missing` (only
- * for an item with none of the other tokens: its title stands in for the metadata it lacks).
+ * `audio:key=value` per text audio descriptor; with `titleWords`, `word:` per word of the title
+ * (letters and digits, two characters or more, not a number alone).
  */
-export function attributeTokens(item: AttrSource, opts: { titleWords?: TitleWords } = {}): string[] {
+export function attributeTokens(item: AttrSource, opts: { titleWords?: boolean } = {}): string[] {
   const out = new Set<string>();
   const add = (t: string, v: string) => {
     const s = norm(v);
@@ -64,8 +63,7 @@ export function attributeTokens(item: AttrSource, opts: { titleWords?: TitleWord
   for (const t of item.image?.visualTags ?? []) add('visual:', t);
   for (const [k, v] of Object.entries(item.audio?.descriptors ?? {}))
     if (typeof v === 'string') add('audio:', `${k}=${v}`);
-  const words = opts.titleWords ?? 'never';
-  if (words === 'always' || (words === 'missing' && out.size === 0))
+  if (opts.titleWords)
     for (const w of (item.title ?? '').toLowerCase().split(/[^\p{L}\p{N}]+/u))
       if (w.length >= 2 && !/^\p{N}+$/u.test(w)) add('word:', w);
   return [...out];
@@ -74,6 +72,29 @@ export function attributeTokens(item: AttrSource, opts: { titleWords?: TitleWord
 /** an item's curated metadata tokens: its attribute tokens less the title's words */
 export const curatedTokens = (tokens: readonly string[]): string[] =>
   tokens.filter((t) => !t.startsWith('word:'));
+
+/**
+ * The attribute tokens of a catalogue (`attributeTokens` per item), with its titles' words where
+ * `titleWords` asks: `always`, or `missing`: for the items none of whose other tokens is shared
+ * by another item of their scenario (no metadata, or only identifiers), whose titles then stand in
+ * for the metadata they lack.
+ */
+export function catalogTokens(
+  items: readonly (AttrSource & { scenario: string })[],
+  titleWords: TitleWords,
+): string[][] {
+  if (titleWords !== 'missing')
+    return items.map((i) => attributeTokens(i, { titleWords: titleWords === 'always' }));
+  const tokens = items.map((i) => attributeTokens(i));
+  const df = new Map<string, number>();
+  const key = (k: number, t: string) => `${items[k]!.scenario}\u0001${t}`;
+  tokens.forEach((ts, k) => {
+    for (const t of ts) df.set(key(k, t), (df.get(key(k, t)) ?? 0) + 1);
+  });
+  return tokens.map((ts, k) =>
+    ts.some((t) => df.get(key(k, t))! > 1) ? ts : attributeTokens(items[k]!, { titleWords: true }),
+  );
+}
 
 /**
  * The attribute graph of `tokens` (per item, as `attributeTokens` gives them); `engagement` orders
