@@ -169,6 +169,28 @@ describe('trainFromStore', () => {
     }
   });
 
+  it('the graphs built beside the item graphs on a thread of their own are those of one thread', async () => {
+    const store = await storeWith();
+    try {
+      await store.items.upsert(
+        ITEMS.map((id, i) => ({ id, scenario: 's', title: id, category: [`c${i % 3}`], available: true })),
+      );
+      const graphsWith = async (threads: number) => {
+        const report = await trainFromStore(
+          store,
+          parseConfig({ train: { seed: 3, threads, heldOutCases: 10 }, seq: { enabled: false } }),
+        );
+        assert.ok(report.heldOutCases > 0, 'targets are held out: the fit and the served graphs differ');
+        return (await loadModel(store))!.graphs;
+      };
+      const one = await graphsWith(1);
+      assert.ok(one.attr && one.als, 'an attribute graph and a factorisation');
+      assert.deepEqual(await graphsWith(2), one);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('seq.metadata feeds the sequential model the metadata where the items have no text vectors', async () => {
     const store = await storeWith();
     try {

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseConfig } from '../config/load.ts';
 import { buildAttrGraph } from '../model/attr.ts';
-import { attributeGraphsAside, occurrences } from './train-graphs.ts';
+import { latentOf } from '../model/graph.ts';
+import { occurrences, type SideInit, sideGraphs } from './train-graphs.ts';
 
-const cfg = parseConfig({}).train;
 // two scenarios; items 0-3 share a brand, 4-5 a tag, 6 shares nothing
 const tokens = [
   ['attr:brand=x', 'cat:a'],
@@ -16,67 +15,43 @@ const tokens = [
   ['tag:lonely'],
 ];
 const scenario = ['s', 's', 's', 's', 'k', 'k', 'k'];
-const fitCounts = occurrences(
-  [
-    [0, 1, 1],
-    [3, 4],
-    [5, 2, 2],
-  ],
-  tokens.length,
-);
-const finalCounts = occurrences(
-  [
-    [0, 1, 1],
-    [3, 4, 3, 3],
-    [5, 2, 2, 2],
-  ],
-  tokens.length,
-);
-const opts = { neighbours: cfg.attrNeighbors, postings: cfg.attrPostings };
+const fitSeqs = [
+  [0, 1, 1],
+  [3, 4],
+  [5, 2, 2],
+];
+const allSeqs = [
+  [0, 1, 1],
+  [3, 4, 3, 3],
+  [5, 2, 2, 2],
+];
+const opts = { neighbours: 300, postings: 1000 };
+const latent = { als: { factors: 2, reg: 0.1, alpha: 1, iters: 2 }, crossScenario: true };
 
-describe('graph stage: the attribute graphs beside the item graphs', () => {
+describe('graph stage: the graphs that need no tuned setting', () => {
   it('counts each occurrence of an item in the sequences', () => {
-    assert.deepEqual(Array.from(fitCounts), [1, 2, 2, 1, 1, 1, 0]);
+    assert.deepEqual(Array.from(occurrences(fitSeqs, tokens.length)), [1, 2, 2, 1, 1, 1, 0]);
   });
 
-  it('a thread of their own builds what this thread builds, each with its own counts', async () => {
-    const want = {
-      fit: buildAttrGraph(tokens, scenario, fitCounts, opts),
-      final: buildAttrGraph(tokens, scenario, finalCounts, opts),
+  it('per graph set: its attribute graph, ties broken by its own counts, and its factorisations', () => {
+    const init: SideInit = {
+      numItems: tokens.length,
+      scenario,
+      sequences: [fitSeqs, allSeqs],
+      attr: { tokens, opts },
+      latent,
     };
-    // the counts break the ties: the two orders differ
-    assert.notDeepEqual(want.fit, want.final);
-    for (const threads of [1, 2]) {
-      const got = await attributeGraphsAside(
-        tokens,
-        scenario,
-        { fit: fitCounts, final: finalCounts },
-        cfg,
-        threads,
-        undefined,
-      );
-      assert.deepEqual(got, want, `threads ${threads}`);
-    }
-    const alone = await attributeGraphsAside(tokens, scenario, { fit: fitCounts }, cfg, 2, undefined);
-    assert.deepEqual(alone.fit, want.fit);
-    assert.equal(alone.final, alone.fit, 'no held-out targets: the served graphs are the fit graphs');
-  });
-
-  it('no graph without metadata or neighbours; an interrupt stops the thread', async () => {
-    const none = await attributeGraphsAside(
-      [[], []],
-      ['s', 's'],
-      { fit: new Float32Array(2) },
-      cfg,
-      2,
-      undefined,
-    );
-    assert.deepEqual(none, {});
-    const off = { ...cfg, attrNeighbors: 0 };
-    assert.deepEqual(await attributeGraphsAside(tokens, scenario, { fit: fitCounts }, off, 2, undefined), {});
-    const stop = new AbortController();
-    const pending = attributeGraphsAside(tokens, scenario, { fit: fitCounts }, cfg, 2, stop.signal);
-    stop.abort();
-    await assert.rejects(pending, { name: 'AbortError' });
+    const [fit, final] = sideGraphs(init);
+    const attrOf = (seqs: number[][]) =>
+      buildAttrGraph(tokens, scenario, occurrences(seqs, tokens.length), opts);
+    assert.deepEqual(fit!.attr, attrOf(fitSeqs));
+    assert.deepEqual(final!.attr, attrOf(allSeqs));
+    assert.notDeepEqual(fit!.attr, final!.attr, 'the counts break the ties: the two orders differ');
+    const latentOfSeqs = (seqs: number[][]) => latentOf(seqs, tokens.length, (i) => scenario[i]!, latent);
+    assert.deepEqual({ als: fit!.als, alsFused: fit!.alsFused }, latentOfSeqs(fitSeqs));
+    assert.deepEqual({ als: final!.als, alsFused: final!.alsFused }, latentOfSeqs(allSeqs));
+    assert.ok(fit!.alsFused, 'two scenarios: the fused factorisation too');
+    const none = sideGraphs({ numItems: tokens.length, scenario, sequences: [fitSeqs] });
+    assert.deepEqual(none, [{}]);
   });
 });

@@ -9,7 +9,6 @@ import { RecError } from '../core/errors.ts';
 import { nextMessage, startTsWorker } from '../core/ts-worker.ts';
 import { buildAttrGraph } from '../model/attr.ts';
 import { emptyGraphs } from '../model/build.ts';
-import type { Csr } from '../model/csr.ts';
 import { hashOf, loadGraphs, MODEL_NAMESPACE, saveGraphs } from '../model/file.ts';
 import { buildItemGraphs, type GraphOptions, type ItemGraphs, latentOf } from '../model/graph.ts';
 import type { Store } from '../store/types.ts';
@@ -120,16 +119,24 @@ async function loadChoice(store: Store, stamp: string): Promise<GraphSettings | 
   return saved.stamp === stamp ? saved.settings : undefined;
 }
 
-/** what ./attr-worker.ts is started with */
-export interface AttrWorkerInit {
-  tokens: readonly (readonly string[])[];
+/** what the side thread (./side-worker.ts) builds from */
+export interface SideInit {
+  numItems: number;
   scenario: readonly string[];
-  /** one graph per engagement order */
-  engagements: Float32Array[];
-  opts: { neighbours: number; postings: number };
+  /** the sequences of each graph set: the fit's, then, where targets are held out, every event's */
+  sequences: readonly (readonly number[])[][];
+  /** the attribute graph's input; absent = none */
+  attr?:
+    | { tokens: readonly (readonly string[])[]; opts: { neighbours: number; postings: number } }
+    | undefined;
+  /** the factorisations' options (`latentOf`); absent = none */
+  latent?: Pick<GraphOptions, 'als' | 'crossScenario'> | undefined;
 }
 
-type AttrReply = { type: 'graphs'; graphs: (Csr | undefined)[] } | { type: 'error'; message: string };
+/** what the side thread adds to each graph set */
+export type SideGraphs = Pick<ItemGraphs, 'attr' | 'als' | 'alsFused'>;
+
+type SideReply = { type: 'graphs'; graphs: SideGraphs[] } | { type: 'error'; message: string };
 
 /** the occurrences of each item in `sequences`: the graphs' `counts` */
 export function occurrences(sequences: readonly ArrayLike<number>[], numItems: number): Float32Array {
@@ -139,81 +146,86 @@ export function occurrences(sequences: readonly ArrayLike<number>[], numItems: n
 }
 
 /**
- * The attribute graphs of the fit's and the served graphs, from the catalogue's metadata (no
- * interaction), their ties broken by each graph set's counts (the fit's without the held-out
- * targets; `final` absent: the same graphs). Built on a thread of their own while the caller goes
- * on with the item graphs (on this thread when `threads` is 1); the promise resolves to them.
+ * Per graph set, what needs no tuned setting: the attribute graph (from the catalogue's metadata,
+ * its ties broken by the set's counts) and the factorisations (`latentOf`).
  */
-export function attributeGraphsAside(
-  tokens: readonly (readonly string[])[],
-  itemScenario: readonly string[],
-  counts: { fit: Float32Array; final?: Float32Array | undefined },
-  cfg: TrainConfig,
-  threads: number,
-  signal: AbortSignal | undefined,
-): Promise<{ fit?: Csr | undefined; final?: Csr | undefined }> {
-  const opts = { neighbours: cfg.attrNeighbors, postings: cfg.attrPostings };
-  const engagements = counts.final ? [counts.fit, counts.final] : [counts.fit];
-  const sorted = (graphs: (Csr | undefined)[]) => ({
-    fit: graphs[0],
-    final: counts.final ? graphs[1] : graphs[0],
+export function sideGraphs(x: SideInit, signal?: AbortSignal): SideGraphs[] {
+  const scenarioOf = (i: number) => x.scenario[i]!;
+  return x.sequences.map((seqs) => {
+    const attr =
+      x.attr && buildAttrGraph(x.attr.tokens, x.scenario, occurrences(seqs, x.numItems), x.attr.opts, signal);
+    return {
+      ...(attr ? { attr } : {}),
+      ...(x.latent ? latentOf(seqs, x.numItems, scenarioOf, x.latent, signal) : {}),
+    };
   });
-  if (opts.neighbours <= 0 || !tokens.some((t) => t.length > 0)) return Promise.resolve({});
-  if (threads <= 1)
-    return Promise.resolve(
-      sorted(engagements.map((e) => buildAttrGraph(tokens, itemScenario, e, opts, signal))),
-    );
-  const init: AttrWorkerInit = { tokens, scenario: itemScenario, engagements, opts };
-  const worker = startTsWorker(new URL('./attr-worker.ts', import.meta.url), init);
+}
+
+/** `sideGraphs` on a thread of its own (on this one when `threads` is 1) */
+function sideGraphsAside(x: SideInit, threads: number, signal: AbortSignal): Promise<SideGraphs[]> {
+  if (!x.attr && !x.latent) return Promise.resolve(x.sequences.map(() => ({})));
+  if (threads <= 1) return new Promise((resolve) => resolve(sideGraphs(x, signal)));
+  const worker = startTsWorker(new URL('./side-worker.ts', import.meta.url), x);
   const onAbort = () => void worker.terminate();
-  signal?.addEventListener('abort', onAbort, { once: true });
-  return nextMessage<AttrReply>(worker, 'attribute graph worker')
+  signal.addEventListener('abort', onAbort, { once: true });
+  return nextMessage<SideReply>(worker, 'graph side thread')
     .then((r) => {
-      if (r.type === 'error') throw new RecError('INTERNAL', `attribute graph worker: ${r.message}`);
-      return sorted(r.graphs);
+      if (r.type === 'error') throw new RecError('INTERNAL', `graph side thread: ${r.message}`);
+      return r.graphs;
     })
     .catch((e) => {
-      signal?.throwIfAborted();
+      signal.throwIfAborted();
       throw e;
     })
     .finally(() => {
-      signal?.removeEventListener('abort', onAbort);
+      signal.removeEventListener('abort', onAbort);
       void worker.terminate();
     });
 }
 
 /**
- * The item graphs (`itemGraphs`) with the attribute graphs beside them: those need no interaction
- * beyond the counts that break their ties, so they are built on a thread of their own meanwhile.
+ * The item graphs (`itemGraphs`) with what needs no tuned setting built beside them on a thread of
+ * their own: the attribute graphs (from the catalogue's metadata; the counts that break their ties
+ * come from the same sequences) and the factorisations, which the item graphs are then built
+ * without. The graphs are the ones a build of everything on one thread makes.
  */
 export async function graphStage(
   x: GraphStageInput,
-  attr: { tokens: readonly (readonly string[])[]; itemScenario: readonly string[]; threads: number },
+  side: { tokens: readonly (readonly string[])[]; itemScenario: readonly string[]; threads: number },
 ): Promise<GraphStage> {
   const stop = new AbortController();
-  const aside = attributeGraphsAside(
-    attr.tokens,
-    attr.itemScenario,
-    {
-      fit: occurrences(x.fitSequences(), x.numItems),
-      final: x.allSequences && occurrences(x.allSequences(), x.numItems),
-    },
-    x.cfg,
-    attr.threads,
+  const fitSeqs = x.fitSequences();
+  const init: SideInit = {
+    numItems: x.numItems,
+    scenario: side.itemScenario,
+    sequences: x.allSequences ? [fitSeqs, x.allSequences()] : [fitSeqs],
+    attr:
+      x.cfg.attrNeighbors > 0 && side.tokens.some((t) => t.length > 0)
+        ? { tokens: side.tokens, opts: { neighbours: x.cfg.attrNeighbors, postings: x.cfg.attrPostings } }
+        : undefined,
+    latent:
+      x.cfg.ids && x.base.als.factors > 0
+        ? { als: x.base.als, crossScenario: x.base.crossScenario }
+        : undefined,
+  };
+  const aside = sideGraphsAside(
+    init,
+    side.threads,
     x.signal ? AbortSignal.any([x.signal, stop.signal]) : stop.signal,
   );
   let graphs: GraphStage;
   try {
-    graphs = await itemGraphs(x);
+    graphs = await itemGraphs({ ...x, base: { ...x.base, als: { ...x.base.als, factors: 0 } } });
   } catch (e) {
     stop.abort();
     await aside.catch(() => undefined);
     throw e;
   }
-  x.progress('attribute graph', 0, 1);
-  const built = await aside;
-  graphs.fit.attr = built.fit;
-  if (graphs.final !== graphs.fit) graphs.final.attr = built.final;
-  x.progress('attribute graph', 1, 1);
+  x.progress('attribute graph and factorisation', 0, 1);
+  const [fit, final] = await aside;
+  const shared = graphs.final === graphs.fit;
+  graphs.fit = { ...graphs.fit, ...fit };
+  graphs.final = shared ? graphs.fit : { ...graphs.final, ...(final ?? fit) };
+  x.progress('attribute graph and factorisation', 1, 1);
   return graphs;
 }
