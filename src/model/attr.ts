@@ -86,14 +86,26 @@ export function catalogTokens(
   if (titleWords !== 'missing')
     return items.map((i) => attributeTokens(i, { titleWords: titleWords === 'always' }));
   const tokens = items.map((i) => attributeTokens(i));
-  const df = new Map<string, number>();
-  const key = (k: number, t: string) => `${items[k]!.scenario}\u0001${t}`;
-  tokens.forEach((ts, k) => {
-    for (const t of ts) df.set(key(k, t), (df.get(key(k, t)) ?? 0) + 1);
-  });
-  return tokens.map((ts, k) =>
-    ts.some((t) => df.get(key(k, t))! > 1) ? ts : attributeTokens(items[k]!, { titleWords: true }),
+  const held = tokenCounts(
+    tokens,
+    items.map((i) => i.scenario),
   );
+  return tokens.map((ts, k) =>
+    ts.some((t) => held(k, t) > 1) ? ts : attributeTokens(items[k]!, { titleWords: true }),
+  );
+}
+
+/** how many items of item i's scenario hold token t: `held(i, t)` */
+function tokenCounts(
+  tokens: readonly (readonly string[])[],
+  scenario: ArrayLike<string | number>,
+): (i: number, t: string) => number {
+  const key = (i: number, t: string) => `${scenario[i]}\u0001${t}`;
+  const df = new Map<string, number>();
+  tokens.forEach((ts, i) => {
+    for (const t of ts) df.set(key(i, t), (df.get(key(i, t)) ?? 0) + 1);
+  });
+  return (i, t) => df.get(key(i, t)) ?? 0;
 }
 
 /**
@@ -341,19 +353,15 @@ export function attributeVectors(
   dim = 1024,
 ): { dim: number; data: Float32Array } | undefined {
   const n = tokens.length;
-  const key = (i: number, t: string) => `${scenario[i]}\u0001${t}`;
-  const df = new Map<string, number>();
+  const held = tokenCounts(tokens, scenario);
   const items = new Map<string | number, number>();
-  for (let i = 0; i < n; i++) {
-    items.set(scenario[i]!, (items.get(scenario[i]!) ?? 0) + 1);
-    for (const t of tokens[i]!) df.set(key(i, t), (df.get(key(i, t)) ?? 0) + 1);
-  }
+  for (let i = 0; i < n; i++) items.set(scenario[i]!, (items.get(scenario[i]!) ?? 0) + 1);
   const data = new Float32Array(n * dim);
   let any = false;
   for (let i = 0; i < n; i++) {
     const row = data.subarray(i * dim, (i + 1) * dim);
     for (const t of tokens[i]!) {
-      const c = df.get(key(i, t))!;
+      const c = held(i, t);
       if (c < 2) continue;
       const h = fnv1a(t);
       row[h % dim]! += (h & 0x80000000 ? -1 : 1) * Math.log((items.get(scenario[i]!)! + 1) / (c + 1));

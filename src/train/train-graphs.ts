@@ -194,11 +194,13 @@ export async function graphStage(
   side: { tokens: readonly (readonly string[])[]; itemScenario: readonly string[]; threads: number },
 ): Promise<GraphStage> {
   const stop = new AbortController();
+  // every event's sequences are read once here, for both threads
   const fitSeqs = x.fitSequences();
+  const allSeqs = x.allSequences?.();
   const init: SideInit = {
     numItems: x.numItems,
     scenario: side.itemScenario,
-    sequences: x.allSequences ? [fitSeqs, x.allSequences()] : [fitSeqs],
+    sequences: allSeqs ? [fitSeqs, allSeqs] : [fitSeqs],
     attr:
       x.cfg.attrNeighbors > 0 && side.tokens.some((t) => t.length > 0)
         ? { tokens: side.tokens, opts: { neighbours: x.cfg.attrNeighbors, postings: x.cfg.attrPostings } }
@@ -215,7 +217,11 @@ export async function graphStage(
   );
   let graphs: GraphStage;
   try {
-    graphs = await itemGraphs({ ...x, base: { ...x.base, als: { ...x.base.als, factors: 0 } } });
+    graphs = await itemGraphs({
+      ...x,
+      allSequences: allSeqs && (() => allSeqs),
+      base: { ...x.base, als: { ...x.base.als, factors: 0 } },
+    });
   } catch (e) {
     stop.abort();
     await aside.catch(() => undefined);

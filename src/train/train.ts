@@ -210,14 +210,6 @@ export async function trainFromStore(
     fitSequences ??= sequencesOf(fitInter, catalog.index, weightsOf);
     return fitSequences;
   };
-  let allSequences: number[][] | undefined;
-  const allSeqs =
-    held.targets.length > 0
-      ? () => {
-          allSequences ??= sequencesOf(inter, catalog.index, weightsOf);
-          return allSequences;
-        }
-      : undefined;
   const tGraphs = Date.now();
   const graphs = await graphStage(
     {
@@ -227,7 +219,7 @@ export async function trainFromStore(
       scenarioOf: (i) => catalog.itemScenario[i]!,
       base: { ...graphOptionsOf(cfg, orderFree), crossScenario: cfg.crossScenario && cfg.fusion },
       fitSequences: fitSeqs,
-      allSequences: allSeqs,
+      allSequences: held.targets.length > 0 ? () => sequencesOf(inter, catalog.index, weightsOf) : undefined,
       cases: fitCases,
       fitStamp: `${stampWithText}-${heldKey}`,
       finalStamp: stampWithText,
