@@ -211,3 +211,32 @@ test("slices by the targets' training counts: rare (at most 9), popular (at leas
   assert.deepEqual(slices([1, 6]), []);
   assert.deepEqual(slices([5, 6]), ['popular-targets']);
 });
+
+test("slices by the target scenario's history in a cross-scenario case: 1-2, 3-9, 10+ distinct items", () => {
+  const counts = new Uint32Array(200).fill(10);
+  const slices = (own: number, other: number, repeatOwn = 0) => {
+    const history = [
+      ...Array.from({ length: other }, (_, i) => ({ item: 100 + i, scenario: 'b', type: 'buy', ts: i })),
+      ...Array.from({ length: own + repeatOwn }, (_, i) => ({
+        item: i % Math.max(own, 1),
+        scenario: 'a',
+        type: 'buy',
+        ts: 50 + i,
+      })),
+    ];
+    return slicesOf(
+      { query: { user: 'u', history, scenario: 'a' }, targets: [150], slices: [] },
+      counts,
+    ).filter((s) => s.startsWith('target-history'));
+  };
+  assert.deepEqual(slices(1, 6), ['target-history-1-2']);
+  assert.deepEqual(slices(2, 6), ['target-history-1-2']);
+  assert.deepEqual(slices(3, 6), ['target-history-3-9']);
+  assert.deepEqual(slices(9, 1), ['target-history-3-9']);
+  assert.deepEqual(slices(10, 1), ['target-history-10+']);
+  // distinct items: a repeated item counts once
+  assert.deepEqual(slices(2, 6, 5), ['target-history-1-2']);
+  // none of the target scenario (the no-target-history variants' case), or one scenario only
+  assert.deepEqual(slices(0, 6), []);
+  assert.deepEqual(slices(12, 0), []);
+});

@@ -108,6 +108,16 @@ export const COLD_USER_MAX_HISTORY = 5;
 export const RARE_TARGET_MAX_COUNT = 9;
 /** `popular-targets`: every target has at least this many training interactions */
 export const POPULAR_TARGET_MIN_COUNT = 30;
+/**
+ * `target-history-<bucket>` of a cross-scenario case: how many distinct items of the target's
+ * scenario its history holds (the ranker's history buckets, `historyBucketKey`, less the empty one,
+ * which the `no-target-history` variants cover)
+ */
+export const TARGET_HISTORY_SLICES: readonly { name: string; max: number }[] = [
+  { name: 'target-history-1-2', max: 2 },
+  { name: 'target-history-3-9', max: 9 },
+  { name: 'target-history-10+', max: Number.POSITIVE_INFINITY },
+];
 
 interface Row {
   e: EvalInteraction;
@@ -237,7 +247,13 @@ export function slicesOf(c: EvalCase, trainCount: Uint32Array): string[] {
     out.push('rare-targets');
   if (c.targets.length > 0 && c.targets.every((t) => trainCount[t]! >= POPULAR_TARGET_MIN_COUNT))
     out.push('popular-targets');
-  if (new Set(c.query.history.map((e) => e.scenario)).size >= 2) out.push('cross-scenario');
+  if (new Set(c.query.history.map((e) => e.scenario)).size >= 2) {
+    out.push('cross-scenario');
+    const own = new Set(c.query.history.filter((e) => e.scenario === c.query.scenario).map((e) => e.item))
+      .size;
+    const bucket = TARGET_HISTORY_SLICES.find((b) => own <= b.max);
+    if (own > 0 && bucket) out.push(bucket.name);
+  }
   return out;
 }
 

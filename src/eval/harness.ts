@@ -15,6 +15,7 @@ import {
   POPULAR_TARGET_MIN_COUNT,
   RARE_TARGET_MAX_COUNT,
   seededSample,
+  TARGET_HISTORY_SLICES,
 } from './dataset.ts';
 import { coverage, hitRate, intraListDiversity, mrr, ndcg, novelty, recall, rowCosine } from './metrics.ts';
 import { yieldToEventLoop } from './models/common.ts';
@@ -33,6 +34,16 @@ export const SLICE_DEFINITIONS: Record<string, string> = {
   'rare-targets': `every target has at most ${RARE_TARGET_MAX_COUNT} training interactions (the long tail; cold items included)`,
   'popular-targets': `every target has at least ${POPULAR_TARGET_MIN_COUNT} training interactions`,
   'cross-scenario': 'query history spans two or more scenarios',
+  ...Object.fromEntries(
+    TARGET_HISTORY_SLICES.map((b, k, all) => {
+      const min = k === 0 ? 1 : all[k - 1]!.max + 1;
+      const range = Number.isFinite(b.max) ? `${min} to ${b.max}` : `${min} or more`;
+      return [
+        b.name,
+        `a cross-scenario query history holding ${range} distinct items of the target's scenario (where the target's own evidence is thin, the other scenarios' should add most)`,
+      ];
+    }),
+  ),
   [NO_TARGET_HISTORY]:
     "the test cases again with the target scenario's items removed from the history (the user arrives knowing only other scenarios); not part of `all`",
 };
