@@ -6,6 +6,7 @@
  */
 import { RecError } from '../core/errors.ts';
 import type { Split } from '../core/types.ts';
+import { HISTORY_BUCKETS } from '../model/scoring.ts';
 import type { Store, StoredEvent } from '../store/types.ts';
 import { rng } from './rank.ts';
 import type { EvalData, EvalInteraction, EvalQuery } from './types.ts';
@@ -108,16 +109,8 @@ export const COLD_USER_MAX_HISTORY = 5;
 export const RARE_TARGET_MAX_COUNT = 9;
 /** `popular-targets`: every target has at least this many training interactions */
 export const POPULAR_TARGET_MIN_COUNT = 30;
-/**
- * `target-history-<bucket>` of a cross-scenario case: how many distinct items of the target's
- * scenario its history holds (the ranker's history buckets, `historyBucketKey`, less the empty one,
- * which the `no-target-history` variants cover)
- */
-export const TARGET_HISTORY_SLICES: readonly { name: string; max: number }[] = [
-  { name: 'target-history-1-2', max: 2 },
-  { name: 'target-history-3-9', max: 9 },
-  { name: 'target-history-10+', max: Number.POSITIVE_INFINITY },
-];
+/** the slice of a cross-scenario case whose history holds items of the target's scenario */
+export const targetHistorySlice = (bucket: string) => `target-history-${bucket}`;
 
 interface Row {
   e: EvalInteraction;
@@ -251,8 +244,8 @@ export function slicesOf(c: EvalCase, trainCount: Uint32Array): string[] {
     out.push('cross-scenario');
     const own = new Set(c.query.history.filter((e) => e.scenario === c.query.scenario).map((e) => e.item))
       .size;
-    const bucket = TARGET_HISTORY_SLICES.find((b) => own <= b.max);
-    if (own > 0 && bucket) out.push(bucket.name);
+    // the ranker's history buckets (which count entries; a slice counts distinct items)
+    if (own > 0) out.push(targetHistorySlice(HISTORY_BUCKETS.find((b) => own <= b.max)!.name));
   }
   return out;
 }

@@ -7,6 +7,7 @@
 
 import type { Config } from '../config/schema.ts';
 import type { Scenario } from '../core/types.ts';
+import { HISTORY_BUCKETS } from '../model/scoring.ts';
 import { mmr } from '../rank/mmr.ts';
 import type { Store } from '../store/types.ts';
 import type { EvalCase, EvalSet } from './dataset.ts';
@@ -15,7 +16,7 @@ import {
   POPULAR_TARGET_MIN_COUNT,
   RARE_TARGET_MAX_COUNT,
   seededSample,
-  TARGET_HISTORY_SLICES,
+  targetHistorySlice,
 } from './dataset.ts';
 import { coverage, hitRate, intraListDiversity, mrr, ndcg, novelty, recall, rowCosine } from './metrics.ts';
 import { yieldToEventLoop } from './models/common.ts';
@@ -35,12 +36,16 @@ export const SLICE_DEFINITIONS: Record<string, string> = {
   'popular-targets': `every target has at least ${POPULAR_TARGET_MIN_COUNT} training interactions`,
   'cross-scenario': 'query history spans two or more scenarios',
   ...Object.fromEntries(
-    TARGET_HISTORY_SLICES.map((b, k, all) => {
-      const min = k === 0 ? 1 : all[k - 1]!.max + 1;
+    HISTORY_BUCKETS.flatMap((b, k, all) => {
+      // the empty bucket is the no-target-history variants' case
+      if (k === 0) return [];
+      const min = all[k - 1]!.max + 1;
       const range = Number.isFinite(b.max) ? `${min} to ${b.max}` : `${min} or more`;
       return [
-        b.name,
-        `a cross-scenario query history holding ${range} distinct items of the target's scenario (where the target's own evidence is thin, the other scenarios' should add most)`,
+        [
+          targetHistorySlice(b.name),
+          `a cross-scenario query history holding ${range} distinct items of the target's scenario (where the target's own evidence is thin, the other scenarios' should add most)`,
+        ],
       ];
     }),
   ),

@@ -90,7 +90,7 @@ export const DEFAULT_RANKER: RankerWeights = {
  * scenario from another) has nothing else (test users have shorter food histories than valid
  * users: median 5 vs 7 entries).
  */
-const HISTORY_BUCKETS: readonly { name: string; max: number }[] = [
+export const HISTORY_BUCKETS: readonly { name: string; max: number }[] = [
   { name: '0', max: 0 },
   { name: '1-2', max: 2 },
   { name: '3-9', max: 9 },
