@@ -87,6 +87,40 @@ export function coldStartCopies(cases: readonly FitCase[], most: number, seed: n
     });
 }
 
+/**
+ * Up to `most` copies of `cases` with the target scenario's entries cut to the last one or two (drawn
+ * by `seed`): the user a few steps into a scenario, knowing the others well. Drawn from the cases
+ * whose history holds more than two entries of the target scenario and a positive one of another
+ * (the cut moves them into the thin-history bucket, historyBucketKey with one or two entries, which
+ * real cases seldom fill); the copy masks only what is left of the history. The fit gives these
+ * users weights of their own, fitted and checked on that bucket's cases and copies alone.
+ */
+export function thinHistoryCopies(cases: readonly FitCase[], most: number, seed: number): FitCase[] {
+  const random = seededRandom(seed ^ 0x7417);
+  const eligible = cases
+    .map((c, i) => ({ c, i }))
+    .filter(
+      ({ c }) =>
+        c.history.filter((h) => h.scenario === c.scenario).length > 2 &&
+        c.history.some((h) => h.scenario !== c.scenario && h.weight > 0),
+    );
+  for (let i = eligible.length - 1; i > 0; i--) {
+    const r = Math.floor(random() * (i + 1));
+    [eligible[i], eligible[r]] = [eligible[r]!, eligible[i]!];
+  }
+  return eligible
+    .slice(0, Math.max(0, most))
+    .sort((a, b) => a.i - b.i)
+    .map(({ c }) => {
+      const keep = random() < 0.5 ? 1 : 2;
+      // the history is in time order: the target scenario's last `keep` entries stay
+      let own = c.history.filter((h) => h.scenario === c.scenario).length;
+      const history = c.history.filter((h) => h.scenario !== c.scenario || own-- <= keep);
+      const kept = new Set(history.map((h) => h.item));
+      return { ...c, history, masked: new Set([...c.masked].filter((i) => kept.has(i))) };
+    });
+}
+
 /** the cases with the profiles the engine builds for their histories (config `engine` section) */
 export function profileCases(cases: readonly FitCase[], space: ItemSpace, config: Config): ValidCase[] {
   const e = config.engine;

@@ -374,7 +374,7 @@ describe('fitting and check cases: drawn within each scenario, not by position',
           [...c.profile.history.filter((h) => h.scenario !== c.scenario).map((h) => h.item), c.target],
           1000 + u,
         ),
-        coldStart: true as const,
+        copy: true as const,
       }));
     assert.ok(copies.length > 40, `${copies.length} copies`);
     const without = await fitRanker(model, withHistory, opts);

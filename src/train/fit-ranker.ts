@@ -142,9 +142,9 @@ async function fitWith(
       ? workers.build(atStart, of, opts.poolPerFeature, decays, opts.signal, progress)
       : Promise.resolve(buildPools(atStart, of, opts.poolPerFeature, decays, opts.signal, progress));
   };
-  // the cold-start copies fit their history bucket alone (stage 2), never the own weights: their
+  // the copies (cold-start and thin-history) fit their history bucket alone (stage 2), never the own weights: their
   // pools are built at the decay stage 1 chooses only
-  const warmCases = cases.filter((c) => !c.coldStart);
+  const warmCases = cases.filter((c) => !c.copy);
   const warmPools = await poolsOf(warmCases, opts.decays, 'candidate pools');
   for (const [di, decay] of opts.decays.entries()) {
     const pools = warmPools[di]!;
@@ -160,25 +160,25 @@ async function fitWith(
     }
     opts.onProgress?.(di + 1, opts.decays.length, 'ranker fit');
   }
-  // a pool's dense columns pick their candidates at the first decay: the cold pools are built at it
+  // a pool's dense columns pick their candidates at the first decay: the copies' pools are built at it
   // too (as they would be beside the others), and read at the chosen one (the last built)
   const di = best!.di;
   const coldPools = await poolsOf(
-    cases.filter((c) => c.coldStart),
+    cases.filter((c) => c.copy),
     di === 0 ? [opts.decays[0]!] : [opts.decays[0]!, opts.decays[di]!],
-    'candidate pools of the cold-start copies',
+    'candidate pools of the copied cases',
   );
   const coldAt = coldPools[coldPools.length - 1]!;
   let w = 0;
   let k = 0;
   // back in the cases' order
-  const chosen = cases.map((c) => (c.coldStart ? coldAt[k++]! : warmPools[di]![w++]!));
+  const chosen = cases.map((c) => (c.copy ? coldAt[k++]! : warmPools[di]![w++]!));
   const atBest = withRanker(m, best!.ranker);
   const extra = 4 * opts.poolPerFeature;
   const refined = workers
     ? await workers.refine(atBest, cases, chosen, extra, opts.signal)
     : refinePools(atBest, cases, chosen, extra, opts.signal);
-  const refinedWarm = refined.filter((_, i) => !cases[i]!.coldStart);
+  const refinedWarm = refined.filter((_, i) => !cases[i]!.copy);
   const before = poolNdcg(refinedWarm.map(ownView), best!.ranker.shared);
   const bags = Math.max(1, opts.bags ?? 1);
   const own =
@@ -206,7 +206,7 @@ async function fitWith(
       at.map((j) => refined[split.fit[j]!]!),
       at.map((j) => buckets[split.fit[j]!]!),
       at.map((j) => split.fitHalf[j]!),
-      at.map((j) => cases[split.fit[j]!]!.coldStart === true),
+      at.map((j) => cases[split.fit[j]!]!.copy === true),
       own,
       opts.rounds,
       opts.minBucketCases ?? MIN_BUCKET_CASES,
@@ -227,7 +227,7 @@ async function fitWith(
     opts.onProgress,
   );
   const ranker: RankerWeights = { ...accepted.ranker, decay };
-  const warmAt = refined.map((_, i) => i).filter((i) => !cases[i]!.coldStart);
+  const warmAt = refined.map((_, i) => i).filter((i) => !cases[i]!.copy);
   const validNdcg =
     warmAt.length > 0
       ? warmAt.reduce((s, i) => {

@@ -122,7 +122,7 @@ export function chooseShare(
  * 2 changed nothing keep stage 1 without a check (one scenario, or the model alone: the cross
  * features are all 0).
  *
- * Cold-start copies (ValidCase.coldStart) are judged in their bucket alone, never in the shared or
+ * Copied cases (ValidCase.copy: cold-start and thin-history) are judged in their bucket alone, never in the shared or
  * the scenario's verdict.
  *
  * Fewer than `minCheckCases` check cases decide nothing (`undecided`): `shared` then stays stage
@@ -205,9 +205,7 @@ export function acceptCross(
     const column = pick > 0 ? cands[pick - 1]! : base;
     check[key] = {
       fitCases:
-        key === 'shared'
-          ? split.fit.filter((i) => !cases[i]!.coldStart).length
-          : (split.counts[key]?.fit ?? 0),
+        key === 'shared' ? split.fit.filter((i) => !cases[i]!.copy).length : (split.counts[key]?.fit ?? 0),
       checkCases: rows.length,
       own: Number(means[0]!.toFixed(4)),
       fused: Number(meanOf(fitted).toFixed(4)),
@@ -221,7 +219,7 @@ export function acceptCross(
     return { ...check[key]!, column };
   };
   const shared = sharedChanged
-    ? verdict('shared', (c) => !c.coldStart, COL.shared, sharesAt(COL.shared), COL.shared + n - 1)
+    ? verdict('shared', (c) => !c.copy, COL.shared, sharesAt(COL.shared), COL.shared + n - 1)
     : undefined;
   const sharedPick = shared?.kept ? shared.column - COL.shared : 0;
   const finalShared = sharedPick > 0 ? sharedSets[sharedPick]! : own.shared;
@@ -237,13 +235,7 @@ export function acceptCross(
         ...(changed.has(s) ? sharesAt(COL.scenario) : []),
         ...(sharedChanged ? sharesAt(COL.fallback) : []),
       ];
-      const v = verdict(
-        s,
-        (c) => c.scenario === s && !c.coldStart,
-        COL.scenario,
-        cands,
-        COL.scenario + n - 1,
-      );
+      const v = verdict(s, (c) => c.scenario === s && !c.copy, COL.scenario, cands, COL.scenario + n - 1);
       if (v.kept) {
         w =
           v.column >= COL.fallback

@@ -22,10 +22,11 @@ export interface ValidCase {
   /** items that may not be recommended (already consumed) */
   masked: ReadonlySet<number>;
   /**
-   * A copy of a case with the target scenario's history taken out (coldStartCopies): it fits and
-   * is checked in its history bucket alone, never in the shared or per-scenario weights.
+   * A copy of a case with the target scenario's history taken out (coldStartCopies) or cut to its
+   * last entries (thinHistoryCopies): it fits and is checked in its history bucket alone, never in
+   * the shared or per-scenario weights.
    */
-  coldStart?: true;
+  copy?: true;
 }
 
 export interface Pool {

@@ -49,13 +49,13 @@ export interface CaseSplit {
  * The four roles of `cases` (in canonical order, see canonicalOrder): each stratum is shuffled with
  * `seed`, the strata are laid end to end in key order and the roles go round fit-A, check-A, fit-B,
  * check-B over them, so every stratum, every scenario and the whole split within one case. A
- * scenario's counts are those of its cases other than cold-start copies (which count in their
+ * scenario's counts are those of its cases other than copies (cold-start and thin-history, which count in their
  * bucket only).
  */
 export function splitCases(cases: readonly ValidCase[], seed: number): CaseSplit {
   const strata = new Map<string, number[]>();
-  // the cold-start copies' strata after every other: adding them leaves the other cases' roles be
-  const stratumOf = (c: ValidCase) => `${c.coldStart ? 1 : 0}\u0001${bucketOf(c)}`;
+  // the copies' strata after every other: adding them leaves the other cases' roles be
+  const stratumOf = (c: ValidCase) => `${c.copy ? 1 : 0}\u0001${bucketOf(c)}`;
   cases.forEach((c, i) => {
     const k = stratumOf(c);
     const list = strata.get(k);
@@ -83,12 +83,12 @@ export function splitCases(cases: readonly ValidCase[], seed: number): CaseSplit
       if (role % 2 === 0) {
         out.fit.push(i);
         out.fitHalf.push(half);
-        if (!cases[i]!.coldStart) count(scenario, 'fit');
+        if (!cases[i]!.copy) count(scenario, 'fit');
         count(key, 'fit');
       } else {
         out.check.push(i);
         out.checkHalf.push(half);
-        if (!cases[i]!.coldStart) count(scenario, 'check');
+        if (!cases[i]!.copy) count(scenario, 'check');
         count(key, 'check');
       }
     }
