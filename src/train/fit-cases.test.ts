@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { StoredEvent } from '../store/types.ts';
-import { coldStartCopies, fitCaseOf, perScenario } from './fit-cases.ts';
+import { coldStartCopies, fitCaseOf, perScenario, thinHistoryCopies } from './fit-cases.ts';
 
 const ev = (seq: number, item: string, ts = 0): StoredEvent => ({
   seq,
@@ -83,6 +83,67 @@ describe('coldStartCopies', () => {
     const picks = new Set([1, 2, 3, 4, 5, 6, 7, 8].map((seed) => coldStartCopies(cases, 1, seed)[0]!.target));
     assert.equal(picks.size, 2, 'different seeds draw different cases');
     assert.deepEqual(coldStartCopies(cases, 1, 3), coldStartCopies(cases, 1, 3));
+  });
+});
+
+describe('thinHistoryCopies', () => {
+  const ids = ['f1', 'f2', 'f3', 'f4', 'f5', 'k1', 'k2'];
+  const at = new Map(ids.map((id, i) => [id, i]));
+  const o = { ...base, index: at };
+  const events = [
+    ev(1, 'f1', 10),
+    ev(2, 'k1', 20),
+    ev(3, 'f2', 30),
+    ev(4, 'f3', 40),
+    ev(5, 'k2', 50),
+    ev(6, 'f4', 60),
+    ev(7, 'f5', 70),
+  ];
+  const cases = events.slice(1).map((t) => fitCaseOf(t, events, o)!);
+  const id = (i: number) => ids[i]!;
+
+  it("copies the cases with more than two entries of the target scenario, keeping that scenario's last one or two", () => {
+    const copies = thinHistoryCopies(cases, 10, 1);
+    // f4 (f1 f2 f3 before it) and f5 (f1 f2 f3 f4); no kitchen target has more than two kitchen entries before it
+    assert.deepEqual(
+      copies.map((c) => id(c.target)),
+      ['f4', 'f5'],
+    );
+    for (const c of copies) {
+      const own = c.history.filter((h) => h.scenario === 'food').map((h) => id(h.item));
+      const original = cases.find((x) => x.target === c.target)!;
+      const last = original.history.filter((h) => h.scenario === 'food').map((h) => id(h.item));
+      assert.ok(own.length === 1 || own.length === 2, `one or two food entries left, got ${own.length}`);
+      assert.deepEqual(own, last.slice(-own.length), 'the last ones, in their order');
+      assert.deepEqual(
+        c.history.filter((h) => h.scenario === 'kitchen').map((h) => id(h.item)),
+        ['k1', 'k2'],
+        'the other scenario is kept whole',
+      );
+      assert.deepEqual(
+        [...c.masked].sort(),
+        c.history.map((h) => h.item).sort(),
+        'the food it no longer has is not masked',
+      );
+    }
+    assert.equal(cases[5]!.history.length, 6, 'the original case is left as it was');
+  });
+
+  it('keeps one entry for some copies and two for others, by seed', () => {
+    const lengths = new Set<number>();
+    for (let seed = 1; seed <= 16; seed++)
+      for (const c of thinHistoryCopies(cases, 10, seed))
+        lengths.add(c.history.filter((h) => h.scenario === 'food').length);
+    assert.deepEqual([...lengths].sort(), [1, 2]);
+    assert.deepEqual(thinHistoryCopies(cases, 10, 3), thinHistoryCopies(cases, 10, 3));
+  });
+
+  it('needs another scenario in the history, and at most the number asked', () => {
+    const foodOnly = events.filter((e) => e.scenario === 'food');
+    const alone = foodOnly.slice(1).map((t) => fitCaseOf(t, foodOnly, o)!);
+    assert.equal(thinHistoryCopies(alone, 10, 1).length, 0);
+    assert.equal(thinHistoryCopies(cases, 1, 1).length, 1);
+    assert.equal(thinHistoryCopies(cases, 0, 1).length, 0);
   });
 });
 

@@ -323,10 +323,10 @@ export async function trainFromStore(
           ...thinHistoryCopies(fitCases, cfg.thinHistoryCases, cfg.seed),
         ]
       : [];
-  const cold = profileCases(copies, itemSpaceOf(model), config).map((c) => ({ ...c, copy: true as const }));
+  const copied = profileCases(copies, itemSpaceOf(model), config).map((c) => ({ ...c, copy: true as const }));
   const fit =
     cases.length > 0
-      ? await fitRanker(model, [...cases, ...cold], {
+      ? await fitRanker(model, [...cases, ...copied], {
           ...DEFAULT_FIT_OPTIONS,
           threads: cfg.threads,
           decays: cfg.decays,
