@@ -204,8 +204,8 @@ export const trainSection = z
       "Fitting cases copied without their target scenario's history (a seeded sample of those whose history also holds another scenario): users arriving in a scenario knowing only the others. The ranker fits and checks the cross-scenario weights of users with no history in the scenario on these copies alone. Several scenarios and `fusion` on only; 0 = none (such users are then served their scenario's weights).",
     ),
     thinHistoryCases: d(
-      z.number().int().min(0).default(1000),
-      "Fitting cases copied with their target scenario's history cut to its last one or two entries (a seeded sample of those with more than two and a positive entry of another scenario): users a few steps into a scenario. The ranker fits every feature of users with one or two entries of the scenario on these copies and the real cases of that history length, and checks them there. Several scenarios and `fusion` on only; 0 = none (such users then get weights of their own only where at least 100 real cases have that history).",
+      z.number().int().min(0).default(0),
+      "Fitting cases copied with their target scenario's history cut to its last one or two entries (a seeded sample of those with more than two and a positive entry of another scenario): users a few steps into a scenario. The ranker fits the cross-scenario weights of users with one or two entries of the scenario on these copies and the real cases of that history length, and checks them there. Several scenarios and `fusion` on only; 0 (the default: on food-kitchen the check kept no such weights, docs/results.md) = none, such users then get weights of their own only where at least 100 real cases have that history.",
     ),
     fitBags: d(
       z.number().int().min(1).max(100).default(1),

@@ -98,8 +98,8 @@ export const MIN_BUCKET_CASES = 100;
  * the whole pools, each step kept only when it lowers neither half of the cases (`half[i]`, drawn
  * per stratum by splitCases). Then, per (scenario, target-history bucket) with enough cases
  * (`buckets[i]` = historyBucketKey of pool i), the cross features again from the scenario's stage-2
- * weights on that bucket's pools alone (every feature in the buckets of no and of one or two
- * target-scenario entries, which have no or little own evidence to keep). Pools with `copy[i]` (cold-start and thin-history copies) count in their
+ * weights on that bucket's pools alone (every feature in the bucket of no target-scenario history,
+ * which has no own evidence to keep). Pools with `copy[i]` (cold-start and thin-history copies) count in their
  * bucket only.
  */
 export function fitCross(
@@ -138,11 +138,10 @@ export function fitCross(
       const n = buckets.filter((b) => b === key).length;
       if (n < minBucketCases) continue;
       const s = key.slice(0, key.lastIndexOf('|'));
-      // users with no history in the scenario have none of its own evidence to keep, and those with
-      // one or two entries little: their buckets weigh every feature they have (popularity, context,
-      // the sequential model over the other scenarios' history, the cross-scenario features)
-      const thin = key === historyBucketKey(s, 0) || key === historyBucketKey(s, 1);
-      const features = thin ? EVERY_FEATURE : CROSS_FEATURES;
+      // users with no history in the scenario have none of its own evidence to keep: their bucket
+      // weighs every feature they have (popularity, context, the sequential model over the other
+      // scenarios' history, the cross-scenario features)
+      const features = key === historyBucketKey(s, 0) ? EVERY_FEATURE : CROSS_FEATURES;
       perBucket[key] = ascendOn((i) => buckets[i] === key, perScenario[s] ?? shared, features);
     }
   }
