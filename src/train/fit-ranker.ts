@@ -142,8 +142,8 @@ async function fitWith(
       ? workers.build(atStart, of, opts.poolPerFeature, decays, opts.signal, progress)
       : Promise.resolve(buildPools(atStart, of, opts.poolPerFeature, decays, opts.signal, progress));
   };
-  // the copies (cold-start and thin-history) fit their history bucket alone (stage 2), never the own weights: their
-  // pools are built at the decay stage 1 chooses only
+  // the copies (cold-start and thin-history) fit their history bucket alone (stage 2), never the
+  // own weights: their pools are built at the decay stage 1 chooses only
   const warmCases = cases.filter((c) => !c.copy);
   const warmPools = await poolsOf(warmCases, opts.decays, 'candidate pools');
   for (const [di, decay] of opts.decays.entries()) {
@@ -160,19 +160,19 @@ async function fitWith(
     }
     opts.onProgress?.(di + 1, opts.decays.length, 'ranker fit');
   }
-  // a pool's dense columns pick their candidates at the first decay: the copies' pools are built at it
-  // too (as they would be beside the others), and read at the chosen one (the last built)
+  // a pool's dense columns pick their candidates at the first decay: the copies' pools are built at
+  // it too (as they would be beside the others), and read at the chosen one (the last built)
   const di = best!.di;
-  const coldPools = await poolsOf(
+  const copyPools = await poolsOf(
     cases.filter((c) => c.copy),
     di === 0 ? [opts.decays[0]!] : [opts.decays[0]!, opts.decays[di]!],
     'candidate pools of the copied cases',
   );
-  const coldAt = coldPools[coldPools.length - 1]!;
+  const copyAt = copyPools[copyPools.length - 1]!;
   let w = 0;
   let k = 0;
   // back in the cases' order
-  const chosen = cases.map((c) => (c.copy ? coldAt[k++]! : warmPools[di]![w++]!));
+  const chosen = cases.map((c) => (c.copy ? copyAt[k++]! : warmPools[di]![w++]!));
   const atBest = withRanker(m, best!.ranker);
   const extra = 4 * opts.poolPerFeature;
   const refined = workers

@@ -122,8 +122,8 @@ export function chooseShare(
  * 2 changed nothing keep stage 1 without a check (one scenario, or the model alone: the cross
  * features are all 0).
  *
- * Copied cases (ValidCase.copy: cold-start and thin-history) are judged in their bucket alone, never in the shared or
- * the scenario's verdict.
+ * Copied cases (ValidCase.copy: cold-start and thin-history) are judged in their bucket alone,
+ * never in the shared or the scenario's verdict.
  *
  * Fewer than `minCheckCases` check cases decide nothing (`undecided`): `shared` then stays stage
  * 1's, a scenario is served with the shared verdict (its own stage-1 weights with the shared

@@ -99,8 +99,8 @@ export const MIN_BUCKET_CASES = 100;
  * per stratum by splitCases). Then, per (scenario, target-history bucket) with enough cases
  * (`buckets[i]` = historyBucketKey of pool i), the cross features again from the scenario's stage-2
  * weights on that bucket's pools alone (every feature in the bucket of no target-scenario history,
- * which has no own evidence to keep). Pools with `copy[i]` (cold-start and thin-history copies) count in their
- * bucket only.
+ * which has no own evidence to keep). Pools with `copy[i]` (cold-start and thin-history copies)
+ * count in their bucket only.
  */
 export function fitCross(
   scenarios: readonly string[],
