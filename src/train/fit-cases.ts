@@ -58,6 +58,38 @@ export function fitCaseOf(
 }
 
 /**
+ * Up to `most` copies of the cases `eligible` takes (among those whose history also holds a
+ * positive entry of another scenario), drawn by `random` and kept in the cases' order, each with
+ * the history `cut` leaves; a copy masks only what is left of its history.
+ */
+function copiesOf(
+  cases: readonly FitCase[],
+  most: number,
+  random: () => number,
+  eligible: (c: FitCase) => boolean,
+  cut: (c: FitCase) => HistoryEntry[],
+): FitCase[] {
+  const drawn = cases
+    .map((c, i) => ({ c, i }))
+    .filter(({ c }) => eligible(c) && c.history.some((h) => h.scenario !== c.scenario && h.weight > 0));
+  for (let i = drawn.length - 1; i > 0; i--) {
+    const r = Math.floor(random() * (i + 1));
+    [drawn[i], drawn[r]] = [drawn[r]!, drawn[i]!];
+  }
+  return drawn
+    .slice(0, Math.max(0, most))
+    .sort((a, b) => a.i - b.i)
+    .map(({ c }) => {
+      const history = cut(c);
+      const kept = new Set(history.map((h) => h.item));
+      return { ...c, history, masked: new Set([...c.masked].filter((i) => kept.has(i))) };
+    });
+}
+
+/** entries of the target scenario in a case's history */
+const ownEntries = (c: FitCase) => c.history.filter((h) => h.scenario === c.scenario).length;
+
+/**
  * Up to `most` copies of `cases` with the target scenario's entries taken out of the history: the
  * user as they arrive in that scenario knowing only the others (cold start in a scenario). Drawn by
  * `seed` from the cases whose history holds both the target scenario and another one; the copy
@@ -65,26 +97,13 @@ export function fitCaseOf(
  * (historyBucketKey with no target-scenario entries), fitted and checked on the copies alone.
  */
 export function coldStartCopies(cases: readonly FitCase[], most: number, seed: number): FitCase[] {
-  const eligible = cases
-    .map((c, i) => ({ c, i }))
-    .filter(
-      ({ c }) =>
-        c.history.some((h) => h.scenario === c.scenario) &&
-        c.history.some((h) => h.scenario !== c.scenario && h.weight > 0),
-    );
-  const random = seededRandom(seed ^ 0xc01d);
-  for (let i = eligible.length - 1; i > 0; i--) {
-    const r = Math.floor(random() * (i + 1));
-    [eligible[i], eligible[r]] = [eligible[r]!, eligible[i]!];
-  }
-  return eligible
-    .slice(0, Math.max(0, most))
-    .sort((a, b) => a.i - b.i)
-    .map(({ c }) => {
-      const history = c.history.filter((h) => h.scenario !== c.scenario);
-      const kept = new Set(history.map((h) => h.item));
-      return { ...c, history, masked: new Set([...c.masked].filter((i) => kept.has(i))) };
-    });
+  return copiesOf(
+    cases,
+    most,
+    seededRandom(seed ^ 0xc01d),
+    (c) => ownEntries(c) > 0,
+    (c) => c.history.filter((h) => h.scenario !== c.scenario),
+  );
 }
 
 /**
@@ -97,28 +116,18 @@ export function coldStartCopies(cases: readonly FitCase[], most: number, seed: n
  */
 export function thinHistoryCopies(cases: readonly FitCase[], most: number, seed: number): FitCase[] {
   const random = seededRandom(seed ^ 0x7417);
-  const eligible = cases
-    .map((c, i) => ({ c, i }))
-    .filter(
-      ({ c }) =>
-        c.history.filter((h) => h.scenario === c.scenario).length > 2 &&
-        c.history.some((h) => h.scenario !== c.scenario && h.weight > 0),
-    );
-  for (let i = eligible.length - 1; i > 0; i--) {
-    const r = Math.floor(random() * (i + 1));
-    [eligible[i], eligible[r]] = [eligible[r]!, eligible[i]!];
-  }
-  return eligible
-    .slice(0, Math.max(0, most))
-    .sort((a, b) => a.i - b.i)
-    .map(({ c }) => {
+  return copiesOf(
+    cases,
+    most,
+    random,
+    (c) => ownEntries(c) > 2,
+    (c) => {
       const keep = random() < 0.5 ? 1 : 2;
       // the history is in time order: the target scenario's last `keep` entries stay
-      let own = c.history.filter((h) => h.scenario === c.scenario).length;
-      const history = c.history.filter((h) => h.scenario !== c.scenario || own-- <= keep);
-      const kept = new Set(history.map((h) => h.item));
-      return { ...c, history, masked: new Set([...c.masked].filter((i) => kept.has(i))) };
-    });
+      let own = ownEntries(c);
+      return c.history.filter((h) => h.scenario !== c.scenario || own-- <= keep);
+    },
+  );
 }
 
 /** the cases with the profiles the engine builds for their histories (config `engine` section) */
