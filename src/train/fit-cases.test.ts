@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { StoredEvent } from '../store/types.ts';
-import { coldStartCopies, fitCaseOf, perScenario, thinHistoryCopies } from './fit-cases.ts';
+import { coldStartCopies, fitCaseOf, fittingCopies, perScenario, thinHistoryCopies } from './fit-cases.ts';
 
 const ev = (seq: number, item: string, ts = 0): StoredEvent => ({
   seq,
@@ -144,6 +144,33 @@ describe('thinHistoryCopies', () => {
     assert.equal(thinHistoryCopies(alone, 10, 1).length, 0);
     assert.equal(thinHistoryCopies(cases, 1, 1).length, 1);
     assert.equal(thinHistoryCopies(cases, 0, 1).length, 0);
+  });
+});
+
+describe('fittingCopies', () => {
+  const ids = ['f1', 'f2', 'f3', 'f4', 'k1'];
+  const o = { ...base, index: new Map(ids.map((id, i) => [id, i])) };
+  const events = [ev(1, 'f1', 10), ev(2, 'k1', 20), ev(3, 'f2', 30), ev(4, 'f3', 40), ev(5, 'f4', 50)];
+  const cases = events.slice(1).map((t) => fitCaseOf(t, events, o)!);
+  const t = { fusion: true, coldStartCases: 10, thinHistoryCases: 10, seed: 1 };
+  const own = (c: { history: { scenario: string }[] }) =>
+    c.history.filter((h) => h.scenario === 'food').length;
+
+  it('both kinds of copies, each as many as its setting asks', () => {
+    // cold start: f2, f3, f4 (food and kitchen before them); thin history: f4 alone (three food before it)
+    assert.deepEqual(fittingCopies(cases, t, 2).map(own).sort(), [
+      0,
+      0,
+      0,
+      own(thinHistoryCopies(cases, 10, 1)[0]!),
+    ]);
+    assert.equal(fittingCopies(cases, { ...t, thinHistoryCases: 0 }, 2).length, 3);
+    assert.equal(fittingCopies(cases, { ...t, coldStartCases: 0 }, 2).length, 1);
+  });
+
+  it('none without fusion or with one scenario', () => {
+    assert.equal(fittingCopies(cases, { ...t, fusion: false }, 2).length, 0);
+    assert.equal(fittingCopies(cases, t, 1).length, 0);
   });
 });
 

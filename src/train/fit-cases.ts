@@ -130,6 +130,23 @@ export function thinHistoryCopies(cases: readonly FitCase[], most: number, seed:
   );
 }
 
+/**
+ * The copied fitting cases the ranker fits its history buckets on: users arriving in a scenario
+ * from another (coldStartCopies) and users a few steps into it (thinHistoryCopies). With fusion on
+ * and several scenarios only: otherwise no history holds another scenario.
+ */
+export function fittingCopies(
+  cases: readonly FitCase[],
+  t: Pick<Config['train'], 'fusion' | 'coldStartCases' | 'thinHistoryCases' | 'seed'>,
+  scenarios: number,
+): FitCase[] {
+  if (!t.fusion || scenarios < 2) return [];
+  return [
+    ...coldStartCopies(cases, t.coldStartCases, t.seed),
+    ...thinHistoryCopies(cases, t.thinHistoryCases, t.seed),
+  ];
+}
+
 /** the cases with the profiles the engine builds for their histories (config `engine` section) */
 export function profileCases(cases: readonly FitCase[], space: ItemSpace, config: Config): ValidCase[] {
   const e = config.engine;

@@ -43,14 +43,7 @@ import { loadSeqModel, saveSeqModel, seqStampOf } from '../seq/persist.ts';
 import type { SeqReport } from '../seq/train.ts';
 import type { Store, StoredEvent } from '../store/types.ts';
 import type { CrossCheck } from './fit/accept.ts';
-import {
-  coldStartCopies,
-  type FitCase,
-  fitCaseOf,
-  perScenario,
-  profileCases,
-  thinHistoryCopies,
-} from './fit-cases.ts';
+import { type FitCase, fitCaseOf, fittingCopies, perScenario, profileCases } from './fit-cases.ts';
 import { DEFAULT_FIT_OPTIONS, type FitResult, fitRanker } from './fit-ranker.ts';
 import { fitTargets } from './held-out.ts';
 import { deleteSeqParts, trainSeqMembers } from './seq-members.ts';
@@ -313,17 +306,11 @@ export async function trainFromStore(
   }
   const seqSeconds = (Date.now() - tSeq) / 1000;
   const tFit = Date.now();
-  // users arriving in a scenario from another, and users a few steps into it: copies of the
-  // fitting cases without their target-scenario history or with its last one or two entries, for
-  // the weights of those history buckets (fused, several scenarios only)
-  const copies =
-    cfg.fusion && model.scenarios.length > 1
-      ? [
-          ...coldStartCopies(fitCases, cfg.coldStartCases, cfg.seed),
-          ...thinHistoryCopies(fitCases, cfg.thinHistoryCases, cfg.seed),
-        ]
-      : [];
-  const copied = profileCases(copies, itemSpaceOf(model), config).map((c) => ({ ...c, copy: true as const }));
+  const copied = profileCases(
+    fittingCopies(fitCases, cfg, model.scenarios.length),
+    itemSpaceOf(model),
+    config,
+  ).map((c) => ({ ...c, copy: true as const }));
   const fit =
     cases.length > 0
       ? await fitRanker(model, [...cases, ...copied], {

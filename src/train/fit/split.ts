@@ -49,8 +49,8 @@ export interface CaseSplit {
  * The four roles of `cases` (in canonical order, see canonicalOrder): each stratum is shuffled with
  * `seed`, the strata are laid end to end in key order and the roles go round fit-A, check-A, fit-B,
  * check-B over them, so every stratum, every scenario and the whole split within one case. A
- * scenario's counts are those of its cases other than copies (cold-start and thin-history, which count in their
- * bucket only).
+ * scenario's counts are those of its cases other than copies (cold-start and thin-history, which
+ * count in their bucket only).
  */
 export function splitCases(cases: readonly ValidCase[], seed: number): CaseSplit {
   const strata = new Map<string, number[]>();
