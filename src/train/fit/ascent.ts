@@ -6,7 +6,7 @@
  */
 
 import { FEATURES, historyBucketKey, type RankerWeights } from '../../model/scoring.ts';
-import { poolNdcg } from './objective.ts';
+import { PoolScores, poolNdcg } from './objective.ts';
 import { CROSS_FEATURES, ownView, type Pool } from './pools.ts';
 import { halvesBy } from './split.ts';
 
@@ -26,8 +26,33 @@ export function ascend(
   signal?: AbortSignal,
 ) {
   const w = [...start];
-  let best = poolNdcg(pools, w);
-  let halfBest = halves?.map((h) => poolNdcg(h, w));
+  const scores = new PoolScores(pools, w);
+  // each pool's NDCG@10 under the trial, and the means over the whole and over each half, summed
+  // in the pools' order as poolNdcg sums them (a resample may hold a pool twice: the same value)
+  const per = new Float64Array(pools.length);
+  const firstAt = new Map<Pool, number>();
+  pools.forEach((p, i) => {
+    if (!firstAt.has(p)) firstAt.set(p, i);
+  });
+  const halfAt = halves?.map((h) =>
+    h.map((p) => {
+      const i = firstAt.get(p);
+      if (i === undefined) throw new Error('ascend: a half holds a pool the pools do not');
+      return i;
+    }),
+  );
+  const trial = (f: number, delta: number) => {
+    for (let i = 0; i < pools.length; i++) per[i] = scores.ndcg(i, f, delta);
+  };
+  const meanOf = (at: readonly number[]) => {
+    let sum = 0;
+    for (const i of at) sum += per[i]!;
+    return at.length > 0 ? sum / at.length : 0;
+  };
+  const all = pools.map((_, i) => i);
+  trial(0, 0);
+  let best = meanOf(all);
+  let halfBest = halfAt?.map(meanOf);
   for (let round = 0; round < rounds; round++) {
     let improved = false;
     for (const f of features) {
@@ -35,16 +60,19 @@ export function ascend(
       signal?.throwIfAborted();
       const sign = FEATURES[f] === 'negative' ? -1 : 1;
       for (const v of STEPS) {
-        const trial = [...w];
-        trial[f] = sign * v;
-        const s = poolNdcg(pools, trial);
+        const delta = sign * v - w[f]!;
+        // the weights as they are score `best`, which no trial beats by equalling it
+        if (delta === 0) continue;
+        trial(f, delta);
+        const s = meanOf(all);
         if (s <= best + 1e-9) continue;
-        const hs = halves?.map((h) => poolNdcg(h, trial));
+        const hs = halfAt?.map(meanOf);
         const kept = halfBest;
         if (hs && kept && hs.some((x, i) => x < kept[i]! - 1e-12)) continue;
         best = s;
         halfBest = hs;
         w[f] = sign * v;
+        scores.rescore(w);
         improved = true;
       }
     }
