@@ -155,25 +155,27 @@ export function acceptCross(
     return { ranker: { shared: own.shared, perScenario: own.perScenario }, check, unchanged: true };
   const checkCases = split.check.map((i) => cases[i]!);
   const n = CROSS_SHARES.length;
+  const shares = (a: readonly number[], b: readonly number[]) =>
+    CROSS_SHARES.map((x) => blendWeights(a, b, x));
   // a scenario's fallback when undecided: its own weights with the shared cross-scenario ones
   const fallbackOf = (s: string, sharedW: readonly number[]) =>
     own.perScenario[s] ? withCrossOf(own.perScenario[s]!, sharedW) : [...sharedW];
-  const sharedSets = CROSS_SHARES.map((x) => blendWeights(own.shared, cross.shared, x));
+  const sharedSets = shares(own.shared, cross.shared);
   // the columns of each case: [its scenario at each share | shared at each share | its bucket at
   // each share (from its scenario's own weights) | its scenario's fallback at each shared share]
   const COL = { scenario: 0, shared: n, bucket: 2 * n, fallback: 3 * n } as const;
-  // (a scenario's fallback at a shared share is the blend of its fallbacks at shares 0 and 1: its
-  // own features are the same at both ends)
   const scores = fullRankNdcg(
     m,
     checkCases,
-    (c) => [
-      [ownOf(c.scenario), crossOf(c.scenario)],
-      [own.shared, cross.shared],
-      [ownOf(c.scenario), cross.perBucket[bucketOf(c)] ?? crossOf(c.scenario)],
-      [fallbackOf(c.scenario, own.shared), fallbackOf(c.scenario, cross.shared)],
-    ],
-    CROSS_SHARES,
+    (c) => {
+      const bucketW = cross.perBucket[bucketOf(c)] ?? crossOf(c.scenario);
+      return [
+        ...shares(ownOf(c.scenario), crossOf(c.scenario)),
+        ...sharedSets,
+        ...shares(ownOf(c.scenario), bucketW),
+        ...sharedSets.map((w) => fallbackOf(c.scenario, w)),
+      ];
+    },
     signal,
     (d, t) => onProgress?.(d, t, 'full-ranking check of the cross-scenario weights'),
   );

@@ -117,64 +117,26 @@ export class PoolScores {
   }
 }
 
-/** weights moved from `from` (share 0) to `to` (share 1): `from + share * (to - from)` */
-export type Blend = readonly [from: readonly number[], to: readonly number[]];
-
-/** NDCG@10 of pool `p` (as poolNdcg counts it) with its rows scored `s` */
-function ndcgOfScores(p: Pool, s: Float64Array): number {
-  if (p.relevant > 1) return multiTargetOf(p, Float32Array.from(s.subarray(0, p.size)));
-  if (p.target < 0) return 0;
-  const t = s[p.target]!;
-  let rank = 0;
-  for (let r = 0; r < p.size && rank < 10; r++) if (r !== p.target && s[r]! >= t) rank++;
-  return rank < 10 ? 1 / Math.log2(rank + 2) : 0;
-}
-
 /**
- * NDCG@10 of each case under each of its blends at each share, ranking every item of the case's
- * scenario (history masked) at the model's decay: the score the evaluation reports, free of the
- * pools' choice of competitors. Row i holds case i's blends in order, each at every share in
- * order. Features are computed once per case; a row's score is linear in the share, so each blend
- * costs two sums per item (shares 0 and 1 score exactly as their end weights do).
+ * NDCG@10 of each case under each of its weight sets, ranking every item of the case's scenario
+ * (history masked) at the model's decay: the score the evaluation reports, free of the pools'
+ * choice of competitors. Features are computed once per case; `weights` gives the sets to score
+ * them with.
  */
 export function fullRankNdcg(
   m: ScoringModel,
   cases: readonly ValidCase[],
-  blends: (c: ValidCase) => readonly Blend[],
-  shares: readonly number[],
+  weights: (c: ValidCase) => readonly (readonly number[])[],
   signal?: AbortSignal,
   onCase?: (done: number, total: number) => void,
 ): number[][] {
   const f = new Float32Array(NUM_FEATURES);
-  let a = new Float64Array(0);
-  let b = new Float64Array(0);
-  let s = new Float64Array(0);
   return cases.map((c, ci) => {
     if (ci % 50 === 0) {
       signal?.throwIfAborted();
       onCase?.(ci, cases.length);
     }
     const pool = fullPool(m, c, f);
-    if (a.length < pool.size) {
-      a = new Float64Array(pool.size);
-      b = new Float64Array(pool.size);
-      s = new Float64Array(pool.size);
-    }
-    const out: number[] = [];
-    for (const [from, to] of blends(c)) {
-      for (let r = 0; r < pool.size; r++) {
-        a[r] = rowScore(from, pool.feats, r);
-        b[r] = rowScore(to, pool.feats, r);
-      }
-      for (const x of shares) {
-        if (x === 0 || x === 1) {
-          out.push(ndcgOfScores(pool, x === 0 ? a : b));
-          continue;
-        }
-        for (let r = 0; r < pool.size; r++) s[r] = a[r]! + x * (b[r]! - a[r]!);
-        out.push(ndcgOfScores(pool, s));
-      }
-    }
-    return out;
+    return weights(c).map((w) => poolNdcg([pool], w));
   });
 }
