@@ -17,7 +17,7 @@ import type { Query, QueryOptions } from './query-types.ts';
 
 // the scoring verbs, where callers have always found them
 export { QueryScratch } from './dense.ts';
-export { featuresOf, linearScore } from './features.ts';
+export { featuresOf } from './features.ts';
 export { ownCountOf, ownHistory, scenarioRecency } from './history.ts';
 export type { Query, QueryOptions } from './query-types.ts';
 export { baseScores, scoreCandidates, withContext } from './score.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildAttrGraph } from '../model/attr.ts';
 import { latentOf } from '../model/graph.ts';
-import { occurrences, type SideInit, sideGraphs } from './train-graphs.ts';
+import { occurrences, type SideInit, sideGraphs, sideGraphsAside, sideTasks } from './train-graphs.ts';
 
 // two scenarios; items 0-3 share a brand, 4-5 a tag, 6 shares nothing
 const tokens = [
@@ -53,5 +53,42 @@ describe('graph stage: the graphs that need no tuned setting', () => {
     assert.ok(fit!.alsFused, 'two scenarios: the fused factorisation too');
     const none = sideGraphs({ numItems: tokens.length, scenario, sequences: [fitSeqs] });
     assert.deepEqual(none, [{}]);
+  });
+
+  it("cuts the pieces longest first: every set's factorisations, then every set's attribute graph", () => {
+    const init: SideInit = {
+      numItems: tokens.length,
+      scenario,
+      sequences: [fitSeqs, allSeqs],
+      attr: { tokens, opts },
+      latent,
+    };
+    assert.deepEqual(sideTasks(init), [
+      { set: 0, kind: 'latent' },
+      { set: 1, kind: 'latent' },
+      { set: 0, kind: 'attr' },
+      { set: 1, kind: 'attr' },
+    ]);
+    assert.deepEqual(sideTasks({ ...init, latent: undefined }), [
+      { set: 0, kind: 'attr' },
+      { set: 1, kind: 'attr' },
+    ]);
+  });
+
+  it('on two threads, the pieces each thread takes merge into the graphs of one thread', async () => {
+    const init: SideInit = {
+      numItems: tokens.length,
+      scenario,
+      sequences: [fitSeqs, allSeqs],
+      attr: { tokens, opts },
+      latent,
+    };
+    const aside = sideGraphsAside(init, 2, new AbortController().signal);
+    await aside.done;
+    // the side thread took every piece before this one asked: now it takes none
+    assert.deepEqual(await aside.rest(), sideGraphs(init));
+    // this thread first: it takes what the side thread has not yet
+    const eager = sideGraphsAside(init, 2, new AbortController().signal);
+    assert.deepEqual(await eager.rest(), sideGraphs(init));
   });
 });

@@ -136,7 +136,43 @@ export interface SideInit {
 /** what the side thread adds to each graph set */
 export type SideGraphs = Pick<ItemGraphs, 'attr' | 'als' | 'alsFused'>;
 
-type SideReply = { type: 'graphs'; graphs: SideGraphs[] } | { type: 'error'; message: string };
+/** one piece of the side graphs: graph set `set`'s factorisations or its attribute graph */
+export interface SideTask {
+  set: number;
+  kind: 'latent' | 'attr';
+}
+
+/** the side graphs' pieces in the order threads take them: the longest (factorisations) first */
+export function sideTasks(x: SideInit): SideTask[] {
+  const sets = x.sequences.map((_, set) => set);
+  return [
+    ...(x.latent ? sets.map((set) => ({ set, kind: 'latent' as const })) : []),
+    ...(x.attr ? sets.map((set) => ({ set, kind: 'attr' as const })) : []),
+  ];
+}
+
+/** one piece: the attribute graph (its ties broken by the set's counts) or the factorisations (`latentOf`) */
+export function sideTask(x: SideInit, t: SideTask, signal?: AbortSignal): SideGraphs {
+  const seqs = x.sequences[t.set]!;
+  if (t.kind === 'latent') return latentOf(seqs, x.numItems, (i) => x.scenario[i]!, x.latent!, signal);
+  const attr = buildAttrGraph(
+    x.attr!.tokens,
+    x.scenario,
+    occurrences(seqs, x.numItems),
+    x.attr!.opts,
+    signal,
+  );
+  return attr ? { attr } : {};
+}
+
+/** the pieces, each the result of a `sideTask`, merged per graph set */
+function mergeTasks(x: SideInit, tasks: readonly SideTask[], parts: readonly SideGraphs[]): SideGraphs[] {
+  const out: SideGraphs[] = x.sequences.map(() => ({}));
+  for (const [k, t] of tasks.entries()) Object.assign(out[t.set]!, parts[k]);
+  return out;
+}
+
+type SideReply = { type: 'parts'; parts: [number, SideGraphs][] } | { type: 'error'; message: string };
 
 /** the occurrences of each item in `sequences`: the graphs' `counts` */
 export function occurrences(sequences: readonly ArrayLike<number>[], numItems: number): Float32Array {
@@ -150,28 +186,37 @@ export function occurrences(sequences: readonly ArrayLike<number>[], numItems: n
  * its ties broken by the set's counts) and the factorisations (`latentOf`).
  */
 export function sideGraphs(x: SideInit, signal?: AbortSignal): SideGraphs[] {
-  const scenarioOf = (i: number) => x.scenario[i]!;
-  return x.sequences.map((seqs) => {
-    const attr =
-      x.attr && buildAttrGraph(x.attr.tokens, x.scenario, occurrences(seqs, x.numItems), x.attr.opts, signal);
-    return {
-      ...(attr ? { attr } : {}),
-      ...(x.latent ? latentOf(seqs, x.numItems, scenarioOf, x.latent, signal) : {}),
-    };
-  });
+  const tasks = sideTasks(x);
+  return mergeTasks(
+    x,
+    tasks,
+    tasks.map((t) => sideTask(x, t, signal)),
+  );
 }
 
-/** `sideGraphs` on a thread of its own (on this one when `threads` is 1) */
-function sideGraphsAside(x: SideInit, threads: number, signal: AbortSignal): Promise<SideGraphs[]> {
-  if (!x.attr && !x.latent) return Promise.resolve(x.sequences.map(() => ({})));
-  if (threads <= 1) return new Promise((resolve) => resolve(sideGraphs(x, signal)));
-  const worker = startTsWorker(new URL('./side-worker.ts', import.meta.url), x);
+/**
+ * The pieces the side thread (./side-worker.ts) takes in order while this thread builds the item
+ * graphs; `rest` then takes the pieces still untaken on this thread, waits for the side thread's
+ * and merges them (each piece is the same whichever thread builds it). One thread: every piece on
+ * this one, in `rest`.
+ */
+export function sideGraphsAside(
+  x: SideInit,
+  threads: number,
+  signal: AbortSignal,
+): { done: Promise<unknown>; rest: () => Promise<SideGraphs[]> } {
+  const tasks = sideTasks(x);
+  if (tasks.length === 0 || threads <= 1)
+    return { done: Promise.resolve(), rest: async () => sideGraphs(x, signal) };
+  // the next untaken piece, shared by both threads
+  const next = new Int32Array(new SharedArrayBuffer(4));
+  const worker = startTsWorker(new URL('./side-worker.ts', import.meta.url), { ...x, next });
   const onAbort = () => void worker.terminate();
   signal.addEventListener('abort', onAbort, { once: true });
-  return nextMessage<SideReply>(worker, 'graph side thread')
+  const reply = nextMessage<SideReply>(worker, 'graph side thread')
     .then((r) => {
       if (r.type === 'error') throw new RecError('INTERNAL', `graph side thread: ${r.message}`);
-      return r.graphs;
+      return r.parts;
     })
     .catch((e) => {
       signal.throwIfAborted();
@@ -181,6 +226,22 @@ function sideGraphsAside(x: SideInit, threads: number, signal: AbortSignal): Pro
       signal.removeEventListener('abort', onAbort);
       void worker.terminate();
     });
+  const rest = async () => {
+    const parts: SideGraphs[] = [];
+    try {
+      for (let k = Atomics.add(next, 0, 1); k < tasks.length; k = Atomics.add(next, 0, 1)) {
+        signal.throwIfAborted();
+        parts[k] = sideTask(x, tasks[k]!, signal);
+      }
+    } catch (e) {
+      void worker.terminate();
+      await reply.catch(() => undefined);
+      throw e;
+    }
+    for (const [k, g] of await reply) parts[k] = g;
+    return mergeTasks(x, tasks, parts);
+  };
+  return { done: reply, rest };
 }
 
 /**
@@ -224,11 +285,11 @@ export async function graphStage(
     });
   } catch (e) {
     stop.abort();
-    await aside.catch(() => undefined);
+    await aside.done.catch(() => undefined);
     throw e;
   }
   x.progress('attribute graph and factorisation', 0, 1);
-  const [fit, final] = await aside;
+  const [fit, final] = await aside.rest();
   const shared = graphs.final === graphs.fit;
   graphs.fit = { ...graphs.fit, ...fit };
   graphs.final = shared ? graphs.fit : { ...graphs.final, ...(final ?? fit) };

@@ -7,8 +7,8 @@ import { NUM_FEATURES, type ScoringModel } from '../../model/scoring.ts';
 import { fullPool, type Pool, type ValidCase } from './pools.ts';
 
 /**
- * linearScore of row `r` of a pool's feature rows, read in place (the same sum in the same order;
- * no view per row: the ascent scores millions of rows)
+ * linearScore (src/rank/features.ts) of row `r` of a pool's feature rows, read in place: the same
+ * sum in the same order, without a view per row (the ascent scores millions of rows)
  */
 function rowScore(weights: readonly number[], feats: Float32Array, r: number): number {
   const o = r * NUM_FEATURES;
