@@ -29,18 +29,19 @@ const opts = { neighbours: 300, postings: 1000 };
 const latent = { als: { factors: 2, reg: 0.1, alpha: 1, iters: 2 }, crossScenario: true };
 
 describe('graph stage: the graphs that need no tuned setting', () => {
+  const init: SideInit = {
+    numItems: tokens.length,
+    scenario,
+    sequences: [fitSeqs, allSeqs],
+    attr: { tokens, opts },
+    latent,
+  };
+
   it('counts each occurrence of an item in the sequences', () => {
     assert.deepEqual(Array.from(occurrences(fitSeqs, tokens.length)), [1, 2, 2, 1, 1, 1, 0]);
   });
 
   it('per graph set: its attribute graph, ties broken by its own counts, and its factorisations', () => {
-    const init: SideInit = {
-      numItems: tokens.length,
-      scenario,
-      sequences: [fitSeqs, allSeqs],
-      attr: { tokens, opts },
-      latent,
-    };
     const [fit, final] = sideGraphs(init);
     const attrOf = (seqs: number[][]) =>
       buildAttrGraph(tokens, scenario, occurrences(seqs, tokens.length), opts);
@@ -56,13 +57,6 @@ describe('graph stage: the graphs that need no tuned setting', () => {
   });
 
   it("cuts the pieces longest first: every set's factorisations, then every set's attribute graph", () => {
-    const init: SideInit = {
-      numItems: tokens.length,
-      scenario,
-      sequences: [fitSeqs, allSeqs],
-      attr: { tokens, opts },
-      latent,
-    };
     assert.deepEqual(sideTasks(init), [
       { set: 0, kind: 'latent' },
       { set: 1, kind: 'latent' },
@@ -76,13 +70,6 @@ describe('graph stage: the graphs that need no tuned setting', () => {
   });
 
   it('on two threads, the pieces each thread takes merge into the graphs of one thread', async () => {
-    const init: SideInit = {
-      numItems: tokens.length,
-      scenario,
-      sequences: [fitSeqs, allSeqs],
-      attr: { tokens, opts },
-      latent,
-    };
     const aside = sideGraphsAside(init, 2, new AbortController().signal);
     await aside.done;
     // the side thread took every piece before this one asked: now it takes none
