@@ -78,4 +78,13 @@ describe('graph stage: the graphs that need no tuned setting', () => {
     const eager = sideGraphsAside(init, 2, new AbortController().signal);
     assert.deepEqual(await eager.rest(), sideGraphs(init));
   });
+
+  it('stops both threads when the training is stopped', async () => {
+    const ac = new AbortController();
+    const aside = sideGraphsAside(init, 2, ac.signal);
+    ac.abort();
+    await assert.rejects(aside.rest(), (e: Error) => e.name === 'AbortError');
+    await assert.rejects(aside.done, (e: Error) => e.name === 'AbortError');
+  });
 });
+

@@ -226,6 +226,8 @@ export function sideGraphsAside(
       signal.removeEventListener('abort', onAbort);
       void worker.terminate();
     });
+  // a failure before `rest` reads the reply is reported there, not as an unhandled rejection
+  reply.catch(() => undefined);
   const rest = async () => {
     const parts: SideGraphs[] = [];
     try {
