@@ -87,4 +87,3 @@ describe('graph stage: the graphs that need no tuned setting', () => {
     await assert.rejects(aside.done, (e: Error) => e.name === 'AbortError');
   });
 });
-
