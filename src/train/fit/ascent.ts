@@ -13,34 +13,25 @@ import { halvesBy } from './split.ts';
 const STEPS = [0, 0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1, 1.5, 2, 3, 5];
 
 /**
- * Coordinate ascent of `features` (knnSame stays fixed at 1 as the scale anchor). With `halves`, a
- * step is taken only when it raises the NDCG of the whole and lowers neither half: evidence that
- * helps a few cases of one half by chance is not enough to add a feature.
+ * Coordinate ascent of `features` (knnSame stays fixed at 1 as the scale anchor). With `half` (pool
+ * i's half), a step is taken only when it raises the NDCG of the whole and lowers neither half:
+ * evidence that helps a few cases of one half by chance is not enough to add a feature.
  */
 export function ascend(
   pools: readonly Pool[],
   start: readonly number[],
   rounds: number,
   features: readonly number[],
-  halves?: readonly [readonly Pool[], readonly Pool[]],
+  half?: readonly (0 | 1)[],
   signal?: AbortSignal,
 ) {
   const w = [...start];
   const scores = new PoolScores(pools, w);
   // each pool's NDCG@10 under the trial, and the means over the whole and over each half, summed
-  // in the pools' order as poolNdcg sums them (a resample may hold a pool twice: the same value)
+  // in the pools' order as poolNdcg sums them
   const per = new Float64Array(pools.length);
-  const firstAt = new Map<Pool, number>();
-  pools.forEach((p, i) => {
-    if (!firstAt.has(p)) firstAt.set(p, i);
-  });
-  const halfAt = halves?.map((h) =>
-    h.map((p) => {
-      const i = firstAt.get(p);
-      if (i === undefined) throw new Error('ascend: a half holds a pool the pools do not');
-      return i;
-    }),
-  );
+  const all = pools.map((_, i) => i);
+  const halfAt = half && halvesBy(all, half);
   const trial = (f: number, delta: number) => {
     for (let i = 0; i < pools.length; i++) per[i] = scores.ndcg(i, f, delta);
   };
@@ -49,7 +40,6 @@ export function ascend(
     for (const i of at) sum += per[i]!;
     return at.length > 0 ? sum / at.length : 0;
   };
-  const all = pools.map((_, i) => i);
   trial(0, 0);
   let best = meanOf(all);
   let halfBest = halfAt?.map(meanOf);
@@ -147,12 +137,14 @@ export function fitCross(
     features: readonly number[] = CROSS_FEATURES,
   ) => {
     const at = pools.map((_, i) => i).filter(keep);
-    const mine = at.map((i) => pools[i]!);
-    const halves = halvesBy(
-      mine,
+    return ascend(
+      at.map((i) => pools[i]!),
+      start,
+      rounds,
+      features,
       at.map((i) => half[i]!),
-    );
-    return ascend(mine, start, rounds, features, halves, signal).weights;
+      signal,
+    ).weights;
   };
   const shared = ascendOn((i) => !copy[i], own.shared);
   const perScenario: Record<string, number[]> = {};
