@@ -1,8 +1,11 @@
 /**
- * The training network's two dense gradient kernels (./net.ts calls them): through the output
+ * The training network's dense gradient kernels (./net.ts calls them): through the output
  * projection Wo and into the text projection Wt. Unrolled over rows and items for speed, each
- * summing its terms in the order one row (or item) at a time would, so the bits do not change.
+ * summing its terms in the order one row (or item) at a time would, so the bits do not change;
+ * and the gradient through the pool encoder's attention.
  */
+import type { UserPass } from './forward.ts';
+import type { SeqParams, SeqWeights } from './params.ts';
 
 /**
  * The gradient through v = Wo u: dWo += dv u^T, du = Wo^T dv. Four rows at a time, each du[k]
@@ -119,5 +122,59 @@ export function textBackward(
         for (let j = 0; j < T; j++) gWt[w + j]! += g * x[xo + j]!;
       }
     k++;
+  }
+}
+
+/**
+ * The gradient through the attention pooling of one history (the pool encoder, ./forward.ts
+ * attend and userForward): du (the gradient in u = sum_t alpha_t x_t) into the position bias, the
+ * attention vector and the position embeddings in `grads`, and into the history items' rows of dh
+ * (item hist[start + t] at row hist[start + t] * d). dx (maxLen x d) and dlast (d) are scratch.
+ */
+export function poolBackward(
+  w: SeqWeights,
+  grads: SeqParams,
+  pass: UserPass,
+  hist: ArrayLike<number>,
+  start: number,
+  du: Float64Array,
+  dh: Float64Array,
+  dx: Float64Array,
+  dlast: Float64Array,
+): void {
+  const d = w.shape.dim;
+  const P = w.params;
+  const { n, x, alpha } = pass;
+  const lo = (n - 1) * d;
+  const rs = 1 / Math.sqrt(d);
+  let dot = 0;
+  const dAlpha = new Float64Array(n);
+  for (let t = 0; t < n; t++) {
+    let s2 = 0;
+    for (let k = 0; k < d; k++) s2 += du[k]! * x[t * d + k]!;
+    dAlpha[t] = s2;
+    dot += alpha[t]! * s2;
+  }
+  dlast.fill(0);
+  for (let t = 0; t < n; t++) {
+    const da = alpha[t]! * (dAlpha[t]! - dot);
+    grads.posBias[n - 1 - t]! += da;
+    const c = da * rs;
+    for (let k = 0; k < d; k++) {
+      const xl = x[lo + k]!;
+      const xt = x[t * d + k]!;
+      grads.attn[k]! += c * xl * xt;
+      dx[t * d + k] = alpha[t]! * du[k]! + c * P.attn[k]! * xl;
+      dlast[k]! += c * P.attn[k]! * xt;
+    }
+  }
+  for (let k = 0; k < d; k++) dx[lo + k]! += dlast[k]!;
+  for (let t = 0; t < n; t++) {
+    const ho = hist[start + t]! * d;
+    const p = (n - 1 - t) * d;
+    for (let k = 0; k < d; k++) {
+      dh[ho + k]! += dx[t * d + k]!;
+      grads.pos[p + k]! += dx[t * d + k]!;
+    }
   }
 }

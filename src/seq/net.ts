@@ -3,10 +3,11 @@
  * forward pass of ./forward.ts (the maths: ./model.ts). A batch may run whole (lossAndGrad) or split
  * over threads in phases (forwardItems, examplesGrad, backwardItems; ./parallel.ts).
  */
-import { textBackward, woBackward } from './backward-kernels.ts';
-import { itemBias, itemForward, itemForwardPair, userForward, userPass } from './forward.ts';
+import { poolBackward, textBackward, woBackward } from './backward-kernels.ts';
+import { itemBias, itemForward, itemForwardPair, userForward } from './forward.ts';
 import type { SeqInputs, SeqParams, SeqShape, SeqWeights } from './params.ts';
 import { scenarioStateBackward } from './scenario-state.ts';
+import { BatchSoftmax } from './softmax-batch.ts';
 
 export interface Example {
   /** history items, oldest first, at most maxLen */
@@ -31,6 +32,8 @@ export class SeqNet implements SeqWeights {
   private rowOf = new Int32Array(0);
   private logits = new Float64Array(0);
   private coef = new Float64Array(0);
+  /** the pool encoder's predictions between the passes of examples() */
+  private readonly block = new BatchSoftmax();
   /** the batch's dropout seed (set by the trainer before each batch; sasrec) */
   dropoutSeed = 0;
 
@@ -238,6 +241,14 @@ export class SeqNet implements SeqWeights {
     return (Math.log(lsum) + lmax - logits[0]!) * inv;
   }
 
+  /**
+   * The loss and gradient of a batch's examples in three passes: each example's user state
+   * forward (in batch order; lazily, each item on its first use, in the order the candidates of one
+   * example at a time use them); the sampled softmax of each scenario's examples together
+   * (./softmax-block.ts: logits and the user states' gradient as blocked products over the
+   * scenario's shared negatives); the rest of each example's backward, in batch order (every sum
+   * into the item rows and the parameters takes its terms in the order of one example at a time).
+   */
   protected examples(
     batch: readonly Example[],
     negatives: readonly (readonly number[])[],
@@ -246,64 +257,41 @@ export class SeqNet implements SeqWeights {
     lazy: boolean,
   ): number {
     const { d } = this;
-    const P = this.params;
     const L = this.shape.maxLen;
-    const pass = userPass(this);
-    const { x, alpha, u, v } = pass;
-    const dx = new Float64Array(L * d);
-    const z = new Float64Array(d);
-    const dz = new Float64Array(d);
-    const dv = new Float64Array(d);
-    const du = new Float64Array(d);
-    const dlast = new Float64Array(d);
-    const rs = 1 / Math.sqrt(d);
-    const inv = 1 / norm;
-    let loss = 0;
-    for (const ex of batch) {
+    const S = this.block.grow(this, batch.length, d);
+    const { scenario } = this.inputs;
+    let p = 0;
+    for (let b = 0; b < batch.length; b++) {
+      const ex = batch[b]!;
       const n = Math.min(ex.hist.length, L);
       if (n === 0) continue;
       const start = ex.hist.length - n;
-      const tgt = ex.target;
-      const s = this.inputs.scenario[tgt]!;
-      // the history's items first (in order), then the candidates': the order the backward sums in
+      const s = scenario[ex.target]!;
       if (lazy) for (let t = 0; t < n; t++) this.ensure(ex.hist[start + t]!);
-      userForward(this, this.h, ex.hist, s, pass, z);
-      const lo = (n - 1) * d;
-      // logits: target first, then the scenario's negatives
-      loss += this.sampledSoftmax(z, tgt, negatives[s] ?? [], inv, grads, dz, lazy);
-      scenarioStateBackward(this, grads, v, s, pass.g, dz, dv);
-      woBackward(P.wo, grads.wo, u, dv, du, d);
-      // through the attention pooling
-      let dot = 0;
-      const dAlpha = new Float64Array(n);
-      for (let t = 0; t < n; t++) {
-        let s2 = 0;
-        for (let k = 0; k < d; k++) s2 += du[k]! * x[t * d + k]!;
-        dAlpha[t] = s2;
-        dot += alpha[t]! * s2;
+      userForward(this, this.h, ex.hist, s, S.passes[p]!, S.z.subarray(p * d, (p + 1) * d));
+      if (lazy) {
+        this.ensure(ex.target);
+        for (const j of negatives[s] ?? []) this.ensure(j);
       }
-      dlast.fill(0);
-      for (let t = 0; t < n; t++) {
-        const da = alpha[t]! * (dAlpha[t]! - dot);
-        grads.posBias[n - 1 - t]! += da;
-        const c = da * rs;
-        for (let k = 0; k < d; k++) {
-          const xl = x[lo + k]!;
-          const xt = x[t * d + k]!;
-          grads.attn[k]! += c * xl * xt;
-          dx[t * d + k] = alpha[t]! * du[k]! + c * P.attn[k]! * xl;
-          dlast[k]! += c * P.attn[k]! * xt;
-        }
-      }
-      for (let k = 0; k < d; k++) dx[lo + k]! += dlast[k]!;
-      for (let t = 0; t < n; t++) {
-        const ho = ex.hist[start + t]! * d;
-        const p = (n - 1 - t) * d;
-        for (let k = 0; k < d; k++) {
-          this.dh[ho + k]! += dx[t * d + k]!;
-          grads.pos[p + k]! += dx[t * d + k]!;
-        }
-      }
+      S.slot[p++] = b;
+    }
+    this.block.softmax(this, this.h, batch, p, negatives, 1 / norm);
+    const dz = new Float64Array(d);
+    const dv = new Float64Array(d);
+    const du = new Float64Array(d);
+    const dx = new Float64Array(L * d);
+    const dlast = new Float64Array(d);
+    let loss = 0;
+    for (let q = 0; q < p; q++) {
+      const ex = batch[S.slot[q]!]!;
+      const s = scenario[ex.target]!;
+      const pass = S.passes[q]!;
+      loss += S.loss[q]!;
+      this.block.itemGrad(this, grads, q, ex.target, negatives[s] ?? [], this.dh);
+      for (let k = 0; k < d; k++) dz[k] = S.dz[q * d + k]!;
+      scenarioStateBackward(this, grads, pass.v, s, pass.g, dz, dv);
+      woBackward(this.params.wo, grads.wo, pass.u, dv, du, d);
+      poolBackward(this, grads, pass, ex.hist, ex.hist.length - pass.n, du, this.dh, dx, dlast);
     }
     return loss;
   }
