@@ -25,6 +25,8 @@ export class SeqNet implements SeqWeights {
   protected h: Float64Array = new Float64Array(0);
   protected dh: Float64Array = new Float64Array(0);
   private mark = new Int32Array(0);
+  /** the batch each scenario's negatives were last forwarded in */
+  private negsAt = new Int32Array(0);
   private touched: number[] = [];
   private batchId = 0;
   /** sampledSoftmax's scratch, one slot per candidate (grown on first use) */
@@ -52,6 +54,7 @@ export class SeqNet implements SeqWeights {
     this.h = new Float64Array(size);
     this.dh = new Float64Array(size);
     this.mark = new Int32Array(this.shape.numItems).fill(-1);
+    this.negsAt = new Int32Array(this.shape.numScenarios).fill(-1);
   }
 
   protected ensure(i: number): number {
@@ -271,7 +274,11 @@ export class SeqNet implements SeqWeights {
       userForward(this, this.h, ex.hist, s, S.passes[p]!, S.z.subarray(p * d, (p + 1) * d));
       if (lazy) {
         this.ensure(ex.target);
-        for (const j of negatives[s] ?? []) this.ensure(j);
+        // a scenario's negatives on its first example of the batch (later ones find them forwarded)
+        if (this.negsAt[s] !== this.batchId) {
+          this.negsAt[s] = this.batchId;
+          for (const j of negatives[s] ?? []) this.ensure(j);
+        }
       }
       S.slot[p++] = b;
     }
