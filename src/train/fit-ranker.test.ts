@@ -8,6 +8,7 @@ import { buildProfile, DEFAULT_PROFILE_OPTIONS } from '../profile/interests.ts';
 import { seqFeatureOf } from '../seq/feature.ts';
 import { CROSS_SHARES } from './fit/accept.ts';
 import { fitCross } from './fit/ascent.ts';
+import { fullRankNdcg } from './fit/objective.ts';
 import { bucketOf, canonicalOrder, splitCases } from './fit/split.ts';
 import {
   ascend,
@@ -228,15 +229,26 @@ describe('fitRanker and the model it is given', () => {
     assert.deepEqual(two, one);
   });
 
-  it('builds the same pools on worker threads with a sequential model, read per scenario or whole', async () => {
+  it('builds the same pools and full-ranking scores on worker threads with a sequential model, read per scenario or whole', async () => {
     const seqModel = untrainedSeqModel(Uint16Array.from(model.scenarioCode), 4, 8, 9);
     const built = [];
+    const rnd = seededRandom(3);
+    // two or three weight sets per case, each feature's weight in [-1, 2)
+    const weights = cases.map((_, i) =>
+      Array.from({ length: 2 + (i % 2) }, () => Array.from({ length: NUM_FEATURES }, () => rnd() * 3 - 1)),
+    );
     for (const fused of [true, false]) {
       const m = { ...model, seq: seqFeatureOf(seqModel, [], fused, 1) };
       const here = buildPools(m, cases, 8, [0.5]);
       const workers = await PoolWorkers.start(m, 2);
       try {
         assert.deepEqual(await workers.build(m, cases, 8, [0.5]), here, `fused ${fused}`);
+        const scores = fullRankNdcg(m, cases, weights);
+        assert.deepEqual(await workers.check(m, cases, weights), scores, `check, fused ${fused}`);
+        assert.ok(
+          scores.some((row) => row.some((x) => x !== row[0])),
+          'the weight sets rank some case differently',
+        );
       } finally {
         await workers.close();
       }

@@ -216,7 +216,7 @@ async function fitWith(
     bags > 1
       ? baggedCross(split.fit.length, bags, opts.seed ?? 0, crossOn)
       : crossOn(split.fit.map((_, j) => j));
-  const accepted = acceptCross(
+  const accepted = await acceptCross(
     withRanker(m, { shared: own.shared, perScenario: own.perScenario, decay }),
     cases,
     split,
@@ -225,6 +225,7 @@ async function fitWith(
     opts.minCheckCases ?? MIN_CHECK_CASES,
     opts.signal,
     opts.onProgress,
+    workers ? (at, of, weights, signal, onCase) => workers.check(at, of, weights, signal, onCase) : undefined,
   );
   const ranker: RankerWeights = { ...accepted.ranker, decay };
   const warmAt = refined.map((_, i) => i).filter((i) => !cases[i]!.copy);

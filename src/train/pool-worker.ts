@@ -1,11 +1,13 @@
 /**
  * One worker of the ranker fit's candidate pools (./pool-workers.ts): a copy of the scoring model,
- * rebuilt from plain data, and buildPools / refinePools over the chunk of cases it is sent.
+ * rebuilt from plain data, and buildPools / refinePools / fullRankNdcg over the chunk of cases it is
+ * sent.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ScoringModel } from '../model/scoring.ts';
 import { scorerOfWeights } from '../seq/ensemble.ts';
 import type { SeqParams } from '../seq/model.ts';
+import { fullRankNdcg } from './fit/objective.ts';
 import { buildPools, refinePools, withRanker } from './fit/pools.ts';
 import type { PoolReply, PoolRequest, PoolWorkerInit } from './pool-workers.ts';
 
@@ -33,6 +35,11 @@ port.on('message', (req: PoolRequest) => {
   try {
     // this copy of the model keeps its own ranker; the request's weights apply to this request only
     const at = withRanker(m, req.ranker);
+    if (req.type === 'check') {
+      const scores = fullRankNdcg(at, req.cases, req.weights);
+      port.postMessage({ type: 'scores', scores } satisfies PoolReply);
+      return;
+    }
     const pools =
       req.type === 'build'
         ? buildPools(at, req.cases, req.per, req.decays)

@@ -1,14 +1,15 @@
 /**
- * The ranker fit's candidate pools on several threads. Pools are independent per valid case, so the
- * cases are cut into fixed contiguous chunks: chunk 0 is built by the calling thread, chunk w by
- * worker w over its own copy of the scoring model, and the chunks are joined in order: the result
- * is the same, bit for bit, as building every pool in one thread.
+ * The ranker fit's candidate pools, and its full-ranking check, on several threads. Both are
+ * independent per valid case, so the cases are cut into fixed contiguous chunks: chunk 0 is done
+ * by the calling thread, chunk w by worker w over its own copy of the scoring model, and the chunks
+ * are joined in order: the result is the same, bit for bit, as one thread's.
  */
 import type { Worker } from 'node:worker_threads';
 import { RecError } from '../core/errors.ts';
 import { nextMessage, readyOf, sliceBounds, startTsWorker } from '../core/ts-worker.ts';
 import type { RankerWeights, ScoringModel } from '../model/scoring.ts';
 import type { SeqShape } from '../seq/model.ts';
+import { fullRankNdcg } from './fit/objective.ts';
 import { buildPools, type Pool, refinePools, type ValidCase } from './fit/pools.ts';
 
 /** the scoring model as a worker receives it: plain data, the sequential model as its parameters */
@@ -38,9 +39,14 @@ export type PoolRequest =
       /** each pool's own rows (see Pool.own) */
       own: number[];
       extra: number;
-    };
+    }
+  /** fullRankNdcg of the cases, each at its weight sets */
+  | { type: 'check'; ranker: RankerWeights; cases: ValidCase[]; weights: number[][][] };
 
-export type PoolReply = { type: 'pools'; pools: Pool[][] } | { type: 'error'; message: string };
+export type PoolReply =
+  | { type: 'pools'; pools: Pool[][] }
+  | { type: 'scores'; scores: number[][] }
+  | { type: 'error'; message: string };
 
 export class PoolWorkers {
   private constructor(private readonly workers: Worker[]) {}
@@ -77,26 +83,32 @@ export class PoolWorkers {
     return new PoolWorkers(workers);
   }
 
-  private async ask(w: Worker, req: PoolRequest): Promise<Pool[][]> {
+  private async ask<T extends Exclude<PoolReply, { type: 'error' }>>(
+    w: Worker,
+    req: PoolRequest,
+  ): Promise<T> {
     const reply = nextMessage<PoolReply>(w, 'pool worker');
     w.postMessage(req);
     const r = await reply;
-    if (r.type === 'pools') return r.pools;
-    throw new RecError('INTERNAL', `pool worker: ${r.message}`);
+    if (r.type === 'error') throw new RecError('INTERNAL', `pool worker: ${r.message}`);
+    return r as T;
   }
 
   /**
    * `n` cases cut into a chunk per thread: chunk 0 computed on this thread by `local` (told the
    * number of parts), chunk w + 1 sent to worker w as `remote` builds its request.
    */
-  private async split<T>(
+  private async split<
+    T,
+    R extends Exclude<PoolReply, { type: 'error' }> = { type: 'pools'; pools: Pool[][] },
+  >(
     n: number,
     remote: (from: number, to: number) => PoolRequest,
     local: (from: number, to: number, parts: number) => T,
     signal?: AbortSignal,
-  ): Promise<{ mine: T; theirs: Pool[][][] }> {
+  ): Promise<{ mine: T; theirs: R[] }> {
     const parts = this.workers.length + 1;
-    const jobs = this.workers.map((w, i) => this.ask(w, remote(...sliceBounds(n, parts, i + 1))));
+    const jobs = this.workers.map((w, i) => this.ask<R>(w, remote(...sliceBounds(n, parts, i + 1))));
     const mine = local(...sliceBounds(n, parts, 0), parts);
     const theirs = await Promise.all(jobs);
     signal?.throwIfAborted();
@@ -126,7 +138,7 @@ export class PoolWorkers {
         buildPools(m, cases.slice(from, to), per, decays, signal, (d, t) => onCase?.(d * parts, t * parts)),
       signal,
     );
-    return decays.map((_, di) => [...mine[di]!, ...theirs.flatMap((p) => p[di]!)]);
+    return decays.map((_, di) => [...mine[di]!, ...theirs.flatMap((p) => p.pools[di]!)]);
   }
 
   /** as refinePools (around `m.ranker`), with the cases shared between this thread and the workers */
@@ -150,7 +162,32 @@ export class PoolWorkers {
       (from, to) => refinePools(m, cases.slice(from, to), pools.slice(from, to), extra, signal),
       signal,
     );
-    return [...mine, ...theirs.flatMap((p) => p[0]!)];
+    return [...mine, ...theirs.flatMap((p) => p.pools[0]!)];
+  }
+
+  /** as fullRankNdcg (at `m`'s decay), with the cases shared between this thread and the workers */
+  async check(
+    m: ScoringModel,
+    cases: readonly ValidCase[],
+    weights: readonly (readonly (readonly number[])[])[],
+    signal?: AbortSignal,
+    onCase?: (done: number, total: number) => void,
+  ): Promise<number[][]> {
+    const { mine, theirs } = await this.split<number[][], { type: 'scores'; scores: number[][] }>(
+      cases.length,
+      (from, to) => ({
+        type: 'check',
+        ranker: m.ranker,
+        cases: cases.slice(from, to),
+        weights: weights.slice(from, to).map((sets) => sets.map((w) => [...w])),
+      }),
+      (from, to, parts) =>
+        fullRankNdcg(m, cases.slice(from, to), weights.slice(from, to), signal, (d, t) =>
+          onCase?.(d * parts, t * parts),
+        ),
+      signal,
+    );
+    return [...mine, ...theirs.flatMap((r) => r.scores)];
   }
 
   async close(): Promise<void> {

@@ -55,6 +55,21 @@ export type CrossCheck = Record<
 
 type Weights = Pick<RankerWeights, 'shared' | 'perScenario'>;
 
+/**
+ * NDCG@10 of each case at each of its weight sets on the full ranking (fullRankNdcg's contract),
+ * here or shared with other threads (../pool-workers.ts)
+ */
+export type CheckScorer = (
+  m: ScoringModel,
+  cases: readonly ValidCase[],
+  weights: readonly (readonly (readonly number[])[])[],
+  signal?: AbortSignal,
+  onCase?: (done: number, total: number) => void,
+) => Promise<number[][]>;
+
+const scoreHere: CheckScorer = async (m, cases, weights, signal, onCase) =>
+  fullRankNdcg(m, cases, weights, signal, onCase);
+
 const same = (a: readonly number[], b: readonly number[]) => a.every((x, i) => x === b[i]);
 
 /** `w` with its cross-scenario features taken from `from` */
@@ -128,9 +143,9 @@ export function chooseShare(
  * Fewer than `minCheckCases` check cases decide nothing (`undecided`): `shared` then stays stage
  * 1's, a scenario is served with the shared verdict (its own stage-1 weights with the shared
  * cross-scenario ones at the shared share), a bucket with its scenario's. `m` is read at its own
- * decay.
+ * decay; `score` ranks the check cases (on this thread by default).
  */
-export function acceptCross(
+export async function acceptCross(
   m: ScoringModel,
   cases: readonly ValidCase[],
   split: Pick<CaseSplit, 'fit' | 'check' | 'checkHalf' | 'counts'>,
@@ -139,7 +154,8 @@ export function acceptCross(
   minCheckCases: number,
   signal?: AbortSignal,
   onProgress?: (done: number, total: number, label: string) => void,
-): { ranker: Weights; check: CrossCheck; unchanged: boolean } {
+  score: CheckScorer = scoreHere,
+): Promise<{ ranker: Weights; check: CrossCheck; unchanged: boolean }> {
   const ownOf = (s: string) => own.perScenario[s] ?? own.shared;
   const crossOf = (s: string) => cross.perScenario[s] ?? cross.shared;
   const scenarioOfKey = (k: string) => k.slice(0, k.lastIndexOf('|'));
@@ -164,10 +180,10 @@ export function acceptCross(
   // the columns of each case: [its scenario at each share | shared at each share | its bucket at
   // each share (from its scenario's own weights) | its scenario's fallback at each shared share]
   const COL = { scenario: 0, shared: n, bucket: 2 * n, fallback: 3 * n } as const;
-  const scores = fullRankNdcg(
+  const scores = await score(
     m,
     checkCases,
-    (c) => {
+    checkCases.map((c) => {
       const bucketW = cross.perBucket[bucketOf(c)] ?? crossOf(c.scenario);
       return [
         ...shares(ownOf(c.scenario), crossOf(c.scenario)),
@@ -175,7 +191,7 @@ export function acceptCross(
         ...shares(ownOf(c.scenario), bucketW),
         ...sharedSets.map((w) => fallbackOf(c.scenario, w)),
       ];
-    },
+    }),
     signal,
     (d, t) => onProgress?.(d, t, 'full-ranking check of the cross-scenario weights'),
   );

@@ -120,13 +120,13 @@ export class PoolScores {
 /**
  * NDCG@10 of each case under each of its weight sets, ranking every item of the case's scenario
  * (history masked) at the model's decay: the score the evaluation reports, free of the pools'
- * choice of competitors. Features are computed once per case; `weights` gives the sets to score
- * them with.
+ * choice of competitors. Features are computed once per case; `weights[i]` holds the sets to score
+ * case i with.
  */
 export function fullRankNdcg(
   m: ScoringModel,
   cases: readonly ValidCase[],
-  weights: (c: ValidCase) => readonly (readonly number[])[],
+  weights: readonly (readonly (readonly number[])[])[],
   signal?: AbortSignal,
   onCase?: (done: number, total: number) => void,
 ): number[][] {
@@ -137,6 +137,6 @@ export function fullRankNdcg(
       onCase?.(ci, cases.length);
     }
     const pool = fullPool(m, c, f);
-    return weights(c).map((w) => poolNdcg([pool], w));
+    return weights[ci]!.map((w) => poolNdcg([pool], w));
   });
 }
