@@ -223,6 +223,30 @@ describe('fitRanker and the model it is given', () => {
     assert.notDeepEqual(all[2], all[0], 'the decay changes the pools');
   });
 
+  it('reports every stage of the fit in order, each count within its total, on one thread and two', async () => {
+    for (const threads of [1, 2]) {
+      const seen: [number, number, string][] = [];
+      await fitRanker(model, cases, {
+        ...opts,
+        threads,
+        onProgress: (d, t, label) => seen.push([d, t, label]),
+      });
+      const labels = [...new Set(seen.map((x) => x[2]))];
+      const want = [
+        'candidate pools',
+        'ranker fit',
+        'candidate pools around the fitted weights',
+        'ranker refit',
+      ];
+      assert.deepEqual(
+        labels.filter((l) => want.includes(l)),
+        want,
+        `threads ${threads}: ${labels.join(' | ')}`,
+      );
+      for (const [d, t, label] of seen) assert.ok(d >= 0 && d <= t, `${label}: ${d}/${t}`);
+    }
+  });
+
   it('gives the same fit with the pools built on two threads', async () => {
     const one = await fitRanker(model, cases, { ...opts, threads: 1 });
     const two = await fitRanker(model, cases, { ...opts, threads: 2 });

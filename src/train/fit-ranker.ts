@@ -175,12 +175,15 @@ async function fitWith(
   const chosen = cases.map((c) => (c.copy ? copyAt[k++]! : warmPools[di]![w++]!));
   const atBest = withRanker(m, best!.ranker);
   const extra = 4 * opts.poolPerFeature;
+  const refining = (d: number, t: number) =>
+    opts.onProgress?.(d, t, 'candidate pools around the fitted weights');
   const refined = workers
-    ? await workers.refine(atBest, cases, chosen, extra, opts.signal)
-    : refinePools(atBest, cases, chosen, extra, opts.signal);
+    ? await workers.refine(atBest, cases, chosen, extra, opts.signal, refining)
+    : refinePools(atBest, cases, chosen, extra, opts.signal, refining);
   const refinedWarm = refined.filter((_, i) => !cases[i]!.copy);
   const before = poolNdcg(refinedWarm.map(ownView), best!.ranker.shared);
   const bags = Math.max(1, opts.bags ?? 1);
+  opts.onProgress?.(0, 1, 'ranker refit');
   const own =
     bags > 1
       ? baggedOwn(

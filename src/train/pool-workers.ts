@@ -148,6 +148,7 @@ export class PoolWorkers {
     pools: readonly Pick<Pool, 'items' | 'own'>[],
     extra: number,
     signal?: AbortSignal,
+    onCase?: (done: number, total: number) => void,
   ): Promise<Pool[]> {
     const { mine, theirs } = await this.split(
       cases.length,
@@ -159,7 +160,10 @@ export class PoolWorkers {
         own: pools.slice(from, to).map((p) => p.own),
         extra,
       }),
-      (from, to) => refinePools(m, cases.slice(from, to), pools.slice(from, to), extra, signal),
+      (from, to, parts) =>
+        refinePools(m, cases.slice(from, to), pools.slice(from, to), extra, signal, (d, t) =>
+          onCase?.(d * parts, t * parts),
+        ),
       signal,
     );
     return [...mine, ...theirs.flatMap((p) => p.pools[0]!)];

@@ -220,10 +220,14 @@ export function refinePools(
   pools: readonly Pick<Pool, 'items' | 'own'>[],
   extra: number,
   signal?: AbortSignal,
+  onCase?: (done: number, total: number) => void,
 ): Pool[] {
   const f = new Float32Array(NUM_FEATURES);
   return cases.map((c, ci) => {
-    if (ci % 50 === 0) signal?.throwIfAborted();
+    if (ci % 50 === 0) {
+      signal?.throwIfAborted();
+      onCase?.(ci, cases.length);
+    }
     const q = prepareQuery(m, c.profile, { scenario: c.scenario });
     const items = candidatesOf(m, c, q.scenarioCode);
     const scores = scoreCandidates(q, items);
