@@ -3,7 +3,7 @@
  * `fusionrec eval`, printing valid NDCG@10 per epoch, training time, and the test NDCG@10 of the
  * model alone (full ranking in the target scenario, history masked; a quick check, not the harness).
  *   node --import tsx bench/train-seq.ts --dataset scientific [--db .cache/scientific.db]
- *     [--max-users n] [--threads 1] [--dim 64 --epochs 30 --lr 0.002 --text-dim 128 --negatives 256 ...]
+ *     [--max-users n] [--threads 1] [--dim 64 --epochs 30 --lr 0.002 --lr-decay 1 --text-dim 128 --negatives 256 ...]
  *     [--arch pool,sasrec --layers 2 --heads 2 --dropout 0.2]
  * --train-users n: train on a seeded sample of n training sequences (a cheaper comparison on a
  * loaded machine; valid and test cases stay those of the whole set).
@@ -47,6 +47,7 @@ const { values: a } = parseArgs({
     negatives: { type: 'string' },
     'batch-size': { type: 'string' },
     lr: { type: 'string' },
+    'lr-decay': { type: 'string' },
     l2: { type: 'string' },
     epochs: { type: 'string' },
     patience: { type: 'string' },
@@ -92,6 +93,7 @@ const opts = {
   negatives: num(a.negatives, DEFAULT_SEQ_OPTIONS.negatives),
   batchSize: num(a['batch-size'], DEFAULT_SEQ_OPTIONS.batchSize),
   lr: num(a.lr, DEFAULT_SEQ_OPTIONS.lr),
+  lrDecay: num(a['lr-decay'], DEFAULT_SEQ_OPTIONS.lrDecay),
   l2: num(a.l2, DEFAULT_SEQ_OPTIONS.l2),
   epochs: num(a.epochs, DEFAULT_SEQ_OPTIONS.epochs),
   patience: num(a.patience, DEFAULT_SEQ_OPTIONS.patience),

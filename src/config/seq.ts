@@ -14,6 +14,7 @@ export const SEQ_DEFAULTS = {
   members: 1,
   batchSize: 256,
   lr: 0.002,
+  lrDecay: 1,
   l2: 1e-5,
   epochs: 30,
   patience: 3,
@@ -61,6 +62,10 @@ export const seqSection = z
     ),
     batchSize: d(z.number().int().min(1).max(100_000).default(D.batchSize), 'Training examples per step.'),
     lr: d(z.number().gt(0).max(1).default(D.lr), 'Adam learning rate.'),
+    lrDecay: d(
+      z.number().gt(0).max(1).default(D.lrDecay),
+      'Factor the learning rate is multiplied by after each epoch whose valid NDCG@10 does not beat the best so far (1 = a constant rate): the epochs that early stopping waits through then take smaller steps from where the model got to.',
+    ),
     l2: d(z.number().min(0).default(D.l2), 'L2 penalty on id embeddings and item biases.'),
     epochs: d(z.number().int().min(1).max(1000).default(D.epochs), 'Most training epochs.'),
     patience: d(

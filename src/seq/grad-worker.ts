@@ -46,7 +46,7 @@ function run(msg: StepRequest): StepReply {
     return { type: 'backward' };
   }
   const { params, m, v, adam, warm, index } = init;
-  adamStep(adam, params, m, v, init.grads, step.items, warm, msg.step, index, threads);
+  adamStep({ ...adam, lr: msg.lr }, params, m, v, init.grads, step.items, warm, msg.step, index, threads);
   step = undefined;
   return { type: 'update' };
 }

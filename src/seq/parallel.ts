@@ -76,7 +76,7 @@ export type StepRequest =
   | { type: 'examples' }
   | { type: 'backward' }
   /** phase 4: Adam step `step` (1-based) of the batch */
-  | { type: 'update'; step: number };
+  | { type: 'update'; step: number; lr: number };
 
 export type StepReply =
   | { type: 'forward' }

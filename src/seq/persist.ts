@@ -24,13 +24,15 @@ export function seqStampOf(
 ): string {
   // the transformer's settings do not change a pooling model, nor an unset gate or a lone model
   // any model: their stamps stay what they were before those settings
-  const { gate, members, ...ungated } = cfg;
+  const { gate, members, lrDecay, ...ungated } = cfg;
   const { arch, layers, heads, dropout, ...pool } = ungated;
   const stamped = {
     ...(arch === 'pool' ? pool : ungated),
     ...(gate ? { gate } : {}),
     // the stamp of a lone model stays what it was before the ensemble
     ...(members !== 1 ? { members } : {}),
+    // and of a model trained at a constant rate what it was before the decay
+    ...(lrDecay !== 1 ? { lrDecay } : {}),
   };
   const h = createHash('sha256')
     .update(

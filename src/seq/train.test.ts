@@ -19,6 +19,7 @@ import {
   type SeqTrainData,
   scorerOf,
   trainSeq,
+  unimproved,
   validNdcg,
 } from './train.ts';
 
@@ -248,6 +249,46 @@ describe('sequential model on a real Scientific slice', () => {
       for (const n of PARAM_NAMES) assert.deepEqual(plain.params[n], best[n], n);
     }
     assert.equal(kept.size, 2, 'both outcomes seen');
+  });
+
+  it('cuts the learning rate after each epoch that does not beat the best, on every thread', async () => {
+    assert.equal(unimproved([0.1, 0.2, 0.15, 0.18, 0.25, 0.2]), 3);
+    assert.equal(unimproved([]), 0);
+    const small = { ...slice.data, sequences: slice.data.sequences.slice(0, 600) };
+    const snapshot = (p: Record<string, Float32Array>) =>
+      Object.fromEntries(PARAM_NAMES.map((n) => [n, Float32Array.from(p[n]!)]));
+    for (const threads of [1, 2]) {
+      const opts = { ...OPTS, epochs: 6, patience: 6, validCases: 300, lr: 0.01, threads };
+      const run = async (lrDecay: number) => {
+        const snaps: Record<string, Float32Array>[] = [];
+        const r = await trainSeq(
+          small,
+          { ...opts, lrDecay },
+          { onEpoch: (c) => void snaps.push(snapshot(c.params)) },
+        );
+        return { snaps, history: r.report.history };
+      };
+      // a cut to almost nothing: after the first epoch that does not improve, no weight moves
+      const cut = await run(1e-9);
+      const h = cut.history;
+      const k = h.findIndex((x, i) => i > 0 && x <= Math.max(...h.slice(0, i)));
+      assert.ok(
+        k > 0 && k + 1 < h.length,
+        `threads ${threads}: an unimproved epoch before the last (${h.join(' ')})`,
+      );
+      for (const n of PARAM_NAMES) {
+        let moved = 0;
+        cut.snaps[k + 1]![n]!.forEach((x, j) => {
+          moved = Math.max(moved, Math.abs(x - cut.snaps[k]![n]![j]!));
+        });
+        assert.ok(moved < 1e-6, `threads ${threads}: ${n} moved ${moved} after the cut`);
+      }
+      // up to that epoch, the run of a constant rate; after it, not
+      const constant = await run(1);
+      for (const n of PARAM_NAMES)
+        assert.deepEqual(cut.snaps[k]![n], constant.snaps[k]![n], `${n} before the cut`);
+      assert.notDeepEqual(cut.snaps[k + 1]!.wt, constant.snaps[k + 1]!.wt);
+    }
   });
 
   it('2 threads learn what 1 thread learns: the same valid NDCG@10 up to float rounding', async () => {

@@ -44,6 +44,21 @@ export {
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
+/**
+ * Epochs of `history` (valid NDCG@10 after each) that did not beat the best before them: the times
+ * the learning rate has been cut by `lrDecay` (derived from the history, so a resumed run continues
+ * at the rate it stopped at)
+ */
+export function unimproved(history: readonly number[]): number {
+  let best = -1;
+  let n = 0;
+  for (const x of history) {
+    if (x > best) best = x;
+    else n++;
+  }
+  return n;
+}
+
 function validateSeqData(data: SeqTrainData, opts: SeqOptions): void {
   if (data.itemScenario.length !== data.numItems)
     throw new RecError('INVALID_INPUT', 'one scenario per item', { field: 'itemScenario' });
@@ -259,6 +274,7 @@ export async function trainSeq(
   };
   try {
     for (let epoch = startEpoch; epoch < opts.epochs && bad < opts.patience; epoch++) {
+      adam.lr = opts.lr * opts.lrDecay ** unimproved(history);
       const rnd = seededRandom(opts.seed * 1_000_003 + epoch + 1);
       const order = Int32Array.from(exIdx);
       for (let i = order.length - 1; i > 0; i--) {
@@ -291,7 +307,7 @@ export async function trainSeq(
         // the threads' gradients summed in thread order, and the update, each thread on its share
         if (pool)
           await pool.all(
-            () => ({ type: 'update', step }),
+            () => ({ type: 'update', step, lr: adam.lr }),
             () => adamStep(adam, params, m, v, pool.grads, rows, warm, step, 0, threads),
           );
         else adamStep(adam, params, m, v, [grads], rows, warm, step);

@@ -18,6 +18,8 @@ export interface SeqOptions {
   members: number;
   batchSize: number;
   lr: number;
+  /** the learning rate's factor after each epoch that does not beat the best valid NDCG@10 (1 = constant) */
+  lrDecay: number;
   /** L2 penalty on the id embeddings and biases of the rows a batch touches */
   l2: number;
   epochs: number;
