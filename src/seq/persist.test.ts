@@ -118,6 +118,13 @@ describe('sequential model persistence', () => {
     assert.notEqual(seqStampOf('m', { ...cfg, members: 4 }, T1, undefined), bare);
   });
 
+  it('a model trained at a constant rate keeps the stamp of a config without `lrDecay`; a decayed one has its own', () => {
+    const { lrDecay: _d, ...cfg } = parseConfig({}).seq;
+    const bare = seqStampOf('m', cfg as typeof cfg & { lrDecay: number }, T1, undefined);
+    assert.equal(seqStampOf('m', { ...cfg, lrDecay: 1 }, T1, undefined), bare);
+    assert.notEqual(seqStampOf('m', { ...cfg, lrDecay: 0.5 }, T1, undefined), bare);
+  });
+
   it("a pooling model's stamp ignores the transformer's settings; a transformer's does not", () => {
     const cfg = parseConfig({}).seq;
     const stamp = seqStampOf('m', cfg, T1, undefined);
@@ -131,7 +138,7 @@ describe('sequential model persistence', () => {
     const cfg = parseConfig({}).seq;
     const stamp = seqStampOf('m', cfg, T1, 'use');
     // the stamp stores hold for a pooling model, from before the train config's ids entered it
-    const { gate: _g, arch: _a, layers: _l, heads: _h, dropout: _d, members, ...pool } = cfg;
+    const { gate: _g, arch: _a, layers: _l, heads: _h, dropout: _d, members, lrDecay: _r, ...pool } = cfg;
     const stamped = { ...pool, ...(members !== 1 ? { members } : {}) };
     const before = createHash('sha256')
       .update(JSON.stringify({ modelStamp: 'm', cfg: stamped, seed: 1, encoder: 'use' }))
