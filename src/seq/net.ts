@@ -8,6 +8,7 @@ import { itemBias, itemForward, itemForwardPair, userForward } from './forward.t
 import type { SeqInputs, SeqParams, SeqShape, SeqWeights } from './params.ts';
 import { scenarioStateBackward } from './scenario-state.ts';
 import { BatchSoftmax } from './softmax-batch.ts';
+import { addRowGrads } from './softmax-block.ts';
 
 export interface Example {
   /** history items, oldest first, at most maxLen */
@@ -127,8 +128,9 @@ export class SeqNet implements SeqWeights {
   }
 
   /**
-   * One prediction's sampled softmax: the target against the scenario's negatives (one equal to the
-   * target skipped), scored by z against the cached h. Returns its loss times inv; sets dz to the
+   * One prediction's sampled softmax (the sasrec encoder's, ./sas-net.ts, one position at a time;
+   * the pool encoder's runs per scenario, ./softmax-batch.ts): the target against the scenario's
+   * negatives (one equal to the target skipped), scored by z against the cached h. Returns its loss times inv; sets dz to the
    * loss's gradient in z and adds the item side's (dh, warm biases) in place. `lazy`: forward each
    * item on its first use in the batch (else the caches already hold it).
    *
@@ -215,32 +217,23 @@ export class SeqNet implements SeqWeights {
     dz.fill(0);
     c = 0;
     for (; c + 4 <= m; c += 4) {
-      const g0 = coef[c]!;
-      const g1 = coef[c + 1]!;
-      const g2 = coef[c + 2]!;
-      const g3 = coef[c + 3]!;
       const o0 = rowOf[c]!;
       const o1 = rowOf[c + 1]!;
       const o2 = rowOf[c + 2]!;
       const o3 = rowOf[c + 3]!;
-      for (let k = 0; k < d; k++) {
-        const zk = z[k]!;
+      const g0 = coef[c]!;
+      const g1 = coef[c + 1]!;
+      const g2 = coef[c + 2]!;
+      const g3 = coef[c + 3]!;
+      for (let k = 0; k < d; k++)
         dz[k] = dz[k]! + g0 * h[o0 + k]! + g1 * h[o1 + k]! + g2 * h[o2 + k]! + g3 * h[o3 + k]!;
-        // one statement each: a candidate may repeat, and its row then takes both terms in order
-        dh[o0 + k]! += g0 * zk;
-        dh[o1 + k]! += g1 * zk;
-        dh[o2 + k]! += g2 * zk;
-        dh[o3 + k]! += g3 * zk;
-      }
     }
     for (; c < m; c++) {
       const g = coef[c]!;
       const o = rowOf[c]!;
-      for (let k = 0; k < d; k++) {
-        dz[k]! += g * h[o + k]!;
-        dh[o + k]! += g * z[k]!;
-      }
+      for (let k = 0; k < d; k++) dz[k]! += g * h[o + k]!;
     }
+    addRowGrads(dh, coef, rowOf, m, z, 0, d);
     return (Math.log(lsum) + lmax - logits[0]!) * inv;
   }
 

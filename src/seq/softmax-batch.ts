@@ -6,7 +6,7 @@
  */
 import { itemBias, type UserPass, userPass } from './forward.ts';
 import type { SeqParams, SeqWeights } from './params.ts';
-import { blockGrad, blockLogits } from './softmax-block.ts';
+import { addRowGrads, blockGrad, blockLogits } from './softmax-block.ts';
 
 /**
  * A batch's predictions between the passes of ./net.ts's examples: each one's forward values and
@@ -148,32 +148,7 @@ export class BatchSoftmax {
       coef[m] = gc;
       rowOf[m++] = j * d;
     }
-    const z = this.z;
-    const zo = q * d;
-    let c = 0;
-    for (; c + 4 <= m; c += 4) {
-      const g0 = coef[c]!;
-      const g1 = coef[c + 1]!;
-      const g2 = coef[c + 2]!;
-      const g3 = coef[c + 3]!;
-      const o0 = rowOf[c]!;
-      const o1 = rowOf[c + 1]!;
-      const o2 = rowOf[c + 2]!;
-      const o3 = rowOf[c + 3]!;
-      for (let k = 0; k < d; k++) {
-        const zk = z[zo + k]!;
-        // one statement each: a candidate may repeat, and its row then takes both terms in order
-        dh[o0 + k]! += g0 * zk;
-        dh[o1 + k]! += g1 * zk;
-        dh[o2 + k]! += g2 * zk;
-        dh[o3 + k]! += g3 * zk;
-      }
-    }
-    for (; c < m; c++) {
-      const gc = coef[c]!;
-      const o = rowOf[c]!;
-      for (let k = 0; k < d; k++) dh[o + k]! += gc * z[zo + k]!;
-    }
+    addRowGrads(dh, coef, rowOf, m, this.z, q * d, d);
   }
 
   private coefs = new Float64Array(0);

@@ -249,3 +249,42 @@ function gradOne(
     dz[e * d + k] = s;
   }
 }
+
+/**
+ * dh[rows[c] + k] += coef[c] z[zo + k] for the first m candidates, four at a time, each row taking
+ * its terms in candidate order (a row may repeat: it then takes both terms in that order).
+ */
+export function addRowGrads(
+  dh: Float64Array,
+  coef: Float64Array,
+  rows: Int32Array,
+  m: number,
+  z: Float64Array,
+  zo: number,
+  d: number,
+): void {
+  let c = 0;
+  for (; c + 4 <= m; c += 4) {
+    const g0 = coef[c]!;
+    const g1 = coef[c + 1]!;
+    const g2 = coef[c + 2]!;
+    const g3 = coef[c + 3]!;
+    const o0 = rows[c]!;
+    const o1 = rows[c + 1]!;
+    const o2 = rows[c + 2]!;
+    const o3 = rows[c + 3]!;
+    for (let k = 0; k < d; k++) {
+      const zk = z[zo + k]!;
+      // one statement each, so a repeated row takes both terms in order
+      dh[o0 + k]! += g0 * zk;
+      dh[o1 + k]! += g1 * zk;
+      dh[o2 + k]! += g2 * zk;
+      dh[o3 + k]! += g3 * zk;
+    }
+  }
+  for (; c < m; c++) {
+    const g = coef[c]!;
+    const o = rows[c]!;
+    for (let k = 0; k < d; k++) dh[o + k]! += g * z[zo + k]!;
+  }
+}
