@@ -113,6 +113,28 @@ describe('sequential model', () => {
     assert.ok(checkGradients(net, batch, negatives) > 40);
   });
 
+  it('an example whose scenario has no negatives adds no loss and no gradient, after any batch', () => {
+    const { net } = tiny(5);
+    // scenario 1 holds the items i % 3 === 0
+    const food = { hist: [1, 2, 4], target: 5 };
+    const other = { hist: [1, 2, 4], target: 6 };
+    const loneGrads = zeros(net.params);
+    const lone = net.lossAndGrad([food], [[1, 2, 4, 7, 8]], loneGrads, 2);
+    // a batch with both scenarios' negatives first: nothing of it may carry over
+    net.lossAndGrad(
+      [food, other],
+      [
+        [1, 2, 4, 7, 8],
+        [0, 3, 9],
+      ],
+      zeros(net.params),
+    );
+    const bothGrads = zeros(net.params);
+    const both = net.lossAndGrad([food, other], [[1, 2, 4, 7, 8]], bothGrads, 2);
+    assert.equal(both, lone);
+    for (const n of PARAM_NAMES) assert.deepEqual(bothGrads[n], loneGrads[n], n);
+  });
+
   for (const arch of ['pool', 'sasrec'] as const)
     it(`a batch split over threads in phases (items forward, examples, items backward) gives the whole batch gradient (${arch})`, () => {
       const { net, shape } = tiny(5, arch, arch === 'sasrec' ? 0.2 : 0);

@@ -130,9 +130,10 @@ export class SeqNet implements SeqWeights {
   /**
    * One prediction's sampled softmax (the sasrec encoder's, ./sas-net.ts, one position at a time;
    * the pool encoder's runs per scenario, ./softmax-batch.ts): the target against the scenario's
-   * negatives (one equal to the target skipped), scored by z against the cached h. Returns its loss times inv; sets dz to the
-   * loss's gradient in z and adds the item side's (dh, warm biases) in place. `lazy`: forward each
-   * item on its first use in the batch (else the caches already hold it).
+   * negatives (one equal to the target skipped), scored by z against the cached h. Returns its loss
+   * times inv; sets dz to the loss's gradient in z and adds the item side's (dh, warm biases) in
+   * place. `lazy`: forward each item on its first use in the batch (else the caches already hold
+   * it).
    *
    * The loops run four candidates at a time for the independent accumulators, but every sum (a
    * logit over k, dz[k] and each dh row over the candidates) adds its terms in candidate order, as

@@ -72,8 +72,9 @@ export class BatchSoftmax {
     if (this.g.length < need) this.g = new Float64Array(need);
     const { z, dz, zg, dzg, gt, gtg, tRows, group, g } = this;
     let base = 0;
-    for (let s = 0; s < negatives.length; s++) {
-      const negs = negatives[s]!;
+    // every scenario, one without negatives too (its predictions: the target alone, loss 0)
+    for (let s = 0; s < Math.max(negatives.length, w.shape.numScenarios); s++) {
+      const negs = negatives[s] ?? [];
       const m = negs.length;
       let pg = 0;
       for (let q = 0; q < p; q++) if (scenario[batch[this.slot[q]!]!.target] === s) group[pg++] = q;
