@@ -255,7 +255,7 @@ export class SeqNet implements SeqWeights {
   ): number {
     const { d } = this;
     const L = this.shape.maxLen;
-    const S = this.block.grow(this, batch.length, d);
+    const S = this.block.grow(this, batch.length);
     const { scenario } = this.inputs;
     let p = 0;
     for (let b = 0; b < batch.length; b++) {
@@ -274,10 +274,10 @@ export class SeqNet implements SeqWeights {
           for (const j of negatives[s] ?? []) this.ensure(j);
         }
       }
-      S.slot[p++] = b;
+      S.slot[p] = b;
+      S.target[p++] = ex.target;
     }
-    this.block.softmax(this, this.h, batch, p, negatives, 1 / norm);
-    const dz = new Float64Array(d);
+    this.block.softmax(this, this.h, p, negatives, 1 / norm);
     const dv = new Float64Array(d);
     const du = new Float64Array(d);
     const dx = new Float64Array(L * d);
@@ -289,8 +289,7 @@ export class SeqNet implements SeqWeights {
       const pass = S.passes[q]!;
       loss += S.loss[q]!;
       this.block.itemGrad(this, grads, q, ex.target, negatives[s] ?? [], this.dh);
-      for (let k = 0; k < d; k++) dz[k] = S.dz[q * d + k]!;
-      scenarioStateBackward(this, grads, pass.v, s, pass.g, dz, dv);
+      scenarioStateBackward(this, grads, pass.v, s, pass.g, S.dz.subarray(q * d, (q + 1) * d), dv);
       woBackward(this.params.wo, grads.wo, pass.u, dv, du, d);
       poolBackward(this, grads, pass, ex.hist, ex.hist.length - pass.n, du, this.dh, dx, dlast);
     }

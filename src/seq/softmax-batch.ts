@@ -16,8 +16,9 @@ import { addRowGrads, blockGrad, blockLogits } from './softmax-block.ts';
 export class BatchSoftmax {
   /** each prediction's forward values (the pool encoder's) */
   passes: UserPass[] = [];
-  /** each prediction's example in the batch */
+  /** each prediction's example in the batch, and its target */
   slot = new Int32Array(0);
+  target = new Int32Array(0);
   /** each prediction's user state, then its gradient (d values each) */
   z = new Float64Array(0);
   dz = new Float64Array(0);
@@ -35,10 +36,12 @@ export class BatchSoftmax {
   private group = new Int32Array(0);
 
   /** room for a batch of `size` examples */
-  grow(w: SeqWeights, size: number, d: number): this {
+  grow(w: SeqWeights, size: number): this {
     if (this.slot.length >= size) return this;
+    const d = w.shape.dim;
     while (this.passes.length < size) this.passes.push(userPass(w));
     this.slot = new Int32Array(size);
+    this.target = new Int32Array(size);
     this.z = new Float64Array(size * d);
     this.dz = new Float64Array(size * d);
     this.zg = new Float64Array(size * d);
@@ -53,22 +56,22 @@ export class BatchSoftmax {
   }
 
   /**
-   * The sampled softmax of the first p predictions (their z set): each against its target's
+   * The sampled softmax of the first p predictions (their z and target set): each against its target's
    * scenario's negatives (one equal to the target skipped), scored against the item rows of h; sets
    * loss, dz and the coefficients itemGrad reads.
    */
   softmax(
     w: SeqWeights,
     h: Float64Array,
-    batch: readonly { target: number }[],
     p: number,
     negatives: readonly (readonly number[])[],
     inv: number,
   ): void {
     const d = w.shape.dim;
     const { scenario } = w.inputs;
+    const { target } = this;
     let need = 0;
-    for (let q = 0; q < p; q++) need += negatives[scenario[batch[this.slot[q]!]!.target]!]?.length ?? 0;
+    for (let q = 0; q < p; q++) need += negatives[scenario[target[q]!]!]?.length ?? 0;
     if (this.g.length < need) this.g = new Float64Array(need);
     const { z, dz, zg, dzg, gt, gtg, tRows, group, g } = this;
     let base = 0;
@@ -77,7 +80,7 @@ export class BatchSoftmax {
       const negs = negatives[s] ?? [];
       const m = negs.length;
       let pg = 0;
-      for (let q = 0; q < p; q++) if (scenario[batch[this.slot[q]!]!.target] === s) group[pg++] = q;
+      for (let q = 0; q < p; q++) if (scenario[target[q]!] === s) group[pg++] = q;
       if (pg === 0) continue;
       const rows = new Int32Array(m);
       const bias = new Float64Array(m);
@@ -90,7 +93,7 @@ export class BatchSoftmax {
       blockLogits(zg, pg, h, rows, bias, m, d, out);
       for (let i = 0; i < pg; i++) {
         const q = group[i]!;
-        const tgt = batch[this.slot[q]!]!.target;
+        const tgt = target[q]!;
         const o = tgt * d;
         let tl = itemBias(w, tgt);
         for (let k = 0; k < d; k++) tl += zg[i * d + k]! * h[o + k]!;

@@ -41,7 +41,12 @@ export type PoolRequest =
       extra: number;
     }
   /** fullRankNdcg of the cases, each at its weight sets */
-  | { type: 'check'; ranker: RankerWeights; cases: ValidCase[]; weights: number[][][] };
+  | {
+      type: 'check';
+      ranker: RankerWeights;
+      cases: ValidCase[];
+      weights: readonly (readonly (readonly number[])[])[];
+    };
 
 export type PoolReply =
   | { type: 'pools'; pools: Pool[][] }
@@ -183,7 +188,7 @@ export class PoolWorkers {
         type: 'check',
         ranker: m.ranker,
         cases: cases.slice(from, to),
-        weights: weights.slice(from, to).map((sets) => sets.map((w) => [...w])),
+        weights: weights.slice(from, to),
       }),
       (from, to, parts) =>
         fullRankNdcg(m, cases.slice(from, to), weights.slice(from, to), signal, (d, t) =>
