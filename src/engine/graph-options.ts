@@ -14,6 +14,7 @@ export function graphOptionsOf(t: TrainConfig, orderFree = false): GraphOptions 
     wholeHistory: t.order === 'set' || (t.order === 'auto' && orderFree),
     easeItems: t.easeItems,
     easeLambda: t.easeLambda,
+    crossUsers: t.crossUsers,
     als: {
       factors: t.alsFactors,
       reg: t.alsReg,

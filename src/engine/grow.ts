@@ -41,6 +41,8 @@ export function appendItems(m: ScoringModel, items: readonly NewItem[]): number[
     // the latent factors stay as trained: an item added since has none and scores 0 there
     ...(m.graphs.als ? { als: m.graphs.als } : {}),
     ...(m.graphs.alsFused ? { alsFused: m.graphs.alsFused } : {}),
+    // the users' rows hold the items they had at training; an item added since is in none of them
+    ...(m.graphs.users ? { users: m.graphs.users } : {}),
     counts: grow(m.graphs.counts, n),
   };
   m.popularity = grow(m.popularity, n);

@@ -10,11 +10,12 @@
  * matrix inverse, not a sum: an edge between two of the user's items that no other user holds
  * together is removed; the rest stays until the next training (docs/security.md). So do the latent
  * factors: an item the user alone had loses its factors, the others keep theirs. Item counts lose
- * the user's events exactly.
+ * the user's events exactly, and the users kept for cross-scenario matching lose the user's row.
  */
 import { forgetItemFactors } from './als.ts';
 import type { Csr } from './csr.ts';
 import type { GraphOptions, ItemGraphs } from './graph.ts';
+import { withoutUserRow } from './users.ts';
 
 export type PairRules = Pick<
   GraphOptions,
@@ -170,6 +171,12 @@ export function applyGraphErasure(graphs: ItemGraphs, e: GraphErasure): void {
     if (graphs.als) forgetItemFactors(graphs.als, item);
     if (graphs.alsFused) forgetItemFactors(graphs.alsFused, item);
   }
+  // the user's row among the users active in several scenarios: their distinct training items
+  if (graphs.users && e.counts.length > 0)
+    graphs.users = withoutUserRow(
+      graphs.users,
+      e.counts.map(([i]) => i),
+    );
   const byGraph = new Map<GraphName, Map<string, number>>();
   for (const [g, a, b, f] of e.edges) {
     let m = byGraph.get(g);

@@ -56,3 +56,27 @@ test('graphs keep their latent factors through the store, and load without them 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('graphs keep the users kept for cross-scenario matching through the store', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fr-users-'));
+  const store = await openStore(join(dir, 'g.db'));
+  try {
+    const seqs = [
+      [0, 1, 2],
+      [1, 2, 3],
+      [0, 3],
+    ];
+    const two = (i: number) => (i < 2 ? 'a' : 'b');
+    const opts = { ...DEFAULT_GRAPH_OPTIONS, easeItems: 0, crossUsers: 7 };
+    const graphs = buildItemGraphs(seqs, 4, two, opts);
+    assert.ok(graphs.users);
+    await saveGraphs(store, 'k', 'stamp', graphs);
+    assert.deepEqual((await loadGraphs(store, 'k', 'stamp'))?.users, graphs.users);
+    // saved again without them (one scenario): they do not come back
+    await saveGraphs(store, 'k', 'stamp2', buildItemGraphs(seqs, 4, () => 's', opts));
+    assert.equal((await loadGraphs(store, 'k', 'stamp2'))?.users, undefined);
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -12,14 +12,15 @@ import type { AlsModel } from './als.ts';
 import type { Csr } from './csr.ts';
 import type { ItemGraphs } from './graph.ts';
 import type { RankerWeights } from './scoring.ts';
+import type { CrossUsers } from './users.ts';
 
 export const MODEL_NAMESPACE = 'model';
 /**
  * 4: the graphs carry the latent item factors (`als`, `alsFused`), 20 ranker features; 5: `seq`
  * reads the target scenario's entries and `seqFused` the whole history, 21 features; 6: the
- * attribute graph (`attr`), 23 features
+ * attribute graph (`attr`), 23 features; 7: the users active in several scenarios (`users`), 24 features
  */
-export const MODEL_FORMAT = 6;
+export const MODEL_FORMAT = 7;
 
 export interface ModelHeader {
   format: number;
@@ -150,6 +151,13 @@ async function loadCsr(store: Store, prefix: string): Promise<Csr | undefined> {
   return { offsets: i32(b('offsets')), items: i32(b('items')), weights: f32(b('weights')) };
 }
 
+/** the cross-scenario users saved by `saveGraphs`, or undefined when none were */
+async function loadUsers(store: Store, prefix: string): Promise<CrossUsers | undefined> {
+  const rows = await loadCsr(store, prefix);
+  const n = await store.blobs.get(MODEL_NAMESPACE, `${prefix}.neighbours`);
+  return rows && n ? { rows, neighbours: Number(new TextDecoder().decode(n)) } : undefined;
+}
+
 export async function saveGraphs(
   store: Store,
   key: string,
@@ -162,6 +170,15 @@ export async function saveGraphs(
     ...csrEntries(`${key}.ease`, graphs.ease),
     ...(graphs.easeFused ? csrEntries(`${key}.easeFused`, graphs.easeFused) : []),
     ...(graphs.attr ? csrEntries(`${key}.attr`, graphs.attr) : []),
+    ...(graphs.users
+      ? [
+          ...csrEntries(`${key}.users`, graphs.users.rows),
+          {
+            key: `${key}.users.neighbours`,
+            value: new TextEncoder().encode(String(graphs.users.neighbours)),
+          },
+        ]
+      : []),
     ...(graphs.als ? alsEntries(`${key}.als`, graphs.als) : []),
     ...(graphs.alsFused ? alsEntries(`${key}.alsFused`, graphs.alsFused) : []),
     { key: `${key}.counts`, value: bytes(graphs.counts) },
@@ -171,6 +188,7 @@ export async function saveGraphs(
   const absent = [
     ...(graphs.easeFused ? [] : ['easeFused.offsets', 'easeFused.items', 'easeFused.weights']),
     ...(graphs.attr ? [] : ['attr.offsets', 'attr.items', 'attr.weights']),
+    ...(graphs.users ? [] : ['users.offsets', 'users.items', 'users.weights', 'users.neighbours']),
     ...(graphs.als ? [] : ['als.items', 'als.gram', 'als.meta']),
     ...(graphs.alsFused ? [] : ['alsFused.items', 'alsFused.gram', 'alsFused.meta']),
   ];
@@ -205,12 +223,14 @@ export async function loadGraphs(store: Store, key: string, stamp?: string): Pro
   // the cross-scenario EASE exists only for graphs fused over several scenarios
   const easeFused = await loadCsr(store, `${key}.easeFused`);
   const attr = await loadCsr(store, `${key}.attr`);
+  const users = await loadUsers(store, `${key}.users`);
   const als = await loadAls(store, `${key}.als`);
   const alsFused = await loadAls(store, `${key}.alsFused`);
   return {
     ...(als ? { als } : {}),
     ...(alsFused ? { alsFused } : {}),
     ...(attr ? { attr } : {}),
+    ...(users ? { users } : {}),
     ...(easeFused ? { easeFused } : {}),
     knn: { offsets: i32(b('knn.offsets')), items: i32(b('knn.items')), weights: f32(b('knn.weights')) },
     trans: {

@@ -7,6 +7,7 @@
 import { type AlsModel, type AlsOptions, DEFAULT_ALS, trainAls } from './als.ts';
 import type { Csr } from './csr.ts';
 import { buildEase } from './ease.ts';
+import { buildCrossUsers, type CrossUsers } from './users.ts';
 
 export interface GraphOptions {
   /** largest distance between two positions of a sequence that still co-occur */
@@ -34,7 +35,15 @@ export interface GraphOptions {
   easeFusedLambda?: number | undefined;
   /** the implicit-feedback factorisation (see als.ts); factors 0 switches it off */
   als: Omit<AlsOptions, 'seed' | 'signal'>;
+  /**
+   * neighbours of the cross-scenario user matching (see users.ts, the `usersCross` feature); 0 or
+   * absent: no users are kept
+   */
+  crossUsers?: number | undefined;
 }
+
+/** most training users the cross-scenario user matching keeps (an even stride beyond) */
+export const MAX_CROSS_USERS = 100_000;
 
 export const DEFAULT_GRAPH_OPTIONS: GraphOptions = {
   window: 20,
@@ -98,6 +107,11 @@ export interface ItemGraphs {
    * features. Absent when switched off or when no item shares a token with another.
    */
   attr?: Csr | undefined;
+  /**
+   * the training users active in several scenarios, as rows of their items: the cross-scenario
+   * `usersCross` feature (users.ts). Absent without cross-scenario pairs or on one scenario.
+   */
+  users?: CrossUsers | undefined;
   /** interactions per item in the training data */
   counts: Float32Array;
 }
@@ -295,12 +309,17 @@ export function graphsOf(
   // one scenario: the fused model would be the same one
   const fused = opts.crossScenario && opts.easeItems > 0 && ns > 1;
   const latent = latentOf(sequences, numItems, scenarioOf, opts, signal);
+  const users =
+    opts.crossScenario && ns > 1
+      ? buildCrossUsers(sequences, scenarioOf, opts.crossUsers ?? 0, MAX_CROSS_USERS)
+      : undefined;
   return {
     knn,
     trans,
     ease,
     counts,
     ...(fused ? { easeFused: easeOf(opts.easeFusedLambda ?? opts.easeLambda, false) } : {}),
+    ...(users ? { users } : {}),
     ...latent,
   };
 }

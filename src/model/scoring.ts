@@ -32,6 +32,7 @@ export const FEATURES = [
   'seqFused',
   'attr',
   'attrLast',
+  'usersCross',
 ] as const;
 export type FeatureName = (typeof FEATURES)[number];
 export const NUM_FEATURES = FEATURES.length;
@@ -79,6 +80,7 @@ export const DEFAULT_RANKER: RankerWeights = {
     negative: -0.3,
     textLast: 0.2,
     ease: 0.5,
+    usersCross: 0.3,
   }),
   perScenario: {},
   decay: 0.8,

@@ -8,6 +8,7 @@ import { type AlsModel, alsShares } from '../model/als.ts';
 import { contextLifts } from '../model/context.ts';
 import { edgeWeight } from '../model/graph.ts';
 import { type FeatureName, type ScoringModel, weightOf } from '../model/scoring.ts';
+import { crossUserShares } from '../model/users.ts';
 import type { HistoryEntry, InterestCentre } from '../profile/types.ts';
 import { featuresOf, linearScore, THIN_HISTORY } from './features.ts';
 import { likedItems, recentParts, seqEntries } from './history.ts';
@@ -154,6 +155,20 @@ export function explainBase(q: Query, item: number, maxHistory = 3): Explanation
   };
   if (q.alsUser) creditLatent(m.graphs.als, w('als'), q.own);
   if (q.alsFusedUser) creditLatent(m.graphs.alsFused, w('alsFused'), hist);
+  // the users most like this one elsewhere: their similarity, split over the history items they share
+  const users = m.graphs.users;
+  if (users && q.usersCross.has(item) && w('usersCross') !== 0) {
+    const elsewhere = hist.filter((h) => h.scenario !== q.scenario && h.weight > 0);
+    const scenarioOf = new Map(elsewhere.map((h) => [h.item, h.scenario]));
+    const shares = crossUserShares(
+      users,
+      m.scenarioCode,
+      elsewhere.map((h) => h.item),
+      q.scenarioCode,
+      item,
+    );
+    for (const [it, c] of shares) add(it, scenarioOf.get(it)!, w('usersCross') * c);
+  }
   // transitions, shared metadata with the last items, and recent text read the target scenario's own
   // history, as the features do
   const last = q.own.slice(-3);

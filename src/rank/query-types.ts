@@ -47,6 +47,11 @@ export interface Query {
   alsUser: Float32Array | undefined;
   /** the latent model of every scenario's user vector, from the whole history when it holds another scenario */
   alsFusedUser: Float32Array | undefined;
+  /**
+   * the target scenario's items scored by the training users most like the request outside it
+   * (model/users.ts), in (0, 1]; empty without such users or without history in another scenario
+   */
+  usersCross: ReadonlyMap<number, number>;
   interestVecs: Float32Array[];
   /** interests over the whole history when it spans the target and other scenarios, else empty */
   fusedVecs: Float32Array[];

@@ -9,6 +9,7 @@ import { foldIn } from '../model/als.ts';
 import { contextKeys } from '../model/context.ts';
 import { spreadMarked } from '../model/graph.ts';
 import { historyBucketKey, type ScoringModel } from '../model/scoring.ts';
+import { crossUserScores } from '../model/users.ts';
 import type { HistoryEntry, UserProfile } from '../profile/types.ts';
 import type { SeqFeature } from '../seq/feature.ts';
 import { dense, normaliseInScenario, type QueryScratch } from './dense.ts';
@@ -50,6 +51,8 @@ export function requestContextKeys(
 ): string[] {
   return m.useContext ? contextKeys(context, now) : [];
 }
+
+const NO_SCORES: ReadonlyMap<number, number> = new Map();
 
 export function prepareQuery(
   m: ScoringModel,
@@ -155,6 +158,17 @@ export function prepareQuery(
   const { als, alsFused } = m.graphs;
   const alsUser = als && ownCount > 0 ? foldIn(als, likedItems(own)) : undefined;
   const alsFusedUser = alsFused && other ? foldIn(alsFused, likedItems(hist)) : undefined;
+  // the users most like this one in the other scenarios (a cross-scenario feature: their entries only)
+  const users = m.graphs.users;
+  const usersCross =
+    users && other && code >= 0
+      ? crossUserScores(
+          users,
+          m.scenarioCode,
+          hist.filter((h) => h.scenario !== opts.scenario && h.weight > 0).map((h) => h.item),
+          code,
+        )
+      : NO_SCORES;
   const weights = weightsFor(m, opts.scenario, ownCount);
   // the sequential model from the whole history; or, read per scenario (train.seqFused) as the
   // latent model is, from the target scenario's entries and (cross-scenario) from the whole history
@@ -179,6 +193,7 @@ export function prepareQuery(
     touched,
     alsUser,
     alsFusedUser,
+    usersCross,
     interestVecs: m.useText ? interests : [],
     fusedVecs: m.useText && mixed ? fusedInterests : [],
     own,

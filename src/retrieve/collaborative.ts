@@ -1,7 +1,8 @@
 /**
  * Items co-consumed with, or consumed right after, the user's history (all scenarios feed in), and
  * the items the latent factorisation predicts for it: the graphs' neighbours and the latent model's
- * best, taken in turn, so one does not crowd the other out.
+ * best (and, for a user new to the scenario, the best items of the users most like them in the
+ * others), taken in turn, so one does not crowd the other out.
  */
 import { topK } from '../core/topk.ts';
 import { alsScore } from '../model/als.ts';
@@ -21,13 +22,20 @@ export const collaborativeRetriever: Retriever = {
     const latent = own ? q.model.graphs.als : q.model.graphs.alsFused;
     const user = own ? q.alsUser : q.alsFusedUser;
     const items = q.model.scenarioItems[code];
-    if (!latent || !user || !items) return graphs;
-    const score = (i: number) => alsScore(latent, user, i);
-    const predicted = topK(items, k, score, { skip }).filter((i) => score(i) > 0);
+    // in a cold start, the items of the users most like this one in the other scenarios
+    const peers =
+      q.ownCount === 0 && q.usersCross.size > 0
+        ? topK([...q.usersCross.keys()], k, (i) => q.usersCross.get(i)!, { skip })
+        : [];
+    if ((!latent || !user || !items) && peers.length === 0) return graphs;
+    const score = (i: number) => (latent && user ? alsScore(latent, user, i) : 0);
+    const predicted =
+      latent && user && items ? topK(items, k, score, { skip }).filter((i) => score(i) > 0) : [];
     const out: number[] = [];
     const seen = new Set<number>();
-    for (let p = 0; out.length < k && (p < graphs.length || p < predicted.length); p++)
-      for (const i of [graphs[p], predicted[p]])
+    const longest = Math.max(graphs.length, predicted.length, peers.length);
+    for (let p = 0; out.length < k && p < longest; p++)
+      for (const i of [graphs[p], predicted[p], peers[p]])
         if (i !== undefined && !seen.has(i) && out.length < k) {
           seen.add(i);
           out.push(i);

@@ -24,6 +24,10 @@ export interface RetrievalSignals {
   /** the latent models' user vectors, as the `als` and `alsFused` features read them */
   readonly alsUser: Float32Array | undefined;
   readonly alsFusedUser: Float32Array | undefined;
+  /** entries of the target scenario in the history (0: a user new to the scenario) */
+  readonly ownCount: number;
+  /** the target scenario's items scored by the users most like this one in the other scenarios */
+  readonly usersCross: ReadonlyMap<number, number>;
   /** the profile's interest centres and its recent-items vector, as language-model vectors */
   readonly interestVecs: readonly Float32Array[];
   readonly recentVec: Float32Array | undefined;

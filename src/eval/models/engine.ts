@@ -39,6 +39,10 @@ const ENGINE_VARIANTS: Record<string, EngineVariant> = {
     description: 'engine ablation: without the attribute graph (train.attrNeighbors 0)',
     train: { attrNeighbors: 0 },
   },
+  'engine-nousers': {
+    description: 'engine ablation: without the cross-scenario user matching (train.crossUsers 0)',
+    train: { crossUsers: 0 },
+  },
   'engine-seqfused': {
     description:
       "engine with the sequential model read per scenario: `seq` from the target scenario's entries, the cross-scenario `seqFused` from the whole history (train.seqFused on)",

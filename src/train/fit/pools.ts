@@ -62,6 +62,7 @@ export const CROSS_FEATURES: readonly number[] = (
     'easeFused',
     'alsFused',
     'seqFused',
+    'usersCross',
   ] as const
 ).map((f) => FEATURES.indexOf(f));
 

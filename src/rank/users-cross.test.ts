@@ -1,0 +1,112 @@
+/**
+ * The `usersCross` feature through a query: read from the history's entries outside the target
+ * scenario only, 0 for a history of one scenario, credited in explanations to those entries, and
+ * a source of candidates for a user new to the scenario.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { seededRandom } from '../core/rng.ts';
+import { buildScoringModel } from '../model/build.ts';
+import { DEFAULT_GRAPH_OPTIONS } from '../model/graph.ts';
+import { FEATURE, itemSpaceOf, NUM_FEATURES, weightsByName } from '../model/scoring.ts';
+import { crossUserScores } from '../model/users.ts';
+import { buildProfile, DEFAULT_PROFILE_OPTIONS } from '../profile/interests.ts';
+import type { HistoryEntry } from '../profile/types.ts';
+import { collaborativeRetriever } from '../retrieve/collaborative.ts';
+import { explainBase } from './explain.ts';
+import { featuresOf, prepareQuery } from './query.ts';
+
+// 60 items: 0-29 shop, 30-59 music; 300 seeded users, most active in both
+const N = 60;
+const itemScenario = Array.from({ length: N }, (_, i) => (i < 30 ? 'shop' : 'music'));
+const rnd = seededRandom(5);
+const sequences = Array.from({ length: 300 }, (_, u) => {
+  // a user's taste: a band of shop items and the matching band of music items
+  const band = u % 6;
+  const pick = (base: number) => base + band * 5 + Math.floor(rnd() * 5);
+  const len = 3 + Math.floor(rnd() * 5);
+  return Array.from({ length: len }, (_, k) => (u % 10 === 0 || k % 2 === 0 ? pick(0) : pick(30)));
+});
+const model = buildScoringModel(
+  { itemIds: itemScenario.map((_, i) => `i${i}`), titles: [], itemScenario },
+  sequences,
+  {
+    graph: { ...DEFAULT_GRAPH_OPTIONS, easeItems: 0, crossUsers: 20 },
+  },
+);
+const space = itemSpaceOf(model);
+const profileOf = (items: number[]) =>
+  buildProfile(
+    'u',
+    items.map((item, ts): HistoryEntry => ({ item, scenario: itemScenario[item]!, weight: 1, ts })),
+    space,
+    DEFAULT_PROFILE_OPTIONS,
+  );
+const one = { ...model, ranker: { ...model.ranker, shared: weightsByName({ usersCross: 1 }) } };
+
+describe('usersCross through a query', () => {
+  it('the training users active in both scenarios are kept', () => {
+    assert.ok(model.graphs.users);
+    assert.equal(model.graphs.users.rows.offsets.length - 1, 270);
+  });
+
+  it("scores the target scenario's items from the entries of the other scenarios", () => {
+    const shop = [0, 3, 1];
+    const q = prepareQuery(one, profileOf(shop), { scenario: 'music' });
+    assert.ok(q.usersCross.size > 0);
+    for (const i of q.usersCross.keys()) assert.equal(itemScenario[i], 'music');
+    // the band of music items matching the shop band leads
+    const best = [...q.usersCross.entries()].sort((a, b) => b[1] - a[1])[0]![0];
+    assert.ok(best >= 30 && best < 35, `best ${best}`);
+    const f = new Float32Array(NUM_FEATURES);
+    featuresOf(q, best, f);
+    assert.equal(f[FEATURE.usersCross], 1);
+    // a mixed history reads its shop entries only
+    const mixed = prepareQuery(one, profileOf([0, 31, 3, 32, 1]), { scenario: 'music' });
+    const want = crossUserScores(
+      model.graphs.users!,
+      model.scenarioCode,
+      shop,
+      model.scenarios.indexOf('music'),
+    );
+    assert.deepEqual([...mixed.usersCross.entries()].sort(), [...want.entries()].sort());
+    // one scenario only: nothing
+    assert.equal(prepareQuery(one, profileOf([31, 32]), { scenario: 'music' }).usersCross.size, 0);
+    featuresOf(prepareQuery(one, profileOf([31, 32]), { scenario: 'music' }), best, f);
+    assert.equal(f[FEATURE.usersCross], 0);
+  });
+
+  it("explanations split the score exactly over the other scenario's entries", () => {
+    const q = prepareQuery(one, profileOf([0, 31, 3, 12]), { scenario: 'music' });
+    let seen = 0;
+    for (const item of q.usersCross.keys()) {
+      const e = explainBase(q, item, 50);
+      assert.ok(Math.abs(e.positiveSum - e.baseScore) < 1e-5, `${e.positiveSum} vs ${e.baseScore}`);
+      for (const h of e.positive) assert.equal(h.scenario, 'shop');
+      seen++;
+    }
+    assert.ok(seen >= 5, `${seen} explained`);
+  });
+
+  it("proposes the matched users' items to a user new to the scenario", () => {
+    const q = prepareQuery(one, profileOf([20, 21, 23]), { scenario: 'music' });
+    const best = [...q.usersCross.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]![0];
+    // without the graphs' and the latent model's evidence, what is proposed comes from the users
+    const none = new Float32Array(N);
+    const signals = { ...q, knnSame: none, knnCross: none, trans: none, alsFusedUser: undefined };
+    const got = collaborativeRetriever.retrieve({ signals, k: 10, skip: () => false });
+    assert.ok(got.includes(best), `${best} in ${got}`);
+    assert.ok(got.every((i) => q.usersCross.has(i)));
+    // a user with history in the scenario is not proposed them here
+    const known = prepareQuery(one, profileOf([20, 21, 50]), { scenario: 'music' });
+    const plain = {
+      ...known,
+      knnSame: none,
+      knnCross: none,
+      trans: none,
+      alsUser: undefined,
+      alsFusedUser: undefined,
+    };
+    assert.deepEqual(collaborativeRetriever.retrieve({ signals: plain, k: 10, skip: () => false }), []);
+  });
+});
