@@ -23,6 +23,7 @@ import type { Generator } from '../generate/types.ts';
 import { createVectorIndex, type VectorIndexFactory } from '../index/create.ts';
 import { buildScoringModel } from '../model/build.ts';
 import { type RankerWeights, type ScoringModel, weightOf } from '../model/scoring.ts';
+import { withUserKeys } from '../model/users.ts';
 import { loadActiveModel, seqPrefixOf } from '../model/versions.ts';
 import { defaultRetrievers, type RetrieverFactory } from '../retrieve/registry.ts';
 import { seqFeatureOf } from '../seq/feature.ts';
@@ -47,7 +48,7 @@ import { graphOptionsOf, historiesCarryNoOrder } from './graph-options.ts';
 import type { ListLog } from './list-log.ts';
 import { RankedCounts } from './lists.ts';
 import { modelFreshness } from './model-fresh.ts';
-import { loadCatalog, loadInteractions, sequencesOf } from './snapshot.ts';
+import { loadCatalog, loadInteractions, userSequencesOf } from './snapshot.ts';
 import { type Generation, SwappableEngine } from './swap.ts';
 import type { Engine } from './types.ts';
 
@@ -278,13 +279,17 @@ async function assemble(
     const inter = await loadInteractions(store, catalog.index, deps.signal ? { signal: deps.signal } : {});
     await phase('events (whole log)');
     const graph = graphOptionsOf(config.train, historiesCarryNoOrder(inter));
-    model = buildScoringModel(catalog, sequencesOf(inter, catalog.index, weightsOf), {
+    const { sequences, users } = userSequencesOf(inter, catalog.index, weightsOf);
+    model = buildScoringModel(catalog, sequences, {
       // the latent model only where the ranker served weighs it (the default weights do not)
       graph: weighsLatent(trained?.header.ranker) ? graph : { ...graph, als: { ...graph.als, factors: 0 } },
       context: inter.context,
       switches,
       ...(deps.signal ? { signal: deps.signal } : {}),
     });
+    // each kept user's key, so a request is never matched with its own row
+    const kept = model.graphs.users;
+    if (kept) model.graphs.users = withUserKeys(kept, sequences, (i) => catalog.itemScenario[i]!, users);
     since = inter.maxTs - config.engine.trendingDays * 86_400_000;
     trendCounts = new Float32Array(model.numItems);
     for (const list of inter.byUser.values()) {

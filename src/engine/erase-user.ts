@@ -9,6 +9,7 @@ import type { Config } from '../config/schema.ts';
 import { applyGraphErasure, type GraphErasure, graphErasure, type PairRules } from '../model/erase.ts';
 import { MODEL_NAMESPACE, recordErasedEvents, saveGraphs } from '../model/file.ts';
 import type { ItemGraphs } from '../model/graph.ts';
+import { userKeyHash } from '../model/users.ts';
 import { storedGraphs } from '../model/versions.ts';
 import { eventWeight } from '../profile/weights.ts';
 import type { Store, StoredEvent } from '../store/types.ts';
@@ -61,15 +62,21 @@ export async function erasureOf(
   s: ErasureSource,
   keep?: (e: StoredEvent) => boolean,
 ): Promise<GraphErasure> {
+  // the user's row among the users kept for cross-scenario matching goes by their key
+  const user = userKeyHash(s.user);
   if (new Set(mine).size < 2)
-    return graphErasure(graphs, mine, () => [], { ...graphOptionsOf(s.config.train), scenarioOf });
+    return {
+      ...graphErasure(graphs, mine, () => [], { ...graphOptionsOf(s.config.train), scenarioOf }),
+      user,
+    };
   const inter = await s.others(index);
-  return graphErasure(
+  const e = graphErasure(
     graphs,
     mine,
     () => sequencesOf(inter, index, weightsOf, keep),
     pairRulesOf(s.config, inter, scenarioOf),
   );
+  return { ...e, user };
 }
 
 /**

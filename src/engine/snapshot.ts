@@ -173,13 +173,26 @@ export function sequencesOf(
   index: ReadonlyMap<string, number>,
   weights: (scenario: string) => Record<string, number>,
   keep: (e: StoredEvent) => boolean = () => true,
+  users?: string[],
 ): number[][] {
   const out: number[][] = [];
-  for (const list of inter.byUser.values()) {
+  for (const [user, list] of inter.byUser) {
     const seq: number[] = [];
     for (const e of list)
       if (keep(e) && eventWeight(e, weights(e.scenario)) > 0) seq.push(index.get(e.item)!);
-    if (seq.length > 0) out.push(seq);
+    if (seq.length === 0) continue;
+    out.push(seq);
+    users?.push(user);
   }
   return out;
+}
+
+/** `sequencesOf` with each sequence's user key beside it (`users[k]` is the user of `sequences[k]`) */
+export function userSequencesOf(
+  inter: Interactions,
+  index: ReadonlyMap<string, number>,
+  weights: (scenario: string) => Record<string, number>,
+): { sequences: number[][]; users: string[] } {
+  const users: string[] = [];
+  return { sequences: sequencesOf(inter, index, weights, undefined, users), users };
 }

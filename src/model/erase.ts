@@ -30,6 +30,8 @@ export interface GraphErasure {
   counts: [item: number, n: number][];
   /** directed edges to scale by `factor` (0: remove) */
   edges: [graph: GraphName, a: number, b: number, factor: number][];
+  /** the `userKeyHash` of the erased user: their row among the kept users (model/users.ts) */
+  user?: number | undefined;
 }
 
 const key = (a: number, b: number) => `${a},${b}`;
@@ -176,6 +178,7 @@ export function applyGraphErasure(graphs: ItemGraphs, e: GraphErasure): void {
     graphs.users = withoutUserRow(
       graphs.users,
       e.counts.map(([i]) => i),
+      e.user ?? 0,
     );
   const byGraph = new Map<GraphName, Map<string, number>>();
   for (const [g, a, b, f] of e.edges) {
@@ -196,18 +199,20 @@ export function applyGraphErasure(graphs: ItemGraphs, e: GraphErasure): void {
 export interface IdErasure {
   counts: [item: string, n: number][];
   edges: [graph: GraphName, a: string, b: string, factor: number][];
+  user?: number | undefined;
 }
 
 export function erasureToIds(e: GraphErasure, itemIds: readonly string[]): IdErasure {
   return {
     counts: e.counts.map(([i, n]) => [itemIds[i]!, n]),
     edges: e.edges.map(([g, a, b, f]) => [g, itemIds[a]!, itemIds[b]!, f]),
+    ...(e.user !== undefined ? { user: e.user } : {}),
   };
 }
 
 /** the erasure in the indices of `index`; items it does not know are skipped */
 export function erasureFromIds(e: IdErasure, index: ReadonlyMap<string, number>): GraphErasure {
-  const out: GraphErasure = { counts: [], edges: [] };
+  const out: GraphErasure = { counts: [], edges: [], ...(e.user !== undefined ? { user: e.user } : {}) };
   for (const [id, n] of e.counts) {
     const i = index.get(id);
     if (i !== undefined) out.counts.push([i, n]);

@@ -73,7 +73,12 @@ test('graphs keep the users kept for cross-scenario matching through the store',
     await saveGraphs(store, 'k', 'stamp', graphs);
     assert.deepEqual((await loadGraphs(store, 'k', 'stamp'))?.users, graphs.users);
     // saved again without them (one scenario): they do not come back
-    await saveGraphs(store, 'k', 'stamp2', buildItemGraphs(seqs, 4, () => 's', opts));
+    await saveGraphs(
+      store,
+      'k',
+      'stamp2',
+      buildItemGraphs(seqs, 4, () => 's', opts),
+    );
     assert.equal((await loadGraphs(store, 'k', 'stamp2'))?.users, undefined);
   } finally {
     await store.close();

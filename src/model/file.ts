@@ -98,10 +98,11 @@ export function stampOf(dataH: string, cfg: TrainConfig): { stamp: string; confi
   return { stamp: `${MODEL_FORMAT}-${dataH}-${configHash}`, configHash };
 }
 
-const bytes = (a: Int32Array | Float32Array | Float64Array) =>
+const bytes = (a: Int32Array | Uint32Array | Float32Array | Float64Array) =>
   new Uint8Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength));
 const i32 = (b: Uint8Array) => new Int32Array(b.slice().buffer);
 const f32 = (b: Uint8Array) => new Float32Array(b.slice().buffer);
+const u32 = (b: Uint8Array) => new Uint32Array(b.slice().buffer);
 const f64 = (b: Uint8Array) => new Float64Array(b.slice().buffer);
 
 function alsEntries(prefix: string, m: AlsModel) {
@@ -155,7 +156,13 @@ async function loadCsr(store: Store, prefix: string): Promise<Csr | undefined> {
 async function loadUsers(store: Store, prefix: string): Promise<CrossUsers | undefined> {
   const rows = await loadCsr(store, prefix);
   const n = await store.blobs.get(MODEL_NAMESPACE, `${prefix}.neighbours`);
-  return rows && n ? { rows, neighbours: Number(new TextDecoder().decode(n)) } : undefined;
+  if (!rows || !n) return undefined;
+  const keys = await store.blobs.get(MODEL_NAMESPACE, `${prefix}.keys`);
+  return {
+    rows,
+    neighbours: Number(new TextDecoder().decode(n)),
+    ...(keys ? { keys: u32(keys) } : {}),
+  };
 }
 
 export async function saveGraphs(
@@ -189,6 +196,7 @@ export async function saveGraphs(
     ...(graphs.easeFused ? [] : ['easeFused.offsets', 'easeFused.items', 'easeFused.weights']),
     ...(graphs.attr ? [] : ['attr.offsets', 'attr.items', 'attr.weights']),
     ...(graphs.users ? [] : ['users.offsets', 'users.items', 'users.weights', 'users.neighbours']),
+    ...(graphs.users?.keys ? [] : ['users.keys']),
     ...(graphs.als ? [] : ['als.items', 'als.gram', 'als.meta']),
     ...(graphs.alsFused ? [] : ['alsFused.items', 'alsFused.gram', 'alsFused.meta']),
   ];

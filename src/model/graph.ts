@@ -42,9 +42,6 @@ export interface GraphOptions {
   crossUsers?: number | undefined;
 }
 
-/** most training users the cross-scenario user matching keeps (an even stride beyond) */
-export const MAX_CROSS_USERS = 100_000;
-
 export const DEFAULT_GRAPH_OPTIONS: GraphOptions = {
   window: 20,
   maxNeighbors: 200,
@@ -310,9 +307,7 @@ export function graphsOf(
   const fused = opts.crossScenario && opts.easeItems > 0 && ns > 1;
   const latent = latentOf(sequences, numItems, scenarioOf, opts, signal);
   const users =
-    opts.crossScenario && ns > 1
-      ? buildCrossUsers(sequences, scenarioOf, opts.crossUsers ?? 0, MAX_CROSS_USERS)
-      : undefined;
+    opts.crossScenario && ns > 1 ? buildCrossUsers(sequences, scenarioOf, opts.crossUsers ?? 0) : undefined;
   return {
     knn,
     trans,

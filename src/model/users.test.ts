@@ -8,7 +8,9 @@ import {
   type CrossUsers,
   crossUserScores,
   crossUserShares,
+  userKeyHash,
   withoutUserRow,
+  withUserKeys,
 } from './users.ts';
 
 // items 0-4 are scenario a, 5-9 scenario b
@@ -136,6 +138,46 @@ describe('users across scenarios (the usersCross feature)', () => {
       ),
       { numRuns: 200 },
     );
+  });
+
+  test("a request is never matched with its own user's row", () => {
+    const seqs = [
+      [0, 1, 5], // the requesting user
+      [0, 1, 6],
+      [2, 7],
+      [3], // one scenario: no row, but the keys stay aligned
+      [0, 8],
+    ];
+    const names = ['me', 'twin', 'x', 'y', 'z'];
+    const u = withUserKeys(buildCrossUsers(seqs, scenarioOf, 1)!, seqs, scenarioOf, names);
+    assert.deepEqual([...u.keys!], ['me', 'twin', 'x', 'z'].map(userKeyHash));
+    assert.deepEqual([...crossUserScores(u, codes, [0, 1], B).keys()], [5], 'unkeyed: the own row first');
+    assert.deepEqual([...crossUserScores(u, codes, [0, 1], B, userKeyHash('me')).keys()], [6]);
+    assert.deepEqual([...crossUserShares(u, codes, [0, 1], B, 5, userKeyHash('me')).keys()], []);
+    // erasing "twin", whose items another row also had: their own row goes, keys and all
+    const dup = withUserKeys(
+      buildCrossUsers(
+        [
+          [0, 6],
+          [0, 6],
+        ],
+        scenarioOf,
+        1,
+      )!,
+      [
+        [0, 6],
+        [0, 6],
+      ],
+      scenarioOf,
+      ['a', 'b'],
+    );
+    assert.deepEqual([...withoutUserRow(dup, [0, 6], userKeyHash('b')).keys!], [userKeyHash('a')]);
+    assert.deepEqual(
+      [...withoutUserRow(dup, [0, 6]).keys!],
+      [userKeyHash('b')],
+      'no key: the first such row',
+    );
+    assert.throws(() => withUserKeys(u, seqs.slice(1), scenarioOf, names.slice(1)));
   });
 
   test('removing a user row keeps what a retrain without the user keeps', () => {

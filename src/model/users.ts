@@ -20,31 +20,81 @@ export interface CrossUsers {
   rows: Csr;
   /** most similar users whose target-scenario items are scored */
   neighbours: number;
+  /**
+   * per row, a 32-bit hash of the user's key (`userKeyHash`; 0 = unknown): a request is never
+   * matched with its own user's row. Absent: no row is known.
+   */
+  keys?: Uint32Array | undefined;
+}
+
+/** most training users kept (an even stride beyond) */
+export const MAX_KEPT = 100_000;
+
+/** FNV-1a of a user key, never 0 (0 marks a row whose user is unknown) */
+export function userKeyHash(user: string): number {
+  let h = 0x811c9dc5;
+  for (let k = 0; k < user.length; k++) {
+    h ^= user.charCodeAt(k);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h === 0 ? 1 : h;
 }
 
 /**
- * The rows of the users whose sequences hold items of two or more scenarios, at most `maxUsers`
- * (an even stride over them beyond that, so the kept users are spread over the data's order).
+ * Positions in `sequences` of the users kept: those whose items span two or more scenarios, at
+ * most `maxUsers` (an even stride over them beyond that, so the kept users are spread over the
+ * data's order).
+ */
+function keptSources(
+  sequences: readonly ArrayLike<number>[],
+  scenarioOf: (item: number) => string,
+  maxUsers: number,
+): number[] {
+  const spanning: number[] = [];
+  sequences.forEach((seq, k) => {
+    const first = seq.length > 0 ? scenarioOf(seq[0]!) : '';
+    for (let t = 1; t < seq.length; t++)
+      if (scenarioOf(seq[t]!) !== first) {
+        spanning.push(k);
+        return;
+      }
+  });
+  if (spanning.length <= maxUsers) return spanning;
+  return Array.from({ length: maxUsers }, (_, k) => spanning[Math.floor((k * spanning.length) / maxUsers)]!);
+}
+
+/**
+ * The users' keys put on rows built from `sequences` (the same sequences and cap), `users[k]`
+ * being the key of `sequences[k]`.
+ */
+export function withUserKeys(
+  cross: CrossUsers,
+  sequences: readonly ArrayLike<number>[],
+  scenarioOf: (item: number) => string,
+  users: readonly string[],
+  maxUsers: number = MAX_KEPT,
+): CrossUsers {
+  const sources = keptSources(sequences, scenarioOf, maxUsers);
+  if (sources.length !== cross.rows.offsets.length - 1)
+    throw new Error('user keys of other sequences than the rows');
+  return { ...cross, keys: Uint32Array.from(sources, (k) => (users[k] ? userKeyHash(users[k]!) : 0)) };
+}
+
+/**
+ * The rows of the users whose sequences hold items of two or more scenarios (`keptSources`).
  * Undefined when no user spans two scenarios or `neighbours` is 0.
  */
 export function buildCrossUsers(
   sequences: readonly ArrayLike<number>[],
   scenarioOf: (item: number) => string,
   neighbours: number,
-  maxUsers: number,
+  maxUsers: number = MAX_KEPT,
 ): CrossUsers | undefined {
   if (neighbours <= 0 || maxUsers <= 0) return undefined;
-  const spanning: number[][] = [];
-  for (const seq of sequences) {
-    const items = [...new Set(Array.from(seq))].sort((a, b) => a - b);
-    const first = items.length > 0 ? scenarioOf(items[0]!) : '';
-    if (items.some((i) => scenarioOf(i) !== first)) spanning.push(items);
-  }
-  if (spanning.length === 0) return undefined;
-  const keep =
-    spanning.length <= maxUsers
-      ? spanning
-      : Array.from({ length: maxUsers }, (_, k) => spanning[Math.floor((k * spanning.length) / maxUsers)]!);
+  const keep = keptSources(sequences, scenarioOf, maxUsers).map((k) =>
+    [...new Set(Array.from(sequences[k]!))].sort((a, b) => a - b),
+  );
+  if (keep.length === 0) return undefined;
   const offsets = new Int32Array(keep.length + 1);
   keep.forEach((r, u) => {
     offsets[u + 1] = offsets[u]! + r.length;
@@ -118,6 +168,7 @@ function nearest(
   scenarioCode: ArrayLike<number>,
   items: readonly number[],
   target: number,
+  self: number,
 ): Neighbours {
   const ix = indexOf(users.rows, scenarioCode);
   const sim = new Float64Array(users.rows.offsets.length - 1);
@@ -134,7 +185,8 @@ function nearest(
   }
   const ns = ix.scenarios;
   const norm = (u: number) => Math.sqrt(1 + ix.total[u]! - ix.perScenario[u * ns + target]!);
-  const candidates = touched.filter((u) => ix.perScenario[u * ns + target]! > 0);
+  const keys = self !== 0 ? users.keys : undefined;
+  const candidates = touched.filter((u) => ix.perScenario[u * ns + target]! > 0 && keys?.[u] !== self);
   for (const u of candidates) sim[u]! /= norm(u);
   candidates.sort((a, b) => sim[b]! - sim[a]! || a - b);
   return { ix, users: candidates.slice(0, users.neighbours), sim, norm };
@@ -161,15 +213,17 @@ function summed(users: CrossUsers, scenarioCode: ArrayLike<number>, nb: Neighbou
 /**
  * The target scenario's items scored by the users most like the request outside it: `items` are
  * the request's positive items outside the target scenario (`target`, a scenario code of
- * `scenarioCode`). Scores are divided by their largest (in (0, 1]); empty without a match.
+ * `scenarioCode`); `self` the `userKeyHash` of the request's user, whose own row is never matched
+ * (0: none). Scores are divided by their largest (in (0, 1]); empty without a match.
  */
 export function crossUserScores(
   users: CrossUsers,
   scenarioCode: ArrayLike<number>,
   items: readonly number[],
   target: number,
+  self = 0,
 ): Map<number, number> {
-  const { out, max } = summed(users, scenarioCode, nearest(users, scenarioCode, items, target), target);
+  const { out, max } = summed(users, scenarioCode, nearest(users, scenarioCode, items, target, self), target);
   if (max > 0) for (const [j, v] of out) out.set(j, v / max);
   return out;
 }
@@ -185,8 +239,9 @@ export function crossUserShares(
   items: readonly number[],
   target: number,
   item: number,
+  self = 0,
 ): Map<number, number> {
-  const nb = nearest(users, scenarioCode, items, target);
+  const nb = nearest(users, scenarioCode, items, target, self);
   const { max } = summed(users, scenarioCode, nb, target);
   const shares = new Map<number, number>();
   if (max <= 0) return shares;
@@ -204,20 +259,26 @@ export function crossUserShares(
 }
 
 /**
- * The rows without one row holding exactly `items` (a user's distinct training items); the same
- * rows when none does. Rows with the same items are interchangeable, so removing any one of them
- * is what a retrain without that user keeps (up to the order of equally similar users).
+ * The rows without one row holding exactly `items` (a user's distinct training items), the row of
+ * the user with key hash `key` among them where the rows carry keys; the same rows when none
+ * does. Rows with the same items score alike, so removing any one of them is what a retrain
+ * without that user keeps (up to the order of equally similar users).
  */
-export function withoutUserRow(users: CrossUsers, items: readonly number[]): CrossUsers {
+export function withoutUserRow(users: CrossUsers, items: readonly number[], key = 0): CrossUsers {
   const want = [...new Set(items)].sort((a, b) => a - b);
   const { offsets, items: all } = users.rows;
   const n = offsets.length - 1;
   let found = -1;
-  for (let u = 0; u < n && found < 0; u++) {
+  for (let u = 0; u < n; u++) {
     if (offsets[u + 1]! - offsets[u]! !== want.length) continue;
     let same = true;
     for (let k = 0; k < want.length && same; k++) same = all[offsets[u]! + k] === want[k];
-    if (same) found = u;
+    if (!same) continue;
+    if (found < 0) found = u;
+    if (key !== 0 && users.keys?.[u] === key) {
+      found = u;
+      break;
+    }
   }
   if (found < 0) return users;
   const cut0 = offsets[found]!;
@@ -230,8 +291,10 @@ export function withoutUserRow(users: CrossUsers, items: readonly number[]): Cro
   const rest = new Int32Array(all.length - len);
   rest.set(all.subarray(0, cut0));
   rest.set(all.subarray(cut1), cut0);
+  const keys = users.keys;
   return {
     rows: { offsets: nextOffsets, items: rest, weights: new Float32Array(rest.length).fill(1) },
     neighbours: users.neighbours,
+    ...(keys ? { keys: Uint32Array.from([...keys.subarray(0, found), ...keys.subarray(found + 1)]) } : {}),
   };
 }

@@ -8,7 +8,7 @@ import { type AlsModel, alsShares } from '../model/als.ts';
 import { contextLifts } from '../model/context.ts';
 import { edgeWeight } from '../model/graph.ts';
 import { type FeatureName, type ScoringModel, weightOf } from '../model/scoring.ts';
-import { crossUserShares } from '../model/users.ts';
+import { crossUserShares, userKeyHash } from '../model/users.ts';
 import type { HistoryEntry, InterestCentre } from '../profile/types.ts';
 import { featuresOf, linearScore, THIN_HISTORY } from './features.ts';
 import { likedItems, recentParts, seqEntries } from './history.ts';
@@ -166,6 +166,7 @@ export function explainBase(q: Query, item: number, maxHistory = 3): Explanation
       elsewhere.map((h) => h.item),
       q.scenarioCode,
       item,
+      q.profile.user ? userKeyHash(q.profile.user) : 0,
     );
     for (const [it, c] of shares) add(it, scenarioOf.get(it)!, w('usersCross') * c);
   }

@@ -9,7 +9,7 @@ import { foldIn } from '../model/als.ts';
 import { contextKeys } from '../model/context.ts';
 import { spreadMarked } from '../model/graph.ts';
 import { historyBucketKey, type ScoringModel } from '../model/scoring.ts';
-import { crossUserScores } from '../model/users.ts';
+import { crossUserScores, userKeyHash } from '../model/users.ts';
 import type { HistoryEntry, UserProfile } from '../profile/types.ts';
 import type { SeqFeature } from '../seq/feature.ts';
 import { dense, normaliseInScenario, type QueryScratch } from './dense.ts';
@@ -167,6 +167,7 @@ export function prepareQuery(
           m.scenarioCode,
           hist.filter((h) => h.scenario !== opts.scenario && h.weight > 0).map((h) => h.item),
           code,
+          profile.user ? userKeyHash(profile.user) : 0,
         )
       : NO_SCORES;
   const weights = weightsFor(m, opts.scenario, ownCount);

@@ -9,7 +9,7 @@ import { seededRandom } from '../core/rng.ts';
 import { buildScoringModel } from '../model/build.ts';
 import { DEFAULT_GRAPH_OPTIONS } from '../model/graph.ts';
 import { FEATURE, itemSpaceOf, NUM_FEATURES, weightsByName } from '../model/scoring.ts';
-import { crossUserScores } from '../model/users.ts';
+import { crossUserScores, userKeyHash, withUserKeys } from '../model/users.ts';
 import { buildProfile, DEFAULT_PROFILE_OPTIONS } from '../profile/interests.ts';
 import type { HistoryEntry } from '../profile/types.ts';
 import { collaborativeRetriever } from '../retrieve/collaborative.ts';
@@ -35,9 +35,9 @@ const model = buildScoringModel(
   },
 );
 const space = itemSpaceOf(model);
-const profileOf = (items: number[]) =>
+const profileOf = (items: number[], user = 'u') =>
   buildProfile(
-    'u',
+    user,
     items.map((item, ts): HistoryEntry => ({ item, scenario: itemScenario[item]!, weight: 1, ts })),
     space,
     DEFAULT_PROFILE_OPTIONS,
@@ -74,6 +74,36 @@ describe('usersCross through a query', () => {
     assert.equal(prepareQuery(one, profileOf([31, 32]), { scenario: 'music' }).usersCross.size, 0);
     featuresOf(prepareQuery(one, profileOf([31, 32]), { scenario: 'music' }), best, f);
     assert.equal(f[FEATURE.usersCross], 0);
+  });
+
+  it("a training user's own row is not matched with their requests", () => {
+    const keyed = {
+      ...one,
+      graphs: {
+        ...one.graphs,
+        users: withUserKeys(
+          one.graphs.users!,
+          sequences,
+          (i) => itemScenario[i]!,
+          sequences.map((_, u) => `user${u}`),
+        ),
+      },
+    };
+    const music = model.scenarios.indexOf('music');
+    // user 1's shop entries, asked for music as user 1 and as someone else
+    const shop = sequences[1]!.filter((i) => itemScenario[i] === 'shop');
+    const asSelf = prepareQuery(keyed, profileOf(shop, 'user1'), { scenario: 'music' }).usersCross;
+    const asOther = prepareQuery(keyed, profileOf(shop, 'someone'), { scenario: 'music' }).usersCross;
+    const users = keyed.graphs.users;
+    assert.deepEqual(
+      [...asSelf].sort(),
+      [...crossUserScores(users, model.scenarioCode, shop, music, userKeyHash('user1'))].sort(),
+    );
+    assert.deepEqual(
+      [...asOther].sort(),
+      [...crossUserScores(users, model.scenarioCode, shop, music)].sort(),
+    );
+    assert.notDeepEqual([...asSelf].sort(), [...asOther].sort());
   });
 
   it("explanations split the score exactly over the other scenario's entries", () => {

@@ -11,6 +11,7 @@ import { buildAttrGraph } from '../model/attr.ts';
 import { emptyGraphs } from '../model/build.ts';
 import { hashOf, loadGraphs, MODEL_NAMESPACE, saveGraphs } from '../model/file.ts';
 import { buildItemGraphs, type GraphOptions, type ItemGraphs, latentOf } from '../model/graph.ts';
+import { withUserKeys } from '../model/users.ts';
 import type { Store } from '../store/types.ts';
 import { chooseGraphSettings, type GraphCase, type GraphChoice } from './tune-graph.ts';
 
@@ -37,6 +38,9 @@ export interface GraphStageInput {
   fitSequences: () => number[][];
   /** sequences of every training event; absent = no target was held out (the same graphs) */
   allSequences: (() => number[][]) | undefined;
+  /** the user key of each sequence of `fitSequences`, and of `allSequences` (absent: unknown) */
+  fitUsers?: (() => readonly string[]) | undefined;
+  allUsers?: (() => readonly string[]) | undefined;
   cases: readonly GraphCase[];
   /** the stamp of what the fit graphs depend on (data, config, text, held-out set) */
   fitStamp: string;
@@ -64,6 +68,17 @@ function countsOnly(sequences: readonly number[][], numItems: number): ItemGraph
   const g = emptyGraphs(numItems);
   for (const s of sequences) for (const i of s) g.counts[i]! += 1;
   return g;
+}
+
+/** the graphs with their kept users' keys (see model/users.ts `withUserKeys`), where both exist */
+function keyed(
+  g: ItemGraphs,
+  x: GraphStageInput,
+  sequences: readonly number[][],
+  users: (() => readonly string[]) | undefined,
+): ItemGraphs {
+  if (!g.users || !users) return g;
+  return { ...g, users: withUserKeys(g.users, sequences, x.scenarioOf, users()) };
 }
 
 export async function itemGraphs(x: GraphStageInput): Promise<GraphStage> {
@@ -97,6 +112,7 @@ export async function itemGraphs(x: GraphStageInput): Promise<GraphStage> {
       x.progress('item graphs', 0, 1);
       fit = buildItemGraphs(x.fitSequences(), x.numItems, x.scenarioOf, x.base, x.signal);
     }
+    fit = keyed(fit, x, x.fitSequences(), x.fitUsers);
     await saveGraphs(x.store, 'checkpoint.fit', x.fitStamp, fit);
     x.progress('item graphs', 1, 1);
   }
@@ -106,7 +122,8 @@ export async function itemGraphs(x: GraphStageInput): Promise<GraphStage> {
   const stored = await loadGraphs(x.store, 'checkpoint', finalStamp);
   if (stored) return { fit, final: stored, settings, resumed: fitLoaded };
   x.progress('item graphs from every event', 0, 1);
-  const final = buildItemGraphs(x.allSequences(), x.numItems, x.scenarioOf, opts, x.signal);
+  const all = x.allSequences();
+  const final = keyed(buildItemGraphs(all, x.numItems, x.scenarioOf, opts, x.signal), x, all, x.allUsers);
   await saveGraphs(x.store, 'checkpoint', finalStamp, final);
   x.progress('item graphs from every event', 1, 1);
   return { fit, final, settings, resumed: false };

@@ -22,7 +22,7 @@ import {
   type Interactions,
   loadCatalog,
   loadInteractions,
-  sequencesOf,
+  userSequencesOf,
 } from '../engine/snapshot.ts';
 import { attributeVectors, curatedTokens } from '../model/attr.ts';
 import { buildScoringModel, type ModelSwitches } from '../model/build.ts';
@@ -205,10 +205,16 @@ export async function trainFromStore(
     if (c) fitCases.push(c);
   }
   // the fit's sequences feed its graphs and the sequential model: built once, when first needed
-  let fitSequences: number[][] | undefined;
-  const fitSeqs = () => {
-    fitSequences ??= sequencesOf(fitInter, catalog.index, weightsOf);
+  let fitSequences: { sequences: number[][]; users: string[] } | undefined;
+  const fitOf = () => {
+    fitSequences ??= userSequencesOf(fitInter, catalog.index, weightsOf);
     return fitSequences;
+  };
+  const fitSeqs = () => fitOf().sequences;
+  let allSequences: { sequences: number[][]; users: string[] } | undefined;
+  const allOf = () => {
+    allSequences ??= userSequencesOf(inter, catalog.index, weightsOf);
+    return allSequences;
   };
   const tGraphs = Date.now();
   const graphs = await graphStage(
@@ -219,7 +225,9 @@ export async function trainFromStore(
       scenarioOf: (i) => catalog.itemScenario[i]!,
       base: { ...graphOptionsOf(cfg, orderFree), crossScenario: cfg.crossScenario && cfg.fusion },
       fitSequences: fitSeqs,
-      allSequences: held.targets.length > 0 ? () => sequencesOf(inter, catalog.index, weightsOf) : undefined,
+      allSequences: held.targets.length > 0 ? () => allOf().sequences : undefined,
+      fitUsers: () => fitOf().users,
+      allUsers: () => allOf().users,
       cases: fitCases,
       fitStamp: `${stampWithText}-${heldKey}`,
       finalStamp: stampWithText,
