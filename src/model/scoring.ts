@@ -80,7 +80,6 @@ export const DEFAULT_RANKER: RankerWeights = {
     negative: -0.3,
     textLast: 0.2,
     ease: 0.5,
-    usersCross: 0.3,
   }),
   perScenario: {},
   decay: 0.8,
