@@ -28,7 +28,7 @@ export interface CrossUsers {
 }
 
 /** most training users kept (an even stride beyond) */
-export const MAX_KEPT = 100_000;
+const MAX_KEPT = 100_000;
 
 /** FNV-1a of a user key, never 0 (0 marks a row whose user is unknown) */
 export function userKeyHash(user: string): number {
