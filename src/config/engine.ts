@@ -261,8 +261,8 @@ export const trainSection = z
       "When each item's title words (lower-cased, letters and digits, two characters or more, not numbers alone) are attribute tokens, so that items whose titles share rare words become attribute neighbours: `missing` for the items with no other metadata (tags, category, text attributes, visual tags, audio descriptors), whose titles stand in for it (a catalogue of titles alone gets an attribute graph); `always` beside the other metadata as well; `never`. The sequential model's `seq.metadata` input reads the other metadata only.",
     ),
     crossUsers: d(
-      z.number().int().min(0).max(10_000).default(200),
-      "Users matched per request by the cross-scenario user matching (the `usersCross` feature): the training users active in several scenarios (at most 100,000, kept as rows of their items) whose items outside the target scenario best match the request's; their items in the target scenario are scored by the summed similarity of those holding them. Reaches a user new to a scenario through everything they did elsewhere at once. 0 = no users kept; one-scenario data and `crossScenario: false` keep none.",
+      z.number().int().min(0).max(10_000).default(0),
+      "Users matched per request by the cross-scenario user matching (the `usersCross` feature): the training users active in several scenarios (at most 100,000, kept as rows of their items) whose items outside the target scenario best match the request's; their items in the target scenario are scored by the summed similarity of those holding them (a request never matches its own user). 0 (the default) = no users kept and no feature: on food-kitchen the fitted ranker weighed it at or near 0 and it moved no figure beyond the noise of the fit (docs/results.md, \"Users like you across scenarios\"); 200 is the measured setting. One-scenario data and `crossScenario: false` keep none.",
     ),
     keepVersions: d(
       z.number().int().min(1).max(1000).default(5),

@@ -26,6 +26,11 @@ test('model stamp: one fit bag is the fit before bagging (stamps stay), more bag
   assert.equal(stampOf('d', noTitleKey as typeof cfg).stamp, never, 'a config written before attrTitleWords');
   assert.notEqual(stampOf('d', { ...cfg, attrTitleWords: 'always' }).stamp, never);
   assert.notEqual(stamp, never, 'the default reads the titles of items without metadata');
+  // no users kept for cross-scenario matching (the default) is the model as before the setting
+  const { crossUsers, ...noUsersKey } = cfg;
+  assert.equal(crossUsers, 0);
+  assert.equal(stampOf('d', noUsersKey as typeof cfg).stamp, stamp, 'a config written before crossUsers');
+  assert.notEqual(stampOf('d', { ...cfg, crossUsers: 200 }).stamp, stamp);
 });
 
 test('graphs keep their latent factors through the store, and load without them when there are none', async () => {

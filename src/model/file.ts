@@ -18,9 +18,10 @@ export const MODEL_NAMESPACE = 'model';
 /**
  * 4: the graphs carry the latent item factors (`als`, `alsFused`), 20 ranker features; 5: `seq`
  * reads the target scenario's entries and `seqFused` the whole history, 21 features; 6: the
- * attribute graph (`attr`), 23 features; 7: the users active in several scenarios (`users`), 24 features
+ * attribute graph (`attr`), 23 features (a 24th, `usersCross`, and the graphs' optional `users` are
+ * read where present: a model without them scores as before)
  */
-export const MODEL_FORMAT = 7;
+export const MODEL_FORMAT = 6;
 
 export interface ModelHeader {
   format: number;
@@ -86,13 +87,15 @@ export async function dataHash(store: Store, itemIds: readonly string[]): Promis
 export function stampOf(dataH: string, cfg: TrainConfig): { stamp: string; configHash: string } {
   // the thread count changes how the work is split, and the retention how many versions are kept,
   // not what the model is: not part of the stamp
-  const { threads: _threads, keepVersions: _keep, fitBags, attrTitleWords, ...rest } = cfg;
-  // one bag is the fit as it was before bagging existed, and a catalogue read without title words
-  // as it was before they could be read: the models trained then stay current
+  const { threads: _threads, keepVersions: _keep, fitBags, attrTitleWords, crossUsers, ...rest } = cfg;
+  // one bag is the fit as it was before bagging existed, a catalogue read without title words as
+  // it was before they could be read, and no users kept as before they could be: the models
+  // trained then stay current
   const shaping = {
     ...rest,
     ...(fitBags === 1 ? {} : { fitBags }),
     ...(attrTitleWords === 'never' ? {} : { attrTitleWords }),
+    ...(crossUsers === 0 ? {} : { crossUsers }),
   };
   const configHash = hashOf(shaping);
   return { stamp: `${MODEL_FORMAT}-${dataH}-${configHash}`, configHash };

@@ -39,9 +39,9 @@ const ENGINE_VARIANTS: Record<string, EngineVariant> = {
     description: 'engine ablation: without the attribute graph (train.attrNeighbors 0)',
     train: { attrNeighbors: 0 },
   },
-  'engine-nousers': {
-    description: 'engine ablation: without the cross-scenario user matching (train.crossUsers 0)',
-    train: { crossUsers: 0 },
+  'engine-users': {
+    description: 'engine with the cross-scenario user matching (train.crossUsers 200: the usersCross feature)',
+    train: { crossUsers: 200 },
   },
   'engine-seqfused': {
     description:
