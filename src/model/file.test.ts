@@ -33,21 +33,32 @@ test('model stamp: one fit bag is the fit before bagging (stamps stay), more bag
   assert.notEqual(stampOf('d', { ...cfg, crossUsers: 200 }).stamp, stamp);
 });
 
-test('graphs keep their latent factors through the store, and load without them when there are none', async () => {
+/** runs `fn` on a fresh store in a temporary directory, removed afterwards */
+async function withStore(fn: (store: Awaited<ReturnType<typeof openStore>>) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'fr-graphs-'));
   const store = await openStore(join(dir, 'g.db'));
   try {
-    const seqs = [
-      [0, 1, 2],
-      [1, 2, 3],
-      [0, 3],
-    ];
+    await fn(store);
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const SEQS = [
+  [0, 1, 2],
+  [1, 2, 3],
+  [0, 3],
+];
+
+test('graphs keep their latent factors through the store, and load without them when there are none', async () => {
+  await withStore(async (store) => {
     const als = { factors: 2, reg: 1, alpha: 3, iters: 3 };
-    const graphs = buildItemGraphs(seqs, 4, () => 's', { ...DEFAULT_GRAPH_OPTIONS, als });
+    const graphs = buildItemGraphs(SEQS, 4, () => 's', { ...DEFAULT_GRAPH_OPTIONS, als });
     await saveGraphs(store, 'k', 'stamp', graphs);
     const back = await loadGraphs(store, 'k', 'stamp');
     assert.deepEqual(back?.als, graphs.als);
-    const plain = buildItemGraphs(seqs, 4, () => 's', {
+    const plain = buildItemGraphs(SEQS, 4, () => 's', {
       ...DEFAULT_GRAPH_OPTIONS,
       als: { ...als, factors: 0 },
     });
@@ -56,24 +67,14 @@ test('graphs keep their latent factors through the store, and load without them 
     // a model without factors saved where one with them was: the old factors do not come back
     await saveGraphs(store, 'k', 'stamp2', plain);
     assert.equal((await loadGraphs(store, 'k', 'stamp2'))?.als, undefined);
-  } finally {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('graphs keep the users kept for cross-scenario matching through the store', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'fr-users-'));
-  const store = await openStore(join(dir, 'g.db'));
-  try {
-    const seqs = [
-      [0, 1, 2],
-      [1, 2, 3],
-      [0, 3],
-    ];
+  await withStore(async (store) => {
     const two = (i: number) => (i < 2 ? 'a' : 'b');
     const opts = { ...DEFAULT_GRAPH_OPTIONS, easeItems: 0, crossUsers: 7 };
-    const graphs = buildItemGraphs(seqs, 4, two, opts);
+    const graphs = buildItemGraphs(SEQS, 4, two, opts);
     assert.ok(graphs.users);
     await saveGraphs(store, 'k', 'stamp', graphs);
     assert.deepEqual((await loadGraphs(store, 'k', 'stamp'))?.users, graphs.users);
@@ -82,11 +83,8 @@ test('graphs keep the users kept for cross-scenario matching through the store',
       store,
       'k',
       'stamp2',
-      buildItemGraphs(seqs, 4, () => 's', opts),
+      buildItemGraphs(SEQS, 4, () => 's', opts),
     );
     assert.equal((await loadGraphs(store, 'k', 'stamp2'))?.users, undefined);
-  } finally {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
