@@ -262,7 +262,7 @@ export const trainSection = z
     ),
     crossUsers: d(
       z.number().int().min(0).max(10_000).default(0),
-      "Users matched per request by the cross-scenario user matching (the `usersCross` feature): the training users active in several scenarios (at most 100,000, kept as rows of their items) whose items outside the target scenario best match the request's; their items in the target scenario are scored by the summed similarity of those holding them (a request never matches its own user). 0 (the default) = no users kept and no feature: on food-kitchen the fitted ranker weighed it at or near 0 and it moved no figure beyond the noise of the fit (docs/results.md, \"Users like you across scenarios\"); 200 is the measured setting. One-scenario data and `crossScenario: false` keep none.",
+      'Users matched per request by the cross-scenario user matching (the `usersCross` feature): the training users active in several scenarios (at most 100,000, kept as rows of their items) whose items outside the target scenario best match the request\'s; their items in the target scenario are scored by the summed similarity of those holding them (a request never matches its own user). 0 (the default) = no users kept and no feature: on food-kitchen the fitted ranker weighed it at or near 0 and it moved no figure beyond the noise of the fit (docs/results.md, "Users like you across scenarios"); 200 is the measured setting. One-scenario data and `crossScenario: false` keep none.',
     ),
     keepVersions: d(
       z.number().int().min(1).max(1000).default(5),

@@ -40,7 +40,8 @@ const ENGINE_VARIANTS: Record<string, EngineVariant> = {
     train: { attrNeighbors: 0 },
   },
   'engine-users': {
-    description: 'engine with the cross-scenario user matching (train.crossUsers 200: the usersCross feature)',
+    description:
+      'engine with the cross-scenario user matching (train.crossUsers 200: the usersCross feature)',
     train: { crossUsers: 200 },
   },
   'engine-seqfused': {
