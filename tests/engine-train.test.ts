@@ -135,6 +135,27 @@ describe('training on a real food-kitchen slice', () => {
     const same = await run({ validCases: 31 });
     assert.equal(fallback.seq?.validNdcg10, same.seq?.validNdcg10);
   });
+
+  it('with users kept for cross-scenario matching, the saved rows carry their users' keys and an engine serves with them', async () => {
+    const users = parseConfig({ train: { ...config.train, crossUsers: 20 }, seq: { enabled: false } });
+    const r = await trainFromStore(slice.store, users, { encoderId: slice.encoder.id });
+    const kept = (await loadModel(slice.store))!.graphs.users!;
+    const rows = kept.rows.offsets.length - 1;
+    assert.ok(rows >= 200, `${rows} users kept`);
+    assert.equal(kept.keys?.length, rows);
+    // every row knows its user, and no two users share a key on this slice
+    assert.ok(kept.keys!.every((k) => k !== 0));
+    assert.equal(new Set(kept.keys).size, rows);
+    assert.equal(r.ranker.shared.length, NUM_FEATURES);
+    // an engine boots on the model and serves a scenario
+    const engine = await createEngine(users, { store: slice.store, encoder: slice.encoder });
+    try {
+      const got = await engine.recommend({ user: 'v1', scenario: 'kitchen', n: 3 });
+      assert.ok(got.items.length > 0);
+    } finally {
+      await engine.close();
+    }
+  });
 });
 
 describe('training on events with no validation split (a live store)', () => {

@@ -7,6 +7,7 @@ import { parseConfig } from '../config/load.ts';
 import { openStore } from '../store/open.ts';
 import { loadGraphs, saveGraphs, stampOf } from './file.ts';
 import { buildItemGraphs, DEFAULT_GRAPH_OPTIONS } from './graph.ts';
+import { withUserKeys } from './users.ts';
 
 test('model stamp: one fit bag is the fit before bagging (stamps stay), more bags are another model', () => {
   const cfg = parseConfig({}).train;
@@ -74,10 +75,15 @@ test('graphs keep the users kept for cross-scenario matching through the store',
   await withStore(async (store) => {
     const two = (i: number) => (i < 2 ? 'a' : 'b');
     const opts = { ...DEFAULT_GRAPH_OPTIONS, easeItems: 0, crossUsers: 7 };
-    const graphs = buildItemGraphs(SEQS, 4, two, opts);
-    assert.ok(graphs.users);
+    const built = buildItemGraphs(SEQS, 4, two, opts);
+    assert.ok(built.users);
+    const graphs = { ...built, users: withUserKeys(built.users, SEQS, two, ['u1', 'u2', 'u3']) };
+    assert.equal(graphs.users.keys?.length, 3);
     await saveGraphs(store, 'k', 'stamp', graphs);
     assert.deepEqual((await loadGraphs(store, 'k', 'stamp'))?.users, graphs.users);
+    // saved again without keys: none come back
+    await saveGraphs(store, 'k', 'stamp1', built);
+    assert.deepEqual((await loadGraphs(store, 'k', 'stamp1'))?.users, built.users);
     // saved again without them (one scenario): they do not come back
     await saveGraphs(
       store,

@@ -187,6 +187,7 @@ export async function saveGraphs(
             key: `${key}.users.neighbours`,
             value: new TextEncoder().encode(String(graphs.users.neighbours)),
           },
+          ...(graphs.users.keys ? [{ key: `${key}.users.keys`, value: bytes(graphs.users.keys) }] : []),
         ]
       : []),
     ...(graphs.als ? alsEntries(`${key}.als`, graphs.als) : []),
