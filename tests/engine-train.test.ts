@@ -136,7 +136,7 @@ describe('training on a real food-kitchen slice', () => {
     assert.equal(fallback.seq?.validNdcg10, same.seq?.validNdcg10);
   });
 
-  it('with users kept for cross-scenario matching, the saved rows carry their users' keys and an engine serves with them', async () => {
+  it("with users kept for cross-scenario matching, the saved rows carry their users' keys and an engine serves with them", async () => {
     const users = parseConfig({ train: { ...config.train, crossUsers: 20 }, seq: { enabled: false } });
     const r = await trainFromStore(slice.store, users, { encoderId: slice.encoder.id });
     const kept = (await loadModel(slice.store))!.graphs.users!;
