@@ -23,7 +23,6 @@ import type { Generator } from '../generate/types.ts';
 import { createVectorIndex, type VectorIndexFactory } from '../index/create.ts';
 import { buildScoringModel } from '../model/build.ts';
 import { type RankerWeights, type ScoringModel, weightOf } from '../model/scoring.ts';
-import { withUserKeys } from '../model/users.ts';
 import { loadActiveModel, seqPrefixOf } from '../model/versions.ts';
 import { defaultRetrievers, type RetrieverFactory } from '../retrieve/registry.ts';
 import { seqFeatureOf } from '../seq/feature.ts';
@@ -285,11 +284,9 @@ async function assemble(
       graph: weighsLatent(trained?.header.ranker) ? graph : { ...graph, als: { ...graph.als, factors: 0 } },
       context: inter.context,
       switches,
+      users,
       ...(deps.signal ? { signal: deps.signal } : {}),
     });
-    // each kept user's key, so a request is never matched with its own row
-    const kept = model.graphs.users;
-    if (kept) model.graphs.users = withUserKeys(kept, sequences, (i) => catalog.itemScenario[i]!, users);
     since = inter.maxTs - config.engine.trendingDays * 86_400_000;
     trendCounts = new Float32Array(model.numItems);
     for (const list of inter.byUser.values()) {

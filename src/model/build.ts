@@ -6,6 +6,7 @@ import type { LabelVocabulary } from '../profile/label.ts';
 import { recordContext } from './context.ts';
 import { buildItemGraphs, DEFAULT_GRAPH_OPTIONS, type GraphOptions, type ItemGraphs } from './graph.ts';
 import { DEFAULT_RANKER, emptyContextStats, popularityFromCounts, type ScoringModel } from './scoring.ts';
+import { withUserKeys } from './users.ts';
 
 export interface CatalogInput {
   itemIds: string[];
@@ -46,6 +47,8 @@ export function buildScoringModel(
     context?: Iterable<ContextObservation>;
     /** graphs of a trained model, instead of building them from the sequences */
     graphs?: ItemGraphs;
+    /** each sequence's user key: the users kept for cross-scenario matching carry them (users.ts) */
+    users?: readonly string[];
     signal?: AbortSignal;
   } = {},
 ): ScoringModel {
@@ -79,6 +82,8 @@ export function buildScoringModel(
           opts.signal,
         )
       : emptyGraphs(n);
+  if (!opts.graphs && graphs.users && opts.users)
+    graphs.users = withUserKeys(graphs.users, sequences, (i) => cat.itemScenario[i]!, opts.users);
   if (!switches.useIds) for (const s of sequences) for (const i of s) graphs.counts[i]! += 1;
   const context = emptyContextStats();
   if (switches.useContext && opts.context)

@@ -48,6 +48,15 @@ describe('usersCross through a query', () => {
   it('the training users active in both scenarios are kept', () => {
     assert.ok(model.graphs.users);
     assert.equal(model.graphs.users.rows.offsets.length - 1, 270);
+    assert.equal(model.graphs.users.keys, undefined, 'no user keys given');
+    // built with each sequence's user key (an engine from the store's events): the rows carry them
+    const names = sequences.map((_, u) => `user${u}`);
+    const withKeys = buildScoringModel({ itemIds: model.itemIds, titles: [], itemScenario }, sequences, {
+      graph: { ...DEFAULT_GRAPH_OPTIONS, easeItems: 0, crossUsers: 20 },
+      users: names,
+    });
+    const want = withUserKeys(model.graphs.users, sequences, (i) => itemScenario[i]!, names).keys;
+    assert.deepEqual(withKeys.graphs.users?.keys, want);
   });
 
   it("scores the target scenario's items from the entries of the other scenarios", () => {
