@@ -41,14 +41,17 @@ describe('export-recs', () => {
     await shop.close();
   });
 
-  async function expected(user: string) {
-    const r = await engine.recommend({ user, scenario: 'shop', n: 5 });
+  // one moment for every answer: the trending lists and context features change with the hour and day
+  const AT = { hour: 12, weekday: 3 };
+
+  async function expected(user: string, context: Record<string, number | string> = AT) {
+    const r = await engine.recommend({ user, scenario: 'shop', n: 5, context });
     return r.items.map((i) => ({ item: i.item, score: i.score }));
   }
 
   it('exports every user in two workers, each line what engine.recommend answers', async () => {
     const out = join(shop.dir, 'all.jsonl');
-    const r = await exportRecs({ config, scenario: 'shop', n: 5, out, workers: 2, batch: 4 });
+    const r = await exportRecs({ config, scenario: 'shop', n: 5, out, workers: 2, batch: 4, context: AT });
     const lines = read(out);
     const stored = new Set<string>();
     for await (const page of shop.store.events.pages({ limit: 1000 }))
@@ -68,7 +71,7 @@ describe('export-recs', () => {
 
   it('an interrupted export and a cut line continue to the same file, without duplicates', async () => {
     const full = join(shop.dir, 'full.jsonl');
-    await exportRecs({ config, scenario: 'shop', n: 5, out: full, workers: 1, batch: 4 });
+    await exportRecs({ config, scenario: 'shop', n: 5, out: full, workers: 1, batch: 4, context: AT });
     const out = join(shop.dir, 'resumed.jsonl');
     const stop = new AbortController();
     const first = await exportRecs({
@@ -78,6 +81,7 @@ describe('export-recs', () => {
       out,
       workers: 2,
       batch: 4,
+      context: AT,
       signal: stop.signal,
       onProgress: (done) => {
         if (done >= 8) stop.abort();
@@ -87,13 +91,43 @@ describe('export-recs', () => {
     assert.ok(first.written >= 8 && first.written < first.users, `${first.written} of ${first.users}`);
     // a crash in the middle of a write leaves half a line
     appendFileSync(out, '{"user":"half-writ');
-    const second = await exportRecs({ config, scenario: 'shop', n: 5, out, workers: 2, batch: 4 });
+    const second = await exportRecs({
+      config,
+      scenario: 'shop',
+      n: 5,
+      out,
+      workers: 2,
+      batch: 4,
+      context: AT,
+    });
     assert.equal(second.skipped, first.written);
     assert.equal(second.written, first.users - first.written);
     const byUser = (ls: Line[]) => new Map(ls.map((l) => [l.user, JSON.stringify(l)]));
     const resumed = read(out);
     assert.equal(resumed.length, new Set(resumed.map((l) => l.user)).size, 'no duplicates');
     assert.deepEqual(byUser(resumed), byUser(read(full)));
+  });
+
+  it("every line answers the export's context, whatever the time it runs at", async () => {
+    const evening = { hour: 19, weekday: 3 };
+    const out = join(shop.dir, 'evening.jsonl');
+    await exportRecs({
+      config,
+      scenario: 'shop',
+      n: 5,
+      out,
+      users: ['k0', 'm3a'],
+      workers: 1,
+      context: evening,
+    });
+    const lines = read(out);
+    assert.equal(lines.length, 2);
+    for (const l of lines) {
+      const items = l.items.map((i) => ({ item: i.item, score: i.score }));
+      assert.deepEqual(items, await expected(l.user, evening), l.user);
+      // the trending list of the evening is not that of noon
+      assert.notDeepEqual(items, await expected(l.user, AT), l.user);
+    }
   });
 
   it('the CLI exports listed users and lists trending items; a bad users file names its line', async () => {
@@ -117,6 +151,10 @@ describe('export-recs', () => {
         users,
         '--workers',
         '1',
+        '--hour',
+        '12',
+        '--weekday',
+        '3',
       ],
       { env },
     );

@@ -1,6 +1,7 @@
 /** One user's line of a batch export, made the same way in a worker thread or in the command's own. */
 import type { Config } from '../config/schema.ts';
 import type { ErrorCode } from '../core/errors.ts';
+import type { Context } from '../core/types.ts';
 import type { Engine } from '../engine/types.ts';
 
 /** what every worker is started with */
@@ -9,6 +10,8 @@ export interface ExportJob {
   scenario: string;
   n: number;
   reasons: boolean;
+  /** the request context of every line (device, hour, weekday); absent: the time of each request */
+  context?: Context;
 }
 
 export type WorkerReply =
@@ -24,7 +27,12 @@ export async function exportLine(
   job: ExportJob,
   u: { id: string; engineUser: string },
 ): Promise<string> {
-  const res = await engine.recommend({ user: u.engineUser, scenario: job.scenario, n: job.n });
+  const res = await engine.recommend({
+    user: u.engineUser,
+    scenario: job.scenario,
+    n: job.n,
+    ...(job.context ? { context: job.context } : {}),
+  });
   return JSON.stringify({
     user: u.id,
     scenario: res.scenario,

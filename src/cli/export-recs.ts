@@ -13,6 +13,7 @@ import type { Config } from '../config/schema.ts';
 import { RecError } from '../core/errors.ts';
 import { createPseudonymiser } from '../core/privacy.ts';
 import { nextMessage, readyOf, startTsWorker } from '../core/ts-worker.ts';
+import type { Context } from '../core/types.ts';
 import { createEngine } from '../engine/create.ts';
 import { openStore } from '../store/open.ts';
 import type { Store } from '../store/types.ts';
@@ -30,6 +31,12 @@ export interface ExportOptions {
   workers: number;
   /** whole reasons per item, as the API gives them (default: the retriever alone) */
   reasons?: boolean;
+  /**
+   * the request context of every line, as `/v1/recommend` takes it (e.g. `{device, hour, weekday}`):
+   * one moment for the whole file, so a run resumed in another hour writes the lines it would have;
+   * absent: each request's own time
+   */
+  context?: Context;
   /** stops after the batches in flight are written */
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
@@ -108,7 +115,13 @@ export async function exportRecs(o: ExportOptions): Promise<ExportReport> {
   const seen = new Set<string>();
   const todo = all.filter((u) => !done.has(u.id) && !seen.has(u.id) && seen.add(u.id));
   const skipped = all.length - todo.length;
-  const job: ExportJob = { config: o.config, scenario: o.scenario, n: o.n, reasons: o.reasons ?? false };
+  const job: ExportJob = {
+    config: o.config,
+    scenario: o.scenario,
+    n: o.n,
+    reasons: o.reasons ?? false,
+    ...(o.context ? { context: o.context } : {}),
+  };
   let written = 0;
   const progress = () => o.onProgress?.(skipped + written, all.length);
   const write = (lines: readonly string[]) => {

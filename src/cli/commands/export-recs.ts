@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { RecError } from '../../core/errors.ts';
-import { idSchema } from '../../core/types.ts';
+import { type Context, idSchema } from '../../core/types.ts';
 import { exportRecs } from '../export-recs.ts';
 import { interruptOnSigint, parseNumber, readConfig } from '../options.ts';
 import { progressReporter } from '../progress.ts';
@@ -15,6 +15,9 @@ interface Opts {
   n: string;
   workers?: string;
   reasons?: boolean;
+  device?: string;
+  hour?: string;
+  weekday?: string;
   json?: boolean;
 }
 
@@ -51,12 +54,22 @@ export function registerExportRecs(program: Command): void {
     .option('-n <count>', 'items per user', '10')
     .option('--workers <count>', 'worker threads, each with its own engine (default: one per core)')
     .option('--reasons', "write each item's whole reasons, as the API gives them")
+    .option('--device <name>', 'context of every request: device (mobile, desktop, tv, ...)')
+    .option('--hour <0-23>', 'context of every request: hour of day (default: the time of each request)')
+    .option(
+      '--weekday <0-6>',
+      'context of every request: day of the week, 0 = Sunday (default: the time of each request)',
+    )
     .option('--json', 'print the report as JSON')
     .action(async (opts: Opts, cmd: Command) => {
       const n = parseNumber(opts.n, 'n', 1, 1000);
       const workers =
         opts.workers === undefined ? availableParallelism() : parseNumber(opts.workers, 'workers', 1, 64);
       const users = opts.users === undefined ? undefined : readUsers(opts.users);
+      const context: Context = {};
+      if (opts.device) context.device = opts.device;
+      if (opts.hour !== undefined) context.hour = parseNumber(opts.hour, 'hour', 0, 23);
+      if (opts.weekday !== undefined) context.weekday = parseNumber(opts.weekday, 'weekday', 0, 6);
       const config = readConfig(cmd.optsWithGlobals().config, { db: opts.db });
       const interrupt = interruptOnSigint('export-recs: stopping after the batches in flight are written');
       const progress = progressReporter('export-recs');
@@ -69,6 +82,7 @@ export function registerExportRecs(program: Command): void {
           ...(users ? { users } : {}),
           workers,
           reasons: opts.reasons === true,
+          ...(Object.keys(context).length ? { context } : {}),
           signal: interrupt.signal,
           onProgress: (done, total) => progress.update(done, total),
         });
