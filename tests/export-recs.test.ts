@@ -74,14 +74,9 @@ describe('export-recs', () => {
     await exportRecs({ config, scenario: 'shop', n: 5, out: full, workers: 1, batch: 4, context: AT });
     const out = join(shop.dir, 'resumed.jsonl');
     const stop = new AbortController();
+    const job = { config, scenario: 'shop', n: 5, out, workers: 2, batch: 4, context: AT };
     const first = await exportRecs({
-      config,
-      scenario: 'shop',
-      n: 5,
-      out,
-      workers: 2,
-      batch: 4,
-      context: AT,
+      ...job,
       signal: stop.signal,
       onProgress: (done) => {
         if (done >= 8) stop.abort();
@@ -91,15 +86,7 @@ describe('export-recs', () => {
     assert.ok(first.written >= 8 && first.written < first.users, `${first.written} of ${first.users}`);
     // a crash in the middle of a write leaves half a line
     appendFileSync(out, '{"user":"half-writ');
-    const second = await exportRecs({
-      config,
-      scenario: 'shop',
-      n: 5,
-      out,
-      workers: 2,
-      batch: 4,
-      context: AT,
-    });
+    const second = await exportRecs(job);
     assert.equal(second.skipped, first.written);
     assert.equal(second.written, first.users - first.written);
     const byUser = (ls: Line[]) => new Map(ls.map((l) => [l.user, JSON.stringify(l)]));
