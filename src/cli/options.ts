@@ -8,6 +8,7 @@ import { loadConfig, parseConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { RecError } from '../core/errors.ts';
 import { createPseudonymiser, type Pseudonymiser } from '../core/privacy.ts';
+import type { Context } from '../core/types.ts';
 import type { Engine } from '../engine/types.ts';
 import { openStore } from '../store/open.ts';
 import type { Store } from '../store/types.ts';
@@ -131,6 +132,22 @@ export function parseNumber(raw: string, field: string, min: number, max: number
     throw new RecError('INVALID_INPUT', `must be a number in [${min}, ${max}], got "${raw}"`, { field });
   }
   return v;
+}
+
+/**
+ * The request context the `--device`, `--hour` and `--weekday` options give, each checked and named;
+ * undefined when none is set (the request's own time then decides hour and day).
+ */
+export function requestContext(opts: {
+  device?: string;
+  hour?: string;
+  weekday?: string;
+}): Context | undefined {
+  const context: Context = {};
+  if (opts.device) context.device = opts.device;
+  if (opts.hour !== undefined) context.hour = parseNumber(opts.hour, 'hour', 0, 23);
+  if (opts.weekday !== undefined) context.weekday = parseNumber(opts.weekday, 'weekday', 0, 6);
+  return Object.keys(context).length > 0 ? context : undefined;
 }
 
 /**

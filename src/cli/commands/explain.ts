@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { RecError } from '../../core/errors.ts';
-import type { Context } from '../../core/types.ts';
 import { describeContext, describeReasons, itemName } from '../format.ts';
-import { parseNumber, readConfig, withEngine } from '../options.ts';
+import { readConfig, requestContext, withEngine } from '../options.ts';
 import { requireUser } from './profile.ts';
 
 export function registerExplain(program: Command): void {
@@ -20,9 +19,7 @@ export function registerExplain(program: Command): void {
         opts: { db?: string; device?: string; hour?: string; json?: boolean },
         cmd: Command,
       ) => {
-        const context: Context = {};
-        if (opts.device) context.device = opts.device;
-        if (opts.hour !== undefined) context.hour = parseNumber(opts.hour, 'hour', 0, 23);
+        const context = requestContext(opts);
         const config = readConfig(cmd.optsWithGlobals().config, { db: opts.db });
         const { e, title } = await withEngine(
           config,

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { RecError } from '../../core/errors.ts';
-import { type Context, idSchema } from '../../core/types.ts';
+import { idSchema } from '../../core/types.ts';
 import { exportRecs } from '../export-recs.ts';
-import { interruptOnSigint, parseNumber, readConfig } from '../options.ts';
+import { interruptOnSigint, parseNumber, readConfig, requestContext } from '../options.ts';
 import { progressReporter } from '../progress.ts';
 
 interface Opts {
@@ -66,10 +66,7 @@ export function registerExportRecs(program: Command): void {
       const workers =
         opts.workers === undefined ? availableParallelism() : parseNumber(opts.workers, 'workers', 1, 64);
       const users = opts.users === undefined ? undefined : readUsers(opts.users);
-      const context: Context = {};
-      if (opts.device) context.device = opts.device;
-      if (opts.hour !== undefined) context.hour = parseNumber(opts.hour, 'hour', 0, 23);
-      if (opts.weekday !== undefined) context.weekday = parseNumber(opts.weekday, 'weekday', 0, 6);
+      const context = requestContext(opts);
       const config = readConfig(cmd.optsWithGlobals().config, { db: opts.db });
       const interrupt = interruptOnSigint('export-recs: stopping after the batches in flight are written');
       const progress = progressReporter('export-recs');
@@ -82,7 +79,7 @@ export function registerExportRecs(program: Command): void {
           ...(users ? { users } : {}),
           workers,
           reasons: opts.reasons === true,
-          ...(Object.keys(context).length ? { context } : {}),
+          ...(context ? { context } : {}),
           signal: interrupt.signal,
           onProgress: (done, total) => progress.update(done, total),
         });

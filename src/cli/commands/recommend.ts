@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
 import { RecError } from '../../core/errors.ts';
-import type { Context } from '../../core/types.ts';
 import type { RecommendRequest } from '../../engine/types.ts';
 import { formatRecommendations } from '../format.ts';
-import { parseNumber, readConfig, withEngine } from '../options.ts';
+import { parseNumber, readConfig, requestContext, withEngine } from '../options.ts';
 import { filterArg } from './filter.ts';
 
 interface Opts {
@@ -52,9 +51,7 @@ export function registerRecommend(program: Command): void {
     .option('--json', 'print the engine response as JSON')
     .action(async (user: string, opts: Opts, cmd: Command) => {
       // options are checked before the engine loads, so a typo fails fast
-      const context: Context = {};
-      if (opts.device) context.device = opts.device;
-      if (opts.hour !== undefined) context.hour = parseNumber(opts.hour, 'hour', 0, 23);
+      const context = requestContext(opts);
       const n = parseNumber(opts.n, 'n', 1, 1000);
       const diversity =
         opts.diversity === undefined ? undefined : parseNumber(opts.diversity, 'diversity', 0, 1);
@@ -70,7 +67,7 @@ export function registerRecommend(program: Command): void {
           user: pseudonym(user),
           scenario: opts.scenario,
           n,
-          ...(Object.keys(context).length ? { context } : {}),
+          ...(context ? { context } : {}),
           ...(diversity !== undefined ? { diversity } : {}),
           ...(opts.exclude ? { exclude: opts.exclude.split(',').map((s) => s.trim()) } : {}),
           ...controls,
