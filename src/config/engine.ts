@@ -252,6 +252,10 @@ export const trainSection = z
       z.number().int().min(0).max(1000).default(300),
       "Neighbours kept per item in the attribute graph: the items of its scenario sharing the most of its catalogue metadata (tags, category path, text attributes, visual tags, audio descriptors; IDF-weighted cosine). It feeds the `attr` (the history's items) and `attrLast` (the last items) features and reaches items with few or no interactions. 0 = no attribute graph; a catalogue without shared metadata builds none.",
     ),
+    attrCrossNeighbors: d(
+      z.number().int().min(0).max(1000).default(0),
+      "Links kept per item from the attribute graph to the items of the other scenarios sharing the most of its metadata (title words included where `attrTitleWords` reads them; tokens matched across scenarios, IDF over the whole catalogue). They feed the cross-scenario feature `attrCross`: what the user's items in the other scenarios share with the target scenario's items, which reaches users with little or no history there. Built only where the graphs fuse the scenarios (`fusion` and `crossScenario`); 0 = none, the default: on food-kitchen's official users 100 links moved the fused engine +0.3 % and its users with no target-scenario history -12.5 % (docs/results.md).",
+    ),
     attrPostings: d(
       z.number().int().min(10).max(100_000).default(1000),
       "Items each metadata token proposes as neighbour candidates when building the attribute graph, the most engaged first: bounds the build on tokens shared by much of the catalogue (a candidate's similarity is always computed over every token it shares).",

@@ -27,7 +27,7 @@ export interface AttrOptions {
 const DEFAULT_ATTR: AttrOptions = { neighbours: 300, postings: 1000 };
 
 /** a list entry costs about this fraction of a lookup in a candidate's row */
-const LIST_OVER_LOOKUP = 4;
+export const LIST_OVER_LOOKUP = 4;
 
 /** the metadata of an item the attribute graph reads */
 export type AttrSource = Pick<Item, 'category' | 'tags' | 'attributes' | 'image' | 'audio'> & {
@@ -197,7 +197,7 @@ export function buildAttrGraph(
 }
 
 /** the items' attribute rows: token ids (per scenario, sorted) and IDF weights, L2-normalised */
-interface AttrMatrix {
+export interface AttrMatrix {
   tokOf: Int32Array[];
   wOf: Float32Array[];
   numTokens: number;
@@ -208,7 +208,7 @@ interface AttrMatrix {
  * say nothing about similarity), each weighing idf = ln((n+1)/(df+1)) over the items of its
  * scenario, the row L2-normalised. Undefined when no token is shared by two items of one scenario.
  */
-function attrMatrix(
+export function attrMatrix(
   tokens: readonly (readonly string[])[],
   scenario: ArrayLike<string | number>,
 ): AttrMatrix | undefined {
@@ -251,7 +251,7 @@ function attrMatrix(
  * The k best items by score (ties: the more engaged, then the lower index), kept in a binary
  * heap whose root is the worst kept; positive scores only.
  */
-class TopK {
+export class TopK {
   private items: number[] = [];
   private scores: number[] = [];
   constructor(
@@ -318,7 +318,7 @@ class TopK {
 }
 
 /** where token `t` sits in a sorted row, or -1 */
-function indexOfToken(row: Int32Array, t: number): number {
+export function indexOfToken(row: Int32Array, t: number): number {
   let lo = 0;
   let hi = row.length - 1;
   while (lo <= hi) {

@@ -19,7 +19,8 @@ export const MODEL_NAMESPACE = 'model';
  * 4: the graphs carry the latent item factors (`als`, `alsFused`), 20 ranker features; 5: `seq`
  * reads the target scenario's entries and `seqFused` the whole history, 21 features; 6: the
  * attribute graph (`attr`), 23 features (a 24th, `usersCross`, and the graphs' optional `users` are
- * read where present: a model without them scores as before)
+ * read where present: a model without them scores as before; so is a 25th, `attrCross`, read
+ * through links across scenarios appended to the attribute graph's rows)
  */
 export const MODEL_FORMAT = 6;
 

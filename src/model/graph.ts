@@ -101,7 +101,9 @@ export interface ItemGraphs {
   alsFused?: AlsModel | undefined;
   /**
    * items of one scenario sharing catalogue metadata (model/attr.ts): the `attr` and `attrLast`
-   * features. Absent when switched off or when no item shares a token with another.
+   * features; each row followed, where the graphs fuse scenarios, by the item's links to the other
+   * scenarios' items (model/attr-cross.ts): the `attrCross` feature. Absent when switched off or
+   * when no item shares a token with another.
    */
   attr?: Csr | undefined;
   /**

@@ -33,6 +33,7 @@ export const FEATURES = [
   'attr',
   'attrLast',
   'usersCross',
+  'attrCross',
 ] as const;
 export type FeatureName = (typeof FEATURES)[number];
 export const NUM_FEATURES = FEATURES.length;

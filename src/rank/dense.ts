@@ -18,7 +18,7 @@ export function normaliseInScenario(
   code: number,
 ): number[] {
   // named arrays rather than a loop over them: this runs on every first request of a profile
-  const [a0, a1, a2, a3, a4, a5, a6, a7] = arrays;
+  const [a0, a1, a2, a3, a4, a5, a6, a7, a8] = arrays;
   const sc = m.scenarioCode;
   let m0 = 0;
   let m1 = 0;
@@ -28,6 +28,7 @@ export function normaliseInScenario(
   let m5 = 0;
   let m6 = 0;
   let m7 = 0;
+  let m8 = 0;
   for (let t = 0; t < touched.length; t++) {
     const i = touched[t]!;
     if (sc[i] !== code) continue;
@@ -39,8 +40,9 @@ export function normaliseInScenario(
     if (a5[i]! > m5) m5 = a5[i]!;
     if (a6[i]! > m6) m6 = a6[i]!;
     if (a7[i]! > m7) m7 = a7[i]!;
+    if (a8[i]! > m8) m8 = a8[i]!;
   }
-  const max = [m0, m1, m2, m3, m4, m5, m6, m7];
+  const max = [m0, m1, m2, m3, m4, m5, m6, m7, m8];
   for (let k = 0; k < max.length; k++) {
     const a = arrays[k]!;
     const d = max[k]!;
@@ -59,6 +61,7 @@ export type Accumulators = [
   easeFused: Float32Array,
   attr: Float32Array,
   attrLast: Float32Array,
+  attrCross: Float32Array,
 ];
 
 /** a query's dense arrays: the accumulators, the marks of the items in `touched` and its buffer */
@@ -71,6 +74,7 @@ export interface Dense {
 export function dense(n: number): Dense {
   return {
     arrays: [
+      new Float32Array(n),
       new Float32Array(n),
       new Float32Array(n),
       new Float32Array(n),

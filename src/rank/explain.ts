@@ -124,16 +124,18 @@ export function explainBase(q: Query, item: number, maxHistory = 3): Explanation
   // the features built on the other scenarios' co-occurrence (features.ts) add to its weight here
   const wCross =
     (w('knnCross') + (w('knnCrossThin') * THIN_HISTORY) / (THIN_HISTORY + q.ownCount)) / q.norms.knnCross;
-  // shared metadata: the target scenario's recency-weighted entries (an item links to its own scenario)
+  // shared metadata: the recency-weighted entries, the other scenarios' through the graph's links
+  // across scenarios (`attrCross`)
   const attr = m.graphs.attr;
   const wAttr = w('attr') / q.norms.attr;
+  const wAttrCross = w('attrCross') / q.norms.attrCross;
   hist.forEach((h, i) => {
     const e = edgeWeight(m.graphs.knn, h.item, item);
     if (e !== 0)
       add(h.item, h.scenario, (h.scenario === q.scenario ? wSame : wCross) * h.weight * q.recency[i]! * e);
     const c = h.weight * q.recency[i]!;
-    const ea = attr && c > 0 && h.scenario === q.scenario ? edgeWeight(attr, h.item, item) : 0;
-    if (ea !== 0) add(h.item, h.scenario, wAttr * c * ea);
+    const ea = attr && c > 0 ? edgeWeight(attr, h.item, item) : 0;
+    if (ea !== 0) add(h.item, h.scenario, (h.scenario === q.scenario ? wAttr : wAttrCross) * c * ea);
   });
   const wEase = w('ease') / q.norms.ease;
   // the EASE model over every scenario, where the history holds another scenario (as the feature)

@@ -86,6 +86,7 @@ function writeCollaborative(q: Query, item: number, out: Float32Array): void {
   out[FEATURE.knnCrossThin] = (q.knnCross[item]! * THIN_HISTORY) / (THIN_HISTORY + q.ownCount);
   out[FEATURE.attr] = q.attr[item]!;
   out[FEATURE.attrLast] = q.attrLast[item]!;
+  out[FEATURE.attrCross] = q.attrCross[item]!;
   out[FEATURE.usersCross] = q.usersCross.get(item) ?? 0;
   const { als, alsFused } = q.model.graphs;
   out[FEATURE.als] = als && q.alsUser ? alsScore(als, q.alsUser, item) : 0;

@@ -41,6 +41,8 @@ export interface Query {
   attr: Float32Array;
   /** the same from the last few entries of the target scenario, most recent strongest (as trans) */
   attrLast: Float32Array;
+  /** metadata shared with the other scenarios' history items (the attribute graph's links across scenarios) */
+  attrCross: Float32Array;
   /** items with any collaborative evidence */
   touched: Int32Array;
   /** the scenario's own latent model's user vector, from `own` (absent: no model or no own entry) */
@@ -87,6 +89,7 @@ export interface Query {
     easeFused: number;
     attr: number;
     attrLast: number;
+    attrCross: number;
   };
   /** text features already computed for this profile (the engine attaches one per cached profile) */
   textMemo?: TextFeatureMemo | undefined;

@@ -9,6 +9,7 @@ import { describe, it } from 'node:test';
 import { untrainedSeqModel } from '../../tests/engine-fixture.ts';
 import { seededRandom } from '../core/rng.ts';
 import { buildAttrGraph } from '../model/attr.ts';
+import { appendRows, buildAttrCross } from '../model/attr-cross.ts';
 import { buildScoringModel } from '../model/build.ts';
 import { buildItemGraphs, DEFAULT_GRAPH_OPTIONS } from '../model/graph.ts';
 import {
@@ -174,6 +175,64 @@ describe('fused query on a food-kitchen slice', () => {
       }
     }
     assert.ok(seen > 50, `${seen} items explained`);
+  });
+
+  it("the attribute graph's links across scenarios feed attrCross from the other scenarios' entries alone", () => {
+    const rnd = seededRandom(12);
+    // tags shared across the scenarios, as title words are
+    const tokens = itemScenario.map(() => [`tag:${Math.floor(rnd() * 40)}`, `tag:${Math.floor(rnd() * 40)}`]);
+    const code = Int32Array.from(itemScenario, (s) => model.scenarios.indexOf(s));
+    const opts = { neighbours: 30, postings: 200 };
+    const within = buildAttrGraph(tokens, code, fusedModel.graphs.counts, opts);
+    const across = buildAttrCross(tokens, code, fusedModel.graphs.counts, opts);
+    assert.ok(within && across);
+    const withLinks = {
+      ...fusedModel,
+      graphs: { ...fusedModel.graphs, attr: appendRows(within, across, code.length) },
+    };
+    const withoutLinks = { ...fusedModel, graphs: { ...fusedModel.graphs, attr: within } };
+    const one = (m: ScoringModel) => ({
+      ...m,
+      ranker: { ...m.ranker, shared: weightsByName({ attrCross: 1 }) },
+    });
+    let seen = 0;
+    for (const seq of mixed.slice(0, 10)) {
+      const target = seq.at(-1)!;
+      const scenario = itemScenario[target]!;
+      const profile = buildProfile('u', entries(seq.slice(0, -1)), space, DEFAULT_PROFILE_OPTIONS);
+      const q = prepareQuery(one(withLinks), profile, { scenario });
+      const before = prepareQuery(one(withoutLinks), profile, { scenario });
+      // the features within the scenario are those of the graph without the links
+      for (const item of withLinks.scenarioItems[q.scenarioCode]!)
+        for (const f of ['attr', 'attrLast'] as const)
+          assert.ok(Math.abs(q[f][item]! - before[f][item]!) < 1e-6, `${f} moved at ${item}`);
+      assert.ok(
+        before.touched.every((i) => before.attrCross[i] === 0 || itemScenario[i] !== scenario),
+        'no links, no attrCross in the target scenario',
+      );
+      const reached = q.touched.filter((i) => q.attrCross[i]! > 0 && itemScenario[i] === scenario);
+      assert.ok(reached.length > 0, 'the other scenario reaches the target scenario');
+      for (const item of reached.slice(0, 10)) {
+        const e = explainBase(q, item, 50);
+        assert.ok(
+          Math.abs(e.positiveSum - e.baseScore) < 1e-4 * e.baseScore + 1e-6,
+          `${e.positiveSum} vs ${e.baseScore}`,
+        );
+        for (const h of e.positive) assert.notEqual(h.scenario, scenario);
+        seen++;
+      }
+      // the model alone (the target scenario's entries) has no attrCross
+      const own = seq.slice(0, -1).filter((i) => itemScenario[i] === scenario);
+      const alone = prepareQuery(
+        one(withLinks),
+        buildProfile('u', entries(own), space, DEFAULT_PROFILE_OPTIONS),
+        {
+          scenario,
+        },
+      );
+      assert.ok(alone.touched.every((i) => alone.attrCross[i] === 0));
+    }
+    assert.ok(seen > 30, `${seen} items explained`);
   });
 
   it("explanations split the latent models' scores exactly over the history items they were folded in from", () => {

@@ -64,7 +64,7 @@ export function prepareQuery(
   const n = m.numItems;
   const lent = scratch?.borrow(n);
   const { arrays, mark, touched: buffer } = lent ?? dense(n);
-  const [knnSame, knnCross, trans, ease, transCross, easeFused, attr, attrLast] = arrays;
+  const [knnSame, knnCross, trans, ease, transCross, easeFused, attr, attrLast, attrCross] = arrays;
   // every item any accumulator touched, once each (in the order first touched): buffer[0..count)
   let count = 0;
   const hist = profile.history;
@@ -93,9 +93,18 @@ export function prepareQuery(
     // the model fitted over all scenarios together: a cross-scenario feature (0 without another scenario)
     if (w > 0 && other && easeFusedGraph)
       count = spreadMarked(easeFusedGraph, h.item, recency[i]!, easeFused, mark, buffer, count);
-    // items sharing metadata with the target scenario's entries (an item links to its own scenario only)
-    if (w > 0 && attrGraph && h.scenario === opts.scenario)
-      count = spreadMarked(attrGraph, h.item, w, attr, mark, buffer, count);
+    // items sharing metadata with the target scenario's entries; with the other scenarios' entries,
+    // through the graph's links across scenarios (a cross-scenario feature)
+    if (w > 0 && attrGraph)
+      count = spreadMarked(
+        attrGraph,
+        h.item,
+        w,
+        h.scenario === opts.scenario ? attr : attrCross,
+        mark,
+        buffer,
+        count,
+      );
   }
   // transitions from the last few items of the target scenario, most recent strongest
   const last = own.slice(-3);
@@ -124,12 +133,13 @@ export function prepareQuery(
   }
   // a view, not a copy: the buffer is the scratch's and is reused once the query is released
   const touched = buffer.subarray(0, count);
-  const [nSame, nCross, nTrans, nEase, nTransCross, nEaseFused, nAttr, nAttrLast] = normaliseInScenario(
-    [knnSame, knnCross, trans, ease, transCross, easeFused, attr, attrLast],
-    touched,
-    m,
-    code,
-  );
+  const [nSame, nCross, nTrans, nEase, nTransCross, nEaseFused, nAttr, nAttrLast, nAttrCross] =
+    normaliseInScenario(
+      [knnSame, knnCross, trans, ease, transCross, easeFused, attr, attrLast, attrCross],
+      touched,
+      m,
+      code,
+    );
   const norms = {
     knnSame: nSame!,
     knnCross: nCross!,
@@ -139,6 +149,7 @@ export function prepareQuery(
     easeFused: nEaseFused!,
     attr: nAttr!,
     attrLast: nAttrLast!,
+    attrCross: nAttrCross!,
   };
 
   const vecs = (cs: UserProfile['interests']) =>
@@ -191,6 +202,7 @@ export function prepareQuery(
     easeFused,
     attr,
     attrLast,
+    attrCross,
     touched,
     alsUser,
     alsFusedUser,

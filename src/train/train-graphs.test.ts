@@ -25,7 +25,7 @@ const allSeqs = [
   [3, 4, 3, 3],
   [5, 2, 2, 2],
 ];
-const opts = { neighbours: 300, postings: 1000 };
+const opts = { neighbours: 300, postings: 1000, cross: 0 };
 const latent = { als: { factors: 2, reg: 0.1, alpha: 1, iters: 2 }, crossScenario: true };
 
 describe('graph stage: the graphs that need no tuned setting', () => {

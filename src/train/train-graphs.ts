@@ -8,6 +8,7 @@ import type { TrainConfig } from '../config/engine.ts';
 import { RecError } from '../core/errors.ts';
 import { nextMessage, startTsWorker } from '../core/ts-worker.ts';
 import { buildAttrGraph } from '../model/attr.ts';
+import { appendRows, buildAttrCross } from '../model/attr-cross.ts';
 import { emptyGraphs } from '../model/build.ts';
 import { hashOf, loadGraphs, MODEL_NAMESPACE, saveGraphs } from '../model/file.ts';
 import { buildItemGraphs, type GraphOptions, type ItemGraphs, latentOf } from '../model/graph.ts';
@@ -144,7 +145,11 @@ export interface SideInit {
   sequences: readonly (readonly number[])[][];
   /** the attribute graph's input; absent = none */
   attr?:
-    | { tokens: readonly (readonly string[])[]; opts: { neighbours: number; postings: number } }
+    | {
+        tokens: readonly (readonly string[])[];
+        /** `cross`: links per item to the other scenarios' items (model/attr-cross.ts; 0 = none) */
+        opts: { neighbours: number; postings: number; cross: number };
+      }
     | undefined;
   /** the factorisations' options (`latentOf`); absent = none */
   latent?: Pick<GraphOptions, 'als' | 'crossScenario'> | undefined;
@@ -172,13 +177,20 @@ export function sideTasks(x: SideInit): SideTask[] {
 export function sideTask(x: SideInit, t: SideTask, signal?: AbortSignal): SideGraphs {
   const seqs = x.sequences[t.set]!;
   if (t.kind === 'latent') return latentOf(seqs, x.numItems, (i) => x.scenario[i]!, x.latent!, signal);
-  const attr = buildAttrGraph(
-    x.attr!.tokens,
-    x.scenario,
-    occurrences(seqs, x.numItems),
-    x.attr!.opts,
-    signal,
-  );
+  const { tokens, opts } = x.attr!;
+  const engagement = occurrences(seqs, x.numItems);
+  const within = buildAttrGraph(tokens, x.scenario, engagement, opts, signal);
+  const across =
+    opts.cross > 0
+      ? buildAttrCross(
+          tokens,
+          x.scenario,
+          engagement,
+          { neighbours: opts.cross, postings: opts.postings },
+          signal,
+        )
+      : undefined;
+  const attr = appendRows(within, across, x.numItems);
   return attr ? { attr } : {};
 }
 
@@ -283,7 +295,15 @@ export async function graphStage(
     sequences: allSeqs ? [fitSeqs, allSeqs] : [fitSeqs],
     attr:
       x.cfg.attrNeighbors > 0 && side.tokens.some((t) => t.length > 0)
-        ? { tokens: side.tokens, opts: { neighbours: x.cfg.attrNeighbors, postings: x.cfg.attrPostings } }
+        ? {
+            tokens: side.tokens,
+            opts: {
+              neighbours: x.cfg.attrNeighbors,
+              postings: x.cfg.attrPostings,
+              // links across scenarios only where the graphs fuse them
+              cross: x.base.crossScenario ? x.cfg.attrCrossNeighbors : 0,
+            },
+          }
         : undefined,
     latent:
       x.cfg.ids && x.base.als.factors > 0

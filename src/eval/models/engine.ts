@@ -44,6 +44,11 @@ const ENGINE_VARIANTS: Record<string, EngineVariant> = {
       'engine with the cross-scenario user matching (train.crossUsers 200: the usersCross feature)',
     train: { crossUsers: 200 },
   },
+  'engine-attrcross': {
+    description:
+      "engine with the attribute graph's links across scenarios (train.attrCrossNeighbors 100: the attrCross feature)",
+    train: { attrCrossNeighbors: 100 },
+  },
   'engine-seqfused': {
     description:
       "engine with the sequential model read per scenario: `seq` from the target scenario's entries, the cross-scenario `seqFused` from the whole history (train.seqFused on)",

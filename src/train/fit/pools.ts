@@ -63,6 +63,7 @@ export const CROSS_FEATURES: readonly number[] = (
     'alsFused',
     'seqFused',
     'usersCross',
+    'attrCross',
   ] as const
 ).map((f) => FEATURES.indexOf(f));
 
@@ -149,9 +150,9 @@ export function buildPools(
   const f = new Float32Array(NUM_FEATURES);
   const atDecay = decays.map((decay) => withRanker(m, { ...m.ranker, decay }));
   // features from the sparse collaborative arrays change with the decay; the rest do not
-  const SPARSE = (['knnSame', 'knnCross', 'trans', 'ease', 'easeFused', 'attr', 'attrLast'] as const).map(
-    (n) => FEATURES.indexOf(n),
-  );
+  const SPARSE = (
+    ['knnSame', 'knnCross', 'trans', 'ease', 'easeFused', 'attr', 'attrLast', 'attrCross'] as const
+  ).map((n) => FEATURES.indexOf(n));
   const DENSE = FEATURES.map((_, k) => k).filter((k) => !SPARSE.includes(k) && FEATURES[k] !== 'knnStrength');
   cases.forEach((c, ci) => {
     if (ci % 50 === 0) {
@@ -190,6 +191,7 @@ export function buildPools(
         [q.easeFused, crossSet],
         [q.attr, set],
         [q.attrLast, set],
+        [q.attrCross, crossSet],
       ];
       for (const [arr, into] of arrays) {
         touched
