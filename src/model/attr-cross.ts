@@ -8,7 +8,7 @@
  * and `attrLast` features read the target scenario's items only, so the links never reach them.
  */
 
-import { attrMatrix, indexOfToken, LIST_OVER_LOOKUP, TopK } from './attr.ts';
+import { attrMatrix, indexOfToken, LIST_OVER_LOOKUP, postingLists, TopK } from './attr.ts';
 import type { Csr } from './csr.ts';
 
 export interface AttrCrossOptions {
@@ -44,18 +44,7 @@ export function buildAttrCross(
   if (!x) return undefined;
   const { tokOf, wOf } = x;
   // each (token, scenario)'s items, the most engaged first, with the token's weight in each
-  const postItems: Int32Array[] = [];
-  const postWeights: Float32Array[] = [];
-  {
-    const lists: number[][] = Array.from({ length: x.numTokens * S }, () => []);
-    for (let i = 0; i < n; i++) for (const t of tokOf[i]!) lists[t * S + sc[i]!]!.push(i);
-    for (const [k, list] of lists.entries()) {
-      const t = Math.floor(k / S);
-      const p = list.sort((a, b) => engagement[b]! - engagement[a]! || a - b);
-      postItems.push(Int32Array.from(p));
-      postWeights.push(Float32Array.from(p, (b) => wOf[b]![indexOfToken(tokOf[b]!, t)]!));
-    }
-  }
+  const { postItems, postWeights } = postingLists(x, x.numTokens * S, (i, t) => t * S + sc[i]!, engagement);
   const offsets = new Int32Array(n + 1);
   const outItems: number[] = [];
   const outWeights: number[] = [];

@@ -127,17 +127,7 @@ export function buildAttrGraph(
   const { tokOf, wOf } = x;
   // each token's items, the most engaged first (then by index), with the token's weight in each:
   // a token proposes its first `postings` items as candidates
-  const postItems: Int32Array[] = [];
-  const postWeights: Float32Array[] = [];
-  {
-    const lists: number[][] = Array.from({ length: x.numTokens }, () => []);
-    for (let i = 0; i < n; i++) for (const t of tokOf[i]!) lists[t]!.push(i);
-    for (let t = 0; t < x.numTokens; t++) {
-      const p = lists[t]!.sort((a, b) => engagement[b]! - engagement[a]! || a - b);
-      postItems.push(Int32Array.from(p));
-      postWeights.push(Float32Array.from(p, (b) => wOf[b]![indexOfToken(tokOf[b]!, t)]!));
-    }
-  }
+  const { postItems, postWeights } = postingLists(x, x.numTokens, (_, t) => t, engagement);
   const offsets = new Int32Array(n + 1);
   const outItems: number[] = [];
   const outWeights: number[] = [];
@@ -194,6 +184,36 @@ export function buildAttrGraph(
   }
   offsets[n] = outItems.length;
   return { offsets, items: Int32Array.from(outItems), weights: Float32Array.from(outWeights) };
+}
+
+/**
+ * The items of each posting list (`listOf(i, t)`: the list item i's token t belongs to), the most
+ * engaged first (then by index), with the token's weight in each item's row
+ */
+export function postingLists(
+  x: AttrMatrix,
+  numLists: number,
+  listOf: (i: number, t: number) => number,
+  engagement: ArrayLike<number>,
+): { postItems: Int32Array[]; postWeights: Float32Array[] } {
+  const { tokOf, wOf } = x;
+  const lists: number[][] = Array.from({ length: numLists }, () => []);
+  const tokenOf = new Int32Array(numLists);
+  tokOf.forEach((row, i) => {
+    for (const t of row) {
+      const l = listOf(i, t);
+      lists[l]!.push(i);
+      tokenOf[l] = t;
+    }
+  });
+  const postItems: Int32Array[] = [];
+  const postWeights: Float32Array[] = [];
+  for (const [l, list] of lists.entries()) {
+    const p = list.sort((a, b) => engagement[b]! - engagement[a]! || a - b);
+    postItems.push(Int32Array.from(p));
+    postWeights.push(Float32Array.from(p, (b) => wOf[b]![indexOfToken(tokOf[b]!, tokenOf[l]!)]!));
+  }
+  return { postItems, postWeights };
 }
 
 /** the items' attribute rows: token ids (per scenario, sorted) and IDF weights, L2-normalised */
