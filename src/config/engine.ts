@@ -261,8 +261,8 @@ export const trainSection = z
       "Items each metadata token proposes as neighbour candidates when building the attribute graph, the most engaged first: bounds the build on tokens shared by much of the catalogue (a candidate's similarity is always computed over every token it shares).",
     ),
     attrTitleWords: d(
-      z.enum(['never', 'missing', 'always']).default('missing'),
-      "When each item's title words (lower-cased, letters and digits, two characters or more, not numbers alone) are attribute tokens, so that items whose titles share rare words become attribute neighbours: `missing` for the items with no other metadata (tags, category, text attributes, visual tags, audio descriptors), whose titles stand in for it (a catalogue of titles alone gets an attribute graph); `always` beside the other metadata as well; `never`. The sequential model's `seq.metadata` input reads the other metadata only.",
+      z.enum(['never', 'missing', 'always']).default('always'),
+      "When each item's title words (lower-cased, letters and digits, two characters or more, not numbers alone) are attribute tokens, so that items whose titles share rare words become attribute neighbours: `always` (the default) for every item, beside its other metadata; `missing` for the items with no other metadata (tags, category, text attributes, visual tags, audio descriptors), whose titles stand in for it (a catalogue of titles alone gets an attribute graph either way); `never`. The sequential model's `seq.metadata` input reads the other metadata only.",
     ),
     crossUsers: d(
       z.number().int().min(0).max(10_000).default(0),

@@ -138,8 +138,8 @@ describe('sequential model persistence', () => {
     const cfg = parseConfig({}).seq;
     const stamp = seqStampOf('m', cfg, T1, 'use');
     // the stamp stores hold for a pooling model, from before the train config's ids entered it
-    const { gate: _g, arch: _a, layers: _l, heads: _h, dropout: _d, members, lrDecay: _r, ...pool } = cfg;
-    const stamped = { ...pool, ...(members !== 1 ? { members } : {}) };
+    const { gate: _g, arch: _a, layers: _l, heads: _h, dropout: _d, members, lrDecay, ...pool } = cfg;
+    const stamped = { ...pool, ...(members !== 1 ? { members } : {}), ...(lrDecay !== 1 ? { lrDecay } : {}) };
     const before = createHash('sha256')
       .update(JSON.stringify({ modelStamp: 'm', cfg: stamped, seed: 1, encoder: 'use' }))
       .digest('hex')

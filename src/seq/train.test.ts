@@ -26,6 +26,9 @@ import {
 const DIR = join(import.meta.dirname, '..', '..', '..', 'shared', 'data', 'scientific');
 const OPTS: SeqOptions = {
   ...DEFAULT_SEQ_OPTIONS,
+  // a constant rate: the tests below set their own where the rate is under test
+  lr: 0.002,
+  lrDecay: 1,
   dim: 32,
   textDim: 32,
   negatives: 128,
