@@ -27,7 +27,7 @@ export interface AttrOptions {
 const DEFAULT_ATTR: AttrOptions = { neighbours: 300, postings: 1000 };
 
 /** a list entry costs about this fraction of a lookup in a candidate's row */
-export const LIST_OVER_LOOKUP = 4;
+const LIST_OVER_LOOKUP = 4;
 
 /** the metadata of an item the attribute graph reads */
 export type AttrSource = Pick<Item, 'category' | 'tags' | 'attributes' | 'image' | 'audio'> & {
@@ -124,10 +124,37 @@ export function buildAttrGraph(
   if (opts.neighbours <= 0 || n === 0) return undefined;
   const x = attrMatrix(tokens, scenario);
   if (!x) return undefined;
+  return nearestRows(x, new Int32Array(n), 1, false, opts, engagement, signal);
+}
+
+/**
+ * Each item's `opts.neighbours` most similar items (IDF-weighted cosine over the tokens they share,
+ * ties to the more engaged) among those of its own group (`across` false) or of the other groups
+ * (`across` true), `group[i]` in [0, groups). Candidates come from the posting list of each of the
+ * item's tokens in each group it draws from, cut to `opts.postings` items; a candidate's cosine is
+ * exact over every token it shares.
+ */
+export function nearestRows(
+  x: AttrMatrix,
+  group: Int32Array,
+  groups: number,
+  across: boolean,
+  opts: AttrOptions,
+  engagement: ArrayLike<number>,
+  signal?: AbortSignal,
+): Csr {
+  const n = group.length;
   const { tokOf, wOf } = x;
-  // each token's items, the most engaged first (then by index), with the token's weight in each:
-  // a token proposes its first `postings` items as candidates
-  const { postItems, postWeights } = postingLists(x, x.numTokens, (_, t) => t, engagement);
+  const G = groups;
+  // each (token, group)'s items, the most engaged first (then by index), with the token's weight in
+  // each: a token proposes its first `postings` items of a group as candidates
+  const { postItems, postWeights } = postingLists(
+    x,
+    x.numTokens * G,
+    (i, t) => t * G + group[i]!,
+    engagement,
+  );
+  const drawn = (a: number, g: number) => (g === group[a]) !== across;
   const offsets = new Int32Array(n + 1);
   const outItems: number[] = [];
   const outWeights: number[] = [];
@@ -142,18 +169,20 @@ export function buildAttrGraph(
     if (ta.length === 0) continue;
     cand.length = 0;
     mark[a] = a;
-    for (const t of ta) {
-      const items = postItems[t]!;
-      const m = Math.min(items.length, opts.postings);
-      for (let j = 0; j < m; j++) {
-        const b = items[j]!;
-        if (mark[b] !== a) {
-          mark[b] = a;
-          acc[b] = 0;
-          cand.push(b);
+    for (const t of ta)
+      for (let g = 0; g < G; g++) {
+        if (!drawn(a, g)) continue;
+        const items = postItems[t * G + g]!;
+        const m = Math.min(items.length, opts.postings);
+        for (let j = 0; j < m; j++) {
+          const b = items[j]!;
+          if (mark[b] !== a) {
+            mark[b] = a;
+            acc[b] = 0;
+            cand.push(b);
+          }
         }
       }
-    }
     // X_a . X_b over every token the two share, summed in token order as a sorted merge of the
     // two rows would: through the token's whole list where it is short beside the candidates,
     // else by looking the token up in each candidate's row (so a token most items hold costs the
@@ -162,18 +191,22 @@ export function buildAttrGraph(
     for (let k = 0; k < ta.length; k++) {
       const t = ta[k]!;
       const w = wa[k]!;
-      const items = postItems[t]!;
-      if (items.length <= LIST_OVER_LOOKUP * cand.length) {
-        const ws = postWeights[t]!;
-        for (let j = 0; j < items.length; j++) {
-          const b = items[j]!;
-          if (mark[b] === a && b !== a) acc[b]! += w * ws[j]!;
-        }
-      } else
-        for (const b of cand) {
-          const at = indexOfToken(tokOf[b]!, t);
-          if (at >= 0) acc[b]! += w * wOf[b]![at]!;
-        }
+      for (let g = 0; g < G; g++) {
+        if (!drawn(a, g)) continue;
+        const items = postItems[t * G + g]!;
+        if (items.length <= LIST_OVER_LOOKUP * cand.length) {
+          const ws = postWeights[t * G + g]!;
+          for (let j = 0; j < items.length; j++) {
+            const b = items[j]!;
+            if (mark[b] === a && b !== a) acc[b]! += w * ws[j]!;
+          }
+        } else
+          for (const b of cand) {
+            if (group[b] !== g) continue;
+            const at = indexOfToken(tokOf[b]!, t);
+            if (at >= 0) acc[b]! += w * wOf[b]![at]!;
+          }
+      }
     }
     heap.clear();
     for (const b of cand) heap.offer(b, acc[b]!);
@@ -190,7 +223,7 @@ export function buildAttrGraph(
  * The items of each posting list (`listOf(i, t)`: the list item i's token t belongs to), the most
  * engaged first (then by index), with the token's weight in each item's row
  */
-export function postingLists(
+function postingLists(
   x: AttrMatrix,
   numLists: number,
   listOf: (i: number, t: number) => number,
@@ -271,7 +304,7 @@ export function attrMatrix(
  * The k best items by score (ties: the more engaged, then the lower index), kept in a binary
  * heap whose root is the worst kept; positive scores only.
  */
-export class TopK {
+class TopK {
   private items: number[] = [];
   private scores: number[] = [];
   constructor(
@@ -338,7 +371,7 @@ export class TopK {
 }
 
 /** where token `t` sits in a sorted row, or -1 */
-export function indexOfToken(row: Int32Array, t: number): number {
+function indexOfToken(row: Int32Array, t: number): number {
   let lo = 0;
   let hi = row.length - 1;
   while (lo <= hi) {
