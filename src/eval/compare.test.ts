@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { seededRandom } from '../core/rng.ts';
-import { compareModels, mergeResults, pairedBootstrap } from './compare.ts';
+import { compareModels, mergeResults, pairedBootstrap, poolSeeds } from './compare.ts';
 import type { EvalResult, ModelResult } from './schema.ts';
 
 /** per-case NDCG-like values: a hit (1 / log2(rank + 1)) with probability p, else 0 */
@@ -139,4 +139,42 @@ test('results of separate runs merge only when their cases are the same', () => 
     () => mergeResults([a, result([model('fused', [1, 0.2, 0, 0.3])], 7)]),
     (e: unknown) => (e as { code?: string }).code === 'INVALID_INPUT',
   );
+});
+
+test('runs at different seeds pool into per-case means; the pairs compare the means', () => {
+  const withGroup = (m: ModelResult, v: number): ModelResult => ({
+    ...m,
+    groups: [{ scenario: 'all', slice: 'all', ranking: 'full', cases: 3, metrics: { 'ndcg@10': v } }],
+  });
+  const s42 = result(
+    [withGroup(model('alone', [0.5, 0.2, 0, 0.1]), 0.7), withGroup(model('fused', [1, 0.2, 0, 0.3]), 1)],
+    42,
+  );
+  const s1 = result(
+    [withGroup(model('alone', [0.3, 0.4, 0.2, 0.1]), 0.3), withGroup(model('fused', [0, 0.6, 0, 0.5]), 0.5)],
+    1,
+  );
+  const pooled = poolSeeds([s42, s1]);
+  const fused = pooled.models.find((m) => m.name === 'fused')!;
+  assert.deepEqual(fused.perCase!['ndcg@10'], [0.5, 0.4, 0, 0.4]);
+  assert.equal(fused.groups[0]!.metrics['ndcg@10'], 0.75);
+  assert.equal(fused.params.seeds, '42,1');
+  assert.match(pooled.data.notes.at(-1)!, /seeds 42, 1/);
+  const all = compareModels(pooled, [['fused', 'alone']]).find(
+    (c) => c.scenario === 'all' && c.slice === 'all',
+  )!;
+  // the means over the two seeds: fused 0.5 + 0.4 + 0 = 0.9, alone 0.4 + 0.3 + 0.1 = 0.8
+  assert.ok(Math.abs(all.gain! - (0.9 / 0.8 - 1)) < 1e-9, `gain ${all.gain}`);
+  const bad = (rs: EvalResult[], what: RegExp) =>
+    assert.throws(
+      () => poolSeeds(rs),
+      (e: unknown) => (e as { code?: string }).code === 'INVALID_INPUT' && what.test(String(e)),
+    );
+  bad([s42], /two results files/);
+  bad(
+    [s42, result([model('alone', [0, 0, 0, 0]), model('fused', [0, 0, 0, 0])], 42)],
+    /seed 42 is given twice/,
+  );
+  bad([s42, { ...s1, cases: s1.cases!.slice(1) }], /file 2 differs/);
+  bad([s42, result([model('alone', [0, 0, 0, 0])], 1)], /model fused is not evaluated in results file 2/);
 });

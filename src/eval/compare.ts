@@ -7,7 +7,7 @@
  */
 import { RecError } from '../core/errors.ts';
 import { seededRandom } from '../core/rng.ts';
-import type { Comparison, EvalResult, ModelResult } from './schema.ts';
+import type { Comparison, EvalResult, GroupResult, ModelResult } from './schema.ts';
 
 const COMPARE_METRIC = 'ndcg@10';
 const BOOTSTRAP_RESAMPLES = 2000;
@@ -171,6 +171,85 @@ export function mergeResults(results: readonly EvalResult[]): EvalResult {
     }),
   );
   return { ...base, models };
+}
+
+/**
+ * Results files of the same models on the same test cases at different seeds (separate fits) as
+ * one, each model's per-case values and group metrics the mean over the files: a comparison of
+ * the pooled file pairs the cases' seed-averaged values, so its interval is that of the gain
+ * expected over fits, resampling the cases. Refuses files whose cases differ, a seed given twice,
+ * and a model not evaluated in every file.
+ */
+export function poolSeeds(results: readonly EvalResult[]): EvalResult {
+  const [first] = results;
+  if (!first || results.length < 2)
+    throw new RecError('INVALID_INPUT', 'pooling over seeds needs two results files or more', {
+      field: 'json',
+    });
+  const key = (r: EvalResult) =>
+    JSON.stringify([r.dataset, r.protocol.name, r.run.maxUsers, r.cases ?? null]);
+  const seeds = results.map((r) => r.run.seed);
+  results.forEach((r, fi) => {
+    if (key(r) !== key(first))
+      throw new RecError(
+        'INVALID_INPUT',
+        `results file ${fi + 1} differs from the first in dataset, protocol, max users or test cases: its cases cannot be pooled`,
+        { field: 'json' },
+      );
+    if (seeds.indexOf(r.run.seed) !== fi)
+      throw new RecError(
+        'INVALID_INPUT',
+        `seed ${r.run.seed} is given twice (files ${seeds.indexOf(r.run.seed) + 1} and ${fi + 1})`,
+        {
+          field: 'json',
+        },
+      );
+  });
+  const n = results.length;
+  const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const meanOf = (rows: readonly (readonly number[])[]) =>
+    rows[0]!.map((_, i) => mean(rows.map((r) => r[i]!)));
+  const names = first.models.filter((m) => m.status === 'ok').map((m) => m.name);
+  const models = names.map((name) => {
+    const runs = results.map((r, fi) => {
+      const m = r.models.find((x) => x.name === name && x.status === 'ok');
+      if (!m)
+        throw new RecError('INVALID_INPUT', `model ${name} is not evaluated in results file ${fi + 1}`, {
+          field: 'models',
+        });
+      return m;
+    });
+    const perCase: Record<string, number[]> = {};
+    for (const metric of Object.keys(runs[0]!.perCase ?? {}))
+      if (runs.every((m) => m.perCase?.[metric]))
+        perCase[metric] = meanOf(runs.map((m) => m.perCase![metric]!));
+    const groupKey = (g: GroupResult) => `${g.scenario}\u0000${g.slice}\u0000${g.ranking}`;
+    const groups = runs[0]!.groups.flatMap((g) => {
+      const same = runs.map((m) => m.groups.find((x) => groupKey(x) === groupKey(g)));
+      if (same.some((x) => !x)) return [];
+      const metrics: Record<string, number> = {};
+      for (const k of Object.keys(g.metrics))
+        if (same.every((x) => k in x!.metrics)) metrics[k] = mean(same.map((x) => x!.metrics[k]!));
+      return [{ ...g, metrics }];
+    });
+    return {
+      name,
+      description: `${runs[0]!.description} (mean of ${n} fits)`,
+      status: 'ok' as const,
+      params: { seeds: seeds.join(',') },
+      timings: {
+        fitMs: mean(runs.map((m) => m.timings.fitMs)),
+        evalMs: mean(runs.map((m) => m.timings.evalMs)),
+        queriesPerSecond: mean(runs.map((m) => m.timings.queriesPerSecond)),
+      },
+      groups,
+      diversityCurve: [],
+      ...(Object.keys(perCase).length > 0 ? { perCase } : {}),
+    };
+  });
+  const { comparisons: _drop, ...base } = first;
+  const note = `every model's per-case values and metrics are the mean of its runs at seeds ${seeds.join(', ')}`;
+  return { ...base, data: { ...base.data, notes: [...base.data.notes, note] }, models };
 }
 
 const pct = (x: number | null) => (x === null ? '–' : `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)} %`);

@@ -7,7 +7,7 @@ import { RecError } from '../../core/errors.ts';
 import { openEmbeddingCache } from '../../encode/cache.ts';
 import { encodeCatalog, fusionOptionsOf, loadItemVectors } from '../../encode/catalog.ts';
 import { createComponents } from '../../engine/create.ts';
-import { compareModels, comparisonsMarkdown, mergeResults } from '../../eval/compare.ts';
+import { compareModels, comparisonsMarkdown, mergeResults, poolSeeds } from '../../eval/compare.ts';
 import { DATASET_NAMES, type DatasetName, PROTOCOLS } from '../../eval/dataset.ts';
 import { resultsMarkdown } from '../../eval/markdown.ts';
 import { MODELS } from '../../eval/models/index.ts';
@@ -77,9 +77,14 @@ export function registerEval(program: Command): void {
       '--compare <pairs>',
       'model,baseline (several separated by ";"); default: every model against the first',
     )
+    .option(
+      '--over-seeds',
+      "the files are the same models run at different seeds on the same test cases: compare each model's per-case mean over them (the gain expected over fits)",
+    )
     .option('--json <file>', 'write the merged results with their comparisons')
-    .action((files: string[], opts: { compare?: string; json?: string }) => {
-      const merged = mergeResults(files.map(readResults));
+    .action((files: string[], opts: { compare?: string; json?: string; overSeeds?: boolean }) => {
+      const read = files.map(readResults);
+      const merged = opts.overSeeds ? poolSeeds(read) : mergeResults(read);
       const withComparisons = {
         ...merged,
         comparisons: compareModels(merged, opts.compare ? parsePairs(opts.compare) : undefined),
