@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -76,6 +76,28 @@ test('eval on scientific writes schema-valid JSON and an offline HTML report', (
   const compared = run(['eval-compare', json, '--compare', 'popularity,markov']);
   assert.equal(compared.status, 0, compared.stderr);
   assert.match(compared.stdout, /\| popularity \| markov \| all \| all \| 300 \|/);
+  // the same run under another seed, pooled with it: the per-case means validate and compare
+  const json7 = join(dir, 'out7.json');
+  writeFileSync(json7, JSON.stringify({ ...result, run: { ...result.run, seed: 7 } }));
+  const pooledJson = join(dir, 'pooled.json');
+  const pooled = run([
+    'eval-compare',
+    '--over-seeds',
+    json,
+    json7,
+    '--compare',
+    'markov,popularity',
+    '--json',
+    pooledJson,
+  ]);
+  assert.equal(pooled.status, 0, pooled.stderr);
+  assert.match(pooled.stdout, /\| markov \| popularity \| all \| all \| 300 \|/);
+  const pooledResult = JSON.parse(readFileSync(pooledJson, 'utf8'));
+  assert.equal(validate(pooledResult), true, JSON.stringify(validate.errors));
+  assert.equal(pooledResult.models[1].params.seeds, '42,7');
+  const twice = run(['eval-compare', '--over-seeds', json, json]);
+  assert.equal(twice.status, 1);
+  assert.match(twice.stderr, /INVALID_INPUT.*seed 42 is given twice/);
   const page = readFileSync(html, 'utf8');
   assert.match(page, /Paired comparisons/);
   assert.match(page, /<svg /);
