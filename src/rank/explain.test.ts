@@ -14,6 +14,20 @@ import { buildProfile, DEFAULT_PROFILE_OPTIONS } from '../profile/interests.ts';
 import { explainBase } from './explain.ts';
 import { prepareQuery } from './query.ts';
 
+/**
+ * An item's explanation with the weights as they are and negated: the history items' credits of
+ * the two add up to the item's whole score (to 1e-4 of it).
+ */
+function splitExactly(q: ReturnType<typeof prepareQuery>, item: number, label: string) {
+  const e = explainBase(q, item, 50);
+  const negative = explainBase({ ...q, weights: q.weights.map((x) => -x) }, item, 50);
+  assert.ok(
+    Math.abs(e.positiveSum - negative.positiveSum - e.baseScore) < 1e-4 * Math.abs(e.baseScore) + 1e-6,
+    `${label}: ${e.positiveSum} - ${negative.positiveSum} vs ${e.baseScore}`,
+  );
+  return { e, negative };
+}
+
 describe('explanations on a food-kitchen slice', () => {
   const { itemScenario, model, fusedModel, space, entries, mixed } = foodKitchenSlice();
 
@@ -34,14 +48,8 @@ describe('explanations on a food-kitchen slice', () => {
         const q = prepareQuery(alone(f), profile, { scenario });
         const arr = f === 'easeFused' ? q.easeFused : q.knnCross;
         for (const item of q.touched.filter((i) => arr[i]! > 0 && itemScenario[i] === scenario).slice(0, 5)) {
-          const e = explainBase(q, item, 50);
-          const negative = explainBase({ ...q, weights: q.weights.map((x) => -x) }, item, 50);
-          // the whole score is carried by history items (EASE weighs some negatively)
-          assert.ok(
-            Math.abs(e.positiveSum - negative.positiveSum - e.baseScore) <
-              1e-4 * Math.abs(e.baseScore) + 1e-6,
-            `${f}: ${e.positiveSum} - ${negative.positiveSum} vs ${e.baseScore}`,
-          );
+          // the whole score is carried by history items (some weigh negatively)
+          const { e } = splitExactly(q, item, f);
           if (otherOnly) for (const h of e.positive) assert.notEqual(h.scenario, scenario);
           seen++;
         }
@@ -159,13 +167,8 @@ describe('explanations on a food-kitchen slice', () => {
         const profile = buildProfile('u', entries(seq.slice(0, -1)), space, DEFAULT_PROFILE_OPTIONS);
         const q = prepareQuery(m, profile, { scenario });
         for (const item of [...m.scenarioItems[q.scenarioCode]!].slice(0, 30)) {
-          const e = explainBase(q, item, 50);
-          const negative = explainBase({ ...q, weights: q.weights.map((x) => -x) }, item, 50);
-          assert.ok(
-            Math.abs(e.positiveSum - negative.positiveSum - e.baseScore) <
-              1e-4 * Math.abs(e.baseScore) + 1e-6,
-            `${f}: ${e.positiveSum} - ${negative.positiveSum} vs ${e.baseScore}`,
-          );
+          // the whole score is carried by history items (some weigh negatively)
+          const { e, negative } = splitExactly(q, item, f);
           // each scenario's own model reads the target scenario's entries only
           if (f === 'als')
             for (const h of [...e.positive, ...negative.positive]) assert.equal(h.scenario, scenario);
