@@ -7,7 +7,8 @@
  */
 import { parseArgs } from 'node:util';
 import { loadCatalog } from '../src/engine/snapshot.ts';
-import { attributeVectors, buildAttrGraph, type TitleWords } from '../src/model/attr.ts';
+import { buildAttrGraph } from '../src/model/attr.ts';
+import { attributeVectors, type TitleWords } from '../src/model/attr-tokens.ts';
 import { openStore } from '../src/store/open.ts';
 
 const { values } = parseArgs({

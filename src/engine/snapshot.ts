@@ -6,7 +6,7 @@
 import type { Item, Split } from '../core/types.ts';
 import { itemVectorNamespace, loadItemVectors } from '../encode/catalog.ts';
 import { unifiedText } from '../encode/template.ts';
-import { catalogTokens, type TitleWords } from '../model/attr.ts';
+import { catalogTokens, type TitleWords } from '../model/attr-tokens.ts';
 import type { CatalogInput, ContextObservation } from '../model/build.ts';
 import { contextKeys } from '../model/context.ts';
 import { LabelVocabulary } from '../profile/label.ts';
@@ -20,7 +20,7 @@ export interface Catalog extends CatalogInput {
   available: Uint8Array;
   /** the attributes filters and scenario rules read, by dense index */
   facts: ItemFacts;
-  /** each item's metadata tokens, the attribute graph's input (model/attr.ts) */
+  /** each item's metadata tokens, the attribute graph's input (model/attr-tokens.ts) */
   attrTokens: string[][];
   /** where the vectors came from: the saved matrix, or the rows (and then saved as a matrix) */
   vectorsFrom: 'none' | 'matrix' | 'rows' | 'rows, matrix saved';

@@ -24,7 +24,7 @@ import {
   loadInteractions,
   userSequencesOf,
 } from '../engine/snapshot.ts';
-import { attributeVectors, curatedTokens } from '../model/attr.ts';
+import { attributeVectors, curatedTokens } from '../model/attr-tokens.ts';
 import { buildScoringModel, type ModelSwitches } from '../model/build.ts';
 import { dataHash, hashOf, MODEL_FORMAT, MODEL_NAMESPACE, stampOf } from '../model/file.ts';
 import { itemSpaceOf } from '../model/scoring.ts';
