@@ -268,6 +268,10 @@ export const trainSection = z
       z.number().int().min(0).max(10_000).default(0),
       'Users matched per request by the cross-scenario user matching (the `usersCross` feature): the training users active in several scenarios (at most 100,000, kept as rows of their items) whose items outside the target scenario best match the request\'s; their items in the target scenario are scored by the summed similarity of those holding them (a request never matches its own user). 0 (the default) = no users kept and no feature: on food-kitchen the fitted ranker weighed it at or near 0 and it moved no figure beyond the noise of the fit (docs/results.md, "Users like you across scenarios"); 200 is the measured setting. One-scenario data and `crossScenario: false` keep none.',
     ),
+    popularityCross: d(
+      z.boolean().default(false),
+      "The cross-scenario feature `popularityCross`: an item's popularity among the users arriving from another scenario (its interactions that came after one in another scenario; in histories without time order, every interaction of a user active in several scenarios), log-scaled to [0, 1] within its scenario, read for requests whose history holds another scenario. A user who knows the shop and opens the kitchen app takes up what the shop's customers took up there, not what the app's own crowd does. Counted where the graphs fuse the scenarios (`fusion` and `crossScenario`) over two or more; kept as trained (new events add to it at the next training; an erased user's share leaves it at once).",
+    ),
     keepVersions: d(
       z.number().int().min(1).max(1000).default(5),
       'Model versions kept in the store: `fusionrec train` writes a new one and deletes the oldest beyond this many (never the active one, nor one a running experiment serves); `fusionrec model activate` rolls back to any kept one.',

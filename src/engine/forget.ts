@@ -105,4 +105,6 @@ export function applyMemoryErasure(
     if (item !== undefined) forgetContext(m.context, o.keys, item);
   }
   m.popularity = popularityFromCounts(m.graphs.counts, m.scenarioCode, m.scenarios.length);
+  if (m.graphs.crossCounts)
+    m.popularityCross = popularityFromCounts(m.graphs.crossCounts, m.scenarioCode, m.scenarios.length);
 }

@@ -15,6 +15,7 @@ export function graphOptionsOf(t: TrainConfig, orderFree = false): GraphOptions 
     easeItems: t.easeItems,
     easeLambda: t.easeLambda,
     crossUsers: t.crossUsers,
+    arrivals: t.popularityCross,
     als: {
       factors: t.alsFactors,
       reg: t.alsReg,

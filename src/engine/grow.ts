@@ -44,8 +44,10 @@ export function appendItems(m: ScoringModel, items: readonly NewItem[]): number[
     // the users' rows hold the items they had at training; an item added since is in none of them
     ...(m.graphs.users ? { users: m.graphs.users } : {}),
     counts: grow(m.graphs.counts, n),
+    ...(m.graphs.crossCounts ? { crossCounts: grow(m.graphs.crossCounts, n) } : {}),
   };
   m.popularity = grow(m.popularity, n);
+  if (m.popularityCross) m.popularityCross = grow(m.popularityCross, n);
   m.scenarioCode = grow(m.scenarioCode, n);
   m.hasVector = grow(m.hasVector, n);
   if (m.dim > 0) m.vectors = grow(m.vectors, n * m.dim);

@@ -101,6 +101,9 @@ export function buildScoringModel(
     hasVector,
     graphs,
     popularity: popularityFromCounts(graphs.counts, scenarioCode, scenarios.length),
+    ...(graphs.crossCounts
+      ? { popularityCross: popularityFromCounts(graphs.crossCounts, scenarioCode, scenarios.length) }
+      : {}),
     context,
     ranker: structuredClone(DEFAULT_RANKER),
     useText: dim > 0,

@@ -22,7 +22,7 @@ const sequences = fc.array(fc.array(fc.integer({ min: 0, max: N - 1 }), { minLen
 
 describe('erasing one sequence from item graphs', () => {
   for (const wholeHistory of [false, true]) {
-    test(`co-occurrence and transitions keep exactly the edges a retrain makes (wholeHistory ${wholeHistory})`, () => {
+    test(`counts, arrivals, co-occurrence and transitions keep exactly the edges a retrain makes (wholeHistory ${wholeHistory})`, () => {
       // no truncation (many neighbours), so the retrained edge set is the comparison
       const opts: GraphOptions = {
         ...DEFAULT_GRAPH_OPTIONS,
@@ -30,6 +30,7 @@ describe('erasing one sequence from item graphs', () => {
         maxNeighbors: 100,
         easeItems: 0,
         wholeHistory,
+        arrivals: true,
       };
       fc.assert(
         fc.property(sequences, fc.nat(), (seqs, pick) => {
@@ -40,6 +41,9 @@ describe('erasing one sequence from item graphs', () => {
           const e = graphErasure(graphs, seqs[u]!, () => rest, { ...opts, scenarioOf });
           applyGraphErasure(graphs, e);
           assert.deepEqual([...graphs.counts], [...retrained.counts]);
+          // the arrivals from another scenario: the erased user's own share goes
+          assert.ok(graphs.crossCounts && retrained.crossCounts);
+          assert.deepEqual([...graphs.crossCounts], [...retrained.crossCounts]);
           for (const name of ['knn', 'trans'] as const) {
             const got = edges(graphs[name]);
             const want = edges(retrained[name]);

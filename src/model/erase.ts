@@ -14,7 +14,7 @@
  */
 import { forgetItemFactors } from './als.ts';
 import type { Csr } from './csr.ts';
-import type { GraphOptions, ItemGraphs } from './graph.ts';
+import { forEachArrival, type GraphOptions, type ItemGraphs } from './graph.ts';
 import { withoutUserRow } from './users.ts';
 
 export type PairRules = Pick<
@@ -28,6 +28,8 @@ type GraphName = 'knn' | 'trans' | 'ease' | 'easeFused';
 export interface GraphErasure {
   /** per item, how many of its counted interactions go */
   counts: [item: number, n: number][];
+  /** per item, how many of its counted arrivals from another scenario go (ItemGraphs.crossCounts) */
+  crossCounts?: [item: number, n: number][] | undefined;
   /** directed edges to scale by `factor` (0: remove) */
   edges: [graph: GraphName, a: number, b: number, factor: number][];
   /** the `userKeyHash` of the erased user: their row among the kept users (model/users.ts) */
@@ -79,6 +81,14 @@ export function graphErasure(
   const counts = new Map<number, number>();
   for (const i of mine) counts.set(i, (counts.get(i) ?? 0) + 1);
   const out: GraphErasure = { counts: [...counts.entries()], edges: [] };
+  if (graphs.crossCounts) {
+    // the user's arrivals, counted by the rule the graphs counted them with
+    const arrived = new Map<number, number>();
+    forEachArrival(mine, rules.scenarioOf, rules.wholeHistory, (i) =>
+      arrived.set(i, (arrived.get(i) ?? 0) + 1),
+    );
+    out.crossCounts = [...arrived.entries()];
+  }
   const own = new Set(mine);
   if (own.size < 2) return out;
 
@@ -173,6 +183,10 @@ export function applyGraphErasure(graphs: ItemGraphs, e: GraphErasure): void {
     if (graphs.als) forgetItemFactors(graphs.als, item);
     if (graphs.alsFused) forgetItemFactors(graphs.alsFused, item);
   }
+  const cross = graphs.crossCounts;
+  if (cross)
+    for (const [item, n] of e.crossCounts ?? [])
+      if (item < cross.length) cross[item] = Math.max(0, cross[item]! - n);
   // the user's row among the users active in several scenarios: their distinct training items
   if (graphs.users && e.counts.length > 0)
     graphs.users = withoutUserRow(
@@ -198,6 +212,7 @@ export function applyGraphErasure(graphs: ItemGraphs, e: GraphErasure): void {
 /** an erasure in item ids, to send to another process or apply to graphs indexed otherwise */
 export interface IdErasure {
   counts: [item: string, n: number][];
+  crossCounts?: [item: string, n: number][] | undefined;
   edges: [graph: GraphName, a: string, b: string, factor: number][];
   user?: number | undefined;
 }
@@ -205,6 +220,7 @@ export interface IdErasure {
 export function erasureToIds(e: GraphErasure, itemIds: readonly string[]): IdErasure {
   return {
     counts: e.counts.map(([i, n]) => [itemIds[i]!, n]),
+    ...(e.crossCounts ? { crossCounts: e.crossCounts.map(([i, n]) => [itemIds[i]!, n]) } : {}),
     edges: e.edges.map(([g, a, b, f]) => [g, itemIds[a]!, itemIds[b]!, f]),
     ...(e.user !== undefined ? { user: e.user } : {}),
   };
@@ -216,6 +232,13 @@ export function erasureFromIds(e: IdErasure, index: ReadonlyMap<string, number>)
   for (const [id, n] of e.counts) {
     const i = index.get(id);
     if (i !== undefined) out.counts.push([i, n]);
+  }
+  if (e.crossCounts) {
+    out.crossCounts = [];
+    for (const [id, n] of e.crossCounts) {
+      const i = index.get(id);
+      if (i !== undefined) out.crossCounts.push([i, n]);
+    }
   }
   for (const [g, a, b, f] of e.edges) {
     const ia = index.get(a);

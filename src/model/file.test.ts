@@ -94,3 +94,24 @@ test('graphs keep the users kept for cross-scenario matching through the store',
     assert.equal((await loadGraphs(store, 'k', 'stamp2'))?.users, undefined);
   });
 });
+
+test('graphs keep the arrivals from another scenario through the store, and drop them when none are counted', async () => {
+  await withStore(async (store) => {
+    const two = (i: number) => (i < 2 ? 'a' : 'b');
+    const opts = { ...DEFAULT_GRAPH_OPTIONS, easeItems: 0, arrivals: true };
+    const graphs = buildItemGraphs(SEQS, 4, two, opts);
+    assert.ok(graphs.crossCounts?.some((c) => c > 0));
+    await saveGraphs(store, 'k', 'stamp', graphs);
+    assert.deepEqual((await loadGraphs(store, 'k', 'stamp'))?.crossCounts, graphs.crossCounts);
+    // saved again without them: they do not come back
+    await saveGraphs(store, 'k', 'stamp2', buildItemGraphs(SEQS, 4, two, { ...opts, arrivals: false }));
+    assert.equal((await loadGraphs(store, 'k', 'stamp2'))?.crossCounts, undefined);
+  });
+});
+
+test('model stamp: arrivals switched off is the stamp before they could be counted; on is another model', () => {
+  const { popularityCross: _on, ...before } = parseConfig({}).train;
+  const off = stampOf('d', { ...before, popularityCross: false }).stamp;
+  assert.equal(off, stampOf('d', before as ReturnType<typeof parseConfig>['train']).stamp);
+  assert.notEqual(stampOf('d', { ...before, popularityCross: true }).stamp, off);
+});

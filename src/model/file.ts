@@ -88,15 +88,24 @@ export async function dataHash(store: Store, itemIds: readonly string[]): Promis
 export function stampOf(dataH: string, cfg: TrainConfig): { stamp: string; configHash: string } {
   // the thread count changes how the work is split, and the retention how many versions are kept,
   // not what the model is: not part of the stamp
-  const { threads: _threads, keepVersions: _keep, fitBags, attrTitleWords, crossUsers, ...rest } = cfg;
+  const {
+    threads: _threads,
+    keepVersions: _keep,
+    fitBags,
+    attrTitleWords,
+    crossUsers,
+    popularityCross,
+    ...rest
+  } = cfg;
   // one bag is the fit as it was before bagging existed, a catalogue read without title words as
-  // it was before they could be read, and no users kept as before they could be: the models
-  // trained then stay current
+  // it was before they could be read, and no users kept nor arrivals counted as before they could
+  // be: the models trained then stay current
   const shaping = {
     ...rest,
     ...(fitBags === 1 ? {} : { fitBags }),
     ...(attrTitleWords === 'never' ? {} : { attrTitleWords }),
     ...(crossUsers === 0 ? {} : { crossUsers }),
+    ...(popularityCross ? { popularityCross } : {}),
   };
   const configHash = hashOf(shaping);
   return { stamp: `${MODEL_FORMAT}-${dataH}-${configHash}`, configHash };
@@ -194,6 +203,7 @@ export async function saveGraphs(
     ...(graphs.als ? alsEntries(`${key}.als`, graphs.als) : []),
     ...(graphs.alsFused ? alsEntries(`${key}.alsFused`, graphs.alsFused) : []),
     { key: `${key}.counts`, value: bytes(graphs.counts) },
+    ...(graphs.crossCounts ? [{ key: `${key}.crossCounts`, value: bytes(graphs.crossCounts) }] : []),
     { key: `${key}.stamp`, value: new TextEncoder().encode(stamp) },
   ]);
   // the optional parts an earlier model saved under this key must not load with this one
@@ -204,6 +214,7 @@ export async function saveGraphs(
     ...(graphs.users?.keys ? [] : ['users.keys']),
     ...(graphs.als ? [] : ['als.items', 'als.gram', 'als.meta']),
     ...(graphs.alsFused ? [] : ['alsFused.items', 'alsFused.gram', 'alsFused.meta']),
+    ...(graphs.crossCounts ? [] : ['crossCounts']),
   ];
   if (absent.length > 0)
     await store.blobs.delete(
@@ -239,7 +250,9 @@ export async function loadGraphs(store: Store, key: string, stamp?: string): Pro
   const users = await loadUsers(store, `${key}.users`);
   const als = await loadAls(store, `${key}.als`);
   const alsFused = await loadAls(store, `${key}.alsFused`);
+  const crossCounts = await store.blobs.get(MODEL_NAMESPACE, `${key}.crossCounts`);
   return {
+    ...(crossCounts ? { crossCounts: f32(crossCounts) } : {}),
     ...(als ? { als } : {}),
     ...(alsFused ? { alsFused } : {}),
     ...(attr ? { attr } : {}),

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { trainAls } from './als.ts';
 import {
+  arrivals,
   buildItemGraphs,
   carriesNoOrder,
   countPairs,
@@ -190,5 +191,32 @@ describe('the latent factorisation beside the graphs', () => {
       als: { ...als, factors: 0 },
     });
     assert.equal(off.als, undefined);
+  });
+});
+
+describe('arrivals: what users coming from another scenario take up', () => {
+  // items 0-2 in shop, 3-5 in music
+  const scen = (i: number) => (i < 3 ? 'shop' : 'music');
+  const seqs = [
+    [0, 1, 3, 4], // shop then music: 3 and 4 arrive
+    [3, 0, 3], // music, shop (arrives), music again (after shop: arrives)
+    [1, 2], // shop only: nothing
+    [4, 5, 1, 2, 5], // music, then shop: 1, 2 and the later 5
+  ];
+
+  it('counts each occurrence after one of another scenario, in order', () => {
+    assert.deepEqual(Array.from(arrivals(seqs, scen, 6)), [1, 1, 1, 2, 1, 1]);
+  });
+
+  it('without time order, every occurrence in a history of several scenarios', () => {
+    assert.deepEqual(Array.from(arrivals(seqs, scen, 6, true)), [2, 2, 1, 3, 2, 2]);
+  });
+
+  it('the graphs keep them only when asked, over several scenarios with cross-scenario pairs', () => {
+    const on = { ...DEFAULT_GRAPH_OPTIONS, easeItems: 0, arrivals: true };
+    assert.deepEqual(Array.from(buildItemGraphs(seqs, 6, scen, on).crossCounts ?? []), [1, 1, 1, 2, 1, 1]);
+    assert.equal(buildItemGraphs(seqs, 6, scen, { ...on, arrivals: false }).crossCounts, undefined);
+    assert.equal(buildItemGraphs(seqs, 6, scen, { ...on, crossScenario: false }).crossCounts, undefined);
+    assert.equal(buildItemGraphs(seqs, 6, () => 'shop', on).crossCounts, undefined);
   });
 });

@@ -40,6 +40,11 @@ export interface GraphOptions {
    * absent: no users are kept
    */
   crossUsers?: number | undefined;
+  /**
+   * count each item's arrivals (see `arrivals`, the `popularityCross` feature) where the graphs
+   * fuse several scenarios; absent or false: none
+   */
+  arrivals?: boolean | undefined;
 }
 
 export const DEFAULT_GRAPH_OPTIONS: GraphOptions = {
@@ -113,6 +118,12 @@ export interface ItemGraphs {
   users?: CrossUsers | undefined;
   /** interactions per item in the training data */
   counts: Float32Array;
+  /**
+   * per item, its interactions that came after an interaction in another scenario (`arrivals`):
+   * the `popularityCross` feature. Absent on one scenario, without cross-scenario pairs or when
+   * switched off (`train.popularityCross`).
+   */
+  crossCounts?: Float32Array | undefined;
 }
 
 type Acc = Map<number, Map<number, number>>;
@@ -310,15 +321,64 @@ export function graphsOf(
   const latent = latentOf(sequences, numItems, scenarioOf, opts, signal);
   const users =
     opts.crossScenario && ns > 1 ? buildCrossUsers(sequences, scenarioOf, opts.crossUsers ?? 0) : undefined;
+  const crossCounts =
+    opts.crossScenario && ns > 1 && opts.arrivals
+      ? arrivals(sequences, (i) => scenarioCode[i]!, numItems, opts.wholeHistory)
+      : undefined;
   return {
     knn,
     trans,
     ease,
     counts,
+    ...(crossCounts ? { crossCounts } : {}),
     ...(fused ? { easeFused: easeOf(opts.easeFusedLambda ?? opts.easeLambda, false) } : {}),
     ...(users ? { users } : {}),
     ...latent,
   };
+}
+
+/**
+ * Per item, its occurrences in the histories that come after an occurrence of another scenario's
+ * item: what users arriving from another scenario take up (a shop's customers opening the music
+ * app play other artists than the app's own crowd). Where the order carries no time
+ * (`orderFree`), every occurrence in a history that holds another scenario counts. Each
+ * occurrence is counted or not by its history alone, so new events add to the counts and an
+ * erased user's history takes its own share back out.
+ */
+export function arrivals(
+  sequences: Iterable<ArrayLike<number>>,
+  scenarioOf: (item: number) => number | string,
+  numItems: number,
+  orderFree = false,
+): Float32Array {
+  const out = new Float32Array(numItems);
+  for (const seq of sequences)
+    forEachArrival(seq, scenarioOf, orderFree, (item) => {
+      out[item]! += 1;
+    });
+  return out;
+}
+
+/** the occurrences of one history that `arrivals` counts, in order */
+export function forEachArrival(
+  seq: ArrayLike<number>,
+  scenarioOf: (item: number) => number | string,
+  orderFree: boolean,
+  visit: (item: number) => void,
+): void {
+  const n = seq.length;
+  if (n === 0) return;
+  const first = scenarioOf(seq[0]!);
+  let mixed = false;
+  if (orderFree) for (let k = 1; k < n && !mixed; k++) mixed = scenarioOf(seq[k]!) !== first;
+  // whether a scenario other than the first one came before position k
+  let seenOther = false;
+  for (let k = 0; k < n; k++) {
+    const item = seq[k]!;
+    const c = scenarioOf(item);
+    if (orderFree ? mixed : seenOther || c !== first) visit(item);
+    if (c !== first) seenOther = true;
+  }
 }
 
 /**

@@ -34,6 +34,7 @@ export const FEATURES = [
   'attrLast',
   'usersCross',
   'attrCross',
+  'popularityCross',
 ] as const;
 export type FeatureName = (typeof FEATURES)[number];
 export const NUM_FEATURES = FEATURES.length;
@@ -131,6 +132,11 @@ export interface ScoringModel {
   graphs: ItemGraphs;
   /** log-popularity scaled to [0, 1] within the item's scenario */
   popularity: Float32Array;
+  /**
+   * the same of the graphs' `crossCounts` (users arriving from another scenario): the
+   * `popularityCross` feature; absent where the graphs count none
+   */
+  popularityCross?: Float32Array | undefined;
   context: ContextStats;
   ranker: RankerWeights;
   /** switches for ablations */

@@ -173,6 +173,8 @@ export function featuresOf(
   }
   writeColdText(q, item, out);
   out[FEATURE.popularity] = m.popularity[item]!;
+  // what users arriving from another scenario take up: a cross-scenario feature (0 without one)
+  out[FEATURE.popularityCross] = q.other && m.popularityCross ? (m.popularityCross[item] ?? 0) : 0;
   out[FEATURE.context] = ctx ? contextScore(ctx, item) : 0;
   writeSeq(q, item, out);
   return out;

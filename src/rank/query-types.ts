@@ -43,6 +43,8 @@ export interface Query {
   attrLast: Float32Array;
   /** metadata shared with the other scenarios' history items (the attribute graph's links across scenarios) */
   attrCross: Float32Array;
+  /** whether the history holds an entry outside the target scenario */
+  other: boolean;
   /** items with any collaborative evidence */
   touched: Int32Array;
   /** the scenario's own latent model's user vector, from `own` (absent: no model or no own entry) */

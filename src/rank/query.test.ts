@@ -7,12 +7,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { untrainedSeqModel } from '../../tests/engine-fixture.ts';
 import { foodKitchenSlice } from '../../tests/food-kitchen-slice.ts';
-import { buildItemGraphs, DEFAULT_GRAPH_OPTIONS } from '../model/graph.ts';
+import { buildScoringModel } from '../model/build.ts';
+import { arrivals, buildItemGraphs, DEFAULT_GRAPH_OPTIONS } from '../model/graph.ts';
 import {
   FEATURE,
   FEATURES,
   historyBucketKey,
   NUM_FEATURES,
+  popularityFromCounts,
   type ScoringModel,
   weightsByName,
 } from '../model/scoring.ts';
@@ -311,6 +313,39 @@ describe('fused query on a food-kitchen slice', () => {
     assert.ok(q.recentVec, 'recent text falls back to the whole history');
     assert.ok(q.interestVecs.length > 0);
     assert.equal(q.fusedVecs.length, 0, 'no separate fused interests when there is no own history');
+  });
+
+  it('popularityCross: what users arriving from the other scenario take up, read only with it in the history', () => {
+    const m = buildScoringModel({ itemIds: itemScenario.map(String), titles: [], itemScenario }, sequences, {
+      graph: {
+        ...DEFAULT_GRAPH_OPTIONS,
+        easeItems: 0,
+        als: { ...DEFAULT_GRAPH_OPTIONS.als, factors: 0 },
+        arrivals: true,
+      },
+    });
+    const counts = arrivals(sequences, (i) => itemScenario[i]!, n);
+    assert.deepEqual(m.popularityCross, popularityFromCounts(counts, m.scenarioCode, m.scenarios.length));
+    let seen = 0;
+    for (const seq of mixed.slice(0, 10)) {
+      const scenario = itemScenario[seq.at(-1)!]!;
+      const hist = entries(seq.slice(0, -1));
+      const query = (h: HistoryEntry[]) =>
+        prepareQuery(m, buildProfile('u', h, space, DEFAULT_PROFILE_OPTIONS), { scenario });
+      const fused = query(hist);
+      const cold = query(hist.filter((h) => h.scenario !== scenario));
+      const own = query(hist.filter((h) => h.scenario === scenario));
+      for (const item of m.scenarioItems[fused.scenarioCode]!.slice(0, 200)) {
+        const want: number = m.popularityCross![item]!;
+        assert.equal(featuresOf(fused, item)[FEATURE.popularityCross], want);
+        assert.equal(featuresOf(cold, item)[FEATURE.popularityCross], want);
+        assert.equal(featuresOf(own, item)[FEATURE.popularityCross], 0);
+        if (want > 0 && counts[item]! < m.graphs.counts[item]!) seen++;
+      }
+    }
+    assert.ok(seen > 50, `${seen} items counted apart from their plain popularity`);
+    // the model alone counts none
+    assert.equal(model.popularityCross, undefined);
   });
 });
 

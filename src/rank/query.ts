@@ -203,6 +203,7 @@ export function prepareQuery(
     attr,
     attrLast,
     attrCross,
+    other,
     touched,
     alsUser,
     alsFusedUser,

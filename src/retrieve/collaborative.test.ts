@@ -49,4 +49,26 @@ describe('collaborative retrieval', () => {
       [2, 3],
     );
   });
+
+  it('in a cold start from another scenario, adds what the users arriving from it take up, in turn', () => {
+    // no own entry; the other scenario's history reached 1 and 2; arrivals favour 4, then 0, 5 never
+    const popularityCross = Float32Array.from([0.5, 0, 0.2, 0, 1, 0, 0.9]);
+    const cold = (other: boolean, ownCount: number) =>
+      ({
+        ...signals(false),
+        model: { ...signals(false).model, popularityCross },
+        knnSame: zero,
+        knnCross: knnSame,
+        other,
+        ownCount,
+        usersCross: new Map(),
+      }) as unknown as RetrievalSignals;
+    const at = (s: RetrievalSignals, k = 10) =>
+      collaborativeRetriever.retrieve({ signals: s, k, skip: () => false });
+    assert.deepEqual(at(cold(true, 0)), [2, 4, 1, 0]);
+    assert.deepEqual(at(cold(true, 0), 3), [2, 4, 1]);
+    // own history, or no other scenario: the graphs alone
+    assert.deepEqual(at(cold(true, 2)), [2, 1]);
+    assert.deepEqual(at(cold(false, 0)), [2, 1]);
+  });
 });

@@ -2,7 +2,8 @@
  * Items co-consumed with, or consumed right after, the user's history (all scenarios feed in), and
  * the items the latent factorisation predicts for it: the graphs' neighbours and the latent model's
  * best (and, for a user new to the scenario, the best items of the users most like them in the
- * others), taken in turn, so one does not crowd the other out.
+ * others and what the users arriving from the others take up), taken in turn, so one does not
+ * crowd the other out.
  */
 import { topK } from '../core/topk.ts';
 import { alsScore } from '../model/als.ts';
@@ -27,15 +28,21 @@ export const collaborativeRetriever: Retriever = {
       q.ownCount === 0 && q.usersCross.size > 0
         ? topK([...q.usersCross.keys()], k, (i) => q.usersCross.get(i)!, { skip })
         : [];
-    if ((!latent || !user || !items) && peers.length === 0) return graphs;
+    // in a cold start from another scenario, what the users arriving from the others take up
+    const pc = q.model.popularityCross;
+    const arriving =
+      q.ownCount === 0 && q.other && pc && items
+        ? topK(items, k, (i) => pc[i]!, { skip }).filter((i) => pc[i]! > 0)
+        : [];
+    if ((!latent || !user || !items) && peers.length === 0 && arriving.length === 0) return graphs;
     const score = (i: number) => (latent && user ? alsScore(latent, user, i) : 0);
     const predicted =
       latent && user && items ? topK(items, k, score, { skip }).filter((i) => score(i) > 0) : [];
     const out: number[] = [];
     const seen = new Set<number>();
-    const longest = Math.max(graphs.length, predicted.length, peers.length);
+    const longest = Math.max(graphs.length, predicted.length, peers.length, arriving.length);
     for (let p = 0; out.length < k && p < longest; p++)
-      for (const i of [graphs[p], predicted[p], peers[p]])
+      for (const i of [graphs[p], predicted[p], peers[p], arriving[p]])
         if (i !== undefined && !seen.has(i) && out.length < k) {
           seen.add(i);
           out.push(i);

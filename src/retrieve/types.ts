@@ -14,6 +14,8 @@ export interface RetrievalSignals {
     readonly scenarioCode: Uint16Array;
     readonly scenarioItems: readonly Int32Array[];
     readonly graphs: { readonly als?: AlsModel | undefined; readonly alsFused?: AlsModel | undefined };
+    /** popularity among the users arriving from another scenario (the `popularityCross` feature) */
+    readonly popularityCross?: Float32Array | undefined;
   };
   /** collaborative evidence per item: co-consumed in the same scenario, in others, consumed next */
   readonly knnSame: Float32Array;
@@ -26,6 +28,8 @@ export interface RetrievalSignals {
   readonly alsFusedUser: Float32Array | undefined;
   /** entries of the target scenario in the history (0: a user new to the scenario) */
   readonly ownCount: number;
+  /** whether the history holds an entry outside the target scenario */
+  readonly other: boolean;
   /** the target scenario's items scored by the users most like this one in the other scenarios */
   readonly usersCross: ReadonlyMap<number, number>;
   /** the profile's interest centres and its recent-items vector, as language-model vectors */

@@ -49,6 +49,11 @@ const ENGINE_VARIANTS: Record<string, EngineVariant> = {
       "engine with the attribute graph's links across scenarios (train.attrCrossNeighbors 100: the attrCross feature)",
     train: { attrCrossNeighbors: 100 },
   },
+  'engine-popcross': {
+    description:
+      'engine with the popularity among users arriving from another scenario (train.popularityCross: the popularityCross feature)',
+    train: { popularityCross: true },
+  },
   'engine-seqfused': {
     description:
       "engine with the sequential model read per scenario: `seq` from the target scenario's entries, the cross-scenario `seqFused` from the whole history (train.seqFused on)",

@@ -64,6 +64,7 @@ export const CROSS_FEATURES: readonly number[] = (
     'seqFused',
     'usersCross',
     'attrCross',
+    'popularityCross',
   ] as const
 ).map((f) => FEATURES.indexOf(f));
 
