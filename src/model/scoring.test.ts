@@ -13,7 +13,7 @@ describe('features by name', () => {
   it('the default weights written by name are the same array as before, in the same order', () => {
     assert.deepEqual(
       DEFAULT_RANKER.shared,
-      [1, 0.5, 1, 0.3, 0.3, 0.1, 0.2, -0.3, 0.2, 0, 0.5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+      [1, 0.5, 1, 0.3, 0.3, 0.1, 0.2, -0.3, 0.2, 0, 0.5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
     );
     assert.equal(weightOf(DEFAULT_RANKER.shared, 'negative'), -0.3);
     assert.equal(weightOf([1], 'seq'), 0);
