@@ -15,7 +15,7 @@ import { createEncoder } from '../src/encode/create.ts';
 import { createEngine } from '../src/engine/create.ts';
 import { loadCatalog } from '../src/engine/snapshot.ts';
 import { explanationRemoval, type RemovalTarget } from '../src/eval/explain-removal.ts';
-import { dataHash, stampOf } from '../src/model/file.ts';
+import { dataHash, seqBaseStamp, stampOf } from '../src/model/file.ts';
 import { FEATURES } from '../src/model/scoring.ts';
 import { loadActiveModel, seqPrefixOf } from '../src/model/versions.ts';
 import { loadSeqModel, seqStampOf } from '../src/seq/persist.ts';
@@ -41,7 +41,12 @@ try {
   const trained = await loadActiveModel(store);
   const seq = await loadSeqModel(
     store,
-    seqStampOf(trained?.header.stamp ?? stamp, config.seq, config.train, encoder?.id),
+    seqStampOf(
+      seqBaseStamp(trained?.header.stamp ?? stamp, config.train),
+      config.seq,
+      config.train,
+      encoder?.id,
+    ),
     trained?.record ? seqPrefixOf(trained.version) : undefined,
   );
   console.log(

@@ -22,6 +22,7 @@ import { createGenerator } from '../generate/create.ts';
 import type { Generator } from '../generate/types.ts';
 import { createVectorIndex, type VectorIndexFactory } from '../index/create.ts';
 import { buildScoringModel } from '../model/build.ts';
+import { seqBaseStamp } from '../model/file.ts';
 import { type RankerWeights, type ScoringModel, weightOf } from '../model/scoring.ts';
 import { loadActiveModel, seqPrefixOf } from '../model/versions.ts';
 import { defaultRetrievers, type RetrieverFactory } from '../retrieve/registry.ts';
@@ -302,10 +303,18 @@ async function assemble(
     const seq = fresh
       ? await loadSeqModel(
           store,
-          seqStampOf(trained!.header.stamp, config.seq, config.train, encoder?.id),
+          seqStampOf(
+            seqBaseStamp(trained!.header.stamp, config.train),
+            config.seq,
+            config.train,
+            encoder?.id,
+          ),
           trained!.record ? seqPrefixOf(trained!.version) : undefined,
         )
-      : await loadSeqModel(store, seqStampOf(await currentStamp(), config.seq, config.train, encoder?.id));
+      : await loadSeqModel(
+          store,
+          seqStampOf(seqBaseStamp(await currentStamp(), config.train), config.seq, config.train, encoder?.id),
+        );
     if (seq && seq.model.shape.numItems === model.numItems)
       model.seq = seqFeatureOf(seq.models, [], config.train.seqFused, seq.featureScale);
   }

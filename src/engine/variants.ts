@@ -7,6 +7,7 @@
  * which the erasure rewrote) and when the generation closes.
  */
 import { RecError } from '../core/errors.ts';
+import { seqBaseStamp } from '../model/file.ts';
 import type { ItemGraphs } from '../model/graph.ts';
 import type { ScoringModel } from '../model/scoring.ts';
 import { loadVersion, requireVersion, seqPrefixOf } from '../model/versions.ts';
@@ -90,7 +91,12 @@ export class Variants {
       );
     let seq: ScoringModel['seq'];
     if (config.seq.enabled) {
-      const stamp = seqStampOf(loaded.header.stamp, config.seq, config.train, encoder?.id);
+      const stamp = seqStampOf(
+        seqBaseStamp(loaded.header.stamp, config.train),
+        config.seq,
+        config.train,
+        encoder?.id,
+      );
       const s = await loadSeqModel(store, stamp, seqPrefixOf(version));
       if (s && s.model.shape.numItems === ids.length)
         seq = seqFeatureOf(s.models, [], config.train.seqFused, s.featureScale);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseConfig } from '../config/load.ts';
 import { openStore } from '../store/open.ts';
-import { loadGraphs, saveGraphs, stampOf } from './file.ts';
+import { loadGraphs, saveGraphs, seqBaseStamp, stampOf } from './file.ts';
 import { buildItemGraphs, DEFAULT_GRAPH_OPTIONS } from './graph.ts';
 import { withUserKeys } from './users.ts';
 
@@ -113,5 +113,10 @@ test('model stamp: arrivals switched off is the stamp before they could be count
   const { popularityCross: _on, ...before } = parseConfig({}).train;
   const off = stampOf('d', { ...before, popularityCross: false }).stamp;
   assert.equal(off, stampOf('d', before as ReturnType<typeof parseConfig>['train']).stamp);
-  assert.notEqual(stampOf('d', { ...before, popularityCross: true }).stamp, off);
+  const on = { ...before, popularityCross: true };
+  assert.notEqual(stampOf('d', on).stamp, off);
+  // the feature shapes the ranker alone: both models share one sequential model
+  assert.equal(seqBaseStamp(stampOf('d', on).stamp, on), off);
+  assert.equal(seqBaseStamp(off, { ...before, popularityCross: false }), off);
+  assert.notEqual(seqBaseStamp(stampOf('e', on).stamp, on), off, 'other data, another sequential model');
 });

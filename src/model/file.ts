@@ -111,6 +111,18 @@ export function stampOf(dataH: string, cfg: TrainConfig): { stamp: string; confi
   return { stamp: `${MODEL_FORMAT}-${dataH}-${configHash}`, configHash };
 }
 
+/**
+ * The engine model's stamp that its sequential model is stamped from (seq/persist.ts `seqStampOf`):
+ * `stamp` (from `stampOf` with `cfg`) with the settings that shape the ranker's features alone
+ * (`popularityCross`) at their default, so models apart only in those share one sequential model
+ * instead of each training the same one again.
+ */
+export function seqBaseStamp(stamp: string, cfg: TrainConfig): string {
+  if (!cfg.popularityCross) return stamp;
+  const dataH = stamp.slice(stamp.indexOf('-') + 1, stamp.lastIndexOf('-'));
+  return stampOf(dataH, { ...cfg, popularityCross: false }).stamp;
+}
+
 const bytes = (a: Int32Array | Uint32Array | Float32Array | Float64Array) =>
   new Uint8Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength));
 const i32 = (b: Uint8Array) => new Int32Array(b.slice().buffer);

@@ -26,7 +26,7 @@ import {
 } from '../engine/snapshot.ts';
 import { attributeVectors, curatedTokens } from '../model/attr-tokens.ts';
 import { buildScoringModel, type ModelSwitches } from '../model/build.ts';
-import { dataHash, hashOf, MODEL_FORMAT, MODEL_NAMESPACE, stampOf } from '../model/file.ts';
+import { dataHash, hashOf, MODEL_FORMAT, MODEL_NAMESPACE, seqBaseStamp, stampOf } from '../model/file.ts';
 import { itemSpaceOf } from '../model/scoring.ts';
 import {
   activateVersion,
@@ -262,7 +262,7 @@ export async function trainFromStore(
   const seqInput = cfg.ids || (seqText !== undefined && config.seq.textDim > 0);
   if (config.seq.enabled && !orderFree && seqInput) {
     // the stamp `createEngine` looks the model up by; the held-out set follows from data and config
-    const seqStamp = seqStampOf(stamp, config.seq, cfg, opts.encoderId);
+    const seqStamp = seqStampOf(seqBaseStamp(stamp, cfg), config.seq, cfg, opts.encoderId);
     const valid = cases.map((c) => ({
       hist: c.profile.history.filter((h) => h.weight > 0).map((h) => h.item),
       target: c.target,
