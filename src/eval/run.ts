@@ -11,6 +11,7 @@ import { compareModels } from './compare.ts';
 import { type DatasetName, type LoadOptions, loadEvalData, type ProtocolSpec } from './dataset.ts';
 import { Harness, SLICE_DEFINITIONS } from './harness.ts';
 import { type FoldUsers, kfoldSets, mergeFoldCases, mergeFoldResults } from './kfold.ts';
+import { releaseDataStores } from './models/engine-store.ts';
 import { MODELS } from './models/index.ts';
 import { type CaseInfo, type EvalResult, type ModelResult, RESULT_SCHEMA_VERSION } from './schema.ts';
 import type { ModelEntry } from './types.ts';
@@ -48,6 +49,15 @@ export async function runEvaluation(
   dataset: DatasetName,
   opts: RunOptions,
 ): Promise<EvalResult> {
+  try {
+    return await evaluate(store, dataset, opts);
+  } finally {
+    // the store the engine models of the last data shared
+    await releaseDataStores();
+  }
+}
+
+async function evaluate(store: Store, dataset: DatasetName, opts: RunOptions): Promise<EvalResult> {
   const registry = { ...MODELS, ...opts.extraModels };
   for (const name of [...opts.models, ...(opts.compare ?? []).flat()]) {
     if (!registry[name] || !opts.models.includes(name)) {

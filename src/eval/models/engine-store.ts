@@ -13,6 +13,38 @@ import { openStore } from '../../store/open.ts';
 import type { Store } from '../../store/types.ts';
 import type { EvalData, FitOptions } from '../types.ts';
 
+/** the store last written for a model's fit, kept for the next model fitted on the same data */
+let kept: { data: EvalData; store: Store; cases: string } | undefined;
+
+/**
+ * The store of `data` for one model's fit, shared by the models fitted on the same data one after
+ * another (the engine variants of one evaluation or of one k-fold fold), as an evaluation on a
+ * store file shares that file: what one trained and the next can reuse (the same sequential model,
+ * stamped by data and settings) is trained once. A model must not close it: it is closed when a
+ * model asks for another data's store, or by `releaseDataStores`.
+ */
+export async function sharedStoreOfData(
+  data: EvalData,
+  valid: FitOptions['valid'],
+  scenarios: FitOptions['scenarios'] = [],
+): Promise<Store> {
+  const cases = valid
+    .map((c) => `${c.query.user}\u0001${(c.targets ?? [c.target]).join(',')}`)
+    .join('\u0002');
+  if (kept && kept.data === data && kept.cases === cases) return kept.store;
+  await releaseDataStores();
+  const store = await storeOfData(data, valid, scenarios);
+  kept = { data, store, cases };
+  return store;
+}
+
+/** closes the store `sharedStoreOfData` keeps, if any */
+export async function releaseDataStores(): Promise<void> {
+  const k = kept;
+  kept = undefined;
+  await k?.store.close();
+}
+
 export async function storeOfData(
   data: EvalData,
   valid: FitOptions['valid'],

@@ -9,10 +9,9 @@ import { parseConfig } from '../../config/load.ts';
 import type { Config } from '../../config/schema.ts';
 import { createEngine } from '../../engine/create.ts';
 import type { Engine } from '../../engine/types.ts';
-import type { Store } from '../../store/types.ts';
 import { type TrainReport, trainFromStore } from '../../train/train.ts';
 import type { EvalData, EvalModel, EvalQuery, FitOptions, ModelEntry } from '../types.ts';
-import { storeOfData } from './engine-store.ts';
+import { sharedStoreOfData } from './engine-store.ts';
 
 /** an ablation: config overrides, and whether the text features stay (no encoder = no text) */
 export interface EngineVariant {
@@ -97,7 +96,6 @@ function variantConfig(base: Config, v: EngineVariant, opts: Pick<FitOptions, 's
 
 export class EngineEvalModel implements EvalModel {
   private engine: Engine | undefined;
-  private ownStore: Store | undefined;
   private itemIds: readonly string[] = [];
   /** dense eval index of each scored item, per list the engine returns (one per scenario) */
   private readonly denseOf = new WeakMap<readonly string[], Int32Array>();
@@ -118,9 +116,9 @@ export class EngineEvalModel implements EvalModel {
     const t0 = Date.now();
     const config = variantConfig(opts.config ?? parseConfig({}), this.variant, opts);
     const encoderId = this.variant.text === false ? undefined : data.itemVectors?.encoder;
-    // a store whose split is the evaluation's, or one written from the data
-    this.ownStore = opts.store ? undefined : await storeOfData(data, opts.valid, opts.scenarios);
-    const store = opts.store ?? this.ownStore!;
+    // a store whose split is the evaluation's, or one written from the data (shared with the next
+    // model fitted on the same data, so what both would train alike is trained once)
+    const store = opts.store ?? (await sharedStoreOfData(data, opts.valid, opts.scenarios));
     const report = await trainFromStore(store, config, {
       encoderId,
       onProgress: (phase, done, total) => opts.onProgress?.(done, total, phase),
@@ -183,9 +181,7 @@ export class EngineEvalModel implements EvalModel {
 
   async close(): Promise<void> {
     await this.engine?.close();
-    await this.ownStore?.close();
     this.engine = undefined;
-    this.ownStore = undefined;
   }
 }
 
