@@ -300,21 +300,15 @@ async function assemble(
   if (trained) model.ranker = trained.header.ranker;
   if (config.seq.enabled) {
     // the sequential model is stamped with its engine model's stamp: a stale one is not used
+    const stampOfSeq = (s: string) =>
+      seqStampOf(seqBaseStamp(s, config.train), config.seq, config.train, encoder?.id);
     const seq = fresh
       ? await loadSeqModel(
           store,
-          seqStampOf(
-            seqBaseStamp(trained!.header.stamp, config.train),
-            config.seq,
-            config.train,
-            encoder?.id,
-          ),
+          stampOfSeq(trained!.header.stamp),
           trained!.record ? seqPrefixOf(trained!.version) : undefined,
         )
-      : await loadSeqModel(
-          store,
-          seqStampOf(seqBaseStamp(await currentStamp(), config.train), config.seq, config.train, encoder?.id),
-        );
+      : await loadSeqModel(store, stampOfSeq(await currentStamp()));
     if (seq && seq.model.shape.numItems === model.numItems)
       model.seq = seqFeatureOf(seq.models, [], config.train.seqFused, seq.featureScale);
   }

@@ -13,8 +13,9 @@
  * the user's events exactly, and the users kept for cross-scenario matching lose the user's row.
  */
 import { forgetItemFactors } from './als.ts';
+import { forEachArrival } from './arrivals.ts';
 import type { Csr } from './csr.ts';
-import { forEachArrival, type GraphOptions, type ItemGraphs } from './graph.ts';
+import type { GraphOptions, ItemGraphs } from './graph.ts';
 import { withoutUserRow } from './users.ts';
 
 export type PairRules = Pick<

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { trainAls } from './als.ts';
+import { arrivals } from './arrivals.ts';
 import {
-  arrivals,
   buildItemGraphs,
   carriesNoOrder,
   countPairs,

@@ -5,6 +5,7 @@
  * Stored as CSR (offsets/items/weights) so a model file is three typed arrays per graph.
  */
 import { type AlsModel, type AlsOptions, DEFAULT_ALS, trainAls } from './als.ts';
+import { arrivals } from './arrivals.ts';
 import type { Csr } from './csr.ts';
 import { buildEase } from './ease.ts';
 import { buildCrossUsers, type CrossUsers } from './users.ts';
@@ -40,10 +41,7 @@ export interface GraphOptions {
    * absent: no users are kept
    */
   crossUsers?: number | undefined;
-  /**
-   * count each item's arrivals (see `arrivals`, the `popularityCross` feature) where the graphs
-   * fuse several scenarios; absent or false: none
-   */
+  /** count the items' arrivals from other scenarios (`crossCounts`); absent or false: none */
   arrivals?: boolean | undefined;
 }
 
@@ -118,11 +116,7 @@ export interface ItemGraphs {
   users?: CrossUsers | undefined;
   /** interactions per item in the training data */
   counts: Float32Array;
-  /**
-   * per item, its interactions that came after an interaction in another scenario (`arrivals`):
-   * the `popularityCross` feature. Absent on one scenario, without cross-scenario pairs or when
-   * switched off (`train.popularityCross`).
-   */
+  /** per item, its `arrivals` from other scenarios (`popularityCross`); absent unless fused and asked */
   crossCounts?: Float32Array | undefined;
 }
 
@@ -335,50 +329,6 @@ export function graphsOf(
     ...(users ? { users } : {}),
     ...latent,
   };
-}
-
-/**
- * Per item, its occurrences in the histories that come after an occurrence of another scenario's
- * item: what users arriving from another scenario take up (a shop's customers opening the music
- * app play other artists than the app's own crowd). Where the order carries no time
- * (`orderFree`), every occurrence in a history that holds another scenario counts. Each
- * occurrence is counted or not by its history alone, so new events add to the counts and an
- * erased user's history takes its own share back out.
- */
-export function arrivals(
-  sequences: Iterable<ArrayLike<number>>,
-  scenarioOf: (item: number) => number | string,
-  numItems: number,
-  orderFree = false,
-): Float32Array {
-  const out = new Float32Array(numItems);
-  for (const seq of sequences)
-    forEachArrival(seq, scenarioOf, orderFree, (item) => {
-      out[item]! += 1;
-    });
-  return out;
-}
-
-/** the occurrences of one history that `arrivals` counts, in order */
-export function forEachArrival(
-  seq: ArrayLike<number>,
-  scenarioOf: (item: number) => number | string,
-  orderFree: boolean,
-  visit: (item: number) => void,
-): void {
-  const n = seq.length;
-  if (n === 0) return;
-  const first = scenarioOf(seq[0]!);
-  let mixed = false;
-  if (orderFree) for (let k = 1; k < n && !mixed; k++) mixed = scenarioOf(seq[k]!) !== first;
-  // whether a scenario other than the first one came before position k
-  let seenOther = false;
-  for (let k = 0; k < n; k++) {
-    const item = seq[k]!;
-    const c = scenarioOf(item);
-    if (orderFree ? mixed : seenOther || c !== first) visit(item);
-    if (c !== first) seenOther = true;
-  }
 }
 
 /**

@@ -7,8 +7,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { untrainedSeqModel } from '../../tests/engine-fixture.ts';
 import { foodKitchenSlice } from '../../tests/food-kitchen-slice.ts';
+import { arrivals } from '../model/arrivals.ts';
 import { buildScoringModel } from '../model/build.ts';
-import { arrivals, buildItemGraphs, DEFAULT_GRAPH_OPTIONS } from '../model/graph.ts';
+import { buildItemGraphs, DEFAULT_GRAPH_OPTIONS } from '../model/graph.ts';
 import {
   FEATURE,
   FEATURES,
